@@ -1,0 +1,211 @@
+/*
+ * The SIP trunk model and its one field table.
+ *
+ * The table (tc_field_info) is the single description of every attribute the
+ * Carrier API renders (shared/spec/somleng-behaviour.md §4). The codec, the
+ * validators, the store, the forms, CSV columns and help text all loop over it;
+ * adding an attribute means adding a row here and in src/trunk.c, nothing else.
+ * The enum order is the server's serializer order.
+ */
+#ifndef TRUNKCTL_TRUNK_H
+#define TRUNKCTL_TRUNK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trunkctl/error.h"
+
+enum tc_field_id {
+	TC_FIELD_NONE = -1,
+	TC_F_CREATED_AT,
+	TC_F_UPDATED_AT,
+	TC_F_NAME,
+	TC_F_AUTHENTICATION_MODE,
+	TC_F_REGION,
+	TC_F_MAX_CHANNELS,
+	TC_F_DEFAULT_SENDER,
+	TC_F_OUTBOUND_HOST,
+	TC_F_OUTBOUND_PROXY,
+	TC_F_AUTH_USER,
+	TC_F_OUTBOUND_DIAL_STRING_PREFIX,
+	TC_F_OUTBOUND_NATIONAL_DIALING,
+	TC_F_OUTBOUND_PLUS_PREFIX,
+	TC_F_OUTBOUND_ROUTE_PREFIXES,
+	TC_F_INBOUND_COUNTRY,
+	TC_F_INBOUND_SOURCE_IPS,
+	TC_F_USERNAME,
+	TC_F_PASSWORD,
+	TC_FIELD_COUNT
+};
+
+enum tc_value_type {
+	TC_T_STRING,
+	TC_T_INT,
+	TC_T_BOOL,
+	TC_T_LIST, /* array of strings */
+};
+
+enum tc_mode {
+	TC_MODE_UNKNOWN = -1,
+	TC_MODE_IP_ADDRESS,
+	TC_MODE_CLIENT_CREDENTIALS,
+	TC_MODE_OUTBOUND_REGISTRATION,
+	TC_MODE_COUNT
+};
+
+#define TC_MODE_BIT(m) (1u << (m))
+#define TC_MODES_ALL                                                                               \
+	(TC_MODE_BIT(TC_MODE_IP_ADDRESS) | TC_MODE_BIT(TC_MODE_CLIENT_CREDENTIALS) |               \
+	 TC_MODE_BIT(TC_MODE_OUTBOUND_REGISTRATION))
+#define TC_MODES_CREDENTIALS                                                                       \
+	(TC_MODE_BIT(TC_MODE_CLIENT_CREDENTIALS) | TC_MODE_BIT(TC_MODE_OUTBOUND_REGISTRATION))
+
+enum tc_field_group {
+	TC_G_META,
+	TC_G_IDENTITY,
+	TC_G_INBOUND,
+	TC_G_OUTBOUND,
+	TC_G_REGISTRATION,
+	TC_G_CREDENTIALS,
+	TC_G_COUNT
+};
+
+enum tc_field_flags {
+	TC_FF_READONLY = 1u << 0,        /* rendered by the server, never sent */
+	TC_FF_SEND_CREATE = 1u << 1,     /* may appear in a POST body */
+	TC_FF_SEND_UPDATE = 1u << 2,     /* may appear in a PATCH body */
+	TC_FF_REQUIRED = 1u << 3,        /* required on create */
+	TC_FF_REQUIRED_OUTREG = 1u << 4, /* required on create in outbound_registration mode */
+	TC_FF_NULLABLE = 1u << 5,        /* JSON null accepted on input (else "must be filled") */
+	TC_FF_SECRET = 1u << 6,          /* masked unless revealed; never logged */
+	TC_FF_MODE_SCOPED = 1u << 7,     /* key rendered only in TC_MODES_CREDENTIALS */
+	TC_FF_SEARCHABLE = 1u << 8,      /* part of the list filter */
+};
+
+struct tc_field_info {
+	enum tc_field_id id;
+	const char *key;   /* JSON attribute name, also the CSV column and --set key */
+	const char *label; /* for forms and detail screens */
+	enum tc_field_group group;
+	enum tc_value_type type;
+	unsigned flags;       /* enum tc_field_flags */
+	unsigned modes;       /* TC_MODE_BIT mask: modes whose form shows the field */
+	int schema_order;     /* position in the server's request schema (§5.1), -1 if never sent */
+	int rule_order;       /* position among the server's rule errors (§5.2), -1 if none */
+	size_t advisory_max;  /* documented limit the server does not enforce; 0 = none */
+	const char *help;     /* one line for help screens, --help and the man page */
+};
+
+/* Indexed by enum tc_field_id. */
+const struct tc_field_info *tc_field(enum tc_field_id id);
+/* By JSON key; NULL when the key is unknown. */
+const struct tc_field_info *tc_field_by_key(const char *key);
+const char *tc_field_group_label(enum tc_field_group group);
+
+const char *tc_mode_name(enum tc_mode mode); /* NULL for TC_MODE_UNKNOWN */
+enum tc_mode tc_mode_parse(const char *name); /* TC_MODE_UNKNOWN when not one of the three */
+bool tc_field_shown_in_mode(enum tc_field_id id, enum tc_mode mode);
+
+/* ---- values ---- */
+
+enum tc_value_state {
+	TC_V_ABSENT, /* the key is not there (not rendered, or not edited) */
+	TC_V_NULL,   /* JSON null */
+	TC_V_SET,
+};
+
+struct tc_list {
+	size_t count;
+	char **items;
+};
+
+struct tc_value {
+	enum tc_value_state state;
+	char *s;             /* TC_T_STRING */
+	long long i;         /* TC_T_INT */
+	bool b;              /* TC_T_BOOL */
+	struct tc_list list; /* TC_T_LIST */
+};
+
+/*
+ * A trunk as a set of attribute values. id is the server id (a UUID), a local
+ * id ("local-…") for an offline create, or NULL for a record being composed.
+ * extra_json keeps the attributes this build does not know (a newer server's
+ * register_transport, say) as a JSON object text, so they are written back
+ * unchanged instead of being dropped.
+ */
+struct tc_trunk {
+	char *id;
+	struct tc_value values[TC_FIELD_COUNT];
+	char *extra_json;
+};
+
+struct tc_trunk *tc_trunk_new(void);
+void tc_trunk_free(struct tc_trunk *trunk); /* accepts NULL */
+struct tc_trunk *tc_trunk_dup(const struct tc_trunk *trunk);
+
+/* Setters copy their arguments. They return TC_OK, TC_NOMEM, or TC_INVALID for a type mismatch. */
+enum tc_status tc_trunk_set_id(struct tc_trunk *t, const char *id);
+enum tc_status tc_trunk_set_string(struct tc_trunk *t, enum tc_field_id f, const char *s);
+enum tc_status tc_trunk_set_int(struct tc_trunk *t, enum tc_field_id f, long long i);
+enum tc_status tc_trunk_set_bool(struct tc_trunk *t, enum tc_field_id f, bool b);
+enum tc_status tc_trunk_set_list(struct tc_trunk *t, enum tc_field_id f, const char *const *items,
+				 size_t count);
+enum tc_status tc_trunk_set_null(struct tc_trunk *t, enum tc_field_id f);
+enum tc_status tc_trunk_set_value(struct tc_trunk *t, enum tc_field_id f, const struct tc_value *v);
+void tc_trunk_unset(struct tc_trunk *t, enum tc_field_id f); /* back to TC_V_ABSENT */
+
+/* Getters: NULL / false / 0 unless the value is TC_V_SET. */
+const char *tc_trunk_string(const struct tc_trunk *t, enum tc_field_id f);
+bool tc_trunk_has(const struct tc_trunk *t, enum tc_field_id f); /* state == TC_V_SET */
+enum tc_mode tc_trunk_mode(const struct tc_trunk *t);
+
+void tc_value_clear(struct tc_value *v);
+enum tc_status tc_value_copy(struct tc_value *dst, const struct tc_value *src, enum tc_value_type type);
+/* Equal state and, when set, equal content. ABSENT equals ABSENT only. */
+bool tc_value_equal(const struct tc_value *a, const struct tc_value *b, enum tc_value_type type);
+/* Like tc_value_equal, but ABSENT, NULL, "" and [] are all "no value". */
+bool tc_value_same_meaning(const struct tc_value *a, const struct tc_value *b,
+			   enum tc_value_type type);
+
+/*
+ * Text form, used by --set, CSV, forms and the detail screen. Lists are
+ * comma-separated (spaces around items trimmed, "" is the empty list);
+ * booleans true/false; integers in decimal. An empty text is null for
+ * TC_FF_NULLABLE strings and for integers, otherwise the empty string.
+ * Parse failures carry the server's titles ("must be an integer",
+ * "must be boolean") in err->fields.
+ */
+enum tc_status tc_value_from_text(enum tc_field_id f, const char *text, struct tc_value *out,
+				  struct tc_error *err);
+/* Newly allocated; "" for absent or null. Secrets are masked unless reveal. */
+char *tc_value_to_text(enum tc_field_id f, const struct tc_value *v, bool reveal);
+
+/* The mask shown for a secret that has a value. */
+#define TC_SECRET_MASK "********"
+
+/*
+ * Flat JSON: one object of attributes keyed by tc_field_info.key plus "id",
+ * with region as its alias and default_sender as its value string (the store's
+ * and the CLI's format). Unknown keys go to extra_json.
+ */
+enum tc_json_flags {
+	TC_JSON_REVEAL = 1u << 0,       /* secrets in clear (else TC_SECRET_MASK) */
+	TC_JSON_WITH_ID = 1u << 1,      /* include "id" */
+	TC_JSON_WITH_ABSENT = 1u << 2,  /* absent fields as null, so every key is present */
+	TC_JSON_WITH_EXTRA = 1u << 3,   /* merge extra_json back in */
+};
+char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags);
+/*
+ * Decodes a flat object. Type errors are reported per field with the server's
+ * titles and pointers (/data/attributes/<key>); the other fields are still
+ * decoded. Returns TC_OK, TC_INVALID (field errors in err), TC_PARSE or TC_NOMEM.
+ */
+enum tc_status tc_trunk_from_flat_json(const char *text, size_t len, struct tc_trunk **out,
+				       struct tc_error *err);
+
+/* Fields whose values differ (tc_value_equal); returns how many. differs may be NULL. */
+size_t tc_trunk_diff(const struct tc_trunk *a, const struct tc_trunk *b,
+		     bool differs[TC_FIELD_COUNT]);
+
+#endif

@@ -1,0 +1,227 @@
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trunk_json.h"
+#include "trunkctl/trunk.h"
+
+Test(field_table, rows_are_indexed_by_id_and_keys_are_unique)
+{
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field(f);
+		cr_assert_not_null(fi);
+		cr_assert_eq((int)fi->id, f, "row %d holds %s", f, fi->key);
+		cr_assert_eq(tc_field_by_key(fi->key), fi);
+		for (int g = f + 1; g < TC_FIELD_COUNT; g++)
+			cr_assert_str_neq(fi->key, tc_field(g)->key);
+	}
+	cr_assert_null(tc_field_by_key("register_transport"));
+	cr_assert_null(tc_field(TC_FIELD_COUNT));
+	cr_assert_null(tc_field(TC_FIELD_NONE));
+}
+
+Test(field_table, schema_order_is_a_permutation_of_sent_fields)
+{
+	bool seen[TC_FIELD_COUNT] = {false};
+	int sent = 0;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field(f);
+		if (fi->flags & TC_FF_READONLY) {
+			cr_assert_eq(fi->schema_order, -1);
+			continue;
+		}
+		sent++;
+		cr_assert(fi->schema_order >= 0 && fi->schema_order < TC_FIELD_COUNT);
+		cr_assert_not(seen[fi->schema_order], "schema order %d twice", fi->schema_order);
+		seen[fi->schema_order] = true;
+	}
+	cr_assert_eq(sent, 16);
+	/* §5.1: name, authentication_mode, region, max_channels, inbound_country ... */
+	cr_assert_eq(tc_field(TC_F_INBOUND_COUNTRY)->schema_order, 4);
+	cr_assert_eq(tc_field(TC_F_OUTBOUND_ROUTE_PREFIXES)->schema_order, 15);
+	/* §5.2: rule errors username, password, outbound_host, region, inbound_source_ips */
+	cr_assert_eq(tc_field(TC_F_USERNAME)->rule_order, 0);
+	cr_assert_eq(tc_field(TC_F_PASSWORD)->rule_order, 1);
+	cr_assert_eq(tc_field(TC_F_OUTBOUND_HOST)->rule_order, 2);
+	cr_assert_eq(tc_field(TC_F_REGION)->rule_order, 3);
+	cr_assert_eq(tc_field(TC_F_INBOUND_SOURCE_IPS)->rule_order, 4);
+}
+
+Test(field_table, advisory_limits_and_secrets)
+{
+	cr_assert_eq(tc_field(TC_F_OUTBOUND_PROXY)->advisory_max, 100);
+	cr_assert_eq(tc_field(TC_F_AUTH_USER)->advisory_max, 60);
+	for (int f = 0; f < TC_FIELD_COUNT; f++)
+		cr_assert_eq((tc_field(f)->flags & TC_FF_SECRET) != 0, f == TC_F_PASSWORD);
+}
+
+Test(modes, names_round_trip_and_fields_follow_the_mode)
+{
+	for (int m = 0; m < TC_MODE_COUNT; m++)
+		cr_assert_eq(tc_mode_parse(tc_mode_name(m)), m);
+	cr_assert_eq(tc_mode_parse("IP_ADDRESS"), TC_MODE_UNKNOWN);
+	cr_assert_eq(tc_mode_parse(NULL), TC_MODE_UNKNOWN);
+	cr_assert_not(tc_field_shown_in_mode(TC_F_PASSWORD, TC_MODE_IP_ADDRESS));
+	cr_assert(tc_field_shown_in_mode(TC_F_PASSWORD, TC_MODE_OUTBOUND_REGISTRATION));
+	cr_assert(tc_field_shown_in_mode(TC_F_USERNAME, TC_MODE_CLIENT_CREDENTIALS));
+	cr_assert_not(tc_field_shown_in_mode(TC_F_AUTH_USER, TC_MODE_CLIENT_CREDENTIALS));
+	cr_assert(tc_field_shown_in_mode(TC_F_AUTH_USER, TC_MODE_OUTBOUND_REGISTRATION));
+	cr_assert(tc_field_shown_in_mode(TC_F_NAME, TC_MODE_IP_ADDRESS));
+}
+
+Test(values, setters_check_types_and_dup_is_deep)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_NAME, "Main"), TC_OK);
+	cr_assert_eq(tc_trunk_set_int(t, TC_F_NAME, 3), TC_INVALID);
+	cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 30), TC_OK);
+	const char *ips[] = {"203.0.113.1", "203.0.113.2"};
+	cr_assert_eq(tc_trunk_set_list(t, TC_F_INBOUND_SOURCE_IPS, ips, 2), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "ip_address"), TC_OK);
+	cr_assert_eq(tc_trunk_mode(t), TC_MODE_IP_ADDRESS);
+	struct tc_trunk *c = tc_trunk_dup(t);
+	cr_assert_eq(tc_trunk_diff(t, c, NULL), 0);
+	tc_trunk_set_string(c, TC_F_NAME, "Other");
+	bool differs[TC_FIELD_COUNT];
+	cr_assert_eq(tc_trunk_diff(t, c, differs), 1);
+	cr_assert(differs[TC_F_NAME]);
+	cr_assert_str_eq(tc_trunk_string(t, TC_F_NAME), "Main");
+	tc_trunk_unset(c, TC_F_NAME);
+	cr_assert_not(tc_trunk_has(c, TC_F_NAME));
+	tc_trunk_free(c);
+	tc_trunk_free(t);
+	tc_trunk_free(NULL);
+}
+
+Test(values, same_meaning_treats_empty_alike)
+{
+	struct tc_value absent = {0}, null = {.state = TC_V_NULL}, empty = {.state = TC_V_SET, .s = ""};
+	cr_assert(tc_value_same_meaning(&absent, &null, TC_T_STRING));
+	cr_assert(tc_value_same_meaning(&null, &empty, TC_T_STRING));
+	cr_assert_not(tc_value_equal(&null, &empty, TC_T_STRING));
+}
+
+Test(text, parses_each_type_with_server_titles)
+{
+	struct tc_value v = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_value_from_text(TC_F_MAX_CHANNELS, " 30 ", &v, &err), TC_OK);
+	cr_assert_eq(v.i, 30);
+	cr_assert_eq(tc_value_from_text(TC_F_MAX_CHANNELS, "", &v, &err), TC_OK);
+	cr_assert_eq(v.state, TC_V_NULL);
+	cr_assert_eq(tc_value_from_text(TC_F_MAX_CHANNELS, "1.5", &v, &err), TC_INVALID);
+	cr_assert_eq(err.fields.count, 1);
+	cr_assert_str_eq(err.fields.items[0].title, "must be an integer");
+	cr_assert_str_eq(err.fields.items[0].pointer, "/data/attributes/max_channels");
+	tc_error_clear(&err);
+	cr_assert_eq(tc_value_from_text(TC_F_MAX_CHANNELS, "99999999999999999999999", &v, &err),
+		     TC_OK);
+	cr_assert_gt(v.i, 2147483647LL, "overflow keeps a value the range rule rejects");
+
+	cr_assert_eq(tc_value_from_text(TC_F_OUTBOUND_PLUS_PREFIX, "yes", &v, &err), TC_OK);
+	cr_assert(v.b);
+	cr_assert_eq(tc_value_from_text(TC_F_OUTBOUND_PLUS_PREFIX, "maybe", &v, &err), TC_INVALID);
+	cr_assert_str_eq(err.fields.items[0].title, "must be boolean");
+	tc_error_clear(&err);
+
+	cr_assert_eq(tc_value_from_text(TC_F_INBOUND_SOURCE_IPS, " 1.2.3.4 , 5.6.7.8", &v, &err),
+		     TC_OK);
+	cr_assert_eq(v.list.count, 2);
+	cr_assert_str_eq(v.list.items[1], "5.6.7.8");
+	cr_assert_eq(tc_value_from_text(TC_F_INBOUND_SOURCE_IPS, "", &v, &err), TC_OK);
+	cr_assert_eq(v.state, TC_V_SET);
+	cr_assert_eq(v.list.count, 0);
+
+	cr_assert_eq(tc_value_from_text(TC_F_OUTBOUND_PROXY, "  ", &v, &err), TC_OK);
+	cr_assert_eq(v.state, TC_V_NULL, "empty nullable string is null");
+	cr_assert_eq(tc_value_from_text(TC_F_NAME, "", &v, &err), TC_OK);
+	cr_assert_eq(v.state, TC_V_SET, "empty name is sent so the server rule applies");
+	tc_value_clear(&v);
+	tc_error_clear(&err);
+}
+
+Test(text, secrets_are_masked_unless_revealed)
+{
+	struct tc_value v = {.state = TC_V_SET, .s = "s3cret"};
+	char *masked = tc_value_to_text(TC_F_PASSWORD, &v, false);
+	char *clear = tc_value_to_text(TC_F_PASSWORD, &v, true);
+	cr_assert_str_eq(masked, TC_SECRET_MASK);
+	cr_assert_str_eq(clear, "s3cret");
+	free(masked);
+	free(clear);
+	const char *items[] = {"1855", "1866"};
+	struct tc_value l = {.state = TC_V_SET, .list = {2, (char **)items}};
+	char *joined = tc_value_to_text(TC_F_OUTBOUND_ROUTE_PREFIXES, &l, false);
+	cr_assert_str_eq(joined, "1855,1866");
+	free(joined);
+}
+
+Test(flat_json, round_trips_and_keeps_unknown_attributes)
+{
+	const char *in = "{\"id\":\"5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10\",\"name\":\"PBX\","
+			 "\"authentication_mode\":\"outbound_registration\",\"region\":\"hydrogen\","
+			 "\"max_channels\":null,\"outbound_plus_prefix\":true,"
+			 "\"inbound_source_ips\":[\"203.0.113.1\"],\"password\":\"pw\","
+			 "\"register_transport\":\"tls\"}";
+	struct tc_trunk *t = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_trunk_from_flat_json(in, strlen(in), &t, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(t->id, "5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10");
+	cr_assert_eq(t->values[TC_F_MAX_CHANNELS].state, TC_V_NULL);
+	cr_assert_str_eq(t->extra_json, "{\"register_transport\":\"tls\"}");
+	char *out = tc_trunk_to_flat_json(t, TC_JSON_WITH_ID | TC_JSON_WITH_EXTRA | TC_JSON_REVEAL);
+	cr_assert_str_eq(out, "{\"id\":\"5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10\",\"name\":\"PBX\","
+			      "\"authentication_mode\":\"outbound_registration\",\"region\":"
+			      "\"hydrogen\",\"max_channels\":null,\"outbound_plus_prefix\":true,"
+			      "\"inbound_source_ips\":[\"203.0.113.1\"],\"password\":\"pw\","
+			      "\"register_transport\":\"tls\"}");
+	free(out);
+	out = tc_trunk_to_flat_json(t, 0);
+	cr_assert(strstr(out, "\"password\":\"" TC_SECRET_MASK "\""));
+	free(out);
+	tc_trunk_free(t);
+}
+
+Test(flat_json, accepts_server_renderings_of_region_and_sender)
+{
+	const char *in = "{\"region\":{\"table\":{\"identifier\":\"ap-southeast-1\",\"alias\":"
+			 "\"hydrogen\",\"group_id\":1}},\"default_sender\":{\"value\":\"85512345678\","
+			 "\"country_code\":\"855\"}}";
+	struct tc_trunk *t = NULL;
+	cr_assert_eq(tc_trunk_from_flat_json(in, strlen(in), &t, NULL), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(t, TC_F_REGION), "hydrogen");
+	cr_assert_str_eq(tc_trunk_string(t, TC_F_DEFAULT_SENDER), "85512345678");
+	tc_trunk_free(t);
+}
+
+Test(flat_json, type_errors_name_field_and_index)
+{
+	const char *in = "{\"name\":5,\"max_channels\":\"30\",\"outbound_national_dialing\":\"true\","
+			 "\"inbound_source_ips\":[\"1.1.1.1\",null,7],\"outbound_route_prefixes\":\"x\"}";
+	struct tc_trunk *t = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_trunk_from_flat_json(in, strlen(in), &t, &err), TC_INVALID);
+	cr_assert_eq(err.fields.count, 5);
+	cr_assert_str_eq(err.fields.items[0].title, "must be a string");
+	cr_assert_str_eq(err.fields.items[1].title, "must be an integer");
+	cr_assert_str_eq(err.fields.items[2].title, "must be boolean");
+	cr_assert_str_eq(err.fields.items[3].pointer, "/data/attributes/inbound_source_ips/2");
+	cr_assert_eq(err.fields.items[3].index, 2);
+	cr_assert_str_eq(err.fields.items[4].title, "must be an array");
+	tc_error_clear(&err);
+	tc_trunk_free(t);
+}
+
+Test(flat_json, malformed_text_is_a_parse_error)
+{
+	struct tc_trunk *t = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_trunk_from_flat_json("{\"name\":", 8, &t, &err), TC_PARSE);
+	cr_assert_null(t);
+	cr_assert_eq(tc_trunk_from_flat_json("[1]", 3, &t, &err), TC_PARSE);
+	tc_error_clear(&err);
+}
