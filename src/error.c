@@ -6,13 +6,13 @@
 
 static const char *const status_names[] = {
 #define TC_STATUS_NAME(name, msg) #name,
-	TC_STATUS_LIST(TC_STATUS_NAME)
+    TC_STATUS_LIST(TC_STATUS_NAME)
 #undef TC_STATUS_NAME
 };
 
 static const char *const status_messages[] = {
 #define TC_STATUS_MSG(name, msg) msg,
-	TC_STATUS_LIST(TC_STATUS_MSG)
+    TC_STATUS_LIST(TC_STATUS_MSG)
 #undef TC_STATUS_MSG
 };
 
@@ -47,7 +47,7 @@ void tc_error_clear(struct tc_error *err)
 }
 
 enum tc_status tc_error_vset(struct tc_error *err, enum tc_status status, const char *fmt,
-			     va_list ap)
+                             va_list ap)
 {
 	if (!err)
 		return status;
@@ -69,8 +69,8 @@ enum tc_status tc_error_set(struct tc_error *err, enum tc_status status, const c
 }
 
 enum tc_status tc_field_errors_add(struct tc_field_errors *errs, int field, int index,
-				   enum tc_severity severity, const char *pointer, const char *title,
-				   const char *hint)
+                                   enum tc_severity severity, const char *pointer,
+                                   const char *title, const char *hint)
 {
 	if (errs->count == errs->cap) {
 		size_t cap = errs->cap ? errs->cap * 2 : 8;
@@ -106,7 +106,7 @@ size_t tc_field_errors_count(const struct tc_field_errors *errs, enum tc_severit
 }
 
 const struct tc_field_error *tc_field_errors_find(const struct tc_field_errors *errs, int field,
-						  enum tc_severity severity)
+                                                  enum tc_severity severity)
 {
 	for (size_t i = 0; errs && i < errs->count; i++)
 		if (errs->items[i].field == field && errs->items[i].severity == severity)

@@ -17,82 +17,85 @@
  * of schema errors; rule_order is the order of rule errors (§5.2).
  */
 static const struct tc_field_info fields[TC_FIELD_COUNT] = {
-	[TC_F_CREATED_AT] = {TC_F_CREATED_AT, "created_at", "Created", TC_G_META, TC_T_STRING,
-			     TC_FF_READONLY, TC_MODES_ALL, -1, -1, 0,
-			     "when the server created the trunk (UTC)"},
-	[TC_F_UPDATED_AT] = {TC_F_UPDATED_AT, "updated_at", "Updated", TC_G_META, TC_T_STRING,
-			     TC_FF_READONLY, TC_MODES_ALL, -1, -1, 0,
-			     "when the server last changed the trunk (UTC)"},
-	[TC_F_NAME] = {TC_F_NAME, "name", "Name", TC_G_IDENTITY, TC_T_STRING,
-		       SEND | TC_FF_REQUIRED | TC_FF_SEARCHABLE, TC_MODES_ALL, 0, -1, 0,
-		       "name of the trunk (required)"},
-	[TC_F_AUTHENTICATION_MODE] = {TC_F_AUTHENTICATION_MODE, "authentication_mode",
-				      "Authentication mode", TC_G_IDENTITY, TC_T_STRING,
-				      SEND | TC_FF_REQUIRED, TC_MODES_ALL, 1, -1, 0,
-				      "ip_address, client_credentials or outbound_registration "
-				      "(required)"},
-	[TC_F_REGION] = {TC_F_REGION, "region", "Region", TC_G_IDENTITY, TC_T_STRING,
-			 SEND | TC_FF_REQUIRED | TC_FF_SEARCHABLE, TC_MODES_ALL, 2, 3, 0,
-			 "region alias, e.g. hydrogen or helium (required)"},
-	[TC_F_MAX_CHANNELS] = {TC_F_MAX_CHANNELS, "max_channels", "Max channels", TC_G_IDENTITY,
-			       TC_T_INT, SEND, TC_MODES_ALL, 3, -1, 0,
-			       "concurrent call limit, a whole number above 0 (empty: unlimited)"},
-	[TC_F_DEFAULT_SENDER] = {TC_F_DEFAULT_SENDER, "default_sender", "Default sender",
-				 TC_G_OUTBOUND, TC_T_STRING, SEND, TC_MODES_ALL, 6, -1, 0,
-				 "caller ID used when none is given, e.g. 85512345678"},
-	[TC_F_OUTBOUND_HOST] = {TC_F_OUTBOUND_HOST, "outbound_host", "Outbound host", TC_G_OUTBOUND,
-				TC_T_STRING, SEND | TC_FF_REQUIRED_OUTREG | TC_FF_SEARCHABLE,
-				TC_MODES_ALL, 9, 2, 0,
-				"SIP server for outbound calls, host or host:port"},
-	[TC_F_OUTBOUND_PROXY] = {TC_F_OUTBOUND_PROXY, "outbound_proxy", "Outbound proxy",
-				 TC_G_REGISTRATION, TC_T_STRING,
-				 SEND | TC_FF_NULLABLE | TC_FF_SEARCHABLE, OUTREG, 10, -1, 100,
-				 "proxy used to reach the SIP server, host or host:port"},
-	[TC_F_AUTH_USER] = {TC_F_AUTH_USER, "auth_user", "Auth user", TC_G_REGISTRATION,
-			    TC_T_STRING, SEND | TC_FF_NULLABLE, OUTREG, 11, -1, 60,
-			    "digest authentication user when it differs from the username"},
-	[TC_F_OUTBOUND_DIAL_STRING_PREFIX] = {TC_F_OUTBOUND_DIAL_STRING_PREFIX,
-					      "outbound_dial_string_prefix", "Dial string prefix",
-					      TC_G_OUTBOUND, TC_T_STRING, SEND, TC_MODES_ALL, 12, -1,
-					      0, "prefix put before the dialled number"},
-	[TC_F_OUTBOUND_NATIONAL_DIALING] = {TC_F_OUTBOUND_NATIONAL_DIALING,
-					    "outbound_national_dialing", "National dialing",
-					    TC_G_OUTBOUND, TC_T_BOOL, SEND, TC_MODES_ALL, 13, -1, 0,
-					    "dial numbers in national format (true/false)"},
-	[TC_F_OUTBOUND_PLUS_PREFIX] = {TC_F_OUTBOUND_PLUS_PREFIX, "outbound_plus_prefix",
-				       "Plus prefix", TC_G_OUTBOUND, TC_T_BOOL, SEND, TC_MODES_ALL,
-				       14, -1, 0, "put + before dialled numbers (true/false)"},
-	[TC_F_OUTBOUND_ROUTE_PREFIXES] = {TC_F_OUTBOUND_ROUTE_PREFIXES, "outbound_route_prefixes",
-					  "Route prefixes", TC_G_OUTBOUND, TC_T_LIST, SEND,
-					  TC_MODES_ALL, 15, -1, 0,
-					  "number prefixes routed through this trunk, comma-separated"},
-	[TC_F_INBOUND_COUNTRY] = {TC_F_INBOUND_COUNTRY, "inbound_country", "Inbound country",
-				  TC_G_INBOUND, TC_T_STRING, SEND, TC_MODES_ALL, 4, -1, 0,
-				  "ISO 3166-1 alpha-2 code of inbound calls, e.g. US or KH"},
-	[TC_F_INBOUND_SOURCE_IPS] = {TC_F_INBOUND_SOURCE_IPS, "inbound_source_ips",
-				     "Inbound source IPs", TC_G_INBOUND, TC_T_LIST,
-				     SEND | TC_FF_SEARCHABLE, TC_MODES_ALL, 5, 4, 0,
-				     "IPv4 addresses allowed to send calls, comma-separated"},
-	[TC_F_USERNAME] = {TC_F_USERNAME, "username", "Username", TC_G_CREDENTIALS, TC_T_STRING,
-			   SEND | TC_FF_REQUIRED_OUTREG | TC_FF_MODE_SCOPED | TC_FF_SEARCHABLE,
-			   TC_MODES_CREDENTIALS, 7, 0, 0,
-			   "SIP username (generated for client_credentials when empty)"},
-	[TC_F_PASSWORD] = {TC_F_PASSWORD, "password", "Password", TC_G_CREDENTIALS, TC_T_STRING,
-			   SEND | TC_FF_REQUIRED_OUTREG | TC_FF_MODE_SCOPED | TC_FF_SECRET,
-			   TC_MODES_CREDENTIALS, 8, 1, 0,
-			   "SIP password (generated for client_credentials when empty)"},
+    [TC_F_CREATED_AT] = {TC_F_CREATED_AT, "created_at", "Created", TC_G_META, TC_T_STRING,
+                         TC_FF_READONLY, TC_MODES_ALL, -1, -1, 0,
+                         "when the server created the trunk (UTC)"},
+    [TC_F_UPDATED_AT] = {TC_F_UPDATED_AT, "updated_at", "Updated", TC_G_META, TC_T_STRING,
+                         TC_FF_READONLY, TC_MODES_ALL, -1, -1, 0,
+                         "when the server last changed the trunk (UTC)"},
+    [TC_F_NAME] = {TC_F_NAME, "name", "Name", TC_G_IDENTITY, TC_T_STRING,
+                   SEND | TC_FF_REQUIRED | TC_FF_SEARCHABLE, TC_MODES_ALL, 0, -1, 0,
+                   "name of the trunk (required)"},
+    [TC_F_AUTHENTICATION_MODE] = {TC_F_AUTHENTICATION_MODE, "authentication_mode",
+                                  "Authentication mode", TC_G_IDENTITY, TC_T_STRING,
+                                  SEND | TC_FF_REQUIRED, TC_MODES_ALL, 1, -1, 0,
+                                  "ip_address, client_credentials or outbound_registration "
+                                  "(required)"},
+    [TC_F_REGION] = {TC_F_REGION, "region", "Region", TC_G_IDENTITY, TC_T_STRING,
+                     SEND | TC_FF_REQUIRED | TC_FF_SEARCHABLE, TC_MODES_ALL, 2, 3, 0,
+                     "region alias, e.g. hydrogen or helium (required)"},
+    [TC_F_MAX_CHANNELS] = {TC_F_MAX_CHANNELS, "max_channels", "Max channels", TC_G_IDENTITY,
+                           TC_T_INT, SEND, TC_MODES_ALL, 3, -1, 0,
+                           "concurrent call limit, a whole number above 0 (empty: unlimited)"},
+    [TC_F_DEFAULT_SENDER] = {TC_F_DEFAULT_SENDER, "default_sender", "Default sender", TC_G_OUTBOUND,
+                             TC_T_STRING, SEND, TC_MODES_ALL, 6, -1, 0,
+                             "caller ID used when none is given, e.g. 85512345678"},
+    [TC_F_OUTBOUND_HOST] = {TC_F_OUTBOUND_HOST, "outbound_host", "Outbound host", TC_G_OUTBOUND,
+                            TC_T_STRING, SEND | TC_FF_REQUIRED_OUTREG | TC_FF_SEARCHABLE,
+                            TC_MODES_ALL, 9, 2, 0,
+                            "SIP server for outbound calls, host or host:port"},
+    [TC_F_OUTBOUND_PROXY] = {TC_F_OUTBOUND_PROXY, "outbound_proxy", "Outbound proxy",
+                             TC_G_REGISTRATION, TC_T_STRING,
+                             SEND | TC_FF_NULLABLE | TC_FF_SEARCHABLE, OUTREG, 10, -1, 100,
+                             "proxy used to reach the SIP server, host or host:port"},
+    [TC_F_AUTH_USER] = {TC_F_AUTH_USER, "auth_user", "Auth user", TC_G_REGISTRATION, TC_T_STRING,
+                        SEND | TC_FF_NULLABLE, OUTREG, 11, -1, 60,
+                        "digest authentication user when it differs from the username"},
+    [TC_F_OUTBOUND_DIAL_STRING_PREFIX] = {TC_F_OUTBOUND_DIAL_STRING_PREFIX,
+                                          "outbound_dial_string_prefix", "Dial string prefix",
+                                          TC_G_OUTBOUND, TC_T_STRING, SEND, TC_MODES_ALL, 12, -1, 0,
+                                          "prefix put before the dialled number"},
+    [TC_F_OUTBOUND_NATIONAL_DIALING] = {TC_F_OUTBOUND_NATIONAL_DIALING, "outbound_national_dialing",
+                                        "National dialing", TC_G_OUTBOUND, TC_T_BOOL, SEND,
+                                        TC_MODES_ALL, 13, -1, 0,
+                                        "dial numbers in national format (true/false)"},
+    [TC_F_OUTBOUND_PLUS_PREFIX] = {TC_F_OUTBOUND_PLUS_PREFIX, "outbound_plus_prefix", "Plus prefix",
+                                   TC_G_OUTBOUND, TC_T_BOOL, SEND, TC_MODES_ALL, 14, -1, 0,
+                                   "put + before dialled numbers (true/false)"},
+    [TC_F_OUTBOUND_ROUTE_PREFIXES] = {TC_F_OUTBOUND_ROUTE_PREFIXES, "outbound_route_prefixes",
+                                      "Route prefixes", TC_G_OUTBOUND, TC_T_LIST, SEND,
+                                      TC_MODES_ALL, 15, -1, 0,
+                                      "number prefixes routed through this trunk, comma-separated"},
+    [TC_F_INBOUND_COUNTRY] = {TC_F_INBOUND_COUNTRY, "inbound_country", "Inbound country",
+                              TC_G_INBOUND, TC_T_STRING, SEND, TC_MODES_ALL, 4, -1, 0,
+                              "ISO 3166-1 alpha-2 code of inbound calls, e.g. US or KH"},
+    [TC_F_INBOUND_SOURCE_IPS] = {TC_F_INBOUND_SOURCE_IPS, "inbound_source_ips",
+                                 "Inbound source IPs", TC_G_INBOUND, TC_T_LIST,
+                                 SEND | TC_FF_SEARCHABLE, TC_MODES_ALL, 5, 4, 0,
+                                 "IPv4 addresses allowed to send calls, comma-separated"},
+    [TC_F_USERNAME] = {TC_F_USERNAME, "username", "Username", TC_G_CREDENTIALS, TC_T_STRING,
+                       SEND | TC_FF_REQUIRED_OUTREG | TC_FF_MODE_SCOPED | TC_FF_SEARCHABLE,
+                       TC_MODES_CREDENTIALS, 7, 0, 0,
+                       "SIP username (generated for client_credentials when empty)"},
+    [TC_F_PASSWORD] = {TC_F_PASSWORD, "password", "Password", TC_G_CREDENTIALS, TC_T_STRING,
+                       SEND | TC_FF_REQUIRED_OUTREG | TC_FF_MODE_SCOPED | TC_FF_SECRET,
+                       TC_MODES_CREDENTIALS, 8, 1, 0,
+                       "SIP password (generated for client_credentials when empty)"},
 };
 
 static const char *const group_labels[TC_G_COUNT] = {
-	[TC_G_META] = "Record",         [TC_G_IDENTITY] = "Identity",
-	[TC_G_INBOUND] = "Inbound",     [TC_G_OUTBOUND] = "Outbound",
-	[TC_G_REGISTRATION] = "Registration", [TC_G_CREDENTIALS] = "Credentials",
+    [TC_G_META] = "Record",
+    [TC_G_IDENTITY] = "Identity",
+    [TC_G_INBOUND] = "Inbound",
+    [TC_G_OUTBOUND] = "Outbound",
+    [TC_G_REGISTRATION] = "Registration",
+    [TC_G_CREDENTIALS] = "Credentials",
 };
 
 static const char *const mode_names[TC_MODE_COUNT] = {
-	[TC_MODE_IP_ADDRESS] = "ip_address",
-	[TC_MODE_CLIENT_CREDENTIALS] = "client_credentials",
-	[TC_MODE_OUTBOUND_REGISTRATION] = "outbound_registration",
+    [TC_MODE_IP_ADDRESS] = "ip_address",
+    [TC_MODE_CLIENT_CREDENTIALS] = "client_credentials",
+    [TC_MODE_OUTBOUND_REGISTRATION] = "outbound_registration",
 };
 
 const struct tc_field_info *tc_field(enum tc_field_id id)
@@ -183,7 +186,8 @@ void tc_value_clear(struct tc_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
-enum tc_status tc_value_copy(struct tc_value *dst, const struct tc_value *src, enum tc_value_type type)
+enum tc_status tc_value_copy(struct tc_value *dst, const struct tc_value *src,
+                             enum tc_value_type type)
 {
 	struct tc_value tmp = {.state = src->state};
 	if (src->state == TC_V_SET) {
@@ -201,7 +205,7 @@ enum tc_status tc_value_copy(struct tc_value *dst, const struct tc_value *src, e
 			break;
 		case TC_T_LIST:
 			if (list_copy(&tmp.list, (const char *const *)src->list.items,
-				      src->list.count) != TC_OK)
+			              src->list.count) != TC_OK)
 				return TC_NOMEM;
 			break;
 		}
@@ -247,7 +251,7 @@ static bool value_is_empty(const struct tc_value *v, enum tc_value_type type)
 }
 
 bool tc_value_same_meaning(const struct tc_value *a, const struct tc_value *b,
-			   enum tc_value_type type)
+                           enum tc_value_type type)
 {
 	bool ea = value_is_empty(a, type), eb = value_is_empty(b, type);
 	if (ea || eb)
@@ -346,7 +350,7 @@ enum tc_status tc_trunk_set_bool(struct tc_trunk *t, enum tc_field_id f, bool b)
 }
 
 enum tc_status tc_trunk_set_list(struct tc_trunk *t, enum tc_field_id f, const char *const *items,
-				 size_t count)
+                                 size_t count)
 {
 	struct tc_value *v = slot(t, f, TC_T_LIST);
 	if (!v)
@@ -401,7 +405,7 @@ enum tc_mode tc_trunk_mode(const struct tc_trunk *t)
 }
 
 size_t tc_trunk_diff(const struct tc_trunk *a, const struct tc_trunk *b,
-		     bool differs[TC_FIELD_COUNT])
+                     bool differs[TC_FIELD_COUNT])
 {
 	size_t n = 0;
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
@@ -430,7 +434,7 @@ static enum tc_status text_error(struct tc_error *err, enum tc_field_id f, const
 	if (err) {
 		char *ptr = pointer_for(f);
 		if (!ptr || tc_field_errors_add(&err->fields, f, -1, TC_SEV_ERROR, ptr, title,
-						NULL) != TC_OK) {
+		                                NULL) != TC_OK) {
 			free(ptr);
 			return tc_error_set(err, TC_NOMEM, NULL);
 		}
@@ -505,7 +509,7 @@ static bool parse_bool(const char *text, bool *out)
 }
 
 enum tc_status tc_value_from_text(enum tc_field_id f, const char *text, struct tc_value *out,
-				  struct tc_error *err)
+                                  struct tc_error *err)
 {
 	const struct tc_field_info *fi = tc_field(f);
 	if (!fi || !out)

@@ -17,7 +17,7 @@ char *tc_pointer(const char *prefix, const char *key, int index)
 }
 
 static json_t *value_to_json(const struct tc_field_info *fi, const struct tc_value *v,
-			     unsigned flags)
+                             unsigned flags)
 {
 	if (v->state == TC_V_NULL || v->state == TC_V_ABSENT)
 		return json_null();
@@ -80,7 +80,7 @@ fail:
 }
 
 static enum tc_status add_error(struct tc_field_errors *errs, int field, const char *prefix,
-				const char *key, int index, const char *title, const char *hint)
+                                const char *key, int index, const char *title, const char *hint)
 {
 	char *ptr = tc_pointer(prefix, key, index);
 	if (!ptr)
@@ -107,7 +107,7 @@ static json_t *unwrap_rendering(enum tc_field_id f, json_t *jv)
 }
 
 static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_field_id f,
-				  const char *prefix, struct tc_field_errors *errs)
+                                  const char *prefix, struct tc_field_errors *errs)
 {
 	size_t n = json_array_size(jv), kept = 0;
 	enum tc_status rc = TC_OK;
@@ -120,7 +120,7 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 			continue; /* the server's deep munge drops nulls before validation */
 		if (!json_is_string(el)) {
 			enum tc_status r = add_error(errs, f, prefix, tc_field(f)->key, (int)i,
-						     "must be a string", NULL);
+			                             "must be a string", NULL);
 			if (r == TC_NOMEM)
 				rc = TC_NOMEM;
 			else if (rc == TC_OK)
@@ -148,7 +148,7 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 }
 
 static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_trunk *t,
-				   const char *prefix, struct tc_field_errors *errs)
+                                   const char *prefix, struct tc_field_errors *errs)
 {
 	const struct tc_field_info *fi = tc_field(f);
 	jv = unwrap_rendering(f, jv);
@@ -170,15 +170,15 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 	case TC_T_LIST:
 		if (!json_is_array(jv))
 			return add_error(errs, f, prefix, fi->key, -1, "must be an array",
-					 "send a list of strings: the server fails (500) on "
-					 "anything else");
+			                 "send a list of strings: the server fails (500) on "
+			                 "anything else");
 		return decode_list(jv, &t->values[f], f, prefix, errs);
 	}
 	return TC_INVALID;
 }
 
 enum tc_status tc_trunk_attrs_from_json(json_t *obj, struct tc_trunk *t, const char *pointer_prefix,
-					bool allow_id, struct tc_field_errors *errs)
+                                        bool allow_id, struct tc_field_errors *errs)
 {
 	if (!json_is_object(obj))
 		return TC_INVALID;
@@ -230,14 +230,14 @@ char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags)
 }
 
 enum tc_status tc_trunk_from_flat_json(const char *text, size_t len, struct tc_trunk **out,
-				       struct tc_error *err)
+                                       struct tc_error *err)
 {
 	*out = NULL;
 	json_error_t jerr;
 	json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!obj)
 		return tc_error_set(err, TC_PARSE, "not valid JSON (line %d, column %d): %s",
-				    jerr.line, jerr.column, jerr.text);
+		                    jerr.line, jerr.column, jerr.text);
 	if (!json_is_object(obj)) {
 		json_decref(obj);
 		return tc_error_set(err, TC_PARSE, "expected a JSON object of trunk attributes");
@@ -249,7 +249,7 @@ enum tc_status tc_trunk_from_flat_json(const char *text, size_t len, struct tc_t
 	}
 	struct tc_field_errors local = {0};
 	enum tc_status rc =
-		tc_trunk_attrs_from_json(obj, t, "/data/attributes", true, err ? &err->fields : &local);
+	    tc_trunk_attrs_from_json(obj, t, "/data/attributes", true, err ? &err->fields : &local);
 	tc_field_errors_free(&local);
 	json_decref(obj);
 	if (rc == TC_NOMEM) {

@@ -44,7 +44,7 @@ enum tc_status {
 #define TC_STATUS_ENUM(name, msg) TC_##name,
 	TC_STATUS_LIST(TC_STATUS_ENUM)
 #undef TC_STATUS_ENUM
-		TC_STATUS_COUNT
+	    TC_STATUS_COUNT
 };
 
 enum tc_severity {
@@ -59,11 +59,11 @@ enum tc_severity {
  * for screens where the title does not help a person (the 249-code list).
  */
 struct tc_field_error {
-	int field;  /* enum tc_field_id, or TC_FIELD_NONE (-1) */
-	int index;  /* array element for list fields, -1 for the whole field */
+	int field; /* enum tc_field_id, or TC_FIELD_NONE (-1) */
+	int index; /* array element for list fields, -1 for the whole field */
 	enum tc_severity severity;
-	char *pointer; /* owned, e.g. "/data/attributes/inbound_source_ips/2" */
-	char *title;   /* owned, e.g. "must be a string" */
+	char *pointer;    /* owned, e.g. "/data/attributes/inbound_source_ips/2" */
+	char *title;      /* owned, e.g. "must be a string" */
 	const char *hint; /* static or NULL */
 };
 
@@ -95,18 +95,18 @@ void tc_error_clear(struct tc_error *err);
  * err may be NULL.
  */
 enum tc_status tc_error_set(struct tc_error *err, enum tc_status status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 enum tc_status tc_error_vset(struct tc_error *err, enum tc_status status, const char *fmt,
-			     va_list ap) __attribute__((format(printf, 3, 0)));
+                             va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* Appends a copy of pointer and title. Returns TC_OK or TC_NOMEM. */
 enum tc_status tc_field_errors_add(struct tc_field_errors *errs, int field, int index,
-				   enum tc_severity severity, const char *pointer, const char *title,
-				   const char *hint);
+                                   enum tc_severity severity, const char *pointer,
+                                   const char *title, const char *hint);
 size_t tc_field_errors_count(const struct tc_field_errors *errs, enum tc_severity severity);
 /* First entry for field (any index) of the given severity, or NULL. */
 const struct tc_field_error *tc_field_errors_find(const struct tc_field_errors *errs, int field,
-						  enum tc_severity severity);
+                                                  enum tc_severity severity);
 /* Moves all entries of src to the end of dst; src is left empty. */
 enum tc_status tc_field_errors_move(struct tc_field_errors *dst, struct tc_field_errors *src);
 void tc_field_errors_free(struct tc_field_errors *errs); /* accepts NULL */

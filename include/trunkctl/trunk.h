@@ -88,12 +88,12 @@ struct tc_field_info {
 	const char *label; /* for forms and detail screens */
 	enum tc_field_group group;
 	enum tc_value_type type;
-	unsigned flags;       /* enum tc_field_flags */
-	unsigned modes;       /* TC_MODE_BIT mask: modes whose form shows the field */
-	int schema_order;     /* position in the server's request schema (§5.1), -1 if never sent */
-	int rule_order;       /* position among the server's rule errors (§5.2), -1 if none */
-	size_t advisory_max;  /* documented limit the server does not enforce; 0 = none */
-	const char *help;     /* one line for help screens, --help and the man page */
+	unsigned flags;      /* enum tc_field_flags */
+	unsigned modes;      /* TC_MODE_BIT mask: modes whose form shows the field */
+	int schema_order;    /* position in the server's request schema (§5.1), -1 if never sent */
+	int rule_order;      /* position among the server's rule errors (§5.2), -1 if none */
+	size_t advisory_max; /* documented limit the server does not enforce; 0 = none */
+	const char *help;    /* one line for help screens, --help and the man page */
 };
 
 /* Indexed by enum tc_field_id. */
@@ -102,7 +102,7 @@ const struct tc_field_info *tc_field(enum tc_field_id id);
 const struct tc_field_info *tc_field_by_key(const char *key);
 const char *tc_field_group_label(enum tc_field_group group);
 
-const char *tc_mode_name(enum tc_mode mode); /* NULL for TC_MODE_UNKNOWN */
+const char *tc_mode_name(enum tc_mode mode);  /* NULL for TC_MODE_UNKNOWN */
 enum tc_mode tc_mode_parse(const char *name); /* TC_MODE_UNKNOWN when not one of the three */
 bool tc_field_shown_in_mode(enum tc_field_id id, enum tc_mode mode);
 
@@ -150,7 +150,7 @@ enum tc_status tc_trunk_set_string(struct tc_trunk *t, enum tc_field_id f, const
 enum tc_status tc_trunk_set_int(struct tc_trunk *t, enum tc_field_id f, long long i);
 enum tc_status tc_trunk_set_bool(struct tc_trunk *t, enum tc_field_id f, bool b);
 enum tc_status tc_trunk_set_list(struct tc_trunk *t, enum tc_field_id f, const char *const *items,
-				 size_t count);
+                                 size_t count);
 enum tc_status tc_trunk_set_null(struct tc_trunk *t, enum tc_field_id f);
 enum tc_status tc_trunk_set_value(struct tc_trunk *t, enum tc_field_id f, const struct tc_value *v);
 void tc_trunk_unset(struct tc_trunk *t, enum tc_field_id f); /* back to TC_V_ABSENT */
@@ -161,12 +161,13 @@ bool tc_trunk_has(const struct tc_trunk *t, enum tc_field_id f); /* state == TC_
 enum tc_mode tc_trunk_mode(const struct tc_trunk *t);
 
 void tc_value_clear(struct tc_value *v);
-enum tc_status tc_value_copy(struct tc_value *dst, const struct tc_value *src, enum tc_value_type type);
+enum tc_status tc_value_copy(struct tc_value *dst, const struct tc_value *src,
+                             enum tc_value_type type);
 /* Equal state and, when set, equal content. ABSENT equals ABSENT only. */
 bool tc_value_equal(const struct tc_value *a, const struct tc_value *b, enum tc_value_type type);
 /* Like tc_value_equal, but ABSENT, NULL, "" and [] are all "no value". */
 bool tc_value_same_meaning(const struct tc_value *a, const struct tc_value *b,
-			   enum tc_value_type type);
+                           enum tc_value_type type);
 
 /*
  * Text form, used by --set, CSV, forms and the detail screen. Lists are
@@ -177,7 +178,7 @@ bool tc_value_same_meaning(const struct tc_value *a, const struct tc_value *b,
  * "must be boolean") in err->fields.
  */
 enum tc_status tc_value_from_text(enum tc_field_id f, const char *text, struct tc_value *out,
-				  struct tc_error *err);
+                                  struct tc_error *err);
 /* Newly allocated; "" for absent or null. Secrets are masked unless reveal. */
 char *tc_value_to_text(enum tc_field_id f, const struct tc_value *v, bool reveal);
 
@@ -190,10 +191,10 @@ char *tc_value_to_text(enum tc_field_id f, const struct tc_value *v, bool reveal
  * and the CLI's format). Unknown keys go to extra_json.
  */
 enum tc_json_flags {
-	TC_JSON_REVEAL = 1u << 0,       /* secrets in clear (else TC_SECRET_MASK) */
-	TC_JSON_WITH_ID = 1u << 1,      /* include "id" */
-	TC_JSON_WITH_ABSENT = 1u << 2,  /* absent fields as null, so every key is present */
-	TC_JSON_WITH_EXTRA = 1u << 3,   /* merge extra_json back in */
+	TC_JSON_REVEAL = 1u << 0,      /* secrets in clear (else TC_SECRET_MASK) */
+	TC_JSON_WITH_ID = 1u << 1,     /* include "id" */
+	TC_JSON_WITH_ABSENT = 1u << 2, /* absent fields as null, so every key is present */
+	TC_JSON_WITH_EXTRA = 1u << 3,  /* merge extra_json back in */
 };
 char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags);
 /*
@@ -202,10 +203,10 @@ char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags);
  * decoded. Returns TC_OK, TC_INVALID (field errors in err), TC_PARSE or TC_NOMEM.
  */
 enum tc_status tc_trunk_from_flat_json(const char *text, size_t len, struct tc_trunk **out,
-				       struct tc_error *err);
+                                       struct tc_error *err);
 
 /* Fields whose values differ (tc_value_equal); returns how many. differs may be NULL. */
 size_t tc_trunk_diff(const struct tc_trunk *a, const struct tc_trunk *b,
-		     bool differs[TC_FIELD_COUNT]);
+                     bool differs[TC_FIELD_COUNT]);
 
 #endif

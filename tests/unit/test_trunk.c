@@ -95,7 +95,8 @@ Test(values, setters_check_types_and_dup_is_deep)
 
 Test(values, same_meaning_treats_empty_alike)
 {
-	struct tc_value absent = {0}, null = {.state = TC_V_NULL}, empty = {.state = TC_V_SET, .s = ""};
+	struct tc_value absent = {0}, null = {.state = TC_V_NULL},
+	                empty = {.state = TC_V_SET, .s = ""};
 	cr_assert(tc_value_same_meaning(&absent, &null, TC_T_STRING));
 	cr_assert(tc_value_same_meaning(&null, &empty, TC_T_STRING));
 	cr_assert_not(tc_value_equal(&null, &empty, TC_T_STRING));
@@ -116,7 +117,7 @@ Test(text, parses_each_type_with_server_titles)
 	cr_assert_str_eq(err.fields.items[0].pointer, "/data/attributes/max_channels");
 	tc_error_clear(&err);
 	cr_assert_eq(tc_value_from_text(TC_F_MAX_CHANNELS, "99999999999999999999999", &v, &err),
-		     TC_OK);
+	             TC_OK);
 	cr_assert_gt(v.i, 2147483647LL, "overflow keeps a value the range rule rejects");
 
 	cr_assert_eq(tc_value_from_text(TC_F_OUTBOUND_PLUS_PREFIX, "yes", &v, &err), TC_OK);
@@ -126,7 +127,7 @@ Test(text, parses_each_type_with_server_titles)
 	tc_error_clear(&err);
 
 	cr_assert_eq(tc_value_from_text(TC_F_INBOUND_SOURCE_IPS, " 1.2.3.4 , 5.6.7.8", &v, &err),
-		     TC_OK);
+	             TC_OK);
 	cr_assert_eq(v.list.count, 2);
 	cr_assert_str_eq(v.list.items[1], "5.6.7.8");
 	cr_assert_eq(tc_value_from_text(TC_F_INBOUND_SOURCE_IPS, "", &v, &err), TC_OK);
@@ -159,11 +160,12 @@ Test(text, secrets_are_masked_unless_revealed)
 
 Test(flat_json, round_trips_and_keeps_unknown_attributes)
 {
-	const char *in = "{\"id\":\"5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10\",\"name\":\"PBX\","
-			 "\"authentication_mode\":\"outbound_registration\",\"region\":\"hydrogen\","
-			 "\"max_channels\":null,\"outbound_plus_prefix\":true,"
-			 "\"inbound_source_ips\":[\"203.0.113.1\"],\"password\":\"pw\","
-			 "\"register_transport\":\"tls\"}";
+	const char *in =
+	    "{\"id\":\"5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10\",\"name\":\"PBX\","
+	    "\"authentication_mode\":\"outbound_registration\",\"region\":\"hydrogen\","
+	    "\"max_channels\":null,\"outbound_plus_prefix\":true,"
+	    "\"inbound_source_ips\":[\"203.0.113.1\"],\"password\":\"pw\","
+	    "\"register_transport\":\"tls\"}";
 	struct tc_trunk *t = NULL;
 	struct tc_error err;
 	tc_error_init(&err);
@@ -173,10 +175,10 @@ Test(flat_json, round_trips_and_keeps_unknown_attributes)
 	cr_assert_str_eq(t->extra_json, "{\"register_transport\":\"tls\"}");
 	char *out = tc_trunk_to_flat_json(t, TC_JSON_WITH_ID | TC_JSON_WITH_EXTRA | TC_JSON_REVEAL);
 	cr_assert_str_eq(out, "{\"id\":\"5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10\",\"name\":\"PBX\","
-			      "\"authentication_mode\":\"outbound_registration\",\"region\":"
-			      "\"hydrogen\",\"max_channels\":null,\"outbound_plus_prefix\":true,"
-			      "\"inbound_source_ips\":[\"203.0.113.1\"],\"password\":\"pw\","
-			      "\"register_transport\":\"tls\"}");
+	                      "\"authentication_mode\":\"outbound_registration\",\"region\":"
+	                      "\"hydrogen\",\"max_channels\":null,\"outbound_plus_prefix\":true,"
+	                      "\"inbound_source_ips\":[\"203.0.113.1\"],\"password\":\"pw\","
+	                      "\"register_transport\":\"tls\"}");
 	free(out);
 	out = tc_trunk_to_flat_json(t, 0);
 	cr_assert(strstr(out, "\"password\":\"" TC_SECRET_MASK "\""));
@@ -186,9 +188,10 @@ Test(flat_json, round_trips_and_keeps_unknown_attributes)
 
 Test(flat_json, accepts_server_renderings_of_region_and_sender)
 {
-	const char *in = "{\"region\":{\"table\":{\"identifier\":\"ap-southeast-1\",\"alias\":"
-			 "\"hydrogen\",\"group_id\":1}},\"default_sender\":{\"value\":\"85512345678\","
-			 "\"country_code\":\"855\"}}";
+	const char *in =
+	    "{\"region\":{\"table\":{\"identifier\":\"ap-southeast-1\",\"alias\":"
+	    "\"hydrogen\",\"group_id\":1}},\"default_sender\":{\"value\":\"85512345678\","
+	    "\"country_code\":\"855\"}}";
 	struct tc_trunk *t = NULL;
 	cr_assert_eq(tc_trunk_from_flat_json(in, strlen(in), &t, NULL), TC_OK);
 	cr_assert_str_eq(tc_trunk_string(t, TC_F_REGION), "hydrogen");
@@ -198,8 +201,9 @@ Test(flat_json, accepts_server_renderings_of_region_and_sender)
 
 Test(flat_json, type_errors_name_field_and_index)
 {
-	const char *in = "{\"name\":5,\"max_channels\":\"30\",\"outbound_national_dialing\":\"true\","
-			 "\"inbound_source_ips\":[\"1.1.1.1\",null,7],\"outbound_route_prefixes\":\"x\"}";
+	const char *in =
+	    "{\"name\":5,\"max_channels\":\"30\",\"outbound_national_dialing\":\"true\","
+	    "\"inbound_source_ips\":[\"1.1.1.1\",null,7],\"outbound_route_prefixes\":\"x\"}";
 	struct tc_trunk *t = NULL;
 	struct tc_error err;
 	tc_error_init(&err);
@@ -224,4 +228,34 @@ Test(flat_json, malformed_text_is_a_parse_error)
 	cr_assert_null(t);
 	cr_assert_eq(tc_trunk_from_flat_json("[1]", 3, &t, &err), TC_PARSE);
 	tc_error_clear(&err);
+}
+
+#include "trunkctl/countries.h"
+#include "trunkctl/region.h"
+
+Test(countries, the_servers_249_codes_sorted_without_xk)
+{
+	size_t n = 0;
+	while (tc_country_code(n))
+		n++;
+	cr_assert_eq(n, TC_COUNTRY_COUNT);
+	for (size_t i = 1; i < n; i++)
+		cr_assert_lt(strcmp(tc_country_code(i - 1), tc_country_code(i)), 0);
+	cr_assert(tc_country_is_valid("US"));
+	cr_assert(tc_country_is_valid("KH"));
+	cr_assert_not(tc_country_is_valid("XK"));
+	cr_assert_not(tc_country_is_valid("us"));
+	cr_assert_not(tc_country_is_valid("USA"));
+	cr_assert_not(tc_country_is_valid(NULL));
+}
+
+Test(regions, defaults_match_by_alias_only)
+{
+	size_t n;
+	const struct tc_region *r = tc_default_regions(&n);
+	cr_assert_eq(n, 2);
+	cr_assert_not_null(tc_region_find(r, n, "hydrogen"));
+	cr_assert_str_eq(tc_region_find(r, n, "helium")->identifier, "us-east-1");
+	cr_assert_null(tc_region_find(r, n, "Hydrogen"));
+	cr_assert_null(tc_region_find(r, n, "ap-southeast-1"));
 }
