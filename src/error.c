@@ -92,8 +92,19 @@ enum tc_status tc_field_errors_add(struct tc_field_errors *errs, int field, int 
 	e->index = index;
 	e->severity = severity;
 	e->hint = hint;
+	e->rule = false;
 	errs->count++;
 	return TC_OK;
+}
+
+enum tc_status tc_field_errors_add_rule(struct tc_field_errors *errs, int field, int index,
+                                        enum tc_severity severity, const char *pointer,
+                                        const char *title, const char *hint)
+{
+	enum tc_status rc = tc_field_errors_add(errs, field, index, severity, pointer, title, hint);
+	if (rc == TC_OK)
+		errs->items[errs->count - 1].rule = true;
+	return rc;
 }
 
 size_t tc_field_errors_count(const struct tc_field_errors *errs, enum tc_severity severity)

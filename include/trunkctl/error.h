@@ -62,6 +62,12 @@ struct tc_field_error {
 	int field; /* enum tc_field_id, or TC_FIELD_NONE (-1) */
 	int index; /* array element for list fields, -1 for the whole field */
 	enum tc_severity severity;
+	/*
+	 * The server reports schema errors (types, filled, ranges) first, in
+	 * schema order, then rule errors (conditional requirements, region,
+	 * IP syntax, id match) in rule order (§5.2); this says which it is.
+	 */
+	bool rule;
 	char *pointer;    /* owned, e.g. "/data/attributes/inbound_source_ips/2" */
 	char *title;      /* owned, e.g. "must be a string" */
 	const char *hint; /* static or NULL */
@@ -103,6 +109,10 @@ enum tc_status tc_error_vset(struct tc_error *err, enum tc_status status, const 
 enum tc_status tc_field_errors_add(struct tc_field_errors *errs, int field, int index,
                                    enum tc_severity severity, const char *pointer,
                                    const char *title, const char *hint);
+/* As tc_field_errors_add, for an error the server reports as a rule error. */
+enum tc_status tc_field_errors_add_rule(struct tc_field_errors *errs, int field, int index,
+                                        enum tc_severity severity, const char *pointer,
+                                        const char *title, const char *hint);
 size_t tc_field_errors_count(const struct tc_field_errors *errs, enum tc_severity severity);
 /* First entry for field (any index) of the given severity, or NULL. */
 const struct tc_field_error *tc_field_errors_find(const struct tc_field_errors *errs, int field,
