@@ -1290,3 +1290,413 @@ Test(fake, undecodable_query_is_400_before_authentication)
 	cr_assert_eq(r->status, 400, "a key that is both a hash and a string");
 	resp_free(r);
 }
+
+/* ---- §1: hosts, paths, methods, order of checks ---- */
+
+Test(fake, only_the_api_subdomain_is_routed)
+{
+	static const char hosts[][48] = {"Host: api.x.example.com", "Host: 127.0.0.1",
+	                                 "Host: somleng.org",       "Host: www.somleng.org",
+	                                 "Host: API.somleng.org",   "Host: api.1.2.3"};
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++) {
+		const char *h[] = {hosts[i], "Authorization:", NULL};
+		struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, h);
+		cr_assert_eq(r->status, 404, "%s", hosts[i]);
+		cr_assert_str_eq(hdr(r, "Content-Type"), "text/html; charset=utf-8");
+		resp_free(r);
+	}
+	const char *ok[] = {"Host: api.lvh.me:3000", NULL};
+	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, ok);
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+	const char *json[] = {"Host: www.somleng.org", "Accept: application/vnd.api+json", NULL};
+	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, json);
+	assert_body(r, "{\"status\":404,\"error\":\"Not Found\"}");
+	resp_free(r);
+}
+
+Test(fake, any_host_turns_the_host_check_off)
+{
+	const char *extra[] = {"--any-host", NULL};
+	restart(extra);
+	const char *h[] = {"Host: 127.0.0.1:1234", NULL};
+	struct resp *r = req_h("POST", "/carrier/v1/sip_trunks", "{\"data\":{}}", h);
+	cr_assert_eq(r->status, 422);
+	resp_free(r);
+	r = req_h("GET", "/carrier/v1/sip_trunks?page[size]=1", NULL, h);
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+}
+
+Test(fake, unknown_routes_and_methods_are_404)
+{
+	const char *id = create(BASE_ATTRS);
+	char member[128];
+	snprintf(member, sizeof(member), "/carrier/v1/sip_trunks/%s", id);
+	const struct {
+		const char *method;
+		const char *path;
+	} cases[] = {
+	    {"POST", member},
+	    {"DELETE", "/carrier/v1/sip_trunks"},
+	    {"PATCH", "/carrier/v1/sip_trunks"},
+	    {"OPTIONS", "/carrier/v1/sip_trunks"},
+	    {"GET", "/carrier/v1/accounts"},
+	    {"GET", "/carrier/v2/sip_trunks"},
+	    {"GET", "/carrier/v1/sip_trunks/a/b"},
+	    {"GET", "/carrier/v1/sip_trunks/a.b.json"},
+	    {"GET", "/"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct resp *r = req(cases[i].method, cases[i].path, NULL);
+		cr_assert_eq(r->status, 404, "%s %s", cases[i].method, cases[i].path);
+		cr_assert_null(hdr(r, "Access-Control-Allow-Origin"));
+		resp_free(r);
+	}
+	const char *ok[] = {"/carrier/v1/sip_trunks.json", "/carrier/v1/sip_trunks/",
+	                    "//carrier//v1/sip_trunks"};
+	for (size_t i = 0; i < 3; i++) {
+		struct resp *r = req("GET", ok[i], NULL);
+		cr_assert_eq(r->status, 200, "%s", ok[i]);
+		resp_free(r);
+	}
+	char path[160];
+	snprintf(path, sizeof(path), "%s.json", member);
+	struct resp *r = req("GET", path, NULL);
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+	r = req("HEAD", member, NULL);
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+}
+
+Test(fake, other_formats_are_406_after_the_action)
+{
+	char *b = doc_create(BASE_ATTRS);
+	struct resp *r = req("POST", "/carrier/v1/sip_trunks.xml", b);
+	free(b);
+	cr_assert_eq(r->status, 406);
+	assert_body(r, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<hash>\n  <status "
+	               "type=\"integer\">406</status>\n  <error>Not Acceptable</error>\n</hash>\n");
+	resp_free(r);
+	json_t *s = stats();
+	cr_assert_eq(json_integer_value(jget(s, "trunks")), 1, "the create ran");
+	json_decref(s);
+	r = req("GET", "/carrier/v1/sip_trunks.xml", NULL);
+	cr_assert_eq(r->status, 406);
+	resp_free(r);
+	r = req("GET", "/carrier/v1/sip_trunks/5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10.xml", NULL);
+	cr_assert_eq(r->status, 404, "the lookup comes first");
+	resp_free(r);
+	r = req("GET", "/carrier/v1/sip_trunks.csv", NULL);
+	cr_assert_eq(r->status, 406);
+	resp_free(r);
+}
+
+Test(fake, checks_run_host_then_auth_then_lookup_then_body)
+{
+	const char *bad_host[] = {"Host: example.com", "Authorization: Bearer wrong", NULL};
+	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks/nope", NULL, bad_host);
+	cr_assert_eq(r->status, 404);
+	resp_free(r);
+	const char *bad_token[] = {"Authorization: Bearer wrong", NULL};
+	r = req_h("PATCH", "/carrier/v1/sip_trunks/nope", "{bad json", bad_token);
+	cr_assert_eq(r->status, 401);
+	resp_free(r);
+	r = req("PATCH", "/carrier/v1/sip_trunks/nope", "{\"data\":{\"type\":5}}");
+	cr_assert_eq(r->status, 404);
+	resp_free(r);
+	r = req("PATCH", "/carrier/v1/sip_trunks/nope", "{bad json");
+	cr_assert_eq(r->status, 400, "the body is parsed before the lookup");
+	resp_free(r);
+	r = req("PATCH", "/carrier/v1/sip_trunks/nope", NULL);
+	cr_assert_eq(r->status, 404);
+	resp_free(r);
+}
+
+/* ---- §2: authentication ---- */
+
+static void assert_401(const struct resp *r, const char *description)
+{
+	char want[256];
+	snprintf(want, sizeof(want),
+	         "Bearer realm=\"Twilio API\", error=\"invalid_token\", error_description=\"%s\"",
+	         description);
+	cr_assert_eq(r->status, 401);
+	cr_assert_eq(r->len, 0);
+	cr_assert_str_eq(hdr(r, "WWW-Authenticate"), want);
+	cr_assert_str_eq(hdr(r, "Cache-Control"), "no-store, no-cache");
+}
+
+Test(fake, bearer_and_basic_tokens)
+{
+	/* base64 of "anything:tok-main", ":tok-main", "tok-main", "tok-main:x" */
+	static const struct {
+		char h[80];
+		long status;
+	} cases[] = {
+	    {"Authorization: Bearer tok-main", 200},
+	    {"Authorization: bearer tok-main", 200},
+	    {"Authorization: BEARER tok-second", 200},
+	    {"Authorization: Bearer  tok-main", 401},
+	    {"Authorization: Bearer tok-main ", 401},
+	    {"Authorization: Bearer", 401},
+	    {"Authorization: Basic YW55dGhpbmc6dG9rLW1haW4=", 200},
+	    {"Authorization: basic OnRvay1tYWlu", 200},
+	    {"Authorization: Basic dG9rLW1haW4=", 200},
+	    {"Authorization: Basic dG9rLW1haW46eA==", 401},
+	    {"Authorization: Token tok-main", 401},
+	    {"Authorization:", 401},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *h[] = {cases[i].h, NULL};
+		struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, h);
+		cr_assert_eq(r->status, cases[i].status, "%s", cases[i].h);
+		if (cases[i].status == 401)
+			assert_401(r, "The access token is invalid");
+		resp_free(r);
+	}
+}
+
+Test(fake, unscoped_revoked_and_expired_tokens)
+{
+	const char *extra[] = {"--revoked-token", "tok-revoked", "--expired-token", "tok-expired",
+	                       NULL};
+	restart(extra);
+	const char *h[] = {"Authorization: Bearer tok-unscoped", NULL};
+	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks/anything", NULL, h);
+	cr_assert_eq(r->status, 403);
+	cr_assert_eq(r->len, 0);
+	cr_assert_null(hdr(r, "WWW-Authenticate"));
+	resp_free(r);
+	const char *rev[] = {"Authorization: Bearer tok-revoked", NULL};
+	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, rev);
+	assert_401(r, "The access token was revoked");
+	resp_free(r);
+	const char *exp[] = {"Authorization: Bearer tok-expired", NULL};
+	r = req_h("DELETE", "/carrier/v1/sip_trunks/x", NULL, exp);
+	assert_401(r, "The access token expired");
+	resp_free(r);
+}
+
+/* ---- §3: request format ---- */
+
+Test(fake, other_content_types_mean_no_body)
+{
+	char *b = doc_create(BASE_ATTRS);
+	const char *types[] = {"Content-Type: text/plain", "Content-Type: application/xml",
+	                       "Content-Type: application/x-www-form-urlencoded",
+	                       "Content-Type: application/vnd.api+json-x"};
+	for (size_t i = 0; i < 4; i++) {
+		const char *h[] = {types[i], NULL};
+		struct resp *r = req_h("POST", "/carrier/v1/sip_trunks", b, h);
+		assert_errors(r, "/data", "is missing", NULL);
+		resp_free(r);
+	}
+	const char *json[] = {"Content-Type: Application/JSON; charset=utf-8", NULL};
+	struct resp *r = req_h("POST", "/carrier/v1/sip_trunks", b, json);
+	cr_assert_eq(r->status, 201);
+	resp_free(r);
+	const char *plain[] = {"Content-Type: text/plain", NULL};
+	r = req_h("POST", "/carrier/v1/sip_trunks", "{bad", plain);
+	cr_assert_eq(r->status, 422, "an unparsed body cannot be malformed");
+	resp_free(r);
+	r = req("POST", "/carrier/v1/sip_trunks", "");
+	assert_errors(r, "/data", "is missing", NULL);
+	resp_free(r);
+	r = req("POST", "/carrier/v1/sip_trunks", "[1,2]");
+	assert_errors(r, "/data", "is missing", NULL);
+	resp_free(r);
+	free(b);
+}
+
+Test(fake, malformed_deep_and_surrogate_json_is_400)
+{
+	char deep[512];
+	size_t o = 0;
+	for (int i = 0; i < 100; i++)
+		deep[o++] = '[';
+	for (int i = 0; i < 100; i++)
+		deep[o++] = ']';
+	deep[o] = '\0';
+	struct resp *r = req("POST", "/carrier/v1/sip_trunks", deep);
+	cr_assert_eq(r->status, 422, "100 levels are allowed");
+	resp_free(r);
+	char deeper[520];
+	snprintf(deeper, sizeof(deeper), "[%s]", deep);
+	const char *bad[] = {"{bad",
+	                     "{\"data\":}",
+	                     deeper,
+	                     "{\"data\":\"\\ud800\"}",
+	                     "{\"data\":\"\\udc00x\"}",
+	                     "{\"a\":1} trailing"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		r = req("POST", "/carrier/v1/sip_trunks", bad[i]);
+		cr_assert_eq(r->status, 400, "%s", bad[i]);
+		assert_body(r, "{\"status\":400,\"error\":\"Bad Request\"}");
+		cr_assert_str_eq(hdr(r, "Content-Type"), "application/vnd.api+json; charset=utf-8");
+		resp_free(r);
+	}
+	r = req("POST", "/carrier/v1/sip_trunks", "{\"data\":\"\\ud83d\\ude00\"}");
+	cr_assert_eq(r->status, 422, "a surrogate pair is fine");
+	resp_free(r);
+}
+
+/* ---- §11: headers ---- */
+
+Test(fake, request_id_and_rails_default_headers)
+{
+	const char *h[] = {"X-Request-Id: abc-123_x@y$%/z", NULL};
+	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, h);
+	cr_assert_str_eq(hdr(r, "X-Request-Id"), "abc-123_x@yz");
+	cr_assert_str_eq(hdr(r, "X-Frame-Options"), "SAMEORIGIN");
+	cr_assert_str_eq(hdr(r, "X-XSS-Protection"), "0");
+	cr_assert_str_eq(hdr(r, "X-Content-Type-Options"), "nosniff");
+	cr_assert_str_eq(hdr(r, "X-Permitted-Cross-Domain-Policies"), "none");
+	cr_assert_str_eq(hdr(r, "Referrer-Policy"), "strict-origin-when-cross-origin");
+	cr_assert_null(hdr(r, "X-Runtime"));
+	cr_assert_null(hdr(r, "X-RateLimit-Limit"));
+	cr_assert_null(hdr(r, "Retry-After"));
+	resp_free(r);
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	const char *rid = hdr(r, "X-Request-Id");
+	cr_assert_eq(strlen(rid), 36);
+	cr_assert_eq(rid[14], '4');
+	resp_free(r);
+	const char *noauth[] = {"Authorization:", NULL};
+	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, noauth);
+	cr_assert_not_null(hdr(r, "X-Request-Id"), "on 401 too");
+	resp_free(r);
+}
+
+/* ---- §5.4: register_transport behind --register-transport ---- */
+
+Test(fake, register_transport_flag)
+{
+	const char *id0 = create(BASE_ATTRS ",\"register_transport\":\"bogus\"");
+	free(get_body(id0, 200));
+	struct resp *r = post_attrs(BASE_ATTRS);
+	cr_assert_null(strstr(r->body, "register_transport"), "absent without the flag");
+	resp_free(r);
+
+	const char *extra[] = {"--register-transport", NULL};
+	restart(extra);
+	r = post_attrs(BASE_ATTRS ",\"register_transport\":\"tls\"");
+	cr_assert_eq(r->status, 201);
+	cr_assert(strstr(r->body, "\"auth_user\":null,\"register_transport\":\"udp\","
+	                          "\"outbound_dial_string_prefix\""),
+	          "only set in outbound_registration: %s", r->body);
+	json_t *doc = body_json(r);
+	char id[37];
+	snprintf(id, sizeof(id), "%s", jstr(doc, "data.id"));
+	json_decref(doc);
+	resp_free(r);
+	r = patch_attrs("PATCH", id, "\"register_transport\":\"tcp\"");
+	cr_assert(strstr(r->body, "\"register_transport\":\"tcp\""), "update sets it");
+	resp_free(r);
+	r = post_attrs("\"name\":\"R\",\"authentication_mode\":\"outbound_registration\","
+	               "\"region\":\"hydrogen\",\"username\":\"u\",\"password\":\"p\","
+	               "\"outbound_host\":\"h\",\"register_transport\":\"tls\"");
+	cr_assert(strstr(r->body, "\"register_transport\":\"tls\""));
+	resp_free(r);
+	r = post_attrs(BASE_ATTRS ",\"register_transport\":\"ws\"");
+	assert_errors(r, "/data/attributes/register_transport", "must be one of: udp, tcp, tls",
+	              NULL);
+	resp_free(r);
+	r = post_attrs(BASE_ATTRS ",\"register_transport\":null");
+	assert_errors(r, "/data/attributes/register_transport", "must be filled", NULL);
+	resp_free(r);
+}
+
+/* ---- command line: samples, seed, state ---- */
+
+Test(fake, the_seed_makes_ids_and_credentials_repeat)
+{
+	char first[2][80];
+	for (int run = 0; run < 2; run++) {
+		const char *extra[] = {"--seed", "99", NULL};
+		restart(extra);
+		struct resp *r =
+		    post_attrs("\"name\":\"C\",\"authentication_mode\":\"client_credentials\","
+		               "\"region\":\"hydrogen\"");
+		json_t *doc = body_json(r);
+		snprintf(first[run], sizeof(first[run]), "%s %s", jstr(doc, "data.id"),
+		         jstr(doc, "data.attributes.username"));
+		json_decref(doc);
+		resp_free(r);
+	}
+	cr_assert_str_eq(first[0], first[1]);
+}
+
+Test(fake, state_file_survives_a_restart)
+{
+	char dir[] = "/tmp/fake-state-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char path[64], tmp[80];
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	const char *extra[] = {"--state", path, NULL};
+	restart(extra);
+	const char *id = create(BASE_ATTRS ",\"inbound_source_ips\":[\"9.9.9.9\"]");
+	char *before = get_body(id, 200);
+	cr_assert_eq(access(path, F_OK), 0);
+	cr_assert_neq(access(tmp, F_OK), 0, "no temporary file is left");
+	restart(extra);
+	char *after = get_body(id, 200);
+	cr_assert_str_eq(after, before);
+	const char *id2 = create(BASE_ATTRS);
+	cr_assert_str_neq(id2, id);
+	json_t *page = list("", 200);
+	cr_assert_str_eq(jstr(page, "data.1.id"), id, "sequence numbers continue");
+	json_decref(page);
+	char del[128];
+	snprintf(del, sizeof(del), "/carrier/v1/sip_trunks/%s", id);
+	struct resp *r = req("DELETE", del, NULL);
+	resp_free(r);
+	restart(extra);
+	free(get_body(id, 404));
+	free(before);
+	free(after);
+	cr_assert_eq(stop_server(), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(fake, samples_decode_with_the_core_codec_and_encode_back)
+{
+	const char *extra[] = {"--sample", "9", NULL};
+	restart(extra);
+	json_t *page = list("", 200);
+	cr_assert_eq(json_array_size(json_object_get(page, "data")), 9);
+	size_t i;
+	json_t *res;
+	json_array_foreach(json_object_get(page, "data"), i, res)
+	{
+		json_t *attrs = json_object_get(res, "attributes");
+		struct tc_trunk *t = tc_trunk_new();
+		struct tc_field_errors errs = {0};
+		cr_assert_eq(tc_trunk_attrs_from_json(attrs, t, "/data/attributes", false, &errs),
+		             TC_OK, "trunk %zu", i);
+		cr_assert_eq(errs.count, 0);
+		json_t *flat = tc_trunk_attrs_to_json(t, TC_JSON_REVEAL);
+		cr_assert_str_eq(jstr(flat, "region"), jstr(attrs, "region.table.alias"));
+		cr_assert_str_eq(jstr(flat, "default_sender"), jstr(attrs, "default_sender.value"));
+		const char *key;
+		json_t *v;
+		json_object_foreach(attrs, key, v)
+		{
+			if (json_is_object(v))
+				continue;
+			cr_assert(json_equal(v, json_object_get(flat, key)), "%s differs", key);
+		}
+		cr_assert_eq(json_object_size(flat), json_object_size(attrs));
+		struct tc_trunk *back = tc_trunk_new();
+		cr_assert_eq(tc_trunk_attrs_from_json(flat, back, "", false, &errs), TC_OK);
+		cr_assert_eq(tc_trunk_diff(t, back, NULL), 0, "encodes back unchanged");
+		tc_trunk_free(back);
+		tc_trunk_free(t);
+		tc_field_errors_free(&errs);
+		json_decref(flat);
+	}
+	json_decref(page);
+}
