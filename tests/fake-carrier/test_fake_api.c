@@ -1176,14 +1176,12 @@ Test(fake, pages_walk_newest_first_with_cursor_links)
 	json_t *back = list(query_of(prev2), 200);
 	cr_assert_str_eq(names(back), "12,11,10,9,8,7,6,5,4,3");
 	cr_assert(json_is_null(jget(back, "links.prev")), "nothing newer");
-	cr_assert_not_null(link_of(back, "links.next") ? "y" : NULL);
+	cr_assert(json_is_string(jget(back, "links.next")));
 
 	json_t *quirk = list(query_of(prev), 200);
 	char *qb = json_dumps(quirk, JSON_COMPACT);
 	cr_assert_str_eq(qb, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
 	free(qb);
-	char *n2 = link_of(back, "links.next");
-	free(n2);
 	free(next);
 	free(prev);
 	free(prev2);
