@@ -153,7 +153,7 @@ static void reply_json(struct reply *r, int status, json_t *doc)
 {
 	free(r->body);
 	r->status = status;
-	r->body = json_dumps(doc, JSON_COMPACT);
+	r->body = fake_json_dump(doc);
 	r->len = r->body ? strlen(r->body) : 0;
 	r->ctype = JSONAPI;
 	json_decref(doc);
@@ -868,7 +868,7 @@ static void action_index(struct call *c, const json_t *query, enum fake_carrier 
 	free(mine);
 	json_t *links =
 	    json_pack("{s:o,s:o}", "prev", link_or_null(prev), "next", link_or_null(next));
-	char *ltext = json_dumps(links, JSON_COMPACT);
+	char *ltext = fake_json_dump(links);
 	json_decref(links);
 	buf_add(&b, "],\"links\":", 10);
 	buf_add(&b, ltext ? ltext : "null", ltext ? strlen(ltext) : 4);

@@ -396,11 +396,45 @@ json_t *fake_trunk_render(const struct fake_store *st, const struct fake_trunk *
 	return json_pack("{s:s,s:s,s:o}", "id", t->id, "type", "sip_trunk", "attributes", attrs);
 }
 
+char *fake_json_dump(const json_t *doc)
+{
+	char *raw = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!raw)
+		return NULL;
+	size_t extra = 0;
+	for (const char *p = raw; *p; p++)
+		if (*p == '<' || *p == '>' || *p == '&' ||
+		    ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+		     ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)))
+			extra += 5;
+	if (!extra)
+		return raw;
+	char *out = malloc(strlen(raw) + extra + 1);
+	size_t o = 0;
+	for (const char *p = raw; out && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '<' || c == '>' || c == '&') {
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+		} else if (c == 0xe2 && (unsigned char)p[1] == 0x80 &&
+		           ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+			o += (size_t)sprintf(out + o, "\\u%04x",
+			                     (unsigned char)p[2] == 0xa8 ? 0x2028 : 0x2029);
+			p += 2;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (out)
+		out[o] = '\0';
+	free(raw);
+	return out;
+}
+
 const char *fake_trunk_json(const struct fake_store *st, struct fake_trunk *t, size_t *len)
 {
 	if (!t->rendered) {
 		json_t *doc = fake_trunk_render(st, t, NULL);
-		t->rendered = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+		t->rendered = doc ? fake_json_dump(doc) : NULL;
 		t->rendered_len = t->rendered ? strlen(t->rendered) : 0;
 		json_decref(doc);
 	}
