@@ -773,6 +773,26 @@ Test(fake, a_username_used_by_any_carrier_is_500)
 	json_t *s = stats();
 	cr_assert_eq(json_integer_value(jget(s, "trunks")), 1);
 	json_decref(s);
+	const char *id = create("\"name\":\"M\",\"authentication_mode\":\"client_credentials\","
+	                        "\"region\":\"hydrogen\",\"username\":\"own\"");
+	r = patch_attrs("PATCH", id, "\"username\":\"shared\"");
+	cr_assert_eq(r->status, 500, "on update too");
+	resp_free(r);
+	r = patch_attrs("PATCH", id, "\"username\":\"own\"");
+	cr_assert_eq(r->status, 200, "its own username is no conflict");
+	resp_free(r);
+}
+
+Test(fake, helium_renders_its_region_table)
+{
+	struct resp *r = post_attrs("\"name\":\"H\",\"authentication_mode\":\"ip_address\","
+	                            "\"region\":\"helium\"");
+	cr_assert(strstr(r->body,
+	                 "\"region\":{\"table\":{\"identifier\":\"us-east-1\","
+	                 "\"alias\":\"helium\",\"group_id\":2,\"human_name\":"
+	                 "\"North America (N. Virginia, USA)\",\"nat_ip\":\"52.4.242.134\"}}"),
+	          "%s", r->body);
+	resp_free(r);
 }
 
 Test(fake, include_that_is_not_blank_is_500)
