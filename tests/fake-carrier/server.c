@@ -747,14 +747,26 @@ static int request_params(struct call *c, json_t **out)
 	return 0;
 }
 
+/*
+ * JSONAPIResponder splits ?include= on commas and the serializer rejects
+ * blank names, then any name left is an unknown relationship (500). A
+ * valueless or nested include has no #split (500 too).
+ */
 static bool include_given(const json_t *query)
 {
 	const json_t *inc = json_object_get(query, "include");
-	if (!inc || json_is_null(inc))
+	if (!inc)
 		return false;
-	if (json_is_string(inc))
-		return fake_present(json_string_value(inc));
-	return true;
+	if (!json_is_string(inc))
+		return true;
+	char *list = strdup(json_string_value(inc));
+	char *save = NULL;
+	bool named = false;
+	for (char *tok = list ? strtok_r(list, ",", &save) : NULL; tok && !named;
+	     tok = strtok_r(NULL, ",", &save))
+		named = fake_present(tok);
+	free(list);
+	return named;
 }
 
 static void location_for(struct call *c, const char *id, char *out, size_t n)

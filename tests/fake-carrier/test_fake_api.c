@@ -365,6 +365,8 @@ static void advance_clock(int seconds)
 	control_post("clock", b);
 }
 
+static long long stat_of(const char *path);
+
 TestSuite(fake, .init = setup, .fini = teardown, .timeout = 30);
 
 /* ---- §4, §5: create and the serializer ---- */
@@ -795,7 +797,7 @@ Test(fake, helium_renders_its_region_table)
 	resp_free(r);
 }
 
-Test(fake, include_that_is_not_blank_is_500)
+Test(fake, include_naming_anything_is_500)
 {
 	const char *id = create(BASE_ATTRS);
 	char path[128];
@@ -805,13 +807,27 @@ Test(fake, include_that_is_not_blank_is_500)
 	r = req("GET", "/carrier/v1/sip_trunks?include=+", NULL);
 	cr_assert_eq(r->status, 200);
 	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks?include=region", NULL);
-	cr_assert_eq(r->status, 500);
+	r = req("GET", "/carrier/v1/sip_trunks?include=,%20,", NULL);
+	cr_assert_eq(r->status, 200, "blank names are dropped");
 	resp_free(r);
+	static const char *const crash[] = {"include=region", "include=,x", "include",
+	                                    "include[a]=b"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/carrier/v1/sip_trunks?%s", crash[i]);
+		r = req("GET", path, NULL);
+		cr_assert_eq(r->status, 500, "%s", crash[i]);
+		resp_free(r);
+	}
 	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s?include=x", id);
 	r = req("GET", path, NULL);
 	cr_assert_eq(r->status, 500);
 	resp_free(r);
+	char *b = doc_create(BASE_ATTRS);
+	r = req("POST", "/carrier/v1/sip_trunks?include=x", b);
+	cr_assert_eq(r->status, 500, "the serializer fails after the save");
+	resp_free(r);
+	free(b);
+	cr_assert_eq(stat_of("trunks"), 2);
 }
 #undef A
 
