@@ -2151,3 +2151,39 @@ Test(fake, binds_only_the_given_address)
 	cr_assert_not_null(s);
 	json_decref(s);
 }
+
+/* ---- robustness ---- */
+
+Test(fake, mutated_documents_never_break_the_server)
+{
+	static const char seed_doc[] =
+	    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_mode\":"
+	    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":\"p\","
+	    "\"outbound_host\":\"h\",\"max_channels\":3,\"inbound_source_ips\":[\"1.2.3.4\",null],"
+	    "\"outbound_route_prefixes\":[\"1\"],\"auth_user\":null,\"default_sender\":\"+1 415 "
+	    "555 1234\",\"outbound_plus_prefix\":true}}}";
+	static const char alphabet[] = "{}[]\":,0123456789.-eEtrufalsn \\u/aZ";
+	unsigned state = 12345;
+	size_t len = sizeof(seed_doc) - 1;
+	char doc[sizeof(seed_doc) + 8];
+	for (int round = 0; round < 300; round++) {
+		memcpy(doc, seed_doc, len + 1);
+		int edits = 1 + round % 4;
+		for (int e = 0; e < edits; e++) {
+			state = state * 1103515245u + 12345u;
+			size_t at = (state >> 8) % len;
+			state = state * 1103515245u + 12345u;
+			doc[at] = alphabet[(state >> 8) % (sizeof(alphabet) - 1)];
+		}
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", doc);
+		cr_assert(r->status == 201 || r->status == 400 || r->status == 422 ||
+		              r->status == 500,
+		          "%s -> %ld", doc, r->status);
+		if (r->status == 422 || r->status == 201 || r->status == 400)
+			json_decref(body_json(r));
+		resp_free(r);
+	}
+	json_t *s = stats();
+	cr_assert_eq(json_integer_value(jget(s, "requests.POST")), 300);
+	json_decref(s);
+}
