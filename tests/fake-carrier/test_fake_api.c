@@ -2157,8 +2157,10 @@ Test(fake, binds_only_the_given_address)
 Test(fake, mutated_documents_never_break_the_server)
 {
 	static const char seed_doc[] =
-	    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_mode\":"
-	    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":\"p\","
+	    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_"
+	    "mode\":"
+	    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":"
+	    "\"p\","
 	    "\"outbound_host\":\"h\",\"max_channels\":3,\"inbound_source_ips\":[\"1.2.3.4\",null],"
 	    "\"outbound_route_prefixes\":[\"1\"],\"auth_user\":null,\"default_sender\":\"+1 415 "
 	    "555 1234\",\"outbound_plus_prefix\":true}}}";
