@@ -105,7 +105,11 @@ void fake_trunk_changed(struct fake_trunk *t);
 char *fake_phone_cast(const char *input);
 /* The rendered default_sender object for a stored value. */
 json_t *fake_phone_render(const char *value);
-void fake_format_time(long long epoch, char out[21]);
+enum fake_time_format {
+	FAKE_ISO8601,   /* 2026-02-17T08:05:33Z, the serializer's timestamps */
+	FAKE_HTTP_DATE, /* Tue, 17 Feb 2026 08:05:33 GMT */
+};
+void fake_format_time(long long epoch, enum fake_time_format format, char *out, size_t n);
 
 /* ---- request schemas (schema.c) ---- */
 
@@ -205,7 +209,6 @@ long long fake_ruby_to_i(const char *s);
 bool fake_json_too_deep(const char *s, size_t n);
 /* Ruby's lenient Base64.decode64. */
 char *fake_base64_decode(const char *s);
-void fake_http_date(long long epoch, char out[40]);
 bool fake_parse_http_date(const char *s, long long *out);
 /* A weak ETag of the body. */
 void fake_weak_etag(const char *body, size_t len, char out[40]);

@@ -313,14 +313,6 @@ bool fake_json_too_deep(const char *s, size_t n)
 	return false;
 }
 
-void fake_http_date(long long epoch, char out[40])
-{
-	time_t t = (time_t)epoch;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
 bool fake_parse_http_date(const char *s, long long *out)
 {
 	struct tm tm;

@@ -624,7 +624,7 @@ static void cache_headers(struct call *c, struct reply *r, const struct fake_tru
 	reply_header(r, "ETag", etag);
 	reply_header(r, "Cache-Control", "max-age=0, private, must-revalidate");
 	if (t) {
-		fake_http_date(t->updated_at, lm);
+		fake_format_time(t->updated_at, FAKE_HTTP_DATE, lm, sizeof(lm));
 		reply_header(r, "Last-Modified", lm);
 	}
 	if ((c->method == FAKE_GET || c->method == FAKE_HEAD) && r->status == 200 &&
