@@ -59,6 +59,13 @@ struct request {
 	bool too_big;
 };
 
+/* Who answers decides the headers Rails adds. */
+enum origin {
+	ORIGIN_OUTSIDE,    /* the control API, or a proxy in front of the app (faults) */
+	ORIGIN_MIDDLEWARE, /* the exceptions app: only the RequestId middleware's header */
+	ORIGIN_CONTROLLER, /* a controller response: ActionDispatch's default headers too */
+};
+
 struct reply {
 	int status;
 	char *body; /* owned */
@@ -66,7 +73,7 @@ struct reply {
 	const char *ctype; /* NULL: no Content-Type */
 	char *headers[8][2];
 	size_t nheaders;
-	bool app; /* an answer from the application: gets the Rails default headers */
+	enum origin origin;
 };
 
 /* ---- small helpers ---- */
@@ -161,6 +168,7 @@ static void reply_owned(struct reply *r, int status, struct buf *b)
 static void reply_exception(struct reply *r, int status, const char *error)
 {
 	reply_json(r, status, json_pack("{s:i,s:s}", "status", status, "error", error));
+	r->origin = ORIGIN_MIDDLEWARE;
 }
 
 static bool loopback(struct MHD_Connection *conn)
@@ -223,6 +231,7 @@ static void router_404(struct call *c, struct reply *r)
 	           "<!doctype html>\n<html>\n<head><title>The page you were looking for doesn't "
 	           "exist (404)</title></head>\n<body><h1>The page you were looking for doesn't "
 	           "exist.</h1></body>\n</html>\n");
+	r->origin = ORIGIN_MIDDLEWARE;
 }
 
 /* request.subdomain == "api" with tld_length 1: exactly api.<domain>.<tld>, not an IP. */
@@ -646,6 +655,7 @@ static void not_acceptable(struct reply *r, const char *format)
 		    "type=\"integer\">406</status>\n  <error>Not Acceptable</error>\n</hash>\n");
 	else
 		reply_text(r, 406, NULL, "");
+	r->origin = ORIGIN_MIDDLEWARE;
 }
 
 /* Journey's normalize_path: no doubled or trailing slashes. */
@@ -871,7 +881,7 @@ static void stream_free(void *cls)
 
 /* ---- glue ---- */
 
-static void add_app_headers(struct call *c, struct MHD_Response *resp)
+static void add_rails_headers(struct call *c, struct MHD_Response *resp, bool controller)
 {
 	const char *incoming = header(c->conn, "X-Request-Id");
 	char rid[256];
@@ -885,6 +895,8 @@ static void add_app_headers(struct call *c, struct MHD_Response *resp)
 		new_request_id(c->srv, rid);
 	}
 	MHD_add_response_header(resp, "X-Request-Id", rid);
+	if (!controller)
+		return;
 	MHD_add_response_header(resp, "X-Frame-Options", "SAMEORIGIN");
 	MHD_add_response_header(resp, "X-XSS-Protection", "0");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -929,8 +941,8 @@ static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fake_fau
 			return MHD_NO;
 		r->body = NULL;
 	}
-	if (r->app)
-		add_app_headers(c, resp);
+	if (r->origin != ORIGIN_OUTSIDE)
+		add_rails_headers(c, resp, r->origin == ORIGIN_CONTROLLER);
 	if (r->ctype)
 		MHD_add_response_header(resp, "Content-Type", r->ctype);
 	for (size_t i = 0; i < r->nheaders; i++)
@@ -1080,14 +1092,16 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 		return MHD_NO;
 	}
 
-	r.app = true;
+	r.origin = ORIGIN_CONTROLLER;
 	if (req->too_big) {
+		r.origin = ORIGIN_OUTSIDE;
 		reply_text(&r, 413, "text/html",
 		           "<html><body><h1>413 Request Entity Too Large</h1></body></html>\n");
 	} else if (fault == FAULT_RATE_LIMIT) {
 		char ra[24];
 		snprintf(ra, sizeof(ra), "%d", srv->faults.retry_after);
 		reply_text(&r, 429, "text/plain; charset=utf-8", "Retry later\n");
+		r.origin = ORIGIN_OUTSIDE;
 		reply_header(&r, "Retry-After", ra);
 	} else if (fault == FAULT_ERROR && status == 500) {
 		reply_exception(&r, 500, "Internal Server Error");
@@ -1098,7 +1112,7 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 		         "</center>\r\n</body>\r\n</html>\r\n",
 		         status, status);
 		reply_text(&r, status, "text/html", html);
-		r.app = false;
+		r.origin = ORIGIN_OUTSIDE;
 	} else {
 		api(&c, &r);
 	}

@@ -1627,6 +1627,20 @@ Test(fake, request_id_and_rails_default_headers)
 	const char *noauth[] = {"Authorization:", NULL};
 	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, noauth);
 	cr_assert_not_null(hdr(r, "X-Request-Id"), "on 401 too");
+	cr_assert_str_eq(hdr(r, "X-Frame-Options"), "SAMEORIGIN", "head :unauthorized");
+	resp_free(r);
+	/* The exceptions app answers 404/400/500 without the controller's headers. */
+	const char *paths[] = {"/carrier/v1/sip_trunks/nope", "/nowhere",
+	                       "/carrier/v1/sip_trunks?include=x"};
+	for (size_t i = 0; i < 3; i++) {
+		r = req("GET", paths[i], NULL);
+		cr_assert_not_null(hdr(r, "X-Request-Id"));
+		cr_assert_null(hdr(r, "X-Frame-Options"), "%s", paths[i]);
+		resp_free(r);
+	}
+	r = req("POST", "/carrier/v1/sip_trunks", "{}");
+	cr_assert_eq(r->status, 422);
+	cr_assert_str_eq(hdr(r, "X-Content-Type-Options"), "nosniff");
 	resp_free(r);
 }
 
