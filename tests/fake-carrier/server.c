@@ -321,7 +321,11 @@ static int request_params(struct call *c, json_t **out)
 	if (fake_json_too_deep(c->req->body, c->req->len))
 		return -1;
 	json_error_t err;
-	json_t *doc = json_loadb(c->req->body, c->req->len, JSON_DECODE_ANY, &err);
+	size_t clamped_len = 0;
+	char *clamped = fake_json_clamp_integers(c->req->body, c->req->len, &clamped_len);
+	json_t *doc = clamped ? json_loadb(clamped, clamped_len, JSON_DECODE_ANY, &err)
+	                      : json_loadb(c->req->body, c->req->len, JSON_DECODE_ANY, &err);
+	free(clamped);
 	if (!doc)
 		return -1;
 	if (!json_is_object(doc)) {

@@ -758,6 +758,18 @@ Test(fake, crashes_of_the_real_service_are_500)
 	struct resp *r = post_attrs(BASE_ATTRS ",\"max_channels\":2147483647");
 	cr_assert_eq(r->status, 201);
 	resp_free(r);
+	/* Ruby reads integers of any size. */
+	r = post_attrs(BASE_ATTRS ",\"max_channels\":123456789012345678901234567890");
+	cr_assert_eq(r->status, 500);
+	resp_free(r);
+	r = post_attrs(BASE_ATTRS ",\"max_channels\":-99999999999999999999");
+	assert_errors(r, "/data/attributes/max_channels", "must be greater than 0", NULL);
+	resp_free(r);
+	r = post_attrs("\"name\":\"123456789012345678901234567890\",\"authentication_mode\":"
+	               "\"ip_address\",\"region\":\"hydrogen\",\"outbound_dial_string_prefix\":"
+	               "99999999999999999999.5");
+	assert_errors(r, "/data/attributes/outbound_dial_string_prefix", "must be a string", NULL);
+	resp_free(r);
 }
 
 Test(fake, a_username_used_by_any_carrier_is_500)
