@@ -21,7 +21,10 @@ static const char hint_region[] =
     "use the region's alias exactly (case matters), not its identifier or name";
 static const char hint_ip[] =
     "IPv4 dotted quad such as 203.0.113.1: no leading zeros, no CIDR, no IPv6";
-static const char hint_positive[] = "a whole number above 0, or empty for no limit";
+static const char hint_positive[] = "a whole number above 0; leave max_channels out for no limit";
+static const char hint_channels_null[] =
+    "the server refuses null: leave max_channels out for no limit (once set, the API cannot "
+    "clear it)";
 static const char hint_outreg[] =
     "outbound_registration needs a username, a password and an outbound host";
 static const char hint_int_range[] =
@@ -267,7 +270,7 @@ static void check_presence(struct check *c)
 			schema_error(c, "must be a list, not null", hint_list_null);
 		else if (!(fi->flags & TC_FF_NULLABLE))
 			schema_error(c, "must be filled",
-			             fi->id == TC_F_MAX_CHANNELS ? hint_positive : NULL);
+			             fi->id == TC_F_MAX_CHANNELS ? hint_channels_null : NULL);
 		return;
 	}
 	if (fi->type == TC_T_STRING && !(fi->flags & TC_FF_NULLABLE) && !*str(c->v))
@@ -534,7 +537,7 @@ static int document_position(const char *pointer)
 static struct sort_key key_of(const struct tc_field_error *e, size_t seq)
 {
 	/* Attributes sit after the four document members; unknown pointers go last. */
-	enum { ATTR_BASE = 10, UNKNOWN = ATTR_BASE + 2 * TC_FIELD_COUNT };
+	enum { ATTR_BASE = 10, UNKNOWN = ATTR_BASE + TC_FIELD_COUNT };
 	struct sort_key k = {
 	    .severity = e->severity == TC_SEV_ERROR ? 0 : 1,
 	    .rule = e->rule ? 1 : 0,
@@ -546,9 +549,6 @@ static struct sort_key key_of(const struct tc_field_error *e, size_t seq)
 	const struct tc_field_info *fi = tc_field((enum tc_field_id)e->field);
 	if (fi) {
 		int order = e->rule ? fi->rule_order : fi->schema_order;
-		/* Client rules on fields the server has no rule for follow the server's rules. */
-		if (e->rule && order < 0)
-			order = TC_FIELD_COUNT + (fi->schema_order >= 0 ? fi->schema_order : 0);
 		if (order >= 0)
 			k.position = ATTR_BASE + order;
 	} else {

@@ -283,6 +283,18 @@ Test(create, max_channels_above_zero_and_within_the_servers_integer)
 	tc_trunk_free(t);
 }
 
+Test(create, null_max_channels_explains_that_the_api_cannot_clear_it)
+{
+	struct tc_field_errors errs = {0};
+	struct tc_trunk *t = trunk("A", "ip_address", "hydrogen");
+	cr_assert_eq(tc_trunk_set_null(t, TC_F_MAX_CHANNELS), TC_OK);
+	const struct tc_field_error *e =
+	    only(TC_VALIDATE_UPDATE, t, &errs, TC_SEV_ERROR, A "max_channels", "must be filled");
+	cr_assert_not_null(strstr(e->hint, "leave max_channels out"));
+	tc_field_errors_free(&errs);
+	tc_trunk_free(t);
+}
+
 Test(create, inbound_country_lists_every_code_and_hints)
 {
 	static const char *const bad[] = {"us", "XK", "USA", "U", "ZZ"};
