@@ -106,6 +106,15 @@ static json_t *unwrap_rendering(enum tc_field_id f, json_t *jv)
 	return jv;
 }
 
+/* C strings cannot carry NUL: a value cut short would validate as something else. */
+static bool has_nul(json_t *str)
+{
+	return json_string_length(str) != strlen(json_string_value(str));
+}
+
+static const char nul_title[] = "must not contain a NUL character";
+static const char nul_hint[] = "client check: the value holds a \\u0000 character";
+
 static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_field_id f,
                                   const char *prefix, struct tc_field_errors *errs)
 {
@@ -158,6 +167,8 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 	case TC_T_STRING:
 		if (!json_is_string(jv))
 			return add_error(errs, f, prefix, fi->key, -1, "must be a string", NULL);
+		if (has_nul(jv))
+			return add_error(errs, f, prefix, fi->key, -1, nul_title, nul_hint);
 		return tc_trunk_set_string(t, f, json_string_value(jv));
 	case TC_T_INT:
 		if (!json_is_integer(jv))

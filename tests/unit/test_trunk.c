@@ -259,3 +259,28 @@ Test(regions, defaults_match_by_alias_only)
 	cr_assert_null(tc_region_find(r, n, "Hydrogen"));
 	cr_assert_null(tc_region_find(r, n, "ap-southeast-1"));
 }
+
+Test(flat_json, strings_with_nul_are_refused_not_cut_short)
+{
+	const char in[] = "{\"name\":\"a\\u0000b\"}";
+	struct tc_trunk *t = NULL;
+	cr_assert_eq(tc_trunk_from_flat_json(in, sizeof(in) - 1, &t, NULL), TC_PARSE);
+
+	/* A document parsed with JSON_ALLOW_NUL must not validate a value cut short. */
+	json_t *obj = json_object();
+	json_t *ips = json_array();
+	json_array_append_new(ips, json_stringn("1.1.1.1\0x", 9));
+	json_object_set_new(obj, "name", json_stringn("a\0b", 3));
+	json_object_set_new(obj, "inbound_source_ips", ips);
+	struct tc_field_errors errs = {0};
+	t = tc_trunk_new();
+	cr_assert_eq(tc_trunk_attrs_from_json(obj, t, "/data/attributes", false, &errs),
+	             TC_INVALID);
+	cr_assert_eq(errs.count, 2);
+	cr_assert_str_eq(errs.items[0].title, "must not contain a NUL character");
+	cr_assert_str_eq(errs.items[1].pointer, "/data/attributes/inbound_source_ips/0");
+	cr_assert_not(tc_trunk_has(t, TC_F_NAME));
+	tc_field_errors_free(&errs);
+	tc_trunk_free(t);
+	json_decref(obj);
+}
