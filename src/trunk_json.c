@@ -123,13 +123,18 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 	char **items = n ? calloc(n, sizeof(char *)) : NULL;
 	if (n && !items)
 		return TC_NOMEM;
+	/* Indexes count after the nulls are gone, as the server's pointers do. */
+	int position = -1;
 	for (size_t i = 0; i < n; i++) {
 		json_t *el = json_array_get(jv, i);
 		if (json_is_null(el))
 			continue; /* the server's deep munge drops nulls before validation */
-		if (!json_is_string(el)) {
-			enum tc_status r = add_error(errs, f, prefix, tc_field(f)->key, (int)i,
-			                             "must be a string", NULL);
+		position++;
+		if (!json_is_string(el) || has_nul(el)) {
+			bool str = json_is_string(el);
+			enum tc_status r =
+			    add_error(errs, f, prefix, tc_field(f)->key, position,
+			              str ? nul_title : "must be a string", str ? nul_hint : NULL);
 			if (r == TC_NOMEM)
 				rc = TC_NOMEM;
 			else if (rc == TC_OK)
