@@ -139,9 +139,8 @@ enum tc_jsonapi_request {
  * On update, when none of those errors exists and data.id differs from
  * url_id (exact comparison, so upper case differs), a rule error /data/id "is
  * invalid" is appended. The server skips that rule when any schema error
- * exists under /data, so a caller that adds further schema errors (the
- * validator's "must be filled", ranges, lists) must drop it: it is the entry
- * with field TC_FIELD_NONE, pointer "/data/id" and rule set.
+ * exists under /data, including the validator's ("must be filled", ranges);
+ * tc_jsonapi_check_request drops it then.
  *
  * Returns TC_OK; TC_INVALID with err->fields set and *out still holding what
  * could be read (NULL only when the document has no readable attributes);
