@@ -568,15 +568,19 @@ struct vcase {
 	const char *title;
 };
 
+static char *case_body(const struct vcase *c)
+{
+	if (c->body[0] != ',')
+		return strdup(c->body);
+	char attrs[512];
+	snprintf(attrs, sizeof(attrs), BASE_ATTRS "%s", c->body);
+	return doc_create(attrs);
+}
+
 static void check_cases(const struct vcase *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *b = cases[i].body[0] == ',' ? NULL : strdup(cases[i].body);
-		if (!b) {
-			char attrs[512];
-			snprintf(attrs, sizeof(attrs), BASE_ATTRS "%s", cases[i].body);
-			b = doc_create(attrs);
-		}
+		char *b = case_body(&cases[i]);
 		struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
 		cr_assert_eq(r->status, 422, "case %zu (%s): %ld %s", i, b, r->status, r->body);
 		json_t *doc = body_json(r);
@@ -2284,12 +2288,7 @@ static void expect_client_agrees(const char *body, enum tc_jsonapi_request kind,
 Test(fake, the_client_validator_predicts_every_create_verdict)
 {
 	for (size_t i = 0; i < sizeof(create_cases) / sizeof(*create_cases); i++) {
-		char *b = create_cases[i].body[0] == ',' ? NULL : strdup(create_cases[i].body);
-		if (!b) {
-			char attrs[512];
-			snprintf(attrs, sizeof(attrs), BASE_ATTRS "%s", create_cases[i].body);
-			b = doc_create(attrs);
-		}
+		char *b = case_body(&create_cases[i]);
 		struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
 		expect_client_agrees(b, TC_JSONAPI_CREATE, NULL, r);
 		resp_free(r);
