@@ -384,6 +384,8 @@ json_t *fake_trunk_render(const struct fake_store *st, const struct fake_trunk *
 			out = fake_phone_render(json_string_value(v));
 		else if (strcmp(k, "inbound_source_ips") == 0 && ips)
 			out = json_deep_copy(ips);
+		else if (!v && strcmp(k, "register_transport") == 0)
+			out = json_string("udp"); /* the column default, for older state files */
 		else
 			out = v ? json_deep_copy(v) : json_null();
 		json_object_set_new(attrs, k, out);
