@@ -99,7 +99,7 @@ struct fake_trunk *fake_store_find(const struct fake_store *st, const char *id,
 	return NULL;
 }
 
-long fake_store_index(const struct fake_store *st, const struct fake_trunk *t)
+static long store_index(const struct fake_store *st, const struct fake_trunk *t)
 {
 	for (size_t i = 0; i < st->count; i++)
 		if (st->items[i] == t)
@@ -164,7 +164,7 @@ struct fake_trunk *fake_store_add(struct fake_store *st, enum fake_carrier carri
 
 void fake_store_remove(struct fake_store *st, struct fake_trunk *t)
 {
-	long i = fake_store_index(st, t);
+	long i = store_index(st, t);
 	if (i < 0)
 		return;
 	memmove(&st->items[i], &st->items[i + 1], (st->count - (size_t)i - 1) * sizeof(*st->items));
@@ -317,7 +317,8 @@ static const char *calling_code_of(const char *digits)
 	return NULL;
 }
 
-json_t *fake_phone_render(const char *value)
+/* PhoneNumberType::PhoneNumber as Struct#as_json renders it (§4). */
+static json_t *phone_render(const char *value)
 {
 	if (!value)
 		return json_null();
@@ -381,7 +382,7 @@ json_t *fake_trunk_render(const struct fake_store *st, const struct fake_trunk *
 		if (strcmp(k, "region") == 0)
 			out = render_region(json_string_value(v));
 		else if (strcmp(k, "default_sender") == 0)
-			out = fake_phone_render(json_string_value(v));
+			out = phone_render(json_string_value(v));
 		else if (strcmp(k, "inbound_source_ips") == 0 && ips)
 			out = json_deep_copy(ips);
 		else if (!v && strcmp(k, "register_transport") == 0)
