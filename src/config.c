@@ -54,6 +54,7 @@ struct tc_config {
 	struct setting s[TC_CFG_COUNT];
 	struct strv resolve;
 	struct strv regions;
+	struct tc_region *region_table; /* regions as the service wants them */
 	size_t keymap_count;
 	struct keymap_entry *keymap;
 	/* TRUNKCTL_API_TOKEN or a literal (sandbox) token. */
@@ -109,6 +110,7 @@ void tc_config_free(struct tc_config *cfg)
 	}
 	strv_free(&cfg->resolve);
 	strv_free(&cfg->regions);
+	free(cfg->region_table);
 	for (size_t i = 0; i < cfg->keymap_count; i++) {
 		free(cfg->keymap[i].action);
 		free(cfg->keymap[i].key);
@@ -1005,5 +1007,44 @@ enum tc_status tc_config_token(struct tc_config *cfg, const char **token, struct
 	if (!cfg->token)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	*token = cfg->token;
+	return TC_OK;
+}
+
+enum tc_status tc_config_service_options(struct tc_config *cfg, bool with_token,
+                                         struct tc_service_options *opts, struct tc_error *err)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->data_dir = tc_config_get(cfg, TC_CFG_DATA_DIR);
+	opts->profile = tc_config_profile(cfg);
+	opts->api_url = tc_config_get(cfg, TC_CFG_API_URL);
+	opts->auth = tc_config_auth(cfg);
+	opts->resolve = (const char *const *)cfg->resolve.items;
+	opts->resolve_count = cfg->resolve.count;
+	opts->ca_file = tc_config_get(cfg, TC_CFG_CA_FILE);
+	opts->timeout_ms = tc_config_timeout(cfg) * 1000;
+	opts->page_size = (unsigned)tc_config_page_size(cfg);
+	opts->offline = tc_config_offline(cfg);
+	opts->read_only = tc_config_read_only(cfg);
+	if (cfg->regions.count) {
+		free(cfg->region_table);
+		cfg->region_table = calloc(cfg->regions.count, sizeof(*cfg->region_table));
+		if (!cfg->region_table)
+			return tc_error_set(err, TC_NOMEM, NULL);
+		/* The file names aliases only; the alias is all the API takes (§10). */
+		for (size_t i = 0; i < cfg->regions.count; i++) {
+			cfg->region_table[i].alias = cfg->regions.items[i];
+			cfg->region_table[i].identifier = cfg->regions.items[i];
+			cfg->region_table[i].human_name = cfg->regions.items[i];
+		}
+		opts->regions = cfg->region_table;
+		opts->region_count = cfg->regions.count;
+	}
+	if (with_token && opts->api_url && !opts->offline) {
+		const char *token = NULL;
+		enum tc_status rc = tc_config_token(cfg, &token, err);
+		if (rc != TC_OK)
+			return rc;
+		opts->token = token;
+	}
 	return TC_OK;
 }

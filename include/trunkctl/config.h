@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "trunkctl/error.h"
+#include "trunkctl/service.h"
 
 /*
  * The settings: enum suffix, file key (NULL: not a file key), environment
@@ -62,7 +63,6 @@ enum tc_config_origin {
 	TC_ORIGIN_FLAG,
 };
 
-enum tc_auth_scheme { TC_AUTH_BEARER, TC_AUTH_BASIC };
 enum tc_color_mode { TC_COLOR_AUTO, TC_COLOR_ALWAYS, TC_COLOR_NEVER };
 
 struct tc_config;
@@ -184,6 +184,15 @@ const char *tc_config_token_where(const struct tc_config *cfg);
  * TC_AUTH ("no API token"). *token stays owned by cfg.
  */
 enum tc_status tc_config_token(struct tc_config *cfg, const char **token, struct tc_error *err);
+
+/*
+ * Fills opts for tc_service_open from the effective settings. The pointers
+ * point into cfg, which must outlive the tc_service_open call. The token is
+ * loaded (tc_config_token) only when with_token is set and an api_url is
+ * configured and the profile is not offline; its errors are returned.
+ */
+enum tc_status tc_config_service_options(struct tc_config *cfg, bool with_token,
+                                         struct tc_service_options *opts, struct tc_error *err);
 
 /* Accepts a literal token (the sandbox); origin and where as tc_config_set. */
 enum tc_status tc_config_set_token(struct tc_config *cfg, const char *token,
