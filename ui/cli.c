@@ -145,7 +145,8 @@ static enum tc_status read_input(const char *path, char **text, size_t *len, str
 		return tc_error_set(err, TC_USAGE, "cannot read %s: %s", path, strerror(errno));
 	*text = read_stream(fp, len);
 	fclose(fp);
-	return *text ? TC_OK : tc_error_set(err, TC_IO, "cannot read %s (or larger than 64 MiB)", path);
+	return *text ? TC_OK
+	             : tc_error_set(err, TC_IO, "cannot read %s (or larger than 64 MiB)", path);
 }
 
 /* --set KEY=VALUE: the API's attribute names; "[]" is the empty list. */
@@ -196,7 +197,8 @@ static enum tc_status apply_input(struct cli *c, struct tc_trunk *draft, const c
 	if (json && (a->sets.count || a->unsets.count))
 		return tc_error_set(&c->err, TC_USAGE, "give --json or --set/--unset, not both");
 	if (!json && !a->sets.count && !a->unsets.count)
-		return tc_error_set(&c->err, TC_USAGE, "nothing to do: give --set KEY=VALUE or --json FILE");
+		return tc_error_set(&c->err, TC_USAGE,
+		                    "nothing to do: give --set KEY=VALUE or --json FILE");
 	enum tc_status rc = TC_OK;
 	for (size_t i = 0; i < a->sets.count && rc == TC_OK; i++)
 		rc = apply_set(draft, a->sets.items[i], &c->err);
@@ -277,9 +279,10 @@ static int push_change(struct cli *c, const char *id, bool gone, bool print_id)
 		print_field_errors(&rec->errors);
 		code = CLI_EXIT_INVALID;
 	} else if (rec->state == TC_SYNC_CONFLICT) {
-		fprintf(stderr, "trunkctl: the server changed this trunk too; see 'trunkctl show "
-		                "%s' and settle it with 'trunkctl resolve'\n",
-		                rec->id);
+		fprintf(stderr,
+		        "trunkctl: the server changed this trunk too; see 'trunkctl show "
+		        "%s' and settle it with 'trunkctl resolve'\n",
+		        rec->id);
 		code = CLI_EXIT_CONFLICT;
 	} else {
 		if (rc == TC_OK)
@@ -301,7 +304,8 @@ static int parse_sort(const char *spec, struct tc_list_query *q, struct tc_error
 {
 	char field[64];
 	const char *colon = strchr(spec, ':');
-	snprintf(field, sizeof(field), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+	snprintf(field, sizeof(field), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec),
+	         spec);
 	if (colon && strcmp(colon + 1, "desc") != 0 && strcmp(colon + 1, "asc") != 0)
 		return tc_error_set(err, TC_USAGE, "--sort FIELD[:desc], not \"%s\"", spec);
 	q->descending = colon && strcmp(colon + 1, "desc") == 0;
@@ -313,7 +317,8 @@ static int parse_sort(const char *spec, struct tc_list_query *q, struct tc_error
 	else if (strcmp(field, "sync_state") == 0)
 		q->sort = TC_SORT_SYNC_STATE;
 	else
-		return tc_error_set(err, TC_USAGE, "cannot sort by \"%s\": not an attribute", field);
+		return tc_error_set(err, TC_USAGE, "cannot sort by \"%s\": not an attribute",
+		                    field);
 	return TC_OK;
 }
 
@@ -457,9 +462,10 @@ static int cmd_delete(struct cli *c)
 		snprintf(prompt, sizeof(prompt),
 		         "Delete trunk \"%.200s\" (%s)? Type its name to confirm: ", name, rec->id);
 		if (!isatty(STDIN_FILENO))
-			rc = tc_error_set(&c->err, TC_USAGE,
-			                  "delete asks for confirmation and stdin is not a terminal: "
-			                  "give --yes or --confirm NAME");
+			rc = tc_error_set(
+			    &c->err, TC_USAGE,
+			    "delete asks for confirmation and stdin is not a terminal: "
+			    "give --yes or --confirm NAME");
 		else if (!ask(prompt, line, sizeof(line)) || strcmp(line, name) != 0)
 			rc = tc_error_set(&c->err, TC_CANCELLED, "not deleted");
 	}
@@ -477,8 +483,8 @@ static int cmd_validate(struct cli *c)
 	if (mode && strcmp(mode, "update") == 0)
 		kind = TC_SAVE_UPDATE;
 	else if (mode && strcmp(mode, "create") != 0)
-		return fail(c, tc_error_set(&c->err, TC_USAGE, "--mode create|update, not \"%s\"",
-		                            mode));
+		return fail(
+		    c, tc_error_set(&c->err, TC_USAGE, "--mode create|update, not \"%s\"", mode));
 	struct tc_trunk *draft = tc_trunk_new();
 	struct tc_trunk *base = tc_trunk_new();
 	enum tc_status rc = draft && base ? TC_OK : TC_NOMEM;
@@ -508,8 +514,7 @@ static json_t *body_json(const char *body)
 static int sync_dry_run(struct cli *c)
 {
 	struct tc_pending_list list = {0};
-	enum tc_status rc =
-	    tc_service_pending(c->svc, c->a->given[CLI_OPT_REVEAL], &list, &c->err);
+	enum tc_status rc = tc_service_pending(c->svc, c->a->given[CLI_OPT_REVEAL], &list, &c->err);
 	if (rc != TC_OK) {
 		tc_pending_list_free(&list);
 		return fail(c, rc);
@@ -519,9 +524,10 @@ static int sync_dry_run(struct cli *c)
 		const struct tc_request_preview *r = &list.items[i].request;
 		if (arr) {
 			json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:o}", "seq",
-			                                     (json_int_t)list.items[i].seq, "trunk_id",
-			                                     list.items[i].trunk_id, "method", r->method,
-			                                     "path", r->path, "body", body_json(r->body)));
+			                                     (json_int_t)list.items[i].seq,
+			                                     "trunk_id", list.items[i].trunk_id,
+			                                     "method", r->method, "path", r->path,
+			                                     "body", body_json(r->body)));
 			continue;
 		}
 		printf("%s %s\n", r->method, r->path);
@@ -549,19 +555,20 @@ static int cmd_sync(struct cli *c)
 	memset(&rep, 0, sizeof(rep));
 	enum tc_status rc = tc_service_sync(c->svc, TC_SYNC_ALL | TC_SYNC_FORCE, &rep, &c->err);
 	if (c->a->given[CLI_OPT_JSON]) {
-		json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "status",
-		                      tc_status_name(rc), "message", rep.message, "pulled",
-		                      (json_int_t)rep.pulled, "removed", (json_int_t)rep.removed,
-		                      "pushed", (json_int_t)rep.pushed, "queued",
-		                      (json_int_t)rep.queued, "conflicts", (json_int_t)rep.conflicts,
-		                      "rejected", (json_int_t)rep.rejected);
+		json_t *o =
+		    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "status", tc_status_name(rc),
+		              "message", rep.message, "pulled", (json_int_t)rep.pulled, "removed",
+		              (json_int_t)rep.removed, "pushed", (json_int_t)rep.pushed, "queued",
+		              (json_int_t)rep.queued, "conflicts", (json_int_t)rep.conflicts,
+		              "rejected", (json_int_t)rep.rejected);
 		cli_print_json(stdout, o);
 		json_decref(o);
 	} else {
 		fprintf(stderr,
 		        "trunkctl: pulled %zu, removed %zu, pushed %zu; %zu queued, %zu in "
 		        "conflict, %zu rejected\n",
-		        rep.pulled, rep.removed, rep.pushed, rep.queued, rep.conflicts, rep.rejected);
+		        rep.pulled, rep.removed, rep.pushed, rep.queued, rep.conflicts,
+		        rep.rejected);
 	}
 	if (rc != TC_OK && rc != TC_CONFLICT && rc != TC_REJECTED)
 		cli_print_error(&c->err);
@@ -585,13 +592,14 @@ static int cmd_status(struct cli *c)
 	cli_format_time(sync, sizeof(sync), st.last_sync_ms);
 	const char *host = tc_service_api_host(c->svc);
 	if (c->a->given[CLI_OPT_JSON]) {
-		json_t *o = json_pack(
-		    "{s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:b,s:b}", "profile",
-		    tc_service_profile(c->svc), "api_host", host, "trunks", (json_int_t)st.trunks,
-		    "queued", (json_int_t)st.queued, "in_flight", (json_int_t)st.in_flight,
-		    "conflicts", (json_int_t)st.conflicts, "rejected", (json_int_t)st.rejected,
-		    "last_pull", pull, "last_sync", sync, "last_status", tc_status_name(st.last_status),
-		    "last_error", st.last_error, "offline", st.offline, "read_only", st.read_only);
+		json_t *o =
+		    json_pack("{s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:b,s:b}", "profile",
+		              tc_service_profile(c->svc), "api_host", host, "trunks",
+		              (json_int_t)st.trunks, "queued", (json_int_t)st.queued, "in_flight",
+		              (json_int_t)st.in_flight, "conflicts", (json_int_t)st.conflicts,
+		              "rejected", (json_int_t)st.rejected, "last_pull", pull, "last_sync",
+		              sync, "last_status", tc_status_name(st.last_status), "last_error",
+		              st.last_error, "offline", st.offline, "read_only", st.read_only);
 		cli_print_json(stdout, o);
 		json_decref(o);
 	} else {
@@ -626,9 +634,9 @@ static int cmd_pending(struct cli *c)
 			                   (json_int_t)e->seq, "trunk_id", e->trunk_id, "name",
 			                   e->trunk_name, "op", tc_outbox_op_name(e->op), "state",
 			                   tc_outbox_state_name(e->state), "attempts",
-			                   (json_int_t)e->attempts, "last_error", e->last_error, "method",
-			                   e->request.method, "path", e->request.path, "body",
-			                   body_json(e->request.body)));
+			                   (json_int_t)e->attempts, "last_error", e->last_error,
+			                   "method", e->request.method, "path", e->request.path,
+			                   "body", body_json(e->request.body)));
 		}
 		cli_print_json(stdout, arr);
 		json_decref(arr);
@@ -638,8 +646,9 @@ static int cmd_pending(struct cli *c)
 		for (size_t i = 0; i < list.count; i++) {
 			const struct tc_pending_entry *e = &list.items[i];
 			printf("%-5lld %-7s %-9s %-38s %-24s %s\n", (long long)e->seq,
-			       tc_outbox_op_name(e->op), tc_outbox_state_name(e->state), e->trunk_id,
-			       e->trunk_name ? e->trunk_name : "-", e->last_error ? e->last_error : "-");
+			       tc_outbox_op_name(e->op), tc_outbox_state_name(e->state),
+			       e->trunk_id, e->trunk_name ? e->trunk_name : "-",
+			       e->last_error ? e->last_error : "-");
 		}
 	}
 	tc_pending_list_free(&list);
@@ -671,7 +680,9 @@ static int cmd_resolve(struct cli *c)
 	for (size_t i = 0; rc == TC_OK && i < a->sets.count; i++)
 		rc = apply_set(sets, a->sets.items[i], &c->err);
 	enum tc_resolution choices[TC_FIELD_COUNT];
-	enum tc_resolution all = mine ? TC_RESOLVE_MINE : theirs ? TC_RESOLVE_THEIRS : TC_RESOLVE_NONE;
+	enum tc_resolution all = mine     ? TC_RESOLVE_MINE
+	                         : theirs ? TC_RESOLVE_THEIRS
+	                                  : TC_RESOLVE_NONE;
 	for (int f = 0; rc == TC_OK && f < TC_FIELD_COUNT; f++) {
 		choices[f] = all;
 		if (sets->values[f].state != TC_V_ABSENT) {
@@ -733,8 +744,8 @@ static int cmd_export(struct cli *c)
 	const char *format = c->a->value[CLI_OPT_FORMAT];
 	bool csv = format && strcmp(format, "csv") == 0;
 	if (format && !csv && strcmp(format, "json") != 0)
-		return fail(c, tc_error_set(&c->err, TC_USAGE, "--format json|csv, not \"%s\"",
-		                            format));
+		return fail(
+		    c, tc_error_set(&c->err, TC_USAGE, "--format json|csv, not \"%s\"", format));
 	struct tc_list_query q = {.sort = TC_FIELD_NONE};
 	struct tc_trunk_page page = {0};
 	enum tc_status rc = tc_service_list(c->svc, &q, &page, &c->err);
@@ -829,10 +840,10 @@ static int cmd_import(struct cli *c)
 	rc = tc_service_import(c->svc, trunks, n, dry, &rep, &c->err);
 	for (size_t i = 0; i < rep.count; i++) {
 		const struct tc_import_result *r = &rep.items[i];
-		const char *what = r->status != TC_OK           ? "invalid"
-		                   : r->unchanged               ? "unchanged"
+		const char *what = r->status != TC_OK          ? "invalid"
+		                   : r->unchanged              ? "unchanged"
 		                   : r->kind == TC_SAVE_CREATE ? "create"
-		                                                : "update";
+		                                               : "update";
 		printf("%zu\t%s\t%s\n", r->index + 1, what, r->id ? r->id : "-");
 		if (r->status != TC_OK && r->errors.count)
 			print_field_errors(&r->errors);
@@ -843,8 +854,7 @@ static int cmd_import(struct cli *c)
 		tc_trunk_free(trunks[i]);
 	free(trunks);
 	if (rc == TC_OK)
-		fprintf(stderr,
-		        "trunkctl: %s%zu to create, %zu to update, %zu unchanged%s\n",
+		fprintf(stderr, "trunkctl: %s%zu to create, %zu to update, %zu unchanged%s\n",
 		        dry ? "dry run, nothing staged: " : "staged in the outbox: ", rep.created,
 		        rep.updated, rep.unchanged,
 		        dry ? "" : "; review with 'trunkctl pending', send with 'trunkctl sync'");
@@ -933,7 +943,8 @@ static void doctor_files(struct cli *c, struct checks *ck)
 	if (rc == TC_OK)
 		check(ck, 0, "token", "from %s", tc_config_token_where(c->cfg));
 	else
-		check(ck, rc == TC_AUTH ? CLI_EXIT_AUTH : CLI_EXIT_FAILURE, "token", "%s", e.message);
+		check(ck, rc == TC_AUTH ? CLI_EXIT_AUTH : CLI_EXIT_FAILURE, "token", "%s",
+		      e.message);
 	tc_error_clear(&e);
 }
 
@@ -950,18 +961,21 @@ static void doctor_server(struct cli *c, struct checks *ck)
 	enum tc_status rc = tc_service_probe(c->svc, &pr, &e);
 	const char *url = tc_config_get(c->cfg, TC_CFG_API_URL);
 	if (!pr.reachable)
-		check(ck, CLI_EXIT_FAILURE, "server", "%s: %s", url, e.message[0] ? e.message : pr.message);
+		check(ck, CLI_EXIT_FAILURE, "server", "%s: %s", url,
+		      e.message[0] ? e.message : pr.message);
 	else
 		check(ck, 0, "server", "%s answered HTTP %d", url, pr.http_status);
 	if (pr.reachable) {
 		check(ck, pr.token_ok ? 0 : CLI_EXIT_AUTH, "auth", "%s",
 		      pr.token_ok ? "token accepted" : "token refused (401)");
 		check(ck, pr.scope_ok ? 0 : CLI_EXIT_AUTH, "scope", "%s",
-		      pr.scope_ok ? "carrier_api scope" : "token lacks the carrier_api scope (403)");
+		      pr.scope_ok ? "carrier_api scope"
+		                  : "token lacks the carrier_api scope (403)");
 	}
 	if (pr.have_skew) {
 		long long s = (long long)(pr.skew_ms / 1000);
-		check(ck, (s > 60 || s < -60) ? -1 : 0, "clock", "%+llds against the server's Date", s);
+		check(ck, (s > 60 || s < -60) ? -1 : 0, "clock", "%+llds against the server's Date",
+		      s);
 	}
 	(void)rc;
 	tc_error_clear(&e);
@@ -990,7 +1004,8 @@ static void doctor_terminal(struct checks *ck)
 	const char *term = getenv("TERM");
 	const char *codeset = nl_langinfo(CODESET);
 	check(ck, isatty(STDOUT_FILENO) && (!term || !*term || strcmp(term, "dumb") == 0) ? -1 : 0,
-	      "terminal", "%s, TERM=%s, %s locale%s", isatty(STDOUT_FILENO) ? "a terminal" : "not a terminal",
+	      "terminal", "%s, TERM=%s, %s locale%s",
+	      isatty(STDOUT_FILENO) ? "a terminal" : "not a terminal",
 	      term && *term ? term : "(unset)",
 	      codeset && strcmp(codeset, "UTF-8") == 0 ? "UTF-8" : "non-UTF-8 (ASCII drawing)",
 	      getenv("NO_COLOR") ? ", NO_COLOR set" : "");
@@ -1030,7 +1045,8 @@ static int cmd_config(struct cli *c)
 	const char *masked = src == TC_TOKEN_NONE ? NULL : TC_SECRET_MASK;
 	const char *where = src == TC_TOKEN_NONE ? "none" : tc_config_token_where(c->cfg);
 	if (obj)
-		json_object_set_new(obj, "token", json_pack("{s:s?,s:s}", "value", masked, "from", where));
+		json_object_set_new(obj, "token",
+		                    json_pack("{s:s?,s:s}", "value", masked, "from", where));
 	else
 		printf("%-14s %-44s (%s)\n", "token", masked ? masked : "-", where);
 	for (size_t i = 0; i < tc_config_keymap_count(c->cfg); i++) {
@@ -1038,8 +1054,8 @@ static int cmd_config(struct cli *c)
 		char name[80];
 		snprintf(name, sizeof(name), "key.%s", km->action);
 		if (obj)
-			json_object_set_new(obj, name,
-			                    json_pack("{s:s,s:s}", "value", km->key, "from", km->where));
+			json_object_set_new(
+			    obj, name, json_pack("{s:s,s:s}", "value", km->key, "from", km->where));
 		else
 			printf("%-14s %-44s (%s)\n", name, km->key, km->where);
 	}
@@ -1059,20 +1075,25 @@ enum tc_status cli_apply_globals(const struct cli_args *a, struct tc_config *cfg
 		enum tc_config_key key;
 		const char *fixed; /* value for a switch */
 	} map[] = {
-	    {CLI_OPT_PROFILE, TC_CFG_PROFILE, NULL},     {CLI_OPT_API_URL, TC_CFG_API_URL, NULL},
-	    {CLI_OPT_TOKEN_FILE, TC_CFG_TOKEN_FILE, NULL}, {CLI_OPT_AUTH, TC_CFG_AUTH, NULL},
-	    {CLI_OPT_DATA_DIR, TC_CFG_DATA_DIR, NULL},   {CLI_OPT_CONFIG, TC_CFG_CONFIG_FILE, NULL},
-	    {CLI_OPT_OFFLINE, TC_CFG_OFFLINE, "true"},   {CLI_OPT_READ_ONLY, TC_CFG_READ_ONLY, "true"},
-	    {CLI_OPT_NO_COLOR, TC_CFG_COLOR, "never"},   {CLI_OPT_VERBOSE, TC_CFG_VERBOSE, "true"},
+	    {CLI_OPT_PROFILE, TC_CFG_PROFILE, NULL},
+	    {CLI_OPT_API_URL, TC_CFG_API_URL, NULL},
+	    {CLI_OPT_TOKEN_FILE, TC_CFG_TOKEN_FILE, NULL},
+	    {CLI_OPT_AUTH, TC_CFG_AUTH, NULL},
+	    {CLI_OPT_DATA_DIR, TC_CFG_DATA_DIR, NULL},
+	    {CLI_OPT_CONFIG, TC_CFG_CONFIG_FILE, NULL},
+	    {CLI_OPT_OFFLINE, TC_CFG_OFFLINE, "true"},
+	    {CLI_OPT_READ_ONLY, TC_CFG_READ_ONLY, "true"},
+	    {CLI_OPT_NO_COLOR, TC_CFG_COLOR, "never"},
+	    {CLI_OPT_VERBOSE, TC_CFG_VERBOSE, "true"},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (!a->given[map[i].opt])
 			continue;
 		char flag[40];
 		snprintf(flag, sizeof(flag), "%s", tc_config_key_flag(map[i].key));
-		enum tc_status rc = tc_config_set(cfg, map[i].key,
-		                                  map[i].fixed ? map[i].fixed : a->value[map[i].opt],
-		                                  TC_ORIGIN_FLAG, flag, err);
+		enum tc_status rc = tc_config_set(
+		    cfg, map[i].key, map[i].fixed ? map[i].fixed : a->value[map[i].opt],
+		    TC_ORIGIN_FLAG, flag, err);
 		if (rc != TC_OK)
 			return rc;
 	}

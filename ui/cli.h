@@ -35,7 +35,7 @@ enum cli_exit {
 	_(RESOLVE, "resolve", 0, "HOST:PORT:ADDR", "connect to ADDR for HOST:PORT; repeatable")    \
 	_(DATA_DIR, "data-dir", 0, "DIR", "directory of the local store")                          \
 	_(CONFIG, "config", 0, "FILE", "configuration file")                                       \
-	_(OFFLINE, "offline", 0, NULL, "never touch the network; changes stay queued")            \
+	_(OFFLINE, "offline", 0, NULL, "never touch the network; changes stay queued")             \
 	_(READ_ONLY, "read-only", 0, NULL, "refuse every change")                                  \
 	_(SANDBOX, "sandbox", 0, NULL, "run against the bundled fake Carrier API and sample data") \
 	_(NO_COLOR, "no-color", 0, NULL, "no colours in the TUI")                                  \
@@ -45,8 +45,9 @@ enum cli_exit {
 	_(VERSION, "version", 'V', NULL, "show the version and exit")                              \
 	_(JSON, "json", 0, NULL, "print JSON")                                                     \
 	_(CSV, "csv", 0, NULL, "print CSV with a header row")                                      \
-	_(FILTER, "filter", 0, "TEXT", "only trunks whose name, hosts, IPs, username, id or "     \
-	                               "region contain TEXT (any case)")                           \
+	_(FILTER, "filter", 0, "TEXT",                                                             \
+	  "only trunks whose name, hosts, IPs, username, id or "                                   \
+	  "region contain TEXT (any case)")                                                        \
 	_(SORT, "sort", 0, "FIELD[:desc]", "sort by an attribute, id or sync_state")               \
 	_(REFRESH, "refresh", 0, NULL, "pull from the Carrier API first")                          \
 	_(REVEAL, "reveal", 0, NULL, "show passwords instead of ********")                         \
@@ -55,11 +56,12 @@ enum cli_exit {
 	_(JSON_INPUT, "json", 0, "FILE|-", "read the attributes from a JSON file (- for stdin)")   \
 	_(YES, "yes", 'y', NULL, "do not ask")                                                     \
 	_(CONFIRM, "confirm", 0, "NAME", "confirm by the trunk's name")                            \
-	_(MODE, "mode", 0, "create|update", "validate as a create (default) or an update")        \
+	_(MODE, "mode", 0, "create|update", "validate as a create (default) or an update")         \
 	_(DRY_RUN, "dry-run", 'n', NULL, "show what would happen, change nothing")                 \
-	_(KEEP_MINE, "keep-mine", 0, NULL, "keep the local value of every conflicting field")     \
-	_(TAKE_THEIRS, "take-theirs", 0, NULL, "take the server's value of every conflicting "    \
-	                                       "field")                                            \
+	_(KEEP_MINE, "keep-mine", 0, NULL, "keep the local value of every conflicting field")      \
+	_(TAKE_THEIRS, "take-theirs", 0, NULL,                                                     \
+	  "take the server's value of every conflicting "                                          \
+	  "field")                                                                                 \
 	_(FORMAT, "format", 0, "json|csv", "output format (default json)")                         \
 	_(OUTPUT, "output", 'o', "FILE", "write to FILE instead of stdout (created 0600)")         \
 	_(TOKEN, "token", 0, "TOKEN", NULL)

@@ -20,9 +20,9 @@ static const struct cli_option options[CLI_OPT_COUNT] = {
 };
 
 static const enum cli_opt_id global_opts[] = {
-    CLI_OPT_PROFILE,  CLI_OPT_API_URL,   CLI_OPT_TOKEN_FILE, CLI_OPT_AUTH,     CLI_OPT_RESOLVE,
-    CLI_OPT_DATA_DIR, CLI_OPT_CONFIG,    CLI_OPT_OFFLINE,    CLI_OPT_READ_ONLY, CLI_OPT_SANDBOX,
-    CLI_OPT_NO_COLOR, CLI_OPT_ASCII,     CLI_OPT_VERBOSE,    CLI_OPT_HELP,     CLI_OPT_VERSION,
+    CLI_OPT_PROFILE,  CLI_OPT_API_URL, CLI_OPT_TOKEN_FILE, CLI_OPT_AUTH,      CLI_OPT_RESOLVE,
+    CLI_OPT_DATA_DIR, CLI_OPT_CONFIG,  CLI_OPT_OFFLINE,    CLI_OPT_READ_ONLY, CLI_OPT_SANDBOX,
+    CLI_OPT_NO_COLOR, CLI_OPT_ASCII,   CLI_OPT_VERBOSE,    CLI_OPT_HELP,      CLI_OPT_VERSION,
 };
 
 #define END CLI_OPT_COUNT
@@ -151,15 +151,15 @@ static int usage_error(FILE *err_out, const struct cli_command *cmd, const char 
 	return CLI_EXIT_USAGE;
 }
 
-static int take_option(struct cli_args *args, enum cli_opt_id id, const char *value,
-                       FILE *err_out)
+static int take_option(struct cli_args *args, enum cli_opt_id id, const char *value, FILE *err_out)
 {
 	if (id == CLI_OPT_TOKEN) {
-		fputs("trunkctl: --token is refused: a token on the command line is visible to every "
-		      "user in ps and lands in shell history.\n"
-		      "Use --token-file PATH (mode 0600), token_command in the configuration, or "
-		      "TRUNKCTL_API_TOKEN in the environment.\n",
-		      err_out);
+		fputs(
+		    "trunkctl: --token is refused: a token on the command line is visible to every "
+		    "user in ps and lands in shell history.\n"
+		    "Use --token-file PATH (mode 0600), token_command in the configuration, or "
+		    "TRUNKCTL_API_TOKEN in the environment.\n",
+		    err_out);
 		return CLI_EXIT_USAGE;
 	}
 	args->given[id] = true;
@@ -185,14 +185,15 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 			if (!args->command && !only_operands) {
 				args->command = find_command(a);
 				if (!args->command)
-					return usage_error(err_out, NULL, "unknown command '%s'", a);
+					return usage_error(err_out, NULL, "unknown command '%s'",
+					                   a);
 				continue;
 			}
 			if (!args->command)
 				return usage_error(err_out, NULL, "unknown command '%s'", a);
 			if (args->npos >= args->command->max_args)
-				return usage_error(err_out, args->command, "unexpected argument '%s'",
-				                   a);
+				return usage_error(err_out, args->command,
+				                   "unexpected argument '%s'", a);
 			args->pos[args->npos++] = a;
 			continue;
 		}
@@ -282,8 +283,8 @@ void cli_help(FILE *out, const struct cli_command *command)
 	      out);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		char left[40];
-		snprintf(left, sizeof(left), "%s%s%s", commands[i].name, *commands[i].args ? " " : "",
-		         commands[i].args);
+		snprintf(left, sizeof(left), "%s%s%s", commands[i].name,
+		         *commands[i].args ? " " : "", commands[i].args);
 		fprintf(out, "  %-28s %s\n", left, commands[i].summary);
 	}
 	fputs("\nGlobal options:\n", out);

@@ -47,7 +47,8 @@ int cli_print_json(FILE *out, json_t *value)
 
 static void csv_cell(FILE *out, const char *s)
 {
-	bool quote = strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
+	bool quote =
+	    strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
 	if (!quote) {
 		fputs(s, out);
 		return;
@@ -123,7 +124,8 @@ void cli_print_table(FILE *out, const struct tc_trunk_page *page)
 		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", wid, or_dash(r->trunk->id), wcol[0],
 		        or_dash(tc_trunk_string(r->trunk, cols[0])), wcol[1],
 		        or_dash(tc_trunk_string(r->trunk, cols[1])), wcol[2],
-		        or_dash(tc_trunk_string(r->trunk, cols[2])), row_state(r, state, sizeof(state)));
+		        or_dash(tc_trunk_string(r->trunk, cols[2])),
+		        row_state(r, state, sizeof(state)));
 	}
 	(void)wstate;
 }
@@ -177,7 +179,8 @@ void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
 			if (!rec->conflict->fields[f])
 				continue;
 			char *mine = tc_value_to_text(f, &rec->conflict->mine->values[f], reveal);
-			char *theirs = tc_value_to_text(f, &rec->conflict->theirs->values[f], reveal);
+			char *theirs =
+			    tc_value_to_text(f, &rec->conflict->theirs->values[f], reveal);
 			fprintf(out, "  %-22s %s / %s\n", tc_field(f)->key, or_dash(mine),
 			        or_dash(theirs));
 			free(mine);
@@ -285,8 +288,7 @@ static int csv_next(const char **p, int *line, struct csv_row *row)
 	return 1;
 }
 
-static enum tc_status cell_error(struct tc_error *err, int line, const char *key,
-                                 const char *title)
+static enum tc_status cell_error(struct tc_error *err, int line, const char *key, const char *title)
 {
 	char where[96];
 	snprintf(where, sizeof(where), "line %d: %s", line, key);
@@ -322,7 +324,8 @@ static enum tc_status row_to_trunk(const struct csv_row *hdr, const int *cols,
 			return tc_error_set(err, TC_NOMEM, NULL);
 		}
 		if (vr != TC_OK) {
-			const char *title = one.fields.count ? one.fields.items[0].title : one.message;
+			const char *title =
+			    one.fields.count ? one.fields.items[0].title : one.message;
 			rc = cell_error(err, row->line, fi->key, title);
 		}
 		tc_error_clear(&one);
@@ -341,7 +344,8 @@ enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *co
 	int line = 1;
 	struct csv_row hdr = {0};
 	if (csv_next(&p, &line, &hdr) != 1)
-		return tc_error_set(err, TC_PARSE, "line 1: expected a header row of attribute names");
+		return tc_error_set(err, TC_PARSE,
+		                    "line 1: expected a header row of attribute names");
 	int *cols = calloc(hdr.count, sizeof(int));
 	if (!cols) {
 		row_free(&hdr);
@@ -352,12 +356,14 @@ enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *co
 		const struct tc_field_info *fi = tc_field_by_key(hdr.cells[c]);
 		if (strcmp(hdr.cells[c], "id") == 0)
 			cols[c] = -2;
-		else if (strcmp(hdr.cells[c], "sync_state") == 0 || (fi && (fi->flags & TC_FF_READONLY)))
+		else if (strcmp(hdr.cells[c], "sync_state") == 0 ||
+		         (fi && (fi->flags & TC_FF_READONLY)))
 			cols[c] = -1;
 		else if (fi)
 			cols[c] = (int)fi->id;
 		else
-			rc = tc_error_set(err, TC_PARSE, "line 1: unknown column \"%s\"", hdr.cells[c]);
+			rc = tc_error_set(err, TC_PARSE, "line 1: unknown column \"%s\"",
+			                  hdr.cells[c]);
 	}
 	struct tc_trunk **trunks = NULL;
 	size_t n = 0;
@@ -377,8 +383,9 @@ enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *co
 			continue;
 		}
 		if (row.count != hdr.count) {
-			rc = tc_error_set(err, TC_PARSE, "line %d: %zu cells where the header has %zu",
-			                  row.line, row.count, hdr.count);
+			rc = tc_error_set(err, TC_PARSE,
+			                  "line %d: %zu cells where the header has %zu", row.line,
+			                  row.count, hdr.count);
 			row_free(&row);
 			break;
 		}
