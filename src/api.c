@@ -869,7 +869,7 @@ static enum tc_status http_error(struct xfer *x, long code, const char *ctype, l
 static enum tc_status check_answer(struct xfer *x, long expect, long also, bool want_body,
                                    struct tc_error *err)
 {
-	strncpy(err->request_id, x->request_id, sizeof(err->request_id) - 1);
+	snprintf(err->request_id, sizeof(err->request_id), "%s", x->request_id);
 	if (x->result != CURLE_OK)
 		return transport_error(x, err);
 	x->api->stats.requests++;
