@@ -104,41 +104,6 @@ const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t 
 /* ---- list ---- */
 
 /*
- * Pseudo-columns for sorting besides the attributes (enum tc_field_id values
- * are the attribute columns; any attribute can be sorted on).
- */
-enum tc_sort_column {
-	TC_SORT_ID = -2,         /* the id (server id, or local-…) */
-	TC_SORT_SYNC_STATE = -3, /* enum tc_sync_state order */
-};
-
-struct tc_list_query {
-	const char
-	    *filter; /* substring over name, hosts, IPs, username, id, region; NULL/"": all */
-	bool case_sensitive; /* false: ASCII case-insensitive (smart-case is the UI's choice) */
-	int sort;            /* enum tc_field_id or enum tc_sort_column (a zeroed query sorts by
-	                        TC_F_CREATED_AT, field 0; TC_FIELD_NONE sorts by name) */
-	bool descending;     /* ties are broken by id, in the same direction */
-	size_t offset;       /* window start, in the sorted filtered order */
-	size_t limit;        /* window size; 0: every row (CLI export) */
-};
-
-/* One list row: the version the operator sees (local if edited, else the server's). */
-struct tc_trunk_row {
-	struct tc_trunk *trunk;    /* owned; secrets included (mask them when showing) */
-	enum tc_sync_state state;  /* synced / pending / conflict / rejected */
-	enum tc_outbox_op pending; /* what is queued: TC_OP_NONE, CREATE, UPDATE or DELETE */
-	int64_t last_seen_ms;      /* last time a pull saw it on the server; 0: never */
-};
-
-struct tc_trunk_page {
-	size_t count; /* rows in items */
-	struct tc_trunk_row *items;
-	size_t total;  /* rows matching the filter (whole result, not the window) */
-	size_t offset; /* the query's offset, clamped to total */
-};
-
-/*
  * Fills page with the window [offset, offset+limit) of the filtered, sorted
  * trunks, and the total count. Trunks deleted locally stay listed (pending ==
  * TC_OP_DELETE) until the delete is pushed. Reads one consistent snapshot.
@@ -150,37 +115,8 @@ enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_quer
 /* Only the count of tc_service_list (same filter). */
 enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_query *query,
                                 size_t *count, struct tc_error *err);
-void tc_trunk_page_free(struct tc_trunk_page *page); /* frees the rows; accepts NULL */
 
 /* ---- one trunk ---- */
-
-/*
- * A conflict: the server changed what was edited here (per field), or the
- * server deleted a trunk that has local edits (theirs == NULL).
- */
-struct tc_conflict {
-	struct tc_trunk *base;       /* the server version the local edit started from */
-	struct tc_trunk *mine;       /* the local version */
-	struct tc_trunk *theirs;     /* the server version now; NULL: deleted on the server */
-	bool fields[TC_FIELD_COUNT]; /* fields changed on both sides to different values */
-	int64_t detected_ms;
-};
-
-struct tc_trunk_record {
-	char *id;                       /* server id, or local-… for an unpushed create */
-	struct tc_trunk *base;          /* last server version; NULL for an unpushed create */
-	struct tc_trunk *local;         /* the local version; NULL when not edited */
-	const struct tc_trunk *current; /* local if set, else base; points into this record */
-	enum tc_sync_state state;
-	enum tc_outbox_op pending;     /* coalesced queued operation, TC_OP_NONE if none */
-	int64_t last_seen_ms;          /* last pull that saw it; 0: never */
-	int64_t edited_ms;             /* last local edit; 0: none */
-	struct tc_field_errors errors; /* the server's 422 field errors when state is REJECTED */
-	char *last_error;              /* last push failure sentence, or NULL */
-	struct tc_conflict *conflict;  /* when state is CONFLICT, else NULL */
-};
-
-void tc_trunk_record_free(struct tc_trunk_record *rec); /* accepts NULL */
 
 /*
  * Finds a trunk by id (server or local), else by exact name. Errors:
@@ -326,29 +262,9 @@ void tc_pending_list_free(struct tc_pending_list *list); /* accepts NULL */
  */
 enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err);
 
-/* One mutation sent to the server. */
-struct tc_journal_entry {
-	int64_t seq;
-	int64_t time_ms;
-	char *profile;
-	char *method;   /* POST / PATCH / DELETE */
-	char *trunk_id; /* the id the request named (the new server id for a create) */
-	struct tc_trunk
-	    *changes;     /* fields sent, secrets replaced by TC_SECRET_MASK; NULL for DELETE */
-	int http_status;  /* 0 when no answer came (network failure) */
-	char *request_id; /* X-Request-Id, or NULL */
-	char *error;      /* failure sentence, or NULL on success */
-};
-
-struct tc_journal_list {
-	size_t count;
-	struct tc_journal_entry *items;
-};
-
 /* The newest limit journal rows (0: all), newest first. Caller frees with tc_journal_list_free. */
 enum tc_status tc_service_journal(struct tc_service *svc, size_t limit,
                                   struct tc_journal_list *list, struct tc_error *err);
-void tc_journal_list_free(struct tc_journal_list *list); /* accepts NULL */
 
 struct tc_service_status {
 	size_t trunks;              /* listed trunks */
