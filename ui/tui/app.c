@@ -320,25 +320,9 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 	}
 }
 
-static void dispatch(struct tui_app *app, struct tui_key key)
+void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act)
 {
-	if (app->cmd_open) {
-		ui_cmdline_key(app, key);
-		return;
-	}
-	if (LINES < TUI_MIN_ROWS || COLS < TUI_MIN_COLS) {
-		enum tui_action act = tui_keymap_lookup(&app->km, TUI_SCOPE_GENERIC, key);
-		if (act == TUI_ACT_QUIT)
-			app->quit = true;
-		return;
-	}
-	if (app->depth == 0)
-		return;
 	struct tui_screen *s = app->stack[app->depth - 1];
-	enum tui_action act = tui_keymap_lookup(&app->km, s->ops->scope, key);
-	/* A key the operator presses clears the last message, as in vi. */
-	app->status[0] = '\0';
-	app->status_error = false;
 	enum tui_result r = s->ops->key(app, s, key, act);
 	if (r == TUI_CLOSE) {
 		pop(app);
@@ -355,6 +339,27 @@ static void dispatch(struct tui_app *app, struct tui_key key)
 	}
 	if (app->depth == 0)
 		app->quit = true;
+}
+
+static void dispatch(struct tui_app *app, struct tui_key key)
+{
+	if (app->cmd_open) {
+		ui_cmdline_key(app, key);
+		return;
+	}
+	if (LINES < TUI_MIN_ROWS || COLS < TUI_MIN_COLS) {
+		enum tui_action act = tui_keymap_lookup(&app->km, TUI_SCOPE_GENERIC, key);
+		if (act == TUI_ACT_QUIT)
+			app->quit = true;
+		return;
+	}
+	if (app->depth == 0)
+		return;
+	struct tui_screen *s = app->stack[app->depth - 1];
+	/* A key the operator presses clears the last message, as in vi. */
+	app->status[0] = '\0';
+	app->status_error = false;
+	tui_apply(app, key, tui_keymap_lookup(&app->km, s->ops->scope, key));
 }
 
 static bool read_key(struct tui_key *key)

@@ -94,6 +94,8 @@ void tui_changed(struct tui_app *app);
 int64_t tui_now(const struct tui_app *app);
 /* "12s", "5m", "3h", "2d". */
 void tui_age(int64_t ms, char *buf, size_t len);
+/* Hands act (read from key) to the top screen, then to the generic actions. */
+void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act);
 /* Runs an action that every screen understands (navigation ones excluded). */
 bool tui_generic_action(struct tui_app *app, enum tui_action act);
 /* Asks the worker for a sync when it runs; says why not otherwise. */

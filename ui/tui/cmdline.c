@@ -33,15 +33,8 @@ static void run(struct tui_app *app, const char *cmd)
 		           tui_scope_label(scope));
 		return;
 	}
-	struct tui_key none = {true, 0};
-	enum tui_result r = s->ops->key(app, s, none, act);
-	if (r == TUI_CLOSE) {
-		app->pop_more = 0;
-		app->stack[--app->depth]->ops->destroy(s);
-	} else if (r == TUI_IGNORED && !tui_generic_action(app, act) && act == TUI_ACT_BACK &&
-	           app->depth > 1) {
-		app->stack[--app->depth]->ops->destroy(s);
-	}
+	/* A command is its action without a key: screens act on act alone. */
+	tui_apply(app, (struct tui_key){true, 0}, act);
 }
 
 void ui_cmdline_key(struct tui_app *app, struct tui_key key)

@@ -1,0 +1,481 @@
+/*
+ * End to end: the real trunkctl binary on a pseudo-terminal, read back
+ * through libvterm, against the fake Carrier API on 127.0.0.1. Every wait is
+ * on the program's repaint marker or on text appearing, never a sleep.
+ * Golden screens (80x24) live in tests/tui/golden; TRUNKCTL_UPDATE_GOLDEN=1
+ * rewrites them.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "trunkctl/service.h"
+#include "vtdrive.h"
+
+#define TOKEN "e2e-token"
+#define WAIT_MS 8000
+#define SYNC_MS 15000
+
+/* Keys as an xterm sends them. */
+#define K_ENTER "\r"
+#define K_ESC "\033"
+#define K_TAB "\t"
+#define K_DOWN "\033[B"
+#define K_UP "\033[A"
+#define K_RIGHT "\033[C"
+#define K_BS "\177"
+#define K_F2 "\033OQ"
+#define K_F5 "\033[15~"
+
+struct fake {
+	pid_t pid;
+	int port;
+};
+
+/* Per test (criterion runs each test in its own process). */
+static char root[PATH_MAX];
+static char data_dir[PATH_MAX];
+static char state_file[PATH_MAX];
+static struct fake server = {-1, 0};
+
+/* ---- the fake Carrier API ---- */
+
+static bool fake_start(struct fake *f, int port, const char *const extra[])
+{
+	int out[2];
+	if (pipe(out) != 0)
+		return false;
+	char port_s[16];
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	const char *argv[32] = {FAKE_API_BIN, "--port", port_s,    "--token", TOKEN,
+	                        "--any-host", "--seed", "1",       "--clock", "1764115200",
+	                        "--state",    state_file};
+	size_t n = 12;
+	for (size_t i = 0; extra && extra[i] && n < 31; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	f->pid = fork();
+	if (f->pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		close(out[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	char buf[128] = {0};
+	size_t used = 0;
+	struct pollfd p = {.fd = out[0], .events = POLLIN};
+	while (used < sizeof(buf) - 1 && !strchr(buf, '\n') && poll(&p, 1, WAIT_MS) > 0) {
+		ssize_t r = read(out[0], buf + used, sizeof(buf) - 1 - used);
+		if (r <= 0)
+			break;
+		used += (size_t)r;
+	}
+	close(out[0]);
+	return sscanf(buf, "listening on %d", &f->port) == 1;
+}
+
+static void fake_stop(struct fake *f)
+{
+	if (f->pid <= 0)
+		return;
+	kill(f->pid, SIGTERM);
+	waitpid(f->pid, NULL, 0);
+	f->pid = -1;
+}
+
+/* ---- fixtures ---- */
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/trunkctl-e2e-XXXXXX");
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(data_dir, sizeof(data_dir), "%s/data", root);
+	snprintf(state_file, sizeof(state_file), "%s/fake-state.json", root);
+}
+
+static void rm_rf(const char *path)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", path, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+static void teardown(void)
+{
+	fake_stop(&server);
+	rm_rf(root);
+}
+
+TestSuite(e2e, .init = setup, .fini = teardown, .timeout = 60);
+
+static char *api_url(char *buf, size_t len)
+{
+	snprintf(buf, len, "http://127.0.0.1:%d", server.port);
+	return buf;
+}
+
+/* Fills the store through the core, as a previous session would have. */
+static void prefill_store(void)
+{
+	char url[64];
+	struct tc_service_options so = {
+	    .data_dir = data_dir,
+	    .api_url = api_url(url, sizeof(url)),
+	    .token = TOKEN,
+	};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	struct tc_sync_report rep;
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_OK, "%s", err.message);
+	tc_service_close(svc);
+	tc_error_clear(&err);
+}
+
+enum run_flags {
+	RUN_ONLINE = 1 << 0,
+	RUN_NO_COLOR = 1 << 1,
+};
+
+static struct vtd *run(int rows, int cols, unsigned flags)
+{
+	static char env_buf[12][PATH_MAX + 32];
+	char *env[16];
+	size_t n = 0;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "HOME=%s", root);
+	env[n] = env_buf[n], n++;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "XDG_CONFIG_HOME=%s/config", root);
+	env[n] = env_buf[n], n++;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "XDG_DATA_HOME=%s/share", root);
+	env[n] = env_buf[n], n++;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "TRUNKCTL_DATA_DIR=%s", data_dir);
+	env[n] = env_buf[n], n++;
+	if (flags & RUN_ONLINE) {
+		char url[64];
+		snprintf(env_buf[n], sizeof(env_buf[n]), "TRUNKCTL_API_URL=%s",
+		         api_url(url, sizeof(url)));
+		env[n] = env_buf[n], n++;
+		snprintf(env_buf[n], sizeof(env_buf[n]), "TRUNKCTL_API_TOKEN=%s", TOKEN);
+		env[n] = env_buf[n], n++;
+	}
+	if (flags & RUN_NO_COLOR) {
+		snprintf(env_buf[n], sizeof(env_buf[n]), "NO_COLOR=1");
+		env[n] = env_buf[n], n++;
+	}
+	env[n++] = "TERM=xterm-256color";
+	env[n++] = "LANG=C.UTF-8";
+	env[n++] = "TZ=UTC";
+	env[n++] = "TRUNKCTL_TEST_HOOKS=1";
+	env[n] = NULL;
+	char *argv[] = {TRUNKCTL_BIN, NULL};
+	struct vtd *t = vtd_spawn(rows, cols, argv, env);
+	cr_assert_not_null(t);
+	cr_assert(vtd_wait_idle(t, 1, WAIT_MS), "no first paint");
+	return t;
+}
+
+static void keys(struct vtd *t, const char *k)
+{
+	const char *one[] = {k};
+	cr_assert(vtd_keys(t, WAIT_MS, one, 1), "key %s not processed", k);
+}
+
+/* Types printable ASCII, one repaint per character. */
+static void type(struct vtd *t, const char *text)
+{
+	unsigned want = vtd_idle(t) + (unsigned)strlen(text);
+	vtd_send(t, text);
+	cr_assert(vtd_wait_idle(t, want, WAIT_MS), "typing \"%s\" not processed", text);
+}
+
+static void wait_text(struct vtd *t, const char *text, int ms)
+{
+	if (!vtd_wait_text(t, text, ms)) {
+		char *s = vtd_screen(t);
+		cr_assert_fail("\"%s\" never showed; the screen was:\n%s", text, s);
+	}
+}
+
+static void quit(struct vtd *t)
+{
+	vtd_send(t, "Q");
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+	cr_expect(vtd_output_has(t, "\033[?1049l"), "the alternate screen was not left");
+	vtd_free(t);
+}
+
+/* "synced 3s ago" depends on how long the test took; goldens say "synced Ns ago". */
+static void normalise(char *s)
+{
+	for (char *p = s; (p = strstr(p, "synced ")) != NULL;) {
+		p += 7;
+		char *q = p;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q > p && (*q == 's' || *q == 'm') && strncmp(q + 1, " ago", 4) == 0) {
+			*p = 'N';
+			memmove(p + 1, q, strlen(q) + 1);
+		}
+	}
+}
+
+static void golden(struct vtd *t, const char *name)
+{
+	vtd_drain(t);
+	char *screen = vtd_screen(t);
+	cr_assert_not_null(screen);
+	normalise(screen);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s.txt", GOLDEN_DIR, name);
+	const char *update = getenv("TRUNKCTL_UPDATE_GOLDEN");
+	if (update && strcmp(update, "1") == 0) {
+		FILE *f = fopen(path, "w");
+		cr_assert_not_null(f, "cannot write %s", path);
+		fputs(screen, f);
+		fclose(f);
+		free(screen);
+		return;
+	}
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "golden %s is missing (run with TRUNKCTL_UPDATE_GOLDEN=1)", path);
+	char want[16384];
+	size_t n = fread(want, 1, sizeof(want) - 1, f);
+	want[n] = '\0';
+	fclose(f);
+	cr_expect_str_eq(screen, want, "screen differs from %s.txt; it was:\n%s", name, screen);
+	free(screen);
+}
+
+static int find_row(struct vtd *t, const char *needle)
+{
+	char row[1024];
+	for (int r = 0; r < 60; r++) {
+		vtd_row(t, r, row, sizeof(row));
+		if (strstr(row, needle))
+			return r;
+	}
+	return -1;
+}
+
+static void online_with_samples(int samples)
+{
+	char n[16];
+	snprintf(n, sizeof(n), "%d", samples);
+	const char *extra[] = {"--sample", n, NULL};
+	cr_assert(fake_start(&server, 0, extra), "the fake API did not start");
+}
+
+/* ---- scenarios ---- */
+
+Test(e2e, first_paint_comes_from_the_store)
+{
+	online_with_samples(6);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	/* The very first repaint already lists the stored trunks. */
+	cr_expect(vtd_has_text(t, "Sample trunk 1"));
+	cr_expect(vtd_has_text(t, "Sample trunk 6"));
+	golden(t, "list");
+	quit(t);
+}
+
+Test(e2e, filter_narrows_as_you_type_with_smart_case)
+{
+	online_with_samples(12);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "/");
+	type(t, "trunk 1");
+	cr_expect(vtd_has_text(t, "Sample trunk 10"));
+	cr_expect(vtd_has_text(t, "Sample trunk 12"));
+	cr_expect(!vtd_has_text(t, "Sample trunk 2 "), "trunk 2 should be filtered out");
+	cr_expect(vtd_has_text(t, "4 matches"));
+	golden(t, "list-filter");
+	/* A capital letter makes the filter case-sensitive. */
+	keys(t, K_ESC);
+	keys(t, "/");
+	type(t, "SAMPLE");
+	cr_expect(vtd_has_text(t, "0 matches"));
+	keys(t, K_ENTER);
+	quit(t);
+}
+
+Test(e2e, sort_by_column_and_reverse)
+{
+	online_with_samples(6);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "S"); /* reverse: by name, descending */
+	int r6 = find_row(t, "Sample trunk 6"), r1 = find_row(t, "Sample trunk 1");
+	cr_expect(r6 >= 0 && r1 >= 0 && r6 < r1, "descending order: 6 before 1");
+	keys(t, "S");
+	keys(t, "s"); /* by mode: client < ip < register as stored names sort */
+	int ip = find_row(t, "Sample trunk 1 "), cc = find_row(t, "Sample trunk 2 ");
+	cr_expect(cc >= 0 && ip >= 0 && cc < ip, "client_credentials sorts before ip_address");
+	cr_expect(vtd_has_text(t, "Sorted by Mode."));
+	quit(t);
+}
+
+Test(e2e, detail_masks_the_password_until_revealed)
+{
+	online_with_samples(3);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, K_DOWN); /* Sample trunk 2: client_credentials */
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Credentials"));
+	cr_expect(vtd_has_text(t, "********"));
+	golden(t, "detail");
+	keys(t, "v");
+	cr_expect(!vtd_has_text(t, "********"), "v reveals the password");
+	keys(t, "q");
+	cr_expect(vtd_has_text(t, "Inbound IPs"), "q goes back to the list");
+	quit(t);
+}
+
+Test(e2e, create_an_ip_address_trunk_and_sync_it)
+{
+	online_with_samples(2);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	keys(t, "a");
+	wait_text(t, "New trunk", WAIT_MS);
+	type(t, "Office PBX");
+	/* name -> mode -> region -> max channels */
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	type(t, "30");
+	keys(t, K_TAB); /* inbound country */
+	type(t, "kh");
+	keys(t, K_TAB); /* inbound IPs: the add row */
+	type(t, "203.0.113.7");
+	golden(t, "form-create");
+	keys(t, K_F2);
+	wait_text(t, "Saved Office PBX", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	int r = find_row(t, "Office PBX");
+	cr_assert_geq(r, 0);
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "synced") && strstr(row, "203.0.113.7") && strstr(row, "30"),
+	          "row: %s", row);
+	quit(t);
+}
+
+Test(e2e, outbound_registration_is_refused_until_fixed)
+{
+	online_with_samples(1);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	keys(t, "a");
+	type(t, "Registrar");
+	keys(t, K_TAB);
+	keys(t, K_RIGHT); /* client_credentials */
+	keys(t, K_RIGHT); /* outbound_registration */
+	cr_expect(vtd_has_text(t, "outbound_registration"));
+	cr_expect(vtd_has_text(t, "Password"), "registration fields appear with the mode");
+	/* To the inbound IPs: region, channels, country, IPs. */
+	for (int i = 0; i < 4; i++)
+		keys(t, K_TAB);
+	type(t, "10.0.0.300");
+	cr_expect(vtd_has_text(t, "contains invalid IP address: 10.0.0.300"));
+	keys(t, K_F2);
+	wait_text(t, "Not saved", WAIT_MS);
+	cr_expect(vtd_has_text(t, "is required for outbound_registration mode"));
+	golden(t, "form-errors");
+	/* The cursor went to the first error: the outbound host (rule order: username first). */
+	/* Fix everything: the IP, then the outbound host, username and password. */
+	keys(t, "G");
+	for (int i = 0; i < 40 && !vtd_has_text(t, "10.0.0.300"); i++)
+		keys(t, K_UP);
+	int guard = 0;
+	while (guard++ < 40) {
+		char row[256];
+		int r = find_row(t, "10.0.0.300");
+		vtd_row(t, r, row, sizeof(row));
+		if (vtd_bg(t, r, 40) == 6 || vtd_bg(t, r, 40) == 256)
+			break;
+		keys(t, K_UP);
+	}
+	for (int i = 0; i < 3; i++)
+		keys(t, K_BS);
+	type(t, "30");
+	cr_expect(!vtd_has_text(t, "contains invalid IP address"));
+	quit(t);
+}
+
+Test(e2e, resize_in_the_middle_of_a_form_redraws_it)
+{
+	struct vtd *t = run(40, 120, 0);
+	keys(t, "a");
+	type(t, "Resized trunk");
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	unsigned before = vtd_idle(t);
+	vtd_resize(t, 24, 80);
+	cr_assert(vtd_wait_idle(t, before + 1, WAIT_MS), "no repaint after the resize");
+	cr_expect(vtd_has_text(t, "Resized trunk"), "the typed name survives the resize");
+	golden(t, "form-resized");
+	vtd_resize(t, 10, 40);
+	cr_assert(vtd_wait_idle(t, before + 2, WAIT_MS));
+	cr_expect(vtd_has_text(t, "Terminal too small"));
+	golden(t, "too-small-40x10");
+	vtd_resize(t, 24, 80);
+	cr_assert(vtd_wait_idle(t, before + 3, WAIT_MS));
+	cr_expect(vtd_has_text(t, "Resized trunk"));
+	keys(t, K_ESC);
+	wait_text(t, "Discard your changes?", WAIT_MS);
+	golden(t, "confirm-discard");
+	keys(t, "y");
+	cr_expect(vtd_has_text(t, "No trunks yet"));
+	quit(t);
+}
+
+Test(e2e, no_color_gives_a_monochrome_screen)
+{
+	struct vtd *t = run(24, 80, RUN_NO_COLOR);
+	cr_expect(!vtd_any_color(t), "NO_COLOR screen uses colour");
+	cr_expect_eq(vtd_bg(t, 0, 0), 256, "the header is reverse video");
+	quit(t);
+	t = run(24, 80, 0);
+	cr_expect(vtd_any_color(t), "the default screen has colours");
+	quit(t);
+}
+
+Test(e2e, help_is_generated_from_the_keymap)
+{
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "?");
+	cr_expect(vtd_has_text(t, "Everywhere"));
+	cr_expect(vtd_has_text(t, "Move down one line"));
+	golden(t, "help");
+	keys(t, "q");
+	keys(t, ":");
+	type(t, "journal");
+	keys(t, K_ENTER);
+	wait_text(t, "Journal", WAIT_MS);
+	golden(t, "journal-empty");
+	quit(t);
+}
