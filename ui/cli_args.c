@@ -1,4 +1,5 @@
 /* The option and command tables, the parser and the help text. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,11 +143,16 @@ static int strv_push(struct cli_strv *v, const char *s)
 	return 0;
 }
 
-static int usage_error(FILE *err_out, const struct cli_command *cmd, const char *fmt,
-                       const char *what)
+static int usage_error(FILE *err_out, const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int usage_error(FILE *err_out, const struct cli_command *cmd, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fputs("trunkctl: ", err_out);
-	fprintf(err_out, fmt, what);
+	vfprintf(err_out, fmt, ap);
+	va_end(ap);
 	fprintf(err_out, "\nTry 'trunkctl %s%s--help'.\n", cmd ? cmd->name : "", cmd ? " " : "");
 	return CLI_EXIT_USAGE;
 }
@@ -222,10 +228,8 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 		if (id == CLI_OPT_TOKEN)
 			return take_option(args, CLI_OPT_TOKEN, NULL, err_out);
 		if (id < 0 || !allowed(args->command, (enum cli_opt_id)id))
-			return usage_error(err_out, args->command,
-			                   args->command ? "unknown option %s for this command"
-			                                 : "unknown option %s",
-			                   shown);
+			return usage_error(err_out, args->command, "unknown option %s%s", shown,
+			                   args->command ? " for this command" : "");
 		if (options[id].arg && !value) {
 			if (i + 1 >= argc)
 				return usage_error(err_out, args->command, "%s needs a value",

@@ -37,16 +37,16 @@ static bool find_fake(struct sandbox *sb)
 		return executable(sb->exe);
 	}
 	/* A build tree: build/ui/trunkctl next to build/tests/fake-carrier/. */
-	char self[PATH_MAX];
+	char self[3840];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		char *slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(sb->exe, sizeof(sb->exe), "%s/../tests/fake-carrier/%s", self,
-			         FAKE_NAME);
-			if (executable(sb->exe))
+			int n2 = snprintf(sb->exe, sizeof(sb->exe),
+			                  "%.3800s/../tests/fake-carrier/%s", self, FAKE_NAME);
+			if (n2 > 0 && (size_t)n2 < sizeof(sb->exe) && executable(sb->exe))
 				return true;
 		}
 	}
@@ -160,7 +160,7 @@ enum tc_status sandbox_start(struct sandbox *sb, struct tc_config *cfg, struct t
 	snprintf(path, sizeof(path), "%s/fake-api.log", sb->dir);
 	int log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int fds[2] = {-1, -1};
-	if (log_fd < 0 || pipe2(fds, O_CLOEXEC) != 0) {
+	if (log_fd < 0 || pipe(fds) != 0 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0) {
 		int e = errno;
 		if (log_fd >= 0)
 			close(log_fd);
