@@ -485,7 +485,8 @@ struct file_ctx {
 	int line;      /* of the last line handed to inih */
 	bool too_long; /* a line did not fit INI_MAX_LINE */
 	bool seen_profile;
-	int error_line; /* of err, 0 when none */
+	int error_line;   /* of err, 0 when none */
+	const char *home; /* for ~/ in paths */
 	struct tc_error *err;
 };
 
@@ -592,6 +593,13 @@ static int on_setting(void *user, const char *section, const char *name, const c
 			                  value);
 		if (!active)
 			return 1;
+		char expanded[PATH_MAX];
+		bool is_path =
+		    k == TC_CFG_TOKEN_FILE || k == TC_CFG_CA_FILE || k == TC_CFG_DATA_DIR;
+		if (is_path && strncmp(value, "~/", 2) == 0 && fc->home) {
+			snprintf(expanded, sizeof(expanded), "%s/%s", fc->home, value + 2);
+			value = expanded;
+		}
 		struct tc_error tmp;
 		tc_error_init(&tmp);
 		enum tc_status rc =
@@ -630,8 +638,11 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 	else
 		default_dir(path, sizeof(path), getenv_fn, ctx, "XDG_CONFIG_HOME", ".config",
 		            "config");
-	struct file_ctx fc = {
-	    .cfg = cfg, .path = path, .profile = tc_config_profile(cfg), .err = err};
+	struct file_ctx fc = {.cfg = cfg,
+	                      .path = path,
+	                      .profile = tc_config_profile(cfg),
+	                      .err = err,
+	                      .home = env_get(getenv_fn, ctx, "HOME")};
 	snprintf(fc.profile_section, sizeof(fc.profile_section), "profile %s", fc.profile);
 	bool want_profile = strcmp(fc.profile, "default") != 0;
 

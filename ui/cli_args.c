@@ -33,6 +33,8 @@ static const enum cli_opt_id global_opts[] = {
 		__VA_ARGS__, END                                                                   \
 	}
 
+#define NO_OPTS ((const enum cli_opt_id[]){END})
+
 static const struct cli_command commands[] = {
     {CLI_CMD_LIST, "list", "", 0, 0, "list the trunks in the local store",
      OPTS(CLI_OPT_JSON, CLI_OPT_CSV, CLI_OPT_FILTER, CLI_OPT_SORT, CLI_OPT_REFRESH,
@@ -55,7 +57,7 @@ static const struct cli_command commands[] = {
     {CLI_CMD_RESOLVE, "resolve", "ID|NAME", 1, 1, "settle a conflict, then push the result",
      OPTS(CLI_OPT_KEEP_MINE, CLI_OPT_TAKE_THEIRS, CLI_OPT_SET)},
     {CLI_CMD_DISCARD, "discard", "ID|NAME", 1, 1, "drop the queued local changes of a trunk",
-     OPTS(CLI_OPT_YES)},
+     NO_OPTS},
     {CLI_CMD_EXPORT, "export", "", 0, 0, "write every trunk as JSON or CSV",
      OPTS(CLI_OPT_FORMAT, CLI_OPT_OUTPUT, CLI_OPT_REVEAL)},
     {CLI_CMD_IMPORT, "import", "FILE", 1, 1, "stage trunks from a JSON or CSV file in the outbox",

@@ -448,3 +448,20 @@ Test(config, metadata_covers_every_key)
 	cr_assert_null(tc_config_key_flag(TC_CFG_TOKEN_COMMAND));
 	tc_config_free(NULL);
 }
+
+Test(config, tilde_in_paths_is_home)
+{
+	write_file(path, "[default]\ntoken_file = ~/tok\nca_file = ~/ca.pem\ntoken_command = ~/x\n",
+	           0644);
+	char cfgenv[160];
+	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
+	struct env e = {{cfgenv, "HOME=/home/op"}};
+	struct tc_config *cfg = tc_config_new();
+	char msg[512];
+	/* token_file and token_command together are refused, but the paths are read first. */
+	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_TOKEN_FILE), "/home/op/tok");
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_CA_FILE), "/home/op/ca.pem");
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_TOKEN_COMMAND), "~/x");
+	tc_config_free(cfg);
+}
