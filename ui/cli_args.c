@@ -297,7 +297,7 @@ void cli_help(FILE *out, const struct cli_command *command)
 	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++)
 		print_option(out, global_opts[i]);
 	fputs("\nThe API token is read from --token-file, token_command in the configuration,\n"
-	      "or TRUNKCTL_API_TOKEN; never from the command line.\n"
+	      "or TRUNKCTL_API_TOKEN; --token is refused, as a token in argv leaks.\n"
 	      "'trunkctl COMMAND --help' lists a command's options; see trunkctl(1).\n",
 	      out);
 }
