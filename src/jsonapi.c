@@ -59,7 +59,9 @@ static enum tc_status load(const char *body, size_t len, size_t flags, const cha
 	json_error_t jerr;
 	json_t *root = json_loadb(body ? body : "", len, JSON_DECODE_ANY | flags, &jerr);
 	if (!root) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
+		/* jansson leaves the text empty on some allocation failures (and reports
+		 * others as syntax errors, which cannot be told apart) */
+		if (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])
 			return tc_error_set(err, TC_NOMEM, NULL);
 		char *near = strstr(jerr.text, " near ");
 		if (near)
@@ -333,29 +335,17 @@ static enum tc_status put_field(json_t *attrs, const struct tc_trunk *t, enum tc
 static enum tc_status wrap(json_t *attrs, const char *id, char **out, struct tc_error *err)
 {
 	*out = NULL;
-	json_t *doc = NULL, *data = json_object();
-	if (!attrs || !data || json_object_set_new(data, "type", json_string(TC_JSONAPI_TYPE)) ||
-	    (id && json_object_set_new(data, "id", json_string(id))) ||
-	    json_object_set_new(data, "attributes", attrs)) {
-		attrs = NULL; /* set_new consumed or failed; either way not ours to free twice */
-		goto fail;
-	}
-	attrs = NULL;
-	if (!(doc = json_object()) || json_object_set_new(doc, "data", data)) {
-		data = NULL;
-		goto fail;
-	}
-	data = NULL;
-	*out = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (!*out)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	return TC_OK;
-fail:
+	json_t *data = json_object(), *doc = json_object();
+	if (attrs && data && doc &&
+	    !json_object_set_new(data, "type", json_string(TC_JSONAPI_TYPE)) &&
+	    (!id || !json_object_set_new(data, "id", json_string(id))) &&
+	    !json_object_set_new(data, "attributes", json_incref(attrs)) &&
+	    !json_object_set_new(doc, "data", json_incref(data)))
+		*out = json_dumps(doc, JSON_COMPACT);
 	json_decref(attrs);
 	json_decref(data);
 	json_decref(doc);
-	return tc_error_set(err, TC_NOMEM, NULL);
+	return *out ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 }
 
 enum tc_status tc_jsonapi_encode_create(const struct tc_trunk *t, char **out, struct tc_error *err)

@@ -1025,3 +1025,74 @@ Test(bounds, every_prefix_of_every_fixture_is_refused_cleanly)
 		free(body);
 	}
 }
+
+/* ---- running out of memory inside jansson ---- */
+
+static long allocations_left;
+
+static void *failing_malloc(size_t n)
+{
+	if (allocations_left-- <= 0)
+		return NULL;
+	return malloc(n);
+}
+
+/*
+ * Every jansson allocation of each step fails in turn: the codec must give
+ * an error, never crash or leak (ASan's leak check runs at the worker's exit
+ * in the asan setup). jansson reports some allocation failures while parsing
+ * as syntax errors, so decoders may say TC_PARSE then.
+ */
+Test(memory, jansson_allocation_failures_are_reported)
+{
+	size_t len, elen;
+	char *body = slurp("resource_register_transport.json", &len);
+	char *errors = slurp("errors_422.json", &elen);
+	struct tc_trunk *base = decode_fixture("resource_register_transport.json");
+	struct tc_trunk *edited = tc_trunk_dup(base);
+	tc_trunk_set_string(edited, TC_F_NAME, "Renamed");
+	free(edited->extra_json);
+	edited->extra_json = strdup("{\"register_transport\":\"udp\"}");
+	bool completed = false;
+	for (long budget = 0; !completed; budget++) {
+		cr_assert_lt(budget, 100000, "never completed");
+		allocations_left = budget;
+		json_set_alloc_funcs(failing_malloc, free);
+		struct tc_error err;
+		tc_error_init(&err);
+		struct tc_trunk *t = NULL, *req = NULL;
+		char *create = NULL, *patch = NULL;
+		enum tc_status r1 = tc_jsonapi_decode_resource(body, len, &t, &err);
+		enum tc_status r2 = tc_jsonapi_encode_create(base, &create, &err);
+		enum tc_status r3 =
+		    create ? tc_jsonapi_decode_request(create, strlen(create), TC_JSONAPI_CREATE,
+		                                       NULL, &req, &err)
+		           : TC_NOMEM;
+		enum tc_status r4 = tc_jsonapi_encode_update(base, edited, &patch, &err);
+		tc_error_clear(&err);
+		enum tc_status r5 = tc_jsonapi_error_from_response(422, errors, elen, &err);
+		json_set_alloc_funcs(malloc, free);
+
+		cr_assert(r1 == TC_OK || r1 == TC_NOMEM || r1 == TC_PARSE, "%s",
+		          tc_status_name(r1));
+		cr_assert(r2 == TC_OK || r2 == TC_NOMEM, "%s", tc_status_name(r2));
+		cr_assert(r3 == TC_OK || r3 == TC_NOMEM || r3 == TC_PARSE, "%s",
+		          tc_status_name(r3));
+		cr_assert(r4 == TC_OK || r4 == TC_NOMEM, "%s", tc_status_name(r4));
+		cr_assert(r5 == TC_REJECTED || r5 == TC_NOMEM, "%s", tc_status_name(r5));
+		cr_assert_eq(r1 == TC_OK, t != NULL);
+		cr_assert_eq(r2 == TC_OK, create != NULL);
+		cr_assert_eq(r4 == TC_OK, patch != NULL);
+		completed = r1 == TC_OK && r2 == TC_OK && r3 == TC_OK && r4 == TC_OK &&
+		            r5 == TC_REJECTED && err.fields.count == 10;
+		tc_error_clear(&err);
+		tc_trunk_free(t);
+		tc_trunk_free(req);
+		free(create);
+		free(patch);
+	}
+	tc_trunk_free(edited);
+	tc_trunk_free(base);
+	free(errors);
+	free(body);
+}
