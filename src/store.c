@@ -475,7 +475,7 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	if (rc == TC_OK)
 		rc = exec(s,
 		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		          "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF",
+		          "PRAGMA foreign_keys = ON",
 		          err);
 	if (rc == TC_OK)
 		rc = migrate(s, err);
