@@ -29,9 +29,11 @@
 #define K_ENTER "\r"
 #define K_ESC "\033"
 #define K_TAB "\t"
-#define K_DOWN "\033[B"
-#define K_UP "\033[A"
-#define K_RIGHT "\033[C"
+/* keypad(TRUE) puts the terminal in application mode: arrows are ESC O x. */
+#define K_DOWN "\033OB"
+#define K_UP "\033OA"
+#define K_RIGHT "\033OC"
+#define K_HOME "\033OH"
 #define K_BS "\177"
 #define K_F2 "\033OQ"
 #define K_F5 "\033[15~"
@@ -405,24 +407,183 @@ Test(e2e, outbound_registration_is_refused_until_fixed)
 	wait_text(t, "Not saved", WAIT_MS);
 	cr_expect(vtd_has_text(t, "is required for outbound_registration mode"));
 	golden(t, "form-errors");
-	/* The cursor went to the first error: the outbound host (rule order: username first). */
-	/* Fix everything: the IP, then the outbound host, username and password. */
-	keys(t, "G");
-	for (int i = 0; i < 40 && !vtd_has_text(t, "10.0.0.300"); i++)
-		keys(t, K_UP);
-	int guard = 0;
-	while (guard++ < 40) {
-		char row[256];
-		int r = find_row(t, "10.0.0.300");
-		vtd_row(t, r, row, sizeof(row));
-		if (vtd_bg(t, r, 40) == 6 || vtd_bg(t, r, 40) == 256)
-			break;
-		keys(t, K_UP);
-	}
+	/* Saving moved the cursor to the first error; fix them in place. */
+	cr_expect(vtd_has_text(t, "Not saved: 4 fields need fixing first."));
+	keys(t, K_HOME);
+	for (int i = 0; i < 5; i++) /* name, mode, region, channels, country -> IPs */
+		keys(t, K_TAB);
 	for (int i = 0; i < 3; i++)
 		keys(t, K_BS);
 	type(t, "30");
 	cr_expect(!vtd_has_text(t, "contains invalid IP address"));
+	keys(t, K_TAB); /* the add row */
+	keys(t, K_TAB); /* default sender */
+	keys(t, K_TAB); /* outbound host */
+	type(t, "sip.example.net");
+	for (int i = 0; i < 7; i++) /* dial prefix, national, plus, routes(add), proxy, auth, user */
+		keys(t, K_TAB);
+	type(t, "reg-user");
+	keys(t, K_TAB);
+	type(t, "s3cret-pass");
+	cr_expect(vtd_has_text(t, "***********"), "the password is masked as typed");
+	keys(t, K_F2);
+	wait_text(t, "Saved Registrar", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	int r = find_row(t, "Registrar");
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "register") && strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}
+
+Test(e2e, edit_a_trunk)
+{
+	online_with_samples(3);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	keys(t, "e");
+	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
+	keys(t, "\025"); /* C-u clears the field */
+	type(t, "Renamed one");
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, "\025");
+	type(t, "45");
+	golden(t, "form-edit");
+	keys(t, K_F2);
+	wait_text(t, "Saved Renamed one", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	int r = find_row(t, "Renamed one");
+	cr_assert_geq(r, 0);
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "45") && strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}
+
+Test(e2e, delete_asks_and_wants_the_name_for_live_credentials)
+{
+	online_with_samples(3);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	/* An ip_address trunk: a y/N question, and n keeps it. */
+	keys(t, "d");
+	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
+	keys(t, "n");
+	cr_expect(vtd_has_text(t, "Sample trunk 1"));
+	/* A client_credentials trunk: the name must be typed back. */
+	keys(t, K_DOWN);
+	keys(t, "d");
+	wait_text(t, "Type the name to confirm", WAIT_MS);
+	golden(t, "confirm-delete");
+	type(t, "Sample");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "The name does not match"));
+	type(t, " trunk 2");
+	keys(t, K_ENTER);
+	wait_text(t, "Deleted here", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	cr_expect(!vtd_has_text(t, "Sample trunk 2"), "the deleted trunk is gone after the sync");
+	keys(t, "L");
+	wait_text(t, "DELETE", WAIT_MS);
+	quit(t);
+}
+
+Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
+{
+	online_with_samples(2);
+	int port = server.port;
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	fake_stop(&server);
+	keys(t, "e");
+	keys(t, "\025");
+	type(t, "Queued name");
+	keys(t, K_F2);
+	wait_text(t, "Sync failed", SYNC_MS);
+	wait_text(t, "1 queued", WAIT_MS);
+	int r = find_row(t, "Queued name");
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "pending"), "row: %s", row);
+	cr_expect(vtd_has_text(t, " offline "));
+	keys(t, "p");
+	wait_text(t, "PATCH /carrier/v1/sip_trunks/", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Queued name"));
+	keys(t, "q");
+	cr_assert(fake_start(&server, port, NULL), "the fake API did not come back on %d", port);
+	keys(t, K_F5);
+	wait_text(t, "0 queued", SYNC_MS);
+	r = find_row(t, "Queued name");
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}
+
+/* A second operator changes the server behind the TUI's back. */
+static void server_side_rename(const char *from, const char *to)
+{
+	char url[64], dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/other", root);
+	struct tc_service_options so = {
+	    .data_dir = dir, .api_url = api_url(url, sizeof(url)), .token = TOKEN};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
+	struct tc_trunk_record *rec = NULL;
+	cr_assert_eq(tc_service_get(svc, from, &rec, &err), TC_OK, "%s", err.message);
+	struct tc_trunk *t = tc_trunk_dup(rec->current);
+	tc_trunk_set_string(t, TC_F_NAME, to);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_PUSH, NULL, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	tc_trunk_record_free(rec);
+	tc_service_close(svc);
+}
+
+Test(e2e, a_conflict_is_resolved_on_the_conflict_screen)
+{
+	online_with_samples(2);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	server_side_rename("Sample trunk 1", "Theirs name");
+	keys(t, "e");
+	keys(t, "\025");
+	type(t, "Mine name");
+	keys(t, K_F2);
+	wait_text(t, "1 conflict ", SYNC_MS);
+	keys(t, "c");
+	wait_text(t, "Conflicts (1 trunk)", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Theirs name"));
+	cr_expect(vtd_has_text(t, "Mine name"));
+	golden(t, "conflicts");
+	keys(t, "t");
+	cr_expect(vtd_has_text(t, "Name: take theirs"));
+	keys(t, K_F2);
+	wait_text(t, "Resolved", WAIT_MS);
+	wait_text(t, "0 conflicts", SYNC_MS);
+	keys(t, "q");
+	cr_expect(vtd_has_text(t, "Theirs name"));
+	cr_expect(!vtd_has_text(t, "Mine name"));
+	quit(t);
+}
+
+Test(e2e, a_server_error_is_a_message_and_keys_still_answer)
+{
+	const char *extra[] = {"--sample", "2", "--fault", "error=1000", NULL};
+	cr_assert(fake_start(&server, 0, extra));
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Sync failed", SYNC_MS);
+	golden(t, "list-server-error");
+	keys(t, "?");
+	cr_expect(vtd_has_text(t, "Everywhere"));
+	keys(t, "q");
+	keys(t, "a");
+	cr_expect(vtd_has_text(t, "New trunk"));
+	keys(t, K_ESC);
 	quit(t);
 }
 
