@@ -826,12 +826,16 @@ static enum tc_status json_import(const char *text, size_t len, struct tc_trunk 
 			rc = tc_error_set(err, TC_PARSE, "element %zu is not an object", i);
 			break;
 		}
-		/* What an export adds that is not an attribute to send. */
+		/*
+		 * What an export adds that is not an attribute to send; null (an
+		 * export's "no value") leaves the attribute as it is, as an empty
+		 * CSV cell does.
+		 */
 		json_object_del(o, "sync_state");
 		for (int f = 0; f < TC_FIELD_COUNT; f++) {
 			const struct tc_field_info *fi = tc_field(f);
 			json_t *v = json_object_get(o, fi->key);
-			if ((fi->flags & TC_FF_READONLY) ||
+			if ((fi->flags & TC_FF_READONLY) || json_is_null(v) ||
 			    ((fi->flags & TC_FF_SECRET) && json_is_string(v) &&
 			     strcmp(json_string_value(v), TC_SECRET_MASK) == 0))
 				json_object_del(o, fi->key);
@@ -881,7 +885,10 @@ static int cmd_import(struct cli *c)
 		                   : r->unchanged              ? "unchanged"
 		                   : r->kind == TC_SAVE_CREATE ? "create"
 		                                               : "update";
-		printf("%zu\t%s\t%s\n", r->index + 1, what, r->id ? r->id : "-");
+		const char *id = r->id                                  ? r->id
+		                 : r->index < n && trunks[r->index]->id ? trunks[r->index]->id
+		                                                        : "-";
+		printf("%zu\t%s\t%s\n", r->index + 1, what, id);
 		if (r->status != TC_OK && r->errors.count)
 			print_field_errors(&r->errors);
 		else if (r->status != TC_OK)
@@ -1145,6 +1152,8 @@ enum tc_status cli_apply_globals(const struct cli_args *a, struct tc_config *cfg
 
 static bool needs_token(const struct cli_args *a)
 {
+	if (a->given[CLI_OPT_SANDBOX])
+		return true;
 	switch (a->command->id) {
 	case CLI_CMD_LIST:
 		return a->given[CLI_OPT_REFRESH];
@@ -1176,8 +1185,14 @@ int cli_run(const struct cli_args *a, struct tc_config *cfg)
 		tc_error_clear(&c.err);
 		rc = open_service(&c, false);
 	}
+	if (rc == TC_OK && a->given[CLI_OPT_SANDBOX] && a->command->id != CLI_CMD_SYNC) {
+		/* A fresh sandbox store is empty: fill it as the TUI's first sync would. */
+		struct tc_sync_report rep;
+		rc = tc_service_sync(c.svc, TC_SYNC_PULL, &rep, &c.err);
+	}
 	if (rc != TC_OK) {
 		code = fail(&c, rc);
+		tc_service_close(c.svc);
 		tc_error_clear(&c.err);
 		return code;
 	}
