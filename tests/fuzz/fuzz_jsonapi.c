@@ -79,6 +79,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tc_trunk_free(t);
 	tc_error_clear(&err);
 
+	t = NULL;
+	rc = tc_jsonapi_check_request(body, size, TC_JSONAPI_UPDATE, URL_ID, NULL, 0, &t, &err);
+	if ((rc == TC_OK) != (tc_field_errors_count(&err.fields, TC_SEV_ERROR) == 0 &&
+	                      (rc == TC_OK || rc == TC_INVALID)))
+		abort();
+	tc_trunk_free(t);
+	tc_error_clear(&err);
+
 	static const long statuses[] = {400, 401, 404, 422, 429, 500, 503};
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(*statuses); i++) {
 		if (tc_jsonapi_error_from_response(statuses[i], body, size, &err) == TC_OK ||

@@ -1096,3 +1096,79 @@ Test(memory, jansson_allocation_failures_are_reported)
 	free(errors);
 	free(body);
 }
+
+/* ---- decoder and validator together ---- */
+
+ParameterizedTestParameters(check, the_whole_answer_of_the_server)
+{
+	static struct request_case cases[] = {
+	    {DOC(T "," A), TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/name is missing\n/data/attributes/authentication_mode is missing\n"
+	     "/data/attributes/region is missing\n"},
+	    /* a refused type hides that field's other checks, not the others' rules */
+	    {DOC(T ",\"attributes\":{\"name\":5,\"authentication_mode\":\"outbound_registration\","
+	           "\"region\":\"hydrogen\"}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/name must be a string\n!/data/attributes/username is required for "
+	     "outbound_registration mode\n!/data/attributes/password is required for "
+	     "outbound_registration mode\n!/data/attributes/outbound_host is required for "
+	     "outbound_registration mode\n"},
+	    /* the id rule gives way to the validator's schema errors */
+	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"max_channels\":0}"), TC_JSONAPI_UPDATE,
+	     TC_INVALID, "/data/attributes/max_channels must be greater than 0\n"},
+	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"name\":\"x\"}"), TC_JSONAPI_UPDATE,
+	     TC_INVALID, "!/data/id is invalid\n"},
+	    {DOC(T ",\"attributes\":{\"name\":\"n\",\"authentication_mode\":\"ip_address\","
+	           "\"region\":\"ap-southeast-1\",\"inbound_source_ips\":[\"1.1.1.1\",5,\"x\"]}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/inbound_source_ips/1 must be a string\n!/data/attributes/region is "
+	     "invalid\n"},
+	    /* rules still run when /data/type is wrong (§14) */
+	    {DOC("\"type\":\"trunk\",\"attributes\":{\"authentication_mode\":\"outbound_"
+	         "registration\",\"region\":\"hydrogen\"}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/type must be equal to sip_trunk\n/data/attributes/name is missing\n!/data/"
+	     "attributes/username is required for outbound_registration mode\n!/data/attributes/"
+	     "password is required for outbound_registration mode\n!/data/attributes/outbound_host "
+	     "is required for outbound_registration mode\n"},
+	    /* without attributes nothing else is checked */
+	    {DOC(T), TC_JSONAPI_CREATE, TC_INVALID, "/data/attributes is missing\n"},
+	    {DOC(T ",\"attributes\":{\"name\":\"My Trunk\",\"authentication_mode\":\"ip_address\","
+	           "\"region\":\"hydrogen\",\"max_channels\":30}"),
+	     TC_JSONAPI_CREATE, TC_OK, ""},
+	};
+	return cr_make_param_array(struct request_case, cases, sizeof(cases) / sizeof(*cases));
+}
+
+ParameterizedTest(struct request_case *c, check, the_whole_answer_of_the_server)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	struct tc_trunk *t = NULL;
+	enum tc_status rc =
+	    tc_jsonapi_check_request(c->body, strlen(c->body), c->kind, UID, NULL, 0, &t, &err);
+	char got[640];
+	render_errors(&err.fields, got, sizeof(got));
+	cr_assert_eq((int)rc, c->status, "%s: %s (%s)", c->body, tc_status_name(rc), err.message);
+	cr_assert_str_eq(got, c->errors, "%s", c->body);
+	tc_trunk_free(t);
+	tc_error_clear(&err);
+}
+
+Test(check, the_section_5_example_passes_and_round_trips)
+{
+	struct tc_trunk *t = decode_fixture("resource_ip_address.json");
+	char *body = NULL;
+	cr_assert_eq(tc_jsonapi_encode_create(t, &body, NULL), TC_OK);
+	struct tc_trunk *back = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_jsonapi_check_request(body, strlen(body), TC_JSONAPI_CREATE, NULL, NULL, 0,
+	                                      &back, &err),
+	             TC_OK, "%s", err.message);
+	assert_same_request(t, back, "check");
+	tc_error_clear(&err);
+	tc_trunk_free(back);
+	free(body);
+	tc_trunk_free(t);
+}
