@@ -25,6 +25,8 @@ struct vtd {
 	/* The last bytes of output, to check what was sent at exit. */
 	char tail[4096];
 	size_t tail_len;
+	/* The output so far ends with a repaint marker: the screen is a whole repaint. */
+	bool quiet;
 };
 
 static long ms_now(void)
@@ -94,6 +96,14 @@ static bool pump(struct vtd *t, int ms)
 	}
 	memcpy(t->tail + t->tail_len, buf + n - keep, keep);
 	t->tail_len += keep;
+	t->quiet = false;
+	if (t->tail_len && t->tail[t->tail_len - 1] == '\a') {
+		for (size_t i = t->tail_len - 1; i-- > 0;)
+			if (t->tail[i] == '\033' && i + 1 < t->tail_len && t->tail[i + 1] == ']') {
+				t->quiet = strncmp(t->tail + i, "\033]2;idle:", 9) == 0;
+				break;
+			}
+	}
 	return true;
 }
 
@@ -183,7 +193,8 @@ void vtd_row(struct vtd *t, int row, char *buf, size_t len)
 				memcpy(buf + o, mb, (size_t)n);
 				o += (size_t)n;
 			}
-			last = o;
+			if (c.chars[0] != ' ')
+				last = o;
 		}
 		col += c.width > 0 ? c.width : 1;
 	}
@@ -241,7 +252,8 @@ bool vtd_wait_text(struct vtd *t, const char *needle, int timeout_ms)
 {
 	long end = ms_now() + timeout_ms;
 	vtd_drain(t);
-	while (!vtd_has_text(t, needle)) {
+	/* Text seen halfway through a repaint may sit next to rows not yet redrawn. */
+	while (!t->quiet || !vtd_has_text(t, needle)) {
 		long left = end - ms_now();
 		if (left <= 0)
 			return false;

@@ -194,13 +194,17 @@ static void draw_header(struct tui_app *app)
 	int a = tui_attr(TUI_ROLE_HEADER);
 	wattrset(stdscr, a);
 	mvhline(0, 0, ' ', cols);
-	int lw = tui_put(stdscr, 0, 0, left, cols, a);
+	/* The counts and the state matter more than the host name: the host gives way. */
 	int sw = tui_text_width(state), rw = tui_text_width(right);
-	if (lw + sw <= cols)
-		tui_put(stdscr, 0, lw, state, sw,
-		        tui_attr(online || app->syncing ? TUI_ROLE_ONLINE : TUI_ROLE_OFFLINE));
-	if (lw + sw + rw <= cols)
+	if (sw + rw > cols)
+		rw = 0;
+	if (rw)
 		tui_put(stdscr, 0, cols - rw, right, rw, a);
+	int room = cols - rw - sw;
+	int lw = tui_put(stdscr, 0, 0, left, room > 0 ? room : 0, a);
+	if (sw <= cols - rw)
+		tui_put(stdscr, 0, lw < room ? lw : room, state, sw,
+		        tui_attr(online || app->syncing ? TUI_ROLE_ONLINE : TUI_ROLE_OFFLINE));
 }
 
 static void draw_footer(struct tui_app *app, struct tui_screen *s)
@@ -219,9 +223,9 @@ static void draw_footer(struct tui_app *app, struct tui_screen *s)
 			break;
 		x += tui_put(stdscr, row, x, key, tui_text_width(key),
 		             tui_attr(TUI_ROLE_FOOTER_KEY));
-		x += tui_put(stdscr, row, x, name, tui_text_width(name) + 1,
-		             tui_attr(TUI_ROLE_FOOTER));
-		x++;
+		x += 1 + tui_put(stdscr, row, x + 1, name, tui_text_width(name),
+		                 tui_attr(TUI_ROLE_FOOTER));
+		x += 2;
 	}
 }
 
@@ -243,14 +247,13 @@ static void draw_status(struct tui_app *app)
 
 static void draw_too_small(void)
 {
-	char msg[96];
-	snprintf(msg, sizeof(msg), "Terminal too small: %dx%d, trunkctl needs %dx%d.", COLS, LINES,
-	         TUI_MIN_COLS, TUI_MIN_ROWS);
-	int y = LINES / 2 > 0 ? LINES / 2 - 1 : 0;
-	tui_put(stdscr, y, 0, msg, COLS, A_BOLD);
-	if (y + 1 < LINES)
-		tui_put(stdscr, y + 1, 0, "Enlarge the window, or press Q to quit.", COLS,
-		        A_NORMAL);
+	char size[64], need[64];
+	snprintf(size, sizeof(size), "Terminal too small (%dx%d).", COLS, LINES);
+	snprintf(need, sizeof(need), "trunkctl needs %dx%d.", TUI_MIN_COLS, TUI_MIN_ROWS);
+	const char *lines[] = {size, need, "Enlarge it, or press Q to quit."};
+	int y = LINES / 2 > 1 ? LINES / 2 - 1 : 0;
+	for (int i = 0; i < 3 && y + i < LINES; i++)
+		tui_put(stdscr, y + i, 0, lines[i], COLS, i == 0 ? A_BOLD : A_NORMAL);
 }
 
 static void paint(struct tui_app *app)
@@ -404,7 +407,18 @@ static void handle_events(struct tui_app *app)
 			app->syncing = false;
 			app->progress[0] = '\0';
 			changed = true;
-			if (ev.report.status == TC_OK) {
+			if (ev.report.status == TC_CONFLICT) {
+				tui_status(
+				    app, true,
+				    "Synced, but %zu trunk%s changed on the server too: press "
+				    "c to resolve.",
+				    ev.report.conflicts, ev.report.conflicts == 1 ? "" : "s");
+			} else if (ev.report.status == TC_REJECTED) {
+				tui_status(
+				    app, true,
+				    "The Carrier API refused %zu change%s: press p to see why.",
+				    ev.report.rejected, ev.report.rejected == 1 ? "" : "s");
+			} else if (ev.report.status == TC_OK) {
 				tui_status(
 				    app, false,
 				    "Synced: %zu trunks received, %zu changes sent, %zu still "
@@ -463,13 +477,6 @@ static void loop(struct tui_app *app)
 		if (repaint && !app->quit)
 			paint(app);
 	}
-}
-
-enum tc_status tui_binding_check(const char *action, const char *keys, struct tc_error *err)
-{
-	struct tui_keymap km;
-	tui_keymap_init(&km);
-	return tui_keymap_bind(&km, action, keys, err);
 }
 
 int tui_run(struct tc_service *svc, const struct tui_options *opts)

@@ -53,7 +53,9 @@ static void build(struct tui_app *app, struct detail_view *v)
 	add(v, LINE_INFO, -1, info);
 	if (r->last_error)
 		add(v, LINE_INFO, -2, r->last_error);
-	for (int g = 0; g < TC_G_COUNT; g++) {
+	/* What the trunk is comes first; the record's timestamps last. */
+	for (int k = 1; k <= TC_G_COUNT; k++) {
+		int g = k % TC_G_COUNT;
 		bool any = false;
 		for (int f = 0; f < TC_FIELD_COUNT; f++) {
 			const struct tc_field_info *fi = tc_field((enum tc_field_id)f);

@@ -397,9 +397,15 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			if (my < body_top || my >= body_top + body_h)
 				continue;
 			const struct tc_field_error *fe = msgs[k];
+			/*
+			 * The server's own words, unless they do not fit (the
+			 * 249-country list): then the core's hint says it shorter.
+			 */
+			const char *say = fe->title;
+			if (fe->hint && tui_text_width(fe->title) > COLS - labelw - 3)
+				say = fe->hint;
 			char m[600];
-			snprintf(m, sizeof(m), "%s %s%s", app->caps.utf8 ? "\u2192" : "->",
-			         fe->hint ? fe->hint : fe->title,
+			snprintf(m, sizeof(m), "%s %s%s", app->caps.utf8 ? "\u2192" : "->", say,
 			         fe->severity == TC_SEV_WARNING ? " (warning)" : "");
 			tui_put(stdscr, my, labelw, m, COLS - labelw,
 			        tui_attr(fe->severity == TC_SEV_ERROR ? TUI_ROLE_ERROR

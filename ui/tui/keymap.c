@@ -1,5 +1,7 @@
 #include "keymap.h"
 
+#include "tui.h"
+
 #include <curses.h>
 #include <limits.h>
 #include <stdio.h>
@@ -285,4 +287,11 @@ void tui_keymap_first(const struct tui_keymap *km, enum tui_action a, char *buf,
 	buf[0] = '\0';
 	if (km->count[a])
 		tui_key_name(km->keys[a][0], buf, len);
+}
+
+enum tc_status tui_binding_check(const char *action, const char *keys, struct tc_error *err)
+{
+	struct tui_keymap km;
+	tui_keymap_init(&km);
+	return tui_keymap_bind(&km, action, keys, err);
 }

@@ -141,8 +141,8 @@ static void layout(int cols, int widths[NCOLS])
 			widths[c] = columns[c].width;
 			continue;
 		}
-		/* Name gets the larger share: it is what operators search by. */
-		int share = c == 0 ? (left * 3 + 4) / 5 : left - (left * 3 + 4) / 5;
+		/* Name gets the odd cell: it is what operators search by. */
+		int share = c == 0 ? (left + 1) / 2 : left / 2;
 		widths[c] = share < 4 ? 4 : share;
 	}
 }
