@@ -267,6 +267,7 @@ static int csv_next(const char **p, int *line, struct csv_row *row)
 			while (*s && *s != ',' && *s != '\r' && *s != '\n')
 				buf[n++] = *s++;
 		}
+		buf[n] = '\0';
 		if (row_push(row, buf, n) != 0) {
 			free(buf);
 			return -1;

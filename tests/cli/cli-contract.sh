@@ -35,8 +35,11 @@ mkdir -p "$T/home"
 printf '%s\n' "$token" >"$T/token"
 chmod 600 "$T/token"
 # A clean environment: no caller's configuration, token or colours leak in.
+# The sanitizers' settings pass through, so a leak or UB fails the run.
+san="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
+san="$san ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS}"
 tc() {
-	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 ${TC_ENV:-} "$bin" "$@"
+	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $san ${TC_ENV:-} "$bin" "$@"
 }
 # The usual invocation: explicit URL, data dir and token file.
 t() { tc --api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"; }
@@ -111,8 +114,8 @@ expect 2 "create with nothing" t create
 printf '{"name":"Phnom Penh","region":"helium","authentication_mode":"client_credentials"}' \
 	>"$T/flat.json"
 expect 0 "create --json FILE (flat object)" t create --json "$T/flat.json"
-expect 0 "create --json - (JSON:API document)" sh -c "printf '%s' '{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"Siem Reap\",\"region\":\"helium\",\"authentication_mode\":\"ip_address\"}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
-expect 3 "create --json with a bad document" sh -c "printf '%s' '{\"data\":{\"type\":\"trunk\",\"attributes\":{}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
+expect 0 "create --json - (JSON:API document)" sh -c "printf '%s' '{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"Siem Reap\",\"region\":\"helium\",\"authentication_mode\":\"ip_address\"}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
+expect 3 "create --json with a bad document" sh -c "printf '%s' '{\"data\":{\"type\":\"trunk\",\"attributes\":{}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
 expect 0 "update --set" t update Kampala --set max_channels=5 --set outbound_route_prefixes=855,856
 expect 0 "show after update" t show Kampala --json
 check "update pushed" [ "$(jq -r '"\(.sync_state) \(.max_channels) \(.outbound_route_prefixes|join(","))"' "$T/out")" = "synced 5 855,856" ]
@@ -259,7 +262,7 @@ check "the token is not in the store" [ "$(cat "$T/data"/* | grep -c "$token")" 
 # import - blocks on stdin, so the sandbox's fake can be looked at while it runs.
 mkfifo "$T/stdin"
 exec 4<>"$T/stdin"
-env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" "$bin" --sandbox import - \
+env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" $san "$bin" --sandbox import - \
 	<"$T/stdin" >"$T/out" 2>"$T/err" 4>&- &
 tc_pid=$!
 child=
