@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_impl.h"
+#include "trunkctl/trunk.h"
 
 struct cli_option {
 	const char *name;
@@ -280,6 +281,14 @@ void cli_help(FILE *out, const struct cli_command *command)
 		fprintf(out, "\n\n%s.\n\nOptions:\n", command->summary);
 		for (const enum cli_opt_id *o = command->opts; *o != END; o++)
 			print_option(out, *o);
+		if (in_list(command->opts, CLI_OPT_COUNT, CLI_OPT_SET)) {
+			fputs("\nAttributes for --set (lists comma-separated, [] for none):\n",
+			      out);
+			for (int f = 0; f < TC_FIELD_COUNT; f++)
+				if (!(tc_field(f)->flags & TC_FF_READONLY))
+					fprintf(out, "  %-28s %s\n", tc_field(f)->key,
+					        tc_field(f)->help);
+		}
 		fputs("\nGlobal options are listed by 'trunkctl --help'; see trunkctl(1).\n", out);
 		return;
 	}
