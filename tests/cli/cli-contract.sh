@@ -159,6 +159,30 @@ expect 0 "resolve --take-theirs" t resolve Kampala --take-theirs
 check "the server's value won" [ "$(t show Kampala --json | jq -r '"\(.sync_state) \(.max_channels)"')" = "synced 11" ]
 expect 2 "resolve a trunk not in conflict" t resolve Kampala --keep-mine
 
+t --offline update Kampala --set max_channels=12 --set outbound_dial_string_prefix=99 >/dev/null 2>&1
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $token" \
+	-H "Content-Type: application/vnd.api+json" \
+	-d "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"$kampala\",\"attributes\":{\"max_channels\":13}}}" \
+	"$url/carrier/v1/sip_trunks/$kampala"
+expect 7 "another conflict" t sync
+expect 0 "show names the conflicting field" t show Kampala
+check "mine / theirs" has "max_channels  *12 / 13" "$T/out"
+expect 2 "resolve --keep-mine --take-theirs" t resolve Kampala --keep-mine --take-theirs
+expect 0 "resolve --set" t resolve Kampala --set max_channels=14
+check "the edited value and the other local change were pushed" \
+	[ "$(t show Kampala --json | jq -r '"\(.sync_state) \(.max_channels) \(.outbound_dial_string_prefix)"')" = "synced 14 99" ]
+
+# ---- offline creates ----
+expect 0 "--offline create" t --offline create --set name=Later --set region=helium \
+	--set authentication_mode=ip_address
+later=$(cat "$T/out")
+check "an offline create has a local id" expr "$later" : 'local-'
+expect 0 "show a local id" t show "$later" --json
+check "it is pending" [ "$(jq -r .sync_state "$T/out")" = pending ]
+expect 0 "sync pushes it" t sync
+expect 0 "it is on the server under its name" t show Later --json
+check "synced with a server id" [ "$(jq -r '"\(.sync_state) \(.id|startswith("local-"))"' "$T/out")" = "synced false" ]
+
 # ---- delete ----
 expect 2 "delete without --yes on a non-terminal" t delete Kampala </dev/null
 expect 2 "delete with the wrong --confirm" t delete Kampala --confirm Kampal
@@ -237,6 +261,10 @@ printf '[default]\ncolour = never\n' >"$T/bad.ini"
 expect 1 "an unknown key" tc --config "$T/bad.ini" list
 check "the error names file and line" has "$T/bad.ini:2: unknown key \"colour\"" "$T/err"
 expect 2 "a bad flag value" t --auth digest list
+
+printf '[default]\nkey.delete = d\nkey.no-such-action = x\n' >"$T/keys.ini"
+expect 1 "a key remap of an unknown action" tc --config "$T/keys.ini" --data-dir "$T/data" list
+check "the error names file and line" has "$T/keys.ini:3" "$T/err"
 
 # ---- token sources ----
 expect 0 "token_command" tc --config "$T/config.ini" -p cmd sync
