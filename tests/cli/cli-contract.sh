@@ -203,8 +203,12 @@ expect 2 "validate --mode other" t validate --mode upsert --set max_channels=3
 expect 0 "export --format csv -o FILE" t export --format csv -o "$T/all.csv"
 check "the export file is 0600" [ "$(stat -c %a "$T/all.csv")" = 600 ]
 check "export masks passwords" has "\*\*\*\*\*\*\*\*" "$T/all.csv"
+expect 0 "a name CSV must quote" t create --set 'name=Quote "q", and
+newline' --set region=hydrogen --set authentication_mode=ip_address
+expect 0 "export --format csv -o FILE" t export --format csv -o "$T/all.csv"
 expect 0 "import of an unchanged export" t import "$T/all.csv" --dry-run
-check "every row unchanged" [ "$(grep -c unchanged "$T/out")" = "$(($(wc -l <"$T/all.csv") - 1))" ]
+check "every row unchanged, the quoted one too" \
+	[ "$(grep -c unchanged "$T/out")" = "$(t list --json | jq length)" ]
 t export >"$T/all.json"
 jq '[.[] | select(.name == "Sample trunk 1") | .max_channels = 42]' "$T/all.json" >"$T/one.json"
 expect 0 "import --dry-run stages nothing" t import "$T/one.json" --dry-run
