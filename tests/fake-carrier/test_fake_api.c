@@ -365,6 +365,8 @@ static void advance_clock(int seconds)
 	control_post("clock", b);
 }
 
+static long long stat_of(const char *path);
+
 TestSuite(fake, .init = setup, .fini = teardown, .timeout = 30);
 
 /* ---- §4, §5: create and the serializer ---- */
@@ -795,7 +797,7 @@ Test(fake, helium_renders_its_region_table)
 	resp_free(r);
 }
 
-Test(fake, include_that_is_not_blank_is_500)
+Test(fake, include_naming_anything_is_500)
 {
 	const char *id = create(BASE_ATTRS);
 	char path[128];
@@ -805,13 +807,27 @@ Test(fake, include_that_is_not_blank_is_500)
 	r = req("GET", "/carrier/v1/sip_trunks?include=+", NULL);
 	cr_assert_eq(r->status, 200);
 	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks?include=region", NULL);
-	cr_assert_eq(r->status, 500);
+	r = req("GET", "/carrier/v1/sip_trunks?include=,%20,", NULL);
+	cr_assert_eq(r->status, 200, "blank names are dropped");
 	resp_free(r);
+	static const char *const crash[] = {"include=region", "include=,x", "include",
+	                                    "include[a]=b"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/carrier/v1/sip_trunks?%s", crash[i]);
+		r = req("GET", path, NULL);
+		cr_assert_eq(r->status, 500, "%s", crash[i]);
+		resp_free(r);
+	}
 	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s?include=x", id);
 	r = req("GET", path, NULL);
 	cr_assert_eq(r->status, 500);
 	resp_free(r);
+	char *b = doc_create(BASE_ATTRS);
+	r = req("POST", "/carrier/v1/sip_trunks?include=x", b);
+	cr_assert_eq(r->status, 500, "the serializer fails after the save");
+	resp_free(r);
+	free(b);
+	cr_assert_eq(stat_of("trunks"), 2);
 }
 #undef A
 
@@ -1280,7 +1296,7 @@ Test(fake, before_wins_and_unknown_cursors_give_an_empty_page)
 	json_decref(all);
 }
 
-Test(fake, lists_are_scoped_to_the_carrier)
+Test(fake, lists_are_scoped_to_the_carrier_but_cursors_are_not)
 {
 	const char *extra[] = {"--sample", "3", NULL};
 	restart(extra);
@@ -1288,13 +1304,40 @@ Test(fake, lists_are_scoped_to_the_carrier)
 	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, h);
 	assert_body(r, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
 	resp_free(r);
-	json_t *mine = list("", 200);
-	char q[128];
-	snprintf(q, sizeof(q), "/carrier/v1/sip_trunks?page[after]=%s", jstr(mine, "data.0.id"));
-	r = req_h("GET", q, NULL, h);
-	assert_body(r, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
+	char *b = doc_create(BASE_ATTRS);
+	r = req_h("POST", "/carrier/v1/sip_trunks", b, h);
+	free(b);
+	json_t *doc = body_json(r);
+	char q[160];
+	/* The cursor's sub-select reads the whole table: a foreign id positions the page. */
+	snprintf(q, sizeof(q), "?page[after]=%s", jstr(doc, "data.id"));
+	json_t *d = list(q, 200);
+	cr_assert_str_eq(names(d), "3,2,1");
+	json_decref(d);
+	snprintf(q, sizeof(q), "?page[before]=%s", jstr(doc, "data.id"));
+	d = list(q, 200);
+	cr_assert_str_eq(names(d), "");
+	json_decref(d);
+	json_decref(doc);
 	resp_free(r);
-	json_decref(mine);
+	d = list("", 200);
+	cr_assert_str_eq(names(d), "3,2,1", "the foreign trunk is not listed");
+	json_decref(d);
+}
+
+Test(fake, page_params_quirks)
+{
+	const char *extra[] = {"--sample", "3", NULL};
+	restart(extra);
+	json_t *d = list("?page[size]&page[foo]=x&page[before]=", 200);
+	cr_assert_str_eq(names(d), "3", "a nil size is 0, clamped to 1; a blank cursor is none");
+	char want[160];
+	snprintf(want, sizeof(want), "?page%%5Bafter%%5D=%s&page%%5Bfoo%%5D=x",
+	         jstr(d, "data.0.id"));
+	cr_assert_str_eq(query_of(jstr(d, "links.next")), want, "nil members are compacted away");
+	json_decref(d);
+	list("?page[size][]=1", 500);
+	list("?page[size][a]=1", 500);
 }
 
 Test(fake, undecodable_query_is_400_before_authentication)
@@ -1584,6 +1627,20 @@ Test(fake, request_id_and_rails_default_headers)
 	const char *noauth[] = {"Authorization:", NULL};
 	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, noauth);
 	cr_assert_not_null(hdr(r, "X-Request-Id"), "on 401 too");
+	cr_assert_str_eq(hdr(r, "X-Frame-Options"), "SAMEORIGIN", "head :unauthorized");
+	resp_free(r);
+	/* The exceptions app answers 404/400/500 without the controller's headers. */
+	const char *paths[] = {"/carrier/v1/sip_trunks/nope", "/nowhere",
+	                       "/carrier/v1/sip_trunks?include=x"};
+	for (size_t i = 0; i < 3; i++) {
+		r = req("GET", paths[i], NULL);
+		cr_assert_not_null(hdr(r, "X-Request-Id"));
+		cr_assert_null(hdr(r, "X-Frame-Options"), "%s", paths[i]);
+		resp_free(r);
+	}
+	r = req("POST", "/carrier/v1/sip_trunks", "{}");
+	cr_assert_eq(r->status, 422);
+	cr_assert_str_eq(hdr(r, "X-Content-Type-Options"), "nosniff");
 	resp_free(r);
 }
 
@@ -2106,5 +2163,43 @@ Test(fake, binds_only_the_given_address)
 	curl_easy_cleanup(e);
 	json_t *s = stats();
 	cr_assert_not_null(s);
+	json_decref(s);
+}
+
+/* ---- robustness ---- */
+
+Test(fake, mutated_documents_never_break_the_server)
+{
+	static const char seed_doc[] =
+	    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_"
+	    "mode\":"
+	    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":"
+	    "\"p\","
+	    "\"outbound_host\":\"h\",\"max_channels\":3,\"inbound_source_ips\":[\"1.2.3.4\",null],"
+	    "\"outbound_route_prefixes\":[\"1\"],\"auth_user\":null,\"default_sender\":\"+1 415 "
+	    "555 1234\",\"outbound_plus_prefix\":true}}}";
+	static const char alphabet[] = "{}[]\":,0123456789.-eEtrufalsn \\u/aZ";
+	unsigned state = 12345;
+	size_t len = sizeof(seed_doc) - 1;
+	char doc[sizeof(seed_doc) + 8];
+	for (int round = 0; round < 300; round++) {
+		memcpy(doc, seed_doc, len + 1);
+		int edits = 1 + round % 4;
+		for (int e = 0; e < edits; e++) {
+			state = state * 1103515245u + 12345u;
+			size_t at = (state >> 8) % len;
+			state = state * 1103515245u + 12345u;
+			doc[at] = alphabet[(state >> 8) % (sizeof(alphabet) - 1)];
+		}
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", doc);
+		cr_assert(r->status == 201 || r->status == 400 || r->status == 422 ||
+		              r->status == 500,
+		          "%s -> %ld", doc, r->status);
+		if (r->status == 422 || r->status == 201 || r->status == 400)
+			json_decref(body_json(r));
+		resp_free(r);
+	}
+	json_t *s = stats();
+	cr_assert_eq(json_integer_value(jget(s, "requests.POST")), 300);
 	json_decref(s);
 }
