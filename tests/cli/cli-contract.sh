@@ -293,17 +293,24 @@ check "the token is not in the store" [ "$(cat "$T/data"/* | grep -c "$token")" 
 # ---- sandbox ----
 # import - blocks on stdin, so the sandbox's fake can be looked at while it runs.
 mkfifo "$T/stdin"
-exec 4<>"$T/stdin"
-env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" $san "$bin" --sandbox import - \
-	<"$T/stdin" >"$T/out" 2>"$T/err" 4>&- &
-tc_pid=$!
-child=
-# Bounded wait for the fake to appear; the test does not depend on its speed.
-for _ in $(seq 1 1000); do
-	child=$(pgrep -P "$tc_pid" -f trunkctl-fake-api || true)
-	[ -n "$child" ] && [ -n "$(ls "$T"/trunkctl-sandbox-*/data 2>/dev/null)" ] && break
-	sleep 0.01
-done
+sandbox_import() {
+	exec 4<>"$T/stdin"
+	env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" $san "$bin" --sandbox import - \
+		<"$T/stdin" >"$T/out" 2>"$T/err" 4>&- &
+	tc_pid=$!
+	child=
+	# Bounded wait for the fake and the store to appear; nothing depends on its speed.
+	for _ in $(seq 1 1000); do
+		child=$(pgrep -P "$tc_pid" -f trunkctl-fake-api || true)
+		[ -n "$child" ] && [ -n "$(ls "$T"/trunkctl-sandbox-*/data 2>/dev/null)" ] && break
+		sleep 0.01
+	done
+}
+sandbox_gone() {
+	check "$1: the fake is stopped" sh -c "! kill -0 $child 2>/dev/null"
+	check "$1: the throwaway data dir is gone" [ -z "$(ls -d "$T"/trunkctl-sandbox-* 2>/dev/null)" ]
+}
+sandbox_import
 check "--sandbox starts the fake" [ -n "$child" ]
 check "the fake listens on 127.0.0.1" grep -q "127.0.0.1" "/proc/$child/cmdline"
 check "no token in the fake's argv" [ "$(tr '\0' ' ' <"/proc/$child/cmdline" | grep -c -i token)" = 0 ]
@@ -311,8 +318,13 @@ echo '[]' >&4
 exec 4>&-
 wait "$tc_pid"
 check "the sandbox command succeeded" [ $? = 0 ]
-check "the fake is stopped" sh -c "! kill -0 $child 2>/dev/null"
-check "the throwaway data dir is gone" [ -z "$(ls -d "$T"/trunkctl-sandbox-* 2>/dev/null)" ]
+sandbox_gone "after success"
+sandbox_import
+kill -TERM "$tc_pid"
+exec 4>&-
+wait "$tc_pid"
+check "SIGTERM ends a sandboxed command with its status" [ $? = 143 ]
+sandbox_gone "after SIGTERM"
 withenv "TMPDIR=$T" expect 0 "--sandbox list --json" tc --sandbox list --json --refresh
 check "the sandbox has 25 sample trunks" [ "$(jq length "$T/out")" = 25 ]
 
