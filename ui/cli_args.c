@@ -222,11 +222,14 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 			if (eq)
 				value = eq + 1;
 		} else {
-			if (a[2])
-				return usage_error(err_out, args->command,
-				                   "'%s': give short options one at a time", a);
 			id = find_short(a[1]);
 			snprintf(shown, sizeof(shown), "-%c", a[1]);
+			/* -pNAME as getopt reads it; -vh is not taken apart. */
+			if (a[2] && id >= 0 && options[id].arg)
+				value = a + 2;
+			else if (a[2])
+				return usage_error(err_out, args->command,
+				                   "'%s': give short options one at a time", a);
 		}
 		if (id == CLI_OPT_TOKEN)
 			return take_option(args, CLI_OPT_TOKEN, NULL, err_out);

@@ -259,6 +259,8 @@ check "read_only from the profile section" has "^read_only .*true .*($T/config.i
 expect 1 "a read-only profile refuses changes" tc --config "$T/config.ini" -p ro \
 	update "Sample trunk 1" --set max_channels=3
 check "the refusal says read-only" has "read-only" "$T/err"
+expect 1 "-pNAME as -p NAME" tc --config "$T/config.ini" -pro update "Sample trunk 1" --set max_channels=3
+check "the same refusal" has "read-only" "$T/err"
 expect 1 "--read-only refuses a delete" t --read-only delete "Sample trunk 1" --yes
 expect 1 "an unknown profile" tc --config "$T/config.ini" -p nope list
 printf '[default]\ncolour = never\n' >"$T/bad.ini"
