@@ -297,7 +297,8 @@ check "the token is not in the store" [ "$(cat "$T/data"/* | grep -c "$token")" 
 mkfifo "$T/stdin"
 sandbox_import() {
 	exec 4<>"$T/stdin"
-	env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" $san "$bin" --sandbox import - \
+	env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" TRUNKCTL_API_TOKEN=operators-secret \
+		$san "$bin" --sandbox import - \
 		<"$T/stdin" >"$T/out" 2>"$T/err" 4>&- &
 	tc_pid=$!
 	child=
@@ -316,6 +317,7 @@ sandbox_import
 check "--sandbox starts the fake" [ -n "$child" ]
 check "the fake listens on 127.0.0.1" grep -q "127.0.0.1" "/proc/$child/cmdline"
 check "no token in the fake's argv" [ "$(tr '\0' ' ' <"/proc/$child/cmdline" | grep -c -i token)" = 0 ]
+check "nor in its environment" [ "$(tr '\0' '\n' <"/proc/$child/environ" | grep -c secret)" = 0 ]
 echo '[]' >&4
 exec 4>&-
 wait "$tc_pid"
