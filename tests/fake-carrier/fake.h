@@ -207,6 +207,13 @@ char *fake_to_query(const json_t *v, const char *ns);
 long long fake_ruby_to_i(const char *s);
 /* Deeper than Ruby JSON's max_nesting (100). */
 bool fake_json_too_deep(const char *s, size_t n);
+/*
+ * Ruby reads integers of any size; jansson refuses those beyond 64 bits.
+ * Returns a copy with such literals clamped to +/-9223372036854775807 (the
+ * same verdicts: a type error, "must be greater than 0", or the database's
+ * overflow), or NULL when there is none (or no memory).
+ */
+char *fake_json_clamp_integers(const char *s, size_t n, size_t *out_n);
 /* Ruby's lenient Base64.decode64. */
 char *fake_base64_decode(const char *s);
 bool fake_parse_http_date(const char *s, long long *out);

@@ -375,3 +375,61 @@ char *fake_base64_decode(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+/* Digits of an integer literal at s (after an optional '-'); 0 if it is a real. */
+static size_t integer_digits(const char *s, size_t n)
+{
+	size_t d = 0;
+	while (d < n && s[d] >= '0' && s[d] <= '9')
+		d++;
+	if (d < n && (s[d] == '.' || s[d] == 'e' || s[d] == 'E'))
+		return 0;
+	return d;
+}
+
+char *fake_json_clamp_integers(const char *s, size_t n, size_t *out_n)
+{
+	static const char max[] = "9223372036854775807";
+	char *out = NULL;
+	size_t o = 0, copied = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			continue;
+		}
+		if (c != '-' && (c < '0' || c > '9'))
+			continue;
+		size_t sign = c == '-' ? 1 : 0;
+		size_t d = integer_digits(s + i + sign, n - i - sign);
+		bool big = d > 19 || (d == 19 && memcmp(s + i + sign, max, 19) > 0);
+		if (big) {
+			if (!out && !(out = malloc(n + 2)))
+				return NULL;
+			memcpy(out + o, s + copied, i - copied);
+			o += i - copied;
+			if (sign)
+				out[o++] = '-';
+			memcpy(out + o, max, 19);
+			o += 19;
+			copied = i + sign + d;
+		}
+		/* Skip the rest of this number (a real's fraction or exponent too). */
+		i += sign + d;
+		while (i + 1 < n && strchr("0123456789.eE+-", s[i + 1]))
+			i++;
+	}
+	if (!out)
+		return NULL;
+	memcpy(out + o, s + copied, n - copied);
+	*out_n = o + n - copied;
+	return out;
+}

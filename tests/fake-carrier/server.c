@@ -48,7 +48,7 @@ struct fake_server {
 	atomic_ulong conn_total;
 	bool clock_frozen;
 	long long clock_value; /* frozen: the time; else: offset added to the real time */
-	int port;
+	atomic_int port;       /* known once listening; requests may arrive before it is stored */
 };
 
 struct request {
@@ -321,7 +321,11 @@ static int request_params(struct call *c, json_t **out)
 	if (fake_json_too_deep(c->req->body, c->req->len))
 		return -1;
 	json_error_t err;
-	json_t *doc = json_loadb(c->req->body, c->req->len, JSON_DECODE_ANY, &err);
+	size_t clamped_len = 0;
+	char *clamped = fake_json_clamp_integers(c->req->body, c->req->len, &clamped_len);
+	json_t *doc = clamped ? json_loadb(clamped, clamped_len, JSON_DECODE_ANY, &err)
+	                      : json_loadb(c->req->body, c->req->len, JSON_DECODE_ANY, &err);
+	free(clamped);
 	if (!doc)
 		return -1;
 	if (!json_is_object(doc)) {
@@ -1054,7 +1058,10 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 	                 req};
 	char fallback_host[80];
 	if (!c.host || !*c.host) {
-		snprintf(fallback_host, sizeof(fallback_host), "127.0.0.1:%d", srv->port);
+		/* HTTP/1.0 without Host: name this server as the client reached it. */
+		bool v6 = strchr(srv->opt->bind, ':') != NULL;
+		snprintf(fallback_host, sizeof(fallback_host), "%s%s%s:%d", v6 ? "[" : "",
+		         srv->opt->bind, v6 ? "]" : "", atomic_load(&srv->port));
 		c.host = fallback_host;
 	}
 	struct reply r = {0};
@@ -1072,7 +1079,9 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 
 	int status = 500;
 	long latency;
+	char retry_after[24];
 	pthread_mutex_lock(&srv->lock);
+	snprintf(retry_after, sizeof(retry_after), "%d", srv->faults.retry_after);
 	srv->stats.total++;
 	srv->stats.requests[c.method]++;
 	enum fake_fault fault =
@@ -1098,11 +1107,9 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 		reply_text(&r, 413, "text/html",
 		           "<html><body><h1>413 Request Entity Too Large</h1></body></html>\n");
 	} else if (fault == FAULT_RATE_LIMIT) {
-		char ra[24];
-		snprintf(ra, sizeof(ra), "%d", srv->faults.retry_after);
 		reply_text(&r, 429, "text/plain; charset=utf-8", "Retry later\n");
 		r.origin = ORIGIN_OUTSIDE;
-		reply_header(&r, "Retry-After", ra);
+		reply_header(&r, "Retry-After", retry_after);
 	} else if (fault == FAULT_ERROR && status == 500) {
 		reply_exception(&r, 500, "Internal Server Error");
 	} else if (fault == FAULT_ERROR) {
@@ -1279,8 +1286,8 @@ struct fake_server *fake_server_start(const struct fake_options *opt, int *port_
 	}
 	const union MHD_DaemonInfo *di =
 	    MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = di ? di->port : opt->port;
-	*port_out = srv->port;
+	atomic_store(&srv->port, di ? di->port : opt->port);
+	*port_out = atomic_load(&srv->port);
 	return srv;
 fail:
 	fake_server_stop(srv);
