@@ -2382,3 +2382,18 @@ Test(fake, the_codec_reads_and_writes_what_the_server_renders)
 	tc_jsonapi_page_free(&page);
 	tc_error_clear(&err);
 }
+
+/* Other suites' golden screens show seeded samples: the stream must not drift. */
+Test(fake, seeded_samples_are_stable_across_versions)
+{
+	const char *extra[] = {"--seed", "1", "--sample", "3", NULL};
+	restart(extra);
+	json_t *d = list("", 200);
+	cr_assert_str_eq(jstr(d, "data.0.id"), "5262f0bf-b240-45f5-92c8-4d5a925228e0");
+	cr_assert_str_eq(jstr(d, "data.1.id"), "8a770919-e867-4cff-84d0-c5120bd70c99");
+	cr_assert_str_eq(jstr(d, "data.1.attributes.username"), "icy-pine-8590");
+	cr_assert_str_eq(jstr(d, "data.1.attributes.password"), "gXhWmbuoCGLzxQiqkDEVP9ZT");
+	cr_assert_str_eq(jstr(d, "data.0.attributes.username"), "sample-3");
+	cr_assert_str_eq(jstr(d, "data.2.id"), "c15c0289-ec2d-4a91-a7ec-8e65a18debbe");
+	json_decref(d);
+}
