@@ -20,7 +20,7 @@ not_ok() {
 	sed 's/^/# /' "$T/err" 2>/dev/null | head -20
 }
 # check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
-check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+check() { d=$1; shift; if "$@" >/dev/null; then ok "$d"; else not_ok "$d"; fi; }
 
 # The fake prints "listening on PORT" when it accepts connections; a fifo
 # lets the test block on that line instead of polling.
