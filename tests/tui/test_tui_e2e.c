@@ -152,6 +152,7 @@ static void prefill_store(void)
 enum run_flags {
 	RUN_ONLINE = 1 << 0,
 	RUN_NO_COLOR = 1 << 1,
+	RUN_C_LOCALE = 1 << 2, /* LANG=C: no UTF-8 */
 };
 
 static struct vtd *run(int rows, int cols, unsigned flags)
@@ -180,7 +181,7 @@ static struct vtd *run(int rows, int cols, unsigned flags)
 		env[n] = env_buf[n], n++;
 	}
 	env[n++] = "TERM=xterm-256color";
-	env[n++] = "LANG=C.UTF-8";
+	env[n++] = (flags & RUN_C_LOCALE) ? "LANG=C" : "LANG=C.UTF-8";
 	env[n++] = "TZ=UTC";
 	env[n++] = "TRUNKCTL_TEST_HOOKS=1";
 	env[n] = NULL;
@@ -693,4 +694,51 @@ Test(e2e, help_is_generated_from_the_keymap)
 	wait_text(t, "Journal", WAIT_MS);
 	golden(t, "journal-empty");
 	quit(t);
+}
+
+Test(e2e, copy_sends_osc52_and_secrets_need_revealing_first)
+{
+	online_with_samples(2);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, K_ENTER);
+	keys(t, "y"); /* the name */
+	cr_expect(vtd_output_has(t, "\033]52;c;U2FtcGxlIHRydW5rIDE=\a"), "OSC 52 of the name");
+	cr_expect(vtd_has_text(t, "Copied Name (14 bytes) to the clipboard with OSC 52."));
+	quit(t);
+}
+
+Test(e2e, ascii_lines_when_the_locale_is_not_utf8)
+{
+	struct vtd *t = run(24, 80, RUN_C_LOCALE);
+	keys(t, "a");
+	type(t, "x");
+	keys(t, K_ESC);
+	wait_text(t, "Discard your changes?", WAIT_MS);
+	cr_expect(vtd_has_text(t, "|------"), "ASCII box");
+	cr_expect(vtd_has_text(t, "v ip_address"), "ASCII picker mark");
+	keys(t, "n");
+	keys(t, K_ESC);
+	keys(t, "y");
+	quit(t);
+}
+
+Test(e2e, the_terminal_is_restored_on_sigterm_and_on_a_crash)
+{
+	struct vtd *t = run(24, 80, 0);
+	vtd_signal(t, SIGTERM);
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM quits cleanly: %d",
+	          status);
+	cr_expect(vtd_output_has(t, "\033[?1049l"), "alternate screen left after SIGTERM");
+	vtd_free(t);
+
+	t = run(24, 80, 0);
+	vtd_signal(t, SIGABRT);
+	status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "status %d", status);
+	cr_expect(vtd_output_has(t, "\033[?1049l"), "alternate screen left after a crash");
+	cr_expect(vtd_output_has(t, "\033[?25h"), "cursor shown again after a crash");
+	vtd_free(t);
 }

@@ -239,7 +239,7 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 
 static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
 {
-	if (tc_service_read_only(app->svc)) {
+	if (tui_read_only(app)) {
 		tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
 		return;
 	}
