@@ -157,8 +157,8 @@ enum run_flags {
 
 static struct vtd *run(int rows, int cols, unsigned flags)
 {
-	static char env_buf[12][PATH_MAX + 32];
-	char *env[16];
+	static char env_buf[16][PATH_MAX + 32];
+	char *env[24];
 	size_t n = 0;
 	snprintf(env_buf[n], sizeof(env_buf[n]), "HOME=%s", root);
 	env[n] = env_buf[n], n++;
@@ -180,6 +180,13 @@ static struct vtd *run(int rows, int cols, unsigned flags)
 		snprintf(env_buf[n], sizeof(env_buf[n]), "NO_COLOR=1");
 		env[n] = env_buf[n], n++;
 	}
+	/* Sanitizer settings reach the program, so its own leaks and UB fail the test. */
+	const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		if (getenv(pass[i])) {
+			snprintf(env_buf[n], sizeof(env_buf[n]), "%s=%s", pass[i], getenv(pass[i]));
+			env[n] = env_buf[n], n++;
+		}
 	env[n++] = "TERM=xterm-256color";
 	env[n++] = (flags & RUN_C_LOCALE) ? "LANG=C" : "LANG=C.UTF-8";
 	env[n++] = "TZ=UTC";
