@@ -650,8 +650,12 @@ static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc
 	if (!e)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	x->easy = e;
-	if (!add_header(x, api->auth_header) ||
-	    !add_header(x, "Accept: application/vnd.api+json") || !add_header(x, "Expect:") ||
+	/*
+	 * No Accept header asking for JSON: the API's routes answer JSON anyway,
+	 * and only without it does the router's 404 stay HTML, which is how a
+	 * wrong host is told apart from a trunk that is gone.
+	 */
+	if (!add_header(x, api->auth_header) || !add_header(x, "Expect:") ||
 	    (x->body && !add_header(x, "Content-Type: application/vnd.api+json")))
 		return tc_error_set(err, TC_NOMEM, NULL);
 	curl_easy_setopt(e, CURLOPT_URL, x->url);

@@ -251,10 +251,26 @@ Test(sync, trunks_gone_from_the_server_are_removed_or_conflict_when_edited)
 
 /* ---------------------------------------------------------------- push */
 
+/* Trunks made through the API, so the fake's state file keeps them across restarts. */
+static void seed(int n)
+{
+	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
+	struct tc_error err;
+	tc_error_init(&err);
+	for (int i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "seeded-%d", i);
+		struct tc_trunk *t = sample_trunk(name, "192.0.2.1");
+		cr_assert_eq(tc_api_create(api, t, NULL, &err), TC_OK, "%s", err.message);
+		tc_trunk_free(t);
+	}
+	tc_api_free(api);
+}
+
 Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 {
-	const char *args[] = {"--sample", "4", NULL};
-	fake_start(&fk, args);
+	fake_start(&fk, NULL);
+	seed(4);
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, NULL);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
@@ -277,7 +293,8 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	fake_restart(&fk, NULL);
 	connect_to(&A, FAKE_TOKEN, NULL);
 	long long posts = fake_stat(&fk, "requests.POST");
-	cr_assert_eq(sync_side(&A, TC_SYNC_PUSH, &rep, &err), TC_OK);
+	enum tc_status s = sync_side(&A, TC_SYNC_PUSH, &rep, &err);
+	cr_assert_eq(s, TC_OK, "%s: %s", tc_status_name(s), err.message);
 	tc_error_clear(&err);
 	cr_assert_eq(rep.pushed, 0);
 	cr_assert_eq(fake_stat(&fk, "requests.POST"), posts);
@@ -504,9 +521,11 @@ static void push_through(const char *fault_doc, const struct tc_api_config *cfg)
 	struct tc_error err;
 	tc_error_init(&err);
 	enum tc_status s = sync_side(&A, TC_SYNC_PUSH, &rep, &err);
-	cr_assert_neq(s, TC_OK, "%s: the fault went unnoticed", fault_doc);
-	cr_assert(tc_api_status_retryable(s) || s == TC_PROTOCOL || s == TC_PARSE, "%s: %s",
-	          fault_doc, tc_status_name(s));
+	/* A 204 has no body to break: a mangled DELETE answer may pass unnoticed. */
+	bool may_pass = strstr(fault_doc, "DELETE") != NULL;
+	cr_assert(s != TC_OK || may_pass, "%s: the fault went unnoticed", fault_doc);
+	cr_assert(s == TC_OK || tc_api_status_retryable(s) || s == TC_PROTOCOL || s == TC_PARSE,
+	          "%s: %s", fault_doc, tc_status_name(s));
 	tc_error_clear(&err);
 	fake_control(&fk, "POST", "reset", NULL, NULL);
 	bool intact = false;
