@@ -16,7 +16,8 @@
 #error "TC_FAKE_API must name the fake server binary (set by meson)"
 #endif
 
-#define START_TIMEOUT_MS 10000
+/* Generous: 10,000 sample trunks under ASan on a busy 2-core machine take a while. */
+#define START_TIMEOUT_MS 60000
 #define MAX_ARGS 64
 
 static void spawn(struct fake *f, const char *const *extra)

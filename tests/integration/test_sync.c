@@ -219,8 +219,11 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 	fake_start(&fk, args);
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, NULL);
+	long long conns_before = fake_stat(&fk, "connections.total");
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PULL, &rep);
+	/* The fake saw the pull's one connection and the next stats request's own. */
+	cr_assert_eq(fake_stat(&fk, "connections.total") - conns_before, 2);
 	cr_assert_eq(rep.pulled, 10000);
 	cr_assert_eq(counts(&A).trunks, 10000);
 	struct tc_api_stats st;
