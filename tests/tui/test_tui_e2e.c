@@ -6,6 +6,7 @@
  * rewrites them.
  */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -256,6 +257,17 @@ static void normalise(char *s)
 		if (q > p) {
 			memmove(p + 4, q, strlen(q) + 1);
 			memcpy(p, "PORT", 4);
+		}
+	}
+	/* Server ids depend on the fake's generator; the layout does not. */
+	for (p = s; *p; p++) {
+		static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+		size_t k = 0;
+		while (shape[k] && (shape[k] == '-' ? p[k] == '-' : isxdigit((unsigned char)p[k])))
+			k++;
+		if (!shape[k]) {
+			memcpy(p, shape, k);
+			p += k - 1;
 		}
 	}
 	size_t end = strcspn(s, "\n");
