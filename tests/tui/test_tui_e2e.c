@@ -761,3 +761,84 @@ Test(e2e, the_terminal_is_restored_on_sigterm_and_on_a_crash)
 	cr_expect(vtd_output_has(t, "\033[?25h"), "cursor shown again after a crash");
 	vtd_free(t);
 }
+
+Test(e2e, pickers_for_region_mode_and_country)
+{
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "a");
+	keys(t, K_TAB); /* mode */
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, " client_credentials"));
+	keys(t, K_DOWN);
+	keys(t, K_DOWN);
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "▾ outbound_registration"));
+	keys(t, K_TAB); /* region */
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, " helium"));
+	golden(t, "form-picker");
+	keys(t, K_DOWN);
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "▾ helium"));
+	keys(t, K_TAB); /* max channels */
+	keys(t, K_TAB); /* country: type-ahead */
+	keys(t, K_ENTER);
+	type(t, "k");
+	cr_expect(vtd_has_text(t, " KE"));
+	cr_expect(vtd_has_text(t, " KH"));
+	cr_expect(!vtd_has_text(t, " AD"), "only codes starting with K are offered");
+	type(t, "h");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "Inbound country     KH"));
+	keys(t, K_ESC);
+	keys(t, "y");
+	quit(t);
+}
+
+/* A 422 from the server comes back onto the field it names. */
+Test(e2e, a_server_rejection_shows_under_its_field)
+{
+	online_with_samples(1);
+	char url[64];
+	/* This client believes in a region the server does not have. */
+	const struct tc_region regions[] = {
+	    {"hydrogen", "ap-southeast-1", "South East Asia (Singapore)", 1, NULL},
+	    {"lithium", "eu-west-9", "Nowhere", 9, NULL},
+	};
+	struct tc_service_options so = {
+	    .data_dir = data_dir,
+	    .api_url = api_url(url, sizeof(url)),
+	    .token = TOKEN,
+	    .regions = regions,
+	    .region_count = 2,
+	};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	struct tc_trunk *tr = tc_trunk_new();
+	tc_trunk_set_string(tr, TC_F_NAME, "Lithium trunk");
+	tc_trunk_set_string(tr, TC_F_AUTHENTICATION_MODE, "ip_address");
+	tc_trunk_set_string(tr, TC_F_REGION, "lithium");
+	cr_assert_eq(tc_service_create(svc, tr, NULL, &err), TC_OK, "%s", err.message);
+	tc_service_sync(svc, TC_SYNC_ALL, NULL, &err);
+	tc_error_clear(&err);
+	tc_trunk_free(tr);
+	tc_service_close(svc);
+	fake_stop(&server);
+
+	struct vtd *t = run(24, 80, 0);
+	int r = find_row(t, "Lithium trunk");
+	cr_assert_geq(r, 0);
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "rejected"), "row: %s", row);
+	while (r-- > 2)
+		keys(t, K_DOWN);
+	keys(t, "e");
+	wait_text(t, "Edit trunk Lithium trunk", WAIT_MS);
+	cr_expect(vtd_has_text(t, "→ is invalid"), "the server's title under Region");
+	golden(t, "form-rejected");
+	keys(t, K_ESC);
+	quit(t);
+}
