@@ -842,3 +842,22 @@ Test(e2e, a_server_rejection_shows_under_its_field)
 	keys(t, K_ESC);
 	quit(t);
 }
+
+Test(e2e, wide_names_are_measured_in_cells)
+{
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "a");
+	unsigned want = vtd_idle(t) + 6; /* six characters, nine bytes more than cells */
+	vtd_send(t, "東京 PBX");
+	cr_assert(vtd_wait_idle(t, want, WAIT_MS));
+	keys(t, K_F2);
+	wait_text(t, "Saved 東京 PBX", WAIT_MS);
+	int r = find_row(t, "東京 PBX");
+	cr_assert_geq(r, 0);
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	/* "東京 PBX" takes 8 cells of the 15 of the Name column: 7 of padding, 1 of gap. */
+	cr_expect_eq(vtd_bg(t, r, 0), 6, "the new row is selected (cyan)");
+	cr_expect(strstr(row, "東京 PBX        ip") != NULL, "row: %s", row);
+	quit(t);
+}
