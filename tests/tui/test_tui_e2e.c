@@ -861,3 +861,20 @@ Test(e2e, wide_names_are_measured_in_cells)
 	cr_expect(strstr(row, "東京 PBX        ip") != NULL, "row: %s", row);
 	quit(t);
 }
+
+Test(e2e, ctrl_c_keeps_unsaved_work_and_quits_elsewhere)
+{
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "a");
+	type(t, "Half done");
+	keys(t, "\003"); /* the tty turns it into SIGINT */
+	cr_expect(vtd_has_text(t, "The form has unsaved changes"));
+	cr_expect(vtd_has_text(t, "Half done"));
+	keys(t, K_ESC);
+	keys(t, "y");
+	vtd_send(t, "\003");
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_expect(vtd_output_has(t, "\033[?1049l"));
+	vtd_free(t);
+}

@@ -457,9 +457,16 @@ static void loop(struct tui_app *app)
 			break;
 		bool repaint = false;
 		if (fds[1].revents & POLLIN) {
-			tui_term_take_signals(&app->quit);
+			bool interrupt = false;
+			tui_term_take_signals(&app->quit, &interrupt);
 			if (app->quit)
 				break;
+			/* Ctrl-C is the quit action: a form with unsaved changes may refuse it. */
+			if (interrupt && app->depth > 0 && !app->cmd_open) {
+				app->inputs++;
+				tui_apply(app, (struct tui_key){true, 0}, TUI_ACT_QUIT);
+				repaint = true;
+			}
 		}
 		if (fds[2].revents & POLLIN) {
 			handle_events(app);
