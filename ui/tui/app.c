@@ -475,12 +475,13 @@ static void loop(struct tui_app *app)
 		/* Also after EINTR: SIGWINCH leaves KEY_RESIZE for the next read. */
 		nodelay(stdscr, TRUE);
 		struct tui_key key;
+		/* Keys typed ahead are all handled before one repaint: slow queries and links catch
+		 * up. */
 		while (!app->quit && read_key(&key)) {
 			app->inputs++;
 			if (!(key.fn && key.code == KEY_RESIZE))
 				dispatch(app, key);
-			paint(app);
-			repaint = false;
+			repaint = true;
 		}
 		if (n == 0 && !app->test_hooks) {
 			refresh_status(app);
