@@ -878,3 +878,34 @@ Test(e2e, ctrl_c_keeps_unsaved_work_and_quits_elsewhere)
 	cr_expect(vtd_output_has(t, "\033[?1049l"));
 	vtd_free(t);
 }
+
+Test(e2e, a_conflict_resolved_with_a_new_value)
+{
+	online_with_samples(2);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	server_side_rename("Sample trunk 1", "Theirs name");
+	keys(t, "e");
+	keys(t, "\025");
+	type(t, "Mine name");
+	keys(t, K_F2);
+	wait_text(t, "changed on the server too", SYNC_MS);
+	keys(t, "c");
+	wait_text(t, "Conflicts (1 trunk)", WAIT_MS);
+	keys(t, "e");
+	keys(t, "\025");
+	type(t, "Agreed name");
+	cr_expect(vtd_has_text(t, "new     Agreed name"));
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "Name: edited"));
+	keys(t, K_F2);
+	wait_text(t, "0 conflicts", SYNC_MS);
+	keys(t, "q");
+	wait_text(t, "0 queued", SYNC_MS);
+	int r = find_row(t, "Agreed name");
+	cr_assert_geq(r, 0, "the edited value replaced both");
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}

@@ -234,20 +234,45 @@ static void draw_footer(struct tui_app *app, struct tui_screen *s)
 	}
 }
 
-static void draw_status(struct tui_app *app)
+/* Rows the status line needs: a sentence longer than the screen wraps once rather than lose its
+ * end. */
+static int status_rows(const struct tui_app *app)
 {
-	int row = LINES - 2;
-	move(row, 0);
-	clrtoeol();
+	if (app->cmd_open || !app->status[0])
+		return 1;
+	return tui_text_width(app->status) > COLS ? 2 : 1;
+}
+
+static void draw_status(struct tui_app *app, int rows)
+{
+	int row = LINES - 1 - rows;
 	if (app->cmd_open) {
 		ui_cmdline_draw(app, row);
 		return;
 	}
-	if (app->syncing && app->progress[0] && !app->status[0])
+	if (app->syncing && app->progress[0] && !app->status[0]) {
 		tui_put(stdscr, row, 0, app->progress, COLS, tui_attr(TUI_ROLE_STATUS));
-	else
-		tui_put(stdscr, row, 0, app->status, COLS,
-		        tui_attr(app->status_error ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS));
+		return;
+	}
+	int attr = tui_attr(app->status_error ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS);
+	size_t first = rows > 1 ? tui_text_fit(app->status, COLS) : strlen(app->status);
+	/* Break at the last space that fits, so no word is cut in two. */
+	if (rows > 1) {
+		size_t sp = first;
+		while (sp > 0 && app->status[sp] != ' ')
+			sp--;
+		if (sp > 0)
+			first = sp;
+	}
+	char line[sizeof(app->status)];
+	snprintf(line, sizeof(line), "%.*s", (int)first, app->status);
+	tui_put(stdscr, row, 0, line, COLS, attr);
+	if (rows > 1) {
+		const char *rest = app->status + first;
+		while (*rest == ' ')
+			rest++;
+		tui_put(stdscr, row + 1, 0, rest, COLS, attr);
+	}
 }
 
 static void draw_too_small(void)
@@ -269,15 +294,16 @@ static void paint(struct tui_app *app)
 		draw_too_small();
 	} else if (app->depth > 0) {
 		struct tui_screen *s = app->stack[app->depth - 1];
+		int srows = status_rows(app);
 		draw_header(app);
 		int base = app->depth - 1;
 		while (base > 0 && app->stack[base]->ops->overlay)
 			base--;
 		for (int i = base; i < app->depth; i++) {
 			app->stack[i]->cursor_y = -1;
-			app->stack[i]->ops->draw(app, app->stack[i], 1, LINES - 3);
+			app->stack[i]->ops->draw(app, app->stack[i], 1, LINES - 2 - srows);
 		}
-		draw_status(app);
+		draw_status(app, srows);
 		draw_footer(app, s);
 		if (app->cmd_open) {
 			curs_set(1);
