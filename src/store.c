@@ -368,8 +368,8 @@ static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
 static enum tc_status decode(struct tc_store *s, const char *json, const char *id,
                              struct tc_trunk **out, struct tc_error *err);
 
-/* Rebuilds every row's derived columns when the field table changed which there are. */
-static enum tc_status refresh_derived(struct tc_store *s, struct tc_error *err)
+/* Rebuilds every row's derived columns when the field table changed them (or force). */
+static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_error *err)
 {
 	char sig[1024];
 	tc_store_derived_signature(sig, sizeof(sig));
@@ -381,9 +381,9 @@ static enum tc_status refresh_derived(struct tc_store *s, struct tc_error *err)
 	bind_text(st, 1, sig);
 	int r = step(s, st);
 	sqlite3_finalize(st);
-	if (r == SQLITE_ROW)
+	if (r == SQLITE_ROW && !force)
 		return TC_OK;
-	if (r != SQLITE_DONE)
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_fail(s, r, err, "read meta");
 	sqlite3_stmt *up = NULL;
 	rc = prepare(s, "SELECT id, coalesce(local, base) FROM trunks", &st, err);
@@ -475,13 +475,14 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 		         TC_STORE_APPLICATION_ID, TC_STORE_SCHEMA_VERSION);
 		rc = exec(s, sql, err);
 	}
+	bool added = false;
 	if (rc == TC_OK) {
-		int r = tc_store_sync_columns(s->db);
+		int r = tc_store_sync_columns(s->db, &added);
 		if (r != SQLITE_OK)
 			rc = db_fail(s, r, err, "add field columns");
 	}
 	if (rc == TC_OK)
-		rc = refresh_derived(s, err);
+		rc = refresh_derived(s, added, err);
 	if (rc == TC_OK)
 		return tc_store_commit(s, err);
 	tc_store_rollback(s);

@@ -66,8 +66,9 @@ static bool has_column(sqlite3 *db, const char *name, int *rc)
 	return r == SQLITE_ROW;
 }
 
-int tc_store_sync_columns(sqlite3 *db)
+int tc_store_sync_columns(sqlite3 *db, bool *added)
 {
+	*added = false;
 	static const char *const types[] = {
 	    [TC_T_STRING] = "TEXT COLLATE NOCASE",
 	    [TC_T_INT] = "INTEGER",
@@ -102,6 +103,7 @@ int tc_store_sync_columns(sqlite3 *db)
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return rc;
+		*added = true;
 	}
 	return SQLITE_OK;
 }
