@@ -577,6 +577,32 @@ Test(sync, a_hung_request_times_out_and_is_retried, .timeout = 60)
 	push_through("{\"hang\":{\"count\":1},\"methods\":[\"POST\"]}", &cfg);
 }
 
+Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
+{
+	fake_start(&fk, NULL);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	create_local(&A, "local-00000000000000a7", "first-name");
+	/* The server creates it, the answer is lost. */
+	fake_faults(&fk, "{\"close\":{\"count\":1},\"methods\":[\"POST\"]}");
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_neq(sync_side(&A, TC_SYNC_PUSH, NULL, &err), TC_OK);
+	tc_error_clear(&err);
+	cr_assert_eq(server().count, 1);
+	/* Edited while the create waits for its retry: the edit joins the queued create. */
+	edit(&A, "local-00000000000000a7", TC_F_NAME, "second-name");
+	edit(&A, "local-00000000000000a7", TC_F_MAX_CHANNELS, "3");
+	A.clock.now += HOUR_MS;
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	struct server_view v = server();
+	cr_assert_eq(v.count, 1, "the create was sent twice");
+	cr_assert_str_eq(v.names[0], "second-name");
+	cr_assert_eq(v.max_channels[0], 3);
+	cr_assert_eq(counts(&A).queued, 0);
+	cr_assert_eq(counts(&A).trunks, 1);
+}
+
 /* ---------------------------------------------------------------- crashes */
 
 /* The outbox entry of a trunk, for playing the part of a process that died. */
