@@ -868,3 +868,31 @@ Test(service, probe_and_one_shot_sync_say_what_is_wrong)
 	tc_error_clear(&err);
 	tc_service_close(svc);
 }
+
+Test(service, stopping_the_worker_abandons_a_hung_request, .timeout = 20)
+{
+	fake_start(&fk, NULL);
+	/* Every request hangs; the client's own timeouts (30 s) would outlast the test. */
+	fake_faults(&fk, "{\"hang\":{\"rate\":1}}");
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_OK, "%s", err.message);
+	int fd = tc_service_event_fd(svc);
+	struct tc_sync_event ev = {0};
+	while (ev.kind != TC_EV_SYNC_STARTED) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		cr_assert_gt(poll(&p, 1, 10000), 0);
+		while (tc_service_next_event(svc, &ev) && ev.kind != TC_EV_SYNC_STARTED)
+			;
+	}
+	/* Until the worker's list request is parked in the fake (each check is a round trip). */
+	long long hung = 0;
+	for (int i = 0; i < 5000 && hung < 1; i++)
+		hung = fake_stat(&fk, "hung");
+	cr_assert_eq(hung, 1);
+	tc_service_worker_stop(svc);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+	tc_service_close(svc);
+	fake_control(&fk, "POST", "reset", NULL, NULL);
+}
