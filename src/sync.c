@@ -125,12 +125,10 @@ void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
 struct run {
 	struct tc_sync_ctx *ctx;
 	struct tc_sync_report *rep;
-	unsigned flags;
 	uint64_t rng;
 	bool pulled;              /* a complete pull happened in this run */
 	enum tc_status stop;      /* AUTH / FORBIDDEN / CONFIG / SECURITY / CANCELLED: stop */
 	enum tc_status transient; /* the first retryable failure */
-	enum tc_status pull_fail; /* the pull's failure, if any */
 	bool any_rejected;
 	bool any_conflict;
 	char message[512];
@@ -311,7 +309,6 @@ static void pull(struct run *r)
 		if (res.conflicts)
 			r->any_conflict = true;
 	} else {
-		r->pull_fail = s;
 		record_failure(r, &e);
 	}
 	tc_error_clear(&e);
@@ -854,7 +851,7 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 	struct tc_sync_report local_rep;
 	struct tc_sync_report *rep = report ? report : &local_rep;
 	memset(rep, 0, sizeof(*rep));
-	struct run r = {.ctx = ctx, .rep = rep, .flags = flags};
+	struct run r = {.ctx = ctx, .rep = rep};
 	rep->started_ms = now_ms(&r);
 	r.rng = (uint64_t)rep->started_ms * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
 	if (!r.rng)
