@@ -655,14 +655,15 @@ static void answer(struct run *r, struct job *j)
 	const char *method = en->op == TC_OP_CREATE   ? "POST"
 	                     : en->op == TC_OP_UPDATE ? "PATCH"
 	                                              : "DELETE";
+	/* A DELETE answered 404 found the trunk already gone: that is its success. */
+	bool gone = q->status == TC_NOT_FOUND && en->op == TC_OP_DELETE;
 	const char *jid = q->status == TC_OK && q->result ? q->result->id : en->trunk_id;
 	journal(r, method, jid, en->op == TC_OP_DELETE ? NULL : en->payload,
 	        en->op == TC_OP_UPDATE ? j->merge.send : NULL, q->http_status, q->request_id,
-	        q->status == TC_OK ? NULL : q->err.message);
+	        q->status == TC_OK || gone ? NULL : q->err.message);
 	struct tc_error e;
 	tc_error_init(&e);
 	enum tc_status s = TC_OK;
-	bool gone = q->status == TC_NOT_FOUND && en->op == TC_OP_DELETE;
 	if (q->status == TC_OK || gone) {
 		s = tc_store_outbox_done(r->ctx->store, en->seq, q->result, &e);
 		if (s == TC_OK)
