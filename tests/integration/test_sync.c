@@ -577,6 +577,32 @@ Test(sync, a_hung_request_times_out_and_is_retried, .timeout = 60)
 	push_through("{\"hang\":{\"count\":1},\"methods\":[\"POST\"]}", &cfg);
 }
 
+Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
+{
+	fake_start(&fk, NULL);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	create_local(&A, "local-00000000000000a7", "first-name");
+	/* The server creates it, the answer is lost. */
+	fake_faults(&fk, "{\"close\":{\"count\":1},\"methods\":[\"POST\"]}");
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_neq(sync_side(&A, TC_SYNC_PUSH, NULL, &err), TC_OK);
+	tc_error_clear(&err);
+	cr_assert_eq(server().count, 1);
+	/* Edited while the create waits for its retry: the edit joins the queued create. */
+	edit(&A, "local-00000000000000a7", TC_F_NAME, "second-name");
+	edit(&A, "local-00000000000000a7", TC_F_MAX_CHANNELS, "3");
+	A.clock.now += HOUR_MS;
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	struct server_view v = server();
+	cr_assert_eq(v.count, 1, "the create was sent twice");
+	cr_assert_str_eq(v.names[0], "second-name");
+	cr_assert_eq(v.max_channels[0], 3);
+	cr_assert_eq(counts(&A).queued, 0);
+	cr_assert_eq(counts(&A).trunks, 1);
+}
+
 /* ---------------------------------------------------------------- crashes */
 
 /* The outbox entry of a trunk, for playing the part of a process that died. */
@@ -841,4 +867,32 @@ Test(service, probe_and_one_shot_sync_say_what_is_wrong)
 	cr_assert_not_null(strstr(rep.message, "carrier_api"));
 	tc_error_clear(&err);
 	tc_service_close(svc);
+}
+
+Test(service, stopping_the_worker_abandons_a_hung_request, .timeout = 20)
+{
+	fake_start(&fk, NULL);
+	/* Every request hangs; the client's own timeouts (30 s) would outlast the test. */
+	fake_faults(&fk, "{\"hang\":{\"rate\":1}}");
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_OK, "%s", err.message);
+	int fd = tc_service_event_fd(svc);
+	struct tc_sync_event ev = {0};
+	while (ev.kind != TC_EV_SYNC_STARTED) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		cr_assert_gt(poll(&p, 1, 10000), 0);
+		while (tc_service_next_event(svc, &ev) && ev.kind != TC_EV_SYNC_STARTED)
+			;
+	}
+	/* Until the worker's list request is parked in the fake (each check is a round trip). */
+	long long hung = 0;
+	for (int i = 0; i < 5000 && hung < 1; i++)
+		hung = fake_stat(&fk, "hung");
+	cr_assert_eq(hung, 1);
+	tc_service_worker_stop(svc);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+	tc_service_close(svc);
+	fake_control(&fk, "POST", "reset", NULL, NULL);
 }
