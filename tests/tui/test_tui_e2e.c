@@ -156,7 +156,7 @@ enum run_flags {
 	RUN_C_LOCALE = 1 << 2, /* LANG=C: no UTF-8 */
 };
 
-static struct vtd *run(int rows, int cols, unsigned flags)
+static struct vtd *run_args(int rows, int cols, unsigned flags, const char *arg)
 {
 	static char env_buf[16][PATH_MAX + 32];
 	char *env[24];
@@ -193,11 +193,16 @@ static struct vtd *run(int rows, int cols, unsigned flags)
 	env[n++] = "TZ=UTC";
 	env[n++] = "TRUNKCTL_TEST_HOOKS=1";
 	env[n] = NULL;
-	char *argv[] = {TRUNKCTL_BIN, NULL};
+	char *argv[] = {TRUNKCTL_BIN, (char *)arg, NULL};
 	struct vtd *t = vtd_spawn(rows, cols, argv, env);
 	cr_assert_not_null(t);
 	cr_assert(vtd_wait_idle(t, 1, WAIT_MS), "no first paint");
 	return t;
+}
+
+static struct vtd *run(int rows, int cols, unsigned flags)
+{
+	return run_args(rows, cols, flags, NULL);
 }
 
 static void keys(struct vtd *t, const char *k)
@@ -907,5 +912,14 @@ Test(e2e, a_conflict_resolved_with_a_new_value)
 	char row[256];
 	vtd_row(t, r, row, sizeof(row));
 	cr_expect(strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}
+
+Test(e2e, sandbox_opens_on_the_bundled_fake_api)
+{
+	struct vtd *t = run_args(24, 80, 0, "--sandbox");
+	wait_text(t, "Synced:", SYNC_MS);
+	cr_expect(vtd_has_text(t, "Sample trunk 1"));
+	cr_expect(vtd_has_text(t, " online "));
 	quit(t);
 }
