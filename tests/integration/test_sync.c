@@ -328,6 +328,27 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	cr_assert_eq(counts(&A).trunks, 4);
 }
 
+Test(sync, independent_trunks_are_pushed_together_on_a_few_connections)
+{
+	fake_start(&fk, NULL);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	for (int i = 0; i < 12; i++) {
+		char id[40], name[32];
+		snprintf(id, sizeof(id), "local-%016x", 0x100 + i);
+		snprintf(name, sizeof(name), "together-%02d", i);
+		create_local(&A, id, name);
+	}
+	struct tc_sync_report rep;
+	sync_ok(&A, TC_SYNC_PUSH, &rep);
+	cr_assert_eq(rep.pushed, 12);
+	struct tc_api_stats st;
+	tc_api_get_stats(A.api, &st);
+	cr_assert_geq(st.connects, 2, "the creates went one by one");
+	cr_assert_leq(st.connects, 4);
+	cr_assert_eq(server().count, 12);
+}
+
 Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 {
 	two_operators("1");
