@@ -780,12 +780,16 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, NULL);
 	create_local(&A, "local-00000000000000f6", "crashed-before-post");
-	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
 	struct tc_outbox_list l = {0};
 	struct tc_outbox_entry en = first_entry(&A, &l);
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
+	/* An edit while the create is in flight queues an update behind it. */
+	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
+	tc_outbox_list_free(&l);
+	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 2);
 	tc_outbox_list_free(&l);
 	side_close(&A);
 
