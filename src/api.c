@@ -394,22 +394,22 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 		                        : "no API token is configured");
 		return NULL;
 	}
-	static atomic_int global_ready;
-	/* curl_global_init is idempotent after the first success; both threads may race here. */
-	if (!atomic_load(&global_ready)) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			tc_error_set(err, TC_NOMEM, "libcurl could not be initialised");
-			return NULL;
-		}
-		atomic_store(&global_ready, 1);
+	/*
+	 * Reference-counted and thread-safe in libcurl >= 7.84 built "threadsafe"
+	 * (Debian's is): each handle holds one reference, so nothing global is ours.
+	 */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		tc_error_set(err, TC_NOMEM, "libcurl could not be initialised");
+		return NULL;
 	}
 	struct tc_api *api = calloc(1, sizeof(*api));
 	if (!api) {
+		curl_global_cleanup();
 		tc_error_set(err, TC_NOMEM, NULL);
 		return NULL;
 	}
 	if (check_base(cfg, err) != TC_OK) {
-		free(api);
+		tc_api_free(api);
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->resolve_count; i++) {
@@ -489,6 +489,7 @@ void tc_api_free(struct tc_api *api)
 	free(api->ca_file);
 	free(api->user_agent);
 	free(api);
+	curl_global_cleanup();
 }
 
 void tc_api_get_stats(const struct tc_api *api, struct tc_api_stats *out)

@@ -328,6 +328,27 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	cr_assert_eq(counts(&A).trunks, 4);
 }
 
+Test(sync, independent_trunks_are_pushed_together_on_a_few_connections)
+{
+	fake_start(&fk, NULL);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	for (int i = 0; i < 12; i++) {
+		char id[40], name[32];
+		snprintf(id, sizeof(id), "local-%016x", 0x100 + i);
+		snprintf(name, sizeof(name), "together-%02d", i);
+		create_local(&A, id, name);
+	}
+	struct tc_sync_report rep;
+	sync_ok(&A, TC_SYNC_PUSH, &rep);
+	cr_assert_eq(rep.pushed, 12);
+	struct tc_api_stats st;
+	tc_api_get_stats(A.api, &st);
+	cr_assert_geq(st.connects, 2, "the creates went one by one");
+	cr_assert_leq(st.connects, 4);
+	cr_assert_eq(server().count, 12);
+}
+
 Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 {
 	two_operators("1");
@@ -603,6 +624,112 @@ Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
 	cr_assert_eq(counts(&A).trunks, 1);
 }
 
+static const char chaos_faults[] =
+    "{\"error\":{\"rate\":0.15},\"close\":{\"rate\":0.1},\"truncate\":{\"rate\":0.05},"
+    "\"malformed\":{\"rate\":0.05},\"oversize\":{\"rate\":0.05},\"rate_limit\":{\"rate\":0.1}}";
+
+/* Faults injected since the last reset. */
+static long long faults_injected(void)
+{
+	static const char *const kinds[] = {"error",     "close",    "truncate",
+	                                    "malformed", "oversize", "rate_limit"};
+	long long n = 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+		char path[32];
+		snprintf(path, sizeof(path), "faults.%s", kinds[k]);
+		n += fake_stat(&fk, path);
+	}
+	return n;
+}
+
+/* The server as it is, seen without faults; returns how many faults were injected before. */
+static long long look_without_faults(struct server_view *v)
+{
+	long long n = faults_injected();
+	fake_control(&fk, "POST", "reset", NULL, NULL);
+	*v = server();
+	return n;
+}
+
+static void sync_until_settled(const char *seed)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	/* Each sync makes one attempt per due entry; the clock jumps past every backoff. */
+	for (int round = 0; round < 60 && counts(&A).queued; round++) {
+		sync_side(&A, TC_SYNC_ALL, NULL, &err);
+		tc_error_clear(&err);
+		A.clock.now += HOUR_MS;
+	}
+	struct tc_store_counts c = counts(&A);
+	cr_assert_eq(c.queued, 0, "seed %s: changes never landed", seed);
+	cr_assert_eq(c.conflicts, 0, "seed %s", seed);
+	cr_assert_eq(c.rejected, 0, "seed %s", seed);
+}
+
+/*
+ * Random faults on about half of all requests while trunks are created,
+ * edited and deleted: sync until nothing is queued, then the server must
+ * hold exactly what the operator saved, once each.
+ */
+static void chaos(const char *seed)
+{
+	const char *args[] = {"--seed", seed, NULL};
+	fake_start(&fk, args);
+	side_open(&A);
+	struct tc_api_config cfg = {.max_body = 256 * 1024};
+	connect_to(&A, FAKE_TOKEN, &cfg);
+	enum { N = 8 };
+	char ids[N][40];
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(ids[i], sizeof(ids[i]), "local-%016x", 0xc0 + i);
+		snprintf(name, sizeof(name), "chaos-%d", i);
+		create_local(&A, ids[i], name);
+	}
+	fake_faults(&fk, chaos_faults);
+	sync_until_settled(seed);
+	struct server_view v;
+	long long injected = look_without_faults(&v);
+	cr_assert_eq(v.count, N, "seed %s: %zu trunks on the server", seed, v.count);
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "chaos-%d", i);
+		snprintf(ids[i], sizeof(ids[i]), "%s", id_of(&v, name));
+		if (i < 3)
+			delete_local(&A, ids[i]);
+		else
+			edit(&A, ids[i], TC_F_MAX_CHANNELS, i % 2 ? "11" : "22");
+	}
+	fake_faults(&fk, chaos_faults);
+	sync_until_settled(seed);
+	injected += look_without_faults(&v);
+	cr_assert_geq(injected, 3, "seed %s: only %lld faults", seed, injected);
+	cr_assert_eq(v.count, N - 3, "seed %s", seed);
+	for (int i = 3; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "chaos-%d", i);
+		cr_assert_eq(named(&v, name), 1, "seed %s: %s", seed, name);
+		for (size_t k = 0; k < v.count; k++)
+			if (strcmp(v.names[k], name) == 0)
+				cr_assert_eq(v.max_channels[k], i % 2 ? 11 : 22, "seed %s: %s",
+				             seed, name);
+	}
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	cr_assert_eq(counts(&A).trunks, N - 3);
+	fake_destroy(&fk);
+	side_close(&A);
+	rm_tree(A.dir);
+	memset(&A, 0, sizeof(A));
+}
+
+Test(sync, random_faults_lose_nothing_and_duplicate_nothing, .timeout = 120)
+{
+	chaos("11");
+	chaos("23");
+	chaos("37");
+}
+
 /* ---------------------------------------------------------------- crashes */
 
 /* The outbox entry of a trunk, for playing the part of a process that died. */
@@ -653,12 +780,16 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, NULL);
 	create_local(&A, "local-00000000000000f6", "crashed-before-post");
-	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
 	struct tc_outbox_list l = {0};
 	struct tc_outbox_entry en = first_entry(&A, &l);
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
+	/* An edit while the create is in flight queues an update behind it. */
+	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
+	tc_outbox_list_free(&l);
+	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 2);
 	tc_outbox_list_free(&l);
 	side_close(&A);
 
