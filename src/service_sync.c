@@ -291,7 +291,11 @@ static void push_event(struct tc_service_net *n, const struct tc_sync_event *ev)
 
 static void on_worker_event(void *ud, const struct tc_sync_event *ev)
 {
-	push_event(ud, ev);
+	struct tc_service_net *n = ud;
+	/* A screen that refreshes on "finished" must not still read "syncing". */
+	if (ev->kind == TC_EV_SYNC_FINISHED)
+		atomic_store(&n->syncing, false);
+	push_event(n, ev);
 }
 
 static void finished_event(struct tc_service_net *n, enum tc_status status, const char *message)

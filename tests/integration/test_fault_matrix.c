@@ -797,6 +797,7 @@ Test(matrix, a_hung_server_never_blocks_the_screens, .fini = teardown, .timeout 
 	cr_assert_eq(rep.status, TC_TIMEOUT, "%s: %s", tc_status_name(rep.status), rep.message);
 	cr_assert_not_null(strstr(rep.message, "did not answer in time"), "%s", rep.message);
 	st = status();
+	cr_assert_not(st.syncing, "the sync finished but the status still says syncing");
 	cr_assert_eq(st.last_status, TC_TIMEOUT);
 	cr_assert_eq(st.queued, 1, "the create saved during the hang was lost");
 	tc_service_worker_stop(W.svc);
