@@ -899,6 +899,20 @@ static enum tc_status check_answer(struct xfer *x, long expect, long also, bool 
 	return TC_OK;
 }
 
+/*
+ * The outcome of decoding an answer. A body the server sent that does not
+ * parse is the server's failure: TC_PARSE would tell the operator (and the
+ * CLI's exit status) that their own input was malformed.
+ */
+static enum tc_status answer_decoded(enum tc_status s, struct tc_error *err)
+{
+	if (s != TC_PARSE)
+		return s;
+	if (err)
+		err->status = TC_PROTOCOL;
+	return TC_PROTOCOL;
+}
+
 /* ---------------------------------------------------------------- requests */
 
 static const char *op_method(enum tc_api_op op)
@@ -972,7 +986,8 @@ static void request_finish(struct tc_api_request *r, struct xfer *x)
 		break;
 	}
 	if (s == TC_OK && r->op != TC_API_DELETE)
-		s = tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err);
+		s = answer_decoded(
+		    tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err), &r->err);
 	if (s == TC_OK && r->result && r->op != TC_API_CREATE && strcmp(r->result->id, r->id) != 0)
 		s = tc_error_set(
 		    &r->err, TC_PROTOCOL,
@@ -1142,7 +1157,8 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 			rc = check_answer(&x, 200, 200, true, err);
 		struct tc_jsonapi_page page = {0};
 		if (rc == TC_OK)
-			rc = tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err);
+			rc = answer_decoded(
+			    tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err), err);
 		xfer_release(&x);
 		if (rc == TC_OK) {
 			pages++;
@@ -1185,7 +1201,8 @@ enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct
 	}
 	if (rc == TC_OK) {
 		struct tc_jsonapi_page page = {0};
-		rc = tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err);
+		rc = answer_decoded(tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err),
+		                    err);
 		tc_jsonapi_page_free(&page);
 	}
 	xfer_release(&x);
