@@ -791,6 +791,20 @@ static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return tc_error_set(err, TC_CONFIG, "the API URL is not usable (%s)", detail);
+	/*
+	 * The server was reached and may have acted on the request: "cannot be
+	 * reached" would tell the operator that nothing happened.
+	 */
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+		return tc_error_set(err, TC_UNREACHABLE,
+		                    "the connection to the Carrier API broke before its answer "
+		                    "was complete (%s)",
+		                    detail);
+	case CURLE_GOT_NOTHING:
+		return tc_error_set(err, TC_UNREACHABLE,
+		                    "the Carrier API closed the connection without answering (%s)",
+		                    detail);
 	case CURLE_BAD_CONTENT_ENCODING:
 		return tc_error_set(err, TC_PROTOCOL, "the Carrier API answer is garbled (%s)",
 		                    detail);

@@ -26,8 +26,8 @@
 #include "fake_proc.h"
 #include "trunkctl/service.h"
 
-#ifndef TC_MAN_PAGE
-#error "TC_MAN_PAGE must name man/trunkctl.1 (set by meson)"
+#if !defined(TC_MAN_PAGE) || !defined(TC_MATRIX_OUT)
+#error "TC_MAN_PAGE (man/trunkctl.1) and TC_MATRIX_OUT (a build file) are set by meson"
 #endif
 
 #define HOUR_MS (3600LL * 1000)
@@ -111,9 +111,9 @@ static const struct fault faults[] = {
      TIMEOUT_MS,
      true,
      0,
-     {{TC_UNREACHABLE, KEPT, "closed"},
-      {TC_UNREACHABLE, RETRY, "closed"},
-      {TC_UNREACHABLE, RETRY, "closed"},
+     {{TC_UNREACHABLE, KEPT, "broke before its answer was complete"},
+      {TC_UNREACHABLE, RETRY, "broke before its answer was complete"},
+      {TC_UNREACHABLE, RETRY, "broke before its answer was complete"},
       {TC_OK, DONE, ""}}},
     {"truncate",
      "The server applies the request and sends half the answer as if it were whole.",
@@ -729,14 +729,14 @@ Test(matrix, the_man_page_documents_this_table)
 	if (strcmp(want.buf, have.buf) == 0)
 		return;
 	/* The block to paste, so that updating the page is a copy, not a transcription. */
-	const char *out = "fault-matrix.mdoc";
+	const char *out = TC_MATRIX_OUT;
 	FILE *fp = fopen(out, "w");
 	if (fp) {
 		fputs(want.buf, fp);
 		fclose(fp);
 	}
 	cr_assert_fail("the Faults block of %s differs from the fault matrix; the rendered block "
-	               "is in %s (in the test's working directory): replace the block between "
+	               "is in %s: replace the block between "
 	               "the faults:begin and faults:end lines with it",
 	               TC_MAN_PAGE, out);
 }
