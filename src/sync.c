@@ -818,12 +818,22 @@ static bool push_round(struct run *r, int64_t due_at)
 
 /* ---------------------------------------------------------------- the run */
 
-static bool needs_lookup(const struct tc_outbox_list *l)
+/*
+ * A create whose earlier attempt may have landed is looked for in a full
+ * pull, but only once it is due: a push while it waits out its backoff
+ * (the TUI pushes after every save) must not cost a pull of every trunk.
+ */
+static bool needs_lookup(const struct tc_outbox_list *l, int64_t due_at)
 {
-	for (size_t i = 0; i < l->count; i++)
-		if (l->items[i].op == TC_OP_CREATE &&
-		    (l->items[i].state == TC_OUTBOX_IN_FLIGHT || l->items[i].attempts > 0))
+	for (size_t i = 0; i < l->count; i++) {
+		const struct tc_outbox_entry *e = &l->items[i];
+		if (e->op != TC_OP_CREATE)
+			continue;
+		if (e->state == TC_OUTBOX_IN_FLIGHT ||
+		    (e->state == TC_OUTBOX_QUEUED && e->attempts > 0 &&
+		     e->next_attempt_ms <= due_at))
 			return true;
+	}
 	return false;
 }
 
@@ -883,7 +893,8 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 		    all.items[i].state == TC_OUTBOX_IN_FLIGHT)
 			r.push_total++;
 
-	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all))))
+	int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : now_ms(&r);
+	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all, due_at))))
 		pull(&r);
 	if (r.stop == TC_OK && push) {
 		struct tc_outbox_list inflight = {0};
@@ -896,7 +907,6 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 		 * Rounds until nothing is due: each settles or defers the head entry
 		 * of every trunk, so the count of rounds is bounded by the entries.
 		 */
-		int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : now_ms(&r);
 		for (size_t round = 0; round <= all.count + 1 && r.stop == TC_OK; round++) {
 			if (!push_round(&r, due_at))
 				break;
