@@ -519,18 +519,35 @@ struct job {
 	struct tc_api_request req;
 };
 
-static void retry_later(struct run *r, const struct tc_outbox_entry *en, const struct tc_error *why)
+/*
+ * Defers en by the backoff of its next attempt. count: the failed attempt
+ * was not counted yet (it failed before the entry was marked in flight); it
+ * is counted now, with the deferral, so the backoff keeps growing.
+ */
+static void retry_later(struct run *r, const struct tc_outbox_entry *en, const struct tc_error *why,
+                        bool count)
 {
+	struct tc_store *store = r->ctx->store;
 	struct tc_error e;
 	tc_error_init(&e);
 	int64_t delay = tc_api_backoff_ms(en->attempts + 1, why->retry_after, next_rand(r));
-	if (tc_store_outbox_retry_later(r->ctx->store, en->seq, now_ms(r) + delay, why->message,
-	                                &e) != TC_OK)
+	enum tc_status s = count ? tc_store_begin(store, &e) : TC_OK;
+	if (s == TC_OK && count)
+		s = tc_store_outbox_begin_send(store, en->seq, &e);
+	if (s == TC_OK)
+		s = tc_store_outbox_retry_later(store, en->seq, now_ms(r) + delay, why->message,
+		                                &e);
+	if (s == TC_OK && count)
+		s = tc_store_commit(store, &e);
+	if (s != TC_OK) {
+		if (count)
+			tc_store_rollback(store);
 		record_failure(r, &e);
+	}
 	tc_error_clear(&e);
 }
 
-/* A failure before anything was sent for this entry. */
+/* A failure before anything was sent for this entry (its re-read). */
 static void not_sent(struct run *r, struct job *j, const struct tc_error *why)
 {
 	if (is_stop_status(why->status)) {
@@ -538,7 +555,7 @@ static void not_sent(struct run *r, struct job *j, const struct tc_error *why)
 		return; /* the entry is untouched and stays queued */
 	}
 	record_failure(r, why);
-	retry_later(r, j->en, why);
+	retry_later(r, j->en, why, true);
 }
 
 static void conflict(struct run *r, struct job *j, const struct tc_trunk *theirs,
@@ -694,7 +711,7 @@ static void answer(struct run *r, struct job *j)
 		 * attempt count is no longer zero).
 		 */
 		record_failure(r, &q->err);
-		retry_later(r, en, &q->err);
+		retry_later(r, en, &q->err, false);
 	}
 	if (s != TC_OK)
 		record_failure(r, &e);

@@ -469,7 +469,8 @@ static int64_t check_entry(const struct fault *f, enum op op, const struct expec
 		due = e->next_attempt_ms;
 		int64_t now = W.clock.now;
 		if (x->after == RETRY) {
-			cr_assert_leq(e->attempts, 1, "%s/%s", f->name, op_name[op]);
+			cr_assert_eq(e->attempts, 1, "%s/%s: the failure was not counted", f->name,
+			             op_name[op]);
 			/* Attempt 1: 0.5–1 s of jittered backoff, or what Retry-After asked. */
 			int64_t lo = f->retry_after_s ? f->retry_after_s * 1000 : 500;
 			int64_t hi = f->retry_after_s ? f->retry_after_s * 1000 : 1000;
