@@ -866,6 +866,15 @@ static enum tc_status http_error(struct xfer *x, long code, const char *ctype, l
 		    "api subdomain, e.g. api.example.com, and the base URL must not "
 		    "carry a path");
 	}
+	/* Retry-After is what the operator needs to know: the sync waits that long. */
+	if (code == 429 && retry_after > 0) {
+		err->retry_after = retry_after;
+		return tc_error_set(
+		    err, TC_RATE_LIMITED,
+		    "the Carrier API is limiting the request rate (429) and asks to "
+		    "wait %ld s before the next try",
+		    retry_after);
+	}
 	if (code == 408)
 		return tc_error_set(err, TC_TIMEOUT,
 		                    "the Carrier API timed out waiting for us (408)");
