@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -546,6 +547,36 @@ static void check_settled(const struct fault *f, enum op op, const struct fake_v
 	}
 }
 
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+	cr_assert_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/*
+ * An endless answer costs at most the client's body cap (32 MiB) once: no
+ * copy of it, no growth past it. ASan's quarantine keeps freed buffers, so
+ * the figure only means something without it.
+ */
+static void check_memory(const struct fault *f, enum op op, long peak_before)
+{
+	long grown = peak_rss_kib() - peak_before;
+	cr_log_info("%s/%s: peak RSS grew by %ld KiB", f->name, op_name[op], grown);
+#ifndef UNDER_ASAN
+	cr_assert_leq(grown, 48L * 1024, "%s/%s: the answer took %ld KiB", f->name, op_name[op],
+	              grown);
+#endif
+}
+
 static void run_cell(size_t fi, enum op op)
 {
 	const struct fault *f = &faults[fi];
@@ -563,8 +594,10 @@ static void run_cell(size_t fi, enum op op)
 	stage(op, &before);
 
 	inject(f, op);
+	long peak_before = peak_rss_kib();
 	struct tc_sync_report rep;
 	enum tc_status s = sync_svc(op == OP_PULL ? TC_SYNC_PULL : TC_SYNC_PUSH, &rep);
+	check_memory(f, op, peak_before);
 	cr_assert_eq(s, x->status, "%s/%s: %s, want %s: %s", f->name, op_name[op],
 	             tc_status_name(s), tc_status_name(x->status), rep.message);
 	cr_log_info("%s", rep.message);
