@@ -94,6 +94,17 @@ static const struct fault faults[] = {
      false,
      0,
      {{TC_OK, PULLED, ""}, PUSH3(TC_OK, DONE, "")}},
+    {"late",
+     "The server answers 1.5 s late, after the client gave up (its timeout was 0.7 s here), "
+     "and applies the request then.",
+     BY_FAULT,
+     "\"latency_ms\":1500",
+     NULL,
+     HANG_TIMEOUT_MS,
+     true,
+     0,
+     {{TC_TIMEOUT, KEPT, "did not answer in time"},
+      PUSH3(TC_TIMEOUT, RETRY, "did not answer in time")}},
     {"hang",
      "The server reads the request and never answers.",
      BY_FAULT,
@@ -547,6 +558,33 @@ static void check_settled(const struct fault *f, enum op op, const struct fake_v
 	}
 }
 
+/* Whether the server holds the staged change. */
+static bool change_on_server(enum op op, const struct fake_view *before)
+{
+	struct fake_view v = server();
+	if (op == OP_CREATE)
+		return fake_view_named(&v, NEW_NAME) > 0;
+	if (op == OP_DELETE)
+		return !on_server(&v, before->ids[1]);
+	for (size_t i = 0; i < v.count; i++)
+		if (strcmp(v.ids[i], before->ids[0]) == 0)
+			return v.max_channels[i] == UPDATED_CHANNELS;
+	return false;
+}
+
+/*
+ * A fault that applies the request: the server holds the change although the
+ * client never heard so. A late answer applies it only after its latency, so
+ * this waits for the server (each check is a round trip) before the retry.
+ */
+static void wait_applied(const struct fault *f, enum op op, const struct fake_view *before)
+{
+	bool applied = false;
+	for (int i = 0; i < 20000 && !applied; i++)
+		applied = change_on_server(op, before);
+	cr_assert(applied, "%s/%s: the server never applied the change", f->name, op_name[op]);
+}
+
 static long peak_rss_kib(void)
 {
 	struct rusage ru;
@@ -611,6 +649,8 @@ static void run_cell(size_t fi, enum op op)
 	int64_t due = op == OP_PULL ? 0 : check_entry(f, op, x);
 	if (x->after == RETRY)
 		check_not_early(f, op, due);
+	if (f->applied && x->after == RETRY)
+		wait_applied(f, op, &before);
 
 	/* The fault clears; the next sync, once the entry is due, settles everything. */
 	fake_control(&W.fk, "POST", "reset", NULL, NULL);
