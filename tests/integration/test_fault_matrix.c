@@ -352,6 +352,18 @@ static bool in_store(const char *id)
 	return s == TC_OK;
 }
 
+static long long store_channels(const char *id)
+{
+	struct tc_trunk_record *rec = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_get(W.svc, id, &rec, &err), TC_OK, "%s", err.message);
+	const struct tc_value *v = &rec->current->values[TC_F_MAX_CHANNELS];
+	long long n = v->state == TC_V_SET ? v->i : -1;
+	tc_trunk_record_free(rec);
+	return n;
+}
+
 static struct tc_service_status status(void)
 {
 	struct tc_service_status st;
@@ -408,6 +420,12 @@ static void stage(enum op op, const struct fake_view *before)
 		struct tc_trunk *made = NULL;
 		cr_assert_eq(tc_api_create(api, t, &made, &err), TC_OK, "%s", err.message);
 		tc_trunk_free(made);
+		tc_trunk_free(t);
+		bool fields[TC_FIELD_COUNT] = {[TC_F_MAX_CHANNELS] = true};
+		t = tc_trunk_new();
+		cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, UPDATED_CHANNELS), TC_OK);
+		cr_assert_eq(tc_api_update(api, before->ids[0], t, fields, NULL, &err), TC_OK, "%s",
+		             err.message);
 		tc_trunk_free(t);
 		tc_api_free(api);
 	} else if (op == OP_CREATE) {
@@ -537,6 +555,8 @@ static void check_settled(const struct fault *f, enum op op, const struct fake_v
 		cr_assert_not(in_store(before->ids[2]), "%s: a trunk gone from the server stayed",
 		              f->name);
 		cr_assert_eq(fake_view_named(&v, NEW_NAME), 1);
+		cr_assert_eq(store_channels(before->ids[0]), UPDATED_CHANNELS,
+		             "%s: a change on the server never reached the store", f->name);
 		break;
 	case OP_CREATE:
 		cr_assert_eq(v.count, before->count + 1, "%s: create lost or duplicated", f->name);
