@@ -650,6 +650,8 @@ static void run_cell(size_t fi, enum op op)
 	struct fake_view before = server();
 	cr_assert_eq(before.count, 3);
 	stage(op, &before);
+	/* Later than the first pull, so a pull recorded as complete shows. */
+	W.clock.now += 60 * 1000;
 
 	inject(f, op);
 	long peak_before = peak_rss_kib();
@@ -666,6 +668,10 @@ static void run_cell(size_t fi, enum op op)
 	cr_assert_not_null(strstr(st.last_error, x->say));
 	if (op == OP_PULL && x->after == KEPT)
 		check_pull_kept(f, &before, &rep, last_pull);
+	if (op == OP_PULL && x->after == PULLED) {
+		cr_assert_eq(rep.removed, 1, "%s: the complete pull kept a deleted trunk", f->name);
+		cr_assert_eq(status().last_pull_ms, W.clock.now);
+	}
 	int64_t due = op == OP_PULL ? 0 : check_entry(f, op, x);
 	if (x->after == RETRY)
 		check_not_early(f, op, due);
