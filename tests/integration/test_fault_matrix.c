@@ -772,6 +772,8 @@ static void render_fault(struct text *t, const struct fault *f)
 	if (f->applied)
 		put(t, "The server applied the change: a create is looked for on the server before "
 		       "it is sent again.\n");
+	if (f->applied && c[OP_DELETE].after == DONE)
+		put(t, "A delete's answer (204) has no body to spoil.\n");
 }
 
 static void render(struct text *t)
@@ -786,7 +788,7 @@ static void render(struct text *t)
 			put(t, " Ta %s", tc_status_name(faults[fi].cell[op].status));
 		put(t, "\n");
 	}
-	put(t, ".El\n.Pp\nAfterwards:\n.Bl -tag -width retried\n");
+	put(t, ".El\n.Pp\nAfterwards:\n.Bl -tag -width complete\n");
 	for (size_t a = 0; a < sizeof(after_word) / sizeof(*after_word); a++)
 		put(t, ".It %s\n%c%s.\n", after_word[a],
 		    toupper((unsigned char)after_meaning[a][0]), after_meaning[a] + 1);
