@@ -131,6 +131,7 @@ struct run {
 	enum tc_status transient; /* the first retryable failure */
 	bool any_rejected;
 	bool any_conflict;
+	bool rate_limited; /* a 429 came back: nothing more is sent in this run */
 	char message[512];
 	char **matched; /* server ids already claimed by a recovered create */
 	size_t nmatched;
@@ -183,6 +184,8 @@ static bool is_stop_status(enum tc_status s)
 
 static void record_failure(struct run *r, const struct tc_error *e)
 {
+	if (e->status == TC_RATE_LIMITED)
+		r->rate_limited = true;
 	if (is_stop_status(e->status)) {
 		if (r->stop == TC_OK) {
 			r->stop = e->status;
@@ -824,7 +827,8 @@ static bool push_round(struct run *r, int64_t due_at)
 			jobs[i].send = false;
 			settle_unchanged(r, &jobs[i]);
 		}
-	if (r->stop == TC_OK)
+	/* The server asked to wait (429): what was not sent stays queued, untouched. */
+	if (r->stop == TC_OK && !r->rate_limited)
 		send_all(r, jobs, active);
 	for (size_t i = 0; i < active; i++)
 		tc_trunk_free(jobs[i].theirs);
@@ -924,7 +928,8 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 		 * Rounds until nothing is due: each settles or defers the head entry
 		 * of every trunk, so the count of rounds is bounded by the entries.
 		 */
-		for (size_t round = 0; round <= all.count + 1 && r.stop == TC_OK; round++) {
+		for (size_t round = 0; round <= all.count + 1 && r.stop == TC_OK && !r.rate_limited;
+		     round++) {
 			if (!push_round(&r, due_at))
 				break;
 			due_at = now_ms(&r);

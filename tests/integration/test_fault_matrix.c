@@ -712,6 +712,38 @@ ParameterizedTest(struct cell_param *p, matrix, cell, .fini = teardown, .timeout
 	run_cell(p->fault, p->op);
 }
 
+/* A 429 on the pull is the server asking the whole client to wait: the push holds back too. */
+Test(matrix, a_rate_limited_pull_holds_the_push_back, .fini = teardown, .timeout = 60)
+{
+	const char *args[] = {"--sample", SAMPLE, NULL};
+	fake_start(&W.fk, args);
+	make_tmpdir(W.dir, sizeof(W.dir));
+	W.clock.now = tc_clock_real_ms(NULL);
+	open_svc(FAKE_TOKEN, W.fk.port, TIMEOUT_MS);
+	sync_ok(TC_SYNC_PULL);
+	struct fake_view before = server();
+	stage(OP_CREATE, &before);
+	stage(OP_DELETE, &before);
+	fake_faults(&W.fk, "{\"rate_limit\":{\"count\":1,\"retry_after\":30},"
+	                   "\"methods\":[\"GET\"]}");
+	struct tc_sync_report rep;
+	cr_assert_eq(sync_svc(TC_SYNC_ALL, &rep), TC_RATE_LIMITED, "%s", rep.message);
+	cr_assert_not_null(strstr(rep.message, "asks to wait 30 s"), "%s", rep.message);
+	cr_assert_eq(fake_stat(&W.fk, "requests.POST"), 0, "a create went out after the 429");
+	cr_assert_eq(fake_stat(&W.fk, "requests.DELETE"), 0, "a delete went out after the 429");
+	struct tc_pending_list l = pending();
+	cr_assert_eq(l.count, 2);
+	for (size_t i = 0; i < l.count; i++) {
+		cr_assert_eq(l.items[i].state, TC_OUTBOX_QUEUED);
+		cr_assert_eq(l.items[i].attempts, 0, "a change held back counted as an attempt");
+	}
+	tc_pending_list_free(&l);
+	sync_ok(TC_SYNC_ALL);
+	struct fake_view v = server();
+	cr_assert_eq(fake_view_named(&v, NEW_NAME), 1);
+	cr_assert_not(on_server(&v, before.ids[1]));
+}
+
 /* ---------------------------------------------------------------- the man page's table */
 
 struct text {
