@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "trunk_json.h"
+#include "trunkctl/validate.h"
 
 #define ATTRS_POINTER "/data/attributes"
 
@@ -59,7 +60,9 @@ static enum tc_status load(const char *body, size_t len, size_t flags, const cha
 	json_error_t jerr;
 	json_t *root = json_loadb(body ? body : "", len, JSON_DECODE_ANY | flags, &jerr);
 	if (!root) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
+		/* jansson leaves the text empty on some allocation failures (and reports
+		 * others as syntax errors, which cannot be told apart) */
+		if (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])
 			return tc_error_set(err, TC_NOMEM, NULL);
 		char *near = strstr(jerr.text, " near ");
 		if (near)
@@ -333,29 +336,17 @@ static enum tc_status put_field(json_t *attrs, const struct tc_trunk *t, enum tc
 static enum tc_status wrap(json_t *attrs, const char *id, char **out, struct tc_error *err)
 {
 	*out = NULL;
-	json_t *doc = NULL, *data = json_object();
-	if (!attrs || !data || json_object_set_new(data, "type", json_string(TC_JSONAPI_TYPE)) ||
-	    (id && json_object_set_new(data, "id", json_string(id))) ||
-	    json_object_set_new(data, "attributes", attrs)) {
-		attrs = NULL; /* set_new consumed or failed; either way not ours to free twice */
-		goto fail;
-	}
-	attrs = NULL;
-	if (!(doc = json_object()) || json_object_set_new(doc, "data", data)) {
-		data = NULL;
-		goto fail;
-	}
-	data = NULL;
-	*out = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (!*out)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	return TC_OK;
-fail:
+	json_t *data = json_object(), *doc = json_object();
+	if (attrs && data && doc &&
+	    !json_object_set_new(data, "type", json_string(TC_JSONAPI_TYPE)) &&
+	    (!id || !json_object_set_new(data, "id", json_string(id))) &&
+	    !json_object_set_new(data, "attributes", json_incref(attrs)) &&
+	    !json_object_set_new(doc, "data", json_incref(data)))
+		*out = json_dumps(doc, JSON_COMPACT);
 	json_decref(attrs);
 	json_decref(data);
 	json_decref(doc);
-	return tc_error_set(err, TC_NOMEM, NULL);
+	return *out ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 }
 
 enum tc_status tc_jsonapi_encode_create(const struct tc_trunk *t, char **out, struct tc_error *err)
@@ -473,37 +464,6 @@ static bool blank(const char *s)
 	return *s == '\0';
 }
 
-/*
- * Schema errors come in schema order (§5.2); trunk_json reports them in the
- * document's key order. Moves src to the end of dst, reordered by the fields'
- * schema_order, keeping the order within a field (array indexes).
- */
-static enum tc_status append_in_schema_order(struct tc_field_errors *dst,
-                                             struct tc_field_errors *src)
-{
-	struct tc_field_errors sorted = {0};
-	if (src->count) {
-		sorted.items = calloc(src->count, sizeof(*sorted.items));
-		if (!sorted.items)
-			return TC_NOMEM;
-		sorted.cap = src->count;
-	}
-	/* fields outside the schema (none today) go last */
-	for (int order = 0; order <= TC_FIELD_COUNT; order++) {
-		for (size_t i = 0; i < src->count; i++) {
-			const struct tc_field_info *fi = tc_field(src->items[i].field);
-			int o = fi && fi->schema_order >= 0 ? fi->schema_order : TC_FIELD_COUNT;
-			if (o == order)
-				sorted.items[sorted.count++] = src->items[i];
-		}
-	}
-	free(src->items);
-	memset(src, 0, sizeof(*src));
-	enum tc_status rc = tc_field_errors_move(dst, &sorted);
-	tc_field_errors_free(&sorted);
-	return rc;
-}
-
 static enum tc_status decode_flat(json_t *root, enum tc_jsonapi_request kind, const char *url_id,
                                   struct tc_trunk **out, struct tc_field_errors *errs)
 {
@@ -511,11 +471,7 @@ static enum tc_status decode_flat(json_t *root, enum tc_jsonapi_request kind, co
 	if (!t)
 		return TC_NOMEM;
 	json_object_del(root, "id"); /* the id of a `get --json` record, not an attribute */
-	struct tc_field_errors attr_errs = {0};
-	enum tc_status rc = tc_trunk_request_attrs_from_json(root, t, &attr_errs);
-	if (rc != TC_NOMEM && append_in_schema_order(errs, &attr_errs) != TC_OK)
-		rc = TC_NOMEM;
-	tc_field_errors_free(&attr_errs);
+	enum tc_status rc = tc_trunk_request_attrs_from_json(root, t, errs);
 	if (rc != TC_NOMEM && kind == TC_JSONAPI_UPDATE && tc_trunk_set_id(t, url_id) != TC_OK)
 		rc = TC_NOMEM;
 	if (rc == TC_NOMEM) {
@@ -523,7 +479,7 @@ static enum tc_status decode_flat(json_t *root, enum tc_jsonapi_request kind, co
 		return TC_NOMEM;
 	}
 	*out = t;
-	return rc;
+	return TC_OK;
 }
 
 /* The data object's members, in the server's order: type, id (update), attributes. */
@@ -567,12 +523,8 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 	struct tc_trunk *t = tc_trunk_new();
 	if (!t)
 		return TC_NOMEM;
-	struct tc_field_errors attr_errs = {0};
 	if (attrs)
-		rc = tc_trunk_request_attrs_from_json(attrs, t, &attr_errs);
-	if (rc != TC_NOMEM && append_in_schema_order(errs, &attr_errs) != TC_OK)
-		rc = TC_NOMEM;
-	tc_field_errors_free(&attr_errs);
+		rc = tc_trunk_request_attrs_from_json(attrs, t, errs);
 	if (rc != TC_NOMEM && kind == TC_JSONAPI_UPDATE) {
 		rc = tc_trunk_set_id(t, url_id);
 		/* a rule: skipped when anything under /data has a schema error (§6) */
@@ -594,9 +546,14 @@ static bool is_document(json_t *root)
 	       json_object_get(root, "type") || json_object_get(root, "attributes");
 }
 
-enum tc_status tc_jsonapi_decode_request(const char *body, size_t len, enum tc_jsonapi_request kind,
-                                         const char *url_id, struct tc_trunk **out,
-                                         struct tc_error *err)
+/*
+ * Reads the request into *out and errs (decode errors, in the document's
+ * order). Returns TC_OK whatever errs holds, or TC_USAGE, TC_PARSE, TC_NOMEM
+ * with *out NULL.
+ */
+static enum tc_status read_request(const char *body, size_t len, enum tc_jsonapi_request kind,
+                                   const char *url_id, struct tc_trunk **out,
+                                   struct tc_field_errors *errs, struct tc_error *err)
 {
 	*out = NULL;
 	if (kind == TC_JSONAPI_UPDATE && !url_id)
@@ -606,43 +563,146 @@ enum tc_status tc_jsonapi_decode_request(const char *body, size_t len, enum tc_j
 	enum tc_status rc = load(body, len, 0, "the request", &root, err);
 	if (rc != TC_OK)
 		return rc;
-
-	struct tc_field_errors errs = {0};
 	json_t *data = json_is_object(root) ? json_object_get(root, "data") : NULL;
 	if (!is_document(root)) {
-		rc = decode_flat(root, kind, url_id, out, &errs);
+		rc = decode_flat(root, kind, url_id, out, errs);
 	} else if (json_is_string(data) && json_string_length(data) == 0) {
 		json_t *empty = json_object(); /* "" reads as {} (§14) */
-		rc = empty ? decode_document(empty, kind, url_id, out, &errs) : TC_NOMEM;
+		rc = empty ? decode_document(empty, kind, url_id, out, errs) : TC_NOMEM;
 		json_decref(empty);
 	} else if (!data) {
-		rc = add_doc_error(&errs, "/data", "is missing");
+		rc = add_doc_error(errs, "/data", "is missing");
 	} else if (!json_is_object(data)) {
-		rc = add_doc_error(&errs, "/data", "must be a hash");
+		rc = add_doc_error(errs, "/data", "must be a hash");
 	} else {
-		rc = decode_document(data, kind, url_id, out, &errs);
+		rc = decode_document(data, kind, url_id, out, errs);
 	}
 	json_decref(root);
-
 	if (rc == TC_NOMEM) {
-		tc_field_errors_free(&errs);
 		tc_trunk_free(*out);
 		*out = NULL;
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
-	if (errs.count == 0)
-		return TC_OK;
+	return TC_OK;
+}
+
+/* Sorts errs into the server's order and hands it to err (errs is emptied). */
+static enum tc_status finish_request(struct tc_field_errors *errs, struct tc_trunk **out,
+                                     struct tc_error *err)
+{
+	size_t errors = tc_field_errors_count(errs, TC_SEV_ERROR);
+	enum tc_status rc = tc_validate_sort(errs);
 	char summary[400];
-	summarise(summary, sizeof(summary), &errs);
-	if (err && tc_field_errors_move(&err->fields, &errs) != TC_OK) {
-		tc_field_errors_free(&errs);
+	summarise(summary, sizeof(summary), errs);
+	if (rc == TC_OK && err)
+		rc = tc_field_errors_move(&err->fields, errs);
+	tc_field_errors_free(errs);
+	if (rc != TC_OK) {
 		tc_trunk_free(*out);
 		*out = NULL;
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
-	tc_field_errors_free(&errs);
+	if (!errors)
+		return TC_OK;
 	return tc_error_set(err, TC_INVALID, "the server would refuse this request (422): %s",
 	                    summary);
+}
+
+enum tc_status tc_jsonapi_decode_request(const char *body, size_t len, enum tc_jsonapi_request kind,
+                                         const char *url_id, struct tc_trunk **out,
+                                         struct tc_error *err)
+{
+	struct tc_field_errors errs = {0};
+	enum tc_status rc = read_request(body, len, kind, url_id, out, &errs, err);
+	if (rc != TC_OK)
+		return rc;
+	return finish_request(&errs, out, err);
+}
+
+static bool has_field(const struct tc_field_errors *errs, int field)
+{
+	for (size_t i = 0; i < errs->count; i++)
+		if (errs->items[i].field == field)
+			return true;
+	return false;
+}
+
+static bool is_id_rule(const struct tc_field_error *e)
+{
+	return e->rule && e->field == TC_FIELD_NONE && strcmp(e->pointer, "/data/id") == 0;
+}
+
+/*
+ * Keeps the entries of errs for which keep(entry, other) holds; frees the rest.
+ * Order is kept.
+ */
+static void filter(struct tc_field_errors *errs,
+                   bool (*keep)(const struct tc_field_error *, const struct tc_field_errors *),
+                   const struct tc_field_errors *other)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < errs->count; i++) {
+		if (keep(&errs->items[i], other)) {
+			errs->items[kept++] = errs->items[i];
+		} else {
+			free(errs->items[i].pointer);
+			free(errs->items[i].title);
+		}
+	}
+	errs->count = kept;
+}
+
+/* The server skips every check of an attribute whose type it refused. */
+static bool not_decode_failed(const struct tc_field_error *e, const struct tc_field_errors *decode)
+{
+	return e->field == TC_FIELD_NONE || !has_field(decode, e->field);
+}
+
+/* The id match is skipped when /data has any schema error (§6). */
+static bool id_rule_survives(const struct tc_field_error *e, const struct tc_field_errors *found)
+{
+	if (!is_id_rule(e))
+		return true;
+	for (size_t i = 0; i < found->count; i++)
+		if (!found->items[i].rule && found->items[i].severity == TC_SEV_ERROR)
+			return false;
+	return true;
+}
+
+enum tc_status tc_jsonapi_check_request(const char *body, size_t len, enum tc_jsonapi_request kind,
+                                        const char *url_id, const struct tc_region *regions,
+                                        size_t region_count, struct tc_trunk **out,
+                                        struct tc_error *err)
+{
+	struct tc_field_errors errs = {0}, found = {0};
+	enum tc_status rc = read_request(body, len, kind, url_id, out, &errs, err);
+	if (rc != TC_OK)
+		return rc;
+	if (*out) {
+		struct tc_validate_ctx ctx;
+		tc_validate_ctx_init(
+		    &ctx, kind == TC_JSONAPI_UPDATE ? TC_VALIDATE_UPDATE : TC_VALIDATE_CREATE,
+		    regions, region_count);
+		rc = tc_validate_record(&ctx, *out, &found);
+		if (rc == TC_NOMEM || rc == TC_USAGE) {
+			tc_field_errors_free(&found);
+			tc_field_errors_free(&errs);
+			tc_trunk_free(*out);
+			*out = NULL;
+			return tc_error_set(err, rc, NULL);
+		}
+		filter(&found, not_decode_failed, &errs);
+		filter(&errs, id_rule_survives, &found);
+		if (tc_field_errors_move(&errs, &found) != TC_OK) {
+			tc_field_errors_free(&found);
+			tc_field_errors_free(&errs);
+			tc_trunk_free(*out);
+			*out = NULL;
+			return tc_error_set(err, TC_NOMEM, NULL);
+		}
+	}
+	tc_field_errors_free(&found);
+	return finish_request(&errs, out, err);
 }
 
 /* ---- error bodies ---- */

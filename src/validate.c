@@ -21,7 +21,10 @@ static const char hint_region[] =
     "use the region's alias exactly (case matters), not its identifier or name";
 static const char hint_ip[] =
     "IPv4 dotted quad such as 203.0.113.1: no leading zeros, no CIDR, no IPv6";
-static const char hint_positive[] = "a whole number above 0, or empty for no limit";
+static const char hint_positive[] = "a whole number above 0; leave max_channels out for no limit";
+static const char hint_channels_null[] =
+    "the server refuses null: leave max_channels out for no limit (once set, the API cannot "
+    "clear it)";
 static const char hint_outreg[] =
     "outbound_registration needs a username, a password and an outbound host";
 static const char hint_int_range[] =
@@ -171,29 +174,46 @@ bool tc_validate_host_port(const char *s)
 	return dns_name(s, (size_t)(colon - s)) && port(colon + 1);
 }
 
-size_t tc_validate_country_title(char *buf, size_t size)
+/* Appends what fits of s[0..n) and keeps buf terminated; false when s was cut. */
+static bool append(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+	size_t room = size - 1 - *len;
+	size_t take = n < room ? n : room;
+	memcpy(buf + *len, s, take);
+	*len += take;
+	buf[*len] = '\0';
+	return take == n;
+}
+
+/* "must be one of: a, b, c", one item at a time. */
+static bool append_choice(char *buf, size_t size, size_t *len, size_t i, const char *item)
 {
 	static const char prefix[] = "must be one of: ";
+	return (i ? append(buf, size, len, ", ", 2)
+	          : append(buf, size, len, prefix, sizeof(prefix) - 1)) &&
+	       append(buf, size, len, item, strlen(item));
+}
+
+size_t tc_validate_country_title(char *buf, size_t size)
+{
 	size_t len = 0;
 	if (!size)
 		return 0;
 	buf[0] = '\0';
 	const char *code;
-	for (size_t i = 0; (code = tc_country_code(i)) != NULL; i++) {
-		int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : prefix, code);
-		if (n < 0 || (size_t)n >= size - len)
-			return size - 1;
-		len += (size_t)n;
-	}
+	for (size_t i = 0; (code = tc_country_code(i)) != NULL; i++)
+		if (!append_choice(buf, size, &len, i, code))
+			break;
 	return len;
 }
 
 static void mode_title(char *buf, size_t size)
 {
-	size_t len = (size_t)snprintf(buf, size, "must be one of: ");
-	for (int m = 0; m < TC_MODE_COUNT && len < size; m++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s", m ? ", " : "",
-		                        tc_mode_name((enum tc_mode)m));
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int m = 0; m < TC_MODE_COUNT; m++)
+		if (!append_choice(buf, size, &len, (size_t)m, tc_mode_name((enum tc_mode)m)))
+			break;
 }
 
 /* ---- checks ---- */
@@ -250,7 +270,7 @@ static void check_presence(struct check *c)
 			schema_error(c, "must be a list, not null", hint_list_null);
 		else if (!(fi->flags & TC_FF_NULLABLE))
 			schema_error(c, "must be filled",
-			             fi->id == TC_F_MAX_CHANNELS ? hint_positive : NULL);
+			             fi->id == TC_F_MAX_CHANNELS ? hint_channels_null : NULL);
 		return;
 	}
 	if (fi->type == TC_T_STRING && !(fi->flags & TC_FF_NULLABLE) && !*str(c->v))
@@ -282,11 +302,24 @@ static int compare_slot(const void *a, const void *b)
 	return d ? d : (x < y ? -1 : x > y);
 }
 
+/* A title that quotes a list item verbatim, however long, as the server's does. */
+static void add_quoting(struct check *c, int index, enum tc_severity sev, const char *prefix,
+                        const char *item, const char *hint)
+{
+	size_t n = strlen(prefix) + strlen(item) + 1;
+	char *title = malloc(n);
+	if (!title) {
+		c->rc = TC_NOMEM;
+		return;
+	}
+	snprintf(title, n, "%s%s", prefix, item);
+	add(c, index, sev, true, title, hint);
+	free(title);
+}
+
 static void add_duplicate(struct check *c, size_t index, const char *ip)
 {
-	char title[96];
-	snprintf(title, sizeof(title), "duplicate IP address: %.60s", ip);
-	add(c, (int)index, TC_SEV_WARNING, true, title, hint_duplicate);
+	add_quoting(c, (int)index, TC_SEV_WARNING, "duplicate IP address: ", ip, hint_duplicate);
 }
 
 /* Warns on every repeat of an earlier address, at the repeat's index. */
@@ -370,17 +403,8 @@ static void check_rules(struct check *c)
 	for (size_t i = 0; i < v->list.count; i++) {
 		if (tc_validate_ipv4(v->list.items[i]))
 			continue;
-		/* The server's title carries the address verbatim, however long. */
-		static const char prefix[] = "contains invalid IP address: ";
-		size_t n = sizeof(prefix) + strlen(v->list.items[i]);
-		char *t = malloc(n);
-		if (!t) {
-			c->rc = TC_NOMEM;
-			return;
-		}
-		snprintf(t, n, "%s%s", prefix, v->list.items[i]);
-		add(c, -1, TC_SEV_ERROR, true, t, hint_ip);
-		free(t);
+		add_quoting(c, -1, TC_SEV_ERROR, "contains invalid IP address: ", v->list.items[i],
+		            hint_ip);
 		break;
 	}
 }
@@ -513,7 +537,7 @@ static int document_position(const char *pointer)
 static struct sort_key key_of(const struct tc_field_error *e, size_t seq)
 {
 	/* Attributes sit after the four document members; unknown pointers go last. */
-	enum { ATTR_BASE = 10, UNKNOWN = ATTR_BASE + 2 * TC_FIELD_COUNT };
+	enum { ATTR_BASE = 10, UNKNOWN = ATTR_BASE + TC_FIELD_COUNT };
 	struct sort_key k = {
 	    .severity = e->severity == TC_SEV_ERROR ? 0 : 1,
 	    .rule = e->rule ? 1 : 0,
@@ -525,9 +549,6 @@ static struct sort_key key_of(const struct tc_field_error *e, size_t seq)
 	const struct tc_field_info *fi = tc_field((enum tc_field_id)e->field);
 	if (fi) {
 		int order = e->rule ? fi->rule_order : fi->schema_order;
-		/* Client rules on fields the server has no rule for follow the server's rules. */
-		if (e->rule && order < 0)
-			order = TC_FIELD_COUNT + (fi->schema_order >= 0 ? fi->schema_order : 0);
 		if (order >= 0)
 			k.position = ATTR_BASE + order;
 	} else {

@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "trunkctl/error.h"
+#include "trunkctl/region.h"
 #include "trunkctl/trunk.h"
 
 /* Rails' JSON parser (max_nesting) refuses one level more than this. */
@@ -131,15 +132,15 @@ enum tc_jsonapi_request {
  * dropped (unknown attributes are kept in extra_json), null array elements
  * are dropped. For both forms, attribute type errors follow with the server's
  * titles (region and default_sender must be strings here; the renderings of
- * a response are not accepted), all in schema order (tc_field_info
- * schema_order).
+ * a response are not accepted), all in the server's order (tc_validate_sort).
+ * Value rules (required, ranges, lists, region) are the validator's: see
+ * tc_jsonapi_check_request.
  *
  * On update, when none of those errors exists and data.id differs from
  * url_id (exact comparison, so upper case differs), a rule error /data/id "is
  * invalid" is appended. The server skips that rule when any schema error
- * exists under /data, so a caller that adds further schema errors (the
- * validator's "must be filled", ranges, lists) must drop it: it is the entry
- * with field TC_FIELD_NONE, pointer "/data/id" and rule set.
+ * exists under /data, including the validator's ("must be filled", ranges);
+ * tc_jsonapi_check_request drops it then.
  *
  * Returns TC_OK; TC_INVALID with err->fields set and *out still holding what
  * could be read (NULL only when the document has no readable attributes);
@@ -150,6 +151,23 @@ enum tc_jsonapi_request {
 enum tc_status tc_jsonapi_decode_request(const char *body, size_t len, enum tc_jsonapi_request kind,
                                          const char *url_id, struct tc_trunk **out,
                                          struct tc_error *err);
+
+/*
+ * tc_jsonapi_decode_request followed by the validator (trunkctl/validate.h)
+ * on what was read, combined as the server combines them: the whole answer
+ * the server would give, for `trunkctl validate` and before sending a
+ * --json file. Checks of an attribute whose type was refused are dropped
+ * (the server skips them), the /data/id rule is dropped when any schema
+ * error remains, no attribute is checked when the document has no readable
+ * attributes, and the list is in the server's order (tc_validate_sort).
+ * regions as for tc_validate_ctx_init (NULL/0: the default regions).
+ * Returns as tc_jsonapi_decode_request; on TC_OK err->fields may still hold
+ * the validator's warnings.
+ */
+enum tc_status tc_jsonapi_check_request(const char *body, size_t len, enum tc_jsonapi_request kind,
+                                        const char *url_id, const struct tc_region *regions,
+                                        size_t region_count, struct tc_trunk **out,
+                                        struct tc_error *err);
 
 /* ---- error bodies ---- */
 

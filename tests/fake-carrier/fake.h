@@ -43,6 +43,9 @@ struct fake_trunk {
 	 * inbound_source_ips in database row order.
 	 */
 	json_t *attrs;
+	/* The rendered resource object (compact JSON), kept until the trunk changes. */
+	char *rendered;
+	size_t rendered_len;
 };
 
 struct fake_store {
@@ -65,8 +68,6 @@ int fake_store_save(const struct fake_store *st);
 /* Lookup as PostgreSQL would compare uuid values: case-insensitive, canonical form. */
 struct fake_trunk *fake_store_find(const struct fake_store *st, const char *id,
                                    enum fake_carrier carrier);
-/* Index in st->items, or -1. */
-long fake_store_index(const struct fake_store *st, const struct fake_trunk *t);
 /* Takes ownership of attrs. Assigns id, seq and timestamps. NULL on allocation failure. */
 struct fake_trunk *fake_store_add(struct fake_store *st, enum fake_carrier carrier, json_t *attrs,
                                   long long now);
@@ -74,8 +75,7 @@ void fake_store_remove(struct fake_store *st, struct fake_trunk *t);
 /* Another trunk (any carrier) already has this username. */
 bool fake_store_username_taken(const struct fake_store *st, const char *username,
                                const struct fake_trunk *except);
-/* Haikunator-style "adjective-noun-NNNN", unique in the store, and a 24-char alphanumeric password.
- */
+/* A Haikunator-style "adjective-noun-NNNN" unique in the store, and 24 alphanumerics. */
 void fake_store_generate_credentials(struct fake_store *st, char username[64], char password[25]);
 /* n trunks for the main carrier, spread over the modes and regions. */
 int fake_store_add_samples(struct fake_store *st, int n, long long now);
@@ -89,11 +89,22 @@ json_t *fake_trunk_defaults(const struct fake_store *st);
  */
 json_t *fake_trunk_render(const struct fake_store *st, const struct fake_trunk *t,
                           const json_t *ips);
+/*
+ * Compact JSON as ActiveSupport encodes it: <, >, & and U+2028/U+2029 as
+ * backslash-u escapes (escape_html_entities_in_json). Newly allocated, or NULL.
+ */
+char *fake_json_dump(const json_t *doc);
+/* fake_trunk_render of the stored trunk as compact JSON, cached; NULL when out of memory. */
+const char *fake_trunk_json(const struct fake_store *st, struct fake_trunk *t, size_t *len);
+/* Drops the cached rendering; call after changing attrs or timestamps. */
+void fake_trunk_changed(struct fake_trunk *t);
 /* PhoneNumberType#cast: the stored value for a default_sender input, or NULL. Newly allocated. */
 char *fake_phone_cast(const char *input);
-/* The rendered default_sender object for a stored value. */
-json_t *fake_phone_render(const char *value);
-void fake_format_time(long long epoch, char out[21]);
+enum fake_time_format {
+	FAKE_ISO8601,   /* 2026-02-17T08:05:33Z, the serializer's timestamps */
+	FAKE_HTTP_DATE, /* Tue, 17 Feb 2026 08:05:33 GMT */
+};
+void fake_format_time(long long epoch, enum fake_time_format format, char *out, size_t n);
 
 /* ---- request schemas (schema.c) ---- */
 
@@ -131,6 +142,78 @@ bool fake_present(const char *s);
  */
 enum fake_verdict fake_apply(struct fake_store *st, const json_t *body, enum fake_op op,
                              json_t *stored, const struct fake_trunk *self, json_t **ips_order);
+
+/* ---- faults (faults.c) ---- */
+
+enum fake_method {
+	FAKE_GET,
+	FAKE_HEAD,
+	FAKE_POST,
+	FAKE_PUT,
+	FAKE_PATCH,
+	FAKE_DELETE,
+	FAKE_OTHER,
+	FAKE_METHOD_COUNT,
+};
+const char *fake_method_name(enum fake_method m); /* "OTHER" for FAKE_OTHER */
+enum fake_method fake_method_parse(const char *name);
+
+/* In the order they are tried; one per request at most. */
+enum fake_fault {
+	FAULT_HANG,
+	FAULT_RATE_LIMIT,
+	FAULT_ERROR,
+	FAULT_CLOSE,
+	FAULT_TRUNCATE,
+	FAULT_MALFORMED,
+	FAULT_OVERSIZE,
+	FAULT_COUNT,
+	FAULT_NONE = FAULT_COUNT,
+};
+const char *fake_fault_name(enum fake_fault k);
+
+struct fake_faults {
+	long latency_ms;
+	long long count[FAULT_COUNT];
+	double rate[FAULT_COUNT];
+	int statuses[8];
+	size_t nstatuses;
+	int retry_after;
+	unsigned methods; /* bit per enum fake_method; 0 = every method */
+};
+
+void fake_faults_clear(struct fake_faults *f);
+/* Replaces *f from the POST /_fake/faults document; NULL, or a static reason. */
+const char *fake_faults_from_json(const json_t *doc, struct fake_faults *f);
+json_t *fake_faults_to_json(const struct fake_faults *f);
+/* The fault for one request (FAULT_NONE for none), its error status and the delay in ms. */
+enum fake_fault fake_faults_pick(struct fake_faults *f, struct fake_rng *rng, enum fake_method m,
+                                 int *status, long *latency);
+
+/* ---- Rack and ActiveSupport text handling (rack.c) ---- */
+
+/* URI.decode_www_form_component ('+' is a space when plus); NULL for a bad '%' sequence. */
+char *fake_form_decode(const char *s, size_t n, bool plus);
+/* Rack's nested query parser, '&' only, into params; -1 for a 400 (bad escape, type clash). */
+int fake_parse_query(const char *q, json_t *params);
+/* ActiveSupport #to_query of a parsed query (keys sorted, CGI-escaped); ns NULL at the top. */
+char *fake_to_query(const json_t *v, const char *ns);
+/* Ruby's String#to_i, saturated. */
+long long fake_ruby_to_i(const char *s);
+/* Deeper than Ruby JSON's max_nesting (100). */
+bool fake_json_too_deep(const char *s, size_t n);
+/*
+ * Ruby reads integers of any size; jansson refuses those beyond 64 bits.
+ * Returns a copy with such literals clamped to +/-9223372036854775807 (the
+ * same verdicts: a type error, "must be greater than 0", or the database's
+ * overflow), or NULL when there is none (or no memory).
+ */
+char *fake_json_clamp_integers(const char *s, size_t n, size_t *out_n);
+/* Ruby's lenient Base64.decode64. */
+char *fake_base64_decode(const char *s);
+bool fake_parse_http_date(const char *s, long long *out);
+/* A weak ETag of the body. */
+void fake_weak_etag(const char *body, size_t len, char out[40]);
 
 /* ---- HTTP server (server.c) ---- */
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "trunk_json.h"
+#include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
 
 #define CLOCK0 1770000000LL /* 2026-02-02T02:40:00Z */
@@ -233,19 +234,7 @@ static json_t *body_json(const struct resp *r)
 	return doc;
 }
 
-static const char *jstr(const json_t *doc, const char *path)
-{
-	/* path like "data.attributes.name" */
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	const json_t *cur = doc;
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok))
-		                         : json_object_get(cur, tok);
-	return json_string_value(cur);
-}
-
+/* The member at a dotted path ("data.attributes.name", "errors.0.title"), or NULL. */
 static const json_t *jget(const json_t *doc, const char *path)
 {
 	char buf[256];
@@ -256,6 +245,11 @@ static const json_t *jget(const json_t *doc, const char *path)
 		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok))
 		                         : json_object_get(cur, tok);
 	return cur;
+}
+
+static const char *jstr(const json_t *doc, const char *path)
+{
+	return json_string_value(jget(doc, path));
 }
 
 static void assert_body(const struct resp *r, const char *expected)
@@ -364,6 +358,8 @@ static void advance_clock(int seconds)
 	snprintf(b, sizeof(b), "{\"advance\":%d}", seconds);
 	control_post("clock", b);
 }
+
+static long long stat_of(const char *path);
 
 TestSuite(fake, .init = setup, .fini = teardown, .timeout = 30);
 
@@ -572,15 +568,19 @@ struct vcase {
 	const char *title;
 };
 
+static char *case_body(const struct vcase *c)
+{
+	if (c->body[0] != ',')
+		return strdup(c->body);
+	char attrs[512];
+	snprintf(attrs, sizeof(attrs), BASE_ATTRS "%s", c->body);
+	return doc_create(attrs);
+}
+
 static void check_cases(const struct vcase *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *b = cases[i].body[0] == ',' ? NULL : strdup(cases[i].body);
-		if (!b) {
-			char attrs[512];
-			snprintf(attrs, sizeof(attrs), BASE_ATTRS "%s", cases[i].body);
-			b = doc_create(attrs);
-		}
+		char *b = case_body(&cases[i]);
 		struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
 		cr_assert_eq(r->status, 422, "case %zu (%s): %ld %s", i, b, r->status, r->body);
 		json_t *doc = body_json(r);
@@ -596,84 +596,75 @@ static void check_cases(const struct vcase *cases, size_t n)
 }
 
 #define A "/data/attributes/"
+static const struct vcase create_cases[] = {
+    {"{}", "/data", "is missing"},
+    {"{\"data\":[]}", "/data", "must be a hash"},
+    {"{\"data\":null}", "/data", "must be a hash"},
+    {"{\"data\":{\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "is missing"},
+    {"{\"data\":{\"type\":null,\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "must be filled"},
+    {"{\"data\":{\"type\":\"\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "must be filled"},
+    {"{\"data\":{\"type\":5,\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "must be a string"},
+    {"{\"data\":{\"type\":\"trunk\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
+     "must be equal to sip_trunk"},
+    {"{\"data\":{\"type\":\"sip_trunk\"}}", "/data/attributes", "is missing"},
+    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":[]}}", "/data/attributes", "must be a hash"},
+    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":null}}", "/data/attributes",
+     "must be a hash"},
+    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"authentication_mode\":"
+     "\"ip_address\",\"region\":\"hydrogen\"}}}",
+     A "name", "is missing"},
+    {",\"name\":null", A "name", "must be filled"},
+    {",\"name\":\"\"", A "name", "must be filled"},
+    {",\"name\":5", A "name", "must be a string"},
+    {",\"name\":[]", A "name", "must be filled"},
+    {",\"authentication_mode\":\"\"", A "authentication_mode", "must be filled"},
+    {",\"authentication_mode\":1", A "authentication_mode", "must be a string"},
+    {",\"authentication_mode\":\"IP_ADDRESS\"", A "authentication_mode",
+     "must be one of: ip_address, client_credentials, outbound_registration"},
+    {",\"region\":null", A "region", "must be filled"},
+    {",\"region\":true", A "region", "must be a string"},
+    {",\"region\":\"ap-southeast-1\"", A "region", "is invalid"},
+    {",\"region\":\"Hydrogen\"", A "region", "is invalid"},
+    {",\"max_channels\":null", A "max_channels", "must be filled"},
+    {",\"max_channels\":\"30\"", A "max_channels", "must be an integer"},
+    {",\"max_channels\":1.5", A "max_channels", "must be an integer"},
+    {",\"max_channels\":true", A "max_channels", "must be an integer"},
+    {",\"max_channels\":0", A "max_channels", "must be greater than 0"},
+    {",\"max_channels\":-3", A "max_channels", "must be greater than 0"},
+    {",\"inbound_country\":null", A "inbound_country", "must be filled"},
+    {",\"inbound_country\":7", A "inbound_country", "must be a string"},
+    {",\"inbound_source_ips\":[\"1.2.3.4\",7]", A "inbound_source_ips/1", "must be a string"},
+    {",\"inbound_source_ips\":[\"1.2.3.4\",\"10.0.0.0/8\",\"x\"]", A "inbound_source_ips",
+     "contains invalid IP address: 10.0.0.0/8"},
+    {",\"inbound_source_ips\":[\"01.2.3.4\"]", A "inbound_source_ips",
+     "contains invalid IP address: 01.2.3.4"},
+    {",\"inbound_source_ips\":[\"256.1.1.1\"]", A "inbound_source_ips",
+     "contains invalid IP address: 256.1.1.1"},
+    {",\"inbound_source_ips\":[\"::1\"]", A "inbound_source_ips",
+     "contains invalid IP address: ::1"},
+    {",\"inbound_source_ips\":[\"1.2.3\"]", A "inbound_source_ips",
+     "contains invalid IP address: 1.2.3"},
+    {",\"default_sender\":null", A "default_sender", "must be filled"},
+    {",\"default_sender\":\"\"", A "default_sender", "must be filled"},
+    {",\"default_sender\":855", A "default_sender", "must be a string"},
+    {",\"username\":null", A "username", "must be filled"},
+    {",\"username\":1", A "username", "must be a string"},
+    {",\"password\":\"\"", A "password", "must be filled"},
+    {",\"password\":{}", A "password", "must be filled"},
+    {",\"outbound_host\":false", A "outbound_host", "must be a string"},
+    {",\"outbound_proxy\":1", A "outbound_proxy", "must be a string"},
+    {",\"auth_user\":[\"a\"]", A "auth_user", "must be a string"},
+    {",\"outbound_dial_string_prefix\":null", A "outbound_dial_string_prefix", "must be filled"},
+    {",\"outbound_dial_string_prefix\":9", A "outbound_dial_string_prefix", "must be a string"},
+    {",\"outbound_national_dialing\":null", A "outbound_national_dialing", "must be filled"},
+    {",\"outbound_national_dialing\":\"true\"", A "outbound_national_dialing", "must be boolean"},
+    {",\"outbound_plus_prefix\":1", A "outbound_plus_prefix", "must be boolean"},
+    {",\"outbound_route_prefixes\":[\"1\",2]", A "outbound_route_prefixes/1", "must be a string"},
+};
+
 Test(fake, every_create_rule_has_its_title_and_pointer)
 {
-	static const struct vcase cases[] = {
-	    {"{}", "/data", "is missing"},
-	    {"{\"data\":[]}", "/data", "must be a hash"},
-	    {"{\"data\":null}", "/data", "must be a hash"},
-	    {"{\"data\":{\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "is missing"},
-	    {"{\"data\":{\"type\":null,\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be filled"},
-	    {"{\"data\":{\"type\":\"\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be filled"},
-	    {"{\"data\":{\"type\":5,\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be a string"},
-	    {"{\"data\":{\"type\":\"trunk\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be equal to sip_trunk"},
-	    {"{\"data\":{\"type\":\"sip_trunk\"}}", "/data/attributes", "is missing"},
-	    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":[]}}", "/data/attributes",
-	     "must be a hash"},
-	    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":null}}", "/data/attributes",
-	     "must be a hash"},
-	    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"authentication_mode\":"
-	     "\"ip_address\",\"region\":\"hydrogen\"}}}",
-	     A "name", "is missing"},
-	    {",\"name\":null", A "name", "must be filled"},
-	    {",\"name\":\"\"", A "name", "must be filled"},
-	    {",\"name\":5", A "name", "must be a string"},
-	    {",\"name\":[]", A "name", "must be filled"},
-	    {",\"authentication_mode\":\"\"", A "authentication_mode", "must be filled"},
-	    {",\"authentication_mode\":1", A "authentication_mode", "must be a string"},
-	    {",\"authentication_mode\":\"IP_ADDRESS\"", A "authentication_mode",
-	     "must be one of: ip_address, client_credentials, outbound_registration"},
-	    {",\"region\":null", A "region", "must be filled"},
-	    {",\"region\":true", A "region", "must be a string"},
-	    {",\"region\":\"ap-southeast-1\"", A "region", "is invalid"},
-	    {",\"region\":\"Hydrogen\"", A "region", "is invalid"},
-	    {",\"max_channels\":null", A "max_channels", "must be filled"},
-	    {",\"max_channels\":\"30\"", A "max_channels", "must be an integer"},
-	    {",\"max_channels\":1.5", A "max_channels", "must be an integer"},
-	    {",\"max_channels\":true", A "max_channels", "must be an integer"},
-	    {",\"max_channels\":0", A "max_channels", "must be greater than 0"},
-	    {",\"max_channels\":-3", A "max_channels", "must be greater than 0"},
-	    {",\"inbound_country\":null", A "inbound_country", "must be filled"},
-	    {",\"inbound_country\":7", A "inbound_country", "must be a string"},
-	    {",\"inbound_source_ips\":[\"1.2.3.4\",7]", A "inbound_source_ips/1",
-	     "must be a string"},
-	    {",\"inbound_source_ips\":[\"1.2.3.4\",\"10.0.0.0/8\",\"x\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 10.0.0.0/8"},
-	    {",\"inbound_source_ips\":[\"01.2.3.4\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 01.2.3.4"},
-	    {",\"inbound_source_ips\":[\"256.1.1.1\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 256.1.1.1"},
-	    {",\"inbound_source_ips\":[\"::1\"]", A "inbound_source_ips",
-	     "contains invalid IP address: ::1"},
-	    {",\"inbound_source_ips\":[\"1.2.3\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 1.2.3"},
-	    {",\"default_sender\":null", A "default_sender", "must be filled"},
-	    {",\"default_sender\":\"\"", A "default_sender", "must be filled"},
-	    {",\"default_sender\":855", A "default_sender", "must be a string"},
-	    {",\"username\":null", A "username", "must be filled"},
-	    {",\"username\":1", A "username", "must be a string"},
-	    {",\"password\":\"\"", A "password", "must be filled"},
-	    {",\"password\":{}", A "password", "must be filled"},
-	    {",\"outbound_host\":false", A "outbound_host", "must be a string"},
-	    {",\"outbound_proxy\":1", A "outbound_proxy", "must be a string"},
-	    {",\"auth_user\":[\"a\"]", A "auth_user", "must be a string"},
-	    {",\"outbound_dial_string_prefix\":null", A "outbound_dial_string_prefix",
-	     "must be filled"},
-	    {",\"outbound_dial_string_prefix\":9", A "outbound_dial_string_prefix",
-	     "must be a string"},
-	    {",\"outbound_national_dialing\":null", A "outbound_national_dialing",
-	     "must be filled"},
-	    {",\"outbound_national_dialing\":\"true\"", A "outbound_national_dialing",
-	     "must be boolean"},
-	    {",\"outbound_plus_prefix\":1", A "outbound_plus_prefix", "must be boolean"},
-	    {",\"outbound_route_prefixes\":[\"1\",2]", A "outbound_route_prefixes/1",
-	     "must be a string"},
-	};
-	check_cases(cases, sizeof(cases) / sizeof(*cases));
+	check_cases(create_cases, sizeof(create_cases) / sizeof(*create_cases));
 }
 
 Test(fake, inbound_country_lists_all_249_codes)
@@ -756,6 +747,18 @@ Test(fake, crashes_of_the_real_service_are_500)
 	struct resp *r = post_attrs(BASE_ATTRS ",\"max_channels\":2147483647");
 	cr_assert_eq(r->status, 201);
 	resp_free(r);
+	/* Ruby reads integers of any size. */
+	r = post_attrs(BASE_ATTRS ",\"max_channels\":123456789012345678901234567890");
+	cr_assert_eq(r->status, 500);
+	resp_free(r);
+	r = post_attrs(BASE_ATTRS ",\"max_channels\":-99999999999999999999");
+	assert_errors(r, "/data/attributes/max_channels", "must be greater than 0", NULL);
+	resp_free(r);
+	r = post_attrs("\"name\":\"123456789012345678901234567890\",\"authentication_mode\":"
+	               "\"ip_address\",\"region\":\"hydrogen\",\"outbound_dial_string_prefix\":"
+	               "99999999999999999999.5");
+	assert_errors(r, "/data/attributes/outbound_dial_string_prefix", "must be a string", NULL);
+	resp_free(r);
 }
 
 Test(fake, a_username_used_by_any_carrier_is_500)
@@ -773,9 +776,29 @@ Test(fake, a_username_used_by_any_carrier_is_500)
 	json_t *s = stats();
 	cr_assert_eq(json_integer_value(jget(s, "trunks")), 1);
 	json_decref(s);
+	const char *id = create("\"name\":\"M\",\"authentication_mode\":\"client_credentials\","
+	                        "\"region\":\"hydrogen\",\"username\":\"own\"");
+	r = patch_attrs("PATCH", id, "\"username\":\"shared\"");
+	cr_assert_eq(r->status, 500, "on update too");
+	resp_free(r);
+	r = patch_attrs("PATCH", id, "\"username\":\"own\"");
+	cr_assert_eq(r->status, 200, "its own username is no conflict");
+	resp_free(r);
 }
 
-Test(fake, include_that_is_not_blank_is_500)
+Test(fake, helium_renders_its_region_table)
+{
+	struct resp *r = post_attrs("\"name\":\"H\",\"authentication_mode\":\"ip_address\","
+	                            "\"region\":\"helium\"");
+	cr_assert(strstr(r->body,
+	                 "\"region\":{\"table\":{\"identifier\":\"us-east-1\","
+	                 "\"alias\":\"helium\",\"group_id\":2,\"human_name\":"
+	                 "\"North America (N. Virginia, USA)\",\"nat_ip\":\"52.4.242.134\"}}"),
+	          "%s", r->body);
+	resp_free(r);
+}
+
+Test(fake, include_naming_anything_is_500)
 {
 	const char *id = create(BASE_ATTRS);
 	char path[128];
@@ -785,13 +808,27 @@ Test(fake, include_that_is_not_blank_is_500)
 	r = req("GET", "/carrier/v1/sip_trunks?include=+", NULL);
 	cr_assert_eq(r->status, 200);
 	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks?include=region", NULL);
-	cr_assert_eq(r->status, 500);
+	r = req("GET", "/carrier/v1/sip_trunks?include=,%20,", NULL);
+	cr_assert_eq(r->status, 200, "blank names are dropped");
 	resp_free(r);
+	static const char *const crash[] = {"include=region", "include=,x", "include",
+	                                    "include[a]=b"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/carrier/v1/sip_trunks?%s", crash[i]);
+		r = req("GET", path, NULL);
+		cr_assert_eq(r->status, 500, "%s", crash[i]);
+		resp_free(r);
+	}
 	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s?include=x", id);
 	r = req("GET", path, NULL);
 	cr_assert_eq(r->status, 500);
 	resp_free(r);
+	char *b = doc_create(BASE_ATTRS);
+	r = req("POST", "/carrier/v1/sip_trunks?include=x", b);
+	cr_assert_eq(r->status, 500, "the serializer fails after the save");
+	resp_free(r);
+	free(b);
+	cr_assert_eq(stat_of("trunks"), 2);
 }
 #undef A
 
@@ -1176,14 +1213,12 @@ Test(fake, pages_walk_newest_first_with_cursor_links)
 	json_t *back = list(query_of(prev2), 200);
 	cr_assert_str_eq(names(back), "12,11,10,9,8,7,6,5,4,3");
 	cr_assert(json_is_null(jget(back, "links.prev")), "nothing newer");
-	cr_assert_not_null(link_of(back, "links.next") ? "y" : NULL);
+	cr_assert(json_is_string(jget(back, "links.next")));
 
 	json_t *quirk = list(query_of(prev), 200);
 	char *qb = json_dumps(quirk, JSON_COMPACT);
 	cr_assert_str_eq(qb, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
 	free(qb);
-	char *n2 = link_of(back, "links.next");
-	free(n2);
 	free(next);
 	free(prev);
 	free(prev2);
@@ -1262,7 +1297,7 @@ Test(fake, before_wins_and_unknown_cursors_give_an_empty_page)
 	json_decref(all);
 }
 
-Test(fake, lists_are_scoped_to_the_carrier)
+Test(fake, lists_are_scoped_to_the_carrier_but_cursors_are_not)
 {
 	const char *extra[] = {"--sample", "3", NULL};
 	restart(extra);
@@ -1270,13 +1305,40 @@ Test(fake, lists_are_scoped_to_the_carrier)
 	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, h);
 	assert_body(r, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
 	resp_free(r);
-	json_t *mine = list("", 200);
-	char q[128];
-	snprintf(q, sizeof(q), "/carrier/v1/sip_trunks?page[after]=%s", jstr(mine, "data.0.id"));
-	r = req_h("GET", q, NULL, h);
-	assert_body(r, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
+	char *b = doc_create(BASE_ATTRS);
+	r = req_h("POST", "/carrier/v1/sip_trunks", b, h);
+	free(b);
+	json_t *doc = body_json(r);
+	char q[160];
+	/* The cursor's sub-select reads the whole table: a foreign id positions the page. */
+	snprintf(q, sizeof(q), "?page[after]=%s", jstr(doc, "data.id"));
+	json_t *d = list(q, 200);
+	cr_assert_str_eq(names(d), "3,2,1");
+	json_decref(d);
+	snprintf(q, sizeof(q), "?page[before]=%s", jstr(doc, "data.id"));
+	d = list(q, 200);
+	cr_assert_str_eq(names(d), "");
+	json_decref(d);
+	json_decref(doc);
 	resp_free(r);
-	json_decref(mine);
+	d = list("", 200);
+	cr_assert_str_eq(names(d), "3,2,1", "the foreign trunk is not listed");
+	json_decref(d);
+}
+
+Test(fake, page_params_quirks)
+{
+	const char *extra[] = {"--sample", "3", NULL};
+	restart(extra);
+	json_t *d = list("?page[size]&page[foo]=x&page[before]=", 200);
+	cr_assert_str_eq(names(d), "3", "a nil size is 0, clamped to 1; a blank cursor is none");
+	char want[160];
+	snprintf(want, sizeof(want), "?page%%5Bafter%%5D=%s&page%%5Bfoo%%5D=x",
+	         jstr(d, "data.0.id"));
+	cr_assert_str_eq(query_of(jstr(d, "links.next")), want, "nil members are compacted away");
+	json_decref(d);
+	list("?page[size][]=1", 500);
+	list("?page[size][a]=1", 500);
 }
 
 Test(fake, undecodable_query_is_400_before_authentication)
@@ -1566,6 +1628,20 @@ Test(fake, request_id_and_rails_default_headers)
 	const char *noauth[] = {"Authorization:", NULL};
 	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, noauth);
 	cr_assert_not_null(hdr(r, "X-Request-Id"), "on 401 too");
+	cr_assert_str_eq(hdr(r, "X-Frame-Options"), "SAMEORIGIN", "head :unauthorized");
+	resp_free(r);
+	/* The exceptions app answers 404/400/500 without the controller's headers. */
+	const char *paths[] = {"/carrier/v1/sip_trunks/nope", "/nowhere",
+	                       "/carrier/v1/sip_trunks?include=x"};
+	for (size_t i = 0; i < 3; i++) {
+		r = req("GET", paths[i], NULL);
+		cr_assert_not_null(hdr(r, "X-Request-Id"));
+		cr_assert_null(hdr(r, "X-Frame-Options"), "%s", paths[i]);
+		resp_free(r);
+	}
+	r = req("POST", "/carrier/v1/sip_trunks", "{}");
+	cr_assert_eq(r->status, 422);
+	cr_assert_str_eq(hdr(r, "X-Content-Type-Options"), "nosniff");
 	resp_free(r);
 }
 
@@ -1699,4 +1775,610 @@ Test(fake, samples_decode_with_the_core_codec_and_encode_back)
 		json_decref(flat);
 	}
 	json_decref(page);
+}
+
+/* ---- fault injection and the control API ---- */
+
+static void set_faults(const char *doc)
+{
+	control_post("faults", doc);
+}
+
+static long long stat_of(const char *path)
+{
+	json_t *s = stats();
+	long long v = json_integer_value(jget(s, path));
+	json_decref(s);
+	return v;
+}
+
+Test(fake, error_faults_answer_without_executing)
+{
+	set_faults("{\"error\":{\"count\":2,\"statuses\":[503]}}");
+	char *b = doc_create(BASE_ATTRS);
+	for (int i = 0; i < 2; i++) {
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
+		cr_assert_eq(r->status, 503);
+		cr_assert(strstr(r->body, "<h1>503</h1>"));
+		cr_assert_str_eq(hdr(r, "Content-Type"), "text/html");
+		resp_free(r);
+	}
+	cr_assert_eq(stat_of("trunks"), 0);
+	struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
+	cr_assert_eq(r->status, 201);
+	resp_free(r);
+	cr_assert_eq(stat_of("faults.error"), 2);
+	cr_assert_eq(stat_of("responses.503"), 2);
+	set_faults("{\"error\":{\"count\":1,\"statuses\":[500]}}");
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 500);
+	assert_body(r, "{\"status\":500,\"error\":\"Internal Server Error\"}");
+	resp_free(r);
+	free(b);
+}
+
+static void error_pattern(char *out, size_t n)
+{
+	set_faults("{\"error\":{\"rate\":0.5,\"statuses\":[500,502,503]}}");
+	for (size_t i = 0; i + 1 < n; i++) {
+		struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
+		out[i] = r->status == 200 ? '.' : (char)('0' + r->status % 10);
+		resp_free(r);
+	}
+	out[n - 1] = '\0';
+}
+
+Test(fake, error_rates_repeat_under_a_seed)
+{
+	char a[41], b[41];
+	error_pattern(a, sizeof(a));
+	restart(NULL);
+	error_pattern(b, sizeof(b));
+	cr_assert_str_eq(a, b);
+	cr_assert(strchr(a, '.') && strchr(a, '0') && strchr(a, '2') && strchr(a, '3'), "%s", a);
+}
+
+Test(fake, rate_limit_sends_retry_after)
+{
+	set_faults("{\"rate_limit\":{\"count\":1,\"retry_after\":3}}");
+	char *b = doc_create(BASE_ATTRS);
+	struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
+	cr_assert_eq(r->status, 429);
+	cr_assert_str_eq(hdr(r, "Retry-After"), "3");
+	assert_body(r, "Retry later\n");
+	resp_free(r);
+	cr_assert_eq(stat_of("trunks"), 0);
+	free(b);
+}
+
+Test(fake, latency_delays_every_answer)
+{
+	set_faults("{\"latency_ms\":150}");
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	double t = 0;
+	curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &t);
+	cr_assert_eq(r->status, 200);
+	cr_assert_geq(t, 0.15);
+	resp_free(r);
+}
+
+/* A GET of the list on its own connection, driven with the multi interface. */
+struct background {
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct resp sink;
+};
+
+static void start_background(struct background *bg)
+{
+	char url[128];
+	memset(bg, 0, sizeof(*bg));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/carrier/v1/sip_trunks", server_port);
+	bg->multi = curl_multi_init();
+	bg->easy = curl_easy_init();
+	bg->headers = curl_slist_append(NULL, host_header);
+	bg->headers = curl_slist_append(bg->headers, "Authorization: Bearer " TOKEN);
+	curl_easy_setopt(bg->easy, CURLOPT_URL, url);
+	curl_easy_setopt(bg->easy, CURLOPT_HTTPHEADER, bg->headers);
+	curl_easy_setopt(bg->easy, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(bg->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(bg->easy, CURLOPT_WRITEDATA, &bg->sink);
+	curl_multi_add_handle(bg->multi, bg->easy);
+}
+
+/* Drives the background transfer until the server reports want hung requests. */
+static void wait_hung(struct background *bg, long long want)
+{
+	int running;
+	for (int i = 0; i < 2000 && stat_of("hung") != want; i++) {
+		curl_multi_perform(bg->multi, &running);
+		curl_multi_poll(bg->multi, NULL, 0, 5, NULL);
+	}
+	cr_assert_eq(stat_of("hung"), want);
+}
+
+/* Runs the transfer to its end, releases everything, and returns its result. */
+static CURLcode finish_background(struct background *bg)
+{
+	int running = 1;
+	while (running) {
+		curl_multi_perform(bg->multi, &running);
+		if (running)
+			curl_multi_poll(bg->multi, NULL, 0, 100, NULL);
+	}
+	int left;
+	CURLMsg *msg = curl_multi_info_read(bg->multi, &left);
+	CURLcode rc = msg ? msg->data.result : CURLE_OK;
+	curl_multi_remove_handle(bg->multi, bg->easy);
+	curl_easy_cleanup(bg->easy);
+	curl_multi_cleanup(bg->multi);
+	curl_slist_free_all(bg->headers);
+	free(bg->sink.body);
+	return rc;
+}
+
+Test(fake, hang_holds_requests_until_reset)
+{
+	set_faults("{\"hang\":{\"count\":1}}");
+	struct background bg;
+	start_background(&bg);
+	wait_hung(&bg, 1);
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 200, "other connections still work");
+	resp_free(r);
+	control_post("reset", NULL);
+	cr_assert_eq(finish_background(&bg), CURLE_GOT_NOTHING);
+	cr_assert_eq(stat_of("hung"), 0);
+}
+
+Test(fake, shutdown_releases_hung_requests)
+{
+	set_faults("{\"hang\":{\"count\":5}}");
+	struct background bg;
+	start_background(&bg);
+	wait_hung(&bg, 1);
+	cr_assert_eq(stop_server(), 0, "clean exit with a hung request");
+	cr_assert_eq(finish_background(&bg), CURLE_GOT_NOTHING);
+}
+
+Test(fake, body_faults_truncate_corrupt_close_and_flood)
+{
+	const char *extra[] = {"--sample", "4", NULL};
+	restart(extra);
+	struct resp *full = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(full->status, 200);
+
+	set_faults("{\"truncate\":{\"count\":1}}");
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->rc, CURLE_OK);
+	cr_assert_eq(r->status, 200);
+	cr_assert_eq(r->len, full->len / 2);
+	cr_assert(strncmp(r->body, full->body, r->len) == 0);
+	cr_assert_null(json_loadb(r->body, r->len, 0, NULL));
+	resp_free(r);
+
+	set_faults("{\"malformed\":{\"count\":1}}");
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 200);
+	cr_assert_eq(r->len, full->len);
+	cr_assert_null(json_loadb(r->body, r->len, 0, NULL));
+	resp_free(r);
+
+	set_faults("{\"close\":{\"count\":1}}");
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->rc, CURLE_PARTIAL_FILE, "curl says %d", r->rc);
+	cr_assert_eq(r->len, full->len / 2);
+	resp_free(r);
+
+	set_faults("{\"oversize\":{\"count\":1}}");
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->rc, CURLE_WRITE_ERROR, "stopped by the client's cap");
+	cr_assert_str_eq(hdr(r, "Transfer-Encoding"), "chunked");
+	cr_assert(strncmp(r->body, "{\"data\":[{\"id\":", 15) == 0);
+	resp_free(r);
+
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_str_eq(r->body, full->body, "faults are used up");
+	resp_free(r);
+	resp_free(full);
+	cr_assert_eq(stat_of("faults.truncate"), 1);
+	cr_assert_eq(stat_of("faults.oversize"), 1);
+}
+
+Test(fake, body_faults_still_execute_the_request)
+{
+	set_faults("{\"close\":{\"count\":1}}");
+	char *b = doc_create(BASE_ATTRS);
+	struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
+	cr_assert_eq(r->rc, CURLE_PARTIAL_FILE);
+	resp_free(r);
+	free(b);
+	cr_assert_eq(stat_of("trunks"), 1, "the answer was lost, not the create");
+}
+
+Test(fake, faults_can_target_methods)
+{
+	const char *id = create(BASE_ATTRS);
+	set_faults("{\"methods\":[\"PATCH\"],\"error\":{\"rate\":1},\"latency_ms\":0}");
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+	r = patch_attrs("PATCH", id, "");
+	cr_assert_geq(r->status, 500);
+	resp_free(r);
+	r = patch_attrs("PUT", id, "");
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+	r = req("GET", "/_fake/faults", NULL);
+	json_t *doc = body_json(r);
+	cr_assert_str_eq(jstr(doc, "methods.0"), "PATCH");
+	cr_assert_eq(json_real_value(jget(doc, "error.rate")), 1.0);
+	json_decref(doc);
+	resp_free(r);
+}
+
+Test(fake, faults_from_the_command_line)
+{
+	const char *extra[] = {"--fault",       "error=1", "--error-status",
+	                       "502",           "--fault", "rate_limit=1",
+	                       "--retry-after", "7",       NULL};
+	restart(extra);
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 429, "rate_limit is tried before error");
+	cr_assert_str_eq(hdr(r, "Retry-After"), "7");
+	resp_free(r);
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 502);
+	resp_free(r);
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+}
+
+Test(fake, control_api_validates_and_counts)
+{
+	const char *bad[] = {"{\"nope\":{}}",
+	                     "{\"error\":{\"rate\":2}}",
+	                     "{\"hang\":{\"count\":-1}}",
+	                     "{\"error\":{\"statuses\":[404]}}",
+	                     "[]",
+	                     "{\"methods\":[\"FETCH\"]}"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct resp *r = req("POST", "/_fake/faults", bad[i]);
+		cr_assert_eq(r->status, 422, "%s", bad[i]);
+		resp_free(r);
+	}
+	struct resp *r = req("GET", "/_fake/nothing", NULL);
+	cr_assert_eq(r->status, 404);
+	resp_free(r);
+	for (int i = 0; i < 3; i++) {
+		r = req("GET", "/carrier/v1/sip_trunks", NULL);
+		resp_free(r);
+	}
+	r = req("DELETE", "/carrier/v1/sip_trunks/x", NULL);
+	resp_free(r);
+	json_t *s = stats();
+	cr_assert_eq(json_integer_value(jget(s, "requests.GET")), 3);
+	cr_assert_eq(json_integer_value(jget(s, "requests.DELETE")), 1);
+	cr_assert_eq(json_integer_value(jget(s, "requests.total")), 4);
+	cr_assert_eq(json_integer_value(jget(s, "responses.404")), 1);
+	cr_assert_eq(json_integer_value(jget(s, "connections.total")), 1, "keep-alive");
+	cr_assert_eq(json_integer_value(jget(s, "connections.open")), 1);
+	json_decref(s);
+	control_post("reset", NULL);
+	cr_assert_eq(stat_of("requests.total"), 0);
+}
+
+Test(fake, clock_control)
+{
+	struct resp *r = req("GET", "/_fake/clock", NULL);
+	cr_assert_str_eq(r->body, "{\"now\":1770000000,\"frozen\":true}");
+	resp_free(r);
+	control_post("clock", "{\"set\":1800000000}");
+	const char *id = create(BASE_ATTRS);
+	char *b = get_body(id, 200);
+	cr_assert(strstr(b, "\"created_at\":\"2027-01-15T08:00:00Z\""), "%s", b);
+	free(b);
+	control_post("clock", "{\"real\":true}");
+	r = req("GET", "/_fake/clock", NULL);
+	cr_assert(strstr(r->body, "\"frozen\":false"));
+	resp_free(r);
+	r = req("POST", "/_fake/clock", "{\"when\":1}");
+	cr_assert_eq(r->status, 422);
+	resp_free(r);
+}
+
+Test(fake, json_is_encoded_like_active_support)
+{
+	struct resp *r = post_attrs("\"name\":\"a<b>&c\\u2028\",\"authentication_mode\":"
+	                            "\"ip_address\",\"region\":\"hydrogen\"");
+	cr_assert_eq(r->status, 201);
+	cr_assert(strstr(r->body, "\"name\":\"a\\u003cb\\u003e\\u0026c\\u2028\""), "%s", r->body);
+	json_t *doc = body_json(r);
+	cr_assert_str_eq(jstr(doc, "data.attributes.name"), "a<b>&c\xe2\x80\xa8");
+	json_decref(doc);
+	resp_free(r);
+	create(BASE_ATTRS);
+	r = req("GET", "/carrier/v1/sip_trunks?page[size]=1&x=1", NULL);
+	cr_assert(strstr(r->body, "\\u0026page%5Bsize%5D=1\\u0026x=1\""), "%s", r->body);
+	resp_free(r);
+}
+
+/* ---- command line ---- */
+
+/* Runs the server binary to completion; returns its exit status, stdout in out. */
+static int run_cli(const char *const *args, char *out, size_t n)
+{
+	const char *argv[16] = {FAKE_API_PATH};
+	size_t k = 1;
+	for (size_t i = 0; args[i] && k < 15; i++)
+		argv[k++] = args[i];
+	argv[k] = NULL;
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		execv(FAKE_API_PATH, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t got = 0;
+	ssize_t r;
+	while (got + 1 < n && (r = read(fds[0], out + got, n - got - 1)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(fake, help_and_bad_options)
+{
+	char out[8192];
+	const char *help[] = {"--help", NULL};
+	cr_assert_eq(run_cli(help, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "--foreign-token") && strstr(out, "--fault-rate"));
+	const char *bad[][3] = {{"--bogus", NULL, NULL},
+	                        {"--port", "70000", NULL},
+	                        {"--sample", "x", NULL},
+	                        {"--port", NULL, NULL},
+	                        {"--seed", "-1", NULL}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		cr_assert_eq(run_cli(bad[i], out, sizeof(out)), 2, "%s", bad[i][0]);
+	const char *host[] = {"--bind", "localhost", NULL};
+	cr_assert_eq(run_cli(host, out, sizeof(out)), 1, "a name is not an address");
+	const char *faults[] = {"--fault", "meteor=1", NULL};
+	cr_assert_eq(run_cli(faults, out, sizeof(out)), 1);
+}
+
+Test(fake, binds_only_the_given_address)
+{
+	const char *extra[] = {"--bind", "127.0.0.1", NULL};
+	restart(extra);
+	CURL *e = curl_easy_init();
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.2:%d/_fake/stats", server_port);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	cr_assert_eq(curl_easy_perform(e), CURLE_COULDNT_CONNECT, "not listening on 0.0.0.0");
+	curl_easy_cleanup(e);
+	json_t *s = stats();
+	cr_assert_not_null(s);
+	json_decref(s);
+}
+
+/* ---- robustness ---- */
+
+static const char mutation_seed[] =
+    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_mode\":"
+    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":\"p\","
+    "\"outbound_host\":\"h\",\"max_channels\":3,\"inbound_source_ips\":[\"1.2.3.4\",null],"
+    "\"outbound_route_prefixes\":[\"1\"],\"auth_user\":null,\"default_sender\":\"+1 415 "
+    "555 1234\",\"outbound_plus_prefix\":true}}}";
+
+/* The round-th mutation of mutation_seed: 1 to 4 bytes replaced, deterministically. */
+static void mutate(int round, char out[sizeof(mutation_seed)])
+{
+	static const char alphabet[] = "{}[]\":,0123456789.-eEtrufalsn \\u/aZ";
+	unsigned state = 12345u + (unsigned)round * 7919u;
+	size_t len = sizeof(mutation_seed) - 1;
+	memcpy(out, mutation_seed, sizeof(mutation_seed));
+	for (int e = 0; e < 1 + round % 4; e++) {
+		state = state * 1103515245u + 12345u;
+		size_t at = (state >> 8) % len;
+		state = state * 1103515245u + 12345u;
+		out[at] = alphabet[(state >> 8) % (sizeof(alphabet) - 1)];
+	}
+}
+
+Test(fake, mutated_documents_never_break_the_server)
+{
+	char doc[sizeof(mutation_seed)];
+	for (int round = 0; round < 300; round++) {
+		mutate(round, doc);
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", doc);
+		cr_assert(r->status == 201 || r->status == 400 || r->status == 422 ||
+		              r->status == 500,
+		          "%s -> %ld", doc, r->status);
+		if (r->status == 422 || r->status == 201 || r->status == 400)
+			json_decref(body_json(r));
+		resp_free(r);
+	}
+	json_t *s = stats();
+	cr_assert_eq(json_integer_value(jget(s, "requests.POST")), 300);
+	json_decref(s);
+}
+
+/*
+ * The two independent readings of the spec must agree: the client's
+ * tc_jsonapi_check_request predicts, for a body, the answer this server
+ * gives (400, 422 with the same errors in the same order, or success).
+ * 500s are the real service crashing; the client need not predict those.
+ */
+/*
+ * Where the client's reading and this server's still differ, each time with
+ * the server following dry-schema (reported to the lead, to be fixed in the
+ * client; then drop the case here):
+ *  - /data missing or not a hash: only that error; nothing under /data is
+ *    checked, so no "is missing" for name, authentication_mode, region;
+ *  - a blank data.id is "is missing" from the id rule, which does not run
+ *    when /data has schema errors;
+ *  - [] and {} are not filled?, so filled(:str?) says "must be filled".
+ */
+static bool known_client_gap(const char *body, const struct resp *r)
+{
+	if (r->status != 422)
+		return false;
+	if (strstr(r->body, "\"pointer\":\"/data\"}"))
+		return true;
+	if (strstr(body, "\"id\":\"   \"") && !strstr(r->body, "/data/id"))
+		return true;
+	return (strstr(body, "\":[]") || strstr(body, "\":{}")) &&
+	       strstr(r->body, "must be filled");
+}
+
+static void expect_client_agrees(const char *body, enum tc_jsonapi_request kind, const char *url_id,
+                                 const struct resp *r)
+{
+	if (known_client_gap(body, r))
+		return;
+	struct tc_error err;
+	struct tc_trunk *t = NULL;
+	tc_error_init(&err);
+	enum tc_status st =
+	    tc_jsonapi_check_request(body, strlen(body), kind, url_id, NULL, 0, &t, &err);
+	tc_trunk_free(t);
+	if (r->status == 400) {
+		cr_expect_eq(st, TC_PARSE, "server 400, client %s for %s", tc_status_name(st),
+		             body);
+	} else if (r->status == 200 || r->status == 201) {
+		cr_expect_eq(tc_field_errors_count(&err.fields, TC_SEV_ERROR), 0,
+		             "server %ld, client finds %zu errors (first %s %s) for %s", r->status,
+		             tc_field_errors_count(&err.fields, TC_SEV_ERROR),
+		             err.fields.count ? err.fields.items[0].pointer : "",
+		             err.fields.count ? err.fields.items[0].title : "", body);
+	} else if (r->status == 422) {
+		json_t *doc = body_json(r);
+		json_t *errors = json_object_get(doc, "errors");
+		size_t k = 0;
+		for (size_t i = 0; i < err.fields.count; i++) {
+			const struct tc_field_error *fe = &err.fields.items[i];
+			if (fe->severity != TC_SEV_ERROR)
+				continue;
+			json_t *e = json_array_get(errors, k++);
+			cr_expect(e && strcmp(jstr(e, "source.pointer"), fe->pointer) == 0 &&
+			              strcmp(jstr(e, "title"), fe->title) == 0,
+			          "error %zu: server %s %s, client %s %s, for %s", k - 1,
+			          e ? jstr(e, "source.pointer") : "-", e ? jstr(e, "title") : "-",
+			          fe->pointer, fe->title, body);
+		}
+		cr_expect_eq(k, json_array_size(errors), "server %s, client %zu errors, for %s",
+		             r->body, k, body);
+		json_decref(doc);
+	}
+	tc_error_clear(&err);
+}
+
+Test(fake, the_client_validator_predicts_every_create_verdict)
+{
+	for (size_t i = 0; i < sizeof(create_cases) / sizeof(*create_cases); i++) {
+		char *b = case_body(&create_cases[i]);
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
+		expect_client_agrees(b, TC_JSONAPI_CREATE, NULL, r);
+		resp_free(r);
+		free(b);
+	}
+	char doc[sizeof(mutation_seed)];
+	for (int round = 0; round < 300; round++) {
+		mutate(round, doc);
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", doc);
+		expect_client_agrees(doc, TC_JSONAPI_CREATE, NULL, r);
+		resp_free(r);
+	}
+}
+
+Test(fake, the_client_validator_predicts_update_verdicts)
+{
+	const char *id = create(BASE_ATTRS);
+	char path[128];
+	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s", id);
+	const char *attrs[] = {
+	    "",
+	    "\"name\":null",
+	    "\"authentication_mode\":\"outbound_registration\"",
+	    "\"region\":\"mars\",\"inbound_source_ips\":[\"x\"]",
+	    "\"max_channels\":0,\"outbound_route_prefixes\":[1]",
+	    "\"inbound_country\":\"XK\"",
+	    "\"auth_user\":5,\"outbound_proxy\":null",
+	};
+	const char *ids[] = {id, "other", "   ", NULL};
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(*attrs); i++) {
+		for (size_t k = 0; k < sizeof(ids) / sizeof(*ids); k++) {
+			char body[512];
+			if (ids[k])
+				snprintf(body, sizeof(body),
+				         "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"%s\","
+				         "\"attributes\":{%s}}}",
+				         ids[k], attrs[i]);
+			else
+				snprintf(body, sizeof(body),
+				         "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{%s}}}",
+				         attrs[i]);
+			struct resp *r = req("PATCH", path, body);
+			expect_client_agrees(body, TC_JSONAPI_UPDATE, id, r);
+			resp_free(r);
+		}
+	}
+}
+
+/*
+ * Every trunk the server renders decodes with the core's codec, and the
+ * codec's encoding of its values reads back as the same trunk: a PATCH
+ * of every set field changes nothing, not even updated_at.
+ */
+Test(fake, the_codec_reads_and_writes_what_the_server_renders)
+{
+	const char *extra[] = {"--sample", "9", NULL};
+	restart(extra);
+	create("\"name\":\"Odd <&> \\u00e9\",\"authentication_mode\":\"outbound_registration\","
+	       "\"region\":\"helium\",\"username\":\"u\",\"password\":\"p\","
+	       "\"outbound_host\":\"h:5060\",\"outbound_proxy\":\"\",\"default_sender\":"
+	       "\"sip:100@pbx\",\"max_channels\":7,\"outbound_national_dialing\":true");
+	advance_clock(100);
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks?page[size]=100", NULL);
+	struct tc_jsonapi_page page = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_jsonapi_decode_collection(r->body, r->len, &page, &err), TC_OK, "%s",
+	             err.message);
+	resp_free(r);
+	cr_assert_eq(page.count, 10);
+	for (size_t i = 0; i < page.count; i++) {
+		const struct tc_trunk *t = page.items[i];
+		bool changed[TC_FIELD_COUNT] = {false};
+		for (int f = 0; f < TC_FIELD_COUNT; f++)
+			changed[f] = !(tc_field(f)->flags & TC_FF_READONLY) &&
+			             t->values[f].state == TC_V_SET && f != TC_F_INBOUND_SOURCE_IPS;
+		char *body = NULL;
+		cr_assert_eq(tc_jsonapi_encode_update_fields(t, changed, &body, &err), TC_OK);
+		char path[128];
+		snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s", t->id);
+		r = req("PATCH", path, body);
+		cr_assert_eq(r->status, 200, "%s -> %s", body, r->body);
+		struct tc_trunk *back = NULL;
+		cr_assert_eq(tc_jsonapi_decode_resource(r->body, r->len, &back, &err), TC_OK);
+		bool differs[TC_FIELD_COUNT] = {false};
+		cr_assert_eq(tc_trunk_diff(t, back, differs), 0, "trunk %zu: %s", i, body);
+		tc_trunk_free(back);
+		resp_free(r);
+		free(body);
+	}
+	tc_jsonapi_page_free(&page);
+	tc_error_clear(&err);
 }

@@ -1025,3 +1025,150 @@ Test(bounds, every_prefix_of_every_fixture_is_refused_cleanly)
 		free(body);
 	}
 }
+
+/* ---- running out of memory inside jansson ---- */
+
+static long allocations_left;
+
+static void *failing_malloc(size_t n)
+{
+	if (allocations_left-- <= 0)
+		return NULL;
+	return malloc(n);
+}
+
+/*
+ * Every jansson allocation of each step fails in turn: the codec must give
+ * an error, never crash or leak (ASan's leak check runs at the worker's exit
+ * in the asan setup). jansson reports some allocation failures while parsing
+ * as syntax errors, so decoders may say TC_PARSE then.
+ */
+Test(memory, jansson_allocation_failures_are_reported)
+{
+	size_t len, elen;
+	char *body = slurp("resource_register_transport.json", &len);
+	char *errors = slurp("errors_422.json", &elen);
+	struct tc_trunk *base = decode_fixture("resource_register_transport.json");
+	struct tc_trunk *edited = tc_trunk_dup(base);
+	tc_trunk_set_string(edited, TC_F_NAME, "Renamed");
+	free(edited->extra_json);
+	edited->extra_json = strdup("{\"register_transport\":\"udp\"}");
+	bool completed = false;
+	for (long budget = 0; !completed; budget++) {
+		cr_assert_lt(budget, 100000, "never completed");
+		allocations_left = budget;
+		json_set_alloc_funcs(failing_malloc, free);
+		struct tc_error err;
+		tc_error_init(&err);
+		struct tc_trunk *t = NULL, *req = NULL;
+		char *create = NULL, *patch = NULL;
+		enum tc_status r1 = tc_jsonapi_decode_resource(body, len, &t, &err);
+		enum tc_status r2 = tc_jsonapi_encode_create(base, &create, &err);
+		enum tc_status r3 =
+		    create ? tc_jsonapi_decode_request(create, strlen(create), TC_JSONAPI_CREATE,
+		                                       NULL, &req, &err)
+		           : TC_NOMEM;
+		enum tc_status r4 = tc_jsonapi_encode_update(base, edited, &patch, &err);
+		tc_error_clear(&err);
+		enum tc_status r5 = tc_jsonapi_error_from_response(422, errors, elen, &err);
+		json_set_alloc_funcs(malloc, free);
+
+		cr_assert(r1 == TC_OK || r1 == TC_NOMEM || r1 == TC_PARSE, "%s",
+		          tc_status_name(r1));
+		cr_assert(r2 == TC_OK || r2 == TC_NOMEM, "%s", tc_status_name(r2));
+		cr_assert(r3 == TC_OK || r3 == TC_NOMEM || r3 == TC_PARSE, "%s",
+		          tc_status_name(r3));
+		cr_assert(r4 == TC_OK || r4 == TC_NOMEM, "%s", tc_status_name(r4));
+		cr_assert(r5 == TC_REJECTED || r5 == TC_NOMEM, "%s", tc_status_name(r5));
+		cr_assert_eq(r1 == TC_OK, t != NULL);
+		cr_assert_eq(r2 == TC_OK, create != NULL);
+		cr_assert_eq(r4 == TC_OK, patch != NULL);
+		completed = r1 == TC_OK && r2 == TC_OK && r3 == TC_OK && r4 == TC_OK &&
+		            r5 == TC_REJECTED && err.fields.count == 10;
+		tc_error_clear(&err);
+		tc_trunk_free(t);
+		tc_trunk_free(req);
+		free(create);
+		free(patch);
+	}
+	tc_trunk_free(edited);
+	tc_trunk_free(base);
+	free(errors);
+	free(body);
+}
+
+/* ---- decoder and validator together ---- */
+
+ParameterizedTestParameters(check, the_whole_answer_of_the_server)
+{
+	static struct request_case cases[] = {
+	    {DOC(T "," A), TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/name is missing\n/data/attributes/authentication_mode is missing\n"
+	     "/data/attributes/region is missing\n"},
+	    /* a refused type hides that field's other checks, not the others' rules */
+	    {DOC(T ",\"attributes\":{\"name\":5,\"authentication_mode\":\"outbound_registration\","
+	           "\"region\":\"hydrogen\"}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/name must be a string\n!/data/attributes/username is required for "
+	     "outbound_registration mode\n!/data/attributes/password is required for "
+	     "outbound_registration mode\n!/data/attributes/outbound_host is required for "
+	     "outbound_registration mode\n"},
+	    /* the id rule gives way to the validator's schema errors */
+	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"max_channels\":0}"), TC_JSONAPI_UPDATE,
+	     TC_INVALID, "/data/attributes/max_channels must be greater than 0\n"},
+	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"name\":\"x\"}"), TC_JSONAPI_UPDATE,
+	     TC_INVALID, "!/data/id is invalid\n"},
+	    {DOC(T ",\"attributes\":{\"name\":\"n\",\"authentication_mode\":\"ip_address\","
+	           "\"region\":\"ap-southeast-1\",\"inbound_source_ips\":[\"1.1.1.1\",5,\"x\"]}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/inbound_source_ips/1 must be a string\n!/data/attributes/region is "
+	     "invalid\n"},
+	    /* rules still run when /data/type is wrong (§14) */
+	    {DOC("\"type\":\"trunk\",\"attributes\":{\"authentication_mode\":\"outbound_"
+	         "registration\",\"region\":\"hydrogen\"}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/type must be equal to sip_trunk\n/data/attributes/name is missing\n!/data/"
+	     "attributes/username is required for outbound_registration mode\n!/data/attributes/"
+	     "password is required for outbound_registration mode\n!/data/attributes/outbound_host "
+	     "is required for outbound_registration mode\n"},
+	    /* without attributes nothing else is checked */
+	    {DOC(T), TC_JSONAPI_CREATE, TC_INVALID, "/data/attributes is missing\n"},
+	    {DOC(T ",\"attributes\":{\"name\":\"My Trunk\",\"authentication_mode\":\"ip_address\","
+	           "\"region\":\"hydrogen\",\"max_channels\":30}"),
+	     TC_JSONAPI_CREATE, TC_OK, ""},
+	};
+	return cr_make_param_array(struct request_case, cases, sizeof(cases) / sizeof(*cases));
+}
+
+ParameterizedTest(struct request_case *c, check, the_whole_answer_of_the_server)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	struct tc_trunk *t = NULL;
+	enum tc_status rc =
+	    tc_jsonapi_check_request(c->body, strlen(c->body), c->kind, UID, NULL, 0, &t, &err);
+	char got[640];
+	render_errors(&err.fields, got, sizeof(got));
+	cr_assert_eq((int)rc, c->status, "%s: %s (%s)", c->body, tc_status_name(rc), err.message);
+	cr_assert_str_eq(got, c->errors, "%s", c->body);
+	tc_trunk_free(t);
+	tc_error_clear(&err);
+}
+
+Test(check, the_section_5_example_passes_and_round_trips)
+{
+	struct tc_trunk *t = decode_fixture("resource_ip_address.json");
+	char *body = NULL;
+	cr_assert_eq(tc_jsonapi_encode_create(t, &body, NULL), TC_OK);
+	struct tc_trunk *back = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_jsonapi_check_request(body, strlen(body), TC_JSONAPI_CREATE, NULL, NULL, 0,
+	                                      &back, &err),
+	             TC_OK, "%s", err.message);
+	assert_same_request(t, back, "check");
+	tc_error_clear(&err);
+	tc_trunk_free(back);
+	free(body);
+	tc_trunk_free(t);
+}
