@@ -43,6 +43,9 @@ struct fake_trunk {
 	 * inbound_source_ips in database row order.
 	 */
 	json_t *attrs;
+	/* The rendered resource object (compact JSON), kept until the trunk changes. */
+	char *rendered;
+	size_t rendered_len;
 };
 
 struct fake_store {
@@ -89,6 +92,15 @@ json_t *fake_trunk_defaults(const struct fake_store *st);
  */
 json_t *fake_trunk_render(const struct fake_store *st, const struct fake_trunk *t,
                           const json_t *ips);
+/*
+ * Compact JSON as ActiveSupport encodes it: <, >, & and U+2028/U+2029 as
+ * backslash-u escapes (escape_html_entities_in_json). Newly allocated, or NULL.
+ */
+char *fake_json_dump(const json_t *doc);
+/* fake_trunk_render of the stored trunk as compact JSON, cached; NULL when out of memory. */
+const char *fake_trunk_json(const struct fake_store *st, struct fake_trunk *t, size_t *len);
+/* Drops the cached rendering; call after changing attrs or timestamps. */
+void fake_trunk_changed(struct fake_trunk *t);
 /* PhoneNumberType#cast: the stored value for a default_sender input, or NULL. Newly allocated. */
 char *fake_phone_cast(const char *input);
 /* The rendered default_sender object for a stored value. */

@@ -46,6 +46,7 @@ static void trunk_free(struct fake_trunk *t)
 	if (!t)
 		return;
 	json_decref(t->attrs);
+	free(t->rendered);
 	free(t);
 }
 
@@ -148,10 +149,8 @@ struct fake_trunk *fake_store_add(struct fake_store *st, enum fake_carrier carri
 		json_decref(attrs);
 		return NULL;
 	}
-	do
-		fake_uuid(&st->rng, t->id);
-	while (fake_store_find(st, t->id, FAKE_CARRIER_MAIN) ||
-	       fake_store_find(st, t->id, FAKE_CARRIER_FOREIGN));
+	/* 122 random bits: like gen_random_uuid(), no uniqueness check. */
+	fake_uuid(&st->rng, t->id);
 	t->carrier = carrier;
 	t->seq = st->next_seq++;
 	t->created_at = t->updated_at = now;
@@ -205,20 +204,27 @@ static const char *const nouns[] = {
     "silence",   "sound", "sky",    "shape",    "surf",   "thunder", "violet",   "water",
 };
 
-void fake_store_generate_credentials(struct fake_store *st, char username[64], char password[25])
+#define ADJECTIVES (sizeof(adjectives) / sizeof(*adjectives))
+#define NOUNS (sizeof(nouns) / sizeof(*nouns))
+
+static void make_password(struct fake_rng *rng, char password[25])
 {
 	static const char alnum[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	do {
-		snprintf(
-		    username, 64, "%s-%s-%04u",
-		    adjectives[fake_rng_below(&st->rng, sizeof(adjectives) / sizeof(*adjectives))],
-		    nouns[fake_rng_below(&st->rng, sizeof(nouns) / sizeof(*nouns))],
-		    (unsigned)(1000 + fake_rng_below(&st->rng, 9000)));
-	} while (fake_store_username_taken(st, username, NULL));
 	for (int i = 0; i < 24; i++)
-		password[i] = alnum[fake_rng_below(&st->rng, sizeof(alnum) - 1)];
+		password[i] = alnum[fake_rng_below(rng, sizeof(alnum) - 1)];
 	password[24] = '\0';
+}
+
+void fake_store_generate_credentials(struct fake_store *st, char username[64], char password[25])
+{
+	do {
+		snprintf(username, 64, "%s-%s-%04u",
+		         adjectives[fake_rng_below(&st->rng, ADJECTIVES)],
+		         nouns[fake_rng_below(&st->rng, NOUNS)],
+		         (unsigned)(1000 + fake_rng_below(&st->rng, 9000)));
+	} while (fake_store_username_taken(st, username, NULL));
+	make_password(&st->rng, password);
 }
 
 json_t *fake_trunk_defaults(const struct fake_store *st)
@@ -390,12 +396,66 @@ json_t *fake_trunk_render(const struct fake_store *st, const struct fake_trunk *
 	return json_pack("{s:s,s:s,s:o}", "id", t->id, "type", "sip_trunk", "attributes", attrs);
 }
 
+char *fake_json_dump(const json_t *doc)
+{
+	char *raw = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!raw)
+		return NULL;
+	size_t extra = 0;
+	for (const char *p = raw; *p; p++)
+		if (*p == '<' || *p == '>' || *p == '&' ||
+		    ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+		     ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)))
+			extra += 5;
+	if (!extra)
+		return raw;
+	char *out = malloc(strlen(raw) + extra + 1);
+	size_t o = 0;
+	for (const char *p = raw; out && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '<' || c == '>' || c == '&') {
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+		} else if (c == 0xe2 && (unsigned char)p[1] == 0x80 &&
+		           ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+			o += (size_t)sprintf(out + o, "\\u%04x",
+			                     (unsigned char)p[2] == 0xa8 ? 0x2028 : 0x2029);
+			p += 2;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (out)
+		out[o] = '\0';
+	free(raw);
+	return out;
+}
+
+const char *fake_trunk_json(const struct fake_store *st, struct fake_trunk *t, size_t *len)
+{
+	if (!t->rendered) {
+		json_t *doc = fake_trunk_render(st, t, NULL);
+		t->rendered = doc ? fake_json_dump(doc) : NULL;
+		t->rendered_len = t->rendered ? strlen(t->rendered) : 0;
+		json_decref(doc);
+	}
+	*len = t->rendered_len;
+	return t->rendered;
+}
+
+void fake_trunk_changed(struct fake_trunk *t)
+{
+	free(t->rendered);
+	t->rendered = NULL;
+	t->rendered_len = 0;
+}
+
 int fake_store_add_samples(struct fake_store *st, int n, long long now)
 {
 	static const char *const modes[] = {"ip_address", "client_credentials",
 	                                    "outbound_registration"};
 	static const char *const regions[] = {"hydrogen", "helium"};
 	static const char *const countries[] = {"KH", "US", "GB", "TH"};
+	size_t base = st->count; /* trunks loaded from the state file */
 	for (int i = 0; i < n; i++) {
 		json_t *a = fake_trunk_defaults(st);
 		if (!a)
@@ -417,14 +477,21 @@ int fake_store_add_samples(struct fake_store *st, int n, long long now)
 			json_object_set_new(a, "outbound_host",
 			                    json_string("pbx.example.com:5060"));
 		} else if (i % 3 == 1) {
+			/* Unique by construction: checking each against the store is quadratic. */
 			char user[64], pass[25];
-			fake_store_generate_credentials(st, user, pass);
+			unsigned k = (unsigned)i / 3;
+			snprintf(user, sizeof(user), "%s-%s-%04u", adjectives[k % ADJECTIVES],
+			         nouns[(k / ADJECTIVES) % NOUNS],
+			         (unsigned)(1000 + (k / (ADJECTIVES * NOUNS)) % 9000));
+			make_password(&st->rng, pass);
+			if (base && fake_store_username_taken(st, user, NULL))
+				snprintf(user, sizeof(user), "sample-%d-%llu", i + 1, st->next_seq);
 			json_object_set_new(a, "username", json_string(user));
 			json_object_set_new(a, "password", json_string(pass));
 		} else {
-			char pass[25], user[64];
-			fake_store_generate_credentials(st, user, pass);
-			snprintf(buf, sizeof(buf), "sample-%d", i + 1);
+			char pass[25];
+			make_password(&st->rng, pass);
+			snprintf(buf, sizeof(buf), "sample-%llu", st->next_seq);
 			json_object_set_new(a, "username", json_string(buf));
 			json_object_set_new(a, "auth_user", json_string(buf));
 			json_object_set_new(a, "password", json_string(pass));
