@@ -177,6 +177,13 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 	return TC_OK;
 }
 
+static bool empty_container_or_string(json_t *jv)
+{
+	return (json_is_array(jv) && json_array_size(jv) == 0) ||
+	       (json_is_object(jv) && json_object_size(jv) == 0) ||
+	       (json_is_string(jv) && json_string_length(jv) == 0);
+}
+
 static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_trunk *t,
                                    const char *prefix, bool as_request,
                                    struct tc_field_errors *errs)
@@ -186,6 +193,13 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 		jv = unwrap_rendering(f, jv);
 	if (!jv || json_is_null(jv))
 		return tc_trunk_set_null(t, f);
+	/*
+	 * filled? runs before the type check and fails on "", [] and {} alike
+	 * (an empty string attribute is left to the validator, which says the same).
+	 */
+	if (as_request && fi->type != TC_T_LIST && !(fi->flags & TC_FF_NULLABLE) &&
+	    empty_container_or_string(jv) && (fi->type != TC_T_STRING || !json_is_string(jv)))
+		return add_error(errs, f, prefix, fi->key, -1, "must be filled", NULL);
 	switch (fi->type) {
 	case TC_T_STRING:
 		if (!json_is_string(jv))

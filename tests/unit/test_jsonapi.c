@@ -579,6 +579,18 @@ ParameterizedTestParameters(request, structural_errors_are_the_servers)
 	     "integer\n/data/attributes/inbound_source_ips/1 must be a string\n/data/attributes/"
 	     "inbound_source_ips/2 must be a string\n/data/attributes/outbound_plus_prefix must be "
 	     "boolean\n"},
+	    {DOC(T ",\"attributes\":{\"max_channels\":\"\",\"outbound_national_dialing\":\"\"}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/max_channels must be filled\n/data/attributes/outbound_national_"
+	     "dialing must be filled\n"},
+	    /* filled? before the type: [] and {} are empty, except where null is allowed */
+	    {DOC(T ",\"attributes\":{\"name\":[],\"max_channels\":{},\"outbound_proxy\":[],"
+	           "\"outbound_plus_prefix\":[]}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/name must be filled\n/data/attributes/max_channels must be filled\n"
+	     "/data/attributes/outbound_proxy must be a "
+	     "string\n/data/attributes/outbound_plus_prefix "
+	     "must be filled\n"},
 	    /* a response's renderings are not a request's */
 	    {DOC(T ",\"attributes\":{\"region\":{\"table\":{\"alias\":\"hydrogen\"}},"
 	           "\"default_sender\":{\"value\":\"1\"}}"),
