@@ -502,7 +502,7 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 
 	json_t *id = kind == TC_JSONAPI_UPDATE ? json_object_get(data, "id") : NULL;
 	if (kind == TC_JSONAPI_UPDATE) {
-		if (!id || (json_is_string(id) && blank(json_string_value(id))))
+		if (!id)
 			rc = add_doc_error(errs, "/data/id", "is missing");
 		else if (!filled(id))
 			rc = add_doc_error(errs, "/data/id", "must be filled");
@@ -527,10 +527,15 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 		rc = tc_trunk_request_attrs_from_json(attrs, t, errs);
 	if (rc != TC_NOMEM && kind == TC_JSONAPI_UPDATE) {
 		rc = tc_trunk_set_id(t, url_id);
-		/* a rule: skipped when anything under /data has a schema error (§6) */
-		if (rc == TC_OK && errs->count == 0 && strcmp(json_string_value(id), url_id) != 0)
-			rc = tc_field_errors_add_rule(errs, TC_FIELD_NONE, -1, TC_SEV_ERROR,
-			                              "/data/id", "is invalid", NULL);
+		/*
+		 * A rule, skipped when anything under /data has a schema error (§6):
+		 * blanks pass filled? and only the rule's blank? check catches them (§14).
+		 */
+		const char *sent = rc == TC_OK && errs->count == 0 ? json_string_value(id) : NULL;
+		if (sent && (blank(sent) || strcmp(sent, url_id) != 0))
+			rc = tc_field_errors_add_rule(
+			    errs, TC_FIELD_NONE, -1, TC_SEV_ERROR, "/data/id",
+			    blank(sent) ? "is missing" : "is invalid", NULL);
 	}
 	if (rc == TC_NOMEM) {
 		tc_trunk_free(t);

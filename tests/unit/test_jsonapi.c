@@ -558,7 +558,11 @@ ParameterizedTestParameters(request, structural_errors_are_the_servers)
 	    {DOC("\"type\":\"x\"," T "," A), TC_JSONAPI_CREATE, TC_OK, ""},
 	    /* /data/id on update */
 	    {DOC(T "," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id is missing\n"},
-	    {DOC(T ",\"id\":\"   \"," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id is missing\n"},
+	    {DOC(T ",\"id\":\"   \"," A), TC_JSONAPI_UPDATE, TC_INVALID, "!/data/id is missing\n"},
+	    {DOC(T ",\"id\":\"\"," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id must be filled\n"},
+	    /* blanks pass the schema: only the id rule sees them, and it gives way */
+	    {DOC(T ",\"id\":\" \",\"attributes\":{\"name\":1}"), TC_JSONAPI_UPDATE, TC_INVALID,
+	     "/data/attributes/name must be a string\n"},
 	    {DOC(T ",\"id\":null," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id must be filled\n"},
 	    {DOC(T ",\"id\":42," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id must be a string\n"},
 	    {DOC(T ",\"id\":\"" UID "\"," A), TC_JSONAPI_UPDATE, TC_OK, ""},
