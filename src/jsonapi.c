@@ -669,7 +669,8 @@ static bool id_rule_survives(const struct tc_field_error *e, const struct tc_fie
 	if (!is_id_rule(e))
 		return true;
 	for (size_t i = 0; i < found->count; i++)
-		if (!found->items[i].rule && found->items[i].severity == TC_SEV_ERROR)
+		if (!found->items[i].rule && found->items[i].severity == TC_SEV_ERROR &&
+		    !tc_validate_is_client_check(&found->items[i]))
 			return false;
 	return true;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trunkctl/validate.h"
+
 char *tc_pointer(const char *prefix, const char *key, int index)
 {
 	char idx[24] = "";
@@ -129,7 +131,7 @@ static bool has_nul(json_t *str)
 }
 
 static const char nul_title[] = "must not contain a NUL character";
-static const char nul_hint[] = "client check: the value holds a \\u0000 character";
+static const char nul_hint[] = TC_CLIENT_CHECK "the value holds a \\u0000 character";
 
 static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_field_id f,
                                   const char *prefix, struct tc_field_errors *errs)
@@ -218,8 +220,8 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 	case TC_T_LIST:
 		if (!json_is_array(jv))
 			return add_error(errs, f, prefix, fi->key, -1, "must be an array",
-			                 "send a list of strings: the server fails (500) on "
-			                 "anything else");
+			                 TC_CLIENT_CHECK "the server fails (500) on anything but a "
+			                                 "list of strings");
 		return decode_list(jv, &t->values[f], f, prefix, errs);
 	}
 	return TC_INVALID;

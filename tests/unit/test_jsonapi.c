@@ -1134,6 +1134,11 @@ ParameterizedTestParameters(check, the_whole_answer_of_the_server)
 	     TC_INVALID, "/data/attributes/max_channels must be greater than 0\n"},
 	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"name\":\"x\"}"), TC_JSONAPI_UPDATE,
 	     TC_INVALID, "!/data/id is invalid\n"},
+	    /* ... but not to a client check, which the server's schema does not have */
+	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"max_channels\":2147483648}"),
+	     TC_JSONAPI_UPDATE, TC_INVALID,
+	     "/data/attributes/max_channels is too large for the server (at most 2147483647)\n"
+	     "!/data/id is invalid\n"},
 	    {DOC(T ",\"attributes\":{\"name\":\"n\",\"authentication_mode\":\"ip_address\","
 	           "\"region\":\"ap-southeast-1\",\"inbound_source_ips\":[\"1.1.1.1\",5,\"x\"]}"),
 	     TC_JSONAPI_CREATE, TC_INVALID,
