@@ -563,6 +563,11 @@ static enum tc_status read_request(const char *body, size_t len, enum tc_jsonapi
 	*out = NULL;
 	if (kind == TC_JSONAPI_UPDATE && !url_id)
 		return tc_error_set(err, TC_USAGE, "an update needs the id of the trunk");
+	/* Rails parses no body at all when Content-Length is 0: params are empty, not malformed */
+	if (len == 0)
+		return add_doc_error(errs, "/data", "is missing") == TC_NOMEM
+		           ? tc_error_set(err, TC_NOMEM, NULL)
+		           : TC_OK;
 	json_t *root;
 	/* duplicate keys: Ruby's parser keeps the last one, and so does jansson without the flag */
 	enum tc_status rc = load(body, len, 0, "the request", &root, err);

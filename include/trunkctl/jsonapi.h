@@ -119,7 +119,8 @@ enum tc_jsonapi_request {
  * returns the trunk it describes in *out (attributes only; on update, id is
  * url_id).
  *
- * The body is a JSON:API document when its top level is an object with a
+ * An empty body (len 0) is what Rails sees as no parameters: /data "is
+ * missing". The body is a JSON:API document when its top level is an object with a
  * "data", "type" or "attributes" member (or is not an object at all, which
  * the server reads as a body without "data"); any other object is a flat
  * attributes object (the `trunkctl get --json` format, its "id" member is
