@@ -87,7 +87,8 @@ static const char *const bad_regions[] = {
 
 static const char *const good_channels[] = {"1", "30", "2147483647", "100000"};
 static const char *const bad_channels[] = {
-    "0", "-1", "\"30\"", "1.5", "1.0", "true", "2147483648", "9223372036854775807", "-2147483649",
+    "0",           "-1",  "\"30\"", "1.5", "1.0", "true", "2147483648", "9223372036854775807",
+    "-2147483649", "1e2",
 };
 
 static const char *const good_countries[] = {"\"US\"", "\"KH\"", "\"GB\"",
@@ -227,6 +228,9 @@ static json_t *gen_attributes(struct rng *r, enum tc_jsonapi_request kind, unsig
 	/* Keys the server drops: unknown ones and the read-only timestamps. */
 	if (chance(r, 8))
 		json_object_set_new(attrs, "colour", json_string("blue"));
+	/* The newer server's attribute (§5.4), unknown to this fake: dropped like any other. */
+	if (chance(r, 4))
+		json_object_set_new(attrs, "register_transport", json_string("carrier-pigeon"));
 	if (chance(r, 4))
 		json_object_set_new(attrs, "created_at", json_string("2026-01-01T00:00:00Z"));
 	return attrs;
