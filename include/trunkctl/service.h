@@ -161,7 +161,8 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
  * Saves an edit of trunk id: edited is the whole desired record (start from
  * record->current and change fields; TC_V_NULL sends null, TC_V_ABSENT
  * leaves the attribute as it is). Validates the changed fields (TC_INVALID
- * as above), then writes the local version and queues (or coalesces into) the
+ * as above; a trunk whose create is not pushed yet is checked whole, as the
+ * create it still is), then writes the local version and queues (or coalesces into) the
  * trunk's update, in one transaction. Saving a rejected trunk re-queues it
  * with its errors cleared. Saving with no change is TC_OK and queues nothing.
  * Errors: TC_NOT_FOUND; TC_CONFLICT while the trunk is in conflict (resolve
@@ -257,8 +258,9 @@ void tc_pending_list_free(struct tc_pending_list *list); /* accepts NULL */
 
 /*
  * Makes the outbox entries of trunk id (or all entries when id is NULL) due
- * now: rejected entries go back to queued (their errors are kept on the trunk
- * until the next answer), backoff is cleared. The worker is woken.
+ * now: rejected entries go back to queued (the trunk's field errors are
+ * cleared: the next answer brings new ones), backoff is cleared. The worker,
+ * when started, is woken.
  */
 enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err);
 
