@@ -448,7 +448,7 @@ static void compare(enum tc_jsonapi_request kind, const char *body, struct tally
 	long st = request(update ? "PATCH" : "POST", path, body, &b);
 
 	struct tc_field_errors server = {0};
-	bool agree;
+	bool agree = false;
 	const char *why = "";
 	t->cases++;
 	if (st == 200 || st == 201) {
