@@ -61,8 +61,9 @@ static enum tc_status load(const char *body, size_t len, size_t flags, const cha
 	json_t *root = json_loadb(body ? body : "", len, JSON_DECODE_ANY | flags, &jerr);
 	if (!root) {
 		/* jansson leaves the text empty on some allocation failures (and reports
-		 * others as syntax errors, which cannot be told apart) */
-		if (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])
+		 * others as syntax errors, which cannot be told apart); the code is set
+		 * only with a text, so reading it first would read uninitialised memory */
+		if (!jerr.text[0] || json_error_code(&jerr) == json_error_out_of_memory)
 			return tc_error_set(err, TC_NOMEM, NULL);
 		char *near = strstr(jerr.text, " near ");
 		if (near)
