@@ -458,11 +458,29 @@ static bool filled(json_t *v)
 	return true;
 }
 
+/* Bytes of the Unicode White_Space character at s (what Ruby's [[:space:]] matches), or 0. */
+static size_t space_len(const unsigned char *s)
+{
+	if (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		return 1;
+	if (s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0))
+		return 2; /* U+0085, U+00A0 */
+	if ((s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) ||
+	    (s[0] == 0xE2 && s[1] == 0x80 &&
+	     ((s[2] >= 0x80 && s[2] <= 0x8A) || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF)) ||
+	    (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) ||
+	    (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80))
+		return 3; /* U+1680, U+2000..200A, U+2028, U+2029, U+202F, U+205F, U+3000 */
+	return 0;
+}
+
+/* ActiveSupport's String#blank?: /\A[[:space:]]*\z/, Unicode spaces included. */
 static bool blank(const char *s)
 {
-	while (isspace((unsigned char)*s))
-		s++;
-	return *s == '\0';
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t n; (n = space_len(p)) != 0;)
+		p += n;
+	return *p == '\0';
 }
 
 static enum tc_status decode_flat(json_t *root, enum tc_jsonapi_request kind, const char *url_id,

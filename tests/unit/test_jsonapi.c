@@ -563,6 +563,11 @@ ParameterizedTestParameters(request, structural_errors_are_the_servers)
 	    {DOC(T "," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id is missing\n"},
 	    {DOC(T ",\"id\":\"   \"," A), TC_JSONAPI_UPDATE, TC_INVALID, "!/data/id is missing\n"},
 	    {DOC(T ",\"id\":\"\"," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id must be filled\n"},
+	    /* blank? is ActiveSupport's: Unicode spaces are blank, a zero-width space is not */
+	    {DOC(T ",\"id\":\"\\u00a0\\u2003\\u3000\\t\"," A), TC_JSONAPI_UPDATE, TC_INVALID,
+	     "!/data/id is missing\n"},
+	    {DOC(T ",\"id\":\"\\u200b\"," A), TC_JSONAPI_UPDATE, TC_INVALID,
+	     "!/data/id is invalid\n"},
 	    /* blanks pass the schema: only the id rule sees them, and it gives way */
 	    {DOC(T ",\"id\":\" \",\"attributes\":{\"name\":1}"), TC_JSONAPI_UPDATE, TC_INVALID,
 	     "/data/attributes/name must be a string\n"},
