@@ -264,6 +264,9 @@ static json_t *gen_body(struct rng *r, enum tc_jsonapi_request kind, const char 
 		const char *const ids[] = {"null",
 		                           "\"\"",
 		                           "\"   \"",
+		                           "\"\\u00a0\"",
+		                           "\" \\u3000\\u2028\"",
+		                           "\"\\u200b\"",
 		                           "5",
 		                           "[]",
 		                           "{}",
@@ -593,6 +596,9 @@ static const struct known_case known_cases[] = {
     {true, "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"\",\"attributes\":{}}}"},
     {true, "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"   \",\"attributes\":{}}}"},
     {true, "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"   \",\"attributes\":{\"name\":1}}}"},
+    /* blank? is Unicode-aware: a no-break space is blank, a zero-width space is not */
+    {true, "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"\\u00a0\\u3000\",\"attributes\":{}}}"},
+    {true, "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"\\u200b\",\"attributes\":{}}}"},
     /* Rails parses no empty body: no parameters, so 422, not 400 */
     {true, ""},
     /* a client check (max_channels past 32 bits) does not hide the id rule */
