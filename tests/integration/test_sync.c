@@ -3,6 +3,7 @@
  * stores in throwaway data dirs and a clock the tests move by hand.
  */
 #include <criterion/criterion.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "../unit/store_fixture.h"
 #include "fake_proc.h"
 #include "sync.h"
+#include "trunkctl/service.h"
 #include "trunkctl/store.h"
 
 #define HOUR_MS (3600LL * 1000)
@@ -217,8 +219,11 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 	fake_start(&fk, args);
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, NULL);
+	long long conns_before = fake_stat(&fk, "connections.total");
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PULL, &rep);
+	/* The fake saw the pull's one connection and the next stats request's own. */
+	cr_assert_eq(fake_stat(&fk, "connections.total") - conns_before, 2);
 	cr_assert_eq(rep.pulled, 10000);
 	cr_assert_eq(counts(&A).trunks, 10000);
 	struct tc_api_stats st;
@@ -699,4 +704,141 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 		cr_assert_eq(named(&after, name), 1, "%s lost", name);
 	}
 	cr_assert_eq(counts(&A).queued, 0);
+}
+
+/* ---------------------------------------------------------------- the service */
+
+TestSuite(service, .fini = teardown, .timeout = 60);
+
+static struct tc_service *open_service(struct side *s, const char *token)
+{
+	if (!s->dir[0]) {
+		make_tmpdir(s->dir, sizeof(s->dir));
+		s->clock.now = tc_clock_real_ms(NULL);
+	}
+	const char *resolve[] = {fk.resolve};
+	struct tc_service_options o = {
+	    .data_dir = s->dir,
+	    .profile = "itest",
+	    .api_url = fk.base,
+	    .token = token,
+	    .resolve = resolve,
+	    .resolve_count = 1,
+	    .sync_interval_ms = -1,
+	    .clock = {fake_now, &s->clock},
+	};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
+	return svc;
+}
+
+struct seen {
+	size_t started, pull_progress, push_progress, changed, finished;
+	struct tc_sync_report report;
+};
+
+/* Waits on the event pipe (as the TUI's poll loop does) until a sync finishes. */
+static void wait_finished(struct tc_service *svc, struct seen *seen)
+{
+	int fd = tc_service_event_fd(svc);
+	cr_assert_geq(fd, 0);
+	size_t before = seen->finished;
+	while (seen->finished == before) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		cr_assert_gt(poll(&p, 1, 20000), 0, "no event from the worker");
+		struct tc_sync_event ev;
+		while (tc_service_next_event(svc, &ev)) {
+			switch (ev.kind) {
+			case TC_EV_SYNC_STARTED:
+				seen->started++;
+				break;
+			case TC_EV_PULL_PROGRESS:
+				seen->pull_progress++;
+				break;
+			case TC_EV_PUSH_PROGRESS:
+				seen->push_progress++;
+				break;
+			case TC_EV_TRUNK_CHANGED:
+				seen->changed++;
+				break;
+			case TC_EV_SYNC_FINISHED:
+				seen->finished++;
+				seen->report = ev.report;
+				break;
+			}
+		}
+	}
+}
+
+Test(service, the_worker_pulls_at_once_and_pushes_when_asked)
+{
+	const char *args[] = {"--sample", "150", NULL};
+	fake_start(&fk, args);
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_OK, "%s", err.message);
+	struct seen seen = {0};
+	wait_finished(svc, &seen);
+	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
+	cr_assert_eq(seen.report.pulled, 150);
+	cr_assert_geq(seen.started, 1);
+	cr_assert_geq(seen.pull_progress, 1);
+
+	/* The CLI path refuses to race the worker. */
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_BUSY);
+	tc_error_clear(&err);
+
+	struct tc_trunk *draft = sample_trunk("from-the-tui", "192.0.2.44");
+	char *id = NULL;
+	cr_assert_eq(tc_service_create(svc, draft, &id, &err), TC_OK, "%s", err.message);
+	tc_service_sync_request(svc, TC_SYNC_PUSH);
+	wait_finished(svc, &seen);
+	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
+	cr_assert_eq(seen.report.pushed, 1);
+	cr_assert_geq(seen.changed, 1);
+	struct server_view v = server();
+	cr_assert_eq(v.count, 151);
+	cr_assert_eq(named(&v, "from-the-tui"), 1);
+
+	struct tc_service_status st;
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.queued, 0);
+	cr_assert_not(st.syncing);
+	tc_service_worker_stop(svc);
+	tc_service_worker_stop(svc);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
+	free(id);
+	tc_trunk_free(draft);
+	tc_service_close(svc);
+}
+
+Test(service, probe_and_one_shot_sync_say_what_is_wrong)
+{
+	fake_start(&fk, NULL);
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	struct tc_probe_result pr;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_probe(svc, &pr, &err), TC_OK, "%s", err.message);
+	cr_assert(pr.reachable && pr.token_ok && pr.scope_ok);
+	cr_assert_eq(pr.http_status, 200);
+	cr_assert(pr.have_skew);
+	cr_assert_lt(pr.skew_ms < 0 ? -pr.skew_ms : pr.skew_ms, 120000);
+	tc_service_close(svc);
+
+	svc = open_service(&A, FAKE_UNSCOPED_TOKEN);
+	cr_assert_eq(tc_service_probe(svc, &pr, &err), TC_FORBIDDEN);
+	tc_error_clear(&err);
+	cr_assert(pr.reachable && pr.token_ok);
+	cr_assert_not(pr.scope_ok);
+	struct tc_sync_report rep;
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_FORBIDDEN);
+	cr_assert_not_null(strstr(rep.message, "carrier_api"));
+	tc_error_clear(&err);
+	tc_service_close(svc);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "store_fixture.h"
 #include "trunkctl/store.h"
@@ -898,4 +900,42 @@ Test(store, two_connections_write_at_once_without_busy_errors)
 	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK);
 	cr_assert_eq(c.trunks, 300);
 	cr_assert_eq(c.queued, 300, "each create absorbed its update");
+}
+
+Test(store, two_processes_share_a_fresh_data_dir)
+{
+	/* both open (and migrate) the same new file at once, then write */
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/shared", dir);
+	fflush(NULL);
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	struct tc_store_options o = options();
+	o.dir = sub;
+	struct tc_store *s;
+	struct tc_error e;
+	tc_error_init(&e);
+	enum tc_status rc = tc_store_open(&o, &s, &e);
+	for (int i = 0; rc == TC_OK && i < 100; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "local-%s-%d", child ? "parent" : "child", i);
+		struct tc_trunk *t = tc_trunk_new();
+		tc_trunk_set_string(t, TC_F_NAME, id);
+		rc = tc_store_create_local(s, id, t, &e);
+		tc_trunk_free(t);
+	}
+	if (child == 0) {
+		tc_store_close(s);
+		_exit(rc == TC_OK ? 0 : 10 + (int)rc);
+	}
+	cr_assert_eq(rc, TC_OK, "parent: %s", e.message);
+	int status = 0;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d",
+	          WEXITSTATUS(status));
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(s, &c, &e), TC_OK);
+	cr_assert_eq(c.trunks, 200);
+	cr_assert_eq(c.queued, 200);
+	tc_store_close(s);
 }

@@ -45,6 +45,11 @@ static void pop(struct tui_app *app)
 	s->ops->destroy(s);
 }
 
+bool tui_read_only(const struct tui_app *app)
+{
+	return app->opts.read_only || tc_service_read_only(app->svc);
+}
+
 int64_t tui_now(const struct tui_app *app)
 {
 	return tc_clock_now(&app->clock);
@@ -180,8 +185,8 @@ static void draw_header(struct tui_app *app)
 	bool online = host && !app->st.offline && app->st.last_status != TC_UNREACHABLE &&
 	              app->st.last_status != TC_TIMEOUT;
 	char left[160], right[160], age[16];
-	snprintf(left, sizeof(left), " trunkctl  %s  %s ", profile ? profile : "default",
-	         host ? host : "no API");
+	snprintf(left, sizeof(left), " trunkctl  %s%s  %s ", profile ? profile : "default",
+	         tui_read_only(app) ? " (read-only)" : "", host ? host : "no API");
 	if (app->st.last_pull_ms) {
 		tui_age(tui_now(app) - app->st.last_pull_ms, age, sizeof(age));
 		snprintf(right, sizeof(right), " synced %s ago  %zu queued  %zu conflict%s ", age,
@@ -452,9 +457,16 @@ static void loop(struct tui_app *app)
 			break;
 		bool repaint = false;
 		if (fds[1].revents & POLLIN) {
-			tui_term_take_signals(&app->quit);
+			bool interrupt = false;
+			tui_term_take_signals(&app->quit, &interrupt);
 			if (app->quit)
 				break;
+			/* Ctrl-C is the quit action: a form with unsaved changes may refuse it. */
+			if (interrupt && app->depth > 0 && !app->cmd_open) {
+				app->inputs++;
+				tui_apply(app, (struct tui_key){true, 0}, TUI_ACT_QUIT);
+				repaint = true;
+			}
 		}
 		if (fds[2].revents & POLLIN) {
 			handle_events(app);
