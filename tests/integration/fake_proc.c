@@ -108,14 +108,9 @@ void fake_destroy(struct fake *f)
 	}
 }
 
-struct buf {
-	char *p;
-	size_t len;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *ud)
+size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud)
 {
-	struct buf *b = ud;
+	struct fake_buf *b = ud;
 	size_t n = size * nmemb;
 	char *p = realloc(b->p, b->len + n + 1);
 	if (!p)
@@ -134,12 +129,12 @@ long fake_control(struct fake *f, const char *method, const char *what, const ch
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake/%s", f->port, what);
 	CURL *c = curl_easy_init();
 	cr_assert_not_null(c);
-	struct buf b = {0};
+	struct fake_buf b = {0};
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fake_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
 	if (body)

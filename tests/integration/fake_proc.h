@@ -45,6 +45,13 @@ void fake_faults(struct fake *f, const char *doc);
 /* GET /_fake/stats, the integer at a path such as "connections.total"; -1 if absent. */
 long long fake_stat(struct fake *f, const char *path);
 
+/* A response body collected by fake_collect (CURLOPT_WRITEFUNCTION); p is NUL-terminated. */
+struct fake_buf {
+	char *p;
+	size_t len;
+};
+size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud);
+
 /* A client for the fake through the resolve override; cfg_in may be NULL. */
 struct tc_api *fake_client(const struct fake *f, const char *token,
                            const struct tc_api_config *cfg_in);
