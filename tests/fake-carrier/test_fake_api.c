@@ -9,12 +9,14 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@
 
 #define CLOCK0 1770000000LL /* 2026-02-02T02:40:00Z */
 #define TOKEN "tok-main"
+/* Bounded by the suite's timeout; a fake that is not up by then is killed, not orphaned. */
+#define START_TIMEOUT_MS 20000
 
 static pid_t server_pid;
 static int server_port;
@@ -51,9 +55,13 @@ static void start_server(const char *const *extra)
 	argv[n] = NULL;
 	int fds[2];
 	cr_assert_eq(pipe(fds), 0);
+	pid_t parent = getpid();
 	server_pid = fork();
 	cr_assert_neq(server_pid, -1);
 	if (server_pid == 0) {
+		/* A test killed on timeout skips its teardown: the server must not outlive it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
@@ -63,7 +71,8 @@ static void start_server(const char *const *extra)
 	close(fds[1]);
 	char line[64] = "";
 	size_t got = 0;
-	while (got < sizeof(line) - 1) {
+	struct pollfd p = {.fd = fds[0], .events = POLLIN};
+	while (got < sizeof(line) - 1 && poll(&p, 1, START_TIMEOUT_MS) > 0) {
 		ssize_t r = read(fds[0], line + got, 1);
 		if (r <= 0 || line[got] == '\n')
 			break;
@@ -71,7 +80,13 @@ static void start_server(const char *const *extra)
 	}
 	line[got] = '\0';
 	close(fds[0]);
-	cr_assert_eq(sscanf(line, "listening on %d", &server_port), 1, "server said '%s'", line);
+	if (sscanf(line, "listening on %d", &server_port) != 1) {
+		/* Not ready: gone now, so no orphan holds the test's output open. */
+		kill(server_pid, SIGKILL);
+		waitpid(server_pid, NULL, 0);
+		server_pid = 0;
+		cr_assert_fail("the server did not start; it said '%s'", line);
+	}
 	snprintf(host_header, sizeof(host_header), "Host: api.somleng.org:%d", server_port);
 	curl = curl_easy_init();
 }

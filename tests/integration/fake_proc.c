@@ -20,6 +20,17 @@
 #define START_TIMEOUT_MS 60000
 #define MAX_ARGS 64
 
+/* Kills and reaps a fake that never became ready, so no orphan holds the test's output open. */
+static void give_up(pid_t pid, int fd, const char *why, const char *said)
+{
+	close(fd);
+	kill(pid, SIGKILL);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	cr_assert_fail("the fake API %s (status %d); it said: %s", why, st, said);
+}
+
 static void spawn(struct fake *f, const char *const *extra)
 {
 	const char *argv[MAX_ARGS];
@@ -37,11 +48,17 @@ static void spawn(struct fake *f, const char *const *extra)
 	argv[n] = NULL;
 	int out[2];
 	cr_assert_eq(pipe(out), 0);
+	pid_t parent = getpid();
 	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
+	if (pid < 0) {
+		close(out[0]);
+		close(out[1]);
+		cr_assert_fail("fork: %s", strerror(errno));
+	}
 	if (pid == 0) {
 		/* A test killed on timeout skips its teardown: the fake must not outlive it. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
 		dup2(out[1], STDOUT_FILENO);
 		close(out[0]);
 		close(out[1]);
@@ -54,16 +71,22 @@ static void spawn(struct fake *f, const char *const *extra)
 	size_t len = 0;
 	while (!strchr(buf, '\n') && len < sizeof(buf) - 1) {
 		struct pollfd p = {.fd = out[0], .events = POLLIN};
-		cr_assert_gt(poll(&p, 1, START_TIMEOUT_MS), 0,
-		             "the fake API did not start in time");
+		int ready = poll(&p, 1, START_TIMEOUT_MS);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			give_up(pid, out[0], "did not start in time", buf);
 		ssize_t r = read(out[0], buf + len, sizeof(buf) - 1 - len);
-		cr_assert_gt(r, 0, "the fake API exited before listening");
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			give_up(pid, out[0], "exited before listening", buf);
 		len += (size_t)r;
 		buf[len] = '\0';
 	}
-	f->port = 0;
+	if (sscanf(buf, "listening on %d", &f->port) != 1)
+		give_up(pid, out[0], "did not say where it listens", buf);
 	close(out[0]);
-	cr_assert_eq(sscanf(buf, "listening on %d", &f->port), 1, "fake said: %s", buf);
 	f->pid = pid;
 	snprintf(f->base, sizeof(f->base), "http://" FAKE_HOST ":%d", f->port);
 	snprintf(f->resolve, sizeof(f->resolve), FAKE_HOST ":%d:127.0.0.1", f->port);
@@ -108,14 +131,9 @@ void fake_destroy(struct fake *f)
 	}
 }
 
-struct buf {
-	char *p;
-	size_t len;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *ud)
+size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud)
 {
-	struct buf *b = ud;
+	struct fake_buf *b = ud;
 	size_t n = size * nmemb;
 	char *p = realloc(b->p, b->len + n + 1);
 	if (!p)
@@ -134,12 +152,12 @@ long fake_control(struct fake *f, const char *method, const char *what, const ch
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake/%s", f->port, what);
 	CURL *c = curl_easy_init();
 	cr_assert_not_null(c);
-	struct buf b = {0};
+	struct fake_buf b = {0};
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fake_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
 	if (body)

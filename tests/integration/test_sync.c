@@ -858,7 +858,10 @@ struct seen {
 	struct tc_sync_report report;
 };
 
-/* Waits on the event pipe (as the TUI's poll loop does) until a sync finishes. */
+/*
+ * Waits on the event pipe (as the TUI's poll loop does) until a sync finishes;
+ * the events after that one stay queued, so each call sees one sync's report.
+ */
 static void wait_finished(struct tc_service *svc, struct seen *seen)
 {
 	int fd = tc_service_event_fd(svc);
@@ -868,7 +871,7 @@ static void wait_finished(struct tc_service *svc, struct seen *seen)
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		cr_assert_gt(poll(&p, 1, 20000), 0, "no event from the worker");
 		struct tc_sync_event ev;
-		while (tc_service_next_event(svc, &ev)) {
+		while (seen->finished == before && tc_service_next_event(svc, &ev)) {
 			switch (ev.kind) {
 			case TC_EV_SYNC_STARTED:
 				seen->started++;
@@ -891,7 +894,7 @@ static void wait_finished(struct tc_service *svc, struct seen *seen)
 	}
 }
 
-Test(service, the_worker_pulls_at_once_and_pushes_when_asked)
+Test(service, the_worker_pulls_at_once_and_pushes_a_save_at_once)
 {
 	const char *args[] = {"--sample", "150", NULL};
 	fake_start(&fk, args);
@@ -913,15 +916,31 @@ Test(service, the_worker_pulls_at_once_and_pushes_when_asked)
 
 	struct tc_trunk *draft = sample_trunk("from-the-tui", "192.0.2.44");
 	char *id = NULL;
+	/* The save wakes the worker; the UI asking again for it must not cost a second sync. */
 	cr_assert_eq(tc_service_create(svc, draft, &id, &err), TC_OK, "%s", err.message);
 	tc_service_sync_request(svc, TC_SYNC_PUSH);
 	wait_finished(svc, &seen);
 	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
 	cr_assert_eq(seen.report.pushed, 1);
+	cr_assert_eq(seen.report.queued, 0);
 	cr_assert_geq(seen.changed, 1);
 	struct fake_view v = server();
 	cr_assert_eq(v.count, 151);
 	cr_assert_eq(fake_view_named(&v, "from-the-tui"), 1);
+
+	/*
+	 * Nothing is due now: another push request is no sync at all, so the next
+	 * report the worker sends is the full sync asked for after it.
+	 */
+	size_t started = seen.started;
+	tc_service_sync_request(svc, TC_SYNC_PUSH | TC_SYNC_FORCE);
+	tc_service_sync_request(svc, TC_SYNC_ALL);
+	wait_finished(svc, &seen);
+	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
+	cr_assert_eq(seen.report.pulled, 151,
+	             "the first report after the push request is the pull's");
+	cr_assert_eq(seen.report.pushed, 0);
+	cr_assert_eq(seen.started, started + 1);
 
 	struct tc_service_status st;
 	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,8 +68,17 @@ static bool fake_start(struct fake *f, int port, const char *const extra[])
 	for (size_t i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
+	pid_t parent = getpid();
 	f->pid = fork();
+	if (f->pid < 0) {
+		close(out[0]);
+		close(out[1]);
+		return false;
+	}
 	if (f->pid == 0) {
+		/* A test killed on timeout skips its teardown: the fake must not outlive it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
 		dup2(out[1], STDOUT_FILENO);
 		close(out[0]);
 		close(out[1]);
@@ -86,7 +96,14 @@ static bool fake_start(struct fake *f, int port, const char *const extra[])
 		used += (size_t)r;
 	}
 	close(out[0]);
-	return sscanf(buf, "listening on %d", &f->port) == 1;
+	if (sscanf(buf, "listening on %d", &f->port) == 1)
+		return true;
+	/* Not ready: gone now, so no orphan holds the test's output open. */
+	kill(f->pid, SIGKILL);
+	while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	f->pid = -1;
+	return false;
 }
 
 static void fake_stop(struct fake *f)
@@ -94,7 +111,8 @@ static void fake_stop(struct fake *f)
 	if (f->pid <= 0)
 		return;
 	kill(f->pid, SIGTERM);
-	waitpid(f->pid, NULL, 0);
+	while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	f->pid = -1;
 }
 
