@@ -73,9 +73,9 @@ static bool has_column(sqlite3 *db, const char *name, int *rc)
 	return r == SQLITE_ROW;
 }
 
-int tc_store_sync_columns(sqlite3 *db, bool *added)
+int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 {
-	*added = false;
+	*missing = false;
 	static const char *const types[] = {
 	    [TC_T_STRING] = "TEXT COLLATE NOCASE",
 	    [TC_T_INT] = "INTEGER",
@@ -93,6 +93,9 @@ int tc_store_sync_columns(sqlite3 *db, bool *added)
 				return rc;
 			continue;
 		}
+		*missing = true;
+		if (!add)
+			return SQLITE_OK;
 		/*
 		 * Only the default sort (and the name lookup) is indexed: each
 		 * index costs every write a page per row, and 18 of them made a
@@ -110,7 +113,6 @@ int tc_store_sync_columns(sqlite3 *db, bool *added)
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return rc;
-		*added = true;
 	}
 	return SQLITE_OK;
 }
