@@ -587,7 +587,7 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	if (rc == TC_OK)
 		rc = exec(s,
 		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		          "PRAGMA foreign_keys = ON",
+		          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192",
 		          err);
 	if (rc == TC_OK)
 		rc = migrate(s, err);
@@ -2187,7 +2187,7 @@ enum tc_status tc_store_counts(struct tc_store *s, struct tc_store_counts *out,
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *st;
 	enum tc_status rc = prepare(s,
-	                            "SELECT (SELECT count(*) FROM trunks), "
+	                            "SELECT (SELECT value FROM meta WHERE key = 'trunk_count'), "
 	                            "(SELECT count(*) FROM outbox WHERE state IN (0, 1)), "
 	                            "(SELECT count(*) FROM outbox WHERE state = 1), "
 	                            "(SELECT count(*) FROM trunks WHERE state = 2), "
@@ -2309,7 +2309,10 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 	*count = 0;
 	char where[64], sql[160];
 	filter_sql(q, where, sizeof(where));
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
+	if (*where)
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
+	else
+		snprintf(sql, sizeof(sql), "SELECT value FROM meta WHERE key = 'trunk_count'");
 	sqlite3_stmt *st;
 	enum tc_status rc = prepare(s, sql, &st, err);
 	if (rc == TC_OK)

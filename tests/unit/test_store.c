@@ -999,3 +999,58 @@ Test(store, a_lock_held_too_long_is_tc_busy_not_an_sqlite_code)
 	tc_trunk_free(t);
 	tc_store_close(impatient);
 }
+
+static size_t trunk_count(void)
+{
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK, "%s", err.message);
+	size_t n = 0;
+	struct tc_list_query q = {.sort = TC_FIELD_NONE};
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(c.trunks, n, "counts and count agree");
+	return n;
+}
+
+Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
+	pull_one(t);
+	tc_trunk_free(t);
+	t = server_trunk("srv-2", "two", "10.0.0.2");
+	pull_one(t);
+	tc_trunk_free(t);
+	tc_store_close(store);
+	store = NULL;
+	/* the file as version 1 left it: full state and seen indexes, no maintained count */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
+	                          "DROP INDEX trunks_unsynced; DELETE FROM meta WHERE key = "
+	                          "'trunk_count';"
+	                          "CREATE INDEX trunks_state ON trunks (state, id);"
+	                          "CREATE INDEX trunks_seen ON trunks (seen_gen);"
+	                          "PRAGMA user_version = 1;",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	cr_assert_eq(trunk_count(), 2);
+	t = server_trunk("srv-2", "two again", "10.0.0.2");
+	pull_one(t);
+	tc_trunk_free(t);
+	cr_assert_eq(trunk_count(), 2, "an upsert of a known trunk adds nothing");
+	t = sample_trunk("three", "10.0.0.3");
+	cr_assert_eq(tc_store_create_local(store, "local-3", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	cr_assert_eq(trunk_count(), 3);
+	cr_assert_eq(tc_store_discard(store, "local-3", &err), TC_OK, "%s", err.message);
+	cr_assert_eq(trunk_count(), 2, "a discarded create is uncounted");
+	bool ok;
+	char line[64];
+	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
+	cr_assert(ok, "%s", line);
+}
