@@ -2252,18 +2252,17 @@ enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
 /* ---- queries for the screens ---- */
 
 /*
- * Bench note (100,000 trunks, SQLite 3.40.1, 2-core VM under load, best of 7,
- * a 50-row window with its total): unfiltered by name 0.3 ms (window at
- * 50,000: 2 ms, the last one 3 ms); unfiltered by an unindexed column
- * 28-30 ms; filtered, one scan of the narrow trunks table, 17-45 ms whatever
- * the selectivity (26-55 ms while the documents shared the row, 200 ms when
- * SQLite walked the name index to test rare filters). FTS5 trigram over the
- * same text took 1.3-3 s to build and answered rare filters in 0.02-4 ms but
- * a common one ("pbx", a third of the rows) in 80 ms plus 48 ms for its
- * count, and needs triggers on every write: the plain scan is kept; its
- * worst case is bounded, and at 10,000 trunks it is a tenth. Writing pull
- * pages of 100: 10,000 trunks in 1.2-1.7 s, 100,000 in 16-34 s; with an
- * index on every sort column a page cost 90 ms (8 MB of WAL each).
+ * Bench note (tests/bench/perf_store.c, 100,000 trunks, SQLite 3.40.1, 2-core
+ * VM under load, medians of 7, a 58-row window with its total): open 0.4-0.8
+ * ms; unfiltered by name 0.4 ms (at 50,000: 1 ms); unfiltered by an
+ * unindexed column 60-100 ms, 0.5-0.9 s deep in it (a sort of every key);
+ * filtered, two scans of the narrow trunks table (window, then count),
+ * 22-30 ms for a rare filter and 60-90 ms for one most rows match. FTS5
+ * trigram over the same text took 1.3-3 s to build and answered rare
+ * filters in 0.02-4 ms but a common one ("pbx", a third of the rows) in 80 ms
+ * plus 48 ms for its count, and needs triggers on every write: the plain scan
+ * is kept. Writing pull pages of 100: 10,000 trunks in 0.9 s (an SQLite
+ * upsert loop with one index, same durability, 0.48 s in the same run).
  */
 
 /* Appends the WHERE clause of a list query; binds are done by bind_filter. */
@@ -2328,9 +2327,9 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 	return rc;
 }
 
-/* The window at page->offset; *total is the match count when the query gives it, else -1. */
+/* The window at page->offset. */
 static enum tc_status list_window(struct tc_store *s, const struct tc_list_query *q,
-                                  struct tc_trunk_page *page, int64_t *total, struct tc_error *err)
+                                  struct tc_trunk_page *page, struct tc_error *err)
 {
 	char col[64];
 	if (q->sort == TC_SORT_ID)
@@ -2350,18 +2349,19 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
 	 * The window is chosen on the narrow trunks table and only its rows
 	 * fetch their documents. Unfiltered, the sort index gives it at once.
 	 * With a filter, "+col" keeps SQLite from walking that index and fetching
-	 * every row to test it: one scan finds the matches, counts them and
-	 * sorts only their keys.
+	 * every row to test it: one scan finds the matches and keeps only the
+	 * best LIMIT + OFFSET keys. (The count is a query of its own: as a
+	 * "count(*) OVER ()" column here it made SQLite keep every match, and a
+	 * one-letter filter took 130 ms at 100,000 trunks instead of 40.)
 	 */
 	bool filtered = q->filter && *q->filter;
 	snprintf(sql, sizeof(sql),
-	         "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, t.last_seen_ms, "
-	         "w.n FROM (SELECT rowid AS r, %s AS k, id AS i, %s AS n FROM trunks%s "
+	         "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, t.last_seen_ms "
+	         "FROM (SELECT rowid AS r, %s AS k, id AS i FROM trunks%s "
 	         "ORDER BY %s%s %s, id %s LIMIT ?2 OFFSET ?3) AS w "
 	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
 	         "ORDER BY w.k %s, w.i %s",
-	         col, filtered ? "count(*) OVER ()" : "-1", where, filtered ? "+" : "", col, dir,
-	         dir, dir, dir);
+	         col, where, filtered ? "+" : "", col, dir, dir, dir, dir);
 	sqlite3_stmt *st;
 	enum tc_status rc = prepare(s, sql, &st, err);
 	if (rc != TC_OK)
@@ -2369,7 +2369,6 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
 	rc = bind_filter(st, q, err);
 	sqlite3_bind_int64(st, 2, q->limit ? (int64_t)q->limit : -1);
 	sqlite3_bind_int64(st, 3, (int64_t)page->offset);
-	*total = -1;
 	size_t cap = 0;
 	int r;
 	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
@@ -2392,7 +2391,6 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
 		row->state = (enum tc_sync_state)sqlite3_column_int(st, 2);
 		row->pending = (enum tc_outbox_op)sqlite3_column_int(st, 3);
 		row->last_seen_ms = sqlite3_column_int64(st, 4);
-		*total = sqlite3_column_int64(st, 5);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
 		rc = db_fail(s, r, err, "list trunks");
@@ -2408,25 +2406,12 @@ enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
 	enum tc_status rc = read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	int64_t total = -1;
-	page->offset = q->offset;
-	if (q->filter && *q->filter) {
-		rc = list_window(s, q, page, &total, err);
-		if (total < 0 && q->offset == 0)
-			total = 0; /* nothing matches */
-	}
-	if (rc == TC_OK && total < 0) {
-		/* unfiltered, or a window past the end of the matches */
-		size_t n = 0;
-		rc = tc_store_count(s, q, &n, err);
-		page->total = n;
-		page->offset = q->offset < n ? q->offset : n;
-		tc_trunk_page_free(page);
-		if (rc == TC_OK)
-			rc = list_window(s, q, page, &total, err);
-	} else {
-		page->total = (size_t)total;
-	}
+	size_t n = 0;
+	rc = tc_store_count(s, q, &n, err);
+	page->total = n;
+	page->offset = q->offset < n ? q->offset : n;
+	if (rc == TC_OK && n > 0)
+		rc = list_window(s, q, page, err);
 	read_end(s, own);
 	if (rc != TC_OK)
 		tc_trunk_page_free(page);

@@ -954,6 +954,17 @@ Test(store, an_empty_file_is_migrated)
 	cr_assert(ok, "%s", line);
 }
 
+/* Closes the store and changes its file behind its back, as an older build or a tool would. */
+static void rewrite_closed_store(const char *sql)
+{
+	tc_store_close(store);
+	store = NULL;
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
 Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 {
 	/* as if the file predates an attribute of the field table */
@@ -961,16 +972,8 @@ Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 	tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "sip.example.com");
 	pull_one(t);
 	tc_trunk_free(t);
-	tc_store_close(store);
-	store = NULL;
-	sqlite3 *db;
-	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db,
-	                          "ALTER TABLE trunks DROP COLUMN f_outbound_host;"
-	                          "UPDATE trunks SET search = '';",
-	                          NULL, NULL, NULL),
-	             SQLITE_OK, "%s", sqlite3_errmsg(db));
-	sqlite3_close(db);
+	rewrite_closed_store("ALTER TABLE trunks DROP COLUMN f_outbound_host;"
+	                     "UPDATE trunks SET search = '';");
 
 	struct tc_store_options o = options();
 	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
@@ -1019,21 +1022,13 @@ Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 	t = server_trunk("srv-2", "two", "10.0.0.2");
 	pull_one(t);
 	tc_trunk_free(t);
-	tc_store_close(store);
-	store = NULL;
 	/* the file as version 1 left it: full state and seen indexes, no maintained count */
-	sqlite3 *db;
-	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db,
-	                          "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
-	                          "DROP INDEX trunks_unsynced; DELETE FROM meta WHERE key = "
-	                          "'trunk_count';"
-	                          "CREATE INDEX trunks_state ON trunks (state, id);"
-	                          "CREATE INDEX trunks_seen ON trunks (seen_gen);"
-	                          "PRAGMA user_version = 1;",
-	                          NULL, NULL, NULL),
-	             SQLITE_OK, "%s", sqlite3_errmsg(db));
-	sqlite3_close(db);
+	rewrite_closed_store("DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
+	                     "DROP INDEX trunks_by_state; DELETE FROM meta WHERE key = "
+	                     "'trunk_count';"
+	                     "CREATE INDEX trunks_state ON trunks (state, id);"
+	                     "CREATE INDEX trunks_seen ON trunks (seen_gen);"
+	                     "PRAGMA user_version = 1;");
 
 	struct tc_store_options o = options();
 	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
