@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -731,6 +732,70 @@ static void fill_many(void)
 static int cmp_ci(const void *a, const void *b)
 {
 	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Filtered windows are found three ways (a walk of the sort index, a scan that
+ * counts, a scan and a count); whichever is taken, each window is the slice of
+ * the whole sorted list that matches. The filters only match names: "pbx" is
+ * every third trunk, spread over the name order; "trunk-29" is rare and last.
+ */
+Test(store, filtered_windows_are_slices_of_the_sorted_matches)
+{
+	fill_many();
+	static const char *const filters[] = {"pbx", "PBX-00", "trunk-29", "-2999", "nothing"};
+	static const int sorts[] = {TC_FIELD_NONE, TC_SORT_ID, TC_F_MAX_CHANNELS};
+	for (size_t si = 0; si < sizeof(sorts) / sizeof(sorts[0]); si++) {
+		for (int desc = 0; desc < 2; desc++) {
+			struct tc_list_query all = {.sort = sorts[si], .descending = desc};
+			struct tc_trunk_page whole;
+			cr_assert_eq(tc_store_list(store, &all, &whole, &err), TC_OK);
+			cr_assert_eq(whole.count, MANY);
+			for (size_t fi = 0; fi < sizeof(filters) / sizeof(filters[0]); fi++) {
+				const char *ids[MANY];
+				size_t m = 0;
+				for (size_t i = 0; i < whole.count; i++)
+					if (contains_ci(
+					        tc_trunk_string(whole.items[i].trunk, TC_F_NAME),
+					        filters[fi]))
+						ids[m++] = whole.items[i].trunk->id;
+				static const size_t offsets[] = {0, 7, 180, 995, 5000};
+				for (size_t oi = 0; oi < sizeof(offsets) / sizeof(offsets[0]);
+				     oi++) {
+					struct tc_list_query q = {.filter = filters[fi],
+					                          .sort = sorts[si],
+					                          .descending = desc,
+					                          .offset = offsets[oi],
+					                          .limit = 20};
+					struct tc_trunk_page page;
+					cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK,
+					             "%s", err.message);
+					cr_assert_eq(page.total, m, "%s: total", filters[fi]);
+					size_t off = q.offset < m ? q.offset : m;
+					cr_assert_eq(page.offset, off, "%s at %zu", filters[fi],
+					             q.offset);
+					size_t want = m - off < 20 ? m - off : 20;
+					cr_assert_eq(page.count, want, "%s at %zu sort %d/%d",
+					             filters[fi], q.offset, sorts[si], desc);
+					for (size_t i = 0; i < page.count; i++)
+						cr_assert_str_eq(page.items[i].trunk->id,
+						                 ids[off + i], "%s at %zu, row %zu",
+						                 filters[fi], q.offset, i);
+					tc_trunk_page_free(&page);
+				}
+			}
+			tc_trunk_page_free(&whole);
+		}
+	}
 }
 
 Test(store, filter_sort_and_windows_agree_with_a_plain_scan)
