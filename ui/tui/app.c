@@ -88,7 +88,13 @@ void tui_changed(struct tui_app *app)
 void tui_request_sync(struct tui_app *app, unsigned flags)
 {
 	if (app->worker) {
-		tc_service_sync_request(app->svc, flags);
+		/*
+		 * A change queued through the service has already woken the worker
+		 * to push it; asking again ran a second, empty sync whose report
+		 * ("Synced: 0 ...") replaced the first one's conflict or rejection.
+		 */
+		if (flags != TC_SYNC_PUSH)
+			tc_service_sync_request(app->svc, flags);
 		return;
 	}
 	if (tc_service_offline(app->svc))
