@@ -584,10 +584,17 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 		sqlite3_extended_result_codes(s->db, 1);
 		rc = check_identity(s, err);
 	}
+	/*
+	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
+	 * page writes at 100,000 trunks, which halved its reads; sorts for a
+	 * window by an unindexed column stay in memory rather than in a temporary
+	 * file (0.9 -> 0.5 s deep in 100,000 trunks).
+	 */
 	if (rc == TC_OK)
 		rc = exec(s,
 		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192",
+		          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; "
+		          "PRAGMA temp_store = MEMORY",
 		          err);
 	if (rc == TC_OK)
 		rc = migrate(s, err);
