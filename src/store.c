@@ -2367,7 +2367,8 @@ static enum tc_status sort_column(const struct tc_list_query *q, char *col, size
  *   it is the answer only if it filled the window.
  * - WINDOW_SCAN_COUNTED scans once, sorts the matches' keys and counts them:
  *   SQLite keeps every match for the count, cheap when they are few.
- * - WINDOW_SCAN scans and keeps only the best LIMIT + OFFSET keys.
+ * - WINDOW_SCAN scans and keeps only the best LIMIT + OFFSET keys; the
+ *   caller has set page->total.
  */
 enum window_way { WINDOW_WALK, WINDOW_SCAN_COUNTED, WINDOW_SCAN };
 
@@ -2397,6 +2398,20 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
 	else
 		snprintf(from, sizeof(from),
 		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks)%s", col, where);
+	/*
+	 * A window in the second half (page->total is known for WINDOW_SCAN) is
+	 * found from the other end: the sort keeps OFFSET + LIMIT keys, and the
+	 * last window by an unindexed column at 100,000 trunks took 0.5-0.9 s.
+	 * (k, i) is unique, so the reversed order is exactly the reverse.
+	 */
+	int64_t limit = q->limit ? (int64_t)q->limit : -1, offset = (int64_t)page->offset;
+	const char *inner = dir;
+	if (way == WINDOW_SCAN && q->limit && page->offset > page->total / 2) {
+		int64_t rest = (int64_t)page->total - offset;
+		limit = rest < limit ? rest : limit;
+		offset = rest - limit;
+		inner = q->descending ? "ASC" : "DESC";
+	}
 	/* "+k" keeps SQLite from walking the sort index to test every row for a scan */
 	snprintf(sql, sizeof(sql),
 	         "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, t.last_seen_ms, "
@@ -2405,14 +2420,14 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
 	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
 	         "ORDER BY w.k %s, w.i %s",
 	         way == WINDOW_SCAN_COUNTED ? "count(*) OVER ()" : "-1", from,
-	         filtered && way != WINDOW_WALK ? "+" : "", dir, dir, dir, dir);
+	         filtered && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
 	sqlite3_stmt *st;
 	rc = prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = bind_filter(st, q, err);
-	sqlite3_bind_int64(st, 2, q->limit ? (int64_t)q->limit : -1);
-	sqlite3_bind_int64(st, 3, (int64_t)page->offset);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
 	size_t cap = 0;
 	int r;
 	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {

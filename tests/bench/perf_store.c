@@ -190,6 +190,7 @@ int main(int argc, char **argv)
 	    {"window 58 by name at 50%", NULL, TC_FIELD_NONE, 50000},
 	    {"window 58 by created_at", NULL, TC_F_CREATED_AT, 0},
 	    {"window 58 by created_at at 50%", NULL, TC_F_CREATED_AT, 50000},
+	    {"window 58 by created_at, the last", NULL, TC_F_CREATED_AT, 99942},
 	    {"window 58 by outbound_host", NULL, TC_F_OUTBOUND_HOST, 0},
 	    {"window 58 by sync state", NULL, TC_SORT_SYNC_STATE, 0},
 	    {"filter 'p' by name", "p", TC_FIELD_NONE, 0},
@@ -199,6 +200,8 @@ int main(int argc, char **argv)
 	    {"filter 'zq9' (rare) by name", "zq9", TC_FIELD_NONE, 0},
 	    {"filter 'qzx7' (none) by name", "qzx7", TC_FIELD_NONE, 0},
 	    {"filter '10.3' by name", "10.3", TC_FIELD_NONE, 0},
+	    {"filter '7' by name", "7", TC_FIELD_NONE, 0},
+	    {"filter '7a' by name", "7a", TC_FIELD_NONE, 0},
 	    {"filter 'oslo' by outbound_host", "oslo", TC_F_OUTBOUND_HOST, 0},
 	};
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {

@@ -747,12 +747,13 @@ static bool contains_ci(const char *hay, const char *needle)
  * Filtered windows are found three ways (a walk of the sort index, a scan that
  * counts, a scan and a count); whichever is taken, each window is the slice of
  * the whole sorted list that matches. The filters only match names: "pbx" is
- * every third trunk, spread over the name order; "trunk-29" is rare and last.
+ * every third trunk, spread over the name order; "trunk-29" is rare and last;
+ * "" is every trunk. Windows past the middle are found from the other end.
  */
 Test(store, filtered_windows_are_slices_of_the_sorted_matches)
 {
 	fill_many();
-	static const char *const filters[] = {"pbx", "PBX-00", "trunk-29", "-2999", "nothing"};
+	static const char *const filters[] = {"pbx", "PBX-00", "trunk-29", "-2999", "nothing", ""};
 	static const int sorts[] = {TC_FIELD_NONE, TC_SORT_ID, TC_F_MAX_CHANNELS};
 	for (size_t si = 0; si < sizeof(sorts) / sizeof(sorts[0]); si++) {
 		for (int desc = 0; desc < 2; desc++) {
@@ -768,7 +769,8 @@ Test(store, filtered_windows_are_slices_of_the_sorted_matches)
 					        tc_trunk_string(whole.items[i].trunk, TC_F_NAME),
 					        filters[fi]))
 						ids[m++] = whole.items[i].trunk->id;
-				static const size_t offsets[] = {0, 7, 180, 995, 5000};
+				static const size_t offsets[] = {0,   7,    180,  600,
+				                                 995, 1600, 2990, 5000};
 				for (size_t oi = 0; oi < sizeof(offsets) / sizeof(offsets[0]);
 				     oi++) {
 					struct tc_list_query q = {.filter = filters[fi],
