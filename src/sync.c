@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,22 +277,156 @@ static int take_lock(struct tc_sync_ctx *ctx, struct tc_error *err)
 
 /* ---------------------------------------------------------------- pull */
 
+/*
+ * A pull writes page n to the store on a thread of its own while page n + 1
+ * is fetched and decoded: one transaction per page, synchronous=FULL, costs
+ * about as much as the page's request, and done one after the other the two
+ * made a pull at 50 ms of latency 16 % slower than pages x latency. At most
+ * two pages are held. Only this writer touches the store between
+ * tc_store_pull_begin and the end of the listing.
+ */
+struct pull_writer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct tc_store *store;
+	int64_t generation;
+	struct tc_trunk **page; /* owned; NULL: idle */
+	size_t count;
+	bool stop;
+	enum tc_status status; /* the first failure sticks, with its error */
+	struct tc_error err;
+};
+
+static void free_page(struct tc_trunk **page, size_t count)
+{
+	for (size_t i = 0; page && i < count; i++)
+		tc_trunk_free(page[i]);
+	free(page);
+}
+
+static void *writer_main(void *arg)
+{
+	struct pull_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->page && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->page)
+			break;
+		struct tc_trunk **page = w->page;
+		size_t count = w->count;
+		bool failed = w->status != TC_OK;
+		pthread_mutex_unlock(&w->mu);
+		struct tc_error e;
+		tc_error_init(&e);
+		enum tc_status s =
+		    failed ? TC_OK : tc_store_pull_page(w->store, w->generation, page, count, &e);
+		free_page(page, count);
+		pthread_mutex_lock(&w->mu);
+		if (s != TC_OK) {
+			w->status = s;
+			w->err = e;
+		}
+		w->page = NULL;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Waits until the page handed over is written; its status, the error moved to err. */
+static enum tc_status writer_wait(struct pull_writer *w, struct tc_error *err)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->page)
+		pthread_cond_wait(&w->cv, &w->mu);
+	enum tc_status s = w->status;
+	if (s != TC_OK && err) {
+		tc_error_clear(err);
+		*err = w->err;
+		tc_error_init(&w->err);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return s;
+}
+
 struct pull_ctx {
 	struct run *run;
-	int64_t generation;
+	struct pull_writer w;
+	size_t writing; /* trunks in the page handed to the writer */
 };
+
+/* Counts the page the writer finished. */
+static void page_written(struct pull_ctx *pc)
+{
+	if (!pc->writing)
+		return;
+	pc->run->rep->pulled += pc->writing;
+	pc->writing = 0;
+	emit(pc->run, TC_EV_PULL_PROGRESS, pc->run->rep->pulled, 0, NULL);
+}
 
 static enum tc_status on_page(void *ud, struct tc_trunk *const *trunks, size_t count,
                               struct tc_error *err)
 {
 	struct pull_ctx *pc = ud;
-	enum tc_status s =
-	    tc_store_pull_page(pc->run->ctx->store, pc->generation, trunks, count, err);
+	enum tc_status s = writer_wait(&pc->w, err);
 	if (s != TC_OK)
 		return s;
-	pc->run->rep->pulled += count;
-	emit(pc->run, TC_EV_PULL_PROGRESS, pc->run->rep->pulled, 0, NULL);
+	page_written(pc);
+	struct tc_trunk **copy = calloc(count ? count : 1, sizeof(*copy));
+	for (size_t i = 0; copy && i < count; i++) {
+		if (!(copy[i] = tc_trunk_dup(trunks[i]))) {
+			free_page(copy, i);
+			copy = NULL;
+		}
+	}
+	if (!copy)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	pthread_mutex_lock(&pc->w.mu);
+	pc->w.page = copy;
+	pc->w.count = count;
+	pc->writing = count;
+	pthread_cond_broadcast(&pc->w.cv);
+	pthread_mutex_unlock(&pc->w.mu);
 	return TC_OK;
+}
+
+/* Lists the server's trunks into the store, the writer a page behind the fetch. */
+static enum tc_status list_into_store(struct run *r, struct pull_ctx *pc, struct tc_error *err)
+{
+	struct pull_writer *w = &pc->w;
+	w->store = r->ctx->store;
+	w->status = TC_OK;
+	tc_error_init(&w->err);
+	pthread_t thread;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	enum tc_status s = TC_OK;
+	if (pthread_create(&thread, NULL, writer_main, w) != 0) {
+		s = tc_error_set(err, TC_IO, "cannot start the pull's store writer");
+	} else {
+		s = tc_api_list(r->ctx->api, on_page, pc, err);
+		/* the listing's own failure comes first; a write failure otherwise */
+		enum tc_status ws = writer_wait(w, s == TC_OK ? err : NULL);
+		if (ws == TC_OK)
+			page_written(pc);
+		if (s == TC_OK)
+			s = ws;
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(thread, NULL);
+	}
+	tc_error_clear(&w->err);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	return s;
 }
 
 static void pull(struct run *r)
@@ -299,13 +434,13 @@ static void pull(struct run *r)
 	struct tc_error e;
 	tc_error_init(&e);
 	struct pull_ctx pc = {.run = r};
-	enum tc_status s = tc_store_pull_begin(r->ctx->store, &pc.generation, &e);
+	enum tc_status s = tc_store_pull_begin(r->ctx->store, &pc.w.generation, &e);
 	if (s == TC_OK)
-		s = tc_api_list(r->ctx->api, on_page, &pc, &e);
+		s = list_into_store(r, &pc, &e);
 	struct tc_pull_result res = {0};
 	/* Only a complete list says what the server no longer has. */
 	if (s == TC_OK)
-		s = tc_store_pull_finish(r->ctx->store, pc.generation, &res, &e);
+		s = tc_store_pull_finish(r->ctx->store, pc.w.generation, &res, &e);
 	if (s == TC_OK) {
 		r->pulled = true;
 		r->rep->removed = res.removed;

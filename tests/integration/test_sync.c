@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -219,6 +220,44 @@ Test(sync, trunks_gone_from_the_server_are_removed_or_conflict_when_edited)
 	cr_assert_null(rec->conflict->theirs);
 	tc_trunk_record_free(rec);
 	cr_assert_eq(counts(&A).trunks, 2);
+}
+
+/*
+ * Pages are written a page behind the fetch: a write that fails stops the
+ * listing, is the sync's error, and (the list being incomplete) removes
+ * nothing.
+ */
+Test(sync, a_page_the_store_cannot_write_stops_the_pull_and_removes_nothing)
+{
+	const char *args[] = {"--sample", "350", NULL};
+	fake_start(&fk, args);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	sync_ok(&A, TC_SYNC_PULL, NULL);
+	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_api_delete(api, server().ids[0], &err), TC_OK, "%s", err.message);
+	tc_api_free(api);
+	/* the third page of the next pull meets a refusing disk */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(tc_store_path(A.store), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "CREATE TRIGGER refuse BEFORE UPDATE OF seen_gen ON trunks "
+	                          "WHEN (SELECT count(*) FROM trunks WHERE seen_gen = "
+	                          "new.seen_gen) >= 200 BEGIN SELECT RAISE(ABORT, 'the disk "
+	                          "refused'); END;",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct tc_sync_report rep;
+	enum tc_status st = sync_side(&A, TC_SYNC_PULL, &rep, &err);
+	cr_assert_eq(st, TC_STORE, "%s: %s", tc_status_name(st), err.message);
+	cr_assert_eq(rep.status, TC_STORE);
+	cr_assert_eq(rep.pulled, 200, "the two pages written are counted");
+	cr_assert_eq(rep.removed, 0);
+	cr_assert_eq(counts(&A).trunks, 350, "the trunk gone from the server is kept");
+	tc_error_clear(&err);
 }
 
 /* ---------------------------------------------------------------- push */
