@@ -9,17 +9,15 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "trunk_json.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
@@ -53,56 +51,25 @@ static void start_server(const char *const *extra)
 	for (size_t i = 0; extra && extra[i] && n < 62; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	pid_t parent = getpid();
-	server_pid = fork();
-	cr_assert_neq(server_pid, -1);
-	if (server_pid == 0) {
-		/* A test killed on timeout skips its teardown: the server must not outlive it. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-			_exit(127);
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(FAKE_API_PATH, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	char line[64] = "";
-	size_t got = 0;
-	struct pollfd p = {.fd = fds[0], .events = POLLIN};
-	while (got < sizeof(line) - 1 && poll(&p, 1, START_TIMEOUT_MS) > 0) {
-		ssize_t r = read(fds[0], line + got, 1);
-		if (r <= 0 || line[got] == '\n')
-			break;
-		got++;
-	}
-	line[got] = '\0';
-	close(fds[0]);
-	if (sscanf(line, "listening on %d", &server_port) != 1) {
-		/* Not ready: gone now, so no orphan holds the test's output open. */
-		kill(server_pid, SIGKILL);
-		waitpid(server_pid, NULL, 0);
-		server_pid = 0;
-		cr_assert_fail("the server did not start; it said '%s'", line);
-	}
+	struct fake_spawn sp;
+	if (!fake_spawn(argv, START_TIMEOUT_MS, &sp))
+		cr_assert_fail("the server %s; it said '%s'", sp.why, sp.said);
+	server_pid = sp.pid;
+	server_port = sp.port;
 	snprintf(host_header, sizeof(host_header), "Host: api.somleng.org:%d", server_port);
 	curl = curl_easy_init();
 }
 
 static int stop_server(void)
 {
-	int status = 0;
 	if (curl)
 		curl_easy_cleanup(curl);
 	curl = NULL;
 	if (server_pid <= 0)
 		return 0;
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, &status, 0);
+	int rc = fake_terminate(server_pid);
 	server_pid = 0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return rc;
 }
 
 static void setup(void)

@@ -7,19 +7,17 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "trunkctl/service.h"
 #include "vtdrive.h"
 
@@ -55,9 +53,6 @@ static struct fake server = {-1, 0};
 
 static bool fake_start(struct fake *f, int port, const char *const extra[])
 {
-	int out[2];
-	if (pipe(out) != 0)
-		return false;
 	char port_s[16];
 	snprintf(port_s, sizeof(port_s), "%d", port);
 	/* Seeded and with a frozen clock, a restart with the same options serves the same trunks.
@@ -68,51 +63,20 @@ static bool fake_start(struct fake *f, int port, const char *const extra[])
 	for (size_t i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	pid_t parent = getpid();
-	f->pid = fork();
-	if (f->pid < 0) {
-		close(out[0]);
-		close(out[1]);
-		return false;
-	}
-	if (f->pid == 0) {
-		/* A test killed on timeout skips its teardown: the fake must not outlive it. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-			_exit(127);
-		dup2(out[1], STDOUT_FILENO);
-		close(out[0]);
-		close(out[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(out[1]);
-	char buf[128] = {0};
-	size_t used = 0;
-	struct pollfd p = {.fd = out[0], .events = POLLIN};
-	while (used < sizeof(buf) - 1 && !strchr(buf, '\n') && poll(&p, 1, WAIT_MS) > 0) {
-		ssize_t r = read(out[0], buf + used, sizeof(buf) - 1 - used);
-		if (r <= 0)
-			break;
-		used += (size_t)r;
-	}
-	close(out[0]);
-	if (sscanf(buf, "listening on %d", &f->port) == 1)
-		return true;
-	/* Not ready: gone now, so no orphan holds the test's output open. */
-	kill(f->pid, SIGKILL);
-	while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	struct fake_spawn sp;
 	f->pid = -1;
-	return false;
+	if (!fake_spawn(argv, WAIT_MS, &sp))
+		return false;
+	f->pid = sp.pid;
+	f->port = sp.port;
+	return true;
 }
 
 static void fake_stop(struct fake *f)
 {
 	if (f->pid <= 0)
 		return;
-	kill(f->pid, SIGTERM);
-	while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	fake_terminate(f->pid);
 	f->pid = -1;
 }
 
