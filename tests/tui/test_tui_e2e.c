@@ -314,6 +314,15 @@ static void online_with_samples(int samples)
 	cr_assert(fake_start(&server, 0, extra), "the fake API did not start");
 }
 
+/* The TUI on the fake with its samples, once the first sync is done. */
+static struct vtd *run_online_with_samples(int samples)
+{
+	online_with_samples(samples);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	return t;
+}
+
 /* The store holds the fake's samples, then the TUI starts with no server configured. */
 static struct vtd *run_offline_with_samples(int samples)
 {
@@ -330,6 +339,17 @@ static int row_of(struct vtd *t, const char *name, char *row, size_t len)
 	cr_assert_geq(r, 0, "no row shows \"%s\"", name);
 	vtd_row(t, r, row, len);
 	return r;
+}
+
+/* Saves the form (F2), waits until the save is synced and copies the trunk's row. */
+static void save_and_sync(struct vtd *t, const char *name, char *row, size_t len)
+{
+	char saved[128];
+	snprintf(saved, sizeof(saved), "Saved %s", name);
+	keys(t, K_F2);
+	wait_text(t, saved, WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	row_of(t, name, row, len);
 }
 
 /* ---- scenarios ---- */
@@ -396,9 +416,7 @@ Test(e2e, detail_masks_the_password_until_revealed)
 
 Test(e2e, create_an_ip_address_trunk_and_sync_it)
 {
-	online_with_samples(2);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(2);
 	keys(t, "a");
 	wait_text(t, "New trunk", WAIT_MS);
 	type(t, "Office PBX");
@@ -412,11 +430,8 @@ Test(e2e, create_an_ip_address_trunk_and_sync_it)
 	keys(t, K_TAB); /* inbound IPs: the add row */
 	type(t, "203.0.113.7");
 	golden(t, "form-create");
-	keys(t, K_F2);
-	wait_text(t, "Saved Office PBX", WAIT_MS);
-	wait_text(t, "0 queued", SYNC_MS);
 	char row[256];
-	row_of(t, "Office PBX", row, sizeof(row));
+	save_and_sync(t, "Office PBX", row, sizeof(row));
 	cr_expect(strstr(row, "synced") && strstr(row, "203.0.113.7") && strstr(row, "30"),
 	          "row: %s", row);
 	quit(t);
@@ -424,9 +439,7 @@ Test(e2e, create_an_ip_address_trunk_and_sync_it)
 
 Test(e2e, outbound_registration_is_refused_until_fixed)
 {
-	online_with_samples(1);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(1);
 	keys(t, "a");
 	type(t, "Registrar");
 	keys(t, K_TAB);
@@ -465,20 +478,15 @@ Test(e2e, outbound_registration_is_refused_until_fixed)
 	keys(t, K_TAB);
 	type(t, "s3cret-pass");
 	cr_expect(vtd_has_text(t, "***********"), "the password is masked as typed");
-	keys(t, K_F2);
-	wait_text(t, "Saved Registrar", WAIT_MS);
-	wait_text(t, "0 queued", SYNC_MS);
 	char row[256];
-	row_of(t, "Registrar", row, sizeof(row));
+	save_and_sync(t, "Registrar", row, sizeof(row));
 	cr_expect(strstr(row, "register") && strstr(row, "synced"), "row: %s", row);
 	quit(t);
 }
 
 Test(e2e, edit_a_trunk)
 {
-	online_with_samples(3);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(3);
 	keys(t, "e");
 	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
 	keys(t, "\025"); /* C-u clears the field */
@@ -489,20 +497,15 @@ Test(e2e, edit_a_trunk)
 	keys(t, "\025");
 	type(t, "45");
 	golden(t, "form-edit");
-	keys(t, K_F2);
-	wait_text(t, "Saved Renamed one", WAIT_MS);
-	wait_text(t, "0 queued", SYNC_MS);
 	char row[256];
-	row_of(t, "Renamed one", row, sizeof(row));
+	save_and_sync(t, "Renamed one", row, sizeof(row));
 	cr_expect(strstr(row, "45") && strstr(row, "synced"), "row: %s", row);
 	quit(t);
 }
 
 Test(e2e, delete_asks_and_wants_the_name_for_live_credentials)
 {
-	online_with_samples(3);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(3);
 	/* An ip_address trunk: a y/N question, and n keeps it. */
 	keys(t, "d");
 	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
@@ -582,9 +585,7 @@ static void server_side_rename(const char *from, const char *to)
 /* Both sides rename Sample trunk 1; the TUI ends on the conflict screen. */
 static struct vtd *open_conflict(void)
 {
-	online_with_samples(2);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(2);
 	server_side_rename("Sample trunk 1", "Theirs name");
 	keys(t, "e");
 	keys(t, "\025");
