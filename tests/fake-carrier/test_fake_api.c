@@ -87,34 +87,31 @@ static void teardown(void)
 	}
 }
 
+/* Grows a NUL-terminated buffer by n bytes; 0 tells libcurl to stop. */
+static size_t append(char **buf, size_t *len, const char *p, size_t n)
+{
+	char *b = realloc(*buf, *len + n + 1);
+	if (!b)
+		return 0;
+	memcpy(b + *len, p, n);
+	*buf = b;
+	*len += n;
+	b[*len] = '\0';
+	return n;
+}
+
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
 	struct resp *r = ud;
-	size_t len = sz * n;
-	if (r->len + len > (8u << 20))
+	if (r->len + sz * n > (8u << 20))
 		return 0; /* cap, as a client must (oversize fault) */
-	char *b = realloc(r->body, r->len + len + 1);
-	if (!b)
-		return 0;
-	memcpy(b + r->len, p, len);
-	r->body = b;
-	r->len += len;
-	b[r->len] = '\0';
-	return len;
+	return append(&r->body, &r->len, p, sz * n);
 }
 
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 {
 	struct resp *r = ud;
-	size_t len = sz * n;
-	char *h = realloc(r->headers, r->hlen + len + 1);
-	if (!h)
-		return 0;
-	memcpy(h + r->hlen, p, len);
-	r->headers = h;
-	r->hlen += len;
-	h[r->hlen] = '\0';
-	return len;
+	return append(&r->headers, &r->hlen, p, sz * n);
 }
 
 static void resp_free(struct resp *r)
