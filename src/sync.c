@@ -131,6 +131,7 @@ struct run {
 	enum tc_status transient; /* the first retryable failure */
 	bool any_rejected;
 	bool any_conflict;
+	bool rate_limited; /* a 429 came back: nothing more is sent in this run */
 	char message[512];
 	char **matched; /* server ids already claimed by a recovered create */
 	size_t nmatched;
@@ -183,6 +184,8 @@ static bool is_stop_status(enum tc_status s)
 
 static void record_failure(struct run *r, const struct tc_error *e)
 {
+	if (e->status == TC_RATE_LIMITED)
+		r->rate_limited = true;
 	if (is_stop_status(e->status)) {
 		if (r->stop == TC_OK) {
 			r->stop = e->status;
@@ -519,18 +522,35 @@ struct job {
 	struct tc_api_request req;
 };
 
-static void retry_later(struct run *r, const struct tc_outbox_entry *en, const struct tc_error *why)
+/*
+ * Defers en by the backoff of its next attempt. count: the failed attempt
+ * was not counted yet (it failed before the entry was marked in flight); it
+ * is counted now, with the deferral, so the backoff keeps growing.
+ */
+static void retry_later(struct run *r, const struct tc_outbox_entry *en, const struct tc_error *why,
+                        bool count)
 {
+	struct tc_store *store = r->ctx->store;
 	struct tc_error e;
 	tc_error_init(&e);
 	int64_t delay = tc_api_backoff_ms(en->attempts + 1, why->retry_after, next_rand(r));
-	if (tc_store_outbox_retry_later(r->ctx->store, en->seq, now_ms(r) + delay, why->message,
-	                                &e) != TC_OK)
+	enum tc_status s = count ? tc_store_begin(store, &e) : TC_OK;
+	if (s == TC_OK && count)
+		s = tc_store_outbox_begin_send(store, en->seq, &e);
+	if (s == TC_OK)
+		s = tc_store_outbox_retry_later(store, en->seq, now_ms(r) + delay, why->message,
+		                                &e);
+	if (s == TC_OK && count)
+		s = tc_store_commit(store, &e);
+	if (s != TC_OK) {
+		if (count)
+			tc_store_rollback(store);
 		record_failure(r, &e);
+	}
 	tc_error_clear(&e);
 }
 
-/* A failure before anything was sent for this entry. */
+/* A failure before anything was sent for this entry (its re-read). */
 static void not_sent(struct run *r, struct job *j, const struct tc_error *why)
 {
 	if (is_stop_status(why->status)) {
@@ -538,7 +558,7 @@ static void not_sent(struct run *r, struct job *j, const struct tc_error *why)
 		return; /* the entry is untouched and stays queued */
 	}
 	record_failure(r, why);
-	retry_later(r, j->en, why);
+	retry_later(r, j->en, why, true);
 }
 
 static void conflict(struct run *r, struct job *j, const struct tc_trunk *theirs,
@@ -694,7 +714,7 @@ static void answer(struct run *r, struct job *j)
 		 * attempt count is no longer zero).
 		 */
 		record_failure(r, &q->err);
-		retry_later(r, en, &q->err);
+		retry_later(r, en, &q->err, false);
 	}
 	if (s != TC_OK)
 		record_failure(r, &e);
@@ -807,7 +827,8 @@ static bool push_round(struct run *r, int64_t due_at)
 			jobs[i].send = false;
 			settle_unchanged(r, &jobs[i]);
 		}
-	if (r->stop == TC_OK)
+	/* The server asked to wait (429): what was not sent stays queued, untouched. */
+	if (r->stop == TC_OK && !r->rate_limited)
 		send_all(r, jobs, active);
 	for (size_t i = 0; i < active; i++)
 		tc_trunk_free(jobs[i].theirs);
@@ -818,12 +839,22 @@ static bool push_round(struct run *r, int64_t due_at)
 
 /* ---------------------------------------------------------------- the run */
 
-static bool needs_lookup(const struct tc_outbox_list *l)
+/*
+ * A create whose earlier attempt may have landed is looked for in a full
+ * pull, but only once it is due: a push while it waits out its backoff
+ * (the TUI pushes after every save) must not cost a pull of every trunk.
+ */
+static bool needs_lookup(const struct tc_outbox_list *l, int64_t due_at)
 {
-	for (size_t i = 0; i < l->count; i++)
-		if (l->items[i].op == TC_OP_CREATE &&
-		    (l->items[i].state == TC_OUTBOX_IN_FLIGHT || l->items[i].attempts > 0))
+	for (size_t i = 0; i < l->count; i++) {
+		const struct tc_outbox_entry *e = &l->items[i];
+		if (e->op != TC_OP_CREATE)
+			continue;
+		if (e->state == TC_OUTBOX_IN_FLIGHT ||
+		    (e->state == TC_OUTBOX_QUEUED && e->attempts > 0 &&
+		     e->next_attempt_ms <= due_at))
 			return true;
+	}
 	return false;
 }
 
@@ -883,7 +914,8 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 		    all.items[i].state == TC_OUTBOX_IN_FLIGHT)
 			r.push_total++;
 
-	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all))))
+	int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : now_ms(&r);
+	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all, due_at))))
 		pull(&r);
 	if (r.stop == TC_OK && push) {
 		struct tc_outbox_list inflight = {0};
@@ -896,8 +928,8 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 		 * Rounds until nothing is due: each settles or defers the head entry
 		 * of every trunk, so the count of rounds is bounded by the entries.
 		 */
-		int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : now_ms(&r);
-		for (size_t round = 0; round <= all.count + 1 && r.stop == TC_OK; round++) {
+		for (size_t round = 0; round <= all.count + 1 && r.stop == TC_OK && !r.rate_limited;
+		     round++) {
 			if (!push_round(&r, due_at))
 				break;
 			due_at = now_ms(&r);

@@ -61,12 +61,21 @@ static const char *short_pointer(const struct tc_field_error *e)
 	return fi ? fi->key : "(document)";
 }
 
+/*
+ * A title too long to read on a terminal (the server's 249-code country list)
+ * gives way to its hint; other hints follow their title on a line of their own.
+ */
+#define READABLE_TITLE 100
+
 static void print_field_errors(const struct tc_field_errors *fields)
 {
 	for (size_t i = 0; i < fields->count; i++) {
 		const struct tc_field_error *e = &fields->items[i];
+		bool long_title = e->hint && strlen(e->title) > READABLE_TITLE;
 		fprintf(stderr, "  %s%s: %s\n", e->severity == TC_SEV_WARNING ? "warning: " : "",
-		        short_pointer(e), e->title);
+		        short_pointer(e), long_title ? e->hint : e->title);
+		if (e->hint && !long_title)
+			fprintf(stderr, "      %s\n", e->hint);
 	}
 }
 

@@ -163,3 +163,39 @@ struct tc_api *fake_client(const struct fake *f, const char *token,
 	tc_error_clear(&err);
 	return api;
 }
+
+static enum tc_status view_page(void *ud, struct tc_trunk *const *t, size_t n, struct tc_error *err)
+{
+	struct fake_view *v = ud;
+	(void)err;
+	for (size_t i = 0; i < n; i++, v->count++) {
+		if (v->count >= FAKE_VIEW_MAX)
+			continue;
+		snprintf(v->names[v->count], sizeof(v->names[0]), "%s",
+		         tc_trunk_string(t[i], TC_F_NAME));
+		snprintf(v->ids[v->count], sizeof(v->ids[0]), "%s", t[i]->id);
+		v->max_channels[v->count] = t[i]->values[TC_F_MAX_CHANNELS].state == TC_V_SET
+		                                ? t[i]->values[TC_F_MAX_CHANNELS].i
+		                                : -1;
+	}
+	return TC_OK;
+}
+
+struct fake_view fake_view(struct fake *f)
+{
+	struct tc_api *api = fake_client(f, FAKE_TOKEN, NULL);
+	struct fake_view v = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_api_list(api, view_page, &v, &err), TC_OK, "%s", err.message);
+	tc_api_free(api);
+	return v;
+}
+
+size_t fake_view_named(const struct fake_view *v, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->count && i < FAKE_VIEW_MAX; i++)
+		n += strcmp(v->names[i], name) == 0;
+	return n;
+}

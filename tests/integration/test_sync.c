@@ -112,53 +112,14 @@ static struct tc_store_counts counts(struct side *s)
 }
 
 /* Every trunk on the server, by a fresh client. */
-struct server_view {
-	size_t count;
-	char names[64][48];
-	char ids[64][40];
-	long long max_channels[64];
-};
-
-static enum tc_status view_page(void *ud, struct tc_trunk *const *t, size_t n, struct tc_error *err)
+static struct fake_view server(void)
 {
-	struct server_view *v = ud;
-	for (size_t i = 0; i < n; i++) {
-		if (v->count < 64) {
-			snprintf(v->names[v->count], sizeof(v->names[0]), "%s",
-			         tc_trunk_string(t[i], TC_F_NAME));
-			snprintf(v->ids[v->count], sizeof(v->ids[0]), "%s", t[i]->id);
-			v->max_channels[v->count] =
-			    t[i]->values[TC_F_MAX_CHANNELS].state == TC_V_SET
-			        ? t[i]->values[TC_F_MAX_CHANNELS].i
-			        : -1;
-		}
-		v->count++;
-	}
-	return TC_OK;
+	return fake_view(&fk);
 }
 
-static struct server_view server(void)
+static const char *id_of(const struct fake_view *v, const char *name)
 {
-	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
-	struct server_view v = {0};
-	struct tc_error err;
-	tc_error_init(&err);
-	cr_assert_eq(tc_api_list(api, view_page, &v, &err), TC_OK, "%s", err.message);
-	tc_api_free(api);
-	return v;
-}
-
-static size_t named(const struct server_view *v, const char *name)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < v->count && i < 64; i++)
-		n += strcmp(v->names[i], name) == 0;
-	return n;
-}
-
-static const char *id_of(const struct server_view *v, const char *name)
-{
-	for (size_t i = 0; i < v->count && i < 64; i++)
+	for (size_t i = 0; i < v->count && i < FAKE_VIEW_MAX; i++)
 		if (strcmp(v->names[i], name) == 0)
 			return v->ids[i];
 	cr_assert_fail("no trunk named %s on the server", name);
@@ -245,7 +206,7 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 Test(sync, trunks_gone_from_the_server_are_removed_or_conflict_when_edited)
 {
 	two_operators("3");
-	struct server_view v = server();
+	struct fake_view v = server();
 	/* B deletes two; A had edited one of them. */
 	edit(&A, v.ids[0], TC_F_NAME, "edited-here");
 	delete_local(&B, v.ids[0]);
@@ -290,7 +251,7 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	seed(4);
 	side_online(&A);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct server_view before = server();
+	struct fake_view before = server();
 
 	fake_stop(&fk);
 	create_local(&A, "local-00000000000000a1", "made-offline");
@@ -319,10 +280,10 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	sync_ok(&A, TC_SYNC_ALL, &rep);
 	cr_assert_eq(rep.pushed, 3);
 	cr_assert_eq(counts(&A).queued, 0);
-	struct server_view after = server();
+	struct fake_view after = server();
 	cr_assert_eq(after.count, 4);
-	cr_assert_eq(named(&after, "made-offline"), 1);
-	cr_assert_eq(named(&after, "renamed-offline"), 1);
+	cr_assert_eq(fake_view_named(&after, "made-offline"), 1);
+	cr_assert_eq(fake_view_named(&after, "renamed-offline"), 1);
 	/* The local id became the server's. */
 	struct tc_trunk_record *rec = NULL;
 	cr_assert_eq(tc_store_get(A.store, "local-00000000000000a1", &rec, &err), TC_NOT_FOUND);
@@ -365,7 +326,7 @@ Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 	sync_ok(&A, TC_SYNC_ALL, NULL);
 	/* B's PATCH holds max_channels alone, or it would undo A's rename. */
 	sync_ok(&B, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_str_eq(v.names[0], "renamed-by-a");
 	cr_assert_eq(v.max_channels[0], 42);
 
@@ -447,7 +408,7 @@ static void resolve_and_push(bool keep_mine, const char *want_name)
 	same_field_conflict(tid, sizeof(tid));
 	resolve(&B, tid, keep_mine);
 	sync_ok(&B, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_str_eq(v.names[0], want_name);
 	cr_assert_eq(v.max_channels[0], 9);
 	struct tc_trunk_record *rec = get(&B, tid);
@@ -511,8 +472,8 @@ Test(sync, refused_tokens_stop_the_sync_with_the_reason_and_lose_nothing)
 	}
 	connect_to(&A, FAKE_TOKEN, NULL);
 	sync_ok(&A, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
-	cr_assert_eq(named(&v, "waits-for-a-token"), 1);
+	struct fake_view v = server();
+	cr_assert_eq(fake_view_named(&v, "waits-for-a-token"), 1);
 }
 
 /* ---------------------------------------------------------------- faults */
@@ -529,7 +490,7 @@ static void push_through(const char *fault_doc, const struct tc_api_config *cfg)
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, cfg);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct server_view before = server();
+	struct fake_view before = server();
 	create_local(&A, "local-00000000000000d4", "through-faults");
 	edit(&A, before.ids[0], TC_F_MAX_CHANNELS, "17");
 	delete_local(&A, before.ids[1]);
@@ -557,9 +518,10 @@ static void push_through(const char *fault_doc, const struct tc_api_config *cfg)
 	cr_assert_eq(c.queued, 0, "%s", fault_doc);
 	cr_assert_eq(c.conflicts, 0, "%s", fault_doc);
 	cr_assert_eq(c.trunks, 2, "%s", fault_doc);
-	struct server_view after = server();
+	struct fake_view after = server();
 	cr_assert_eq(after.count, 2, "%s", fault_doc);
-	cr_assert_eq(named(&after, "through-faults"), 1, "%s: duplicate or lost create", fault_doc);
+	cr_assert_eq(fake_view_named(&after, "through-faults"), 1, "%s: duplicate or lost create",
+	             fault_doc);
 	bool updated = false;
 	for (size_t i = 0; i < after.count; i++)
 		if (strcmp(after.ids[i], before.ids[0]) == 0)
@@ -618,7 +580,7 @@ Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
 	edit(&A, "local-00000000000000a7", TC_F_MAX_CHANNELS, "3");
 	A.clock.now += HOUR_MS;
 	sync_ok(&A, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 1, "the create was sent twice");
 	cr_assert_str_eq(v.names[0], "second-name");
 	cr_assert_eq(v.max_channels[0], 3);
@@ -645,7 +607,7 @@ static long long faults_injected(void)
 }
 
 /* The server as it is, seen without faults; returns how many faults were injected before. */
-static long long look_without_faults(struct server_view *v)
+static long long look_without_faults(struct fake_view *v)
 {
 	long long n = faults_injected();
 	fake_control(&fk, "POST", "reset", NULL, NULL);
@@ -691,7 +653,7 @@ static void chaos(const char *seed)
 	}
 	fake_faults(&fk, chaos_faults);
 	sync_until_settled(seed);
-	struct server_view v;
+	struct fake_view v;
 	long long injected = look_without_faults(&v);
 	cr_assert_eq(v.count, N, "seed %s: %zu trunks on the server", seed, v.count);
 	for (int i = 0; i < N; i++) {
@@ -711,7 +673,7 @@ static void chaos(const char *seed)
 	for (int i = 3; i < N; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "chaos-%d", i);
-		cr_assert_eq(named(&v, name), 1, "seed %s: %s", seed, name);
+		cr_assert_eq(fake_view_named(&v, name), 1, "seed %s: %s", seed, name);
 		for (size_t k = 0; k < v.count; k++)
 			if (strcmp(v.names[k], name) == 0)
 				cr_assert_eq(v.max_channels[k], i % 2 ? 11 : 22, "seed %s: %s",
@@ -776,7 +738,7 @@ Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PUSH, &rep);
 	cr_assert_eq(fake_stat(&fk, "requests.POST"), posts, "the create was sent again");
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 1);
 	struct tc_trunk_record *rec = get(&A, v.ids[0]);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
@@ -801,7 +763,7 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 
 	side_online(&A);
 	sync_ok(&A, TC_SYNC_PUSH, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 1);
 	cr_assert_eq(v.max_channels[0], 5);
 	cr_assert_eq(counts(&A).queued, 0);
@@ -819,7 +781,7 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 	fake_start(&fk, args);
 	side_online(&A);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	side_close(&A);
 
 	pid_t child = fork();
@@ -856,11 +818,11 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 	cr_assert_eq(waitpid(child, &st, 0), child);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child syncs failed: %d", st);
 	sync_ok(&A, TC_SYNC_ALL, NULL);
-	struct server_view after = server();
+	struct fake_view after = server();
 	for (int i = 0; i < 20; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "%s-%d", i < 10 ? "child" : "parent", i);
-		cr_assert_eq(named(&after, name), 1, "%s lost", name);
+		cr_assert_eq(fake_view_named(&after, name), 1, "%s lost", name);
 	}
 	cr_assert_eq(counts(&A).queued, 0);
 }
@@ -964,9 +926,9 @@ Test(service, the_worker_pulls_at_once_and_pushes_a_save_at_once)
 	cr_assert_eq(seen.report.pushed, 1);
 	cr_assert_eq(seen.report.queued, 0);
 	cr_assert_geq(seen.changed, 1);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 151);
-	cr_assert_eq(named(&v, "from-the-tui"), 1);
+	cr_assert_eq(fake_view_named(&v, "from-the-tui"), 1);
 
 	/*
 	 * Nothing is due now: another push request is no sync at all, so the next
