@@ -1,15 +1,12 @@
 #include "fake_proc.h"
 
+#include "spawn.h"
+
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef TC_FAKE_API
@@ -19,17 +16,6 @@
 /* Generous: 10,000 sample trunks under ASan on a busy 2-core machine take a while. */
 #define START_TIMEOUT_MS 60000
 #define MAX_ARGS 64
-
-/* Kills and reaps a fake that never became ready, so no orphan holds the test's output open. */
-static void give_up(pid_t pid, int fd, const char *why, const char *said)
-{
-	close(fd);
-	kill(pid, SIGKILL);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	cr_assert_fail("the fake API %s (status %d); it said: %s", why, st, said);
-}
 
 static void spawn(struct fake *f, const char *const *extra)
 {
@@ -46,48 +32,12 @@ static void spawn(struct fake *f, const char *const *extra)
 		argv[n++] = extra[i];
 	}
 	argv[n] = NULL;
-	int out[2];
-	cr_assert_eq(pipe(out), 0);
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(out[0]);
-		close(out[1]);
-		cr_assert_fail("fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		/* A test killed on timeout skips its teardown: the fake must not outlive it. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-			_exit(127);
-		dup2(out[1], STDOUT_FILENO);
-		close(out[0]);
-		close(out[1]);
-		execv(TC_FAKE_API, (char *const *)argv);
-		_exit(127);
-	}
-	close(out[1]);
-	/* Wait for "listening on PORT" (a readiness signal, not a sleep). */
-	char buf[256] = "";
-	size_t len = 0;
-	while (!strchr(buf, '\n') && len < sizeof(buf) - 1) {
-		struct pollfd p = {.fd = out[0], .events = POLLIN};
-		int ready = poll(&p, 1, START_TIMEOUT_MS);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			give_up(pid, out[0], "did not start in time", buf);
-		ssize_t r = read(out[0], buf + len, sizeof(buf) - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			give_up(pid, out[0], "exited before listening", buf);
-		len += (size_t)r;
-		buf[len] = '\0';
-	}
-	if (sscanf(buf, "listening on %d", &f->port) != 1)
-		give_up(pid, out[0], "did not say where it listens", buf);
-	close(out[0]);
-	f->pid = pid;
+	struct fake_spawn sp;
+	if (!fake_spawn(argv, START_TIMEOUT_MS, &sp))
+		cr_assert_fail("the fake API %s (status %d); it said: %s", sp.why, sp.status,
+		               sp.said);
+	f->pid = sp.pid;
+	f->port = sp.port;
 	snprintf(f->base, sizeof(f->base), "http://" FAKE_HOST ":%d", f->port);
 	snprintf(f->resolve, sizeof(f->resolve), FAKE_HOST ":%d:127.0.0.1", f->port);
 }
@@ -113,10 +63,7 @@ void fake_stop(struct fake *f)
 {
 	if (f->pid <= 0)
 		return;
-	kill(f->pid, SIGTERM);
-	int st;
-	while (waitpid(f->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	fake_terminate(f->pid);
 	f->pid = 0;
 }
 

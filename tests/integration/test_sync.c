@@ -70,6 +70,13 @@ static void connect_to(struct side *s, const char *token, const struct tc_api_co
 	s->api = fake_client(&fk, token, cfg);
 }
 
+/* A side as a process starts it: its store open and a client for the fake. */
+static void side_online(struct side *s)
+{
+	side_open(s);
+	connect_to(s, FAKE_TOKEN, NULL);
+}
+
 static enum tc_status sync_side(struct side *s, unsigned flags, struct tc_sync_report *rep,
                                 struct tc_error *err)
 {
@@ -179,8 +186,7 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 {
 	const char *args[] = {"--sample", "10000", NULL};
 	fake_start(&fk, args);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	long long conns_before = fake_stat(&fk, "connections.total");
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PULL, &rep);
@@ -282,8 +288,7 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 {
 	fake_start(&fk, NULL);
 	seed(4);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
 	struct fake_view before = server();
 
@@ -331,8 +336,7 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 Test(sync, independent_trunks_are_pushed_together_on_a_few_connections)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	for (int i = 0; i < 12; i++) {
 		char id[40], name[32];
 		snprintf(id, sizeof(id), "local-%016x", 0x100 + i);
@@ -464,8 +468,7 @@ Test(sync, the_same_field_conflicts_and_take_theirs_keeps_the_rest)
 Test(sync, a_rejected_create_keeps_the_servers_field_errors)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	struct tc_trunk *t = sample_trunk("bad-region", "198.51.100.1");
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_REGION, "mars"), TC_OK);
 	struct tc_error err;
@@ -602,8 +605,7 @@ Test(sync, a_hung_request_times_out_and_is_retried, .timeout = 60)
 Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	create_local(&A, "local-00000000000000a7", "first-name");
 	/* The server creates it, the answer is lost. */
 	fake_faults(&fk, "{\"close\":{\"count\":1},\"methods\":[\"POST\"]}");
@@ -743,25 +745,34 @@ static struct tc_outbox_entry first_entry(struct side *s, struct tc_outbox_list 
 	return l->items[0];
 }
 
-Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
+/* A side online with one local create whose send has begun, as a sync leaves it before it
+ * sends; l holds the outbox it came from. */
+static struct tc_outbox_entry create_in_flight(const char *id, const char *name,
+                                               struct tc_outbox_list *l)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
-	create_local(&A, "local-00000000000000e5", "crashed-after-post");
-	struct tc_outbox_list l = {0};
-	struct tc_outbox_entry en = first_entry(&A, &l);
+	side_online(&A);
+	create_local(&A, id, name);
+	struct tc_outbox_entry en = first_entry(&A, l);
 	struct tc_error err;
 	tc_error_init(&err);
-	/* What a sync does before it sends ... */
 	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
-	/* ... the request reaches the server, and the process dies before the answer. */
+	return en;
+}
+
+Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
+{
+	struct tc_outbox_list l = {0};
+	struct tc_outbox_entry en =
+	    create_in_flight("local-00000000000000e5", "crashed-after-post", &l);
+	struct tc_error err;
+	tc_error_init(&err);
+	/* The request reaches the server, and the process dies before the answer. */
 	cr_assert_eq(tc_api_create(A.api, en.payload, NULL, &err), TC_OK, "%s", err.message);
 	tc_outbox_list_free(&l);
 	side_close(&A);
 
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	long long posts = fake_stat(&fk, "requests.POST");
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PUSH, &rep);
@@ -777,15 +788,10 @@ Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
 
 Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 {
-	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
-	create_local(&A, "local-00000000000000f6", "crashed-before-post");
 	struct tc_outbox_list l = {0};
-	struct tc_outbox_entry en = first_entry(&A, &l);
+	create_in_flight("local-00000000000000f6", "crashed-before-post", &l);
 	struct tc_error err;
 	tc_error_init(&err);
-	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
 	/* An edit while the create is in flight queues an update behind it. */
 	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
 	tc_outbox_list_free(&l);
@@ -794,8 +800,7 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 	tc_outbox_list_free(&l);
 	side_close(&A);
 
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	sync_ok(&A, TC_SYNC_PUSH, NULL);
 	struct fake_view v = server();
 	cr_assert_eq(v.count, 1);
@@ -813,8 +818,7 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 {
 	const char *args[] = {"--sample", "20", NULL};
 	fake_start(&fk, args);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
 	struct fake_view v = server();
 	side_close(&A);
@@ -823,8 +827,7 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 	cr_assert_geq(child, 0);
 	if (child == 0) {
 		/* The second process: its own connection, edits and syncs of its own. */
-		side_open(&A);
-		connect_to(&A, FAKE_TOKEN, NULL);
+		side_online(&A);
 		int bad = 0;
 		for (int i = 0; i < 10; i++) {
 			char name[32];
@@ -839,8 +842,7 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 		side_close(&A);
 		_exit(bad);
 	}
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	for (int i = 10; i < 20; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "parent-%d", i);

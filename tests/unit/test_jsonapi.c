@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_fixture.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
 
@@ -22,18 +23,7 @@ static char *slurp(const char *name, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", TC_FIXTURES, name);
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
+	return read_all(path, len);
 }
 
 static struct tc_trunk *decode_fixture(const char *name)
