@@ -10,14 +10,34 @@
 #include "keymap.h"
 #include "trunkctl/trunk.h"
 
+/* The column widths come from the widest keys and action name, so no row overflows. */
+static void widest(const struct tui_keymap *km, char *keys_out, size_t keys_len,
+                   const char **name_out)
+{
+	keys_out[0] = '\0';
+	*name_out = "";
+	for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
+		char k[128];
+		tui_keymap_describe(km, (enum tui_action)a, k, sizeof(k));
+		if (strlen(k) > strlen(keys_out))
+			snprintf(keys_out, keys_len, "%s", k);
+		const char *name = tui_action_name((enum tui_action)a);
+		if (strlen(name) > strlen(*name_out))
+			*name_out = name;
+	}
+}
+
 static void keys(void)
 {
 	struct tui_keymap km;
 	tui_keymap_init(&km);
+	char wide_keys[128];
+	const char *wide_name;
+	widest(&km, wide_keys, sizeof(wide_keys), &wide_name);
 	puts(".\\\" keys:begin (generated from ui/tui/keymap.h by tests/cli/man_gen.c)");
 	for (int s = 0; s < TUI_SCOPE_COUNT; s++) {
-		printf(".Ss %s\n.Bl -column \"PgDn C-d\" \"detail-delete\" -compact\n",
-		       tui_scope_label((enum tui_scope)s));
+		printf(".Ss %s\n.Bl -column \"%s\" \"%s\" -compact\n",
+		       tui_scope_label((enum tui_scope)s), wide_keys, wide_name);
 		for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
 			if ((int)tui_action_scope((enum tui_action)a) != s)
 				continue;
