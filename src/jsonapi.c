@@ -211,6 +211,9 @@ static enum tc_status decode_resource_object(json_t *data, const char *where, co
 		                  ptr, title);
 	}
 	tc_field_errors_free(&fe);
+	if (rc == TC_OK &&
+	    !(t->document = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)))
+		rc = tc_error_set(err, TC_NOMEM, NULL);
 	if (rc != TC_OK) {
 		tc_trunk_free(t);
 		return rc;
@@ -936,5 +939,26 @@ enum tc_status tc_jsonapi_error_from_response(long http_status, const char *body
 	}
 	json_decref(root);
 	err->http_status = (int)(code > 0 && code < 1000 ? code : 0);
+	return rc;
+}
+
+enum tc_status tc_jsonapi_format_resource(const char *document, bool reveal, char **out,
+                                          struct tc_error *err)
+{
+	*out = NULL;
+	json_t *root = NULL;
+	enum tc_status rc = load(document, strlen(document), 0, "the stored document", &root, err);
+	if (rc != TC_OK)
+		return rc;
+	json_t *attrs = json_object_get(root, "attributes");
+	for (int f = 0; !reveal && json_is_object(attrs) && f < TC_FIELD_COUNT; f++) {
+		json_t *v = json_object_get(attrs, tc_field(f)->key);
+		if ((tc_field(f)->flags & TC_FF_SECRET) && json_is_string(v) &&
+		    json_string_length(v) > 0 && json_string_set(v, TC_SECRET_MASK) != 0)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	if (rc == TC_OK && !(*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	json_decref(root);
 	return rc;
 }

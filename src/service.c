@@ -216,6 +216,20 @@ enum tc_status tc_service_get(struct tc_service *svc, const char *id_or_name,
 	if (rc != TC_NOT_FOUND)
 		return rc;
 	tc_error_clear(err);
+	/* a local id printed by an offline create stays usable after the create is pushed */
+	char *server_id = NULL;
+	rc = tc_store_server_id(svc->store, id_or_name, &server_id, err);
+	if (rc == TC_OK) {
+		rc = tc_store_get(svc->store, server_id, out, err);
+		if (rc == TC_NOT_FOUND)
+			tc_error_set(err, TC_NOT_FOUND, "trunk %s (created as %s) is gone",
+			             server_id, id_or_name);
+		free(server_id);
+		return rc;
+	}
+	if (rc != TC_NOT_FOUND)
+		return rc;
+	tc_error_clear(err);
 	char *ids[2];
 	size_t n = 0;
 	rc = tc_store_find_by_name(svc->store, id_or_name, ids, 2, &n, err);
@@ -232,6 +246,22 @@ enum tc_status tc_service_get(struct tc_service *svc, const char *id_or_name,
 		                  id_or_name);
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);
+	return rc;
+}
+
+enum tc_status tc_service_document(struct tc_service *svc, const char *id_or_name, bool reveal,
+                                   char **json, struct tc_error *err)
+{
+	*json = NULL;
+	struct tc_trunk_record *rec = NULL;
+	enum tc_status rc = tc_service_get(svc, id_or_name, &rec, err);
+	char *raw = NULL;
+	if (rc == TC_OK)
+		rc = tc_store_document(svc->store, rec->id, &raw, err);
+	if (rc == TC_OK && raw)
+		rc = tc_jsonapi_format_resource(raw, reveal, json, err);
+	free(raw);
+	tc_trunk_record_free(rec);
 	return rc;
 }
 
@@ -335,7 +365,26 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
 	return queued(svc, rc);
 }
 
-enum tc_status tc_service_update(struct tc_service *svc, const char *id,
+/*
+ * The id a change addresses: a local id whose create was pushed stands for
+ * the server id it moved to (*mapped, freed by the caller), any other is
+ * itself.
+ */
+static const char *current_id(struct tc_service *svc, const char *id, char **mapped)
+{
+	*mapped = NULL;
+	if (!id || strncmp(id, TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)) != 0)
+		return id;
+	struct tc_error e;
+	tc_error_init(&e);
+	/* on any failure the local id itself is used and its own error reported */
+	if (tc_store_server_id(svc->store, id, mapped, &e) != TC_OK)
+		*mapped = NULL;
+	tc_error_clear(&e);
+	return *mapped ? *mapped : id;
+}
+
+enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
                                  const struct tc_trunk *edited, struct tc_error *err)
 {
 	enum tc_status rc = refuse_read_only(svc, err);
@@ -343,29 +392,42 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id,
 		return rc;
 	if (!edited)
 		return tc_error_set(err, TC_USAGE, "no record to save");
+	char *mapped;
+	const char *id = current_id(svc, id_given, &mapped);
 	struct tc_trunk_record *rec;
 	rc = tc_store_get(svc->store, id, &rec, err);
-	if (rc != TC_OK)
-		return rc;
-	/* an unpushed create is still checked as the create it will be */
-	enum tc_save_kind kind = rec->base ? TC_SAVE_UPDATE : TC_SAVE_CREATE;
-	rc = tc_service_validate(svc, kind, edited, rec->current, err);
-	tc_trunk_record_free(rec);
-	if (rc == TC_OK)
-		rc = tc_store_update_local(svc->store, id, edited, NULL, err);
-	return queued(svc, rc);
+	if (rc == TC_OK) {
+		/* an unpushed create is still checked as the create it will be */
+		enum tc_save_kind kind = rec->base ? TC_SAVE_UPDATE : TC_SAVE_CREATE;
+		rc = tc_service_validate(svc, kind, edited, rec->current, err);
+		tc_trunk_record_free(rec);
+		if (rc == TC_OK)
+			rc = queued(svc, tc_store_update_local(svc->store, id, edited, NULL, err));
+	}
+	free(mapped);
+	return rc;
 }
 
 enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err)
 {
 	enum tc_status rc = refuse_read_only(svc, err);
-	return rc == TC_OK ? queued(svc, tc_store_delete_local(svc->store, id, err)) : rc;
+	if (rc != TC_OK)
+		return rc;
+	char *mapped;
+	rc = queued(svc, tc_store_delete_local(svc->store, current_id(svc, id, &mapped), err));
+	free(mapped);
+	return rc;
 }
 
 enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct tc_error *err)
 {
 	enum tc_status rc = refuse_read_only(svc, err);
-	return rc == TC_OK ? tc_store_discard(svc->store, id, err) : rc;
+	if (rc != TC_OK)
+		return rc;
+	char *mapped;
+	rc = tc_store_discard(svc->store, current_id(svc, id, &mapped), err);
+	free(mapped);
+	return rc;
 }
 
 /* ---- conflicts ---- */
@@ -442,7 +504,9 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 	if (rc != TC_OK)
 		return rc;
 	struct tc_trunk_record *rec;
-	rc = tc_store_get(svc->store, id, &rec, err);
+	char *mapped;
+	rc = tc_store_get(svc->store, current_id(svc, id, &mapped), &rec, err);
+	free(mapped);
 	if (rc != TC_OK)
 		return rc;
 	struct tc_trunk *result = NULL;
@@ -603,8 +667,10 @@ enum tc_status tc_service_pending(struct tc_service *svc, bool reveal, struct tc
 enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err)
 {
 	enum tc_status rc = refuse_read_only(svc, err);
+	char *mapped = NULL;
 	if (rc == TC_OK)
-		rc = tc_store_retry(svc->store, id, err);
+		rc = tc_store_retry(svc->store, current_id(svc, id, &mapped), err);
+	free(mapped);
 	return queued(svc, rc);
 }
 

@@ -1753,6 +1753,20 @@ enum tc_status tc_store_outbox_begin_send(struct tc_store *s, int64_t seq, struc
 	return with_entry(s, seq, begin_send_fn, NULL, err);
 }
 
+static enum tc_status set_document(struct tc_store *s, const char *id, const char *document,
+                                   struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, "UPDATE trunk_docs SET document = ? WHERE id = ?", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, document);
+	bind_text(st, 2, id);
+	rc = run(s, st, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Moves a trunk created here to the id the server gave it. */
 static enum tc_status move_id(struct tc_store *s, struct row *r, const char *server_id,
                               struct tc_error *err)
@@ -1772,6 +1786,15 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 		rc = delete_where_id(s, "DELETE FROM trunks WHERE id = ?", r->id, err);
 	if (rc == TC_OK)
 		rc = delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", r->id, err);
+	if (rc == TC_OK)
+		rc = prepare(s, "INSERT OR REPLACE INTO id_map(local_id, server_id) VALUES(?, ?)",
+		             &st, err);
+	if (rc == TC_OK) {
+		bind_text(st, 1, r->id);
+		bind_text(st, 2, server_id);
+		rc = run(s, st, err);
+		sqlite3_finalize(st);
+	}
 	char *id = rc == TC_OK ? strdup(server_id) : NULL;
 	if (rc == TC_OK && !id)
 		rc = tc_error_set(err, TC_NOMEM, NULL);
@@ -1842,6 +1865,8 @@ static enum tc_status done_fn(struct tc_store *s, struct tc_outbox_entry *e, str
 		rc = rebase_later(s, r, err);
 	if (rc == TC_OK)
 		rc = row_settle(s, r, err);
+	if (rc == TC_OK && server->document)
+		rc = set_document(s, r->id, server->document, err);
 	return rc;
 }
 
@@ -1999,8 +2024,9 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 	rc = prepare(s, s->sql_pull, &st, err);
 	if (rc == TC_OK)
 		rc = prepare(s,
-		             "INSERT INTO trunk_docs(id, base) VALUES(?, ?) "
-		             "ON CONFLICT(id) DO UPDATE SET base = excluded.base",
+		             "INSERT INTO trunk_docs(id, base, document) VALUES(?, ?, ?) "
+		             "ON CONFLICT(id) DO UPDATE SET base = excluded.base, "
+		             "document = excluded.document",
 		             &docs, err);
 	int64_t now = tc_store_now(s);
 	for (size_t i = 0; rc == TC_OK && i < count; i++) {
@@ -2025,6 +2051,7 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 			sqlite3_reset(docs);
 			bind_text(docs, 1, t->id);
 			bind_text(docs, 2, json);
+			bind_text(docs, 3, t->document);
 			rc = run(s, docs, err);
 		}
 		free(json);
@@ -2580,5 +2607,50 @@ enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char 
 	if (rc == TC_OK && r != SQLITE_DONE)
 		rc = db_fail(s, r, err, "find by name");
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One text column of the row of key in a single-key query; *found says whether a row exists. */
+static enum tc_status text_by_key(struct tc_store *s, const char *sql, const char *key, char **out,
+                                  bool *found, struct tc_error *err)
+{
+	*out = NULL;
+	*found = false;
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, key);
+	int r = step(s, st);
+	if (r == SQLITE_ROW) {
+		*found = true;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL && !(*out = col_dup(st, 0)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	} else if (r != SQLITE_DONE) {
+		rc = db_fail(s, r, err, "read");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum tc_status tc_store_server_id(struct tc_store *s, const char *local_id, char **server_id,
+                                  struct tc_error *err)
+{
+	bool found;
+	enum tc_status rc = text_by_key(s, "SELECT server_id FROM id_map WHERE local_id = ?",
+	                                local_id, server_id, &found, err);
+	if (rc == TC_OK && !found)
+		rc = tc_error_set(err, TC_NOT_FOUND, "no create of %s was pushed", local_id);
+	return rc;
+}
+
+enum tc_status tc_store_document(struct tc_store *s, const char *id, char **json,
+                                 struct tc_error *err)
+{
+	bool found;
+	enum tc_status rc =
+	    text_by_key(s, "SELECT document FROM trunk_docs WHERE id = ?", id, json, &found, err);
+	if (rc == TC_OK && !found)
+		rc = tc_error_set(err, TC_NOT_FOUND, "no trunk %s in the local store", id);
 	return rc;
 }

@@ -69,6 +69,14 @@ const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
     " UPDATE meta SET value = value + 1 WHERE key = 'trunk_count'; END;"
     "CREATE TRIGGER trunks_uncounted AFTER DELETE ON trunks BEGIN"
     " UPDATE meta SET value = value - 1 WHERE key = 'trunk_count'; END;",
+    /*
+     * Version 3: a script keeps the local id an offline create printed, so
+     * the id a create moved to is remembered (written with the move); and
+     * the resource object the server last sent is kept as received (the
+     * base is our flat reading of it) for the operator to see.
+     */
+    "CREATE TABLE id_map (local_id TEXT PRIMARY KEY NOT NULL, server_id TEXT NOT NULL);"
+    "ALTER TABLE trunk_docs ADD COLUMN document TEXT;",
 };
 
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)

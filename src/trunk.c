@@ -273,6 +273,7 @@ void tc_trunk_free(struct tc_trunk *trunk)
 		tc_value_clear(&trunk->values[f]);
 	free(trunk->id);
 	free(trunk->extra_json);
+	free(trunk->document);
 	free(trunk);
 }
 
@@ -284,7 +285,8 @@ struct tc_trunk *tc_trunk_dup(const struct tc_trunk *trunk)
 	if (!copy)
 		return NULL;
 	if ((trunk->id && !(copy->id = strdup(trunk->id))) ||
-	    (trunk->extra_json && !(copy->extra_json = strdup(trunk->extra_json))))
+	    (trunk->extra_json && !(copy->extra_json = strdup(trunk->extra_json))) ||
+	    (trunk->document && !(copy->document = strdup(trunk->document))))
 		goto fail;
 	for (int f = 0; f < TC_FIELD_COUNT; f++)
 		if (tc_value_copy(&copy->values[f], &trunk->values[f], fields[f].type) != TC_OK)

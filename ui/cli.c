@@ -217,31 +217,6 @@ static enum tc_status apply_input(struct cli *c, struct tc_trunk *draft, const c
 
 /* ---- pushing a change ---- */
 
-/*
- * The server id a pushed create of that name received: the newest successful
- * POST in the journal for it. The service forgets the local id once the
- * server answers, so the journal is where the new id is recorded.
- */
-static char *created_id(struct cli *c, const char *name)
-{
-	struct tc_journal_list list = {0};
-	struct tc_error e;
-	tc_error_init(&e);
-	char *id = NULL;
-	if (tc_service_journal(c->svc, 50, &list, &e) == TC_OK) {
-		for (size_t i = 0; i < list.count && !id; i++) {
-			const struct tc_journal_entry *j = &list.items[i];
-			const char *n = j->changes ? tc_trunk_string(j->changes, TC_F_NAME) : NULL;
-			if (strcmp(j->method, "POST") == 0 && !j->error && j->trunk_id && n &&
-			    strcmp(n, name) == 0)
-				id = strdup(j->trunk_id);
-		}
-	}
-	tc_journal_list_free(&list);
-	tc_error_clear(&e);
-	return id;
-}
-
 static bool has_api(struct cli *c)
 {
 	return tc_config_get(c->cfg, TC_CFG_API_URL) != NULL;
@@ -249,10 +224,10 @@ static bool has_api(struct cli *c)
 
 /*
  * After a local save: pushes unless offline, then reports what became of
- * trunk id. gone is true for a delete (TC_NOT_FOUND afterwards is success).
- * name is a create's, to find the server id its local id turned into.
+ * trunk id (a create's local id finds the server id it moved to). gone is
+ * true for a delete (TC_NOT_FOUND afterwards is success).
  */
-static int push_change(struct cli *c, const char *id, const char *name, bool gone, bool print_id)
+static int push_change(struct cli *c, const char *id, bool gone, bool print_id)
 {
 	if (tc_service_offline(c->svc)) {
 		fprintf(stderr, "trunkctl: saved and queued; --offline, so nothing was sent\n");
@@ -275,12 +250,6 @@ static int push_change(struct cli *c, const char *id, const char *name, bool gon
 	tc_error_init(&gerr);
 	struct tc_trunk_record *rec = NULL;
 	enum tc_status grc = tc_service_get(c->svc, id, &rec, &gerr);
-	char *server_id = NULL;
-	if (grc == TC_NOT_FOUND && !gone && name && (server_id = created_id(c, name)) != NULL) {
-		tc_error_clear(&gerr);
-		grc = tc_service_get(c->svc, server_id, &rec, &gerr);
-		free(server_id);
-	}
 	int code;
 	if (grc == TC_NOT_FOUND && gone) {
 		code = CLI_EXIT_OK;
@@ -399,8 +368,29 @@ static int cmd_list(struct cli *c)
 	return rc != TC_OK ? fail(c, rc) : code;
 }
 
+/* show --raw: the server's resource object, indented. */
+static int show_raw(struct cli *c)
+{
+	if (c->a->given[CLI_OPT_JSON])
+		return fail(c, tc_error_set(&c->err, TC_USAGE, "--raw and --json do not combine"));
+	char *doc = NULL;
+	enum tc_status rc =
+	    tc_service_document(c->svc, c->a->pos[0], c->a->given[CLI_OPT_REVEAL], &doc, &c->err);
+	if (rc == TC_OK && !doc)
+		rc = tc_error_set(
+		    &c->err, TC_NOT_FOUND,
+		    "the Carrier API has not sent trunk %s yet (its create is not pushed)",
+		    c->a->pos[0]);
+	if (rc == TC_OK)
+		printf("%s\n", doc);
+	free(doc);
+	return rc != TC_OK ? fail(c, rc) : CLI_EXIT_OK;
+}
+
 static int cmd_show(struct cli *c)
 {
+	if (c->a->given[CLI_OPT_RAW])
+		return show_raw(c);
 	struct tc_trunk_record *rec = NULL;
 	enum tc_status rc = tc_service_get(c->svc, c->a->pos[0], &rec, &c->err);
 	if (rc != TC_OK)
@@ -427,16 +417,11 @@ static int cmd_create(struct cli *c)
 	char *id = NULL;
 	if (rc == TC_OK)
 		rc = tc_service_create(c->svc, draft, &id, &c->err);
-	const char *n = tc_trunk_string(draft, TC_F_NAME);
-	char *name = n ? strdup(n) : NULL;
 	tc_trunk_free(draft);
-	if (rc != TC_OK) {
-		free(name);
+	if (rc != TC_OK)
 		return fail(c, rc);
-	}
-	int code = push_change(c, id, name, false, true);
+	int code = push_change(c, id, false, true);
 	free(id);
-	free(name);
 	return code;
 }
 
@@ -451,7 +436,7 @@ static int cmd_update(struct cli *c)
 	if (rc == TC_OK)
 		rc = tc_service_update(c->svc, rec->id, edited, &c->err);
 	tc_trunk_free(edited);
-	int code = rc != TC_OK ? fail(c, rc) : push_change(c, rec->id, NULL, false, false);
+	int code = rc != TC_OK ? fail(c, rc) : push_change(c, rec->id, false, false);
 	tc_trunk_record_free(rec);
 	return code;
 }
@@ -494,7 +479,7 @@ static int cmd_delete(struct cli *c)
 	}
 	if (rc == TC_OK)
 		rc = tc_service_delete(c->svc, rec->id, &c->err);
-	int code = rc != TC_OK ? fail(c, rc) : push_change(c, rec->id, NULL, true, false);
+	int code = rc != TC_OK ? fail(c, rc) : push_change(c, rec->id, true, false);
 	tc_trunk_record_free(rec);
 	return code;
 }
@@ -729,7 +714,7 @@ static int cmd_resolve(struct cli *c)
 		bool queued = now && now->pending != TC_OP_NONE;
 		tc_trunk_record_free(now);
 		tc_error_clear(&e2);
-		code = gone || !queued ? CLI_EXIT_OK : push_change(c, rec->id, NULL, false, false);
+		code = gone || !queued ? CLI_EXIT_OK : push_change(c, rec->id, false, false);
 	}
 	tc_trunk_record_free(rec);
 	return code;

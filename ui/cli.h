@@ -51,6 +51,7 @@ enum cli_exit {
 	_(SORT, "sort", 0, "FIELD[:desc]", "sort by an attribute, id or sync_state")               \
 	_(REFRESH, "refresh", 0, NULL, "pull from the Carrier API first")                          \
 	_(REVEAL, "reveal", 0, NULL, "show passwords instead of ********")                         \
+	_(RAW, "raw", 0, NULL, "the JSON:API resource the Carrier API last sent, as sent")         \
 	_(SET, "set", 0, "KEY=VALUE", "set an attribute; repeatable")                              \
 	_(UNSET, "unset", 0, "KEY", "clear an attribute; repeatable")                              \
 	_(JSON_INPUT, "json", 0, "FILE|-", "read the attributes from a JSON file (- for stdin)")   \

@@ -46,12 +46,22 @@
  * new trunk: id, created_at/updated_at and every attribute, region reduced to
  * its alias and default_sender to its value; username/password stay
  * TC_V_ABSENT when the server left the keys out; unknown attributes are kept
- * in extra_json. The id must look like a UUID (8-4-4-4-12 hex digits).
+ * in extra_json, and the data object itself, compact, in document. The id
+ * must look like a UUID (8-4-4-4-12 hex digits).
  * Returns TC_OK (*out set), TC_PARSE (not JSON, too deep, bad UTF-8),
  * TC_PROTOCOL (wrong shape or attribute type; the message names the member)
  * or TC_NOMEM; *out is NULL unless TC_OK.
  */
 enum tc_status tc_jsonapi_decode_resource(const char *body, size_t len, struct tc_trunk **out,
+                                          struct tc_error *err);
+
+/*
+ * A resource object as tc_jsonapi_decode_resource keeps it (document),
+ * indented two spaces with the server's member order, every secret
+ * attribute (TC_FF_SECRET) that is a non-empty string shown as
+ * TC_SECRET_MASK unless reveal. *out is new. TC_PARSE, TC_NOMEM.
+ */
+enum tc_status tc_jsonapi_format_resource(const char *document, bool reveal, char **out,
                                           struct tc_error *err);
 
 /* One page of a collection. prev/next are NULL where the server sent null. */

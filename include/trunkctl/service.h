@@ -120,14 +120,30 @@ enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_que
 /* ---- one trunk ---- */
 
 /*
- * Finds a trunk by id (server or local), else by exact name. Errors:
+ * Finds a trunk by id (server or local), then by the local id its create
+ * had before it was pushed, else by exact name. Errors:
  * TC_NOT_FOUND; TC_USAGE when several trunks carry that name (the message
  * says to use the id). *out is a new record.
  */
 enum tc_status tc_service_get(struct tc_service *svc, const char *id_or_name,
                               struct tc_trunk_record **out, struct tc_error *err);
 
+/*
+ * The JSON:API resource object the server last sent for the trunk (found as
+ * tc_service_get finds it), as received, indented for reading; passwords
+ * masked unless reveal. *json is new, or NULL when the server never sent the
+ * trunk (a create not pushed yet). Errors: those of tc_service_get.
+ */
+enum tc_status tc_service_document(struct tc_service *svc, const char *id_or_name, bool reveal,
+                                   char **json, struct tc_error *err);
+
 /* ---- validate and save ---- */
+
+/*
+ * The functions below that take a trunk id (update, delete, discard,
+ * resolve, retry) accept the local id of a create already pushed as the
+ * server id it moved to, as tc_service_get does.
+ */
 
 enum tc_save_kind {
 	TC_SAVE_CREATE,

@@ -41,7 +41,7 @@ struct tc_store;
 /* The application_id stamped in the file header ("TKCT"). */
 #define TC_STORE_APPLICATION_ID 0x544b4354
 /* The schema version this build writes (PRAGMA user_version). */
-#define TC_STORE_SCHEMA_VERSION 2
+#define TC_STORE_SCHEMA_VERSION 3
 #define TC_STORE_FILE_NAME "trunkctl.db"
 /* Prefix of the ids of trunks created here and not yet known to the server. */
 #define TC_LOCAL_ID_PREFIX "local-"
@@ -96,6 +96,22 @@ enum tc_status tc_store_get(struct tc_store *store, const char *id, struct tc_tr
  */
 enum tc_status tc_store_find_by_name(struct tc_store *store, const char *name, char **ids,
                                      size_t max, size_t *count, struct tc_error *err);
+
+/*
+ * The server id the create of local_id received (recorded when the create
+ * was pushed; kept after the trunk is gone). *server_id is new. Errors:
+ * TC_NOT_FOUND (local_id never pushed, or not a local id).
+ */
+enum tc_status tc_store_server_id(struct tc_store *store, const char *local_id, char **server_id,
+                                  struct tc_error *err);
+
+/*
+ * The resource object ("data") the server last sent for id, compact JSON
+ * as received with its secrets unmasked; *json is new, or NULL when the
+ * server never sent one (a create not pushed yet). Errors: TC_NOT_FOUND.
+ */
+enum tc_status tc_store_document(struct tc_store *store, const char *id, char **json,
+                                 struct tc_error *err);
 
 struct tc_store_counts {
 	size_t trunks;
@@ -256,7 +272,8 @@ enum tc_status tc_store_pull_begin(struct tc_store *store, int64_t *generation,
                                    struct tc_error *err);
 /*
  * Applies one page: each trunk (with its server id) becomes the base of its
- * row (created when new) and is marked seen. One transaction per call.
+ * row (created when new), its document (trunk->document) is kept and it is
+ * marked seen. One transaction per call.
  */
 enum tc_status tc_store_pull_page(struct tc_store *store, int64_t generation,
                                   struct tc_trunk *const *trunks, size_t count,

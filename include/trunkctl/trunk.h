@@ -132,12 +132,16 @@ struct tc_value {
  * id ("local-…") for an offline create, or NULL for a record being composed.
  * extra_json keeps the attributes this build does not know (a newer server's
  * register_transport, say) as a JSON object text, so they are written back
- * unchanged instead of being dropped.
+ * unchanged instead of being dropped. document is the JSON:API resource
+ * object the values were decoded from, compact text as the server sent it
+ * (NULL when the trunk did not come from the server): the store keeps it for
+ * the operator to see the server's own rendering.
  */
 struct tc_trunk {
 	char *id;
 	struct tc_value values[TC_FIELD_COUNT];
 	char *extra_json;
+	char *document;
 };
 
 struct tc_trunk *tc_trunk_new(void);

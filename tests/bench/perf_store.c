@@ -65,6 +65,23 @@ static struct tc_trunk *gen_trunk(size_t i, unsigned *seed)
 		fputs("perf_store: out of memory\n", stderr);
 		exit(1);
 	}
+	/* a pull keeps the resource object as the server sent it: about 1 KB each */
+	char doc[2048];
+	snprintf(doc, sizeof(doc),
+	         "{\"id\":\"%s\",\"type\":\"sip_trunk\",\"attributes\":{\"created_at\":\"%s\","
+	         "\"updated_at\":\"%s\",\"name\":\"%s\",\"authentication_mode\":\"ip_address\","
+	         "\"region\":{\"table\":{\"identifier\":\"ap-southeast-1\",\"alias\":"
+	         "\"hydrogen\",\"group_id\":1,\"human_name\":\"South East Asia (Singapore)\","
+	         "\"nat_ip\":\"13.250.230.15\"}},\"max_channels\":%u,\"default_sender\":null,"
+	         "\"inbound_country\":null,\"inbound_source_ips\":[\"%s\"],\"outbound_host\":"
+	         "\"%s\",\"outbound_dial_string_prefix\":null,\"outbound_national_dialing\":"
+	         "false,\"outbound_plus_prefix\":false,\"outbound_route_prefixes\":[],"
+	         "\"username\":null,\"password\":null}}",
+	         id, ts, ts, name, r % 300, ip, host);
+	if (!(t->document = strdup(doc))) {
+		fputs("perf_store: out of memory\n", stderr);
+		exit(1);
+	}
 	return t;
 }
 

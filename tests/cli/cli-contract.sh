@@ -93,6 +93,14 @@ check "show --json is an object with the id" [ "$(jq -r .id "$T/out")" = "$secre
 check "show masks the password" [ "$(jq -r .password "$T/out")" = "********" ]
 expect 0 "show --reveal" t show "$secret_id" --json --reveal
 check "--reveal shows the password" [ "$(jq -r .password "$T/out")" != "********" ]
+expect 0 "show --raw" t show "$secret_id" --raw
+check "--raw is the server's resource object, region as its object" \
+	jq -e --arg id "$secret_id" '.id == $id and .type == "sip_trunk" and
+	(.attributes.region | type) == "object" and (.attributes | has("created_at"))' "$T/out"
+check "--raw masks the password" [ "$(jq -r .attributes.password "$T/out")" = "********" ]
+expect 0 "show --raw --reveal" t show "$secret_id" --raw --reveal
+check "--raw --reveal shows the password" [ "$(jq -r .attributes.password "$T/out")" != "********" ]
+expect 2 "show --raw --json" t show "$secret_id" --raw --json
 expect 0 "show by name" t show "Sample trunk 1"
 check "show prints grouped fields" has "^Identity" "$T/out"
 expect 5 "show unknown" t show no-such-trunk
@@ -179,7 +187,15 @@ later=$(cat "$T/out")
 check "an offline create has a local id" expr "$later" : 'local-'
 expect 0 "show a local id" t show "$later" --json
 check "it is pending" [ "$(jq -r .sync_state "$T/out")" = pending ]
+expect 5 "show --raw before the server sent it" t show "$later" --raw
+check "--raw says the server has not sent it" has "has not sent" "$T/err"
 expect 0 "sync pushes it" t sync
+expect 0 "show by the local id after the sync" t show "$later" --json
+check "the local id finds the server's trunk" \
+	[ "$(jq -r '"\(.name) \(.sync_state) \(.id|startswith("local-"))"' "$T/out")" = "Later synced false" ]
+expect 0 "show --raw by the local id" t show "$later" --raw
+check "--raw is the create's answer" [ "$(jq -r .attributes.name "$T/out")" = Later ]
+expect 0 "update by the local id after the sync" t update "$later" --set max_channels=3
 expect 0 "it is on the server under its name" t show Later --json
 check "synced with a server id" [ "$(jq -r '"\(.sync_state) \(.id|startswith("local-"))"' "$T/out")" = "synced false" ]
 

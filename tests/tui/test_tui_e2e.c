@@ -414,6 +414,68 @@ Test(e2e, detail_masks_the_password_until_revealed)
 	quit(t);
 }
 
+/* A create saved by an earlier offline session, never pushed. */
+static void create_offline(const char *name)
+{
+	struct tc_service_options so = {.data_dir = data_dir};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	struct tc_trunk *t = tc_trunk_new();
+	cr_assert_not_null(t);
+	tc_trunk_set_string(t, TC_F_NAME, name);
+	tc_trunk_set_string(t, TC_F_REGION, "hydrogen");
+	tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "ip_address");
+	char *id = NULL;
+	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
+	free(id);
+	tc_trunk_free(t);
+	tc_service_close(svc);
+	tc_error_clear(&err);
+}
+
+/* Opens the trunk named name from the list, where the first row is "Never pushed". */
+static void open_row(struct vtd *t, const char *name)
+{
+	int r = find_row(t, name), first = find_row(t, "Never pushed");
+	cr_assert(r > 0 && first > 0 && r >= first, "%s not listed", name);
+	keys(t, K_HOME);
+	for (int i = first; i < r; i++)
+		keys(t, K_DOWN);
+	keys(t, K_ENTER);
+}
+
+Test(e2e, raw_shows_the_servers_document_or_says_there_is_none)
+{
+	online_with_samples(3);
+	prefill_store();
+	fake_stop(&server);
+	create_offline("Never pushed");
+	struct vtd *t = run(24, 80, 0);
+	open_row(t, "Sample trunk 2");
+	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
+	keys(t, "r");
+	wait_text(t, "JSON:API document", WAIT_MS);
+	cr_expect(vtd_has_text(t, "\"type\": \"sip_trunk\""));
+	cr_expect(vtd_has_text(t, "\"table\":"), "region as the server renders it");
+	golden(t, "detail-raw");
+	keys(t, K_END);
+	cr_expect(vtd_has_text(t, "\"password\": \"********\""), "masked, as on the fields");
+	cr_expect(!vtd_has_text(t, "\"type\": \"sip_trunk\""), "End scrolled the document");
+	keys(t, "v");
+	cr_expect(!vtd_has_text(t, "********"), "v reveals the password here too");
+	keys(t, "r");
+	cr_expect(vtd_has_text(t, "Identity"), "r goes back to the fields");
+	keys(t, "q");
+
+	open_row(t, "Never pushed");
+	wait_text(t, "Trunk Never pushed", WAIT_MS);
+	keys(t, "r");
+	cr_expect(vtd_has_text(t, "No server document"), "a create not pushed has none");
+	quit(t);
+}
+
 Test(e2e, create_an_ip_address_trunk_and_sync_it)
 {
 	struct vtd *t = run_online_with_samples(2);

@@ -83,4 +83,12 @@ static inline struct tc_trunk *server_trunk(const char *id, const char *name, co
 	return t;
 }
 
+/* The resource object the server sent with t (decoding sets it). */
+static inline void set_document(struct tc_trunk *t, const char *json)
+{
+	free(t->document);
+	t->document = strdup(json);
+	cr_assert_not_null(t->document);
+}
+
 #endif

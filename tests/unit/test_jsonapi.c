@@ -94,6 +94,39 @@ Test(resource, outbound_registration_document_of_section_4)
 	tc_trunk_free(t);
 }
 
+Test(resource, the_data_member_is_kept_as_received)
+{
+	size_t len;
+	char *body = slurp("resource_outbound_registration.json", &len);
+	struct tc_trunk *t = decode_fixture("resource_outbound_registration.json");
+	json_t *root = json_loadb(body, len, 0, NULL), *kept = json_loads(t->document, 0, NULL);
+	cr_assert_not_null(kept);
+	cr_assert(json_equal(kept, json_object_get(root, "data")), "%s", t->document);
+	/* the server's member order, region and default_sender as the server renders them */
+	const char *region = strstr(t->document, "\"region\":{");
+	cr_assert(region && region > strstr(t->document, "\"name\":"), "%s", t->document);
+	cr_assert(strstr(t->document, "\"password\":\"mypassword\""));
+
+	struct tc_error err;
+	tc_error_init(&err);
+	char *shown = NULL;
+	cr_assert_eq(tc_jsonapi_format_resource(t->document, false, &shown, &err), TC_OK);
+	cr_assert(strstr(shown, "\n  \"attributes\": {\n"), "%s", shown);
+	cr_assert(strstr(shown, "\"password\": \"" TC_SECRET_MASK "\""), "%s", shown);
+	cr_assert_null(strstr(shown, "mypassword"));
+	free(shown);
+	cr_assert_eq(tc_jsonapi_format_resource(t->document, true, &shown, &err), TC_OK);
+	cr_assert(strstr(shown, "\"password\": \"mypassword\""), "%s", shown);
+	free(shown);
+	cr_assert_eq(tc_jsonapi_format_resource("{\"id\":", false, &shown, &err), TC_PARSE);
+	cr_assert_null(shown);
+	tc_error_clear(&err);
+	json_decref(kept);
+	json_decref(root);
+	free(body);
+	tc_trunk_free(t);
+}
+
 Test(resource, ip_address_trunk_has_no_credential_keys)
 {
 	struct tc_trunk *t = decode_fixture("resource_ip_address.json");

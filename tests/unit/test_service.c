@@ -122,6 +122,46 @@ Test(service, get_finds_by_id_then_by_exact_name)
 	free(b);
 }
 
+Test(service, a_local_id_finds_its_trunk_after_the_create_is_pushed)
+{
+	char *local = create("pbx-1", "10.0.0.1");
+	char *doc = (char *)"untouched";
+	cr_assert_eq(tc_service_document(svc, local, false, &doc, &err), TC_OK, "%s", err.message);
+	cr_assert_null(doc, "never sent by the server");
+
+	struct tc_store *s = engine();
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(s, TC_OUTBOX_ALL, clk.now, &l, &err), TC_OK);
+	cr_assert_eq(tc_store_outbox_begin_send(s, l.items[0].seq, &err), TC_OK);
+	struct tc_trunk *srv = server_trunk("srv-1", "pbx-1", "10.0.0.1");
+	set_document(srv, "{\"id\":\"srv-1\",\"type\":\"sip_trunk\",\"attributes\":{"
+	                  "\"name\":\"pbx-1\",\"password\":\"s3cret\",\"username\":\"u\","
+	                  "\"region\":{\"alias\":\"hydrogen\",\"table\":\"x\"}}}");
+	cr_assert_eq(tc_store_outbox_done(s, l.items[0].seq, srv, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(srv);
+	tc_outbox_list_free(&l);
+	tc_store_close(s);
+
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, local, &rec, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(rec->id, "srv-1");
+	tc_trunk_record_free(rec);
+	cr_assert_eq(tc_service_delete(svc, local, &err), TC_OK, "%s", err.message);
+
+	cr_assert_eq(tc_service_document(svc, local, false, &doc, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(doc,
+	                 "{\n  \"id\": \"srv-1\",\n  \"type\": \"sip_trunk\",\n"
+	                 "  \"attributes\": {\n    \"name\": \"pbx-1\",\n"
+	                 "    \"password\": \"" TC_SECRET_MASK "\",\n    \"username\": \"u\",\n"
+	                 "    \"region\": {\n      \"alias\": \"hydrogen\",\n"
+	                 "      \"table\": \"x\"\n    }\n  }\n}");
+	free(doc);
+	cr_assert_eq(tc_service_document(svc, "srv-1", true, &doc, &err), TC_OK);
+	cr_assert(strstr(doc, "\"s3cret\""), "%s", doc);
+	free(doc);
+	free(local);
+}
+
 Test(service, update_checks_only_what_changed_and_coalesces)
 {
 	struct tc_trunk *srv =

@@ -424,6 +424,42 @@ Test(store, a_rejection_keeps_field_errors_until_the_next_edit)
 
 /* ---- the sync engine's side ---- */
 
+Test(store, the_server_document_is_kept_from_pulls_and_pushes)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
+	set_document(t, "{\"v\":1}");
+	pull_one(t);
+	char *doc = NULL;
+	cr_assert_eq(tc_store_document(store, "srv-1", &doc, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(doc, "{\"v\":1}");
+	free(doc);
+
+	/* an update's answer replaces it, in the transaction that takes the answer */
+	edit("srv-1", rename_to, 1);
+	int64_t seq = first_seq();
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	tc_trunk_set_string(t, TC_F_NAME, "n1");
+	set_document(t, "{\"v\":2}");
+	cr_assert_eq(tc_store_outbox_done(store, seq, t, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_document(store, "srv-1", &doc, &err), TC_OK);
+	cr_assert_str_eq(doc, "{\"v\":2}");
+	free(doc);
+	set_document(t, "{\"v\":3}");
+	pull_one(t);
+	cr_assert_eq(tc_store_document(store, "srv-1", &doc, &err), TC_OK);
+	cr_assert_str_eq(doc, "{\"v\":3}");
+	free(doc);
+	tc_trunk_free(t);
+
+	struct tc_trunk *n = sample_trunk("new", "10.0.0.2");
+	cr_assert_eq(tc_store_create_local(store, "local-n", n, &err), TC_OK);
+	tc_trunk_free(n);
+	doc = (char *)"untouched";
+	cr_assert_eq(tc_store_document(store, "local-n", &doc, &err), TC_OK, "%s", err.message);
+	cr_assert_null(doc, "a create not pushed has no server document");
+	cr_assert_eq(tc_store_document(store, "srv-none", &doc, &err), TC_NOT_FOUND);
+}
+
 Test(store, a_pushed_create_moves_to_the_server_id_and_rebases_later_updates)
 {
 	struct tc_trunk *t = sample_trunk("n0", "10.0.0.1");
@@ -442,6 +478,12 @@ Test(store, a_pushed_create_moves_to_the_server_id_and_rebases_later_updates)
 
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "local-1", &rec, &err), TC_NOT_FOUND);
+	char *moved = NULL;
+	cr_assert_eq(tc_store_server_id(store, "local-1", &moved, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(moved, "srv-new", "the move is recorded with it");
+	free(moved);
+	cr_assert_eq(tc_store_server_id(store, "local-2", &moved, &err), TC_NOT_FOUND);
+	cr_assert_null(moved);
 	cr_assert_eq(tc_store_get(store, "srv-new", &rec, &err), TC_OK);
 	cr_assert_eq(rec->pending, TC_OP_UPDATE);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "n1");
@@ -1081,6 +1123,48 @@ static size_t trunk_count(void)
 	return n;
 }
 
+/* The file as version 2 left it, from a version 3 one. */
+#define VERSION_2_FROM_3                                                                           \
+	"DROP TABLE id_map; ALTER TABLE trunk_docs DROP COLUMN document; PRAGMA user_version = 2;"
+
+Test(store, a_version_2_store_is_migrated_keeping_its_trunks_and_queue)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
+	pull_one(t);
+	tc_trunk_free(t);
+	t = sample_trunk("two", "10.0.0.2");
+	cr_assert_eq(tc_store_create_local(store, "local-2", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	rewrite_closed_store(VERSION_2_FROM_3);
+
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	cr_assert_eq(trunk_count(), 2);
+	char *doc = NULL;
+	cr_assert_eq(tc_store_document(store, "srv-1", &doc, &err), TC_OK, "%s", err.message);
+	cr_assert_null(doc, "a trunk pulled before version 3 has no document until the next pull");
+
+	/* the create queued under version 2 is pushed under version 3 */
+	int64_t seq = first_seq();
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	struct tc_trunk *srv = server_trunk("srv-2", "two", "10.0.0.2");
+	set_document(srv, "{\"id\":\"srv-2\"}");
+	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(srv);
+	char *id = NULL;
+	cr_assert_eq(tc_store_server_id(store, "local-2", &id, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(id, "srv-2");
+	free(id);
+	cr_assert_eq(tc_store_document(store, "srv-2", &doc, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(doc, "{\"id\":\"srv-2\"}");
+	free(doc);
+	bool ok;
+	char line[64];
+	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
+	cr_assert(ok, "%s", line);
+}
+
 Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 {
 	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
@@ -1090,7 +1174,8 @@ Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 	pull_one(t);
 	tc_trunk_free(t);
 	/* the file as version 1 left it: full state and seen indexes, no maintained count */
-	rewrite_closed_store("DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
+	rewrite_closed_store(VERSION_2_FROM_3
+	                     "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
 	                     "DROP INDEX trunks_by_state; DELETE FROM meta WHERE key = "
 	                     "'trunk_count';"
 	                     "CREATE INDEX trunks_state ON trunks (state, id);"

@@ -21,11 +21,21 @@ struct detail_view {
 	size_t nlines;
 	struct line lines[TC_FIELD_COUNT * 3 + TC_G_COUNT * 2 + 16];
 	int height;
+	/*
+	 * The raw view: the server's resource object as tc_service_document
+	 * gives it, cut into lines in place; NULL doc when never sent. raw_sc.sel
+	 * is the first line shown (a pager has no cursor).
+	 */
+	bool raw;
+	char *doc;
+	char **doc_lines;
+	size_t doc_n;
+	struct tui_scroll raw_sc;
 };
 
 static const enum tui_action footer[] = {
     TUI_ACT_BACK, TUI_ACT_DETAIL_EDIT, TUI_ACT_DETAIL_DELETE, TUI_ACT_REVEAL,
-    TUI_ACT_COPY, TUI_ACT_HELP,        TUI_ACT_NONE,
+    TUI_ACT_COPY, TUI_ACT_RAW,         TUI_ACT_HELP,          TUI_ACT_NONE,
 };
 
 static void add(struct detail_view *v, enum line_kind kind, int field, const char *text)
@@ -87,6 +97,39 @@ static void build(struct tui_app *app, struct detail_view *v)
 		v->sc.sel = n ? n - 1 : 0;
 }
 
+static void drop_document(struct detail_view *v)
+{
+	free(v->doc);
+	free(v->doc_lines);
+	v->doc = NULL;
+	v->doc_lines = NULL;
+	v->doc_n = 0;
+}
+
+static void load_document(struct tui_app *app, struct detail_view *v)
+{
+	drop_document(v);
+	struct tc_error err;
+	tc_error_init(&err);
+	if (tc_service_document(app->svc, v->id, v->reveal, &v->doc, &err) != TC_OK)
+		tui_status_err(app, "Cannot show the server's document", &err);
+	tc_error_clear(&err);
+	size_t n = 1;
+	for (const char *p = v->doc; p && *p; p++)
+		n += *p == '\n';
+	if (v->doc && !(v->doc_lines = calloc(n, sizeof(*v->doc_lines)))) {
+		drop_document(v);
+		tui_status(app, true, "Out of memory.");
+		return;
+	}
+	for (char *p = v->doc; p; v->doc_n++) {
+		v->doc_lines[v->doc_n] = p;
+		p = strchr(p, '\n');
+		if (p)
+			*p++ = '\0';
+	}
+}
+
 static void load(struct tui_app *app, struct detail_view *v)
 {
 	struct tc_error err;
@@ -97,6 +140,16 @@ static void load(struct tui_app *app, struct detail_view *v)
 		tui_status_err(app, "Cannot show the trunk", &err);
 	tc_error_clear(&err);
 	build(app, v);
+	/* the trunk moves to its server id when its create is pushed */
+	if (v->rec && strcmp(v->rec->id, v->id) != 0) {
+		char *id = strdup(v->rec->id);
+		if (id) {
+			free(v->id);
+			v->id = id;
+		}
+	}
+	if (v->raw)
+		load_document(app, v);
 }
 
 static const struct line *selected_line(struct detail_view *v)
@@ -106,6 +159,27 @@ static const struct line *selected_line(struct detail_view *v)
 		if (v->lines[i].kind == LINE_FIELD && k++ == v->sc.sel)
 			return &v->lines[i];
 	return NULL;
+}
+
+static void draw_document(struct detail_view *v, int top, int height)
+{
+	if (!v->doc) {
+		tui_put(
+		    stdscr, top + 1, 0,
+		    "No server document: the Carrier API has not sent this trunk yet (its create "
+		    "is not pushed).",
+		    COLS, tui_attr(TUI_ROLE_DIM));
+		return;
+	}
+	tui_put(stdscr, top + 1, 0, "JSON:API document, as the Carrier API last sent it:", COLS,
+	        tui_attr(TUI_ROLE_DIM));
+	int rows = height - 2;
+	v->raw_sc.count = v->doc_n > (size_t)rows && rows > 0 ? v->doc_n - (size_t)rows + 1 : 1;
+	if (v->raw_sc.sel >= v->raw_sc.count)
+		v->raw_sc.sel = v->raw_sc.count - 1;
+	for (int i = 0; i < rows && v->raw_sc.sel + (size_t)i < v->doc_n; i++)
+		tui_put(stdscr, top + 2 + i, 0, v->doc_lines[v->raw_sc.sel + (size_t)i], COLS,
+		        tui_attr(TUI_ROLE_NORMAL));
 }
 
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
@@ -118,6 +192,10 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	tui_put(stdscr, top, 0, title, COLS, tui_attr(TUI_ROLE_TITLE));
 	if (!v->rec)
 		return;
+	if (v->raw) {
+		draw_document(v, top, height);
+		return;
+	}
 	/* Scroll so that the selected field line is visible. */
 	size_t sel_line = 0, k = 0;
 	for (size_t i = 0; i < v->nlines; i++)
@@ -184,14 +262,28 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
                            enum tui_action act)
 {
 	struct detail_view *v = (struct detail_view *)s;
-	if (tui_scroll_key(&v->sc, act, v->height))
+	if (tui_scroll_key(v->raw ? &v->raw_sc : &v->sc, act, v->height))
 		return TUI_HANDLED;
 	switch (act) {
 	case TUI_ACT_REVEAL:
 		v->reveal = !v->reveal;
+		if (v->raw)
+			load_document(app, v);
+		return TUI_HANDLED;
+	case TUI_ACT_RAW:
+		v->raw = !v->raw;
+		v->raw_sc.sel = 0;
+		if (v->raw)
+			load_document(app, v);
+		else
+			drop_document(v);
 		return TUI_HANDLED;
 	case TUI_ACT_COPY:
-		copy_selected(app, v);
+		if (v->raw)
+			tui_status(app, true,
+			           "Copy works on the fields: press r to go back to them.");
+		else
+			copy_selected(app, v);
 		return TUI_HANDLED;
 	case TUI_ACT_DETAIL_EDIT:
 		if (v->rec)
@@ -223,6 +315,7 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 static void destroy(struct tui_screen *s)
 {
 	struct detail_view *v = (struct detail_view *)s;
+	drop_document(v);
 	tc_trunk_record_free(v->rec);
 	free(v->id);
 	free(v);

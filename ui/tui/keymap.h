@@ -56,6 +56,7 @@ enum tui_scope {
 	_(DETAIL_DELETE, DETAIL, "detail-delete", "d F8", "Delete this trunk (asks first)")        \
 	_(REVEAL, DETAIL, "reveal", "v", "Show or hide the password")                              \
 	_(COPY, DETAIL, "copy", "y", "Copy the selected value to the clipboard (OSC 52)")          \
+	_(RAW, DETAIL, "raw", "r", "Show the JSON:API document the server sent, or the fields")    \
 	_(SAVE, FORM, "save", "F2 C-s", "Save the form")                                           \
 	_(NEXT_FIELD, FORM, "next-field", "Tab Down", "Go to the next field")                      \
 	_(PREV_FIELD, FORM, "prev-field", "S-Tab Up", "Go to the previous field")                  \
