@@ -36,8 +36,14 @@ long bench_http_send(struct bench_http *http, const char *method, const char *ur
 {
 	http->body.len = 0;
 	curl_easy_setopt(http->h, CURLOPT_URL, url);
-	curl_easy_setopt(http->h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(http->h, CURLOPT_POSTFIELDS, payload);
+	if (payload) {
+		curl_easy_setopt(http->h, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(http->h, CURLOPT_POSTFIELDS, payload);
+	} else {
+		/* setting POSTFIELDS, even to NULL, would turn the request into a POST */
+		curl_easy_setopt(http->h, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(http->h, CURLOPT_CUSTOMREQUEST, method);
+	}
 	if (curl_easy_perform(http->h) != CURLE_OK)
 		return -1;
 	long code = 0;

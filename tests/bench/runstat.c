@@ -31,11 +31,14 @@ int main(int argc, char **argv)
 		else
 			return 2;
 	}
-	if (optind >= argc || strcmp(argv[optind], "--") != 0 || optind + 1 >= argc || n < 1) {
+	/* getopt has already consumed a "--" that ends the options */
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc || n < 1) {
 		fputs("usage: runstat [-n N] [-o] [-p SETUP] -- PROGRAM [ARGS...]\n", stderr);
 		return 2;
 	}
-	char **prog = argv + optind + 1;
+	char **prog = argv + optind;
 	double *ms = calloc((size_t)n, sizeof *ms);
 	long rss = 0;
 	for (int i = 0; i < n; i++) {
