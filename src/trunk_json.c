@@ -1,5 +1,6 @@
 #include "trunk_json.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@ char *tc_pointer(const char *prefix, const char *key, int index)
 	return p;
 }
 
-static json_t *value_to_json(const struct tc_field_info *fi, const struct tc_value *v,
-                             unsigned flags)
+json_t *tc_value_to_json(enum tc_field_id f, const struct tc_value *v, unsigned flags)
 {
+	const struct tc_field_info *fi = tc_field(f);
+	if (!fi)
+		return NULL;
 	if (v->state == TC_V_NULL || v->state == TC_V_ABSENT)
 		return json_null();
 	switch (fi->type) {
@@ -43,6 +46,30 @@ static json_t *value_to_json(const struct tc_field_info *fi, const struct tc_val
 	return NULL;
 }
 
+enum tc_status tc_trunk_extra_merge(json_t *obj, const char *extra_json)
+{
+	if (!extra_json)
+		return TC_OK;
+	json_t *extra = json_loads(extra_json, 0, NULL);
+	enum tc_status rc = TC_OK;
+	if (json_is_object(extra)) {
+		const char *key;
+		json_t *val;
+		json_object_foreach(extra, key, val)
+		{
+			/* a table key belongs to the table, even when the caller left it out */
+			if (tc_field_by_key(key) || json_object_get(obj, key))
+				continue;
+			if (json_object_set(obj, key, val) != 0) {
+				rc = TC_NOMEM;
+				break;
+			}
+		}
+	}
+	json_decref(extra);
+	return rc;
+}
+
 json_t *tc_trunk_attrs_to_json(const struct tc_trunk *t, unsigned flags)
 {
 	json_t *obj = json_object();
@@ -56,23 +83,12 @@ json_t *tc_trunk_attrs_to_json(const struct tc_trunk *t, unsigned flags)
 		const struct tc_value *v = &t->values[f];
 		if (v->state == TC_V_ABSENT && !(flags & TC_JSON_WITH_ABSENT))
 			continue;
-		json_t *jv = value_to_json(fi, v, flags);
+		json_t *jv = tc_value_to_json(fi->id, v, flags);
 		if (!jv || json_object_set_new(obj, fi->key, jv) != 0)
 			goto fail;
 	}
-	if ((flags & TC_JSON_WITH_EXTRA) && t->extra_json) {
-		json_t *extra = json_loads(t->extra_json, 0, NULL);
-		if (json_is_object(extra)) {
-			const char *key;
-			json_t *val;
-			json_object_foreach(extra, key, val)
-			{
-				if (!json_object_get(obj, key))
-					json_object_set(obj, key, val);
-			}
-		}
-		json_decref(extra);
-	}
+	if ((flags & TC_JSON_WITH_EXTRA) && tc_trunk_extra_merge(obj, t->extra_json) != TC_OK)
+		goto fail;
 	return obj;
 fail:
 	json_decref(obj);
@@ -114,13 +130,19 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 	char **items = n ? calloc(n, sizeof(char *)) : NULL;
 	if (n && !items)
 		return TC_NOMEM;
-	for (size_t i = 0; i < n; i++) {
+	/*
+	 * The server's deep munge drops nulls before validation, so its element
+	 * pointers count the remaining elements only: pos, not i.
+	 */
+	for (size_t i = 0, pos = 0; i < n; i++) {
 		json_t *el = json_array_get(jv, i);
 		if (json_is_null(el))
-			continue; /* the server's deep munge drops nulls before validation */
+			continue;
+		size_t at = pos++;
 		if (!json_is_string(el)) {
-			enum tc_status r = add_error(errs, f, prefix, tc_field(f)->key, (int)i,
-			                             "must be a string", NULL);
+			enum tc_status r =
+			    add_error(errs, f, prefix, tc_field(f)->key,
+			              at > INT_MAX ? INT_MAX : (int)at, "must be a string", NULL);
 			if (r == TC_NOMEM)
 				rc = TC_NOMEM;
 			else if (rc == TC_OK)
@@ -148,10 +170,12 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 }
 
 static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_trunk *t,
-                                   const char *prefix, struct tc_field_errors *errs)
+                                   const char *prefix, bool as_request,
+                                   struct tc_field_errors *errs)
 {
 	const struct tc_field_info *fi = tc_field(f);
-	jv = unwrap_rendering(f, jv);
+	if (!as_request)
+		jv = unwrap_rendering(f, jv);
 	if (!jv || json_is_null(jv))
 		return tc_trunk_set_null(t, f);
 	switch (fi->type) {
@@ -177,8 +201,8 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 	return TC_INVALID;
 }
 
-enum tc_status tc_trunk_attrs_from_json(json_t *obj, struct tc_trunk *t, const char *pointer_prefix,
-                                        bool allow_id, struct tc_field_errors *errs)
+static enum tc_status attrs_from_json(json_t *obj, struct tc_trunk *t, const char *pointer_prefix,
+                                      bool allow_id, bool as_request, struct tc_field_errors *errs)
 {
 	if (!json_is_object(obj))
 		return TC_INVALID;
@@ -190,8 +214,10 @@ enum tc_status tc_trunk_attrs_from_json(json_t *obj, struct tc_trunk *t, const c
 	{
 		const struct tc_field_info *fi = tc_field_by_key(key);
 		enum tc_status rc = TC_OK;
-		if (fi) {
-			rc = decode_value(fi->id, jv, t, pointer_prefix, errs);
+		if (fi && as_request && (fi->flags & TC_FF_READONLY)) {
+			continue; /* not in the request schema: the server drops it */
+		} else if (fi) {
+			rc = decode_value(fi->id, jv, t, pointer_prefix, as_request, errs);
 		} else if (allow_id && strcmp(key, "id") == 0) {
 			if (json_is_string(jv))
 				rc = tc_trunk_set_id(t, json_string_value(jv));
@@ -217,6 +243,18 @@ enum tc_status tc_trunk_attrs_from_json(json_t *obj, struct tc_trunk *t, const c
 		t->extra_json = text;
 	}
 	return worst;
+}
+
+enum tc_status tc_trunk_attrs_from_json(json_t *obj, struct tc_trunk *t, const char *pointer_prefix,
+                                        bool allow_id, struct tc_field_errors *errs)
+{
+	return attrs_from_json(obj, t, pointer_prefix, allow_id, false, errs);
+}
+
+enum tc_status tc_trunk_request_attrs_from_json(json_t *obj, struct tc_trunk *t,
+                                                struct tc_field_errors *errs)
+{
+	return attrs_from_json(obj, t, "/data/attributes", false, true, errs);
 }
 
 char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags)

@@ -22,7 +22,25 @@ json_t *tc_trunk_attrs_to_json(const struct tc_trunk *t, unsigned flags);
  * kept in t->extra_json. Returns TC_OK, TC_INVALID (see errs) or TC_NOMEM.
  */
 enum tc_status tc_trunk_attrs_from_json(json_t *obj, struct tc_trunk *t, const char *pointer_prefix,
-					bool allow_id, struct tc_field_errors *errs);
+                                        bool allow_id, struct tc_field_errors *errs);
+
+/*
+ * As tc_trunk_attrs_from_json, but reads the attributes of a request as the
+ * server does: region and default_sender must be strings (the renderings of
+ * a response are type errors), read-only attributes (created_at, updated_at)
+ * are dropped, "id" is an unknown attribute. Pointers are /data/attributes/….
+ */
+enum tc_status tc_trunk_request_attrs_from_json(json_t *obj, struct tc_trunk *t,
+                                                struct tc_field_errors *errs);
+
+/* One value as JSON (null for absent or null); flags as for tc_trunk_to_flat_json. */
+json_t *tc_value_to_json(enum tc_field_id f, const struct tc_value *v, unsigned flags);
+
+/*
+ * Adds to obj the members of extra_json (a JSON object text, may be NULL) that
+ * are neither table keys nor already in obj. Returns TC_OK or TC_NOMEM.
+ */
+enum tc_status tc_trunk_extra_merge(json_t *obj, const char *extra_json);
 
 /* "/data/attributes/<key>[/<index>]" style pointers; newly allocated. */
 char *tc_pointer(const char *prefix, const char *key, int index);

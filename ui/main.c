@@ -1,24 +1,122 @@
 /* Entry point: with no command the TUI, with a command the CLI. */
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *out)
+#include "cli.h"
+#include "cli_impl.h"
+#include "sandbox.h"
+#include "trunkctl/config.h"
+#include "trunkctl/service.h"
+#include "tui/tui.h"
+
+static const char *process_env(const char *name, void *ctx)
 {
-	fputs("usage: trunkctl [global options] [command [args]]\n"
-	      "       trunkctl --help | --version\n",
-	      out);
+	(void)ctx;
+	return getenv(name);
+}
+
+/* The key remaps of the configuration, checked against the TUI's action table. */
+static enum tc_status check_bindings(const struct tc_config *cfg, struct tc_error *err)
+{
+	for (size_t i = 0; i < tc_config_keymap_count(cfg); i++) {
+		const struct tc_config_keymap *km = tc_config_keymap_at(cfg, i);
+		struct tc_error one;
+		tc_error_init(&one);
+		enum tc_status rc = tui_binding_check(km->action, km->key, &one);
+		if (rc != TC_OK) {
+			tc_error_set(err, TC_CONFIG, "%s: key.%s: %s", km->where, km->action,
+			             one.message);
+			tc_error_clear(&one);
+			return TC_CONFIG;
+		}
+		tc_error_clear(&one);
+	}
+	return TC_OK;
+}
+
+static int run_tui(const struct cli_args *a, struct tc_config *cfg)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	struct tc_service_options so;
+	struct tc_service *svc = NULL;
+	struct tui_binding *bindings = calloc(tc_config_keymap_count(cfg) + 1, sizeof(*bindings));
+	enum tc_status rc = bindings ? tc_config_service_options(cfg, true, &so, &err) : TC_NOMEM;
+	if (rc == TC_OK)
+		rc = tc_service_open(&so, &svc, &err);
+	if (rc != TC_OK) {
+		if (err.status == TC_OK)
+			tc_error_set(&err, rc, NULL);
+		cli_print_error(&err);
+		tc_error_clear(&err);
+		free(bindings);
+		return cli_exit_for(rc);
+	}
+	for (size_t i = 0; i < tc_config_keymap_count(cfg); i++) {
+		bindings[i].action = tc_config_keymap_at(cfg, i)->action;
+		bindings[i].keys = tc_config_keymap_at(cfg, i)->key;
+	}
+	struct tui_options to = {
+	    .no_color = tc_config_color(cfg) == TC_COLOR_NEVER,
+	    .ascii = a->given[CLI_OPT_ASCII],
+	    .read_only = tc_config_read_only(cfg),
+	    .profile = tc_config_profile(cfg),
+	    .bindings = bindings,
+	    .binding_count = tc_config_keymap_count(cfg),
+	};
+	int code = tui_run(svc, &to);
+	tc_service_close(svc);
+	free(bindings);
+	tc_error_clear(&err);
+	return code;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
-		printf("trunkctl %s\n", TRUNKCTL_VERSION);
-		return 0;
+	setlocale(LC_ALL, "");
+	struct cli_args a;
+	int code = cli_parse(argc, argv, &a, stderr);
+	if (code != CLI_EXIT_OK) {
+		cli_args_free(&a);
+		return code;
 	}
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		usage(stdout);
-		return 0;
+	if (a.given[CLI_OPT_HELP] || a.given[CLI_OPT_VERSION]) {
+		if (a.given[CLI_OPT_HELP])
+			cli_help(stdout, a.command);
+		else
+			printf("trunkctl %s\n", TRUNKCTL_VERSION);
+		cli_args_free(&a);
+		return CLI_EXIT_OK;
 	}
-	usage(stderr);
-	return 2;
+	struct tc_error err;
+	tc_error_init(&err);
+	struct sandbox sb = {0};
+	struct tc_config *cfg = tc_config_new();
+	enum tc_status rc = cfg ? cli_apply_globals(&a, cfg, &err) : TC_NOMEM;
+	/* A bad flag value is a usage error; a bad file or environment is not. */
+	code = rc == TC_OK ? CLI_EXIT_OK : rc == TC_CONFIG ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+	if (rc == TC_OK) {
+		rc = tc_config_resolve(cfg, process_env, NULL, &err);
+		if (rc == TC_OK)
+			rc = check_bindings(cfg, &err);
+		if (rc == TC_OK && a.given[CLI_OPT_SANDBOX])
+			rc = sandbox_start(&sb, cfg, &err);
+		code = cli_exit_for(rc);
+	}
+	if (rc != TC_OK) {
+		if (err.status == TC_OK)
+			tc_error_set(&err, rc, NULL);
+		cli_print_error(&err);
+	} else if (a.command) {
+		code = cli_run(&a, cfg);
+	} else {
+		code = run_tui(&a, cfg);
+	}
+	sandbox_stop(&sb);
+	tc_config_free(cfg);
+	tc_error_clear(&err);
+	cli_args_free(&a);
+	return code;
 }

@@ -1,0 +1,202 @@
+/*
+ * Effective settings: the configuration file (libinih), the environment and
+ * the command-line flags, layered by precedence, with the origin of each
+ * value recorded so `trunkctl config` can say where it came from.
+ *
+ * Precedence, highest first: flag, environment, [profile NAME] section,
+ * [default] section, built-in default. tc_config_set only replaces a value
+ * of lower or equal rank, so the layers may be applied in any order; the
+ * front end applies flags first because they name the profile and the file.
+ *
+ * The core never reads argv: the front end parses flags and hands each one
+ * to tc_config_set. The environment is read through a caller-supplied
+ * lookup so tests need not touch the process environment.
+ *
+ * A struct tc_config is not thread-safe; build it on one thread, then treat
+ * it as read-only. The token is held only in memory, never printed.
+ */
+#ifndef TRUNKCTL_CONFIG_H
+#define TRUNKCTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trunkctl/error.h"
+#include "trunkctl/service.h"
+
+/*
+ * The settings: enum suffix, file key (NULL: not a file key), environment
+ * variable (NULL: none), flag, one line of help for `trunkctl config` and
+ * the man pages.
+ */
+#define TC_CONFIG_KEYS(_)                                                                          \
+	_(PROFILE, NULL, "TRUNKCTL_PROFILE", "--profile", "profile section in use")                \
+	_(CONFIG_FILE, NULL, "TRUNKCTL_CONFIG", "--config", "configuration file")                  \
+	_(API_URL, "api_url", "TRUNKCTL_API_URL", "--api-url", "Carrier API base URL")             \
+	_(TOKEN_FILE, "token_file", NULL, "--token-file", "file holding the API token")            \
+	_(TOKEN_COMMAND, "token_command", NULL, NULL, "command printing the API token")            \
+	_(AUTH, "auth", NULL, "--auth", "bearer or basic")                                         \
+	_(RESOLVE, "resolve", NULL, "--resolve", "HOST:PORT:ADDR overrides, as curl's")            \
+	_(CA_FILE, "ca_file", NULL, NULL, "CA bundle for TLS")                                     \
+	_(TIMEOUT, "timeout", NULL, NULL, "seconds per request")                                   \
+	_(PAGE_SIZE, "page_size", NULL, NULL, "trunks per page when pulling (1-100)")              \
+	_(READ_ONLY, "read_only", NULL, "--read-only", "refuse every change")                      \
+	_(OFFLINE, "offline", NULL, "--offline", "never touch the network")                        \
+	_(REGIONS, "regions", NULL, NULL, "the carrier's region aliases")                          \
+	_(COLOR, "color", "NO_COLOR", "--no-color", "auto, always or never")                       \
+	_(DATA_DIR, "data_dir", "TRUNKCTL_DATA_DIR", "--data-dir", "directory of the local store") \
+	_(VERBOSE, "verbose", NULL, "--verbose", "HTTP trace on stderr, secrets redacted")
+
+enum tc_config_key {
+#define TC_CONFIG_ENUM(name, key, env, flag, help) TC_CFG_##name,
+	TC_CONFIG_KEYS(TC_CONFIG_ENUM)
+#undef TC_CONFIG_ENUM
+	    TC_CFG_COUNT
+};
+
+/* Ranks, lowest first. */
+enum tc_config_origin {
+	TC_ORIGIN_DEFAULT,
+	TC_ORIGIN_FILE_DEFAULT, /* [default] section */
+	TC_ORIGIN_FILE_PROFILE, /* [profile NAME] section */
+	TC_ORIGIN_ENV,
+	TC_ORIGIN_FLAG,
+};
+
+enum tc_color_mode { TC_COLOR_AUTO, TC_COLOR_ALWAYS, TC_COLOR_NEVER };
+
+struct tc_config;
+
+/* The environment lookup: returns the value of name or NULL. */
+typedef const char *(*tc_getenv_fn)(const char *name, void *ctx);
+
+/* NULL on allocation failure. */
+struct tc_config *tc_config_new(void);
+void tc_config_free(struct tc_config *cfg); /* accepts NULL; wipes the token */
+
+/* Metadata of the table above. */
+const char *tc_config_key_name(enum tc_config_key key); /* file key, or "profile"/"config" */
+const char *tc_config_key_env(enum tc_config_key key);  /* NULL when none */
+const char *tc_config_key_flag(enum tc_config_key key); /* NULL when none */
+const char *tc_config_key_help(enum tc_config_key key);
+
+/*
+ * Records value for key from origin; where names the source for messages
+ * and `trunkctl config` ("--api-url", "TRUNKCTL_API_URL", "FILE:LINE").
+ * The value is checked (TC_CONFIG, with where in the message, when bad).
+ * A value of lower rank than the current one is checked, then ignored.
+ * RESOLVE accumulates: values of the same rank append, a higher rank
+ * replaces the list. Returns TC_OK, TC_CONFIG or TC_NOMEM.
+ */
+enum tc_status tc_config_set(struct tc_config *cfg, enum tc_config_key key, const char *value,
+                             enum tc_config_origin origin, const char *where, struct tc_error *err);
+
+/*
+ * Reads the settings the environment names (TRUNKCTL_PROFILE,
+ * TRUNKCTL_CONFIG, TRUNKCTL_API_URL, TRUNKCTL_DATA_DIR, NO_COLOR) and the
+ * token in TRUNKCTL_API_TOKEN. getenv may be NULL for an empty environment.
+ */
+enum tc_status tc_config_apply_env(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
+                                   struct tc_error *err);
+
+/*
+ * Reads the configuration file: the one set (by flag or environment), else
+ * $XDG_CONFIG_HOME/trunkctl/config (~/.config when unset). A missing default
+ * file is no error; a missing named file is. The [default] section and, when
+ * the profile is not "default", its [profile NAME] section apply; a profile
+ * with no section is an error. Unknown keys, bad values and malformed lines
+ * are TC_CONFIG errors naming the file and line. Key remaps (key.ACTION = KEY)
+ * are stored for the TUI, which checks the actions.
+ */
+enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
+                                   struct tc_error *err);
+
+/*
+ * Fills what is still unset: data_dir becomes $XDG_DATA_HOME/trunkctl/PROFILE
+ * (~/.local/share when unset). Call after the other layers.
+ */
+enum tc_status tc_config_apply_defaults(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
+                                        struct tc_error *err);
+
+/* apply_env, load_file and apply_defaults in turn. */
+enum tc_status tc_config_resolve(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
+                                 struct tc_error *err);
+
+/* ---- reading ---- */
+
+/* The text of a setting, NULL when unset. RESOLVE: the entries joined by ", ". */
+const char *tc_config_get(const struct tc_config *cfg, enum tc_config_key key);
+enum tc_config_origin tc_config_origin(const struct tc_config *cfg, enum tc_config_key key);
+/* Where the value came from ("default", "--api-url", "FILE:LINE", "TRUNKCTL_API_URL"). */
+const char *tc_config_where(const struct tc_config *cfg, enum tc_config_key key);
+
+const char *tc_config_profile(const struct tc_config *cfg); /* "default" unless set */
+bool tc_config_read_only(const struct tc_config *cfg);
+bool tc_config_offline(const struct tc_config *cfg);
+bool tc_config_verbose(const struct tc_config *cfg);
+enum tc_auth_scheme tc_config_auth(const struct tc_config *cfg);
+enum tc_color_mode tc_config_color(const struct tc_config *cfg);
+long tc_config_timeout(const struct tc_config *cfg);   /* seconds, default 30 */
+long tc_config_page_size(const struct tc_config *cfg); /* default 100 */
+
+/* The resolve entries, in order. */
+size_t tc_config_resolve_count(const struct tc_config *cfg);
+const char *tc_config_resolve_at(const struct tc_config *cfg, size_t i);
+/* The region aliases of `regions`; none when unset (the default regions apply). */
+size_t tc_config_region_count(const struct tc_config *cfg);
+const char *tc_config_region_at(const struct tc_config *cfg, size_t i);
+
+/* Key remaps in file order: key.ACTION = KEY. where is "FILE:LINE". */
+struct tc_config_keymap {
+	const char *action;
+	const char *key;
+	const char *where;
+};
+size_t tc_config_keymap_count(const struct tc_config *cfg);
+const struct tc_config_keymap *tc_config_keymap_at(const struct tc_config *cfg, size_t i);
+
+/* ---- the token ---- */
+
+/*
+ * Where the token comes from: the highest-ranked of --token-file /
+ * token_file, token_command and TRUNKCTL_API_TOKEN. token_file and
+ * token_command at the same rank is a TC_CONFIG error.
+ */
+enum tc_token_source {
+	TC_TOKEN_NONE,
+	TC_TOKEN_FILE,
+	TC_TOKEN_COMMAND,
+	TC_TOKEN_VALUE, /* TRUNKCTL_API_TOKEN, or the sandbox's own */
+};
+enum tc_token_source tc_config_token_source(const struct tc_config *cfg);
+/*
+ * Where the token comes from, for `trunkctl config` and messages:
+ * "--token-file", "FILE:LINE" or "TRUNKCTL_API_TOKEN"; never the token.
+ */
+const char *tc_config_token_where(const struct tc_config *cfg);
+
+/*
+ * Loads the token from its source, once; later calls return the same text.
+ * A token file readable or writable by group or others is refused
+ * (TC_SECURITY) with the `chmod 600 PATH` that fixes it. token_command runs
+ * through /bin/sh -c with stdin closed; its stdout, trimmed, is the token;
+ * a non-zero exit, a signal or empty output is TC_CONFIG. No source is
+ * TC_AUTH ("no API token"). *token stays owned by cfg.
+ */
+enum tc_status tc_config_token(struct tc_config *cfg, const char **token, struct tc_error *err);
+
+/*
+ * Fills opts for tc_service_open from the effective settings. The pointers
+ * point into cfg, which must outlive the tc_service_open call. The token is
+ * loaded (tc_config_token) only when with_token is set and an api_url is
+ * configured and the profile is not offline; its errors are returned.
+ */
+enum tc_status tc_config_service_options(struct tc_config *cfg, bool with_token,
+                                         struct tc_service_options *opts, struct tc_error *err);
+
+/* Accepts a literal token (the sandbox); origin and where as tc_config_set. */
+enum tc_status tc_config_set_token(struct tc_config *cfg, const char *token,
+                                   enum tc_config_origin origin, const char *where,
+                                   struct tc_error *err);
+
+#endif

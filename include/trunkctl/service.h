@@ -1,0 +1,425 @@
+/*
+ * The service facade: everything the CLI and the TUI do with trunks.
+ *
+ * ui/ includes this header and nothing below it (no SQL, no HTTP, no JSON:API
+ * shapes). Trunks travel as struct tc_trunk; errors as struct tc_error.
+ *
+ * Threading: a struct tc_service belongs to the thread that opened it (the UI
+ * thread); every tc_service_* function must be called from that thread. The
+ * background sync worker (tc_service_worker_start) runs on its own thread with
+ * its own store connection and talks to the owner only through the event pipe
+ * (tc_service_event_fd / tc_service_next_event).
+ *
+ * Local edits never wait on the network: save, delete, discard and resolve
+ * write the store in one transaction and return once it is committed; the
+ * change then sits in the outbox until a sync pushes it.
+ *
+ * Errors (besides the per-function ones): TC_NOMEM; TC_STORE for an SQLite
+ * failure; TC_CORRUPT (with the path in the message) when the data file is
+ * damaged or is not a trunkctl store; TC_READ_ONLY for any change when the
+ * service was opened read-only. SQLITE_BUSY never reaches the caller: the
+ * store waits and retries, and reports TC_BUSY only after its busy timeout.
+ */
+#ifndef TRUNKCTL_SERVICE_H
+#define TRUNKCTL_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trunkctl/error.h"
+#include "trunkctl/region.h"
+#include "trunkctl/syncstate.h"
+#include "trunkctl/trunk.h"
+
+struct tc_service;
+
+enum tc_auth_scheme {
+	TC_AUTH_BEARER, /* Authorization: Bearer <token> */
+	TC_AUTH_BASIC,  /* Authorization: Basic base64(":" token), token as the password */
+};
+
+/*
+ * Called with one line of the HTTP trace (-v). Secrets (the token, the
+ * Authorization header, SIP passwords) are already redacted. May be called
+ * from the sync worker thread: the callee must be thread-safe.
+ */
+typedef void (*tc_trace_fn)(void *ctx, const char *line);
+
+/*
+ * Open options. Every pointer is copied by tc_service_open (the token too, and
+ * it is wiped on close); the caller may free its copies afterwards.
+ * Zero/NULL means the default shown.
+ */
+struct tc_service_options {
+	const char *data_dir; /* required; created with mode 0700 if missing */
+	const char *profile;  /* journal rows and messages; default "default" */
+
+	const char *api_url;        /* e.g. "https://api.somleng.org"; NULL: offline only */
+	const char *token;          /* API token; never stored, logged or put in messages */
+	enum tc_auth_scheme auth;   /* default TC_AUTH_BEARER */
+	const char *const *resolve; /* curl-style "HOST:PORT:ADDR" overrides */
+	size_t resolve_count;       /* number of entries in resolve */
+	const char *ca_file;        /* CA bundle; NULL: the system's */
+	long connect_timeout_ms;    /* default 10000 */
+	long timeout_ms;            /* whole request; default 30000 */
+	unsigned page_size;         /* pull page[size]; default 100 */
+	bool allow_plain_http;      /* http:// to a non-loopback host; default refused */
+	long sync_interval_ms; /* background worker period; default 60000, <0: only on request */
+
+	bool offline;   /* never touch the network: sync returns TC_OFFLINE */
+	bool read_only; /* every change returns TC_READ_ONLY; sync pulls but never pushes */
+
+	const struct tc_region *regions; /* the carrier's regions; NULL: tc_default_regions() */
+	size_t region_count;
+
+	struct tc_clock clock; /* zero: the real clock */
+	tc_trace_fn trace;     /* NULL: no trace */
+	void *trace_ctx;
+};
+
+/*
+ * Opens (creating and migrating when needed) the store in options->data_dir.
+ * Errors: TC_USAGE (no data_dir), TC_IO (cannot create the directory or
+ * file), TC_CORRUPT (damaged or foreign file; it is left untouched),
+ * TC_STORE, TC_BUSY.
+ * On success *out is a new service; tc_service_close releases it.
+ */
+enum tc_status tc_service_open(const struct tc_service_options *options, struct tc_service **out,
+                               struct tc_error *err);
+/* Stops the worker (joins it), closes the store, wipes the token. Accepts NULL. */
+void tc_service_close(struct tc_service *svc);
+
+bool tc_service_read_only(const struct tc_service *svc);
+bool tc_service_offline(const struct tc_service *svc);
+const char *tc_service_profile(const struct tc_service *svc);
+/* The API host for the header line ("api.somleng.org"), or NULL when none is configured. */
+const char *tc_service_api_host(const struct tc_service *svc);
+/* The data directory and the store file's path (for doctor and messages). */
+const char *tc_service_data_dir(const struct tc_service *svc);
+const char *tc_service_store_path(const struct tc_service *svc);
+/* The regions in effect (the configured ones or the defaults). */
+const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t *count);
+
+/* ---- list ---- */
+
+/*
+ * Fills page with the window [offset, offset+limit) of the filtered, sorted
+ * trunks, and the total count. Trunks deleted locally stay listed (pending ==
+ * TC_OP_DELETE) until the delete is pushed. Reads one consistent snapshot.
+ * Errors: TC_USAGE (unknown sort column). page is caller-owned; free it with
+ * tc_trunk_page_free whatever the result.
+ */
+enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_query *query,
+                               struct tc_trunk_page *page, struct tc_error *err);
+/* Only the count of tc_service_list (same filter). */
+enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_query *query,
+                                size_t *count, struct tc_error *err);
+
+/* ---- one trunk ---- */
+
+/*
+ * Finds a trunk by id (server or local), else by exact name. Errors:
+ * TC_NOT_FOUND; TC_USAGE when several trunks carry that name (the message
+ * says to use the id). *out is a new record.
+ */
+enum tc_status tc_service_get(struct tc_service *svc, const char *id_or_name,
+                              struct tc_trunk_record **out, struct tc_error *err);
+
+/* ---- validate and save ---- */
+
+enum tc_save_kind {
+	TC_SAVE_CREATE,
+	TC_SAVE_UPDATE,
+};
+
+/*
+ * Checks a draft with the server's rules (titles and pointers as the server
+ * would send them) plus the client's advisory warnings. For TC_SAVE_UPDATE,
+ * base is the trunk's current version (the draft may be the full edited
+ * record; only fields that differ from base are checked as sent, as the
+ * server does for a PATCH). Returns TC_OK when the server would accept it
+ * (warnings may still be in err->fields with TC_SEV_WARNING), or TC_INVALID
+ * with the errors in err->fields in the server's order. Touches no state; fit
+ * for every keystroke.
+ */
+enum tc_status tc_service_validate(struct tc_service *svc, enum tc_save_kind kind,
+                                   const struct tc_trunk *draft, const struct tc_trunk *base,
+                                   struct tc_error *err);
+
+/*
+ * Saves a new trunk offline: validates it (TC_INVALID with field errors, and
+ * nothing saved, when the server would refuse it), assigns a local id
+ * ("local-" + 16 hex digits), writes the local version and queues a create,
+ * in one transaction. draft->id is ignored. *id_out (may be NULL) receives a
+ * copy of the local id, for the caller to free.
+ */
+enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *draft,
+                                 char **id_out, struct tc_error *err);
+
+/*
+ * Saves an edit of trunk id: edited is the whole desired record (start from
+ * record->current and change fields; TC_V_NULL sends null, TC_V_ABSENT
+ * leaves the attribute as it is). Validates the changed fields (TC_INVALID
+ * as above; a trunk whose create is not pushed yet is checked whole, as the
+ * create it still is), then writes the local version and queues (or coalesces into) the
+ * trunk's update, in one transaction. Saving a rejected trunk re-queues it
+ * with its errors cleared. Saving with no change is TC_OK and queues nothing.
+ * Errors: TC_NOT_FOUND; TC_CONFLICT while the trunk is in conflict (resolve
+ * first); TC_NOT_FOUND for a trunk already deleted locally.
+ */
+enum tc_status tc_service_update(struct tc_service *svc, const char *id,
+                                 const struct tc_trunk *edited, struct tc_error *err);
+
+/*
+ * Deletes trunk id locally and queues the delete (an unpushed create simply
+ * disappears, with nothing queued). Errors: TC_NOT_FOUND; TC_CONFLICT while
+ * in conflict (resolve first).
+ */
+enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err);
+
+/*
+ * Drops the queued changes of trunk id that have not been sent (queued,
+ * rejected or in conflict): the local version goes back to the server's; an
+ * unpushed create disappears. An entry in flight stays (it may already have
+ * reached the server) and TC_BUSY says so. TC_OK when nothing was queued.
+ * Errors: TC_NOT_FOUND.
+ */
+enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct tc_error *err);
+
+/* ---- conflicts ---- */
+
+enum tc_resolution {
+	TC_RESOLVE_NONE,   /* field not in conflict (or not chosen: an error if it is) */
+	TC_RESOLVE_MINE,   /* keep the local value */
+	TC_RESOLVE_THEIRS, /* take the server's value */
+	TC_RESOLVE_EDITED, /* a new value, from the edited trunk given to resolve */
+};
+
+/*
+ * Resolves the conflict of trunk id, one choice per conflicting field
+ * (choices[f] for f where conflict->fields[f]; other entries are ignored).
+ * edited supplies the values of TC_RESOLVE_EDITED fields (may be NULL when
+ * none is EDITED). The server's version becomes the base; the merged record
+ * (non-conflicting local changes kept) becomes the local version and is
+ * re-queued as an update of only the fields that still differ from the
+ * server, or the trunk becomes synced when none does. Validated like an
+ * update (TC_INVALID with field errors, nothing changed).
+ *
+ * For a trunk deleted on the server (conflict->theirs == NULL) only the
+ * choice in choices[TC_F_NAME] counts: MINE recreates it (queued as a create
+ * of the local version under a new local id), THEIRS drops it locally.
+ *
+ * Errors: TC_NOT_FOUND; TC_USAGE when the trunk is not in conflict or a
+ * conflicting field has no choice.
+ */
+enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
+                                  const enum tc_resolution choices[TC_FIELD_COUNT],
+                                  const struct tc_trunk *edited, struct tc_error *err);
+
+/* ---- outbox, journal, status ---- */
+
+/* The HTTP request an outbox entry will send, for display (dry runs, the pending screen). */
+struct tc_request_preview {
+	char *method; /* "POST", "PATCH", "DELETE" */
+	char *path;   /* "/carrier/v1/sip_trunks/<id>" (a local id while its create is unpushed) */
+	char *body; /* JSON:API document text, passwords masked unless revealed; NULL for DELETE */
+};
+
+struct tc_pending_entry {
+	int64_t seq;      /* outbox order */
+	char *trunk_id;   /* server id, or local-… */
+	char *trunk_name; /* the name in the local version (or the base), for display */
+	enum tc_outbox_op op;
+	enum tc_outbox_state state;
+	unsigned attempts;
+	int64_t next_attempt_ms; /* 0: as soon as possible */
+	int64_t created_ms;
+	char *last_error; /* sentence, or NULL */
+	struct tc_trunk
+	    *payload; /* create: the whole trunk; update: only the changed fields; delete: NULL */
+	struct tc_trunk *base; /* the server version the change started from; NULL for create */
+	struct tc_request_preview request;
+};
+
+struct tc_pending_list {
+	size_t count;
+	struct tc_pending_entry *items;
+};
+
+/*
+ * The outbox in send order. reveal shows passwords in payload previews
+ * (payload/base trunks always hold the real values). list is caller-owned;
+ * free it with tc_pending_list_free whatever the result.
+ */
+enum tc_status tc_service_pending(struct tc_service *svc, bool reveal, struct tc_pending_list *list,
+                                  struct tc_error *err);
+void tc_pending_list_free(struct tc_pending_list *list); /* accepts NULL */
+
+/*
+ * Makes the outbox entries of trunk id (or all entries when id is NULL) due
+ * now: rejected entries go back to queued (the trunk's field errors are
+ * cleared: the next answer brings new ones), backoff is cleared. The worker,
+ * when started, is woken.
+ */
+enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err);
+
+/* The newest limit journal rows (0: all), newest first. Caller frees with tc_journal_list_free. */
+enum tc_status tc_service_journal(struct tc_service *svc, size_t limit,
+                                  struct tc_journal_list *list, struct tc_error *err);
+
+struct tc_service_status {
+	size_t trunks;              /* listed trunks */
+	size_t queued;              /* outbox entries queued or in flight */
+	size_t in_flight;           /* of which in flight */
+	size_t conflicts;           /* trunks in conflict */
+	size_t rejected;            /* trunks rejected */
+	int64_t last_pull_ms;       /* last complete pull; 0: never */
+	int64_t last_sync_ms;       /* last sync attempt that finished; 0: never */
+	enum tc_status last_status; /* of that attempt */
+	char last_error[512];       /* its sentence, "" on success */
+	bool syncing;               /* the worker is in a sync right now */
+	bool offline;
+	bool read_only;
+};
+
+enum tc_status tc_service_status(struct tc_service *svc, struct tc_service_status *out,
+                                 struct tc_error *err);
+
+/* ---- import, doctor ---- */
+
+struct tc_import_result {
+	size_t index;           /* position in the input */
+	enum tc_save_kind kind; /* create (no id, or an id the store does not know) or update */
+	char *id;              /* the id saved under (new local id for a create), NULL if invalid */
+	enum tc_status status; /* TC_OK, TC_INVALID, TC_CONFLICT, TC_NOT_FOUND */
+	struct tc_field_errors errors; /* for TC_INVALID */
+	bool unchanged;                /* an update that changed nothing */
+};
+
+struct tc_import_report {
+	size_t count;
+	struct tc_import_result *items;
+	size_t created, updated, unchanged, failed;
+};
+
+/*
+ * Stages trunks[0..count) in the outbox: a trunk whose id the store knows is
+ * an update (its set fields replace the current ones), any other a create.
+ * All or nothing: every trunk is validated first; when any fails, nothing is
+ * saved and TC_INVALID is returned with the per-trunk results in report.
+ * dry_run validates and reports without saving. report is caller-owned; free
+ * it with tc_import_report_free whatever the result.
+ */
+enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const *trunks,
+                                 size_t count, bool dry_run, struct tc_import_report *report,
+                                 struct tc_error *err);
+void tc_import_report_free(struct tc_import_report *report); /* accepts NULL */
+
+struct tc_store_check {
+	bool integrity_ok;   /* PRAGMA quick_check answered "ok" */
+	char integrity[256]; /* its first line otherwise */
+	unsigned dir_mode;   /* permission bits of the data dir */
+	unsigned file_mode;  /* of the store file */
+	bool modes_ok;       /* dir 0700 and file 0600 (no group/other bits) */
+	int schema_version;  /* PRAGMA user_version */
+	int64_t size_bytes;
+};
+
+/* The store half of `doctor`. */
+enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_check *out,
+                                      struct tc_error *err);
+
+/* ==== network (src/service_sync.c, with the sync engine) ==== */
+
+enum tc_sync_flags {
+	TC_SYNC_PULL = 1u << 0, /* fetch the full list and apply it */
+	TC_SYNC_PUSH = 1u << 1, /* send the due outbox entries */
+	TC_SYNC_ALL = TC_SYNC_PULL | TC_SYNC_PUSH,
+	TC_SYNC_FORCE = 1u << 2, /* ignore backoff: every queued entry is due now */
+};
+
+struct tc_sync_report {
+	size_t pulled;         /* trunks received */
+	size_t removed;        /* trunks dropped because the server no longer has them */
+	size_t pushed;         /* outbox entries the server accepted */
+	size_t queued;         /* entries still queued afterwards (retryable failures, not due) */
+	size_t conflicts;      /* trunks in conflict afterwards */
+	size_t rejected;       /* trunks rejected afterwards */
+	enum tc_status status; /* TC_OK, or the failure that ended or degraded the sync */
+	char message[512];     /* sentence for the status line; "" when all went well */
+	int64_t started_ms;
+	int64_t finished_ms;
+};
+
+/*
+ * Runs one sync on the calling thread (the CLI): pull (full list, page by
+ * page; trunks the server no longer has are removed, or become conflicts when
+ * edited here), then push the due outbox entries in order. Returns TC_OK when
+ * everything due was pushed; TC_OFFLINE when opened offline or without an
+ * api_url; TC_UNREACHABLE / TC_TIMEOUT / TC_SERVER / TC_RATE_LIMITED when the
+ * server could not take the changes (they stay queued); TC_AUTH /
+ * TC_FORBIDDEN (sync stopped); TC_REJECTED or TC_CONFLICT when some entries
+ * ended rejected or in conflict (the others were pushed). report (may be NULL)
+ * is filled in every case. Must not run while the worker is started (TC_BUSY).
+ */
+enum tc_status tc_service_sync(struct tc_service *svc, unsigned flags,
+                               struct tc_sync_report *report, struct tc_error *err);
+
+/*
+ * Probes the server for `doctor`: reachable, token accepted and scoped (a
+ * list request with page[size]=1), and the clock skew against its Date
+ * header. Returns the status of the request (TC_OK, TC_AUTH, ...).
+ */
+struct tc_probe_result {
+	bool reachable;
+	int http_status;
+	bool token_ok;   /* not 401 */
+	bool scope_ok;   /* not 403 */
+	bool have_skew;  /* the answer carried a Date header */
+	int64_t skew_ms; /* server Date minus the local clock */
+	char message[512];
+};
+enum tc_status tc_service_probe(struct tc_service *svc, struct tc_probe_result *out,
+                                struct tc_error *err);
+
+/*
+ * The background worker (the TUI). Start it once; it syncs at once, then every
+ * sync_interval_ms and whenever tc_service_sync_request is called, never
+ * while offline. It reports through a pipe: tc_service_event_fd is readable
+ * when events are waiting; drain them with tc_service_next_event. The UI
+ * thread keeps using the service meanwhile (each thread has its own store
+ * connection). Errors: TC_OFFLINE (opened offline or without an api_url),
+ * TC_USAGE (already started), TC_IO (pipe or thread creation failed).
+ */
+enum tc_status tc_service_worker_start(struct tc_service *svc, struct tc_error *err);
+/* Asks for a sync as soon as possible (coalesced with one already asked for). */
+void tc_service_sync_request(struct tc_service *svc, unsigned flags);
+/* Stops and joins the worker; a request in flight is abandoned (cancelled). Idempotent. */
+void tc_service_worker_stop(struct tc_service *svc);
+/* Read end of the wake-up pipe for poll(); -1 when the worker is not started. */
+int tc_service_event_fd(const struct tc_service *svc);
+
+enum tc_sync_event_kind {
+	TC_EV_SYNC_STARTED,  /* report.started_ms set */
+	TC_EV_PULL_PROGRESS, /* done = trunks received so far; total unknown (0) */
+	TC_EV_PUSH_PROGRESS, /* done of total entries */
+	TC_EV_TRUNK_CHANGED, /* the store changed trunk_id: refresh views showing it */
+	TC_EV_SYNC_FINISHED, /* report complete; refresh counts and lists */
+};
+
+struct tc_sync_event {
+	enum tc_sync_event_kind kind;
+	size_t done;
+	size_t total;
+	char trunk_id[64];            /* TC_EV_TRUNK_CHANGED */
+	struct tc_sync_report report; /* TC_EV_SYNC_STARTED / TC_EV_SYNC_FINISHED */
+};
+
+/*
+ * Takes the oldest waiting event into *ev; false when none is left (the pipe
+ * is then drained). Never blocks.
+ */
+bool tc_service_next_event(struct tc_service *svc, struct tc_sync_event *ev);
+
+#endif

@@ -1,0 +1,284 @@
+/*
+ * The local store: one SQLite file per profile holding every trunk (the last
+ * server version and the local edit), the outbox of changes to send, the
+ * journal of changes sent, and sync metadata.
+ *
+ * Callers: service.c (the UI thread) and sync.c (the worker). ui/ never
+ * includes this header.
+ *
+ * Threading: a struct tc_store is one SQLite connection and belongs to one
+ * thread at a time; each thread (and each process) opens its own. Any number
+ * of connections may share a file: writes take the lock up front (BEGIN
+ * IMMEDIATE) and wait up to the busy timeout, retrying, so SQLITE_BUSY never
+ * escapes; TC_BUSY is returned only when the timeout is exhausted.
+ *
+ * Durability: every mutating function is one transaction (WAL,
+ * synchronous=FULL) that has committed when it returns TC_OK, unless the
+ * caller opened a transaction with tc_store_begin, in which case it joins it
+ * and the caller's tc_store_commit makes it durable (on any error the caller
+ * must tc_store_rollback).
+ *
+ * Secrets: trunks are stored as flat JSON with TC_JSON_REVEAL (the server
+ * returns SIP passwords, and a PATCH needs them back); the API token is never
+ * given to the store. Journal rows are masked by the store itself.
+ *
+ * Errors common to all: TC_NOMEM, TC_STORE (SQLite failure, message says
+ * which), TC_BUSY (lock not obtained within the busy timeout).
+ */
+#ifndef TRUNKCTL_STORE_H
+#define TRUNKCTL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trunkctl/error.h"
+#include "trunkctl/syncstate.h"
+#include "trunkctl/trunk.h"
+
+struct tc_store;
+
+/* The application_id stamped in the file header ("TKCT"). */
+#define TC_STORE_APPLICATION_ID 0x544b4354
+/* The schema version this build writes (PRAGMA user_version). */
+#define TC_STORE_SCHEMA_VERSION 1
+#define TC_STORE_FILE_NAME "trunkctl.db"
+/* Prefix of the ids of trunks created here and not yet known to the server. */
+#define TC_LOCAL_ID_PREFIX "local-"
+
+struct tc_store_options {
+	const char *dir;       /* data directory; created (and parents) with mode 0700 */
+	const char *file_name; /* NULL: TC_STORE_FILE_NAME */
+	struct tc_clock clock; /* zero: the real clock */
+	int busy_timeout_ms;   /* 0: 5000 */
+};
+
+/*
+ * Opens or creates the store file (mode 0600), checks that it is ours
+ * (application_id, then PRAGMA quick_check) and migrates it to
+ * TC_STORE_SCHEMA_VERSION. A file that is not an SQLite database, carries
+ * another application_id, fails quick_check or has a newer schema than this
+ * build is TC_CORRUPT with its path in the message and is never written.
+ * Other errors: TC_USAGE (no dir), TC_IO (directory or file creation).
+ */
+enum tc_status tc_store_open(const struct tc_store_options *options, struct tc_store **out,
+                             struct tc_error *err);
+void tc_store_close(struct tc_store *store); /* rolls back an open transaction; accepts NULL */
+
+const char *tc_store_path(const struct tc_store *store);
+int64_t tc_store_now(const struct tc_store *store); /* the injected clock */
+int tc_store_schema_version(struct tc_store *store);
+/* PRAGMA quick_check: *ok, and its first line in msg (size bytes). */
+enum tc_status tc_store_quick_check(struct tc_store *store, bool *ok, char *msg, size_t size,
+                                    struct tc_error *err);
+
+/* Explicit transactions (BEGIN IMMEDIATE, waiting for the lock); not nestable. */
+enum tc_status tc_store_begin(struct tc_store *store, struct tc_error *err);
+enum tc_status tc_store_commit(struct tc_store *store, struct tc_error *err);
+void tc_store_rollback(struct tc_store *store); /* no-op outside a transaction */
+
+/* ---- reads for the screens ---- */
+
+/* See struct tc_list_query. TC_USAGE for an unknown sort column. */
+enum tc_status tc_store_list(struct tc_store *store, const struct tc_list_query *query,
+                             struct tc_trunk_page *page, struct tc_error *err);
+enum tc_status tc_store_count(struct tc_store *store, const struct tc_list_query *query,
+                              size_t *count, struct tc_error *err);
+/* By id. TC_NOT_FOUND when absent. *out is new. */
+enum tc_status tc_store_get(struct tc_store *store, const char *id, struct tc_trunk_record **out,
+                            struct tc_error *err);
+/*
+ * Ids of the trunks whose current name is exactly name, at most max of them
+ * (ids[0..*count), each to be freed by the caller).
+ */
+enum tc_status tc_store_find_by_name(struct tc_store *store, const char *name, char **ids,
+                                     size_t max, size_t *count, struct tc_error *err);
+
+struct tc_store_counts {
+	size_t trunks;
+	size_t queued; /* outbox entries queued or in flight */
+	size_t in_flight;
+	size_t conflicts; /* trunks */
+	size_t rejected;  /* trunks */
+};
+enum tc_status tc_store_counts(struct tc_store *store, struct tc_store_counts *out,
+                               struct tc_error *err);
+
+struct tc_store_sync_meta {
+	int64_t last_pull_ms;
+	int64_t last_sync_ms;
+	enum tc_status last_status;
+	char last_error[512];
+};
+enum tc_status tc_store_sync_meta(struct tc_store *store, struct tc_store_sync_meta *out,
+                                  struct tc_error *err);
+/* Records the end of a sync attempt (message may be NULL). */
+enum tc_status tc_store_set_sync_result(struct tc_store *store, int64_t finished_ms,
+                                        enum tc_status status, const char *message,
+                                        struct tc_error *err);
+
+/* ---- local edits (each writes the trunk and its outbox entry together) ---- */
+
+/*
+ * A new trunk under local_id (TC_LOCAL_ID_PREFIX…), queued as a create.
+ * TC_USAGE when local_id does not start with the prefix or is taken.
+ */
+enum tc_status tc_store_create_local(struct tc_store *store, const char *local_id,
+                                     const struct tc_trunk *trunk, struct tc_error *err);
+
+/*
+ * Replaces the local version of id with trunk (the whole record) and queues
+ * the change, coalescing with the trunk's last entry that is not in flight:
+ * into a create (one create with the new record), into an update (one update
+ * of the fields that differ from that entry's base; dropped if none do), else
+ * a new update. A rejected entry that is edited goes back to queued and the
+ * trunk's field errors are cleared. *changed (may be NULL) says whether
+ * anything differed from the current version; when nothing did, nothing is
+ * written. Errors: TC_NOT_FOUND (unknown, or already deleted locally),
+ * TC_CONFLICT (the trunk is in conflict).
+ */
+enum tc_status tc_store_update_local(struct tc_store *store, const char *id,
+                                     const struct tc_trunk *trunk, bool *changed,
+                                     struct tc_error *err);
+
+/*
+ * Deletes id locally: a create not yet sent and its updates vanish with the
+ * trunk; queued updates become one delete; otherwise a delete is queued (the
+ * trunk stays listed as pending delete until it is pushed). Errors:
+ * TC_NOT_FOUND (unknown, or already deleted), TC_CONFLICT.
+ */
+enum tc_status tc_store_delete_local(struct tc_store *store, const char *id, struct tc_error *err);
+
+/*
+ * Drops id's outbox entries that are not in flight; the trunk returns to its
+ * server version (or vanishes when it was never on the server). When an
+ * entry is in flight it stays and the result is TC_BUSY (the rest is dropped).
+ * Errors: TC_NOT_FOUND.
+ */
+enum tc_status tc_store_discard(struct tc_store *store, const char *id, struct tc_error *err);
+
+/*
+ * Ends id's conflict with result, the record the operator settled on:
+ * - the server still has it (conflict theirs set): theirs becomes the base,
+ *   result the local version, and one update of the fields where result
+ *   differs from theirs is queued (none: the trunk is synced);
+ * - deleted on the server: result NULL drops the trunk; otherwise the trunk is
+ *   recreated as new_local_id and queued as a create of result.
+ * Errors: TC_NOT_FOUND; TC_USAGE (not in conflict, or new_local_id missing).
+ */
+enum tc_status tc_store_resolve(struct tc_store *store, const char *id,
+                                const struct tc_trunk *result, const char *new_local_id,
+                                struct tc_error *err);
+
+/* Makes id's entries (all when id is NULL) due now; rejected ones are queued again. */
+enum tc_status tc_store_retry(struct tc_store *store, const char *id, struct tc_error *err);
+
+/* ---- the outbox, for the sync engine ---- */
+
+struct tc_outbox_entry {
+	int64_t seq; /* send order */
+	char *trunk_id;
+	enum tc_outbox_op op;
+	enum tc_outbox_state state;
+	struct tc_trunk
+	    *payload;          /* create: the record; update: changed fields only; delete: NULL */
+	struct tc_trunk *base; /* the server version the change started from, or NULL */
+	unsigned attempts;
+	int64_t next_attempt_ms;
+	int64_t created_ms;
+	char *last_error;
+};
+
+struct tc_outbox_list {
+	size_t count;
+	struct tc_outbox_entry *items;
+};
+void tc_outbox_list_free(struct tc_outbox_list *list); /* accepts NULL */
+
+enum tc_outbox_filter {
+	TC_OUTBOX_ALL,      /* every entry, in seq order */
+	TC_OUTBOX_DUE,      /* per trunk the first entry, when queued and due at now_ms */
+	TC_OUTBOX_INFLIGHT, /* entries left in flight (crash recovery) */
+};
+
+/*
+ * Entries in seq order. For TC_OUTBOX_DUE, a trunk whose first entry is in
+ * flight, rejected or in conflict contributes nothing (it blocks only itself).
+ */
+enum tc_status tc_store_outbox(struct tc_store *store, enum tc_outbox_filter filter, int64_t now_ms,
+                               struct tc_outbox_list *out, struct tc_error *err);
+
+/* Marks seq in flight and counts the attempt; commit this before sending. TC_NOT_FOUND. */
+enum tc_status tc_store_outbox_begin_send(struct tc_store *store, int64_t seq,
+                                          struct tc_error *err);
+
+/*
+ * The server took entry seq (or, for a delete, answered 404: already gone).
+ * server is the server's version afterwards (NULL for a delete): it becomes
+ * the base. For a create, server->id is the new id: the trunk and its later
+ * entries move from the local id to it (a copy already pulled under that id
+ * is replaced). Later updates of the trunk are rebased on server (their
+ * payload becomes the fields the local version still changes; none: dropped).
+ * When no entry is left the trunk is synced and its local version dropped.
+ */
+enum tc_status tc_store_outbox_done(struct tc_store *store, int64_t seq,
+                                    const struct tc_trunk *server, struct tc_error *err);
+
+/* A retryable failure: seq goes back to queued, due at next_attempt_ms, with message. */
+enum tc_status tc_store_outbox_retry_later(struct tc_store *store, int64_t seq,
+                                           int64_t next_attempt_ms, const char *message,
+                                           struct tc_error *err);
+
+/* A 422: seq rejected, the trunk rejected with errors (copied) and message. */
+enum tc_status tc_store_outbox_reject(struct tc_store *store, int64_t seq,
+                                      const struct tc_field_errors *errors, const char *message,
+                                      struct tc_error *err);
+
+/*
+ * A conflict found while pushing seq: theirs is the server version now (NULL:
+ * deleted on the server), fields the fields changed on both sides. The entry
+ * and the trunk go to conflict; base is the entry's, mine the local version.
+ */
+enum tc_status tc_store_outbox_conflict(struct tc_store *store, int64_t seq,
+                                        const struct tc_trunk *theirs,
+                                        const bool fields[TC_FIELD_COUNT], struct tc_error *err);
+
+/* Puts an entry found in flight after a restart back to queued (after reconciling it). */
+enum tc_status tc_store_outbox_requeue(struct tc_store *store, int64_t seq, struct tc_error *err);
+
+/* ---- pulls ---- */
+
+/* Starts a pull; *generation tags the trunks it sees. */
+enum tc_status tc_store_pull_begin(struct tc_store *store, int64_t *generation,
+                                   struct tc_error *err);
+/*
+ * Applies one page: each trunk (with its server id) becomes the base of its
+ * row (created when new) and is marked seen. One transaction per call.
+ */
+enum tc_status tc_store_pull_page(struct tc_store *store, int64_t generation,
+                                  struct tc_trunk *const *trunks, size_t count,
+                                  struct tc_error *err);
+
+struct tc_pull_result {
+	size_t removed;   /* trunks dropped: gone from the server, no local change */
+	size_t conflicts; /* trunks gone from the server with local edits */
+};
+/*
+ * Ends a complete pull: server trunks not seen in it are removed, or become
+ * conflicts (deleted on the server) when they have queued edits; a queued
+ * delete of such a trunk is simply dropped; entries in flight are left to the
+ * push. Records the pull time.
+ */
+enum tc_status tc_store_pull_finish(struct tc_store *store, int64_t generation,
+                                    struct tc_pull_result *result, struct tc_error *err);
+
+/* ---- journal ---- */
+
+/* Appends a row; secrets in entry->changes are masked by the store. seq is ignored. */
+enum tc_status tc_store_journal_add(struct tc_store *store, const struct tc_journal_entry *entry,
+                                    struct tc_error *err);
+/* Newest first; limit 0: all. */
+enum tc_status tc_store_journal(struct tc_store *store, size_t limit, struct tc_journal_list *out,
+                                struct tc_error *err);
+
+#endif

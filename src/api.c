@@ -1,0 +1,1197 @@
+#include "trunkctl/api.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "trunkctl/jsonapi.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define DEFAULT_TIMEOUT_MS 60000L
+#define DEFAULT_LOW_SPEED_TIME_S 20L
+#define DEFAULT_LOW_SPEED_LIMIT 100L
+#define DEFAULT_MAX_BODY ((size_t)32 << 20)
+#define DEFAULT_MAX_CONNECTIONS 4u
+#define MAX_CONNECTIONS_LIMIT 16u
+#define POLL_SLICE_MS 200
+
+#define BACKOFF_BASE_MS 1000LL
+#define BACKOFF_CAP_MS (5LL * 60 * 1000)
+#define RETRY_AFTER_CAP_S (60L * 60)
+
+#define REDACTED "[redacted]"
+
+struct tc_api {
+	char *base; /* scheme://host[:port][/prefix], no trailing slash */
+	char *auth_header;
+	char *token;
+	struct curl_slist *resolve;
+	char *ca_file;
+	char *user_agent;
+	long connect_timeout_ms;
+	long timeout_ms;
+	long low_speed_time_s;
+	long low_speed_limit;
+	size_t max_body;
+	unsigned max_connections;
+	unsigned page_size;
+	tc_api_trace_fn trace;
+	void *trace_ud;
+	const atomic_bool *cancel;
+	CURLM *multi;
+	CURLSH *share;
+	struct tc_api_stats stats;
+};
+
+/* One exchange in flight: its request, its answer, and where the answer goes. */
+struct xfer {
+	struct tc_api *api;
+	CURL *easy;
+	enum tc_api_op op;
+	bool listing; /* a page of tc_api_list rather than a tc_api_request */
+	char *url;
+	char *body;
+	struct curl_slist *headers;
+	char *resp;
+	size_t resp_len;
+	size_t resp_cap;
+	bool too_large;
+	char request_id[80];
+	int64_t date_ms; /* the answer's Date header, 0 if none */
+	char curl_msg[CURL_ERROR_SIZE];
+	CURLcode result;
+	bool done;
+};
+
+/* ---------------------------------------------------------------- pure helpers */
+
+bool tc_api_status_retryable(enum tc_status status)
+{
+	switch (status) {
+	case TC_UNREACHABLE:
+	case TC_TIMEOUT:
+	case TC_RATE_LIMITED:
+	case TC_SERVER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int64_t tc_api_backoff_ms(unsigned attempt, long retry_after_s, uint32_t rnd)
+{
+	if (attempt < 1)
+		attempt = 1;
+	int64_t ceiling = BACKOFF_BASE_MS;
+	for (unsigned i = 1; i < attempt && ceiling < BACKOFF_CAP_MS; i++)
+		ceiling *= 2;
+	if (ceiling > BACKOFF_CAP_MS)
+		ceiling = BACKOFF_CAP_MS;
+	/* Equal jitter: never retry sooner than half the step, spread the rest. */
+	int64_t half = ceiling / 2;
+	int64_t delay = half + (int64_t)(rnd % (uint32_t)(half + 1));
+	if (retry_after_s > 0) {
+		long ra = retry_after_s > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S : retry_after_s;
+		int64_t asked = (int64_t)ra * 1000;
+		if (asked > delay)
+			delay = asked;
+	}
+	return delay;
+}
+
+char *tc_api_build_url(const char *base, const char *id, const char *query)
+{
+	size_t blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	char *escaped = NULL;
+	if (id) {
+		escaped = curl_easy_escape(NULL, id, 0);
+		if (!escaped)
+			return NULL;
+	}
+	size_t len = blen + strlen(TC_API_COLLECTION_PATH) + (escaped ? 1 + strlen(escaped) : 0) +
+	             (query && *query ? 1 + strlen(query) : 0) + 1;
+	char *url = malloc(len);
+	if (url)
+		snprintf(url, len, "%.*s%s%s%s%s%s", (int)blen, base, TC_API_COLLECTION_PATH,
+		         escaped ? "/" : "", escaped ? escaped : "", query && *query ? "?" : "",
+		         query && *query ? query : "");
+	curl_free(escaped);
+	return url;
+}
+
+enum tc_status tc_api_parse_resolve(const char *spec, char *host, size_t host_size, int *port,
+                                    char *addr, size_t addr_size)
+{
+	if (!spec)
+		return TC_CONFIG;
+	const char *c1 = strchr(spec, ':');
+	if (!c1 || c1 == spec || (size_t)(c1 - spec) >= host_size)
+		return TC_CONFIG;
+	const char *c2 = strchr(c1 + 1, ':');
+	if (!c2 || c2 == c1 + 1)
+		return TC_CONFIG;
+	long p = 0;
+	for (const char *s = c1 + 1; s < c2; s++) {
+		if (!isdigit((unsigned char)*s))
+			return TC_CONFIG;
+		p = p * 10 + (*s - '0');
+		if (p > 65535)
+			return TC_CONFIG;
+	}
+	if (p == 0)
+		return TC_CONFIG;
+	const char *a = c2 + 1;
+	size_t alen = strlen(a);
+	if (alen >= 2 && a[0] == '[' && a[alen - 1] == ']') {
+		a++;
+		alen -= 2;
+	}
+	if (alen == 0 || alen >= addr_size)
+		return TC_CONFIG;
+	char tmp[64];
+	if (alen >= sizeof(tmp))
+		return TC_CONFIG;
+	memcpy(tmp, a, alen);
+	tmp[alen] = '\0';
+	unsigned char buf[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, tmp, buf) != 1 && inet_pton(AF_INET6, tmp, buf) != 1)
+		return TC_CONFIG;
+	memcpy(host, spec, (size_t)(c1 - spec));
+	host[c1 - spec] = '\0';
+	*port = (int)p;
+	memcpy(addr, tmp, alen + 1);
+	return TC_OK;
+}
+
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
+}
+
+bool tc_api_is_loopback(const char *host_or_addr)
+{
+	if (!host_or_addr || !*host_or_addr)
+		return false;
+	char tmp[64];
+	size_t len = strlen(host_or_addr);
+	const char *h = host_or_addr;
+	if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
+		h++;
+		len -= 2;
+	}
+	if (len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, h, len);
+	tmp[len] = '\0';
+	if (strcasecmp(tmp, "localhost") == 0 || ends_with_ci(tmp, ".localhost"))
+		return true;
+	struct in_addr v4;
+	if (inet_pton(AF_INET, tmp, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	struct in6_addr v6;
+	if (inet_pton(AF_INET6, tmp, &v6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&v6);
+	return false;
+}
+
+static bool header_name_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+}
+
+void tc_api_redact_line(const char *line, size_t len, const char *token, char *out, size_t out_size)
+{
+	if (!out_size)
+		return;
+	static const char *const secret_headers[] = {"Authorization", "Proxy-Authorization",
+	                                             "Cookie", "Set-Cookie"};
+	for (size_t i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers); i++) {
+		if (header_name_is(line, len, secret_headers[i])) {
+			snprintf(out, out_size, "%s: " REDACTED, secret_headers[i]);
+			return;
+		}
+	}
+	size_t tlen = token ? strlen(token) : 0;
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 1 < out_size;) {
+		if (tlen && i + tlen <= len && memcmp(line + i, token, tlen) == 0) {
+			size_t r = strlen(REDACTED);
+			if (o + r >= out_size)
+				break;
+			memcpy(out + o, REDACTED, r);
+			o += r;
+			i += tlen;
+			continue;
+		}
+		unsigned char ch = (unsigned char)line[i++];
+		if (ch == '\r' || ch == '\n')
+			continue;
+		out[o++] = (ch < 0x20 && ch != '\t') ? '?' : (char)ch;
+	}
+	out[o] = '\0';
+}
+
+bool tc_api_content_type_is_json(const char *ct)
+{
+	if (!ct)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	static const char *const types[] = {"application/vnd.api+json", "application/json"};
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(types[i]);
+		if (strncasecmp(ct, types[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static char *base64(const char *in)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(in);
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned char)in[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned char)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+static char *make_auth_header(const char *token, enum tc_api_auth auth)
+{
+	char *cred = NULL;
+	const char *scheme = "Bearer";
+	if (auth == TC_API_AUTH_BASIC) {
+		size_t n = strlen(token) + 2;
+		char *pair = malloc(n);
+		if (!pair)
+			return NULL;
+		snprintf(pair, n, ":%s", token);
+		cred = base64(pair);
+		wipe_free(pair);
+		if (!cred)
+			return NULL;
+		scheme = "Basic";
+	}
+	const char *value = cred ? cred : token;
+	size_t n = strlen("Authorization: ") + strlen(scheme) + 1 + strlen(value) + 1;
+	char *h = malloc(n);
+	if (h)
+		snprintf(h, n, "Authorization: %s %s", scheme, value);
+	wipe_free(cred);
+	return h;
+}
+
+static bool token_is_header_safe(const char *token)
+{
+	for (const unsigned char *p = (const unsigned char *)token; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return false;
+	return *token != '\0';
+}
+
+/*
+ * The base URL must be http(s) with a host and nothing after the path; plain
+ * http must stay on this machine unless the operator said otherwise.
+ */
+static enum tc_status check_base(struct tc_api *api, const struct tc_api_config *cfg,
+                                 struct tc_error *err)
+{
+	CURLU *u = curl_url();
+	if (!u)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	char *scheme = NULL, *host = NULL, *port = NULL, *query = NULL, *frag = NULL, *user = NULL;
+	enum tc_status rc = TC_OK;
+	if (curl_url_set(u, CURLUPART_URL, cfg->base_url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		rc = tc_error_set(err, TC_CONFIG, "the API base URL \"%s\" is not a valid URL",
+		                  cfg->base_url);
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
+	curl_url_get(u, CURLUPART_USER, &user, 0);
+	if (query || frag || user) {
+		rc = tc_error_set(err, TC_CONFIG,
+		                  "the API base URL must not carry a query, fragment or user name");
+		goto out;
+	}
+	bool https = strcasecmp(scheme, "https") == 0;
+	if (!https && strcasecmp(scheme, "http") != 0) {
+		rc = tc_error_set(err, TC_CONFIG, "the API base URL must start with https://");
+		goto out;
+	}
+	if (https || cfg->allow_insecure_http)
+		goto out;
+	long portnum = 80;
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && port)
+		portnum = strtol(port, NULL, 10);
+	bool loop = tc_api_is_loopback(host);
+	for (size_t i = 0; !loop && i < cfg->resolve_count; i++) {
+		char rhost[256], raddr[64];
+		int rport;
+		if (tc_api_parse_resolve(cfg->resolve[i], rhost, sizeof(rhost), &rport, raddr,
+		                         sizeof(raddr)) == TC_OK &&
+		    strcasecmp(rhost, host) == 0 && rport == portnum && tc_api_is_loopback(raddr))
+			loop = true;
+	}
+	if (!loop)
+		rc = tc_error_set(err, TC_SECURITY,
+		                  "plain http to %s would send the token unencrypted; use https:// "
+		                  "(or allow insecure http explicitly)",
+		                  host);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(query);
+	curl_free(frag);
+	curl_free(user);
+	curl_url_cleanup(u);
+	(void)api;
+	return rc;
+}
+
+struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
+{
+	if (!cfg || !cfg->base_url || !*cfg->base_url) {
+		tc_error_set(err, TC_CONFIG, "no API base URL is configured");
+		return NULL;
+	}
+	if (!cfg->token || !token_is_header_safe(cfg->token)) {
+		tc_error_set(err, TC_CONFIG,
+		             cfg->token ? "the API token contains spaces or control characters"
+		                        : "no API token is configured");
+		return NULL;
+	}
+	static atomic_int global_ready;
+	/* curl_global_init is idempotent after the first success; both threads may race here. */
+	if (!atomic_load(&global_ready)) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			tc_error_set(err, TC_NOMEM, "libcurl could not be initialised");
+			return NULL;
+		}
+		atomic_store(&global_ready, 1);
+	}
+	struct tc_api *api = calloc(1, sizeof(*api));
+	if (!api) {
+		tc_error_set(err, TC_NOMEM, NULL);
+		return NULL;
+	}
+	if (check_base(api, cfg, err) != TC_OK) {
+		free(api);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->resolve_count; i++) {
+		char h[256], a[64];
+		int p;
+		if (tc_api_parse_resolve(cfg->resolve[i], h, sizeof(h), &p, a, sizeof(a)) !=
+		    TC_OK) {
+			tc_error_set(err, TC_CONFIG,
+			             "resolve override \"%s\" is not HOST:PORT:ADDRESS",
+			             cfg->resolve[i]);
+			tc_api_free(api);
+			return NULL;
+		}
+		struct curl_slist *n = curl_slist_append(api->resolve, cfg->resolve[i]);
+		if (!n)
+			goto nomem;
+		api->resolve = n;
+	}
+	size_t blen = strlen(cfg->base_url);
+	while (blen > 0 && cfg->base_url[blen - 1] == '/')
+		blen--;
+	api->base = strndup(cfg->base_url, blen);
+	api->token = strdup(cfg->token);
+	api->auth_header = make_auth_header(cfg->token, cfg->auth);
+	api->user_agent = strdup(cfg->user_agent ? cfg->user_agent : "trunkctl");
+	api->ca_file = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
+	if (!api->base || !api->token || !api->auth_header || !api->user_agent ||
+	    (cfg->ca_file && !api->ca_file))
+		goto nomem;
+	api->connect_timeout_ms =
+	    cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+	api->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+	api->low_speed_time_s =
+	    cfg->low_speed_time_s > 0 ? cfg->low_speed_time_s : DEFAULT_LOW_SPEED_TIME_S;
+	api->low_speed_limit =
+	    cfg->low_speed_limit > 0 ? cfg->low_speed_limit : DEFAULT_LOW_SPEED_LIMIT;
+	api->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
+	api->max_connections =
+	    cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
+	if (api->max_connections > MAX_CONNECTIONS_LIMIT)
+		api->max_connections = MAX_CONNECTIONS_LIMIT;
+	api->page_size = cfg->page_size ? cfg->page_size : TC_API_PAGE_SIZE;
+	if (api->page_size > TC_API_PAGE_SIZE)
+		api->page_size = TC_API_PAGE_SIZE;
+	api->trace = cfg->trace;
+	api->trace_ud = cfg->trace_ud;
+	api->cancel = cfg->cancel;
+	api->multi = curl_multi_init();
+	api->share = curl_share_init();
+	if (!api->multi || !api->share)
+		goto nomem;
+	curl_share_setopt(api->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(api->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	/* One host: a handful of connections, each kept alive for the next request. */
+	curl_multi_setopt(api->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)api->max_connections);
+	curl_multi_setopt(api->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)api->max_connections);
+	curl_multi_setopt(api->multi, CURLMOPT_MAXCONNECTS, (long)api->max_connections);
+	return api;
+nomem:
+	tc_error_set(err, TC_NOMEM, NULL);
+	tc_api_free(api);
+	return NULL;
+}
+
+void tc_api_free(struct tc_api *api)
+{
+	if (!api)
+		return;
+	if (api->multi)
+		curl_multi_cleanup(api->multi);
+	if (api->share)
+		curl_share_cleanup(api->share);
+	curl_slist_free_all(api->resolve);
+	free(api->base);
+	wipe_free(api->token);
+	wipe_free(api->auth_header);
+	free(api->ca_file);
+	free(api->user_agent);
+	free(api);
+}
+
+void tc_api_get_stats(const struct tc_api *api, struct tc_api_stats *out)
+{
+	*out = api->stats;
+}
+
+/* ---------------------------------------------------------------- transfers */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	/* The cap lives here: curl 7.88 ignores MAXFILESIZE on chunked bodies. */
+	if (x->resp_len + n > x->api->max_body) {
+		x->too_large = true;
+		return 0;
+	}
+	if (x->resp_len + n + 1 > x->resp_cap) {
+		size_t cap = x->resp_cap ? x->resp_cap : 16384;
+		while (cap < x->resp_len + n + 1)
+			cap *= 2;
+		char *p = realloc(x->resp, cap);
+		if (!p)
+			return 0;
+		x->resp = p;
+		x->resp_cap = cap;
+	}
+	memcpy(x->resp + x->resp_len, data, n);
+	x->resp_len += n;
+	x->resp[x->resp_len] = '\0';
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		/* A new answer (after 100 Continue, say). */
+		x->request_id[0] = '\0';
+		x->date_ms = 0;
+	} else if (header_name_is(data, n, "Date")) {
+		char date[64];
+		size_t len = n - strlen("Date:");
+		if (len >= sizeof(date))
+			len = sizeof(date) - 1;
+		memcpy(date, data + strlen("Date:"), len);
+		date[len] = '\0';
+		time_t t = curl_getdate(date, NULL);
+		x->date_ms = t > 0 ? (int64_t)t * 1000 : 0;
+	} else if (header_name_is(data, n, "X-Request-Id")) {
+		const char *v = data + strlen("X-Request-Id:");
+		const char *end = data + n;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && isspace((unsigned char)end[-1]))
+			end--;
+		size_t len = (size_t)(end - v);
+		if (len >= sizeof(x->request_id))
+			len = sizeof(x->request_id) - 1;
+		size_t o = 0;
+		for (size_t i = 0; i < len; i++)
+			if (isprint((unsigned char)v[i]))
+				x->request_id[o++] = v[i];
+		x->request_id[o] = '\0';
+	}
+	return n;
+}
+
+static void trace_lines(struct tc_api *api, const char *prefix, const char *data, size_t size)
+{
+	char line[1024], out[1100];
+	const char *p = data, *end = data + size;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		tc_api_redact_line(p, len, api->token, line, sizeof(line));
+		if (line[0]) {
+			snprintf(out, sizeof(out), "%s %s", prefix, line);
+			api->trace(api->trace_ud, out);
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *ud)
+{
+	struct tc_api *api = ud;
+	char msg[96];
+	(void)easy;
+	switch (type) {
+	case CURLINFO_TEXT:
+		trace_lines(api, "*", data, size);
+		break;
+	case CURLINFO_HEADER_OUT:
+		trace_lines(api, ">", data, size);
+		break;
+	case CURLINFO_HEADER_IN:
+		trace_lines(api, "<", data, size);
+		break;
+	/* Bodies carry SIP passwords: only their size is traced. */
+	case CURLINFO_DATA_OUT:
+		snprintf(msg, sizeof(msg), "> [%zu bytes of body]", size);
+		api->trace(api->trace_ud, msg);
+		break;
+	case CURLINFO_DATA_IN:
+		snprintf(msg, sizeof(msg), "< [%zu bytes of body]", size);
+		api->trace(api->trace_ud, msg);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	const struct tc_api *api = ud;
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return api->cancel && atomic_load(api->cancel) ? 1 : 0;
+}
+
+static void xfer_release(struct xfer *x)
+{
+	if (x->easy) {
+		curl_easy_cleanup(x->easy);
+		x->easy = NULL;
+	}
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	free(x->url);
+	x->url = NULL;
+	free(x->body);
+	x->body = NULL;
+	free(x->resp);
+	x->resp = NULL;
+	x->resp_len = x->resp_cap = 0;
+}
+
+static bool add_header(struct xfer *x, const char *h)
+{
+	struct curl_slist *n = curl_slist_append(x->headers, h);
+	if (!n)
+		return false;
+	x->headers = n;
+	return true;
+}
+
+/* Prepares x->easy for x->url with method and optional JSON body. */
+static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc_error *err)
+{
+	struct tc_api *api = x->api;
+	CURL *e = curl_easy_init();
+	if (!e)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	x->easy = e;
+	/*
+	 * No Accept header asking for JSON: the API's routes answer JSON anyway,
+	 * and only without it does the router's 404 stay HTML, which is how a
+	 * wrong host is told apart from a trunk that is gone.
+	 */
+	if (!add_header(x, api->auth_header) || !add_header(x, "Expect:") ||
+	    (x->body && !add_header(x, "Content-Type: application/vnd.api+json")))
+		return tc_error_set(err, TC_NOMEM, NULL);
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(e, CURLOPT_SHARE, api->share);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* A redirect would carry the token to wherever it points: never follow. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, api->user_agent);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, api->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, api->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, api->low_speed_time_s);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, api->low_speed_limit);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (api->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, api->ca_file);
+	if (api->resolve)
+		curl_easy_setopt(e, CURLOPT_RESOLVE, api->resolve);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_msg);
+	if (api->cancel) {
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, api);
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	}
+	if (api->trace) {
+		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(e, CURLOPT_DEBUGDATA, api);
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	}
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (x->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(x->body));
+	}
+	return TC_OK;
+}
+
+/*
+ * Drives every prepared transfer to completion, at most max_connections at
+ * once (the multi's connection limits hold the rest back). Per-transfer
+ * results land in each xfer.
+ */
+static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
+                                struct tc_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (curl_multi_add_handle(api->multi, xs[i]->easy) != CURLM_OK) {
+			for (size_t j = 0; j < i; j++)
+				curl_multi_remove_handle(api->multi, xs[j]->easy);
+			return tc_error_set(err, TC_NOMEM, "libcurl refused a transfer");
+		}
+	}
+	size_t left = n;
+	enum tc_status rc = TC_OK;
+	while (left > 0) {
+		int running = 0;
+		if (curl_multi_perform(api->multi, &running) != CURLM_OK) {
+			rc = tc_error_set(err, TC_NOMEM, "libcurl failed");
+			break;
+		}
+		CURLMsg *msg;
+		int queued;
+		while ((msg = curl_multi_info_read(api->multi, &queued))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct xfer *x = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			x->result = msg->data.result;
+			x->done = true;
+			long connects = 0;
+			curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+			api->stats.connects += (unsigned long)connects;
+			curl_multi_remove_handle(api->multi, x->easy);
+			left--;
+		}
+		if (left == 0)
+			break;
+		if (api->cancel && atomic_load(api->cancel)) {
+			rc = tc_error_set(err, TC_CANCELLED, "sync cancelled");
+			break;
+		}
+		if (curl_multi_poll(api->multi, NULL, 0, POLL_SLICE_MS, NULL) != CURLM_OK) {
+			rc = tc_error_set(err, TC_NOMEM, "libcurl failed");
+			break;
+		}
+	}
+	if (rc != TC_OK)
+		for (size_t i = 0; i < n; i++)
+			if (!xs[i]->done)
+				curl_multi_remove_handle(api->multi, xs[i]->easy);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
+{
+	const char *detail = x->curl_msg[0] ? x->curl_msg : curl_easy_strerror(x->result);
+	switch (x->result) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return tc_error_set(err, TC_TIMEOUT, "the Carrier API did not answer in time (%s)",
+		                    detail);
+	case CURLE_ABORTED_BY_CALLBACK:
+		return tc_error_set(err, TC_CANCELLED, "sync cancelled");
+	case CURLE_WRITE_ERROR:
+		if (x->too_large)
+			return tc_error_set(
+			    err, TC_PROTOCOL,
+			    "the Carrier API answer is larger than %zu bytes; refused",
+			    x->api->max_body);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	case CURLE_OUT_OF_MEMORY:
+		return tc_error_set(err, TC_NOMEM, NULL);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return tc_error_set(err, TC_SECURITY,
+		                    "the Carrier API's TLS certificate could not be verified (%s)",
+		                    detail);
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return tc_error_set(err, TC_CONFIG, "the API URL is not usable (%s)", detail);
+	case CURLE_BAD_CONTENT_ENCODING:
+		return tc_error_set(err, TC_PROTOCOL, "the Carrier API answer is garbled (%s)",
+		                    detail);
+	default:
+		return tc_error_set(err, TC_UNREACHABLE, "the Carrier API cannot be reached (%s)",
+		                    detail);
+	}
+}
+
+/* A short, printable excerpt of a body that is not what we expected. */
+static void excerpt(const char *body, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 4 < size && i < 80; i++) {
+		unsigned char c = (unsigned char)body[i];
+		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : ' ';
+	}
+	if (len > 80 && o + 4 < size) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+static bool body_mentions(const struct xfer *x, const char *needle)
+{
+	return x->resp && strstr(x->resp, needle) != NULL;
+}
+
+/*
+ * Everything that is not the expected success: maps the HTTP status (and for
+ * 422 the error document) to a status and a sentence.
+ */
+static enum tc_status http_error(struct xfer *x, long code, const char *ctype, long retry_after,
+                                 struct tc_error *err)
+{
+	bool json = tc_api_content_type_is_json(ctype);
+	err->http_status = (int)code;
+	if (code == 401)
+		return tc_error_set(err, TC_AUTH,
+		                    "the Carrier API refused the token (401): it is unknown, "
+		                    "expired or revoked");
+	if (code == 403)
+		return tc_error_set(err, TC_FORBIDDEN,
+		                    "the token was accepted but lacks the carrier_api scope (403); "
+		                    "use a carrier API token");
+	if (code == 404) {
+		/*
+		 * The router's 404 is HTML; a missing record is JSON (or, in a
+		 * development deployment, an HTML page naming RecordNotFound).
+		 * Mistaking the first for the second would make a DELETE look done.
+		 */
+		if (json || x->resp_len == 0 || body_mentions(x, "RecordNotFound"))
+			return tc_error_set(err, TC_NOT_FOUND,
+			                    "the trunk is not on the server (404)");
+		return tc_error_set(
+		    err, TC_CONFIG,
+		    "the Carrier API has no such route (404): the host must be the "
+		    "api subdomain, e.g. api.example.com, and the base URL must not "
+		    "carry a path");
+	}
+	if (code == 408)
+		return tc_error_set(err, TC_TIMEOUT,
+		                    "the Carrier API timed out waiting for us (408)");
+	if (code >= 300 && code < 400)
+		return tc_error_set(err, TC_CONFIG,
+		                    "the Carrier API redirects (HTTP %ld); check the base URL "
+		                    "(https, and the api host)",
+		                    code);
+	err->retry_after = retry_after;
+	return tc_jsonapi_error_from_response(code, x->resp, x->resp_len, err);
+}
+/*
+ * Common checks of a finished exchange. On TC_OK the status is one of the
+ * expected ones and, when a body is expected, it is declared JSON.
+ */
+static enum tc_status check_answer(struct xfer *x, long expect, long also, bool want_body,
+                                   struct tc_error *err)
+{
+	snprintf(err->request_id, sizeof(err->request_id), "%s", x->request_id);
+	if (x->result != CURLE_OK)
+		return transport_error(x, err);
+	x->api->stats.requests++;
+	x->api->stats.bytes += x->resp_len;
+	long code = 0;
+	char *ctype = NULL;
+	curl_off_t ra = 0;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
+	err->http_status = (int)code;
+	if (code != expect && code != also)
+		return http_error(x, code, ctype, (long)ra, err);
+	if (!want_body)
+		return TC_OK;
+	if (!tc_api_content_type_is_json(ctype)) {
+		char ex[96];
+		excerpt(x->resp ? x->resp : "", x->resp_len, ex, sizeof(ex));
+		return tc_error_set(
+		    err, TC_PROTOCOL,
+		    "the Carrier API answered %s instead of JSON:API (HTTP %ld%s%s)",
+		    ctype ? ctype : "without a content type", code, ex[0] ? ": " : "", ex);
+	}
+	if (x->resp_len == 0)
+		return tc_error_set(err, TC_PROTOCOL, "the Carrier API answered an empty body");
+	return TC_OK;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+static const char *op_method(enum tc_api_op op)
+{
+	switch (op) {
+	case TC_API_CREATE:
+		return "POST";
+	case TC_API_UPDATE:
+		return "PATCH";
+	case TC_API_DELETE:
+		return "DELETE";
+	default:
+		return "GET";
+	}
+}
+
+/* The PATCH body names the URL's id whatever id the caller's copy carries. */
+static enum tc_status encode_update(struct tc_api_request *r, char **body)
+{
+	bool all[TC_FIELD_COUNT];
+	const bool *fields = r->fields;
+	if (!fields) {
+		for (int f = 0; f < TC_FIELD_COUNT; f++)
+			all[f] = (tc_field(f)->flags & TC_FF_SEND_UPDATE) != 0;
+		fields = all;
+	}
+	if (r->trunk->id && strcmp(r->trunk->id, r->id) == 0)
+		return tc_jsonapi_encode_update_fields(r->trunk, fields, body, &r->err);
+	struct tc_trunk *copy = tc_trunk_dup(r->trunk);
+	if (!copy || tc_trunk_set_id(copy, r->id) != TC_OK) {
+		tc_trunk_free(copy);
+		return tc_error_set(&r->err, TC_NOMEM, NULL);
+	}
+	enum tc_status s = tc_jsonapi_encode_update_fields(copy, fields, body, &r->err);
+	tc_trunk_free(copy);
+	return s;
+}
+
+static enum tc_status request_prepare(struct tc_api *api, struct tc_api_request *r, struct xfer *x)
+{
+	x->api = api;
+	x->op = r->op;
+	if (r->op != TC_API_CREATE && (!r->id || !*r->id))
+		return tc_error_set(&r->err, TC_USAGE, "a trunk id is required");
+	if ((r->op == TC_API_CREATE || r->op == TC_API_UPDATE) && !r->trunk)
+		return tc_error_set(&r->err, TC_USAGE, "a trunk is required");
+	x->url = tc_api_build_url(api->base, r->op == TC_API_CREATE ? NULL : r->id, NULL);
+	if (!x->url)
+		return tc_error_set(&r->err, TC_NOMEM, NULL);
+	if (r->op == TC_API_CREATE || r->op == TC_API_UPDATE) {
+		enum tc_status s = r->op == TC_API_CREATE
+		                       ? tc_jsonapi_encode_create(r->trunk, &x->body, &r->err)
+		                       : encode_update(r, &x->body);
+		if (s != TC_OK)
+			return s;
+	}
+	return xfer_prepare(x, op_method(r->op), &r->err);
+}
+
+static void request_finish(struct tc_api_request *r, struct xfer *x)
+{
+	enum tc_status s;
+	switch (r->op) {
+	case TC_API_CREATE:
+		s = check_answer(x, 201, 200, true, &r->err);
+		break;
+	case TC_API_DELETE:
+		s = check_answer(x, 204, 200, false, &r->err);
+		break;
+	default:
+		s = check_answer(x, 200, 200, true, &r->err);
+		break;
+	}
+	if (s == TC_OK && r->op != TC_API_DELETE)
+		s = tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err);
+	if (s == TC_OK && r->result && r->op != TC_API_CREATE && strcmp(r->result->id, r->id) != 0)
+		s = tc_error_set(
+		    &r->err, TC_PROTOCOL,
+		    "the Carrier API answered with another trunk than the one asked for");
+	if (s != TC_OK) {
+		tc_trunk_free(r->result);
+		r->result = NULL;
+	}
+	r->status = s;
+	r->http_status = r->err.http_status;
+	memcpy(r->request_id, r->err.request_id, sizeof(r->request_id));
+}
+
+enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
+                          struct tc_error *err)
+{
+	if (n == 0)
+		return TC_OK;
+	struct xfer *xs = calloc(n, sizeof(*xs));
+	struct xfer **ready = calloc(n, sizeof(*ready));
+	if (!xs || !ready) {
+		free(xs);
+		free(ready);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	size_t nready = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tc_api_request *r = &reqs[i];
+		r->result = NULL;
+		r->http_status = 0;
+		r->request_id[0] = '\0';
+		r->status = request_prepare(api, r, &xs[i]);
+		if (r->status == TC_OK)
+			ready[nready++] = &xs[i];
+	}
+	enum tc_status rc = run_xfers(api, ready, nready, err);
+	for (size_t i = 0; i < n; i++) {
+		if (reqs[i].status == TC_OK) {
+			if (xs[i].done)
+				request_finish(&reqs[i], &xs[i]);
+			else
+				reqs[i].status = tc_error_set(&reqs[i].err, rc, NULL);
+		}
+		xfer_release(&xs[i]);
+	}
+	free(xs);
+	free(ready);
+	return rc;
+}
+
+/* Runs one request and hands its outcome to the caller's err. */
+static enum tc_status run_one(struct tc_api *api, struct tc_api_request *r, struct tc_trunk **out,
+                              struct tc_error *err)
+{
+	tc_error_init(&r->err);
+	enum tc_status rc = tc_api_run(api, r, 1, err);
+	if (rc == TC_OK)
+		rc = r->status;
+	/* Also on success: the caller's journal wants the status and X-Request-Id. */
+	if (err && (r->status != TC_OK || rc == TC_OK)) {
+		tc_error_clear(err);
+		*err = r->err; /* moves the field errors too */
+		tc_error_init(&r->err);
+	}
+	tc_error_clear(&r->err);
+	if (out)
+		*out = r->result;
+	else
+		tc_trunk_free(r->result);
+	return rc;
+}
+
+enum tc_status tc_api_get(struct tc_api *api, const char *id, struct tc_trunk **out,
+                          struct tc_error *err)
+{
+	struct tc_api_request r = {.op = TC_API_GET, .id = id};
+	return run_one(api, &r, out, err);
+}
+
+enum tc_status tc_api_create(struct tc_api *api, const struct tc_trunk *t, struct tc_trunk **out,
+                             struct tc_error *err)
+{
+	struct tc_api_request r = {.op = TC_API_CREATE, .trunk = t};
+	return run_one(api, &r, out, err);
+}
+
+enum tc_status tc_api_update(struct tc_api *api, const char *id, const struct tc_trunk *t,
+                             const bool *fields, struct tc_trunk **out, struct tc_error *err)
+{
+	struct tc_api_request r = {.op = TC_API_UPDATE, .id = id, .trunk = t, .fields = fields};
+	return run_one(api, &r, out, err);
+}
+
+enum tc_status tc_api_delete(struct tc_api *api, const char *id, struct tc_error *err)
+{
+	struct tc_api_request r = {.op = TC_API_DELETE, .id = id};
+	return run_one(api, &r, NULL, err);
+}
+
+/* ---------------------------------------------------------------- listing */
+
+/*
+ * links.next names the next page; only its query is used, on our own base,
+ * so the token only ever goes where the operator configured it to.
+ */
+static enum tc_status next_url(struct tc_api *api, const char *next, char **out,
+                               struct tc_error *err)
+{
+	*out = NULL;
+	CURLU *u = curl_url();
+	if (!u)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	char *path = NULL, *query = NULL;
+	enum tc_status rc = TC_OK;
+	if (curl_url_set(u, CURLUPART_URL, next, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		rc =
+		    tc_error_set(err, TC_PROTOCOL, "the Carrier API's next-page link is not a URL");
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	size_t plen = strlen(path);
+	const char *suffix = ends_with_ci(path, ".json") ? ".json" : "";
+	if (plen < strlen(TC_API_COLLECTION_PATH) + strlen(suffix) ||
+	    strncmp(path + plen - strlen(suffix) - strlen(TC_API_COLLECTION_PATH),
+	            TC_API_COLLECTION_PATH, strlen(TC_API_COLLECTION_PATH)) != 0 ||
+	    !query || !strstr(query, "page")) {
+		rc = tc_error_set(err, TC_PROTOCOL,
+		                  "the Carrier API's next-page link points outside the trunk list");
+		goto out;
+	}
+	*out = tc_api_build_url(api->base, NULL, query);
+	if (!*out)
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+out:
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
+                           struct tc_error *err)
+{
+	struct tc_error local;
+	if (!err) {
+		tc_error_init(&local);
+		enum tc_status rc = tc_api_list(api, on_page, ud, &local);
+		tc_error_clear(&local);
+		return rc;
+	}
+	char query[32];
+	snprintf(query, sizeof(query), "page%%5Bsize%%5D=%u", api->page_size);
+	char *url = tc_api_build_url(api->base, NULL, query);
+	if (!url)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status rc = TC_OK;
+	unsigned long pages = 0;
+	while (url && rc == TC_OK) {
+		struct xfer x = {.api = api, .listing = true, .url = url};
+		struct xfer *px = &x;
+		url = NULL;
+		rc = xfer_prepare(&x, "GET", err);
+		if (rc == TC_OK)
+			rc = run_xfers(api, &px, 1, err);
+		if (rc == TC_OK)
+			rc = check_answer(&x, 200, 200, true, err);
+		struct tc_jsonapi_page page = {0};
+		if (rc == TC_OK)
+			rc = tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err);
+		xfer_release(&x);
+		if (rc == TC_OK) {
+			pages++;
+			rc = on_page(ud, (struct tc_trunk *const *)page.items, page.count, err);
+		}
+		if (rc == TC_OK && page.next)
+			rc = next_url(api, page.next, &url, err);
+		/* A server that keeps linking to more pages past any sane count is broken. */
+		if (rc == TC_OK && url && pages > 100000)
+			rc = tc_error_set(err, TC_PROTOCOL, "the Carrier API's list never ends");
+		tc_jsonapi_page_free(&page);
+	}
+	free(url);
+	return rc;
+}
+
+enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct tc_error *err)
+{
+	struct tc_error local;
+	if (!err) {
+		tc_error_init(&local);
+		enum tc_status rc = tc_api_probe(api, out, &local);
+		tc_error_clear(&local);
+		return rc;
+	}
+	memset(out, 0, sizeof(*out));
+	struct xfer x = {.api = api, .listing = true};
+	x.url = tc_api_build_url(api->base, NULL, "page%5Bsize%5D=1");
+	if (!x.url)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	struct xfer *px = &x;
+	enum tc_status rc = xfer_prepare(&x, "GET", err);
+	if (rc == TC_OK)
+		rc = run_xfers(api, &px, 1, err);
+	if (rc == TC_OK) {
+		rc = check_answer(&x, 200, 200, true, err);
+		out->http_status = err->http_status;
+		out->have_date = x.date_ms > 0;
+		out->server_date_ms = x.date_ms;
+	}
+	if (rc == TC_OK) {
+		struct tc_jsonapi_page page = {0};
+		rc = tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err);
+		tc_jsonapi_page_free(&page);
+	}
+	xfer_release(&x);
+	return rc;
+}

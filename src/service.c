@@ -1,0 +1,793 @@
+/*
+ * The store half of the service facade: everything that works offline.
+ * The network half (sync, probe, worker) is service_sync.c, reached through
+ * service_net.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "service_net.h"
+#include "trunkctl/api.h"
+#include "trunkctl/jsonapi.h"
+#include "trunkctl/service.h"
+#include "trunkctl/store.h"
+#include "trunkctl/validate.h"
+
+struct tc_service {
+	char *data_dir;
+	char *profile;
+	char *api_host;
+	bool offline;
+	bool read_only;
+	struct tc_region *regions; /* deep copies */
+	size_t region_count;
+	struct tc_store *store;
+	struct tc_service_net *net;
+};
+
+struct tc_service_net *tc_service_net_of(struct tc_service *svc)
+{
+	return svc->net;
+}
+
+struct tc_store *tc_service_store_of(struct tc_service *svc)
+{
+	return svc->store;
+}
+
+/* ---- open and close ---- */
+
+static void regions_free(struct tc_region *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++) {
+		free((char *)r[i].alias);
+		free((char *)r[i].identifier);
+		free((char *)r[i].human_name);
+		free((char *)r[i].nat_ip);
+	}
+	free(r);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static bool regions_copy(struct tc_service *svc, const struct tc_region *src, size_t n)
+{
+	if (!src || n == 0)
+		src = tc_default_regions(&n);
+	svc->regions = calloc(n, sizeof(*svc->regions));
+	if (!svc->regions)
+		return false;
+	svc->region_count = n;
+	for (size_t i = 0; i < n; i++) {
+		struct tc_region *d = &svc->regions[i];
+		d->group_id = src[i].group_id;
+		if (!(d->alias = dup_or_null(src[i].alias)) ||
+		    (src[i].identifier && !(d->identifier = strdup(src[i].identifier))) ||
+		    (src[i].human_name && !(d->human_name = strdup(src[i].human_name))) ||
+		    (src[i].nat_ip && !(d->nat_ip = strdup(src[i].nat_ip))))
+			return false;
+	}
+	return true;
+}
+
+/* "https://api.somleng.org/x" -> "api.somleng.org" (a port is kept). */
+static char *host_of(const char *url)
+{
+	if (!url)
+		return NULL;
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	return strndup(p, n);
+}
+
+enum tc_status tc_service_open(const struct tc_service_options *o, struct tc_service **out,
+                               struct tc_error *err)
+{
+	*out = NULL;
+	if (!o || !o->data_dir || !*o->data_dir)
+		return tc_error_set(err, TC_USAGE, "no data directory given");
+	struct tc_service *svc = calloc(1, sizeof(*svc));
+	if (!svc)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	svc->offline = o->offline;
+	svc->read_only = o->read_only;
+	svc->data_dir = strdup(o->data_dir);
+	svc->profile = strdup(o->profile ? o->profile : "default");
+	svc->api_host = host_of(o->api_url);
+	enum tc_status rc = TC_OK;
+	if (!svc->data_dir || !svc->profile || (o->api_url && !svc->api_host) ||
+	    !regions_copy(svc, o->regions, o->region_count))
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK) {
+		struct tc_store_options so = {.dir = svc->data_dir, .clock = o->clock};
+		rc = tc_store_open(&so, &svc->store, err);
+	}
+	if (rc == TC_OK)
+		rc = tc_service_net_open(o, svc->data_dir, &svc->net, err);
+	if (rc != TC_OK) {
+		tc_service_close(svc);
+		return rc;
+	}
+	*out = svc;
+	return TC_OK;
+}
+
+void tc_service_close(struct tc_service *svc)
+{
+	if (!svc)
+		return;
+	/* the worker uses its own connection, but stops before anything else goes */
+	tc_service_net_close(svc->net);
+	tc_store_close(svc->store);
+	regions_free(svc->regions, svc->region_count);
+	free(svc->data_dir);
+	free(svc->profile);
+	free(svc->api_host);
+	free(svc);
+}
+
+bool tc_service_read_only(const struct tc_service *svc)
+{
+	return svc->read_only;
+}
+
+bool tc_service_offline(const struct tc_service *svc)
+{
+	return svc->offline;
+}
+
+const char *tc_service_profile(const struct tc_service *svc)
+{
+	return svc->profile;
+}
+
+const char *tc_service_api_host(const struct tc_service *svc)
+{
+	return svc->api_host;
+}
+
+const char *tc_service_data_dir(const struct tc_service *svc)
+{
+	return svc->data_dir;
+}
+
+const char *tc_service_store_path(const struct tc_service *svc)
+{
+	return tc_store_path(svc->store);
+}
+
+const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t *count)
+{
+	*count = svc->region_count;
+	return svc->regions;
+}
+
+static enum tc_status refuse_read_only(const struct tc_service *svc, struct tc_error *err)
+{
+	if (!svc->read_only)
+		return TC_OK;
+	return tc_error_set(err, TC_READ_ONLY,
+	                    "read-only mode: nothing was changed (profile %s is read-only)",
+	                    svc->profile);
+}
+
+/* ---- reads ---- */
+
+enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_query *query,
+                               struct tc_trunk_page *page, struct tc_error *err)
+{
+	return tc_store_list(svc->store, query, page, err);
+}
+
+enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_query *query,
+                                size_t *count, struct tc_error *err)
+{
+	return tc_store_count(svc->store, query, count, err);
+}
+
+enum tc_status tc_service_get(struct tc_service *svc, const char *id_or_name,
+                              struct tc_trunk_record **out, struct tc_error *err)
+{
+	*out = NULL;
+	if (!id_or_name || !*id_or_name)
+		return tc_error_set(err, TC_USAGE, "no trunk id or name given");
+	enum tc_status rc = tc_store_get(svc->store, id_or_name, out, err);
+	if (rc != TC_NOT_FOUND)
+		return rc;
+	tc_error_clear(err);
+	char *ids[2];
+	size_t n = 0;
+	rc = tc_store_find_by_name(svc->store, id_or_name, ids, 2, &n, err);
+	if (rc != TC_OK)
+		return rc;
+	if (n == 1)
+		rc = tc_store_get(svc->store, ids[0], out, err);
+	else if (n == 0)
+		rc = tc_error_set(err, TC_NOT_FOUND, "no trunk has the id or name \"%s\"",
+		                  id_or_name);
+	else
+		rc = tc_error_set(err, TC_USAGE,
+		                  "several trunks are named \"%s\"; give the id instead",
+		                  id_or_name);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	return rc;
+}
+
+/* ---- validation ---- */
+
+/* TC_INVALID with a message naming the first error, when errs holds any error. */
+static enum tc_status verdict(struct tc_field_errors *errs, struct tc_error *err)
+{
+	tc_validate_sort(errs);
+	size_t n = tc_field_errors_count(errs, TC_SEV_ERROR);
+	if (err)
+		tc_field_errors_move(&err->fields, errs);
+	tc_field_errors_free(errs);
+	if (n == 0)
+		return TC_OK;
+	const struct tc_field_error *first = NULL;
+	for (size_t i = 0; err && i < err->fields.count && !first; i++)
+		if (err->fields.items[i].severity == TC_SEV_ERROR)
+			first = &err->fields.items[i];
+	const struct tc_field_info *fi = first ? tc_field(first->field) : NULL;
+	if (n == 1)
+		return tc_error_set(err, TC_INVALID, "%s %s", fi ? fi->key : "the trunk",
+		                    first ? first->title : "is invalid");
+	return tc_error_set(err, TC_INVALID, "%s %s (and %zu more problems)",
+	                    fi ? fi->key : "the trunk", first ? first->title : "is invalid", n - 1);
+}
+
+enum tc_status tc_service_validate(struct tc_service *svc, enum tc_save_kind kind,
+                                   const struct tc_trunk *draft, const struct tc_trunk *base,
+                                   struct tc_error *err)
+{
+	if (!draft)
+		return tc_error_set(err, TC_USAGE, "nothing to validate");
+	struct tc_validate_ctx ctx;
+	tc_validate_ctx_init(&ctx, kind == TC_SAVE_CREATE ? TC_VALIDATE_CREATE : TC_VALIDATE_UPDATE,
+	                     svc->regions, svc->region_count);
+	struct tc_field_errors errs = {0};
+	enum tc_status rc = TC_OK;
+	if (kind == TC_SAVE_CREATE || !base) {
+		rc = tc_validate_record(&ctx, draft, &errs);
+	} else {
+		/* a PATCH carries only what changed, and the server checks only that */
+		for (int f = 0; f < TC_FIELD_COUNT; f++) {
+			const struct tc_field_info *fi = tc_field(f);
+			if (draft->values[f].state == TC_V_ABSENT ||
+			    tc_value_equal(&draft->values[f], &base->values[f], fi->type))
+				continue;
+			enum tc_status r = tc_validate_field(&ctx, f, draft, &errs);
+			if (r == TC_NOMEM || r == TC_USAGE)
+				rc = r;
+		}
+	}
+	if (rc == TC_NOMEM || rc == TC_USAGE) {
+		tc_field_errors_free(&errs);
+		return tc_error_set(err, rc, NULL);
+	}
+	return verdict(&errs, err);
+}
+
+/* ---- local changes ---- */
+
+static enum tc_status new_local_id(char buf[64], struct tc_error *err)
+{
+	unsigned char rnd[8];
+	size_t got = 0;
+	while (got < sizeof(rnd)) {
+		ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
+		if (n < 0 && errno != EINTR)
+			return tc_error_set(err, TC_IO, "no random bytes for a local id: %s",
+			                    strerror(errno));
+		if (n > 0)
+			got += (size_t)n;
+	}
+	int len = snprintf(buf, 64, "%s", TC_LOCAL_ID_PREFIX);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		len += snprintf(buf + len, (size_t)(64 - len), "%02x", rnd[i]);
+	return TC_OK;
+}
+
+enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *draft,
+                                 char **id_out, struct tc_error *err)
+{
+	if (id_out)
+		*id_out = NULL;
+	enum tc_status rc = refuse_read_only(svc, err);
+	if (rc == TC_OK)
+		rc = tc_service_validate(svc, TC_SAVE_CREATE, draft, NULL, err);
+	if (rc != TC_OK)
+		return rc;
+	char id[64];
+	/* a clash of 64 random bits is not expected; the store refuses one anyway */
+	rc = new_local_id(id, err);
+	if (rc == TC_OK)
+		rc = tc_store_create_local(svc->store, id, draft, err);
+	if (rc == TC_OK && id_out && !(*id_out = strdup(id)))
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	return rc;
+}
+
+enum tc_status tc_service_update(struct tc_service *svc, const char *id,
+                                 const struct tc_trunk *edited, struct tc_error *err)
+{
+	enum tc_status rc = refuse_read_only(svc, err);
+	if (rc != TC_OK)
+		return rc;
+	if (!edited)
+		return tc_error_set(err, TC_USAGE, "no record to save");
+	struct tc_trunk_record *rec;
+	rc = tc_store_get(svc->store, id, &rec, err);
+	if (rc != TC_OK)
+		return rc;
+	/* an unpushed create is still checked as the create it will be */
+	enum tc_save_kind kind = rec->base ? TC_SAVE_UPDATE : TC_SAVE_CREATE;
+	rc = tc_service_validate(svc, kind, edited, rec->current, err);
+	tc_trunk_record_free(rec);
+	if (rc == TC_OK)
+		rc = tc_store_update_local(svc->store, id, edited, NULL, err);
+	return rc;
+}
+
+enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err)
+{
+	enum tc_status rc = refuse_read_only(svc, err);
+	return rc == TC_OK ? tc_store_delete_local(svc->store, id, err) : rc;
+}
+
+enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct tc_error *err)
+{
+	enum tc_status rc = refuse_read_only(svc, err);
+	return rc == TC_OK ? tc_store_discard(svc->store, id, err) : rc;
+}
+
+/* ---- conflicts ---- */
+
+static enum tc_status pick(struct tc_trunk *into, enum tc_field_id f, const struct tc_trunk *from,
+                           struct tc_error *err)
+{
+	const struct tc_value *v = from ? &from->values[f] : NULL;
+	if (!v || v->state == TC_V_ABSENT) {
+		tc_trunk_unset(into, f);
+		return TC_OK;
+	}
+	return tc_trunk_set_value(into, f, v) == TC_OK ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+}
+
+/*
+ * The record the operator settled on: the server's version, with the fields
+ * changed only here kept, and each conflicting field as chosen.
+ */
+static enum tc_status merge_choices(const struct tc_conflict *c,
+                                    const enum tc_resolution choices[TC_FIELD_COUNT],
+                                    const struct tc_trunk *edited, struct tc_trunk **out,
+                                    struct tc_error *err)
+{
+	*out = NULL;
+	struct tc_trunk *m = tc_trunk_dup(c->theirs);
+	if (!m)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status rc = TC_OK;
+	for (int f = 0; rc == TC_OK && f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field(f);
+		if (fi->flags & TC_FF_READONLY)
+			continue;
+		if (!c->fields[f]) {
+			bool mine_changed =
+			    !c->base ||
+			    !tc_value_equal(&c->mine->values[f], &c->base->values[f], fi->type);
+			if (mine_changed)
+				rc = pick(m, f, c->mine, err);
+			continue;
+		}
+		switch (choices[f]) {
+		case TC_RESOLVE_MINE:
+			rc = pick(m, f, c->mine, err);
+			break;
+		case TC_RESOLVE_THEIRS:
+			break;
+		case TC_RESOLVE_EDITED:
+			if (!edited)
+				rc = tc_error_set(err, TC_USAGE, "no edited value given for %s",
+				                  fi->key);
+			else
+				rc = pick(m, f, edited, err);
+			break;
+		default:
+			rc = tc_error_set(err, TC_USAGE,
+			                  "%s is in conflict: choose mine, theirs or a new value",
+			                  fi->key);
+		}
+	}
+	if (rc != TC_OK) {
+		tc_trunk_free(m);
+		return rc;
+	}
+	*out = m;
+	return TC_OK;
+}
+
+enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
+                                  const enum tc_resolution choices[TC_FIELD_COUNT],
+                                  const struct tc_trunk *edited, struct tc_error *err)
+{
+	enum tc_status rc = refuse_read_only(svc, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_trunk_record *rec;
+	rc = tc_store_get(svc->store, id, &rec, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_trunk *result = NULL;
+	const struct tc_conflict *c = rec->conflict;
+	char local_id[64] = "";
+	if (!c || rec->state != TC_SYNC_CONFLICT || !c->mine) {
+		rc = tc_error_set(err, TC_USAGE, "trunk %s is not in conflict", id);
+	} else if (!c->theirs) {
+		/* deleted on the server: recreate (mine or an edited record) or let it go */
+		enum tc_resolution r = choices[TC_F_NAME];
+		const struct tc_trunk *src = r == TC_RESOLVE_EDITED ? edited : c->mine;
+		if (r == TC_RESOLVE_NONE || (r == TC_RESOLVE_EDITED && !edited))
+			rc = tc_error_set(
+			    err, TC_USAGE,
+			    "trunk %s was deleted on the server: recreate it (mine) or "
+			    "drop it (theirs)",
+			    id);
+		else if (r != TC_RESOLVE_THEIRS) {
+			rc = tc_service_validate(svc, TC_SAVE_CREATE, src, NULL, err);
+			if (rc == TC_OK && !(result = tc_trunk_dup(src)))
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+			if (rc == TC_OK)
+				rc = new_local_id(local_id, err);
+		}
+	} else {
+		rc = merge_choices(c, choices, edited, &result, err);
+		if (rc == TC_OK)
+			rc = tc_service_validate(svc, TC_SAVE_UPDATE, result, c->theirs, err);
+	}
+	if (rc == TC_OK)
+		rc =
+		    tc_store_resolve(svc->store, rec->id, result, *local_id ? local_id : NULL, err);
+	tc_trunk_free(result);
+	tc_trunk_record_free(rec);
+	return rc;
+}
+
+/* ---- outbox, journal, status ---- */
+
+/* The trunk with its password shown as the mask, for a preview that must not reveal it. */
+static struct tc_trunk *masked(const struct tc_trunk *t)
+{
+	struct tc_trunk *m = tc_trunk_dup(t);
+	for (int f = 0; m && f < TC_FIELD_COUNT; f++)
+		if ((tc_field(f)->flags & TC_FF_SECRET) && m->values[f].state == TC_V_SET &&
+		    tc_trunk_set_string(m, f, TC_SECRET_MASK) != TC_OK) {
+			tc_trunk_free(m);
+			return NULL;
+		}
+	return m;
+}
+
+static enum tc_status preview(const struct tc_outbox_entry *e, bool reveal,
+                              struct tc_request_preview *out, struct tc_error *err)
+{
+	static const char *const methods[TC_OP_COUNT] = {
+	    [TC_OP_CREATE] = "POST", [TC_OP_UPDATE] = "PATCH", [TC_OP_DELETE] = "DELETE"};
+	memset(out, 0, sizeof(*out));
+	if ((int)e->op <= TC_OP_NONE || e->op >= TC_OP_COUNT)
+		return tc_error_set(err, TC_CORRUPT, "outbox entry %lld has no operation",
+		                    (long long)e->seq);
+	size_t len = strlen(TC_API_COLLECTION_PATH) + strlen(e->trunk_id) + 2;
+	out->method = strdup(methods[e->op]);
+	out->path = malloc(len);
+	if (!out->method || !out->path)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	if (e->op == TC_OP_CREATE)
+		snprintf(out->path, len, "%s", TC_API_COLLECTION_PATH);
+	else
+		snprintf(out->path, len, "%s/%s", TC_API_COLLECTION_PATH, e->trunk_id);
+	if (e->op == TC_OP_DELETE || !e->payload)
+		return TC_OK;
+	struct tc_trunk *body = reveal ? tc_trunk_dup(e->payload) : masked(e->payload);
+	if (!body || tc_trunk_set_id(body, e->trunk_id) != TC_OK) {
+		tc_trunk_free(body);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	enum tc_status rc;
+	if (e->op == TC_OP_CREATE) {
+		rc = tc_jsonapi_encode_create(body, &out->body, err);
+	} else {
+		bool changed[TC_FIELD_COUNT];
+		for (int f = 0; f < TC_FIELD_COUNT; f++)
+			changed[f] = body->values[f].state != TC_V_ABSENT;
+		rc = tc_jsonapi_encode_update_fields(body, changed, &out->body, err);
+	}
+	tc_trunk_free(body);
+	return rc;
+}
+
+static void pending_entry_clear(struct tc_pending_entry *p)
+{
+	free(p->trunk_id);
+	free(p->trunk_name);
+	free(p->last_error);
+	tc_trunk_free(p->payload);
+	tc_trunk_free(p->base);
+	free(p->request.method);
+	free(p->request.path);
+	free(p->request.body);
+}
+
+void tc_pending_list_free(struct tc_pending_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		pending_entry_clear(&list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+enum tc_status tc_service_pending(struct tc_service *svc, bool reveal, struct tc_pending_list *list,
+                                  struct tc_error *err)
+{
+	memset(list, 0, sizeof(*list));
+	struct tc_outbox_list l;
+	enum tc_status rc = tc_store_outbox(svc->store, TC_OUTBOX_ALL, 0, &l, err);
+	if (rc != TC_OK)
+		return rc;
+	if (l.count && !(list->items = calloc(l.count, sizeof(*list->items))))
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	for (size_t i = 0; rc == TC_OK && i < l.count; i++) {
+		struct tc_outbox_entry *e = &l.items[i];
+		struct tc_pending_entry *p = &list->items[list->count++];
+		p->seq = e->seq;
+		p->op = e->op;
+		p->state = e->state;
+		p->attempts = e->attempts;
+		p->next_attempt_ms = e->next_attempt_ms;
+		p->created_ms = e->created_ms;
+		/* ownership moves from the outbox list */
+		p->trunk_id = e->trunk_id;
+		p->last_error = e->last_error;
+		p->payload = e->payload;
+		p->base = e->base;
+		e->trunk_id = e->last_error = NULL;
+		e->payload = e->base = NULL;
+		struct tc_trunk_record *rec = NULL;
+		if (tc_store_get(svc->store, p->trunk_id, &rec, NULL) == TC_OK && rec->current) {
+			const char *name = tc_trunk_string(rec->current, TC_F_NAME);
+			if (name && !(p->trunk_name = strdup(name)))
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+		}
+		tc_trunk_record_free(rec);
+		struct tc_outbox_entry view = {
+		    .seq = p->seq, .trunk_id = p->trunk_id, .op = p->op, .payload = p->payload};
+		if (rc == TC_OK)
+			rc = preview(&view, reveal, &p->request, err);
+	}
+	tc_outbox_list_free(&l);
+	if (rc != TC_OK)
+		tc_pending_list_free(list);
+	return rc;
+}
+
+enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err)
+{
+	enum tc_status rc = refuse_read_only(svc, err);
+	if (rc == TC_OK)
+		rc = tc_store_retry(svc->store, id, err);
+	if (rc == TC_OK && tc_service_event_fd(svc) >= 0)
+		tc_service_sync_request(svc, TC_SYNC_PUSH);
+	return rc;
+}
+
+enum tc_status tc_service_journal(struct tc_service *svc, size_t limit,
+                                  struct tc_journal_list *list, struct tc_error *err)
+{
+	return tc_store_journal(svc->store, limit, list, err);
+}
+
+enum tc_status tc_service_status(struct tc_service *svc, struct tc_service_status *out,
+                                 struct tc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct tc_store_counts c;
+	struct tc_store_sync_meta m;
+	enum tc_status rc = tc_store_counts(svc->store, &c, err);
+	if (rc == TC_OK)
+		rc = tc_store_sync_meta(svc->store, &m, err);
+	if (rc != TC_OK)
+		return rc;
+	out->trunks = c.trunks;
+	out->queued = c.queued;
+	out->in_flight = c.in_flight;
+	out->conflicts = c.conflicts;
+	out->rejected = c.rejected;
+	out->last_pull_ms = m.last_pull_ms;
+	out->last_sync_ms = m.last_sync_ms;
+	out->last_status = m.last_status;
+	snprintf(out->last_error, sizeof(out->last_error), "%s", m.last_error);
+	out->syncing = tc_service_net_syncing(svc->net);
+	out->offline = svc->offline;
+	out->read_only = svc->read_only;
+	return TC_OK;
+}
+
+/* ---- import ---- */
+
+void tc_import_report_free(struct tc_import_report *report)
+{
+	if (!report)
+		return;
+	for (size_t i = 0; i < report->count; i++) {
+		free(report->items[i].id);
+		tc_field_errors_free(&report->items[i].errors);
+	}
+	free(report->items);
+	memset(report, 0, sizeof(*report));
+}
+
+/* The current record with the set (and null) fields of t over it. */
+static struct tc_trunk *overlay(const struct tc_trunk *current, const struct tc_trunk *t)
+{
+	struct tc_trunk *m = tc_trunk_dup(current);
+	for (int f = 0; m && f < TC_FIELD_COUNT; f++)
+		if (!(tc_field(f)->flags & TC_FF_READONLY) && t->values[f].state != TC_V_ABSENT &&
+		    tc_trunk_set_value(m, f, &t->values[f]) != TC_OK) {
+			tc_trunk_free(m);
+			return NULL;
+		}
+	return m;
+}
+
+/* Validates one imported trunk and works out what saving it means. */
+static enum tc_status import_check(struct tc_service *svc, const struct tc_trunk *t,
+                                   struct tc_import_result *r, struct tc_trunk **want,
+                                   struct tc_error *err)
+{
+	*want = NULL;
+	struct tc_trunk_record *rec = NULL;
+	enum tc_status rc = TC_NOT_FOUND;
+	if (t->id && *t->id) {
+		rc = tc_store_get(svc->store, t->id, &rec, NULL);
+		if (rc != TC_OK && rc != TC_NOT_FOUND)
+			return tc_store_get(svc->store, t->id, &rec, err);
+	}
+	struct tc_error verr;
+	tc_error_init(&verr);
+	if (rc == TC_OK) {
+		r->kind = TC_SAVE_UPDATE;
+		*want = overlay(rec->current, t);
+		if (!*want) {
+			tc_trunk_record_free(rec);
+			return tc_error_set(err, TC_NOMEM, NULL);
+		}
+		r->unchanged = tc_trunk_diff(*want, rec->current, NULL) == 0;
+		if (rec->state == TC_SYNC_CONFLICT)
+			r->status = TC_CONFLICT;
+		else if (rec->pending == TC_OP_DELETE)
+			r->status = TC_NOT_FOUND;
+		else
+			r->status =
+			    tc_service_validate(svc, rec->base ? TC_SAVE_UPDATE : TC_SAVE_CREATE,
+			                        *want, rec->current, &verr);
+	} else {
+		r->kind = TC_SAVE_CREATE;
+		if (!(*want = tc_trunk_dup(t)))
+			return tc_error_set(err, TC_NOMEM, NULL);
+		r->status = tc_service_validate(svc, TC_SAVE_CREATE, *want, NULL, &verr);
+	}
+	tc_trunk_record_free(rec);
+	if (r->status == TC_NOMEM || r->status == TC_USAGE) {
+		rc = tc_error_set(err, r->status, "%s", verr.message);
+		tc_error_clear(&verr);
+		return rc;
+	}
+	tc_field_errors_move(&r->errors, &verr.fields);
+	tc_error_clear(&verr);
+	return TC_OK;
+}
+
+enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const *trunks,
+                                 size_t count, bool dry_run, struct tc_import_report *report,
+                                 struct tc_error *err)
+{
+	memset(report, 0, sizeof(*report));
+	enum tc_status rc = dry_run ? TC_OK : refuse_read_only(svc, err);
+	if (rc != TC_OK)
+		return rc;
+	if (count && !(report->items = calloc(count, sizeof(*report->items))))
+		return tc_error_set(err, TC_NOMEM, NULL);
+	struct tc_trunk **wants = calloc(count ? count : 1, sizeof(*wants));
+	if (!wants)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	/* validate everything before saving anything: an import is all or nothing */
+	for (size_t i = 0; rc == TC_OK && i < count; i++) {
+		struct tc_import_result *r = &report->items[report->count++];
+		r->index = i;
+		rc = import_check(svc, trunks[i], r, &wants[i], err);
+		if (rc != TC_OK)
+			break;
+		if (r->status != TC_OK)
+			report->failed++;
+		else if (r->kind == TC_SAVE_CREATE)
+			report->created++;
+		else if (r->unchanged)
+			report->unchanged++;
+		else
+			report->updated++;
+	}
+	if (rc == TC_OK && report->failed)
+		rc = tc_error_set(err, TC_INVALID,
+		                  "%zu of %zu trunks are not valid; nothing imported",
+		                  report->failed, count);
+	if (rc == TC_OK && !dry_run) {
+		rc = tc_store_begin(svc->store, err);
+		for (size_t i = 0; rc == TC_OK && i < count; i++) {
+			struct tc_import_result *r = &report->items[i];
+			char id[64];
+			if (r->kind == TC_SAVE_CREATE) {
+				rc = new_local_id(id, err);
+				if (rc == TC_OK)
+					rc = tc_store_create_local(svc->store, id, wants[i], err);
+			} else {
+				snprintf(id, sizeof(id), "%s", trunks[i]->id);
+				rc = tc_store_update_local(svc->store, id, wants[i], NULL, err);
+			}
+			if (rc == TC_OK && !(r->id = strdup(id)))
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+		}
+		if (rc == TC_OK)
+			rc = tc_store_commit(svc->store, err);
+		else
+			tc_store_rollback(svc->store);
+		if (rc != TC_OK)
+			for (size_t i = 0; i < count; i++) {
+				free(report->items[i].id);
+				report->items[i].id = NULL;
+			}
+	}
+	for (size_t i = 0; i < count; i++)
+		tc_trunk_free(wants[i]);
+	free(wants);
+	return rc;
+}
+
+/* ---- doctor ---- */
+
+enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_check *out,
+                                      struct tc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	enum tc_status rc = tc_store_quick_check(svc->store, &out->integrity_ok, out->integrity,
+	                                         sizeof(out->integrity), err);
+	if (rc != TC_OK)
+		return rc;
+	out->schema_version = tc_store_schema_version(svc->store);
+	struct stat d, f;
+	if (stat(svc->data_dir, &d) != 0 || stat(tc_store_path(svc->store), &f) != 0)
+		return tc_error_set(err, TC_IO, "cannot read the modes of %s: %s",
+		                    tc_store_path(svc->store), strerror(errno));
+	out->dir_mode = d.st_mode & 07777;
+	out->file_mode = f.st_mode & 07777;
+	out->modes_ok = (out->dir_mode & 077) == 0 && (out->file_mode & 077) == 0;
+	out->size_bytes = (int64_t)f.st_size;
+	return TC_OK;
+}

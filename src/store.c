@@ -1,0 +1,2336 @@
+#include "trunkctl/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_sql.h"
+#include "trunk_json.h"
+
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
+#define TRUNK_JSON (TC_JSON_WITH_ID | TC_JSON_WITH_EXTRA | TC_JSON_REVEAL)
+
+struct tc_store {
+	sqlite3 *db;
+	char *path;
+	struct tc_clock clock;
+	int busy_timeout_ms;
+};
+
+/* ---- errors and statements ---- */
+
+static enum tc_status db_fail(struct tc_store *s, int rc, struct tc_error *err, const char *what)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return tc_error_set(err, TC_NOMEM, NULL);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return tc_error_set(err, TC_BUSY,
+		                    "the local store %s is busy (another trunkctl is writing): %s",
+		                    s->path, what);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return tc_error_set(
+		    err, TC_CORRUPT,
+		    "%s is damaged or is not a trunkctl store (%s); it was left as it "
+		    "is",
+		    s->path, sqlite3_errstr(rc));
+	default:
+		return tc_error_set(err, TC_STORE, "local store %s: %s: %s", s->path, what,
+		                    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	}
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SQLite's busy handler does not cover every case (setting WAL mode, a
+ * deadlock it detects between a reader and a writer), so statements that take
+ * locks are retried here until the same timeout, with short real naps. This
+ * waits for another process; tests never depend on it.
+ */
+static bool busy_again(struct tc_store *s, int rc, int64_t started)
+{
+	if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		return false;
+	if (monotonic_ms() - started > s->busy_timeout_ms)
+		return false;
+	struct timespec nap = {0, 2 * 1000 * 1000};
+	nanosleep(&nap, NULL);
+	return true;
+}
+
+static enum tc_status exec(struct tc_store *s, const char *sql, struct tc_error *err)
+{
+	int64_t started = monotonic_ms();
+	int rc;
+	while ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		if (!busy_again(s, rc, started))
+			return db_fail(s, rc, err, sql);
+	return TC_OK;
+}
+
+static enum tc_status prepare(struct tc_store *s, const char *sql, sqlite3_stmt **st,
+                              struct tc_error *err)
+{
+	int64_t started = monotonic_ms();
+	int rc;
+	while ((rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL)) != SQLITE_OK)
+		if (!busy_again(s, rc, started))
+			return db_fail(s, rc, err, "prepare");
+	return TC_OK;
+}
+
+/* sqlite3_step; SQLITE_ROW and SQLITE_DONE are success. */
+static int step(struct tc_store *s, sqlite3_stmt *st)
+{
+	int64_t started = monotonic_ms();
+	int rc;
+	while ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE) {
+		if (!busy_again(s, rc, started))
+			break;
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+/* Runs a statement to completion. */
+static enum tc_status run(struct tc_store *s, sqlite3_stmt *st, struct tc_error *err)
+{
+	int rc = step(s, st);
+	while (rc == SQLITE_ROW)
+		rc = step(s, st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc, err, sqlite3_sql(st));
+	return TC_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+/* ---- transactions ---- */
+
+enum tc_status tc_store_begin(struct tc_store *s, struct tc_error *err)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return tc_error_set(err, TC_USAGE, "a store transaction is already open");
+	return exec(s, "BEGIN IMMEDIATE", err);
+}
+
+enum tc_status tc_store_commit(struct tc_store *s, struct tc_error *err)
+{
+	enum tc_status rc = exec(s, "COMMIT", err);
+	if (rc != TC_OK)
+		tc_store_rollback(s);
+	return rc;
+}
+
+void tc_store_rollback(struct tc_store *s)
+{
+	if (s && s->db && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Joins the caller's transaction, or opens one that write_end closes. */
+static enum tc_status write_begin(struct tc_store *s, bool *own, struct tc_error *err)
+{
+	*own = sqlite3_get_autocommit(s->db) != 0;
+	return *own ? exec(s, "BEGIN IMMEDIATE", err) : TC_OK;
+}
+
+static enum tc_status write_end(struct tc_store *s, bool own, enum tc_status rc,
+                                struct tc_error *err)
+{
+	if (!own)
+		return rc;
+	if (rc == TC_OK)
+		return tc_store_commit(s, err);
+	tc_store_rollback(s);
+	return rc;
+}
+
+/* A read snapshot, so a list and its count agree. */
+static enum tc_status read_begin(struct tc_store *s, bool *own, struct tc_error *err)
+{
+	*own = sqlite3_get_autocommit(s->db) != 0;
+	return *own ? exec(s, "BEGIN", err) : TC_OK;
+}
+
+static void read_end(struct tc_store *s, bool own)
+{
+	if (own)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* ---- meta ---- */
+
+static enum tc_status meta_get_int(struct tc_store *s, const char *key, int64_t *out,
+                                   struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, "SELECT value FROM meta WHERE key = ?", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, key);
+	int r = step(s, st);
+	*out = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_fail(s, r, err, "read meta");
+	return TC_OK;
+}
+
+static enum tc_status meta_set(struct tc_store *s, const char *key, const char *text,
+                               const int64_t *num, struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s,
+	                            "INSERT INTO meta(key, value) VALUES(?, ?) "
+	                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                            &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, key);
+	if (num)
+		sqlite3_bind_int64(st, 2, *num);
+	else
+		bind_text(st, 2, text);
+	rc = run(s, st, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- opening ---- */
+
+static enum tc_status make_dirs(const char *dir, struct tc_error *err)
+{
+	char *path = strdup(dir);
+	if (!path)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status rc = TC_OK;
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(path, 0700) == 0) {
+			/* the umask may have taken bits away; this dir is ours to set */
+			chmod(path, 0700);
+		} else if (errno != EEXIST) {
+			rc = tc_error_set(err, TC_IO, "cannot create the data directory %s: %s",
+			                  path, strerror(errno));
+			break;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(path);
+	return rc;
+}
+
+/*
+ * Creates the file with mode 0600 before SQLite touches it (SQLite would use
+ * 0644 and give the -wal and -shm files the same mode as the database), and
+ * rejects a file that does not start with the SQLite header, so a wrong path
+ * never becomes an overwritten document.
+ */
+static enum tc_status prepare_file(const char *path, struct tc_error *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		fchmod(fd, 0600);
+		close(fd);
+		return TC_OK;
+	}
+	if (errno != EEXIST)
+		return tc_error_set(err, TC_IO, "cannot create the local store %s: %s", path,
+		                    strerror(errno));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tc_error_set(err, TC_IO, "cannot open the local store %s: %s", path,
+		                    strerror(errno));
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	ssize_t n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n == 0)
+		return TC_OK;
+	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(head)) != 0)
+		return tc_error_set(
+		    err, TC_CORRUPT,
+		    "%s is not a trunkctl store (not an SQLite database); it was left "
+		    "as it is",
+		    path);
+	return TC_OK;
+}
+
+static enum tc_status pragma_int(struct tc_store *s, const char *sql, int64_t *out,
+                                 struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	int r = step(s, st);
+	*out = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_fail(s, r, err, sql);
+	return TC_OK;
+}
+
+enum tc_status tc_store_quick_check(struct tc_store *s, bool *ok, char *msg, size_t size,
+                                    struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, "PRAGMA quick_check(1)", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	int r = step(s, st);
+	const char *line = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	*ok = line && strcmp(line, "ok") == 0;
+	if (msg && size)
+		snprintf(msg, size, "%s", line ? line : sqlite3_errstr(r));
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return db_fail(s, r, err, "quick_check");
+	return TC_OK;
+}
+
+/* Decides whether the file is ours (or empty and about to be) before anything writes it. */
+static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
+{
+	int64_t app = 0, version = 0, objects = 0;
+	enum tc_status rc = pragma_int(s, "PRAGMA application_id", &app, err);
+	if (rc == TC_OK)
+		rc = pragma_int(s, "PRAGMA user_version", &version, err);
+	if (rc == TC_OK)
+		rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &objects, err);
+	if (rc != TC_OK)
+		return rc;
+	if (app == 0 && version == 0 && objects == 0)
+		return TC_OK;
+	if (app != TC_STORE_APPLICATION_ID)
+		return tc_error_set(err, TC_CORRUPT,
+		                    "%s is an SQLite database of another program (application_id "
+		                    "%lld), not a trunkctl store; it was left as it is",
+		                    s->path, (long long)app);
+	if (version > TC_STORE_SCHEMA_VERSION)
+		return tc_error_set(
+		    err, TC_CORRUPT,
+		    "%s was written by a newer trunkctl (schema %lld, this one knows "
+		    "%d); it was left as it is",
+		    s->path, (long long)version, TC_STORE_SCHEMA_VERSION);
+	bool ok = false;
+	char line[200];
+	rc = tc_store_quick_check(s, &ok, line, sizeof(line), err);
+	if (rc != TC_OK)
+		return rc;
+	if (!ok)
+		return tc_error_set(err, TC_CORRUPT,
+		                    "%s is damaged (integrity check: %s); it was left as it is",
+		                    s->path, line);
+	return TC_OK;
+}
+
+static enum tc_status decode(struct tc_store *s, const char *json, const char *id,
+                             struct tc_trunk **out, struct tc_error *err);
+
+/* Rebuilds every row's search text when the field table's searchable set changed. */
+static enum tc_status refresh_search(struct tc_store *s, struct tc_error *err)
+{
+	char sig[512];
+	tc_store_search_signature(sig, sizeof(sig));
+	sqlite3_stmt *st;
+	enum tc_status rc =
+	    prepare(s, "SELECT 1 FROM meta WHERE key = 'search_sig' AND value = ?", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, sig);
+	int r = step(s, st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return TC_OK;
+	if (r != SQLITE_DONE)
+		return db_fail(s, r, err, "read meta");
+	sqlite3_stmt *up = NULL;
+	rc = prepare(s, "SELECT id, coalesce(local, base) FROM trunks", &st, err);
+	if (rc == TC_OK)
+		rc = prepare(s, "UPDATE trunks SET search = ? WHERE id = ?", &up, err);
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		struct tc_trunk *t = NULL;
+		rc = decode(s, (const char *)sqlite3_column_text(st, 1), id, &t, err);
+		char *text = rc == TC_OK ? tc_store_search_text(id, t) : NULL;
+		tc_trunk_free(t);
+		if (rc == TC_OK && !text)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		if (rc == TC_OK) {
+			sqlite3_reset(up);
+			sqlite3_bind_text(up, 1, text, -1, free);
+			bind_text(up, 2, id);
+			rc = run(s, up, err);
+		} else {
+			free(text);
+		}
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "rebuild search text");
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	if (rc == TC_OK)
+		rc = meta_set(s, "search_sig", sig, NULL, err);
+	return rc;
+}
+
+static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
+{
+	enum tc_status rc = exec(s, "BEGIN IMMEDIATE", err);
+	if (rc != TC_OK)
+		return rc;
+	/* another process may have migrated while this one waited for the lock */
+	int64_t version = 0;
+	rc = pragma_int(s, "PRAGMA user_version", &version, err);
+	for (int64_t v = version; rc == TC_OK && v < TC_STORE_SCHEMA_VERSION; v++)
+		rc = exec(s, tc_store_migrations[v], err);
+	if (rc == TC_OK && version < TC_STORE_SCHEMA_VERSION) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d",
+		         TC_STORE_APPLICATION_ID, TC_STORE_SCHEMA_VERSION);
+		rc = exec(s, sql, err);
+	}
+	if (rc == TC_OK) {
+		int r = tc_store_sync_columns(s->db);
+		if (r != SQLITE_OK)
+			rc = db_fail(s, r, err, "add field columns");
+	}
+	if (rc == TC_OK)
+		rc = refresh_search(s, err);
+	if (rc == TC_OK)
+		return tc_store_commit(s, err);
+	tc_store_rollback(s);
+	return rc;
+}
+
+enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store **out,
+                             struct tc_error *err)
+{
+	*out = NULL;
+	if (!o || !o->dir || !*o->dir)
+		return tc_error_set(err, TC_USAGE, "no data directory given for the local store");
+	enum tc_status rc = make_dirs(o->dir, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	s->clock = o->clock;
+	s->busy_timeout_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+	const char *name = o->file_name ? o->file_name : TC_STORE_FILE_NAME;
+	size_t len = strlen(o->dir) + strlen(name) + 2;
+	s->path = malloc(len);
+	if (!s->path) {
+		free(s);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	snprintf(s->path, len, "%s/%s", o->dir, name);
+
+	rc = prepare_file(s->path, err);
+	if (rc == TC_OK) {
+		int r = sqlite3_open_v2(s->path, &s->db,
+		                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+		if (r != SQLITE_OK)
+			rc = db_fail(s, r, err, "open");
+	}
+	if (rc == TC_OK) {
+		sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
+		sqlite3_extended_result_codes(s->db, 1);
+		rc = check_identity(s, err);
+	}
+	if (rc == TC_OK)
+		rc = exec(s,
+		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+		          "PRAGMA foreign_keys = ON",
+		          err);
+	if (rc == TC_OK)
+		rc = migrate(s, err);
+	if (rc != TC_OK) {
+		tc_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return TC_OK;
+}
+
+void tc_store_close(struct tc_store *s)
+{
+	if (!s)
+		return;
+	if (s->db) {
+		tc_store_rollback(s);
+		sqlite3_close_v2(s->db);
+	}
+	free(s->path);
+	free(s);
+}
+
+const char *tc_store_path(const struct tc_store *s)
+{
+	return s->path;
+}
+
+int64_t tc_store_now(const struct tc_store *s)
+{
+	return tc_clock_now(&s->clock);
+}
+
+int tc_store_schema_version(struct tc_store *s)
+{
+	int64_t v = 0;
+	pragma_int(s, "PRAGMA user_version", &v, NULL);
+	return (int)v;
+}
+
+/* ---- trunk encoding ---- */
+
+static enum tc_status encode(const struct tc_trunk *t, char **out, struct tc_error *err)
+{
+	*out = NULL;
+	if (!t)
+		return TC_OK;
+	*out = tc_trunk_to_flat_json(t, TRUNK_JSON);
+	return *out ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+}
+
+/* Stored JSON that does not decode means the file was changed behind our back. */
+static enum tc_status decode(struct tc_store *s, const char *json, const char *id,
+                             struct tc_trunk **out, struct tc_error *err)
+{
+	*out = NULL;
+	if (!json)
+		return TC_OK;
+	struct tc_error local;
+	tc_error_init(&local);
+	enum tc_status rc = tc_trunk_from_flat_json(json, strlen(json), out, &local);
+	tc_error_clear(&local);
+	if (rc == TC_NOMEM)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	if (rc != TC_OK) {
+		tc_trunk_free(*out);
+		*out = NULL;
+		return tc_error_set(err, TC_CORRUPT, "%s holds an unreadable trunk %s", s->path,
+		                    id ? id : "");
+	}
+	if (id && tc_trunk_set_id(*out, id) != TC_OK) {
+		tc_trunk_free(*out);
+		*out = NULL;
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	return TC_OK;
+}
+
+static enum tc_status decode_col(struct tc_store *s, sqlite3_stmt *st, int col, const char *id,
+                                 struct tc_trunk **out, struct tc_error *err)
+{
+	return decode(s, (const char *)sqlite3_column_text(st, col), id, out, err);
+}
+
+/* ---- trunk rows ---- */
+
+struct row {
+	char *id;
+	struct tc_trunk *base;
+	struct tc_trunk *local;
+	int state;
+	int pending_op;
+	int64_t seen_gen;
+	int64_t last_seen_ms;
+	int64_t edited_ms;
+	char *errors; /* JSON array of field errors */
+	char *last_error;
+	char *conflict; /* JSON: base, mine, theirs, fields, detected_ms */
+};
+
+static void row_clear(struct row *r)
+{
+	free(r->id);
+	tc_trunk_free(r->base);
+	tc_trunk_free(r->local);
+	free(r->errors);
+	free(r->last_error);
+	free(r->conflict);
+	memset(r, 0, sizeof(*r));
+}
+
+#define ROW_COLUMNS                                                                                \
+	"id, base, local, state, pending_op, seen_gen, last_seen_ms, edited_ms, errors, "          \
+	"last_error, conflict"
+
+static enum tc_status row_load(struct tc_store *s, const char *id, struct row *r,
+                               struct tc_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, "SELECT " ROW_COLUMNS " FROM trunks WHERE id = ?", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, id);
+	int r0 = step(s, st);
+	if (r0 == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return tc_error_set(err, TC_NOT_FOUND, "no trunk %s in the local store", id);
+	}
+	if (r0 != SQLITE_ROW) {
+		rc = db_fail(s, r0, err, "read trunk");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	r->id = col_dup(st, 0);
+	r->state = sqlite3_column_int(st, 3);
+	r->pending_op = sqlite3_column_int(st, 4);
+	r->seen_gen = sqlite3_column_int64(st, 5);
+	r->last_seen_ms = sqlite3_column_int64(st, 6);
+	r->edited_ms = sqlite3_column_int64(st, 7);
+	r->errors = col_dup(st, 8);
+	r->last_error = col_dup(st, 9);
+	r->conflict = col_dup(st, 10);
+	rc = r->id ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK)
+		rc = decode_col(s, st, 1, id, &r->base, err);
+	if (rc == TC_OK)
+		rc = decode_col(s, st, 2, id, &r->local, err);
+	sqlite3_finalize(st);
+	if (rc != TC_OK)
+		row_clear(r);
+	return rc;
+}
+
+static enum tc_status row_save(struct tc_store *s, const struct row *r, struct tc_error *err)
+{
+	char *base = NULL, *local = NULL, *search = NULL;
+	enum tc_status rc = encode(r->base, &base, err);
+	if (rc == TC_OK)
+		rc = encode(r->local, &local, err);
+	if (rc == TC_OK) {
+		search = tc_store_search_text(r->id, r->local ? r->local : r->base);
+		if (!search)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	sqlite3_stmt *st = NULL;
+	if (rc == TC_OK)
+		rc = prepare(
+		    s,
+		    "INSERT INTO trunks(" ROW_COLUMNS ", search) "
+		    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+		    "base = excluded.base, local = excluded.local, state = excluded.state, "
+		    "pending_op = excluded.pending_op, seen_gen = excluded.seen_gen, "
+		    "last_seen_ms = excluded.last_seen_ms, edited_ms = excluded.edited_ms, "
+		    "errors = excluded.errors, last_error = excluded.last_error, "
+		    "conflict = excluded.conflict, search = excluded.search",
+		    &st, err);
+	if (rc == TC_OK) {
+		bind_text(st, 1, r->id);
+		bind_text(st, 2, base);
+		bind_text(st, 3, local);
+		sqlite3_bind_int(st, 4, r->state);
+		sqlite3_bind_int(st, 5, r->pending_op);
+		sqlite3_bind_int64(st, 6, r->seen_gen);
+		sqlite3_bind_int64(st, 7, r->last_seen_ms);
+		sqlite3_bind_int64(st, 8, r->edited_ms);
+		bind_text(st, 9, r->errors);
+		bind_text(st, 10, r->last_error);
+		bind_text(st, 11, r->conflict);
+		bind_text(st, 12, search);
+		rc = run(s, st, err);
+	}
+	sqlite3_finalize(st);
+	free(base);
+	free(local);
+	free(search);
+	return rc;
+}
+
+static enum tc_status delete_where_id(struct tc_store *s, const char *sql, const char *id,
+                                      struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, id);
+	rc = run(s, st, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum tc_status row_delete(struct tc_store *s, const char *id, struct tc_error *err)
+{
+	enum tc_status rc = delete_where_id(s, "DELETE FROM outbox WHERE trunk_id = ?", id, err);
+	if (rc == TC_OK)
+		rc = delete_where_id(s, "DELETE FROM trunks WHERE id = ?", id, err);
+	return rc;
+}
+
+/* ---- outbox entries ---- */
+
+void tc_outbox_list_free(struct tc_outbox_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->count; i++) {
+		struct tc_outbox_entry *e = &list->items[i];
+		free(e->trunk_id);
+		tc_trunk_free(e->payload);
+		tc_trunk_free(e->base);
+		free(e->last_error);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+#define ENTRY_COLUMNS                                                                              \
+	"seq, trunk_id, op, state, payload, base, attempts, next_attempt_ms, created_ms, "         \
+	"last_error"
+
+/* Runs a SELECT of ENTRY_COLUMNS (already bound) into out. */
+static enum tc_status entries_read(struct tc_store *s, sqlite3_stmt *st, struct tc_outbox_list *out,
+                                   struct tc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	size_t cap = 0;
+	enum tc_status rc = TC_OK;
+	int r;
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		if (out->count == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct tc_outbox_entry *n = realloc(out->items, ncap * sizeof(*n));
+			if (!n) {
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+				break;
+			}
+			out->items = n;
+			cap = ncap;
+		}
+		struct tc_outbox_entry *e = &out->items[out->count++];
+		memset(e, 0, sizeof(*e));
+		e->seq = sqlite3_column_int64(st, 0);
+		e->trunk_id = col_dup(st, 1);
+		e->op = (enum tc_outbox_op)sqlite3_column_int(st, 2);
+		e->state = (enum tc_outbox_state)sqlite3_column_int(st, 3);
+		e->attempts = (unsigned)sqlite3_column_int(st, 6);
+		e->next_attempt_ms = sqlite3_column_int64(st, 7);
+		e->created_ms = sqlite3_column_int64(st, 8);
+		e->last_error = col_dup(st, 9);
+		if (!e->trunk_id)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		if (rc == TC_OK)
+			rc = decode_col(s, st, 4, e->trunk_id, &e->payload, err);
+		if (rc == TC_OK)
+			rc = decode_col(s, st, 5, e->trunk_id, &e->base, err);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "read outbox");
+	if (rc != TC_OK)
+		tc_outbox_list_free(out);
+	return rc;
+}
+
+static enum tc_status entries_of(struct tc_store *s, const char *trunk_id,
+                                 struct tc_outbox_list *out, struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	enum tc_status rc = prepare(
+	    s, "SELECT " ENTRY_COLUMNS " FROM outbox WHERE trunk_id = ? ORDER BY seq", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, trunk_id);
+	rc = entries_read(s, st, out, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum tc_status entry_load(struct tc_store *s, int64_t seq, struct tc_outbox_list *out,
+                                 struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	enum tc_status rc =
+	    prepare(s, "SELECT " ENTRY_COLUMNS " FROM outbox WHERE seq = ?", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = entries_read(s, st, out, err);
+	sqlite3_finalize(st);
+	if (rc == TC_OK && out->count == 0)
+		rc = tc_error_set(err, TC_NOT_FOUND, "no outbox entry %lld", (long long)seq);
+	return rc;
+}
+
+static enum tc_status entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
+                                   const struct tc_trunk *payload, const struct tc_trunk *base,
+                                   struct tc_error *err)
+{
+	char *p = NULL, *b = NULL;
+	sqlite3_stmt *st = NULL;
+	enum tc_status rc = encode(payload, &p, err);
+	if (rc == TC_OK)
+		rc = encode(base, &b, err);
+	if (rc == TC_OK)
+		rc = prepare(s,
+		             "INSERT INTO outbox(trunk_id, op, state, payload, base, created_ms) "
+		             "VALUES(?, ?, ?, ?, ?, ?)",
+		             &st, err);
+	if (rc == TC_OK) {
+		bind_text(st, 1, trunk_id);
+		sqlite3_bind_int(st, 2, op);
+		sqlite3_bind_int(st, 3, TC_OUTBOX_QUEUED);
+		bind_text(st, 4, p);
+		bind_text(st, 5, b);
+		sqlite3_bind_int64(st, 6, tc_store_now(s));
+		rc = run(s, st, err);
+	}
+	sqlite3_finalize(st);
+	free(p);
+	free(b);
+	return rc;
+}
+
+static enum tc_status entry_save(struct tc_store *s, const struct tc_outbox_entry *e,
+                                 struct tc_error *err)
+{
+	char *p = NULL, *b = NULL;
+	sqlite3_stmt *st = NULL;
+	enum tc_status rc = encode(e->payload, &p, err);
+	if (rc == TC_OK)
+		rc = encode(e->base, &b, err);
+	if (rc == TC_OK)
+		rc = prepare(
+		    s,
+		    "UPDATE outbox SET trunk_id = ?, op = ?, state = ?, payload = ?, base = ?, "
+		    "attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?",
+		    &st, err);
+	if (rc == TC_OK) {
+		bind_text(st, 1, e->trunk_id);
+		sqlite3_bind_int(st, 2, e->op);
+		sqlite3_bind_int(st, 3, e->state);
+		bind_text(st, 4, p);
+		bind_text(st, 5, b);
+		sqlite3_bind_int(st, 6, (int)e->attempts);
+		sqlite3_bind_int64(st, 7, e->next_attempt_ms);
+		bind_text(st, 8, e->last_error);
+		sqlite3_bind_int64(st, 9, e->seq);
+		rc = run(s, st, err);
+	}
+	sqlite3_finalize(st);
+	free(p);
+	free(b);
+	return rc;
+}
+
+static enum tc_status entry_delete(struct tc_store *s, int64_t seq, struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, "DELETE FROM outbox WHERE seq = ?", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = run(s, st, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static bool has_in_flight(const struct tc_outbox_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].state == TC_OUTBOX_IN_FLIGHT)
+			return true;
+	return false;
+}
+
+/* Drops every entry of the list that is not in flight. */
+static enum tc_status drop_unsent(struct tc_store *s, const struct tc_outbox_list *l,
+                                  struct tc_error *err)
+{
+	enum tc_status rc = TC_OK;
+	for (size_t i = 0; rc == TC_OK && i < l->count; i++)
+		if (l->items[i].state != TC_OUTBOX_IN_FLIGHT)
+			rc = entry_delete(s, l->items[i].seq, err);
+	return rc;
+}
+
+/*
+ * The fields of want to send so that the server, holding have, ends up with
+ * want: the sendable fields that differ (all set ones when have is NULL).
+ * Returns a new trunk (no id) or NULL on NOMEM; *count says how many.
+ */
+static struct tc_trunk *changed_fields(const struct tc_trunk *want, const struct tc_trunk *have,
+                                       unsigned send_flag, size_t *count)
+{
+	struct tc_trunk *p = tc_trunk_new();
+	*count = 0;
+	if (!p)
+		return NULL;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field(f);
+		const struct tc_value *v = &want->values[f];
+		if (!(fi->flags & send_flag) || v->state == TC_V_ABSENT)
+			continue;
+		if (have && tc_value_equal(v, &have->values[f], fi->type))
+			continue;
+		if (tc_value_copy(&p->values[f], v, fi->type) != TC_OK) {
+			tc_trunk_free(p);
+			return NULL;
+		}
+		(*count)++;
+	}
+	const char *we = want->extra_json, *he = have ? have->extra_json : NULL;
+	if (we && (!he || strcmp(we, he) != 0)) {
+		if (!(p->extra_json = strdup(we))) {
+			tc_trunk_free(p);
+			return NULL;
+		}
+		(*count)++;
+	}
+	return p;
+}
+
+static bool same_record(const struct tc_trunk *a, const struct tc_trunk *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (tc_trunk_diff(a, b, NULL) != 0)
+		return false;
+	if (!a->extra_json || !b->extra_json)
+		return a->extra_json == b->extra_json;
+	return strcmp(a->extra_json, b->extra_json) == 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/*
+ * Recomputes a trunk's state from its entries and saves it: no entry left
+ * means synced (local version dropped) or, for a trunk the server never had,
+ * gone.
+ */
+static enum tc_status row_settle(struct tc_store *s, struct row *r, struct tc_error *err)
+{
+	struct tc_outbox_list l;
+	enum tc_status rc = entries_of(s, r->id, &l, err);
+	if (rc != TC_OK)
+		return rc;
+	if (l.count == 0) {
+		tc_outbox_list_free(&l);
+		if (!r->base)
+			return row_delete(s, r->id, err);
+		tc_trunk_free(r->local);
+		r->local = NULL;
+		r->state = TC_SYNC_SYNCED;
+		r->pending_op = TC_OP_NONE;
+		free(r->errors);
+		free(r->last_error);
+		free(r->conflict);
+		r->errors = r->last_error = r->conflict = NULL;
+		return row_save(s, r, err);
+	}
+	int state = TC_SYNC_PENDING;
+	int op = r->base ? TC_OP_UPDATE : TC_OP_CREATE;
+	const char *last_error = NULL;
+	for (size_t i = 0; i < l.count; i++) {
+		const struct tc_outbox_entry *e = &l.items[i];
+		if (e->state == TC_OUTBOX_CONFLICT)
+			state = TC_SYNC_CONFLICT;
+		else if (e->state == TC_OUTBOX_REJECTED && state != TC_SYNC_CONFLICT)
+			state = TC_SYNC_REJECTED;
+		if (e->op == TC_OP_DELETE)
+			op = TC_OP_DELETE;
+		if (e->last_error)
+			last_error = e->last_error;
+	}
+	r->state = state;
+	r->pending_op = op;
+	if (state != TC_SYNC_CONFLICT) {
+		free(r->conflict);
+		r->conflict = NULL;
+	}
+	if (state != TC_SYNC_REJECTED) {
+		free(r->errors);
+		r->errors = NULL;
+	}
+	free(r->last_error);
+	r->last_error = dup_or_null(last_error);
+	tc_outbox_list_free(&l);
+	if (last_error && !r->last_error)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	return row_save(s, r, err);
+}
+
+/* ---- local edits ---- */
+
+static bool is_local_id(const char *id)
+{
+	return id && strncmp(id, TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)) == 0;
+}
+
+static enum tc_status create_in_tx(struct tc_store *s, const char *local_id,
+                                   const struct tc_trunk *trunk, struct tc_error *err)
+{
+	struct row r = {0};
+	enum tc_status rc = row_load(s, local_id, &r, err);
+	if (rc == TC_OK) {
+		row_clear(&r);
+		return tc_error_set(err, TC_USAGE, "the id %s is already taken", local_id);
+	}
+	if (rc != TC_NOT_FOUND)
+		return rc;
+	tc_error_clear(err);
+	r.id = strdup(local_id);
+	r.local = tc_trunk_dup(trunk);
+	if (!r.id || !r.local || tc_trunk_set_id(r.local, local_id) != TC_OK)
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	else
+		rc = TC_OK;
+	r.edited_ms = tc_store_now(s);
+	if (rc == TC_OK)
+		rc = entry_insert(s, local_id, TC_OP_CREATE, r.local, NULL, err);
+	if (rc == TC_OK)
+		rc = row_settle(s, &r, err);
+	row_clear(&r);
+	return rc;
+}
+
+enum tc_status tc_store_create_local(struct tc_store *s, const char *local_id,
+                                     const struct tc_trunk *trunk, struct tc_error *err)
+{
+	if (!is_local_id(local_id) || !trunk)
+		return tc_error_set(err, TC_USAGE, "a local trunk needs an id starting with %s",
+		                    TC_LOCAL_ID_PREFIX);
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = create_in_tx(s, local_id, trunk, err);
+	return write_end(s, own, rc, err);
+}
+
+/* The entry a new local change may be folded into: the last one, unless it is in flight. */
+static struct tc_outbox_entry *coalesce_tail(struct tc_outbox_list *l)
+{
+	if (l->count == 0)
+		return NULL;
+	struct tc_outbox_entry *e = &l->items[l->count - 1];
+	if (e->state != TC_OUTBOX_QUEUED && e->state != TC_OUTBOX_REJECTED)
+		return NULL;
+	return e;
+}
+
+static void requeue_entry(struct tc_outbox_entry *e)
+{
+	e->state = TC_OUTBOX_QUEUED;
+	e->next_attempt_ms = 0;
+	free(e->last_error);
+	e->last_error = NULL;
+}
+
+/* Folds want (the new local version) into the trunk's outbox. */
+static enum tc_status queue_update(struct tc_store *s, struct row *r, const struct tc_trunk *want,
+                                   struct tc_error *err)
+{
+	struct tc_outbox_list l;
+	enum tc_status rc = entries_of(s, r->id, &l, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_outbox_entry *tail = coalesce_tail(&l);
+	size_t n = 0;
+	if (tail && tail->op == TC_OP_CREATE) {
+		struct tc_trunk *p = tc_trunk_dup(want);
+		if (!p) {
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		} else {
+			tc_trunk_free(tail->payload);
+			tail->payload = p;
+			requeue_entry(tail);
+			rc = entry_save(s, tail, err);
+		}
+	} else if (tail && tail->op == TC_OP_UPDATE) {
+		struct tc_trunk *p = changed_fields(want, tail->base, TC_FF_SEND_UPDATE, &n);
+		if (!p) {
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		} else if (n == 0) {
+			tc_trunk_free(p);
+			rc = entry_delete(s, tail->seq, err);
+		} else {
+			tc_trunk_free(tail->payload);
+			tail->payload = p;
+			requeue_entry(tail);
+			rc = entry_save(s, tail, err);
+		}
+	} else {
+		/*
+		 * Behind an entry in flight the server version is not known yet;
+		 * the entry is rebased when that one is done (tc_store_outbox_done).
+		 */
+		const struct tc_trunk *have = r->local ? r->local : r->base;
+		struct tc_trunk *p = changed_fields(want, have, TC_FF_SEND_UPDATE, &n);
+		if (!p)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		else if (n > 0)
+			rc = entry_insert(s, r->id, TC_OP_UPDATE, p, r->base, err);
+		tc_trunk_free(p);
+	}
+	tc_outbox_list_free(&l);
+	return rc;
+}
+
+static enum tc_status refuse_busy_states(const struct row *r, struct tc_error *err)
+{
+	if (r->state == TC_SYNC_CONFLICT)
+		return tc_error_set(err, TC_CONFLICT,
+		                    "trunk %s is in conflict with the server; resolve it first",
+		                    r->id);
+	if (r->pending_op == TC_OP_DELETE)
+		return tc_error_set(err, TC_NOT_FOUND, "trunk %s is deleted (the delete is queued)",
+		                    r->id);
+	return TC_OK;
+}
+
+static enum tc_status update_in_tx(struct tc_store *s, const char *id, const struct tc_trunk *trunk,
+                                   bool *changed, struct tc_error *err)
+{
+	struct row r;
+	enum tc_status rc = row_load(s, id, &r, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = refuse_busy_states(&r, err);
+	struct tc_trunk *want = NULL;
+	if (rc == TC_OK) {
+		want = tc_trunk_dup(trunk);
+		if (!want || tc_trunk_set_id(want, r.id) != TC_OK)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	const struct tc_trunk *cur = r.local ? r.local : r.base;
+	if (rc == TC_OK && same_record(cur, want) && r.state != TC_SYNC_REJECTED) {
+		tc_trunk_free(want);
+		row_clear(&r);
+		return TC_OK;
+	}
+	if (rc == TC_OK) {
+		*changed = true;
+		rc = queue_update(s, &r, want, err);
+	}
+	if (rc == TC_OK) {
+		tc_trunk_free(r.local);
+		r.local = want;
+		want = NULL;
+		r.edited_ms = tc_store_now(s);
+		free(r.errors);
+		r.errors = NULL;
+		rc = row_settle(s, &r, err);
+	}
+	tc_trunk_free(want);
+	row_clear(&r);
+	return rc;
+}
+
+enum tc_status tc_store_update_local(struct tc_store *s, const char *id,
+                                     const struct tc_trunk *trunk, bool *changed,
+                                     struct tc_error *err)
+{
+	bool dummy;
+	if (!changed)
+		changed = &dummy;
+	*changed = false;
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = update_in_tx(s, id, trunk, changed, err);
+	return write_end(s, own, rc, err);
+}
+
+static enum tc_status delete_in_tx(struct tc_store *s, const char *id, struct tc_error *err)
+{
+	struct row r;
+	enum tc_status rc = row_load(s, id, &r, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = refuse_busy_states(&r, err);
+	struct tc_outbox_list l = {0};
+	if (rc == TC_OK)
+		rc = entries_of(s, id, &l, err);
+	if (rc == TC_OK && !r.base && !has_in_flight(&l)) {
+		rc = row_delete(s, id, err);
+	} else if (rc == TC_OK) {
+		rc = drop_unsent(s, &l, err);
+		if (rc == TC_OK)
+			rc = entry_insert(s, id, TC_OP_DELETE, NULL, r.base, err);
+		if (rc == TC_OK) {
+			r.edited_ms = tc_store_now(s);
+			rc = row_settle(s, &r, err);
+		}
+	}
+	tc_outbox_list_free(&l);
+	row_clear(&r);
+	return rc;
+}
+
+enum tc_status tc_store_delete_local(struct tc_store *s, const char *id, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = delete_in_tx(s, id, err);
+	return write_end(s, own, rc, err);
+}
+
+/* base with the set and null fields of payload applied. */
+static struct tc_trunk *apply_payload(const struct tc_trunk *base, const struct tc_trunk *payload)
+{
+	struct tc_trunk *t = base ? tc_trunk_dup(base) : tc_trunk_new();
+	if (!t || !payload)
+		return t;
+	for (int f = 0; f < TC_FIELD_COUNT; f++)
+		if (payload->values[f].state != TC_V_ABSENT &&
+		    tc_trunk_set_value(t, f, &payload->values[f]) != TC_OK) {
+			tc_trunk_free(t);
+			return NULL;
+		}
+	return t;
+}
+
+static enum tc_status discard_in_tx(struct tc_store *s, const char *id, bool *in_flight,
+                                    struct tc_error *err)
+{
+	struct row r;
+	enum tc_status rc = row_load(s, id, &r, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_outbox_list l;
+	rc = entries_of(s, id, &l, err);
+	bool busy = false;
+	if (rc == TC_OK)
+		rc = drop_unsent(s, &l, err);
+	if (rc == TC_OK) {
+		/* an entry in flight may already have reached the server: show what it sends */
+		struct tc_trunk *keep = NULL;
+		for (size_t i = 0; i < l.count; i++) {
+			const struct tc_outbox_entry *e = &l.items[i];
+			if (e->state != TC_OUTBOX_IN_FLIGHT || e->op == TC_OP_DELETE)
+				continue;
+			busy = true;
+			tc_trunk_free(keep);
+			keep = apply_payload(e->op == TC_OP_CREATE ? NULL : r.base, e->payload);
+			if (!keep || tc_trunk_set_id(keep, id) != TC_OK) {
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+				break;
+			}
+		}
+		busy = busy || has_in_flight(&l);
+		if (rc == TC_OK && busy) {
+			if (keep) {
+				tc_trunk_free(r.local);
+				r.local = keep;
+				keep = NULL;
+			}
+		}
+		tc_trunk_free(keep);
+		free(r.conflict);
+		free(r.errors);
+		r.conflict = r.errors = NULL;
+		if (rc == TC_OK)
+			rc = row_settle(s, &r, err);
+	}
+	tc_outbox_list_free(&l);
+	row_clear(&r);
+	*in_flight = busy;
+	return rc;
+}
+
+enum tc_status tc_store_discard(struct tc_store *s, const char *id, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	bool in_flight = false;
+	rc = write_end(s, own, discard_in_tx(s, id, &in_flight, err), err);
+	/* what could be dropped is dropped (and committed); the rest is reported */
+	if (rc == TC_OK && in_flight)
+		return tc_error_set(err, TC_BUSY,
+		                    "a change of trunk %s is being sent right now and cannot be "
+		                    "discarded; the rest was discarded",
+		                    id);
+	return rc;
+}
+
+/* ---- conflict and error documents (private to the file) ---- */
+
+static json_t *trunk_json_or_null(const struct tc_trunk *t)
+{
+	return t ? tc_trunk_attrs_to_json(t, TRUNK_JSON) : json_null();
+}
+
+static char *conflict_doc(const struct tc_trunk *base, const struct tc_trunk *mine,
+                          const struct tc_trunk *theirs, const bool fields[TC_FIELD_COUNT],
+                          int64_t when)
+{
+	json_t *list = json_array();
+	for (int f = 0; list && f < TC_FIELD_COUNT; f++)
+		if (fields && fields[f])
+			json_array_append_new(list, json_string(tc_field(f)->key));
+	json_t *doc =
+	    json_pack("{s:o, s:o, s:o, s:o, s:I}", "base", trunk_json_or_null(base), "mine",
+	              trunk_json_or_null(mine), "theirs", trunk_json_or_null(theirs), "fields",
+	              list, "detected_ms", (json_int_t)when);
+	if (!doc)
+		return NULL;
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return text;
+}
+
+static enum tc_status trunk_from_member(struct tc_store *s, json_t *doc, const char *key,
+                                        const char *id, struct tc_trunk **out, struct tc_error *err)
+{
+	*out = NULL;
+	json_t *obj = json_object_get(doc, key);
+	if (!obj || json_is_null(obj))
+		return TC_OK;
+	char *text = json_dumps(obj, JSON_COMPACT);
+	if (!text)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status rc = decode(s, text, id, out, err);
+	free(text);
+	return rc;
+}
+
+static enum tc_status conflict_parse(struct tc_store *s, const char *text, const char *id,
+                                     struct tc_conflict **out, struct tc_error *err)
+{
+	*out = NULL;
+	json_t *doc = json_loads(text, 0, NULL);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return tc_error_set(err, TC_CORRUPT, "%s holds an unreadable conflict of %s",
+		                    s->path, id);
+	}
+	struct tc_conflict *c = calloc(1, sizeof(*c));
+	enum tc_status rc = c ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK)
+		rc = trunk_from_member(s, doc, "base", id, &c->base, err);
+	if (rc == TC_OK)
+		rc = trunk_from_member(s, doc, "mine", id, &c->mine, err);
+	if (rc == TC_OK)
+		rc = trunk_from_member(s, doc, "theirs", id, &c->theirs, err);
+	if (rc == TC_OK) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(doc, "fields"), i, v)
+		{
+			const struct tc_field_info *fi = tc_field_by_key(json_string_value(v));
+			if (fi)
+				c->fields[fi->id] = true;
+		}
+		c->detected_ms = json_integer_value(json_object_get(doc, "detected_ms"));
+	}
+	json_decref(doc);
+	if (rc != TC_OK && c) {
+		tc_trunk_free(c->base);
+		tc_trunk_free(c->mine);
+		tc_trunk_free(c->theirs);
+		free(c);
+		c = NULL;
+	}
+	*out = c;
+	return rc;
+}
+
+static char *errors_doc(const struct tc_field_errors *errs)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && errs && i < errs->count; i++) {
+		const struct tc_field_error *e = &errs->items[i];
+		const struct tc_field_info *fi = tc_field(e->field);
+		json_array_append_new(arr,
+		                      json_pack("{s:o, s:i, s:i, s:b, s:s?, s:s?}", "field",
+		                                fi ? json_string(fi->key) : json_null(), "index",
+		                                e->index, "severity", (int)e->severity, "rule",
+		                                e->rule, "pointer", e->pointer, "title", e->title));
+	}
+	if (!arr)
+		return NULL;
+	char *text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return text;
+}
+
+static enum tc_status errors_parse(const char *text, struct tc_field_errors *out,
+                                   struct tc_error *err)
+{
+	json_t *arr = json_loads(text, 0, NULL);
+	size_t i;
+	json_t *e;
+	enum tc_status rc = TC_OK;
+	json_array_foreach(arr, i, e)
+	{
+		const struct tc_field_info *fi =
+		    tc_field_by_key(json_string_value(json_object_get(e, "field")));
+		int field = fi ? (int)fi->id : TC_FIELD_NONE;
+		int index = (int)json_integer_value(json_object_get(e, "index"));
+		enum tc_severity sev =
+		    (enum tc_severity)json_integer_value(json_object_get(e, "severity"));
+		const char *pointer = json_string_value(json_object_get(e, "pointer"));
+		const char *title = json_string_value(json_object_get(e, "title"));
+		rc = json_is_true(json_object_get(e, "rule"))
+		         ? tc_field_errors_add_rule(out, field, index, sev, pointer, title, NULL)
+		         : tc_field_errors_add(out, field, index, sev, pointer, title, NULL);
+		if (rc != TC_OK) {
+			rc = tc_error_set(err, rc, NULL);
+			break;
+		}
+	}
+	json_decref(arr);
+	return rc;
+}
+
+/* ---- conflicts and retries ---- */
+
+static enum tc_status resolve_in_tx(struct tc_store *s, const char *id,
+                                    const struct tc_trunk *result, const char *new_local_id,
+                                    struct tc_error *err)
+{
+	struct row r;
+	enum tc_status rc = row_load(s, id, &r, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_conflict *c = NULL;
+	if (r.state != TC_SYNC_CONFLICT || !r.conflict)
+		rc = tc_error_set(err, TC_USAGE, "trunk %s is not in conflict", id);
+	if (rc == TC_OK)
+		rc = conflict_parse(s, r.conflict, id, &c, err);
+	struct tc_outbox_list l = {0};
+	if (rc == TC_OK)
+		rc = entries_of(s, id, &l, err);
+	if (rc == TC_OK)
+		rc = drop_unsent(s, &l, err);
+	if (rc == TC_OK && !c->theirs) {
+		if (result && !is_local_id(new_local_id))
+			rc = tc_error_set(err, TC_USAGE, "recreating trunk %s needs a new local id",
+			                  id);
+		if (rc == TC_OK)
+			rc = row_delete(s, id, err);
+		if (rc == TC_OK && result)
+			rc = create_in_tx(s, new_local_id, result, err);
+	} else if (rc == TC_OK) {
+		struct tc_trunk *want = result ? tc_trunk_dup(result) : NULL;
+		if (!result)
+			rc = tc_error_set(err, TC_USAGE,
+			                  "resolving trunk %s needs the settled record", id);
+		else if (!want || tc_trunk_set_id(want, id) != TC_OK)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		size_t n = 0;
+		struct tc_trunk *p = NULL;
+		if (rc == TC_OK && !(p = changed_fields(want, c->theirs, TC_FF_SEND_UPDATE, &n)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		if (rc == TC_OK && n > 0)
+			rc = entry_insert(s, id, TC_OP_UPDATE, p, c->theirs, err);
+		tc_trunk_free(p);
+		if (rc == TC_OK) {
+			tc_trunk_free(r.base);
+			r.base = c->theirs;
+			c->theirs = NULL;
+			tc_trunk_free(r.local);
+			r.local = want;
+			want = NULL;
+			free(r.conflict);
+			r.conflict = NULL;
+			r.edited_ms = tc_store_now(s);
+			r.state = TC_SYNC_PENDING;
+			rc = row_settle(s, &r, err);
+		}
+		tc_trunk_free(want);
+	}
+	tc_outbox_list_free(&l);
+	if (c) {
+		tc_trunk_free(c->base);
+		tc_trunk_free(c->mine);
+		tc_trunk_free(c->theirs);
+		free(c);
+	}
+	row_clear(&r);
+	return rc;
+}
+
+enum tc_status tc_store_resolve(struct tc_store *s, const char *id, const struct tc_trunk *result,
+                                const char *new_local_id, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = resolve_in_tx(s, id, result, new_local_id, err);
+	return write_end(s, own, rc, err);
+}
+
+/* Re-settles every trunk named by the first column of sql (bound to id when id is set). */
+static enum tc_status settle_ids(struct tc_store *s, const char *sql, const char *id,
+                                 struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	if (id)
+		bind_text(st, 1, id);
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **m = realloc(ids, cap * sizeof(*m));
+			if (!m) {
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+				break;
+			}
+			ids = m;
+		}
+		if (!(ids[n++] = col_dup(st, 0)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "list trunks");
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		struct row row;
+		if (rc == TC_OK && (rc = row_load(s, ids[i], &row, err)) == TC_OK) {
+			rc = row_settle(s, &row, err);
+			row_clear(&row);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	return rc;
+}
+
+enum tc_status tc_store_retry(struct tc_store *s, const char *id, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_stmt *st;
+	rc = prepare(s,
+	             id ? "UPDATE outbox SET state = 0, next_attempt_ms = 0 "
+	                  "WHERE state IN (0, 2) AND trunk_id = ?"
+	                : "UPDATE outbox SET state = 0, next_attempt_ms = 0 WHERE state IN (0, 2)",
+	             &st, err);
+	if (rc == TC_OK) {
+		if (id)
+			bind_text(st, 1, id);
+		rc = run(s, st, err);
+		sqlite3_finalize(st);
+	}
+	if (rc == TC_OK)
+		rc = settle_ids(s,
+		                id ? "SELECT id FROM trunks WHERE state = 3 AND id = ?"
+		                   : "SELECT id FROM trunks WHERE state = 3",
+		                id, err);
+	return write_end(s, own, rc, err);
+}
+
+/* ---- the outbox, for the sync engine ---- */
+
+enum tc_status tc_store_outbox(struct tc_store *s, enum tc_outbox_filter filter, int64_t now_ms,
+                               struct tc_outbox_list *out, struct tc_error *err)
+{
+	static const char *const sql[] = {
+	    [TC_OUTBOX_ALL] = "SELECT " ENTRY_COLUMNS " FROM outbox ORDER BY seq",
+	    [TC_OUTBOX_DUE] = "SELECT " ENTRY_COLUMNS " FROM outbox o WHERE state = 0 AND "
+	                      "next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM outbox p "
+	                      "WHERE p.trunk_id = o.trunk_id AND p.seq < o.seq) ORDER BY seq",
+	    [TC_OUTBOX_INFLIGHT] = "SELECT " ENTRY_COLUMNS " FROM outbox WHERE state = 1 "
+	                           "ORDER BY seq",
+	};
+	memset(out, 0, sizeof(*out));
+	if ((int)filter < 0 || filter > TC_OUTBOX_INFLIGHT)
+		return tc_error_set(err, TC_USAGE, "unknown outbox filter");
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql[filter], &st, err);
+	if (rc != TC_OK)
+		return rc;
+	if (filter == TC_OUTBOX_DUE)
+		sqlite3_bind_int64(st, 1, now_ms);
+	bool own;
+	rc = read_begin(s, &own, err);
+	if (rc == TC_OK) {
+		rc = entries_read(s, st, out, err);
+		read_end(s, own);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Loads entry seq and its trunk, runs fn in one transaction, then settles the trunk. */
+typedef enum tc_status (*entry_fn)(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
+                                   const void *arg, struct tc_error *err);
+
+static enum tc_status with_entry(struct tc_store *s, int64_t seq, entry_fn fn, const void *arg,
+                                 struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_outbox_list l = {0};
+	struct row r = {0};
+	rc = entry_load(s, seq, &l, err);
+	if (rc == TC_OK)
+		rc = row_load(s, l.items[0].trunk_id, &r, err);
+	if (rc == TC_OK)
+		rc = fn(s, &l.items[0], &r, arg, err);
+	tc_outbox_list_free(&l);
+	row_clear(&r);
+	return write_end(s, own, rc, err);
+}
+
+static enum tc_status begin_send_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
+                                    const void *arg, struct tc_error *err)
+{
+	e->state = TC_OUTBOX_IN_FLIGHT;
+	e->attempts++;
+	return entry_save(s, e, err);
+}
+
+enum tc_status tc_store_outbox_begin_send(struct tc_store *s, int64_t seq, struct tc_error *err)
+{
+	return with_entry(s, seq, begin_send_fn, NULL, err);
+}
+
+/* Moves a trunk created here to the id the server gave it. */
+static enum tc_status move_id(struct tc_store *s, struct row *r, const char *server_id,
+                              struct tc_error *err)
+{
+	/* a pull may already have brought the new trunk in under its server id */
+	enum tc_status rc = row_delete(s, server_id, err);
+	sqlite3_stmt *st;
+	if (rc == TC_OK)
+		rc = prepare(s, "UPDATE outbox SET trunk_id = ?1 WHERE trunk_id = ?2", &st, err);
+	if (rc == TC_OK) {
+		bind_text(st, 1, server_id);
+		bind_text(st, 2, r->id);
+		rc = run(s, st, err);
+		sqlite3_finalize(st);
+	}
+	if (rc == TC_OK)
+		rc = delete_where_id(s, "DELETE FROM trunks WHERE id = ?", r->id, err);
+	char *id = rc == TC_OK ? strdup(server_id) : NULL;
+	if (rc == TC_OK && !id)
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK) {
+		free(r->id);
+		r->id = id;
+		if (r->local && tc_trunk_set_id(r->local, id) != TC_OK)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	return rc;
+}
+
+/* Later updates of the trunk were computed against an older server version. */
+static enum tc_status rebase_later(struct tc_store *s, struct row *r, struct tc_error *err)
+{
+	struct tc_outbox_list l;
+	enum tc_status rc = entries_of(s, r->id, &l, err);
+	for (size_t i = 0; rc == TC_OK && i < l.count; i++) {
+		struct tc_outbox_entry *e = &l.items[i];
+		if (e->op != TC_OP_UPDATE || e->state == TC_OUTBOX_IN_FLIGHT || !r->local)
+			continue;
+		size_t n = 0;
+		struct tc_trunk *p = changed_fields(r->local, r->base, TC_FF_SEND_UPDATE, &n);
+		struct tc_trunk *b = tc_trunk_dup(r->base);
+		if (!p || !b) {
+			tc_trunk_free(p);
+			tc_trunk_free(b);
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+			break;
+		}
+		tc_trunk_free(e->payload);
+		tc_trunk_free(e->base);
+		e->payload = p;
+		e->base = b;
+		rc = n ? entry_save(s, e, err) : entry_delete(s, e->seq, err);
+	}
+	tc_outbox_list_free(&l);
+	return rc;
+}
+
+static enum tc_status done_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
+                              const void *arg, struct tc_error *err)
+{
+	const struct tc_trunk *server = arg;
+	enum tc_status rc = entry_delete(s, e->seq, err);
+	if (rc != TC_OK)
+		return rc;
+	if (e->op == TC_OP_DELETE)
+		return row_delete(s, r->id, err);
+	if (!server || (e->op == TC_OP_CREATE && (!server->id || !*server->id)))
+		return tc_error_set(err, TC_USAGE, "the server's version of trunk %s is missing",
+		                    r->id);
+	if (e->op == TC_OP_CREATE)
+		rc = move_id(s, r, server->id, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_trunk *base = tc_trunk_dup(server);
+	if (!base || tc_trunk_set_id(base, r->id) != TC_OK) {
+		tc_trunk_free(base);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	tc_trunk_free(r->base);
+	r->base = base;
+	r->last_seen_ms = tc_store_now(s);
+	/* a pull that started before this answer must not take the trunk for deleted */
+	rc = meta_get_int(s, "pull_gen", &r->seen_gen, err);
+	if (rc == TC_OK)
+		rc = rebase_later(s, r, err);
+	if (rc == TC_OK)
+		rc = row_settle(s, r, err);
+	return rc;
+}
+
+enum tc_status tc_store_outbox_done(struct tc_store *s, int64_t seq, const struct tc_trunk *server,
+                                    struct tc_error *err)
+{
+	return with_entry(s, seq, done_fn, server, err);
+}
+
+struct retry_arg {
+	int64_t when;
+	const char *message;
+};
+
+static enum tc_status retry_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
+                               const void *arg, struct tc_error *err)
+{
+	const struct retry_arg *a = arg;
+	char *msg = dup_or_null(a->message);
+	if (a->message && !msg)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	e->state = TC_OUTBOX_QUEUED;
+	e->next_attempt_ms = a->when;
+	free(e->last_error);
+	e->last_error = msg;
+	enum tc_status rc = entry_save(s, e, err);
+	return rc == TC_OK ? row_settle(s, r, err) : rc;
+}
+
+enum tc_status tc_store_outbox_retry_later(struct tc_store *s, int64_t seq, int64_t next_attempt_ms,
+                                           const char *message, struct tc_error *err)
+{
+	struct retry_arg a = {next_attempt_ms, message};
+	return with_entry(s, seq, retry_fn, &a, err);
+}
+
+struct reject_arg {
+	const struct tc_field_errors *errors;
+	const char *message;
+};
+
+static enum tc_status reject_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
+                                const void *arg, struct tc_error *err)
+{
+	const struct reject_arg *a = arg;
+	char *msg = dup_or_null(a->message);
+	char *doc = errors_doc(a->errors);
+	if ((a->message && !msg) || !doc) {
+		free(msg);
+		free(doc);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	e->state = TC_OUTBOX_REJECTED;
+	free(e->last_error);
+	e->last_error = msg;
+	free(r->errors);
+	r->errors = doc;
+	enum tc_status rc = entry_save(s, e, err);
+	return rc == TC_OK ? row_settle(s, r, err) : rc;
+}
+
+enum tc_status tc_store_outbox_reject(struct tc_store *s, int64_t seq,
+                                      const struct tc_field_errors *errors, const char *message,
+                                      struct tc_error *err)
+{
+	struct reject_arg a = {errors, message};
+	return with_entry(s, seq, reject_fn, &a, err);
+}
+
+struct conflict_arg {
+	const struct tc_trunk *theirs;
+	const bool *fields;
+};
+
+/* Marks the entry (and the trunk's other unsent entries) as in conflict. */
+static enum tc_status mark_conflict(struct tc_store *s, struct row *r, const struct tc_trunk *base,
+                                    const struct tc_trunk *theirs, const bool *fields,
+                                    struct tc_error *err)
+{
+	const struct tc_trunk *mine = r->local ? r->local : r->base;
+	char *doc = conflict_doc(base, mine, theirs, fields, tc_store_now(s));
+	if (!doc)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	free(r->conflict);
+	r->conflict = doc;
+	sqlite3_stmt *st;
+	enum tc_status rc =
+	    prepare(s, "UPDATE outbox SET state = 3 WHERE trunk_id = ? AND state <> 1", &st, err);
+	if (rc == TC_OK) {
+		bind_text(st, 1, r->id);
+		rc = run(s, st, err);
+		sqlite3_finalize(st);
+	}
+	return rc == TC_OK ? row_settle(s, r, err) : rc;
+}
+
+static enum tc_status conflict_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
+                                  const void *arg, struct tc_error *err)
+{
+	const struct conflict_arg *a = arg;
+	e->state = TC_OUTBOX_CONFLICT;
+	enum tc_status rc = entry_save(s, e, err);
+	return rc == TC_OK ? mark_conflict(s, r, e->base, a->theirs, a->fields, err) : rc;
+}
+
+enum tc_status tc_store_outbox_conflict(struct tc_store *s, int64_t seq,
+                                        const struct tc_trunk *theirs,
+                                        const bool fields[TC_FIELD_COUNT], struct tc_error *err)
+{
+	struct conflict_arg a = {theirs, fields};
+	return with_entry(s, seq, conflict_fn, &a, err);
+}
+
+static enum tc_status requeue_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
+                                 const void *arg, struct tc_error *err)
+{
+	e->state = TC_OUTBOX_QUEUED;
+	e->next_attempt_ms = 0;
+	enum tc_status rc = entry_save(s, e, err);
+	return rc == TC_OK ? row_settle(s, r, err) : rc;
+}
+
+enum tc_status tc_store_outbox_requeue(struct tc_store *s, int64_t seq, struct tc_error *err)
+{
+	return with_entry(s, seq, requeue_fn, NULL, err);
+}
+
+/* ---- pulls ---- */
+
+enum tc_status tc_store_pull_begin(struct tc_store *s, int64_t *generation, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	int64_t gen = 0;
+	rc = meta_get_int(s, "pull_gen", &gen, err);
+	gen++;
+	if (rc == TC_OK)
+		rc = meta_set(s, "pull_gen", NULL, &gen, err);
+	rc = write_end(s, own, rc, err);
+	*generation = rc == TC_OK ? gen : 0;
+	return rc;
+}
+
+enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
+                                  struct tc_trunk *const *trunks, size_t count,
+                                  struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	rc = prepare(s,
+	             "INSERT INTO trunks(id, base, seen_gen, last_seen_ms, search) "
+	             "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET base = ?2, "
+	             "seen_gen = ?3, last_seen_ms = ?4, "
+	             "search = CASE WHEN local IS NULL THEN ?5 ELSE search END",
+	             &st, err);
+	int64_t now = tc_store_now(s);
+	for (size_t i = 0; rc == TC_OK && i < count; i++) {
+		const struct tc_trunk *t = trunks[i];
+		if (!t || !t->id || !*t->id || is_local_id(t->id)) {
+			rc = tc_error_set(err, TC_USAGE, "a pulled trunk has no server id");
+			break;
+		}
+		char *json = NULL, *search = tc_store_search_text(t->id, t);
+		rc = search ? encode(t, &json, err) : tc_error_set(err, TC_NOMEM, NULL);
+		if (rc == TC_OK) {
+			sqlite3_reset(st);
+			bind_text(st, 1, t->id);
+			bind_text(st, 2, json);
+			sqlite3_bind_int64(st, 3, generation);
+			sqlite3_bind_int64(st, 4, now);
+			bind_text(st, 5, search);
+			rc = run(s, st, err);
+		}
+		free(json);
+		free(search);
+	}
+	sqlite3_finalize(st);
+	return write_end(s, own, rc, err);
+}
+
+/* A server trunk missing from a complete pull. */
+static enum tc_status vanished(struct tc_store *s, const char *id, struct tc_pull_result *res,
+                               struct tc_error *err)
+{
+	struct row r;
+	enum tc_status rc = row_load(s, id, &r, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_outbox_list l;
+	rc = entries_of(s, id, &l, err);
+	if (rc == TC_OK && has_in_flight(&l)) {
+		/* the push that owns it will learn the outcome from the server */
+	} else if (rc == TC_OK && (l.count == 0 || r.pending_op == TC_OP_DELETE)) {
+		rc = row_delete(s, id, err);
+		res->removed++;
+	} else if (rc == TC_OK) {
+		rc = mark_conflict(s, &r, l.items[0].base ? l.items[0].base : r.base, NULL, NULL,
+		                   err);
+		res->conflicts++;
+	}
+	tc_outbox_list_free(&l);
+	row_clear(&r);
+	return rc;
+}
+
+enum tc_status tc_store_pull_finish(struct tc_store *s, int64_t generation,
+                                    struct tc_pull_result *result, struct tc_error *err)
+{
+	struct tc_pull_result res = {0};
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_stmt *st;
+	rc = prepare(s,
+	             "SELECT id FROM trunks WHERE seen_gen < ? AND base IS NOT NULL "
+	             "AND NOT (state = 2 AND json_type(conflict, '$.theirs') = 'null')",
+	             &st, err);
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	if (rc == TC_OK) {
+		sqlite3_bind_int64(st, 1, generation);
+		int r;
+		while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				char **m = realloc(ids, cap * sizeof(*m));
+				if (!m) {
+					rc = tc_error_set(err, TC_NOMEM, NULL);
+					break;
+				}
+				ids = m;
+			}
+			if (!(ids[n++] = col_dup(st, 0)))
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+		}
+		if (rc == TC_OK && r != SQLITE_DONE)
+			rc = db_fail(s, r, err, "find vanished trunks");
+		sqlite3_finalize(st);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rc == TC_OK)
+			rc = vanished(s, ids[i], &res, err);
+		free(ids[i]);
+	}
+	free(ids);
+	int64_t now = tc_store_now(s);
+	if (rc == TC_OK)
+		rc = meta_set(s, "last_pull_ms", NULL, &now, err);
+	rc = write_end(s, own, rc, err);
+	if (result)
+		*result = rc == TC_OK ? res : (struct tc_pull_result){0};
+	return rc;
+}
+
+/* ---- journal ---- */
+
+enum tc_status tc_store_journal_add(struct tc_store *s, const struct tc_journal_entry *e,
+                                    struct tc_error *err)
+{
+	char *changes = NULL;
+	/* masked here whatever the caller did: the journal is for reading out loud */
+	if (e->changes && !(changes = tc_trunk_to_flat_json(e->changes, TC_JSON_WITH_EXTRA)))
+		return tc_error_set(err, TC_NOMEM, NULL);
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s,
+	                            "INSERT INTO journal(time_ms, profile, method, trunk_id, "
+	                            "changes, http_status, request_id, error) "
+	                            "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+	                            &st, err);
+	if (rc == TC_OK) {
+		sqlite3_bind_int64(st, 1, e->time_ms ? e->time_ms : tc_store_now(s));
+		bind_text(st, 2, e->profile);
+		bind_text(st, 3, e->method);
+		bind_text(st, 4, e->trunk_id);
+		bind_text(st, 5, changes);
+		sqlite3_bind_int(st, 6, e->http_status);
+		bind_text(st, 7, e->request_id);
+		bind_text(st, 8, e->error);
+		rc = run(s, st, err);
+		sqlite3_finalize(st);
+	}
+	free(changes);
+	return rc;
+}
+
+enum tc_status tc_store_journal(struct tc_store *s, size_t limit, struct tc_journal_list *out,
+                                struct tc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s,
+	                            "SELECT seq, time_ms, profile, method, trunk_id, changes, "
+	                            "http_status, request_id, error FROM journal "
+	                            "ORDER BY seq DESC LIMIT ?",
+	                            &st, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, limit ? (int64_t)limit : -1);
+	size_t cap = 0;
+	int r;
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		if (out->count == cap) {
+			cap = cap ? cap * 2 : 32;
+			struct tc_journal_entry *m = realloc(out->items, cap * sizeof(*m));
+			if (!m) {
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+				break;
+			}
+			out->items = m;
+		}
+		struct tc_journal_entry *e = &out->items[out->count++];
+		memset(e, 0, sizeof(*e));
+		e->seq = sqlite3_column_int64(st, 0);
+		e->time_ms = sqlite3_column_int64(st, 1);
+		e->profile = col_dup(st, 2);
+		e->method = col_dup(st, 3);
+		e->trunk_id = col_dup(st, 4);
+		e->http_status = sqlite3_column_int(st, 6);
+		e->request_id = col_dup(st, 7);
+		e->error = col_dup(st, 8);
+		rc = decode_col(s, st, 5, e->trunk_id, &e->changes, err);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "read journal");
+	sqlite3_finalize(st);
+	if (rc != TC_OK)
+		tc_journal_list_free(out);
+	return rc;
+}
+
+/* ---- counts and sync metadata ---- */
+
+enum tc_status tc_store_counts(struct tc_store *s, struct tc_store_counts *out,
+                               struct tc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s,
+	                            "SELECT (SELECT count(*) FROM trunks), "
+	                            "(SELECT count(*) FROM outbox WHERE state IN (0, 1)), "
+	                            "(SELECT count(*) FROM outbox WHERE state = 1), "
+	                            "(SELECT count(*) FROM trunks WHERE state = 2), "
+	                            "(SELECT count(*) FROM trunks WHERE state = 3)",
+	                            &st, err);
+	if (rc != TC_OK)
+		return rc;
+	int r = step(s, st);
+	if (r == SQLITE_ROW) {
+		out->trunks = (size_t)sqlite3_column_int64(st, 0);
+		out->queued = (size_t)sqlite3_column_int64(st, 1);
+		out->in_flight = (size_t)sqlite3_column_int64(st, 2);
+		out->conflicts = (size_t)sqlite3_column_int64(st, 3);
+		out->rejected = (size_t)sqlite3_column_int64(st, 4);
+	} else {
+		rc = db_fail(s, r, err, "count");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum tc_status tc_store_sync_meta(struct tc_store *s, struct tc_store_sync_meta *out,
+                                  struct tc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	int64_t status = 0;
+	enum tc_status rc = meta_get_int(s, "last_pull_ms", &out->last_pull_ms, err);
+	if (rc == TC_OK)
+		rc = meta_get_int(s, "last_sync_ms", &out->last_sync_ms, err);
+	if (rc == TC_OK)
+		rc = meta_get_int(s, "last_status", &status, err);
+	out->last_status = status >= 0 && status < TC_STATUS_COUNT ? (enum tc_status)status : TC_OK;
+	sqlite3_stmt *st;
+	if (rc == TC_OK)
+		rc = prepare(s, "SELECT value FROM meta WHERE key = 'last_error'", &st, err);
+	if (rc == TC_OK) {
+		if (step(s, st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			snprintf(out->last_error, sizeof(out->last_error), "%s",
+			         (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
+                                        enum tc_status status, const char *message,
+                                        struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	int64_t st = status;
+	rc = meta_set(s, "last_sync_ms", NULL, &finished_ms, err);
+	if (rc == TC_OK)
+		rc = meta_set(s, "last_status", NULL, &st, err);
+	if (rc == TC_OK)
+		rc = meta_set(s, "last_error", message ? message : "", NULL, err);
+	return write_end(s, own, rc, err);
+}
+
+/* ---- queries for the screens ---- */
+
+/* Appends the WHERE clause of a list query; binds are done by bind_filter. */
+static void filter_sql(const struct tc_list_query *q, char *buf, size_t size)
+{
+	if (!q->filter || !*q->filter)
+		snprintf(buf, size, "%s", "");
+	else if (q->case_sensitive)
+		snprintf(buf, size, "%s", " WHERE instr(search, ?1) > 0");
+	else
+		snprintf(buf, size, "%s", " WHERE search LIKE ?1 ESCAPE '\\'");
+}
+
+static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *q,
+                                  struct tc_error *err)
+{
+	if (!q->filter || !*q->filter)
+		return TC_OK;
+	if (q->case_sensitive) {
+		bind_text(st, 1, q->filter);
+		return TC_OK;
+	}
+	size_t n = strlen(q->filter);
+	char *pat = malloc(2 * n + 3);
+	if (!pat)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	char *p = pat;
+	*p++ = '%';
+	for (const char *c = q->filter; *c; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			*p++ = '\\';
+		*p++ = *c;
+	}
+	*p++ = '%';
+	*p = '\0';
+	sqlite3_bind_text(st, 1, pat, -1, free);
+	return TC_OK;
+}
+
+enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q, size_t *count,
+                              struct tc_error *err)
+{
+	*count = 0;
+	char where[64], sql[160];
+	filter_sql(q, where, sizeof(where));
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc == TC_OK)
+		rc = bind_filter(st, q, err);
+	if (rc == TC_OK) {
+		int r = step(s, st);
+		if (r == SQLITE_ROW)
+			*count = (size_t)sqlite3_column_int64(st, 0);
+		else
+			rc = db_fail(s, r, err, "count trunks");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum tc_status list_window(struct tc_store *s, const struct tc_list_query *q,
+                                  struct tc_trunk_page *page, struct tc_error *err)
+{
+	char col[64];
+	if (q->sort == TC_SORT_ID)
+		snprintf(col, sizeof(col), "id");
+	else if (q->sort == TC_SORT_SYNC_STATE)
+		snprintf(col, sizeof(col), "state");
+	else if (q->sort == TC_FIELD_NONE)
+		tc_store_field_column(TC_F_NAME, col, sizeof(col));
+	else if (tc_field(q->sort))
+		tc_store_field_column(q->sort, col, sizeof(col));
+	else
+		return tc_error_set(err, TC_USAGE, "cannot sort by column %d", q->sort);
+	const char *dir = q->descending ? "DESC" : "ASC";
+	char where[64], sql[512];
+	filter_sql(q, where, sizeof(where));
+	snprintf(sql, sizeof(sql),
+	         "SELECT id, coalesce(local, base), state, pending_op, last_seen_ms FROM trunks%s "
+	         "ORDER BY %s %s, id %s LIMIT ?2 OFFSET ?3",
+	         where, col, dir, dir);
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = bind_filter(st, q, err);
+	sqlite3_bind_int64(st, 2, q->limit ? (int64_t)q->limit : -1);
+	sqlite3_bind_int64(st, 3, (int64_t)page->offset);
+	size_t cap = 0;
+	int r;
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		if (page->count == cap) {
+			cap = cap ? cap * 2 : (q->limit && q->limit < 4096 ? q->limit : 64);
+			struct tc_trunk_row *m = realloc(page->items, cap * sizeof(*m));
+			if (!m) {
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+				break;
+			}
+			page->items = m;
+		}
+		struct tc_trunk_row *row = &page->items[page->count];
+		memset(row, 0, sizeof(*row));
+		rc = decode_col(s, st, 1, (const char *)sqlite3_column_text(st, 0), &row->trunk,
+		                err);
+		if (rc != TC_OK)
+			break;
+		page->count++;
+		row->state = (enum tc_sync_state)sqlite3_column_int(st, 2);
+		row->pending = (enum tc_outbox_op)sqlite3_column_int(st, 3);
+		row->last_seen_ms = sqlite3_column_int64(st, 4);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "list trunks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
+                             struct tc_trunk_page *page, struct tc_error *err)
+{
+	memset(page, 0, sizeof(*page));
+	bool own;
+	enum tc_status rc = read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	size_t total = 0;
+	rc = tc_store_count(s, q, &total, err);
+	page->total = total;
+	page->offset = q->offset < total ? q->offset : total;
+	if (rc == TC_OK)
+		rc = list_window(s, q, page, err);
+	read_end(s, own);
+	if (rc != TC_OK)
+		tc_trunk_page_free(page);
+	return rc;
+}
+
+enum tc_status tc_store_get(struct tc_store *s, const char *id, struct tc_trunk_record **out,
+                            struct tc_error *err)
+{
+	*out = NULL;
+	struct row r;
+	enum tc_status rc = row_load(s, id, &r, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_trunk_record *rec = calloc(1, sizeof(*rec));
+	if (!rec) {
+		row_clear(&r);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	rec->id = r.id;
+	rec->base = r.base;
+	rec->local = r.local;
+	rec->current = r.local ? r.local : r.base;
+	rec->state = (enum tc_sync_state)r.state;
+	rec->pending = (enum tc_outbox_op)r.pending_op;
+	rec->last_seen_ms = r.last_seen_ms;
+	rec->edited_ms = r.edited_ms;
+	rec->last_error = r.last_error;
+	r.id = r.last_error = NULL;
+	r.base = r.local = NULL;
+	if (r.errors)
+		rc = errors_parse(r.errors, &rec->errors, err);
+	if (rc == TC_OK && r.conflict && r.state == TC_SYNC_CONFLICT)
+		rc = conflict_parse(s, r.conflict, rec->id, &rec->conflict, err);
+	row_clear(&r);
+	if (rc != TC_OK) {
+		tc_trunk_record_free(rec);
+		return rc;
+	}
+	*out = rec;
+	return TC_OK;
+}
+
+enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char **ids, size_t max,
+                                     size_t *count, struct tc_error *err)
+{
+	*count = 0;
+	char col[64], sql[256];
+	tc_store_field_column(TC_F_NAME, col, sizeof(col));
+	/* the first test uses the (case-insensitive) index, the second keeps exact matches */
+	snprintf(sql, sizeof(sql),
+	         "SELECT id FROM trunks WHERE %s = ?1 AND %s = ?1 COLLATE BINARY ORDER BY id "
+	         "LIMIT ?2",
+	         col, col);
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	int r;
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		if (!(ids[*count] = col_dup(st, 0)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		else
+			(*count)++;
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "find by name");
+	sqlite3_finalize(st);
+	return rc;
+}

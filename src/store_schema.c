@@ -1,0 +1,139 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sql.h"
+
+/*
+ * Trunk rows hold the server's version (base) and the local one as flat
+ * JSON; state, pending_op and the outbox's op and state are the values of
+ * enum tc_sync_state, tc_outbox_op and tc_outbox_state. search is kept by the
+ * store from the current version (tc_store_search_text).
+ */
+const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
+    "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value);"
+    "CREATE TABLE trunks ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " base TEXT, local TEXT,"
+    " state INTEGER NOT NULL DEFAULT 0,"
+    " pending_op INTEGER NOT NULL DEFAULT 0,"
+    " seen_gen INTEGER NOT NULL DEFAULT 0,"
+    " last_seen_ms INTEGER NOT NULL DEFAULT 0,"
+    " edited_ms INTEGER NOT NULL DEFAULT 0,"
+    " errors TEXT, last_error TEXT, conflict TEXT,"
+    " search TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX trunks_state ON trunks (state, id);"
+    "CREATE INDEX trunks_seen ON trunks (seen_gen);"
+    "CREATE TABLE outbox ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " trunk_id TEXT NOT NULL,"
+    " op INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+    " payload TEXT, base TEXT,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+    " created_ms INTEGER NOT NULL,"
+    " last_error TEXT);"
+    "CREATE INDEX outbox_trunk ON outbox (trunk_id, seq);"
+    "CREATE INDEX outbox_state ON outbox (state, seq);"
+    "CREATE TABLE journal ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " time_ms INTEGER NOT NULL, profile TEXT, method TEXT, trunk_id TEXT,"
+    " changes TEXT, http_status INTEGER NOT NULL DEFAULT 0, request_id TEXT, error TEXT);",
+};
+
+void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)
+{
+	snprintf(buf, size, "f_%s", tc_field(f)->key);
+}
+
+static bool has_column(sqlite3 *db, const char *name, int *rc)
+{
+	sqlite3_stmt *st;
+	*rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_xinfo('trunks') WHERE name = ?",
+	                         -1, &st, NULL);
+	if (*rc != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	*rc = r == SQLITE_ROW || r == SQLITE_DONE ? SQLITE_OK : r;
+	return r == SQLITE_ROW;
+}
+
+int tc_store_sync_columns(sqlite3 *db)
+{
+	static const char *const types[] = {
+	    [TC_T_STRING] = "TEXT COLLATE NOCASE",
+	    [TC_T_INT] = "INTEGER",
+	    [TC_T_BOOL] = "INTEGER",
+	    [TC_T_LIST] = "TEXT",
+	};
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field(f);
+		char col[64], sql[512];
+		tc_store_field_column(f, col, sizeof(col));
+		int rc;
+		if (has_column(db, col, &rc) || rc != SQLITE_OK) {
+			if (rc != SQLITE_OK)
+				return rc;
+			continue;
+		}
+		snprintf(sql, sizeof(sql),
+		         "ALTER TABLE trunks ADD COLUMN %s %s GENERATED ALWAYS AS "
+		         "(json_extract(coalesce(local, base), '$.\"%s\"')) VIRTUAL;"
+		         "CREATE INDEX trunks_%s ON trunks (%s, id);",
+		         col, types[fi->type], fi->key, col, col);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Appends text and a newline to a growing buffer. */
+static bool append(char **buf, size_t *len, size_t *cap, const char *text)
+{
+	size_t n = strlen(text);
+	if (*len + n + 2 > *cap) {
+		size_t ncap = (*len + n + 2) * 2;
+		char *m = realloc(*buf, ncap);
+		if (!m)
+			return false;
+		*buf = m;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, text, n);
+	*len += n;
+	(*buf)[(*len)++] = '\n';
+	(*buf)[*len] = '\0';
+	return true;
+}
+
+char *tc_store_search_text(const char *id, const struct tc_trunk *t)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	if (!append(&buf, &len, &cap, id ? id : ""))
+		return NULL;
+	for (int f = 0; t && f < TC_FIELD_COUNT; f++) {
+		if (!(tc_field(f)->flags & TC_FF_SEARCHABLE) || t->values[f].state != TC_V_SET)
+			continue;
+		char *text = tc_value_to_text(f, &t->values[f], false);
+		bool ok = text && append(&buf, &len, &cap, text);
+		free(text);
+		if (!ok) {
+			free(buf);
+			return NULL;
+		}
+	}
+	return buf;
+}
+
+void tc_store_search_signature(char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
+		if (tc_field(f)->flags & TC_FF_SEARCHABLE)
+			used += (size_t)snprintf(buf + used, size - used, "%s,", tc_field(f)->key);
+}

@@ -1,0 +1,865 @@
+#include "sync.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CREATE_WINDOW_MS (10LL * 60 * 1000)
+#define MAX_NAME_MATCHES 32
+#define LOCK_SUFFIX ".sync-lock"
+
+/* ---------------------------------------------------------------- pure parts */
+
+int64_t tc_sync_parse_time(const char *iso)
+{
+	if (!iso)
+		return -1;
+	struct tm tm = {0};
+	int ms = 0;
+	char z = 0;
+	int n = 0;
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	const char *rest = iso + n;
+	if (*rest == '.') {
+		int digits = 0;
+		for (rest++; isdigit((unsigned char)*rest); rest++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*rest - '0');
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	z = *rest;
+	if (z != 'Z' || rest[1] != '\0')
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	return (int64_t)t * 1000 + ms;
+}
+
+/* The server keeps only the digits of a sender number (unless it is a sip: URI). */
+static bool same_sender(const char *a, const char *b)
+{
+	if (strncmp(a, "sip:", 4) == 0 || strncmp(b, "sip:", 4) == 0)
+		return strcmp(a, b) == 0;
+	for (;;) {
+		while (*a && !isdigit((unsigned char)*a))
+			a++;
+		while (*b && !isdigit((unsigned char)*b))
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (*a++ != *b++)
+			return false;
+	}
+}
+
+static bool list_contains(const struct tc_list *l, const char *s)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+bool tc_sync_same_value(enum tc_field_id f, const struct tc_value *a, const struct tc_value *b)
+{
+	const struct tc_field_info *fi = tc_field(f);
+	if (tc_value_same_meaning(a, b, fi->type))
+		return true;
+	bool a_set = a->state == TC_V_SET, b_set = b->state == TC_V_SET;
+	if (!a_set || !b_set)
+		return false;
+	if (f == TC_F_DEFAULT_SENDER)
+		return same_sender(a->s, b->s);
+	/* The server de-duplicates source IPs and reorders them on later reads. */
+	if (f == TC_F_INBOUND_SOURCE_IPS) {
+		for (size_t i = 0; i < a->list.count; i++)
+			if (!list_contains(&b->list, a->list.items[i]))
+				return false;
+		for (size_t i = 0; i < b->list.count; i++)
+			if (!list_contains(&a->list, b->list.items[i]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
+                   const struct tc_trunk *theirs, struct tc_merge *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (!(tc_field(f)->flags & TC_FF_SEND_UPDATE) ||
+		    mine->values[f].state == TC_V_ABSENT)
+			continue;
+		const struct tc_value *b = &base->values[f];
+		const struct tc_value *m = &mine->values[f];
+		const struct tc_value *t = &theirs->values[f];
+		if (tc_sync_same_value(f, t, m))
+			continue; /* already what we want, whoever did it */
+		if (tc_sync_same_value(f, t, b)) {
+			out->send[f] = true;
+			out->nsend++;
+		} else {
+			out->conflict[f] = true;
+			out->nconflict++;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- run state */
+
+struct run {
+	struct tc_sync_ctx *ctx;
+	struct tc_sync_report *rep;
+	unsigned flags;
+	uint64_t rng;
+	bool pulled;              /* a complete pull happened in this run */
+	enum tc_status stop;      /* AUTH / FORBIDDEN / CONFIG / SECURITY / CANCELLED: stop */
+	enum tc_status transient; /* the first retryable failure */
+	enum tc_status pull_fail; /* the pull's failure, if any */
+	bool any_rejected;
+	bool any_conflict;
+	char message[512];
+	char **matched; /* server ids already claimed by a recovered create */
+	size_t nmatched;
+	size_t push_total;
+	size_t push_done;
+};
+
+static int64_t now_ms(const struct run *r)
+{
+	return tc_clock_now(&r->ctx->clock);
+}
+
+static uint32_t next_rand(struct run *r)
+{
+	if (r->ctx->rand32)
+		return r->ctx->rand32(r->ctx->rand_ctx);
+	/* xorshift64*: jitter only needs to differ between clients, not be secret. */
+	r->rng ^= r->rng >> 12;
+	r->rng ^= r->rng << 25;
+	r->rng ^= r->rng >> 27;
+	return (uint32_t)((r->rng * 2685821657736338717ULL) >> 32);
+}
+
+static void emit(struct run *r, enum tc_sync_event_kind kind, size_t done, size_t total,
+                 const char *trunk_id)
+{
+	if (!r->ctx->on_event)
+		return;
+	struct tc_sync_event ev = {.kind = kind, .done = done, .total = total};
+	if (trunk_id)
+		snprintf(ev.trunk_id, sizeof(ev.trunk_id), "%s", trunk_id);
+	if (kind == TC_EV_SYNC_STARTED || kind == TC_EV_SYNC_FINISHED)
+		ev.report = *r->rep;
+	r->ctx->on_event(r->ctx->event_ud, &ev);
+}
+
+/* Keeps the first sentence of each class for the report. */
+static void note(struct run *r, const struct tc_error *e)
+{
+	if (!r->message[0] && e->message[0])
+		snprintf(r->message, sizeof(r->message), "%s", e->message);
+}
+
+static bool is_stop_status(enum tc_status s)
+{
+	return s == TC_AUTH || s == TC_FORBIDDEN || s == TC_CONFIG || s == TC_SECURITY ||
+	       s == TC_CANCELLED || s == TC_NOMEM || s == TC_STORE || s == TC_BUSY ||
+	       s == TC_CORRUPT;
+}
+
+static void record_failure(struct run *r, const struct tc_error *e)
+{
+	if (is_stop_status(e->status)) {
+		if (r->stop == TC_OK) {
+			r->stop = e->status;
+			snprintf(r->message, sizeof(r->message), "%s", e->message);
+		}
+	} else if (r->transient == TC_OK) {
+		r->transient = e->status;
+		note(r, e);
+	}
+}
+
+/* ---------------------------------------------------------------- journal */
+
+/* The journal's copy of what was sent: only the sent fields (the store masks secrets). */
+static struct tc_trunk *sent_fields(const struct tc_trunk *t, const bool *fields)
+{
+	struct tc_trunk *c = tc_trunk_new();
+	if (!c)
+		return NULL;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (fields && !fields[f])
+			continue;
+		if (!(tc_field(f)->flags & (TC_FF_SEND_CREATE | TC_FF_SEND_UPDATE)))
+			continue;
+		if (t->values[f].state != TC_V_ABSENT &&
+		    tc_trunk_set_value(c, f, &t->values[f]) != TC_OK) {
+			tc_trunk_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+static void journal(struct run *r, const char *method, const char *trunk_id,
+                    const struct tc_trunk *body, const bool *fields, int http_status,
+                    const char *request_id, const char *error)
+{
+	struct tc_trunk *changes = body ? sent_fields(body, fields) : NULL;
+	struct tc_journal_entry e = {
+	    .time_ms = now_ms(r),
+	    .profile = (char *)(r->ctx->profile ? r->ctx->profile : "default"),
+	    .method = (char *)method,
+	    .trunk_id = (char *)trunk_id,
+	    .changes = changes,
+	    .http_status = http_status,
+	    .request_id = request_id && *request_id ? (char *)request_id : NULL,
+	    .error = (char *)error,
+	};
+	struct tc_error jerr;
+	tc_error_init(&jerr);
+	/* A journal row that cannot be written must not undo a push that happened. */
+	if (tc_store_journal_add(r->ctx->store, &e, &jerr) != TC_OK)
+		record_failure(r, &jerr);
+	tc_error_clear(&jerr);
+	tc_trunk_free(changes);
+}
+
+/* ---------------------------------------------------------------- lock */
+
+static int take_lock(struct tc_sync_ctx *ctx, struct tc_error *err)
+{
+	char path[4096];
+	if (ctx->lock_path)
+		snprintf(path, sizeof(path), "%s", ctx->lock_path);
+	else
+		snprintf(path, sizeof(path), "%s%s", tc_store_path(ctx->store), LOCK_SUFFIX);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		tc_error_set(err, TC_IO, "cannot open the sync lock %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc;
+	do
+		rc = flock(fd, LOCK_EX | (ctx->wait_for_lock ? 0 : LOCK_NB));
+	while (rc != 0 && errno == EINTR);
+	if (rc != 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			tc_error_set(err, TC_BUSY,
+			             "another trunkctl process is syncing this data directory");
+		else
+			tc_error_set(err, TC_IO, "cannot lock %s: %s", path, strerror(e));
+		return -1;
+	}
+	return fd;
+}
+
+/* ---------------------------------------------------------------- pull */
+
+struct pull_ctx {
+	struct run *run;
+	int64_t generation;
+};
+
+static enum tc_status on_page(void *ud, struct tc_trunk *const *trunks, size_t count,
+                              struct tc_error *err)
+{
+	struct pull_ctx *pc = ud;
+	enum tc_status s =
+	    tc_store_pull_page(pc->run->ctx->store, pc->generation, trunks, count, err);
+	if (s != TC_OK)
+		return s;
+	pc->run->rep->pulled += count;
+	emit(pc->run, TC_EV_PULL_PROGRESS, pc->run->rep->pulled, 0, NULL);
+	return TC_OK;
+}
+
+static void pull(struct run *r)
+{
+	struct tc_error e;
+	tc_error_init(&e);
+	struct pull_ctx pc = {.run = r};
+	enum tc_status s = tc_store_pull_begin(r->ctx->store, &pc.generation, &e);
+	if (s == TC_OK)
+		s = tc_api_list(r->ctx->api, on_page, &pc, &e);
+	struct tc_pull_result res = {0};
+	/* Only a complete list says what the server no longer has. */
+	if (s == TC_OK)
+		s = tc_store_pull_finish(r->ctx->store, pc.generation, &res, &e);
+	if (s == TC_OK) {
+		r->pulled = true;
+		r->rep->removed = res.removed;
+		if (res.conflicts)
+			r->any_conflict = true;
+	} else {
+		r->pull_fail = s;
+		record_failure(r, &e);
+	}
+	tc_error_clear(&e);
+}
+
+/* ---------------------------------------------------------------- recovery */
+
+static bool claimed(const struct run *r, const char *id)
+{
+	for (size_t i = 0; i < r->nmatched; i++)
+		if (strcmp(r->matched[i], id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Looks in the freshly pulled store for the trunk a create of ours may have
+ * made: the same name, on the server, with nothing queued, created no
+ * earlier than the edit (less a margin for clock skew), not claimed by
+ * another recovered create. The earliest such trunk wins. *found is a new
+ * record or NULL.
+ */
+static enum tc_status find_created(struct run *r, const struct tc_outbox_entry *en,
+                                   struct tc_trunk_record **found, struct tc_error *err)
+{
+	*found = NULL;
+	const char *name = tc_trunk_string(en->payload, TC_F_NAME);
+	if (!name)
+		return TC_OK;
+	char *ids[MAX_NAME_MATCHES];
+	size_t n = 0;
+	enum tc_status s =
+	    tc_store_find_by_name(r->ctx->store, name, ids, MAX_NAME_MATCHES, &n, err);
+	if (s != TC_OK)
+		return s;
+	int64_t window =
+	    r->ctx->create_window_ms > 0 ? r->ctx->create_window_ms : DEFAULT_CREATE_WINDOW_MS;
+	int64_t since = en->created_ms - window;
+	int64_t best_time = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tc_trunk_record *rec = NULL;
+		bool ok = s == TC_OK &&
+		          strncmp(ids[i], TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)) != 0 &&
+		          !claimed(r, ids[i]);
+		if (ok) {
+			s = tc_store_get(r->ctx->store, ids[i], &rec, err);
+			if (s == TC_NOT_FOUND) {
+				tc_error_clear(err);
+				s = TC_OK;
+			}
+		}
+		int64_t created =
+		    rec && rec->base
+		        ? tc_sync_parse_time(tc_trunk_string(rec->base, TC_F_CREATED_AT))
+		        : -1;
+		if (rec && rec->pending == TC_OP_NONE && created >= since &&
+		    (!*found || created < best_time)) {
+			tc_trunk_record_free(*found);
+			*found = rec;
+			best_time = created;
+			rec = NULL;
+		}
+		tc_trunk_record_free(rec);
+		free(ids[i]);
+	}
+	if (s != TC_OK) {
+		tc_trunk_record_free(*found);
+		*found = NULL;
+	}
+	return s;
+}
+
+static enum tc_status claim(struct run *r, const char *id)
+{
+	char **m = realloc(r->matched, (r->nmatched + 1) * sizeof(*m));
+	if (!m)
+		return TC_NOMEM;
+	r->matched = m;
+	m[r->nmatched] = strdup(id);
+	if (!m[r->nmatched])
+		return TC_NOMEM;
+	r->nmatched++;
+	return TC_OK;
+}
+
+/*
+ * A create whose outcome is unknown: settled if the server has it, else
+ * queued to be sent (again). *settled says which.
+ */
+static enum tc_status settle_create(struct run *r, const struct tc_outbox_entry *en, bool *settled,
+                                    struct tc_error *err)
+{
+	*settled = false;
+	struct tc_trunk_record *rec = NULL;
+	enum tc_status s = find_created(r, en, &rec, err);
+	if (s == TC_OK && rec) {
+		s = claim(r, rec->id);
+		if (s == TC_OK)
+			s = tc_store_outbox_done(r->ctx->store, en->seq, rec->base, err);
+		if (s == TC_OK) {
+			*settled = true;
+			r->rep->pushed++;
+			journal(r, "POST", rec->id, en->payload, NULL, 0, NULL,
+			        "the answer was lost; the trunk was found on the server");
+			emit(r, TC_EV_TRUNK_CHANGED, 0, 0, en->trunk_id);
+			emit(r, TC_EV_TRUNK_CHANGED, 0, 0, rec->id);
+		}
+	}
+	tc_trunk_record_free(rec);
+	return s == TC_NOMEM ? tc_error_set(err, s, NULL) : s;
+}
+
+/*
+ * Entries left in flight belong to a sync that died (this process holds the
+ * sync lock). Updates and deletes are safe to send again; creates are first
+ * looked for on the server, which needs a complete pull.
+ */
+static void recover(struct run *r, const struct tc_outbox_list *inflight)
+{
+	for (size_t i = 0; i < inflight->count && r->stop == TC_OK; i++) {
+		const struct tc_outbox_entry *en = &inflight->items[i];
+		struct tc_error e;
+		tc_error_init(&e);
+		enum tc_status s = TC_OK;
+		bool settled = false;
+		if (en->op == TC_OP_CREATE) {
+			if (!r->pulled) {
+				tc_error_clear(&e);
+				continue; /* stays in flight until a pull can tell */
+			}
+			s = settle_create(r, en, &settled, &e);
+		}
+		if (s == TC_OK && !settled)
+			s = tc_store_outbox_requeue(r->ctx->store, en->seq, &e);
+		if (s != TC_OK)
+			record_failure(r, &e);
+		tc_error_clear(&e);
+	}
+}
+
+/* ---------------------------------------------------------------- push */
+
+/* What one due entry becomes in this round. */
+struct job {
+	struct tc_outbox_entry *en;
+	struct tc_trunk *theirs; /* the re-read, for updates */
+	struct tc_merge merge;
+	bool send; /* a mutation goes out */
+	struct tc_api_request req;
+};
+
+static void retry_later(struct run *r, const struct tc_outbox_entry *en, const struct tc_error *why)
+{
+	struct tc_error e;
+	tc_error_init(&e);
+	int64_t delay = tc_api_backoff_ms(en->attempts + 1, why->retry_after, next_rand(r));
+	if (tc_store_outbox_retry_later(r->ctx->store, en->seq, now_ms(r) + delay, why->message,
+	                                &e) != TC_OK)
+		record_failure(r, &e);
+	tc_error_clear(&e);
+}
+
+/* A failure before anything was sent for this entry. */
+static void not_sent(struct run *r, struct job *j, const struct tc_error *why)
+{
+	if (is_stop_status(why->status)) {
+		record_failure(r, why);
+		return; /* the entry is untouched and stays queued */
+	}
+	record_failure(r, why);
+	retry_later(r, j->en, why);
+}
+
+static void conflict(struct run *r, struct job *j, const struct tc_trunk *theirs,
+                     const bool *fields)
+{
+	bool none[TC_FIELD_COUNT] = {false};
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_outbox_conflict(r->ctx->store, j->en->seq, theirs, fields ? fields : none,
+	                             &e) != TC_OK)
+		record_failure(r, &e);
+	else
+		r->any_conflict = true;
+	tc_error_clear(&e);
+	emit(r, TC_EV_TRUNK_CHANGED, 0, 0, j->en->trunk_id);
+}
+
+/* Fields the queued change sets: what a vanished trunk's conflict is about. */
+static void changed_fields(const struct tc_trunk *payload, bool out[TC_FIELD_COUNT])
+{
+	for (int f = 0; f < TC_FIELD_COUNT; f++)
+		out[f] = payload && payload->values[f].state != TC_V_ABSENT;
+}
+
+/* Re-reads the trunks of queued updates, all at once, and merges each. */
+static void reread(struct run *r, struct job *jobs, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].en->op == TC_OP_UPDATE)
+			count++;
+	if (!count)
+		return;
+	struct tc_api_request *reqs = calloc(count, sizeof(*reqs));
+	struct job **owner = calloc(count, sizeof(*owner));
+	if (!reqs || !owner) {
+		free(reqs);
+		free(owner);
+		r->stop = TC_NOMEM;
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].en->op != TC_OP_UPDATE)
+			continue;
+		reqs[k].op = TC_API_GET;
+		reqs[k].id = jobs[i].en->trunk_id;
+		tc_error_init(&reqs[k].err);
+		owner[k++] = &jobs[i];
+	}
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_api_run(r->ctx->api, reqs, count, &e) != TC_OK)
+		record_failure(r, &e);
+	tc_error_clear(&e);
+	for (k = 0; k < count; k++) {
+		struct job *j = owner[k];
+		struct tc_api_request *q = &reqs[k];
+		if (q->status == TC_OK) {
+			j->theirs = q->result;
+			q->result = NULL;
+			if (!j->en->base || !j->en->payload) {
+				/* No base to merge against: every queued field is sent. */
+				changed_fields(j->en->payload, j->merge.send);
+				for (int f = 0; f < TC_FIELD_COUNT; f++)
+					j->merge.nsend += j->merge.send[f];
+				j->send = true;
+			} else {
+				tc_sync_merge(j->en->base, j->en->payload, j->theirs, &j->merge);
+				if (j->merge.nconflict)
+					conflict(r, j, j->theirs, j->merge.conflict);
+				else
+					j->send = true;
+			}
+		} else if (q->status == TC_NOT_FOUND) {
+			bool fields[TC_FIELD_COUNT];
+			changed_fields(j->en->payload, fields);
+			conflict(r, j, NULL, fields);
+		} else {
+			not_sent(r, j, &q->err);
+		}
+		tc_error_clear(&q->err);
+	}
+	free(reqs);
+	free(owner);
+}
+
+/* An update whose fields the server already holds: settled without a PATCH. */
+static void settle_unchanged(struct run *r, struct job *j)
+{
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_outbox_done(r->ctx->store, j->en->seq, j->theirs, &e) != TC_OK)
+		record_failure(r, &e);
+	else
+		r->rep->pushed++;
+	tc_error_clear(&e);
+	emit(r, TC_EV_TRUNK_CHANGED, 0, 0, j->en->trunk_id);
+}
+
+static void answer(struct run *r, struct job *j)
+{
+	struct tc_api_request *q = &j->req;
+	struct tc_outbox_entry *en = j->en;
+	const char *method = en->op == TC_OP_CREATE   ? "POST"
+	                     : en->op == TC_OP_UPDATE ? "PATCH"
+	                                              : "DELETE";
+	const char *jid = q->status == TC_OK && q->result ? q->result->id : en->trunk_id;
+	journal(r, method, jid, en->op == TC_OP_DELETE ? NULL : en->payload,
+	        en->op == TC_OP_UPDATE ? j->merge.send : NULL, q->http_status, q->request_id,
+	        q->status == TC_OK ? NULL : q->err.message);
+	struct tc_error e;
+	tc_error_init(&e);
+	enum tc_status s = TC_OK;
+	bool gone = q->status == TC_NOT_FOUND && en->op == TC_OP_DELETE;
+	if (q->status == TC_OK || gone) {
+		s = tc_store_outbox_done(r->ctx->store, en->seq, q->result, &e);
+		if (s == TC_OK)
+			r->rep->pushed++;
+		if (q->result)
+			emit(r, TC_EV_TRUNK_CHANGED, 0, 0, q->result->id);
+	} else if (q->status == TC_NOT_FOUND && en->op == TC_OP_UPDATE) {
+		bool fields[TC_FIELD_COUNT];
+		changed_fields(en->payload, fields);
+		conflict(r, j, NULL, fields);
+	} else if (q->status == TC_REJECTED) {
+		s = tc_store_outbox_reject(r->ctx->store, en->seq, &q->err.fields, q->err.message,
+		                           &e);
+		r->any_rejected = true;
+		note(r, &q->err);
+	} else if (q->status == TC_AUTH || q->status == TC_FORBIDDEN || q->status == TC_CONFIG ||
+	           q->status == TC_SECURITY) {
+		/* Refused before it was applied: back to queued, untouched by backoff. */
+		record_failure(r, &q->err);
+		s = tc_store_outbox_requeue(r->ctx->store, en->seq, &e);
+	} else if (is_stop_status(q->status)) {
+		/* Outcome unknown (cancelled mid-request): left in flight for recovery. */
+		record_failure(r, &q->err);
+	} else {
+		/*
+		 * Network, 5xx, 429, garbled answers: tried again later. A create
+		 * that may have landed is looked up before it is resent (its
+		 * attempt count is no longer zero).
+		 */
+		record_failure(r, &q->err);
+		retry_later(r, en, &q->err);
+	}
+	if (s != TC_OK)
+		record_failure(r, &e);
+	tc_error_clear(&e);
+	emit(r, TC_EV_TRUNK_CHANGED, 0, 0, en->trunk_id);
+}
+
+/* Sends the mutations of this round together and files each answer. */
+static void send_all(struct run *r, struct job *jobs, size_t n)
+{
+	struct tc_api_request *reqs = calloc(n, sizeof(*reqs));
+	struct job **owner = calloc(n, sizeof(*owner));
+	if (!reqs || !owner) {
+		free(reqs);
+		free(owner);
+		r->stop = TC_NOMEM;
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n && r->stop == TC_OK; i++) {
+		struct job *j = &jobs[i];
+		if (!j->send)
+			continue;
+		struct tc_error e;
+		tc_error_init(&e);
+		/* Committed before the request leaves: a crash from here on is recovered. */
+		if (tc_store_outbox_begin_send(r->ctx->store, j->en->seq, &e) != TC_OK) {
+			record_failure(r, &e);
+			tc_error_clear(&e);
+			continue;
+		}
+		tc_error_clear(&e);
+		struct tc_api_request *q = &reqs[k];
+		tc_error_init(&q->err);
+		q->id = j->en->trunk_id;
+		q->trunk = j->en->payload;
+		switch (j->en->op) {
+		case TC_OP_CREATE:
+			q->op = TC_API_CREATE;
+			break;
+		case TC_OP_UPDATE:
+			q->op = TC_API_UPDATE;
+			q->fields = j->merge.send;
+			break;
+		default:
+			q->op = TC_API_DELETE;
+			break;
+		}
+		owner[k++] = j;
+	}
+	struct tc_error e;
+	tc_error_init(&e);
+	if (k && tc_api_run(r->ctx->api, reqs, k, &e) != TC_OK)
+		record_failure(r, &e);
+	tc_error_clear(&e);
+	for (size_t i = 0; i < k; i++) {
+		owner[i]->req = reqs[i];
+		answer(r, owner[i]);
+		r->push_done++;
+		emit(r, TC_EV_PUSH_PROGRESS, r->push_done, r->push_total, NULL);
+		tc_trunk_free(owner[i]->req.result);
+		tc_error_clear(&owner[i]->req.err);
+	}
+	free(reqs);
+	free(owner);
+}
+
+/* One round: the first due entry of every trunk, independent trunks together. */
+static bool push_round(struct run *r, int64_t due_at)
+{
+	struct tc_outbox_list due = {0};
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_outbox(r->ctx->store, TC_OUTBOX_DUE, due_at, &due, &e) != TC_OK) {
+		record_failure(r, &e);
+		tc_error_clear(&e);
+		return false;
+	}
+	tc_error_clear(&e);
+	if (due.count == 0) {
+		tc_outbox_list_free(&due);
+		return false;
+	}
+	struct job *jobs = calloc(due.count, sizeof(*jobs));
+	if (!jobs) {
+		tc_outbox_list_free(&due);
+		r->stop = TC_NOMEM;
+		return false;
+	}
+	size_t active = 0;
+	for (size_t i = 0; i < due.count && r->stop == TC_OK; i++) {
+		struct job *j = &jobs[active];
+		j->en = &due.items[i];
+		if (j->en->op == TC_OP_CREATE && j->en->attempts > 0) {
+			/* Sent before without a clear answer: look for it first. */
+			if (!r->pulled)
+				continue;
+			bool settled = false;
+			if (settle_create(r, j->en, &settled, &e) != TC_OK)
+				record_failure(r, &e);
+			tc_error_clear(&e);
+			if (settled || r->stop != TC_OK)
+				continue;
+		}
+		if (j->en->op != TC_OP_UPDATE)
+			j->send = true;
+		active++;
+	}
+	if (r->stop == TC_OK)
+		reread(r, jobs, active);
+	for (size_t i = 0; i < active && r->stop == TC_OK; i++)
+		if (jobs[i].en->op == TC_OP_UPDATE && jobs[i].send && jobs[i].theirs &&
+		    jobs[i].merge.nsend == 0) {
+			jobs[i].send = false;
+			settle_unchanged(r, &jobs[i]);
+		}
+	if (r->stop == TC_OK)
+		send_all(r, jobs, active);
+	for (size_t i = 0; i < active; i++)
+		tc_trunk_free(jobs[i].theirs);
+	free(jobs);
+	tc_outbox_list_free(&due);
+	return r->stop == TC_OK;
+}
+
+/* ---------------------------------------------------------------- the run */
+
+static bool needs_lookup(const struct tc_outbox_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].op == TC_OP_CREATE &&
+		    (l->items[i].state == TC_OUTBOX_IN_FLIGHT || l->items[i].attempts > 0))
+			return true;
+	return false;
+}
+
+static void finish_report(struct run *r, enum tc_status status)
+{
+	struct tc_store_counts c = {0};
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_counts(r->ctx->store, &c, &e) == TC_OK) {
+		r->rep->queued = c.queued;
+		r->rep->conflicts = c.conflicts;
+		r->rep->rejected = c.rejected;
+	}
+	tc_error_clear(&e);
+	r->rep->status = status;
+	snprintf(r->rep->message, sizeof(r->rep->message), "%s",
+	         status == TC_OK ? ""
+	         : r->message[0] ? r->message
+	                         : tc_status_message(status));
+	r->rep->finished_ms = now_ms(r);
+}
+
+enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sync_report *report,
+                           struct tc_error *err)
+{
+	struct tc_sync_report local_rep;
+	struct tc_sync_report *rep = report ? report : &local_rep;
+	memset(rep, 0, sizeof(*rep));
+	struct run r = {.ctx = ctx, .rep = rep, .flags = flags};
+	rep->started_ms = now_ms(&r);
+	r.rng = (uint64_t)rep->started_ms * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
+	if (!r.rng)
+		r.rng = 1;
+	if (!ctx->api) {
+		rep->status = tc_error_set(err, TC_OFFLINE, "offline: no API is configured");
+		snprintf(rep->message, sizeof(rep->message), "%s", tc_status_message(TC_OFFLINE));
+		return TC_OFFLINE;
+	}
+	int lock = take_lock(ctx, err);
+	if (lock < 0) {
+		rep->status = err ? err->status : TC_BUSY;
+		snprintf(rep->message, sizeof(rep->message), "%s",
+		         err ? err->message : tc_status_message(TC_BUSY));
+		return rep->status;
+	}
+	emit(&r, TC_EV_SYNC_STARTED, 0, 0, NULL);
+
+	struct tc_outbox_list all = {0};
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_outbox(ctx->store, TC_OUTBOX_ALL, 0, &all, &e) != TC_OK)
+		record_failure(&r, &e);
+	tc_error_clear(&e);
+	bool push = (flags & TC_SYNC_PUSH) && !ctx->read_only;
+	for (size_t i = 0; i < all.count; i++)
+		if (all.items[i].state == TC_OUTBOX_QUEUED ||
+		    all.items[i].state == TC_OUTBOX_IN_FLIGHT)
+			r.push_total++;
+
+	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all))))
+		pull(&r);
+	if (r.stop == TC_OK && push) {
+		struct tc_outbox_list inflight = {0};
+		if (tc_store_outbox(ctx->store, TC_OUTBOX_INFLIGHT, 0, &inflight, &e) != TC_OK)
+			record_failure(&r, &e);
+		tc_error_clear(&e);
+		recover(&r, &inflight);
+		tc_outbox_list_free(&inflight);
+		/*
+		 * Rounds until nothing is due: each settles or defers the head entry
+		 * of every trunk, so the count of rounds is bounded by the entries.
+		 */
+		int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : now_ms(&r);
+		for (size_t round = 0; round <= all.count + 1 && r.stop == TC_OK; round++) {
+			if (!push_round(&r, due_at))
+				break;
+			due_at = now_ms(&r);
+		}
+	}
+	tc_outbox_list_free(&all);
+
+	enum tc_status status = r.stop != TC_OK        ? r.stop
+	                        : r.transient != TC_OK ? r.transient
+	                        : r.any_rejected       ? TC_REJECTED
+	                        : r.any_conflict       ? TC_CONFLICT
+	                                               : TC_OK;
+	finish_report(&r, status);
+	if (tc_store_set_sync_result(ctx->store, rep->finished_ms, status,
+	                             status == TC_OK ? NULL : rep->message, &e) != TC_OK &&
+	    status == TC_OK) {
+		status = e.status;
+		finish_report(&r, status);
+	}
+	tc_error_clear(&e);
+	emit(&r, TC_EV_SYNC_FINISHED, 0, 0, NULL);
+	for (size_t i = 0; i < r.nmatched; i++)
+		free(r.matched[i]);
+	free(r.matched);
+	close(lock); /* releases the flock */
+	if (status != TC_OK)
+		tc_error_set(err, status, "%s", rep->message);
+	return status;
+}

@@ -1,0 +1,285 @@
+#!/bin/sh
+# TAP: trunkctl(1)'s contract for scripts, every command driven against the
+# fake Carrier API on 127.0.0.1: output formats, exit statuses, --dry-run
+# bodies, precedence, profiles, read-only, token sources, and the token never
+# in a child's argv nor in the store.
+# usage: cli-contract.sh TRUNKCTL FAKE_API
+set -u
+bin=$1 fake=$2
+T=$(mktemp -d)
+fake_pid=
+cleanup() {
+	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=1; echo "not ok $n - $1"
+	sed 's/^/# /' "$T/err" 2>/dev/null | head -20
+}
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+
+# The fake prints "listening on PORT" when it accepts connections; a fifo
+# lets the test block on that line instead of polling.
+mkfifo "$T/ready"
+"$fake" --port 0 --any-host --sample 5 --seed 7 >"$T/ready" 2>"$T/fake.log" &
+fake_pid=$!
+read -r _ _ port <"$T/ready"
+url=http://127.0.0.1:$port
+token=fake-token
+
+mkdir -p "$T/home"
+printf '%s\n' "$token" >"$T/token"
+chmod 600 "$T/token"
+# A clean environment: no caller's configuration, token or colours leak in.
+tc() {
+	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 ${TC_ENV:-} "$bin" "$@"
+}
+# The usual invocation: explicit URL, data dir and token file.
+t() { tc --api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"; }
+# expect STATUS DESCRIPTION COMMAND...: stdout to $T/out, stderr to $T/err.
+expect() {
+	want=$1 d=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$d (exit $want)"; else
+		echo "exit $got, wanted $want" >>"$T/err"; not_ok "$d (exit $want)"; fi
+}
+has() { grep -q -- "$1" "$2"; }
+# withenv "NAME=VALUE ..." COMMAND...: runs COMMAND with those in trunkctl's environment.
+withenv() { TC_ENV=$1; shift; "$@"; rc=$?; TC_ENV=; return $rc; }
+
+# ---- usage ----
+expect 2 "unknown command" t frobnicate
+expect 2 "unknown option" t list --frob
+expect 2 "missing operand" t show
+expect 2 "--token is refused" t --token secret-in-argv list
+check "--token refusal names the alternatives" has "--token-file" "$T/err"
+expect 0 "--help" t --help
+expect 0 "--version" t --version
+check "--version prints the version" has "^trunkctl [0-9]" "$T/out"
+
+# ---- sync, list, show ----
+expect 0 "sync pulls the sample" t sync
+expect 0 "list --json" t list --json
+check "list --json is an array of 5" [ "$(jq length "$T/out")" = 5 ]
+check "each trunk has id, sync_state and every attribute" \
+	[ "$(jq -r '.[0] | keys_unsorted | join(",")' "$T/out")" = \
+	"$(t list --csv | head -1 | tr -d '\r')" ]
+check "sync_state is synced" [ "$(jq -r '[.[].sync_state] | unique | join(",")' "$T/out")" = synced ]
+check "passwords are masked" \
+	[ "$(jq -r '[.[].password | select(. != null)] | unique | join(",")' "$T/out")" = "********" ]
+check "region is an alias string" [ "$(jq -r '.[0].region | type' "$T/out")" = string ]
+expect 0 "list --csv" t list --csv
+check "CSV has a header and 5 rows" [ "$(wc -l <"$T/out")" -eq 6 ]
+check "CSV header starts with id,sync_state" has "^id,sync_state,created_at," "$T/out"
+expect 2 "list --json --csv" t list --json --csv
+expect 0 "list --filter" t list --json --filter "TRUNK 3"
+check "filter is case-insensitive" [ "$(jq length "$T/out")" = 1 ]
+expect 0 "list --sort name:desc" t list --json --sort name:desc
+check "sorted descending" [ "$(jq -r '.[0].name' "$T/out")" = "Sample trunk 5" ]
+expect 2 "list --sort unknown" t list --sort colour
+expect 0 "list --refresh" t list --refresh
+check "table has a header" has "^ID  *Name" "$T/out"
+secret_id=$(t list --json | jq -r '[.[] | select(.password != null)][0].id')
+expect 0 "show --json" t show "$secret_id" --json
+check "show --json is an object with the id" [ "$(jq -r .id "$T/out")" = "$secret_id" ]
+check "show masks the password" [ "$(jq -r .password "$T/out")" = "********" ]
+expect 0 "show --reveal" t show "$secret_id" --json --reveal
+check "--reveal shows the password" [ "$(jq -r .password "$T/out")" != "********" ]
+expect 0 "show by name" t show "Sample trunk 1"
+check "show prints grouped fields" has "^Identity" "$T/out"
+expect 5 "show unknown" t show no-such-trunk
+
+# ---- create, update, delete ----
+expect 0 "create" t create --set name=Kampala --set region=hydrogen \
+	--set authentication_mode=ip_address --set inbound_source_ips=203.0.113.7,203.0.113.8
+kampala=$(cat "$T/out")
+check "create prints the server id" \
+	expr "$kampala" : '[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\}$'
+expect 3 "create with a bad integer" t create --set name=X --set region=hydrogen \
+	--set authentication_mode=ip_address --set max_channels=many
+check "the message names the field and its rule" has "max_channels: must be an integer" "$T/err"
+expect 3 "create with an unknown region" t create --set name=X --set region=nowhere \
+	--set authentication_mode=ip_address
+check "region is invalid" has "region: is invalid" "$T/err"
+expect 2 "create with an unknown attribute" t create --set colour=red
+expect 2 "create with nothing" t create
+printf '{"name":"Phnom Penh","region":"helium","authentication_mode":"client_credentials"}' \
+	>"$T/flat.json"
+expect 0 "create --json FILE (flat object)" t create --json "$T/flat.json"
+expect 0 "create --json - (JSON:API document)" sh -c "printf '%s' '{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"Siem Reap\",\"region\":\"helium\",\"authentication_mode\":\"ip_address\"}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
+expect 3 "create --json with a bad document" sh -c "printf '%s' '{\"data\":{\"type\":\"trunk\",\"attributes\":{}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
+expect 0 "update --set" t update Kampala --set max_channels=5 --set outbound_route_prefixes=855,856
+expect 0 "show after update" t show Kampala --json
+check "update pushed" [ "$(jq -r '"\(.sync_state) \(.max_channels) \(.outbound_route_prefixes|join(","))"' "$T/out")" = "synced 5 855,856" ]
+expect 0 "update --set KEY=[] empties a list" t update Kampala --set outbound_route_prefixes=[]
+expect 0 "update --set a nullable attribute" t update Kampala --set auth_user=bob
+expect 0 "update --unset" t update Kampala --unset auth_user
+t show Kampala --json >"$T/out"
+check "[] and --unset cleared the values" [ "$(jq -c '[.outbound_route_prefixes, .auth_user]' "$T/out")" = '[[],null]' ]
+expect 3 "--unset of an attribute the API cannot clear" t update Kampala --unset name
+
+# ---- offline, dry run, pending, sync ----
+expect 0 "--offline update queues" t --offline update Kampala --set max_channels=7
+expect 0 "pending --json" t pending --json
+check "one entry queued" [ "$(jq length "$T/out")" = 1 ]
+expect 0 "sync --dry-run --json" t sync --dry-run --json
+check "the dry run shows the PATCH of only the changed attribute" \
+	[ "$(jq -c '.[0] | [.method, .body.data.attributes]' "$T/out")" = '["PATCH",{"max_channels":7}]' ]
+expect 0 "sync --dry-run" t sync --dry-run
+check "the dry-run text names method and path" has "^PATCH /carrier/v1/sip_trunks/$kampala" "$T/out"
+expect 0 "status --json" t status --json
+check "status counts the queued change" [ "$(jq .queued "$T/out")" = 1 ]
+expect 0 "sync --json pushes" t sync --json
+check "the report says pushed 1" [ "$(jq .pushed "$T/out")" = 1 ]
+expect 6 "a change while the server is unreachable" \
+	tc --api-url http://127.0.0.1:1 --data-dir "$T/data" --token-file "$T/token" \
+	update Kampala --set max_channels=8
+check "it stays queued" [ "$(t pending --json | jq length)" = 1 ]
+expect 0 "discard drops it" t discard Kampala
+check "nothing is queued" [ "$(t pending --json | jq length)" = 0 ]
+check "the local version is the server's again" [ "$(t show Kampala --json | jq .max_channels)" = 7 ]
+
+# ---- conflicts ----
+t --offline update Kampala --set max_channels=9 >/dev/null 2>&1
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $token" \
+	-H "Content-Type: application/vnd.api+json" \
+	-d "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"$kampala\",\"attributes\":{\"max_channels\":11}}}" \
+	"$url/carrier/v1/sip_trunks/$kampala"
+expect 7 "sync with a conflict" t sync
+expect 7 "status while in conflict" t status
+expect 0 "resolve --take-theirs" t resolve Kampala --take-theirs
+check "the server's value won" [ "$(t show Kampala --json | jq -r '"\(.sync_state) \(.max_channels)"')" = "synced 11" ]
+expect 2 "resolve a trunk not in conflict" t resolve Kampala --keep-mine
+
+# ---- delete ----
+expect 2 "delete without --yes on a non-terminal" t delete Kampala </dev/null
+expect 2 "delete with the wrong --confirm" t delete Kampala --confirm Kampal
+expect 0 "delete --confirm NAME" t delete Kampala --confirm Kampala
+expect 5 "deleted trunk is gone" t show "$kampala"
+expect 0 "delete --yes" t delete "Siem Reap" --yes
+
+# ---- validate ----
+expect 0 "validate a good trunk" t validate --set name=V --set region=hydrogen \
+	--set authentication_mode=ip_address
+expect 3 "validate a bad one" t validate --set name= --set region=hydrogen \
+	--set authentication_mode=client_credentials --set inbound_source_ips=300.1.1.1
+check "validate names every field" has "name: must be filled" "$T/err"
+expect 0 "validate --mode update" t validate --mode update --set max_channels=3
+expect 2 "validate --mode other" t validate --mode upsert --set max_channels=3
+
+# ---- export, import, log ----
+expect 0 "export --format csv -o FILE" t export --format csv -o "$T/all.csv"
+check "the export file is 0600" [ "$(stat -c %a "$T/all.csv")" = 600 ]
+check "export masks passwords" has "\*\*\*\*\*\*\*\*" "$T/all.csv"
+expect 0 "import of an unchanged export" t import "$T/all.csv" --dry-run
+check "every row unchanged" [ "$(grep -c unchanged "$T/out")" = "$(($(wc -l <"$T/all.csv") - 1))" ]
+t export >"$T/all.json"
+jq '[.[] | select(.name == "Sample trunk 1") | .max_channels = 42]' "$T/all.json" >"$T/one.json"
+expect 0 "import --dry-run stages nothing" t import "$T/one.json" --dry-run
+check "dry run: nothing queued" [ "$(t pending --json | jq length)" = 0 ]
+expect 0 "import stages an update" t import "$T/one.json"
+check "the import is queued" [ "$(t pending --json | jq -c '[.[0].op, .[0].body.data.attributes]')" = '["update",{"max_channels":42}]' ]
+t sync >/dev/null 2>&1
+jq '[.[0] | .max_channels = "many"]' "$T/all.json" >"$T/bad.json"
+expect 3 "import of an invalid file" t import "$T/bad.json"
+expect 0 "log --json" t log --json
+check "the journal holds the POSTs, PATCHes and DELETEs" \
+	[ "$(jq -r '[.[].method] | unique | join(",")' "$T/out")" = "DELETE,PATCH,POST" ]
+
+# ---- doctor, config, precedence, profiles ----
+expect 0 "doctor" t doctor
+check "doctor checks the token and the store" has "^ok  *store" "$T/out"
+cat >"$T/config.ini" <<EOF
+[default]
+api_url = http://127.0.0.1:1
+token_file = $T/token
+data_dir = $T/data
+timeout = 5
+
+[profile ro]
+api_url = $url
+read_only = true
+
+[profile cmd]
+api_url = $url
+token_command = cat $T/token
+
+[profile badcmd]
+api_url = $url
+token_command = echo no >&2; exit 9
+EOF
+expect 0 "config" tc --config "$T/config.ini" config
+check "config shows the file and line of api_url" has "^api_url .*($T/config.ini:2)" "$T/out"
+check "config never prints the token" [ "$(grep -c "$token" "$T/out")" = 0 ]
+withenv "TRUNKCTL_API_URL=$url" expect 0 "environment beats the file" tc --config "$T/config.ini" config
+check "api_url from TRUNKCTL_API_URL" has "^api_url .*(TRUNKCTL_API_URL)" "$T/out"
+withenv "TRUNKCTL_API_URL=http://127.0.0.1:2" expect 0 "a flag beats the environment" \
+	tc --config "$T/config.ini" --api-url "$url" config
+check "api_url from --api-url" has "^api_url .*$url .*(--api-url)" "$T/out"
+withenv "TRUNKCTL_API_URL=$url" expect 0 "sync with the URL from the environment" \
+	tc --config "$T/config.ini" sync
+withenv "TRUNKCTL_CONFIG=$T/config.ini TRUNKCTL_PROFILE=ro" expect 0 "profile from the environment" tc config
+check "read_only from the profile section" has "^read_only .*true .*($T/config.ini:9)" "$T/out"
+expect 1 "a read-only profile refuses changes" tc --config "$T/config.ini" -p ro \
+	update "Sample trunk 1" --set max_channels=3
+check "the refusal says read-only" has "read-only" "$T/err"
+expect 1 "--read-only refuses a delete" t --read-only delete "Sample trunk 1" --yes
+expect 1 "an unknown profile" tc --config "$T/config.ini" -p nope list
+printf '[default]\ncolour = never\n' >"$T/bad.ini"
+expect 1 "an unknown key" tc --config "$T/bad.ini" list
+check "the error names file and line" has "$T/bad.ini:2: unknown key \"colour\"" "$T/err"
+expect 2 "a bad flag value" t --auth digest list
+
+# ---- token sources ----
+expect 0 "token_command" tc --config "$T/config.ini" -p cmd sync
+expect 1 "a failing token_command" tc --config "$T/config.ini" -p badcmd sync
+check "the failure names the exit status" has "exit status 9" "$T/err"
+withenv "TRUNKCTL_API_TOKEN=$token" expect 0 "token from the environment" \
+	tc --api-url "$url" --data-dir "$T/data" sync
+printf 'wrong-token\n' >"$T/wrong"
+chmod 600 "$T/wrong"
+expect 4 "a refused token" tc --api-url "$url" --data-dir "$T/data" --token-file "$T/wrong" sync
+expect 4 "no token at all" tc --api-url "$url" --data-dir "$T/data" sync
+cp "$T/token" "$T/open-token"
+chmod 644 "$T/open-token"
+expect 1 "a token file others can read is refused" \
+	tc --api-url "$url" --data-dir "$T/data" --token-file "$T/open-token" sync
+check "with the chmod that fixes it" has "chmod 600 $T/open-token" "$T/err"
+expect 0 "--verbose traces HTTP" t -v sync
+check "the trace shows requests" has "GET" "$T/err"
+check "the trace never shows the token" [ "$(grep -c "$token" "$T/err")" = 0 ]
+check "the token is not in the store" [ "$(cat "$T/data"/* | grep -c "$token")" = 0 ]
+
+# ---- sandbox ----
+# import - blocks on stdin, so the sandbox's fake can be looked at while it runs.
+mkfifo "$T/stdin"
+exec 4<>"$T/stdin"
+env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" "$bin" --sandbox import - \
+	<"$T/stdin" >"$T/out" 2>"$T/err" 4>&- &
+tc_pid=$!
+child=
+# Bounded wait for the fake to appear; the test does not depend on its speed.
+for _ in $(seq 1 1000); do
+	child=$(pgrep -P "$tc_pid" -f trunkctl-fake-api || true)
+	[ -n "$child" ] && [ -n "$(ls "$T"/trunkctl-sandbox-*/data 2>/dev/null)" ] && break
+	sleep 0.01
+done
+check "--sandbox starts the fake" [ -n "$child" ]
+check "the fake listens on 127.0.0.1" grep -q "127.0.0.1" "/proc/$child/cmdline"
+check "no token in the fake's argv" [ "$(tr '\0' ' ' <"/proc/$child/cmdline" | grep -c -i token)" = 0 ]
+echo '[]' >&4
+exec 4>&-
+wait "$tc_pid"
+check "the sandbox command succeeded" [ $? = 0 ]
+check "the fake is stopped" sh -c "! kill -0 $child 2>/dev/null"
+check "the throwaway data dir is gone" [ -z "$(ls -d "$T"/trunkctl-sandbox-* 2>/dev/null)" ]
+withenv "TMPDIR=$T" expect 0 "--sandbox list --json" tc --sandbox list --json --refresh
+check "the sandbox has 25 sample trunks" [ "$(jq length "$T/out")" = 25 ]
+
+echo "1..$n"
+exit $failed

@@ -1,0 +1,696 @@
+/*
+ * End to end: the real trunkctl binary on a pseudo-terminal, read back
+ * through libvterm, against the fake Carrier API on 127.0.0.1. Every wait is
+ * on the program's repaint marker or on text appearing, never a sleep.
+ * Golden screens (80x24) live in tests/tui/golden; TRUNKCTL_UPDATE_GOLDEN=1
+ * rewrites them.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "trunkctl/service.h"
+#include "vtdrive.h"
+
+#define TOKEN "e2e-token"
+#define WAIT_MS 8000
+#define SYNC_MS 15000
+
+/* Keys as an xterm sends them. */
+#define K_ENTER "\r"
+#define K_ESC "\033"
+#define K_TAB "\t"
+/* keypad(TRUE) puts the terminal in application mode: arrows are ESC O x. */
+#define K_DOWN "\033OB"
+#define K_UP "\033OA"
+#define K_RIGHT "\033OC"
+#define K_HOME "\033OH"
+#define K_END "\033OF"
+#define K_BS "\177"
+#define K_F2 "\033OQ"
+#define K_F5 "\033[15~"
+
+struct fake {
+	pid_t pid;
+	int port;
+};
+
+/* Per test (criterion runs each test in its own process). */
+static char root[256];
+static char data_dir[PATH_MAX];
+static struct fake server = {-1, 0};
+
+/* ---- the fake Carrier API ---- */
+
+static bool fake_start(struct fake *f, int port, const char *const extra[])
+{
+	int out[2];
+	if (pipe(out) != 0)
+		return false;
+	char port_s[16];
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	/* Seeded and with a frozen clock, a restart with the same options serves the same trunks.
+	 */
+	const char *argv[32] = {FAKE_API_BIN, "--port", port_s, "--token", TOKEN,
+	                        "--any-host", "--seed", "1",    "--clock", "1764115200"};
+	size_t n = 10;
+	for (size_t i = 0; extra && extra[i] && n < 31; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	f->pid = fork();
+	if (f->pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		close(out[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	char buf[128] = {0};
+	size_t used = 0;
+	struct pollfd p = {.fd = out[0], .events = POLLIN};
+	while (used < sizeof(buf) - 1 && !strchr(buf, '\n') && poll(&p, 1, WAIT_MS) > 0) {
+		ssize_t r = read(out[0], buf + used, sizeof(buf) - 1 - used);
+		if (r <= 0)
+			break;
+		used += (size_t)r;
+	}
+	close(out[0]);
+	return sscanf(buf, "listening on %d", &f->port) == 1;
+}
+
+static void fake_stop(struct fake *f)
+{
+	if (f->pid <= 0)
+		return;
+	kill(f->pid, SIGTERM);
+	waitpid(f->pid, NULL, 0);
+	f->pid = -1;
+}
+
+/* ---- fixtures ---- */
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/trunkctl-e2e-XXXXXX");
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(data_dir, sizeof(data_dir), "%s/data", root);
+}
+
+static void rm_rf(const char *path)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", path, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+static void teardown(void)
+{
+	fake_stop(&server);
+	rm_rf(root);
+}
+
+TestSuite(e2e, .init = setup, .fini = teardown, .timeout = 60);
+
+static char *api_url(char *buf, size_t len)
+{
+	snprintf(buf, len, "http://127.0.0.1:%d", server.port);
+	return buf;
+}
+
+/* Fills the store through the core, as a previous session would have. */
+static void prefill_store(void)
+{
+	char url[64];
+	struct tc_service_options so = {
+	    .data_dir = data_dir,
+	    .api_url = api_url(url, sizeof(url)),
+	    .token = TOKEN,
+	};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	struct tc_sync_report rep;
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_OK, "%s", err.message);
+	tc_service_close(svc);
+	tc_error_clear(&err);
+}
+
+enum run_flags {
+	RUN_ONLINE = 1 << 0,
+	RUN_NO_COLOR = 1 << 1,
+};
+
+static struct vtd *run(int rows, int cols, unsigned flags)
+{
+	static char env_buf[12][PATH_MAX + 32];
+	char *env[16];
+	size_t n = 0;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "HOME=%s", root);
+	env[n] = env_buf[n], n++;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "XDG_CONFIG_HOME=%s/config", root);
+	env[n] = env_buf[n], n++;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "XDG_DATA_HOME=%s/share", root);
+	env[n] = env_buf[n], n++;
+	snprintf(env_buf[n], sizeof(env_buf[n]), "TRUNKCTL_DATA_DIR=%s", data_dir);
+	env[n] = env_buf[n], n++;
+	if (flags & RUN_ONLINE) {
+		char url[64];
+		snprintf(env_buf[n], sizeof(env_buf[n]), "TRUNKCTL_API_URL=%s",
+		         api_url(url, sizeof(url)));
+		env[n] = env_buf[n], n++;
+		snprintf(env_buf[n], sizeof(env_buf[n]), "TRUNKCTL_API_TOKEN=%s", TOKEN);
+		env[n] = env_buf[n], n++;
+	}
+	if (flags & RUN_NO_COLOR) {
+		snprintf(env_buf[n], sizeof(env_buf[n]), "NO_COLOR=1");
+		env[n] = env_buf[n], n++;
+	}
+	env[n++] = "TERM=xterm-256color";
+	env[n++] = "LANG=C.UTF-8";
+	env[n++] = "TZ=UTC";
+	env[n++] = "TRUNKCTL_TEST_HOOKS=1";
+	env[n] = NULL;
+	char *argv[] = {TRUNKCTL_BIN, NULL};
+	struct vtd *t = vtd_spawn(rows, cols, argv, env);
+	cr_assert_not_null(t);
+	cr_assert(vtd_wait_idle(t, 1, WAIT_MS), "no first paint");
+	return t;
+}
+
+static void keys(struct vtd *t, const char *k)
+{
+	const char *one[] = {k};
+	cr_assert(vtd_keys(t, WAIT_MS, one, 1), "key %s not processed", k);
+}
+
+/* Types printable ASCII, one repaint per character. */
+static void type(struct vtd *t, const char *text)
+{
+	unsigned want = vtd_idle(t) + (unsigned)strlen(text);
+	vtd_send(t, text);
+	cr_assert(vtd_wait_idle(t, want, WAIT_MS), "typing \"%s\" not processed", text);
+}
+
+static void wait_text(struct vtd *t, const char *text, int ms)
+{
+	if (!vtd_wait_text(t, text, ms)) {
+		char *s = vtd_screen(t);
+		cr_assert_fail("\"%s\" never showed; the screen was:\n%s", text, s);
+	}
+}
+
+static void quit(struct vtd *t)
+{
+	vtd_send(t, "Q");
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+	cr_expect(vtd_output_has(t, "\033[?1049l"), "the alternate screen was not left");
+	vtd_free(t);
+}
+
+/*
+ * What varies from run to run leaves the goldens: the fake API's port and
+ * the age of the last sync. The header's spacing follows their widths, so
+ * its runs of spaces are squeezed too.
+ */
+static void normalise(char *s)
+{
+	char *p;
+	for (p = s; (p = strstr(p, "synced ")) != NULL;) {
+		p += 7;
+		char *q = p;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q > p && (*q == 's' || *q == 'm') && strncmp(q + 1, " ago", 4) == 0) {
+			*p = 'N';
+			memmove(p + 1, q, strlen(q) + 1);
+		}
+	}
+	for (p = s; (p = strstr(p, "127.0.0.1:")) != NULL;) {
+		p += 10;
+		char *q = p;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q > p) {
+			memmove(p + 4, q, strlen(q) + 1);
+			memcpy(p, "PORT", 4);
+		}
+	}
+	size_t end = strcspn(s, "\n");
+	for (size_t i = 0; i + 2 < end;) {
+		if (s[i] == ' ' && s[i + 1] == ' ' && s[i + 2] == ' ') {
+			memmove(s + i + 2, s + i + 3, strlen(s + i + 3) + 1);
+			end--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static void golden(struct vtd *t, const char *name)
+{
+	vtd_drain(t);
+	char *screen = vtd_screen(t);
+	cr_assert_not_null(screen);
+	normalise(screen);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s.txt", GOLDEN_DIR, name);
+	const char *update = getenv("TRUNKCTL_UPDATE_GOLDEN");
+	if (update && strcmp(update, "1") == 0) {
+		FILE *f = fopen(path, "w");
+		cr_assert_not_null(f, "cannot write %s", path);
+		fputs(screen, f);
+		fclose(f);
+		free(screen);
+		return;
+	}
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "golden %s is missing (run with TRUNKCTL_UPDATE_GOLDEN=1)", path);
+	char want[16384];
+	size_t n = fread(want, 1, sizeof(want) - 1, f);
+	want[n] = '\0';
+	fclose(f);
+	cr_expect_str_eq(screen, want, "screen differs from %s.txt; it was:\n%s", name, screen);
+	free(screen);
+}
+
+static int find_row(struct vtd *t, const char *needle)
+{
+	char row[1024];
+	for (int r = 0; r < 60; r++) {
+		vtd_row(t, r, row, sizeof(row));
+		if (strstr(row, needle))
+			return r;
+	}
+	return -1;
+}
+
+static void online_with_samples(int samples)
+{
+	char n[16];
+	snprintf(n, sizeof(n), "%d", samples);
+	const char *extra[] = {"--sample", n, NULL};
+	cr_assert(fake_start(&server, 0, extra), "the fake API did not start");
+}
+
+/* ---- scenarios ---- */
+
+Test(e2e, first_paint_comes_from_the_store)
+{
+	online_with_samples(6);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	/* The very first repaint already lists the stored trunks. */
+	cr_expect(vtd_has_text(t, "Sample trunk 1"));
+	cr_expect(vtd_has_text(t, "Sample trunk 6"));
+	golden(t, "list");
+	quit(t);
+}
+
+Test(e2e, filter_narrows_as_you_type_with_smart_case)
+{
+	online_with_samples(12);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "/");
+	type(t, "trunk 1");
+	cr_expect(vtd_has_text(t, "Sample trunk 10"));
+	cr_expect(vtd_has_text(t, "Sample trunk 12"));
+	cr_expect(!vtd_has_text(t, "Sample trunk 2 "), "trunk 2 should be filtered out");
+	cr_expect(vtd_has_text(t, "4 matches"));
+	golden(t, "list-filter");
+	/* A capital letter makes the filter case-sensitive. */
+	keys(t, K_ESC);
+	keys(t, "/");
+	type(t, "SAMPLE");
+	cr_expect(vtd_has_text(t, "0 matches"));
+	keys(t, K_ENTER);
+	quit(t);
+}
+
+Test(e2e, sort_by_column_and_reverse)
+{
+	online_with_samples(6);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "S"); /* reverse: by name, descending */
+	int r6 = find_row(t, "Sample trunk 6"), r1 = find_row(t, "Sample trunk 1");
+	cr_expect(r6 >= 0 && r1 >= 0 && r6 < r1, "descending order: 6 before 1");
+	keys(t, "S");
+	keys(t, "s"); /* by mode: client < ip < register as stored names sort */
+	int ip = find_row(t, "Sample trunk 1 "), cc = find_row(t, "Sample trunk 2 ");
+	cr_expect(cc >= 0 && ip >= 0 && cc < ip, "client_credentials sorts before ip_address");
+	cr_expect(vtd_has_text(t, "Sorted by Mode."));
+	quit(t);
+}
+
+Test(e2e, detail_masks_the_password_until_revealed)
+{
+	online_with_samples(3);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, K_DOWN); /* Sample trunk 2: client_credentials */
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
+	golden(t, "detail");
+	keys(t, K_END);
+	cr_expect(vtd_has_text(t, "Credentials"));
+	cr_expect(vtd_has_text(t, "********"));
+	keys(t, "v");
+	cr_expect(!vtd_has_text(t, "********"), "v reveals the password");
+	keys(t, "q");
+	cr_expect(vtd_has_text(t, "Inbound IPs"), "q goes back to the list");
+	quit(t);
+}
+
+Test(e2e, create_an_ip_address_trunk_and_sync_it)
+{
+	online_with_samples(2);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	keys(t, "a");
+	wait_text(t, "New trunk", WAIT_MS);
+	type(t, "Office PBX");
+	/* name -> mode -> region -> max channels */
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	type(t, "30");
+	keys(t, K_TAB); /* inbound country */
+	type(t, "kh");
+	keys(t, K_TAB); /* inbound IPs: the add row */
+	type(t, "203.0.113.7");
+	golden(t, "form-create");
+	keys(t, K_F2);
+	wait_text(t, "Saved Office PBX", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	int r = find_row(t, "Office PBX");
+	cr_assert_geq(r, 0);
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "synced") && strstr(row, "203.0.113.7") && strstr(row, "30"),
+	          "row: %s", row);
+	quit(t);
+}
+
+Test(e2e, outbound_registration_is_refused_until_fixed)
+{
+	online_with_samples(1);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	keys(t, "a");
+	type(t, "Registrar");
+	keys(t, K_TAB);
+	keys(t, K_RIGHT); /* client_credentials */
+	keys(t, K_RIGHT); /* outbound_registration */
+	cr_expect(vtd_has_text(t, "outbound_registration"));
+	keys(t, K_END);
+	cr_expect(vtd_has_text(t, "Password"), "registration fields appear with the mode");
+	keys(t, K_HOME);
+	/* To the inbound IPs: mode, region, channels, country, IPs. */
+	for (int i = 0; i < 5; i++)
+		keys(t, K_TAB);
+	type(t, "10.0.0.300");
+	cr_expect(vtd_has_text(t, "contains invalid IP address: 10.0.0.300"));
+	keys(t, K_F2);
+	wait_text(t, "Not saved", WAIT_MS);
+	cr_expect(vtd_has_text(t, "is required for outbound_registration mode"));
+	golden(t, "form-errors");
+	/* Saving moved the cursor to the first error; fix them in place. */
+	cr_expect(vtd_has_text(t, "Not saved: 4 fields need fixing first."));
+	keys(t, K_HOME);
+	for (int i = 0; i < 5; i++) /* name, mode, region, channels, country -> IPs */
+		keys(t, K_TAB);
+	for (int i = 0; i < 3; i++)
+		keys(t, K_BS);
+	type(t, "30");
+	cr_expect(!vtd_has_text(t, "contains invalid IP address"));
+	keys(t, K_TAB); /* the add row */
+	keys(t, K_TAB); /* default sender */
+	keys(t, K_TAB); /* outbound host */
+	type(t, "sip.example.net");
+	for (int i = 0; i < 7;
+	     i++) /* dial prefix, national, plus, routes(add), proxy, auth, user */
+		keys(t, K_TAB);
+	type(t, "reg-user");
+	keys(t, K_TAB);
+	type(t, "s3cret-pass");
+	cr_expect(vtd_has_text(t, "***********"), "the password is masked as typed");
+	keys(t, K_F2);
+	wait_text(t, "Saved Registrar", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	int r = find_row(t, "Registrar");
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "register") && strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}
+
+Test(e2e, edit_a_trunk)
+{
+	online_with_samples(3);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	keys(t, "e");
+	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
+	keys(t, "\025"); /* C-u clears the field */
+	type(t, "Renamed one");
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, "\025");
+	type(t, "45");
+	golden(t, "form-edit");
+	keys(t, K_F2);
+	wait_text(t, "Saved Renamed one", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	int r = find_row(t, "Renamed one");
+	cr_assert_geq(r, 0);
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "45") && strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}
+
+Test(e2e, delete_asks_and_wants_the_name_for_live_credentials)
+{
+	online_with_samples(3);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	/* An ip_address trunk: a y/N question, and n keeps it. */
+	keys(t, "d");
+	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
+	keys(t, "n");
+	cr_expect(vtd_has_text(t, "Sample trunk 1"));
+	/* A client_credentials trunk: the name must be typed back. */
+	keys(t, K_DOWN);
+	keys(t, "d");
+	wait_text(t, "Type the name to confirm", WAIT_MS);
+	golden(t, "confirm-delete");
+	type(t, "Sample");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "The name does not match"));
+	type(t, " trunk 2");
+	keys(t, K_ENTER);
+	wait_text(t, "Deleted here", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	cr_expect(!vtd_has_text(t, "Sample trunk 2"), "the deleted trunk is gone after the sync");
+	keys(t, "L");
+	wait_text(t, "DELETE", WAIT_MS);
+	quit(t);
+}
+
+Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
+{
+	const char *samples[] = {"--sample", "2", NULL};
+	cr_assert(fake_start(&server, 0, samples));
+	int port = server.port;
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	fake_stop(&server);
+	keys(t, "e");
+	keys(t, "\025");
+	type(t, "Queued name");
+	keys(t, K_F2);
+	wait_text(t, "Sync failed", SYNC_MS);
+	wait_text(t, "1 queued", WAIT_MS);
+	int r = find_row(t, "Queued name");
+	char row[256];
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "pending"), "row: %s", row);
+	cr_expect(vtd_has_text(t, " offline "));
+	keys(t, "p");
+	wait_text(t, "PATCH /carrier/v1/sip_trunks/", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Queued name"));
+	keys(t, "q");
+	cr_assert(fake_start(&server, port, samples), "the fake API did not come back on %d", port);
+	keys(t, K_F5);
+	wait_text(t, "0 queued", SYNC_MS);
+	r = find_row(t, "Queued name");
+	vtd_row(t, r, row, sizeof(row));
+	cr_expect(strstr(row, "synced"), "row: %s", row);
+	quit(t);
+}
+
+/* A second operator changes the server behind the TUI's back. */
+static void server_side_rename(const char *from, const char *to)
+{
+	char url[64], dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/other", root);
+	struct tc_service_options so = {
+	    .data_dir = dir, .api_url = api_url(url, sizeof(url)), .token = TOKEN};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
+	struct tc_trunk_record *rec = NULL;
+	cr_assert_eq(tc_service_get(svc, from, &rec, &err), TC_OK, "%s", err.message);
+	struct tc_trunk *t = tc_trunk_dup(rec->current);
+	tc_trunk_set_string(t, TC_F_NAME, to);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_PUSH, NULL, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	tc_trunk_record_free(rec);
+	tc_service_close(svc);
+}
+
+Test(e2e, a_conflict_is_resolved_on_the_conflict_screen)
+{
+	online_with_samples(2);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	server_side_rename("Sample trunk 1", "Theirs name");
+	keys(t, "e");
+	keys(t, "\025");
+	type(t, "Mine name");
+	keys(t, K_F2);
+	wait_text(t, "changed on the server too", SYNC_MS);
+	keys(t, "c");
+	wait_text(t, "Conflicts (1 trunk)", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Theirs name"));
+	cr_expect(vtd_has_text(t, "Mine name"));
+	golden(t, "conflicts");
+	keys(t, "t");
+	cr_expect(vtd_has_text(t, "Name: take theirs"));
+	keys(t, K_F2);
+	wait_text(t, "0 conflicts", SYNC_MS);
+	keys(t, "q");
+	cr_expect(vtd_has_text(t, "Theirs name"));
+	cr_expect(!vtd_has_text(t, "Mine name"));
+	quit(t);
+}
+
+Test(e2e, pending_changes_show_the_request_and_can_be_discarded)
+{
+	online_with_samples(2);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "e");
+	keys(t, "\025");
+	type(t, "Local only");
+	keys(t, K_F2);
+	wait_text(t, "1 queued", WAIT_MS);
+	keys(t, "p");
+	wait_text(t, "PATCH /carrier/v1/sip_trunks/", WAIT_MS);
+	cr_expect(vtd_has_text(t, "\"name\":\"Local only\""));
+	golden(t, "pending");
+	keys(t, "d");
+	wait_text(t, "Discard the queued changes of \"Local only\"?", WAIT_MS);
+	keys(t, "y");
+	wait_text(t, "Discarded", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Pending changes (0)"));
+	keys(t, "q");
+	cr_expect(vtd_has_text(t, "Sample trunk 1"), "the trunk is back to the server's version");
+	cr_expect(vtd_has_text(t, "0 queued"));
+	quit(t);
+}
+
+Test(e2e, a_server_error_is_a_message_and_keys_still_answer)
+{
+	const char *extra[] = {"--sample", "2", "--fault", "error=1000", NULL};
+	cr_assert(fake_start(&server, 0, extra));
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Sync failed", SYNC_MS);
+	golden(t, "list-server-error");
+	keys(t, "?");
+	cr_expect(vtd_has_text(t, "Everywhere"));
+	keys(t, "q");
+	keys(t, "a");
+	cr_expect(vtd_has_text(t, "New trunk"));
+	keys(t, K_ESC);
+	quit(t);
+}
+
+Test(e2e, resize_in_the_middle_of_a_form_redraws_it)
+{
+	struct vtd *t = run(40, 120, 0);
+	keys(t, "a");
+	type(t, "Resized trunk");
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	unsigned before = vtd_idle(t);
+	vtd_resize(t, 24, 80);
+	cr_assert(vtd_wait_idle(t, before + 1, WAIT_MS), "no repaint after the resize");
+	cr_expect(vtd_has_text(t, "Resized trunk"), "the typed name survives the resize");
+	golden(t, "form-resized");
+	vtd_resize(t, 10, 40);
+	cr_assert(vtd_wait_idle(t, before + 2, WAIT_MS));
+	cr_expect(vtd_has_text(t, "Terminal too small"));
+	golden(t, "too-small-40x10");
+	vtd_resize(t, 24, 80);
+	cr_assert(vtd_wait_idle(t, before + 3, WAIT_MS));
+	cr_expect(vtd_has_text(t, "Resized trunk"));
+	keys(t, K_ESC);
+	wait_text(t, "Discard your changes?", WAIT_MS);
+	golden(t, "confirm-discard");
+	keys(t, "y");
+	cr_expect(vtd_has_text(t, "No trunks yet"));
+	quit(t);
+}
+
+Test(e2e, no_color_gives_a_monochrome_screen)
+{
+	struct vtd *t = run(24, 80, RUN_NO_COLOR);
+	cr_expect(!vtd_any_color(t), "NO_COLOR screen uses colour");
+	cr_expect_eq(vtd_bg(t, 0, 0), 256, "the header is reverse video");
+	quit(t);
+	t = run(24, 80, 0);
+	cr_expect(vtd_any_color(t), "the default screen has colours");
+	quit(t);
+}
+
+Test(e2e, help_is_generated_from_the_keymap)
+{
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "?");
+	cr_expect(vtd_has_text(t, "Everywhere"));
+	cr_expect(vtd_has_text(t, "Move down one line"));
+	golden(t, "help");
+	keys(t, "q");
+	keys(t, ":");
+	type(t, "journal");
+	keys(t, K_ENTER);
+	wait_text(t, "Journal", WAIT_MS);
+	golden(t, "journal-empty");
+	quit(t);
+}

@@ -1,0 +1,112 @@
+/* The keymap table and the cell-width helpers, without a terminal. */
+#include <criterion/criterion.h>
+#include <locale.h>
+#include <string.h>
+
+#include "keymap.h"
+#include "text.h"
+#include "tui.h"
+
+static void utf8_locale(void)
+{
+	cr_assert_not_null(setlocale(LC_ALL, "C.UTF-8"), "C.UTF-8 locale missing");
+}
+
+TestSuite(keymap, .init = utf8_locale);
+
+Test(keymap, every_default_binding_parses_and_none_collide)
+{
+	struct tui_keymap km;
+	tui_keymap_init(&km);
+	for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
+		cr_expect_gt(km.count[a], 0, "%s has no default key", tui_action_name(a));
+		cr_expect_str_not_empty(tui_action_help(a));
+		cr_expect_eq(tui_action_by_name(tui_action_name(a)), a);
+	}
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_expect_eq(tui_keymap_check(&km, &err), TC_OK, "%s", err.message);
+}
+
+Test(keymap, lookup_prefers_the_screen_then_generic)
+{
+	struct tui_keymap km;
+	tui_keymap_init(&km);
+	struct tui_key d = {false, L'd'}, j = {false, L'j'}, esc = {false, 27};
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_LIST, d), TUI_ACT_DELETE);
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_PENDING, d), TUI_ACT_DISCARD);
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_LIST, j), TUI_ACT_DOWN);
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_FORM, esc), TUI_ACT_CANCEL);
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_LIST, esc), TUI_ACT_BACK);
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_GENERIC, d), TUI_ACT_NONE);
+}
+
+Test(keymap, remap_replaces_unbinds_and_reports_conflicts)
+{
+	struct tui_keymap km;
+	tui_keymap_init(&km);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tui_keymap_bind(&km, "delete", "x F8", &err), TC_OK);
+	struct tui_key x = {false, L'x'}, d = {false, L'd'};
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_LIST, x), TUI_ACT_DELETE);
+	cr_expect_eq(tui_keymap_lookup(&km, TUI_SCOPE_LIST, d), TUI_ACT_NONE);
+	char desc[64];
+	tui_keymap_describe(&km, TUI_ACT_DELETE, desc, sizeof(desc));
+	cr_expect_str_eq(desc, "x F8");
+
+	cr_assert_eq(tui_keymap_bind(&km, "sync", "none", &err), TC_OK);
+	cr_expect_eq(km.count[TUI_ACT_SYNC], 0);
+
+	cr_assert_eq(tui_keymap_bind(&km, "sort", "x", &err), TC_OK);
+	cr_expect_eq(tui_keymap_check(&km, &err), TC_USAGE);
+	cr_expect_str_eq(err.message, "x is bound to both sort and delete");
+}
+
+Test(keymap, bad_names_are_refused_with_a_sentence)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_expect_eq(tui_binding_check("explode", "x", &err), TC_USAGE);
+	cr_expect(strstr(err.message, "\"explode\" is not an action") != NULL, "%s", err.message);
+	cr_expect_eq(tui_binding_check("delete", "Ctrl+D", &err), TC_USAGE);
+	cr_expect(strstr(err.message, "\"Ctrl+D\" is not a key name") != NULL, "%s", err.message);
+	cr_expect_eq(tui_binding_check("delete", "", &err), TC_USAGE);
+	cr_expect_eq(tui_binding_check("delete", "C-x F12 PgDn é", &err), TC_OK, "%s", err.message);
+}
+
+Test(keymap, key_names_round_trip)
+{
+	const char *names[] = {"C-d", "F5", "PgDn", "Enter", "Esc", "S-Tab", "j", "?", "é"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct tui_keymap km;
+		tui_keymap_init(&km);
+		struct tc_error err;
+		tc_error_init(&err);
+		cr_assert_eq(tui_keymap_bind(&km, "help", names[i], &err), TC_OK, "%s", names[i]);
+		char back[32];
+		tui_keymap_first(&km, TUI_ACT_HELP, back, sizeof(back));
+		cr_expect_str_eq(back, names[i]);
+	}
+}
+
+TestSuite(text, .init = utf8_locale);
+
+Test(text, widths_count_cells_not_bytes)
+{
+	cr_expect_eq(tui_text_width("trunk"), 5);
+	cr_expect_eq(tui_text_width("café"), 4);
+	cr_expect_eq(tui_text_width("東京"), 4);
+	cr_expect_eq(tui_text_width("e\xcc\x81"), 1, "a combining accent takes no cell");
+	cr_expect_eq(tui_text_width("a\x01"), 2, "a control character shows as ?");
+	cr_expect_eq(tui_text_width("\xff"), 1, "an invalid byte shows as ?");
+}
+
+Test(text, fit_never_splits_a_character)
+{
+	cr_expect_eq(tui_text_fit("東京都", 3), strlen("東"));
+	cr_expect_eq(tui_text_fit("東京都", 4), strlen("東京"));
+	cr_expect_eq(tui_text_fit("abc", 10), 3);
+	cr_expect_eq(tui_text_prev("aé", strlen("aé")), 2);
+	cr_expect_eq(tui_text_next("éa", 0), 2);
+}

@@ -1,0 +1,312 @@
+#include "vtdrive.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <vterm.h>
+
+struct vtd {
+	int fd;
+	pid_t pid;
+	VTerm *vt;
+	VTermScreen *sc;
+	int rows, cols;
+	unsigned idle;
+	bool exited;
+	int status;
+	/* The last bytes of output, to check what was sent at exit. */
+	char tail[4096];
+	size_t tail_len;
+	/* The output so far ends with a repaint marker: the screen is a whole repaint. */
+	bool quiet;
+};
+
+static long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int prop_cb(VTermProp p, VTermValue *v, void *u)
+{
+	struct vtd *t = u;
+	if (p == VTERM_PROP_TITLE && v->string && strncmp(v->string, "idle:", 5) == 0)
+		t->idle = (unsigned)strtoul(v->string + 5, NULL, 10);
+	return 1;
+}
+
+static const VTermScreenCallbacks callbacks = {.settermprop = prop_cb};
+
+static void out_cb(const char *s, size_t n, void *u)
+{
+	struct vtd *t = u;
+	(void)!write(t->fd, s, n);
+}
+
+struct vtd *vtd_spawn(int rows, int cols, char *const argv[], char *const envp[])
+{
+	struct vtd *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+	t->rows = rows;
+	t->cols = cols;
+	t->pid = forkpty(&t->fd, NULL, NULL, &ws);
+	if (t->pid < 0) {
+		free(t);
+		return NULL;
+	}
+	if (t->pid == 0) {
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	t->vt = vterm_new(rows, cols);
+	vterm_set_utf8(t->vt, 1);
+	vterm_output_set_callback(t->vt, out_cb, t);
+	t->sc = vterm_obtain_screen(t->vt);
+	vterm_screen_set_callbacks(t->sc, &callbacks, t);
+	vterm_screen_reset(t->sc, 1);
+	return t;
+}
+
+static bool pump(struct vtd *t, int ms)
+{
+	struct pollfd p = {.fd = t->fd, .events = POLLIN};
+	if (poll(&p, 1, ms) <= 0)
+		return false;
+	char buf[16384];
+	ssize_t n = read(t->fd, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	vterm_input_write(t->vt, buf, (size_t)n);
+	size_t keep = (size_t)n < sizeof(t->tail) ? (size_t)n : sizeof(t->tail);
+	if (t->tail_len + keep > sizeof(t->tail)) {
+		size_t drop = t->tail_len + keep - sizeof(t->tail);
+		memmove(t->tail, t->tail + drop, t->tail_len - drop);
+		t->tail_len -= drop;
+	}
+	memcpy(t->tail + t->tail_len, buf + n - keep, keep);
+	t->tail_len += keep;
+	t->quiet = false;
+	if (t->tail_len && t->tail[t->tail_len - 1] == '\a') {
+		for (size_t i = t->tail_len - 1; i-- > 0;)
+			if (t->tail[i] == '\033' && i + 1 < t->tail_len && t->tail[i + 1] == ']') {
+				t->quiet = strncmp(t->tail + i, "\033]2;idle:", 9) == 0;
+				break;
+			}
+	}
+	return true;
+}
+
+void vtd_drain(struct vtd *t)
+{
+	while (pump(t, 0))
+		;
+}
+
+void vtd_send(struct vtd *t, const char *keys)
+{
+	size_t n = strlen(keys);
+	while (n) {
+		ssize_t w = write(t->fd, keys, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		keys += w;
+		n -= (size_t)w;
+	}
+}
+
+bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
+{
+	long end = ms_now() + timeout_ms;
+	while (t->idle < n) {
+		long left = end - ms_now();
+		if (left <= 0)
+			return false;
+		if (!pump(t, (int)left) && ms_now() >= end)
+			return false;
+	}
+	vtd_drain(t);
+	return true;
+}
+
+unsigned vtd_idle(const struct vtd *t)
+{
+	return t->idle;
+}
+
+bool vtd_keys(struct vtd *t, int timeout_ms, const char *const keys[], size_t n)
+{
+	unsigned want = t->idle;
+	for (size_t i = 0; i < n; i++) {
+		vtd_send(t, keys[i]);
+		want++;
+		/* One key at a time: a lone ESC must not merge with the next key. */
+		if (!vtd_wait_idle(t, want, timeout_ms))
+			return false;
+	}
+	return true;
+}
+
+void vtd_row(struct vtd *t, int row, char *buf, size_t len)
+{
+	size_t o = 0;
+	size_t last = 0;
+	for (int col = 0; col < t->cols && o + 8 < len;) {
+		VTermScreenCell c;
+		vterm_screen_get_cell(t->sc, (VTermPos){.row = row, .col = col}, &c);
+		if (c.chars[0] == 0) {
+			buf[o++] = ' ';
+		} else {
+			for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && c.chars[i]; i++) {
+				char mb[8];
+				int n = 0;
+				uint32_t ch = c.chars[i];
+				if (ch < 0x80) {
+					mb[n++] = (char)ch;
+				} else if (ch < 0x800) {
+					mb[n++] = (char)(0xC0 | (ch >> 6));
+					mb[n++] = (char)(0x80 | (ch & 0x3F));
+				} else if (ch < 0x10000) {
+					mb[n++] = (char)(0xE0 | (ch >> 12));
+					mb[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
+					mb[n++] = (char)(0x80 | (ch & 0x3F));
+				} else {
+					mb[n++] = (char)(0xF0 | (ch >> 18));
+					mb[n++] = (char)(0x80 | ((ch >> 12) & 0x3F));
+					mb[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
+					mb[n++] = (char)(0x80 | (ch & 0x3F));
+				}
+				if (o + (size_t)n + 1 >= len)
+					break;
+				memcpy(buf + o, mb, (size_t)n);
+				o += (size_t)n;
+			}
+			if (c.chars[0] != ' ')
+				last = o;
+		}
+		col += c.width > 0 ? c.width : 1;
+	}
+	buf[last] = '\0';
+}
+
+int vtd_bg(struct vtd *t, int row, int col)
+{
+	VTermScreenCell c;
+	vterm_screen_get_cell(t->sc, (VTermPos){.row = row, .col = col}, &c);
+	if (c.attrs.reverse)
+		return 256;
+	if (VTERM_COLOR_IS_DEFAULT_BG(&c.bg) || !VTERM_COLOR_IS_INDEXED(&c.bg))
+		return -1;
+	return c.bg.indexed.idx;
+}
+
+bool vtd_any_color(struct vtd *t)
+{
+	for (int r = 0; r < t->rows; r++)
+		for (int col = 0; col < t->cols; col++) {
+			VTermScreenCell c;
+			vterm_screen_get_cell(t->sc, (VTermPos){.row = r, .col = col}, &c);
+			if (!VTERM_COLOR_IS_DEFAULT_BG(&c.bg) || !VTERM_COLOR_IS_DEFAULT_FG(&c.fg))
+				return true;
+		}
+	return false;
+}
+
+char *vtd_screen(struct vtd *t)
+{
+	size_t cap = (size_t)t->rows * ((size_t)t->cols * 4 + 2) + 1;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (int r = 0; r < t->rows; r++) {
+		vtd_row(t, r, out + o, cap - o - 1);
+		o += strlen(out + o);
+		out[o++] = '\n';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+bool vtd_has_text(struct vtd *t, const char *needle)
+{
+	char *s = vtd_screen(t);
+	bool hit = s && strstr(s, needle);
+	free(s);
+	return hit;
+}
+
+bool vtd_wait_text(struct vtd *t, const char *needle, int timeout_ms)
+{
+	long end = ms_now() + timeout_ms;
+	vtd_drain(t);
+	/* Text seen halfway through a repaint may sit next to rows not yet redrawn. */
+	while (!t->quiet || !vtd_has_text(t, needle)) {
+		long left = end - ms_now();
+		if (left <= 0)
+			return false;
+		pump(t, (int)left);
+	}
+	return true;
+}
+
+void vtd_resize(struct vtd *t, int rows, int cols)
+{
+	struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+	t->rows = rows;
+	t->cols = cols;
+	vterm_set_size(t->vt, rows, cols);
+	ioctl(t->fd, TIOCSWINSZ, &ws);
+}
+
+bool vtd_output_has(struct vtd *t, const char *bytes)
+{
+	size_t n = strlen(bytes);
+	for (size_t i = 0; i + n <= t->tail_len; i++)
+		if (memcmp(t->tail + i, bytes, n) == 0)
+			return true;
+	return false;
+}
+
+int vtd_close(struct vtd *t, int timeout_ms)
+{
+	long end = ms_now() + timeout_ms;
+	int status = -1;
+	for (;;) {
+		pid_t r = waitpid(t->pid, &status, WNOHANG);
+		if (r == t->pid)
+			break;
+		long left = end - ms_now();
+		if (left <= 0) {
+			kill(t->pid, SIGKILL);
+			waitpid(t->pid, &status, 0);
+			break;
+		}
+		/* The program's last output (the terminal restore) is read as it exits. */
+		if (!pump(t, (int)(left < 50 ? left : 50)))
+			continue;
+	}
+	vtd_drain(t);
+	return status;
+}
+
+void vtd_free(struct vtd *t)
+{
+	if (!t)
+		return;
+	close(t->fd);
+	vterm_free(t->vt);
+	free(t);
+}

@@ -1,0 +1,108 @@
+/*
+ * Helpers shared by the store and service tests: a throwaway data dir under
+ * /tmp, a clock the test moves by hand, and trunks to save.
+ */
+#ifndef TRUNKCTL_TESTS_STORE_FIXTURE_H
+#define TRUNKCTL_TESTS_STORE_FIXTURE_H
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trunkctl/syncstate.h"
+#include "trunkctl/trunk.h"
+
+struct fake_clock {
+	int64_t now;
+};
+
+static inline int64_t fake_now(void *ctx)
+{
+	return ((struct fake_clock *)ctx)->now;
+}
+
+/* Removes a directory tree of plain files, one level of subdirectories deep at most. */
+static inline void rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	char path[8192];
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		size_t a = strlen(dir), b = strlen(e->d_name);
+		if (a + b + 2 > sizeof(path))
+			continue;
+		memcpy(path, dir, a);
+		path[a] = '/';
+		memcpy(path + a + 1, e->d_name, b + 1);
+		struct stat st;
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_tree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static inline void make_tmpdir(char *buf, size_t size)
+{
+	snprintf(buf, size, "/tmp/tc-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(buf));
+}
+
+/* An ip_address trunk, valid for the server. */
+static inline struct tc_trunk *sample_trunk(const char *name, const char *ip)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	cr_assert_not_null(t);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_NAME, name), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "ip_address"), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_REGION, "hydrogen"), TC_OK);
+	const char *ips[] = {ip};
+	cr_assert_eq(tc_trunk_set_list(t, TC_F_INBOUND_SOURCE_IPS, ips, 1), TC_OK);
+	return t;
+}
+
+/* A trunk as the server renders it: with an id and timestamps. */
+static inline struct tc_trunk *server_trunk(const char *id, const char *name, const char *ip)
+{
+	struct tc_trunk *t = sample_trunk(name, ip);
+	cr_assert_eq(tc_trunk_set_id(t, id), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_CREATED_AT, "2026-01-01T00:00:00Z"), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_UPDATED_AT, "2026-01-01T00:00:00Z"), TC_OK);
+	return t;
+}
+
+static inline char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "open %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+static inline void write_all(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+#endif

@@ -1,0 +1,467 @@
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trunkctl/config.h"
+
+/* A fake environment: NAME=VALUE entries, so no test touches the real one. */
+struct env {
+	const char *vars[8];
+};
+
+static const char *env_lookup(const char *name, void *ctx)
+{
+	const struct env *e = ctx;
+	size_t n = strlen(name);
+	for (int i = 0; i < 8 && e->vars[i]; i++)
+		if (strncmp(e->vars[i], name, n) == 0 && e->vars[i][n] == '=')
+			return e->vars[i] + n + 1;
+	return NULL;
+}
+
+static char dir[64];
+static char path[128];
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/tc-config-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config", dir);
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(config, .init = make_dir, .fini = remove_dir, .timeout = 10.0);
+
+static void write_file(const char *p, const char *text, mode_t mode)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	cr_assert_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static enum tc_status resolve_err(struct tc_config *cfg, struct env *e, char *msg, size_t size)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	enum tc_status rc = tc_config_resolve(cfg, env_lookup, e, &err);
+	snprintf(msg, size, "%s", err.message);
+	tc_error_clear(&err);
+	return rc;
+}
+
+static struct tc_config *resolve_ok(struct tc_config *cfg, struct env *e)
+{
+	char msg[512];
+	cr_assert_eq(resolve_err(cfg, e, msg, sizeof(msg)), TC_OK, "%s", msg);
+	return cfg;
+}
+
+static const char layered[] = "# comment\n"
+                              "[default]\n"
+                              "api_url = https://api.example.com/\n"
+                              "timeout = 10\n"
+                              "page_size = 50\n"
+                              "auth = basic\n"
+                              "resolve = api.example.com:443:127.0.0.1\n"
+                              "\n"
+                              "[profile staging]\n"
+                              "api_url = https://api.staging.example.com\n"
+                              "read_only = yes\n"
+                              "resolve = api.staging.example.com:443:127.0.0.2\n"
+                              "resolve = api.staging.example.com:80:127.0.0.2\n"
+                              "regions = hydrogen, helium, lithium\n"
+                              "key.delete = X\n"
+                              "[profile other]\n"
+                              "timeout = 99\n";
+
+Test(config, defaults_without_a_file)
+{
+	struct env e = {{"HOME=/home/op"}};
+	struct tc_config *cfg = resolve_ok(tc_config_new(), &e);
+	cr_assert_str_eq(tc_config_profile(cfg), "default");
+	cr_assert_null(tc_config_get(cfg, TC_CFG_API_URL));
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_DATA_DIR),
+	                 "/home/op/.local/share/trunkctl/default");
+	cr_assert_eq(tc_config_origin(cfg, TC_CFG_DATA_DIR), TC_ORIGIN_DEFAULT);
+	cr_assert_eq(tc_config_timeout(cfg), 30);
+	cr_assert_eq(tc_config_page_size(cfg), 100);
+	cr_assert_eq(tc_config_auth(cfg), TC_AUTH_BEARER);
+	cr_assert_not(tc_config_read_only(cfg));
+	cr_assert_eq(tc_config_token_source(cfg), TC_TOKEN_NONE);
+	const char *token;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_config_token(cfg, &token, &err), TC_AUTH);
+	cr_assert(strstr(err.message, "--token-file"));
+	tc_config_free(cfg);
+}
+
+Test(config, profile_section_overrides_default_section)
+{
+	write_file(path, layered, 0644);
+	struct env e = {{"XDG_DATA_HOME=/data"}};
+	struct tc_config *cfg = tc_config_new();
+	cr_assert_eq(tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL),
+	             TC_OK);
+	cr_assert_eq(
+	    tc_config_set(cfg, TC_CFG_PROFILE, "staging", TC_ORIGIN_FLAG, "--profile", NULL),
+	    TC_OK);
+	resolve_ok(cfg, &e);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_API_URL), "https://api.staging.example.com");
+	char where[160];
+	snprintf(where, sizeof(where), "%s:10", path);
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_API_URL), where);
+	cr_assert_eq(tc_config_origin(cfg, TC_CFG_API_URL), TC_ORIGIN_FILE_PROFILE);
+	cr_assert_eq(tc_config_timeout(cfg), 10);
+	cr_assert_eq(tc_config_origin(cfg, TC_CFG_TIMEOUT), TC_ORIGIN_FILE_DEFAULT);
+	cr_assert(tc_config_read_only(cfg));
+	cr_assert_eq(tc_config_auth(cfg), TC_AUTH_BASIC);
+	/* The profile's list replaces the default's; its own lines accumulate. */
+	cr_assert_eq(tc_config_resolve_count(cfg), 2);
+	cr_assert_str_eq(tc_config_resolve_at(cfg, 0), "api.staging.example.com:443:127.0.0.2");
+	cr_assert_str_eq(tc_config_resolve_at(cfg, 1), "api.staging.example.com:80:127.0.0.2");
+	cr_assert_eq(tc_config_region_count(cfg), 3);
+	cr_assert_str_eq(tc_config_region_at(cfg, 2), "lithium");
+	cr_assert_eq(tc_config_keymap_count(cfg), 1);
+	cr_assert_str_eq(tc_config_keymap_at(cfg, 0)->action, "delete");
+	cr_assert_str_eq(tc_config_keymap_at(cfg, 0)->key, "X");
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_DATA_DIR), "/data/trunkctl/staging");
+	tc_config_free(cfg);
+}
+
+Test(config, flags_beat_environment_beat_file)
+{
+	write_file(path, layered, 0644);
+	char cfgenv[160];
+	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
+	struct env e = {{cfgenv, "TRUNKCTL_API_URL=http://127.0.0.1:9", "TRUNKCTL_PROFILE=other",
+	                 "TRUNKCTL_DATA_DIR=/env-data", "NO_COLOR=1"}};
+	struct tc_config *cfg = tc_config_new();
+	cr_assert_eq(
+	    tc_config_set(cfg, TC_CFG_DATA_DIR, "/flag-data", TC_ORIGIN_FLAG, "--data-dir", NULL),
+	    TC_OK);
+	resolve_ok(cfg, &e);
+	cr_assert_str_eq(tc_config_profile(cfg), "other");
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_PROFILE), "TRUNKCTL_PROFILE");
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_API_URL), "http://127.0.0.1:9");
+	cr_assert_eq(tc_config_origin(cfg, TC_CFG_API_URL), TC_ORIGIN_ENV);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_DATA_DIR), "/flag-data");
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_DATA_DIR), "--data-dir");
+	cr_assert_eq(tc_config_timeout(cfg), 99);
+	cr_assert_eq(tc_config_color(cfg), TC_COLOR_NEVER);
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_COLOR), "NO_COLOR");
+	/* A lower-ranked value set later does not replace a higher one. */
+	cr_assert_eq(tc_config_set(cfg, TC_CFG_API_URL, "https://late.example.com",
+	                           TC_ORIGIN_FILE_PROFILE, "x:1", NULL),
+	             TC_OK);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_API_URL), "http://127.0.0.1:9");
+	tc_config_free(cfg);
+}
+
+Test(config, flag_resolve_replaces_file_list_and_repeats)
+{
+	write_file(path, layered, 0644);
+	struct tc_config *cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	tc_config_set(cfg, TC_CFG_RESOLVE, "a.example:443:127.0.0.1", TC_ORIGIN_FLAG, "--resolve",
+	              NULL);
+	tc_config_set(cfg, TC_CFG_RESOLVE, "b.example:443:127.0.0.1", TC_ORIGIN_FLAG, "--resolve",
+	              NULL);
+	struct env e = {{NULL}};
+	resolve_ok(cfg, &e);
+	cr_assert_eq(tc_config_resolve_count(cfg), 2);
+	cr_assert_str_eq(tc_config_resolve_at(cfg, 1), "b.example:443:127.0.0.1");
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_RESOLVE),
+	                 "a.example:443:127.0.0.1, b.example:443:127.0.0.1");
+	tc_config_free(cfg);
+}
+
+struct bad_case {
+	char text[96];
+	int line;
+	char needle[64];
+};
+
+static void expect_file_error(const struct bad_case *c)
+{
+	write_file(path, c->text, 0644);
+	struct tc_config *cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	struct env e = {{NULL}};
+	char msg[512];
+	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG, "%s", c->text);
+	char where[160];
+	snprintf(where, sizeof(where), "%s:%d: ", path, c->line);
+	cr_assert(strstr(msg, where) == msg, "message \"%s\" should start with %s", msg, where);
+	cr_assert(strstr(msg, c->needle), "message \"%s\" should mention %s", msg, c->needle);
+	tc_config_free(cfg);
+}
+
+ParameterizedTestParameters(config, bad_files_name_file_and_line)
+{
+	static struct bad_case cases[] = {
+	    {"[default]\napi_url = https://x.example\ncolour = never\n", 3,
+	     "unknown key \"colour\""},
+	    {"[default]\ntimeout = 0\n", 2, "timeout must be a whole number"},
+	    {"[default]\ntimeout = ten\n", 2, "timeout must be"},
+	    {"[default]\npage_size = 101\n", 2, "page_size must be"},
+	    {"[default]\nauth = digest\n", 2, "auth must be bearer or basic"},
+	    {"[default]\nread_only = maybe\n", 2, "read_only must be true or false"},
+	    {"[default]\napi_url = ftp://x\n", 2, "api_url must be an http"},
+	    {"[default]\nresolve = host:port:addr\n", 2, "resolve must be HOST:PORT:ADDR"},
+	    {"[default]\nregions = hydrogen,,helium\n", 2, "regions must be"},
+	    {"[default]\ncolor = blue\n", 2, "color must be auto, always or never"},
+	    {"api_url = https://x.example\n", 1, "outside a [default]"},
+	    {"[default]\n[profiles x]\ntimeout = 5\n", 3, "unknown section [profiles x]"},
+	    {"[default]\nthis line has no equals sign\n", 2, "not a [section] or KEY = VALUE"},
+	    {"[default]\nkey. = x\n", 2, "key remap"},
+	    {"[profile other]\ntimeout = -1\n", 2, "timeout must be"},
+	};
+	return cr_make_param_array(struct bad_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bad_case *c, config, bad_files_name_file_and_line)
+{
+	expect_file_error(c);
+}
+
+Test(config, missing_profile_section_is_an_error)
+{
+	write_file(path, layered, 0644);
+	struct tc_config *cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	tc_config_set(cfg, TC_CFG_PROFILE, "prod", TC_ORIGIN_FLAG, "--profile", NULL);
+	struct env e = {{NULL}};
+	char msg[512];
+	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
+	cr_assert(strstr(msg, "[profile prod]"), "%s", msg);
+	tc_config_free(cfg);
+}
+
+Test(config, named_file_must_exist_default_need_not)
+{
+	struct tc_config *cfg = tc_config_new();
+	char missing[160];
+	snprintf(missing, sizeof(missing), "%s/nope", dir);
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, missing, TC_ORIGIN_FLAG, "--config", NULL);
+	struct env e = {{NULL}};
+	char msg[512];
+	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
+	cr_assert(strstr(msg, missing), "%s", msg);
+	tc_config_free(cfg);
+
+	char home[160];
+	snprintf(home, sizeof(home), "XDG_CONFIG_HOME=%s", dir);
+	struct env e2 = {{home}};
+	cfg = resolve_ok(tc_config_new(), &e2);
+	cr_assert_null(tc_config_get(cfg, TC_CFG_CONFIG_FILE));
+	tc_config_free(cfg);
+}
+
+Test(config, bad_flag_values_name_the_flag)
+{
+	struct tc_config *cfg = tc_config_new();
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_config_set(cfg, TC_CFG_AUTH, "oauth", TC_ORIGIN_FLAG, "--auth", &err),
+	             TC_CONFIG);
+	cr_assert_str_eq(err.message, "--auth: auth must be bearer or basic (got \"oauth\")");
+	cr_assert_eq(tc_config_set(cfg, TC_CFG_PROFILE, "a b", TC_ORIGIN_FLAG, "--profile", &err),
+	             TC_CONFIG);
+	tc_error_clear(&err);
+	tc_config_free(cfg);
+}
+
+/* ---- tokens ---- */
+
+static struct tc_config *with_token_file(const char *file_text, mode_t mode)
+{
+	char tpath[160];
+	snprintf(tpath, sizeof(tpath), "%s/token", dir);
+	write_file(tpath, file_text, mode);
+	struct tc_config *cfg = tc_config_new();
+	cr_assert_eq(
+	    tc_config_set(cfg, TC_CFG_TOKEN_FILE, tpath, TC_ORIGIN_FLAG, "--token-file", NULL),
+	    TC_OK);
+	return cfg;
+}
+
+Test(config, token_file_is_read_and_trimmed)
+{
+	struct tc_config *cfg = with_token_file("  s3cret-token\n", 0600);
+	struct env e = {{"TRUNKCTL_API_TOKEN=from-env"}};
+	resolve_ok(cfg, &e);
+	cr_assert_eq(tc_config_token_source(cfg), TC_TOKEN_FILE);
+	cr_assert_str_eq(tc_config_token_where(cfg), "--token-file");
+	const char *token = NULL;
+	cr_assert_eq(tc_config_token(cfg, &token, NULL), TC_OK);
+	cr_assert_str_eq(token, "s3cret-token");
+	tc_config_free(cfg);
+}
+
+Test(config, open_token_file_is_refused_with_the_fix)
+{
+	mode_t modes[] = {0644, 0640, 0604, 0620};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct tc_config *cfg = with_token_file("tok\n", modes[i]);
+		const char *token = NULL;
+		struct tc_error err;
+		tc_error_init(&err);
+		cr_assert_eq(tc_config_token(cfg, &token, &err), TC_SECURITY);
+		cr_assert_null(token);
+		char fix[200];
+		snprintf(fix, sizeof(fix), "chmod 600 %s/token", dir);
+		cr_assert(strstr(err.message, fix), "%s", err.message);
+		cr_assert_null(strstr(err.message, "tok\n"));
+		tc_error_clear(&err);
+		tc_config_free(cfg);
+	}
+}
+
+Test(config, token_file_with_two_lines_is_refused)
+{
+	struct tc_config *cfg = with_token_file("one\ntwo\n", 0600);
+	const char *token = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_config_token(cfg, &token, &err), TC_CONFIG);
+	cr_assert(strstr(err.message, "one line"));
+	cr_assert_null(strstr(err.message, "two"));
+	tc_config_free(cfg);
+}
+
+Test(config, environment_token_beats_file_settings)
+{
+	char text[256];
+	snprintf(text, sizeof(text), "[default]\ntoken_command = echo from-command\n");
+	write_file(path, text, 0644);
+	char cfgenv[160];
+	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
+	struct env e = {{cfgenv, "TRUNKCTL_API_TOKEN=from-env"}};
+	struct tc_config *cfg = resolve_ok(tc_config_new(), &e);
+	cr_assert_eq(tc_config_token_source(cfg), TC_TOKEN_VALUE);
+	cr_assert_str_eq(tc_config_token_where(cfg), "TRUNKCTL_API_TOKEN");
+	const char *token = NULL;
+	cr_assert_eq(tc_config_token(cfg, &token, NULL), TC_OK);
+	cr_assert_str_eq(token, "from-env");
+	tc_config_free(cfg);
+}
+
+static enum tc_status command_token(const char *command, const char **token, char *msg, size_t size,
+                                    struct tc_config **out)
+{
+	char text[512];
+	snprintf(text, sizeof(text), "[default]\ntoken_command = %s\n", command);
+	write_file(path, text, 0644);
+	char cfgenv[160];
+	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
+	struct env e = {{cfgenv}};
+	*out = resolve_ok(tc_config_new(), &e);
+	cr_assert_eq(tc_config_token_source(*out), TC_TOKEN_COMMAND);
+	struct tc_error err;
+	tc_error_init(&err);
+	enum tc_status rc = tc_config_token(*out, token, &err);
+	snprintf(msg, size, "%s", err.message);
+	tc_error_clear(&err);
+	return rc;
+}
+
+Test(config, token_command_output_is_the_token)
+{
+	struct tc_config *cfg;
+	const char *token = NULL;
+	char msg[512];
+	cr_assert_eq(command_token("printf '  cmd-token\\n\\n'", &token, msg, sizeof(msg), &cfg),
+	             TC_OK, "%s", msg);
+	cr_assert_str_eq(token, "cmd-token");
+	tc_config_free(cfg);
+}
+
+Test(config, failing_or_silent_token_command_is_an_error)
+{
+	struct tc_config *cfg;
+	const char *token = NULL;
+	char msg[512];
+	cr_assert_eq(command_token("echo leaked; exit 3", &token, msg, sizeof(msg), &cfg),
+	             TC_CONFIG);
+	cr_assert(strstr(msg, "exit status 3"), "%s", msg);
+	cr_assert_null(strstr(msg, "leaked"));
+	tc_config_free(cfg);
+	cr_assert_eq(command_token("true", &token, msg, sizeof(msg), &cfg), TC_CONFIG);
+	cr_assert(strstr(msg, "one line"), "%s", msg);
+	tc_config_free(cfg);
+	cr_assert_eq(command_token("kill -TERM $$", &token, msg, sizeof(msg), &cfg), TC_CONFIG);
+	cr_assert(strstr(msg, "signal"), "%s", msg);
+	tc_config_free(cfg);
+}
+
+Test(config, token_file_and_command_in_one_section_are_ambiguous)
+{
+	write_file(path, "[default]\ntoken_file = /x\ntoken_command = echo y\n", 0644);
+	char cfgenv[160];
+	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
+	struct env e = {{cfgenv}};
+	struct tc_config *cfg = tc_config_new();
+	char msg[512];
+	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
+	cr_assert(strstr(msg, "not both"), "%s", msg);
+	tc_config_free(cfg);
+}
+
+Test(config, profile_command_beats_default_file)
+{
+	write_file(
+	    path,
+	    "[default]\ntoken_file = /nonexistent\n[profile ci]\ntoken_command = echo ci-tok\n",
+	    0644);
+	char cfgenv[160];
+	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
+	struct env e = {{cfgenv, "TRUNKCTL_PROFILE=ci"}};
+	struct tc_config *cfg = resolve_ok(tc_config_new(), &e);
+	const char *token = NULL;
+	cr_assert_eq(tc_config_token(cfg, &token, NULL), TC_OK);
+	cr_assert_str_eq(token, "ci-tok");
+	tc_config_free(cfg);
+}
+
+Test(config, metadata_covers_every_key)
+{
+	for (int k = 0; k < TC_CFG_COUNT; k++) {
+		cr_assert_not_null(tc_config_key_name(k));
+		cr_assert_not_null(tc_config_key_help(k));
+	}
+	cr_assert_str_eq(tc_config_key_env(TC_CFG_API_URL), "TRUNKCTL_API_URL");
+	cr_assert_str_eq(tc_config_key_flag(TC_CFG_TOKEN_FILE), "--token-file");
+	cr_assert_null(tc_config_key_flag(TC_CFG_TOKEN_COMMAND));
+	tc_config_free(NULL);
+}
+
+Test(config, tilde_in_paths_is_home)
+{
+	write_file(path, "[default]\ntoken_file = ~/tok\nca_file = ~/ca.pem\ntoken_command = ~/x\n",
+	           0644);
+	char cfgenv[160];
+	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
+	struct env e = {{cfgenv, "HOME=/home/op"}};
+	struct tc_config *cfg = tc_config_new();
+	char msg[512];
+	/* token_file and token_command together are refused, but the paths are read first. */
+	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_TOKEN_FILE), "/home/op/tok");
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_CA_FILE), "/home/op/ca.pem");
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_TOKEN_COMMAND), "~/x");
+	tc_config_free(cfg);
+}

@@ -1,0 +1,460 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_fixture.h"
+#include "trunkctl/service.h"
+#include "trunkctl/store.h"
+
+static char dir[64];
+static struct fake_clock clk = {1700000000000};
+static struct tc_service *svc;
+static struct tc_error err;
+
+static struct tc_service_options options(void)
+{
+	return (struct tc_service_options){
+	    .data_dir = dir, .profile = "test", .offline = true, .clock = {fake_now, &clk}};
+}
+
+static void setup(void)
+{
+	make_tmpdir(dir, sizeof(dir));
+	tc_error_init(&err);
+	struct tc_service_options o = options();
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
+}
+
+static void teardown(void)
+{
+	tc_service_close(svc);
+	tc_error_clear(&err);
+	rm_tree(dir);
+}
+
+TestSuite(service, .init = setup, .fini = teardown, .timeout = 60);
+
+/* The sync engine's side, played by hand on a second connection. */
+static struct tc_store *engine(void)
+{
+	struct tc_store_options o = {.dir = dir, .clock = {fake_now, &clk}};
+	struct tc_store *s;
+	cr_assert_eq(tc_store_open(&o, &s, &err), TC_OK, "%s", err.message);
+	return s;
+}
+
+static void server_has(struct tc_trunk **trunks, size_t n)
+{
+	struct tc_store *s = engine();
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(s, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(s, gen, trunks, n, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_pull_finish(s, gen, NULL, &err), TC_OK);
+	tc_store_close(s);
+}
+
+static char *create(const char *name, const char *ip)
+{
+	struct tc_trunk *t = sample_trunk(name, ip);
+	char *id = NULL;
+	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	return id;
+}
+
+Test(service, create_validates_then_queues_under_a_local_id)
+{
+	char *id = create("pbx-1", "10.0.0.1");
+	cr_assert_eq(strncmp(id, TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)), 0);
+	cr_assert_eq(strlen(id), strlen(TC_LOCAL_ID_PREFIX) + 16);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, "pbx-1", &rec, &err), TC_OK, "found by name");
+	cr_assert_str_eq(rec->id, id);
+	cr_assert_eq(rec->state, TC_SYNC_PENDING);
+	cr_assert_eq(rec->pending, TC_OP_CREATE);
+	cr_assert_null(rec->base);
+	cr_assert_eq(rec->edited_ms, clk.now);
+	tc_trunk_record_free(rec);
+	free(id);
+
+	/* the server's rules, with its titles and pointers; nothing saved */
+	struct tc_trunk *bad = sample_trunk("", "10.0.0.256");
+	tc_trunk_set_string(bad, TC_F_REGION, "mars");
+	cr_assert_eq(tc_service_create(svc, bad, &id, &err), TC_INVALID);
+	cr_assert_null(id);
+	const struct tc_field_error *fe =
+	    tc_field_errors_find(&err.fields, TC_F_NAME, TC_SEV_ERROR);
+	cr_assert_not_null(fe);
+	cr_assert_str_eq(fe->title, "must be filled");
+	cr_assert_str_eq(fe->pointer, "/data/attributes/name");
+	cr_assert_not_null(tc_field_errors_find(&err.fields, TC_F_REGION, TC_SEV_ERROR));
+	cr_assert_not_null(
+	    tc_field_errors_find(&err.fields, TC_F_INBOUND_SOURCE_IPS, TC_SEV_ERROR));
+	cr_assert(strstr(err.message, "name must be filled"), "%s", err.message);
+	tc_trunk_free(bad);
+	struct tc_service_status st;
+	tc_error_clear(&err);
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.trunks, 1);
+	cr_assert_eq(st.queued, 1);
+	cr_assert(st.offline);
+}
+
+Test(service, get_finds_by_id_then_by_exact_name)
+{
+	char *a = create("twin", "10.0.0.1");
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, a, &rec, &err), TC_OK);
+	tc_trunk_record_free(rec);
+	cr_assert_eq(tc_service_get(svc, "TWIN", &rec, &err), TC_NOT_FOUND);
+	cr_assert_null(rec);
+	char *b = create("twin", "10.0.0.2");
+	cr_assert_eq(tc_service_get(svc, "twin", &rec, &err), TC_USAGE);
+	cr_assert(strstr(err.message, "id"), "%s", err.message);
+	free(a);
+	free(b);
+}
+
+Test(service, update_checks_only_what_changed_and_coalesces)
+{
+	struct tc_trunk *srv =
+	    server_trunk("5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10", "main", "10.0.0.1");
+	server_has(&srv, 1);
+	tc_trunk_free(srv);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, "main", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
+	struct tc_trunk *t = tc_trunk_dup(rec->current);
+	const char *bad_ips[] = {"10.0.0.1", "300.1.1.1"};
+	tc_trunk_set_list(t, TC_F_INBOUND_SOURCE_IPS, bad_ips, 2);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_INVALID);
+	cr_assert_eq(err.fields.count, 1);
+	cr_assert_str_eq(err.fields.items[0].title, "contains invalid IP address: 300.1.1.1");
+	tc_error_clear(&err);
+
+	const char *ips[] = {"10.0.0.1", "10.0.0.9"};
+	tc_trunk_set_list(t, TC_F_INBOUND_SOURCE_IPS, ips, 2);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
+	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 30);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
+
+	struct tc_pending_list p;
+	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
+	cr_assert_eq(p.count, 1, "two edits, one PATCH");
+	cr_assert_eq(p.items[0].op, TC_OP_UPDATE);
+	cr_assert_str_eq(p.items[0].trunk_name, "main");
+	cr_assert_str_eq(p.items[0].request.method, "PATCH");
+	cr_assert_str_eq(p.items[0].request.path,
+	                 "/carrier/v1/sip_trunks/5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10");
+	cr_assert(strstr(p.items[0].request.body, "\"max_channels\":30"), "%s",
+	          p.items[0].request.body);
+	cr_assert(strstr(p.items[0].request.body, "10.0.0.9"));
+	cr_assert_null(strstr(p.items[0].request.body, "\"name\""), "only changed attributes");
+	tc_pending_list_free(&p);
+	tc_trunk_free(t);
+	tc_trunk_record_free(rec);
+}
+
+Test(service, previews_mask_passwords_unless_revealed)
+{
+	struct tc_trunk *t = sample_trunk("reg", "10.0.0.1");
+	tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "outbound_registration");
+	tc_trunk_set_string(t, TC_F_USERNAME, "alice");
+	tc_trunk_set_string(t, TC_F_PASSWORD, "pa55word");
+	tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "sip.example.com");
+	char *id;
+	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	struct tc_pending_list p;
+	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
+	cr_assert_eq(p.count, 1);
+	cr_assert_str_eq(p.items[0].request.method, "POST");
+	cr_assert_str_eq(p.items[0].request.path, "/carrier/v1/sip_trunks");
+	cr_assert(strstr(p.items[0].request.body, TC_SECRET_MASK), "%s", p.items[0].request.body);
+	cr_assert_null(strstr(p.items[0].request.body, "pa55word"));
+	cr_assert_str_eq(tc_trunk_string(p.items[0].payload, TC_F_PASSWORD), "pa55word");
+	tc_pending_list_free(&p);
+	cr_assert_eq(tc_service_pending(svc, true, &p, &err), TC_OK);
+	cr_assert(strstr(p.items[0].request.body, "pa55word"));
+	tc_pending_list_free(&p);
+	free(id);
+}
+
+Test(service, delete_and_discard)
+{
+	struct tc_trunk *srv[] = {server_trunk("srv-1", "one", "10.0.0.1"),
+	                          server_trunk("srv-2", "two", "10.0.0.2")};
+	server_has(srv, 2);
+	tc_trunk_free(srv[0]);
+	tc_trunk_free(srv[1]);
+	cr_assert_eq(tc_service_delete(svc, "srv-1", &err), TC_OK);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->pending, TC_OP_DELETE);
+	tc_trunk_record_free(rec);
+	cr_assert_eq(tc_service_delete(svc, "srv-1", &err), TC_NOT_FOUND, "already deleted");
+	cr_assert_eq(tc_service_discard(svc, "srv-1", &err), TC_OK);
+	cr_assert_eq(tc_service_get(svc, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
+	cr_assert_eq(rec->pending, TC_OP_NONE);
+	tc_trunk_record_free(rec);
+
+	char *id = create("fresh", "10.0.0.3");
+	cr_assert_eq(tc_service_delete(svc, id, &err), TC_OK);
+	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_NOT_FOUND, "create + delete: nothing");
+	free(id);
+	struct tc_service_status st;
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.queued, 0);
+	cr_assert_eq(st.trunks, 2);
+}
+
+Test(service, read_only_refuses_every_change)
+{
+	char *id = create("before", "10.0.0.1");
+	tc_service_close(svc);
+	struct tc_service_options o = options();
+	o.read_only = true;
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK);
+	cr_assert(tc_service_read_only(svc));
+	struct tc_trunk *t = sample_trunk("x", "10.0.0.2");
+	cr_assert_eq(tc_service_create(svc, t, NULL, &err), TC_READ_ONLY);
+	cr_assert_eq(tc_service_update(svc, id, t, &err), TC_READ_ONLY);
+	cr_assert_eq(tc_service_delete(svc, id, &err), TC_READ_ONLY);
+	cr_assert_eq(tc_service_discard(svc, id, &err), TC_READ_ONLY);
+	cr_assert_eq(tc_service_retry(svc, NULL, &err), TC_READ_ONLY);
+	enum tc_resolution all[TC_FIELD_COUNT] = {0};
+	cr_assert_eq(tc_service_resolve(svc, id, all, NULL, &err), TC_READ_ONLY);
+	struct tc_import_report rep;
+	cr_assert_eq(tc_service_import(svc, &t, 1, false, &rep, &err), TC_READ_ONLY);
+	tc_import_report_free(&rep);
+	cr_assert_eq(tc_service_import(svc, &t, 1, true, &rep, &err), TC_OK, "a dry run may run");
+	tc_import_report_free(&rep);
+	struct tc_list_query q = {.sort = TC_FIELD_NONE};
+	size_t n;
+	cr_assert_eq(tc_service_count(svc, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, 1);
+	tc_trunk_free(t);
+	free(id);
+}
+
+static char *conflict_on_name(void)
+{
+	struct tc_trunk *srv = server_trunk("srv-1", "base", "10.0.0.1");
+	server_has(&srv, 1);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, "srv-1", &rec, &err), TC_OK);
+	struct tc_trunk *t = tc_trunk_dup(rec->current);
+	tc_trunk_set_string(t, TC_F_NAME, "mine");
+	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 7);
+	cr_assert_eq(tc_service_update(svc, "srv-1", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	tc_trunk_record_free(rec);
+
+	/* the engine finds the server renamed it and changed the country */
+	struct tc_store *s = engine();
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(s, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 1);
+	cr_assert_eq(tc_store_outbox_begin_send(s, l.items[0].seq, &err), TC_OK);
+	tc_trunk_set_string(srv, TC_F_NAME, "theirs");
+	tc_trunk_set_string(srv, TC_F_INBOUND_COUNTRY, "KH");
+	bool fields[TC_FIELD_COUNT] = {false};
+	fields[TC_F_NAME] = true;
+	cr_assert_eq(tc_store_outbox_conflict(s, l.items[0].seq, srv, fields, &err), TC_OK);
+	tc_outbox_list_free(&l);
+	tc_store_close(s);
+	tc_trunk_free(srv);
+	return strdup("srv-1");
+}
+
+static struct tc_trunk *queued_payload(void)
+{
+	struct tc_pending_list p;
+	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
+	cr_assert_eq(p.count, 1);
+	struct tc_trunk *t = p.items[0].payload;
+	p.items[0].payload = NULL;
+	tc_pending_list_free(&p);
+	return t;
+}
+
+Test(service, resolve_per_field_keeps_the_other_sides_changes)
+{
+	char *id = conflict_on_name();
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
+	cr_assert(rec->conflict->fields[TC_F_NAME]);
+	tc_trunk_record_free(rec);
+	struct tc_trunk *t = sample_trunk("x", "10.0.0.1");
+
+	/* an edit or delete waits for the resolution */
+	cr_assert_eq(tc_service_update(svc, id, t, &err), TC_CONFLICT);
+	enum tc_resolution choices[TC_FIELD_COUNT] = {0};
+	cr_assert_eq(tc_service_resolve(svc, id, choices, NULL, &err), TC_USAGE, "no choice");
+	choices[TC_F_NAME] = TC_RESOLVE_EDITED;
+	cr_assert_eq(tc_service_resolve(svc, id, choices, NULL, &err), TC_USAGE, "no value");
+	tc_trunk_set_string(t, TC_F_NAME, "");
+	cr_assert_eq(tc_service_resolve(svc, id, choices, t, &err), TC_INVALID, "validated");
+	tc_error_clear(&err);
+	tc_trunk_set_string(t, TC_F_NAME, "agreed");
+	cr_assert_eq(tc_service_resolve(svc, id, choices, t, &err), TC_OK, "%s", err.message);
+
+	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_PENDING);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "agreed");
+	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 7, "my other change kept");
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_INBOUND_COUNTRY), "KH",
+	                 "their other change kept");
+	tc_trunk_record_free(rec);
+	struct tc_trunk *p = queued_payload();
+	cr_assert_str_eq(tc_trunk_string(p, TC_F_NAME), "agreed");
+	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 7);
+	cr_assert_eq(p->values[TC_F_INBOUND_COUNTRY].state, TC_V_ABSENT);
+	tc_trunk_free(p);
+	tc_trunk_free(t);
+	free(id);
+}
+
+Test(service, resolve_take_theirs_and_keep_mine)
+{
+	char *id = conflict_on_name();
+	enum tc_resolution choices[TC_FIELD_COUNT] = {0};
+	choices[TC_F_NAME] = TC_RESOLVE_THEIRS;
+	cr_assert_eq(tc_service_resolve(svc, id, choices, NULL, &err), TC_OK, "%s", err.message);
+	struct tc_trunk *p = queued_payload();
+	cr_assert_eq(p->values[TC_F_NAME].state, TC_V_ABSENT);
+	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 7);
+	tc_trunk_free(p);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "theirs");
+	tc_trunk_record_free(rec);
+	free(id);
+	tc_service_close(svc);
+	svc = NULL;
+	rm_tree(dir);
+	setup();
+
+	id = conflict_on_name();
+	choices[TC_F_NAME] = TC_RESOLVE_MINE;
+	cr_assert_eq(tc_service_resolve(svc, id, choices, NULL, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "mine");
+	cr_assert_str_eq(tc_trunk_string(rec->base, TC_F_NAME), "theirs");
+	tc_trunk_record_free(rec);
+	free(id);
+}
+
+Test(service, a_trunk_deleted_on_the_server_is_recreated_or_dropped)
+{
+	struct tc_trunk *srv[] = {server_trunk("srv-1", "gone", "10.0.0.1"),
+	                          server_trunk("srv-2", "also-gone", "10.0.0.2")};
+	server_has(srv, 2);
+	for (int i = 0; i < 2; i++) {
+		struct tc_trunk *t = tc_trunk_dup(srv[i]);
+		tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 3);
+		cr_assert_eq(tc_service_update(svc, srv[i]->id, t, &err), TC_OK, "%s", err.message);
+		tc_trunk_free(t);
+		tc_trunk_free(srv[i]);
+	}
+	server_has(NULL, 0);
+	struct tc_service_status st;
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.conflicts, 2);
+
+	enum tc_resolution choices[TC_FIELD_COUNT] = {0};
+	choices[TC_F_NAME] = TC_RESOLVE_MINE;
+	cr_assert_eq(tc_service_resolve(svc, "srv-1", choices, NULL, &err), TC_OK, "%s",
+	             err.message);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, "gone", &rec, &err), TC_OK);
+	cr_assert_eq(strncmp(rec->id, TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)), 0);
+	cr_assert_eq(rec->pending, TC_OP_CREATE);
+	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 3);
+	tc_trunk_record_free(rec);
+
+	choices[TC_F_NAME] = TC_RESOLVE_THEIRS;
+	cr_assert_eq(tc_service_resolve(svc, "srv-2", choices, NULL, &err), TC_OK);
+	cr_assert_eq(tc_service_get(svc, "srv-2", &rec, &err), TC_NOT_FOUND);
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.conflicts, 0);
+	cr_assert_eq(st.trunks, 1);
+}
+
+Test(service, import_is_all_or_nothing)
+{
+	struct tc_trunk *srv = server_trunk("srv-1", "old", "10.0.0.1");
+	server_has(&srv, 1);
+	tc_trunk_free(srv);
+	struct tc_trunk *upd = tc_trunk_new();
+	tc_trunk_set_id(upd, "srv-1");
+	tc_trunk_set_int(upd, TC_F_MAX_CHANNELS, 12);
+	struct tc_trunk *good = sample_trunk("new", "10.0.0.2");
+	struct tc_trunk *bad = sample_trunk("bad", "10.0.0.999");
+	struct tc_trunk *batch[] = {upd, good, bad};
+	struct tc_import_report rep;
+	cr_assert_eq(tc_service_import(svc, batch, 3, false, &rep, &err), TC_INVALID);
+	cr_assert_eq(rep.count, 3);
+	cr_assert_eq(rep.failed, 1);
+	cr_assert_eq(rep.items[2].status, TC_INVALID);
+	cr_assert_eq(rep.items[2].errors.count, 1);
+	cr_assert_eq(rep.items[0].kind, TC_SAVE_UPDATE);
+	cr_assert_eq(rep.items[1].kind, TC_SAVE_CREATE);
+	tc_import_report_free(&rep);
+	tc_error_clear(&err);
+	struct tc_service_status st;
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.queued, 0, "nothing staged");
+
+	cr_assert_eq(tc_service_import(svc, batch, 2, false, &rep, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(rep.created, 1);
+	cr_assert_eq(rep.updated, 1);
+	cr_assert_str_eq(rep.items[0].id, "srv-1");
+	cr_assert_not_null(rep.items[1].id);
+	tc_import_report_free(&rep);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 12);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "old", "other fields kept");
+	tc_trunk_record_free(rec);
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.queued, 2);
+	tc_trunk_free(upd);
+	tc_trunk_free(good);
+	tc_trunk_free(bad);
+}
+
+Test(service, doctor_store_check_and_offline_sync)
+{
+	struct tc_store_check c;
+	cr_assert_eq(tc_service_check_store(svc, &c, &err), TC_OK);
+	cr_assert(c.integrity_ok, "%s", c.integrity);
+	cr_assert(c.modes_ok);
+	cr_assert_eq(c.dir_mode, 0700);
+	cr_assert_eq(c.file_mode, 0600);
+	cr_assert_eq(c.schema_version, TC_STORE_SCHEMA_VERSION);
+	cr_assert_str_eq(tc_service_profile(svc), "test");
+	cr_assert_null(tc_service_api_host(svc));
+	size_t n;
+	const struct tc_region *r = tc_service_regions(svc, &n);
+	cr_assert_geq(n, 2);
+	cr_assert_str_eq(r[0].alias, "hydrogen");
+
+	struct tc_sync_report rep;
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_OFFLINE);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_OFFLINE);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+}
+
+Test(service, api_host_comes_from_the_url)
+{
+	tc_service_close(svc);
+	struct tc_service_options o = options();
+	o.api_url = "https://user@api.somleng.org:8443/carrier";
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK);
+	cr_assert_str_eq(tc_service_api_host(svc), "api.somleng.org:8443");
+}

@@ -1,0 +1,901 @@
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_fixture.h"
+#include "trunkctl/store.h"
+
+static char dir[64];
+static struct fake_clock clk = {1700000000000};
+static struct tc_store *store;
+static struct tc_error err;
+
+static struct tc_store_options options(void)
+{
+	return (struct tc_store_options){
+	    .dir = dir, .clock = {fake_now, &clk}, .busy_timeout_ms = 10000};
+}
+
+static void setup(void)
+{
+	make_tmpdir(dir, sizeof(dir));
+	tc_error_init(&err);
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+}
+
+static void teardown(void)
+{
+	tc_store_close(store);
+	tc_error_clear(&err);
+	rm_tree(dir);
+}
+
+TestSuite(store, .init = setup, .fini = teardown, .timeout = 60);
+
+static char *store_file(void)
+{
+	static char path[128];
+	snprintf(path, sizeof(path), "%s/%s", dir, TC_STORE_FILE_NAME);
+	return path;
+}
+
+/* ---- opening, modes, foreign and damaged files ---- */
+
+Test(store, creates_dir_0700_and_file_0600_and_reopens)
+{
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/a/b", dir);
+	struct tc_store_options o = options();
+	o.dir = sub;
+	struct tc_store *s2;
+	cr_assert_eq(tc_store_open(&o, &s2, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_schema_version(s2), TC_STORE_SCHEMA_VERSION);
+	struct stat st;
+	cr_assert_eq(stat(sub, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700);
+	cr_assert_eq(stat(tc_store_path(s2), &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	struct tc_trunk *t = sample_trunk("kept", "10.0.0.1");
+	cr_assert_eq(tc_store_create_local(s2, "local-1", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	tc_store_close(s2);
+
+	cr_assert_eq(tc_store_open(&o, &s2, &err), TC_OK, "%s", err.message);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(s2, "local-1", &rec, &err), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "kept");
+	tc_trunk_record_free(rec);
+	/* the WAL files follow the database's mode */
+	char wal[256];
+	snprintf(wal, sizeof(wal), "%s-wal", tc_store_path(s2));
+	if (stat(wal, &st) == 0)
+		cr_assert_eq(st.st_mode & 0777, 0600);
+	tc_store_close(s2);
+}
+
+static void assert_refused_untouched(const char *content, size_t len, const char *why)
+{
+	tc_store_close(store);
+	store = NULL;
+	write_all(store_file(), content, len);
+	struct tc_store_options o = options();
+	struct tc_store *s2 = NULL;
+	cr_assert_eq(tc_store_open(&o, &s2, &err), TC_CORRUPT, "%s: %s", why, err.message);
+	cr_assert_null(s2);
+	cr_assert(strstr(err.message, store_file()), "message names the file: %s", err.message);
+	size_t n;
+	char *after = read_all(store_file(), &n);
+	cr_assert_eq(n, len, "%s: file size changed", why);
+	cr_assert_eq(memcmp(after, content, len), 0, "%s: file changed", why);
+	free(after);
+}
+
+Test(store, a_file_that_is_not_a_database_is_refused_and_left_alone)
+{
+	static const char text[] = "[default]\napi_url = https://api.somleng.org\n"
+	                           "this is somebody's config file, not a database\n";
+	assert_refused_untouched(text, sizeof(text) - 1, "text file");
+}
+
+static char *build_db(const char *sql, size_t *len)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/other.db", dir);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	char *data = read_all(path, len);
+	unlink(path);
+	return data;
+}
+
+Test(store, a_foreign_sqlite_file_is_refused_and_left_alone)
+{
+	size_t len;
+	char *data =
+	    build_db("CREATE TABLE notes(t TEXT); INSERT INTO notes VALUES('mine');", &len);
+	assert_refused_untouched(data, len, "foreign, no application_id");
+	free(data);
+	data = build_db("PRAGMA application_id = 1234; CREATE TABLE x(y);", &len);
+	assert_refused_untouched(data, len, "foreign application_id");
+	free(data);
+}
+
+Test(store, a_newer_schema_is_refused_and_left_alone)
+{
+	size_t len;
+	char sql[128];
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+	         TC_STORE_APPLICATION_ID, TC_STORE_SCHEMA_VERSION + 1);
+	char *data = build_db(sql, &len);
+	assert_refused_untouched(data, len, "newer schema");
+	free(data);
+}
+
+Test(store, a_damaged_store_is_refused_and_left_alone)
+{
+	/* enough rows for several b-tree pages, then garbage over the middle of the file */
+	cr_assert_eq(tc_store_begin(store, &err), TC_OK);
+	for (int i = 0; i < 400; i++) {
+		char id[32], name[64];
+		snprintf(id, sizeof(id), "local-%04d", i);
+		snprintf(name, sizeof(name), "trunk number %d with a long name", i);
+		struct tc_trunk *t = sample_trunk(name, "10.1.1.1");
+		cr_assert_eq(tc_store_create_local(store, id, t, &err), TC_OK, "%s", err.message);
+		tc_trunk_free(t);
+	}
+	cr_assert_eq(tc_store_commit(store, &err), TC_OK);
+	tc_store_close(store); /* checkpoints the WAL into the file */
+	store = NULL;
+	size_t len;
+	char *data = read_all(store_file(), &len);
+	cr_assert_gt(len, 16384);
+	for (size_t i = 4096 + 100; i < len - 4096; i += 7)
+		data[i] = (char)(i * 31);
+	assert_refused_untouched(data, len, "scribbled pages");
+	free(data);
+}
+
+/* ---- local edits and their outbox entries ---- */
+
+static size_t outbox_count(struct tc_store *s)
+{
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(s, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	size_t n = l.count;
+	tc_outbox_list_free(&l);
+	return n;
+}
+
+Test(store, an_edit_and_its_outbox_entry_commit_together)
+{
+	struct tc_store_options o = options();
+	struct tc_store *other;
+	cr_assert_eq(tc_store_open(&o, &other, &err), TC_OK);
+	struct tc_trunk *t = sample_trunk("a", "10.0.0.1");
+
+	/* inside an open transaction the other connection sees neither half */
+	cr_assert_eq(tc_store_begin(store, &err), TC_OK);
+	cr_assert_eq(tc_store_create_local(store, "local-a", t, &err), TC_OK);
+	cr_assert_eq(outbox_count(store), 1);
+	cr_assert_eq(outbox_count(other), 0);
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(other, &c, &err), TC_OK);
+	cr_assert_eq(c.trunks, 0);
+	tc_store_rollback(store);
+	cr_assert_eq(outbox_count(store), 0);
+	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK);
+	cr_assert_eq(c.trunks, 0);
+
+	/* on its own, the edit is committed, both halves, when the call returns */
+	cr_assert_eq(tc_store_create_local(store, "local-a", t, &err), TC_OK);
+	cr_assert_eq(outbox_count(other), 1);
+	cr_assert_eq(tc_store_counts(other, &c, &err), TC_OK);
+	cr_assert_eq(c.trunks, 1);
+	cr_assert_eq(c.queued, 1);
+	tc_trunk_free(t);
+	tc_store_close(other);
+}
+
+Test(store, local_ids_must_be_local_and_unique)
+{
+	struct tc_trunk *t = sample_trunk("a", "10.0.0.1");
+	cr_assert_eq(tc_store_create_local(store, "5f0c7a3e", t, &err), TC_USAGE);
+	cr_assert_eq(tc_store_create_local(store, "local-x", t, &err), TC_OK);
+	cr_assert_eq(tc_store_create_local(store, "local-x", t, &err), TC_USAGE);
+	cr_assert_eq(outbox_count(store), 1);
+	tc_trunk_free(t);
+}
+
+/*
+ * Coalescing, table-driven. Steps: S pull a synced server trunk named "base";
+ * C create it locally as "n0"; N rename to the next nK; M set max_channels;
+ * B rename back to the starting name; D delete; F mark the first entry in
+ * flight; J reject the first entry. Expect: the outbox as
+ * "op[!in flight|?rejected][(name of a create)|:changed fields]" joined by
+ * ';', then '|' and the trunk's state ("gone" when it no longer exists).
+ */
+struct coalesce_case {
+	char steps[16];
+	char expect[96];
+};
+
+ParameterizedTestParameters(coalesce, table)
+{
+	static struct coalesce_case cases[] = {
+	    {"C", "create(n0)|pending"},
+	    {"CNN", "create(n2)|pending"},
+	    {"CD", "|gone"},
+	    {"CNMD", "|gone"},
+	    {"CB", "create(n0)|pending"},
+	    {"SN", "update:name|pending"},
+	    {"SNM", "update:name,max_channels|pending"},
+	    {"SNB", "|synced"},
+	    {"SNMB", "update:max_channels|pending"},
+	    {"SND", "delete|pending"},
+	    {"SD", "delete|pending"},
+	    {"CFN", "create!(n0);update:name|pending"},
+	    {"CFD", "create!(n0);delete|pending"},
+	    {"SNFM", "update!:name;update:max_channels|pending"},
+	    {"SNJ", "update?:name|rejected"},
+	    {"SNJM", "update:name,max_channels|pending"},
+	    {"CJN", "create(n1)|pending"},
+	    {"SNFD", "update!:name;delete|pending"},
+	};
+	return cr_make_param_array(struct coalesce_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void describe_outbox(struct tc_store *s, const char *id, char *out, size_t size)
+{
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(s, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < l.count; i++) {
+		const struct tc_outbox_entry *e = &l.items[i];
+		used += (size_t)snprintf(out + used, size - used, "%s%s%s", i ? ";" : "",
+		                         tc_outbox_op_name(e->op),
+		                         e->state == TC_OUTBOX_IN_FLIGHT  ? "!"
+		                         : e->state == TC_OUTBOX_REJECTED ? "?"
+		                                                          : "");
+		if (e->op == TC_OP_CREATE) {
+			used += (size_t)snprintf(out + used, size - used, "(%s)",
+			                         tc_trunk_string(e->payload, TC_F_NAME));
+		} else if (e->op == TC_OP_UPDATE) {
+			const char *sep = ":";
+			for (int f = 0; f < TC_FIELD_COUNT; f++)
+				if (e->payload->values[f].state != TC_V_ABSENT) {
+					used += (size_t)snprintf(out + used, size - used, "%s%s",
+					                         sep, tc_field(f)->key);
+					sep = ",";
+				}
+		}
+	}
+	struct tc_trunk_record *rec = NULL;
+	enum tc_status rc = tc_store_get(s, id, &rec, &err);
+	snprintf(out + used, size - used, "|%s",
+	         rc == TC_NOT_FOUND ? "gone" : tc_sync_state_name(rec->state));
+	tc_trunk_record_free(rec);
+	tc_outbox_list_free(&l);
+}
+
+static void edit(const char *id, void (*change)(struct tc_trunk *, int), int arg)
+{
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, id, &rec, &err), TC_OK);
+	struct tc_trunk *t = tc_trunk_dup(rec->current);
+	change(t, arg);
+	cr_assert_eq(tc_store_update_local(store, id, t, NULL, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	tc_trunk_record_free(rec);
+}
+
+static void rename_to(struct tc_trunk *t, int n)
+{
+	char name[16];
+	if (n < 0)
+		snprintf(name, sizeof(name), "base");
+	else
+		snprintf(name, sizeof(name), "n%d", n);
+	tc_trunk_set_string(t, TC_F_NAME, name);
+}
+
+static void set_channels(struct tc_trunk *t, int n)
+{
+	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, n);
+}
+
+static int64_t first_seq(void)
+{
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_gt(l.count, 0);
+	int64_t seq = l.items[0].seq;
+	tc_outbox_list_free(&l);
+	return seq;
+}
+
+static void pull_one(struct tc_trunk *t)
+{
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, &t, 1, &err), TC_OK, "%s", err.message);
+}
+
+ParameterizedTest(struct coalesce_case *c, coalesce, table, .init = setup, .fini = teardown)
+{
+	const char *id = c->steps[0] == 'S' ? "srv-1" : "local-1";
+	int renamed = 0;
+	for (const char *p = c->steps; *p; p++) {
+		switch (*p) {
+		case 'S': {
+			struct tc_trunk *t = server_trunk("srv-1", "base", "10.0.0.1");
+			pull_one(t);
+			tc_trunk_free(t);
+			break;
+		}
+		case 'C': {
+			struct tc_trunk *t = sample_trunk("n0", "10.0.0.1");
+			cr_assert_eq(tc_store_create_local(store, id, t, &err), TC_OK);
+			tc_trunk_free(t);
+			break;
+		}
+		case 'N':
+			edit(id, rename_to, ++renamed);
+			break;
+		case 'B':
+			edit(id, rename_to, c->steps[0] == 'S' ? -1 : 0);
+			break;
+		case 'M':
+			edit(id, set_channels, 5);
+			break;
+		case 'D':
+			cr_assert_eq(tc_store_delete_local(store, id, &err), TC_OK, "%s",
+			             err.message);
+			break;
+		case 'F':
+			cr_assert_eq(tc_store_outbox_begin_send(store, first_seq(), &err), TC_OK);
+			break;
+		case 'J': {
+			struct tc_field_errors fe = {0};
+			tc_field_errors_add(&fe, TC_F_NAME, -1, TC_SEV_ERROR,
+			                    "/data/attributes/name", "must be filled", NULL);
+			int64_t seq = first_seq();
+			cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+			cr_assert_eq(tc_store_outbox_reject(store, seq, &fe, "rejected", &err),
+			             TC_OK);
+			tc_field_errors_free(&fe);
+			break;
+		}
+		}
+	}
+	char got[256];
+	describe_outbox(store, id, got, sizeof(got));
+	cr_assert_str_eq(got, c->expect, "steps %s", c->steps);
+}
+
+Test(store, a_rejection_keeps_field_errors_until_the_next_edit)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "base", "10.0.0.1");
+	pull_one(t);
+	tc_trunk_free(t);
+	edit("srv-1", rename_to, 1);
+	struct tc_field_errors fe = {0};
+	tc_field_errors_add_rule(&fe, TC_F_INBOUND_SOURCE_IPS, -1, TC_SEV_ERROR,
+	                         "/data/attributes/inbound_source_ips",
+	                         "contains invalid IP address: 10.0.0.256", NULL);
+	int64_t seq = first_seq();
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	cr_assert_eq(tc_store_outbox_reject(store, seq, &fe, "the server rejected it", &err),
+	             TC_OK);
+	tc_field_errors_free(&fe);
+
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_REJECTED);
+	cr_assert_eq(rec->errors.count, 1);
+	cr_assert_eq(rec->errors.items[0].field, TC_F_INBOUND_SOURCE_IPS);
+	cr_assert(rec->errors.items[0].rule);
+	cr_assert_str_eq(rec->errors.items[0].title, "contains invalid IP address: 10.0.0.256");
+	cr_assert_str_eq(rec->last_error, "the server rejected it");
+	tc_trunk_record_free(rec);
+
+	struct tc_outbox_list due;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &due, &err), TC_OK);
+	cr_assert_eq(due.count, 0, "a rejected entry is not sent again by itself");
+	tc_outbox_list_free(&due);
+
+	edit("srv-1", rename_to, 2);
+	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_PENDING);
+	cr_assert_eq(rec->errors.count, 0);
+	tc_trunk_record_free(rec);
+}
+
+/* ---- the sync engine's side ---- */
+
+Test(store, a_pushed_create_moves_to_the_server_id_and_rebases_later_updates)
+{
+	struct tc_trunk *t = sample_trunk("n0", "10.0.0.1");
+	cr_assert_eq(tc_store_create_local(store, "local-1", t, &err), TC_OK);
+	tc_trunk_free(t);
+	int64_t seq = first_seq();
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	edit("local-1", rename_to, 1);
+	edit("local-1", set_channels, 9);
+
+	/* a pull during the request already brought the new trunk in */
+	struct tc_trunk *srv = server_trunk("srv-new", "n0", "10.0.0.1");
+	pull_one(srv);
+	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(srv);
+
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "local-1", &rec, &err), TC_NOT_FOUND);
+	cr_assert_eq(tc_store_get(store, "srv-new", &rec, &err), TC_OK);
+	cr_assert_eq(rec->pending, TC_OP_UPDATE);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "n1");
+	cr_assert_str_eq(rec->current->id, "srv-new");
+	cr_assert_str_eq(tc_trunk_string(rec->base, TC_F_NAME), "n0");
+	tc_trunk_record_free(rec);
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK);
+	cr_assert_eq(c.trunks, 1, "no duplicate of the created trunk");
+
+	struct tc_outbox_list due;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &due, &err), TC_OK);
+	cr_assert_eq(due.count, 1);
+	cr_assert_str_eq(due.items[0].trunk_id, "srv-new");
+	cr_assert_eq(due.items[0].op, TC_OP_UPDATE);
+	cr_assert_str_eq(tc_trunk_string(due.items[0].base, TC_F_NAME), "n0");
+	cr_assert_eq(due.items[0].payload->values[TC_F_MAX_CHANNELS].i, 9);
+	cr_assert_str_eq(tc_trunk_string(due.items[0].payload, TC_F_NAME), "n1");
+	cr_assert_eq(due.items[0].payload->values[TC_F_REGION].state, TC_V_ABSENT);
+
+	cr_assert_eq(tc_store_outbox_begin_send(store, due.items[0].seq, &err), TC_OK);
+	struct tc_trunk *after = server_trunk("srv-new", "n1", "10.0.0.1");
+	tc_trunk_set_int(after, TC_F_MAX_CHANNELS, 9);
+	cr_assert_eq(tc_store_outbox_done(store, due.items[0].seq, after, &err), TC_OK);
+	tc_trunk_free(after);
+	tc_outbox_list_free(&due);
+	cr_assert_eq(tc_store_get(store, "srv-new", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
+	cr_assert_null(rec->local);
+	tc_trunk_record_free(rec);
+	cr_assert_eq(outbox_count(store), 0);
+}
+
+Test(store, due_entries_respect_order_backoff_and_blocked_trunks)
+{
+	for (int i = 0; i < 3; i++) {
+		char id[16], name[16];
+		snprintf(id, sizeof(id), "local-%d", i);
+		snprintf(name, sizeof(name), "t%d", i);
+		struct tc_trunk *t = sample_trunk(name, "10.0.0.1");
+		cr_assert_eq(tc_store_create_local(store, id, t, &err), TC_OK);
+		tc_trunk_free(t);
+	}
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 3);
+	int64_t s0 = l.items[0].seq, s1 = l.items[1].seq;
+	cr_assert_lt(s0, s1);
+	tc_outbox_list_free(&l);
+
+	cr_assert_eq(tc_store_outbox_begin_send(store, s0, &err), TC_OK);
+	cr_assert_eq(tc_store_outbox_begin_send(store, s1, &err), TC_OK);
+	cr_assert_eq(tc_store_outbox_retry_later(store, s1, clk.now + 30000, "HTTP 503", &err),
+	             TC_OK);
+	edit("local-0", rename_to, 7); /* queued behind the entry in flight */
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 1, "in flight blocks its trunk, backoff delays the other");
+	cr_assert_str_eq(l.items[0].trunk_id, "local-2");
+	tc_outbox_list_free(&l);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "local-1", &rec, &err), TC_OK);
+	cr_assert_str_eq(rec->last_error, "HTTP 503");
+	tc_trunk_record_free(rec);
+
+	clk.now += 30000;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 2);
+	tc_outbox_list_free(&l);
+
+	/* after a crash: the entry left in flight is found and put back */
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_INFLIGHT, 0, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 1);
+	cr_assert_eq(l.items[0].seq, s0);
+	cr_assert_eq(l.items[0].attempts, 1);
+	tc_outbox_list_free(&l);
+	cr_assert_eq(tc_store_outbox_requeue(store, s0, &err), TC_OK);
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 3);
+	tc_outbox_list_free(&l);
+}
+
+Test(store, a_pull_removes_vanished_trunks_or_flags_local_edits)
+{
+	struct tc_trunk *a = server_trunk("srv-a", "a", "10.0.0.1");
+	struct tc_trunk *b = server_trunk("srv-b", "b", "10.0.0.2");
+	struct tc_trunk *c = server_trunk("srv-c", "c", "10.0.0.3");
+	struct tc_trunk *all[] = {a, b, c};
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, all, 3, &err), TC_OK);
+	struct tc_pull_result res;
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK);
+	cr_assert_eq(res.removed, 0);
+	struct tc_trunk *n = sample_trunk("new", "10.0.0.4");
+	cr_assert_eq(tc_store_create_local(store, "local-n", n, &err), TC_OK);
+	tc_trunk_free(n);
+	edit("srv-b", rename_to, 1);
+	cr_assert_eq(tc_store_delete_local(store, "srv-c", &err), TC_OK);
+
+	/* the server now has only a */
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, all, 1, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK);
+	cr_assert_eq(res.removed, 1, "c: its queued delete is moot");
+	cr_assert_eq(res.conflicts, 1, "b: edited here, deleted there");
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "srv-c", &rec, &err), TC_NOT_FOUND);
+	cr_assert_eq(tc_store_get(store, "local-n", &rec, &err), TC_OK, "local creates stay");
+	tc_trunk_record_free(rec);
+	cr_assert_eq(tc_store_get(store, "srv-b", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
+	cr_assert_not_null(rec->conflict);
+	cr_assert_null(rec->conflict->theirs);
+	cr_assert_str_eq(tc_trunk_string(rec->conflict->mine, TC_F_NAME), "n1");
+	cr_assert_str_eq(tc_trunk_string(rec->conflict->base, TC_F_NAME), "b");
+	tc_trunk_record_free(rec);
+	cr_assert_eq(outbox_count(store), 2);
+
+	/* a second pull does not count the same conflict again */
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, all, 1, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK);
+	cr_assert_eq(res.conflicts, 0);
+
+	/* recreate it from the local version */
+	struct tc_trunk *mine = sample_trunk("n1", "10.0.0.2");
+	cr_assert_eq(tc_store_resolve(store, "srv-b", mine, "local-b2", &err), TC_OK, "%s",
+	             err.message);
+	tc_trunk_free(mine);
+	cr_assert_eq(tc_store_get(store, "srv-b", &rec, &err), TC_NOT_FOUND);
+	cr_assert_eq(tc_store_get(store, "local-b2", &rec, &err), TC_OK);
+	cr_assert_eq(rec->pending, TC_OP_CREATE);
+	tc_trunk_record_free(rec);
+	struct tc_store_sync_meta meta;
+	cr_assert_eq(tc_store_sync_meta(store, &meta, &err), TC_OK);
+	cr_assert_eq(meta.last_pull_ms, clk.now);
+	tc_trunk_free(a);
+	tc_trunk_free(b);
+	tc_trunk_free(c);
+}
+
+Test(store, a_field_conflict_is_kept_and_resolved)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "base", "10.0.0.1");
+	pull_one(t);
+	edit("srv-1", rename_to, 1);
+	edit("srv-1", set_channels, 4);
+	int64_t seq = first_seq();
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	struct tc_trunk *theirs = tc_trunk_dup(t);
+	tc_trunk_set_string(theirs, TC_F_NAME, "theirs");
+	bool fields[TC_FIELD_COUNT] = {false};
+	fields[TC_F_NAME] = true;
+	cr_assert_eq(tc_store_outbox_conflict(store, seq, theirs, fields, &err), TC_OK);
+
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
+	cr_assert(rec->conflict->fields[TC_F_NAME]);
+	cr_assert_not(rec->conflict->fields[TC_F_MAX_CHANNELS]);
+	cr_assert_str_eq(tc_trunk_string(rec->conflict->theirs, TC_F_NAME), "theirs");
+	cr_assert_str_eq(tc_trunk_string(rec->conflict->mine, TC_F_NAME), "n1");
+	cr_assert_str_eq(tc_trunk_string(rec->conflict->base, TC_F_NAME), "base");
+	struct tc_trunk *merged = tc_trunk_dup(rec->current);
+	tc_trunk_record_free(rec);
+
+	/* edits are refused until it is resolved */
+	cr_assert_eq(tc_store_update_local(store, "srv-1", merged, NULL, &err), TC_CONFLICT);
+	cr_assert_eq(tc_store_delete_local(store, "srv-1", &err), TC_CONFLICT);
+
+	/* take their name, keep my channels */
+	tc_trunk_set_string(merged, TC_F_NAME, "theirs");
+	cr_assert_eq(tc_store_resolve(store, "srv-1", merged, NULL, &err), TC_OK, "%s",
+	             err.message);
+	tc_trunk_free(merged);
+	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_PENDING);
+	cr_assert_null(rec->conflict);
+	cr_assert_str_eq(tc_trunk_string(rec->base, TC_F_NAME), "theirs");
+	tc_trunk_record_free(rec);
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 1);
+	cr_assert_eq(l.items[0].op, TC_OP_UPDATE);
+	cr_assert_eq(l.items[0].payload->values[TC_F_NAME].state, TC_V_ABSENT);
+	cr_assert_eq(l.items[0].payload->values[TC_F_MAX_CHANNELS].i, 4);
+	tc_outbox_list_free(&l);
+	cr_assert_eq(tc_store_resolve(store, "srv-1", t, NULL, &err), TC_USAGE);
+	tc_trunk_free(t);
+	tc_trunk_free(theirs);
+}
+
+Test(store, discard_returns_to_the_server_version)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "base", "10.0.0.1");
+	pull_one(t);
+	tc_trunk_free(t);
+	edit("srv-1", rename_to, 1);
+	cr_assert_eq(tc_store_discard(store, "srv-1", &err), TC_OK);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "base");
+	tc_trunk_record_free(rec);
+
+	/* an entry in flight stays; the rest goes */
+	edit("srv-1", rename_to, 2);
+	cr_assert_eq(tc_store_outbox_begin_send(store, first_seq(), &err), TC_OK);
+	edit("srv-1", set_channels, 3);
+	cr_assert_eq(tc_store_discard(store, "srv-1", &err), TC_BUSY);
+	cr_assert_eq(outbox_count(store), 1);
+	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "n2");
+	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].state, TC_V_ABSENT);
+	tc_trunk_record_free(rec);
+
+	struct tc_trunk *n = sample_trunk("new", "10.0.0.4");
+	cr_assert_eq(tc_store_create_local(store, "local-n", n, &err), TC_OK);
+	tc_trunk_free(n);
+	cr_assert_eq(tc_store_discard(store, "local-n", &err), TC_OK);
+	cr_assert_eq(tc_store_get(store, "local-n", &rec, &err), TC_NOT_FOUND);
+}
+
+Test(store, the_journal_masks_secrets)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	tc_trunk_set_string(t, TC_F_USERNAME, "alice");
+	tc_trunk_set_string(t, TC_F_PASSWORD, "s3cret-value");
+	struct tc_journal_entry e = {.profile = "default",
+	                             .method = "PATCH",
+	                             .trunk_id = "srv-1",
+	                             .changes = t,
+	                             .http_status = 200,
+	                             .request_id = "req-1"};
+	cr_assert_eq(tc_store_journal_add(store, &e, &err), TC_OK);
+	e.method = "DELETE";
+	e.changes = NULL;
+	e.http_status = 0;
+	e.error = "connection refused";
+	clk.now += 1000;
+	cr_assert_eq(tc_store_journal_add(store, &e, &err), TC_OK);
+	tc_trunk_free(t);
+
+	struct tc_journal_list j;
+	cr_assert_eq(tc_store_journal(store, 0, &j, &err), TC_OK);
+	cr_assert_eq(j.count, 2);
+	cr_assert_str_eq(j.items[0].method, "DELETE", "newest first");
+	cr_assert_str_eq(j.items[0].error, "connection refused");
+	cr_assert_str_eq(j.items[1].request_id, "req-1");
+	cr_assert_str_eq(tc_trunk_string(j.items[1].changes, TC_F_USERNAME), "alice");
+	cr_assert_str_eq(tc_trunk_string(j.items[1].changes, TC_F_PASSWORD), TC_SECRET_MASK);
+	tc_journal_list_free(&j);
+
+	size_t len;
+	tc_store_close(store);
+	store = NULL;
+	char *raw = read_all(store_file(), &len);
+	for (size_t i = 0; i + 12 <= len; i++)
+		cr_assert_neq(memcmp(raw + i, "s3cret-value", 12), 0,
+		              "the password is not on disk");
+	free(raw);
+}
+
+/* ---- queries ---- */
+
+#define MANY 3000
+
+static void fill_many(void)
+{
+	struct tc_trunk **page = calloc(MANY, sizeof(*page));
+	for (int i = 0; i < MANY; i++) {
+		char id[40], name[40], ip[20];
+		/* ids and names in different orders, so sorting by one is not the other */
+		snprintf(id, sizeof(id), "%08x-srv", (unsigned)(i * 2654435761u));
+		snprintf(name, sizeof(name), "%s-%04d", i % 3 ? "Trunk" : "pbx", (i * 7) % MANY);
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
+		page[i] = server_trunk(id, name, ip);
+		tc_trunk_set_int(page[i], TC_F_MAX_CHANNELS, i % 10);
+	}
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, page, MANY, &err), TC_OK);
+	for (int i = 0; i < MANY; i++)
+		tc_trunk_free(page[i]);
+	free(page);
+}
+
+static int cmp_ci(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+Test(store, filter_sort_and_windows_agree_with_a_plain_scan)
+{
+	fill_many();
+	/* "PBX" case-insensitively: every third trunk */
+	struct tc_list_query q = {.filter = "PBX", .sort = TC_F_NAME};
+	size_t n;
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, MANY / 3);
+	q.case_sensitive = true;
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, 0);
+	q.filter = "pbx";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, MANY / 3);
+
+	/* IPs and ids are searched too; LIKE wildcards are literal */
+	q = (struct tc_list_query){.filter = "10.0.1.1", .sort = TC_F_NAME};
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, 111); /* 10.0.1.1, 10.0.1.10-19, 10.0.1.100-199 */
+	q.filter = "-srv";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, MANY);
+	q.filter = "%";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, 0);
+	q.filter = "hydrogen";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, MANY);
+
+	/* windows of 97 rows, concatenated, are the whole sorted list */
+	char **names = calloc(MANY, sizeof(*names));
+	size_t got = 0;
+	q = (struct tc_list_query){.sort = TC_FIELD_NONE, .limit = 97};
+	for (q.offset = 0; q.offset < MANY; q.offset += q.limit) {
+		struct tc_trunk_page page;
+		cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
+		cr_assert_eq(page.total, MANY);
+		cr_assert_eq(page.count, q.offset + 97 <= MANY ? 97 : MANY - q.offset);
+		for (size_t i = 0; i < page.count; i++) {
+			names[got++] = strdup(tc_trunk_string(page.items[i].trunk, TC_F_NAME));
+			cr_assert_eq(page.items[i].state, TC_SYNC_SYNCED);
+		}
+		tc_trunk_page_free(&page);
+	}
+	cr_assert_eq(got, MANY);
+	char **sorted = malloc(MANY * sizeof(*sorted));
+	memcpy(sorted, names, MANY * sizeof(*sorted));
+	qsort(sorted, MANY, sizeof(*sorted), cmp_ci);
+	for (size_t i = 0; i < MANY; i++)
+		cr_assert_str_eq(names[i], sorted[i], "row %zu", i);
+	for (size_t i = 0; i < MANY; i++)
+		free(names[i]);
+	free(names);
+	free(sorted);
+
+	/* descending by an integer column, ties broken by id in the same direction */
+	q = (struct tc_list_query){.sort = TC_F_MAX_CHANNELS, .descending = true, .limit = 400};
+	struct tc_trunk_page page;
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
+	cr_assert_eq(page.count, 400);
+	for (size_t i = 1; i < page.count; i++) {
+		long long a = page.items[i - 1].trunk->values[TC_F_MAX_CHANNELS].i;
+		long long b = page.items[i].trunk->values[TC_F_MAX_CHANNELS].i;
+		cr_assert_geq(a, b);
+		if (a == b)
+			cr_assert_gt(strcmp(page.items[i - 1].trunk->id, page.items[i].trunk->id),
+			             0);
+	}
+	cr_assert_eq(page.items[0].trunk->values[TC_F_MAX_CHANNELS].i, 9);
+	tc_trunk_page_free(&page);
+
+	/* a window past the end is empty, with the total */
+	q = (struct tc_list_query){.sort = TC_SORT_ID, .offset = MANY + 5, .limit = 10};
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
+	cr_assert_eq(page.count, 0);
+	cr_assert_eq(page.total, MANY);
+	cr_assert_eq(page.offset, MANY);
+	tc_trunk_page_free(&page);
+	q.sort = 99;
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_USAGE);
+	tc_trunk_page_free(&page);
+}
+
+Test(store, the_list_shows_local_versions_and_states)
+{
+	fill_many();
+	struct tc_list_query q = {.filter = "pbx-0000", .sort = TC_F_NAME};
+	struct tc_trunk_page page;
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
+	cr_assert_eq(page.count, 1);
+	char id[40];
+	snprintf(id, sizeof(id), "%s", page.items[0].trunk->id);
+	tc_trunk_page_free(&page);
+	edit(id, rename_to, 42);
+	q.filter = "n42";
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
+	cr_assert_eq(page.count, 1);
+	cr_assert_eq(page.items[0].state, TC_SYNC_PENDING);
+	cr_assert_eq(page.items[0].pending, TC_OP_UPDATE);
+	tc_trunk_page_free(&page);
+	q.filter = "pbx-0000";
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
+	cr_assert_eq(page.count, 0, "the filter sees the local name");
+	tc_trunk_page_free(&page);
+	q = (struct tc_list_query){.sort = TC_SORT_SYNC_STATE, .descending = true, .limit = 1};
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
+	cr_assert_str_eq(page.items[0].trunk->id, id);
+	tc_trunk_page_free(&page);
+
+	char *ids[4];
+	size_t n;
+	cr_assert_eq(tc_store_find_by_name(store, "n42", ids, 4, &n, &err), TC_OK);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(ids[0], id);
+	free(ids[0]);
+	cr_assert_eq(tc_store_find_by_name(store, "N42", ids, 4, &n, &err), TC_OK);
+	cr_assert_eq(n, 0, "names match exactly");
+}
+
+/* ---- two connections writing at once ---- */
+
+struct writer {
+	int which;
+	enum tc_status rc;
+	char message[512];
+};
+
+static void *write_many(void *arg)
+{
+	struct writer *w = arg;
+	struct tc_store_options o = options();
+	struct tc_store *s;
+	struct tc_error e;
+	tc_error_init(&e);
+	w->rc = tc_store_open(&o, &s, &e);
+	for (int i = 0; w->rc == TC_OK && i < 150; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "local-w%d-%d", w->which, i);
+		struct tc_trunk *t = tc_trunk_new();
+		tc_trunk_set_string(t, TC_F_NAME, id);
+		w->rc = tc_store_create_local(s, id, t, &e);
+		if (w->rc == TC_OK) {
+			tc_trunk_set_int(t, TC_F_MAX_CHANNELS, i);
+			w->rc = tc_store_update_local(s, id, t, NULL, &e);
+		}
+		tc_trunk_free(t);
+	}
+	snprintf(w->message, sizeof(w->message), "%s", e.message);
+	tc_error_clear(&e);
+	tc_store_close(s);
+	return NULL;
+}
+
+Test(store, two_connections_write_at_once_without_busy_errors)
+{
+	struct writer w[2] = {{.which = 0}, {.which = 1}};
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, write_many, &w[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(w[i].rc, TC_OK, "writer %d: %s", i, w[i].message);
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK);
+	cr_assert_eq(c.trunks, 300);
+	cr_assert_eq(c.queued, 300, "each create absorbed its update");
+}

@@ -1,0 +1,116 @@
+/*
+ * The command line: option tables, parsing, help, and the commands.
+ *
+ * Every option is declared once (CLI_OPTION_LIST); `--help`, the parser and
+ * the man-page check all read the same tables. Data goes to stdout, messages
+ * to stderr. Exit statuses are the contract of trunkctl(1).
+ */
+#ifndef TRUNKCTL_UI_CLI_H
+#define TRUNKCTL_UI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "trunkctl/config.h"
+#include "trunkctl/error.h"
+
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_INVALID = 3,
+	CLI_EXIT_AUTH = 4,
+	CLI_EXIT_NOT_FOUND = 5,
+	CLI_EXIT_QUEUED = 6,
+	CLI_EXIT_CONFLICT = 7,
+};
+
+/* _(ID, long name, short, argument name or NULL, help) */
+#define CLI_OPTION_LIST(_)                                                                         \
+	_(PROFILE, "profile", 'p', "NAME", "use the [profile NAME] section (default: default)")    \
+	_(API_URL, "api-url", 0, "URL", "Carrier API base URL")                                    \
+	_(TOKEN_FILE, "token-file", 0, "PATH", "read the API token from PATH (mode 0600)")         \
+	_(AUTH, "auth", 0, "SCHEME", "bearer (default) or basic")                                  \
+	_(RESOLVE, "resolve", 0, "HOST:PORT:ADDR", "connect to ADDR for HOST:PORT; repeatable")    \
+	_(DATA_DIR, "data-dir", 0, "DIR", "directory of the local store")                          \
+	_(CONFIG, "config", 0, "FILE", "configuration file")                                       \
+	_(OFFLINE, "offline", 0, NULL, "never touch the network; changes stay queued")             \
+	_(READ_ONLY, "read-only", 0, NULL, "refuse every change")                                  \
+	_(SANDBOX, "sandbox", 0, NULL, "run against the bundled fake Carrier API and sample data") \
+	_(NO_COLOR, "no-color", 0, NULL, "no colours in the TUI")                                  \
+	_(ASCII, "ascii", 0, NULL, "ASCII line drawing in the TUI")                                \
+	_(VERBOSE, "verbose", 'v', NULL, "trace HTTP on stderr, secrets redacted")                 \
+	_(HELP, "help", 'h', NULL, "show help and exit")                                           \
+	_(VERSION, "version", 'V', NULL, "show the version and exit")                              \
+	_(JSON, "json", 0, NULL, "print JSON")                                                     \
+	_(CSV, "csv", 0, NULL, "print CSV with a header row")                                      \
+	_(FILTER, "filter", 0, "TEXT",                                                             \
+	  "only trunks whose name, hosts, IPs, username, id or "                                   \
+	  "region contain TEXT (any case)")                                                        \
+	_(SORT, "sort", 0, "FIELD[:desc]", "sort by an attribute, id or sync_state")               \
+	_(REFRESH, "refresh", 0, NULL, "pull from the Carrier API first")                          \
+	_(REVEAL, "reveal", 0, NULL, "show passwords instead of ********")                         \
+	_(SET, "set", 0, "KEY=VALUE", "set an attribute; repeatable")                              \
+	_(UNSET, "unset", 0, "KEY", "clear an attribute; repeatable")                              \
+	_(JSON_INPUT, "json", 0, "FILE|-", "read the attributes from a JSON file (- for stdin)")   \
+	_(YES, "yes", 'y', NULL, "do not ask")                                                     \
+	_(CONFIRM, "confirm", 0, "NAME", "confirm by the trunk's name")                            \
+	_(MODE, "mode", 0, "create|update", "validate as a create (default) or an update")         \
+	_(DRY_RUN, "dry-run", 'n', NULL, "show what would happen, change nothing")                 \
+	_(KEEP_MINE, "keep-mine", 0, NULL, "keep the local value of every conflicting field")      \
+	_(TAKE_THEIRS, "take-theirs", 0, NULL,                                                     \
+	  "take the server's value of every conflicting "                                          \
+	  "field")                                                                                 \
+	_(FORMAT, "format", 0, "json|csv", "output format (default json)")                         \
+	_(OUTPUT, "output", 'o', "FILE", "write to FILE instead of stdout (created 0600)")         \
+	_(TOKEN, "token", 0, "TOKEN", NULL)
+
+enum cli_opt_id {
+#define CLI_OPT_ENUM(id, name, sh, arg, help) CLI_OPT_##id,
+	CLI_OPTION_LIST(CLI_OPT_ENUM)
+#undef CLI_OPT_ENUM
+	    CLI_OPT_COUNT
+};
+
+struct cli_command;
+
+struct cli_strv {
+	size_t count;
+	const char **items; /* point into argv */
+};
+
+/* The parsed command line. Strings point into argv. */
+struct cli_args {
+	const struct cli_command *command; /* NULL: the TUI */
+	bool given[CLI_OPT_COUNT];
+	const char *value[CLI_OPT_COUNT]; /* the last value of an option with an argument */
+	struct cli_strv resolve, sets, unsets;
+	const char *pos[2];
+	size_t npos;
+};
+
+/*
+ * Parses argv. Global options may appear before or after the command.
+ * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE with a sentence on err_out.
+ */
+int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out);
+
+/* `trunkctl --help` (command NULL) or `trunkctl COMMAND --help`. */
+void cli_help(FILE *out, const struct cli_command *command);
+const char *cli_command_name(const struct cli_command *command);
+
+/* Hands the global options to cfg (origin: flag). */
+enum tc_status cli_apply_globals(const struct cli_args *args, struct tc_config *cfg,
+                                 struct tc_error *err);
+
+/* Runs args->command. cfg is resolved. Returns the exit status. */
+int cli_run(const struct cli_args *args, struct tc_config *cfg);
+
+/* The exit status for a core status (see trunkctl(1) EXIT STATUS). */
+int cli_exit_for(enum tc_status status);
+
+/* Prints "trunkctl: MESSAGE" and the field errors of err to stderr. */
+void cli_print_error(const struct tc_error *err);
+
+#endif

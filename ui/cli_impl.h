@@ -1,0 +1,79 @@
+/* Private to ui/cli*.c: the command table and the output helpers. */
+#ifndef TRUNKCTL_UI_CLI_IMPL_H
+#define TRUNKCTL_UI_CLI_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "trunkctl/service.h"
+
+enum cli_cmd_id {
+	CLI_CMD_LIST,
+	CLI_CMD_SHOW,
+	CLI_CMD_CREATE,
+	CLI_CMD_UPDATE,
+	CLI_CMD_DELETE,
+	CLI_CMD_VALIDATE,
+	CLI_CMD_SYNC,
+	CLI_CMD_STATUS,
+	CLI_CMD_PENDING,
+	CLI_CMD_RESOLVE,
+	CLI_CMD_DISCARD,
+	CLI_CMD_EXPORT,
+	CLI_CMD_IMPORT,
+	CLI_CMD_LOG,
+	CLI_CMD_DOCTOR,
+	CLI_CMD_CONFIG,
+};
+
+struct cli_command {
+	enum cli_cmd_id id;
+	const char *name;
+	const char *args; /* operands for the synopsis, "" when none */
+	size_t min_args, max_args;
+	const char *summary;
+	const enum cli_opt_id *opts; /* ends with CLI_OPT_COUNT */
+};
+
+/* NULL past the end. */
+const struct cli_command *cli_command_at(size_t i);
+void cli_args_free(struct cli_args *args);
+
+/* ---- output (cli_output.c) ---- */
+
+/*
+ * A trunk as the CLI's flat object: id, sync_state, then every attribute
+ * (absent ones as null), region as its alias, passwords masked unless
+ * reveal. New reference, NULL on allocation failure.
+ */
+json_t *cli_trunk_json(const struct tc_trunk *trunk, enum tc_sync_state state, bool reveal);
+/* Prints a JSON value with two-space indentation and a newline. Returns 0 or -1. */
+int cli_print_json(FILE *out, json_t *value);
+
+/* CSV: the header row (id, sync_state, every attribute key), then one row per trunk. */
+void cli_csv_header(FILE *out);
+void cli_csv_row(FILE *out, const struct tc_trunk *trunk, enum tc_sync_state state, bool reveal);
+
+/* The default list: a table sized to its content. */
+void cli_print_table(FILE *out, const struct tc_trunk_page *page);
+/* show: grouped "Label: value" lines. */
+void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal);
+
+/*
+ * Reads trunks from CSV text (a header row of attribute keys; id and
+ * sync_state and read-only columns are ignored except id, which is kept).
+ * A password cell holding the mask is left unset, so an export read back
+ * does not overwrite secrets. Returns TC_OK, TC_PARSE (message names the
+ * line) or TC_INVALID (field errors, pointers name the line).
+ */
+enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *count,
+                            struct tc_error *err);
+
+/* Time in ms since the epoch as "2026-11-26T12:00:00Z"; "never" for 0. */
+void cli_format_time(char *buf, size_t size, int64_t ms);
+
+#endif

@@ -1,0 +1,424 @@
+/* The CLI's output formats (flat JSON, CSV, tables) and the CSV reader. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_impl.h"
+
+json_t *cli_trunk_json(const struct tc_trunk *trunk, enum tc_sync_state state, bool reveal)
+{
+	unsigned flags = TC_JSON_WITH_ID | TC_JSON_WITH_ABSENT | TC_JSON_WITH_EXTRA;
+	if (reveal)
+		flags |= TC_JSON_REVEAL;
+	char *text = tc_trunk_to_flat_json(trunk, flags);
+	if (!text)
+		return NULL;
+	json_t *flat = json_loads(text, 0, NULL);
+	free(text);
+	json_t *out = json_object();
+	if (!flat || !out) {
+		json_decref(flat);
+		json_decref(out);
+		return NULL;
+	}
+	/* id and sync_state first: what a person reads first and scripts key on. */
+	json_object_set(out, "id", json_object_get(flat, "id"));
+	json_object_set_new(out, "sync_state", json_string(tc_sync_state_name(state)));
+	const char *key;
+	json_t *v;
+	json_object_foreach(flat, key, v)
+	{
+		if (strcmp(key, "id") != 0)
+			json_object_set(out, key, v);
+	}
+	json_decref(flat);
+	return out;
+}
+
+int cli_print_json(FILE *out, json_t *value)
+{
+	if (!value)
+		return -1;
+	if (json_dumpf(value, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		return -1;
+	fputc('\n', out);
+	return 0;
+}
+
+static void csv_cell(FILE *out, const char *s)
+{
+	bool quote =
+	    strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
+	if (!quote) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			fputc('"', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+void cli_csv_header(FILE *out)
+{
+	fputs("id,sync_state", out);
+	for (int f = 0; f < TC_FIELD_COUNT; f++)
+		fprintf(out, ",%s", tc_field(f)->key);
+	fputs("\r\n", out);
+}
+
+void cli_csv_row(FILE *out, const struct tc_trunk *trunk, enum tc_sync_state state, bool reveal)
+{
+	csv_cell(out, trunk->id ? trunk->id : "");
+	fprintf(out, ",%s", tc_sync_state_name(state));
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		char *text = tc_value_to_text(f, &trunk->values[f], reveal);
+		fputc(',', out);
+		csv_cell(out, text ? text : "");
+		free(text);
+	}
+	fputs("\r\n", out);
+}
+
+/* ---- tables ---- */
+
+static const char *row_state(const struct tc_trunk_row *row, char *buf, size_t size)
+{
+	if (row->state == TC_SYNC_PENDING && row->pending != TC_OP_NONE)
+		snprintf(buf, size, "pending %s", tc_outbox_op_name(row->pending));
+	else
+		snprintf(buf, size, "%s", tc_sync_state_name(row->state));
+	return buf;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+void cli_print_table(FILE *out, const struct tc_trunk_page *page)
+{
+	static const enum tc_field_id cols[] = {TC_F_NAME, TC_F_AUTHENTICATION_MODE, TC_F_REGION};
+	int wid = 2, wcol[3], wstate = 5;
+	for (size_t c = 0; c < 3; c++)
+		wcol[c] = (int)strlen(tc_field(cols[c])->label);
+	char state[32];
+	for (size_t i = 0; i < page->count; i++) {
+		const struct tc_trunk_row *r = &page->items[i];
+		int n = (int)strlen(or_dash(r->trunk->id));
+		wid = n > wid ? n : wid;
+		for (size_t c = 0; c < 3; c++) {
+			n = (int)strlen(or_dash(tc_trunk_string(r->trunk, cols[c])));
+			wcol[c] = n > wcol[c] ? n : wcol[c];
+		}
+		n = (int)strlen(row_state(r, state, sizeof(state)));
+		wstate = n > wstate ? n : wstate;
+	}
+	fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wcol[0], tc_field(cols[0])->label,
+	        wcol[1], tc_field(cols[1])->label, wcol[2], tc_field(cols[2])->label, "State");
+	for (size_t i = 0; i < page->count; i++) {
+		const struct tc_trunk_row *r = &page->items[i];
+		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", wid, or_dash(r->trunk->id), wcol[0],
+		        or_dash(tc_trunk_string(r->trunk, cols[0])), wcol[1],
+		        or_dash(tc_trunk_string(r->trunk, cols[1])), wcol[2],
+		        or_dash(tc_trunk_string(r->trunk, cols[2])),
+		        row_state(r, state, sizeof(state)));
+	}
+	(void)wstate;
+}
+
+static void print_value_line(FILE *out, const char *label, enum tc_field_id f,
+                             const struct tc_trunk *t, bool reveal)
+{
+	char *text = t ? tc_value_to_text(f, &t->values[f], reveal) : NULL;
+	fprintf(out, "  %-22s %s\n", label, text && *text ? text : "-");
+	free(text);
+}
+
+void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
+{
+	const struct tc_trunk *t = rec->current;
+	char when[40];
+	fprintf(out, "%-24s %s\n", "ID", rec->id);
+	fprintf(out, "%-24s %s", "Sync state", tc_sync_state_name(rec->state));
+	if (rec->pending != TC_OP_NONE)
+		fprintf(out, " (%s queued)", tc_outbox_op_name(rec->pending));
+	fputc('\n', out);
+	cli_format_time(when, sizeof(when), rec->last_seen_ms);
+	fprintf(out, "%-24s %s\n", "Last seen on the server", when);
+	enum tc_mode mode = tc_trunk_mode(t);
+	for (int g = 0; g < TC_G_COUNT; g++) {
+		bool header = false;
+		for (int f = 0; f < TC_FIELD_COUNT; f++) {
+			const struct tc_field_info *fi = tc_field(f);
+			if ((int)fi->group != g)
+				continue;
+			if (!tc_field_shown_in_mode(f, mode) && !tc_trunk_has(t, f))
+				continue;
+			if (!header)
+				fprintf(out, "%s\n", tc_field_group_label(g));
+			header = true;
+			print_value_line(out, fi->label, f, t, reveal);
+		}
+	}
+	if (rec->last_error)
+		fprintf(out, "Last error: %s\n", rec->last_error);
+	for (size_t i = 0; i < rec->errors.count; i++) {
+		const struct tc_field_error *e = &rec->errors.items[i];
+		const struct tc_field_info *fi = tc_field(e->field);
+		fprintf(out, "Rejected: %s %s\n", fi ? fi->key : or_dash(e->pointer), e->title);
+	}
+	if (rec->conflict) {
+		fputs("Conflict (yours / the server's):\n", out);
+		if (!rec->conflict->theirs)
+			fputs("  deleted on the server while edited here\n", out);
+		for (int f = 0; f < TC_FIELD_COUNT && rec->conflict->theirs; f++) {
+			if (!rec->conflict->fields[f])
+				continue;
+			char *mine = tc_value_to_text(f, &rec->conflict->mine->values[f], reveal);
+			char *theirs =
+			    tc_value_to_text(f, &rec->conflict->theirs->values[f], reveal);
+			fprintf(out, "  %-22s %s / %s\n", tc_field(f)->key, or_dash(mine),
+			        or_dash(theirs));
+			free(mine);
+			free(theirs);
+		}
+	}
+}
+
+void cli_format_time(char *buf, size_t size, int64_t ms)
+{
+	if (ms <= 0) {
+		snprintf(buf, size, "never");
+		return;
+	}
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!gmtime_r(&secs, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%lld", (long long)ms);
+}
+
+/* ---- CSV reading ---- */
+
+struct csv_row {
+	size_t count;
+	char **cells;
+	int line;
+};
+
+static void row_free(struct csv_row *r)
+{
+	for (size_t i = 0; i < r->count; i++)
+		free(r->cells[i]);
+	free(r->cells);
+	memset(r, 0, sizeof(*r));
+}
+
+static int row_push(struct csv_row *r, const char *s, size_t n)
+{
+	char **cells = realloc(r->cells, (r->count + 1) * sizeof(*cells));
+	if (!cells)
+		return -1;
+	r->cells = cells;
+	r->cells[r->count] = strndup(s, n);
+	if (!r->cells[r->count])
+		return -1;
+	r->count++;
+	return 0;
+}
+
+/*
+ * One RFC 4180 record from *p (quoted cells may span lines). Returns 1 for
+ * a record, 0 at the end, -1 for a malformed record or no memory.
+ */
+static int csv_next(const char **p, int *line, struct csv_row *row)
+{
+	const char *s = *p;
+	if (!*s)
+		return 0;
+	row->line = *line;
+	char *buf = malloc(strlen(s) + 1);
+	if (!buf)
+		return -1;
+	while (true) {
+		size_t n = 0;
+		if (*s == '"') {
+			s++;
+			while (*s && !(*s == '"' && s[1] != '"')) {
+				if (*s == '"')
+					s++;
+				if (*s == '\n')
+					(*line)++;
+				buf[n++] = *s++;
+			}
+			if (*s != '"') {
+				free(buf);
+				return -1;
+			}
+			s++;
+			if (*s && *s != ',' && *s != '\r' && *s != '\n') {
+				free(buf);
+				return -1;
+			}
+		} else {
+			while (*s && *s != ',' && *s != '\r' && *s != '\n')
+				buf[n++] = *s++;
+		}
+		if (row_push(row, buf, n) != 0) {
+			free(buf);
+			return -1;
+		}
+		if (*s == ',') {
+			s++;
+			continue;
+		}
+		if (*s == '\r')
+			s++;
+		if (*s == '\n') {
+			s++;
+			(*line)++;
+		}
+		break;
+	}
+	free(buf);
+	*p = s;
+	return 1;
+}
+
+static enum tc_status cell_error(struct tc_error *err, int line, const char *key, const char *title)
+{
+	char where[96];
+	snprintf(where, sizeof(where), "line %d: %s", line, key);
+	const struct tc_field_info *fi = tc_field_by_key(key);
+	if (tc_field_errors_add(&err->fields, fi ? (int)fi->id : TC_FIELD_NONE, -1, TC_SEV_ERROR,
+	                        where, title, NULL) != TC_OK)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	return TC_INVALID;
+}
+
+static enum tc_status row_to_trunk(const struct csv_row *hdr, const int *cols,
+                                   const struct csv_row *row, struct tc_trunk *t,
+                                   struct tc_error *err)
+{
+	enum tc_status rc = TC_OK;
+	for (size_t c = 0; c < hdr->count && c < row->count; c++) {
+		const char *cell = row->cells[c];
+		if (cols[c] == -2 && *cell) {
+			if (tc_trunk_set_id(t, cell) != TC_OK)
+				return tc_error_set(err, TC_NOMEM, NULL);
+			continue;
+		}
+		if (cols[c] < 0 || !*cell)
+			continue;
+		const struct tc_field_info *fi = tc_field(cols[c]);
+		if ((fi->flags & TC_FF_SECRET) && strcmp(cell, TC_SECRET_MASK) == 0)
+			continue;
+		struct tc_error one;
+		tc_error_init(&one);
+		enum tc_status vr = tc_value_from_text(fi->id, cell, &t->values[fi->id], &one);
+		if (vr == TC_NOMEM) {
+			tc_error_clear(&one);
+			return tc_error_set(err, TC_NOMEM, NULL);
+		}
+		if (vr != TC_OK) {
+			const char *title =
+			    one.fields.count ? one.fields.items[0].title : one.message;
+			rc = cell_error(err, row->line, fi->key, title);
+		}
+		tc_error_clear(&one);
+		if (rc == TC_NOMEM)
+			return rc;
+	}
+	return rc;
+}
+
+enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *count,
+                            struct tc_error *err)
+{
+	*out = NULL;
+	*count = 0;
+	const char *p = text;
+	int line = 1;
+	struct csv_row hdr = {0};
+	if (csv_next(&p, &line, &hdr) != 1)
+		return tc_error_set(err, TC_PARSE,
+		                    "line 1: expected a header row of attribute names");
+	int *cols = calloc(hdr.count, sizeof(int));
+	if (!cols) {
+		row_free(&hdr);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	enum tc_status rc = TC_OK;
+	for (size_t c = 0; c < hdr.count && rc == TC_OK; c++) {
+		const struct tc_field_info *fi = tc_field_by_key(hdr.cells[c]);
+		if (strcmp(hdr.cells[c], "id") == 0)
+			cols[c] = -2;
+		else if (strcmp(hdr.cells[c], "sync_state") == 0 ||
+		         (fi && (fi->flags & TC_FF_READONLY)))
+			cols[c] = -1;
+		else if (fi)
+			cols[c] = (int)fi->id;
+		else
+			rc = tc_error_set(err, TC_PARSE, "line 1: unknown column \"%s\"",
+			                  hdr.cells[c]);
+	}
+	struct tc_trunk **trunks = NULL;
+	size_t n = 0;
+	bool invalid = false;
+	while (rc == TC_OK) {
+		struct csv_row row = {0};
+		int r = csv_next(&p, &line, &row);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			rc = tc_error_set(err, TC_PARSE, "line %d: malformed CSV record", line);
+			row_free(&row);
+			break;
+		}
+		if (row.count == 1 && !*row.cells[0]) {
+			row_free(&row);
+			continue;
+		}
+		if (row.count != hdr.count) {
+			rc = tc_error_set(err, TC_PARSE,
+			                  "line %d: %zu cells where the header has %zu", row.line,
+			                  row.count, hdr.count);
+			row_free(&row);
+			break;
+		}
+		struct tc_trunk **grown = realloc(trunks, (n + 1) * sizeof(*grown));
+		struct tc_trunk *t = tc_trunk_new();
+		if (!grown || !t) {
+			if (grown)
+				trunks = grown;
+			tc_trunk_free(t);
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+			row_free(&row);
+			break;
+		}
+		trunks = grown;
+		trunks[n++] = t;
+		enum tc_status tr = row_to_trunk(&hdr, cols, &row, t, err);
+		row_free(&row);
+		if (tr == TC_INVALID)
+			invalid = true;
+		else if (tr != TC_OK)
+			rc = tr;
+	}
+	free(cols);
+	row_free(&hdr);
+	if (rc == TC_OK && invalid)
+		rc = tc_error_set(err, TC_INVALID, "some cells are not valid values");
+	if (rc != TC_OK) {
+		for (size_t i = 0; i < n; i++)
+			tc_trunk_free(trunks[i]);
+		free(trunks);
+		return rc;
+	}
+	*out = trunks;
+	*count = n;
+	return TC_OK;
+}

@@ -1,0 +1,538 @@
+#include "app.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tui_status(struct tui_app *app, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(app->status, sizeof(app->status), fmt, ap);
+	va_end(ap);
+	app->status_error = error;
+}
+
+void tui_status_err(struct tui_app *app, const char *what, const struct tc_error *err)
+{
+	const char *msg = err->message[0] ? err->message : tc_status_message(err->status);
+	tui_status(app, true, "%s: %s", what, msg);
+}
+
+void tui_push(struct tui_app *app, struct tui_screen *s)
+{
+	if (!s)
+		return;
+	if (app->depth == TUI_STACK_MAX) {
+		s->ops->destroy(s);
+		tui_status(app, true, "Too many screens are open; close one with q first.");
+		return;
+	}
+	s->cursor_y = -1;
+	app->stack[app->depth++] = s;
+}
+
+static void pop(struct tui_app *app)
+{
+	if (app->depth == 0)
+		return;
+	struct tui_screen *s = app->stack[--app->depth];
+	s->ops->destroy(s);
+}
+
+int64_t tui_now(const struct tui_app *app)
+{
+	return tc_clock_now(&app->clock);
+}
+
+void tui_age(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms < 0 ? 0 : ms / 1000;
+	if (s < 60)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(s / 86400));
+}
+
+static void refresh_status(struct tui_app *app)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	if (tc_service_status(app->svc, &app->st, &err) != TC_OK)
+		tui_status_err(app, "Cannot read the local store", &err);
+	tc_error_clear(&err);
+}
+
+void tui_changed(struct tui_app *app)
+{
+	refresh_status(app);
+	for (int i = 0; i < app->depth; i++)
+		if (app->stack[i]->ops->reload)
+			app->stack[i]->ops->reload(app, app->stack[i]);
+}
+
+void tui_request_sync(struct tui_app *app, unsigned flags)
+{
+	if (app->worker) {
+		tc_service_sync_request(app->svc, flags);
+		return;
+	}
+	if (tc_service_offline(app->svc))
+		tui_status(app, true,
+		           "Working offline: no Carrier API is configured, so nothing "
+		           "was sent.");
+}
+
+bool tui_scroll_key(struct tui_scroll *sc, enum tui_action act, int height)
+{
+	size_t page = height > 1 ? (size_t)height - 1 : 1;
+	switch (act) {
+	case TUI_ACT_UP:
+		if (sc->sel > 0)
+			sc->sel--;
+		break;
+	case TUI_ACT_DOWN:
+		if (sc->sel + 1 < sc->count)
+			sc->sel++;
+		break;
+	case TUI_ACT_PAGE_UP:
+		sc->sel = sc->sel > page ? sc->sel - page : 0;
+		break;
+	case TUI_ACT_PAGE_DOWN:
+		sc->sel =
+		    sc->count ? (sc->sel + page < sc->count ? sc->sel + page : sc->count - 1) : 0;
+		break;
+	case TUI_ACT_FIRST:
+		sc->sel = 0;
+		break;
+	case TUI_ACT_LAST:
+		sc->sel = sc->count ? sc->count - 1 : 0;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+void tui_scroll_fix(struct tui_scroll *sc, int height)
+{
+	size_t h = height > 0 ? (size_t)height : 1;
+	if (sc->count == 0) {
+		sc->sel = sc->top = 0;
+		return;
+	}
+	if (sc->sel >= sc->count)
+		sc->sel = sc->count - 1;
+	if (sc->sel < sc->top)
+		sc->top = sc->sel;
+	if (sc->sel >= sc->top + h)
+		sc->top = sc->sel - h + 1;
+	if (sc->top + h > sc->count)
+		sc->top = sc->count > h ? sc->count - h : 0;
+}
+
+bool tui_edit_key(char *buf, size_t cap, struct tui_key key)
+{
+	size_t len = strlen(buf);
+	if ((key.fn && key.code == KEY_BACKSPACE) ||
+	    (!key.fn && (key.code == 127 || key.code == 8))) {
+		size_t n = tui_text_prev(buf, len);
+		if (!n)
+			return false;
+		buf[len - n] = '\0';
+		return true;
+	}
+	if (!key.fn && key.code == 21) { /* C-u: clear the line, as in a shell */
+		if (!len)
+			return false;
+		buf[0] = '\0';
+		return true;
+	}
+	if (key.fn || key.code < L' ' || key.code == 127)
+		return false;
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t n = wcrtomb(mb, (wchar_t)key.code, &st);
+	if (n == (size_t)-1 || len + n + 1 > cap)
+		return false;
+	memcpy(buf + len, mb, n);
+	buf[len + n] = '\0';
+	return true;
+}
+
+/* ---- painting ---- */
+
+static void draw_header(struct tui_app *app)
+{
+	int cols = COLS;
+	const char *profile = app->opts.profile ? app->opts.profile : tc_service_profile(app->svc);
+	const char *host = app->opts.api_host ? app->opts.api_host : tc_service_api_host(app->svc);
+	bool online = host && !app->st.offline && app->st.last_status != TC_UNREACHABLE &&
+	              app->st.last_status != TC_TIMEOUT;
+	char left[160], right[160], age[16];
+	snprintf(left, sizeof(left), " trunkctl  %s  %s ", profile ? profile : "default",
+	         host ? host : "no API");
+	if (app->st.last_pull_ms) {
+		tui_age(tui_now(app) - app->st.last_pull_ms, age, sizeof(age));
+		snprintf(right, sizeof(right), " synced %s ago  %zu queued  %zu conflict%s ", age,
+		         app->st.queued, app->st.conflicts, app->st.conflicts == 1 ? "" : "s");
+	} else {
+		snprintf(right, sizeof(right), " never synced  %zu queued  %zu conflict%s ",
+		         app->st.queued, app->st.conflicts, app->st.conflicts == 1 ? "" : "s");
+	}
+	const char *state = app->syncing ? " syncing " : online ? " online " : " offline ";
+	int a = tui_attr(TUI_ROLE_HEADER);
+	wattrset(stdscr, a);
+	mvhline(0, 0, ' ', cols);
+	/* The counts and the state matter more than the host name: the host gives way. */
+	int sw = tui_text_width(state), rw = tui_text_width(right);
+	if (sw + rw > cols)
+		rw = 0;
+	if (rw)
+		tui_put(stdscr, 0, cols - rw, right, rw, a);
+	int room = cols - rw - sw;
+	int lw = tui_put(stdscr, 0, 0, left, room > 0 ? room : 0, a);
+	if (sw <= cols - rw)
+		tui_put(stdscr, 0, lw < room ? lw : room, state, sw,
+		        tui_attr(online || app->syncing ? TUI_ROLE_ONLINE : TUI_ROLE_OFFLINE));
+}
+
+static void draw_footer(struct tui_app *app, struct tui_screen *s)
+{
+	int row = LINES - 1, x = 0;
+	move(row, 0);
+	clrtoeol();
+	for (const enum tui_action *a = s->ops->footer; a && *a != TUI_ACT_NONE; a++) {
+		char key[32];
+		tui_keymap_first(&app->km, *a, key, sizeof(key));
+		if (!key[0])
+			continue;
+		const char *name = tui_action_name(*a);
+		int need = tui_text_width(key) + tui_text_width(name) + 2;
+		if (x + need > COLS)
+			break;
+		x += tui_put(stdscr, row, x, key, tui_text_width(key),
+		             tui_attr(TUI_ROLE_FOOTER_KEY));
+		x += 1 + tui_put(stdscr, row, x + 1, name, tui_text_width(name),
+		                 tui_attr(TUI_ROLE_FOOTER));
+		x += 2;
+	}
+}
+
+static void draw_status(struct tui_app *app)
+{
+	int row = LINES - 2;
+	move(row, 0);
+	clrtoeol();
+	if (app->cmd_open) {
+		ui_cmdline_draw(app, row);
+		return;
+	}
+	if (app->syncing && app->progress[0] && !app->status[0])
+		tui_put(stdscr, row, 0, app->progress, COLS, tui_attr(TUI_ROLE_STATUS));
+	else
+		tui_put(stdscr, row, 0, app->status, COLS,
+		        tui_attr(app->status_error ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS));
+}
+
+static void draw_too_small(void)
+{
+	char size[64], need[64];
+	snprintf(size, sizeof(size), "Terminal too small (%dx%d).", COLS, LINES);
+	snprintf(need, sizeof(need), "trunkctl needs %dx%d.", TUI_MIN_COLS, TUI_MIN_ROWS);
+	const char *lines[] = {size, need, "Enlarge it, or press Q to quit."};
+	int y = LINES / 2 > 1 ? LINES / 2 - 1 : 0;
+	for (int i = 0; i < 3 && y + i < LINES; i++)
+		tui_put(stdscr, y + i, 0, lines[i], COLS, i == 0 ? A_BOLD : A_NORMAL);
+}
+
+static void paint(struct tui_app *app)
+{
+	erase();
+	curs_set(0);
+	if (LINES < TUI_MIN_ROWS || COLS < TUI_MIN_COLS) {
+		draw_too_small();
+	} else if (app->depth > 0) {
+		struct tui_screen *s = app->stack[app->depth - 1];
+		draw_header(app);
+		int base = app->depth - 1;
+		while (base > 0 && app->stack[base]->ops->overlay)
+			base--;
+		for (int i = base; i < app->depth; i++) {
+			app->stack[i]->cursor_y = -1;
+			app->stack[i]->ops->draw(app, app->stack[i], 1, LINES - 3);
+		}
+		draw_status(app);
+		draw_footer(app, s);
+		if (app->cmd_open) {
+			curs_set(1);
+		} else if (s->cursor_y >= 0) {
+			move(s->cursor_y, s->cursor_x);
+			curs_set(1);
+		}
+	}
+	refresh();
+	if (app->test_hooks) {
+		printf("\033]2;idle:%u\007", app->inputs + 1);
+		fflush(stdout);
+	}
+}
+
+/* ---- input ---- */
+
+bool tui_generic_action(struct tui_app *app, enum tui_action act)
+{
+	switch (act) {
+	case TUI_ACT_QUIT:
+		app->quit = true;
+		return true;
+	case TUI_ACT_HELP:
+		tui_push(app, ui_help_new(app));
+		return true;
+	case TUI_ACT_COMMAND:
+		app->cmd_open = true;
+		app->cmd[0] = '\0';
+		return true;
+	case TUI_ACT_SYNC:
+		tui_request_sync(app, TC_SYNC_ALL | TC_SYNC_FORCE);
+		return true;
+	case TUI_ACT_PENDING:
+		tui_push(app, ui_pending_new(app));
+		return true;
+	case TUI_ACT_CONFLICTS:
+		tui_push(app, ui_conflict_new(app));
+		return true;
+	case TUI_ACT_JOURNAL:
+		tui_push(app, ui_journal_new(app));
+		return true;
+	case TUI_ACT_REDRAW:
+		clearok(curscr, TRUE);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act)
+{
+	struct tui_screen *s = app->stack[app->depth - 1];
+	enum tui_result r = s->ops->key(app, s, key, act);
+	if (r == TUI_CLOSE) {
+		pop(app);
+		for (; app->pop_more > 0 && app->depth > 1; app->pop_more--)
+			pop(app);
+		app->pop_more = 0;
+	} else if (r == TUI_IGNORED) {
+		if (act == TUI_ACT_BACK && app->depth > 1)
+			pop(app);
+		else if (act == TUI_ACT_BACK)
+			app->quit = true;
+		else
+			tui_generic_action(app, act);
+	}
+	if (app->depth == 0)
+		app->quit = true;
+}
+
+static void dispatch(struct tui_app *app, struct tui_key key)
+{
+	if (app->cmd_open) {
+		ui_cmdline_key(app, key);
+		return;
+	}
+	if (LINES < TUI_MIN_ROWS || COLS < TUI_MIN_COLS) {
+		enum tui_action act = tui_keymap_lookup(&app->km, TUI_SCOPE_GENERIC, key);
+		if (act == TUI_ACT_QUIT)
+			app->quit = true;
+		return;
+	}
+	if (app->depth == 0)
+		return;
+	struct tui_screen *s = app->stack[app->depth - 1];
+	/* A key the operator presses clears the last message, as in vi. */
+	app->status[0] = '\0';
+	app->status_error = false;
+	tui_apply(app, key, tui_keymap_lookup(&app->km, s->ops->scope, key));
+}
+
+static bool read_key(struct tui_key *key)
+{
+	wint_t ch;
+	int r = wget_wch(stdscr, &ch);
+	if (r == ERR)
+		return false;
+	key->fn = (r == KEY_CODE_YES);
+	key->code = ch;
+	/* Enter arrives as CR (nonl), LF or KEY_ENTER depending on the terminal. */
+	if ((!key->fn && ch == L'\r') || (key->fn && ch == KEY_ENTER)) {
+		key->fn = false;
+		key->code = L'\n';
+	}
+	return true;
+}
+
+static void handle_events(struct tui_app *app)
+{
+	struct tc_sync_event ev;
+	bool changed = false;
+	while (tc_service_next_event(app->svc, &ev)) {
+		switch (ev.kind) {
+		case TC_EV_SYNC_STARTED:
+			app->syncing = true;
+			snprintf(app->progress, sizeof(app->progress),
+			         "Syncing with the Carrier API...");
+			break;
+		case TC_EV_PULL_PROGRESS:
+			snprintf(app->progress, sizeof(app->progress),
+			         "Syncing: %zu trunks received so far.", ev.done);
+			break;
+		case TC_EV_PUSH_PROGRESS:
+			snprintf(app->progress, sizeof(app->progress),
+			         "Syncing: sent %zu of %zu changes.", ev.done, ev.total);
+			break;
+		case TC_EV_TRUNK_CHANGED:
+			changed = true;
+			break;
+		case TC_EV_SYNC_FINISHED:
+			app->syncing = false;
+			app->progress[0] = '\0';
+			changed = true;
+			if (ev.report.status == TC_CONFLICT) {
+				tui_status(
+				    app, true,
+				    "Synced, but %zu trunk%s changed on the server too: press "
+				    "c to resolve.",
+				    ev.report.conflicts, ev.report.conflicts == 1 ? "" : "s");
+			} else if (ev.report.status == TC_REJECTED) {
+				tui_status(
+				    app, true,
+				    "The Carrier API refused %zu change%s: press p to see why.",
+				    ev.report.rejected, ev.report.rejected == 1 ? "" : "s");
+			} else if (ev.report.status == TC_OK) {
+				tui_status(
+				    app, false,
+				    "Synced: %zu trunks received, %zu changes sent, %zu still "
+				    "queued.",
+				    ev.report.pulled, ev.report.pushed, ev.report.queued);
+			} else {
+				tui_status(app, true, "Sync failed: %s",
+				           ev.report.message[0]
+				               ? ev.report.message
+				               : tc_status_message(ev.report.status));
+			}
+			break;
+		}
+	}
+	if (changed)
+		tui_changed(app);
+}
+
+static void loop(struct tui_app *app)
+{
+	paint(app);
+	while (!app->quit) {
+		struct pollfd fds[3] = {
+		    {.fd = 0, .events = POLLIN},
+		    {.fd = tui_term_signal_fd(), .events = POLLIN},
+		    {.fd = app->worker ? tc_service_event_fd(app->svc) : -1, .events = POLLIN},
+		};
+		int timeout = app->test_hooks ? -1 : 1000;
+		int n = poll(fds, 3, timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		bool repaint = false;
+		if (fds[1].revents & POLLIN) {
+			tui_term_take_signals(&app->quit);
+			if (app->quit)
+				break;
+		}
+		if (fds[2].revents & POLLIN) {
+			handle_events(app);
+			repaint = true;
+		}
+		/* Also after EINTR: SIGWINCH leaves KEY_RESIZE for the next read. */
+		nodelay(stdscr, TRUE);
+		struct tui_key key;
+		while (!app->quit && read_key(&key)) {
+			app->inputs++;
+			if (!(key.fn && key.code == KEY_RESIZE))
+				dispatch(app, key);
+			paint(app);
+			repaint = false;
+		}
+		if (n == 0 && !app->test_hooks) {
+			refresh_status(app);
+			repaint = true;
+		}
+		if (repaint && !app->quit)
+			paint(app);
+	}
+}
+
+int tui_run(struct tc_service *svc, const struct tui_options *opts)
+{
+	struct tui_app *app = calloc(1, sizeof(*app));
+	if (!app) {
+		fputs("trunkctl: out of memory\n", stderr);
+		return 1;
+	}
+	app->svc = svc;
+	app->opts = *opts;
+	app->clock = opts->clock;
+	const char *hooks = getenv("TRUNKCTL_TEST_HOOKS");
+	app->test_hooks = hooks && strcmp(hooks, "1") == 0;
+	tui_keymap_init(&app->km);
+	struct tc_error err;
+	tc_error_init(&err);
+	for (size_t i = 0; i < opts->binding_count; i++) {
+		if (tui_keymap_bind(&app->km, opts->bindings[i].action, opts->bindings[i].keys,
+		                    &err) != TC_OK) {
+			fprintf(stderr, "trunkctl: key.%s: %s\n", opts->bindings[i].action,
+			        err.message);
+			free(app);
+			return 1;
+		}
+	}
+	if (tui_keymap_check(&app->km, &err) != TC_OK) {
+		fprintf(stderr, "trunkctl: %s\n", err.message);
+		free(app);
+		return 1;
+	}
+	const char *no_color = getenv("NO_COLOR");
+	bool mono = opts->no_color || (no_color && no_color[0]);
+	setlocale(LC_ALL, "");
+	char why[200];
+	if (!tui_term_open(mono, opts->ascii, &app->caps, why, sizeof(why))) {
+		fprintf(stderr, "trunkctl: %s\n", why);
+		free(app);
+		return 1;
+	}
+	tui_theme_init(app->caps.color);
+	refresh_status(app);
+	if (!tc_service_offline(svc) && tc_service_api_host(svc)) {
+		if (tc_service_worker_start(svc, &err) == TC_OK)
+			app->worker = true;
+		else if (err.status != TC_OFFLINE)
+			tui_status_err(app, "Background sync could not start", &err);
+		tc_error_clear(&err);
+	}
+	tui_push(app, ui_list_new(app));
+	loop(app);
+	while (app->depth)
+		pop(app);
+	if (app->worker)
+		tc_service_worker_stop(svc);
+	tui_term_close();
+	free(app);
+	return 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * The TUI's application state and the screen interface. One loop in app.c
+ * owns input, the sync worker's events, signals and repaint; screens are a
+ * stack, each a struct whose first member is struct tui_screen.
+ */
+#ifndef TUI_APP_H
+#define TUI_APP_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keymap.h"
+#include "term.h"
+#include "theme.h"
+#include "text.h"
+#include "trunkctl/service.h"
+#include "tui.h"
+
+enum tui_result {
+	TUI_IGNORED, /* not for this screen: the generic keymap gets it */
+	TUI_HANDLED,
+	TUI_CLOSE, /* pop this screen */
+};
+
+struct tui_app;
+struct tui_screen;
+
+struct tui_screen_ops {
+	enum tui_scope scope;
+	/* Drawn on top of the screen below it (dialogs). */
+	bool overlay;
+	/* Paints rows [top, top + height) of stdscr. */
+	void (*draw)(struct tui_app *app, struct tui_screen *s, int top, int height);
+	/* act is the keymap's reading of key for this screen's scope (TUI_ACT_NONE if unbound). */
+	enum tui_result (*key)(struct tui_app *app, struct tui_screen *s, struct tui_key key,
+	                       enum tui_action act);
+	/* The store changed (sync finished, trunk changed); reload what is shown. May be NULL. */
+	void (*reload)(struct tui_app *app, struct tui_screen *s);
+	void (*destroy)(struct tui_screen *s);
+	/* Actions shown in the footer, TUI_ACT_NONE-terminated. */
+	const enum tui_action *footer;
+	const char *title;
+};
+
+struct tui_screen {
+	const struct tui_screen_ops *ops;
+	/* Where the cursor goes after painting, or -1 to hide it. */
+	int cursor_y, cursor_x;
+};
+
+#define TUI_STACK_MAX 8
+#define TUI_MIN_ROWS 12
+#define TUI_MIN_COLS 50
+
+struct tui_app {
+	struct tc_service *svc;
+	struct tui_options opts;
+	struct tui_caps caps;
+	struct tui_keymap km;
+	struct tc_clock clock;
+	bool quit;
+	bool worker;
+	bool test_hooks;
+	unsigned inputs; /* keys and resizes consumed; the idle marker reports 1 + inputs */
+
+	struct tc_service_status st;
+	bool syncing;
+	char progress[96];
+	char status[300];
+	bool status_error;
+
+	struct tui_screen *stack[TUI_STACK_MAX];
+	int depth;
+	/* Screens under a closing dialog that close with it (a confirmed delete or discard). */
+	int pop_more;
+
+	/* The `:` command line while it is open. */
+	bool cmd_open;
+	char cmd[128];
+};
+
+/* ---- app services for screens ---- */
+
+/* A sentence for the status line (printf); error shows it in the error colour. */
+void tui_status(struct tui_app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The service's message for a failed call. */
+void tui_status_err(struct tui_app *app, const char *what, const struct tc_error *err);
+/* Pushes s (taking ownership); refused and destroyed when the stack is full. */
+void tui_push(struct tui_app *app, struct tui_screen *s);
+/* Reloads every screen and the header counts (after a local change). */
+void tui_changed(struct tui_app *app);
+int64_t tui_now(const struct tui_app *app);
+/* "12s", "5m", "3h", "2d". */
+void tui_age(int64_t ms, char *buf, size_t len);
+/* Hands act (read from key) to the top screen, then to the generic actions. */
+void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act);
+/* Runs an action that every screen understands (navigation ones excluded). */
+bool tui_generic_action(struct tui_app *app, enum tui_action act);
+/* Asks the worker for a sync when it runs; says why not otherwise. */
+void tui_request_sync(struct tui_app *app, unsigned flags);
+
+/* ---- screens (one file each) ---- */
+
+struct tui_screen *ui_list_new(struct tui_app *app);
+struct tui_screen *ui_detail_new(struct tui_app *app, const char *id);
+/* id NULL: create. */
+struct tui_screen *ui_form_new(struct tui_app *app, const char *id);
+struct tui_screen *ui_pending_new(struct tui_app *app);
+struct tui_screen *ui_conflict_new(struct tui_app *app);
+struct tui_screen *ui_journal_new(struct tui_app *app);
+struct tui_screen *ui_help_new(struct tui_app *app);
+
+/* Dialogs. on_yes runs when the operator confirms; ctx is passed back. */
+typedef void (*ui_confirm_fn)(struct tui_app *app, void *ctx);
+/*
+ * A yes/no question (No is the default; y confirms) or, when typed is not
+ * NULL, a question answered by typing that text back and Enter.
+ * ctx is freed with free_ctx (may be NULL) when the dialog closes.
+ */
+struct tui_screen *ui_confirm_new(const char *question, const char *detail, const char *typed,
+                                  ui_confirm_fn on_yes, void *ctx, void (*free_ctx)(void *));
+/*
+ * Asks to delete trunk id named name; has_credentials demands the name typed
+ * back. close_below screens under the dialog close after the delete.
+ */
+void ui_confirm_delete(struct tui_app *app, const char *id, const char *name, bool has_credentials,
+                       int close_below);
+
+/* The `:` command line. */
+void ui_cmdline_draw(struct tui_app *app, int row);
+void ui_cmdline_key(struct tui_app *app, struct tui_key key);
+
+/* OSC 52 clipboard write; returns bytes copied or -1 when too large. */
+long ui_osc52_copy(const char *text);
+
+/* ---- shared list helper for scrolling screens ---- */
+struct tui_scroll {
+	size_t sel, top, count;
+};
+/* Moves sel for a navigation action; false when act is not one. */
+bool tui_scroll_key(struct tui_scroll *sc, enum tui_action act, int height);
+/* Keeps sel visible in a window of height rows. */
+void tui_scroll_fix(struct tui_scroll *sc, int height);
+
+/* Line drawing / simple editing helpers. */
+/* Edits a UTF-8 buffer with one key (printable, Backspace, Del); true when it changed. */
+bool tui_edit_key(char *buf, size_t cap, struct tui_key key);
+
+#endif

@@ -1,0 +1,56 @@
+/* The `:` command line: every action is also a command, by its name. */
+#include <string.h>
+
+#include "app.h"
+
+void ui_cmdline_draw(struct tui_app *app, int row)
+{
+	char line[160];
+	snprintf(line, sizeof(line), ":%s", app->cmd);
+	int w = tui_put(stdscr, row, 0, line, COLS, tui_attr(TUI_ROLE_NORMAL));
+	move(row, w < COLS ? w : COLS - 1);
+}
+
+static void run(struct tui_app *app, const char *cmd)
+{
+	while (*cmd == ' ')
+		cmd++;
+	if (!*cmd)
+		return;
+	if (strcmp(cmd, "q") == 0 || strcmp(cmd, "q!") == 0 || strcmp(cmd, "quit") == 0) {
+		app->quit = true;
+		return;
+	}
+	enum tui_action act = tui_action_by_name(cmd);
+	if (act == TUI_ACT_NONE) {
+		tui_status(app, true, "\"%s\" is not a command; :help lists them.", cmd);
+		return;
+	}
+	struct tui_screen *s = app->stack[app->depth - 1];
+	enum tui_scope scope = tui_action_scope(act);
+	if (scope != TUI_SCOPE_GENERIC && scope != s->ops->scope) {
+		tui_status(app, true, "%s works on the %s screen only.", cmd,
+		           tui_scope_label(scope));
+		return;
+	}
+	/* A command is its action without a key: screens act on act alone. */
+	tui_apply(app, (struct tui_key){true, 0}, act);
+}
+
+void ui_cmdline_key(struct tui_app *app, struct tui_key key)
+{
+	if (!key.fn && key.code == 27) {
+		app->cmd_open = false;
+		return;
+	}
+	if (!key.fn && key.code == L'\n') {
+		char cmd[sizeof(app->cmd)];
+		memcpy(cmd, app->cmd, sizeof(cmd));
+		app->cmd_open = false;
+		run(app, cmd);
+		return;
+	}
+	if (!tui_edit_key(app->cmd, sizeof(app->cmd), key) && !app->cmd[0] && !key.fn &&
+	    (key.code == 127 || key.code == 8))
+		app->cmd_open = false;
+}

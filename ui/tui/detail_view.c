@@ -1,0 +1,251 @@
+/* One trunk, every attribute grouped as the field table groups them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+
+enum line_kind { LINE_GROUP, LINE_FIELD, LINE_INFO, LINE_BLANK };
+
+struct line {
+	enum line_kind kind;
+	int field; /* LINE_FIELD: enum tc_field_id; LINE_GROUP: enum tc_field_group */
+	char text[200];
+};
+
+struct detail_view {
+	struct tui_screen base;
+	char *id;
+	struct tc_trunk_record *rec;
+	bool reveal;
+	struct tui_scroll sc; /* over selectable (field) lines */
+	size_t nlines;
+	struct line lines[TC_FIELD_COUNT * 3 + TC_G_COUNT * 2 + 16];
+	int height;
+};
+
+static const enum tui_action footer[] = {
+    TUI_ACT_BACK, TUI_ACT_DETAIL_EDIT, TUI_ACT_DETAIL_DELETE, TUI_ACT_REVEAL,
+    TUI_ACT_COPY, TUI_ACT_HELP,        TUI_ACT_NONE,
+};
+
+static void add(struct detail_view *v, enum line_kind kind, int field, const char *text)
+{
+	if (v->nlines >= sizeof(v->lines) / sizeof(v->lines[0]))
+		return;
+	struct line *l = &v->lines[v->nlines++];
+	l->kind = kind;
+	l->field = field;
+	snprintf(l->text, sizeof(l->text), "%s", text ? text : "");
+}
+
+static void build(struct tui_app *app, struct detail_view *v)
+{
+	v->nlines = 0;
+	const struct tc_trunk_record *r = v->rec;
+	if (!r)
+		return;
+	const struct tc_trunk *t = r->current;
+	enum tc_mode mode = tc_trunk_mode(t);
+	char info[200];
+	snprintf(info, sizeof(info), "Id: %s   Sync: %s%s%s", r->id, tc_sync_state_name(r->state),
+	         r->pending != TC_OP_NONE ? ", queued " : "",
+	         r->pending != TC_OP_NONE ? tc_outbox_op_name(r->pending) : "");
+	add(v, LINE_INFO, -1, info);
+	if (r->last_error)
+		add(v, LINE_INFO, -2, r->last_error);
+	/* What the trunk is comes first; the record's timestamps last. */
+	for (int k = 1; k <= TC_G_COUNT; k++) {
+		int g = k % TC_G_COUNT;
+		bool any = false;
+		for (int f = 0; f < TC_FIELD_COUNT; f++) {
+			const struct tc_field_info *fi = tc_field((enum tc_field_id)f);
+			if (fi->group != (enum tc_field_group)g)
+				continue;
+			if (!(fi->flags & TC_FF_READONLY) && mode != TC_MODE_UNKNOWN &&
+			    !tc_field_shown_in_mode((enum tc_field_id)f, mode))
+				continue;
+			if (!any) {
+				add(v, LINE_BLANK, -1, "");
+				add(v, LINE_GROUP, g, tc_field_group_label((enum tc_field_group)g));
+				any = true;
+			}
+			add(v, LINE_FIELD, f, NULL);
+			const struct tc_field_error *fe =
+			    tc_field_errors_find(&r->errors, f, TC_SEV_ERROR);
+			if (fe) {
+				char msg[200];
+				snprintf(msg, sizeof(msg), "server: %s %s", fi->key, fe->title);
+				add(v, LINE_INFO, -2, msg);
+			}
+		}
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < v->nlines; i++)
+		n += v->lines[i].kind == LINE_FIELD;
+	v->sc.count = n;
+	if (v->sc.sel >= n)
+		v->sc.sel = n ? n - 1 : 0;
+}
+
+static void load(struct tui_app *app, struct detail_view *v)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	tc_trunk_record_free(v->rec);
+	v->rec = NULL;
+	if (tc_service_get(app->svc, v->id, &v->rec, &err) != TC_OK)
+		tui_status_err(app, "Cannot show the trunk", &err);
+	tc_error_clear(&err);
+	build(app, v);
+}
+
+static const struct line *selected_line(struct detail_view *v)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < v->nlines; i++)
+		if (v->lines[i].kind == LINE_FIELD && k++ == v->sc.sel)
+			return &v->lines[i];
+	return NULL;
+}
+
+static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
+{
+	struct detail_view *v = (struct detail_view *)s;
+	v->height = height - 1;
+	const char *name = v->rec ? tc_trunk_string(v->rec->current, TC_F_NAME) : NULL;
+	char title[200];
+	snprintf(title, sizeof(title), "Trunk %s", name ? name : v->id);
+	tui_put(stdscr, top, 0, title, COLS, tui_attr(TUI_ROLE_TITLE));
+	if (!v->rec)
+		return;
+	/* Scroll so that the selected field line is visible. */
+	size_t sel_line = 0, k = 0;
+	for (size_t i = 0; i < v->nlines; i++)
+		if (v->lines[i].kind == LINE_FIELD && k++ == v->sc.sel)
+			sel_line = i;
+	struct tui_scroll lines = {.sel = sel_line, .top = v->sc.top, .count = v->nlines};
+	tui_scroll_fix(&lines, v->height);
+	v->sc.top = lines.top;
+	int labelw = 22;
+	for (int i = 0; i < v->height && lines.top + (size_t)i < v->nlines; i++) {
+		const struct line *l = &v->lines[lines.top + (size_t)i];
+		int y = top + 1 + i;
+		switch (l->kind) {
+		case LINE_BLANK:
+			break;
+		case LINE_GROUP:
+			tui_put(stdscr, y, 0, l->text, COLS, tui_attr(TUI_ROLE_GROUP));
+			break;
+		case LINE_INFO:
+			tui_put(stdscr, y, 0, l->text, COLS,
+			        tui_attr(l->field == -2 ? TUI_ROLE_ERROR : TUI_ROLE_DIM));
+			break;
+		case LINE_FIELD: {
+			const struct tc_field_info *fi = tc_field((enum tc_field_id)l->field);
+			bool sel = lines.top + (size_t)i == sel_line;
+			bool secret = fi->flags & TC_FF_SECRET;
+			char *text = tc_value_to_text((enum tc_field_id)l->field,
+			                              &v->rec->current->values[l->field],
+			                              v->reveal || !secret);
+			tui_put(stdscr, y, 2, fi->label, labelw - 2, tui_attr(TUI_ROLE_LABEL));
+			tui_put(stdscr, y, labelw, text ? text : "", COLS - labelw,
+			        tui_attr(sel ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL));
+			free(text);
+			break;
+		}
+		}
+	}
+}
+
+static void copy_selected(struct tui_app *app, struct detail_view *v)
+{
+	const struct line *l = selected_line(v);
+	if (!l || !v->rec)
+		return;
+	const struct tc_field_info *fi = tc_field((enum tc_field_id)l->field);
+	if ((fi->flags & TC_FF_SECRET) && !v->reveal) {
+		tui_status(app, true, "Reveal the password with v before copying it.");
+		return;
+	}
+	char *text =
+	    tc_value_to_text((enum tc_field_id)l->field, &v->rec->current->values[l->field], true);
+	if (!text)
+		return;
+	long n = ui_osc52_copy(text);
+	if (n < 0)
+		tui_status(app, true, "The value is too long to copy through the terminal.");
+	else
+		tui_status(app, false, "Copied %s (%ld bytes) to the clipboard with OSC 52.",
+		           fi->label, n);
+	free(text);
+}
+
+static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
+                           enum tui_action act)
+{
+	struct detail_view *v = (struct detail_view *)s;
+	if (tui_scroll_key(&v->sc, act, v->height))
+		return TUI_HANDLED;
+	switch (act) {
+	case TUI_ACT_REVEAL:
+		v->reveal = !v->reveal;
+		return TUI_HANDLED;
+	case TUI_ACT_COPY:
+		copy_selected(app, v);
+		return TUI_HANDLED;
+	case TUI_ACT_DETAIL_EDIT:
+		if (v->rec)
+			tui_push(app, ui_form_new(app, v->rec->id));
+		return TUI_HANDLED;
+	case TUI_ACT_DETAIL_DELETE:
+		if (v->rec) {
+			if (tc_service_read_only(app->svc)) {
+				tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
+				return TUI_HANDLED;
+			}
+			enum tc_mode m = tc_trunk_mode(v->rec->current);
+			const char *name = tc_trunk_string(v->rec->current, TC_F_NAME);
+			bool live = v->rec->base && (m == TC_MODE_CLIENT_CREDENTIALS ||
+			                             m == TC_MODE_OUTBOUND_REGISTRATION);
+			ui_confirm_delete(app, v->rec->id, name ? name : "", live, 1);
+		}
+		return TUI_HANDLED;
+	default:
+		return TUI_IGNORED;
+	}
+}
+
+static void reload(struct tui_app *app, struct tui_screen *s)
+{
+	load(app, (struct detail_view *)s);
+}
+
+static void destroy(struct tui_screen *s)
+{
+	struct detail_view *v = (struct detail_view *)s;
+	tc_trunk_record_free(v->rec);
+	free(v->id);
+	free(v);
+}
+
+static const struct tui_screen_ops ops = {
+    .scope = TUI_SCOPE_DETAIL,
+    .draw = draw,
+    .key = key,
+    .reload = reload,
+    .destroy = destroy,
+    .footer = footer,
+    .title = "Trunk",
+};
+
+struct tui_screen *ui_detail_new(struct tui_app *app, const char *id)
+{
+	struct detail_view *v = calloc(1, sizeof(*v));
+	if (!v || !(v->id = strdup(id))) {
+		free(v);
+		return NULL;
+	}
+	v->base.ops = &ops;
+	load(app, v);
+	return &v->base;
+}

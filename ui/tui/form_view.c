@@ -1,0 +1,799 @@
+/*
+ * The create/edit form. Its fields come from the core's field table (those
+ * sent on create or update and shown in the chosen authentication mode);
+ * every keystroke re-validates the draft with the service's rules and shows
+ * each message under its field.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "trunkctl/countries.h"
+
+#define TEXT_MAX 256
+#define ITEMS_MAX 32
+
+struct row {
+	int field;
+	int item; /* -1: a scalar field; list fields: 0..n-1 items, n the "add" row */
+};
+
+struct picker {
+	bool open;
+	int field;
+	size_t sel;
+	size_t count;
+	const char *options[TC_COUNTRY_COUNT + 4];
+};
+
+struct form_view {
+	struct tui_screen base;
+	char *id; /* NULL when creating */
+	struct tc_trunk_record *rec;
+	char text[TC_FIELD_COUNT][TEXT_MAX];
+	char orig[TC_FIELD_COUNT][TEXT_MAX];
+	char items[TC_FIELD_COUNT][ITEMS_MAX][TEXT_MAX];
+	size_t nitems[TC_FIELD_COUNT];
+	bool touched[TC_FIELD_COUNT];
+	bool dirty;
+	bool show_all; /* after a refused save: every error shows, touched or not */
+
+	struct row rows[TC_FIELD_COUNT * (ITEMS_MAX + 1)];
+	size_t nrows;
+	size_t sel;
+	int scroll; /* first display line */
+
+	struct tc_field_errors errs;        /* the latest validation */
+	struct tc_field_errors server_errs; /* the server's 422, until the field is edited */
+	char form_msg[300];                 /* errors that belong to no field shown */
+	struct picker pick;
+};
+
+static const enum tui_action footer[] = {
+    TUI_ACT_SAVE, TUI_ACT_CANCEL, TUI_ACT_NEXT_FIELD, TUI_ACT_PICK, TUI_ACT_HELP, TUI_ACT_NONE,
+};
+
+static bool is_list(int f)
+{
+	return tc_field((enum tc_field_id)f)->type == TC_T_LIST;
+}
+
+static bool is_choice(int f)
+{
+	return f == TC_F_AUTHENTICATION_MODE || tc_field((enum tc_field_id)f)->type == TC_T_BOOL;
+}
+
+static enum tc_mode form_mode(const struct form_view *v)
+{
+	return tc_mode_parse(v->text[TC_F_AUTHENTICATION_MODE]);
+}
+
+static bool in_form(const struct form_view *v, int f)
+{
+	const struct tc_field_info *fi = tc_field((enum tc_field_id)f);
+	if (fi->flags & TC_FF_READONLY)
+		return false;
+	if (!(fi->flags & (v->id ? TC_FF_SEND_UPDATE : TC_FF_SEND_CREATE)))
+		return false;
+	return tc_field_shown_in_mode((enum tc_field_id)f, form_mode(v));
+}
+
+static void build_rows(struct form_view *v)
+{
+	struct row cur = v->nrows ? v->rows[v->sel] : (struct row){TC_F_NAME, -1};
+	v->nrows = 0;
+	for (int g = 0; g < TC_G_COUNT; g++)
+		for (int f = 0; f < TC_FIELD_COUNT; f++) {
+			if (tc_field((enum tc_field_id)f)->group != (enum tc_field_group)g ||
+			    !in_form(v, f))
+				continue;
+			if (!is_list(f)) {
+				v->rows[v->nrows++] = (struct row){f, -1};
+				continue;
+			}
+			for (size_t i = 0; i <= v->nitems[f]; i++)
+				v->rows[v->nrows++] = (struct row){f, (int)i};
+		}
+	v->sel = 0;
+	for (size_t i = 0; i < v->nrows; i++)
+		if (v->rows[i].field == cur.field &&
+		    (v->rows[i].item == cur.item ||
+		     (cur.item >= 0 && v->rows[i].item >= 0 && v->rows[i].item <= cur.item)))
+			v->sel = i;
+}
+
+static char *row_text(struct form_view *v, const struct row *r)
+{
+	if (r->item < 0)
+		return v->text[r->field];
+	if ((size_t)r->item < v->nitems[r->field])
+		return v->items[r->field][r->item];
+	return NULL;
+}
+
+/* ---- the draft ---- */
+
+static bool list_changed(const struct form_view *v, int f)
+{
+	const struct tc_value *orig = v->rec ? &v->rec->current->values[f] : NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < v->nitems[f]; i++)
+		if (v->items[f][i][0])
+			n++;
+	size_t on = orig && orig->state == TC_V_SET ? orig->list.count : 0;
+	if (n != on)
+		return true;
+	size_t k = 0;
+	for (size_t i = 0; i < v->nitems[f]; i++) {
+		if (!v->items[f][i][0])
+			continue;
+		if (strcmp(v->items[f][i], orig->list.items[k++]) != 0)
+			return true;
+	}
+	return false;
+}
+
+static struct tc_trunk *build_draft(struct form_view *v, struct tc_field_errors *errs)
+{
+	struct tc_trunk *t = v->rec ? tc_trunk_dup(v->rec->current) : tc_trunk_new();
+	if (!t)
+		return NULL;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field((enum tc_field_id)f);
+		if (fi->flags & TC_FF_READONLY)
+			continue;
+		if (!in_form(v, f)) {
+			if (!v->id)
+				tc_trunk_unset(t, (enum tc_field_id)f);
+			continue;
+		}
+		if (is_list(f)) {
+			if (v->id && !list_changed(v, f))
+				continue;
+			const char *vals[ITEMS_MAX];
+			size_t n = 0;
+			for (size_t i = 0; i < v->nitems[f]; i++)
+				if (v->items[f][i][0])
+					vals[n++] = v->items[f][i];
+			if (!v->id && n == 0)
+				tc_trunk_unset(t, (enum tc_field_id)f);
+			else
+				tc_trunk_set_list(t, (enum tc_field_id)f, vals, n);
+			continue;
+		}
+		if (v->id && strcmp(v->text[f], v->orig[f]) == 0)
+			continue;
+		if (!v->id && !v->text[f][0]) {
+			tc_trunk_unset(t, (enum tc_field_id)f);
+			continue;
+		}
+		struct tc_value val;
+		memset(&val, 0, sizeof(val));
+		struct tc_error perr;
+		tc_error_init(&perr);
+		if (tc_value_from_text((enum tc_field_id)f, v->text[f], &val, &perr) == TC_OK)
+			tc_trunk_set_value(t, (enum tc_field_id)f, &val);
+		else
+			tc_field_errors_move(errs, &perr.fields);
+		tc_value_clear(&val);
+		tc_error_clear(&perr);
+	}
+	return t;
+}
+
+static void validate(struct tui_app *app, struct form_view *v)
+{
+	tc_field_errors_free(&v->errs);
+	memset(&v->errs, 0, sizeof(v->errs));
+	struct tc_trunk *draft = build_draft(v, &v->errs);
+	if (!draft)
+		return;
+	struct tc_error err;
+	tc_error_init(&err);
+	tc_service_validate(app->svc, v->id ? TC_SAVE_UPDATE : TC_SAVE_CREATE, draft,
+	                    v->rec ? v->rec->current : NULL, &err);
+	tc_field_errors_move(&v->errs, &err.fields);
+	tc_error_clear(&err);
+	tc_trunk_free(draft);
+}
+
+/* ---- errors onto rows ---- */
+
+/* The row an error belongs to, or -1 when no row of the form shows its field. */
+static int error_row(const struct form_view *v, const struct tc_field_error *fe)
+{
+	int first = -1;
+	for (size_t i = 0; i < v->nrows; i++) {
+		const struct row *r = &v->rows[i];
+		if (r->field != fe->field)
+			continue;
+		if (first < 0)
+			first = (int)i;
+		if (fe->index >= 0 && r->item == fe->index)
+			return (int)i;
+		/* "contains invalid IP address: X" names the item, not its index. */
+		if (fe->index < 0 && r->item >= 0 && (size_t)r->item < v->nitems[r->field]) {
+			const char *colon = strrchr(fe->title, ':');
+			if (colon && colon[1] == ' ' &&
+			    strcmp(colon + 2, v->items[r->field][r->item]) == 0)
+				return (int)i;
+		}
+	}
+	return first;
+}
+
+static bool error_visible(const struct form_view *v, const struct tc_field_error *fe)
+{
+	return v->show_all || (fe->field >= 0 && v->touched[fe->field]);
+}
+
+/* The visible messages of row i into out: the server's first, then ours. */
+static int row_messages(const struct form_view *v, size_t i, const struct tc_field_error **out,
+                        int max)
+{
+	int n = 0;
+	for (size_t k = 0; k < v->server_errs.count && n < max; k++) {
+		const struct tc_field_error *fe = &v->server_errs.items[k];
+		if (!v->touched[fe->field >= 0 ? fe->field : 0] && error_row(v, fe) == (int)i)
+			out[n++] = fe;
+	}
+	for (size_t k = 0; k < v->errs.count && n < max; k++) {
+		const struct tc_field_error *fe = &v->errs.items[k];
+		if (error_visible(v, fe) && error_row(v, fe) == (int)i)
+			out[n++] = fe;
+	}
+	return n;
+}
+
+static void update_form_msg(struct form_view *v)
+{
+	v->form_msg[0] = '\0';
+	for (size_t k = 0; k < v->errs.count; k++) {
+		const struct tc_field_error *fe = &v->errs.items[k];
+		if (fe->severity == TC_SEV_ERROR && v->show_all && error_row(v, fe) < 0) {
+			snprintf(v->form_msg, sizeof(v->form_msg), "%s %s", fe->pointer, fe->title);
+			return;
+		}
+	}
+}
+
+/* ---- painting ---- */
+
+static void draw_picker(struct tui_app *app, struct form_view *v, int y, int x, int top, int height)
+{
+	struct picker *p = &v->pick;
+	int h = (int)(p->count < 8 ? p->count : 8);
+	if (h == 0)
+		h = 1;
+	int w = 26;
+	if (y + 1 + h > top + height)
+		y = top + height - 1 - h;
+	if (x + w > COLS)
+		x = COLS - w;
+	size_t first = p->sel >= (size_t)h ? p->sel - (size_t)h + 1 : 0;
+	for (int i = 0; i < h; i++) {
+		size_t k = first + (size_t)i;
+		const char *opt = k < p->count ? p->options[k] : (p->count ? "" : "(no match)");
+		char line[64];
+		snprintf(line, sizeof(line), " %s", opt);
+		tui_put(stdscr, y + 1 + i, x, line, w,
+		        tui_attr(k == p->sel && p->count ? TUI_ROLE_SELECTED : TUI_ROLE_DIALOG));
+	}
+}
+
+static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
+{
+	struct form_view *v = (struct form_view *)s;
+	char title[200];
+	if (v->id) {
+		const char *name = tc_trunk_string(v->rec->current, TC_F_NAME);
+		snprintf(title, sizeof(title), "Edit trunk %s", name ? name : v->id);
+	} else {
+		snprintf(title, sizeof(title), "New trunk");
+	}
+	tui_put(stdscr, top, 0, title, COLS, tui_attr(TUI_ROLE_TITLE));
+	int body_top = top + 1, body_h = height - 1;
+	if (v->form_msg[0]) {
+		tui_put(stdscr, body_top, 0, v->form_msg, COLS, tui_attr(TUI_ROLE_ERROR));
+		body_top++;
+		body_h--;
+	}
+	/* Lay out display lines: a heading per group, a line per row, a line per message. */
+	int labelw = COLS >= 70 ? 22 : 18;
+	int valw = COLS - labelw - 1;
+	if (valw > 56)
+		valw = 56;
+	int line = 0, sel_first = 0, sel_last = 0;
+	int last_group = -1;
+	const struct tc_field_error *msgs[6];
+	for (size_t i = 0; i < v->nrows; i++) {
+		int g = tc_field((enum tc_field_id)v->rows[i].field)->group;
+		if (g != last_group) {
+			line += last_group >= 0 ? 2 : 1;
+			last_group = g;
+		}
+		if (i == v->sel)
+			sel_first = line;
+		line += 1 + row_messages(v, i, msgs, 6);
+		if (i == v->sel)
+			sel_last = line - 1;
+	}
+	if (sel_first - 1 < v->scroll)
+		v->scroll = sel_first > 0 ? sel_first - 1 : 0;
+	if (sel_last >= v->scroll + body_h)
+		v->scroll = sel_last - body_h + 1;
+	if (v->scroll < 0)
+		v->scroll = 0;
+
+	line = 0;
+	last_group = -1;
+	int picker_y = -1, picker_x = 0;
+	for (size_t i = 0; i < v->nrows; i++) {
+		const struct row *r = &v->rows[i];
+		const struct tc_field_info *fi = tc_field((enum tc_field_id)r->field);
+		if ((int)fi->group != last_group) {
+			if (last_group >= 0)
+				line++;
+			int y = body_top + line - v->scroll;
+			if (y >= body_top && y < body_top + body_h)
+				tui_put(stdscr, y, 0, tc_field_group_label(fi->group), COLS,
+				        tui_attr(TUI_ROLE_GROUP));
+			line++;
+			last_group = (int)fi->group;
+		}
+		int y = body_top + line - v->scroll;
+		bool focus = i == v->sel;
+		if (y >= body_top && y < body_top + body_h) {
+			bool first_row = r->item <= 0;
+			if (first_row) {
+				char label[64];
+				snprintf(label, sizeof(label), "%s%s", fi->label,
+				         (fi->flags & TC_FF_REQUIRED) ? " *" : "");
+				tui_put(stdscr, y, 2, label, labelw - 2, tui_attr(TUI_ROLE_LABEL));
+			}
+			const char *text = row_text(v, r);
+			char shown[TEXT_MAX + 8];
+			if (!text) {
+				snprintf(shown, sizeof(shown), "%s",
+				         focus ? ""
+				               : (r->item == 0 ? "(none; type to add)" : "+ add"));
+			} else if (fi->flags & TC_FF_SECRET) {
+				size_t n = strlen(text);
+				memset(shown, '*', n < sizeof(shown) - 1 ? n : sizeof(shown) - 1);
+				shown[n < sizeof(shown) - 1 ? n : sizeof(shown) - 1] = '\0';
+			} else {
+				snprintf(shown, sizeof(shown), "%s", text);
+			}
+			if (is_choice(r->field) || r->field == TC_F_REGION) {
+				const char *mark = app->caps.utf8 ? "\u25be " : "v ";
+				size_t ml = strlen(mark), sl = strlen(shown);
+				if (sl + ml >= sizeof(shown))
+					sl = sizeof(shown) - ml - 1;
+				memmove(shown + ml, shown, sl);
+				memcpy(shown, mark, ml);
+				shown[sl + ml] = '\0';
+			}
+			int role = focus  ? TUI_ROLE_FIELD_FOCUS
+			           : text ? TUI_ROLE_FIELD
+			                  : TUI_ROLE_DIM;
+			/* Keep the end of a long value in view while typing it. */
+			const char *vis = shown;
+			while (focus && tui_text_width(vis) > valw - 1 && *vis)
+				vis += tui_text_next(vis, 0);
+			int w = tui_put(stdscr, y, labelw, vis, valw, tui_attr(role));
+			if (focus && !is_choice(r->field)) {
+				s->cursor_y = y;
+				s->cursor_x = labelw + (w < valw ? w : valw - 1);
+			}
+			if (focus) {
+				picker_y = y;
+				picker_x = labelw;
+			}
+		}
+		line++;
+		int n = row_messages(v, i, msgs, 6);
+		for (int k = 0; k < n; k++, line++) {
+			int my = body_top + line - v->scroll;
+			if (my < body_top || my >= body_top + body_h)
+				continue;
+			const struct tc_field_error *fe = msgs[k];
+			/*
+			 * The server's own words, unless they do not fit (the
+			 * 249-country list): then the core's hint says it shorter.
+			 */
+			const char *say = fe->title;
+			if (fe->hint && tui_text_width(fe->title) > COLS - labelw - 3)
+				say = fe->hint;
+			char m[600];
+			snprintf(m, sizeof(m), "%s %s%s", app->caps.utf8 ? "\u2192" : "->", say,
+			         fe->severity == TC_SEV_WARNING ? " (warning)" : "");
+			tui_put(stdscr, my, labelw, m, COLS - labelw,
+			        tui_attr(fe->severity == TC_SEV_ERROR ? TUI_ROLE_ERROR
+			                                              : TUI_ROLE_WARNING));
+		}
+	}
+	if (v->pick.open && picker_y >= 0) {
+		draw_picker(app, v, picker_y, picker_x, body_top, body_h);
+		s->cursor_y = -1;
+	}
+}
+
+/* ---- pickers ---- */
+
+static void picker_fill(struct tui_app *app, struct form_view *v)
+{
+	struct picker *p = &v->pick;
+	p->count = 0;
+	int f = p->field;
+	const char *cur = v->text[f];
+	if (f == TC_F_AUTHENTICATION_MODE) {
+		for (int m = 0; m < TC_MODE_COUNT; m++)
+			p->options[p->count++] = tc_mode_name((enum tc_mode)m);
+	} else if (f == TC_F_REGION) {
+		size_t n;
+		const struct tc_region *regions = tc_service_regions(app->svc, &n);
+		for (size_t i = 0; i < n && p->count < TC_COUNTRY_COUNT; i++)
+			p->options[p->count++] = regions[i].alias;
+	} else if (f == TC_F_INBOUND_COUNTRY) {
+		size_t len = strlen(cur);
+		for (size_t i = 0; i < TC_COUNTRY_COUNT; i++) {
+			const char *c = tc_country_code(i);
+			if (c && strncmp(c, cur, len) == 0)
+				p->options[p->count++] = c;
+		}
+	} else {
+		p->options[p->count++] = "true";
+		p->options[p->count++] = "false";
+	}
+	p->sel = 0;
+	for (size_t i = 0; i < p->count; i++)
+		if (strcmp(p->options[i], cur) == 0)
+			p->sel = i;
+}
+
+static bool has_picker(int f)
+{
+	return is_choice(f) || f == TC_F_REGION || f == TC_F_INBOUND_COUNTRY;
+}
+
+static void set_text(struct tui_app *app, struct form_view *v, int f, const char *text)
+{
+	snprintf(v->text[f], TEXT_MAX, "%s", text);
+	v->touched[f] = true;
+	v->dirty = true;
+	if (f == TC_F_AUTHENTICATION_MODE)
+		build_rows(v);
+	validate(app, v);
+}
+
+static void cycle_choice(struct tui_app *app, struct form_view *v, int f, int dir)
+{
+	v->pick.field = f;
+	picker_fill(app, v);
+	if (!v->pick.count)
+		return;
+	size_t n = v->pick.count;
+	size_t k = (v->pick.sel + n + (size_t)(dir > 0 ? 1 : n - 1)) % n;
+	if (strcmp(v->pick.options[v->pick.sel], v->text[f]) != 0)
+		k = 0;
+	set_text(app, v, f, v->pick.options[k]);
+}
+
+static enum tui_result picker_key(struct tui_app *app, struct form_view *v, struct tui_key k,
+                                  enum tui_action act)
+{
+	struct picker *p = &v->pick;
+	if (!k.fn && k.code == 27) {
+		p->open = false;
+		return TUI_HANDLED;
+	}
+	if (!k.fn && k.code == L'\n') {
+		if (p->count)
+			set_text(app, v, p->field, p->options[p->sel]);
+		p->open = false;
+		return TUI_HANDLED;
+	}
+	if (k.fn && (k.code == KEY_UP || k.code == KEY_DOWN)) {
+		if (k.code == KEY_UP && p->sel > 0)
+			p->sel--;
+		if (k.code == KEY_DOWN && p->sel + 1 < p->count)
+			p->sel++;
+		return TUI_HANDLED;
+	}
+	/* Type-ahead: letters narrow the country list. */
+	if (p->field == TC_F_INBOUND_COUNTRY) {
+		char *t = v->text[p->field];
+		struct tui_key up = k;
+		if (!k.fn && k.code >= L'a' && k.code <= L'z')
+			up.code = k.code - L'a' + L'A';
+		if (tui_edit_key(t, 3, up)) {
+			v->touched[p->field] = true;
+			v->dirty = true;
+			picker_fill(app, v);
+			validate(app, v);
+		}
+	}
+	return TUI_HANDLED;
+}
+
+/* ---- saving ---- */
+
+static void focus_first_error(struct form_view *v)
+{
+	for (size_t k = 0; k < v->errs.count; k++) {
+		const struct tc_field_error *fe = &v->errs.items[k];
+		if (fe->severity != TC_SEV_ERROR)
+			continue;
+		int r = error_row(v, fe);
+		if (r >= 0) {
+			v->sel = (size_t)r;
+			return;
+		}
+	}
+}
+
+static enum tui_result save(struct tui_app *app, struct form_view *v)
+{
+	if (tc_service_read_only(app->svc)) {
+		tui_status(app, true, "Read-only mode: nothing can be saved.");
+		return TUI_HANDLED;
+	}
+	validate(app, v);
+	v->show_all = true;
+	size_t n = tc_field_errors_count(&v->errs, TC_SEV_ERROR);
+	if (n) {
+		update_form_msg(v);
+		focus_first_error(v);
+		tui_status(app, true, "Not saved: %zu field%s need%s fixing first.", n,
+		           n == 1 ? "" : "s", n == 1 ? "s" : "");
+		return TUI_HANDLED;
+	}
+	struct tc_field_errors perrs = {0};
+	struct tc_trunk *draft = build_draft(v, &perrs);
+	tc_field_errors_free(&perrs);
+	if (!draft) {
+		tui_status(app, true, "Out of memory; nothing was saved.");
+		return TUI_HANDLED;
+	}
+	struct tc_error err;
+	tc_error_init(&err);
+	char *new_id = NULL;
+	enum tc_status st = v->id ? tc_service_update(app->svc, v->id, draft, &err)
+	                          : tc_service_create(app->svc, draft, &new_id, &err);
+	tc_trunk_free(draft);
+	free(new_id);
+	if (st == TC_INVALID) {
+		tc_field_errors_free(&v->errs);
+		memset(&v->errs, 0, sizeof(v->errs));
+		tc_field_errors_move(&v->errs, &err.fields);
+		update_form_msg(v);
+		focus_first_error(v);
+		tui_status(app, true, "Not saved: the Carrier API would refuse these values.");
+		tc_error_clear(&err);
+		return TUI_HANDLED;
+	}
+	if (st != TC_OK) {
+		tui_status_err(app, "Not saved", &err);
+		tc_error_clear(&err);
+		return TUI_HANDLED;
+	}
+	tc_error_clear(&err);
+	const char *name = v->text[TC_F_NAME][0] ? v->text[TC_F_NAME] : "the trunk";
+	tui_status(app, false, "Saved %s here; the change is queued for the Carrier API.", name);
+	tui_request_sync(app, TC_SYNC_PUSH);
+	tui_changed(app);
+	return TUI_CLOSE;
+}
+
+static void leave(struct tui_app *app, void *ctx)
+{
+	app->pop_more = 1;
+}
+
+/* ---- keys ---- */
+
+static void move_sel(struct form_view *v, int dir)
+{
+	if (dir > 0 && v->sel + 1 < v->nrows)
+		v->sel++;
+	else if (dir < 0 && v->sel > 0)
+		v->sel--;
+}
+
+static bool edit_row(struct tui_app *app, struct form_view *v, struct tui_key k)
+{
+	struct row *r = &v->rows[v->sel];
+	int f = r->field;
+	if (r->item < 0) {
+		struct tui_key kk = k;
+		if (f == TC_F_INBOUND_COUNTRY && !k.fn && k.code >= L'a' && k.code <= L'z')
+			kk.code = k.code - L'a' + L'A';
+		if (!tui_edit_key(v->text[f], f == TC_F_INBOUND_COUNTRY ? 3 : TEXT_MAX, kk))
+			return false;
+	} else if ((size_t)r->item < v->nitems[f]) {
+		char *t = v->items[f][r->item];
+		bool bs =
+		    (k.fn && k.code == KEY_BACKSPACE) || (!k.fn && (k.code == 127 || k.code == 8));
+		if (bs && !t[0]) {
+			/* Backspace on an empty item removes it. */
+			memmove(&v->items[f][r->item], &v->items[f][r->item + 1],
+			        (v->nitems[f] - (size_t)r->item - 1) * TEXT_MAX);
+			v->nitems[f]--;
+			build_rows(v);
+			if (r->item > 0)
+				v->sel--;
+		} else if (!tui_edit_key(t, TEXT_MAX, k)) {
+			return false;
+		}
+	} else {
+		if (v->nitems[f] >= ITEMS_MAX) {
+			tui_status(app, true, "A list holds at most %d items here.", ITEMS_MAX);
+			return true;
+		}
+		char *t = v->items[f][v->nitems[f]];
+		t[0] = '\0';
+		if (!tui_edit_key(t, TEXT_MAX, k))
+			return false;
+		v->nitems[f]++;
+		build_rows(v);
+	}
+	v->touched[f] = true;
+	v->dirty = true;
+	validate(app, v);
+	update_form_msg(v);
+	return true;
+}
+
+static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
+                           enum tui_action act)
+{
+	struct form_view *v = (struct form_view *)s;
+	if (v->pick.open)
+		return picker_key(app, v, k, act);
+	int f = v->nrows ? v->rows[v->sel].field : TC_F_NAME;
+	bool printable = !k.fn && k.code >= L' ' && k.code != 127;
+	if (is_choice(f) && (printable || (k.fn && (k.code == KEY_LEFT || k.code == KEY_RIGHT)))) {
+		if (k.code == L' ' || k.code == KEY_RIGHT)
+			cycle_choice(app, v, f, 1);
+		else if (k.code == KEY_LEFT)
+			cycle_choice(app, v, f, -1);
+		return TUI_HANDLED;
+	}
+	if (!is_choice(f) &&
+	    (printable || (!k.fn && (k.code == 127 || k.code == 8 || k.code == 21)) ||
+	     (k.fn && k.code == KEY_BACKSPACE))) {
+		edit_row(app, v, k);
+		return TUI_HANDLED;
+	}
+	switch (act) {
+	case TUI_ACT_NEXT_FIELD:
+		move_sel(v, 1);
+		return TUI_HANDLED;
+	case TUI_ACT_PREV_FIELD:
+		move_sel(v, -1);
+		return TUI_HANDLED;
+	case TUI_ACT_FIRST:
+		v->sel = 0;
+		return TUI_HANDLED;
+	case TUI_ACT_LAST:
+		v->sel = v->nrows ? v->nrows - 1 : 0;
+		return TUI_HANDLED;
+	case TUI_ACT_PAGE_DOWN:
+	case TUI_ACT_PAGE_UP:
+		for (int i = 0; i < 8; i++)
+			move_sel(v, act == TUI_ACT_PAGE_DOWN ? 1 : -1);
+		return TUI_HANDLED;
+	case TUI_ACT_PICK:
+		if (has_picker(f)) {
+			v->pick.open = true;
+			v->pick.field = f;
+			picker_fill(app, v);
+		} else {
+			move_sel(v, 1);
+		}
+		return TUI_HANDLED;
+	case TUI_ACT_SAVE:
+		return save(app, v);
+	case TUI_ACT_CANCEL:
+	case TUI_ACT_BACK:
+		if (!v->dirty)
+			return TUI_CLOSE;
+		tui_push(app, ui_confirm_new("Discard your changes?",
+		                             "Nothing of this form has been saved.", NULL, leave,
+		                             NULL, NULL));
+		return TUI_HANDLED;
+	case TUI_ACT_QUIT:
+		if (!v->dirty)
+			return TUI_IGNORED;
+		tui_status(app, true,
+		           "The form has unsaved changes: save with F2 or leave with Esc.");
+		return TUI_HANDLED;
+	default:
+		return TUI_IGNORED;
+	}
+}
+
+static void destroy(struct tui_screen *s)
+{
+	struct form_view *v = (struct form_view *)s;
+	tc_field_errors_free(&v->errs);
+	tc_field_errors_free(&v->server_errs);
+	tc_trunk_record_free(v->rec);
+	free(v->id);
+	free(v);
+}
+
+static const struct tui_screen_ops ops = {
+    .scope = TUI_SCOPE_FORM,
+    .draw = draw,
+    .key = key,
+    .destroy = destroy,
+    .footer = footer,
+    .title = "Form",
+};
+
+static void load_values(struct tui_app *app, struct form_view *v)
+{
+	const struct tc_trunk *t = v->rec ? v->rec->current : NULL;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (!t)
+			continue;
+		if (is_list(f)) {
+			const struct tc_value *val = &t->values[f];
+			for (size_t i = 0;
+			     val->state == TC_V_SET && i < val->list.count && i < ITEMS_MAX; i++)
+				snprintf(v->items[f][v->nitems[f]++], TEXT_MAX, "%s",
+				         val->list.items[i]);
+			continue;
+		}
+		char *text = tc_value_to_text((enum tc_field_id)f, &t->values[f], true);
+		snprintf(v->text[f], TEXT_MAX, "%s", text ? text : "");
+		free(text);
+	}
+	if (!t) {
+		snprintf(v->text[TC_F_AUTHENTICATION_MODE], TEXT_MAX, "%s",
+		         tc_mode_name(TC_MODE_IP_ADDRESS));
+		size_t n;
+		const struct tc_region *regions = tc_service_regions(app->svc, &n);
+		if (n)
+			snprintf(v->text[TC_F_REGION], TEXT_MAX, "%s", regions[0].alias);
+	}
+	memcpy(v->orig, v->text, sizeof(v->orig));
+}
+
+struct tui_screen *ui_form_new(struct tui_app *app, const char *id)
+{
+	if (tc_service_read_only(app->svc)) {
+		tui_status(app, true, "Read-only mode: trunks cannot be created or edited.");
+		return NULL;
+	}
+	struct form_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->base.ops = &ops;
+	if (id) {
+		struct tc_error err;
+		tc_error_init(&err);
+		if (!(v->id = strdup(id)) || tc_service_get(app->svc, id, &v->rec, &err) != TC_OK) {
+			tui_status_err(app, "Cannot edit the trunk", &err);
+			tc_error_clear(&err);
+			destroy(&v->base);
+			return NULL;
+		}
+		tc_error_clear(&err);
+		if (v->rec->state == TC_SYNC_CONFLICT) {
+			tui_status(app, true, "This trunk is in conflict: resolve it first (c).");
+			destroy(&v->base);
+			return NULL;
+		}
+		for (size_t k = 0; k < v->rec->errors.count; k++) {
+			const struct tc_field_error *fe = &v->rec->errors.items[k];
+			tc_field_errors_add(&v->server_errs, fe->field, fe->index, fe->severity,
+			                    fe->pointer, fe->title, fe->hint);
+		}
+	}
+	load_values(app, v);
+	build_rows(v);
+	validate(app, v);
+	return &v->base;
+}

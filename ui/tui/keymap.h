@@ -1,0 +1,123 @@
+/*
+ * The TUI's actions and their key bindings.
+ *
+ * Every action is declared once in TUI_ACTION_LIST: its scope (the screen whose
+ * keymap holds it; generic actions work on every screen that does not bind the
+ * key itself), its name (the config's key.<name> and the `:` command), its
+ * default keys and its help line. The help screen, the command line and the
+ * config check all read this table.
+ */
+#ifndef TUI_KEYMAP_H
+#define TUI_KEYMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <wchar.h>
+
+#include "trunkctl/error.h"
+
+enum tui_scope {
+	TUI_SCOPE_GENERIC,
+	TUI_SCOPE_LIST,
+	TUI_SCOPE_DETAIL,
+	TUI_SCOPE_FORM,
+	TUI_SCOPE_PENDING,
+	TUI_SCOPE_CONFLICT,
+	TUI_SCOPE_COUNT
+};
+
+/* _(ID, scope, name, default keys, help) */
+#define TUI_ACTION_LIST(_)                                                                         \
+	_(UP, GENERIC, "up", "k Up", "Move up one line")                                           \
+	_(DOWN, GENERIC, "down", "j Down", "Move down one line")                                   \
+	_(PAGE_UP, GENERIC, "page-up", "PgUp C-u", "Move up one page")                             \
+	_(PAGE_DOWN, GENERIC, "page-down", "PgDn C-d", "Move down one page")                       \
+	_(FIRST, GENERIC, "first", "g Home", "Go to the first line")                               \
+	_(LAST, GENERIC, "last", "G End", "Go to the last line")                                   \
+	_(BACK, GENERIC, "back", "q Esc", "Close this screen")                                     \
+	_(QUIT, GENERIC, "quit", "Q C-c", "Quit trunkctl")                                         \
+	_(HELP, GENERIC, "help", "? F1", "Show the keys of every screen")                          \
+	_(COMMAND, GENERIC, "command", ":", "Type a command (:help lists them)")                   \
+	_(SYNC, GENERIC, "sync", "F5 C-r", "Sync with the Carrier API now")                        \
+	_(PENDING, GENERIC, "pending", "p", "Show the changes waiting to be sent")                 \
+	_(CONFLICTS, GENERIC, "conflicts", "c", "Show the trunks in conflict")                     \
+	_(JOURNAL, GENERIC, "journal", "L", "Show the journal of recent changes")                  \
+	_(REDRAW, GENERIC, "redraw", "C-l", "Redraw the screen")                                   \
+	_(OPEN, LIST, "open", "Enter l Right", "Show the selected trunk")                          \
+	_(FILTER, LIST, "filter", "/", "Filter the list as you type (smart case)")                 \
+	_(NEXT_MATCH, LIST, "next-match", "n", "Go to the next matching trunk")                    \
+	_(PREV_MATCH, LIST, "prev-match", "N", "Go to the previous matching trunk")                \
+	_(SORT, LIST, "sort", "s", "Sort by the next column")                                      \
+	_(SORT_REVERSE, LIST, "sort-reverse", "S", "Reverse the sort order")                       \
+	_(CREATE, LIST, "create", "a F7", "Create a trunk")                                        \
+	_(EDIT, LIST, "edit", "e F4", "Edit the selected trunk")                                   \
+	_(DELETE, LIST, "delete", "d F8", "Delete the selected trunk (asks first)")                \
+	_(DETAIL_EDIT, DETAIL, "detail-edit", "e F4", "Edit this trunk")                           \
+	_(DETAIL_DELETE, DETAIL, "detail-delete", "d F8", "Delete this trunk (asks first)")        \
+	_(REVEAL, DETAIL, "reveal", "v", "Show or hide the password")                              \
+	_(COPY, DETAIL, "copy", "y", "Copy the selected value to the clipboard (OSC 52)")          \
+	_(SAVE, FORM, "save", "F2 C-s", "Save the form")                                           \
+	_(NEXT_FIELD, FORM, "next-field", "Tab Down", "Go to the next field")                      \
+	_(PREV_FIELD, FORM, "prev-field", "S-Tab Up", "Go to the previous field")                  \
+	_(CANCEL, FORM, "cancel", "Esc", "Leave the form (asks when there are changes)")           \
+	_(PICK, FORM, "pick", "Enter", "Open the choices of a mode, region or country field")      \
+	_(DISCARD, PENDING, "discard", "d", "Discard the selected queued change (asks first)")     \
+	_(RETRY, PENDING, "retry", "t", "Send the selected change again")                          \
+	_(KEEP_MINE, CONFLICT, "keep-mine", "m", "Keep my value for the selected field")           \
+	_(TAKE_THEIRS, CONFLICT, "take-theirs", "t", "Take the server's value for the field")      \
+	_(EDIT_VALUE, CONFLICT, "edit-value", "e", "Type a new value for the field")               \
+	_(RESOLVE, CONFLICT, "resolve", "F2", "Apply the choices and queue the result")
+
+enum tui_action {
+	TUI_ACT_NONE = 0,
+#define TUI_ACTION_ENUM(id, scope, name, keys, help) TUI_ACT_##id,
+	TUI_ACTION_LIST(TUI_ACTION_ENUM)
+#undef TUI_ACTION_ENUM
+	    TUI_ACT_COUNT
+};
+
+/* A key as wget_wch returns it: a character, or a KEY_* code when fn. */
+struct tui_key {
+	bool fn;
+	wint_t code;
+};
+
+#define TUI_KEYS_MAX 6
+
+struct tui_keymap {
+	struct tui_key keys[TUI_ACT_COUNT][TUI_KEYS_MAX];
+	size_t count[TUI_ACT_COUNT];
+};
+
+const char *tui_action_name(enum tui_action a);
+const char *tui_action_help(enum tui_action a);
+enum tui_scope tui_action_scope(enum tui_action a);
+const char *tui_scope_label(enum tui_scope s);
+/* TUI_ACT_NONE when unknown. */
+enum tui_action tui_action_by_name(const char *name);
+
+/* The default bindings. */
+void tui_keymap_init(struct tui_keymap *km);
+/*
+ * Replaces the keys of one action with a space-separated key list
+ * ("j Down", "C-d", "F5"; "none" unbinds). Returns TC_USAGE with a sentence
+ * naming the bad part; km is unchanged on error.
+ */
+enum tc_status tui_keymap_bind(struct tui_keymap *km, const char *action, const char *keys,
+                               struct tc_error *err);
+/*
+ * The action bound to key on a screen of the given scope: that scope's own
+ * bindings first, then the generic ones.
+ */
+enum tui_action tui_keymap_lookup(const struct tui_keymap *km, enum tui_scope scope,
+                                  struct tui_key key);
+/* The first key bound twice on one screen, as a sentence in err. */
+enum tc_status tui_keymap_check(const struct tui_keymap *km, struct tc_error *err);
+/* "C-d", "F5", "j". */
+void tui_key_name(struct tui_key key, char *buf, size_t len);
+/* The bound keys as text ("j Down"), "" when unbound. */
+void tui_keymap_describe(const struct tui_keymap *km, enum tui_action a, char *buf, size_t len);
+/* The first bound key as text, for footers. */
+void tui_keymap_first(const struct tui_keymap *km, enum tui_action a, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,361 @@
+/* The trunk list: a window of the store's sorted, filtered rows, never the whole table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+
+enum col_kind { COL_FIELD, COL_STATE };
+
+struct column {
+	const char *title;
+	enum col_kind kind;
+	int sort;  /* enum tc_field_id or enum tc_sort_column */
+	int width; /* 0: shares what is left */
+};
+
+static const struct column columns[] = {
+    {"Name", COL_FIELD, TC_F_NAME, 0},
+    {"Mode", COL_FIELD, TC_F_AUTHENTICATION_MODE, 8},
+    {"Region", COL_FIELD, TC_F_REGION, 8},
+    {"Ch", COL_FIELD, TC_F_MAX_CHANNELS, 4},
+    {"Inbound IPs", COL_FIELD, TC_F_INBOUND_SOURCE_IPS, 16},
+    {"Outbound host", COL_FIELD, TC_F_OUTBOUND_HOST, 0},
+    {"Sync", COL_STATE, TC_SORT_SYNC_STATE, 9},
+};
+#define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+struct list_view {
+	struct tui_screen base;
+	struct tui_scroll sc;
+	size_t sort_col;
+	bool descending;
+	char filter[128];
+	bool filtering;
+	struct tc_trunk_page page;
+	bool loaded;
+	size_t page_top;
+	int page_height;
+};
+
+static const enum tui_action footer[] = {
+    TUI_ACT_HELP,   TUI_ACT_OPEN, TUI_ACT_FILTER,  TUI_ACT_SORT,      TUI_ACT_CREATE, TUI_ACT_EDIT,
+    TUI_ACT_DELETE, TUI_ACT_SYNC, TUI_ACT_PENDING, TUI_ACT_CONFLICTS, TUI_ACT_QUIT,   TUI_ACT_NONE,
+};
+
+/* Smart case: a capital letter in the filter makes it case-sensitive. */
+static bool has_upper(const char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			return true;
+	return false;
+}
+
+static void load(struct tui_app *app, struct list_view *v, int height)
+{
+	struct tc_list_query q = {
+	    .filter = v->filter,
+	    .case_sensitive = has_upper(v->filter),
+	    .sort = columns[v->sort_col].sort,
+	    .descending = v->descending,
+	};
+	struct tc_error err;
+	tc_error_init(&err);
+	size_t total = 0;
+	if (tc_service_count(app->svc, &q, &total, &err) != TC_OK) {
+		tui_status_err(app, "Cannot read the trunk list", &err);
+		tc_error_clear(&err);
+		return;
+	}
+	v->sc.count = total;
+	tui_scroll_fix(&v->sc, height);
+	q.offset = v->sc.top;
+	q.limit = height > 0 ? (size_t)height : 1;
+	tc_trunk_page_free(&v->page);
+	memset(&v->page, 0, sizeof(v->page));
+	if (tc_service_list(app->svc, &q, &v->page, &err) != TC_OK)
+		tui_status_err(app, "Cannot read the trunk list", &err);
+	tc_error_clear(&err);
+	v->loaded = true;
+	v->page_top = v->sc.top;
+	v->page_height = height;
+}
+
+static const struct tc_trunk_row *selected(struct list_view *v)
+{
+	if (!v->loaded || v->sc.sel < v->page_top || v->sc.sel - v->page_top >= v->page.count)
+		return NULL;
+	return &v->page.items[v->sc.sel - v->page_top];
+}
+
+static const char *state_text(const struct tc_trunk_row *r)
+{
+	if (r->pending == TC_OP_DELETE && r->state == TC_SYNC_PENDING)
+		return "deleting";
+	if (r->pending == TC_OP_CREATE && r->state == TC_SYNC_PENDING)
+		return "new";
+	return tc_sync_state_name(r->state);
+}
+
+static enum tui_role state_role(enum tc_sync_state s)
+{
+	switch (s) {
+	case TC_SYNC_PENDING:
+		return TUI_ROLE_QUEUED;
+	case TC_SYNC_CONFLICT:
+	case TC_SYNC_REJECTED:
+		return TUI_ROLE_CONFLICT;
+	default:
+		return TUI_ROLE_NORMAL;
+	}
+}
+
+/* Short mode names keep the column narrow at 80 columns. */
+static const char *mode_short(enum tc_mode m)
+{
+	switch (m) {
+	case TC_MODE_IP_ADDRESS:
+		return "ip";
+	case TC_MODE_CLIENT_CREDENTIALS:
+		return "client";
+	case TC_MODE_OUTBOUND_REGISTRATION:
+		return "register";
+	default:
+		return "?";
+	}
+}
+
+static void layout(int cols, int widths[NCOLS])
+{
+	int fixed = 0, flex = 0;
+	for (size_t c = 0; c < NCOLS; c++) {
+		fixed += columns[c].width + 1;
+		if (!columns[c].width) {
+			flex++;
+			fixed--;
+		}
+	}
+	int left = cols - fixed - (flex - 1);
+	for (size_t c = 0; c < NCOLS; c++) {
+		if (columns[c].width) {
+			widths[c] = columns[c].width;
+			continue;
+		}
+		/* Name gets the odd cell: it is what operators search by. */
+		int share = c == 0 ? (left + 1) / 2 : left / 2;
+		widths[c] = share < 4 ? 4 : share;
+	}
+}
+
+static void cell_text(const struct tc_trunk_row *r, size_t c, char *buf, size_t len)
+{
+	const struct tc_trunk *t = r->trunk;
+	if (columns[c].kind == COL_STATE) {
+		snprintf(buf, len, "%s", state_text(r));
+		return;
+	}
+	enum tc_field_id f = (enum tc_field_id)columns[c].sort;
+	if (f == TC_F_AUTHENTICATION_MODE) {
+		snprintf(buf, len, "%s", mode_short(tc_trunk_mode(t)));
+		return;
+	}
+	char *text = tc_value_to_text(f, &t->values[f], false);
+	snprintf(buf, len, "%s", text ? text : "");
+	free(text);
+}
+
+static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
+{
+	struct list_view *v = (struct list_view *)s;
+	int rows = height - 1; /* one line of column titles */
+	if (v->filtering || v->filter[0])
+		rows--;
+	if (!v->loaded || v->page_top != v->sc.top || v->page_height != rows ||
+	    v->sc.sel < v->sc.top || v->sc.sel >= v->sc.top + (size_t)(rows > 0 ? rows : 1))
+		load(app, v, rows);
+	int widths[NCOLS];
+	layout(COLS, widths);
+	int x = 0;
+	for (size_t c = 0; c < NCOLS; c++) {
+		char title[40];
+		const char *arrow = app->caps.utf8 ? (v->descending ? "\u25bc" : "\u25b2")
+		                                   : (v->descending ? "v" : "^");
+		snprintf(title, sizeof(title), "%s%s", columns[c].title,
+		         c == v->sort_col ? arrow : "");
+		tui_put(stdscr, top, x, title, widths[c], tui_attr(TUI_ROLE_COLUMN));
+		x += widths[c] + 1;
+	}
+	for (int i = 0; i < rows && (size_t)i < v->page.count; i++) {
+		const struct tc_trunk_row *r = &v->page.items[i];
+		bool sel = v->page_top + (size_t)i == v->sc.sel;
+		int y = top + 1 + i;
+		int attr = tui_attr(sel ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL);
+		if (sel) {
+			wattrset(stdscr, attr);
+			mvhline(y, 0, ' ', COLS);
+		}
+		x = 0;
+		for (size_t c = 0; c < NCOLS; c++) {
+			char text[256];
+			cell_text(r, c, text, sizeof(text));
+			int a = attr;
+			if (!sel && columns[c].kind == COL_STATE)
+				a = tui_attr(state_role(r->state));
+			if (columns[c].sort == TC_F_MAX_CHANNELS)
+				tui_put_right(stdscr, y, x, text, widths[c], a);
+			else
+				tui_put(stdscr, y, x, text, widths[c], a);
+			x += widths[c] + 1;
+		}
+	}
+	if (v->page.count == 0) {
+		const char *msg = v->filter[0]
+		                      ? "No trunk matches the filter."
+		                      : "No trunks yet: press a to create one, or F5 to sync.";
+		tui_put(stdscr, top + 2, 2, msg, COLS - 2, tui_attr(TUI_ROLE_DIM));
+	}
+	if (v->filtering || v->filter[0]) {
+		char line[200];
+		snprintf(line, sizeof(line), "Filter: %s", v->filter);
+		int y = top + height - 1;
+		int w = tui_put(stdscr, y, 0, line, COLS, tui_attr(TUI_ROLE_NORMAL));
+		char count[64];
+		snprintf(count, sizeof(count), "%zu match%s", v->sc.count,
+		         v->sc.count == 1 ? "" : "es");
+		int cw = tui_text_width(count);
+		if (w + cw + 2 < COLS)
+			tui_put(stdscr, y, COLS - cw, count, cw, tui_attr(TUI_ROLE_DIM));
+		if (v->filtering) {
+			s->cursor_y = y;
+			s->cursor_x = w < COLS ? w : COLS - 1;
+		}
+	}
+}
+
+static void reload(struct tui_app *app, struct tui_screen *s)
+{
+	((struct list_view *)s)->loaded = false;
+}
+
+static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
+{
+	if (tc_service_read_only(app->svc)) {
+		tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
+		return;
+	}
+	enum tc_mode m = tc_trunk_mode(r->trunk);
+	bool live = r->pending != TC_OP_CREATE &&
+	            (m == TC_MODE_CLIENT_CREDENTIALS || m == TC_MODE_OUTBOUND_REGISTRATION);
+	const char *name = tc_trunk_string(r->trunk, TC_F_NAME);
+	ui_confirm_delete(app, r->trunk->id, name ? name : "", live, 0);
+}
+
+static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
+                           enum tui_action act)
+{
+	struct list_view *v = (struct list_view *)s;
+	if (v->filtering) {
+		if (!k.fn && k.code == L'\n') {
+			v->filtering = false;
+			return TUI_HANDLED;
+		}
+		if (!k.fn && k.code == 27) {
+			v->filtering = false;
+			v->filter[0] = '\0';
+			v->loaded = false;
+			return TUI_HANDLED;
+		}
+		if (tui_edit_key(v->filter, sizeof(v->filter), k)) {
+			v->sc.sel = 0;
+			v->loaded = false;
+			return TUI_HANDLED;
+		}
+		if (act == TUI_ACT_UP || act == TUI_ACT_DOWN || act == TUI_ACT_PAGE_UP ||
+		    act == TUI_ACT_PAGE_DOWN) {
+			tui_scroll_key(&v->sc, act, v->page_height);
+			return TUI_HANDLED;
+		}
+		return TUI_HANDLED;
+	}
+	if (tui_scroll_key(&v->sc, act, v->page_height))
+		return TUI_HANDLED;
+	const struct tc_trunk_row *r = selected(v);
+	switch (act) {
+	case TUI_ACT_FILTER:
+		v->filtering = true;
+		return TUI_HANDLED;
+	case TUI_ACT_BACK:
+		if (v->filter[0]) {
+			v->filter[0] = '\0';
+			v->loaded = false;
+			return TUI_HANDLED;
+		}
+		return TUI_IGNORED;
+	case TUI_ACT_NEXT_MATCH:
+	case TUI_ACT_PREV_MATCH:
+		if (!v->filter[0]) {
+			tui_status(app, false,
+			           "No filter is set: press / and type what to look for.");
+			return TUI_HANDLED;
+		}
+		if (v->sc.count) {
+			if (act == TUI_ACT_NEXT_MATCH)
+				v->sc.sel = (v->sc.sel + 1) % v->sc.count;
+			else
+				v->sc.sel = (v->sc.sel + v->sc.count - 1) % v->sc.count;
+		}
+		return TUI_HANDLED;
+	case TUI_ACT_SORT:
+		v->sort_col = (v->sort_col + 1) % NCOLS;
+		v->loaded = false;
+		tui_status(app, false, "Sorted by %s.", columns[v->sort_col].title);
+		return TUI_HANDLED;
+	case TUI_ACT_SORT_REVERSE:
+		v->descending = !v->descending;
+		v->loaded = false;
+		return TUI_HANDLED;
+	case TUI_ACT_OPEN:
+		if (r)
+			tui_push(app, ui_detail_new(app, r->trunk->id));
+		return TUI_HANDLED;
+	case TUI_ACT_CREATE:
+		tui_push(app, ui_form_new(app, NULL));
+		return TUI_HANDLED;
+	case TUI_ACT_EDIT:
+		if (r)
+			tui_push(app, ui_form_new(app, r->trunk->id));
+		return TUI_HANDLED;
+	case TUI_ACT_DELETE:
+		if (r)
+			delete_selected(app, r);
+		return TUI_HANDLED;
+	default:
+		return TUI_IGNORED;
+	}
+}
+
+static void destroy(struct tui_screen *s)
+{
+	struct list_view *v = (struct list_view *)s;
+	tc_trunk_page_free(&v->page);
+	free(v);
+}
+
+static const struct tui_screen_ops ops = {
+    .scope = TUI_SCOPE_LIST,
+    .draw = draw,
+    .key = key,
+    .reload = reload,
+    .destroy = destroy,
+    .footer = footer,
+    .title = "Trunks",
+};
+
+struct tui_screen *ui_list_new(struct tui_app *app)
+{
+	struct list_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->base.ops = &ops;
+	return &v->base;
+}

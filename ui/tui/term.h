@@ -1,0 +1,29 @@
+/*
+ * The terminal: curses init and the restore that runs on every exit path
+ * (normal return, exit(), fatal signals, SIGTERM/SIGHUP/SIGINT), and the
+ * self-pipe that turns signals into events for the main loop's poll().
+ */
+#ifndef TUI_TERM_H
+#define TUI_TERM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct tui_caps {
+	bool utf8;  /* the locale is UTF-8 and --ascii was not given */
+	bool color; /* colours are available and wanted */
+};
+
+/*
+ * Starts curses on the controlling terminal. Returns false with a sentence
+ * in why when stdin or stdout is not a terminal or curses cannot start.
+ */
+bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, size_t len);
+/* Idempotent; registered with atexit by tui_term_open. */
+void tui_term_close(void);
+/* Readable when a signal arrived; drain it with tui_term_take_signals. */
+int tui_term_signal_fd(void);
+/* Drains the pipe. Sets *quit for SIGINT/SIGTERM/SIGHUP. */
+void tui_term_take_signals(bool *quit);
+
+#endif

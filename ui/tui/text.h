@@ -1,0 +1,33 @@
+/*
+ * Text measured in terminal cells. Names and hosts are UTF-8 and may hold
+ * wide (CJK) or combining characters: every width, truncation and padding
+ * here counts cells (wcwidth), never bytes. Invalid bytes and control
+ * characters show as '?'.
+ */
+#ifndef TUI_TEXT_H
+#define TUI_TEXT_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Cells the text takes. */
+int tui_text_width(const char *utf8);
+/*
+ * Draws text at (y, x) in at most width cells with attr, padding with spaces
+ * to width. A wide character that would straddle the edge is replaced by a
+ * space. Returns the cells drawn before padding.
+ */
+int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr);
+/* Same, right-aligned. */
+void tui_put_right(WINDOW *w, int y, int x, const char *utf8, int width, int attr);
+/* A horizontal rule of n cells: U+2500 in UTF-8, '-' otherwise. */
+void tui_hline(WINDOW *w, int y, int x, int n, bool utf8, int attr);
+/* Byte length of the longest prefix of utf8 that fits in cells. */
+size_t tui_text_fit(const char *utf8, int cells);
+/* Number of bytes of the character before byte offset pos (for Backspace). */
+size_t tui_text_prev(const char *utf8, size_t pos);
+/* Number of bytes of the character at byte offset pos. */
+size_t tui_text_next(const char *utf8, size_t pos);
+
+#endif

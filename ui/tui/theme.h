@@ -1,0 +1,50 @@
+/*
+ * Colour roles named by meaning. A colour terminal gets the colour theme on
+ * the terminal's own background (use_default_colors); NO_COLOR, --no-color or
+ * a terminal without colours get the monochrome one, which marks every role
+ * with bold, reverse or underline so nothing depends on colour alone.
+ */
+#ifndef TUI_THEME_H
+#define TUI_THEME_H
+
+#include <stdbool.h>
+
+/* _(ID) */
+#define TUI_ROLE_LIST(_)                                                                           \
+	_(NORMAL)                                                                                  \
+	_(TITLE)                                                                                   \
+	_(HEADER)                                                                                  \
+	_(COLUMN)                                                                                  \
+	_(SELECTED)                                                                                \
+	_(FOOTER_KEY)                                                                              \
+	_(FOOTER)                                                                                  \
+	_(STATUS)                                                                                  \
+	_(STATUS_ERROR)                                                                            \
+	_(GROUP)                                                                                   \
+	_(LABEL)                                                                                   \
+	_(FIELD)                                                                                   \
+	_(FIELD_FOCUS)                                                                             \
+	_(ERROR)                                                                                   \
+	_(WARNING)                                                                                 \
+	_(ONLINE)                                                                                  \
+	_(OFFLINE)                                                                                 \
+	_(QUEUED)                                                                                  \
+	_(CONFLICT)                                                                                \
+	_(DIALOG)                                                                                  \
+	_(MINE)                                                                                    \
+	_(THEIRS)                                                                                  \
+	_(DIM)
+
+enum tui_role {
+#define TUI_ROLE_ENUM(id) TUI_ROLE_##id,
+	TUI_ROLE_LIST(TUI_ROLE_ENUM)
+#undef TUI_ROLE_ENUM
+	    TUI_ROLE_COUNT
+};
+
+/* Call after the terminal is open. */
+void tui_theme_init(bool color);
+/* The curses attributes (colour pair included) of a role. */
+int tui_attr(enum tui_role role);
+
+#endif

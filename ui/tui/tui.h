@@ -1,0 +1,49 @@
+/*
+ * The ncurses front end. ui/main.c calls tui_run when no command is given;
+ * the CLI's config parser calls tui_binding_check for every key.<action> entry.
+ */
+#ifndef TUI_TUI_H
+#define TUI_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trunkctl/error.h"
+#include "trunkctl/syncstate.h"
+
+struct tc_service;
+
+/* One key.<action> = <keys> entry of the configuration. */
+struct tui_binding {
+	const char *action; /* e.g. "delete" */
+	const char *keys;   /* e.g. "d F8", or "none" */
+};
+
+struct tui_options {
+	bool no_color;         /* --no-color; NO_COLOR in the environment has the same effect */
+	bool ascii;            /* --ascii: ASCII line drawing even in a UTF-8 locale */
+	bool read_only;        /* refuse create, edit, delete and discard */
+	const char *profile;   /* header label; NULL: the service's profile */
+	const char *api_host;  /* header label; NULL: the service's API host */
+	struct tc_clock clock; /* the clock the service was opened with (ages in the header) */
+	const struct tui_binding *bindings;
+	size_t binding_count;
+};
+
+/*
+ * Runs the interface until the operator quits. svc is borrowed; the TUI
+ * starts a background sync at start when the service is online. Needs a
+ * terminal on stdin and stdout. TRUNKCTL_TEST_HOOKS=1 in the environment
+ * makes every finished repaint announce itself as the terminal title
+ * "idle:N" (the end-to-end tests wait on it). Returns the process exit status
+ * (0, or 1 with a sentence on stderr when the terminal cannot be used).
+ */
+int tui_run(struct tc_service *svc, const struct tui_options *opts);
+
+/*
+ * Whether `key.<action> = <keys>` is valid: a known action and known key
+ * names. TC_OK, or TC_USAGE with a sentence in err.
+ */
+enum tc_status tui_binding_check(const char *action, const char *keys, struct tc_error *err);
+
+#endif
