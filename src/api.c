@@ -282,12 +282,12 @@ static char *base64(const char *in)
 	return out;
 }
 
-static void wipe_free(char *s)
+void tc_api_wipe_free(char *secret)
 {
-	if (!s)
+	if (!secret)
 		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
 }
 
 static char *make_auth_header(const char *token, enum tc_api_auth auth)
@@ -301,7 +301,7 @@ static char *make_auth_header(const char *token, enum tc_api_auth auth)
 			return NULL;
 		snprintf(pair, n, ":%s", token);
 		cred = base64(pair);
-		wipe_free(pair);
+		tc_api_wipe_free(pair);
 		if (!cred)
 			return NULL;
 		scheme = "Basic";
@@ -311,7 +311,7 @@ static char *make_auth_header(const char *token, enum tc_api_auth auth)
 	char *h = malloc(n);
 	if (h)
 		snprintf(h, n, "Authorization: %s %s", scheme, value);
-	wipe_free(cred);
+	tc_api_wipe_free(cred);
 	return h;
 }
 
@@ -488,8 +488,8 @@ void tc_api_free(struct tc_api *api)
 		curl_share_cleanup(api->share);
 	curl_slist_free_all(api->resolve);
 	free(api->base);
-	wipe_free(api->token);
-	wipe_free(api->auth_header);
+	tc_api_wipe_free(api->token);
+	tc_api_wipe_free(api->auth_header);
 	free(api->ca_file);
 	free(api->user_agent);
 	free(api);

@@ -58,14 +58,6 @@ struct tc_service_net {
 	size_t q_len;
 };
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 static bool dup_opt(char **dst, const char *src)
 {
 	*dst = NULL;
@@ -143,7 +135,7 @@ void tc_service_net_close(struct tc_service_net *n)
 		close(n->pipe_wr);
 	tc_api_free(n->api);
 	free(n->api_url);
-	wipe_free(n->token);
+	tc_api_wipe_free(n->token);
 	for (size_t i = 0; i < n->resolve_count; i++)
 		free(n->resolve[i]);
 	free(n->resolve);

@@ -505,6 +505,19 @@ static void changed_fields(const struct tc_trunk *payload, bool out[TC_FIELD_COU
 		out[f] = payload && payload->values[f].state != TC_V_ABSENT;
 }
 
+/* The requests of one batch and the job each belongs to; false (sync stopped) on NOMEM. */
+static bool alloc_batch(struct run *r, size_t n, struct tc_api_request **reqs, struct job ***owner)
+{
+	*reqs = calloc(n ? n : 1, sizeof(**reqs));
+	*owner = calloc(n ? n : 1, sizeof(**owner));
+	if (*reqs && *owner)
+		return true;
+	free(*reqs);
+	free(*owner);
+	r->stop = TC_NOMEM;
+	return false;
+}
+
 /* Re-reads the trunks of queued updates, all at once, and merges each. */
 static void reread(struct run *r, struct job *jobs, size_t n)
 {
@@ -514,14 +527,10 @@ static void reread(struct run *r, struct job *jobs, size_t n)
 			count++;
 	if (!count)
 		return;
-	struct tc_api_request *reqs = calloc(count, sizeof(*reqs));
-	struct job **owner = calloc(count, sizeof(*owner));
-	if (!reqs || !owner) {
-		free(reqs);
-		free(owner);
-		r->stop = TC_NOMEM;
+	struct tc_api_request *reqs;
+	struct job **owner;
+	if (!alloc_batch(r, count, &reqs, &owner))
 		return;
-	}
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].en->op != TC_OP_UPDATE)
@@ -637,14 +646,10 @@ static void answer(struct run *r, struct job *j)
 /* Sends the mutations of this round together and files each answer. */
 static void send_all(struct run *r, struct job *jobs, size_t n)
 {
-	struct tc_api_request *reqs = calloc(n, sizeof(*reqs));
-	struct job **owner = calloc(n, sizeof(*owner));
-	if (!reqs || !owner) {
-		free(reqs);
-		free(owner);
-		r->stop = TC_NOMEM;
+	struct tc_api_request *reqs;
+	struct job **owner;
+	if (!alloc_batch(r, n, &reqs, &owner))
 		return;
-	}
 	size_t k = 0;
 	for (size_t i = 0; i < n && r->stop == TC_OK; i++) {
 		struct job *j = &jobs[i];

@@ -168,6 +168,9 @@ bool tc_api_status_retryable(enum tc_status status);
  */
 int64_t tc_api_backoff_ms(unsigned attempt, long retry_after_s, uint32_t rnd);
 
+/* Overwrites a secret (a token copy) before freeing it. Accepts NULL. */
+void tc_api_wipe_free(char *secret);
+
 /* ---- pure helpers, exposed for tests and the configuration checker ---- */
 
 /*

@@ -196,6 +196,19 @@ static void delete_local(struct side *s, const char *id)
 	cr_assert_eq(tc_store_delete_local(s->store, id, &err), TC_OK, "%s", err.message);
 }
 
+/* Two data dirs (two operators) that have both pulled the fake's n sample trunks. */
+static void two_operators(const char *n)
+{
+	const char *args[] = {"--sample", n, NULL};
+	fake_start(&fk, args);
+	side_open(&A);
+	side_open(&B);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	connect_to(&B, FAKE_TOKEN, NULL);
+	sync_ok(&A, TC_SYNC_PULL, NULL);
+	sync_ok(&B, TC_SYNC_PULL, NULL);
+}
+
 /* ---------------------------------------------------------------- pull */
 
 Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
@@ -220,14 +233,7 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 
 Test(sync, trunks_gone_from_the_server_are_removed_or_conflict_when_edited)
 {
-	const char *args[] = {"--sample", "3", NULL};
-	fake_start(&fk, args);
-	side_open(&A);
-	side_open(&B);
-	connect_to(&A, FAKE_TOKEN, NULL);
-	connect_to(&B, FAKE_TOKEN, NULL);
-	sync_ok(&A, TC_SYNC_PULL, NULL);
-	sync_ok(&B, TC_SYNC_PULL, NULL);
+	two_operators("3");
 	struct server_view v = server();
 	/* B deletes two; A had edited one of them. */
 	edit(&A, v.ids[0], TC_F_NAME, "edited-here");
@@ -319,14 +325,7 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 
 Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 {
-	const char *args[] = {"--sample", "1", NULL};
-	fake_start(&fk, args);
-	side_open(&A);
-	side_open(&B);
-	connect_to(&A, FAKE_TOKEN, NULL);
-	connect_to(&B, FAKE_TOKEN, NULL);
-	sync_ok(&A, TC_SYNC_PULL, NULL);
-	sync_ok(&B, TC_SYNC_PULL, NULL);
+	two_operators("1");
 	const char *id = server().ids[0];
 	char tid[40];
 	snprintf(tid, sizeof(tid), "%s", id);
@@ -366,14 +365,7 @@ Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 /* Both sides rename one trunk; B must resolve. */
 static void same_field_conflict(char *tid, size_t size)
 {
-	const char *args[] = {"--sample", "1", NULL};
-	fake_start(&fk, args);
-	side_open(&A);
-	side_open(&B);
-	connect_to(&A, FAKE_TOKEN, NULL);
-	connect_to(&B, FAKE_TOKEN, NULL);
-	sync_ok(&A, TC_SYNC_PULL, NULL);
-	sync_ok(&B, TC_SYNC_PULL, NULL);
+	two_operators("1");
 	snprintf(tid, size, "%s", server().ids[0]);
 	edit(&A, tid, TC_F_NAME, "name-from-a");
 	edit(&B, tid, TC_F_NAME, "name-from-b");
@@ -418,32 +410,29 @@ static void resolve(struct side *s, const char *id, bool keep_mine)
 	tc_trunk_record_free(rec);
 }
 
-Test(sync, the_same_field_conflicts_and_keep_mine_wins_it)
+/* Resolves B's conflict one way, pushes, and checks that the other edit survived. */
+static void resolve_and_push(bool keep_mine, const char *want_name)
 {
 	char tid[40];
 	same_field_conflict(tid, sizeof(tid));
-	resolve(&B, tid, true);
+	resolve(&B, tid, keep_mine);
 	sync_ok(&B, TC_SYNC_ALL, NULL);
 	struct server_view v = server();
-	cr_assert_str_eq(v.names[0], "name-from-b");
+	cr_assert_str_eq(v.names[0], want_name);
 	cr_assert_eq(v.max_channels[0], 9);
 	struct tc_trunk_record *rec = get(&B, tid);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
 	tc_trunk_record_free(rec);
 }
 
+Test(sync, the_same_field_conflicts_and_keep_mine_wins_it)
+{
+	resolve_and_push(true, "name-from-b");
+}
+
 Test(sync, the_same_field_conflicts_and_take_theirs_keeps_the_rest)
 {
-	char tid[40];
-	same_field_conflict(tid, sizeof(tid));
-	resolve(&B, tid, false);
-	sync_ok(&B, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
-	cr_assert_str_eq(v.names[0], "name-from-a");
-	cr_assert_eq(v.max_channels[0], 9);
-	struct tc_trunk_record *rec = get(&B, tid);
-	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
-	tc_trunk_record_free(rec);
+	resolve_and_push(false, "name-from-a");
 }
 
 Test(sync, a_rejected_create_keeps_the_servers_field_errors)
