@@ -747,14 +747,26 @@ static int request_params(struct call *c, json_t **out)
 	return 0;
 }
 
+/*
+ * JSONAPIResponder splits ?include= on commas and the serializer rejects
+ * blank names, then any name left is an unknown relationship (500). A
+ * valueless or nested include has no #split (500 too).
+ */
 static bool include_given(const json_t *query)
 {
 	const json_t *inc = json_object_get(query, "include");
-	if (!inc || json_is_null(inc))
+	if (!inc)
 		return false;
-	if (json_is_string(inc))
-		return fake_present(json_string_value(inc));
-	return true;
+	if (!json_is_string(inc))
+		return true;
+	char *list = strdup(json_string_value(inc));
+	char *save = NULL;
+	bool named = false;
+	for (char *tok = list ? strtok_r(list, ",", &save) : NULL; tok && !named;
+	     tok = strtok_r(NULL, ",", &save))
+		named = fake_present(tok);
+	free(list);
+	return named;
 }
 
 static void location_for(struct call *c, const char *id, char *out, size_t n)
@@ -776,8 +788,13 @@ static char *page_link(struct call *c, const json_t *query, const char *cursor, 
 		page = json_object();
 		json_object_set_new(q, "page", page);
 	}
+	/* page_params.merge(cursor).compact: the other cursor and any nil go. */
 	json_object_del(page, "before");
 	json_object_del(page, "after");
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(page, tmp, k, v) if (json_is_null(v)) json_object_del(page, k);
 	json_object_set_new(page, cursor, json_string(id));
 	char *qs = to_query(q, NULL);
 	json_decref(q);
@@ -798,6 +815,11 @@ static json_t *link_or_null(char *url)
 	return v;
 }
 
+/*
+ * cursor_paginator 0.2.1 over sequence numbers. The cursor's sub-select is
+ * not scoped to the carrier: any existing trunk id positions the page. An id
+ * that is not a UUID casts to NULL and matches nothing.
+ */
 static void action_index(struct call *c, const json_t *query, enum fake_carrier carrier,
                          struct reply *r)
 {
@@ -807,10 +829,12 @@ static void action_index(struct call *c, const json_t *query, enum fake_carrier 
 	const char *before = NULL, *after = NULL;
 	if (json_is_object(page)) {
 		const json_t *sz = json_object_get(page, "size");
-		if (json_is_string(sz))
-			size = ruby_to_i(json_string_value(sz));
-		else if (json_is_null(sz))
-			size = 0;
+		if (json_is_object(sz) || json_is_array(sz)) {
+			reply_exception(r, 500, "Internal Server Error"); /* no #to_i */
+			return;
+		}
+		if (sz)
+			size = json_is_string(sz) ? ruby_to_i(json_string_value(sz)) : 0;
 		before = json_string_value(json_object_get(page, "before"));
 		after = json_string_value(json_object_get(page, "after"));
 		if (!fake_present(before))
@@ -830,18 +854,24 @@ static void action_index(struct call *c, const json_t *query, enum fake_carrier 
 	bool more_newer = false, more_older = false, cursor_found = true;
 	const char *cursor = before ? before : after;
 	if (cursor) {
-		const struct fake_trunk *ct = fake_store_find(st, cursor, carrier);
+		const struct fake_trunk *ct = fake_store_find(st, cursor, FAKE_CARRIER_MAIN);
+		if (!ct)
+			ct = fake_store_find(st, cursor, FAKE_CARRIER_FOREIGN);
+		/* at: the first of mine older than the cursor. */
 		size_t at = 0;
-		while (ct && at < n && mine[at] != ct)
+		while (ct && at < n && mine[at]->seq >= ct->seq)
 			at++;
-		if (!ct || at == n) {
+		if (!ct) {
 			cursor_found = false;
 		} else if (before) {
-			to = at;
+			size_t newer = at;
+			while (newer > 0 && mine[newer - 1]->seq == ct->seq)
+				newer--;
+			to = newer;
 			from = to > (size_t)size ? to - (size_t)size : 0;
 			more_newer = from > 0;
 		} else {
-			from = at + 1;
+			from = at;
 			to = from + (size_t)size < n ? from + (size_t)size : n;
 			more_older = to < n;
 		}

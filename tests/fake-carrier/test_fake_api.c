@@ -365,6 +365,8 @@ static void advance_clock(int seconds)
 	control_post("clock", b);
 }
 
+static long long stat_of(const char *path);
+
 TestSuite(fake, .init = setup, .fini = teardown, .timeout = 30);
 
 /* ---- §4, §5: create and the serializer ---- */
@@ -795,7 +797,7 @@ Test(fake, helium_renders_its_region_table)
 	resp_free(r);
 }
 
-Test(fake, include_that_is_not_blank_is_500)
+Test(fake, include_naming_anything_is_500)
 {
 	const char *id = create(BASE_ATTRS);
 	char path[128];
@@ -805,13 +807,27 @@ Test(fake, include_that_is_not_blank_is_500)
 	r = req("GET", "/carrier/v1/sip_trunks?include=+", NULL);
 	cr_assert_eq(r->status, 200);
 	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks?include=region", NULL);
-	cr_assert_eq(r->status, 500);
+	r = req("GET", "/carrier/v1/sip_trunks?include=,%20,", NULL);
+	cr_assert_eq(r->status, 200, "blank names are dropped");
 	resp_free(r);
+	static const char *const crash[] = {"include=region", "include=,x", "include",
+	                                    "include[a]=b"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/carrier/v1/sip_trunks?%s", crash[i]);
+		r = req("GET", path, NULL);
+		cr_assert_eq(r->status, 500, "%s", crash[i]);
+		resp_free(r);
+	}
 	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s?include=x", id);
 	r = req("GET", path, NULL);
 	cr_assert_eq(r->status, 500);
 	resp_free(r);
+	char *b = doc_create(BASE_ATTRS);
+	r = req("POST", "/carrier/v1/sip_trunks?include=x", b);
+	cr_assert_eq(r->status, 500, "the serializer fails after the save");
+	resp_free(r);
+	free(b);
+	cr_assert_eq(stat_of("trunks"), 2);
 }
 #undef A
 
@@ -1280,7 +1296,7 @@ Test(fake, before_wins_and_unknown_cursors_give_an_empty_page)
 	json_decref(all);
 }
 
-Test(fake, lists_are_scoped_to_the_carrier)
+Test(fake, lists_are_scoped_to_the_carrier_but_cursors_are_not)
 {
 	const char *extra[] = {"--sample", "3", NULL};
 	restart(extra);
@@ -1288,13 +1304,40 @@ Test(fake, lists_are_scoped_to_the_carrier)
 	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, h);
 	assert_body(r, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
 	resp_free(r);
-	json_t *mine = list("", 200);
-	char q[128];
-	snprintf(q, sizeof(q), "/carrier/v1/sip_trunks?page[after]=%s", jstr(mine, "data.0.id"));
-	r = req_h("GET", q, NULL, h);
-	assert_body(r, "{\"data\":[],\"links\":{\"prev\":null,\"next\":null}}");
+	char *b = doc_create(BASE_ATTRS);
+	r = req_h("POST", "/carrier/v1/sip_trunks", b, h);
+	free(b);
+	json_t *doc = body_json(r);
+	char q[160];
+	/* The cursor's sub-select reads the whole table: a foreign id positions the page. */
+	snprintf(q, sizeof(q), "?page[after]=%s", jstr(doc, "data.id"));
+	json_t *d = list(q, 200);
+	cr_assert_str_eq(names(d), "3,2,1");
+	json_decref(d);
+	snprintf(q, sizeof(q), "?page[before]=%s", jstr(doc, "data.id"));
+	d = list(q, 200);
+	cr_assert_str_eq(names(d), "");
+	json_decref(d);
+	json_decref(doc);
 	resp_free(r);
-	json_decref(mine);
+	d = list("", 200);
+	cr_assert_str_eq(names(d), "3,2,1", "the foreign trunk is not listed");
+	json_decref(d);
+}
+
+Test(fake, page_params_quirks)
+{
+	const char *extra[] = {"--sample", "3", NULL};
+	restart(extra);
+	json_t *d = list("?page[size]&page[foo]=x&page[before]=", 200);
+	cr_assert_str_eq(names(d), "3", "a nil size is 0, clamped to 1; a blank cursor is none");
+	char want[160];
+	snprintf(want, sizeof(want), "?page%%5Bafter%%5D=%s&page%%5Bfoo%%5D=x",
+	         jstr(d, "data.0.id"));
+	cr_assert_str_eq(query_of(jstr(d, "links.next")), want, "nil members are compacted away");
+	json_decref(d);
+	list("?page[size][]=1", 500);
+	list("?page[size][a]=1", 500);
 }
 
 Test(fake, undecodable_query_is_400_before_authentication)
