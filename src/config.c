@@ -541,6 +541,9 @@ static enum tc_status add_keymap(struct tc_config *cfg, const char *action, cons
 		free(e->where);
 		return TC_NOMEM;
 	}
+	e->pub.action = e->action;
+	e->pub.key = e->key;
+	e->pub.where = e->where;
 	cfg->keymap_count++;
 	return TC_OK;
 }
@@ -820,11 +823,7 @@ const struct tc_config_keymap *tc_config_keymap_at(const struct tc_config *cfg, 
 {
 	if (!cfg || i >= cfg->keymap_count)
 		return NULL;
-	struct keymap_entry *e = &cfg->keymap[i];
-	e->pub.action = e->action;
-	e->pub.key = e->key;
-	e->pub.where = e->where;
-	return &e->pub;
+	return &cfg->keymap[i].pub;
 }
 
 /* ---- the token ---- */

@@ -46,11 +46,17 @@ void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)
 	snprintf(buf, size, "f_%s", tc_field(f)->key);
 }
 
+bool tc_store_has_column(enum tc_field_id f)
+{
+	const struct tc_field_info *fi = tc_field(f);
+	return fi && !(fi->flags & TC_FF_SECRET);
+}
+
 static bool has_column(sqlite3 *db, const char *name, int *rc)
 {
 	sqlite3_stmt *st;
-	*rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_xinfo('trunks') WHERE name = ?",
-	                         -1, &st, NULL);
+	*rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('trunks') WHERE name = ?", -1,
+	                         &st, NULL);
 	if (*rc != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -66,10 +72,11 @@ int tc_store_sync_columns(sqlite3 *db)
 	    [TC_T_STRING] = "TEXT COLLATE NOCASE",
 	    [TC_T_INT] = "INTEGER",
 	    [TC_T_BOOL] = "INTEGER",
-	    [TC_T_LIST] = "TEXT",
+	    [TC_T_LIST] = "TEXT COLLATE NOCASE",
 	};
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
-		const struct tc_field_info *fi = tc_field(f);
+		if (!tc_store_has_column(f))
+			continue;
 		char col[64], sql[512];
 		tc_store_field_column(f, col, sizeof(col));
 		int rc;
@@ -78,16 +85,64 @@ int tc_store_sync_columns(sqlite3 *db)
 				return rc;
 			continue;
 		}
-		snprintf(sql, sizeof(sql),
-		         "ALTER TABLE trunks ADD COLUMN %s %s GENERATED ALWAYS AS "
-		         "(json_extract(coalesce(local, base), '$.\"%s\"')) VIRTUAL;"
-		         "CREATE INDEX trunks_%s ON trunks (%s, id);",
-		         col, types[fi->type], fi->key, col, col);
+		/*
+		 * Only the default sort (and the name lookup) is indexed: each
+		 * index costs every write a page per row, and 18 of them made a
+		 * 100-trunk pull page write 8 MB of WAL. Other columns sort by a
+		 * scan of the narrow trunks table (see the bench note in store.c).
+		 */
+		if (f == TC_F_NAME)
+			snprintf(sql, sizeof(sql),
+			         "ALTER TABLE trunks ADD COLUMN %s %s;"
+			         "CREATE INDEX trunks_%s ON trunks (%s, id);",
+			         col, types[tc_field(f)->type], col, col);
+		else
+			snprintf(sql, sizeof(sql), "ALTER TABLE trunks ADD COLUMN %s %s;", col,
+			         types[tc_field(f)->type]);
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return rc;
 	}
 	return SQLITE_OK;
+}
+
+/* Appends one derived column's fragment for kind. */
+static int derived_item(char *buf, size_t size, enum tc_derived_sql kind, const char *c)
+{
+	switch (kind) {
+	case TC_DERIVED_NAMES:
+		return snprintf(buf, size, "%s", c);
+	case TC_DERIVED_PLACEHOLDERS:
+		return snprintf(buf, size, "?");
+	case TC_DERIVED_EXCLUDED:
+		return snprintf(buf, size, "%s = excluded.%s", c, c);
+	case TC_DERIVED_IF_UNEDITED:
+		return snprintf(buf, size,
+		                "%s = CASE WHEN local IS NULL THEN excluded.%s ELSE %s END", c, c,
+		                c);
+	case TC_DERIVED_ASSIGN:
+		return snprintf(buf, size, "%s = ?", c);
+	}
+	return 0;
+}
+
+char *tc_store_derived_sql(enum tc_derived_sql kind)
+{
+	size_t size = 256 * (TC_FIELD_COUNT + 1);
+	char *buf = malloc(size);
+	if (!buf)
+		return NULL;
+	size_t used = (size_t)derived_item(buf, size, kind, "search");
+	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++) {
+		if (!tc_store_has_column(f))
+			continue;
+		char col[64];
+		tc_store_field_column(f, col, sizeof(col));
+		used += (size_t)snprintf(buf + used, size - used, ", ");
+		if (used < size)
+			used += (size_t)derived_item(buf + used, size - used, kind, col);
+	}
+	return buf;
 }
 
 /* Appends text and a newline to a growing buffer. */
@@ -109,7 +164,11 @@ static bool append(char **buf, size_t *len, size_t *cap, const char *text)
 	return true;
 }
 
-char *tc_store_search_text(const char *id, const struct tc_trunk *t)
+/*
+ * The text the list filter searches: the id and every TC_FF_SEARCHABLE field,
+ * one per line. t may be NULL. Newly allocated, NULL on NOMEM.
+ */
+static char *search_text(const char *id, const struct tc_trunk *t)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -129,10 +188,52 @@ char *tc_store_search_text(const char *id, const struct tc_trunk *t)
 	return buf;
 }
 
-void tc_store_search_signature(char *buf, size_t size)
+int tc_store_bind_derived(sqlite3_stmt *st, int first, const char *id, const struct tc_trunk *t)
 {
-	size_t used = 0;
-	buf[0] = '\0';
+	char *search = search_text(id, t);
+	if (!search)
+		return -1;
+	int i = first;
+	sqlite3_bind_text(st, i++, search, -1, free);
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (!tc_store_has_column(f))
+			continue;
+		const struct tc_value *v = t ? &t->values[f] : NULL;
+		int col = i++;
+		if (!v || v->state != TC_V_SET) {
+			sqlite3_bind_null(st, col);
+			continue;
+		}
+		switch (tc_field(f)->type) {
+		case TC_T_INT:
+			sqlite3_bind_int64(st, col, v->i);
+			break;
+		case TC_T_BOOL:
+			sqlite3_bind_int(st, col, v->b);
+			break;
+		case TC_T_STRING:
+			sqlite3_bind_text(st, col, v->s ? v->s : "", -1, SQLITE_TRANSIENT);
+			break;
+		case TC_T_LIST: {
+			char *text = tc_value_to_text(f, v, false);
+			if (!text)
+				return -1;
+			sqlite3_bind_text(st, col, text, -1, free);
+			break;
+		}
+		}
+	}
+	return i;
+}
+
+void tc_store_derived_signature(char *buf, size_t size)
+{
+	size_t used = (size_t)snprintf(buf, size, "columns:");
+	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
+		if (tc_store_has_column(f))
+			used += (size_t)snprintf(buf + used, size - used, "%s,", tc_field(f)->key);
+	if (used < size)
+		used += (size_t)snprintf(buf + used, size - used, ";search:");
 	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
 		if (tc_field(f)->flags & TC_FF_SEARCHABLE)
 			used += (size_t)snprintf(buf + used, size - used, "%s,", tc_field(f)->key);

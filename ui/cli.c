@@ -560,7 +560,7 @@ static int sync_dry_run(struct cli *c)
 	for (size_t i = 0; i < list.count; i++) {
 		const struct tc_request_preview *r = &list.items[i].request;
 		if (arr) {
-			json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:o}", "seq",
+			json_array_append_new(arr, json_pack("{s:I,s:s?,s:s?,s:s?,s:o}", "seq",
 			                                     (json_int_t)list.items[i].seq,
 			                                     "trunk_id", list.items[i].trunk_id,
 			                                     "method", r->method, "path", r->path,
@@ -667,7 +667,7 @@ static int cmd_pending(struct cli *c)
 		for (size_t i = 0; i < list.count; i++) {
 			const struct tc_pending_entry *e = &list.items[i];
 			json_array_append_new(
-			    arr, json_pack("{s:I,s:s,s:s?,s:s,s:s,s:I,s:s?,s:s,s:s,s:o}", "seq",
+			    arr, json_pack("{s:I,s:s?,s:s?,s:s,s:s,s:I,s:s?,s:s?,s:s?,s:o}", "seq",
 			                   (json_int_t)e->seq, "trunk_id", e->trunk_id, "name",
 			                   e->trunk_name, "op", tc_outbox_op_name(e->op), "state",
 			                   tc_outbox_state_name(e->state), "attempts",
@@ -924,7 +924,7 @@ static int cmd_log(struct cli *c)
 		if (arr) {
 			char *changes = e->changes ? tc_trunk_to_flat_json(e->changes, 0) : NULL;
 			json_array_append_new(
-			    arr, json_pack("{s:I,s:s,s:s?,s:s,s:s?,s:o,s:i,s:s?,s:s?}", "seq",
+			    arr, json_pack("{s:I,s:s,s:s?,s:s?,s:s?,s:o,s:i,s:s?,s:s?}", "seq",
 			                   (json_int_t)e->seq, "time", when, "profile", e->profile,
 			                   "method", e->method, "trunk_id", e->trunk_id, "changes",
 			                   body_json(changes), "http_status", e->http_status,
@@ -1002,7 +1002,8 @@ static void doctor_server(struct cli *c, struct checks *ck)
 	memset(&pr, 0, sizeof(pr));
 	struct tc_error e;
 	tc_error_init(&e);
-	enum tc_status rc = tc_service_probe(c->svc, &pr, &e);
+	/* The verdicts come from pr; the status only repeats them. */
+	tc_service_probe(c->svc, &pr, &e);
 	const char *url = tc_config_get(c->cfg, TC_CFG_API_URL);
 	if (!pr.reachable)
 		check(ck, CLI_EXIT_FAILURE, "server", "%s: %s", url,
@@ -1021,7 +1022,6 @@ static void doctor_server(struct cli *c, struct checks *ck)
 		check(ck, (s > 60 || s < -60) ? -1 : 0, "clock", "%+llds against the server's Date",
 		      s);
 	}
-	(void)rc;
 	tc_error_clear(&e);
 }
 

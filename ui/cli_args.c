@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_impl.h"
+#include "trunkctl/trunk.h"
 
 struct cli_option {
 	const char *name;
@@ -221,11 +222,14 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 			if (eq)
 				value = eq + 1;
 		} else {
-			if (a[2])
-				return usage_error(err_out, args->command,
-				                   "'%s': give short options one at a time", a);
 			id = find_short(a[1]);
 			snprintf(shown, sizeof(shown), "-%c", a[1]);
+			/* -pNAME as getopt reads it; -vh is not taken apart. */
+			if (a[2] && id >= 0 && options[id].arg)
+				value = a + 2;
+			else if (a[2])
+				return usage_error(err_out, args->command,
+				                   "'%s': give short options one at a time", a);
 		}
 		if (id == CLI_OPT_TOKEN)
 			return take_option(args, CLI_OPT_TOKEN, NULL, err_out);
@@ -280,6 +284,14 @@ void cli_help(FILE *out, const struct cli_command *command)
 		fprintf(out, "\n\n%s.\n\nOptions:\n", command->summary);
 		for (const enum cli_opt_id *o = command->opts; *o != END; o++)
 			print_option(out, *o);
+		if (in_list(command->opts, CLI_OPT_COUNT, CLI_OPT_SET)) {
+			fputs("\nAttributes for --set (lists comma-separated, [] for none):\n",
+			      out);
+			for (int f = 0; f < TC_FIELD_COUNT; f++)
+				if (!(tc_field(f)->flags & TC_FF_READONLY))
+					fprintf(out, "  %-28s %s\n", tc_field(f)->key,
+					        tc_field(f)->help);
+		}
 		fputs("\nGlobal options are listed by 'trunkctl --help'; see trunkctl(1).\n", out);
 		return;
 	}

@@ -101,21 +101,21 @@ static const char *or_dash(const char *s)
 
 void cli_print_table(FILE *out, const struct tc_trunk_page *page)
 {
+	/* What tells trunks apart at a glance; show and --json give the rest. */
 	static const enum tc_field_id cols[] = {TC_F_NAME, TC_F_AUTHENTICATION_MODE, TC_F_REGION};
-	int wid = 2, wcol[3], wstate = 5;
-	for (size_t c = 0; c < 3; c++)
+	enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+	int wid = 2, wcol[NCOLS];
+	for (size_t c = 0; c < NCOLS; c++)
 		wcol[c] = (int)strlen(tc_field(cols[c])->label);
 	char state[32];
 	for (size_t i = 0; i < page->count; i++) {
 		const struct tc_trunk_row *r = &page->items[i];
 		int n = (int)strlen(or_dash(r->trunk->id));
 		wid = n > wid ? n : wid;
-		for (size_t c = 0; c < 3; c++) {
+		for (size_t c = 0; c < NCOLS; c++) {
 			n = (int)strlen(or_dash(tc_trunk_string(r->trunk, cols[c])));
 			wcol[c] = n > wcol[c] ? n : wcol[c];
 		}
-		n = (int)strlen(row_state(r, state, sizeof(state)));
-		wstate = n > wstate ? n : wstate;
 	}
 	fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wcol[0], tc_field(cols[0])->label,
 	        wcol[1], tc_field(cols[1])->label, wcol[2], tc_field(cols[2])->label, "State");
@@ -127,7 +127,6 @@ void cli_print_table(FILE *out, const struct tc_trunk_page *page)
 		        or_dash(tc_trunk_string(r->trunk, cols[2])),
 		        row_state(r, state, sizeof(state)));
 	}
-	(void)wstate;
 }
 
 static void print_value_line(FILE *out, const char *label, enum tc_field_id f,
@@ -267,6 +266,7 @@ static int csv_next(const char **p, int *line, struct csv_row *row)
 			while (*s && *s != ',' && *s != '\r' && *s != '\n')
 				buf[n++] = *s++;
 		}
+		buf[n] = '\0';
 		if (row_push(row, buf, n) != 0) {
 			free(buf);
 			return -1;

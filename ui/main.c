@@ -1,8 +1,10 @@
 /* Entry point: with no command the TUI, with a command the CLI. */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_impl.h"
@@ -10,6 +12,32 @@
 #include "trunkctl/config.h"
 #include "trunkctl/service.h"
 #include "tui/tui.h"
+
+/* The signal that interrupted a sandboxed command, re-raised after cleanup. */
+static volatile sig_atomic_t caught_signal;
+
+static void on_signal(int sig)
+{
+	caught_signal = sig;
+	/* A read of stdin that starts after the signal must not wait for input either. */
+	close(STDIN_FILENO);
+}
+
+/*
+ * While a command runs on the sandbox, SIGINT, SIGTERM and SIGHUP interrupt
+ * it (no SA_RESTART: a blocked read returns) so the fake is stopped and the
+ * throwaway directory removed before the signal takes effect.
+ */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 static const char *process_env(const char *name, void *ctx)
 {
@@ -110,6 +138,8 @@ int main(int argc, char **argv)
 			tc_error_set(&err, rc, NULL);
 		cli_print_error(&err);
 	} else if (a.command) {
+		if (a.given[CLI_OPT_SANDBOX])
+			catch_signals();
 		code = cli_run(&a, cfg);
 	} else {
 		code = run_tui(&a, cfg);
@@ -118,5 +148,9 @@ int main(int argc, char **argv)
 	tc_config_free(cfg);
 	tc_error_clear(&err);
 	cli_args_free(&a);
+	if (caught_signal) {
+		signal(caught_signal, SIG_DFL);
+		raise(caught_signal);
+	}
 	return code;
 }

@@ -136,7 +136,9 @@ static pid_t spawn_fake(struct sandbox *sb, int out_fd, int log_fd)
 	int null = open("/dev/null", O_RDONLY);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(log_fd, 2) < 0)
 		_exit(127);
-	execv(sb->exe, argv);
+	/* An empty environment: the operator's TRUNKCTL_API_TOKEN stays with trunkctl. */
+	char *const envp[] = {NULL};
+	execve(sb->exe, argv, envp);
 	_exit(127);
 }
 

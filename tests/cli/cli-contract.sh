@@ -35,8 +35,11 @@ mkdir -p "$T/home"
 printf '%s\n' "$token" >"$T/token"
 chmod 600 "$T/token"
 # A clean environment: no caller's configuration, token or colours leak in.
+# The sanitizers' settings pass through, so a leak or UB fails the run.
+san="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
+san="$san ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS}"
 tc() {
-	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 ${TC_ENV:-} "$bin" "$@"
+	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $san ${TC_ENV:-} "$bin" "$@"
 }
 # The usual invocation: explicit URL, data dir and token file.
 t() { tc --api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"; }
@@ -111,8 +114,8 @@ expect 2 "create with nothing" t create
 printf '{"name":"Phnom Penh","region":"helium","authentication_mode":"client_credentials"}' \
 	>"$T/flat.json"
 expect 0 "create --json FILE (flat object)" t create --json "$T/flat.json"
-expect 0 "create --json - (JSON:API document)" sh -c "printf '%s' '{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"Siem Reap\",\"region\":\"helium\",\"authentication_mode\":\"ip_address\"}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
-expect 3 "create --json with a bad document" sh -c "printf '%s' '{\"data\":{\"type\":\"trunk\",\"attributes\":{}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
+expect 0 "create --json - (JSON:API document)" sh -c "printf '%s' '{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"Siem Reap\",\"region\":\"helium\",\"authentication_mode\":\"ip_address\"}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
+expect 3 "create --json with a bad document" sh -c "printf '%s' '{\"data\":{\"type\":\"trunk\",\"attributes\":{}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
 expect 0 "update --set" t update Kampala --set max_channels=5 --set outbound_route_prefixes=855,856
 expect 0 "show after update" t show Kampala --json
 check "update pushed" [ "$(jq -r '"\(.sync_state) \(.max_channels) \(.outbound_route_prefixes|join(","))"' "$T/out")" = "synced 5 855,856" ]
@@ -156,6 +159,30 @@ expect 0 "resolve --take-theirs" t resolve Kampala --take-theirs
 check "the server's value won" [ "$(t show Kampala --json | jq -r '"\(.sync_state) \(.max_channels)"')" = "synced 11" ]
 expect 2 "resolve a trunk not in conflict" t resolve Kampala --keep-mine
 
+t --offline update Kampala --set max_channels=12 --set outbound_dial_string_prefix=99 >/dev/null 2>&1
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $token" \
+	-H "Content-Type: application/vnd.api+json" \
+	-d "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"$kampala\",\"attributes\":{\"max_channels\":13}}}" \
+	"$url/carrier/v1/sip_trunks/$kampala"
+expect 7 "another conflict" t sync
+expect 0 "show names the conflicting field" t show Kampala
+check "mine / theirs" has "max_channels  *12 / 13" "$T/out"
+expect 2 "resolve --keep-mine --take-theirs" t resolve Kampala --keep-mine --take-theirs
+expect 0 "resolve --set" t resolve Kampala --set max_channels=14
+check "the edited value and the other local change were pushed" \
+	[ "$(t show Kampala --json | jq -r '"\(.sync_state) \(.max_channels) \(.outbound_dial_string_prefix)"')" = "synced 14 99" ]
+
+# ---- offline creates ----
+expect 0 "--offline create" t --offline create --set name=Later --set region=helium \
+	--set authentication_mode=ip_address
+later=$(cat "$T/out")
+check "an offline create has a local id" expr "$later" : 'local-'
+expect 0 "show a local id" t show "$later" --json
+check "it is pending" [ "$(jq -r .sync_state "$T/out")" = pending ]
+expect 0 "sync pushes it" t sync
+expect 0 "it is on the server under its name" t show Later --json
+check "synced with a server id" [ "$(jq -r '"\(.sync_state) \(.id|startswith("local-"))"' "$T/out")" = "synced false" ]
+
 # ---- delete ----
 expect 2 "delete without --yes on a non-terminal" t delete Kampala </dev/null
 expect 2 "delete with the wrong --confirm" t delete Kampala --confirm Kampal
@@ -176,8 +203,12 @@ expect 2 "validate --mode other" t validate --mode upsert --set max_channels=3
 expect 0 "export --format csv -o FILE" t export --format csv -o "$T/all.csv"
 check "the export file is 0600" [ "$(stat -c %a "$T/all.csv")" = 600 ]
 check "export masks passwords" has "\*\*\*\*\*\*\*\*" "$T/all.csv"
+expect 0 "a name CSV must quote" t create --set 'name=Quote "q", and
+newline' --set region=hydrogen --set authentication_mode=ip_address
+expect 0 "export --format csv -o FILE" t export --format csv -o "$T/all.csv"
 expect 0 "import of an unchanged export" t import "$T/all.csv" --dry-run
-check "every row unchanged" [ "$(grep -c unchanged "$T/out")" = "$(($(wc -l <"$T/all.csv") - 1))" ]
+check "every row unchanged, the quoted one too" \
+	[ "$(grep -c unchanged "$T/out")" = "$(t list --json | jq length)" ]
 t export >"$T/all.json"
 jq '[.[] | select(.name == "Sample trunk 1") | .max_channels = 42]' "$T/all.json" >"$T/one.json"
 expect 0 "import --dry-run stages nothing" t import "$T/one.json" --dry-run
@@ -228,12 +259,18 @@ check "read_only from the profile section" has "^read_only .*true .*($T/config.i
 expect 1 "a read-only profile refuses changes" tc --config "$T/config.ini" -p ro \
 	update "Sample trunk 1" --set max_channels=3
 check "the refusal says read-only" has "read-only" "$T/err"
+expect 1 "-pNAME as -p NAME" tc --config "$T/config.ini" -pro update "Sample trunk 1" --set max_channels=3
+check "the same refusal" has "read-only" "$T/err"
 expect 1 "--read-only refuses a delete" t --read-only delete "Sample trunk 1" --yes
 expect 1 "an unknown profile" tc --config "$T/config.ini" -p nope list
 printf '[default]\ncolour = never\n' >"$T/bad.ini"
 expect 1 "an unknown key" tc --config "$T/bad.ini" list
 check "the error names file and line" has "$T/bad.ini:2: unknown key \"colour\"" "$T/err"
 expect 2 "a bad flag value" t --auth digest list
+
+printf '[default]\nkey.delete = d\nkey.no-such-action = x\n' >"$T/keys.ini"
+expect 1 "a key remap of an unknown action" tc --config "$T/keys.ini" --data-dir "$T/data" list
+check "the error names file and line" has "$T/keys.ini:3" "$T/err"
 
 # ---- token sources ----
 expect 0 "token_command" tc --config "$T/config.ini" -p cmd sync
@@ -258,26 +295,40 @@ check "the token is not in the store" [ "$(cat "$T/data"/* | grep -c "$token")" 
 # ---- sandbox ----
 # import - blocks on stdin, so the sandbox's fake can be looked at while it runs.
 mkfifo "$T/stdin"
-exec 4<>"$T/stdin"
-env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" "$bin" --sandbox import - \
-	<"$T/stdin" >"$T/out" 2>"$T/err" 4>&- &
-tc_pid=$!
-child=
-# Bounded wait for the fake to appear; the test does not depend on its speed.
-for _ in $(seq 1 1000); do
-	child=$(pgrep -P "$tc_pid" -f trunkctl-fake-api || true)
-	[ -n "$child" ] && [ -n "$(ls "$T"/trunkctl-sandbox-*/data 2>/dev/null)" ] && break
-	sleep 0.01
-done
+sandbox_import() {
+	exec 4<>"$T/stdin"
+	env -i HOME="$T/home" PATH=/usr/bin:/bin TMPDIR="$T" TRUNKCTL_API_TOKEN=operators-secret \
+		$san "$bin" --sandbox import - \
+		<"$T/stdin" >"$T/out" 2>"$T/err" 4>&- &
+	tc_pid=$!
+	child=
+	# Bounded wait for the fake and the store to appear; nothing depends on its speed.
+	for _ in $(seq 1 1000); do
+		child=$(pgrep -P "$tc_pid" -f trunkctl-fake-api || true)
+		[ -n "$child" ] && [ -n "$(ls "$T"/trunkctl-sandbox-*/data 2>/dev/null)" ] && break
+		sleep 0.01
+	done
+}
+sandbox_gone() {
+	check "$1: the fake is stopped" sh -c "! kill -0 $child 2>/dev/null"
+	check "$1: the throwaway data dir is gone" [ -z "$(ls -d "$T"/trunkctl-sandbox-* 2>/dev/null)" ]
+}
+sandbox_import
 check "--sandbox starts the fake" [ -n "$child" ]
 check "the fake listens on 127.0.0.1" grep -q "127.0.0.1" "/proc/$child/cmdline"
 check "no token in the fake's argv" [ "$(tr '\0' ' ' <"/proc/$child/cmdline" | grep -c -i token)" = 0 ]
+check "nor in its environment" [ "$(tr '\0' '\n' <"/proc/$child/environ" | grep -c secret)" = 0 ]
 echo '[]' >&4
 exec 4>&-
 wait "$tc_pid"
 check "the sandbox command succeeded" [ $? = 0 ]
-check "the fake is stopped" sh -c "! kill -0 $child 2>/dev/null"
-check "the throwaway data dir is gone" [ -z "$(ls -d "$T"/trunkctl-sandbox-* 2>/dev/null)" ]
+sandbox_gone "after success"
+sandbox_import
+kill -TERM "$tc_pid"
+exec 4>&-
+wait "$tc_pid"
+check "SIGTERM ends a sandboxed command with its status" [ $? = 143 ]
+sandbox_gone "after SIGTERM"
 withenv "TMPDIR=$T" expect 0 "--sandbox list --json" tc --sandbox list --json --refresh
 check "the sandbox has 25 sample trunks" [ "$(jq length "$T/out")" = 25 ]
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # TAP: trunkctl --help and every COMMAND --help against trunkctl(1); the
-# configuration keys against trunkctl.conf(5); the KEYS section against the
-# TUI's action table; both pages lint-clean.
-# usage: man-check.sh TRUNKCTL MAN_KEYS MANDIR
+# configuration keys against trunkctl.conf(5); the KEYS and attribute lists
+# against the TUI's action table and the field table; both pages lint-clean.
+# usage: man-check.sh TRUNKCTL MAN_GEN MANDIR
 set -u
 bin=$1 gen=$2 mandir=$3
 tmp=$(mktemp -d)
@@ -47,14 +47,16 @@ for k in $(awk '{ print $1 }' "$tmp/config"); do
 		not_ok "key $k is in trunkctl.conf(5)"
 done
 
-"$gen" >"$tmp/keys"
-sed -n '/^\.\\" keys:begin/,/^\.\\" keys:end/p' "$mandir/trunkctl.1" >"$tmp/keys-man"
-if diff -u "$tmp/keys" "$tmp/keys-man" >"$tmp/keys-diff"; then
-	ok "KEYS section matches the TUI's action table"
-else
-	not_ok "KEYS section matches the TUI's action table (run: ninja -C build man-keys)" \
-		"$(cat "$tmp/keys-diff")"
-fi
+for block in keys attributes; do
+	"$gen" $block >"$tmp/$block"
+	sed -n "/^\\.\\\\\" $block:begin/,/^\\.\\\\\" $block:end/p" "$mandir/trunkctl.1" >"$tmp/$block-man"
+	if diff -u "$tmp/$block" "$tmp/$block-man" >"$tmp/$block-diff"; then
+		ok "the $block block matches its table"
+	else
+		not_ok "the $block block matches its table (run: ninja -C build man-update)" \
+			"$(cat "$tmp/$block-diff")"
+	fi
+done
 
 for page in trunkctl.1 trunkctl.conf.5; do
 	out=$(mandoc -Tlint -W warning "$mandir/$page" 2>&1)

@@ -105,7 +105,11 @@ void fake_trunk_changed(struct fake_trunk *t);
 char *fake_phone_cast(const char *input);
 /* The rendered default_sender object for a stored value. */
 json_t *fake_phone_render(const char *value);
-void fake_format_time(long long epoch, char out[21]);
+enum fake_time_format {
+	FAKE_ISO8601,   /* 2026-02-17T08:05:33Z, the serializer's timestamps */
+	FAKE_HTTP_DATE, /* Tue, 17 Feb 2026 08:05:33 GMT */
+};
+void fake_format_time(long long epoch, enum fake_time_format format, char *out, size_t n);
 
 /* ---- request schemas (schema.c) ---- */
 
@@ -143,6 +147,78 @@ bool fake_present(const char *s);
  */
 enum fake_verdict fake_apply(struct fake_store *st, const json_t *body, enum fake_op op,
                              json_t *stored, const struct fake_trunk *self, json_t **ips_order);
+
+/* ---- faults (faults.c) ---- */
+
+enum fake_method {
+	FAKE_GET,
+	FAKE_HEAD,
+	FAKE_POST,
+	FAKE_PUT,
+	FAKE_PATCH,
+	FAKE_DELETE,
+	FAKE_OTHER,
+	FAKE_METHOD_COUNT,
+};
+const char *fake_method_name(enum fake_method m); /* "OTHER" for FAKE_OTHER */
+enum fake_method fake_method_parse(const char *name);
+
+/* In the order they are tried; one per request at most. */
+enum fake_fault {
+	FAULT_HANG,
+	FAULT_RATE_LIMIT,
+	FAULT_ERROR,
+	FAULT_CLOSE,
+	FAULT_TRUNCATE,
+	FAULT_MALFORMED,
+	FAULT_OVERSIZE,
+	FAULT_COUNT,
+	FAULT_NONE = FAULT_COUNT,
+};
+const char *fake_fault_name(enum fake_fault k);
+
+struct fake_faults {
+	long latency_ms;
+	long long count[FAULT_COUNT];
+	double rate[FAULT_COUNT];
+	int statuses[8];
+	size_t nstatuses;
+	int retry_after;
+	unsigned methods; /* bit per enum fake_method; 0 = every method */
+};
+
+void fake_faults_clear(struct fake_faults *f);
+/* Replaces *f from the POST /_fake/faults document; NULL, or a static reason. */
+const char *fake_faults_from_json(const json_t *doc, struct fake_faults *f);
+json_t *fake_faults_to_json(const struct fake_faults *f);
+/* The fault for one request (FAULT_NONE for none), its error status and the delay in ms. */
+enum fake_fault fake_faults_pick(struct fake_faults *f, struct fake_rng *rng, enum fake_method m,
+                                 int *status, long *latency);
+
+/* ---- Rack and ActiveSupport text handling (rack.c) ---- */
+
+/* URI.decode_www_form_component ('+' is a space when plus); NULL for a bad '%' sequence. */
+char *fake_form_decode(const char *s, size_t n, bool plus);
+/* Rack's nested query parser, '&' only, into params; -1 for a 400 (bad escape, type clash). */
+int fake_parse_query(const char *q, json_t *params);
+/* ActiveSupport #to_query of a parsed query (keys sorted, CGI-escaped); ns NULL at the top. */
+char *fake_to_query(const json_t *v, const char *ns);
+/* Ruby's String#to_i, saturated. */
+long long fake_ruby_to_i(const char *s);
+/* Deeper than Ruby JSON's max_nesting (100). */
+bool fake_json_too_deep(const char *s, size_t n);
+/*
+ * Ruby reads integers of any size; jansson refuses those beyond 64 bits.
+ * Returns a copy with such literals clamped to +/-9223372036854775807 (the
+ * same verdicts: a type error, "must be greater than 0", or the database's
+ * overflow), or NULL when there is none (or no memory).
+ */
+char *fake_json_clamp_integers(const char *s, size_t n, size_t *out_n);
+/* Ruby's lenient Base64.decode64. */
+char *fake_base64_decode(const char *s);
+bool fake_parse_http_date(const char *s, long long *out);
+/* A weak ETag of the body. */
+void fake_weak_etag(const char *body, size_t len, char out[40]);
 
 /* ---- HTTP server (server.c) ---- */
 

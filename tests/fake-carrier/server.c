@@ -23,55 +23,12 @@
 #include <unistd.h>
 
 #define MAX_BODY (16u << 20)
-#define JSON_MAX_NESTING 100
-
-enum fault_kind {
-	F_HANG,
-	F_RATE_LIMIT,
-	F_ERROR,
-	F_CLOSE,
-	F_TRUNCATE,
-	F_MALFORMED,
-	F_OVERSIZE,
-	F_COUNT,
-	F_NONE = F_COUNT,
-};
-
-static const char *const fault_names[F_COUNT] = {
-    [F_HANG] = "hang",         [F_RATE_LIMIT] = "rate_limit", [F_ERROR] = "error",
-    [F_CLOSE] = "close",       [F_TRUNCATE] = "truncate",     [F_MALFORMED] = "malformed",
-    [F_OVERSIZE] = "oversize",
-};
-
-enum method {
-	M_GET,
-	M_HEAD,
-	M_POST,
-	M_PUT,
-	M_PATCH,
-	M_DELETE,
-	M_OTHER,
-	M_COUNT,
-};
-
-static const char *const method_names[M_COUNT] = {"GET",   "HEAD",   "POST", "PUT",
-                                                  "PATCH", "DELETE", "OTHER"};
-
-struct faults {
-	long latency_ms;
-	long long count[F_COUNT];
-	double rate[F_COUNT];
-	int statuses[8];
-	size_t nstatuses;
-	int retry_after;
-	unsigned methods; /* bit per enum method; 0 = every method */
-};
 
 struct stats {
-	unsigned long long requests[M_COUNT];
+	unsigned long long requests[FAKE_METHOD_COUNT];
 	unsigned long long total;
 	unsigned long long statuses[600];
-	unsigned long long injected[F_COUNT];
+	unsigned long long injected[FAULT_COUNT];
 };
 
 struct fake_server {
@@ -80,7 +37,7 @@ struct fake_server {
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* hangs and delays wait here; reset and shutdown broadcast */
 	struct fake_store store;
-	struct faults faults;
+	struct fake_faults faults;
 	struct fake_rng fault_rng;
 	struct fake_rng request_id_rng;
 	struct stats stats;
@@ -91,7 +48,7 @@ struct fake_server {
 	atomic_ulong conn_total;
 	bool clock_frozen;
 	long long clock_value; /* frozen: the time; else: offset added to the real time */
-	int port;
+	atomic_int port;       /* known once listening; requests may arrive before it is stored */
 };
 
 struct request {
@@ -102,6 +59,13 @@ struct request {
 	bool too_big;
 };
 
+/* Who answers decides the headers Rails adds. */
+enum origin {
+	ORIGIN_OUTSIDE,    /* the control API, or a proxy in front of the app (faults) */
+	ORIGIN_MIDDLEWARE, /* the exceptions app: only the RequestId middleware's header */
+	ORIGIN_CONTROLLER, /* a controller response: ActionDispatch's default headers too */
+};
+
 struct reply {
 	int status;
 	char *body; /* owned */
@@ -109,7 +73,7 @@ struct reply {
 	const char *ctype; /* NULL: no Content-Type */
 	char *headers[8][2];
 	size_t nheaders;
-	bool app; /* an answer from the application: gets the Rails default headers */
+	enum origin origin;
 };
 
 /* ---- small helpers ---- */
@@ -204,6 +168,7 @@ static void reply_owned(struct reply *r, int status, struct buf *b)
 static void reply_exception(struct reply *r, int status, const char *error)
 {
 	reply_json(r, status, json_pack("{s:i,s:s}", "status", status, "error", error));
+	r->origin = ORIGIN_MIDDLEWARE;
 }
 
 static bool loopback(struct MHD_Connection *conn)
@@ -226,314 +191,6 @@ static bool loopback(struct MHD_Connection *conn)
 	return false;
 }
 
-static enum method method_of(const char *m)
-{
-	for (int i = 0; i < M_OTHER; i++)
-		if (strcmp(m, method_names[i]) == 0)
-			return (enum method)i;
-	return M_OTHER;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* URI.decode_www_form_component: '+' is a space, a bad '%' sequence is an error. */
-static char *form_decode(const char *s, size_t n, bool plus)
-{
-	char *out = malloc(n + 1);
-	size_t o = 0;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
-			if (hi < 0 || lo < 0) {
-				free(out);
-				return NULL;
-			}
-			out[o++] = (char)(hi * 16 + lo);
-			i += 2;
-			continue;
-		}
-		out[o++] = plus && s[i] == '+' ? ' ' : s[i];
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* CGI.escape, which ActiveSupport's to_query uses. */
-static void cgi_escape(const char *s, char **buf, size_t *len, size_t *cap)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char tmp[4];
-		size_t n;
-		if (isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~') {
-			tmp[0] = (char)c;
-			n = 1;
-		} else if (c == ' ') {
-			tmp[0] = '+';
-			n = 1;
-		} else {
-			snprintf(tmp, sizeof(tmp), "%%%02X", c);
-			n = 3;
-		}
-		if (*len + n + 1 > *cap) {
-			size_t ncap = (*cap + n + 1) * 2;
-			char *nb = realloc(*buf, ncap);
-			if (!nb)
-				return;
-			*buf = nb;
-			*cap = ncap;
-		}
-		memcpy(*buf + *len, tmp, n);
-		*len += n;
-		(*buf)[*len] = '\0';
-	}
-}
-
-static char *escaped(const char *s)
-{
-	size_t len = 0, cap = strlen(s) * 3 + 1;
-	char *buf = malloc(cap);
-	if (!buf)
-		return NULL;
-	buf[0] = '\0';
-	cgi_escape(s, &buf, &len, &cap);
-	return buf;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *join_parts(char **parts, size_t n, bool sort)
-{
-	if (sort)
-		qsort(parts, n, sizeof(*parts), cmp_str);
-	size_t total = 1;
-	for (size_t i = 0; i < n; i++)
-		total += strlen(parts[i]) + 1;
-	char *out = malloc(total);
-	if (!out)
-		return NULL;
-	out[0] = '\0';
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(parts[i]);
-		if (i)
-			out[o++] = '&';
-		memcpy(out + o, parts[i], l);
-		o += l;
-		out[o] = '\0';
-	}
-	return out;
-}
-
-/* ActiveSupport Object#to_query / Hash#to_query / Array#to_query. */
-static char *to_query(const json_t *v, const char *ns)
-{
-	if (json_is_object(v)) {
-		size_t n = 0, cap = json_object_size(v);
-		char **parts = calloc(cap + 1, sizeof(*parts));
-		const char *k;
-		json_t *m;
-		if (!parts)
-			return NULL;
-		json_object_foreach((json_t *)v, k, m)
-		{
-			if ((json_is_object(m) && json_object_size(m) == 0) ||
-			    (json_is_array(m) && json_array_size(m) == 0))
-				continue;
-			char *sub;
-			if (ns) {
-				size_t l = strlen(ns) + strlen(k) + 3;
-				char *name = malloc(l);
-				if (!name)
-					continue;
-				snprintf(name, l, "%s[%s]", ns, k);
-				sub = to_query(m, name);
-				free(name);
-			} else {
-				sub = to_query(m, k);
-			}
-			if (sub)
-				parts[n++] = sub;
-		}
-		char *out = join_parts(parts, n, !(ns && strstr(ns, "[]")));
-		for (size_t i = 0; i < n; i++)
-			free(parts[i]);
-		free(parts);
-		return out;
-	}
-	if (json_is_array(v)) {
-		size_t l = strlen(ns) + 3;
-		char *name = malloc(l);
-		if (!name)
-			return NULL;
-		snprintf(name, l, "%s[]", ns);
-		size_t n = json_array_size(v);
-		char **parts = calloc(n + 1, sizeof(*parts));
-		size_t i, k = 0;
-		json_t *e;
-		json_array_foreach(v, i, e)
-		{
-			char *sub = parts ? to_query(e, name) : NULL;
-			if (sub)
-				parts[k++] = sub;
-		}
-		char *out = parts ? join_parts(parts, k, false) : NULL;
-		for (i = 0; parts && i < k; i++)
-			free(parts[i]);
-		free(parts);
-		free(name);
-		return out;
-	}
-	char *ek = escaped(ns);
-	char *ev = escaped(json_is_string(v) ? json_string_value(v) : "");
-	char *out = NULL;
-	if (ek && ev) {
-		size_t l = strlen(ek) + strlen(ev) + 2;
-		out = malloc(l);
-		if (out)
-			snprintf(out, l, "%s=%s", ek, ev);
-	}
-	free(ek);
-	free(ev);
-	return out;
-}
-
-/*
- * Rack's nested query parser, '&' only (Rails 8.1). Returns 0, or -1 for an
- * undecodable '%' sequence or a key that is used both as a scalar and as a
- * hash (both 400 in Rails).
- */
-static int parse_query(const char *q, json_t *params)
-{
-	while (q && *q) {
-		const char *amp = strchr(q, '&');
-		size_t n = amp ? (size_t)(amp - q) : strlen(q);
-		const char *eq = memchr(q, '=', n);
-		size_t kn = eq ? (size_t)(eq - q) : n;
-		char *key = form_decode(q, kn, true);
-		char *val = eq ? form_decode(eq + 1, n - kn - 1, true) : NULL;
-		int rc = 0;
-		if (!key || (eq && !val)) {
-			rc = -1;
-		} else if (*key) {
-			/* name[seg][seg]... */
-			char *br = strchr(key, '[');
-			json_t *node = params;
-			char *name = key;
-			if (br == key)
-				br = NULL;
-			if (br)
-				*br = '\0';
-			char *rest = br ? br + 1 : NULL;
-			json_t *leaf = val ? json_string(val) : json_null();
-			while (rc == 0 && rest) {
-				char *close = strchr(rest, ']');
-				if (!close)
-					break;
-				*close = '\0';
-				json_t *child = json_object_get(node, name);
-				if (*rest == '\0') {
-					/* name[] : an array of scalars */
-					if (!child) {
-						child = json_array();
-						json_object_set_new(node, name, child);
-					}
-					if (!json_is_array(child))
-						rc = -1;
-					else
-						json_array_append(child, leaf);
-					json_decref(leaf);
-					leaf = NULL;
-					break;
-				}
-				if (!child) {
-					child = json_object();
-					json_object_set_new(node, name, child);
-				}
-				if (!json_is_object(child)) {
-					rc = -1;
-					break;
-				}
-				node = child;
-				name = rest;
-				rest = close[1] == '[' ? close + 2 : NULL;
-			}
-			if (rc == 0 && leaf) {
-				json_t *cur = json_object_get(node, name);
-				if (cur && (json_is_object(cur) || json_is_array(cur)))
-					rc = -1;
-				else
-					json_object_set(node, name, leaf);
-			}
-			json_decref(leaf);
-		}
-		free(key);
-		free(val);
-		if (rc != 0)
-			return -1;
-		q = amp ? amp + 1 : NULL;
-	}
-	return 0;
-}
-
-/* Ruby's String#to_i, saturated. */
-static long long ruby_to_i(const char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	int sign = 1;
-	if (*s == '+' || *s == '-')
-		sign = *s++ == '-' ? -1 : 1;
-	long long v = 0;
-	for (; *s; s++) {
-		if (*s == '_' && isdigit((unsigned char)s[1]) && s[-1] != '_')
-			continue;
-		if (!isdigit((unsigned char)*s))
-			break;
-		if (v < 1000000000LL)
-			v = v * 10 + (*s - '0');
-	}
-	return sign * v;
-}
-
-/* Ruby JSON's max_nesting (100) counts arrays and objects. */
-static bool too_deep(const char *s, size_t n)
-{
-	int depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > JSON_MAX_NESTING)
-				return true;
-		} else if (c == ']' || c == '}') {
-			depth--;
-		}
-	}
-	return false;
-}
-
 static void new_request_id(struct fake_server *srv, char out[37])
 {
 	pthread_mutex_lock(&srv->lock);
@@ -541,41 +198,10 @@ static void new_request_id(struct fake_server *srv, char out[37])
 	pthread_mutex_unlock(&srv->lock);
 }
 
-static void http_date(long long epoch, char out[40])
-{
-	time_t t = (time_t)epoch;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-static bool parse_http_date(const char *s, long long *out)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (!end || *end)
-		return false;
-	*out = (long long)timegm(&tm);
-	return true;
-}
-
-static void weak_etag(const char *body, size_t len, char out[40])
-{
-	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
-	for (size_t i = 0; i < len; i++) {
-		h1 = (h1 ^ (unsigned char)body[i]) * 0x100000001b3ULL;
-		h2 = (h2 ^ (unsigned char)body[len - 1 - i]) * 0x100000001b3ULL;
-	}
-	snprintf(out, 40, "W/\"%016llx%016llx\"", (unsigned long long)h1, (unsigned long long)h2);
-}
-
-/* ---- the API ---- */
-
 struct call {
 	struct fake_server *srv;
 	struct MHD_Connection *conn;
-	enum method method;
+	enum fake_method method;
 	const char *path; /* raw path, as in the request target */
 	const char *query;
 	const char *host;
@@ -605,6 +231,7 @@ static void router_404(struct call *c, struct reply *r)
 	           "<!doctype html>\n<html>\n<head><title>The page you were looking for doesn't "
 	           "exist (404)</title></head>\n<body><h1>The page you were looking for doesn't "
 	           "exist.</h1></body>\n</html>\n");
+	r->origin = ORIGIN_MIDDLEWARE;
 }
 
 /* request.subdomain == "api" with tld_length 1: exactly api.<domain>.<tld>, not an IP. */
@@ -628,46 +255,6 @@ static bool api_host(const char *host)
 	return dots == 2 && n > 4 && strncmp(host, "api.", 4) == 0;
 }
 
-static int base64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Ruby's Base64.decode64: lenient, skips what is not in the alphabet. */
-static char *base64_decode(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = malloc(n + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	for (; *s && *s != '='; s++) {
-		int v = base64_value((unsigned char)*s);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* Returns 0 (carrier set), 401 or 403; *description for the 401 header. */
 static int authenticate(struct call *c, enum fake_carrier *carrier, const char **description)
 {
@@ -679,7 +266,7 @@ static int authenticate(struct call *c, enum fake_carrier *carrier, const char *
 	if (h && strncasecmp(h, "Bearer ", 7) == 0) {
 		token = h + 7;
 	} else if (h && strncasecmp(h, "Basic ", 6) == 0) {
-		decoded = base64_decode(h + 6);
+		decoded = fake_base64_decode(h + 6);
 		if (decoded && *decoded) {
 			const char *colon = strchr(decoded, ':');
 			token = colon ? colon + 1 : decoded;
@@ -731,10 +318,14 @@ static int request_params(struct call *c, json_t **out)
 	*out = NULL;
 	if (!json_content_type(c->conn) || c->req->len == 0)
 		return 0;
-	if (too_deep(c->req->body, c->req->len))
+	if (fake_json_too_deep(c->req->body, c->req->len))
 		return -1;
 	json_error_t err;
-	json_t *doc = json_loadb(c->req->body, c->req->len, JSON_DECODE_ANY, &err);
+	size_t clamped_len = 0;
+	char *clamped = fake_json_clamp_integers(c->req->body, c->req->len, &clamped_len);
+	json_t *doc = clamped ? json_loadb(clamped, clamped_len, JSON_DECODE_ANY, &err)
+	                      : json_loadb(c->req->body, c->req->len, JSON_DECODE_ANY, &err);
+	free(clamped);
 	if (!doc)
 		return -1;
 	if (!json_is_object(doc)) {
@@ -796,7 +387,7 @@ static char *page_link(struct call *c, const json_t *query, const char *cursor, 
 	void *tmp;
 	json_object_foreach_safe(page, tmp, k, v) if (json_is_null(v)) json_object_del(page, k);
 	json_object_set_new(page, cursor, json_string(id));
-	char *qs = to_query(q, NULL);
+	char *qs = fake_to_query(q, NULL);
 	json_decref(q);
 	if (!qs)
 		return NULL;
@@ -834,7 +425,7 @@ static void action_index(struct call *c, const json_t *query, enum fake_carrier 
 			return;
 		}
 		if (sz)
-			size = json_is_string(sz) ? ruby_to_i(json_string_value(sz)) : 0;
+			size = json_is_string(sz) ? fake_ruby_to_i(json_string_value(sz)) : 0;
 		before = json_string_value(json_object_get(page, "before"));
 		after = json_string_value(json_object_get(page, "after"));
 		if (!fake_present(before))
@@ -1033,7 +624,7 @@ static bool fresh(struct call *c, const char *etag, long long last_modified, boo
 	}
 	if (ims) {
 		long long since;
-		if (!has_lm || !parse_http_date(ims, &since) || since < last_modified)
+		if (!has_lm || !fake_parse_http_date(ims, &since) || since < last_modified)
 			return false;
 	}
 	return true;
@@ -1042,14 +633,14 @@ static bool fresh(struct call *c, const char *etag, long long last_modified, boo
 static void cache_headers(struct call *c, struct reply *r, const struct fake_trunk *t)
 {
 	char etag[40], lm[40];
-	weak_etag(r->body, r->len, etag);
+	fake_weak_etag(r->body, r->len, etag);
 	reply_header(r, "ETag", etag);
 	reply_header(r, "Cache-Control", "max-age=0, private, must-revalidate");
 	if (t) {
-		http_date(t->updated_at, lm);
+		fake_format_time(t->updated_at, FAKE_HTTP_DATE, lm, sizeof(lm));
 		reply_header(r, "Last-Modified", lm);
 	}
-	if ((c->method == M_GET || c->method == M_HEAD) && r->status == 200 &&
+	if ((c->method == FAKE_GET || c->method == FAKE_HEAD) && r->status == 200 &&
 	    fresh(c, etag, t ? t->updated_at : 0, t != NULL)) {
 		free(r->body);
 		r->body = NULL;
@@ -1068,6 +659,7 @@ static void not_acceptable(struct reply *r, const char *format)
 		    "type=\"integer\">406</status>\n  <error>Not Acceptable</error>\n</hash>\n");
 	else
 		reply_text(r, 406, NULL, "");
+	r->origin = ORIGIN_MIDDLEWARE;
 }
 
 /* Journey's normalize_path: no doubled or trailing slashes. */
@@ -1088,270 +680,142 @@ static char *normalize_path(const char *raw)
 	return p;
 }
 
-static void api(struct call *c, struct reply *r)
+struct route {
+	bool member;
+	char id[256];
+	char format[64];
+};
+
+/* The router: host constraint, then /carrier/v1/sip_trunks(/:id)(.:format) and the method. */
+static bool route(struct call *c, const char *path, struct route *rt)
 {
 	static const char prefix[] = "/carrier/v1/sip_trunks";
-	struct fake_server *srv = c->srv;
-	char *decoded = form_decode(c->path, strlen(c->path), false);
+	memset(rt, 0, sizeof(*rt));
+	strcpy(rt->format, "json");
+	if (!(c->srv->opt->any_host || api_host(c->host)) ||
+	    strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	const char *rest = path + sizeof(prefix) - 1;
+	if (*rest == '/') {
+		size_t n = strcspn(rest + 1, "/.");
+		if (n == 0 || n >= sizeof(rt->id))
+			return false;
+		memcpy(rt->id, rest + 1, n);
+		rt->member = true;
+		rest += 1 + n;
+	}
+	if (*rest == '.') {
+		size_t n = strcspn(rest + 1, "/.");
+		if (n == 0 || n >= sizeof(rt->format) || rest[1 + n] != '\0')
+			return false;
+		memcpy(rt->format, rest + 1, n);
+		rt->format[n] = '\0';
+		rest += 1 + n;
+	}
+	if (*rest)
+		return false;
+	enum fake_method m = c->method == FAKE_HEAD ? FAKE_GET : c->method;
+	if (rt->member)
+		return m == FAKE_GET || m == FAKE_PATCH || m == FAKE_PUT || m == FAKE_DELETE;
+	return m == FAKE_GET || m == FAKE_POST;
+}
+
+/* doorkeeper_authorize!: false after filling the 401/403 reply. */
+static bool authorized(struct call *c, struct reply *r, enum fake_carrier *carrier)
+{
+	const char *description;
+	int auth = authenticate(c, carrier, &description);
+	if (auth == 0)
+		return true;
+	reply_text(r, auth, "text/html", "");
+	reply_header(r, "Cache-Control", "no-store, no-cache");
+	if (auth == 401) {
+		char www[160];
+		snprintf(www, sizeof(www),
+		         "Bearer realm=\"Twilio API\", error=\"invalid_token\", "
+		         "error_description=\"%s\"",
+		         description);
+		reply_header(r, "WWW-Authenticate", www);
+	}
+	return false;
+}
+
+/* The controller actions, after the record lookup. Lock held. */
+static void dispatch(struct call *c, const struct route *rt, const json_t *params,
+                     const json_t *query, enum fake_carrier carrier, struct reply *r)
+{
+	struct fake_store *st = &c->srv->store;
+	bool json_format = strcmp(rt->format, "json") == 0;
+	bool get = c->method == FAKE_GET || c->method == FAKE_HEAD;
+	struct fake_trunk *t = rt->member ? fake_store_find(st, rt->id, carrier) : NULL;
+	if (rt->member && !t) {
+		reply_exception(r, 404, "Not Found");
+	} else if (get && !json_format) {
+		return; /* respond_with raises UnknownFormat */
+	} else if (get && include_given(query)) {
+		reply_exception(r, 500, "Internal Server Error");
+	} else if (get && !t) {
+		action_index(c, query, carrier, r);
+		cache_headers(c, r, NULL);
+	} else if (get) {
+		show_resource(r, st, t);
+		cache_headers(c, r, t);
+	} else if (!t) {
+		action_create(c, params, query, carrier, json_format, r);
+	} else if (c->method == FAKE_DELETE) {
+		fake_store_remove(st, t);
+		save_state(c->srv);
+		reply_text(r, 204, NULL, "");
+	} else {
+		action_update(c, t, params, query, json_format, r);
+	}
+}
+
+static void api(struct call *c, struct reply *r)
+{
+	char *decoded = fake_form_decode(c->path, strlen(c->path), false);
 	char *path = decoded ? normalize_path(decoded) : NULL;
 	free(decoded);
 	if (!path) {
 		reply_exception(r, 400, "Bad Request");
 		return;
 	}
-	/* Routing: host constraint, then /carrier/v1/sip_trunks(/:id)(.:format). */
-	char id[256] = "", format[64] = "json";
-	bool member = false, routed = false;
-	if ((srv->opt->any_host || api_host(c->host)) &&
-	    strncmp(path, prefix, sizeof(prefix) - 1) == 0) {
-		const char *rest = path + sizeof(prefix) - 1;
-		if (*rest == '/') {
-			rest++;
-			size_t n = strcspn(rest, "/.");
-			if (n > 0 && n < sizeof(id)) {
-				memcpy(id, rest, n);
-				id[n] = '\0';
-				member = true;
-				rest += n;
-			} else {
-				rest = "/";
-			}
-		}
-		if (*rest == '.') {
-			size_t n = strcspn(rest + 1, "/.");
-			if (n > 0 && n < sizeof(format) && rest[1 + n] == '\0') {
-				memcpy(format, rest + 1, n);
-				format[n] = '\0';
-				rest += 1 + n;
-			}
-		}
-		routed = *rest == '\0';
-	}
+	struct route rt;
+	bool routed = route(c, path, &rt);
 	free(path);
-	enum method m = c->method == M_HEAD ? M_GET : c->method;
-	if (routed && member)
-		routed = m == M_GET || m == M_PATCH || m == M_PUT || m == M_DELETE;
-	else if (routed)
-		routed = m == M_GET || m == M_POST;
 	if (!routed) {
 		router_404(c, r);
 		return;
 	}
-
 	json_t *query = json_object();
-	if (parse_query(c->query, query) != 0) {
-		json_decref(query);
-		reply_exception(r, 400, "Bad Request");
-		return;
-	}
-
-	enum fake_carrier carrier = FAKE_CARRIER_MAIN;
-	const char *description;
-	int auth = authenticate(c, &carrier, &description);
-	if (auth != 0) {
-		json_decref(query);
-		reply_text(r, auth, "text/html", "");
-		reply_header(r, "Cache-Control", "no-store, no-cache");
-		if (auth == 401) {
-			char www[160];
-			snprintf(www, sizeof(www),
-			         "Bearer realm=\"Twilio API\", error=\"invalid_token\", "
-			         "error_description=\"%s\"",
-			         description);
-			reply_header(r, "WWW-Authenticate", www);
-		}
-		return;
-	}
-
 	json_t *params = NULL;
-	if (request_params(c, &params) != 0) {
-		json_decref(query);
+	enum fake_carrier carrier = FAKE_CARRIER_MAIN;
+	if (fake_parse_query(c->query, query) != 0) {
 		reply_exception(r, 400, "Bad Request");
-		return;
-	}
-	bool json_format = strcmp(format, "json") == 0;
-
-	pthread_mutex_lock(&srv->lock);
-	struct fake_trunk *t = member ? fake_store_find(&srv->store, id, carrier) : NULL;
-	if (member && !t) {
-		reply_exception(r, 404, "Not Found");
-	} else if (!member && m == M_GET) {
-		if (!json_format)
-			not_acceptable(r, format);
-		else if (include_given(query))
-			reply_exception(r, 500, "Internal Server Error");
-		else {
-			action_index(c, query, carrier, r);
-			cache_headers(c, r, NULL);
+	} else if (authorized(c, r, &carrier)) {
+		if (request_params(c, &params) != 0) {
+			reply_exception(r, 400, "Bad Request");
+		} else {
+			pthread_mutex_lock(&c->srv->lock);
+			dispatch(c, &rt, params, query, carrier, r);
+			pthread_mutex_unlock(&c->srv->lock);
+			if (strcmp(rt.format, "json") != 0 && r->status != 404 && r->status != 500)
+				not_acceptable(r, rt.format);
 		}
-	} else if (!member) {
-		action_create(c, params, query, carrier, json_format, r);
-	} else if (m == M_GET) {
-		if (!json_format)
-			not_acceptable(r, format);
-		else if (include_given(query))
-			reply_exception(r, 500, "Internal Server Error");
-		else {
-			show_resource(r, &srv->store, t);
-			cache_headers(c, r, t);
+		/* Rack::ETag tags every 200/201 body; the GET actions did it already. */
+		if ((r->status == 200 || r->status == 201) && c->method != FAKE_GET &&
+		    c->method != FAKE_HEAD) {
+			char etag[40];
+			fake_weak_etag(r->body, r->len, etag);
+			reply_header(r, "ETag", etag);
+			reply_header(r, "Cache-Control", "max-age=0, private, must-revalidate");
 		}
-	} else if (m == M_DELETE) {
-		fake_store_remove(&srv->store, t);
-		save_state(srv);
-		reply_text(r, 204, NULL, "");
-	} else {
-		action_update(c, t, params, query, json_format, r);
-	}
-	pthread_mutex_unlock(&srv->lock);
-	if (!json_format && r->status != 404 && r->status != 500)
-		not_acceptable(r, format);
-	/* Rack::ETag tags every 200/201 body; the GET actions did it already. */
-	if ((r->status == 200 || r->status == 201) && m != M_GET) {
-		char etag[40];
-		weak_etag(r->body, r->len, etag);
-		reply_header(r, "ETag", etag);
-		reply_header(r, "Cache-Control", "max-age=0, private, must-revalidate");
 	}
 	json_decref(params);
 	json_decref(query);
 }
 
 /* ---- faults ---- */
-
-static enum fault_kind pick_fault(struct fake_server *srv, enum method m, int *status,
-                                  long *latency)
-{
-	struct faults *f = &srv->faults;
-	enum fault_kind kind = F_NONE;
-	*latency = 0;
-	if (f->methods && !(f->methods & (1u << m)))
-		return F_NONE;
-	*latency = f->latency_ms;
-	for (int k = 0; k < F_COUNT && kind == F_NONE; k++) {
-		if (f->count[k] > 0) {
-			f->count[k]--;
-			kind = (enum fault_kind)k;
-		} else if (f->rate[k] > 0 && fake_rng_unit(&srv->fault_rng) < f->rate[k]) {
-			kind = (enum fault_kind)k;
-		}
-	}
-	if (kind == F_ERROR)
-		*status = f->statuses[fake_rng_below(&srv->fault_rng, f->nstatuses)];
-	if (kind != F_NONE)
-		srv->stats.injected[kind]++;
-	return kind;
-}
-
-static json_t *faults_to_json(const struct faults *f)
-{
-	json_t *doc = json_pack("{s:I}", "latency_ms", (json_int_t)f->latency_ms);
-	for (int k = 0; k < F_COUNT; k++) {
-		json_t *o =
-		    json_pack("{s:I,s:f}", "count", (json_int_t)f->count[k], "rate", f->rate[k]);
-		if (k == F_ERROR) {
-			json_t *st = json_array();
-			for (size_t i = 0; i < f->nstatuses; i++)
-				json_array_append_new(st, json_integer(f->statuses[i]));
-			json_object_set_new(o, "statuses", st);
-		}
-		if (k == F_RATE_LIMIT)
-			json_object_set_new(o, "retry_after", json_integer(f->retry_after));
-		json_object_set_new(doc, fault_names[k], o);
-	}
-	json_t *methods = json_array();
-	for (int m = 0; m < M_COUNT; m++)
-		if (f->methods & (1u << m))
-			json_array_append_new(methods, json_string(method_names[m]));
-	json_object_set_new(doc, "methods", methods);
-	return doc;
-}
-
-static void faults_clear(struct faults *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->statuses[0] = 500;
-	f->statuses[1] = 502;
-	f->statuses[2] = 503;
-	f->nstatuses = 3;
-	f->retry_after = 1;
-}
-
-/* Parses the POST /_fake/faults document into f. NULL on success, else a static message. */
-static const char *faults_from_json(const json_t *doc, struct faults *f)
-{
-	if (!json_is_object(doc))
-		return "the body must be a JSON object";
-	faults_clear(f);
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)doc, key, v)
-	{
-		if (strcmp(key, "latency_ms") == 0) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0)
-				return "latency_ms must be a non-negative integer";
-			f->latency_ms = (long)json_integer_value(v);
-			continue;
-		}
-		if (strcmp(key, "methods") == 0) {
-			size_t i;
-			json_t *e;
-			if (!json_is_array(v))
-				return "methods must be an array of method names";
-			json_array_foreach(v, i, e)
-			{
-				const char *name = json_string_value(e);
-				enum method m = name ? method_of(name) : M_OTHER;
-				if (!name || (m == M_OTHER && strcmp(name, "OTHER") != 0))
-					return "methods must be an array of method names";
-				f->methods |= 1u << m;
-			}
-			continue;
-		}
-		int k = 0;
-		while (k < F_COUNT && strcmp(fault_names[k], key) != 0)
-			k++;
-		if (k == F_COUNT)
-			return "unknown fault";
-		if (!json_is_object(v))
-			return "each fault is an object: {\"count\": N} or {\"rate\": 0..1}";
-		const char *sub;
-		json_t *sv;
-		json_object_foreach(v, sub, sv)
-		{
-			if (strcmp(sub, "count") == 0) {
-				if (!json_is_integer(sv) || json_integer_value(sv) < 0)
-					return "count must be a non-negative integer";
-				f->count[k] = json_integer_value(sv);
-			} else if (strcmp(sub, "rate") == 0) {
-				double rate = json_number_value(sv);
-				if (!json_is_number(sv) || rate < 0 || rate > 1)
-					return "rate must be a number from 0 to 1";
-				f->rate[k] = rate;
-			} else if (k == F_ERROR && strcmp(sub, "statuses") == 0) {
-				size_t i;
-				json_t *e;
-				if (!json_is_array(sv) || json_array_size(sv) == 0 ||
-				    json_array_size(sv) > 8)
-					return "statuses must be 1 to 8 status codes";
-				f->nstatuses = 0;
-				json_array_foreach(sv, i, e)
-				{
-					json_int_t s = json_integer_value(e);
-					if (!json_is_integer(e) || s < 500 || s > 599)
-						return "statuses must be 5xx codes";
-					f->statuses[f->nstatuses++] = (int)s;
-				}
-			} else if (k == F_RATE_LIMIT && strcmp(sub, "retry_after") == 0) {
-				if (!json_is_integer(sv) || json_integer_value(sv) < 0)
-					return "retry_after must be a non-negative integer";
-				f->retry_after = (int)json_integer_value(sv);
-			} else {
-				return "unknown fault setting";
-			}
-		}
-	}
-	return NULL;
-}
 
 /* Waits until the deadline, a reset (for hangs) or shutdown. Lock held. */
 static void wait_locked(struct fake_server *srv, long ms, bool until_reset)
@@ -1421,7 +885,7 @@ static void stream_free(void *cls)
 
 /* ---- glue ---- */
 
-static void add_app_headers(struct call *c, struct MHD_Response *resp)
+static void add_rails_headers(struct call *c, struct MHD_Response *resp, bool controller)
 {
 	const char *incoming = header(c->conn, "X-Request-Id");
 	char rid[256];
@@ -1435,6 +899,8 @@ static void add_app_headers(struct call *c, struct MHD_Response *resp)
 		new_request_id(c->srv, rid);
 	}
 	MHD_add_response_header(resp, "X-Request-Id", rid);
+	if (!controller)
+		return;
 	MHD_add_response_header(resp, "X-Frame-Options", "SAMEORIGIN");
 	MHD_add_response_header(resp, "X-XSS-Protection", "0");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -1442,10 +908,10 @@ static void add_app_headers(struct call *c, struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Referrer-Policy", "strict-origin-when-cross-origin");
 }
 
-static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fault_kind fault)
+static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fake_fault fault)
 {
 	struct MHD_Response *resp = NULL;
-	if (fault == F_CLOSE || fault == F_OVERSIZE) {
+	if (fault == FAULT_CLOSE || fault == FAULT_OVERSIZE) {
 		struct stream *s = calloc(1, sizeof(*s));
 		if (!s)
 			return MHD_NO;
@@ -1453,7 +919,7 @@ static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fault_ki
 		s->body = r->body;
 		s->len = r->len;
 		s->limit = r->len / 2;
-		s->endless = fault == F_OVERSIZE;
+		s->endless = fault == FAULT_OVERSIZE;
 		r->body = NULL;
 		if (s->endless)
 			r->ctype = JSONAPI;
@@ -1465,9 +931,9 @@ static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fault_ki
 			return MHD_NO;
 		}
 	} else {
-		if (fault == F_TRUNCATE)
+		if (fault == FAULT_TRUNCATE)
 			r->len /= 2;
-		if (fault == F_MALFORMED) {
+		if (fault == FAULT_MALFORMED) {
 			char *colon = r->body ? memchr(r->body, ':', r->len) : NULL;
 			if (colon)
 				*colon = ';';
@@ -1479,8 +945,8 @@ static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fault_ki
 			return MHD_NO;
 		r->body = NULL;
 	}
-	if (r->app)
-		add_app_headers(c, resp);
+	if (r->origin != ORIGIN_OUTSIDE)
+		add_rails_headers(c, resp, r->origin == ORIGIN_CONTROLLER);
 	if (r->ctype)
 		MHD_add_response_header(resp, "Content-Type", r->ctype);
 	for (size_t i = 0; i < r->nheaders; i++)
@@ -1499,8 +965,8 @@ static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fault_ki
 static json_t *stats_to_json(struct fake_server *srv)
 {
 	json_t *req = json_pack("{s:I}", "total", (json_int_t)srv->stats.total);
-	for (int m = 0; m < M_COUNT; m++)
-		json_object_set_new(req, method_names[m],
+	for (int m = 0; m < FAKE_METHOD_COUNT; m++)
+		json_object_set_new(req, fake_method_name((enum fake_method)m),
 		                    json_integer((json_int_t)srv->stats.requests[m]));
 	json_t *resp = json_object();
 	for (int s = 0; s < 600; s++) {
@@ -1511,8 +977,8 @@ static json_t *stats_to_json(struct fake_server *srv)
 		json_object_set_new(resp, key, json_integer((json_int_t)srv->stats.statuses[s]));
 	}
 	json_t *inj = json_object();
-	for (int k = 0; k < F_COUNT; k++)
-		json_object_set_new(inj, fault_names[k],
+	for (int k = 0; k < FAULT_COUNT; k++)
+		json_object_set_new(inj, fake_fault_name((enum fake_fault)k),
 		                    json_integer((json_int_t)srv->stats.injected[k]));
 	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I},s:I,s:I}", "requests", req, "responses", resp,
 	                 "faults", inj, "connections", "open",
@@ -1525,7 +991,7 @@ static void control(struct call *c, struct reply *r)
 {
 	struct fake_server *srv = c->srv;
 	const char *what = c->path + strlen("/_fake/");
-	bool get = c->method == M_GET, post = c->method == M_POST;
+	bool get = c->method == FAKE_GET, post = c->method == FAKE_POST;
 	json_t *body = NULL;
 	if (post && c->req->len) {
 		body = json_loadb(c->req->body, c->req->len, 0, NULL);
@@ -1538,16 +1004,16 @@ static void control(struct call *c, struct reply *r)
 	if (strcmp(what, "stats") == 0 && get) {
 		reply_json(r, 200, stats_to_json(srv));
 	} else if (strcmp(what, "faults") == 0 && (get || post)) {
-		struct faults f = srv->faults;
-		const char *err = post ? faults_from_json(body, &f) : NULL;
+		struct fake_faults f = srv->faults;
+		const char *err = post ? fake_faults_from_json(body, &f) : NULL;
 		if (err) {
 			reply_text(r, 422, "text/plain; charset=utf-8", err);
 		} else {
 			srv->faults = f;
-			reply_json(r, 200, faults_to_json(&srv->faults));
+			reply_json(r, 200, fake_faults_to_json(&srv->faults));
 		}
 	} else if (strcmp(what, "reset") == 0 && post) {
-		faults_clear(&srv->faults);
+		fake_faults_clear(&srv->faults);
 		memset(&srv->stats, 0, sizeof(srv->stats));
 		srv->hang_generation++;
 		pthread_cond_broadcast(&srv->wake);
@@ -1588,10 +1054,14 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 	char *qmark = strchr(target, '?');
 	if (qmark)
 		*qmark++ = '\0';
-	struct call c = {srv, conn, method_of(method), target, qmark, header(conn, "Host"), req};
+	struct call c = {srv, conn, fake_method_parse(method), target, qmark, header(conn, "Host"),
+	                 req};
 	char fallback_host[80];
 	if (!c.host || !*c.host) {
-		snprintf(fallback_host, sizeof(fallback_host), "127.0.0.1:%d", srv->port);
+		/* HTTP/1.0 without Host: name this server as the client reached it. */
+		bool v6 = strchr(srv->opt->bind, ':') != NULL;
+		snprintf(fallback_host, sizeof(fallback_host), "%s%s%s:%d", v6 ? "[" : "",
+		         srv->opt->bind, v6 ? "]" : "", atomic_load(&srv->port));
 		c.host = fallback_host;
 	}
 	struct reply r = {0};
@@ -1601,7 +1071,7 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 			reply_text(&r, 403, "text/plain; charset=utf-8", "loopback only\n");
 		else
 			control(&c, &r);
-		ret = send_reply(&c, &r, F_NONE);
+		ret = send_reply(&c, &r, FAULT_NONE);
 		reply_free(&r);
 		free(target);
 		return ret;
@@ -1609,42 +1079,47 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 
 	int status = 500;
 	long latency;
+	char retry_after[24];
 	pthread_mutex_lock(&srv->lock);
+	snprintf(retry_after, sizeof(retry_after), "%d", srv->faults.retry_after);
 	srv->stats.total++;
 	srv->stats.requests[c.method]++;
-	enum fault_kind fault = pick_fault(srv, c.method, &status, &latency);
+	enum fake_fault fault =
+	    fake_faults_pick(&srv->faults, &srv->fault_rng, c.method, &status, &latency);
+	if (fault != FAULT_NONE)
+		srv->stats.injected[fault]++;
 	if (latency > 0)
 		wait_locked(srv, latency, false);
-	if (fault == F_HANG) {
+	if (fault == FAULT_HANG) {
 		srv->hung++;
 		wait_locked(srv, 0, true);
 		srv->hung--;
 	}
 	pthread_mutex_unlock(&srv->lock);
-	if (fault == F_HANG || atomic_load(&srv->stopping)) {
+	if (fault == FAULT_HANG || atomic_load(&srv->stopping)) {
 		free(target);
 		return MHD_NO;
 	}
 
-	r.app = true;
+	r.origin = ORIGIN_CONTROLLER;
 	if (req->too_big) {
+		r.origin = ORIGIN_OUTSIDE;
 		reply_text(&r, 413, "text/html",
 		           "<html><body><h1>413 Request Entity Too Large</h1></body></html>\n");
-	} else if (fault == F_RATE_LIMIT) {
-		char ra[24];
-		snprintf(ra, sizeof(ra), "%d", srv->faults.retry_after);
+	} else if (fault == FAULT_RATE_LIMIT) {
 		reply_text(&r, 429, "text/plain; charset=utf-8", "Retry later\n");
-		reply_header(&r, "Retry-After", ra);
-	} else if (fault == F_ERROR && status == 500) {
+		r.origin = ORIGIN_OUTSIDE;
+		reply_header(&r, "Retry-After", retry_after);
+	} else if (fault == FAULT_ERROR && status == 500) {
 		reply_exception(&r, 500, "Internal Server Error");
-	} else if (fault == F_ERROR) {
+	} else if (fault == FAULT_ERROR) {
 		char html[160];
 		snprintf(html, sizeof(html),
 		         "<html>\r\n<head><title>%d</title></head>\r\n<body>\r\n<center><h1>%d</h1>"
 		         "</center>\r\n</body>\r\n</html>\r\n",
 		         status, status);
 		reply_text(&r, status, "text/html", html);
-		r.app = false;
+		r.origin = ORIGIN_OUTSIDE;
 	} else {
 		api(&c, &r);
 	}
@@ -1766,9 +1241,9 @@ struct fake_server *fake_server_start(const struct fake_options *opt, int *port_
 	srv->request_id_rng.state = seed ^ 0x2545f4914f6cdd1dULL;
 	srv->clock_frozen = opt->clock_frozen;
 	srv->clock_value = opt->clock_frozen ? opt->clock_start : 0;
-	faults_clear(&srv->faults);
+	fake_faults_clear(&srv->faults);
 	if (opt->faults) {
-		const char *err = faults_from_json(opt->faults, &srv->faults);
+		const char *err = fake_faults_from_json(opt->faults, &srv->faults);
 		if (err) {
 			fprintf(stderr, "trunkctl-fake-api: faults: %s\n", err);
 			goto fail;
@@ -1811,8 +1286,8 @@ struct fake_server *fake_server_start(const struct fake_options *opt, int *port_
 	}
 	const union MHD_DaemonInfo *di =
 	    MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = di ? di->port : opt->port;
-	*port_out = srv->port;
+	atomic_store(&srv->port, di ? di->port : opt->port);
+	*port_out = atomic_load(&srv->port);
 	return srv;
 fail:
 	fake_server_stop(srv);

@@ -233,19 +233,7 @@ static json_t *body_json(const struct resp *r)
 	return doc;
 }
 
-static const char *jstr(const json_t *doc, const char *path)
-{
-	/* path like "data.attributes.name" */
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	const json_t *cur = doc;
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok))
-		                         : json_object_get(cur, tok);
-	return json_string_value(cur);
-}
-
+/* The member at a dotted path ("data.attributes.name", "errors.0.title"), or NULL. */
 static const json_t *jget(const json_t *doc, const char *path)
 {
 	char buf[256];
@@ -256,6 +244,11 @@ static const json_t *jget(const json_t *doc, const char *path)
 		cur = json_is_array(cur) ? json_array_get(cur, (size_t)atoi(tok))
 		                         : json_object_get(cur, tok);
 	return cur;
+}
+
+static const char *jstr(const json_t *doc, const char *path)
+{
+	return json_string_value(jget(doc, path));
 }
 
 static void assert_body(const struct resp *r, const char *expected)
@@ -757,6 +750,18 @@ Test(fake, crashes_of_the_real_service_are_500)
 	}
 	struct resp *r = post_attrs(BASE_ATTRS ",\"max_channels\":2147483647");
 	cr_assert_eq(r->status, 201);
+	resp_free(r);
+	/* Ruby reads integers of any size. */
+	r = post_attrs(BASE_ATTRS ",\"max_channels\":123456789012345678901234567890");
+	cr_assert_eq(r->status, 500);
+	resp_free(r);
+	r = post_attrs(BASE_ATTRS ",\"max_channels\":-99999999999999999999");
+	assert_errors(r, "/data/attributes/max_channels", "must be greater than 0", NULL);
+	resp_free(r);
+	r = post_attrs("\"name\":\"123456789012345678901234567890\",\"authentication_mode\":"
+	               "\"ip_address\",\"region\":\"hydrogen\",\"outbound_dial_string_prefix\":"
+	               "99999999999999999999.5");
+	assert_errors(r, "/data/attributes/outbound_dial_string_prefix", "must be a string", NULL);
 	resp_free(r);
 }
 
@@ -1627,6 +1632,20 @@ Test(fake, request_id_and_rails_default_headers)
 	const char *noauth[] = {"Authorization:", NULL};
 	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, noauth);
 	cr_assert_not_null(hdr(r, "X-Request-Id"), "on 401 too");
+	cr_assert_str_eq(hdr(r, "X-Frame-Options"), "SAMEORIGIN", "head :unauthorized");
+	resp_free(r);
+	/* The exceptions app answers 404/400/500 without the controller's headers. */
+	const char *paths[] = {"/carrier/v1/sip_trunks/nope", "/nowhere",
+	                       "/carrier/v1/sip_trunks?include=x"};
+	for (size_t i = 0; i < 3; i++) {
+		r = req("GET", paths[i], NULL);
+		cr_assert_not_null(hdr(r, "X-Request-Id"));
+		cr_assert_null(hdr(r, "X-Frame-Options"), "%s", paths[i]);
+		resp_free(r);
+	}
+	r = req("POST", "/carrier/v1/sip_trunks", "{}");
+	cr_assert_eq(r->status, 422);
+	cr_assert_str_eq(hdr(r, "X-Content-Type-Options"), "nosniff");
 	resp_free(r);
 }
 
@@ -1847,78 +1866,84 @@ Test(fake, latency_delays_every_answer)
 	resp_free(r);
 }
 
-static CURLM *start_background(CURL **easy)
+/* A GET of the list on its own connection, driven with the multi interface. */
+struct background {
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct resp sink;
+};
+
+static void start_background(struct background *bg)
 {
-	CURLM *m = curl_multi_init();
-	CURL *e = curl_easy_init();
-	static struct curl_slist *hl;
 	char url[128];
+	memset(bg, 0, sizeof(*bg));
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/carrier/v1/sip_trunks", server_port);
-	hl = curl_slist_append(NULL, host_header);
-	hl = curl_slist_append(hl, "Authorization: Bearer " TOKEN);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 20000L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	static struct resp sink;
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);
-	curl_multi_add_handle(m, e);
-	*easy = e;
-	return m;
+	bg->multi = curl_multi_init();
+	bg->easy = curl_easy_init();
+	bg->headers = curl_slist_append(NULL, host_header);
+	bg->headers = curl_slist_append(bg->headers, "Authorization: Bearer " TOKEN);
+	curl_easy_setopt(bg->easy, CURLOPT_URL, url);
+	curl_easy_setopt(bg->easy, CURLOPT_HTTPHEADER, bg->headers);
+	curl_easy_setopt(bg->easy, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(bg->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(bg->easy, CURLOPT_WRITEDATA, &bg->sink);
+	curl_multi_add_handle(bg->multi, bg->easy);
 }
 
 /* Drives the background transfer until the server reports want hung requests. */
-static void wait_hung(CURLM *m, long long want)
+static void wait_hung(struct background *bg, long long want)
 {
 	int running;
 	for (int i = 0; i < 2000 && stat_of("hung") != want; i++) {
-		curl_multi_perform(m, &running);
-		curl_multi_poll(m, NULL, 0, 5, NULL);
+		curl_multi_perform(bg->multi, &running);
+		curl_multi_poll(bg->multi, NULL, 0, 5, NULL);
 	}
 	cr_assert_eq(stat_of("hung"), want);
 }
 
-static CURLcode finish_background(CURLM *m)
+/* Runs the transfer to its end, releases everything, and returns its result. */
+static CURLcode finish_background(struct background *bg)
 {
 	int running = 1;
 	while (running) {
-		curl_multi_perform(m, &running);
+		curl_multi_perform(bg->multi, &running);
 		if (running)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
+			curl_multi_poll(bg->multi, NULL, 0, 100, NULL);
 	}
 	int left;
-	CURLMsg *msg = curl_multi_info_read(m, &left);
-	return msg ? msg->data.result : CURLE_OK;
+	CURLMsg *msg = curl_multi_info_read(bg->multi, &left);
+	CURLcode rc = msg ? msg->data.result : CURLE_OK;
+	curl_multi_remove_handle(bg->multi, bg->easy);
+	curl_easy_cleanup(bg->easy);
+	curl_multi_cleanup(bg->multi);
+	curl_slist_free_all(bg->headers);
+	free(bg->sink.body);
+	return rc;
 }
 
 Test(fake, hang_holds_requests_until_reset)
 {
 	set_faults("{\"hang\":{\"count\":1}}");
-	CURL *e;
-	CURLM *m = start_background(&e);
-	wait_hung(m, 1);
+	struct background bg;
+	start_background(&bg);
+	wait_hung(&bg, 1);
 	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
 	cr_assert_eq(r->status, 200, "other connections still work");
 	resp_free(r);
 	control_post("reset", NULL);
-	cr_assert_eq(finish_background(m), CURLE_GOT_NOTHING);
+	cr_assert_eq(finish_background(&bg), CURLE_GOT_NOTHING);
 	cr_assert_eq(stat_of("hung"), 0);
-	curl_multi_remove_handle(m, e);
-	curl_easy_cleanup(e);
-	curl_multi_cleanup(m);
 }
 
 Test(fake, shutdown_releases_hung_requests)
 {
 	set_faults("{\"hang\":{\"count\":5}}");
-	CURL *e;
-	CURLM *m = start_background(&e);
-	wait_hung(m, 1);
+	struct background bg;
+	start_background(&bg);
+	wait_hung(&bg, 1);
 	cr_assert_eq(stop_server(), 0, "clean exit with a hung request");
-	cr_assert_eq(finish_background(m), CURLE_GOT_NOTHING);
-	curl_multi_remove_handle(m, e);
-	curl_easy_cleanup(e);
-	curl_multi_cleanup(m);
+	cr_assert_eq(finish_background(&bg), CURLE_GOT_NOTHING);
 }
 
 Test(fake, body_faults_truncate_corrupt_close_and_flood)
@@ -2149,5 +2174,43 @@ Test(fake, binds_only_the_given_address)
 	curl_easy_cleanup(e);
 	json_t *s = stats();
 	cr_assert_not_null(s);
+	json_decref(s);
+}
+
+/* ---- robustness ---- */
+
+Test(fake, mutated_documents_never_break_the_server)
+{
+	static const char seed_doc[] =
+	    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_"
+	    "mode\":"
+	    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":"
+	    "\"p\","
+	    "\"outbound_host\":\"h\",\"max_channels\":3,\"inbound_source_ips\":[\"1.2.3.4\",null],"
+	    "\"outbound_route_prefixes\":[\"1\"],\"auth_user\":null,\"default_sender\":\"+1 415 "
+	    "555 1234\",\"outbound_plus_prefix\":true}}}";
+	static const char alphabet[] = "{}[]\":,0123456789.-eEtrufalsn \\u/aZ";
+	unsigned state = 12345;
+	size_t len = sizeof(seed_doc) - 1;
+	char doc[sizeof(seed_doc) + 8];
+	for (int round = 0; round < 300; round++) {
+		memcpy(doc, seed_doc, len + 1);
+		int edits = 1 + round % 4;
+		for (int e = 0; e < edits; e++) {
+			state = state * 1103515245u + 12345u;
+			size_t at = (state >> 8) % len;
+			state = state * 1103515245u + 12345u;
+			doc[at] = alphabet[(state >> 8) % (sizeof(alphabet) - 1)];
+		}
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", doc);
+		cr_assert(r->status == 201 || r->status == 400 || r->status == 422 ||
+		              r->status == 500,
+		          "%s -> %ld", doc, r->status);
+		if (r->status == 422 || r->status == 201 || r->status == 400)
+			json_decref(body_json(r));
+		resp_free(r);
+	}
+	json_t *s = stats();
+	cr_assert_eq(json_integer_value(jget(s, "requests.POST")), 300);
 	json_decref(s);
 }

@@ -240,12 +240,15 @@ json_t *fake_trunk_defaults(const struct fake_store *st)
 	return a;
 }
 
-void fake_format_time(long long epoch, char out[21])
+void fake_format_time(long long epoch, enum fake_time_format format, char *out, size_t n)
 {
 	time_t t = (time_t)epoch;
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (format == FAKE_HTTP_DATE)
+		strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	else
+		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 char *fake_phone_cast(const char *input)
@@ -364,8 +367,8 @@ json_t *fake_trunk_render(const struct fake_store *st, const struct fake_trunk *
 	    "inbound_source_ips",
 	};
 	char created[21], updated[21];
-	fake_format_time(t->created_at, created);
-	fake_format_time(t->updated_at, updated);
+	fake_format_time(t->created_at, FAKE_ISO8601, created, sizeof(created));
+	fake_format_time(t->updated_at, FAKE_ISO8601, updated, sizeof(updated));
 	json_t *attrs = json_pack("{s:s,s:s}", "created_at", created, "updated_at", updated);
 	if (!attrs)
 		return NULL;

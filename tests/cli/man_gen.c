@@ -1,0 +1,58 @@
+/*
+ * Prints the generated blocks of trunkctl(1): `keys` (the KEYS section, from
+ * the TUI's action table) and `attributes` (the --set attributes, from the
+ * field table), so the man page is generated from, and tested against, the
+ * tables the program uses. Regenerate with `ninja -C build man-update`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "keymap.h"
+#include "trunkctl/trunk.h"
+
+static void keys(void)
+{
+	struct tui_keymap km;
+	tui_keymap_init(&km);
+	puts(".\\\" keys:begin (generated from ui/tui/keymap.h by tests/cli/man_gen.c)");
+	for (int s = 0; s < TUI_SCOPE_COUNT; s++) {
+		printf(".Ss %s\n.Bl -column \"PgDn C-d\" \"detail-delete\" -compact\n",
+		       tui_scope_label((enum tui_scope)s));
+		for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
+			if ((int)tui_action_scope((enum tui_action)a) != s)
+				continue;
+			char k[128];
+			tui_keymap_describe(&km, (enum tui_action)a, k, sizeof(k));
+			printf(".It Li \"\\&%s\" Ta Cm %s Ta \\&%s\n", k,
+			       tui_action_name((enum tui_action)a),
+			       tui_action_help((enum tui_action)a));
+		}
+		puts(".El");
+	}
+	puts(".\\\" keys:end");
+}
+
+static void attributes(void)
+{
+	puts(".\\\" attributes:begin (generated from src/trunk.c by tests/cli/man_gen.c)");
+	puts(".Bl -tag -width Ds -compact");
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field((enum tc_field_id)f);
+		if (fi->flags & TC_FF_READONLY)
+			continue;
+		printf(".It Cm %s\n\\&%s\n", fi->key, fi->help);
+	}
+	puts(".El");
+	puts(".\\\" attributes:end");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "keys") == 0)
+		keys();
+	else if (argc == 2 && strcmp(argv[1], "attributes") == 0)
+		attributes();
+	else
+		return fputs("usage: man_gen keys|attributes\n", stderr), 2;
+	return 0;
+}
