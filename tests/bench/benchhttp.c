@@ -25,6 +25,7 @@ int bench_http_open(struct bench_http *http, const char *resolve_entry)
 	curl_easy_setopt(http->h, CURLOPT_RESOLVE, http->resolve);
 	curl_easy_setopt(http->h, CURLOPT_WRITEFUNCTION, bench_on_body);
 	curl_easy_setopt(http->h, CURLOPT_WRITEDATA, &http->body);
+	curl_easy_setopt(http->h, CURLOPT_ERRORBUFFER, http->error);
 	curl_easy_setopt(http->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(http->h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 	curl_easy_setopt(http->h, CURLOPT_TIMEOUT_MS, 30000L);
@@ -35,6 +36,7 @@ long bench_http_send(struct bench_http *http, const char *method, const char *ur
                      const char *payload)
 {
 	http->body.len = 0;
+	http->error[0] = '\0';
 	curl_easy_setopt(http->h, CURLOPT_URL, url);
 	if (payload) {
 		curl_easy_setopt(http->h, CURLOPT_CUSTOMREQUEST, method);

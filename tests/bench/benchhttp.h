@@ -9,7 +9,8 @@
 struct bench_http {
 	CURL *h;
 	struct curl_slist *headers, *resolve;
-	struct bench_buf body; /* the last response's body */
+	struct bench_buf body;       /* the last response's body */
+	char error[CURL_ERROR_SIZE]; /* why the last request failed in transport */
 };
 
 /*

@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 		curl_easy_getinfo(http.h, CURLINFO_NUM_CONNECTS, &nc);
 		connects += nc;
 		if (code != 200) {
-			fprintf(stderr, "pull_floor: %s: HTTP %ld\n", url, code);
+			fprintf(stderr, "pull_floor: %s: HTTP %ld %s\n", url, code, http.error);
 			status = 1;
 			break;
 		}

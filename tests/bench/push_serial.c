@@ -50,7 +50,8 @@ int main(int argc, char **argv)
 		const char *id =
 		    json_string_value(json_object_get(json_object_get(doc, "data"), "id"));
 		if (!id) {
-			fprintf(stderr, "push_serial: create %ld: HTTP %ld\n", i, code);
+			fprintf(stderr, "push_serial: create %ld: HTTP %ld %s\n", i, code,
+			        http.error);
 			status = 1;
 		} else {
 			ids[i] = strdup(id);
@@ -67,7 +68,8 @@ int main(int argc, char **argv)
 		         id, i + 1);
 		long code = bench_http_send(&http, "PATCH", url, payload);
 		if (code != 200) {
-			fprintf(stderr, "push_serial: update %ld: HTTP %ld\n", i, code);
+			fprintf(stderr, "push_serial: update %ld: HTTP %ld %s\n", i, code,
+			        http.error);
 			status = 1;
 		}
 		sent++;
