@@ -34,9 +34,10 @@ static const struct tc_field_info fields[TC_FIELD_COUNT] = {
     [TC_F_REGION] = {TC_F_REGION, "region", "Region", TC_G_IDENTITY, TC_T_STRING,
                      SEND | TC_FF_REQUIRED | TC_FF_SEARCHABLE, TC_MODES_ALL, 2, 3, 0,
                      "region alias, e.g. hydrogen or helium (required)"},
-    [TC_F_MAX_CHANNELS] = {TC_F_MAX_CHANNELS, "max_channels", "Max channels", TC_G_IDENTITY,
-                           TC_T_INT, SEND, TC_MODES_ALL, 3, -1, 0,
-                           "concurrent call limit, a whole number above 0 (empty: unlimited)"},
+    [TC_F_MAX_CHANNELS] =
+        {TC_F_MAX_CHANNELS, "max_channels", "Max channels", TC_G_IDENTITY, TC_T_INT, SEND,
+         TC_MODES_ALL, 3, -1, 0,
+         "concurrent call limit, a whole number above 0 (once set, the API cannot clear it)"},
     [TC_F_DEFAULT_SENDER] = {TC_F_DEFAULT_SENDER, "default_sender", "Default sender", TC_G_OUTBOUND,
                              TC_T_STRING, SEND, TC_MODES_ALL, 6, -1, 0,
                              "caller ID used when none is given, e.g. 85512345678"},

@@ -122,6 +122,15 @@ static json_t *unwrap_rendering(enum tc_field_id f, json_t *jv)
 	return jv;
 }
 
+/* C strings cannot carry NUL: a value cut short would validate as something else. */
+static bool has_nul(json_t *str)
+{
+	return json_string_length(str) != strlen(json_string_value(str));
+}
+
+static const char nul_title[] = "must not contain a NUL character";
+static const char nul_hint[] = "client check: the value holds a \\u0000 character";
+
 static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_field_id f,
                                   const char *prefix, struct tc_field_errors *errs)
 {
@@ -130,19 +139,18 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 	char **items = n ? calloc(n, sizeof(char *)) : NULL;
 	if (n && !items)
 		return TC_NOMEM;
-	/*
-	 * The server's deep munge drops nulls before validation, so its element
-	 * pointers count the remaining elements only: pos, not i.
-	 */
-	for (size_t i = 0, pos = 0; i < n; i++) {
+	/* Indexes count after the nulls are gone, as the server's pointers do. */
+	int position = -1;
+	for (size_t i = 0; i < n; i++) {
 		json_t *el = json_array_get(jv, i);
 		if (json_is_null(el))
-			continue;
-		size_t at = pos++;
-		if (!json_is_string(el)) {
+			continue; /* the server's deep munge drops nulls before validation */
+		position++;
+		if (!json_is_string(el) || has_nul(el)) {
+			bool str = json_is_string(el);
 			enum tc_status r =
-			    add_error(errs, f, prefix, tc_field(f)->key,
-			              at > INT_MAX ? INT_MAX : (int)at, "must be a string", NULL);
+			    add_error(errs, f, prefix, tc_field(f)->key, position,
+			              str ? nul_title : "must be a string", str ? nul_hint : NULL);
 			if (r == TC_NOMEM)
 				rc = TC_NOMEM;
 			else if (rc == TC_OK)
@@ -182,6 +190,8 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 	case TC_T_STRING:
 		if (!json_is_string(jv))
 			return add_error(errs, f, prefix, fi->key, -1, "must be a string", NULL);
+		if (has_nul(jv))
+			return add_error(errs, f, prefix, fi->key, -1, nul_title, nul_hint);
 		return tc_trunk_set_string(t, f, json_string_value(jv));
 	case TC_T_INT:
 		if (!json_is_integer(jv))

@@ -68,8 +68,6 @@ int fake_store_save(const struct fake_store *st);
 /* Lookup as PostgreSQL would compare uuid values: case-insensitive, canonical form. */
 struct fake_trunk *fake_store_find(const struct fake_store *st, const char *id,
                                    enum fake_carrier carrier);
-/* Index in st->items, or -1. */
-long fake_store_index(const struct fake_store *st, const struct fake_trunk *t);
 /* Takes ownership of attrs. Assigns id, seq and timestamps. NULL on allocation failure. */
 struct fake_trunk *fake_store_add(struct fake_store *st, enum fake_carrier carrier, json_t *attrs,
                                   long long now);
@@ -77,8 +75,7 @@ void fake_store_remove(struct fake_store *st, struct fake_trunk *t);
 /* Another trunk (any carrier) already has this username. */
 bool fake_store_username_taken(const struct fake_store *st, const char *username,
                                const struct fake_trunk *except);
-/* Haikunator-style "adjective-noun-NNNN", unique in the store, and a 24-char alphanumeric password.
- */
+/* A Haikunator-style "adjective-noun-NNNN" unique in the store, and 24 alphanumerics. */
 void fake_store_generate_credentials(struct fake_store *st, char username[64], char password[25]);
 /* n trunks for the main carrier, spread over the modes and regions. */
 int fake_store_add_samples(struct fake_store *st, int n, long long now);
@@ -103,8 +100,6 @@ const char *fake_trunk_json(const struct fake_store *st, struct fake_trunk *t, s
 void fake_trunk_changed(struct fake_trunk *t);
 /* PhoneNumberType#cast: the stored value for a default_sender input, or NULL. Newly allocated. */
 char *fake_phone_cast(const char *input);
-/* The rendered default_sender object for a stored value. */
-json_t *fake_phone_render(const char *value);
 enum fake_time_format {
 	FAKE_ISO8601,   /* 2026-02-17T08:05:33Z, the serializer's timestamps */
 	FAKE_HTTP_DATE, /* Tue, 17 Feb 2026 08:05:33 GMT */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "trunk_json.h"
+#include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
 
 #define CLOCK0 1770000000LL /* 2026-02-02T02:40:00Z */
@@ -567,15 +568,19 @@ struct vcase {
 	const char *title;
 };
 
+static char *case_body(const struct vcase *c)
+{
+	if (c->body[0] != ',')
+		return strdup(c->body);
+	char attrs[512];
+	snprintf(attrs, sizeof(attrs), BASE_ATTRS "%s", c->body);
+	return doc_create(attrs);
+}
+
 static void check_cases(const struct vcase *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *b = cases[i].body[0] == ',' ? NULL : strdup(cases[i].body);
-		if (!b) {
-			char attrs[512];
-			snprintf(attrs, sizeof(attrs), BASE_ATTRS "%s", cases[i].body);
-			b = doc_create(attrs);
-		}
+		char *b = case_body(&cases[i]);
 		struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
 		cr_assert_eq(r->status, 422, "case %zu (%s): %ld %s", i, b, r->status, r->body);
 		json_t *doc = body_json(r);
@@ -591,84 +596,75 @@ static void check_cases(const struct vcase *cases, size_t n)
 }
 
 #define A "/data/attributes/"
+static const struct vcase create_cases[] = {
+    {"{}", "/data", "is missing"},
+    {"{\"data\":[]}", "/data", "must be a hash"},
+    {"{\"data\":null}", "/data", "must be a hash"},
+    {"{\"data\":{\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "is missing"},
+    {"{\"data\":{\"type\":null,\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "must be filled"},
+    {"{\"data\":{\"type\":\"\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "must be filled"},
+    {"{\"data\":{\"type\":5,\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "must be a string"},
+    {"{\"data\":{\"type\":\"trunk\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
+     "must be equal to sip_trunk"},
+    {"{\"data\":{\"type\":\"sip_trunk\"}}", "/data/attributes", "is missing"},
+    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":[]}}", "/data/attributes", "must be a hash"},
+    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":null}}", "/data/attributes",
+     "must be a hash"},
+    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"authentication_mode\":"
+     "\"ip_address\",\"region\":\"hydrogen\"}}}",
+     A "name", "is missing"},
+    {",\"name\":null", A "name", "must be filled"},
+    {",\"name\":\"\"", A "name", "must be filled"},
+    {",\"name\":5", A "name", "must be a string"},
+    {",\"name\":[]", A "name", "must be filled"},
+    {",\"authentication_mode\":\"\"", A "authentication_mode", "must be filled"},
+    {",\"authentication_mode\":1", A "authentication_mode", "must be a string"},
+    {",\"authentication_mode\":\"IP_ADDRESS\"", A "authentication_mode",
+     "must be one of: ip_address, client_credentials, outbound_registration"},
+    {",\"region\":null", A "region", "must be filled"},
+    {",\"region\":true", A "region", "must be a string"},
+    {",\"region\":\"ap-southeast-1\"", A "region", "is invalid"},
+    {",\"region\":\"Hydrogen\"", A "region", "is invalid"},
+    {",\"max_channels\":null", A "max_channels", "must be filled"},
+    {",\"max_channels\":\"30\"", A "max_channels", "must be an integer"},
+    {",\"max_channels\":1.5", A "max_channels", "must be an integer"},
+    {",\"max_channels\":true", A "max_channels", "must be an integer"},
+    {",\"max_channels\":0", A "max_channels", "must be greater than 0"},
+    {",\"max_channels\":-3", A "max_channels", "must be greater than 0"},
+    {",\"inbound_country\":null", A "inbound_country", "must be filled"},
+    {",\"inbound_country\":7", A "inbound_country", "must be a string"},
+    {",\"inbound_source_ips\":[\"1.2.3.4\",7]", A "inbound_source_ips/1", "must be a string"},
+    {",\"inbound_source_ips\":[\"1.2.3.4\",\"10.0.0.0/8\",\"x\"]", A "inbound_source_ips",
+     "contains invalid IP address: 10.0.0.0/8"},
+    {",\"inbound_source_ips\":[\"01.2.3.4\"]", A "inbound_source_ips",
+     "contains invalid IP address: 01.2.3.4"},
+    {",\"inbound_source_ips\":[\"256.1.1.1\"]", A "inbound_source_ips",
+     "contains invalid IP address: 256.1.1.1"},
+    {",\"inbound_source_ips\":[\"::1\"]", A "inbound_source_ips",
+     "contains invalid IP address: ::1"},
+    {",\"inbound_source_ips\":[\"1.2.3\"]", A "inbound_source_ips",
+     "contains invalid IP address: 1.2.3"},
+    {",\"default_sender\":null", A "default_sender", "must be filled"},
+    {",\"default_sender\":\"\"", A "default_sender", "must be filled"},
+    {",\"default_sender\":855", A "default_sender", "must be a string"},
+    {",\"username\":null", A "username", "must be filled"},
+    {",\"username\":1", A "username", "must be a string"},
+    {",\"password\":\"\"", A "password", "must be filled"},
+    {",\"password\":{}", A "password", "must be filled"},
+    {",\"outbound_host\":false", A "outbound_host", "must be a string"},
+    {",\"outbound_proxy\":1", A "outbound_proxy", "must be a string"},
+    {",\"auth_user\":[\"a\"]", A "auth_user", "must be a string"},
+    {",\"outbound_dial_string_prefix\":null", A "outbound_dial_string_prefix", "must be filled"},
+    {",\"outbound_dial_string_prefix\":9", A "outbound_dial_string_prefix", "must be a string"},
+    {",\"outbound_national_dialing\":null", A "outbound_national_dialing", "must be filled"},
+    {",\"outbound_national_dialing\":\"true\"", A "outbound_national_dialing", "must be boolean"},
+    {",\"outbound_plus_prefix\":1", A "outbound_plus_prefix", "must be boolean"},
+    {",\"outbound_route_prefixes\":[\"1\",2]", A "outbound_route_prefixes/1", "must be a string"},
+};
+
 Test(fake, every_create_rule_has_its_title_and_pointer)
 {
-	static const struct vcase cases[] = {
-	    {"{}", "/data", "is missing"},
-	    {"{\"data\":[]}", "/data", "must be a hash"},
-	    {"{\"data\":null}", "/data", "must be a hash"},
-	    {"{\"data\":{\"attributes\":{" BASE_ATTRS "}}}", "/data/type", "is missing"},
-	    {"{\"data\":{\"type\":null,\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be filled"},
-	    {"{\"data\":{\"type\":\"\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be filled"},
-	    {"{\"data\":{\"type\":5,\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be a string"},
-	    {"{\"data\":{\"type\":\"trunk\",\"attributes\":{" BASE_ATTRS "}}}", "/data/type",
-	     "must be equal to sip_trunk"},
-	    {"{\"data\":{\"type\":\"sip_trunk\"}}", "/data/attributes", "is missing"},
-	    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":[]}}", "/data/attributes",
-	     "must be a hash"},
-	    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":null}}", "/data/attributes",
-	     "must be a hash"},
-	    {"{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"authentication_mode\":"
-	     "\"ip_address\",\"region\":\"hydrogen\"}}}",
-	     A "name", "is missing"},
-	    {",\"name\":null", A "name", "must be filled"},
-	    {",\"name\":\"\"", A "name", "must be filled"},
-	    {",\"name\":5", A "name", "must be a string"},
-	    {",\"name\":[]", A "name", "must be filled"},
-	    {",\"authentication_mode\":\"\"", A "authentication_mode", "must be filled"},
-	    {",\"authentication_mode\":1", A "authentication_mode", "must be a string"},
-	    {",\"authentication_mode\":\"IP_ADDRESS\"", A "authentication_mode",
-	     "must be one of: ip_address, client_credentials, outbound_registration"},
-	    {",\"region\":null", A "region", "must be filled"},
-	    {",\"region\":true", A "region", "must be a string"},
-	    {",\"region\":\"ap-southeast-1\"", A "region", "is invalid"},
-	    {",\"region\":\"Hydrogen\"", A "region", "is invalid"},
-	    {",\"max_channels\":null", A "max_channels", "must be filled"},
-	    {",\"max_channels\":\"30\"", A "max_channels", "must be an integer"},
-	    {",\"max_channels\":1.5", A "max_channels", "must be an integer"},
-	    {",\"max_channels\":true", A "max_channels", "must be an integer"},
-	    {",\"max_channels\":0", A "max_channels", "must be greater than 0"},
-	    {",\"max_channels\":-3", A "max_channels", "must be greater than 0"},
-	    {",\"inbound_country\":null", A "inbound_country", "must be filled"},
-	    {",\"inbound_country\":7", A "inbound_country", "must be a string"},
-	    {",\"inbound_source_ips\":[\"1.2.3.4\",7]", A "inbound_source_ips/1",
-	     "must be a string"},
-	    {",\"inbound_source_ips\":[\"1.2.3.4\",\"10.0.0.0/8\",\"x\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 10.0.0.0/8"},
-	    {",\"inbound_source_ips\":[\"01.2.3.4\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 01.2.3.4"},
-	    {",\"inbound_source_ips\":[\"256.1.1.1\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 256.1.1.1"},
-	    {",\"inbound_source_ips\":[\"::1\"]", A "inbound_source_ips",
-	     "contains invalid IP address: ::1"},
-	    {",\"inbound_source_ips\":[\"1.2.3\"]", A "inbound_source_ips",
-	     "contains invalid IP address: 1.2.3"},
-	    {",\"default_sender\":null", A "default_sender", "must be filled"},
-	    {",\"default_sender\":\"\"", A "default_sender", "must be filled"},
-	    {",\"default_sender\":855", A "default_sender", "must be a string"},
-	    {",\"username\":null", A "username", "must be filled"},
-	    {",\"username\":1", A "username", "must be a string"},
-	    {",\"password\":\"\"", A "password", "must be filled"},
-	    {",\"password\":{}", A "password", "must be filled"},
-	    {",\"outbound_host\":false", A "outbound_host", "must be a string"},
-	    {",\"outbound_proxy\":1", A "outbound_proxy", "must be a string"},
-	    {",\"auth_user\":[\"a\"]", A "auth_user", "must be a string"},
-	    {",\"outbound_dial_string_prefix\":null", A "outbound_dial_string_prefix",
-	     "must be filled"},
-	    {",\"outbound_dial_string_prefix\":9", A "outbound_dial_string_prefix",
-	     "must be a string"},
-	    {",\"outbound_national_dialing\":null", A "outbound_national_dialing",
-	     "must be filled"},
-	    {",\"outbound_national_dialing\":\"true\"", A "outbound_national_dialing",
-	     "must be boolean"},
-	    {",\"outbound_plus_prefix\":1", A "outbound_plus_prefix", "must be boolean"},
-	    {",\"outbound_route_prefixes\":[\"1\",2]", A "outbound_route_prefixes/1",
-	     "must be a string"},
-	};
-	check_cases(cases, sizeof(cases) / sizeof(*cases));
+	check_cases(create_cases, sizeof(create_cases) / sizeof(*create_cases));
 }
 
 Test(fake, inbound_country_lists_all_249_codes)
@@ -2179,29 +2175,33 @@ Test(fake, binds_only_the_given_address)
 
 /* ---- robustness ---- */
 
+static const char mutation_seed[] =
+    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_mode\":"
+    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":\"p\","
+    "\"outbound_host\":\"h\",\"max_channels\":3,\"inbound_source_ips\":[\"1.2.3.4\",null],"
+    "\"outbound_route_prefixes\":[\"1\"],\"auth_user\":null,\"default_sender\":\"+1 415 "
+    "555 1234\",\"outbound_plus_prefix\":true}}}";
+
+/* The round-th mutation of mutation_seed: 1 to 4 bytes replaced, deterministically. */
+static void mutate(int round, char out[sizeof(mutation_seed)])
+{
+	static const char alphabet[] = "{}[]\":,0123456789.-eEtrufalsn \\u/aZ";
+	unsigned state = 12345u + (unsigned)round * 7919u;
+	size_t len = sizeof(mutation_seed) - 1;
+	memcpy(out, mutation_seed, sizeof(mutation_seed));
+	for (int e = 0; e < 1 + round % 4; e++) {
+		state = state * 1103515245u + 12345u;
+		size_t at = (state >> 8) % len;
+		state = state * 1103515245u + 12345u;
+		out[at] = alphabet[(state >> 8) % (sizeof(alphabet) - 1)];
+	}
+}
+
 Test(fake, mutated_documents_never_break_the_server)
 {
-	static const char seed_doc[] =
-	    "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"n\",\"authentication_"
-	    "mode\":"
-	    "\"outbound_registration\",\"region\":\"hydrogen\",\"username\":\"u\",\"password\":"
-	    "\"p\","
-	    "\"outbound_host\":\"h\",\"max_channels\":3,\"inbound_source_ips\":[\"1.2.3.4\",null],"
-	    "\"outbound_route_prefixes\":[\"1\"],\"auth_user\":null,\"default_sender\":\"+1 415 "
-	    "555 1234\",\"outbound_plus_prefix\":true}}}";
-	static const char alphabet[] = "{}[]\":,0123456789.-eEtrufalsn \\u/aZ";
-	unsigned state = 12345;
-	size_t len = sizeof(seed_doc) - 1;
-	char doc[sizeof(seed_doc) + 8];
+	char doc[sizeof(mutation_seed)];
 	for (int round = 0; round < 300; round++) {
-		memcpy(doc, seed_doc, len + 1);
-		int edits = 1 + round % 4;
-		for (int e = 0; e < edits; e++) {
-			state = state * 1103515245u + 12345u;
-			size_t at = (state >> 8) % len;
-			state = state * 1103515245u + 12345u;
-			doc[at] = alphabet[(state >> 8) % (sizeof(alphabet) - 1)];
-		}
+		mutate(round, doc);
 		struct resp *r = req("POST", "/carrier/v1/sip_trunks", doc);
 		cr_assert(r->status == 201 || r->status == 400 || r->status == 422 ||
 		              r->status == 500,
@@ -2213,4 +2213,187 @@ Test(fake, mutated_documents_never_break_the_server)
 	json_t *s = stats();
 	cr_assert_eq(json_integer_value(jget(s, "requests.POST")), 300);
 	json_decref(s);
+}
+
+/*
+ * The two independent readings of the spec must agree: the client's
+ * tc_jsonapi_check_request predicts, for a body, the answer this server
+ * gives (400, 422 with the same errors in the same order, or success).
+ * 500s are the real service crashing; the client need not predict those.
+ */
+/*
+ * Where the client's reading and this server's still differ, each time with
+ * the server following dry-schema (reported to the lead, to be fixed in the
+ * client; then drop the case here):
+ *  - /data missing or not a hash: only that error; nothing under /data is
+ *    checked, so no "is missing" for name, authentication_mode, region;
+ *  - a blank data.id is "is missing" from the id rule, which does not run
+ *    when /data has schema errors;
+ *  - [] and {} are not filled?, so filled(:str?) says "must be filled".
+ */
+static bool known_client_gap(const char *body, const struct resp *r)
+{
+	if (r->status != 422)
+		return false;
+	if (strstr(r->body, "\"pointer\":\"/data\"}"))
+		return true;
+	if (strstr(body, "\"id\":\"   \"") && !strstr(r->body, "/data/id"))
+		return true;
+	return (strstr(body, "\":[]") || strstr(body, "\":{}")) &&
+	       strstr(r->body, "must be filled");
+}
+
+static void expect_client_agrees(const char *body, enum tc_jsonapi_request kind, const char *url_id,
+                                 const struct resp *r)
+{
+	if (known_client_gap(body, r))
+		return;
+	struct tc_error err;
+	struct tc_trunk *t = NULL;
+	tc_error_init(&err);
+	enum tc_status st =
+	    tc_jsonapi_check_request(body, strlen(body), kind, url_id, NULL, 0, &t, &err);
+	tc_trunk_free(t);
+	if (r->status == 400) {
+		cr_expect_eq(st, TC_PARSE, "server 400, client %s for %s", tc_status_name(st),
+		             body);
+	} else if (r->status == 200 || r->status == 201) {
+		cr_expect_eq(tc_field_errors_count(&err.fields, TC_SEV_ERROR), 0,
+		             "server %ld, client finds %zu errors (first %s %s) for %s", r->status,
+		             tc_field_errors_count(&err.fields, TC_SEV_ERROR),
+		             err.fields.count ? err.fields.items[0].pointer : "",
+		             err.fields.count ? err.fields.items[0].title : "", body);
+	} else if (r->status == 422) {
+		json_t *doc = body_json(r);
+		json_t *errors = json_object_get(doc, "errors");
+		size_t k = 0;
+		for (size_t i = 0; i < err.fields.count; i++) {
+			const struct tc_field_error *fe = &err.fields.items[i];
+			if (fe->severity != TC_SEV_ERROR)
+				continue;
+			json_t *e = json_array_get(errors, k++);
+			cr_expect(e && strcmp(jstr(e, "source.pointer"), fe->pointer) == 0 &&
+			              strcmp(jstr(e, "title"), fe->title) == 0,
+			          "error %zu: server %s %s, client %s %s, for %s", k - 1,
+			          e ? jstr(e, "source.pointer") : "-", e ? jstr(e, "title") : "-",
+			          fe->pointer, fe->title, body);
+		}
+		cr_expect_eq(k, json_array_size(errors), "server %s, client %zu errors, for %s",
+		             r->body, k, body);
+		json_decref(doc);
+	}
+	tc_error_clear(&err);
+}
+
+Test(fake, the_client_validator_predicts_every_create_verdict)
+{
+	for (size_t i = 0; i < sizeof(create_cases) / sizeof(*create_cases); i++) {
+		char *b = case_body(&create_cases[i]);
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
+		expect_client_agrees(b, TC_JSONAPI_CREATE, NULL, r);
+		resp_free(r);
+		free(b);
+	}
+	char doc[sizeof(mutation_seed)];
+	for (int round = 0; round < 300; round++) {
+		mutate(round, doc);
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", doc);
+		expect_client_agrees(doc, TC_JSONAPI_CREATE, NULL, r);
+		resp_free(r);
+	}
+}
+
+Test(fake, the_client_validator_predicts_update_verdicts)
+{
+	const char *id = create(BASE_ATTRS);
+	char path[128];
+	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s", id);
+	const char *attrs[] = {
+	    "",
+	    "\"name\":null",
+	    "\"authentication_mode\":\"outbound_registration\"",
+	    "\"region\":\"mars\",\"inbound_source_ips\":[\"x\"]",
+	    "\"max_channels\":0,\"outbound_route_prefixes\":[1]",
+	    "\"inbound_country\":\"XK\"",
+	    "\"auth_user\":5,\"outbound_proxy\":null",
+	};
+	const char *ids[] = {id, "other", "   ", NULL};
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(*attrs); i++) {
+		for (size_t k = 0; k < sizeof(ids) / sizeof(*ids); k++) {
+			char body[512];
+			if (ids[k])
+				snprintf(body, sizeof(body),
+				         "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"%s\","
+				         "\"attributes\":{%s}}}",
+				         ids[k], attrs[i]);
+			else
+				snprintf(body, sizeof(body),
+				         "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{%s}}}",
+				         attrs[i]);
+			struct resp *r = req("PATCH", path, body);
+			expect_client_agrees(body, TC_JSONAPI_UPDATE, id, r);
+			resp_free(r);
+		}
+	}
+}
+
+/*
+ * Every trunk the server renders decodes with the core's codec, and the
+ * codec's encoding of its values reads back as the same trunk: a PATCH
+ * of every set field changes nothing, not even updated_at.
+ */
+Test(fake, the_codec_reads_and_writes_what_the_server_renders)
+{
+	const char *extra[] = {"--sample", "9", NULL};
+	restart(extra);
+	create("\"name\":\"Odd <&> \\u00e9\",\"authentication_mode\":\"outbound_registration\","
+	       "\"region\":\"helium\",\"username\":\"u\",\"password\":\"p\","
+	       "\"outbound_host\":\"h:5060\",\"outbound_proxy\":\"\",\"default_sender\":"
+	       "\"sip:100@pbx\",\"max_channels\":7,\"outbound_national_dialing\":true");
+	advance_clock(100);
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks?page[size]=100", NULL);
+	struct tc_jsonapi_page page = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_jsonapi_decode_collection(r->body, r->len, &page, &err), TC_OK, "%s",
+	             err.message);
+	resp_free(r);
+	cr_assert_eq(page.count, 10);
+	for (size_t i = 0; i < page.count; i++) {
+		const struct tc_trunk *t = page.items[i];
+		bool changed[TC_FIELD_COUNT] = {false};
+		for (int f = 0; f < TC_FIELD_COUNT; f++)
+			changed[f] = !(tc_field(f)->flags & TC_FF_READONLY) &&
+			             t->values[f].state == TC_V_SET && f != TC_F_INBOUND_SOURCE_IPS;
+		char *body = NULL;
+		cr_assert_eq(tc_jsonapi_encode_update_fields(t, changed, &body, &err), TC_OK);
+		char path[128];
+		snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s", t->id);
+		r = req("PATCH", path, body);
+		cr_assert_eq(r->status, 200, "%s -> %s", body, r->body);
+		struct tc_trunk *back = NULL;
+		cr_assert_eq(tc_jsonapi_decode_resource(r->body, r->len, &back, &err), TC_OK);
+		bool differs[TC_FIELD_COUNT] = {false};
+		cr_assert_eq(tc_trunk_diff(t, back, differs), 0, "trunk %zu: %s", i, body);
+		tc_trunk_free(back);
+		resp_free(r);
+		free(body);
+	}
+	tc_jsonapi_page_free(&page);
+	tc_error_clear(&err);
+}
+
+/* Other suites' golden screens show seeded samples: the stream must not drift. */
+Test(fake, seeded_samples_are_stable_across_versions)
+{
+	const char *extra[] = {"--seed", "1", "--sample", "3", NULL};
+	restart(extra);
+	json_t *d = list("", 200);
+	cr_assert_str_eq(jstr(d, "data.0.id"), "5262f0bf-b240-45f5-92c8-4d5a925228e0");
+	cr_assert_str_eq(jstr(d, "data.1.id"), "8a770919-e867-4cff-84d0-c5120bd70c99");
+	cr_assert_str_eq(jstr(d, "data.1.attributes.username"), "icy-pine-8590");
+	cr_assert_str_eq(jstr(d, "data.1.attributes.password"), "gXhWmbuoCGLzxQiqkDEVP9ZT");
+	cr_assert_str_eq(jstr(d, "data.0.attributes.username"), "sample-3");
+	cr_assert_str_eq(jstr(d, "data.2.id"), "c15c0289-ec2d-4a91-a7ec-8e65a18debbe");
+	json_decref(d);
 }

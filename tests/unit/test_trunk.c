@@ -203,7 +203,7 @@ Test(flat_json, type_errors_name_field_and_index)
 {
 	const char *in =
 	    "{\"name\":5,\"max_channels\":\"30\",\"outbound_national_dialing\":\"true\","
-	    "\"inbound_source_ips\":[\"1.1.1.1\",null,7],\"outbound_route_prefixes\":\"x\"}";
+	    "\"inbound_source_ips\":[null,\"1.1.1.1\",null,7],\"outbound_route_prefixes\":\"x\"}";
 	struct tc_trunk *t = NULL;
 	struct tc_error err;
 	tc_error_init(&err);
@@ -212,7 +212,7 @@ Test(flat_json, type_errors_name_field_and_index)
 	cr_assert_str_eq(err.fields.items[0].title, "must be a string");
 	cr_assert_str_eq(err.fields.items[1].title, "must be an integer");
 	cr_assert_str_eq(err.fields.items[2].title, "must be boolean");
-	/* the server drops the null before validating, so 7 is element 1 (§3) */
+	/* nulls are dropped before the server validates, so 7 is element 1 */
 	cr_assert_str_eq(err.fields.items[3].pointer, "/data/attributes/inbound_source_ips/1");
 	cr_assert_eq(err.fields.items[3].index, 1);
 	cr_assert_str_eq(err.fields.items[4].title, "must be an array");
@@ -259,4 +259,29 @@ Test(regions, defaults_match_by_alias_only)
 	cr_assert_str_eq(tc_region_find(r, n, "helium")->identifier, "us-east-1");
 	cr_assert_null(tc_region_find(r, n, "Hydrogen"));
 	cr_assert_null(tc_region_find(r, n, "ap-southeast-1"));
+}
+
+Test(flat_json, strings_with_nul_are_refused_not_cut_short)
+{
+	const char in[] = "{\"name\":\"a\\u0000b\"}";
+	struct tc_trunk *t = NULL;
+	cr_assert_eq(tc_trunk_from_flat_json(in, sizeof(in) - 1, &t, NULL), TC_PARSE);
+
+	/* A document parsed with JSON_ALLOW_NUL must not validate a value cut short. */
+	json_t *obj = json_object();
+	json_t *ips = json_array();
+	json_array_append_new(ips, json_stringn("1.1.1.1\0x", 9));
+	json_object_set_new(obj, "name", json_stringn("a\0b", 3));
+	json_object_set_new(obj, "inbound_source_ips", ips);
+	struct tc_field_errors errs = {0};
+	t = tc_trunk_new();
+	cr_assert_eq(tc_trunk_attrs_from_json(obj, t, "/data/attributes", false, &errs),
+	             TC_INVALID);
+	cr_assert_eq(errs.count, 2);
+	cr_assert_str_eq(errs.items[0].title, "must not contain a NUL character");
+	cr_assert_str_eq(errs.items[1].pointer, "/data/attributes/inbound_source_ips/0");
+	cr_assert_not(tc_trunk_has(t, TC_F_NAME));
+	tc_field_errors_free(&errs);
+	tc_trunk_free(t);
+	json_decref(obj);
 }
