@@ -16,9 +16,16 @@
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define TRUNK_JSON (TC_JSON_WITH_ID | TC_JSON_WITH_EXTRA | TC_JSON_REVEAL)
-#define ROW_COLUMNS                                                                                \
-	"id, base, local, state, pending_op, seen_gen, last_seen_ms, edited_ms, errors, "          \
-	"last_error, conflict"
+/* A trunk is a narrow row in trunks (scanned by lists) and its documents in trunk_docs. */
+#define ROW_SELECT                                                                                 \
+	"SELECT t.id, d.base, d.local, t.state, t.pending_op, t.seen_gen, t.last_seen_ms, "        \
+	"t.edited_ms, d.errors, d.last_error, d.conflict FROM trunks AS t "                        \
+	"JOIN trunk_docs AS d ON d.id = t.id"
+#define DOCS_SAVE                                                                                  \
+	"INSERT INTO trunk_docs(id, base, local, errors, last_error, conflict) "                   \
+	"VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base, "            \
+	"local = excluded.local, errors = excluded.errors, last_error = excluded.last_error, "     \
+	"conflict = excluded.conflict"
 
 struct tc_store {
 	sqlite3 *db;
@@ -368,8 +375,8 @@ static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
 static enum tc_status decode(struct tc_store *s, const char *json, const char *id,
                              struct tc_trunk **out, struct tc_error *err);
 
-/* Rebuilds every row's derived columns when the field table changed which there are. */
-static enum tc_status refresh_derived(struct tc_store *s, struct tc_error *err)
+/* Rebuilds every row's derived columns when the field table changed them (or force). */
+static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_error *err)
 {
 	char sig[1024];
 	tc_store_derived_signature(sig, sizeof(sig));
@@ -381,12 +388,12 @@ static enum tc_status refresh_derived(struct tc_store *s, struct tc_error *err)
 	bind_text(st, 1, sig);
 	int r = step(s, st);
 	sqlite3_finalize(st);
-	if (r == SQLITE_ROW)
+	if (r == SQLITE_ROW && !force)
 		return TC_OK;
-	if (r != SQLITE_DONE)
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_fail(s, r, err, "read meta");
 	sqlite3_stmt *up = NULL;
-	rc = prepare(s, "SELECT id, coalesce(local, base) FROM trunks", &st, err);
+	rc = prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
 	if (rc == TC_OK)
 		rc = prepare(s, s->sql_derived, &up, err);
 	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
@@ -433,21 +440,20 @@ static bool build_sql(struct tc_store *s)
 		if (ok) {
 			snprintf(
 			    s->sql_save, size,
-			    "INSERT INTO trunks(" ROW_COLUMNS ", %s) "
-			    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, %s) "
-			    "ON CONFLICT(id) DO UPDATE SET base = excluded.base, "
-			    "local = excluded.local, state = excluded.state, "
+			    "INSERT INTO trunks(id, state, pending_op, seen_gen, last_seen_ms, "
+			    "edited_ms, on_server, edited, %s) VALUES(?, ?, ?, ?, ?, ?, ?, ?, %s) "
+			    "ON CONFLICT(id) DO UPDATE SET state = excluded.state, "
 			    "pending_op = excluded.pending_op, seen_gen = excluded.seen_gen, "
-			    "last_seen_ms = excluded.last_seen_ms, "
-			    "edited_ms = excluded.edited_ms, errors = excluded.errors, "
-			    "last_error = excluded.last_error, conflict = excluded.conflict, %s",
+			    "last_seen_ms = excluded.last_seen_ms, edited_ms = excluded.edited_ms, "
+			    "on_server = excluded.on_server, edited = excluded.edited, %s",
 			    names, ph, excl);
-			snprintf(s->sql_pull, size,
-			         "INSERT INTO trunks(id, base, seen_gen, last_seen_ms, %s) "
-			         "VALUES(?, ?, ?, ?, %s) ON CONFLICT(id) DO UPDATE SET "
-			         "base = excluded.base, seen_gen = excluded.seen_gen, "
-			         "last_seen_ms = excluded.last_seen_ms, %s",
-			         names, ph, unedited);
+			snprintf(
+			    s->sql_pull, size,
+			    "INSERT INTO trunks(id, seen_gen, last_seen_ms, on_server, %s) "
+			    "VALUES(?, ?, ?, 1, %s) ON CONFLICT(id) DO UPDATE SET "
+			    "seen_gen = excluded.seen_gen, last_seen_ms = excluded.last_seen_ms, "
+			    "on_server = 1, %s",
+			    names, ph, unedited);
 			snprintf(s->sql_derived, size, "UPDATE trunks SET %s WHERE id = ?", assign);
 		}
 	}
@@ -475,13 +481,14 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 		         TC_STORE_APPLICATION_ID, TC_STORE_SCHEMA_VERSION);
 		rc = exec(s, sql, err);
 	}
+	bool added = false;
 	if (rc == TC_OK) {
-		int r = tc_store_sync_columns(s->db);
+		int r = tc_store_sync_columns(s->db, &added);
 		if (r != SQLITE_OK)
 			rc = db_fail(s, r, err, "add field columns");
 	}
 	if (rc == TC_OK)
-		rc = refresh_derived(s, err);
+		rc = refresh_derived(s, added, err);
 	if (rc == TC_OK)
 		return tc_store_commit(s, err);
 	tc_store_rollback(s);
@@ -646,7 +653,7 @@ static enum tc_status row_load(struct tc_store *s, const char *id, struct row *r
 {
 	memset(r, 0, sizeof(*r));
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, "SELECT " ROW_COLUMNS " FROM trunks WHERE id = ?", &st, err);
+	enum tc_status rc = prepare(s, ROW_SELECT " WHERE t.id = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
 	bind_text(st, 1, id);
@@ -686,27 +693,36 @@ static enum tc_status row_save(struct tc_store *s, const struct row *r, struct t
 	enum tc_status rc = encode(r->base, &base, err);
 	if (rc == TC_OK)
 		rc = encode(r->local, &local, err);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *docs = NULL;
 	if (rc == TC_OK)
 		rc = prepare(s, s->sql_save, &st, err);
+	if (rc == TC_OK)
+		rc = prepare(s, DOCS_SAVE, &docs, err);
 	if (rc == TC_OK) {
 		bind_text(st, 1, r->id);
-		bind_text(st, 2, base);
-		bind_text(st, 3, local);
-		sqlite3_bind_int(st, 4, r->state);
-		sqlite3_bind_int(st, 5, r->pending_op);
-		sqlite3_bind_int64(st, 6, r->seen_gen);
-		sqlite3_bind_int64(st, 7, r->last_seen_ms);
-		sqlite3_bind_int64(st, 8, r->edited_ms);
-		bind_text(st, 9, r->errors);
-		bind_text(st, 10, r->last_error);
-		bind_text(st, 11, r->conflict);
-		if (tc_store_bind_derived(st, 12, r->id, r->local ? r->local : r->base) < 0)
+		sqlite3_bind_int(st, 2, r->state);
+		sqlite3_bind_int(st, 3, r->pending_op);
+		sqlite3_bind_int64(st, 4, r->seen_gen);
+		sqlite3_bind_int64(st, 5, r->last_seen_ms);
+		sqlite3_bind_int64(st, 6, r->edited_ms);
+		sqlite3_bind_int(st, 7, r->base != NULL);
+		sqlite3_bind_int(st, 8, r->local != NULL);
+		if (tc_store_bind_derived(st, 9, r->id, r->local ? r->local : r->base) < 0)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		else
 			rc = run(s, st, err);
 	}
+	if (rc == TC_OK) {
+		bind_text(docs, 1, r->id);
+		bind_text(docs, 2, base);
+		bind_text(docs, 3, local);
+		bind_text(docs, 4, r->errors);
+		bind_text(docs, 5, r->last_error);
+		bind_text(docs, 6, r->conflict);
+		rc = run(s, docs, err);
+	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(docs);
 	free(base);
 	free(local);
 	return rc;
@@ -730,6 +746,8 @@ static enum tc_status row_delete(struct tc_store *s, const char *id, struct tc_e
 	enum tc_status rc = delete_where_id(s, "DELETE FROM outbox WHERE trunk_id = ?", id, err);
 	if (rc == TC_OK)
 		rc = delete_where_id(s, "DELETE FROM trunks WHERE id = ?", id, err);
+	if (rc == TC_OK)
+		rc = delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", id, err);
 	return rc;
 }
 
@@ -1691,6 +1709,8 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 	}
 	if (rc == TC_OK)
 		rc = delete_where_id(s, "DELETE FROM trunks WHERE id = ?", r->id, err);
+	if (rc == TC_OK)
+		rc = delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", r->id, err);
 	char *id = rc == TC_OK ? strdup(server_id) : NULL;
 	if (rc == TC_OK && !id)
 		rc = tc_error_set(err, TC_NOMEM, NULL);
@@ -1914,8 +1934,13 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 	enum tc_status rc = write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *docs = NULL;
 	rc = prepare(s, s->sql_pull, &st, err);
+	if (rc == TC_OK)
+		rc = prepare(s,
+		             "INSERT INTO trunk_docs(id, base) VALUES(?, ?) "
+		             "ON CONFLICT(id) DO UPDATE SET base = excluded.base",
+		             &docs, err);
 	int64_t now = tc_store_now(s);
 	for (size_t i = 0; rc == TC_OK && i < count; i++) {
 		const struct tc_trunk *t = trunks[i];
@@ -1928,16 +1953,22 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 		if (rc == TC_OK) {
 			sqlite3_reset(st);
 			bind_text(st, 1, t->id);
-			bind_text(st, 2, json);
-			sqlite3_bind_int64(st, 3, generation);
-			sqlite3_bind_int64(st, 4, now);
-			if (tc_store_bind_derived(st, 5, t->id, t) < 0)
+			sqlite3_bind_int64(st, 2, generation);
+			sqlite3_bind_int64(st, 3, now);
+			if (tc_store_bind_derived(st, 4, t->id, t) < 0)
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 			else
 				rc = run(s, st, err);
 		}
+		if (rc == TC_OK) {
+			sqlite3_reset(docs);
+			bind_text(docs, 1, t->id);
+			bind_text(docs, 2, json);
+			rc = run(s, docs, err);
+		}
 		free(json);
 	}
+	sqlite3_finalize(docs);
 	sqlite3_finalize(st);
 	return write_end(s, own, rc, err);
 }
@@ -1977,8 +2008,9 @@ enum tc_status tc_store_pull_finish(struct tc_store *s, int64_t generation,
 		return rc;
 	sqlite3_stmt *st;
 	rc = prepare(s,
-	             "SELECT id FROM trunks WHERE seen_gen < ? AND base IS NOT NULL "
-	             "AND NOT (state = 2 AND json_type(conflict, '$.theirs') = 'null')",
+	             "SELECT t.id FROM trunks AS t JOIN trunk_docs AS d ON d.id = t.id "
+	             "WHERE t.seen_gen < ? AND t.on_server = 1 "
+	             "AND NOT (t.state = 2 AND json_type(d.conflict, '$.theirs') = 'null')",
 	             &st, err);
 	char **ids = NULL;
 	size_t n = 0, cap = 0;
@@ -2166,16 +2198,18 @@ enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
 /* ---- queries for the screens ---- */
 
 /*
- * Bench note (100,000 trunks, SQLite 3.40.1, 2-core VM, best of 7, a 50-row
- * window with its total): unfiltered by name 0.3 ms (window at 50,000:
- * 3 ms); unfiltered by an unindexed column 28-42 ms; filtered, one scan of
- * the search column, 26-55 ms whatever the selectivity. FTS5 trigram over the
- * same text took 1.3-2.7 s to build and answered rare filters in 0.02-4 ms
- * but a common one ("pbx", a third of the rows) in 80 ms plus 48 ms for its
- * count, and needs triggers on every write: the plain scan is kept, its worst
- * case is bounded and at 10,000 trunks it is ten times smaller. Writing a
- * pull page of 100 costs 16 ms (100k in 16 s) with one sort index; with an
- * index per column it was 90 ms.
+ * Bench note (100,000 trunks, SQLite 3.40.1, 2-core VM under load, best of 7,
+ * a 50-row window with its total): unfiltered by name 0.3 ms (window at
+ * 50,000: 2 ms, the last one 3 ms); unfiltered by an unindexed column
+ * 28-30 ms; filtered, one scan of the narrow trunks table, 17-45 ms whatever
+ * the selectivity (26-55 ms while the documents shared the row, 200 ms when
+ * SQLite walked the name index to test rare filters). FTS5 trigram over the
+ * same text took 1.3-3 s to build and answered rare filters in 0.02-4 ms but
+ * a common one ("pbx", a third of the rows) in 80 ms plus 48 ms for its
+ * count, and needs triggers on every write: the plain scan is kept; its
+ * worst case is bounded, and at 10,000 trunks it is a tenth. Writing pull
+ * pages of 100: 10,000 trunks in 1.2-1.7 s, 100,000 in 16-34 s; with an
+ * index on every sort column a page cost 90 ms (8 MB of WAL each).
  */
 
 /* Appends the WHERE clause of a list query; binds are done by bind_filter. */
@@ -2256,25 +2290,21 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
 	char where[64], sql[512];
 	filter_sql(q, where, sizeof(where));
 	/*
-	 * Unfiltered, the sort index gives the window at once. With a filter,
-	 * "+col" keeps SQLite from walking that index and fetching every row to
-	 * test it: one scan of the table finds the matches, counts them and
-	 * sorts only their keys; the documents of the window are fetched last.
+	 * The window is chosen on the narrow trunks table and only its rows
+	 * fetch their documents. Unfiltered, the sort index gives it at once.
+	 * With a filter, "+col" keeps SQLite from walking that index and fetching
+	 * every row to test it: one scan finds the matches, counts them and
+	 * sorts only their keys.
 	 */
 	bool filtered = q->filter && *q->filter;
-	if (filtered)
-		snprintf(sql, sizeof(sql),
-		         "SELECT t.id, coalesce(t.local, t.base), t.state, t.pending_op, "
-		         "t.last_seen_ms, w.n FROM (SELECT rowid AS r, %s AS k, id AS i, "
-		         "count(*) OVER () AS n FROM trunks%s ORDER BY +%s %s, id %s "
-		         "LIMIT ?2 OFFSET ?3) AS w JOIN trunks AS t ON t.rowid = w.r "
-		         "ORDER BY w.k %s, w.i %s",
-		         col, where, col, dir, dir, dir, dir);
-	else
-		snprintf(sql, sizeof(sql),
-		         "SELECT id, coalesce(local, base), state, pending_op, last_seen_ms, -1 "
-		         "FROM trunks ORDER BY %s %s, id %s LIMIT ?2 OFFSET ?3",
-		         col, dir, dir);
+	snprintf(sql, sizeof(sql),
+	         "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, t.last_seen_ms, "
+	         "w.n FROM (SELECT rowid AS r, %s AS k, id AS i, %s AS n FROM trunks%s "
+	         "ORDER BY %s%s %s, id %s LIMIT ?2 OFFSET ?3) AS w "
+	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
+	         "ORDER BY w.k %s, w.i %s",
+	         col, filtered ? "count(*) OVER ()" : "-1", where, filtered ? "+" : "", col, dir,
+	         dir, dir, dir);
 	sqlite3_stmt *st;
 	enum tc_status rc = prepare(s, sql, &st, err);
 	if (rc != TC_OK)

@@ -5,25 +5,32 @@
 #include "store_sql.h"
 
 /*
- * Trunk rows hold the server's version (base) and the local one as flat
- * JSON; state, pending_op and the outbox's op and state are the values of
- * enum tc_sync_state, tc_outbox_op and tc_outbox_state. search is kept by the
- * store from the current version (tc_store_search_text).
+ * A trunk is split in two so that list scans read little: trunks holds the
+ * state (values of enum tc_sync_state, tc_outbox_op), the text the filter
+ * searches and the sort columns (added by tc_store_sync_columns), all kept
+ * from the current version by the store; trunk_docs holds the server's
+ * version (base) and the local one as flat JSON, a rejection's field errors
+ * and a conflict. The outbox's op and state are tc_outbox_op and
+ * tc_outbox_state values.
  */
 const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value);"
     "CREATE TABLE trunks ("
     " id TEXT PRIMARY KEY NOT NULL,"
-    " base TEXT, local TEXT,"
     " state INTEGER NOT NULL DEFAULT 0,"
     " pending_op INTEGER NOT NULL DEFAULT 0,"
     " seen_gen INTEGER NOT NULL DEFAULT 0,"
     " last_seen_ms INTEGER NOT NULL DEFAULT 0,"
     " edited_ms INTEGER NOT NULL DEFAULT 0,"
-    " errors TEXT, last_error TEXT, conflict TEXT,"
+    " on_server INTEGER NOT NULL DEFAULT 0,"
+    " edited INTEGER NOT NULL DEFAULT 0,"
     " search TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX trunks_state ON trunks (state, id);"
     "CREATE INDEX trunks_seen ON trunks (seen_gen);"
+    "CREATE TABLE trunk_docs ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " base TEXT, local TEXT,"
+    " errors TEXT, last_error TEXT, conflict TEXT);"
     "CREATE TABLE outbox ("
     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     " trunk_id TEXT NOT NULL,"
@@ -66,8 +73,9 @@ static bool has_column(sqlite3 *db, const char *name, int *rc)
 	return r == SQLITE_ROW;
 }
 
-int tc_store_sync_columns(sqlite3 *db)
+int tc_store_sync_columns(sqlite3 *db, bool *added)
 {
+	*added = false;
 	static const char *const types[] = {
 	    [TC_T_STRING] = "TEXT COLLATE NOCASE",
 	    [TC_T_INT] = "INTEGER",
@@ -102,6 +110,7 @@ int tc_store_sync_columns(sqlite3 *db)
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return rc;
+		*added = true;
 	}
 	return SQLITE_OK;
 }
@@ -117,9 +126,8 @@ static int derived_item(char *buf, size_t size, enum tc_derived_sql kind, const 
 	case TC_DERIVED_EXCLUDED:
 		return snprintf(buf, size, "%s = excluded.%s", c, c);
 	case TC_DERIVED_IF_UNEDITED:
-		return snprintf(buf, size,
-		                "%s = CASE WHEN local IS NULL THEN excluded.%s ELSE %s END", c, c,
-		                c);
+		return snprintf(buf, size, "%s = CASE WHEN edited = 0 THEN excluded.%s ELSE %s END",
+		                c, c, c);
 	case TC_DERIVED_ASSIGN:
 		return snprintf(buf, size, "%s = ?", c);
 	}

@@ -6,6 +6,7 @@
 #define TRUNKCTL_SRC_STORE_SQL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "trunkctl/store.h"
@@ -21,12 +22,12 @@ bool tc_store_has_column(enum tc_field_id f);
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size);
 
 /*
- * Adds the sort column (indexed with the id) of every field in the table that
- * the file does not have yet, so a new attribute needs no migration; the
- * caller then refreshes the derived columns (the signature changed). Runs
- * inside the caller's transaction. Returns an SQLite result code.
+ * Adds the sort column of every field in the table that the file does not
+ * have yet, so a new attribute needs no migration; *added tells the caller to
+ * rebuild the derived columns. Runs inside the caller's transaction. Returns
+ * an SQLite result code.
  */
-int tc_store_sync_columns(sqlite3 *db);
+int tc_store_sync_columns(sqlite3 *db, bool *added);
 
 /*
  * The derived columns of a trunk row are "search" and the sort columns, in

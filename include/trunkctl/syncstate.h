@@ -70,7 +70,8 @@ const char *tc_outbox_state_name(enum tc_outbox_state state);
 
 /*
  * Pseudo-columns for sorting besides the attributes (enum tc_field_id values
- * are the attribute columns; any attribute can be sorted on).
+ * are the attribute columns; any attribute but a secret can be sorted on).
+ * Strings and lists sort ASCII case-insensitively, lists by their text.
  */
 enum tc_sort_column {
 	TC_SORT_ID = -2,         /* the id (server id, or local-…) */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "store_fixture.h"
 #include "trunkctl/store.h"
@@ -898,4 +900,102 @@ Test(store, two_connections_write_at_once_without_busy_errors)
 	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK);
 	cr_assert_eq(c.trunks, 300);
 	cr_assert_eq(c.queued, 300, "each create absorbed its update");
+}
+
+Test(store, two_processes_share_a_fresh_data_dir)
+{
+	/* both open (and migrate) the same new file at once, then write */
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/shared", dir);
+	fflush(NULL);
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	struct tc_store_options o = options();
+	o.dir = sub;
+	struct tc_store *s;
+	struct tc_error e;
+	tc_error_init(&e);
+	enum tc_status rc = tc_store_open(&o, &s, &e);
+	for (int i = 0; rc == TC_OK && i < 100; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "local-%s-%d", child ? "parent" : "child", i);
+		struct tc_trunk *t = tc_trunk_new();
+		tc_trunk_set_string(t, TC_F_NAME, id);
+		rc = tc_store_create_local(s, id, t, &e);
+		tc_trunk_free(t);
+	}
+	if (child == 0) {
+		tc_store_close(s);
+		_exit(rc == TC_OK ? 0 : 10 + (int)rc);
+	}
+	cr_assert_eq(rc, TC_OK, "parent: %s", e.message);
+	int status = 0;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d",
+	          WEXITSTATUS(status));
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(s, &c, &e), TC_OK);
+	cr_assert_eq(c.trunks, 200);
+	cr_assert_eq(c.queued, 200);
+	tc_store_close(s);
+}
+
+Test(store, an_empty_file_is_migrated)
+{
+	tc_store_close(store);
+	store = NULL;
+	write_all(store_file(), "", 0);
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	bool ok;
+	char line[64];
+	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
+	cr_assert(ok, "%s", line);
+}
+
+Test(store, a_missing_sort_column_is_added_and_filled_on_open)
+{
+	/* as if the file predates an attribute of the field table */
+	struct tc_trunk *t = server_trunk("srv-1", "x", "10.0.0.1");
+	tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "sip.example.com");
+	pull_one(t);
+	tc_trunk_free(t);
+	tc_store_close(store);
+	store = NULL;
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "ALTER TABLE trunks DROP COLUMN f_outbound_host;"
+	                          "UPDATE trunks SET search = '';",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	struct tc_list_query q = {.sort = TC_F_OUTBOUND_HOST, .filter = "sip.example"};
+	struct tc_trunk_page page;
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(page.count, 1, "the search text was rebuilt");
+	tc_trunk_page_free(&page);
+	q.sort = TC_F_PASSWORD;
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_USAGE, "secrets are not sort keys");
+	tc_trunk_page_free(&page);
+}
+
+Test(store, a_lock_held_too_long_is_tc_busy_not_an_sqlite_code)
+{
+	struct tc_store_options o = options();
+	o.busy_timeout_ms = 50;
+	struct tc_store *impatient;
+	cr_assert_eq(tc_store_open(&o, &impatient, &err), TC_OK);
+	cr_assert_eq(tc_store_begin(store, &err), TC_OK);
+	struct tc_trunk *t = sample_trunk("x", "10.0.0.1");
+	cr_assert_eq(tc_store_create_local(impatient, "local-x", t, &err), TC_BUSY);
+	cr_assert(strstr(err.message, "busy"), "%s", err.message);
+	tc_store_rollback(store);
+	cr_assert_eq(tc_store_create_local(impatient, "local-x", t, &err), TC_OK);
+	tc_trunk_free(t);
+	tc_store_close(impatient);
 }
