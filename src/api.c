@@ -52,8 +52,6 @@ struct tc_api {
 struct xfer {
 	struct tc_api *api;
 	CURL *easy;
-	enum tc_api_op op;
-	bool listing; /* a page of tc_api_list rather than a tc_api_request */
 	char *url;
 	char *body;
 	struct curl_slist *headers;
@@ -327,8 +325,7 @@ static bool token_is_header_safe(const char *token)
  * The base URL must be http(s) with a host and nothing after the path; plain
  * http must stay on this machine unless the operator said otherwise.
  */
-static enum tc_status check_base(struct tc_api *api, const struct tc_api_config *cfg,
-                                 struct tc_error *err)
+static enum tc_status check_base(const struct tc_api_config *cfg, struct tc_error *err)
 {
 	CURLU *u = curl_url();
 	if (!u)
@@ -382,7 +379,6 @@ out:
 	curl_free(frag);
 	curl_free(user);
 	curl_url_cleanup(u);
-	(void)api;
 	return rc;
 }
 
@@ -398,22 +394,22 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 		                        : "no API token is configured");
 		return NULL;
 	}
-	static atomic_int global_ready;
-	/* curl_global_init is idempotent after the first success; both threads may race here. */
-	if (!atomic_load(&global_ready)) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			tc_error_set(err, TC_NOMEM, "libcurl could not be initialised");
-			return NULL;
-		}
-		atomic_store(&global_ready, 1);
+	/*
+	 * Reference-counted and thread-safe in libcurl >= 7.84 built "threadsafe"
+	 * (Debian's is): each handle holds one reference, so nothing global is ours.
+	 */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		tc_error_set(err, TC_NOMEM, "libcurl could not be initialised");
+		return NULL;
 	}
 	struct tc_api *api = calloc(1, sizeof(*api));
 	if (!api) {
+		curl_global_cleanup();
 		tc_error_set(err, TC_NOMEM, NULL);
 		return NULL;
 	}
-	if (check_base(api, cfg, err) != TC_OK) {
-		free(api);
+	if (check_base(cfg, err) != TC_OK) {
+		tc_api_free(api);
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->resolve_count; i++) {
@@ -493,6 +489,7 @@ void tc_api_free(struct tc_api *api)
 	free(api->ca_file);
 	free(api->user_agent);
 	free(api);
+	curl_global_cleanup();
 }
 
 void tc_api_get_stats(const struct tc_api *api, struct tc_api_stats *out)
@@ -943,7 +940,6 @@ static enum tc_status encode_update(struct tc_api_request *r, char **body)
 static enum tc_status request_prepare(struct tc_api *api, struct tc_api_request *r, struct xfer *x)
 {
 	x->api = api;
-	x->op = r->op;
 	if (r->op != TC_API_CREATE && (!r->id || !*r->id))
 		return tc_error_set(&r->err, TC_USAGE, "a trunk id is required");
 	if ((r->op == TC_API_CREATE || r->op == TC_API_UPDATE) && !r->trunk)
@@ -1136,7 +1132,7 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 	enum tc_status rc = TC_OK;
 	unsigned long pages = 0;
 	while (url && rc == TC_OK) {
-		struct xfer x = {.api = api, .listing = true, .url = url};
+		struct xfer x = {.api = api, .url = url};
 		struct xfer *px = &x;
 		url = NULL;
 		rc = xfer_prepare(&x, "GET", err);
@@ -1173,7 +1169,7 @@ enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct
 		return rc;
 	}
 	memset(out, 0, sizeof(*out));
-	struct xfer x = {.api = api, .listing = true};
+	struct xfer x = {.api = api};
 	x.url = tc_api_build_url(api->base, NULL, "page%5Bsize%5D=1");
 	if (!x.url)
 		return tc_error_set(err, TC_NOMEM, NULL);

@@ -12,6 +12,8 @@
 
 #define DEFAULT_CREATE_WINDOW_MS (10LL * 60 * 1000)
 #define MAX_NAME_MATCHES 32
+/* Journal rows searched for the names an unanswered create was sent under. */
+#define JOURNAL_LOOKBACK 2000
 #define LOCK_SUFFIX ".sync-lock"
 
 /* ---------------------------------------------------------------- pure parts */
@@ -123,12 +125,10 @@ void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
 struct run {
 	struct tc_sync_ctx *ctx;
 	struct tc_sync_report *rep;
-	unsigned flags;
 	uint64_t rng;
 	bool pulled;              /* a complete pull happened in this run */
 	enum tc_status stop;      /* AUTH / FORBIDDEN / CONFIG / SECURITY / CANCELLED: stop */
 	enum tc_status transient; /* the first retryable failure */
-	enum tc_status pull_fail; /* the pull's failure, if any */
 	bool any_rejected;
 	bool any_conflict;
 	char message[512];
@@ -309,7 +309,6 @@ static void pull(struct run *r)
 		if (res.conflicts)
 			r->any_conflict = true;
 	} else {
-		r->pull_fail = s;
 		record_failure(r, &e);
 	}
 	tc_error_clear(&e);
@@ -326,29 +325,20 @@ static bool claimed(const struct run *r, const char *id)
 }
 
 /*
- * Looks in the freshly pulled store for the trunk a create of ours may have
- * made: the same name, on the server, with nothing queued, created no
- * earlier than the edit (less a margin for clock skew), not claimed by
- * another recovered create. The earliest such trunk wins. *found is a new
- * record or NULL.
+ * Among the trunks now named name: on the server, nothing queued, created no
+ * earlier than since, not claimed by another recovered create. Keeps the
+ * earliest such trunk in *found (which may already hold a candidate).
  */
-static enum tc_status find_created(struct run *r, const struct tc_outbox_entry *en,
-                                   struct tc_trunk_record **found, struct tc_error *err)
+static enum tc_status find_named(struct run *r, const char *name, int64_t since,
+                                 struct tc_trunk_record **found, int64_t *best_time,
+                                 struct tc_error *err)
 {
-	*found = NULL;
-	const char *name = tc_trunk_string(en->payload, TC_F_NAME);
-	if (!name)
-		return TC_OK;
 	char *ids[MAX_NAME_MATCHES];
 	size_t n = 0;
 	enum tc_status s =
 	    tc_store_find_by_name(r->ctx->store, name, ids, MAX_NAME_MATCHES, &n, err);
 	if (s != TC_OK)
 		return s;
-	int64_t window =
-	    r->ctx->create_window_ms > 0 ? r->ctx->create_window_ms : DEFAULT_CREATE_WINDOW_MS;
-	int64_t since = en->created_ms - window;
-	int64_t best_time = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct tc_trunk_record *rec = NULL;
 		bool ok = s == TC_OK &&
@@ -366,15 +356,46 @@ static enum tc_status find_created(struct run *r, const struct tc_outbox_entry *
 		        ? tc_sync_parse_time(tc_trunk_string(rec->base, TC_F_CREATED_AT))
 		        : -1;
 		if (rec && rec->pending == TC_OP_NONE && created >= since &&
-		    (!*found || created < best_time)) {
+		    (!*found || created < *best_time)) {
 			tc_trunk_record_free(*found);
 			*found = rec;
-			best_time = created;
+			*best_time = created;
 			rec = NULL;
 		}
 		tc_trunk_record_free(rec);
 		free(ids[i]);
 	}
+	return s;
+}
+
+/*
+ * Looks in the freshly pulled store for the trunk a create of ours may have
+ * made: under the name queued now or, since an edit made after a failed
+ * attempt is folded into the queued create, under any name an earlier POST
+ * of this trunk carried (the journal has them), created no earlier than the
+ * edit less a margin for clock skew. *found is a new record or NULL.
+ */
+static enum tc_status find_created(struct run *r, const struct tc_outbox_entry *en,
+                                   struct tc_trunk_record **found, struct tc_error *err)
+{
+	*found = NULL;
+	int64_t window =
+	    r->ctx->create_window_ms > 0 ? r->ctx->create_window_ms : DEFAULT_CREATE_WINDOW_MS;
+	int64_t since = en->created_ms - window;
+	int64_t best_time = 0;
+	const char *name = tc_trunk_string(en->payload, TC_F_NAME);
+	enum tc_status s = name ? find_named(r, name, since, found, &best_time, err) : TC_OK;
+	struct tc_journal_list j = {0};
+	if (s == TC_OK && !*found)
+		s = tc_store_journal(r->ctx->store, JOURNAL_LOOKBACK, &j, err);
+	for (size_t i = 0; s == TC_OK && !*found && i < j.count; i++) {
+		const struct tc_journal_entry *je = &j.items[i];
+		const char *sent = je->changes ? tc_trunk_string(je->changes, TC_F_NAME) : NULL;
+		if (je->trunk_id && strcmp(je->trunk_id, en->trunk_id) == 0 && je->method &&
+		    strcmp(je->method, "POST") == 0 && sent && (!name || strcmp(sent, name) != 0))
+			s = find_named(r, sent, since, found, &best_time, err);
+	}
+	tc_journal_list_free(&j);
 	if (s != TC_OK) {
 		tc_trunk_record_free(*found);
 		*found = NULL;
@@ -396,6 +417,43 @@ static enum tc_status claim(struct run *r, const char *id)
 }
 
 /*
+ * Settles create en with the server's trunk rec, in one transaction. Edits
+ * folded into the create after the lost attempt (a rename, say) are not on
+ * the server yet: they are queued as an update of what still differs.
+ */
+static enum tc_status adopt(struct run *r, const struct tc_outbox_entry *en,
+                            const struct tc_trunk_record *rec, struct tc_error *err)
+{
+	struct tc_trunk *want = tc_trunk_dup(rec->base);
+	if (!want)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	bool differs = false;
+	enum tc_status s = TC_OK;
+	for (int f = 0; f < TC_FIELD_COUNT && s == TC_OK; f++) {
+		const struct tc_value *mine = &en->payload->values[f];
+		if (!(tc_field(f)->flags & TC_FF_SEND_UPDATE) || mine->state == TC_V_ABSENT ||
+		    tc_sync_same_value(f, mine, &rec->base->values[f]))
+			continue;
+		differs = true;
+		s = tc_trunk_set_value(want, f, mine) == TC_OK ? TC_OK
+		                                               : tc_error_set(err, TC_NOMEM, NULL);
+	}
+	if (s == TC_OK)
+		s = tc_store_begin(r->ctx->store, err);
+	if (s == TC_OK) {
+		s = tc_store_outbox_done(r->ctx->store, en->seq, rec->base, err);
+		if (s == TC_OK && differs)
+			s = tc_store_update_local(r->ctx->store, rec->id, want, NULL, err);
+		if (s == TC_OK)
+			s = tc_store_commit(r->ctx->store, err);
+		else
+			tc_store_rollback(r->ctx->store);
+	}
+	tc_trunk_free(want);
+	return s;
+}
+
+/*
  * A create whose outcome is unknown: settled if the server has it, else
  * queued to be sent (again). *settled says which.
  */
@@ -408,7 +466,7 @@ static enum tc_status settle_create(struct run *r, const struct tc_outbox_entry 
 	if (s == TC_OK && rec) {
 		s = claim(r, rec->id);
 		if (s == TC_OK)
-			s = tc_store_outbox_done(r->ctx->store, en->seq, rec->base, err);
+			s = adopt(r, en, rec, err);
 		if (s == TC_OK) {
 			*settled = true;
 			r->rep->pushed++;
@@ -597,14 +655,15 @@ static void answer(struct run *r, struct job *j)
 	const char *method = en->op == TC_OP_CREATE   ? "POST"
 	                     : en->op == TC_OP_UPDATE ? "PATCH"
 	                                              : "DELETE";
+	/* A DELETE answered 404 found the trunk already gone: that is its success. */
+	bool gone = q->status == TC_NOT_FOUND && en->op == TC_OP_DELETE;
 	const char *jid = q->status == TC_OK && q->result ? q->result->id : en->trunk_id;
 	journal(r, method, jid, en->op == TC_OP_DELETE ? NULL : en->payload,
 	        en->op == TC_OP_UPDATE ? j->merge.send : NULL, q->http_status, q->request_id,
-	        q->status == TC_OK ? NULL : q->err.message);
+	        q->status == TC_OK || gone ? NULL : q->err.message);
 	struct tc_error e;
 	tc_error_init(&e);
 	enum tc_status s = TC_OK;
-	bool gone = q->status == TC_NOT_FOUND && en->op == TC_OP_DELETE;
 	if (q->status == TC_OK || gone) {
 		s = tc_store_outbox_done(r->ctx->store, en->seq, q->result, &e);
 		if (s == TC_OK)
@@ -793,7 +852,7 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 	struct tc_sync_report local_rep;
 	struct tc_sync_report *rep = report ? report : &local_rep;
 	memset(rep, 0, sizeof(*rep));
-	struct run r = {.ctx = ctx, .rep = rep, .flags = flags};
+	struct run r = {.ctx = ctx, .rep = rep};
 	rep->started_ms = now_ms(&r);
 	r.rng = (uint64_t)rep->started_ms * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
 	if (!r.rng)

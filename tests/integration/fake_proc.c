@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,7 +16,8 @@
 #error "TC_FAKE_API must name the fake server binary (set by meson)"
 #endif
 
-#define START_TIMEOUT_MS 10000
+/* Generous: 10,000 sample trunks under ASan on a busy 2-core machine take a while. */
+#define START_TIMEOUT_MS 60000
 #define MAX_ARGS 64
 
 static void spawn(struct fake *f, const char *const *extra)
@@ -38,6 +40,8 @@ static void spawn(struct fake *f, const char *const *extra)
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		/* A test killed on timeout skips its teardown: the fake must not outlive it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(out[1], STDOUT_FILENO);
 		close(out[0]);
 		close(out[1]);

@@ -47,9 +47,10 @@ static enum tc_status count_page(void *ud, struct tc_trunk *const *trunks, size_
 	return TC_OK;
 }
 
-Test(api, lists_ten_thousand_trunks_in_one_hundred_pages_over_one_connection, .timeout = 120)
+/* The 10,000-trunk pull is in test_sync.c; here the pages' mechanics, cheaply. */
+Test(api, lists_every_page_over_one_connection)
 {
-	const char *args[] = {"--sample", "10000", NULL};
+	const char *args[] = {"--sample", "1050", NULL};
 	fake_start(&fk, args);
 	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
 	long long gets_before = fake_stat(&fk, "requests.GET");
@@ -58,17 +59,17 @@ Test(api, lists_ten_thousand_trunks_in_one_hundred_pages_over_one_connection, .t
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_api_list(api, count_page, &c, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(c.trunks, 10000);
-	cr_assert_eq(c.pages, 100);
+	cr_assert_eq(c.trunks, 1050);
+	cr_assert_eq(c.pages, 11);
 	struct tc_api_stats st;
 	tc_api_get_stats(api, &st);
 	cr_assert_eq(st.connects, 1, "%lu connections", st.connects);
-	cr_assert_eq(st.requests, 100);
+	cr_assert_eq(st.requests, 11);
 	/* The fake counts the list's one connection and the next stats request's own. */
 	long long conns = fake_stat(&fk, "connections.total") - conns_before;
 	cr_assert_eq(conns, 2, "%lld connections", conns);
 	/* Control requests are not counted as API requests. */
-	cr_assert_eq(fake_stat(&fk, "requests.GET") - gets_before, 100);
+	cr_assert_eq(fake_stat(&fk, "requests.GET") - gets_before, 11);
 	tc_api_free(api);
 }
 

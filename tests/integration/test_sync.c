@@ -3,6 +3,7 @@
  * stores in throwaway data dirs and a clock the tests move by hand.
  */
 #include <criterion/criterion.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "../unit/store_fixture.h"
 #include "fake_proc.h"
 #include "sync.h"
+#include "trunkctl/service.h"
 #include "trunkctl/store.h"
 
 #define HOUR_MS (3600LL * 1000)
@@ -217,8 +219,11 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 	fake_start(&fk, args);
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, NULL);
+	long long conns_before = fake_stat(&fk, "connections.total");
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PULL, &rep);
+	/* The fake saw the pull's one connection and the next stats request's own. */
+	cr_assert_eq(fake_stat(&fk, "connections.total") - conns_before, 2);
 	cr_assert_eq(rep.pulled, 10000);
 	cr_assert_eq(counts(&A).trunks, 10000);
 	struct tc_api_stats st;
@@ -321,6 +326,27 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
 	tc_trunk_record_free(rec);
 	cr_assert_eq(counts(&A).trunks, 4);
+}
+
+Test(sync, independent_trunks_are_pushed_together_on_a_few_connections)
+{
+	fake_start(&fk, NULL);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	for (int i = 0; i < 12; i++) {
+		char id[40], name[32];
+		snprintf(id, sizeof(id), "local-%016x", 0x100 + i);
+		snprintf(name, sizeof(name), "together-%02d", i);
+		create_local(&A, id, name);
+	}
+	struct tc_sync_report rep;
+	sync_ok(&A, TC_SYNC_PUSH, &rep);
+	cr_assert_eq(rep.pushed, 12);
+	struct tc_api_stats st;
+	tc_api_get_stats(A.api, &st);
+	cr_assert_geq(st.connects, 2, "the creates went one by one");
+	cr_assert_leq(st.connects, 4);
+	cr_assert_eq(server().count, 12);
 }
 
 Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
@@ -572,6 +598,138 @@ Test(sync, a_hung_request_times_out_and_is_retried, .timeout = 60)
 	push_through("{\"hang\":{\"count\":1},\"methods\":[\"POST\"]}", &cfg);
 }
 
+Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
+{
+	fake_start(&fk, NULL);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	create_local(&A, "local-00000000000000a7", "first-name");
+	/* The server creates it, the answer is lost. */
+	fake_faults(&fk, "{\"close\":{\"count\":1},\"methods\":[\"POST\"]}");
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_neq(sync_side(&A, TC_SYNC_PUSH, NULL, &err), TC_OK);
+	tc_error_clear(&err);
+	cr_assert_eq(server().count, 1);
+	/* Edited while the create waits for its retry: the edit joins the queued create. */
+	edit(&A, "local-00000000000000a7", TC_F_NAME, "second-name");
+	edit(&A, "local-00000000000000a7", TC_F_MAX_CHANNELS, "3");
+	A.clock.now += HOUR_MS;
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	struct server_view v = server();
+	cr_assert_eq(v.count, 1, "the create was sent twice");
+	cr_assert_str_eq(v.names[0], "second-name");
+	cr_assert_eq(v.max_channels[0], 3);
+	cr_assert_eq(counts(&A).queued, 0);
+	cr_assert_eq(counts(&A).trunks, 1);
+}
+
+static const char chaos_faults[] =
+    "{\"error\":{\"rate\":0.15},\"close\":{\"rate\":0.1},\"truncate\":{\"rate\":0.05},"
+    "\"malformed\":{\"rate\":0.05},\"oversize\":{\"rate\":0.05},\"rate_limit\":{\"rate\":0.1}}";
+
+/* Faults injected since the last reset. */
+static long long faults_injected(void)
+{
+	static const char *const kinds[] = {"error",     "close",    "truncate",
+	                                    "malformed", "oversize", "rate_limit"};
+	long long n = 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+		char path[32];
+		snprintf(path, sizeof(path), "faults.%s", kinds[k]);
+		n += fake_stat(&fk, path);
+	}
+	return n;
+}
+
+/* The server as it is, seen without faults; returns how many faults were injected before. */
+static long long look_without_faults(struct server_view *v)
+{
+	long long n = faults_injected();
+	fake_control(&fk, "POST", "reset", NULL, NULL);
+	*v = server();
+	return n;
+}
+
+static void sync_until_settled(const char *seed)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	/* Each sync makes one attempt per due entry; the clock jumps past every backoff. */
+	for (int round = 0; round < 60 && counts(&A).queued; round++) {
+		sync_side(&A, TC_SYNC_ALL, NULL, &err);
+		tc_error_clear(&err);
+		A.clock.now += HOUR_MS;
+	}
+	struct tc_store_counts c = counts(&A);
+	cr_assert_eq(c.queued, 0, "seed %s: changes never landed", seed);
+	cr_assert_eq(c.conflicts, 0, "seed %s", seed);
+	cr_assert_eq(c.rejected, 0, "seed %s", seed);
+}
+
+/*
+ * Random faults on about half of all requests while trunks are created,
+ * edited and deleted: sync until nothing is queued, then the server must
+ * hold exactly what the operator saved, once each.
+ */
+static void chaos(const char *seed)
+{
+	const char *args[] = {"--seed", seed, NULL};
+	fake_start(&fk, args);
+	side_open(&A);
+	struct tc_api_config cfg = {.max_body = 256 * 1024};
+	connect_to(&A, FAKE_TOKEN, &cfg);
+	enum { N = 8 };
+	char ids[N][40];
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(ids[i], sizeof(ids[i]), "local-%016x", 0xc0 + i);
+		snprintf(name, sizeof(name), "chaos-%d", i);
+		create_local(&A, ids[i], name);
+	}
+	fake_faults(&fk, chaos_faults);
+	sync_until_settled(seed);
+	struct server_view v;
+	long long injected = look_without_faults(&v);
+	cr_assert_eq(v.count, N, "seed %s: %zu trunks on the server", seed, v.count);
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "chaos-%d", i);
+		snprintf(ids[i], sizeof(ids[i]), "%s", id_of(&v, name));
+		if (i < 3)
+			delete_local(&A, ids[i]);
+		else
+			edit(&A, ids[i], TC_F_MAX_CHANNELS, i % 2 ? "11" : "22");
+	}
+	fake_faults(&fk, chaos_faults);
+	sync_until_settled(seed);
+	injected += look_without_faults(&v);
+	cr_assert_geq(injected, 3, "seed %s: only %lld faults", seed, injected);
+	cr_assert_eq(v.count, N - 3, "seed %s", seed);
+	for (int i = 3; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "chaos-%d", i);
+		cr_assert_eq(named(&v, name), 1, "seed %s: %s", seed, name);
+		for (size_t k = 0; k < v.count; k++)
+			if (strcmp(v.names[k], name) == 0)
+				cr_assert_eq(v.max_channels[k], i % 2 ? 11 : 22, "seed %s: %s",
+				             seed, name);
+	}
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	cr_assert_eq(counts(&A).trunks, N - 3);
+	fake_destroy(&fk);
+	side_close(&A);
+	rm_tree(A.dir);
+	memset(&A, 0, sizeof(A));
+}
+
+Test(sync, random_faults_lose_nothing_and_duplicate_nothing, .timeout = 120)
+{
+	chaos("11");
+	chaos("23");
+	chaos("37");
+}
+
 /* ---------------------------------------------------------------- crashes */
 
 /* The outbox entry of a trunk, for playing the part of a process that died. */
@@ -622,12 +780,16 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, NULL);
 	create_local(&A, "local-00000000000000f6", "crashed-before-post");
-	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
 	struct tc_outbox_list l = {0};
 	struct tc_outbox_entry en = first_entry(&A, &l);
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
+	/* An edit while the create is in flight queues an update behind it. */
+	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
+	tc_outbox_list_free(&l);
+	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 2);
 	tc_outbox_list_free(&l);
 	side_close(&A);
 
@@ -699,4 +861,169 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 		cr_assert_eq(named(&after, name), 1, "%s lost", name);
 	}
 	cr_assert_eq(counts(&A).queued, 0);
+}
+
+/* ---------------------------------------------------------------- the service */
+
+TestSuite(service, .fini = teardown, .timeout = 60);
+
+static struct tc_service *open_service(struct side *s, const char *token)
+{
+	if (!s->dir[0]) {
+		make_tmpdir(s->dir, sizeof(s->dir));
+		s->clock.now = tc_clock_real_ms(NULL);
+	}
+	const char *resolve[] = {fk.resolve};
+	struct tc_service_options o = {
+	    .data_dir = s->dir,
+	    .profile = "itest",
+	    .api_url = fk.base,
+	    .token = token,
+	    .resolve = resolve,
+	    .resolve_count = 1,
+	    .sync_interval_ms = -1,
+	    .clock = {fake_now, &s->clock},
+	};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
+	return svc;
+}
+
+struct seen {
+	size_t started, pull_progress, push_progress, changed, finished;
+	struct tc_sync_report report;
+};
+
+/* Waits on the event pipe (as the TUI's poll loop does) until a sync finishes. */
+static void wait_finished(struct tc_service *svc, struct seen *seen)
+{
+	int fd = tc_service_event_fd(svc);
+	cr_assert_geq(fd, 0);
+	size_t before = seen->finished;
+	while (seen->finished == before) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		cr_assert_gt(poll(&p, 1, 20000), 0, "no event from the worker");
+		struct tc_sync_event ev;
+		while (tc_service_next_event(svc, &ev)) {
+			switch (ev.kind) {
+			case TC_EV_SYNC_STARTED:
+				seen->started++;
+				break;
+			case TC_EV_PULL_PROGRESS:
+				seen->pull_progress++;
+				break;
+			case TC_EV_PUSH_PROGRESS:
+				seen->push_progress++;
+				break;
+			case TC_EV_TRUNK_CHANGED:
+				seen->changed++;
+				break;
+			case TC_EV_SYNC_FINISHED:
+				seen->finished++;
+				seen->report = ev.report;
+				break;
+			}
+		}
+	}
+}
+
+Test(service, the_worker_pulls_at_once_and_pushes_when_asked)
+{
+	const char *args[] = {"--sample", "150", NULL};
+	fake_start(&fk, args);
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_OK, "%s", err.message);
+	struct seen seen = {0};
+	wait_finished(svc, &seen);
+	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
+	cr_assert_eq(seen.report.pulled, 150);
+	cr_assert_geq(seen.started, 1);
+	cr_assert_geq(seen.pull_progress, 1);
+
+	/* The CLI path refuses to race the worker. */
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_BUSY);
+	tc_error_clear(&err);
+
+	struct tc_trunk *draft = sample_trunk("from-the-tui", "192.0.2.44");
+	char *id = NULL;
+	cr_assert_eq(tc_service_create(svc, draft, &id, &err), TC_OK, "%s", err.message);
+	tc_service_sync_request(svc, TC_SYNC_PUSH);
+	wait_finished(svc, &seen);
+	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
+	cr_assert_eq(seen.report.pushed, 1);
+	cr_assert_geq(seen.changed, 1);
+	struct server_view v = server();
+	cr_assert_eq(v.count, 151);
+	cr_assert_eq(named(&v, "from-the-tui"), 1);
+
+	struct tc_service_status st;
+	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
+	cr_assert_eq(st.queued, 0);
+	cr_assert_not(st.syncing);
+	tc_service_worker_stop(svc);
+	tc_service_worker_stop(svc);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
+	free(id);
+	tc_trunk_free(draft);
+	tc_service_close(svc);
+}
+
+Test(service, probe_and_one_shot_sync_say_what_is_wrong)
+{
+	fake_start(&fk, NULL);
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	struct tc_probe_result pr;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_probe(svc, &pr, &err), TC_OK, "%s", err.message);
+	cr_assert(pr.reachable && pr.token_ok && pr.scope_ok);
+	cr_assert_eq(pr.http_status, 200);
+	cr_assert(pr.have_skew);
+	cr_assert_lt(pr.skew_ms < 0 ? -pr.skew_ms : pr.skew_ms, 120000);
+	tc_service_close(svc);
+
+	svc = open_service(&A, FAKE_UNSCOPED_TOKEN);
+	cr_assert_eq(tc_service_probe(svc, &pr, &err), TC_FORBIDDEN);
+	tc_error_clear(&err);
+	cr_assert(pr.reachable && pr.token_ok);
+	cr_assert_not(pr.scope_ok);
+	struct tc_sync_report rep;
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_FORBIDDEN);
+	cr_assert_not_null(strstr(rep.message, "carrier_api"));
+	tc_error_clear(&err);
+	tc_service_close(svc);
+}
+
+Test(service, stopping_the_worker_abandons_a_hung_request, .timeout = 20)
+{
+	fake_start(&fk, NULL);
+	/* Every request hangs; the client's own timeouts (30 s) would outlast the test. */
+	fake_faults(&fk, "{\"hang\":{\"rate\":1}}");
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_OK, "%s", err.message);
+	int fd = tc_service_event_fd(svc);
+	struct tc_sync_event ev = {0};
+	while (ev.kind != TC_EV_SYNC_STARTED) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		cr_assert_gt(poll(&p, 1, 10000), 0);
+		while (tc_service_next_event(svc, &ev) && ev.kind != TC_EV_SYNC_STARTED)
+			;
+	}
+	/* Until the worker's list request is parked in the fake (each check is a round trip). */
+	long long hung = 0;
+	for (int i = 0; i < 5000 && hung < 1; i++)
+		hung = fake_stat(&fk, "hung");
+	cr_assert_eq(hung, 1);
+	tc_service_worker_stop(svc);
+	cr_assert_eq(tc_service_event_fd(svc), -1);
+	tc_service_close(svc);
+	fake_control(&fk, "POST", "reset", NULL, NULL);
 }
