@@ -271,6 +271,11 @@ void vtd_resize(struct vtd *t, int rows, int cols)
 	ioctl(t->fd, TIOCSWINSZ, &ws);
 }
 
+void vtd_signal(struct vtd *t, int sig)
+{
+	kill(t->pid, sig);
+}
+
 bool vtd_output_has(struct vtd *t, const char *bytes)
 {
 	size_t n = strlen(bytes);

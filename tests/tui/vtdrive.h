@@ -36,6 +36,8 @@ bool vtd_any_color(struct vtd *t);
 char *vtd_screen(struct vtd *t);
 /* Resizes the pty (the program gets SIGWINCH). */
 void vtd_resize(struct vtd *t, int rows, int cols);
+/* Sends a signal to the program. */
+void vtd_signal(struct vtd *t, int sig);
 /* Reads whatever is pending without waiting. */
 void vtd_drain(struct vtd *t);
 /*

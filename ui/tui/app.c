@@ -45,6 +45,11 @@ static void pop(struct tui_app *app)
 	s->ops->destroy(s);
 }
 
+bool tui_read_only(const struct tui_app *app)
+{
+	return app->opts.read_only || tc_service_read_only(app->svc);
+}
+
 int64_t tui_now(const struct tui_app *app)
 {
 	return tc_clock_now(&app->clock);
@@ -180,8 +185,8 @@ static void draw_header(struct tui_app *app)
 	bool online = host && !app->st.offline && app->st.last_status != TC_UNREACHABLE &&
 	              app->st.last_status != TC_TIMEOUT;
 	char left[160], right[160], age[16];
-	snprintf(left, sizeof(left), " trunkctl  %s  %s ", profile ? profile : "default",
-	         host ? host : "no API");
+	snprintf(left, sizeof(left), " trunkctl  %s%s  %s ", profile ? profile : "default",
+	         tui_read_only(app) ? " (read-only)" : "", host ? host : "no API");
 	if (app->st.last_pull_ms) {
 		tui_age(tui_now(app) - app->st.last_pull_ms, age, sizeof(age));
 		snprintf(right, sizeof(right), " synced %s ago  %zu queued  %zu conflict%s ", age,
@@ -229,20 +234,45 @@ static void draw_footer(struct tui_app *app, struct tui_screen *s)
 	}
 }
 
-static void draw_status(struct tui_app *app)
+/* Rows the status line needs: a sentence longer than the screen wraps once rather than lose its
+ * end. */
+static int status_rows(const struct tui_app *app)
 {
-	int row = LINES - 2;
-	move(row, 0);
-	clrtoeol();
+	if (app->cmd_open || !app->status[0])
+		return 1;
+	return tui_text_width(app->status) > COLS ? 2 : 1;
+}
+
+static void draw_status(struct tui_app *app, int rows)
+{
+	int row = LINES - 1 - rows;
 	if (app->cmd_open) {
 		ui_cmdline_draw(app, row);
 		return;
 	}
-	if (app->syncing && app->progress[0] && !app->status[0])
+	if (app->syncing && app->progress[0] && !app->status[0]) {
 		tui_put(stdscr, row, 0, app->progress, COLS, tui_attr(TUI_ROLE_STATUS));
-	else
-		tui_put(stdscr, row, 0, app->status, COLS,
-		        tui_attr(app->status_error ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS));
+		return;
+	}
+	int attr = tui_attr(app->status_error ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS);
+	size_t first = rows > 1 ? tui_text_fit(app->status, COLS) : strlen(app->status);
+	/* Break at the last space that fits, so no word is cut in two. */
+	if (rows > 1) {
+		size_t sp = first;
+		while (sp > 0 && app->status[sp] != ' ')
+			sp--;
+		if (sp > 0)
+			first = sp;
+	}
+	char line[sizeof(app->status)];
+	snprintf(line, sizeof(line), "%.*s", (int)first, app->status);
+	tui_put(stdscr, row, 0, line, COLS, attr);
+	if (rows > 1) {
+		const char *rest = app->status + first;
+		while (*rest == ' ')
+			rest++;
+		tui_put(stdscr, row + 1, 0, rest, COLS, attr);
+	}
 }
 
 static void draw_too_small(void)
@@ -264,15 +294,16 @@ static void paint(struct tui_app *app)
 		draw_too_small();
 	} else if (app->depth > 0) {
 		struct tui_screen *s = app->stack[app->depth - 1];
+		int srows = status_rows(app);
 		draw_header(app);
 		int base = app->depth - 1;
 		while (base > 0 && app->stack[base]->ops->overlay)
 			base--;
 		for (int i = base; i < app->depth; i++) {
 			app->stack[i]->cursor_y = -1;
-			app->stack[i]->ops->draw(app, app->stack[i], 1, LINES - 3);
+			app->stack[i]->ops->draw(app, app->stack[i], 1, LINES - 2 - srows);
 		}
-		draw_status(app);
+		draw_status(app, srows);
 		draw_footer(app, s);
 		if (app->cmd_open) {
 			curs_set(1);
@@ -452,9 +483,16 @@ static void loop(struct tui_app *app)
 			break;
 		bool repaint = false;
 		if (fds[1].revents & POLLIN) {
-			tui_term_take_signals(&app->quit);
+			bool interrupt = false;
+			tui_term_take_signals(&app->quit, &interrupt);
 			if (app->quit)
 				break;
+			/* Ctrl-C is the quit action: a form with unsaved changes may refuse it. */
+			if (interrupt && app->depth > 0 && !app->cmd_open) {
+				app->inputs++;
+				tui_apply(app, (struct tui_key){true, 0}, TUI_ACT_QUIT);
+				repaint = true;
+			}
 		}
 		if (fds[2].revents & POLLIN) {
 			handle_events(app);
@@ -463,12 +501,13 @@ static void loop(struct tui_app *app)
 		/* Also after EINTR: SIGWINCH leaves KEY_RESIZE for the next read. */
 		nodelay(stdscr, TRUE);
 		struct tui_key key;
+		/* Keys typed ahead are all handled before one repaint: slow queries and links catch
+		 * up. */
 		while (!app->quit && read_key(&key)) {
 			app->inputs++;
 			if (!(key.fn && key.code == KEY_RESIZE))
 				dispatch(app, key);
-			paint(app);
-			repaint = false;
+			repaint = true;
 		}
 		if (n == 0 && !app->test_hooks) {
 			refresh_status(app);

@@ -92,6 +92,8 @@ void tui_push(struct tui_app *app, struct tui_screen *s);
 /* Reloads every screen and the header counts (after a local change). */
 void tui_changed(struct tui_app *app);
 int64_t tui_now(const struct tui_app *app);
+/* Changes are refused: --read-only, or the service was opened read-only. */
+bool tui_read_only(const struct tui_app *app);
 /* "12s", "5m", "3h", "2d". */
 void tui_age(int64_t ms, char *buf, size_t len);
 /* Hands act (read from key) to the top screen, then to the generic actions. */

@@ -329,7 +329,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		return TUI_HANDLED;
 	}
 	case TUI_ACT_RESOLVE:
-		resolve(app, v);
+		if (tui_read_only(app))
+			tui_status(app, true, "Read-only mode: conflicts cannot be resolved here.");
+		else
+			resolve(app, v);
 		return TUI_HANDLED;
 	default:
 		return TUI_IGNORED;

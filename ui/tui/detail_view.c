@@ -199,7 +199,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		return TUI_HANDLED;
 	case TUI_ACT_DETAIL_DELETE:
 		if (v->rec) {
-			if (tc_service_read_only(app->svc)) {
+			if (tui_read_only(app)) {
 				tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
 				return TUI_HANDLED;
 			}

@@ -534,7 +534,7 @@ static void focus_first_error(struct form_view *v)
 
 static enum tui_result save(struct tui_app *app, struct form_view *v)
 {
-	if (tc_service_read_only(app->svc)) {
+	if (tui_read_only(app)) {
 		tui_status(app, true, "Read-only mode: nothing can be saved.");
 		return TUI_HANDLED;
 	}
@@ -763,7 +763,7 @@ static void load_values(struct tui_app *app, struct form_view *v)
 
 struct tui_screen *ui_form_new(struct tui_app *app, const char *id)
 {
-	if (tc_service_read_only(app->svc)) {
+	if (tui_read_only(app)) {
 		tui_status(app, true, "Read-only mode: trunks cannot be created or edited.");
 		return NULL;
 	}

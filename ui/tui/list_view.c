@@ -58,23 +58,29 @@ static void load(struct tui_app *app, struct list_view *v, int height)
 	    .case_sensitive = has_upper(v->filter),
 	    .sort = columns[v->sort_col].sort,
 	    .descending = v->descending,
+	    .limit = height > 0 ? (size_t)height : 1,
 	};
 	struct tc_error err;
 	tc_error_init(&err);
-	size_t total = 0;
-	if (tc_service_count(app->svc, &q, &total, &err) != TC_OK) {
-		tui_status_err(app, "Cannot read the trunk list", &err);
-		tc_error_clear(&err);
-		return;
+	/*
+	 * One query gives the window and the total. The total moves the
+	 * window only when rows vanished under the cursor; then ask again.
+	 */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		tui_scroll_fix(&v->sc, height);
+		q.offset = v->sc.top;
+		tc_trunk_page_free(&v->page);
+		memset(&v->page, 0, sizeof(v->page));
+		if (tc_service_list(app->svc, &q, &v->page, &err) != TC_OK) {
+			tui_status_err(app, "Cannot read the trunk list", &err);
+			break;
+		}
+		size_t top = v->sc.top;
+		v->sc.count = v->page.total;
+		tui_scroll_fix(&v->sc, height);
+		if (v->sc.top == top)
+			break;
 	}
-	v->sc.count = total;
-	tui_scroll_fix(&v->sc, height);
-	q.offset = v->sc.top;
-	q.limit = height > 0 ? (size_t)height : 1;
-	tc_trunk_page_free(&v->page);
-	memset(&v->page, 0, sizeof(v->page));
-	if (tc_service_list(app->svc, &q, &v->page, &err) != TC_OK)
-		tui_status_err(app, "Cannot read the trunk list", &err);
 	tc_error_clear(&err);
 	v->loaded = true;
 	v->page_top = v->sc.top;
@@ -239,7 +245,7 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 
 static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
 {
-	if (tc_service_read_only(app->svc)) {
+	if (tui_read_only(app)) {
 		tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
 		return;
 	}

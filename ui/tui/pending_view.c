@@ -131,7 +131,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	tc_error_init(&err);
 	switch (act) {
 	case TUI_ACT_DISCARD:
-		if (e) {
+		if (e && tui_read_only(app)) {
+			tui_status(app, true,
+			           "Read-only mode: queued changes cannot be discarded.");
+		} else if (e) {
 			char q[200];
 			snprintf(q, sizeof(q), "Discard the queued changes of \"%s\"?",
 			         e->trunk_name ? e->trunk_name : e->trunk_id);

@@ -17,6 +17,7 @@
  */
 static volatile sig_atomic_t term_active;
 static volatile sig_atomic_t quit_signal;
+static volatile sig_atomic_t interrupt_signal;
 static struct termios saved_tio;
 static bool saved_tio_valid;
 static int sig_pipe[2] = {-1, -1};
@@ -55,7 +56,10 @@ static void on_fatal(int sig)
 
 static void on_quit(int sig)
 {
-	quit_signal = sig;
+	if (sig == SIGINT)
+		interrupt_signal = 1;
+	else
+		quit_signal = sig;
 	wake();
 }
 
@@ -150,11 +154,15 @@ int tui_term_signal_fd(void)
 	return sig_pipe[0];
 }
 
-void tui_term_take_signals(bool *quit)
+void tui_term_take_signals(bool *quit, bool *interrupt)
 {
 	char buf[64];
 	while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
 		;
 	if (quit_signal)
 		*quit = true;
+	if (interrupt_signal) {
+		interrupt_signal = 0;
+		*interrupt = true;
+	}
 }

@@ -23,7 +23,10 @@ bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, 
 void tui_term_close(void);
 /* Readable when a signal arrived; drain it with tui_term_take_signals. */
 int tui_term_signal_fd(void);
-/* Drains the pipe. Sets *quit for SIGINT/SIGTERM/SIGHUP. */
-void tui_term_take_signals(bool *quit);
+/*
+ * Drains the pipe. Sets *quit for SIGTERM/SIGHUP and *interrupt for SIGINT
+ * (Ctrl-C), which the screens may refuse while work would be lost.
+ */
+void tui_term_take_signals(bool *quit, bool *interrupt);
 
 #endif

@@ -22,7 +22,7 @@ struct tui_binding {
 struct tui_options {
 	bool no_color;         /* --no-color; NO_COLOR in the environment has the same effect */
 	bool ascii;            /* --ascii: ASCII line drawing even in a UTF-8 locale */
-	bool read_only;        /* refuse create, edit, delete and discard */
+	bool read_only;        /* refuse changes (the service refuses them too when opened so) */
 	const char *profile;   /* header label; NULL: the service's profile */
 	const char *api_host;  /* header label; NULL: the service's API host */
 	struct tc_clock clock; /* the clock the service was opened with (ages in the header) */
