@@ -184,6 +184,14 @@ static enum tc_status refuse_read_only(const struct tc_service *svc, struct tc_e
 	                    svc->profile);
 }
 
+/* A change was queued: a running worker pushes it now rather than at its next period. */
+static enum tc_status queued(struct tc_service *svc, enum tc_status rc)
+{
+	if (rc == TC_OK && tc_service_event_fd(svc) >= 0)
+		tc_service_sync_request(svc, TC_SYNC_PUSH);
+	return rc;
+}
+
 /* ---- reads ---- */
 
 enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_query *query,
@@ -320,7 +328,7 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
 		rc = tc_store_create_local(svc->store, id, draft, err);
 	if (rc == TC_OK && id_out && !(*id_out = strdup(id)))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
-	return rc;
+	return queued(svc, rc);
 }
 
 enum tc_status tc_service_update(struct tc_service *svc, const char *id,
@@ -341,13 +349,13 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id,
 	tc_trunk_record_free(rec);
 	if (rc == TC_OK)
 		rc = tc_store_update_local(svc->store, id, edited, NULL, err);
-	return rc;
+	return queued(svc, rc);
 }
 
 enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err)
 {
 	enum tc_status rc = refuse_read_only(svc, err);
-	return rc == TC_OK ? tc_store_delete_local(svc->store, id, err) : rc;
+	return rc == TC_OK ? queued(svc, tc_store_delete_local(svc->store, id, err)) : rc;
 }
 
 enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct tc_error *err)
@@ -465,7 +473,7 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 		    tc_store_resolve(svc->store, rec->id, result, *local_id ? local_id : NULL, err);
 	tc_trunk_free(result);
 	tc_trunk_record_free(rec);
-	return rc;
+	return queued(svc, rc);
 }
 
 /* ---- outbox, journal, status ---- */
@@ -593,9 +601,7 @@ enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct t
 	enum tc_status rc = refuse_read_only(svc, err);
 	if (rc == TC_OK)
 		rc = tc_store_retry(svc->store, id, err);
-	if (rc == TC_OK && tc_service_event_fd(svc) >= 0)
-		tc_service_sync_request(svc, TC_SYNC_PUSH);
-	return rc;
+	return queued(svc, rc);
 }
 
 enum tc_status tc_service_journal(struct tc_service *svc, size_t limit,
@@ -755,7 +761,7 @@ enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const 
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 		}
 		if (rc == TC_OK)
-			rc = tc_store_commit(svc->store, err);
+			rc = queued(svc, tc_store_commit(svc->store, err));
 		else
 			tc_store_rollback(svc->store);
 		if (rc != TC_OK)

@@ -12,7 +12,8 @@
  *
  * Local edits never wait on the network: save, delete, discard and resolve
  * write the store in one transaction and return once it is committed; the
- * change then sits in the outbox until a sync pushes it.
+ * change then sits in the outbox until a sync pushes it (a running worker is
+ * woken to push at once; the CLI calls tc_service_sync itself).
  *
  * Errors (besides the per-function ones): TC_NOMEM; TC_STORE for an SQLite
  * failure; TC_CORRUPT (with the path in the message) when the data file is

@@ -1,8 +1,13 @@
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_fixture.h"
 #include "trunkctl/service.h"
@@ -457,4 +462,54 @@ Test(service, api_host_comes_from_the_url)
 	o.api_url = "https://user@api.somleng.org:8443/carrier";
 	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK);
 	cr_assert_str_eq(tc_service_api_host(svc), "api.somleng.org:8443");
+}
+
+/* Waits (poll, no sleep) for the next worker event of kind; false after 20 s. */
+static bool wait_event(enum tc_sync_event_kind kind, struct tc_sync_event *ev)
+{
+	for (;;) {
+		while (tc_service_next_event(svc, ev))
+			if (ev->kind == kind)
+				return true;
+		struct pollfd p = {.fd = tc_service_event_fd(svc), .events = POLLIN};
+		if (poll(&p, 1, 20000) <= 0)
+			return false;
+	}
+}
+
+Test(service, a_save_wakes_the_worker_to_push)
+{
+	/* a port on 127.0.0.1 that nothing listens on */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t len = sizeof(a);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	close(fd);
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+
+	tc_service_close(svc);
+	struct tc_service_options o = options();
+	o.offline = false;
+	o.api_url = url;
+	o.token = "test-token";
+	o.sync_interval_ms = -1;
+	o.connect_timeout_ms = 2000;
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_OK, "%s", err.message);
+	struct tc_sync_event ev;
+	cr_assert(wait_event(TC_EV_SYNC_FINISHED, &ev), "the first sync finishes");
+	cr_assert_eq(ev.report.status, TC_UNREACHABLE, "%s", ev.report.message);
+
+	char *id = create("queued", "10.0.0.1");
+	cr_assert(wait_event(TC_EV_SYNC_STARTED, &ev), "the save started a sync");
+	cr_assert(wait_event(TC_EV_SYNC_FINISHED, &ev));
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
+	cr_assert_eq(rec->state, TC_SYNC_PENDING, "still queued: the server is unreachable");
+	cr_assert_not_null(rec->last_error);
+	tc_trunk_record_free(rec);
+	tc_service_worker_stop(svc);
+	free(id);
 }
