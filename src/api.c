@@ -791,6 +791,20 @@ static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return tc_error_set(err, TC_CONFIG, "the API URL is not usable (%s)", detail);
+	/*
+	 * The server was reached and may have acted on the request: "cannot be
+	 * reached" would tell the operator that nothing happened.
+	 */
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+		return tc_error_set(err, TC_UNREACHABLE,
+		                    "the connection to the Carrier API broke before its answer "
+		                    "was complete (%s)",
+		                    detail);
+	case CURLE_GOT_NOTHING:
+		return tc_error_set(err, TC_UNREACHABLE,
+		                    "the Carrier API closed the connection without answering (%s)",
+		                    detail);
 	case CURLE_BAD_CONTENT_ENCODING:
 		return tc_error_set(err, TC_PROTOCOL, "the Carrier API answer is garbled (%s)",
 		                    detail);
@@ -852,6 +866,15 @@ static enum tc_status http_error(struct xfer *x, long code, const char *ctype, l
 		    "api subdomain, e.g. api.example.com, and the base URL must not "
 		    "carry a path");
 	}
+	/* Retry-After is what the operator needs to know: the sync waits that long. */
+	if (code == 429 && retry_after > 0) {
+		err->retry_after = retry_after;
+		return tc_error_set(
+		    err, TC_RATE_LIMITED,
+		    "the Carrier API is limiting the request rate (429) and asks to "
+		    "wait %ld s before the next try",
+		    retry_after);
+	}
 	if (code == 408)
 		return tc_error_set(err, TC_TIMEOUT,
 		                    "the Carrier API timed out waiting for us (408)");
@@ -897,6 +920,20 @@ static enum tc_status check_answer(struct xfer *x, long expect, long also, bool 
 	if (x->resp_len == 0)
 		return tc_error_set(err, TC_PROTOCOL, "the Carrier API answered an empty body");
 	return TC_OK;
+}
+
+/*
+ * The outcome of decoding an answer. A body the server sent that does not
+ * parse is the server's failure: TC_PARSE would tell the operator (and the
+ * CLI's exit status) that their own input was malformed.
+ */
+static enum tc_status answer_decoded(enum tc_status s, struct tc_error *err)
+{
+	if (s != TC_PARSE)
+		return s;
+	if (err)
+		err->status = TC_PROTOCOL;
+	return TC_PROTOCOL;
 }
 
 /* ---------------------------------------------------------------- requests */
@@ -972,7 +1009,8 @@ static void request_finish(struct tc_api_request *r, struct xfer *x)
 		break;
 	}
 	if (s == TC_OK && r->op != TC_API_DELETE)
-		s = tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err);
+		s = answer_decoded(
+		    tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err), &r->err);
 	if (s == TC_OK && r->result && r->op != TC_API_CREATE && strcmp(r->result->id, r->id) != 0)
 		s = tc_error_set(
 		    &r->err, TC_PROTOCOL,
@@ -1142,7 +1180,8 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 			rc = check_answer(&x, 200, 200, true, err);
 		struct tc_jsonapi_page page = {0};
 		if (rc == TC_OK)
-			rc = tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err);
+			rc = answer_decoded(
+			    tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err), err);
 		xfer_release(&x);
 		if (rc == TC_OK) {
 			pages++;
@@ -1185,7 +1224,8 @@ enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct
 	}
 	if (rc == TC_OK) {
 		struct tc_jsonapi_page page = {0};
-		rc = tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err);
+		rc = answer_decoded(tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err),
+		                    err);
 		tc_jsonapi_page_free(&page);
 	}
 	xfer_release(&x);

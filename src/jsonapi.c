@@ -61,8 +61,9 @@ static enum tc_status load(const char *body, size_t len, size_t flags, const cha
 	json_t *root = json_loadb(body ? body : "", len, JSON_DECODE_ANY | flags, &jerr);
 	if (!root) {
 		/* jansson leaves the text empty on some allocation failures (and reports
-		 * others as syntax errors, which cannot be told apart) */
-		if (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])
+		 * others as syntax errors, which cannot be told apart); the code is set
+		 * only with a text, so reading it first would read uninitialised memory */
+		if (!jerr.text[0] || json_error_code(&jerr) == json_error_out_of_memory)
 			return tc_error_set(err, TC_NOMEM, NULL);
 		char *near = strstr(jerr.text, " near ");
 		if (near)
@@ -457,11 +458,29 @@ static bool filled(json_t *v)
 	return true;
 }
 
+/* Bytes of the Unicode White_Space character at s (what Ruby's [[:space:]] matches), or 0. */
+static size_t space_len(const unsigned char *s)
+{
+	if (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		return 1;
+	if (s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0))
+		return 2; /* U+0085, U+00A0 */
+	if ((s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) ||
+	    (s[0] == 0xE2 && s[1] == 0x80 &&
+	     ((s[2] >= 0x80 && s[2] <= 0x8A) || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF)) ||
+	    (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) ||
+	    (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80))
+		return 3; /* U+1680, U+2000..200A, U+2028, U+2029, U+202F, U+205F, U+3000 */
+	return 0;
+}
+
+/* ActiveSupport's String#blank?: /\A[[:space:]]*\z/, Unicode spaces included. */
 static bool blank(const char *s)
 {
-	while (isspace((unsigned char)*s))
-		s++;
-	return *s == '\0';
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t n; (n = space_len(p)) != 0;)
+		p += n;
+	return *p == '\0';
 }
 
 static enum tc_status decode_flat(json_t *root, enum tc_jsonapi_request kind, const char *url_id,
@@ -502,7 +521,7 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 
 	json_t *id = kind == TC_JSONAPI_UPDATE ? json_object_get(data, "id") : NULL;
 	if (kind == TC_JSONAPI_UPDATE) {
-		if (!id || (json_is_string(id) && blank(json_string_value(id))))
+		if (!id)
 			rc = add_doc_error(errs, "/data/id", "is missing");
 		else if (!filled(id))
 			rc = add_doc_error(errs, "/data/id", "must be filled");
@@ -527,10 +546,15 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 		rc = tc_trunk_request_attrs_from_json(attrs, t, errs);
 	if (rc != TC_NOMEM && kind == TC_JSONAPI_UPDATE) {
 		rc = tc_trunk_set_id(t, url_id);
-		/* a rule: skipped when anything under /data has a schema error (§6) */
-		if (rc == TC_OK && errs->count == 0 && strcmp(json_string_value(id), url_id) != 0)
-			rc = tc_field_errors_add_rule(errs, TC_FIELD_NONE, -1, TC_SEV_ERROR,
-			                              "/data/id", "is invalid", NULL);
+		/*
+		 * A rule, skipped when anything under /data has a schema error (§6):
+		 * blanks pass filled? and only the rule's blank? check catches them (§14).
+		 */
+		const char *sent = rc == TC_OK && errs->count == 0 ? json_string_value(id) : NULL;
+		if (sent && (blank(sent) || strcmp(sent, url_id) != 0))
+			rc = tc_field_errors_add_rule(
+			    errs, TC_FIELD_NONE, -1, TC_SEV_ERROR, "/data/id",
+			    blank(sent) ? "is missing" : "is invalid", NULL);
 	}
 	if (rc == TC_NOMEM) {
 		tc_trunk_free(t);
@@ -558,6 +582,11 @@ static enum tc_status read_request(const char *body, size_t len, enum tc_jsonapi
 	*out = NULL;
 	if (kind == TC_JSONAPI_UPDATE && !url_id)
 		return tc_error_set(err, TC_USAGE, "an update needs the id of the trunk");
+	/* Rails parses no body at all when Content-Length is 0: params are empty, not malformed */
+	if (len == 0)
+		return add_doc_error(errs, "/data", "is missing") == TC_NOMEM
+		           ? tc_error_set(err, TC_NOMEM, NULL)
+		           : TC_OK;
 	json_t *root;
 	/* duplicate keys: Ruby's parser keeps the last one, and so does jansson without the flag */
 	enum tc_status rc = load(body, len, 0, "the request", &root, err);
@@ -664,7 +693,8 @@ static bool id_rule_survives(const struct tc_field_error *e, const struct tc_fie
 	if (!is_id_rule(e))
 		return true;
 	for (size_t i = 0; i < found->count; i++)
-		if (!found->items[i].rule && found->items[i].severity == TC_SEV_ERROR)
+		if (!found->items[i].rule && found->items[i].severity == TC_SEV_ERROR &&
+		    !tc_validate_is_client_check(&found->items[i]))
 			return false;
 	return true;
 }

@@ -252,11 +252,15 @@ static enum tc_status verdict(struct tc_field_errors *errs, struct tc_error *err
 		if (err->fields.items[i].severity == TC_SEV_ERROR)
 			first = &err->fields.items[i];
 	const struct tc_field_info *fi = first ? tc_field(first->field) : NULL;
+	/* The summary is one line: a title as long as the country list says only that it is wrong.
+	 */
+	const char *title = first ? first->title : "is invalid";
+	if (strlen(title) > 100)
+		title = "is not an accepted value";
 	if (n == 1)
-		return tc_error_set(err, TC_INVALID, "%s %s", fi ? fi->key : "the trunk",
-		                    first ? first->title : "is invalid");
+		return tc_error_set(err, TC_INVALID, "%s %s", fi ? fi->key : "the trunk", title);
 	return tc_error_set(err, TC_INVALID, "%s %s (and %zu more problems)",
-	                    fi ? fi->key : "the trunk", first ? first->title : "is invalid", n - 1);
+	                    fi ? fi->key : "the trunk", title, n - 1);
 }
 
 enum tc_status tc_service_validate(struct tc_service *svc, enum tc_save_kind kind,

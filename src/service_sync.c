@@ -291,7 +291,11 @@ static void push_event(struct tc_service_net *n, const struct tc_sync_event *ev)
 
 static void on_worker_event(void *ud, const struct tc_sync_event *ev)
 {
-	push_event(ud, ev);
+	struct tc_service_net *n = ud;
+	/* Whoever reads the report and then asks for the status must not see it still syncing. */
+	if (ev->kind == TC_EV_SYNC_FINISHED)
+		atomic_store(&n->syncing, false);
+	push_event(n, ev);
 }
 
 static void finished_event(struct tc_service_net *n, enum tc_status status, const char *message)
@@ -312,6 +316,29 @@ static void deadline_after(struct timespec *ts, long ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+/*
+ * Whether a push-only request has anything to send: an entry due (any queued
+ * one when forced) or one left in flight. Saves wake the worker and the UI may
+ * ask again for the same change; a sync for nothing would contact no server yet
+ * report (and record) a success over the real outcome of the one before. When
+ * the store cannot tell, the sync runs and reports the store's error itself.
+ */
+static bool push_due(struct tc_service_net *n, struct tc_store *store, unsigned flags)
+{
+	int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : tc_clock_now(&n->clock);
+	const enum tc_outbox_filter filters[] = {TC_OUTBOX_DUE, TC_OUTBOX_INFLIGHT};
+	bool any = false;
+	for (size_t i = 0; i < sizeof(filters) / sizeof(*filters) && !any; i++) {
+		struct tc_outbox_list l = {0};
+		struct tc_error err;
+		tc_error_init(&err);
+		any = tc_store_outbox(store, filters[i], due_at, &l, &err) != TC_OK || l.count > 0;
+		tc_outbox_list_free(&l);
+		tc_error_clear(&err);
+	}
+	return any;
 }
 
 static void *worker_main(void *arg)
@@ -351,6 +378,8 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&n->mu);
 		if (stop)
 			break;
+		if (!(flags & TC_SYNC_PULL) && !push_due(n, store, flags))
+			continue;
 		struct tc_sync_ctx ctx;
 		fill_ctx(n, &ctx, store, api);
 		ctx.on_event = on_worker_event;

@@ -318,11 +318,12 @@ static enum tc_status pragma_int(struct tc_store *s, const char *sql, int64_t *o
 	return TC_OK;
 }
 
-enum tc_status tc_store_quick_check(struct tc_store *s, bool *ok, char *msg, size_t size,
-                                    struct tc_error *err)
+/* Runs one quick_check statement: *ok when its first line is "ok", else that line in msg. */
+static enum tc_status check_sql(struct tc_store *s, const char *sql, bool *ok, char *msg,
+                                size_t size, struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, "PRAGMA quick_check(1)", &st, err);
+	enum tc_status rc = prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
 	int r = step(s, st);
@@ -334,6 +335,12 @@ enum tc_status tc_store_quick_check(struct tc_store *s, bool *ok, char *msg, siz
 	if (r != SQLITE_ROW)
 		return db_fail(s, r, err, "quick_check");
 	return TC_OK;
+}
+
+enum tc_status tc_store_quick_check(struct tc_store *s, bool *ok, char *msg, size_t size,
+                                    struct tc_error *err)
+{
+	return check_sql(s, "PRAGMA quick_check(1)", ok, msg, size, err);
 }
 
 /* Decides whether the file is ours (or empty and about to be) before anything writes it. */
@@ -360,26 +367,42 @@ static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
 		    "%s was written by a newer trunkctl (schema %lld, this one knows "
 		    "%d); it was left as it is",
 		    s->path, (long long)version, TC_STORE_SCHEMA_VERSION);
-	bool ok = false;
-	char line[200];
-	rc = tc_store_quick_check(s, &ok, line, sizeof(line), err);
-	if (rc != TC_OK)
-		return rc;
-	if (!ok)
-		return tc_error_set(err, TC_CORRUPT,
-		                    "%s is damaged (integrity check: %s); it was left as it is",
-		                    s->path, line);
+	/*
+	 * Only what a pull cannot bring back is checked here: the schema, the
+	 * metadata and the outbox of unsent edits. Checking the whole file
+	 * read every page of the cache, 300 ms at 100,000 trunks, before the
+	 * first screen; damage in the cache is still TC_CORRUPT from the read
+	 * or write that meets it (SQLite checks each page it loads), and
+	 * tc_store_quick_check (the doctor) checks everything.
+	 */
+	static const char *const checks[] = {
+	    "PRAGMA quick_check(sqlite_schema)", "PRAGMA quick_check(meta)",
+	    "PRAGMA quick_check(outbox)", "PRAGMA quick_check(sqlite_sequence)"};
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (objects == 0 && i > 0)
+			break; /* an empty schema has none of these tables yet */
+		bool ok = false;
+		char line[200];
+		rc = check_sql(s, checks[i], &ok, line, sizeof(line), err);
+		if (rc != TC_OK)
+			return rc;
+		if (!ok)
+			return tc_error_set(
+			    err, TC_CORRUPT,
+			    "%s is damaged (integrity check: %s); it was left as it "
+			    "is",
+			    s->path, line);
+	}
 	return TC_OK;
 }
 
 static enum tc_status decode(struct tc_store *s, const char *json, const char *id,
                              struct tc_trunk **out, struct tc_error *err);
 
-/* Rebuilds every row's derived columns when the field table changed them (or force). */
-static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_error *err)
+/* *same when the derived columns were built from this build's field table. */
+static enum tc_status derived_current(struct tc_store *s, const char *sig, bool *same,
+                                      struct tc_error *err)
 {
-	char sig[1024];
-	tc_store_derived_signature(sig, sizeof(sig));
 	sqlite3_stmt *st;
 	enum tc_status rc =
 	    prepare(s, "SELECT 1 FROM meta WHERE key = 'derived_sig' AND value = ?", &st, err);
@@ -388,11 +411,23 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 	bind_text(st, 1, sig);
 	int r = step(s, st);
 	sqlite3_finalize(st);
-	if (r == SQLITE_ROW && !force)
-		return TC_OK;
+	*same = r == SQLITE_ROW;
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_fail(s, r, err, "read meta");
-	sqlite3_stmt *up = NULL;
+	return TC_OK;
+}
+
+/* Rebuilds every row's derived columns when the field table changed them (or force). */
+static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_error *err)
+{
+	char sig[1024];
+	tc_store_derived_signature(sig, sizeof(sig));
+	bool same = false;
+	enum tc_status rc = derived_current(s, sig, &same, err);
+	if (rc != TC_OK || (same && !force))
+		return rc;
+	sqlite3_stmt *st, *up = NULL;
+	int r;
 	rc = prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
 	if (rc == TC_OK)
 		rc = prepare(s, s->sql_derived, &up, err);
@@ -467,11 +502,30 @@ static bool build_sql(struct tc_store *s)
 
 static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 {
-	enum tc_status rc = exec(s, "BEGIN IMMEDIATE", err);
+	/*
+	 * An up-to-date file is only read: taking the write lock at every open
+	 * made the first screen wait for a sync in another process to commit.
+	 */
+	int64_t version = 0;
+	enum tc_status rc = pragma_int(s, "PRAGMA user_version", &version, err);
+	if (rc == TC_OK && version == TC_STORE_SCHEMA_VERSION) {
+		char sig[1024];
+		tc_store_derived_signature(sig, sizeof(sig));
+		bool same = false, missing = false;
+		rc = derived_current(s, sig, &same, err);
+		if (rc == TC_OK && same) {
+			int r = tc_store_sync_columns(s->db, false, &missing);
+			if (r != SQLITE_OK)
+				return db_fail(s, r, err, "read the field columns");
+		}
+		if (rc != TC_OK || (same && !missing))
+			return rc;
+	}
+	if (rc == TC_OK)
+		rc = exec(s, "BEGIN IMMEDIATE", err);
 	if (rc != TC_OK)
 		return rc;
 	/* another process may have migrated while this one waited for the lock */
-	int64_t version = 0;
 	rc = pragma_int(s, "PRAGMA user_version", &version, err);
 	for (int64_t v = version; rc == TC_OK && v < TC_STORE_SCHEMA_VERSION; v++)
 		rc = exec(s, tc_store_migrations[v], err);
@@ -483,7 +537,7 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 	}
 	bool added = false;
 	if (rc == TC_OK) {
-		int r = tc_store_sync_columns(s->db, &added);
+		int r = tc_store_sync_columns(s->db, true, &added);
 		if (r != SQLITE_OK)
 			rc = db_fail(s, r, err, "add field columns");
 	}
@@ -530,10 +584,17 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 		sqlite3_extended_result_codes(s->db, 1);
 		rc = check_identity(s, err);
 	}
+	/*
+	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
+	 * page writes at 100,000 trunks, which halved its reads; sorts for a
+	 * window by an unindexed column stay in memory rather than in a temporary
+	 * file (0.9 -> 0.5 s deep in 100,000 trunks).
+	 */
 	if (rc == TC_OK)
 		rc = exec(s,
 		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		          "PRAGMA foreign_keys = ON",
+		          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; "
+		          "PRAGMA temp_store = MEMORY",
 		          err);
 	if (rc == TC_OK)
 		rc = migrate(s, err);
@@ -2133,7 +2194,7 @@ enum tc_status tc_store_counts(struct tc_store *s, struct tc_store_counts *out,
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *st;
 	enum tc_status rc = prepare(s,
-	                            "SELECT (SELECT count(*) FROM trunks), "
+	                            "SELECT (SELECT value FROM meta WHERE key = 'trunk_count'), "
 	                            "(SELECT count(*) FROM outbox WHERE state IN (0, 1)), "
 	                            "(SELECT count(*) FROM outbox WHERE state = 1), "
 	                            "(SELECT count(*) FROM trunks WHERE state = 2), "
@@ -2198,18 +2259,17 @@ enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
 /* ---- queries for the screens ---- */
 
 /*
- * Bench note (100,000 trunks, SQLite 3.40.1, 2-core VM under load, best of 7,
- * a 50-row window with its total): unfiltered by name 0.3 ms (window at
- * 50,000: 2 ms, the last one 3 ms); unfiltered by an unindexed column
- * 28-30 ms; filtered, one scan of the narrow trunks table, 17-45 ms whatever
- * the selectivity (26-55 ms while the documents shared the row, 200 ms when
- * SQLite walked the name index to test rare filters). FTS5 trigram over the
- * same text took 1.3-3 s to build and answered rare filters in 0.02-4 ms but
- * a common one ("pbx", a third of the rows) in 80 ms plus 48 ms for its
- * count, and needs triggers on every write: the plain scan is kept; its
- * worst case is bounded, and at 10,000 trunks it is a tenth. Writing pull
- * pages of 100: 10,000 trunks in 1.2-1.7 s, 100,000 in 16-34 s; with an
- * index on every sort column a page cost 90 ms (8 MB of WAL each).
+ * Bench note (tests/bench/perf_store.c, 100,000 trunks, SQLite 3.40.1, 2-core
+ * VM under load, medians of 7, a 58-row window with its total): open 0.4-0.8
+ * ms; unfiltered by name 0.4 ms (at 50,000: 1 ms); unfiltered by an
+ * unindexed column 60-100 ms, 0.5-0.9 s deep in it (a sort of every key);
+ * filtered, two scans of the narrow trunks table (window, then count),
+ * 22-30 ms for a rare filter and 60-90 ms for one most rows match. FTS5
+ * trigram over the same text took 1.3-3 s to build and answered rare
+ * filters in 0.02-4 ms but a common one ("pbx", a third of the rows) in 80 ms
+ * plus 48 ms for its count, and needs triggers on every write: the plain scan
+ * is kept. Writing pull pages of 100: 10,000 trunks in 0.9 s (an SQLite
+ * upsert loop with one index, same durability, 0.48 s in the same run).
  */
 
 /* Appends the WHERE clause of a list query; binds are done by bind_filter. */
@@ -2255,7 +2315,10 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 	*count = 0;
 	char where[64], sql[160];
 	filter_sql(q, where, sizeof(where));
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
+	if (*where)
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
+	else
+		snprintf(sql, sizeof(sql), "SELECT value FROM meta WHERE key = 'trunk_count'");
 	sqlite3_stmt *st;
 	enum tc_status rc = prepare(s, sql, &st, err);
 	if (rc == TC_OK)
@@ -2271,48 +2334,100 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 	return rc;
 }
 
-/* The window at page->offset; *total is the match count when the query gives it, else -1. */
-static enum tc_status list_window(struct tc_store *s, const struct tc_list_query *q,
-                                  struct tc_trunk_page *page, int64_t *total, struct tc_error *err)
+/* The sort column of a list query, or TC_USAGE. */
+static enum tc_status sort_column(const struct tc_list_query *q, char *col, size_t size,
+                                  bool *indexed, struct tc_error *err)
 {
-	char col[64];
+	*indexed = q->sort == TC_SORT_ID || q->sort == TC_FIELD_NONE || q->sort == TC_F_NAME;
 	if (q->sort == TC_SORT_ID)
-		snprintf(col, sizeof(col), "id");
+		snprintf(col, size, "id");
 	else if (q->sort == TC_SORT_SYNC_STATE)
-		snprintf(col, sizeof(col), "state");
+		snprintf(col, size, "state");
 	else if (q->sort == TC_FIELD_NONE)
-		tc_store_field_column(TC_F_NAME, col, sizeof(col));
+		tc_store_field_column(TC_F_NAME, col, size);
 	else if (tc_store_has_column(q->sort))
-		tc_store_field_column(q->sort, col, sizeof(col));
+		tc_store_field_column(q->sort, col, size);
 	else
 		return tc_error_set(err, TC_USAGE, "cannot sort by column %d", q->sort);
+	return TC_OK;
+}
+
+/*
+ * Rows of the sort index a filtered window may walk before it gives up for a
+ * scan: a few ms at most. A filter that most rows match fills its window in
+ * a few dozen rows this way, where a scan sorts every match (40-60 ms at
+ * 100,000 trunks).
+ */
+#define WALK_BUDGET 2048
+
+/*
+ * How a filtered window is found (an unfiltered one always walks the index
+ * when there is one):
+ * - WINDOW_WALK walks the sort index, at most WALK_BUDGET rows, testing each;
+ *   it is the answer only if it filled the window.
+ * - WINDOW_SCAN_COUNTED scans once, sorts the matches' keys and counts them:
+ *   SQLite keeps every match for the count, cheap when they are few.
+ * - WINDOW_SCAN scans and keeps only the best LIMIT + OFFSET keys; the
+ *   caller has set page->total.
+ */
+enum window_way { WINDOW_WALK, WINDOW_SCAN_COUNTED, WINDOW_SCAN };
+
+/*
+ * The window at page->offset, chosen on the narrow trunks table; only its
+ * rows fetch their documents. *total is the match count for
+ * WINDOW_SCAN_COUNTED when anything matched, else left alone.
+ */
+static enum tc_status list_window(struct tc_store *s, const struct tc_list_query *q,
+                                  enum window_way way, struct tc_trunk_page *page, size_t *total,
+                                  struct tc_error *err)
+{
+	char col[64];
+	bool indexed;
+	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
+	if (rc != TC_OK)
+		return rc;
 	const char *dir = q->descending ? "DESC" : "ASC";
-	char where[64], sql[512];
+	char where[64], from[384], sql[1024];
 	filter_sql(q, where, sizeof(where));
-	/*
-	 * The window is chosen on the narrow trunks table and only its rows
-	 * fetch their documents. Unfiltered, the sort index gives it at once.
-	 * With a filter, "+col" keeps SQLite from walking that index and fetching
-	 * every row to test it: one scan finds the matches, counts them and
-	 * sorts only their keys.
-	 */
 	bool filtered = q->filter && *q->filter;
+	if (filtered && way == WINDOW_WALK)
+		snprintf(from, sizeof(from),
+		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks "
+		         "ORDER BY %s %s, id %s LIMIT %d)%s",
+		         col, col, dir, dir, WALK_BUDGET, where);
+	else
+		snprintf(from, sizeof(from),
+		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks)%s", col, where);
+	/*
+	 * A window in the second half (page->total is known for WINDOW_SCAN) is
+	 * found from the other end: the sort keeps OFFSET + LIMIT keys, and the
+	 * last window by an unindexed column at 100,000 trunks took 0.5-0.9 s.
+	 * (k, i) is unique, so the reversed order is exactly the reverse.
+	 */
+	int64_t limit = q->limit ? (int64_t)q->limit : -1, offset = (int64_t)page->offset;
+	const char *inner = dir;
+	if (way == WINDOW_SCAN && q->limit && page->offset > page->total / 2) {
+		int64_t rest = (int64_t)page->total - offset;
+		limit = rest < limit ? rest : limit;
+		offset = rest - limit;
+		inner = q->descending ? "ASC" : "DESC";
+	}
+	/* "+k" keeps SQLite from walking the sort index to test every row for a scan */
 	snprintf(sql, sizeof(sql),
 	         "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, t.last_seen_ms, "
-	         "w.n FROM (SELECT rowid AS r, %s AS k, id AS i, %s AS n FROM trunks%s "
-	         "ORDER BY %s%s %s, id %s LIMIT ?2 OFFSET ?3) AS w "
+	         "w.n FROM (SELECT r, k, i, %s AS n FROM %s "
+	         "ORDER BY %sk %s, i %s LIMIT ?2 OFFSET ?3) AS w "
 	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
 	         "ORDER BY w.k %s, w.i %s",
-	         col, filtered ? "count(*) OVER ()" : "-1", where, filtered ? "+" : "", col, dir,
-	         dir, dir, dir);
+	         way == WINDOW_SCAN_COUNTED ? "count(*) OVER ()" : "-1", from,
+	         filtered && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	rc = prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = bind_filter(st, q, err);
-	sqlite3_bind_int64(st, 2, q->limit ? (int64_t)q->limit : -1);
-	sqlite3_bind_int64(st, 3, (int64_t)page->offset);
-	*total = -1;
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
 	size_t cap = 0;
 	int r;
 	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
@@ -2335,11 +2450,47 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
 		row->state = (enum tc_sync_state)sqlite3_column_int(st, 2);
 		row->pending = (enum tc_outbox_op)sqlite3_column_int(st, 3);
 		row->last_seen_ms = sqlite3_column_int64(st, 4);
-		*total = sqlite3_column_int64(st, 5);
+		if (way == WINDOW_SCAN_COUNTED)
+			*total = (size_t)sqlite3_column_int64(st, 5);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
 		rc = db_fail(s, r, err, "list trunks");
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * A filtered list: a filter most rows match is answered by the sort index
+ * and a count; a rarer one by a single scan that also counts.
+ */
+static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_query *q,
+                                    struct tc_trunk_page *page, struct tc_error *err)
+{
+	char col[64];
+	bool indexed;
+	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
+	if (rc != TC_OK)
+		return rc;
+	page->offset = q->offset;
+	if (indexed && q->limit && q->offset + q->limit <= WALK_BUDGET / 8) {
+		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
+		if (rc != TC_OK || page->count == q->limit)
+			return rc == TC_OK ? tc_store_count(s, q, &page->total, err) : rc;
+		tc_trunk_page_free(page);
+	}
+	if (indexed) {
+		size_t total = 0;
+		rc = list_window(s, q, WINDOW_SCAN_COUNTED, page, &total, err);
+		if (rc != TC_OK || page->count > 0 || q->offset == 0) {
+			page->total = total;
+			return rc;
+		}
+		/* a window past the end of the matches: count them and show the last */
+	}
+	rc = tc_store_count(s, q, &page->total, err);
+	page->offset = q->offset < page->total ? q->offset : page->total;
+	if (rc == TC_OK && page->total > 0)
+		rc = list_window(s, q, WINDOW_SCAN, page, NULL, err);
 	return rc;
 }
 
@@ -2351,24 +2502,13 @@ enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
 	enum tc_status rc = read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	int64_t total = -1;
-	page->offset = q->offset;
 	if (q->filter && *q->filter) {
-		rc = list_window(s, q, page, &total, err);
-		if (total < 0 && q->offset == 0)
-			total = 0; /* nothing matches */
-	}
-	if (rc == TC_OK && total < 0) {
-		/* unfiltered, or a window past the end of the matches */
-		size_t n = 0;
-		rc = tc_store_count(s, q, &n, err);
-		page->total = n;
-		page->offset = q->offset < n ? q->offset : n;
-		tc_trunk_page_free(page);
-		if (rc == TC_OK)
-			rc = list_window(s, q, page, &total, err);
+		rc = list_filtered(s, q, page, err);
 	} else {
-		page->total = (size_t)total;
+		rc = tc_store_count(s, q, &page->total, err);
+		page->offset = q->offset < page->total ? q->offset : page->total;
+		if (rc == TC_OK && page->total > 0)
+			rc = list_window(s, q, WINDOW_SCAN, page, NULL, err);
 	}
 	read_end(s, own);
 	if (rc != TC_OK)

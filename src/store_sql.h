@@ -22,12 +22,12 @@ bool tc_store_has_column(enum tc_field_id f);
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size);
 
 /*
- * Adds the sort column of every field in the table that the file does not
- * have yet, so a new attribute needs no migration; *added tells the caller to
- * rebuild the derived columns. Runs inside the caller's transaction. Returns
- * an SQLite result code.
+ * *missing when the file lacks the sort column of a field in the table; with
+ * add, adds every such column (inside the caller's transaction), so a new
+ * attribute needs no migration, and *missing tells the caller to rebuild the
+ * derived columns. Returns an SQLite result code.
  */
-int tc_store_sync_columns(sqlite3 *db, bool *added);
+int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing);
 
 /*
  * The derived columns of a trunk row are "search" and the sort columns, in

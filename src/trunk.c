@@ -572,6 +572,32 @@ enum tc_status tc_value_from_text(enum tc_field_id f, const char *text, struct t
 	return TC_OK;
 }
 
+enum tc_status tc_trunk_assign(struct tc_trunk *t, const char *assignment, struct tc_error *err)
+{
+	if (!t || !assignment)
+		return tc_error_set(err, TC_USAGE, "--set takes KEY=VALUE");
+	const char *eq = strchr(assignment, '=');
+	if (!eq || eq == assignment)
+		return tc_error_set(err, TC_USAGE, "--set takes KEY=VALUE, not \"%s\"", assignment);
+	char *key = strndup(assignment, (size_t)(eq - assignment));
+	if (!key)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	const struct tc_field_info *fi = tc_field_by_key(key);
+	enum tc_status rc = TC_OK;
+	if (!fi)
+		rc = tc_error_set(err, TC_USAGE,
+		                  "unknown attribute \"%s\" (see 'trunkctl create --help')", key);
+	else if (fi->flags & TC_FF_READONLY)
+		rc = tc_error_set(err, TC_USAGE, "%s is set by the server", key);
+	free(key);
+	if (rc != TC_OK)
+		return rc;
+	const char *value = eq + 1;
+	if (fi->type == TC_T_LIST && strcmp(value, "[]") == 0)
+		value = "";
+	return tc_value_from_text(fi->id, value, &t->values[fi->id], err);
+}
+
 char *tc_value_to_text(enum tc_field_id f, const struct tc_value *v, bool reveal)
 {
 	const struct tc_field_info *fi = tc_field(f);

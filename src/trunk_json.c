@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trunkctl/validate.h"
+
 char *tc_pointer(const char *prefix, const char *key, int index)
 {
 	char idx[24] = "";
@@ -129,7 +131,7 @@ static bool has_nul(json_t *str)
 }
 
 static const char nul_title[] = "must not contain a NUL character";
-static const char nul_hint[] = "client check: the value holds a \\u0000 character";
+static const char nul_hint[] = TC_CLIENT_CHECK "the value holds a \\u0000 character";
 
 static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_field_id f,
                                   const char *prefix, struct tc_field_errors *errs)
@@ -177,6 +179,13 @@ static enum tc_status decode_list(json_t *jv, struct tc_value *out, enum tc_fiel
 	return TC_OK;
 }
 
+static bool empty_container_or_string(json_t *jv)
+{
+	return (json_is_array(jv) && json_array_size(jv) == 0) ||
+	       (json_is_object(jv) && json_object_size(jv) == 0) ||
+	       (json_is_string(jv) && json_string_length(jv) == 0);
+}
+
 static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_trunk *t,
                                    const char *prefix, bool as_request,
                                    struct tc_field_errors *errs)
@@ -186,6 +195,13 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 		jv = unwrap_rendering(f, jv);
 	if (!jv || json_is_null(jv))
 		return tc_trunk_set_null(t, f);
+	/*
+	 * filled? runs before the type check and fails on "", [] and {} alike
+	 * (an empty string attribute is left to the validator, which says the same).
+	 */
+	if (as_request && fi->type != TC_T_LIST && !(fi->flags & TC_FF_NULLABLE) &&
+	    empty_container_or_string(jv) && (fi->type != TC_T_STRING || !json_is_string(jv)))
+		return add_error(errs, f, prefix, fi->key, -1, "must be filled", NULL);
 	switch (fi->type) {
 	case TC_T_STRING:
 		if (!json_is_string(jv))
@@ -204,8 +220,8 @@ static enum tc_status decode_value(enum tc_field_id f, json_t *jv, struct tc_tru
 	case TC_T_LIST:
 		if (!json_is_array(jv))
 			return add_error(errs, f, prefix, fi->key, -1, "must be an array",
-			                 "send a list of strings: the server fails (500) on "
-			                 "anything else");
+			                 TC_CLIENT_CHECK "the server fails (500) on anything but a "
+			                                 "list of strings");
 		return decode_list(jv, &t->values[f], f, prefix, errs);
 	}
 	return TC_INVALID;

@@ -28,20 +28,22 @@ static const char hint_channels_null[] =
 static const char hint_outreg[] =
     "outbound_registration needs a username, a password and an outbound host";
 static const char hint_int_range[] =
-    "client check: the server fails (500) on numbers that do not fit its 32-bit column";
+    TC_CLIENT_CHECK "the server fails (500) on numbers that do not fit its 32-bit column";
 static const char hint_list_null[] =
-    "client check: the server fails (500) on null; send an empty list instead";
+    TC_CLIENT_CHECK "the server fails (500) on null; send an empty list instead";
 static const char hint_duplicate[] =
-    "client check: the server keeps one copy of each address and drops the rest";
-static const char hint_host[] = "client check: e.g. sip.example.com, 203.0.113.5:5060 or "
-                                "[2001:db8::1]:5060; the server stores any text unchanged";
+    TC_CLIENT_CHECK "the server keeps one copy of each address and drops the rest";
+static const char hint_host[] =
+    TC_CLIENT_CHECK "e.g. sip.example.com, 203.0.113.5:5060 or "
+                    "[2001:db8::1]:5060; the server stores any text unchanged";
 static const char hint_advisory[] =
-    "client check: the API documentation sets this limit; the server does not enforce it";
+    TC_CLIENT_CHECK "the API documentation sets this limit; the server does not enforce it";
 static const char hint_password[] =
-    "client check: client_credentials keeps the username you give and stores no password; "
-    "set both, or leave both empty to have them generated";
-static const char hint_sender[] = "client check: the server keeps only the digits of a sender "
-                                  "(sip: addresses excepted), so it would store none";
+    TC_CLIENT_CHECK "client_credentials keeps the username you give and stores no password; "
+                    "set both, or leave both empty to have them generated";
+static const char hint_sender[] =
+    TC_CLIENT_CHECK "the server keeps only the digits of a sender "
+                    "(sip: addresses excepted), so it would store none";
 
 void tc_validate_ctx_init(struct tc_validate_ctx *ctx, enum tc_validate_kind kind,
                           const struct tc_region *regions, size_t region_count)
@@ -591,4 +593,9 @@ enum tc_status tc_validate_sort(struct tc_field_errors *errs)
 	if (keys != small)
 		free(keys);
 	return TC_OK;
+}
+
+bool tc_validate_is_client_check(const struct tc_field_error *e)
+{
+	return e && e->hint && strncmp(e->hint, TC_CLIENT_CHECK, strlen(TC_CLIENT_CHECK)) == 0;
 }

@@ -61,12 +61,21 @@ static const char *short_pointer(const struct tc_field_error *e)
 	return fi ? fi->key : "(document)";
 }
 
+/*
+ * A title too long to read on a terminal (the server's 249-code country list)
+ * gives way to its hint; other hints follow their title on a line of their own.
+ */
+#define READABLE_TITLE 100
+
 static void print_field_errors(const struct tc_field_errors *fields)
 {
 	for (size_t i = 0; i < fields->count; i++) {
 		const struct tc_field_error *e = &fields->items[i];
+		bool long_title = e->hint && strlen(e->title) > READABLE_TITLE;
 		fprintf(stderr, "  %s%s: %s\n", e->severity == TC_SEV_WARNING ? "warning: " : "",
-		        short_pointer(e), e->title);
+		        short_pointer(e), long_title ? e->hint : e->title);
+		if (e->hint && !long_title)
+			fprintf(stderr, "      %s\n", e->hint);
 	}
 }
 
@@ -149,29 +158,6 @@ static enum tc_status read_input(const char *path, char **text, size_t *len, str
 	             : tc_error_set(err, TC_IO, "cannot read %s (or larger than 64 MiB)", path);
 }
 
-/* --set KEY=VALUE: the API's attribute names; "[]" is the empty list. */
-static enum tc_status apply_set(struct tc_trunk *t, const char *kv, struct tc_error *err)
-{
-	const char *eq = strchr(kv, '=');
-	if (!eq || eq == kv)
-		return tc_error_set(err, TC_USAGE, "--set takes KEY=VALUE, not \"%s\"", kv);
-	char key[64];
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
-	const struct tc_field_info *fi = tc_field_by_key(key);
-	if (!fi)
-		return tc_error_set(err, TC_USAGE,
-		                    "unknown attribute \"%s\" (see 'trunkctl create --help')", key);
-	if (fi->flags & TC_FF_READONLY)
-		return tc_error_set(err, TC_USAGE, "%s is set by the server", key);
-	const char *value = eq + 1;
-	if (fi->type == TC_T_LIST && strcmp(value, "[]") == 0)
-		value = "";
-	enum tc_status rc = tc_value_from_text(fi->id, value, &t->values[fi->id], err);
-	if (rc == TC_INVALID && err->message[0] == '\0')
-		tc_error_set(err, TC_INVALID, "invalid value for %s", key);
-	return rc;
-}
-
 static enum tc_status apply_unset(struct tc_trunk *t, const char *key, struct tc_error *err)
 {
 	const struct tc_field_info *fi = tc_field_by_key(key);
@@ -201,7 +187,7 @@ static enum tc_status apply_input(struct cli *c, struct tc_trunk *draft, const c
 		                    "nothing to do: give --set KEY=VALUE or --json FILE");
 	enum tc_status rc = TC_OK;
 	for (size_t i = 0; i < a->sets.count && rc == TC_OK; i++)
-		rc = apply_set(draft, a->sets.items[i], &c->err);
+		rc = tc_trunk_assign(draft, a->sets.items[i], &c->err);
 	for (size_t i = 0; i < a->unsets.count && rc == TC_OK; i++)
 		rc = apply_unset(draft, a->unsets.items[i], &c->err);
 	if (!json || rc != TC_OK)
@@ -715,7 +701,7 @@ static int cmd_resolve(struct cli *c)
 	struct tc_trunk *sets = tc_trunk_new();
 	rc = edited && sets ? TC_OK : TC_NOMEM;
 	for (size_t i = 0; rc == TC_OK && i < a->sets.count; i++)
-		rc = apply_set(sets, a->sets.items[i], &c->err);
+		rc = tc_trunk_assign(sets, a->sets.items[i], &c->err);
 	enum tc_resolution choices[TC_FIELD_COUNT];
 	enum tc_resolution all = mine     ? TC_RESOLVE_MINE
 	                         : theirs ? TC_RESOLVE_THEIRS

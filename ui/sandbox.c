@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 /*
- * The fake's own default token. The fake takes other tokens only as argv,
- * where every local user could read them in /proc/PID/cmdline, so the
- * sandbox passes none: it serves throwaway sample data on loopback only.
+ * A fresh random token per sandbox, handed to the fake through a 0600 file in
+ * the throwaway directory: never argv, where every local user could read it
+ * in /proc/PID/cmdline.
  */
-#define SANDBOX_TOKEN "fake-token"
+#define SANDBOX_TOKEN_BYTES 24
 #define FAKE_NAME "trunkctl-fake-api"
 /* How long the fake may take to say it listens. */
 #define START_TIMEOUT_MS 10000
@@ -124,8 +124,11 @@ static int read_port(int fd)
 
 static pid_t spawn_fake(struct sandbox *sb, int out_fd, int log_fd)
 {
-	char *const argv[] = {sb->exe,    "--port", "0",      "--bind", "127.0.0.1", "--any-host",
-	                      "--sample", "25",     "--seed", "1",      NULL};
+	char token_path[PATH_MAX];
+	snprintf(token_path, sizeof(token_path), "%s/sandbox-token", sb->dir);
+	char *const argv[] = {sb->exe,        "--port",   "0",  "--bind", "127.0.0.1",
+	                      "--any-host",   "--sample", "25", "--seed", "1",
+	                      "--token-file", token_path, NULL};
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
@@ -142,6 +145,28 @@ static pid_t spawn_fake(struct sandbox *sb, int out_fd, int log_fd)
 	_exit(127);
 }
 
+/* Writes a random hex token to DIR/sandbox-token (0600) and into token. */
+static bool make_token(const char *dir, char token[2 * SANDBOX_TOKEN_BYTES + 1])
+{
+	unsigned char raw[SANDBOX_TOKEN_BYTES];
+	int rnd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	bool ok = rnd >= 0 && read(rnd, raw, sizeof(raw)) == (ssize_t)sizeof(raw);
+	if (rnd >= 0)
+		close(rnd);
+	if (!ok)
+		return false;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/sandbox-token", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	size_t len = strlen(token);
+	ok = write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+	return close(fd) == 0 && ok;
+}
+
 enum tc_status sandbox_start(struct sandbox *sb, struct tc_config *cfg, struct tc_error *err)
 {
 	memset(sb, 0, sizeof(*sb));
@@ -156,6 +181,13 @@ enum tc_status sandbox_start(struct sandbox *sb, struct tc_config *cfg, struct t
 		int e = errno;
 		sb->dir[0] = '\0';
 		return tc_error_set(err, TC_IO, "--sandbox: cannot create a data directory: %s",
+		                    strerror(e));
+	}
+	char token[2 * SANDBOX_TOKEN_BYTES + 1];
+	if (!make_token(sb->dir, token)) {
+		int e = errno;
+		sandbox_stop(sb);
+		return tc_error_set(err, TC_IO, "--sandbox: cannot write the sandbox token: %s",
 		                    strerror(e));
 	}
 	char path[PATH_MAX];
@@ -187,7 +219,7 @@ enum tc_status sandbox_start(struct sandbox *sb, struct tc_config *cfg, struct t
 	if (rc == TC_OK)
 		rc = tc_config_set(cfg, TC_CFG_DATA_DIR, data, TC_ORIGIN_FLAG, "--sandbox", err);
 	if (rc == TC_OK)
-		rc = tc_config_set_token(cfg, SANDBOX_TOKEN, TC_ORIGIN_FLAG, "--sandbox", err);
+		rc = tc_config_set_token(cfg, token, TC_ORIGIN_FLAG, "--sandbox", err);
 	if (rc != TC_OK)
 		sandbox_stop(sb);
 	return rc;

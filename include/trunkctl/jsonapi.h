@@ -119,7 +119,8 @@ enum tc_jsonapi_request {
  * returns the trunk it describes in *out (attributes only; on update, id is
  * url_id).
  *
- * The body is a JSON:API document when its top level is an object with a
+ * An empty body (len 0) is what Rails sees as no parameters: /data "is
+ * missing". The body is a JSON:API document when its top level is an object with a
  * "data", "type" or "attributes" member (or is not an object at all, which
  * the server reads as a body without "data"); any other object is a flat
  * attributes object (the `trunkctl get --json` format, its "id" member is
@@ -127,18 +128,20 @@ enum tc_jsonapi_request {
  * errors: /data "is missing" / "must be a hash"; /data/type "is missing" /
  * "must be filled" / "must be a string" / "must be equal to sip_trunk";
  * /data/attributes "is missing" / "must be a hash"; on update /data/id "is
- * missing" (also for "" and blanks) / "must be filled" (null) / "must be a
- * string". "data": "" and "attributes": "" read as {}, unknown keys are
- * dropped (unknown attributes are kept in extra_json), null array elements
- * are dropped. For both forms, attribute type errors follow with the server's
- * titles (region and default_sender must be strings here; the renderings of
- * a response are not accepted), all in the server's order (tc_validate_sort).
- * Value rules (required, ranges, lists, region) are the validator's: see
- * tc_jsonapi_check_request.
+ * missing" / "must be filled" (null, "", [] or {}) / "must be a string".
+ * "data": "" and "attributes": "" read as {}, unknown keys are dropped
+ * (unknown attributes are kept in extra_json), null array elements are
+ * dropped. For both forms, attribute type errors follow with the server's
+ * titles ("must be filled" for an empty string, array or object where null is
+ * not accepted either; region and default_sender must be strings here, the
+ * renderings of a response are not accepted), all in the server's order
+ * (tc_validate_sort). Value rules (required, ranges, lists, region) are the
+ * validator's: see tc_jsonapi_check_request.
  *
- * On update, when none of those errors exists and data.id differs from
- * url_id (exact comparison, so upper case differs), a rule error /data/id "is
- * invalid" is appended. The server skips that rule when any schema error
+ * On update, when none of those errors exists, a rule error is appended when
+ * data.id is blank (/data/id "is missing": blanks pass the schema's filled?)
+ * or differs from url_id (exact comparison, so upper case differs: "is
+ * invalid"). The server skips that rule when any schema error
  * exists under /data, including the validator's ("must be filled", ranges);
  * tc_jsonapi_check_request drops it then.
  *

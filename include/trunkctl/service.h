@@ -394,7 +394,12 @@ enum tc_status tc_service_probe(struct tc_service *svc, struct tc_probe_result *
  * TC_USAGE (already started), TC_IO (pipe or thread creation failed).
  */
 enum tc_status tc_service_worker_start(struct tc_service *svc, struct tc_error *err);
-/* Asks for a sync as soon as possible (coalesced with one already asked for). */
+/*
+ * Asks for a sync as soon as possible (coalesced with one already asked for).
+ * A push-only request (no TC_SYNC_PULL) finding nothing due and nothing in
+ * flight starts no sync and sends no event: asking twice for one change (the
+ * save's own wake-up, then the UI) yields one sync and one report.
+ */
 void tc_service_sync_request(struct tc_service *svc, unsigned flags);
 /* Stops and joins the worker; a request in flight is abandoned (cancelled). Idempotent. */
 void tc_service_worker_stop(struct tc_service *svc);

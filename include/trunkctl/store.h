@@ -41,7 +41,7 @@ struct tc_store;
 /* The application_id stamped in the file header ("TKCT"). */
 #define TC_STORE_APPLICATION_ID 0x544b4354
 /* The schema version this build writes (PRAGMA user_version). */
-#define TC_STORE_SCHEMA_VERSION 1
+#define TC_STORE_SCHEMA_VERSION 2
 #define TC_STORE_FILE_NAME "trunkctl.db"
 /* Prefix of the ids of trunks created here and not yet known to the server. */
 #define TC_LOCAL_ID_PREFIX "local-"
@@ -55,10 +55,13 @@ struct tc_store_options {
 
 /*
  * Opens or creates the store file (mode 0600), checks that it is ours
- * (application_id, then PRAGMA quick_check) and migrates it to
- * TC_STORE_SCHEMA_VERSION. A file that is not an SQLite database, carries
- * another application_id, fails quick_check or has a newer schema than this
- * build is TC_CORRUPT with its path in the message and is never written.
+ * (application_id, then PRAGMA quick_check of its schema, metadata and
+ * outbox) and migrates it to TC_STORE_SCHEMA_VERSION; an up-to-date file is
+ * only read, so opening costs the same whatever the number of trunks. A file
+ * that is not an SQLite database, carries another application_id, fails
+ * those checks or has a newer schema than this build is TC_CORRUPT with its
+ * path in the message and is never written. Damage elsewhere in the cache is
+ * TC_CORRUPT from the call that reads it; tc_store_quick_check checks all.
  * Other errors: TC_USAGE (no dir), TC_IO (directory or file creation).
  */
 enum tc_status tc_store_open(const struct tc_store_options *options, struct tc_store **out,

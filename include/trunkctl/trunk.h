@@ -182,6 +182,16 @@ enum tc_status tc_value_from_text(enum tc_field_id f, const char *text, struct t
 /* Newly allocated; "" for absent or null. Secrets are masked unless reveal. */
 char *tc_value_to_text(enum tc_field_id f, const struct tc_value *v, bool reveal);
 
+/*
+ * One `--set KEY=VALUE` assignment onto t: KEY is an attribute's JSON key,
+ * VALUE its text form as tc_value_from_text reads it, where "[]" also stands
+ * for the empty list. Returns TC_OK; TC_USAGE (message only) when there is
+ * no "=", the key is empty or unknown, or the attribute is read-only;
+ * TC_INVALID with the server's title in err->fields for a value of the
+ * wrong type; TC_NOMEM. t is unchanged unless TC_OK.
+ */
+enum tc_status tc_trunk_assign(struct tc_trunk *t, const char *assignment, struct tc_error *err);
+
 /* The mask shown for a secret that has a value. */
 #define TC_SECRET_MASK "********"
 

@@ -7,7 +7,9 @@
  * Errors carry the server's exact titles and pointers. Where the server would
  * crash (500) or silently store something other than what was typed, the
  * client adds its own errors or warnings; their titles are worded so they are
- * never mistaken for the server's, and they always carry a hint.
+ * never mistaken for the server's, and they always carry a hint that begins
+ * with TC_CLIENT_CHECK (the codec's own checks too), so a caller comparing
+ * with a server's answer can tell them apart.
  *
  * Everything here is reentrant: no allocation but the error lists, no global
  * state. A context may be shared by threads once initialised.
@@ -21,6 +23,16 @@
 #include "trunkctl/error.h"
 #include "trunkctl/region.h"
 #include "trunkctl/trunk.h"
+
+/* How every client-only hint begins (struct tc_field_error.hint). */
+#define TC_CLIENT_CHECK "client check: "
+
+/*
+ * True for the client's own checks (the hint begins with TC_CLIENT_CHECK):
+ * never part of the server's 422 answer; as errors they refuse what the
+ * server would crash on (500). e may be NULL (false).
+ */
+bool tc_validate_is_client_check(const struct tc_field_error *e);
 
 enum tc_validate_kind {
 	TC_VALIDATE_CREATE, /* POST: required fields and the outbound_registration rules apply */

@@ -20,7 +20,7 @@ not_ok() {
 	sed 's/^/# /' "$T/err" 2>/dev/null | head -20
 }
 # check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
-check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+check() { d=$1; shift; if "$@" >/dev/null; then ok "$d"; else not_ok "$d"; fi; }
 
 # The fake prints "listening on PORT" when it accepts connections; a fifo
 # lets the test block on that line instead of polling.
@@ -316,7 +316,10 @@ sandbox_gone() {
 sandbox_import
 check "--sandbox starts the fake" [ -n "$child" ]
 check "the fake listens on 127.0.0.1" grep -q "127.0.0.1" "/proc/$child/cmdline"
-check "no token in the fake's argv" [ "$(tr '\0' ' ' <"/proc/$child/cmdline" | grep -c -i token)" = 0 ]
+sbtok=$(cat "$T"/trunkctl-sandbox-*/sandbox-token 2>/dev/null)
+check "the sandbox makes a fresh token" [ "${#sbtok}" -ge 32 ]
+check "its file is 0600" [ "$(stat -c %a "$T"/trunkctl-sandbox-*/sandbox-token)" = 600 ]
+check "no token in the fake's argv" [ "$(tr '\0' ' ' <"/proc/$child/cmdline" | grep -c -e "$sbtok" -e operators-secret)" = 0 ]
 check "nor in its environment" [ "$(tr '\0' '\n' <"/proc/$child/environ" | grep -c secret)" = 0 ]
 echo '[]' >&4
 exec 4>&-

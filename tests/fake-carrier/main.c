@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
     "usage: trunkctl-fake-api [options]\n"
@@ -16,6 +17,8 @@ static const char usage[] =
     "  --bind ADDR          numeric address to listen on (default 127.0.0.1)\n"
     "  --token T            a carrier_api token of the main carrier (repeatable;\n"
     "                       default: fake-token)\n"
+    "  --token-file FILE    tokens of the main carrier, one a line (keeps them out of\n"
+    "                       argv; the file must not be readable by others)\n"
     "  --foreign-token T    a token of a second carrier\n"
     "  --unscoped-token T   a token without the carrier_api scope (403)\n"
     "  --revoked-token T    a revoked token (401, \"was revoked\")\n"
@@ -97,11 +100,46 @@ static json_t *fault_kind(json_t *faults, const char *kind)
 	return k;
 }
 
+struct token_list {
+	size_t count;
+	char **items;
+};
+
+/* Like trunkctl's own token file: refused when others could read it. */
+static bool read_token_file(const char *path, struct token_list *out)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	struct stat st;
+	bool ok = fstat(fileno(f), &st) == 0 && !(st.st_mode & 077);
+	char line[4096];
+	while (ok && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!*line)
+			continue;
+		char **items = realloc(out->items, (out->count + 1) * sizeof(*items));
+		char *copy = strdup(line);
+		if (!items || !copy) {
+			free(copy);
+			if (items)
+				out->items = items;
+			ok = false;
+			break;
+		}
+		out->items = items;
+		out->items[out->count++] = copy;
+	}
+	fclose(f);
+	return ok && out->count > 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fake_options opt = {.bind = "127.0.0.1"};
 	const char **tokens = calloc((size_t)argc + 1, sizeof(*tokens));
 	json_t *faults = json_object();
+	struct token_list file_tokens = {0};
 	int rc = 2;
 	if (!tokens || !faults) {
 		fprintf(stderr, "trunkctl-fake-api: out of memory\n");
@@ -136,7 +174,13 @@ int main(int argc, char **argv)
 			opt.bind = v;
 		else if (strcmp(a, "--token") == 0)
 			tokens[opt.token_count++] = v;
-		else if (strcmp(a, "--foreign-token") == 0)
+		else if (strcmp(a, "--token-file") == 0) {
+			if (!read_token_file(v, &file_tokens)) {
+				rc = die_usage(
+				    "unreadable, group/world-readable or empty token file", v);
+				goto out;
+			}
+		} else if (strcmp(a, "--foreign-token") == 0)
 			opt.foreign_token = v;
 		else if (strcmp(a, "--unscoped-token") == 0)
 			opt.unscoped_token = v;
@@ -178,6 +222,18 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (file_tokens.count) {
+		const char **all =
+		    realloc(tokens, (opt.token_count + file_tokens.count + 1) * sizeof(*tokens));
+		if (!all) {
+			rc = die_usage("out of memory", "--token-file");
+			goto out;
+		}
+		tokens = all;
+		opt.tokens = tokens;
+		for (size_t t = 0; t < file_tokens.count; t++)
+			tokens[opt.token_count++] = file_tokens.items[t];
+	}
 	if (opt.token_count == 0)
 		tokens[opt.token_count++] = "fake-token";
 	opt.faults = faults;
@@ -206,5 +262,8 @@ int main(int argc, char **argv)
 out:
 	json_decref(faults);
 	free(tokens);
+	for (size_t t = 0; t < file_tokens.count; t++)
+		free(file_tokens.items[t]);
+	free(file_tokens.items);
 	return rc;
 }

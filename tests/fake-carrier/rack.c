@@ -289,21 +289,36 @@ long long fake_ruby_to_i(const char *s)
 	return sign * v;
 }
 
+/*
+ * For scanners of raw JSON text: true when s[*i] is part of a string, its
+ * quotes included, so that brackets and digits in strings are not read as
+ * structure; steps *i over an escaped character.
+ */
+static bool in_json_string(const char *s, size_t *i, bool *in_str)
+{
+	char c = s[*i];
+	if (*in_str) {
+		if (c == '\\')
+			(*i)++;
+		else if (c == '"')
+			*in_str = false;
+		return true;
+	}
+	if (c == '"')
+		*in_str = true;
+	return *in_str;
+}
+
 /* Ruby JSON's max_nesting (100) counts arrays and objects. */
 bool fake_json_too_deep(const char *s, size_t n)
 {
 	int depth = 0;
 	bool in_str = false;
 	for (size_t i = 0; i < n; i++) {
+		if (in_json_string(s, &i, &in_str))
+			continue;
 		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '[' || c == '{') {
+		if (c == '[' || c == '{') {
 			if (++depth > JSON_MAX_NESTING)
 				return true;
 		} else if (c == ']' || c == '}') {
@@ -394,18 +409,9 @@ char *fake_json_clamp_integers(const char *s, size_t n, size_t *out_n)
 	size_t o = 0, copied = 0;
 	bool in_str = false;
 	for (size_t i = 0; i < n; i++) {
+		if (in_json_string(s, &i, &in_str))
+			continue;
 		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"') {
-			in_str = true;
-			continue;
-		}
 		if (c != '-' && (c < '0' || c > '9'))
 			continue;
 		size_t sign = c == '-' ? 1 : 0;

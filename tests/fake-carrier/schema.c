@@ -72,11 +72,37 @@ static const char *const transports[] = {"udp", "tcp", "tls"};
 /* Create-only rule: these must be sent in outbound_registration mode (rule order §5.2). */
 static const char *const outreg_required[] = {"username", "password", "outbound_host"};
 
+/* Unicode White_Space, which ActiveSupport's blank? regex ([[:space:]]) matches. */
+static const unsigned long white_space[] = {
+    0x85,   0xA0,   0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
+    0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+};
+
+/* The code point at *s (UTF-8, already validated by the parser); advances *s. */
+static unsigned long next_code_point(const unsigned char **s)
+{
+	const unsigned char *p = *s;
+	unsigned long cp = *p;
+	int extra = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+	if (extra)
+		cp &= 0x3Fu >> extra;
+	for (p++; extra-- > 0 && (*p & 0xC0) == 0x80; p++)
+		cp = (cp << 6) | (*p & 0x3Fu);
+	*s = p;
+	return cp;
+}
+
 bool fake_present(const char *s)
 {
-	for (; s && *s; s++)
-		if (!isspace((unsigned char)*s))
+	const unsigned char *p = (const unsigned char *)s;
+	while (p && *p) {
+		unsigned long cp = next_code_point(&p);
+		bool space = cp < 0x80 && isspace((int)cp);
+		for (size_t i = 0; !space && i < sizeof(white_space) / sizeof(*white_space); i++)
+			space = white_space[i] == cp;
+		if (!space)
 			return true;
+	}
 	return false;
 }
 

@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +17,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "trunk_json.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
 
 #define CLOCK0 1770000000LL /* 2026-02-02T02:40:00Z */
 #define TOKEN "tok-main"
+/* Bounded by the suite's timeout; a fake that is not up by then is killed, not orphaned. */
+#define START_TIMEOUT_MS 20000
 
 static pid_t server_pid;
 static int server_port;
@@ -49,45 +51,25 @@ static void start_server(const char *const *extra)
 	for (size_t i = 0; extra && extra[i] && n < 62; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	server_pid = fork();
-	cr_assert_neq(server_pid, -1);
-	if (server_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(FAKE_API_PATH, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	char line[64] = "";
-	size_t got = 0;
-	while (got < sizeof(line) - 1) {
-		ssize_t r = read(fds[0], line + got, 1);
-		if (r <= 0 || line[got] == '\n')
-			break;
-		got++;
-	}
-	line[got] = '\0';
-	close(fds[0]);
-	cr_assert_eq(sscanf(line, "listening on %d", &server_port), 1, "server said '%s'", line);
+	struct fake_spawn sp;
+	if (!fake_spawn(argv, START_TIMEOUT_MS, &sp))
+		cr_assert_fail("the server %s; it said '%s'", sp.why, sp.said);
+	server_pid = sp.pid;
+	server_port = sp.port;
 	snprintf(host_header, sizeof(host_header), "Host: api.somleng.org:%d", server_port);
 	curl = curl_easy_init();
 }
 
 static int stop_server(void)
 {
-	int status = 0;
 	if (curl)
 		curl_easy_cleanup(curl);
 	curl = NULL;
 	if (server_pid <= 0)
 		return 0;
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, &status, 0);
+	int rc = fake_terminate(server_pid);
 	server_pid = 0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return rc;
 }
 
 static void setup(void)
@@ -105,34 +87,31 @@ static void teardown(void)
 	}
 }
 
+/* Grows a NUL-terminated buffer by n bytes; 0 tells libcurl to stop. */
+static size_t append(char **buf, size_t *len, const char *p, size_t n)
+{
+	char *b = realloc(*buf, *len + n + 1);
+	if (!b)
+		return 0;
+	memcpy(b + *len, p, n);
+	*buf = b;
+	*len += n;
+	b[*len] = '\0';
+	return n;
+}
+
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
 	struct resp *r = ud;
-	size_t len = sz * n;
-	if (r->len + len > (8u << 20))
+	if (r->len + sz * n > (8u << 20))
 		return 0; /* cap, as a client must (oversize fault) */
-	char *b = realloc(r->body, r->len + len + 1);
-	if (!b)
-		return 0;
-	memcpy(b + r->len, p, len);
-	r->body = b;
-	r->len += len;
-	b[r->len] = '\0';
-	return len;
+	return append(&r->body, &r->len, p, sz * n);
 }
 
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 {
 	struct resp *r = ud;
-	size_t len = sz * n;
-	char *h = realloc(r->headers, r->hlen + len + 1);
-	if (!h)
-		return 0;
-	memcpy(h + r->hlen, p, len);
-	r->headers = h;
-	r->hlen += len;
-	h[r->hlen] = '\0';
-	return len;
+	return append(&r->headers, &r->hlen, p, sz * n);
 }
 
 static void resp_free(struct resp *r)
@@ -199,6 +178,16 @@ static struct resp *req_h(const char *method, const char *path, const char *body
 static struct resp *req(const char *method, const char *path, const char *body)
 {
 	return req_h(method, path, body, NULL);
+}
+
+/* A request whose one check is its status; why, if not NULL, says what it shows. */
+static void expect_status(const char *method, const char *path, const char *body,
+                          const char *const *headers, long want, const char *why)
+{
+	struct resp *r = req_h(method, path, body, headers);
+	cr_assert_eq(r->status, want, "%s %s: %ld, want %ld%s%s", method, path, r->status, want,
+	             why ? ": " : "", why ? why : "");
+	resp_free(r);
 }
 
 /* The value of a response header (last occurrence), or NULL. Static buffer. */
@@ -766,19 +755,15 @@ Test(fake, a_username_used_by_any_carrier_is_500)
 	const char *h[] = {"Authorization: Bearer tok-foreign", NULL};
 	char *b = doc_create("\"name\":\"F\",\"authentication_mode\":\"client_credentials\","
 	                     "\"region\":\"hydrogen\",\"username\":\"shared\"");
-	struct resp *r = req_h("POST", "/carrier/v1/sip_trunks", b, h);
-	cr_assert_eq(r->status, 201);
-	resp_free(r);
-	r = req("POST", "/carrier/v1/sip_trunks", b);
-	cr_assert_eq(r->status, 500);
-	resp_free(r);
+	expect_status("POST", "/carrier/v1/sip_trunks", b, h, 201, NULL);
+	expect_status("POST", "/carrier/v1/sip_trunks", b, NULL, 500, NULL);
 	free(b);
 	json_t *s = stats();
 	cr_assert_eq(json_integer_value(jget(s, "trunks")), 1);
 	json_decref(s);
 	const char *id = create("\"name\":\"M\",\"authentication_mode\":\"client_credentials\","
 	                        "\"region\":\"hydrogen\",\"username\":\"own\"");
-	r = patch_attrs("PATCH", id, "\"username\":\"shared\"");
+	struct resp *r = patch_attrs("PATCH", id, "\"username\":\"shared\"");
 	cr_assert_eq(r->status, 500, "on update too");
 	resp_free(r);
 	r = patch_attrs("PATCH", id, "\"username\":\"own\"");
@@ -802,31 +787,21 @@ Test(fake, include_naming_anything_is_500)
 {
 	const char *id = create(BASE_ATTRS);
 	char path[128];
-	struct resp *r = req("GET", "/carrier/v1/sip_trunks?include=", NULL);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks?include=+", NULL);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks?include=,%20,", NULL);
-	cr_assert_eq(r->status, 200, "blank names are dropped");
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks?include=", NULL, NULL, 200, NULL);
+	expect_status("GET", "/carrier/v1/sip_trunks?include=+", NULL, NULL, 200, NULL);
+	expect_status("GET", "/carrier/v1/sip_trunks?include=,%20,", NULL, NULL, 200,
+	              "blank names are dropped");
 	static const char *const crash[] = {"include=region", "include=,x", "include",
 	                                    "include[a]=b"};
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "/carrier/v1/sip_trunks?%s", crash[i]);
-		r = req("GET", path, NULL);
-		cr_assert_eq(r->status, 500, "%s", crash[i]);
-		resp_free(r);
+		expect_status("GET", path, NULL, NULL, 500, crash[i]);
 	}
 	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s?include=x", id);
-	r = req("GET", path, NULL);
-	cr_assert_eq(r->status, 500);
-	resp_free(r);
+	expect_status("GET", path, NULL, NULL, 500, NULL);
 	char *b = doc_create(BASE_ATTRS);
-	r = req("POST", "/carrier/v1/sip_trunks?include=x", b);
-	cr_assert_eq(r->status, 500, "the serializer fails after the save");
-	resp_free(r);
+	expect_status("POST", "/carrier/v1/sip_trunks?include=x", b, NULL, 500,
+	              "the serializer fails after the save");
 	free(b);
 	cr_assert_eq(stat_of("trunks"), 2);
 }
@@ -924,10 +899,8 @@ Test(fake, update_id_errors)
 	for (int i = 0; i < 37; i++)
 		upper[i] = (char)toupper((unsigned char)id[i]);
 	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s", upper);
-	struct resp *r = req("GET", path, NULL);
-	cr_assert_eq(r->status, 200, "the URL lookup ignores case");
-	resp_free(r);
-	r = patch_attrs("PATCH", upper, "");
+	expect_status("GET", path, NULL, NULL, 200, "the URL lookup ignores case");
+	struct resp *r = patch_attrs("PATCH", upper, "");
 	assert_errors(r, "/data/id", "is invalid", NULL);
 	resp_free(r);
 }
@@ -1054,9 +1027,7 @@ Test(fake, unknown_or_foreign_id_is_404_before_the_body)
 	}
 	char path[128];
 	snprintf(path, sizeof(path), "/carrier/v1/sip_trunks/%s", fid);
-	r = req_h("GET", path, NULL, h);
-	cr_assert_eq(r->status, 200, "the owner sees it");
-	resp_free(r);
+	expect_status("GET", path, NULL, h, 200, "the owner sees it");
 }
 
 /* ---- §7: GET one, conditional GET, DELETE ---- */
@@ -1086,36 +1057,24 @@ Test(fake, get_one_sets_cache_headers_and_answers_304)
 	resp_free(r);
 
 	const char *h2[] = {"If-Modified-Since: Mon, 02 Feb 2026 02:40:00 GMT", NULL};
-	r = req_h("GET", path, NULL, h2);
-	cr_assert_eq(r->status, 304);
-	resp_free(r);
+	expect_status("GET", path, NULL, h2, 304, NULL);
 	const char *h3[] = {"If-Modified-Since: Mon, 02 Feb 2026 02:39:59 GMT", NULL};
-	r = req_h("GET", path, NULL, h3);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
+	expect_status("GET", path, NULL, h3, 200, NULL);
 	const char *h4[] = {"If-None-Match: W/\"other\"",
 	                    "If-Modified-Since: Mon, 02 Feb 2026 02:40:00 GMT", NULL};
-	r = req_h("GET", path, NULL, h4);
-	cr_assert_eq(r->status, 200, "both must match");
-	resp_free(r);
+	expect_status("GET", path, NULL, h4, 200, "both must match");
 
 	advance_clock(1);
 	struct resp *p = patch_attrs("PATCH", id, "\"name\":\"changed\"");
 	resp_free(p);
-	r = req_h("GET", path, NULL, h1);
-	cr_assert_eq(r->status, 200, "a change makes the old ETag stale");
-	resp_free(r);
-	r = req_h("GET", path, NULL, h2);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
+	expect_status("GET", path, NULL, h1, 200, "a change makes the old ETag stale");
+	expect_status("GET", path, NULL, h2, 200, NULL);
 
 	r = req("GET", "/carrier/v1/sip_trunks", NULL);
 	snprintf(inm, sizeof(inm), "If-None-Match: %s", hdr(r, "ETag"));
 	cr_assert_null(hdr(r, "Last-Modified"));
 	resp_free(r);
-	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, h1);
-	cr_assert_eq(r->status, 304, "the list has an ETag too");
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks", NULL, h1, 304, "the list has an ETag too");
 }
 
 Test(fake, delete_is_204_then_404)
@@ -1128,9 +1087,7 @@ Test(fake, delete_is_204_then_404)
 	cr_assert_eq(r->len, 0);
 	cr_assert_null(hdr(r, "Content-Type"));
 	resp_free(r);
-	r = req("DELETE", path, NULL);
-	cr_assert_eq(r->status, 404);
-	resp_free(r);
+	expect_status("DELETE", path, NULL, NULL, 404, NULL);
 	free(get_body(id, 404));
 }
 #undef A
@@ -1348,9 +1305,8 @@ Test(fake, undecodable_query_is_400_before_authentication)
 	cr_assert_eq(r->status, 400);
 	assert_body(r, "{\"status\":400,\"error\":\"Bad Request\"}");
 	resp_free(r);
-	r = req_h("GET", "/carrier/v1/sip_trunks?a=1&b[c]=2&b=3", NULL, NULL);
-	cr_assert_eq(r->status, 400, "a key that is both a hash and a string");
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks?a=1&b[c]=2&b=3", NULL, NULL, 400,
+	              "a key that is both a hash and a string");
 }
 
 /* ---- §1: hosts, paths, methods, order of checks ---- */
@@ -1368,11 +1324,9 @@ Test(fake, only_the_api_subdomain_is_routed)
 		resp_free(r);
 	}
 	const char *ok[] = {"Host: api.lvh.me:3000", NULL};
-	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, ok);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks", NULL, ok, 200, NULL);
 	const char *json[] = {"Host: www.somleng.org", "Accept: application/vnd.api+json", NULL};
-	r = req_h("GET", "/carrier/v1/sip_trunks", NULL, json);
+	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks", NULL, json);
 	assert_body(r, "{\"status\":404,\"error\":\"Not Found\"}");
 	resp_free(r);
 }
@@ -1382,12 +1336,8 @@ Test(fake, any_host_turns_the_host_check_off)
 	const char *extra[] = {"--any-host", NULL};
 	restart(extra);
 	const char *h[] = {"Host: 127.0.0.1:1234", NULL};
-	struct resp *r = req_h("POST", "/carrier/v1/sip_trunks", "{\"data\":{}}", h);
-	cr_assert_eq(r->status, 422);
-	resp_free(r);
-	r = req_h("GET", "/carrier/v1/sip_trunks?page[size]=1", NULL, h);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
+	expect_status("POST", "/carrier/v1/sip_trunks", "{\"data\":{}}", h, 422, NULL);
+	expect_status("GET", "/carrier/v1/sip_trunks?page[size]=1", NULL, h, 200, NULL);
 }
 
 Test(fake, unknown_routes_and_methods_are_404)
@@ -1424,12 +1374,8 @@ Test(fake, unknown_routes_and_methods_are_404)
 	}
 	char path[160];
 	snprintf(path, sizeof(path), "%s.json", member);
-	struct resp *r = req("GET", path, NULL);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
-	r = req("HEAD", member, NULL);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
+	expect_status("GET", path, NULL, NULL, 200, NULL);
+	expect_status("HEAD", member, NULL, NULL, 200, NULL);
 }
 
 Test(fake, other_formats_are_406_after_the_action)
@@ -1444,36 +1390,23 @@ Test(fake, other_formats_are_406_after_the_action)
 	json_t *s = stats();
 	cr_assert_eq(json_integer_value(jget(s, "trunks")), 1, "the create ran");
 	json_decref(s);
-	r = req("GET", "/carrier/v1/sip_trunks.xml", NULL);
-	cr_assert_eq(r->status, 406);
-	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks/5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10.xml", NULL);
-	cr_assert_eq(r->status, 404, "the lookup comes first");
-	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks.csv", NULL);
-	cr_assert_eq(r->status, 406);
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks.xml", NULL, NULL, 406, NULL);
+	expect_status("GET", "/carrier/v1/sip_trunks/5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10.xml",
+	              NULL, NULL, 404, "the lookup comes first");
+	expect_status("GET", "/carrier/v1/sip_trunks.csv", NULL, NULL, 406, NULL);
 }
 
 Test(fake, checks_run_host_then_auth_then_lookup_then_body)
 {
 	const char *bad_host[] = {"Host: example.com", "Authorization: Bearer wrong", NULL};
-	struct resp *r = req_h("GET", "/carrier/v1/sip_trunks/nope", NULL, bad_host);
-	cr_assert_eq(r->status, 404);
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks/nope", NULL, bad_host, 404, NULL);
 	const char *bad_token[] = {"Authorization: Bearer wrong", NULL};
-	r = req_h("PATCH", "/carrier/v1/sip_trunks/nope", "{bad json", bad_token);
-	cr_assert_eq(r->status, 401);
-	resp_free(r);
-	r = req("PATCH", "/carrier/v1/sip_trunks/nope", "{\"data\":{\"type\":5}}");
-	cr_assert_eq(r->status, 404);
-	resp_free(r);
-	r = req("PATCH", "/carrier/v1/sip_trunks/nope", "{bad json");
-	cr_assert_eq(r->status, 400, "the body is parsed before the lookup");
-	resp_free(r);
-	r = req("PATCH", "/carrier/v1/sip_trunks/nope", NULL);
-	cr_assert_eq(r->status, 404);
-	resp_free(r);
+	expect_status("PATCH", "/carrier/v1/sip_trunks/nope", "{bad json", bad_token, 401, NULL);
+	expect_status("PATCH", "/carrier/v1/sip_trunks/nope", "{\"data\":{\"type\":5}}", NULL, 404,
+	              NULL);
+	expect_status("PATCH", "/carrier/v1/sip_trunks/nope", "{bad json", NULL, 400,
+	              "the body is parsed before the lookup");
+	expect_status("PATCH", "/carrier/v1/sip_trunks/nope", NULL, NULL, 404, NULL);
 }
 
 /* ---- §2: authentication ---- */
@@ -1556,14 +1489,11 @@ Test(fake, other_content_types_mean_no_body)
 		resp_free(r);
 	}
 	const char *json[] = {"Content-Type: Application/JSON; charset=utf-8", NULL};
-	struct resp *r = req_h("POST", "/carrier/v1/sip_trunks", b, json);
-	cr_assert_eq(r->status, 201);
-	resp_free(r);
+	expect_status("POST", "/carrier/v1/sip_trunks", b, json, 201, NULL);
 	const char *plain[] = {"Content-Type: text/plain", NULL};
-	r = req_h("POST", "/carrier/v1/sip_trunks", "{bad", plain);
-	cr_assert_eq(r->status, 422, "an unparsed body cannot be malformed");
-	resp_free(r);
-	r = req("POST", "/carrier/v1/sip_trunks", "");
+	expect_status("POST", "/carrier/v1/sip_trunks", "{bad", plain, 422,
+	              "an unparsed body cannot be malformed");
+	struct resp *r = req("POST", "/carrier/v1/sip_trunks", "");
 	assert_errors(r, "/data", "is missing", NULL);
 	resp_free(r);
 	r = req("POST", "/carrier/v1/sip_trunks", "[1,2]");
@@ -1581,9 +1511,7 @@ Test(fake, malformed_deep_and_surrogate_json_is_400)
 	for (int i = 0; i < 100; i++)
 		deep[o++] = ']';
 	deep[o] = '\0';
-	struct resp *r = req("POST", "/carrier/v1/sip_trunks", deep);
-	cr_assert_eq(r->status, 422, "100 levels are allowed");
-	resp_free(r);
+	expect_status("POST", "/carrier/v1/sip_trunks", deep, NULL, 422, "100 levels are allowed");
 	char deeper[520];
 	snprintf(deeper, sizeof(deeper), "[%s]", deep);
 	const char *bad[] = {"{bad",
@@ -1593,15 +1521,14 @@ Test(fake, malformed_deep_and_surrogate_json_is_400)
 	                     "{\"data\":\"\\udc00x\"}",
 	                     "{\"a\":1} trailing"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		r = req("POST", "/carrier/v1/sip_trunks", bad[i]);
+		struct resp *r = req("POST", "/carrier/v1/sip_trunks", bad[i]);
 		cr_assert_eq(r->status, 400, "%s", bad[i]);
 		assert_body(r, "{\"status\":400,\"error\":\"Bad Request\"}");
 		cr_assert_str_eq(hdr(r, "Content-Type"), "application/vnd.api+json; charset=utf-8");
 		resp_free(r);
 	}
-	r = req("POST", "/carrier/v1/sip_trunks", "{\"data\":\"\\ud83d\\ude00\"}");
-	cr_assert_eq(r->status, 422, "a surrogate pair is fine");
-	resp_free(r);
+	expect_status("POST", "/carrier/v1/sip_trunks", "{\"data\":\"\\ud83d\\ude00\"}", NULL, 422,
+	              "a surrogate pair is fine");
 }
 
 /* ---- §11: headers ---- */
@@ -1804,13 +1731,11 @@ Test(fake, error_faults_answer_without_executing)
 		resp_free(r);
 	}
 	cr_assert_eq(stat_of("trunks"), 0);
-	struct resp *r = req("POST", "/carrier/v1/sip_trunks", b);
-	cr_assert_eq(r->status, 201);
-	resp_free(r);
+	expect_status("POST", "/carrier/v1/sip_trunks", b, NULL, 201, NULL);
 	cr_assert_eq(stat_of("faults.error"), 2);
 	cr_assert_eq(stat_of("responses.503"), 2);
 	set_faults("{\"error\":{\"count\":1,\"statuses\":[500]}}");
-	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
 	cr_assert_eq(r->status, 500);
 	assert_body(r, "{\"status\":500,\"error\":\"Internal Server Error\"}");
 	resp_free(r);
@@ -1924,9 +1849,8 @@ Test(fake, hang_holds_requests_until_reset)
 	struct background bg;
 	start_background(&bg);
 	wait_hung(&bg, 1);
-	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
-	cr_assert_eq(r->status, 200, "other connections still work");
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks", NULL, NULL, 200,
+	              "other connections still work");
 	control_post("reset", NULL);
 	cr_assert_eq(finish_background(&bg), CURLE_GOT_NOTHING);
 	cr_assert_eq(stat_of("hung"), 0);
@@ -2001,10 +1925,8 @@ Test(fake, faults_can_target_methods)
 {
 	const char *id = create(BASE_ATTRS);
 	set_faults("{\"methods\":[\"PATCH\"],\"error\":{\"rate\":1},\"latency_ms\":0}");
-	struct resp *r = req("GET", "/carrier/v1/sip_trunks", NULL);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
-	r = patch_attrs("PATCH", id, "");
+	expect_status("GET", "/carrier/v1/sip_trunks", NULL, NULL, 200, NULL);
+	struct resp *r = patch_attrs("PATCH", id, "");
 	cr_assert_geq(r->status, 500);
 	resp_free(r);
 	r = patch_attrs("PUT", id, "");
@@ -2028,12 +1950,8 @@ Test(fake, faults_from_the_command_line)
 	cr_assert_eq(r->status, 429, "rate_limit is tried before error");
 	cr_assert_str_eq(hdr(r, "Retry-After"), "7");
 	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks", NULL);
-	cr_assert_eq(r->status, 502);
-	resp_free(r);
-	r = req("GET", "/carrier/v1/sip_trunks", NULL);
-	cr_assert_eq(r->status, 200);
-	resp_free(r);
+	expect_status("GET", "/carrier/v1/sip_trunks", NULL, NULL, 502, NULL);
+	expect_status("GET", "/carrier/v1/sip_trunks", NULL, NULL, 200, NULL);
 }
 
 Test(fake, control_api_validates_and_counts)
@@ -2045,18 +1963,12 @@ Test(fake, control_api_validates_and_counts)
 	                     "[]",
 	                     "{\"methods\":[\"FETCH\"]}"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct resp *r = req("POST", "/_fake/faults", bad[i]);
-		cr_assert_eq(r->status, 422, "%s", bad[i]);
-		resp_free(r);
+		expect_status("POST", "/_fake/faults", bad[i], NULL, 422, bad[i]);
 	}
-	struct resp *r = req("GET", "/_fake/nothing", NULL);
-	cr_assert_eq(r->status, 404);
-	resp_free(r);
-	for (int i = 0; i < 3; i++) {
-		r = req("GET", "/carrier/v1/sip_trunks", NULL);
-		resp_free(r);
-	}
-	r = req("DELETE", "/carrier/v1/sip_trunks/x", NULL);
+	expect_status("GET", "/_fake/nothing", NULL, NULL, 404, NULL);
+	for (int i = 0; i < 3; i++)
+		resp_free(req("GET", "/carrier/v1/sip_trunks", NULL));
+	struct resp *r = req("DELETE", "/carrier/v1/sip_trunks/x", NULL);
 	resp_free(r);
 	json_t *s = stats();
 	cr_assert_eq(json_integer_value(jget(s, "requests.GET")), 3);
@@ -2084,9 +1996,7 @@ Test(fake, clock_control)
 	r = req("GET", "/_fake/clock", NULL);
 	cr_assert(strstr(r->body, "\"frozen\":false"));
 	resp_free(r);
-	r = req("POST", "/_fake/clock", "{\"when\":1}");
-	cr_assert_eq(r->status, 422);
-	resp_free(r);
+	expect_status("POST", "/_fake/clock", "{\"when\":1}", NULL, 422, NULL);
 }
 
 Test(fake, json_is_encoded_like_active_support)

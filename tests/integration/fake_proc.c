@@ -1,15 +1,12 @@
 #include "fake_proc.h"
 
+#include "spawn.h"
+
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef TC_FAKE_API
@@ -35,36 +32,12 @@ static void spawn(struct fake *f, const char *const *extra)
 		argv[n++] = extra[i];
 	}
 	argv[n] = NULL;
-	int out[2];
-	cr_assert_eq(pipe(out), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		/* A test killed on timeout skips its teardown: the fake must not outlive it. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(out[1], STDOUT_FILENO);
-		close(out[0]);
-		close(out[1]);
-		execv(TC_FAKE_API, (char *const *)argv);
-		_exit(127);
-	}
-	close(out[1]);
-	/* Wait for "listening on PORT" (a readiness signal, not a sleep). */
-	char buf[256] = "";
-	size_t len = 0;
-	while (!strchr(buf, '\n') && len < sizeof(buf) - 1) {
-		struct pollfd p = {.fd = out[0], .events = POLLIN};
-		cr_assert_gt(poll(&p, 1, START_TIMEOUT_MS), 0,
-		             "the fake API did not start in time");
-		ssize_t r = read(out[0], buf + len, sizeof(buf) - 1 - len);
-		cr_assert_gt(r, 0, "the fake API exited before listening");
-		len += (size_t)r;
-		buf[len] = '\0';
-	}
-	f->port = 0;
-	close(out[0]);
-	cr_assert_eq(sscanf(buf, "listening on %d", &f->port), 1, "fake said: %s", buf);
-	f->pid = pid;
+	struct fake_spawn sp;
+	if (!fake_spawn(argv, START_TIMEOUT_MS, &sp))
+		cr_assert_fail("the fake API %s (status %d); it said: %s", sp.why, sp.status,
+		               sp.said);
+	f->pid = sp.pid;
+	f->port = sp.port;
 	snprintf(f->base, sizeof(f->base), "http://" FAKE_HOST ":%d", f->port);
 	snprintf(f->resolve, sizeof(f->resolve), FAKE_HOST ":%d:127.0.0.1", f->port);
 }
@@ -90,10 +63,7 @@ void fake_stop(struct fake *f)
 {
 	if (f->pid <= 0)
 		return;
-	kill(f->pid, SIGTERM);
-	int st;
-	while (waitpid(f->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	fake_terminate(f->pid);
 	f->pid = 0;
 }
 
@@ -108,14 +78,9 @@ void fake_destroy(struct fake *f)
 	}
 }
 
-struct buf {
-	char *p;
-	size_t len;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *ud)
+size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud)
 {
-	struct buf *b = ud;
+	struct fake_buf *b = ud;
 	size_t n = size * nmemb;
 	char *p = realloc(b->p, b->len + n + 1);
 	if (!p)
@@ -134,12 +99,12 @@ long fake_control(struct fake *f, const char *method, const char *what, const ch
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake/%s", f->port, what);
 	CURL *c = curl_easy_init();
 	cr_assert_not_null(c);
-	struct buf b = {0};
+	struct fake_buf b = {0};
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fake_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
 	if (body)
@@ -197,4 +162,40 @@ struct tc_api *fake_client(const struct fake *f, const char *token,
 	cr_assert_not_null(api, "%s", err.message);
 	tc_error_clear(&err);
 	return api;
+}
+
+static enum tc_status view_page(void *ud, struct tc_trunk *const *t, size_t n, struct tc_error *err)
+{
+	struct fake_view *v = ud;
+	(void)err;
+	for (size_t i = 0; i < n; i++, v->count++) {
+		if (v->count >= FAKE_VIEW_MAX)
+			continue;
+		snprintf(v->names[v->count], sizeof(v->names[0]), "%s",
+		         tc_trunk_string(t[i], TC_F_NAME));
+		snprintf(v->ids[v->count], sizeof(v->ids[0]), "%s", t[i]->id);
+		v->max_channels[v->count] = t[i]->values[TC_F_MAX_CHANNELS].state == TC_V_SET
+		                                ? t[i]->values[TC_F_MAX_CHANNELS].i
+		                                : -1;
+	}
+	return TC_OK;
+}
+
+struct fake_view fake_view(struct fake *f)
+{
+	struct tc_api *api = fake_client(f, FAKE_TOKEN, NULL);
+	struct fake_view v = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_api_list(api, view_page, &v, &err), TC_OK, "%s", err.message);
+	tc_api_free(api);
+	return v;
+}
+
+size_t fake_view_named(const struct fake_view *v, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->count && i < FAKE_VIEW_MAX; i++)
+		n += strcmp(v->names[i], name) == 0;
+	return n;
 }

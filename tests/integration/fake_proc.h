@@ -45,6 +45,25 @@ void fake_faults(struct fake *f, const char *doc);
 /* GET /_fake/stats, the integer at a path such as "connections.total"; -1 if absent. */
 long long fake_stat(struct fake *f, const char *path);
 
+/* Every trunk on the server (the first FAKE_VIEW_MAX of them), read by a client of its own. */
+#define FAKE_VIEW_MAX 64
+struct fake_view {
+	size_t count;
+	char names[FAKE_VIEW_MAX][48];
+	char ids[FAKE_VIEW_MAX][40];
+	long long max_channels[FAKE_VIEW_MAX]; /* -1 when null */
+};
+struct fake_view fake_view(struct fake *f);
+/* How many trunks of the view carry that name. */
+size_t fake_view_named(const struct fake_view *v, const char *name);
+
+/* A response body collected by fake_collect (CURLOPT_WRITEFUNCTION); p is NUL-terminated. */
+struct fake_buf {
+	char *p;
+	size_t len;
+};
+size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud);
+
 /* A client for the fake through the resolve override; cfg_in may be NULL. */
 struct tc_api *fake_client(const struct fake *f, const char *token,
                            const struct tc_api_config *cfg_in);

@@ -249,8 +249,8 @@ Test(api, every_fault_is_a_clean_error)
 	struct tc_api_config small = {.max_body = 64 * 1024, .timeout_ms = 1500};
 	fault_once("error", TC_SERVER, &small);
 	fault_once("close", TC_UNREACHABLE, &small);
-	fault_once("truncate", TC_PARSE, &small);
-	fault_once("malformed", TC_PARSE, &small);
+	fault_once("truncate", TC_PROTOCOL, &small);
+	fault_once("malformed", TC_PROTOCOL, &small);
 	fault_once("oversize", TC_PROTOCOL, &small);
 	fault_once("hang", TC_TIMEOUT, &small);
 }

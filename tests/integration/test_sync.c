@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -69,6 +70,13 @@ static void connect_to(struct side *s, const char *token, const struct tc_api_co
 	s->api = fake_client(&fk, token, cfg);
 }
 
+/* A side as a process starts it: its store open and a client for the fake. */
+static void side_online(struct side *s)
+{
+	side_open(s);
+	connect_to(s, FAKE_TOKEN, NULL);
+}
+
 static enum tc_status sync_side(struct side *s, unsigned flags, struct tc_sync_report *rep,
                                 struct tc_error *err)
 {
@@ -105,53 +113,14 @@ static struct tc_store_counts counts(struct side *s)
 }
 
 /* Every trunk on the server, by a fresh client. */
-struct server_view {
-	size_t count;
-	char names[64][48];
-	char ids[64][40];
-	long long max_channels[64];
-};
-
-static enum tc_status view_page(void *ud, struct tc_trunk *const *t, size_t n, struct tc_error *err)
+static struct fake_view server(void)
 {
-	struct server_view *v = ud;
-	for (size_t i = 0; i < n; i++) {
-		if (v->count < 64) {
-			snprintf(v->names[v->count], sizeof(v->names[0]), "%s",
-			         tc_trunk_string(t[i], TC_F_NAME));
-			snprintf(v->ids[v->count], sizeof(v->ids[0]), "%s", t[i]->id);
-			v->max_channels[v->count] =
-			    t[i]->values[TC_F_MAX_CHANNELS].state == TC_V_SET
-			        ? t[i]->values[TC_F_MAX_CHANNELS].i
-			        : -1;
-		}
-		v->count++;
-	}
-	return TC_OK;
+	return fake_view(&fk);
 }
 
-static struct server_view server(void)
+static const char *id_of(const struct fake_view *v, const char *name)
 {
-	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
-	struct server_view v = {0};
-	struct tc_error err;
-	tc_error_init(&err);
-	cr_assert_eq(tc_api_list(api, view_page, &v, &err), TC_OK, "%s", err.message);
-	tc_api_free(api);
-	return v;
-}
-
-static size_t named(const struct server_view *v, const char *name)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < v->count && i < 64; i++)
-		n += strcmp(v->names[i], name) == 0;
-	return n;
-}
-
-static const char *id_of(const struct server_view *v, const char *name)
-{
-	for (size_t i = 0; i < v->count && i < 64; i++)
+	for (size_t i = 0; i < v->count && i < FAKE_VIEW_MAX; i++)
 		if (strcmp(v->names[i], name) == 0)
 			return v->ids[i];
 	cr_assert_fail("no trunk named %s on the server", name);
@@ -217,8 +186,7 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 {
 	const char *args[] = {"--sample", "10000", NULL};
 	fake_start(&fk, args);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	long long conns_before = fake_stat(&fk, "connections.total");
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PULL, &rep);
@@ -239,7 +207,7 @@ Test(sync, pulls_ten_thousand_trunks_over_one_connection, .timeout = 180)
 Test(sync, trunks_gone_from_the_server_are_removed_or_conflict_when_edited)
 {
 	two_operators("3");
-	struct server_view v = server();
+	struct fake_view v = server();
 	/* B deletes two; A had edited one of them. */
 	edit(&A, v.ids[0], TC_F_NAME, "edited-here");
 	delete_local(&B, v.ids[0]);
@@ -258,6 +226,44 @@ Test(sync, trunks_gone_from_the_server_are_removed_or_conflict_when_edited)
 	cr_assert_null(rec->conflict->theirs);
 	tc_trunk_record_free(rec);
 	cr_assert_eq(counts(&A).trunks, 2);
+}
+
+/*
+ * Pages are written a page behind the fetch: a write that fails stops the
+ * listing, is the sync's error, and (the list being incomplete) removes
+ * nothing.
+ */
+Test(sync, a_page_the_store_cannot_write_stops_the_pull_and_removes_nothing)
+{
+	const char *args[] = {"--sample", "350", NULL};
+	fake_start(&fk, args);
+	side_open(&A);
+	connect_to(&A, FAKE_TOKEN, NULL);
+	sync_ok(&A, TC_SYNC_PULL, NULL);
+	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_api_delete(api, server().ids[0], &err), TC_OK, "%s", err.message);
+	tc_api_free(api);
+	/* the third page of the next pull meets a refusing disk */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(tc_store_path(A.store), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "CREATE TRIGGER refuse BEFORE UPDATE OF seen_gen ON trunks "
+	                          "WHEN (SELECT count(*) FROM trunks WHERE seen_gen = "
+	                          "new.seen_gen) >= 200 BEGIN SELECT RAISE(ABORT, 'the disk "
+	                          "refused'); END;",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct tc_sync_report rep;
+	enum tc_status st = sync_side(&A, TC_SYNC_PULL, &rep, &err);
+	cr_assert_eq(st, TC_STORE, "%s: %s", tc_status_name(st), err.message);
+	cr_assert_eq(rep.status, TC_STORE);
+	cr_assert_eq(rep.pulled, 200, "the two pages written are counted");
+	cr_assert_eq(rep.removed, 0);
+	cr_assert_eq(counts(&A).trunks, 350, "the trunk gone from the server is kept");
+	tc_error_clear(&err);
 }
 
 /* ---------------------------------------------------------------- push */
@@ -282,10 +288,9 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 {
 	fake_start(&fk, NULL);
 	seed(4);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct server_view before = server();
+	struct fake_view before = server();
 
 	fake_stop(&fk);
 	create_local(&A, "local-00000000000000a1", "made-offline");
@@ -314,10 +319,10 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	sync_ok(&A, TC_SYNC_ALL, &rep);
 	cr_assert_eq(rep.pushed, 3);
 	cr_assert_eq(counts(&A).queued, 0);
-	struct server_view after = server();
+	struct fake_view after = server();
 	cr_assert_eq(after.count, 4);
-	cr_assert_eq(named(&after, "made-offline"), 1);
-	cr_assert_eq(named(&after, "renamed-offline"), 1);
+	cr_assert_eq(fake_view_named(&after, "made-offline"), 1);
+	cr_assert_eq(fake_view_named(&after, "renamed-offline"), 1);
 	/* The local id became the server's. */
 	struct tc_trunk_record *rec = NULL;
 	cr_assert_eq(tc_store_get(A.store, "local-00000000000000a1", &rec, &err), TC_NOT_FOUND);
@@ -331,8 +336,7 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 Test(sync, independent_trunks_are_pushed_together_on_a_few_connections)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	for (int i = 0; i < 12; i++) {
 		char id[40], name[32];
 		snprintf(id, sizeof(id), "local-%016x", 0x100 + i);
@@ -361,7 +365,7 @@ Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 	sync_ok(&A, TC_SYNC_ALL, NULL);
 	/* B's PATCH holds max_channels alone, or it would undo A's rename. */
 	sync_ok(&B, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_str_eq(v.names[0], "renamed-by-a");
 	cr_assert_eq(v.max_channels[0], 42);
 
@@ -443,7 +447,7 @@ static void resolve_and_push(bool keep_mine, const char *want_name)
 	same_field_conflict(tid, sizeof(tid));
 	resolve(&B, tid, keep_mine);
 	sync_ok(&B, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_str_eq(v.names[0], want_name);
 	cr_assert_eq(v.max_channels[0], 9);
 	struct tc_trunk_record *rec = get(&B, tid);
@@ -464,8 +468,7 @@ Test(sync, the_same_field_conflicts_and_take_theirs_keeps_the_rest)
 Test(sync, a_rejected_create_keeps_the_servers_field_errors)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	struct tc_trunk *t = sample_trunk("bad-region", "198.51.100.1");
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_REGION, "mars"), TC_OK);
 	struct tc_error err;
@@ -508,8 +511,8 @@ Test(sync, refused_tokens_stop_the_sync_with_the_reason_and_lose_nothing)
 	}
 	connect_to(&A, FAKE_TOKEN, NULL);
 	sync_ok(&A, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
-	cr_assert_eq(named(&v, "waits-for-a-token"), 1);
+	struct fake_view v = server();
+	cr_assert_eq(fake_view_named(&v, "waits-for-a-token"), 1);
 }
 
 /* ---------------------------------------------------------------- faults */
@@ -526,7 +529,7 @@ static void push_through(const char *fault_doc, const struct tc_api_config *cfg)
 	side_open(&A);
 	connect_to(&A, FAKE_TOKEN, cfg);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct server_view before = server();
+	struct fake_view before = server();
 	create_local(&A, "local-00000000000000d4", "through-faults");
 	edit(&A, before.ids[0], TC_F_MAX_CHANNELS, "17");
 	delete_local(&A, before.ids[1]);
@@ -554,9 +557,10 @@ static void push_through(const char *fault_doc, const struct tc_api_config *cfg)
 	cr_assert_eq(c.queued, 0, "%s", fault_doc);
 	cr_assert_eq(c.conflicts, 0, "%s", fault_doc);
 	cr_assert_eq(c.trunks, 2, "%s", fault_doc);
-	struct server_view after = server();
+	struct fake_view after = server();
 	cr_assert_eq(after.count, 2, "%s", fault_doc);
-	cr_assert_eq(named(&after, "through-faults"), 1, "%s: duplicate or lost create", fault_doc);
+	cr_assert_eq(fake_view_named(&after, "through-faults"), 1, "%s: duplicate or lost create",
+	             fault_doc);
 	bool updated = false;
 	for (size_t i = 0; i < after.count; i++)
 		if (strcmp(after.ids[i], before.ids[0]) == 0)
@@ -601,8 +605,7 @@ Test(sync, a_hung_request_times_out_and_is_retried, .timeout = 60)
 Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	create_local(&A, "local-00000000000000a7", "first-name");
 	/* The server creates it, the answer is lost. */
 	fake_faults(&fk, "{\"close\":{\"count\":1},\"methods\":[\"POST\"]}");
@@ -616,7 +619,7 @@ Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
 	edit(&A, "local-00000000000000a7", TC_F_MAX_CHANNELS, "3");
 	A.clock.now += HOUR_MS;
 	sync_ok(&A, TC_SYNC_ALL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 1, "the create was sent twice");
 	cr_assert_str_eq(v.names[0], "second-name");
 	cr_assert_eq(v.max_channels[0], 3);
@@ -643,7 +646,7 @@ static long long faults_injected(void)
 }
 
 /* The server as it is, seen without faults; returns how many faults were injected before. */
-static long long look_without_faults(struct server_view *v)
+static long long look_without_faults(struct fake_view *v)
 {
 	long long n = faults_injected();
 	fake_control(&fk, "POST", "reset", NULL, NULL);
@@ -689,7 +692,7 @@ static void chaos(const char *seed)
 	}
 	fake_faults(&fk, chaos_faults);
 	sync_until_settled(seed);
-	struct server_view v;
+	struct fake_view v;
 	long long injected = look_without_faults(&v);
 	cr_assert_eq(v.count, N, "seed %s: %zu trunks on the server", seed, v.count);
 	for (int i = 0; i < N; i++) {
@@ -709,7 +712,7 @@ static void chaos(const char *seed)
 	for (int i = 3; i < N; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "chaos-%d", i);
-		cr_assert_eq(named(&v, name), 1, "seed %s: %s", seed, name);
+		cr_assert_eq(fake_view_named(&v, name), 1, "seed %s: %s", seed, name);
 		for (size_t k = 0; k < v.count; k++)
 			if (strcmp(v.names[k], name) == 0)
 				cr_assert_eq(v.max_channels[k], i % 2 ? 11 : 22, "seed %s: %s",
@@ -742,30 +745,39 @@ static struct tc_outbox_entry first_entry(struct side *s, struct tc_outbox_list 
 	return l->items[0];
 }
 
-Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
+/* A side online with one local create whose send has begun, as a sync leaves it before it
+ * sends; l holds the outbox it came from. */
+static struct tc_outbox_entry create_in_flight(const char *id, const char *name,
+                                               struct tc_outbox_list *l)
 {
 	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
-	create_local(&A, "local-00000000000000e5", "crashed-after-post");
-	struct tc_outbox_list l = {0};
-	struct tc_outbox_entry en = first_entry(&A, &l);
+	side_online(&A);
+	create_local(&A, id, name);
+	struct tc_outbox_entry en = first_entry(&A, l);
 	struct tc_error err;
 	tc_error_init(&err);
-	/* What a sync does before it sends ... */
 	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
-	/* ... the request reaches the server, and the process dies before the answer. */
+	return en;
+}
+
+Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
+{
+	struct tc_outbox_list l = {0};
+	struct tc_outbox_entry en =
+	    create_in_flight("local-00000000000000e5", "crashed-after-post", &l);
+	struct tc_error err;
+	tc_error_init(&err);
+	/* The request reaches the server, and the process dies before the answer. */
 	cr_assert_eq(tc_api_create(A.api, en.payload, NULL, &err), TC_OK, "%s", err.message);
 	tc_outbox_list_free(&l);
 	side_close(&A);
 
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	long long posts = fake_stat(&fk, "requests.POST");
 	struct tc_sync_report rep;
 	sync_ok(&A, TC_SYNC_PUSH, &rep);
 	cr_assert_eq(fake_stat(&fk, "requests.POST"), posts, "the create was sent again");
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 1);
 	struct tc_trunk_record *rec = get(&A, v.ids[0]);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
@@ -776,15 +788,10 @@ Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
 
 Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 {
-	fake_start(&fk, NULL);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
-	create_local(&A, "local-00000000000000f6", "crashed-before-post");
 	struct tc_outbox_list l = {0};
-	struct tc_outbox_entry en = first_entry(&A, &l);
+	create_in_flight("local-00000000000000f6", "crashed-before-post", &l);
 	struct tc_error err;
 	tc_error_init(&err);
-	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
 	/* An edit while the create is in flight queues an update behind it. */
 	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
 	tc_outbox_list_free(&l);
@@ -793,10 +800,9 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 	tc_outbox_list_free(&l);
 	side_close(&A);
 
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	sync_ok(&A, TC_SYNC_PUSH, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 1);
 	cr_assert_eq(v.max_channels[0], 5);
 	cr_assert_eq(counts(&A).queued, 0);
@@ -812,18 +818,16 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 {
 	const char *args[] = {"--sample", "20", NULL};
 	fake_start(&fk, args);
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct server_view v = server();
+	struct fake_view v = server();
 	side_close(&A);
 
 	pid_t child = fork();
 	cr_assert_geq(child, 0);
 	if (child == 0) {
 		/* The second process: its own connection, edits and syncs of its own. */
-		side_open(&A);
-		connect_to(&A, FAKE_TOKEN, NULL);
+		side_online(&A);
 		int bad = 0;
 		for (int i = 0; i < 10; i++) {
 			char name[32];
@@ -838,8 +842,7 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 		side_close(&A);
 		_exit(bad);
 	}
-	side_open(&A);
-	connect_to(&A, FAKE_TOKEN, NULL);
+	side_online(&A);
 	for (int i = 10; i < 20; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "parent-%d", i);
@@ -854,11 +857,11 @@ Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 	cr_assert_eq(waitpid(child, &st, 0), child);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child syncs failed: %d", st);
 	sync_ok(&A, TC_SYNC_ALL, NULL);
-	struct server_view after = server();
+	struct fake_view after = server();
 	for (int i = 0; i < 20; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "%s-%d", i < 10 ? "child" : "parent", i);
-		cr_assert_eq(named(&after, name), 1, "%s lost", name);
+		cr_assert_eq(fake_view_named(&after, name), 1, "%s lost", name);
 	}
 	cr_assert_eq(counts(&A).queued, 0);
 }
@@ -896,7 +899,10 @@ struct seen {
 	struct tc_sync_report report;
 };
 
-/* Waits on the event pipe (as the TUI's poll loop does) until a sync finishes. */
+/*
+ * Waits on the event pipe (as the TUI's poll loop does) until a sync finishes;
+ * the events after that one stay queued, so each call sees one sync's report.
+ */
 static void wait_finished(struct tc_service *svc, struct seen *seen)
 {
 	int fd = tc_service_event_fd(svc);
@@ -906,7 +912,7 @@ static void wait_finished(struct tc_service *svc, struct seen *seen)
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		cr_assert_gt(poll(&p, 1, 20000), 0, "no event from the worker");
 		struct tc_sync_event ev;
-		while (tc_service_next_event(svc, &ev)) {
+		while (seen->finished == before && tc_service_next_event(svc, &ev)) {
 			switch (ev.kind) {
 			case TC_EV_SYNC_STARTED:
 				seen->started++;
@@ -929,7 +935,7 @@ static void wait_finished(struct tc_service *svc, struct seen *seen)
 	}
 }
 
-Test(service, the_worker_pulls_at_once_and_pushes_when_asked)
+Test(service, the_worker_pulls_at_once_and_pushes_a_save_at_once)
 {
 	const char *args[] = {"--sample", "150", NULL};
 	fake_start(&fk, args);
@@ -951,15 +957,31 @@ Test(service, the_worker_pulls_at_once_and_pushes_when_asked)
 
 	struct tc_trunk *draft = sample_trunk("from-the-tui", "192.0.2.44");
 	char *id = NULL;
+	/* The save wakes the worker; the UI asking again for it must not cost a second sync. */
 	cr_assert_eq(tc_service_create(svc, draft, &id, &err), TC_OK, "%s", err.message);
 	tc_service_sync_request(svc, TC_SYNC_PUSH);
 	wait_finished(svc, &seen);
 	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
 	cr_assert_eq(seen.report.pushed, 1);
+	cr_assert_eq(seen.report.queued, 0);
 	cr_assert_geq(seen.changed, 1);
-	struct server_view v = server();
+	struct fake_view v = server();
 	cr_assert_eq(v.count, 151);
-	cr_assert_eq(named(&v, "from-the-tui"), 1);
+	cr_assert_eq(fake_view_named(&v, "from-the-tui"), 1);
+
+	/*
+	 * Nothing is due now: another push request is no sync at all, so the next
+	 * report the worker sends is the full sync asked for after it.
+	 */
+	size_t started = seen.started;
+	tc_service_sync_request(svc, TC_SYNC_PUSH | TC_SYNC_FORCE);
+	tc_service_sync_request(svc, TC_SYNC_ALL);
+	wait_finished(svc, &seen);
+	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
+	cr_assert_eq(seen.report.pulled, 151,
+	             "the first report after the push request is the pull's");
+	cr_assert_eq(seen.report.pushed, 0);
+	cr_assert_eq(seen.started, started + 1);
 
 	struct tc_service_status st;
 	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);

@@ -7,10 +7,8 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "trunkctl/service.h"
 #include "vtdrive.h"
 
@@ -54,9 +53,6 @@ static struct fake server = {-1, 0};
 
 static bool fake_start(struct fake *f, int port, const char *const extra[])
 {
-	int out[2];
-	if (pipe(out) != 0)
-		return false;
 	char port_s[16];
 	snprintf(port_s, sizeof(port_s), "%d", port);
 	/* Seeded and with a frozen clock, a restart with the same options serves the same trunks.
@@ -67,34 +63,20 @@ static bool fake_start(struct fake *f, int port, const char *const extra[])
 	for (size_t i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	f->pid = fork();
-	if (f->pid == 0) {
-		dup2(out[1], STDOUT_FILENO);
-		close(out[0]);
-		close(out[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(out[1]);
-	char buf[128] = {0};
-	size_t used = 0;
-	struct pollfd p = {.fd = out[0], .events = POLLIN};
-	while (used < sizeof(buf) - 1 && !strchr(buf, '\n') && poll(&p, 1, WAIT_MS) > 0) {
-		ssize_t r = read(out[0], buf + used, sizeof(buf) - 1 - used);
-		if (r <= 0)
-			break;
-		used += (size_t)r;
-	}
-	close(out[0]);
-	return sscanf(buf, "listening on %d", &f->port) == 1;
+	struct fake_spawn sp;
+	f->pid = -1;
+	if (!fake_spawn(argv, WAIT_MS, &sp))
+		return false;
+	f->pid = sp.pid;
+	f->port = sp.port;
+	return true;
 }
 
 static void fake_stop(struct fake *f)
 {
 	if (f->pid <= 0)
 		return;
-	kill(f->pid, SIGTERM);
-	waitpid(f->pid, NULL, 0);
+	fake_terminate(f->pid);
 	f->pid = -1;
 }
 
@@ -332,14 +314,49 @@ static void online_with_samples(int samples)
 	cr_assert(fake_start(&server, 0, extra), "the fake API did not start");
 }
 
+/* The TUI on the fake with its samples, once the first sync is done. */
+static struct vtd *run_online_with_samples(int samples)
+{
+	online_with_samples(samples);
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Synced:", SYNC_MS);
+	return t;
+}
+
+/* The store holds the fake's samples, then the TUI starts with no server configured. */
+static struct vtd *run_offline_with_samples(int samples)
+{
+	online_with_samples(samples);
+	prefill_store();
+	fake_stop(&server);
+	return run(24, 80, 0);
+}
+
+/* Finds the row showing name, which must be on screen, and copies its text. */
+static int row_of(struct vtd *t, const char *name, char *row, size_t len)
+{
+	int r = find_row(t, name);
+	cr_assert_geq(r, 0, "no row shows \"%s\"", name);
+	vtd_row(t, r, row, len);
+	return r;
+}
+
+/* Saves the form (F2), waits until the save is synced and copies the trunk's row. */
+static void save_and_sync(struct vtd *t, const char *name, char *row, size_t len)
+{
+	char saved[128];
+	snprintf(saved, sizeof(saved), "Saved %s", name);
+	keys(t, K_F2);
+	wait_text(t, saved, WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	row_of(t, name, row, len);
+}
+
 /* ---- scenarios ---- */
 
 Test(e2e, first_paint_comes_from_the_store)
 {
-	online_with_samples(6);
-	prefill_store();
-	fake_stop(&server);
-	struct vtd *t = run(24, 80, 0);
+	struct vtd *t = run_offline_with_samples(6);
 	/* The very first repaint already lists the stored trunks. */
 	cr_expect(vtd_has_text(t, "Sample trunk 1"));
 	cr_expect(vtd_has_text(t, "Sample trunk 6"));
@@ -349,10 +366,7 @@ Test(e2e, first_paint_comes_from_the_store)
 
 Test(e2e, filter_narrows_as_you_type_with_smart_case)
 {
-	online_with_samples(12);
-	prefill_store();
-	fake_stop(&server);
-	struct vtd *t = run(24, 80, 0);
+	struct vtd *t = run_offline_with_samples(12);
 	keys(t, "/");
 	type(t, "trunk 1");
 	cr_expect(vtd_has_text(t, "Sample trunk 10"));
@@ -371,10 +385,7 @@ Test(e2e, filter_narrows_as_you_type_with_smart_case)
 
 Test(e2e, sort_by_column_and_reverse)
 {
-	online_with_samples(6);
-	prefill_store();
-	fake_stop(&server);
-	struct vtd *t = run(24, 80, 0);
+	struct vtd *t = run_offline_with_samples(6);
 	keys(t, "S"); /* reverse: by name, descending */
 	int r6 = find_row(t, "Sample trunk 6"), r1 = find_row(t, "Sample trunk 1");
 	cr_expect(r6 >= 0 && r1 >= 0 && r6 < r1, "descending order: 6 before 1");
@@ -388,10 +399,7 @@ Test(e2e, sort_by_column_and_reverse)
 
 Test(e2e, detail_masks_the_password_until_revealed)
 {
-	online_with_samples(3);
-	prefill_store();
-	fake_stop(&server);
-	struct vtd *t = run(24, 80, 0);
+	struct vtd *t = run_offline_with_samples(3);
 	keys(t, K_DOWN); /* Sample trunk 2: client_credentials */
 	keys(t, K_ENTER);
 	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
@@ -408,9 +416,7 @@ Test(e2e, detail_masks_the_password_until_revealed)
 
 Test(e2e, create_an_ip_address_trunk_and_sync_it)
 {
-	online_with_samples(2);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(2);
 	keys(t, "a");
 	wait_text(t, "New trunk", WAIT_MS);
 	type(t, "Office PBX");
@@ -424,13 +430,8 @@ Test(e2e, create_an_ip_address_trunk_and_sync_it)
 	keys(t, K_TAB); /* inbound IPs: the add row */
 	type(t, "203.0.113.7");
 	golden(t, "form-create");
-	keys(t, K_F2);
-	wait_text(t, "Saved Office PBX", WAIT_MS);
-	wait_text(t, "0 queued", SYNC_MS);
-	int r = find_row(t, "Office PBX");
-	cr_assert_geq(r, 0);
 	char row[256];
-	vtd_row(t, r, row, sizeof(row));
+	save_and_sync(t, "Office PBX", row, sizeof(row));
 	cr_expect(strstr(row, "synced") && strstr(row, "203.0.113.7") && strstr(row, "30"),
 	          "row: %s", row);
 	quit(t);
@@ -438,9 +439,7 @@ Test(e2e, create_an_ip_address_trunk_and_sync_it)
 
 Test(e2e, outbound_registration_is_refused_until_fixed)
 {
-	online_with_samples(1);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(1);
 	keys(t, "a");
 	type(t, "Registrar");
 	keys(t, K_TAB);
@@ -479,21 +478,15 @@ Test(e2e, outbound_registration_is_refused_until_fixed)
 	keys(t, K_TAB);
 	type(t, "s3cret-pass");
 	cr_expect(vtd_has_text(t, "***********"), "the password is masked as typed");
-	keys(t, K_F2);
-	wait_text(t, "Saved Registrar", WAIT_MS);
-	wait_text(t, "0 queued", SYNC_MS);
-	int r = find_row(t, "Registrar");
 	char row[256];
-	vtd_row(t, r, row, sizeof(row));
+	save_and_sync(t, "Registrar", row, sizeof(row));
 	cr_expect(strstr(row, "register") && strstr(row, "synced"), "row: %s", row);
 	quit(t);
 }
 
 Test(e2e, edit_a_trunk)
 {
-	online_with_samples(3);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(3);
 	keys(t, "e");
 	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
 	keys(t, "\025"); /* C-u clears the field */
@@ -504,22 +497,15 @@ Test(e2e, edit_a_trunk)
 	keys(t, "\025");
 	type(t, "45");
 	golden(t, "form-edit");
-	keys(t, K_F2);
-	wait_text(t, "Saved Renamed one", WAIT_MS);
-	wait_text(t, "0 queued", SYNC_MS);
-	int r = find_row(t, "Renamed one");
-	cr_assert_geq(r, 0);
 	char row[256];
-	vtd_row(t, r, row, sizeof(row));
+	save_and_sync(t, "Renamed one", row, sizeof(row));
 	cr_expect(strstr(row, "45") && strstr(row, "synced"), "row: %s", row);
 	quit(t);
 }
 
 Test(e2e, delete_asks_and_wants_the_name_for_live_credentials)
 {
-	online_with_samples(3);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(3);
 	/* An ip_address trunk: a y/N question, and n keeps it. */
 	keys(t, "d");
 	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
@@ -557,9 +543,8 @@ Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 	keys(t, K_F2);
 	wait_text(t, "Sync failed", SYNC_MS);
 	wait_text(t, "1 queued", WAIT_MS);
-	int r = find_row(t, "Queued name");
 	char row[256];
-	vtd_row(t, r, row, sizeof(row));
+	row_of(t, "Queued name", row, sizeof(row));
 	cr_expect(strstr(row, "pending"), "row: %s", row);
 	cr_expect(vtd_has_text(t, " offline "));
 	keys(t, "p");
@@ -569,8 +554,7 @@ Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 	cr_assert(fake_start(&server, port, samples), "the fake API did not come back on %d", port);
 	keys(t, K_F5);
 	wait_text(t, "0 queued", SYNC_MS);
-	r = find_row(t, "Queued name");
-	vtd_row(t, r, row, sizeof(row));
+	row_of(t, "Queued name", row, sizeof(row));
 	cr_expect(strstr(row, "synced"), "row: %s", row);
 	quit(t);
 }
@@ -598,11 +582,10 @@ static void server_side_rename(const char *from, const char *to)
 	tc_service_close(svc);
 }
 
-Test(e2e, a_conflict_is_resolved_on_the_conflict_screen)
+/* Both sides rename Sample trunk 1; the TUI ends on the conflict screen. */
+static struct vtd *open_conflict(void)
 {
-	online_with_samples(2);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
+	struct vtd *t = run_online_with_samples(2);
 	server_side_rename("Sample trunk 1", "Theirs name");
 	keys(t, "e");
 	keys(t, "\025");
@@ -611,6 +594,12 @@ Test(e2e, a_conflict_is_resolved_on_the_conflict_screen)
 	wait_text(t, "changed on the server too", SYNC_MS);
 	keys(t, "c");
 	wait_text(t, "Conflicts (1 trunk)", WAIT_MS);
+	return t;
+}
+
+Test(e2e, a_conflict_is_resolved_on_the_conflict_screen)
+{
+	struct vtd *t = open_conflict();
 	cr_expect(vtd_has_text(t, "Theirs name"));
 	cr_expect(vtd_has_text(t, "Mine name"));
 	golden(t, "conflicts");
@@ -626,10 +615,7 @@ Test(e2e, a_conflict_is_resolved_on_the_conflict_screen)
 
 Test(e2e, pending_changes_show_the_request_and_can_be_discarded)
 {
-	online_with_samples(2);
-	prefill_store();
-	fake_stop(&server);
-	struct vtd *t = run(24, 80, 0);
+	struct vtd *t = run_offline_with_samples(2);
 	keys(t, "e");
 	keys(t, "\025");
 	type(t, "Local only");
@@ -722,10 +708,7 @@ Test(e2e, help_is_generated_from_the_keymap)
 
 Test(e2e, copy_sends_osc52_and_secrets_need_revealing_first)
 {
-	online_with_samples(2);
-	prefill_store();
-	fake_stop(&server);
-	struct vtd *t = run(24, 80, 0);
+	struct vtd *t = run_offline_with_samples(2);
 	keys(t, K_ENTER);
 	keys(t, "y"); /* the name */
 	cr_expect(vtd_output_has(t, "\033]52;c;U2FtcGxlIHRydW5rIDE=\a"), "OSC 52 of the name");
@@ -833,10 +816,8 @@ Test(e2e, a_server_rejection_shows_under_its_field)
 	fake_stop(&server);
 
 	struct vtd *t = run(24, 80, 0);
-	int r = find_row(t, "Lithium trunk");
-	cr_assert_geq(r, 0);
 	char row[256];
-	vtd_row(t, r, row, sizeof(row));
+	int r = row_of(t, "Lithium trunk", row, sizeof(row));
 	cr_expect(strstr(row, "rejected"), "row: %s", row);
 	while (r-- > 2)
 		keys(t, K_DOWN);
@@ -857,10 +838,8 @@ Test(e2e, wide_names_are_measured_in_cells)
 	cr_assert(vtd_wait_idle(t, want, WAIT_MS));
 	keys(t, K_F2);
 	wait_text(t, "Saved 東京 PBX", WAIT_MS);
-	int r = find_row(t, "東京 PBX");
-	cr_assert_geq(r, 0);
 	char row[256];
-	vtd_row(t, r, row, sizeof(row));
+	int r = row_of(t, "東京 PBX", row, sizeof(row));
 	/* "東京 PBX" takes 8 cells of the 15 of the Name column: 7 of padding, 1 of gap. */
 	cr_expect_eq(vtd_bg(t, r, 0), 6, "the new row is selected (cyan)");
 	cr_expect(strstr(row, "東京 PBX        ip") != NULL, "row: %s", row);
@@ -886,17 +865,7 @@ Test(e2e, ctrl_c_keeps_unsaved_work_and_quits_elsewhere)
 
 Test(e2e, a_conflict_resolved_with_a_new_value)
 {
-	online_with_samples(2);
-	struct vtd *t = run(24, 80, RUN_ONLINE);
-	wait_text(t, "Synced:", SYNC_MS);
-	server_side_rename("Sample trunk 1", "Theirs name");
-	keys(t, "e");
-	keys(t, "\025");
-	type(t, "Mine name");
-	keys(t, K_F2);
-	wait_text(t, "changed on the server too", SYNC_MS);
-	keys(t, "c");
-	wait_text(t, "Conflicts (1 trunk)", WAIT_MS);
+	struct vtd *t = open_conflict();
 	keys(t, "e");
 	keys(t, "\025");
 	type(t, "Agreed name");
@@ -907,10 +876,8 @@ Test(e2e, a_conflict_resolved_with_a_new_value)
 	wait_text(t, "0 conflicts", SYNC_MS);
 	keys(t, "q");
 	wait_text(t, "0 queued", SYNC_MS);
-	int r = find_row(t, "Agreed name");
-	cr_assert_geq(r, 0, "the edited value replaced both");
 	char row[256];
-	vtd_row(t, r, row, sizeof(row));
+	row_of(t, "Agreed name", row, sizeof(row)); /* the edited value replaced both */
 	cr_expect(strstr(row, "synced"), "row: %s", row);
 	quit(t);
 }

@@ -21,7 +21,7 @@ Test(keymap, every_default_binding_parses_and_none_collide)
 	for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
 		cr_expect_gt(km.count[a], 0, "%s has no default key", tui_action_name(a));
 		cr_expect_str_not_empty(tui_action_help(a));
-		cr_expect_eq(tui_action_by_name(tui_action_name(a)), a);
+		cr_expect_eq((int)tui_action_by_name(tui_action_name(a)), a);
 	}
 	struct tc_error err;
 	tc_error_init(&err);

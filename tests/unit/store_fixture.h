@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_fixture.h"
 #include "trunkctl/syncstate.h"
 #include "trunkctl/trunk.h"
 
@@ -80,29 +81,6 @@ static inline struct tc_trunk *server_trunk(const char *id, const char *name, co
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_CREATED_AT, "2026-01-01T00:00:00Z"), TC_OK);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_UPDATED_AT, "2026-01-01T00:00:00Z"), TC_OK);
 	return t;
-}
-
-static inline char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
-
-static inline void write_all(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(data, 1, len, f), len);
-	fclose(f);
 }
 
 #endif

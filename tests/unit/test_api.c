@@ -188,42 +188,46 @@ static struct tc_api *make(const char *base, const char *const *resolve, size_t 
 	return tc_api_new(&cfg, err);
 }
 
+static void expect_made(const char *base, const char *const *resolve, size_t nres, bool allow)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	struct tc_api *api = make(base, resolve, nres, allow, &err);
+	cr_assert_not_null(api, "%s: %s", base, err.message);
+	tc_api_free(api);
+	tc_error_clear(&err);
+}
+
+/* Leaves the error in err for the caller to check further and clear. */
+static void expect_refused(const char *base, const char *const *resolve, size_t nres, bool allow,
+                           enum tc_status status, struct tc_error *err)
+{
+	cr_assert_null(make(base, resolve, nres, allow, err), "%s", base);
+	cr_assert_eq(err->status, status, "%s: %s", base, err->message);
+}
+
 Test(config, plain_http_only_to_loopback_unless_allowed)
 {
 	struct tc_error err;
 	tc_error_init(&err);
-	struct tc_api *api = make("https://api.somleng.org", NULL, 0, false, &err);
-	cr_assert_not_null(api, "%s", err.message);
-	tc_api_free(api);
-	api = make("http://127.0.0.1:3000", NULL, 0, false, &err);
-	cr_assert_not_null(api, "%s", err.message);
-	tc_api_free(api);
+	expect_made("https://api.somleng.org", NULL, 0, false);
+	expect_made("http://127.0.0.1:3000", NULL, 0, false);
 
-	api = make("http://api.somleng.org", NULL, 0, false, &err);
-	cr_assert_null(api);
-	cr_assert_eq(err.status, TC_SECURITY);
+	expect_refused("http://api.somleng.org", NULL, 0, false, TC_SECURITY, &err);
 	cr_assert_not_null(strstr(err.message, "api.somleng.org"));
 	cr_assert_null(strstr(err.message, "t0ken"));
 	tc_error_clear(&err);
 
 	static const char *const to_lo[] = {"api.fake.test:8080:127.0.0.1"};
-	api = make("http://api.fake.test:8080", to_lo, 1, false, &err);
-	cr_assert_not_null(api, "%s", err.message);
-	tc_api_free(api);
+	expect_made("http://api.fake.test:8080", to_lo, 1, false);
 	/* Resolved to loopback on another port does not count. */
-	api = make("http://api.fake.test:9090", to_lo, 1, false, &err);
-	cr_assert_null(api);
-	cr_assert_eq(err.status, TC_SECURITY);
+	expect_refused("http://api.fake.test:9090", to_lo, 1, false, TC_SECURITY, &err);
 	tc_error_clear(&err);
 	static const char *const to_lan[] = {"api.fake.test:80:192.168.1.5"};
-	api = make("http://api.fake.test", to_lan, 1, false, &err);
-	cr_assert_null(api);
-	cr_assert_eq(err.status, TC_SECURITY);
+	expect_refused("http://api.fake.test", to_lan, 1, false, TC_SECURITY, &err);
 	tc_error_clear(&err);
 
-	api = make("http://api.somleng.org", NULL, 0, true, &err);
-	cr_assert_not_null(api, "%s", err.message);
-	tc_api_free(api);
+	expect_made("http://api.somleng.org", NULL, 0, true);
 }
 
 Test(config, bad_urls_tokens_and_resolve_entries)
@@ -234,13 +238,11 @@ Test(config, bad_urls_tokens_and_resolve_entries)
 	                                       "https://api.somleng.org?x=1",
 	                                       "https://user@api.somleng.org"};
 	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(*bad_urls); i++) {
-		cr_assert_null(make(bad_urls[i], NULL, 0, false, &err), "%s", bad_urls[i]);
-		cr_assert_eq(err.status, TC_CONFIG, "%s: %s", bad_urls[i], err.message);
+		expect_refused(bad_urls[i], NULL, 0, false, TC_CONFIG, &err);
 		tc_error_clear(&err);
 	}
 	static const char *const bad_res[] = {"api.fake.test:80"};
-	cr_assert_null(make("https://api.fake.test", bad_res, 1, false, &err));
-	cr_assert_eq(err.status, TC_CONFIG);
+	expect_refused("https://api.fake.test", bad_res, 1, false, TC_CONFIG, &err);
 	tc_error_clear(&err);
 
 	struct tc_api_config cfg = {.base_url = "https://api.somleng.org", .token = "a b"};

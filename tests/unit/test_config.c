@@ -299,16 +299,23 @@ static struct tc_config *with_token_file(const char *file_text, mode_t mode)
 	return cfg;
 }
 
+/* The token cfg resolved to: where it came from and its value. */
+static void expect_token(struct tc_config *cfg, enum tc_token_source source, const char *where,
+                         const char *value)
+{
+	cr_assert_eq(tc_config_token_source(cfg), source);
+	cr_assert_str_eq(tc_config_token_where(cfg), where);
+	const char *token = NULL;
+	cr_assert_eq(tc_config_token(cfg, &token, NULL), TC_OK);
+	cr_assert_str_eq(token, value);
+}
+
 Test(config, token_file_is_read_and_trimmed)
 {
 	struct tc_config *cfg = with_token_file("  s3cret-token\n", 0600);
 	struct env e = {{"TRUNKCTL_API_TOKEN=from-env"}};
 	resolve_ok(cfg, &e);
-	cr_assert_eq(tc_config_token_source(cfg), TC_TOKEN_FILE);
-	cr_assert_str_eq(tc_config_token_where(cfg), "--token-file");
-	const char *token = NULL;
-	cr_assert_eq(tc_config_token(cfg, &token, NULL), TC_OK);
-	cr_assert_str_eq(token, "s3cret-token");
+	expect_token(cfg, TC_TOKEN_FILE, "--token-file", "s3cret-token");
 	tc_config_free(cfg);
 }
 
@@ -352,11 +359,7 @@ Test(config, environment_token_beats_file_settings)
 	snprintf(cfgenv, sizeof(cfgenv), "TRUNKCTL_CONFIG=%s", path);
 	struct env e = {{cfgenv, "TRUNKCTL_API_TOKEN=from-env"}};
 	struct tc_config *cfg = resolve_ok(tc_config_new(), &e);
-	cr_assert_eq(tc_config_token_source(cfg), TC_TOKEN_VALUE);
-	cr_assert_str_eq(tc_config_token_where(cfg), "TRUNKCTL_API_TOKEN");
-	const char *token = NULL;
-	cr_assert_eq(tc_config_token(cfg, &token, NULL), TC_OK);
-	cr_assert_str_eq(token, "from-env");
+	expect_token(cfg, TC_TOKEN_VALUE, "TRUNKCTL_API_TOKEN", "from-env");
 	tc_config_free(cfg);
 }
 

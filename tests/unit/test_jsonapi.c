@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_fixture.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
 
@@ -22,18 +23,7 @@ static char *slurp(const char *name, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", TC_FIXTURES, name);
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
+	return read_all(path, len);
 }
 
 static struct tc_trunk *decode_fixture(const char *name)
@@ -529,6 +519,9 @@ ParameterizedTestParameters(request, structural_errors_are_the_servers)
 	    {"{\"data\":[]}", TC_JSONAPI_CREATE, TC_INVALID, "/data must be a hash\n"},
 	    {"{\"data\":\"x\"}", TC_JSONAPI_CREATE, TC_INVALID, "/data must be a hash\n"},
 	    {"[1]", TC_JSONAPI_CREATE, TC_INVALID, "/data is missing\n"},
+	    /* Rails does not parse an empty body (no params), but does parse a blank one */
+	    {"", TC_JSONAPI_UPDATE, TC_INVALID, "/data is missing\n"},
+	    {" ", TC_JSONAPI_CREATE, TC_PARSE, ""},
 	    {"\"text\"", TC_JSONAPI_CREATE, TC_INVALID, "/data is missing\n"},
 	    {"{" T "," A "}", TC_JSONAPI_CREATE, TC_INVALID, "/data is missing\n"},
 	    {"{\"data\":\"\"}", TC_JSONAPI_CREATE, TC_INVALID,
@@ -558,7 +551,16 @@ ParameterizedTestParameters(request, structural_errors_are_the_servers)
 	    {DOC("\"type\":\"x\"," T "," A), TC_JSONAPI_CREATE, TC_OK, ""},
 	    /* /data/id on update */
 	    {DOC(T "," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id is missing\n"},
-	    {DOC(T ",\"id\":\"   \"," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id is missing\n"},
+	    {DOC(T ",\"id\":\"   \"," A), TC_JSONAPI_UPDATE, TC_INVALID, "!/data/id is missing\n"},
+	    {DOC(T ",\"id\":\"\"," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id must be filled\n"},
+	    /* blank? is ActiveSupport's: Unicode spaces are blank, a zero-width space is not */
+	    {DOC(T ",\"id\":\"\\u00a0\\u2003\\u3000\\t\"," A), TC_JSONAPI_UPDATE, TC_INVALID,
+	     "!/data/id is missing\n"},
+	    {DOC(T ",\"id\":\"\\u200b\"," A), TC_JSONAPI_UPDATE, TC_INVALID,
+	     "!/data/id is invalid\n"},
+	    /* blanks pass the schema: only the id rule sees them, and it gives way */
+	    {DOC(T ",\"id\":\" \",\"attributes\":{\"name\":1}"), TC_JSONAPI_UPDATE, TC_INVALID,
+	     "/data/attributes/name must be a string\n"},
 	    {DOC(T ",\"id\":null," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id must be filled\n"},
 	    {DOC(T ",\"id\":42," A), TC_JSONAPI_UPDATE, TC_INVALID, "/data/id must be a string\n"},
 	    {DOC(T ",\"id\":\"" UID "\"," A), TC_JSONAPI_UPDATE, TC_OK, ""},
@@ -579,6 +581,18 @@ ParameterizedTestParameters(request, structural_errors_are_the_servers)
 	     "integer\n/data/attributes/inbound_source_ips/1 must be a string\n/data/attributes/"
 	     "inbound_source_ips/2 must be a string\n/data/attributes/outbound_plus_prefix must be "
 	     "boolean\n"},
+	    {DOC(T ",\"attributes\":{\"max_channels\":\"\",\"outbound_national_dialing\":\"\"}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/max_channels must be filled\n/data/attributes/outbound_national_"
+	     "dialing must be filled\n"},
+	    /* filled? before the type: [] and {} are empty, except where null is allowed */
+	    {DOC(T ",\"attributes\":{\"name\":[],\"max_channels\":{},\"outbound_proxy\":[],"
+	           "\"outbound_plus_prefix\":[]}"),
+	     TC_JSONAPI_CREATE, TC_INVALID,
+	     "/data/attributes/name must be filled\n/data/attributes/max_channels must be filled\n"
+	     "/data/attributes/outbound_proxy must be a "
+	     "string\n/data/attributes/outbound_plus_prefix "
+	     "must be filled\n"},
 	    /* a response's renderings are not a request's */
 	    {DOC(T ",\"attributes\":{\"region\":{\"table\":{\"alias\":\"hydrogen\"}},"
 	           "\"default_sender\":{\"value\":\"1\"}}"),
@@ -1015,9 +1029,11 @@ Test(bounds, every_prefix_of_every_fixture_is_refused_cleanly)
 			cr_assert_neq(tc_jsonapi_decode_resource(part, cut, &t, NULL), TC_OK);
 			cr_assert_neq(tc_jsonapi_decode_collection(part, cut, &page, NULL), TC_OK);
 			cr_assert_neq(tc_jsonapi_decode_errors(part, cut, &errs, NULL), TC_OK);
+			/* no body at all is no parameters: 422, not 400 */
 			cr_assert_eq(
 			    tc_jsonapi_decode_request(part, cut, TC_JSONAPI_UPDATE, UID, &t, NULL),
-			    TC_PARSE);
+			    cut ? TC_PARSE : TC_INVALID);
+			cr_assert_null(t);
 			cr_assert_neq(tc_jsonapi_error_from_response(422, part, cut, &err), TC_OK);
 			tc_error_clear(&err);
 			free(part);
@@ -1118,6 +1134,11 @@ ParameterizedTestParameters(check, the_whole_answer_of_the_server)
 	     TC_INVALID, "/data/attributes/max_channels must be greater than 0\n"},
 	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"name\":\"x\"}"), TC_JSONAPI_UPDATE,
 	     TC_INVALID, "!/data/id is invalid\n"},
+	    /* ... but not to a client check, which the server's schema does not have */
+	    {DOC(T ",\"id\":\"other\",\"attributes\":{\"max_channels\":2147483648}"),
+	     TC_JSONAPI_UPDATE, TC_INVALID,
+	     "/data/attributes/max_channels is too large for the server (at most 2147483647)\n"
+	     "!/data/id is invalid\n"},
 	    {DOC(T ",\"attributes\":{\"name\":\"n\",\"authentication_mode\":\"ip_address\","
 	           "\"region\":\"ap-southeast-1\",\"inbound_source_ips\":[\"1.1.1.1\",5,\"x\"]}"),
 	     TC_JSONAPI_CREATE, TC_INVALID,

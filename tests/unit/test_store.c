@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -733,6 +734,72 @@ static int cmp_ci(const void *a, const void *b)
 	return strcasecmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Filtered windows are found three ways (a walk of the sort index, a scan that
+ * counts, a scan and a count); whichever is taken, each window is the slice of
+ * the whole sorted list that matches. The filters only match names: "pbx" is
+ * every third trunk, spread over the name order; "trunk-29" is rare and last;
+ * "" is every trunk. Windows past the middle are found from the other end.
+ */
+Test(store, filtered_windows_are_slices_of_the_sorted_matches)
+{
+	fill_many();
+	static const char *const filters[] = {"pbx", "PBX-00", "trunk-29", "-2999", "nothing", ""};
+	static const int sorts[] = {TC_FIELD_NONE, TC_SORT_ID, TC_F_MAX_CHANNELS};
+	for (size_t si = 0; si < sizeof(sorts) / sizeof(sorts[0]); si++) {
+		for (int desc = 0; desc < 2; desc++) {
+			struct tc_list_query all = {.sort = sorts[si], .descending = desc};
+			struct tc_trunk_page whole;
+			cr_assert_eq(tc_store_list(store, &all, &whole, &err), TC_OK);
+			cr_assert_eq(whole.count, MANY);
+			for (size_t fi = 0; fi < sizeof(filters) / sizeof(filters[0]); fi++) {
+				const char *ids[MANY];
+				size_t m = 0;
+				for (size_t i = 0; i < whole.count; i++)
+					if (contains_ci(
+					        tc_trunk_string(whole.items[i].trunk, TC_F_NAME),
+					        filters[fi]))
+						ids[m++] = whole.items[i].trunk->id;
+				static const size_t offsets[] = {0,   7,    180,  600,
+				                                 995, 1600, 2990, 5000};
+				for (size_t oi = 0; oi < sizeof(offsets) / sizeof(offsets[0]);
+				     oi++) {
+					struct tc_list_query q = {.filter = filters[fi],
+					                          .sort = sorts[si],
+					                          .descending = desc,
+					                          .offset = offsets[oi],
+					                          .limit = 20};
+					struct tc_trunk_page page;
+					cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK,
+					             "%s", err.message);
+					cr_assert_eq(page.total, m, "%s: total", filters[fi]);
+					size_t off = q.offset < m ? q.offset : m;
+					cr_assert_eq(page.offset, off, "%s at %zu", filters[fi],
+					             q.offset);
+					size_t want = m - off < 20 ? m - off : 20;
+					cr_assert_eq(page.count, want, "%s at %zu sort %d/%d",
+					             filters[fi], q.offset, sorts[si], desc);
+					for (size_t i = 0; i < page.count; i++)
+						cr_assert_str_eq(page.items[i].trunk->id,
+						                 ids[off + i], "%s at %zu, row %zu",
+						                 filters[fi], q.offset, i);
+					tc_trunk_page_free(&page);
+				}
+			}
+			tc_trunk_page_free(&whole);
+		}
+	}
+}
+
 Test(store, filter_sort_and_windows_agree_with_a_plain_scan)
 {
 	fill_many();
@@ -954,6 +1021,17 @@ Test(store, an_empty_file_is_migrated)
 	cr_assert(ok, "%s", line);
 }
 
+/* Closes the store and changes its file behind its back, as an older build or a tool would. */
+static void rewrite_closed_store(const char *sql)
+{
+	tc_store_close(store);
+	store = NULL;
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
 Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 {
 	/* as if the file predates an attribute of the field table */
@@ -961,16 +1039,8 @@ Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 	tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "sip.example.com");
 	pull_one(t);
 	tc_trunk_free(t);
-	tc_store_close(store);
-	store = NULL;
-	sqlite3 *db;
-	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db,
-	                          "ALTER TABLE trunks DROP COLUMN f_outbound_host;"
-	                          "UPDATE trunks SET search = '';",
-	                          NULL, NULL, NULL),
-	             SQLITE_OK, "%s", sqlite3_errmsg(db));
-	sqlite3_close(db);
+	rewrite_closed_store("ALTER TABLE trunks DROP COLUMN f_outbound_host;"
+	                     "UPDATE trunks SET search = '';");
 
 	struct tc_store_options o = options();
 	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
@@ -998,4 +1068,51 @@ Test(store, a_lock_held_too_long_is_tc_busy_not_an_sqlite_code)
 	cr_assert_eq(tc_store_create_local(impatient, "local-x", t, &err), TC_OK);
 	tc_trunk_free(t);
 	tc_store_close(impatient);
+}
+
+static size_t trunk_count(void)
+{
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK, "%s", err.message);
+	size_t n = 0;
+	struct tc_list_query q = {.sort = TC_FIELD_NONE};
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(c.trunks, n, "counts and count agree");
+	return n;
+}
+
+Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
+	pull_one(t);
+	tc_trunk_free(t);
+	t = server_trunk("srv-2", "two", "10.0.0.2");
+	pull_one(t);
+	tc_trunk_free(t);
+	/* the file as version 1 left it: full state and seen indexes, no maintained count */
+	rewrite_closed_store("DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
+	                     "DROP INDEX trunks_by_state; DELETE FROM meta WHERE key = "
+	                     "'trunk_count';"
+	                     "CREATE INDEX trunks_state ON trunks (state, id);"
+	                     "CREATE INDEX trunks_seen ON trunks (seen_gen);"
+	                     "PRAGMA user_version = 1;");
+
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	cr_assert_eq(trunk_count(), 2);
+	t = server_trunk("srv-2", "two again", "10.0.0.2");
+	pull_one(t);
+	tc_trunk_free(t);
+	cr_assert_eq(trunk_count(), 2, "an upsert of a known trunk adds nothing");
+	t = sample_trunk("three", "10.0.0.3");
+	cr_assert_eq(tc_store_create_local(store, "local-3", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	cr_assert_eq(trunk_count(), 3);
+	cr_assert_eq(tc_store_discard(store, "local-3", &err), TC_OK, "%s", err.message);
+	cr_assert_eq(trunk_count(), 2, "a discarded create is uncounted");
+	bool ok;
+	char line[64];
+	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
+	cr_assert(ok, "%s", line);
 }

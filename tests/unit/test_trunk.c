@@ -142,6 +142,37 @@ Test(text, parses_each_type_with_server_titles)
 	tc_error_clear(&err);
 }
 
+Test(text, set_assignments_name_an_attribute_and_parse_its_text)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_trunk_assign(t, "name=a=b", &err), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(t, TC_F_NAME), "a=b");
+	cr_assert_eq(tc_trunk_assign(t, "inbound_source_ips=1.2.3.4, 5.6.7.8", &err), TC_OK);
+	cr_assert_eq(t->values[TC_F_INBOUND_SOURCE_IPS].list.count, 2);
+	cr_assert_eq(tc_trunk_assign(t, "inbound_source_ips=[]", &err), TC_OK);
+	cr_assert_eq(t->values[TC_F_INBOUND_SOURCE_IPS].state, TC_V_SET);
+	cr_assert_eq(t->values[TC_F_INBOUND_SOURCE_IPS].list.count, 0);
+	cr_assert_eq(tc_trunk_assign(t, "outbound_proxy=", &err), TC_OK);
+	cr_assert_eq(t->values[TC_F_OUTBOUND_PROXY].state, TC_V_NULL);
+
+	const char *const usage[] = {"name",  "=x", "colour=red", "created_at=now", "namename=x",
+	                             "nam=x", ""};
+	for (size_t i = 0; i < sizeof(usage) / sizeof(*usage); i++) {
+		tc_error_clear(&err);
+		cr_assert_eq(tc_trunk_assign(t, usage[i], &err), TC_USAGE, "%s", usage[i]);
+		cr_assert_neq(err.message[0], '\0');
+	}
+	tc_error_clear(&err);
+	cr_assert_eq(tc_trunk_assign(t, "max_channels=ten", &err), TC_INVALID);
+	cr_assert_str_eq(err.fields.items[0].title, "must be an integer");
+	cr_assert_eq(t->values[TC_F_MAX_CHANNELS].state, TC_V_ABSENT, "unchanged on error");
+	cr_assert_str_eq(tc_trunk_string(t, TC_F_NAME), "a=b");
+	tc_error_clear(&err);
+	tc_trunk_free(t);
+}
+
 Test(text, secrets_are_masked_unless_revealed)
 {
 	struct tc_value v = {.state = TC_V_SET, .s = "s3cret"};

@@ -67,18 +67,41 @@ static void expect_error(const struct tc_field_errors *errs, size_t i, const cha
 	expect(errs, i, TC_SEV_ERROR, pointer, title);
 }
 
+static void expect_count(const struct tc_field_errors *errs, size_t n)
+{
+	cr_assert_eq(errs->count, n, "%zu entries, first %s %s", errs->count,
+	             errs->count ? errs->items[0].pointer : "",
+	             errs->count ? errs->items[0].title : "");
+}
+
+/* Validates t and expects no entry at all, not even a warning. */
+static void expect_clean(enum tc_validate_kind kind, const struct tc_trunk *t,
+                         struct tc_field_errors *errs)
+{
+	cr_assert_eq(check(kind, t, errs), TC_OK);
+	expect_count(errs, 0);
+}
+
 /* Validates t and expects exactly one entry. */
 static const struct tc_field_error *only(enum tc_validate_kind kind, const struct tc_trunk *t,
                                          struct tc_field_errors *errs, enum tc_severity sev,
                                          const char *pointer, const char *title)
 {
 	enum tc_status rc = check(kind, t, errs);
-	cr_assert_eq(errs->count, 1, "%zu entries, first %s %s", errs->count,
-	             errs->count ? errs->items[0].pointer : "",
-	             errs->count ? errs->items[0].title : "");
+	expect_count(errs, 1);
 	expect(errs, 0, sev, pointer, title);
 	cr_assert_eq(rc, sev == TC_SEV_ERROR ? TC_INVALID : TC_OK);
 	return &errs->items[0];
+}
+
+/* A valid outbound_registration trunk: the mode with the most optional fields to vary. */
+static struct tc_trunk *registering_trunk(void)
+{
+	struct tc_trunk *t = trunk("A", "outbound_registration", "hydrogen");
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_USERNAME, "u"), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_PASSWORD, "p"), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "pbx.example.com"), TC_OK);
+	return t;
 }
 
 static void set_list(struct tc_trunk *t, enum tc_field_id f, const char *const *items, size_t n)
@@ -135,8 +158,7 @@ Test(create, minimal_ip_address_trunk_is_valid)
 {
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("My Trunk", "ip_address", "hydrogen");
-	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_CREATE, t, &errs);
 	tc_trunk_free(t);
 }
 
@@ -431,8 +453,7 @@ Test(create, dial_string_prefix_only_needs_to_be_filled)
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("A", "ip_address", "hydrogen");
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX, "abc"), TC_OK);
-	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_CREATE, t, &errs);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX, ""), TC_OK);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "outbound_dial_string_prefix",
 	     "must be filled");
@@ -443,17 +464,13 @@ Test(create, dial_string_prefix_only_needs_to_be_filled)
 Test(create, advisory_lengths_count_characters_and_only_warn)
 {
 	struct tc_field_errors errs = {0};
-	struct tc_trunk *t = trunk("A", "outbound_registration", "hydrogen");
-	cr_assert_eq(tc_trunk_set_string(t, TC_F_USERNAME, "u"), TC_OK);
-	cr_assert_eq(tc_trunk_set_string(t, TC_F_PASSWORD, "p"), TC_OK);
-	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "pbx.example.com"), TC_OK);
+	struct tc_trunk *t = registering_trunk();
 	/* 60 two-byte characters: 120 bytes, still within 60 characters. */
 	char user[256] = "";
 	for (int i = 0; i < 60; i++)
 		strcat(user, "\xc3\xa9");
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTH_USER, user), TC_OK);
-	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_CREATE, t, &errs);
 	strcat(user, "x");
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTH_USER, user), TC_OK);
 	const struct tc_field_error *e = only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_WARNING,
@@ -478,14 +495,10 @@ Test(create, advisory_lengths_count_characters_and_only_warn)
 Test(create, nullable_strings_accept_null_and_empty)
 {
 	struct tc_field_errors errs = {0};
-	struct tc_trunk *t = trunk("A", "outbound_registration", "hydrogen");
-	cr_assert_eq(tc_trunk_set_string(t, TC_F_USERNAME, "u"), TC_OK);
-	cr_assert_eq(tc_trunk_set_string(t, TC_F_PASSWORD, "p"), TC_OK);
-	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "pbx.example.com"), TC_OK);
+	struct tc_trunk *t = registering_trunk();
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_PROXY, ""), TC_OK);
 	cr_assert_eq(tc_trunk_set_null(t, TC_F_AUTH_USER), TC_OK);
-	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_CREATE, t, &errs);
 	tc_trunk_free(t);
 }
 
@@ -508,18 +521,15 @@ Test(create, client_credentials_username_without_password_warns)
 {
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("A", "client_credentials", "hydrogen");
-	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_CREATE, t, &errs);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_USERNAME, "alice"), TC_OK);
 	const struct tc_field_error *e = only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_WARNING,
 	                                      A "password", "is empty although a username is set");
 	cr_assert_not_null(e->hint);
 	tc_field_errors_free(&errs);
-	cr_assert_eq(check(TC_VALIDATE_UPDATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_UPDATE, t, &errs);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_PASSWORD, "secret"), TC_OK);
-	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_CREATE, t, &errs);
 	tc_trunk_free(t);
 }
 
@@ -631,12 +641,10 @@ Test(update, nothing_is_required)
 {
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = tc_trunk_new();
-	cr_assert_eq(check(TC_VALIDATE_UPDATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_UPDATE, t, &errs);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "outbound_registration"),
 	             TC_OK);
-	cr_assert_eq(check(TC_VALIDATE_UPDATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_UPDATE, t, &errs);
 	tc_trunk_free(t);
 }
 
@@ -757,8 +765,7 @@ Test(sizes, huge_strings_are_kept_whole)
 	struct tc_trunk *t = trunk(s, "ip_address", "hydrogen");
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_DEFAULT_SENDER, s), TC_OK);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX, s), TC_OK);
-	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	cr_assert_eq(errs.count, 0);
+	expect_clean(TC_VALIDATE_CREATE, t, &errs);
 
 	const char *list[] = {s};
 	set_list(t, TC_F_INBOUND_SOURCE_IPS, list, 1);
@@ -784,8 +791,7 @@ Test(sizes, utf8_names_are_fine)
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		struct tc_field_errors errs = {0};
 		struct tc_trunk *t = trunk(names[i], "ip_address", "hydrogen");
-		cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-		cr_assert_eq(errs.count, 0);
+		expect_clean(TC_VALIDATE_CREATE, t, &errs);
 		tc_trunk_free(t);
 	}
 }

@@ -88,7 +88,13 @@ void tui_changed(struct tui_app *app)
 void tui_request_sync(struct tui_app *app, unsigned flags)
 {
 	if (app->worker) {
-		tc_service_sync_request(app->svc, flags);
+		/*
+		 * A change queued through the service has already woken the worker
+		 * to push it; asking again ran a second, empty sync whose report
+		 * ("Synced: 0 ...") replaced the first one's conflict or rejection.
+		 */
+		if (flags != TC_SYNC_PUSH)
+			tc_service_sync_request(app->svc, flags);
 		return;
 	}
 	if (tc_service_offline(app->svc))
@@ -468,9 +474,29 @@ static void handle_events(struct tui_app *app)
 		tui_changed(app);
 }
 
+/*
+ * Started once the first screen is out: the worker's first pull (libcurl's
+ * set-up, the first page's writes) took the CPU from the first paint.
+ */
+static void start_worker(struct tui_app *app)
+{
+	if (tc_service_offline(app->svc) || !tc_service_api_host(app->svc))
+		return;
+	struct tc_error err;
+	tc_error_init(&err);
+	if (tc_service_worker_start(app->svc, &err) == TC_OK) {
+		app->worker = true;
+	} else if (err.status != TC_OFFLINE) {
+		tui_status_err(app, "Background sync could not start", &err);
+		paint(app);
+	}
+	tc_error_clear(&err);
+}
+
 static void loop(struct tui_app *app)
 {
 	paint(app);
+	start_worker(app);
 	while (!app->quit) {
 		struct pollfd fds[3] = {
 		    {.fd = 0, .events = POLLIN},
@@ -558,13 +584,6 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 	}
 	tui_theme_init(app->caps.color);
 	refresh_status(app);
-	if (!tc_service_offline(svc) && tc_service_api_host(svc)) {
-		if (tc_service_worker_start(svc, &err) == TC_OK)
-			app->worker = true;
-		else if (err.status != TC_OFFLINE)
-			tui_status_err(app, "Background sync could not start", &err);
-		tc_error_clear(&err);
-	}
 	tui_push(app, ui_list_new(app));
 	loop(app);
 	while (app->depth)

@@ -100,7 +100,10 @@ void tui_age(int64_t ms, char *buf, size_t len);
 void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act);
 /* Runs an action that every screen understands (navigation ones excluded). */
 bool tui_generic_action(struct tui_app *app, enum tui_action act);
-/* Asks the worker for a sync when it runs; says why not otherwise. */
+/*
+ * Asks the worker for a sync when it runs (a plain TC_SYNC_PUSH after a
+ * queued change is already on its way); says why not otherwise.
+ */
 void tui_request_sync(struct tui_app *app, unsigned flags);
 
 /* ---- screens (one file each) ---- */
