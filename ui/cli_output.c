@@ -152,12 +152,87 @@ static size_t scalar_len(const char *s)
 	return s[i] ? i + 1 : 0;
 }
 
+/* s as jansson dumps a string (no JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH). */
+static bool json_string_text(struct cli_rows *w, const char *s)
+{
+	if (!buf_add(w, "\"", 1))
+		return false;
+	const char *plain = s;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		if (!buf_add(w, plain, (size_t)(s - plain)))
+			return false;
+		plain = s + 1;
+		char esc[8];
+		const char *short_esc = ch == '"'    ? "\\\""
+		                        : ch == '\\' ? "\\\\"
+		                        : ch == '\b' ? "\\b"
+		                        : ch == '\f' ? "\\f"
+		                        : ch == '\n' ? "\\n"
+		                        : ch == '\r' ? "\\r"
+		                        : ch == '\t' ? "\\t"
+		                                     : NULL;
+		if (!short_esc)
+			snprintf(esc, sizeof(esc), "\\u%04X", ch);
+		if (!buf_str(w, short_esc ? short_esc : esc))
+			return false;
+	}
+	return buf_add(w, plain, (size_t)(s - plain)) && buf_add(w, "\"", 1);
+}
+
+/* One value at depth 2 of the --json array: tc_value_to_json's value, indented. */
+static bool json_value_text(struct cli_rows *w, const struct tc_field_info *fi,
+                            const struct tc_value *v)
+{
+	char num[32];
+	if (v->state == TC_V_NULL || v->state == TC_V_ABSENT)
+		return buf_str(w, "null");
+	switch (fi->type) {
+	case TC_T_STRING:
+		if ((fi->flags & TC_FF_SECRET) && !w->reveal && v->s && *v->s)
+			return json_string_text(w, TC_SECRET_MASK);
+		return json_string_text(w, v->s ? v->s : "");
+	case TC_T_INT:
+		snprintf(num, sizeof(num), "%lld", v->i);
+		return buf_str(w, num);
+	case TC_T_BOOL:
+		return buf_str(w, v->b ? "true" : "false");
+	case TC_T_LIST:
+		if (v->list.count == 0)
+			return buf_str(w, "[]");
+		for (size_t i = 0; i < v->list.count; i++)
+			if (!buf_str(w, i ? ",\n      " : "[\n      ") ||
+			    !json_string_text(w, v->list.items[i]))
+				return false;
+		return buf_str(w, "\n    ]");
+	}
+	return false;
+}
+
 /* One element of the --json array, as cli_print_json prints cli_trunk_json's object in it. */
 static bool json_row(struct cli_rows *w, const struct tc_trunk *t, enum tc_sync_state state)
 {
+	if (!t->extra_json) {
+		/*
+		 * Written straight from the values: a jansson object per trunk, dumped
+		 * and indented, was most of the time of a 100,000-trunk list.
+		 */
+		bool ok = buf_str(w, "{\n    \"id\": ") &&
+		          (t->id ? json_string_text(w, t->id) : buf_str(w, "null")) &&
+		          buf_str(w, ",\n    \"sync_state\": ") &&
+		          json_string_text(w, tc_sync_state_name(state));
+		for (int f = 0; ok && f < TC_FIELD_COUNT; f++) {
+			const struct tc_field_info *fi = tc_field(f);
+			ok = buf_str(w, ",\n    \"") && buf_str(w, fi->key) && buf_str(w, "\": ") &&
+			     json_value_text(w, fi, &t->values[f]);
+		}
+		return ok && buf_str(w, "\n  }");
+	}
 	struct indenter in = {.depth = 1};
 	/* an unknown attribute named sync_state takes that member's place: the tree knows how */
-	if (t->extra_json && strstr(t->extra_json, "\"sync_state\"")) {
+	if (strstr(t->extra_json, "\"sync_state\"")) {
 		json_t *obj = cli_trunk_json(t, state, w->reveal);
 		char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(obj);
