@@ -118,6 +118,7 @@ expect 0 "create --json - (JSON:API document)" sh -c "printf '%s' '{\"data\":{\"
 expect 3 "create --json with a bad document" sh -c "printf '%s' '{\"data\":{\"type\":\"trunk\",\"attributes\":{}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
 expect 0 "update --set" t update Kampala --set max_channels=5 --set outbound_route_prefixes=855,856
 expect 0 "show after update" t show Kampala --json
+check "update pushed" [ "$(jq -r '"\(.sync_state) \(.max_channels) \(.outbound_route_prefixes|join(","))"' "$T/out")" = "synced 5 855,856" ]
 # list --json writes its rows itself: each must be show --json's object (jansson's dump), indented.
 printf '%s' '{"name":"Q\" B\\ T\t C\u0001\u001f \u00e9\u4e2d /x","region":"helium","authentication_mode":"client_credentials","inbound_source_ips":[]}' \
 	>"$T/odd.json"
@@ -138,7 +139,6 @@ for reveal in "" --reveal; do
 	check "list --json $reveal is show --json of each trunk, byte for byte" \
 		cmp "$T/list.json" "$T/shown.json"
 done
-check "update pushed" [ "$(jq -r '"\(.sync_state) \(.max_channels) \(.outbound_route_prefixes|join(","))"' "$T/out")" = "synced 5 855,856" ]
 expect 0 "update --set KEY=[] empties a list" t update Kampala --set outbound_route_prefixes=[]
 expect 0 "update --set a nullable attribute" t update Kampala --set auth_user=bob
 expect 0 "update --unset" t update Kampala --unset auth_user
