@@ -200,6 +200,12 @@ enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_quer
 	return tc_store_list(svc->store, query, page, err);
 }
 
+enum tc_status tc_service_list_each(struct tc_service *svc, const struct tc_list_query *query,
+                                    tc_trunk_row_fn fn, void *ctx, struct tc_error *err)
+{
+	return tc_store_list_each(svc->store, query, fn, ctx, err);
+}
+
 enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_query *query,
                                 size_t *count, struct tc_error *err)
 {

@@ -321,31 +321,20 @@ static int refresh(struct cli *c)
 	return rc == TC_AUTH || rc == TC_FORBIDDEN ? CLI_EXIT_AUTH : CLI_EXIT_FAILURE;
 }
 
-static int print_rows(struct cli *c, const struct tc_trunk_page *page, bool json, bool csv,
-                      bool reveal, FILE *out)
+/* Every row of q as --json or CSV, written as it is read. */
+static enum tc_status stream_rows(struct cli *c, const struct tc_list_query *q, bool csv, FILE *out,
+                                  size_t *count)
 {
-	if (csv) {
-		cli_csv_header(out);
-		for (size_t i = 0; i < page->count; i++)
-			cli_csv_row(out, page->items[i].trunk, page->items[i].state, reveal);
-		return 0;
-	}
-	if (!json) {
-		cli_print_table(out, page);
-		return 0;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < page->count; i++)
-		if (json_array_append_new(arr, cli_trunk_json(page->items[i].trunk,
-		                                              page->items[i].state, reveal)) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	int rc = cli_print_json(out, arr);
-	json_decref(arr);
-	if (rc != 0)
-		tc_error_set(&c->err, TC_NOMEM, NULL);
-	return rc;
+	struct cli_rows w;
+	cli_rows_begin(&w, out, csv, c->a->given[CLI_OPT_REVEAL]);
+	enum tc_status rc = tc_service_list_each(c->svc, q, cli_rows_put, &w, &c->err);
+	/* after a failed walk, what is left is written and freed; its error is the walk's */
+	struct tc_error ignored;
+	tc_error_init(&ignored);
+	enum tc_status end = cli_rows_end(&w, rc == TC_OK ? &c->err : &ignored);
+	tc_error_clear(&ignored);
+	*count = w.count;
+	return rc != TC_OK ? rc : end;
 }
 
 static int cmd_list(struct cli *c)
@@ -359,12 +348,18 @@ static int cmd_list(struct cli *c)
 	int code = CLI_EXIT_OK;
 	if (a->given[CLI_OPT_REFRESH])
 		code = refresh(c);
-	struct tc_trunk_page page = {0};
-	enum tc_status rc = tc_service_list(c->svc, &q, &page, &c->err);
-	if (rc == TC_OK && print_rows(c, &page, a->given[CLI_OPT_JSON], a->given[CLI_OPT_CSV],
-	                              a->given[CLI_OPT_REVEAL], stdout) != 0)
-		rc = TC_NOMEM;
-	tc_trunk_page_free(&page);
+	enum tc_status rc;
+	if (a->given[CLI_OPT_JSON] || a->given[CLI_OPT_CSV]) {
+		size_t n;
+		rc = stream_rows(c, &q, a->given[CLI_OPT_CSV], stdout, &n);
+	} else {
+		/* the table's columns fit the widest cell: it needs every row first */
+		struct tc_trunk_page page = {0};
+		rc = tc_service_list(c->svc, &q, &page, &c->err);
+		if (rc == TC_OK)
+			cli_print_table(stdout, &page);
+		tc_trunk_page_free(&page);
+	}
 	return rc != TC_OK ? fail(c, rc) : code;
 }
 
@@ -755,19 +750,17 @@ static int cmd_export(struct cli *c)
 		return fail(
 		    c, tc_error_set(&c->err, TC_USAGE, "--format json|csv, not \"%s\"", format));
 	struct tc_list_query q = {.sort = TC_FIELD_NONE};
-	struct tc_trunk_page page = {0};
-	enum tc_status rc = tc_service_list(c->svc, &q, &page, &c->err);
-	FILE *out = rc == TC_OK ? open_output(c->a->value[CLI_OPT_OUTPUT], &c->err) : NULL;
-	if (rc == TC_OK && !out)
-		rc = TC_IO;
-	if (rc == TC_OK && print_rows(c, &page, !csv, csv, c->a->given[CLI_OPT_REVEAL], out) != 0)
-		rc = TC_NOMEM;
+	FILE *out = open_output(c->a->value[CLI_OPT_OUTPUT], &c->err);
+	size_t n = 0;
+	enum tc_status rc = out ? stream_rows(c, &q, csv, out, &n) : TC_IO;
 	if (out && out != stdout && fclose(out) != 0 && rc == TC_OK)
 		rc = tc_error_set(&c->err, TC_IO, "cannot write %s", c->a->value[CLI_OPT_OUTPUT]);
+	/* rows are written as they are read: a failure would leave a file that looks whole */
+	if (rc != TC_OK && out && out != stdout)
+		unlink(c->a->value[CLI_OPT_OUTPUT]);
 	if (rc == TC_OK && out != stdout)
-		fprintf(stderr, "trunkctl: exported %zu trunks to %s\n", page.count,
+		fprintf(stderr, "trunkctl: exported %zu trunks to %s\n", n,
 		        c->a->value[CLI_OPT_OUTPUT]);
-	tc_trunk_page_free(&page);
 	return rc != TC_OK ? fail(c, rc) : CLI_EXIT_OK;
 }
 

@@ -54,9 +54,26 @@ json_t *cli_trunk_json(const struct tc_trunk *trunk, enum tc_sync_state state, b
 /* Prints a JSON value with two-space indentation and a newline. Returns 0 or -1. */
 int cli_print_json(FILE *out, json_t *value);
 
-/* CSV: the header row (id, sync_state, every attribute key), then one row per trunk. */
-void cli_csv_header(FILE *out);
-void cli_csv_row(FILE *out, const struct tc_trunk *trunk, enum tc_sync_state state, bool reveal);
+/*
+ * Rows written as they come, in --json (cli_print_json of an array of
+ * cli_trunk_json objects, byte for byte) or CSV (a header row of id,
+ * sync_state and every attribute key, then one row per trunk). Memory is that
+ * of one chunk of output whatever the count. Usage: cli_rows_begin, then
+ * cli_rows_put for each row (a tc_trunk_row_fn: pass it with the struct as
+ * ctx to tc_service_list_each), then cli_rows_end, always, which writes what
+ * is left and frees the buffer. Output already written stays written when a
+ * row fails. Errors: TC_NOMEM; TC_IO when the stream refuses a write.
+ */
+struct cli_rows {
+	FILE *out;
+	bool csv, reveal, failed;
+	size_t count; /* rows written */
+	char *buf;
+	size_t len, cap;
+};
+void cli_rows_begin(struct cli_rows *w, FILE *out, bool csv, bool reveal);
+enum tc_status cli_rows_put(void *ctx, const struct tc_trunk_row *row, struct tc_error *err);
+enum tc_status cli_rows_end(struct cli_rows *w, struct tc_error *err);
 
 /* The default list: a table sized to its content. */
 void cli_print_table(FILE *out, const struct tc_trunk_page *page);

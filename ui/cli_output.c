@@ -35,6 +35,301 @@ json_t *cli_trunk_json(const struct tc_trunk *trunk, enum tc_sync_state state, b
 	return out;
 }
 
+/* ---- streamed rows ---- */
+
+/* Rows are assembled here and written in chunks of about this size. */
+#define ROWS_CHUNK (64u << 10)
+
+static bool buf_reserve(struct cli_rows *w, size_t more)
+{
+	if (w->len + more <= w->cap)
+		return true;
+	size_t cap = w->cap ? w->cap : ROWS_CHUNK * 2;
+	while (cap < w->len + more)
+		cap *= 2;
+	char *m = realloc(w->buf, cap);
+	if (!m)
+		return false;
+	w->buf = m;
+	w->cap = cap;
+	return true;
+}
+
+static bool buf_add(struct cli_rows *w, const char *s, size_t n)
+{
+	if (!buf_reserve(w, n))
+		return false;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	return true;
+}
+
+static bool buf_str(struct cli_rows *w, const char *s)
+{
+	return buf_add(w, s, strlen(s));
+}
+
+static enum tc_status buf_flush(struct cli_rows *w, struct tc_error *err)
+{
+	if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
+		return tc_error_set(err, TC_IO, "cannot write the output");
+	w->len = 0;
+	return TC_OK;
+}
+
+/*
+ * What jansson's JSON_INDENT(2) adds to its compact form, which is the same
+ * text without whitespace: a line break and indentation after an opening
+ * bracket and a comma, before a closing one ("[]" and "{}" stay whole), and a
+ * space after a colon. depth is the nesting the text starts at.
+ */
+struct indenter {
+	int depth;
+	bool in_str, esc;
+};
+
+static bool indent_line(struct cli_rows *w, int depth)
+{
+	if (!buf_reserve(w, 1 + 2 * (size_t)depth))
+		return false;
+	w->buf[w->len++] = '\n';
+	memset(w->buf + w->len, ' ', 2 * (size_t)depth);
+	w->len += 2 * (size_t)depth;
+	return true;
+}
+
+static bool indent_feed(struct cli_rows *w, struct indenter *in, const char *s, size_t n)
+{
+	size_t plain = 0; /* start of the run copied as it is */
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (in->in_str) {
+			if (in->esc)
+				in->esc = false;
+			else if (ch == '\\')
+				in->esc = true;
+			else if (ch == '"')
+				in->in_str = false;
+			continue;
+		}
+		if (ch == '"') {
+			in->in_str = true;
+			continue;
+		}
+		if (ch != '{' && ch != '[' && ch != '}' && ch != ']' && ch != ',' && ch != ':')
+			continue;
+		if (!buf_add(w, s + plain, i - plain))
+			return false;
+		plain = i + 1;
+		bool ok = true;
+		if ((ch == '{' && i + 1 < n && s[i + 1] == '}') ||
+		    (ch == '[' && i + 1 < n && s[i + 1] == ']')) {
+			ok = buf_add(w, s + i, 2);
+			plain = ++i + 1;
+		} else if (ch == '{' || ch == '[') {
+			ok = buf_add(w, &ch, 1) && indent_line(w, ++in->depth);
+		} else if (ch == '}' || ch == ']') {
+			ok = indent_line(w, --in->depth) && buf_add(w, &ch, 1);
+		} else if (ch == ',') {
+			ok = buf_add(w, ",", 1) && indent_line(w, in->depth);
+		} else {
+			ok = buf_add(w, ": ", 2);
+		}
+		if (!ok)
+			return false;
+	}
+	return buf_add(w, s + plain, n - plain);
+}
+
+/* Length of the JSON string or null at s (the id's value in a compact object). */
+static size_t scalar_len(const char *s)
+{
+	if (*s != '"')
+		return strncmp(s, "null", 4) == 0 ? 4 : 0;
+	size_t i = 1;
+	while (s[i] && s[i] != '"')
+		i += s[i] == '\\' && s[i + 1] ? 2 : 1;
+	return s[i] ? i + 1 : 0;
+}
+
+/* s as jansson dumps a string (no JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH). */
+static bool json_string_text(struct cli_rows *w, const char *s)
+{
+	if (!buf_add(w, "\"", 1))
+		return false;
+	const char *plain = s;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		if (!buf_add(w, plain, (size_t)(s - plain)))
+			return false;
+		plain = s + 1;
+		char esc[8];
+		const char *short_esc = ch == '"'    ? "\\\""
+		                        : ch == '\\' ? "\\\\"
+		                        : ch == '\b' ? "\\b"
+		                        : ch == '\f' ? "\\f"
+		                        : ch == '\n' ? "\\n"
+		                        : ch == '\r' ? "\\r"
+		                        : ch == '\t' ? "\\t"
+		                                     : NULL;
+		if (!short_esc)
+			snprintf(esc, sizeof(esc), "\\u%04X", ch);
+		if (!buf_str(w, short_esc ? short_esc : esc))
+			return false;
+	}
+	return buf_add(w, plain, (size_t)(s - plain)) && buf_add(w, "\"", 1);
+}
+
+/* One value at depth 2 of the --json array: tc_value_to_json's value, indented. */
+static bool json_value_text(struct cli_rows *w, const struct tc_field_info *fi,
+                            const struct tc_value *v)
+{
+	char num[32];
+	if (v->state == TC_V_NULL || v->state == TC_V_ABSENT)
+		return buf_str(w, "null");
+	switch (fi->type) {
+	case TC_T_STRING:
+		if ((fi->flags & TC_FF_SECRET) && !w->reveal && v->s && *v->s)
+			return json_string_text(w, TC_SECRET_MASK);
+		return json_string_text(w, v->s ? v->s : "");
+	case TC_T_INT:
+		snprintf(num, sizeof(num), "%lld", v->i);
+		return buf_str(w, num);
+	case TC_T_BOOL:
+		return buf_str(w, v->b ? "true" : "false");
+	case TC_T_LIST:
+		if (v->list.count == 0)
+			return buf_str(w, "[]");
+		for (size_t i = 0; i < v->list.count; i++)
+			if (!buf_str(w, i ? ",\n      " : "[\n      ") ||
+			    !json_string_text(w, v->list.items[i]))
+				return false;
+		return buf_str(w, "\n    ]");
+	}
+	return false;
+}
+
+/* One element of the --json array, as cli_print_json prints cli_trunk_json's object in it. */
+static bool json_row(struct cli_rows *w, const struct tc_trunk *t, enum tc_sync_state state)
+{
+	if (!t->extra_json) {
+		/*
+		 * Written straight from the values: a jansson object per trunk, dumped
+		 * and indented, was most of the time of a 100,000-trunk list.
+		 */
+		bool ok = buf_str(w, "{\n    \"id\": ") &&
+		          (t->id ? json_string_text(w, t->id) : buf_str(w, "null")) &&
+		          buf_str(w, ",\n    \"sync_state\": ") &&
+		          json_string_text(w, tc_sync_state_name(state));
+		for (int f = 0; ok && f < TC_FIELD_COUNT; f++) {
+			const struct tc_field_info *fi = tc_field(f);
+			ok = buf_str(w, ",\n    \"") && buf_str(w, fi->key) && buf_str(w, "\": ") &&
+			     json_value_text(w, fi, &t->values[f]);
+		}
+		return ok && buf_str(w, "\n  }");
+	}
+	struct indenter in = {.depth = 1};
+	/* an unknown attribute named sync_state takes that member's place: the tree knows how */
+	if (strstr(t->extra_json, "\"sync_state\"")) {
+		json_t *obj = cli_trunk_json(t, state, w->reveal);
+		char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(obj);
+		bool ok = text && indent_feed(w, &in, text, strlen(text));
+		free(text);
+		return ok;
+	}
+	unsigned flags = TC_JSON_WITH_ID | TC_JSON_WITH_ABSENT | TC_JSON_WITH_EXTRA;
+	if (w->reveal)
+		flags |= TC_JSON_REVEAL;
+	char *text = tc_trunk_to_flat_json(t, flags);
+	static const char id_key[] = "{\"id\":";
+	size_t head = text && strncmp(text, id_key, sizeof(id_key) - 1) == 0
+	                  ? sizeof(id_key) - 1 + scalar_len(text + sizeof(id_key) - 1)
+	                  : 0;
+	if (head == sizeof(id_key) - 1) /* not the object tc_trunk_to_flat_json promises */
+		head = 0;
+	char member[64];
+	int n =
+	    snprintf(member, sizeof(member), ",\"sync_state\":\"%s\"", tc_sync_state_name(state));
+	bool ok = head && indent_feed(w, &in, text, head) &&
+	          indent_feed(w, &in, member, (size_t)n) &&
+	          indent_feed(w, &in, text + head, strlen(text + head));
+	free(text);
+	return ok;
+}
+
+static bool csv_cell(struct cli_rows *w, const char *s)
+{
+	bool quote =
+	    strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
+	if (!quote)
+		return buf_str(w, s);
+	if (!buf_add(w, "\"", 1))
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((*p == '"' && !buf_add(w, "\"", 1)) || !buf_add(w, p, 1))
+			return false;
+	return buf_add(w, "\"", 1);
+}
+
+static bool csv_row(struct cli_rows *w, const struct tc_trunk *t, enum tc_sync_state state)
+{
+	bool ok = csv_cell(w, t->id ? t->id : "") && buf_add(w, ",", 1) &&
+	          buf_str(w, tc_sync_state_name(state));
+	for (int f = 0; ok && f < TC_FIELD_COUNT; f++) {
+		char *text = tc_value_to_text(f, &t->values[f], w->reveal);
+		ok = text && buf_add(w, ",", 1) && csv_cell(w, text);
+		free(text);
+	}
+	return ok && buf_add(w, "\r\n", 2);
+}
+
+void cli_rows_begin(struct cli_rows *w, FILE *out, bool csv, bool reveal)
+{
+	*w = (struct cli_rows){.out = out, .csv = csv, .reveal = reveal};
+	if (!csv)
+		return;
+	bool ok = buf_str(w, "id,sync_state");
+	for (int f = 0; ok && f < TC_FIELD_COUNT; f++)
+		ok = buf_add(w, ",", 1) && buf_str(w, tc_field(f)->key);
+	if (!ok || !buf_add(w, "\r\n", 2))
+		w->failed = true;
+}
+
+enum tc_status cli_rows_put(void *ctx, const struct tc_trunk_row *row, struct tc_error *err)
+{
+	struct cli_rows *w = ctx;
+	bool ok = !w->failed;
+	if (ok && w->csv)
+		ok = csv_row(w, row->trunk, row->state);
+	else if (ok)
+		ok =
+		    buf_str(w, w->count ? ",\n  " : "[\n  ") && json_row(w, row->trunk, row->state);
+	if (!ok) {
+		w->failed = true;
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	w->count++;
+	return w->len >= ROWS_CHUNK ? buf_flush(w, err) : TC_OK;
+}
+
+enum tc_status cli_rows_end(struct cli_rows *w, struct tc_error *err)
+{
+	enum tc_status rc = TC_OK;
+	if (w->failed)
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	else if (!w->csv && !buf_str(w, w->count ? "\n]\n" : "[]\n"))
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK)
+		rc = buf_flush(w, err);
+	free(w->buf);
+	w->buf = NULL;
+	w->len = w->cap = 0;
+	return rc;
+}
+
 int cli_print_json(FILE *out, json_t *value)
 {
 	if (!value)
@@ -43,44 +338,6 @@ int cli_print_json(FILE *out, json_t *value)
 		return -1;
 	fputc('\n', out);
 	return 0;
-}
-
-static void csv_cell(FILE *out, const char *s)
-{
-	bool quote =
-	    strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
-	if (!quote) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			fputc('"', out);
-		fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-void cli_csv_header(FILE *out)
-{
-	fputs("id,sync_state", out);
-	for (int f = 0; f < TC_FIELD_COUNT; f++)
-		fprintf(out, ",%s", tc_field(f)->key);
-	fputs("\r\n", out);
-}
-
-void cli_csv_row(FILE *out, const struct tc_trunk *trunk, enum tc_sync_state state, bool reveal)
-{
-	csv_cell(out, trunk->id ? trunk->id : "");
-	fprintf(out, ",%s", tc_sync_state_name(state));
-	for (int f = 0; f < TC_FIELD_COUNT; f++) {
-		char *text = tc_value_to_text(f, &trunk->values[f], reveal);
-		fputc(',', out);
-		csv_cell(out, text ? text : "");
-		free(text);
-	}
-	fputs("\r\n", out);
 }
 
 /* ---- tables ---- */

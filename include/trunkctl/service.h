@@ -113,6 +113,15 @@ const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t 
  */
 enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_query *query,
                                struct tc_trunk_page *page, struct tc_error *err);
+/*
+ * The rows of tc_service_list (same order and window) handed to fn one at a
+ * time, from one consistent snapshot, without holding them: for output of
+ * every trunk in memory independent of their number. fn must not call back
+ * into the service. Errors: TC_USAGE (unknown sort column); fn's status when
+ * it stops the walk.
+ */
+enum tc_status tc_service_list_each(struct tc_service *svc, const struct tc_list_query *query,
+                                    tc_trunk_row_fn fn, void *ctx, struct tc_error *err);
 /* Only the count of tc_service_list (same filter). */
 enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_query *query,
                                 size_t *count, struct tc_error *err);

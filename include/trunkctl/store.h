@@ -87,6 +87,14 @@ enum tc_status tc_store_list(struct tc_store *store, const struct tc_list_query 
                              struct tc_trunk_page *page, struct tc_error *err);
 enum tc_status tc_store_count(struct tc_store *store, const struct tc_list_query *query,
                               size_t *count, struct tc_error *err);
+/*
+ * The rows of tc_store_list, in the same order and window, handed to fn one
+ * at a time from a single scan in one read snapshot: memory stays that of one
+ * row whatever the count (an export of every trunk). TC_USAGE for an unknown
+ * sort column; else fn's status when it stops the walk.
+ */
+enum tc_status tc_store_list_each(struct tc_store *store, const struct tc_list_query *query,
+                                  tc_trunk_row_fn fn, void *ctx, struct tc_error *err);
 /* By id. TC_NOT_FOUND when absent. *out is new. */
 enum tc_status tc_store_get(struct tc_store *store, const char *id, struct tc_trunk_record **out,
                             struct tc_error *err);

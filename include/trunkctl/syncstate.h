@@ -107,6 +107,15 @@ struct tc_trunk_page {
 void tc_trunk_page_free(struct tc_trunk_page *page); /* frees the rows; accepts NULL */
 
 /*
+ * Called once per row by the list walks (tc_store_list_each,
+ * tc_service_list_each). The row and its trunk are the walk's: valid during
+ * the call only, reused or freed afterwards. Returns TC_OK to go on; any other
+ * status stops the walk, which returns it (set err for it).
+ */
+typedef enum tc_status (*tc_trunk_row_fn)(void *ctx, const struct tc_trunk_row *row,
+                                          struct tc_error *err);
+
+/*
  * A conflict: the server changed what was edited here (per field), or the
  * server deleted a trunk that has local edits (theirs == NULL).
  */

@@ -251,6 +251,83 @@ Test(flat_json, type_errors_name_field_and_index)
 	tc_trunk_free(t);
 }
 
+/* What jansson and the field table make of doc: the reading the quick path must agree with. */
+static enum tc_status reference_read(const char *doc, struct tc_trunk **out)
+{
+	*out = NULL;
+	json_t *obj = json_loadb(doc, strlen(doc), JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		return TC_PARSE;
+	}
+	struct tc_field_errors errs = {0};
+	*out = tc_trunk_new();
+	enum tc_status rc = tc_trunk_attrs_from_json(obj, *out, "/data/attributes", true, &errs);
+	tc_field_errors_free(&errs);
+	json_decref(obj);
+	return rc;
+}
+
+Test(flat_json, quick_reading_of_stored_documents_agrees_with_jansson)
+{
+	static const char *const docs[] = {
+	    "{\"id\":\"a-1\",\"name\":\"PBX\",\"max_channels\":-42,\"outbound_plus_prefix\":true,"
+	    "\"outbound_national_dialing\":false,\"inbound_source_ips\":[\"10.0.0.1\",\"10.0.0.2\"]"
+	    ","
+	    "\"outbound_route_prefixes\":[],\"username\":null,\"password\":\"p w\"}",
+	    "{}",
+	    "{\"max_channels\":0}",
+	    "{\"max_channels\":-0}",
+	    "{\"max_channels\":123456789012345678}",
+	    "{\"max_channels\":9223372036854775807}",
+	    "{\"max_channels\":99999999999999999999}",
+	    "{\"max_channels\":01}",
+	    "{\"max_channels\":1.5}",
+	    "{\"max_channels\":1e3}",
+	    "{\"max_channels\":-}",
+	    "{\"max_channels\":\"5\"}",
+	    "{\"outbound_plus_prefix\":tru}",
+	    "{\"name\":\"x\",\"name\":\"y\"}",
+	    "{\"id\":\"a\",\"id\":\"b\"}",
+	    "{\"id\":7,\"name\":\"x\"}",
+	    "{\"name\":\"x\"}x",
+	    "{\"name\":\"x\",}",
+	    "{\"name\":\"x\"",
+	    "{ \"name\" : \"x\" }",
+	    "{\"name\":\"caf\u00e9 \\\" \\\\ \\u00e9\\n\"}",
+	    "{\"name\":\"a\\u0000b\"}",
+	    "{\"inbound_source_ips\":[\"a\",null,\"b\"]}",
+	    "{\"inbound_source_ips\":[\"a\",]}",
+	    "{\"inbound_source_ips\":[\"a\" ,\"b\"]}",
+	    "{\"inbound_source_ips\":[\"a\",7]}",
+	    "{\"inbound_source_ips\":\"a\"}",
+	    "{\"region\":{\"table\":{\"alias\":\"hydrogen\"}}}",
+	    "{\"name\":\"x\",\"register_transport\":\"tls\"}",
+	    "[]",
+	    "",
+	};
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct tc_trunk *quick = NULL, *ref = NULL;
+		struct tc_error err;
+		tc_error_init(&err);
+		enum tc_status got =
+		    tc_trunk_from_flat_json(docs[i], strlen(docs[i]), &quick, &err);
+		enum tc_status want = reference_read(docs[i], &ref);
+		cr_assert_eq(got, want, "%s: %d, jansson %d", docs[i], got, want);
+		if (want == TC_OK) {
+			cr_assert_eq(tc_trunk_diff(quick, ref, NULL), 0, "%s", docs[i]);
+			cr_assert_str_eq(quick->id ? quick->id : "(none)",
+			                 ref->id ? ref->id : "(none)", "%s", docs[i]);
+			cr_assert_str_eq(quick->extra_json ? quick->extra_json : "(none)",
+			                 ref->extra_json ? ref->extra_json : "(none)", "%s",
+			                 docs[i]);
+		}
+		tc_trunk_free(quick);
+		tc_trunk_free(ref);
+		tc_error_clear(&err);
+	}
+}
+
 Test(flat_json, malformed_text_is_a_parse_error)
 {
 	struct tc_trunk *t = NULL;
