@@ -368,8 +368,9 @@ static enum tc_status check_base(const struct tc_api_config *cfg, struct tc_erro
 	}
 	if (!loop)
 		rc = tc_error_set(err, TC_SECURITY,
-		                  "plain http to %s would send the token unencrypted; use https:// "
-		                  "(or allow insecure http explicitly)",
+		                  "plain http to %s would send the token unencrypted; use https, "
+		                  "or pass --allow-http / set allow_http = true if you accept "
+		                  "sending the token in clear",
 		                  host);
 out:
 	curl_free(scheme);

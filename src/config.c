@@ -308,6 +308,7 @@ static const char *check_value(enum tc_config_key key, const char *value)
 		                                     : "must be a whole number from 1 to 100";
 	case TC_CFG_READ_ONLY:
 	case TC_CFG_OFFLINE:
+	case TC_CFG_ALLOW_HTTP:
 	case TC_CFG_VERBOSE:
 		return parse_bool(value, &b) ? NULL : "must be true or false";
 	case TC_CFG_REGIONS: {
@@ -760,6 +761,11 @@ bool tc_config_verbose(const struct tc_config *cfg)
 	return get_bool(cfg, TC_CFG_VERBOSE);
 }
 
+bool tc_config_allow_http(const struct tc_config *cfg)
+{
+	return get_bool(cfg, TC_CFG_ALLOW_HTTP);
+}
+
 enum tc_auth_scheme tc_config_auth(const struct tc_config *cfg)
 {
 	const char *v = tc_config_get(cfg, TC_CFG_AUTH);
@@ -1035,6 +1041,7 @@ enum tc_status tc_config_service_options(struct tc_config *cfg, bool with_token,
 	opts->page_size = (unsigned)tc_config_page_size(cfg);
 	opts->offline = tc_config_offline(cfg);
 	opts->read_only = tc_config_read_only(cfg);
+	opts->allow_plain_http = tc_config_allow_http(cfg);
 	if (cfg->regions.count) {
 		free(cfg->region_table);
 		cfg->region_table = calloc(cfg->regions.count, sizeof(*cfg->region_table));

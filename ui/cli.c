@@ -1091,6 +1091,7 @@ enum tc_status cli_apply_globals(const struct cli_args *a, struct tc_config *cfg
 	    {CLI_OPT_CONFIG, TC_CFG_CONFIG_FILE, NULL},
 	    {CLI_OPT_OFFLINE, TC_CFG_OFFLINE, "true"},
 	    {CLI_OPT_READ_ONLY, TC_CFG_READ_ONLY, "true"},
+	    {CLI_OPT_ALLOW_HTTP, TC_CFG_ALLOW_HTTP, "true"},
 	    {CLI_OPT_NO_COLOR, TC_CFG_COLOR, "never"},
 	    {CLI_OPT_VERBOSE, TC_CFG_VERBOSE, "true"},
 	};

@@ -37,6 +37,8 @@ enum cli_exit {
 	_(CONFIG, "config", 0, "FILE", "configuration file")                                       \
 	_(OFFLINE, "offline", 0, NULL, "never touch the network; changes stay queued")             \
 	_(READ_ONLY, "read-only", 0, NULL, "refuse every change")                                  \
+	_(ALLOW_HTTP, "allow-http", 0, NULL,                                                       \
+	  "allow http:// to a host off this machine (the token goes in clear)")                    \
 	_(SANDBOX, "sandbox", 0, NULL, "run against the bundled fake Carrier API and sample data") \
 	_(NO_COLOR, "no-color", 0, NULL, "no colours in the TUI")                                  \
 	_(ASCII, "ascii", 0, NULL, "ASCII line drawing in the TUI")                                \

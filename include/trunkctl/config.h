@@ -42,6 +42,8 @@
 	_(PAGE_SIZE, "page_size", NULL, NULL, "trunks per page when pulling (1-100)")              \
 	_(READ_ONLY, "read_only", NULL, "--read-only", "refuse every change")                      \
 	_(OFFLINE, "offline", NULL, "--offline", "never touch the network")                        \
+	_(ALLOW_HTTP, "allow_http", NULL, "--allow-http",                                          \
+	  "plain http:// to a host off this machine")                                              \
 	_(REGIONS, "regions", NULL, NULL, "the carrier's region aliases")                          \
 	_(COLOR, "color", "NO_COLOR", "--no-color", "auto, always or never")                       \
 	_(DATA_DIR, "data_dir", "TRUNKCTL_DATA_DIR", "--data-dir", "directory of the local store") \
@@ -134,6 +136,8 @@ const char *tc_config_profile(const struct tc_config *cfg); /* "default" unless 
 bool tc_config_read_only(const struct tc_config *cfg);
 bool tc_config_offline(const struct tc_config *cfg);
 bool tc_config_verbose(const struct tc_config *cfg);
+/* The operator's consent to send the token in clear over http:// off loopback. */
+bool tc_config_allow_http(const struct tc_config *cfg);
 enum tc_auth_scheme tc_config_auth(const struct tc_config *cfg);
 enum tc_color_mode tc_config_color(const struct tc_config *cfg);
 long tc_config_timeout(const struct tc_config *cfg);   /* seconds, default 30 */

@@ -321,6 +321,45 @@ expect 1 "an unknown key" tc --config "$T/bad.ini" list
 check "the error names file and line" has "$T/bad.ini:2: unknown key \"colour\"" "$T/err"
 expect 2 "a bad flag value" t --auth digest list
 
+# ---- plain http off this machine (issue 4) ----
+# The far name is pinned to 0.0.0.0, which Linux's connect() takes as this
+# machine but trunkctl's rule does not count as loopback: a client that
+# ignored the rule would still reach only the local fake, never the network.
+far=carrier.example.test
+th() { tc --api-url "http://$far:$port" --resolve "$far:$port:0.0.0.0" \
+	--data-dir "$T/http-data" --token-file "$T/token" "$@"; }
+expect 1 "http:// to a host off this machine is refused" th sync
+check "the refusal says why" has "plain http to $far would send the token unencrypted" "$T/err"
+check "the refusal names the fix" has "use https, or pass --allow-http / set allow_http = true" "$T/err"
+expect 0 "--allow-http lifts the refusal" th --allow-http sync
+check "the sync went through the pinned address" has "pulled [1-9]" "$T/err"
+check "no refusal" [ "$(grep -c "plain http" "$T/err")" = 0 ]
+cat >"$T/http.ini" <<EOF
+[default]
+api_url = http://$far:$port
+resolve = $far:$port:0.0.0.0
+token_file = $T/token
+data_dir = $T/http-data
+
+[profile lab]
+allow_http = true
+
+[profile strict]
+allow_http = false
+EOF
+expect 0 "allow_http = true in the profile" tc --config "$T/http.ini" -p lab sync
+expect 0 "config" tc --config "$T/http.ini" -p lab config
+check "config shows allow_http with its file and line" has "^allow_http .*true .*($T/http.ini:8)" "$T/out"
+expect 1 "allow_http = false refuses" tc --config "$T/http.ini" -p strict sync
+check "with the fix named" has "allow_http = true" "$T/err"
+expect 1 "the default section alone refuses" tc --config "$T/http.ini" sync
+expect 0 "--allow-http beats allow_http = false" tc --config "$T/http.ini" -p strict --allow-http sync
+expect 0 "config" tc --config "$T/http.ini" -p strict --allow-http config
+check "config shows allow_http from --allow-http" has "^allow_http .*true .*(--allow-http)" "$T/out"
+printf '[default]\nallow_http = perhaps\n' >"$T/bad.ini"
+expect 1 "a bad allow_http" tc --config "$T/bad.ini" list
+check "the error names file and line" has "$T/bad.ini:2: allow_http must be true or false" "$T/err"
+
 printf '[default]\nkey.delete = d\nkey.no-such-action = x\n' >"$T/keys.ini"
 expect 1 "a key remap of an unknown action" tc --config "$T/keys.ini" --data-dir "$T/data" list
 check "the error names file and line" has "$T/keys.ini:3" "$T/err"

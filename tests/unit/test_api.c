@@ -215,6 +215,8 @@ Test(config, plain_http_only_to_loopback_unless_allowed)
 
 	expect_refused("http://api.somleng.org", NULL, 0, false, TC_SECURITY, &err);
 	cr_assert_not_null(strstr(err.message, "api.somleng.org"));
+	cr_assert_not_null(strstr(err.message, "--allow-http"), "%s", err.message);
+	cr_assert_not_null(strstr(err.message, "allow_http = true"), "%s", err.message);
 	cr_assert_null(strstr(err.message, "t0ken"));
 	tc_error_clear(&err);
 

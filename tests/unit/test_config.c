@@ -189,6 +189,81 @@ Test(config, flag_resolve_replaces_file_list_and_repeats)
 	tc_config_free(cfg);
 }
 
+static const char http_profiles[] = "[default]\n"
+                                    "api_url = http://carrier.example.test\n"
+                                    "[profile lab]\n"
+                                    "allow_http = true\n"
+                                    "[profile strict]\n"
+                                    "allow_http = no\n";
+
+static struct tc_config *http_config(const char *profile, const char *flag)
+{
+	write_file(path, http_profiles, 0644);
+	struct tc_config *cfg = tc_config_new();
+	cr_assert_eq(tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL),
+	             TC_OK);
+	if (profile)
+		cr_assert_eq(
+		    tc_config_set(cfg, TC_CFG_PROFILE, profile, TC_ORIGIN_FLAG, "--profile", NULL),
+		    TC_OK);
+	if (flag)
+		cr_assert_eq(tc_config_set(cfg, TC_CFG_ALLOW_HTTP, flag, TC_ORIGIN_FLAG,
+		                           "--allow-http", NULL),
+		             TC_OK);
+	struct env e = {{"HOME=/home/op"}};
+	return resolve_ok(cfg, &e);
+}
+
+static bool service_allows_http(struct tc_config *cfg)
+{
+	struct tc_service_options so;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_config_service_options(cfg, false, &so, &err), TC_OK, "%s", err.message);
+	tc_error_clear(&err);
+	return so.allow_plain_http;
+}
+
+Test(config, allow_http_defaults_to_false)
+{
+	struct tc_config *cfg = http_config(NULL, NULL);
+	cr_assert_not(tc_config_allow_http(cfg));
+	cr_assert_null(tc_config_get(cfg, TC_CFG_ALLOW_HTTP));
+	cr_assert_eq(tc_config_origin(cfg, TC_CFG_ALLOW_HTTP), TC_ORIGIN_DEFAULT);
+	cr_assert_not(service_allows_http(cfg));
+	cr_assert_str_eq(tc_config_key_name(TC_CFG_ALLOW_HTTP), "allow_http");
+	cr_assert_str_eq(tc_config_key_flag(TC_CFG_ALLOW_HTTP), "--allow-http");
+	cr_assert_null(tc_config_key_env(TC_CFG_ALLOW_HTTP));
+	tc_config_free(cfg);
+}
+
+Test(config, allow_http_per_profile_from_the_file)
+{
+	struct tc_config *cfg = http_config("lab", NULL);
+	cr_assert(tc_config_allow_http(cfg));
+	cr_assert_eq(tc_config_origin(cfg, TC_CFG_ALLOW_HTTP), TC_ORIGIN_FILE_PROFILE);
+	char where[160];
+	snprintf(where, sizeof(where), "%s:4", path);
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_ALLOW_HTTP), where);
+	cr_assert(service_allows_http(cfg));
+	tc_config_free(cfg);
+
+	cfg = http_config("strict", NULL);
+	cr_assert_not(tc_config_allow_http(cfg));
+	cr_assert_not(service_allows_http(cfg));
+	tc_config_free(cfg);
+}
+
+Test(config, allow_http_flag_beats_the_file)
+{
+	struct tc_config *cfg = http_config("strict", "true");
+	cr_assert(tc_config_allow_http(cfg));
+	cr_assert_eq(tc_config_origin(cfg, TC_CFG_ALLOW_HTTP), TC_ORIGIN_FLAG);
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_ALLOW_HTTP), "--allow-http");
+	cr_assert(service_allows_http(cfg));
+	tc_config_free(cfg);
+}
+
 struct bad_case {
 	char text[96];
 	int line;
@@ -220,6 +295,7 @@ ParameterizedTestParameters(config, bad_files_name_file_and_line)
 	    {"[default]\npage_size = 101\n", 2, "page_size must be"},
 	    {"[default]\nauth = digest\n", 2, "auth must be bearer or basic"},
 	    {"[default]\nread_only = maybe\n", 2, "read_only must be true or false"},
+	    {"[profile x]\nallow_http = perhaps\n", 2, "allow_http must be true or false"},
 	    {"[default]\napi_url = ftp://x\n", 2, "api_url must be an http"},
 	    {"[default]\nresolve = host:port:addr\n", 2, "resolve must be HOST:PORT:ADDR"},
 	    {"[default]\nregions = hydrogen,,helium\n", 2, "regions must be"},
