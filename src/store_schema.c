@@ -75,8 +75,9 @@ const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
      * the resource object the server last sent is kept as received (the
      * base is our flat reading of it) for the operator to see.
      */
-    "CREATE TABLE id_map (local_id TEXT PRIMARY KEY NOT NULL, server_id TEXT NOT NULL);"
-    "ALTER TABLE trunk_docs ADD COLUMN document TEXT;",
+    /* One migration of two statements: the parentheses say the concatenation is meant. */
+    ("CREATE TABLE id_map (local_id TEXT PRIMARY KEY NOT NULL, server_id TEXT NOT NULL);"
+     "ALTER TABLE trunk_docs ADD COLUMN document TEXT;"),
 };
 
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)
