@@ -1618,18 +1618,14 @@ enum tc_status tc_store_resolve(struct tc_store *s, const char *id, const struct
 	return write_end(s, own, rc, err);
 }
 
-/* Re-settles every trunk named by the first column of sql (bound to id when id is set). */
-static enum tc_status settle_ids(struct tc_store *s, const char *sql, const char *id,
-                                 struct tc_error *err)
+/* Steps st to its end, copying its first column into a growing array; on failure too the
+ * caller frees the *n entries (some may be NULL) and *ids. what names the query in errors. */
+static enum tc_status collect_ids(struct tc_store *s, sqlite3_stmt *st, const char *what,
+                                  char ***ids_out, size_t *n_out, struct tc_error *err)
 {
-	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
-	if (rc != TC_OK)
-		return rc;
-	if (id)
-		bind_text(st, 1, id);
 	char **ids = NULL;
 	size_t n = 0, cap = 0;
+	enum tc_status rc = TC_OK;
 	int r;
 	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
 		if (n == cap) {
@@ -1645,7 +1641,25 @@ static enum tc_status settle_ids(struct tc_store *s, const char *sql, const char
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, "list trunks");
+		rc = db_fail(s, r, err, what);
+	*ids_out = ids;
+	*n_out = n;
+	return rc;
+}
+
+/* Re-settles every trunk named by the first column of sql (bound to id when id is set). */
+static enum tc_status settle_ids(struct tc_store *s, const char *sql, const char *id,
+                                 struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	if (id)
+		bind_text(st, 1, id);
+	char **ids;
+	size_t n;
+	rc = collect_ids(s, st, "list trunks", &ids, &n, err);
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct row row;
@@ -2101,25 +2115,10 @@ enum tc_status tc_store_pull_finish(struct tc_store *s, int64_t generation,
 	             "AND NOT (t.state = 2 AND json_type(d.conflict, '$.theirs') = 'null')",
 	             &st, err);
 	char **ids = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	if (rc == TC_OK) {
 		sqlite3_bind_int64(st, 1, generation);
-		int r;
-		while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				char **m = realloc(ids, cap * sizeof(*m));
-				if (!m) {
-					rc = tc_error_set(err, TC_NOMEM, NULL);
-					break;
-				}
-				ids = m;
-			}
-			if (!(ids[n++] = col_dup(st, 0)))
-				rc = tc_error_set(err, TC_NOMEM, NULL);
-		}
-		if (rc == TC_OK && r != SQLITE_DONE)
-			rc = db_fail(s, r, err, "find vanished trunks");
+		rc = collect_ids(s, st, "find vanished trunks", &ids, &n, err);
 		sqlite3_finalize(st);
 	}
 	for (size_t i = 0; i < n; i++) {
