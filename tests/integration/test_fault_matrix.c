@@ -84,13 +84,28 @@ struct fault {
 		__VA_ARGS__                                                                        \
 	}
 
+/* A fault whose status and message are the same on all four operations. */
+#define CELLS(status, pull_after, push_after, say)                                                 \
+	{                                                                                          \
+		{status, pull_after, say}, PUSH3(status, push_after, say)                          \
+	}
+
+/* An answer spoilt after the request was applied; a delete's 204 has no body to spoil. */
+#define SPOILT(status, say)                                                                        \
+	{                                                                                          \
+		{status, KEPT, say}, {status, RETRY, say}, {status, RETRY, say},                   \
+		{                                                                                  \
+			TC_OK, DONE, ""                                                            \
+		}                                                                                  \
+	}
+
 static const struct fault faults[] = {
     {.name = "latency",
      .what = "The server answers 300 ms late.",
      .by = BY_FAULT,
      .doc = "\"latency_ms\":300",
      .timeout_ms = TIMEOUT_MS,
-     .cell = {{TC_OK, PULLED, ""}, PUSH3(TC_OK, DONE, "")}},
+     .cell = CELLS(TC_OK, PULLED, DONE, "")},
     {.name = "late",
      .what =
          "The server answers 1.5 s late, after the client gave up (its timeout was 0.7 s here), "
@@ -99,76 +114,59 @@ static const struct fault faults[] = {
      .doc = "\"latency_ms\":1500",
      .timeout_ms = HANG_TIMEOUT_MS,
      .applied = true,
-     .cell = {{TC_TIMEOUT, KEPT, "did not answer in time"},
-              PUSH3(TC_TIMEOUT, RETRY, "did not answer in time")}},
+     .cell = CELLS(TC_TIMEOUT, KEPT, RETRY, "did not answer in time")},
     {.name = "hang",
      .what = "The server reads the request and never answers.",
      .by = BY_FAULT,
      .doc = "\"hang\":{\"count\":1}",
      .timeout_ms = HANG_TIMEOUT_MS,
-     .cell = {{TC_TIMEOUT, KEPT, "did not answer in time"},
-              PUSH3(TC_TIMEOUT, RETRY, "did not answer in time")}},
+     .cell = CELLS(TC_TIMEOUT, KEPT, RETRY, "did not answer in time")},
     {.name = "close",
      .what = "The server applies the request, sends half the answer and closes the connection.",
      .by = BY_FAULT,
      .doc = "\"close\":{\"count\":1}",
      .timeout_ms = TIMEOUT_MS,
      .applied = true,
-     .cell = {{TC_UNREACHABLE, KEPT, "broke before its answer was complete"},
-              {TC_UNREACHABLE, RETRY, "broke before its answer was complete"},
-              {TC_UNREACHABLE, RETRY, "broke before its answer was complete"},
-              {TC_OK, DONE, ""}}},
+     .cell = SPOILT(TC_UNREACHABLE, "broke before its answer was complete")},
     {.name = "truncate",
      .what = "The server applies the request and sends half the answer as if it were whole.",
      .by = BY_FAULT,
      .doc = "\"truncate\":{\"count\":1}",
      .timeout_ms = TIMEOUT_MS,
      .applied = true,
-     .cell = {{TC_PROTOCOL, KEPT, "answer is not valid JSON"},
-              {TC_PROTOCOL, RETRY, "answer is not valid JSON"},
-              {TC_PROTOCOL, RETRY, "answer is not valid JSON"},
-              {TC_OK, DONE, ""}}},
+     .cell = SPOILT(TC_PROTOCOL, "answer is not valid JSON")},
     {.name = "malformed",
      .what = "The server applies the request and answers JSON with a syntax error.",
      .by = BY_FAULT,
      .doc = "\"malformed\":{\"count\":1}",
      .timeout_ms = TIMEOUT_MS,
      .applied = true,
-     .cell = {{TC_PROTOCOL, KEPT, "answer is not valid JSON"},
-              {TC_PROTOCOL, RETRY, "answer is not valid JSON"},
-              {TC_PROTOCOL, RETRY, "answer is not valid JSON"},
-              {TC_OK, DONE, ""}}},
+     .cell = SPOILT(TC_PROTOCOL, "answer is not valid JSON")},
     {.name = "oversize",
      .what = "The server applies the request and answers a body that never ends.",
      .by = BY_FAULT,
      .doc = "\"oversize\":{\"count\":1}",
      .timeout_ms = TIMEOUT_MS,
      .applied = true,
-     .cell = {{TC_PROTOCOL, KEPT, "answer is larger than"},
-              {TC_PROTOCOL, RETRY, "answer is larger than"},
-              {TC_PROTOCOL, RETRY, "answer is larger than"},
-              {TC_OK, DONE, ""}}},
+     .cell = SPOILT(TC_PROTOCOL, "answer is larger than")},
     {.name = "500",
      .what = "The application fails with its JSON error document.",
      .by = BY_FAULT,
      .doc = "\"error\":{\"count\":1,\"statuses\":[500]}",
      .timeout_ms = TIMEOUT_MS,
-     .cell = {{TC_SERVER, KEPT, "failed (500 Internal Server Error)"},
-              PUSH3(TC_SERVER, RETRY, "failed (500 Internal Server Error)")}},
+     .cell = CELLS(TC_SERVER, KEPT, RETRY, "failed (500 Internal Server Error)")},
     {.name = "502",
      .what = "A proxy answers Bad Gateway with an HTML page.",
      .by = BY_FAULT,
      .doc = "\"error\":{\"count\":1,\"statuses\":[502]}",
      .timeout_ms = TIMEOUT_MS,
-     .cell = {{TC_SERVER, KEPT, "failed (502) with an HTML page"},
-              PUSH3(TC_SERVER, RETRY, "failed (502) with an HTML page")}},
+     .cell = CELLS(TC_SERVER, KEPT, RETRY, "failed (502) with an HTML page")},
     {.name = "503",
      .what = "A proxy answers Service Unavailable with an HTML page.",
      .by = BY_FAULT,
      .doc = "\"error\":{\"count\":1,\"statuses\":[503]}",
      .timeout_ms = TIMEOUT_MS,
-     .cell = {{TC_SERVER, KEPT, "failed (503) with an HTML page"},
-              PUSH3(TC_SERVER, RETRY, "failed (503) with an HTML page")}},
+     .cell = CELLS(TC_SERVER, KEPT, RETRY, "failed (503) with an HTML page")},
     {.name = "429",
      .what =
          "The server answers Too Many Requests with Retry-After: 30; the sync sends nothing more.",
@@ -176,28 +174,24 @@ static const struct fault faults[] = {
      .doc = "\"rate_limit\":{\"count\":1,\"retry_after\":30}",
      .timeout_ms = TIMEOUT_MS,
      .retry_after_s = RETRY_AFTER_S,
-     .cell = {{TC_RATE_LIMITED, KEPT, "asks to wait 30 s"},
-              PUSH3(TC_RATE_LIMITED, RETRY, "asks to wait 30 s")}},
+     .cell = CELLS(TC_RATE_LIMITED, KEPT, RETRY, "asks to wait 30 s")},
     {.name = "401",
      .what = "The server refuses the token.",
      .by = BY_TOKEN,
      .token = "itest-unknown-token-0b1d",
      .timeout_ms = TIMEOUT_MS,
-     .cell = {{TC_AUTH, KEPT, "refused the token (401)"},
-              PUSH3(TC_AUTH, HELD, "refused the token (401)")}},
+     .cell = CELLS(TC_AUTH, KEPT, HELD, "refused the token (401)")},
     {.name = "403",
      .what = "The token lacks the carrier_api scope.",
      .by = BY_TOKEN,
      .token = FAKE_UNSCOPED_TOKEN,
      .timeout_ms = TIMEOUT_MS,
-     .cell = {{TC_FORBIDDEN, KEPT, "lacks the carrier_api scope (403)"},
-              PUSH3(TC_FORBIDDEN, HELD, "lacks the carrier_api scope (403)")}},
+     .cell = CELLS(TC_FORBIDDEN, KEPT, HELD, "lacks the carrier_api scope (403)")},
     {.name = "unreachable",
      .what = "Nothing listens on the port.",
      .by = BY_PORT,
      .timeout_ms = TIMEOUT_MS,
-     .cell = {{TC_UNREACHABLE, KEPT, "cannot be reached"},
-              PUSH3(TC_UNREACHABLE, RETRY, "cannot be reached")}},
+     .cell = CELLS(TC_UNREACHABLE, KEPT, RETRY, "cannot be reached")},
 };
 
 #define FAULT_COUNT (sizeof(faults) / sizeof(*faults))
@@ -601,16 +595,22 @@ static void check_memory(const struct fault *f, enum op op, long peak_before)
 #endif
 }
 
-static void run_cell(size_t fi, enum op op)
+/* A fake with the sample trunks, and a service that has pulled them. */
+static void start_synced(void)
 {
-	const struct fault *f = &faults[fi];
-	const struct expect *x = &f->cell[op];
 	const char *args[] = {"--sample", SAMPLE, NULL};
 	fake_start(&W.fk, args);
 	make_tmpdir(W.dir, sizeof(W.dir));
 	W.clock.now = tc_clock_real_ms(NULL);
 	open_svc(FAKE_TOKEN, W.fk.port, TIMEOUT_MS);
 	sync_ok(TC_SYNC_PULL);
+}
+
+static void run_cell(size_t fi, enum op op)
+{
+	const struct fault *f = &faults[fi];
+	const struct expect *x = &f->cell[op];
+	start_synced();
 	int64_t last_pull = status().last_pull_ms;
 	cr_assert_gt(last_pull, 0);
 	struct fake_view before = server();
@@ -681,12 +681,7 @@ ParameterizedTest(struct cell_param *p, matrix, cell, .fini = teardown, .timeout
 /* A 429 on the pull is the server asking the whole client to wait: the push holds back too. */
 Test(matrix, a_rate_limited_pull_holds_the_push_back, .fini = teardown, .timeout = 60)
 {
-	const char *args[] = {"--sample", SAMPLE, NULL};
-	fake_start(&W.fk, args);
-	make_tmpdir(W.dir, sizeof(W.dir));
-	W.clock.now = tc_clock_real_ms(NULL);
-	open_svc(FAKE_TOKEN, W.fk.port, TIMEOUT_MS);
-	sync_ok(TC_SYNC_PULL);
+	start_synced();
 	struct fake_view before = server();
 	stage(OP_CREATE, &before);
 	stage(OP_DELETE, &before);
@@ -853,12 +848,7 @@ static struct tc_sync_report wait_finished(void)
 
 Test(matrix, a_hung_server_never_blocks_the_screens, .fini = teardown, .timeout = 60)
 {
-	const char *args[] = {"--sample", SAMPLE, NULL};
-	fake_start(&W.fk, args);
-	make_tmpdir(W.dir, sizeof(W.dir));
-	W.clock.now = tc_clock_real_ms(NULL);
-	open_svc(FAKE_TOKEN, W.fk.port, TIMEOUT_MS);
-	sync_ok(TC_SYNC_PULL);
+	start_synced();
 	reopen_svc(FAKE_TOKEN, W.fk.port, 2000);
 	fake_faults(&W.fk, "{\"hang\":{\"rate\":1}}");
 	struct tc_error err;
