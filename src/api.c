@@ -196,7 +196,9 @@ bool tc_api_is_loopback(const char *host_or_addr)
 		return (ntohl(v4.s_addr) >> 24) == 127;
 	struct in6_addr v6;
 	if (inet_pton(AF_INET6, tmp, &v6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&v6);
+		/* a dual-stack resolver reports 127.0.0.1 as ::ffff:127.0.0.1 */
+		return IN6_IS_ADDR_LOOPBACK(&v6) ||
+		       (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
 	return false;
 }
 

@@ -69,11 +69,21 @@ Test(resolve, refuses_malformed_entries)
 
 Test(loopback, only_this_machine)
 {
-	static const char *const yes[] = {"127.0.0.1", "127.3.4.5", "::1",          "[::1]",
-	                                  "localhost", "LOCALHOST", "api.localhost"};
-	static const char *const no[] = {"10.0.0.1", "128.0.0.1",       "::2",
-	                                 "",         "api.somleng.org", "localhost.example.com",
-	                                 "0.0.0.0",  "::ffff:8.8.8.8",  "127.0.0.1.nip.io"};
+	static const char *const yes[] = {
+	    "127.0.0.1",     "127.3.4.5",        "::1",
+	    "[::1]",         "localhost",        "LOCALHOST",
+	    "api.localhost", "::ffff:127.0.0.1", "[::ffff:127.9.9.9]"};
+	static const char *const no[] = {"10.0.0.1",
+	                                 "128.0.0.1",
+	                                 "::2",
+	                                 "",
+	                                 "api.somleng.org",
+	                                 "localhost.example.com",
+	                                 "0.0.0.0",
+	                                 "::ffff:8.8.8.8",
+	                                 "127.0.0.1.nip.io",
+	                                 "::ffff:128.0.0.1",
+	                                 "::127.0.0.1"};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
 		cr_assert(tc_api_is_loopback(yes[i]), "%s", yes[i]);
 	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
