@@ -136,6 +136,7 @@ enum run_flags {
 	RUN_ONLINE = 1 << 0,
 	RUN_NO_COLOR = 1 << 1,
 	RUN_C_LOCALE = 1 << 2, /* LANG=C: no UTF-8 */
+	RUN_JOB = 1 << 3,      /* under a job-control shell: Ctrl-Z stops it */
 };
 
 static struct vtd *run_args(int rows, int cols, unsigned flags, const char *arg)
@@ -176,7 +177,8 @@ static struct vtd *run_args(int rows, int cols, unsigned flags, const char *arg)
 	env[n++] = "TRUNKCTL_TEST_HOOKS=1";
 	env[n] = NULL;
 	char *argv[] = {TRUNKCTL_BIN, (char *)arg, NULL};
-	struct vtd *t = vtd_spawn(rows, cols, argv, env);
+	struct vtd *t = (flags & RUN_JOB) ? vtd_spawn_job(rows, cols, argv, env)
+	                                  : vtd_spawn(rows, cols, argv, env);
 	cr_assert_not_null(t);
 	cr_assert(vtd_wait_idle(t, 1, WAIT_MS), "no first paint");
 	return t;
@@ -923,6 +925,27 @@ Test(e2e, ctrl_c_keeps_unsaved_work_and_quits_elsewhere)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
 	cr_expect(vtd_output_has(t, "\033[?1049l"));
 	vtd_free(t);
+}
+
+Test(e2e, ctrl_z_hands_the_terminal_back_and_fg_restores_the_form)
+{
+	struct vtd *t = run(24, 80, RUN_JOB);
+	keys(t, "a");
+	type(t, "Half done");
+	vtd_send(t, "\032"); /* the tty turns it into SIGTSTP */
+	cr_assert(vtd_wait_output(t, "[job stopped]", WAIT_MS), "Ctrl-Z did not stop it");
+	cr_expect(vtd_output_has(t, "\033[?1049l"),
+	          "the alternate screen was left before the stop");
+	cr_expect(vtd_output_has(t, "\033[?25h"), "the cursor was shown before the stop");
+	vtd_fg(t);
+	wait_text(t, "Half done", WAIT_MS);
+	cr_expect_not(vtd_has_text(t, "[job stopped]"),
+	              "the form was not repainted over the shell");
+	type(t, "!");
+	cr_expect(vtd_has_text(t, "Half done!"), "keys are read again after fg");
+	keys(t, K_ESC);
+	keys(t, "y");
+	quit(t);
 }
 
 Test(e2e, a_conflict_resolved_with_a_new_value)

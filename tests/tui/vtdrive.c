@@ -52,7 +52,64 @@ static void out_cb(const char *s, size_t n, void *u)
 	(void)!write(t->fd, s, n);
 }
 
-struct vtd *vtd_spawn(int rows, int cols, char *const argv[], char *const envp[])
+/*
+ * The pty's session leader acting as a job-control shell: the program runs
+ * in a foreground process group of its own, as under a login shell, so the
+ * Ctrl-Z the terminal turns into SIGTSTP stops it (a stop signal sent to an
+ * orphaned process group, as a session leader's own group is here, would be
+ * discarded). When it stops, the shell takes the terminal back, prints
+ * VTD_STOPPED_BANNER and waits for one byte (vtd_fg) before it continues the
+ * job in the foreground; it exits as the program did.
+ */
+_Noreturn static void job_shell(char *const argv[], char *const envp[])
+{
+	signal(SIGTTOU, SIG_IGN); /* tcsetpgrp from the background */
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	pid_t job = fork();
+	if (job < 0)
+		_exit(127);
+	if (job == 0) {
+		setpgid(0, 0);
+		tcsetpgrp(STDIN_FILENO, getpid());
+		/* ignored dispositions survive exec: the program gets the defaults back */
+		signal(SIGTTOU, SIG_DFL);
+		signal(SIGTSTP, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	setpgid(job, job); /* both sides: whichever runs first */
+	tcsetpgrp(STDIN_FILENO, job);
+	for (;;) {
+		int status;
+		if (waitpid(job, &status, WUNTRACED) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(127);
+		}
+		if (WIFEXITED(status))
+			_exit(WEXITSTATUS(status));
+		if (WIFSIGNALED(status)) {
+			signal(WTERMSIG(status), SIG_DFL);
+			raise(WTERMSIG(status));
+			_exit(128 + WTERMSIG(status));
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+		(void)!write(STDOUT_FILENO, VTD_STOPPED_BANNER, strlen(VTD_STOPPED_BANNER));
+		char c;
+		while (read(STDIN_FILENO, &c, 1) < 0 && errno == EINTR)
+			;
+		tcsetpgrp(STDIN_FILENO, job);
+		kill(-job, SIGCONT);
+	}
+}
+
+static struct vtd *spawn(int rows, int cols, char *const argv[], char *const envp[], bool job)
 {
 	struct vtd *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -66,6 +123,8 @@ struct vtd *vtd_spawn(int rows, int cols, char *const argv[], char *const envp[]
 		return NULL;
 	}
 	if (t->pid == 0) {
+		if (job)
+			job_shell(argv, envp);
 		execve(argv[0], argv, envp);
 		_exit(127);
 	}
@@ -76,6 +135,21 @@ struct vtd *vtd_spawn(int rows, int cols, char *const argv[], char *const envp[]
 	vterm_screen_set_callbacks(t->sc, &callbacks, t);
 	vterm_screen_reset(t->sc, 1);
 	return t;
+}
+
+struct vtd *vtd_spawn(int rows, int cols, char *const argv[], char *const envp[])
+{
+	return spawn(rows, cols, argv, envp, false);
+}
+
+struct vtd *vtd_spawn_job(int rows, int cols, char *const argv[], char *const envp[])
+{
+	return spawn(rows, cols, argv, envp, true);
+}
+
+void vtd_fg(struct vtd *t)
+{
+	vtd_send(t, "\n");
 }
 
 static bool pump(struct vtd *t, int ms)
@@ -314,4 +388,17 @@ void vtd_free(struct vtd *t)
 	close(t->fd);
 	vterm_free(t->vt);
 	free(t);
+}
+
+bool vtd_wait_output(struct vtd *t, const char *bytes, int timeout_ms)
+{
+	long end = ms_now() + timeout_ms;
+	vtd_drain(t);
+	while (!vtd_output_has(t, bytes)) {
+		long left = end - ms_now();
+		if (left <= 0)
+			return false;
+		pump(t, (int)left);
+	}
+	return true;
 }

@@ -14,6 +14,14 @@ struct vtd;
 
 /* Starts argv[0] with exactly envp on a rows x cols pty. NULL on failure. */
 struct vtd *vtd_spawn(int rows, int cols, char *const argv[], char *const envp[]);
+/*
+ * Like vtd_spawn, under a job-control shell of the pty (see job_shell): a
+ * Ctrl-Z stops the program, the shell prints VTD_STOPPED_BANNER, and vtd_fg
+ * resumes it in the foreground. vtd_signal reaches the shell, not the program.
+ */
+#define VTD_STOPPED_BANNER "\n[job stopped]\n"
+struct vtd *vtd_spawn_job(int rows, int cols, char *const argv[], char *const envp[]);
+void vtd_fg(struct vtd *t);
 /* Writes bytes to the program as typed keys ("j", "\r", "\033[B"). */
 void vtd_send(struct vtd *t, const char *keys);
 /* Waits until the repaint marker reports at least n. */
@@ -48,5 +56,7 @@ int vtd_close(struct vtd *t, int timeout_ms);
 void vtd_free(struct vtd *t); /* accepts NULL */
 /* Whether the output so far contains the bytes (e.g. the alternate-screen exit). */
 bool vtd_output_has(struct vtd *t, const char *bytes);
+/* Waits until the output so far contains the bytes (within its last 4 KiB). */
+bool vtd_wait_output(struct vtd *t, const char *bytes, int timeout_ms);
 
 #endif

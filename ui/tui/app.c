@@ -509,10 +509,15 @@ static void loop(struct tui_app *app)
 			break;
 		bool repaint = false;
 		if (fds[1].revents & POLLIN) {
-			bool interrupt = false;
-			tui_term_take_signals(&app->quit, &interrupt);
+			bool interrupt = false, resumed = false;
+			tui_term_take_signals(&app->quit, &interrupt, &resumed);
 			if (app->quit)
 				break;
+			if (resumed) {
+				app->inputs++;
+				clearok(curscr, TRUE);
+				repaint = true;
+			}
 			/* Ctrl-C is the quit action: a form with unsaved changes may refuse it. */
 			if (interrupt && app->depth > 0 && !app->cmd_open) {
 				app->inputs++;

@@ -18,6 +18,7 @@
 static volatile sig_atomic_t term_active;
 static volatile sig_atomic_t quit_signal;
 static volatile sig_atomic_t interrupt_signal;
+static volatile sig_atomic_t resumed_signal;
 static struct termios saved_tio;
 static bool saved_tio_valid;
 static int sig_pipe[2] = {-1, -1};
@@ -60,6 +61,18 @@ static void on_quit(int sig)
 		interrupt_signal = 1;
 	else
 		quit_signal = sig;
+	wake();
+}
+
+/*
+ * curses' own SIGTSTP handler leaves the screen on Ctrl-Z and redraws it on
+ * fg, behind the loop's back: the loop repaints too, so what it shows (and
+ * the test hooks' marker) follows the resume.
+ */
+static void on_cont(int sig)
+{
+	(void)sig;
+	resumed_signal = 1;
 	wake();
 }
 
@@ -122,6 +135,7 @@ bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, 
 	/* Chain to curses' own SIGWINCH handler, which makes the next read return KEY_RESIZE. */
 	sigaction(SIGWINCH, NULL, &curses_winch);
 	install(SIGWINCH, on_winch, 0);
+	install(SIGCONT, on_cont, 0);
 	cbreak();
 	noecho();
 	nonl();
@@ -147,6 +161,7 @@ void tui_term_close(void)
 	for (size_t i = 0; i < sizeof(quit_signals) / sizeof(quit_signals[0]); i++)
 		signal(quit_signals[i], SIG_DFL);
 	sigaction(SIGWINCH, &curses_winch, NULL);
+	signal(SIGCONT, SIG_DFL);
 }
 
 int tui_term_signal_fd(void)
@@ -154,7 +169,7 @@ int tui_term_signal_fd(void)
 	return sig_pipe[0];
 }
 
-void tui_term_take_signals(bool *quit, bool *interrupt)
+void tui_term_take_signals(bool *quit, bool *interrupt, bool *resumed)
 {
 	char buf[64];
 	while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
@@ -164,5 +179,9 @@ void tui_term_take_signals(bool *quit, bool *interrupt)
 	if (interrupt_signal) {
 		interrupt_signal = 0;
 		*interrupt = true;
+	}
+	if (resumed_signal) {
+		resumed_signal = 0;
+		*resumed = true;
 	}
 }

@@ -24,9 +24,10 @@ void tui_term_close(void);
 /* Readable when a signal arrived; drain it with tui_term_take_signals. */
 int tui_term_signal_fd(void);
 /*
- * Drains the pipe. Sets *quit for SIGTERM/SIGHUP and *interrupt for SIGINT
- * (Ctrl-C), which the screens may refuse while work would be lost.
+ * Drains the pipe. Sets *quit for SIGTERM/SIGHUP, *interrupt for SIGINT
+ * (Ctrl-C), which the screens may refuse while work would be lost, and
+ * *resumed for SIGCONT (back from Ctrl-Z: the screen needs a full repaint).
  */
-void tui_term_take_signals(bool *quit, bool *interrupt);
+void tui_term_take_signals(bool *quit, bool *interrupt, bool *resumed);
 
 #endif
