@@ -16,8 +16,6 @@
 #define DEFAULT_LOW_SPEED_TIME_S 20L
 #define DEFAULT_LOW_SPEED_LIMIT 100L
 #define DEFAULT_MAX_BODY ((size_t)32 << 20)
-#define DEFAULT_MAX_CONNECTIONS 4u
-#define MAX_CONNECTIONS_LIMIT 16u
 #define POLL_SLICE_MS 200
 
 #define BACKOFF_BASE_MS 1000LL
@@ -449,9 +447,9 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 	    cfg->low_speed_limit > 0 ? cfg->low_speed_limit : DEFAULT_LOW_SPEED_LIMIT;
 	api->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
 	api->max_connections =
-	    cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
-	if (api->max_connections > MAX_CONNECTIONS_LIMIT)
-		api->max_connections = MAX_CONNECTIONS_LIMIT;
+	    cfg->max_connections ? cfg->max_connections : TC_API_DEFAULT_CONNECTIONS;
+	if (api->max_connections > TC_API_MAX_CONNECTIONS)
+		api->max_connections = TC_API_MAX_CONNECTIONS;
 	api->page_size = cfg->page_size ? cfg->page_size : TC_API_PAGE_SIZE;
 	if (api->page_size > TC_API_PAGE_SIZE)
 		api->page_size = TC_API_PAGE_SIZE;

@@ -34,6 +34,14 @@
 
 #define TC_API_COLLECTION_PATH "/carrier/v1/sip_trunks"
 #define TC_API_PAGE_SIZE 100
+/*
+ * Requests tc_api_run keeps under way at once, each on a connection of its
+ * own. A push is bound by round trips, so eight at once sends a thousand
+ * changes in an eighth of the time while staying a polite load on one
+ * server; the operator may go up to the cap, or down to one.
+ */
+#define TC_API_DEFAULT_CONNECTIONS 8u
+#define TC_API_MAX_CONNECTIONS 16u
 
 enum tc_api_auth {
 	TC_API_AUTH_BEARER, /* Authorization: Bearer TOKEN (the default) */
@@ -56,7 +64,7 @@ struct tc_api_config {
 	long low_speed_time_s;    /* abort when under low_speed_limit B/s this long; 0: 20 s */
 	long low_speed_limit;     /* 0: 100 B/s */
 	size_t max_body;          /* 0: 32 MiB */
-	unsigned max_connections; /* concurrent requests of tc_api_run; 0: 4 */
+	unsigned max_connections; /* concurrent requests of tc_api_run, capped at 16; 0: 8 */
 	unsigned page_size;       /* list page[size], clamped to 1..100; 0: 100 */
 	const char *user_agent;   /* NULL: "trunkctl" */
 	tc_api_trace_fn trace;    /* NULL: no trace */
