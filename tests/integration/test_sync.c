@@ -506,13 +506,19 @@ static void server_set(const char *id, enum tc_field_id f, const char *text)
 	tc_api_free(api);
 }
 
-Test(sync, a_sync_merges_against_its_own_pull_without_a_get_per_trunk)
+/* The fake with n sample trunks, and A after a pull of them. */
+static struct fake_view pulled_sample(const char *n)
 {
-	const char *args[] = {"--sample", "20", NULL};
+	const char *args[] = {"--sample", n, NULL};
 	fake_start(&fk, args);
 	side_online(&A);
 	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct fake_view v = server();
+	return server();
+}
+
+Test(sync, a_sync_merges_against_its_own_pull_without_a_get_per_trunk)
+{
+	struct fake_view v = pulled_sample("20");
 	for (size_t i = 0; i < v.count; i++) {
 		char n[24];
 		snprintf(n, sizeof(n), "%zu", 100 + i);
@@ -570,11 +576,7 @@ Test(sync, changes_pushed_before_the_pull_conflict_or_merge_without_a_reread)
 
 Test(sync, a_push_without_a_pull_rereads_each_trunk)
 {
-	const char *args[] = {"--sample", "3", NULL};
-	fake_start(&fk, args);
-	side_online(&A);
-	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct fake_view v = server();
+	struct fake_view v = pulled_sample("3");
 	for (size_t i = 0; i < v.count; i++)
 		edit(&A, v.ids[i], TC_F_MAX_CHANNELS, "33");
 	long long g = gets(), p = patches();
@@ -603,12 +605,8 @@ static void change_after_the_pull(void *ud, const struct tc_sync_event *ev)
 
 Test(sync, a_version_older_than_the_limit_is_read_again_before_the_patch)
 {
-	const char *args[] = {"--sample", "1", NULL};
-	fake_start(&fk, args);
-	side_online(&A);
-	sync_ok(&A, TC_SYNC_PULL, NULL);
 	char id[40];
-	snprintf(id, sizeof(id), "%s", server().ids[0]);
+	snprintf(id, sizeof(id), "%s", pulled_sample("1").ids[0]);
 	edit(&A, id, TC_F_NAME, "renamed-here");
 	edit(&A, id, TC_F_MAX_CHANNELS, "5");
 
@@ -646,12 +644,8 @@ Test(sync, a_version_older_than_the_limit_is_read_again_before_the_patch)
  */
 Test(sync, two_queued_updates_of_one_trunk_land_in_order)
 {
-	const char *args[] = {"--sample", "1", NULL};
-	fake_start(&fk, args);
-	side_online(&A);
-	sync_ok(&A, TC_SYNC_PULL, NULL);
 	char id[40];
-	snprintf(id, sizeof(id), "%s", server().ids[0]);
+	snprintf(id, sizeof(id), "%s", pulled_sample("1").ids[0]);
 	edit(&A, id, TC_F_MAX_CHANNELS, "11");
 	struct tc_outbox_list l = {0};
 	struct tc_error err;
@@ -1035,11 +1029,7 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 
 Test(sync, two_processes_on_one_data_dir_never_see_busy, .timeout = 120)
 {
-	const char *args[] = {"--sample", "20", NULL};
-	fake_start(&fk, args);
-	side_online(&A);
-	sync_ok(&A, TC_SYNC_PULL, NULL);
-	struct fake_view v = server();
+	struct fake_view v = pulled_sample("20");
 	side_close(&A);
 
 	pid_t child = fork();
