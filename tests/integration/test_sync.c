@@ -678,6 +678,51 @@ Test(sync, two_queued_updates_of_one_trunk_land_in_order)
 	cr_assert_eq(counts(&A).queued, 0);
 }
 
+/*
+ * Answers are filed in chunks of 256, each one transaction: a chunk the store
+ * cannot write is rolled back whole (the write that fails is half-way into a
+ * create's answer), its entries stay in flight, and the next sync finds
+ * those creates on the server instead of sending them again.
+ */
+Test(sync, answers_the_store_cannot_write_stay_in_flight_and_are_found_next_time)
+{
+	fake_start(&fk, NULL);
+	side_online(&A);
+	for (int i = 0; i < 300; i++) {
+		char id[40], name[32];
+		snprintf(id, sizeof(id), "local-%016x", 0x1000 + i);
+		snprintf(name, sizeof(name), "chunked-%03d", i);
+		create_local(&A, id, name);
+	}
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(tc_store_path(A.store), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "CREATE TRIGGER refuse BEFORE INSERT ON id_map WHEN "
+	                          "new.local_id = 'local-000000000000112b' BEGIN SELECT "
+	                          "RAISE(ABORT, 'the disk refused'); END;",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	struct tc_sync_report rep;
+	struct tc_error err;
+	tc_error_init(&err);
+	enum tc_status st = sync_side(&A, TC_SYNC_PUSH, &rep, &err);
+	cr_assert_eq(st, TC_STORE, "%s: %s", tc_status_name(st), err.message);
+	tc_error_clear(&err);
+	cr_assert_eq(rep.pushed, 256, "the first chunk is filed");
+	cr_assert_eq(counts(&A).in_flight, 44, "the second is rolled back whole");
+	long long posts = fake_stat(&fk, "requests.POST");
+	cr_assert_eq(posts, 300);
+
+	cr_assert_eq(sqlite3_exec(db, "DROP TRIGGER refuse", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	sync_ok(&A, TC_SYNC_PUSH, &rep);
+	cr_assert_eq(rep.pushed, 44);
+	cr_assert_eq(fake_stat(&fk, "requests.POST"), posts, "found on the server, not sent again");
+	struct tc_store_counts c = counts(&A);
+	cr_assert_eq(c.queued, 0);
+	cr_assert_eq(c.trunks, 300);
+}
+
 Test(sync, a_rejected_create_keeps_the_servers_field_errors)
 {
 	fake_start(&fk, NULL);
