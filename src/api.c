@@ -62,6 +62,13 @@ struct xfer {
 	char curl_msg[CURL_ERROR_SIZE];
 	CURLcode result;
 	bool done;
+	bool reported; /* handed to the caller of tc_api_run_each already */
+};
+
+/* Told of each transfer as it completes. */
+struct xfer_done {
+	void (*fn)(void *ud, struct xfer *x);
+	void *ud;
 };
 
 /* ---------------------------------------------------------------- pure helpers */
@@ -709,7 +716,7 @@ static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc
  * results land in each xfer.
  */
 static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
-                                struct tc_error *err)
+                                const struct xfer_done *done, struct tc_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (curl_multi_add_handle(api->multi, xs[i]->easy) != CURLM_OK) {
@@ -740,6 +747,8 @@ static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
 			api->stats.connects += (unsigned long)connects;
 			curl_multi_remove_handle(api->multi, x->easy);
 			left--;
+			if (done)
+				done->fn(done->ud, x);
 		}
 		if (left == 0)
 			break;
@@ -1023,8 +1032,25 @@ static void request_finish(struct tc_api_request *r, struct xfer *x)
 	memcpy(r->request_id, r->err.request_id, sizeof(r->request_id));
 }
 
-enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
-                          struct tc_error *err)
+struct run_each {
+	struct tc_api_request *reqs;
+	struct xfer *xs;
+	tc_api_done_fn fn;
+	void *ud;
+};
+
+static void finish_early(void *ud, struct xfer *x)
+{
+	struct run_each *re = ud;
+	size_t i = (size_t)(x - re->xs);
+	request_finish(&re->reqs[i], x);
+	xfer_release(x);
+	x->reported = true;
+	re->fn(re->ud, i);
+}
+
+enum tc_status tc_api_run_each(struct tc_api *api, struct tc_api_request *reqs, size_t n,
+                               tc_api_done_fn done, void *ud, struct tc_error *err)
 {
 	if (n == 0)
 		return TC_OK;
@@ -1045,8 +1071,12 @@ enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_
 		if (r->status == TC_OK)
 			ready[nready++] = &xs[i];
 	}
-	enum tc_status rc = run_xfers(api, ready, nready, err);
+	struct run_each re = {.reqs = reqs, .xs = xs, .fn = done, .ud = ud};
+	struct xfer_done early = {.fn = finish_early, .ud = &re};
+	enum tc_status rc = run_xfers(api, ready, nready, done ? &early : NULL, err);
 	for (size_t i = 0; i < n; i++) {
+		if (xs[i].reported)
+			continue;
 		if (reqs[i].status == TC_OK) {
 			if (xs[i].done)
 				request_finish(&reqs[i], &xs[i]);
@@ -1054,10 +1084,18 @@ enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_
 				reqs[i].status = tc_error_set(&reqs[i].err, rc, NULL);
 		}
 		xfer_release(&xs[i]);
+		if (done)
+			done(ud, i);
 	}
 	free(xs);
 	free(ready);
 	return rc;
+}
+
+enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
+                          struct tc_error *err)
+{
+	return tc_api_run_each(api, reqs, n, NULL, NULL, err);
 }
 
 /* Runs one request and hands its outcome to the caller's err. */
@@ -1174,7 +1212,7 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 		url = NULL;
 		rc = xfer_prepare(&x, "GET", err);
 		if (rc == TC_OK)
-			rc = run_xfers(api, &px, 1, err);
+			rc = run_xfers(api, &px, 1, NULL, err);
 		if (rc == TC_OK)
 			rc = check_answer(&x, 200, 200, true, err);
 		struct tc_jsonapi_page page = {0};
@@ -1214,7 +1252,7 @@ enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct
 	struct xfer *px = &x;
 	enum tc_status rc = xfer_prepare(&x, "GET", err);
 	if (rc == TC_OK)
-		rc = run_xfers(api, &px, 1, err);
+		rc = run_xfers(api, &px, 1, NULL, err);
 	if (rc == TC_OK) {
 		rc = check_answer(&x, 200, 200, true, err);
 		out->http_status = err->http_status;

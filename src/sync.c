@@ -27,12 +27,18 @@
  */
 #define FRESH_READ_MS (30LL * 1000)
 /*
- * The push's store writes are committed this many entries at a time: one
- * sync to disk per chunk instead of one per entry (at about 0.5 ms each,
- * 2,000 entries cost a second per pass), while the write lock is held
- * briefly enough that a save on the UI thread does not wait for long.
+ * Entries are marked in flight this many to a transaction: one sync to disk
+ * per chunk instead of one per entry (at about 0.5 ms each, 2,000 entries
+ * cost a second), while the write lock is held briefly enough that a save
+ * on the UI thread does not wait for long.
  */
 #define COMMIT_CHUNK 256
+/*
+ * Answers are filed as they come in, this many to a transaction: small
+ * enough that filing them barely delays the requests waiting for a
+ * connection, large enough that the syncs to disk stay few.
+ */
+#define ANSWER_GROUP 32
 
 /* ---------------------------------------------------------------- pure parts */
 
@@ -1145,13 +1151,45 @@ static void file_chunk(struct run *r, struct job **owner, size_t first, size_t e
 	}
 }
 
-/* Sends the mutations of this round together and files each answer. */
+/* The answers of a batch as they come in, filed in groups. */
+struct filing {
+	struct run *r;
+	struct tc_api_request *reqs;
+	struct job **owner;
+	struct job **done; /* in the order the answers came */
+	size_t ndone;
+	size_t filed;
+	int64_t sent_ms;
+};
+
+static void on_answer(void *ud, size_t i)
+{
+	struct filing *f = ud;
+	f->owner[i]->req = f->reqs[i];
+	f->done[f->ndone++] = f->owner[i];
+	if (f->ndone - f->filed >= ANSWER_GROUP) {
+		file_chunk(f->r, f->done, f->filed, f->ndone, f->sent_ms);
+		f->filed = f->ndone;
+	}
+}
+
+/*
+ * Sends the mutations of this round together and files each answer while
+ * the others are still under way.
+ */
 static void send_all(struct run *r, struct job *jobs, size_t n)
 {
 	struct tc_api_request *reqs;
 	struct job **owner;
 	if (!alloc_batch(r, n, &reqs, &owner))
 		return;
+	struct filing f = {.r = r, .reqs = reqs, .owner = owner};
+	if (!(f.done = calloc(n ? n : 1, sizeof(*f.done)))) {
+		free(reqs);
+		free(owner);
+		r->stop = TC_NOMEM;
+		return;
+	}
 	size_t k = 0;
 	/* Committed before any request leaves: a crash from here on is recovered. */
 	for (size_t i = 0; i < n && r->stop == TC_OK;)
@@ -1159,14 +1197,13 @@ static void send_all(struct run *r, struct job *jobs, size_t n)
 			break;
 	struct tc_error e;
 	tc_error_init(&e);
-	int64_t sent_ms = now_ms(r);
-	if (k && tc_api_run(r->ctx->api, reqs, k, &e) != TC_OK)
+	f.sent_ms = now_ms(r);
+	if (k && tc_api_run_each(r->ctx->api, reqs, k, on_answer, &f, &e) != TC_OK)
 		record_failure(r, &e);
 	tc_error_clear(&e);
-	for (size_t i = 0; i < k; i++)
-		owner[i]->req = reqs[i];
-	for (size_t i = 0; i < k; i += COMMIT_CHUNK)
-		file_chunk(r, owner, i, i + COMMIT_CHUNK < k ? i + COMMIT_CHUNK : k, sent_ms);
+	if (f.filed < f.ndone)
+		file_chunk(r, f.done, f.filed, f.ndone, f.sent_ms);
+	free(f.done);
 	free(reqs);
 	free(owner);
 }

@@ -118,6 +118,18 @@ struct tc_api_request {
 enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
                           struct tc_error *err);
 
+/*
+ * tc_api_run, telling done(ud, i) of each request as it finishes, in the
+ * order they finish: reqs[i] is then complete and tc_api_run_each no longer
+ * touches it, so the caller may file the answer while the others are still
+ * under way. Requests that never ran (refused before sending, or cut short by
+ * a cancel) are told last. done runs on the calling thread and delays the
+ * requests waiting for a connection while it runs.
+ */
+typedef void (*tc_api_done_fn)(void *ud, size_t i);
+enum tc_status tc_api_run_each(struct tc_api *api, struct tc_api_request *reqs, size_t n,
+                               tc_api_done_fn done, void *ud, struct tc_error *err);
+
 /* Single-request conveniences over tc_api_run. *out is the caller's on TC_OK. */
 enum tc_status tc_api_get(struct tc_api *api, const char *id, struct tc_trunk **out,
                           struct tc_error *err);
