@@ -16,8 +16,6 @@
 #define DEFAULT_LOW_SPEED_TIME_S 20L
 #define DEFAULT_LOW_SPEED_LIMIT 100L
 #define DEFAULT_MAX_BODY ((size_t)32 << 20)
-#define DEFAULT_MAX_CONNECTIONS 4u
-#define MAX_CONNECTIONS_LIMIT 16u
 #define POLL_SLICE_MS 200
 
 #define BACKOFF_BASE_MS 1000LL
@@ -64,6 +62,13 @@ struct xfer {
 	char curl_msg[CURL_ERROR_SIZE];
 	CURLcode result;
 	bool done;
+	bool reported; /* handed to the caller of tc_api_run_each already */
+};
+
+/* Told of each transfer as it completes. */
+struct xfer_done {
+	void (*fn)(void *ud, struct xfer *x);
+	void *ud;
 };
 
 /* ---------------------------------------------------------------- pure helpers */
@@ -451,9 +456,9 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 	    cfg->low_speed_limit > 0 ? cfg->low_speed_limit : DEFAULT_LOW_SPEED_LIMIT;
 	api->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
 	api->max_connections =
-	    cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
-	if (api->max_connections > MAX_CONNECTIONS_LIMIT)
-		api->max_connections = MAX_CONNECTIONS_LIMIT;
+	    cfg->max_connections ? cfg->max_connections : TC_API_DEFAULT_CONNECTIONS;
+	if (api->max_connections > TC_API_MAX_CONNECTIONS)
+		api->max_connections = TC_API_MAX_CONNECTIONS;
 	api->page_size = cfg->page_size ? cfg->page_size : TC_API_PAGE_SIZE;
 	if (api->page_size > TC_API_PAGE_SIZE)
 		api->page_size = TC_API_PAGE_SIZE;
@@ -713,7 +718,7 @@ static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc
  * results land in each xfer.
  */
 static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
-                                struct tc_error *err)
+                                const struct xfer_done *done, struct tc_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (curl_multi_add_handle(api->multi, xs[i]->easy) != CURLM_OK) {
@@ -744,6 +749,8 @@ static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
 			api->stats.connects += (unsigned long)connects;
 			curl_multi_remove_handle(api->multi, x->easy);
 			left--;
+			if (done)
+				done->fn(done->ud, x);
 		}
 		if (left == 0)
 			break;
@@ -1027,8 +1034,25 @@ static void request_finish(struct tc_api_request *r, struct xfer *x)
 	memcpy(r->request_id, r->err.request_id, sizeof(r->request_id));
 }
 
-enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
-                          struct tc_error *err)
+struct run_each {
+	struct tc_api_request *reqs;
+	struct xfer *xs;
+	tc_api_done_fn fn;
+	void *ud;
+};
+
+static void finish_early(void *ud, struct xfer *x)
+{
+	struct run_each *re = ud;
+	size_t i = (size_t)(x - re->xs);
+	request_finish(&re->reqs[i], x);
+	xfer_release(x);
+	x->reported = true;
+	re->fn(re->ud, i);
+}
+
+enum tc_status tc_api_run_each(struct tc_api *api, struct tc_api_request *reqs, size_t n,
+                               tc_api_done_fn done, void *ud, struct tc_error *err)
 {
 	if (n == 0)
 		return TC_OK;
@@ -1049,8 +1073,12 @@ enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_
 		if (r->status == TC_OK)
 			ready[nready++] = &xs[i];
 	}
-	enum tc_status rc = run_xfers(api, ready, nready, err);
+	struct run_each re = {.reqs = reqs, .xs = xs, .fn = done, .ud = ud};
+	struct xfer_done early = {.fn = finish_early, .ud = &re};
+	enum tc_status rc = run_xfers(api, ready, nready, done ? &early : NULL, err);
 	for (size_t i = 0; i < n; i++) {
+		if (xs[i].reported)
+			continue;
 		if (reqs[i].status == TC_OK) {
 			if (xs[i].done)
 				request_finish(&reqs[i], &xs[i]);
@@ -1058,10 +1086,18 @@ enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_
 				reqs[i].status = tc_error_set(&reqs[i].err, rc, NULL);
 		}
 		xfer_release(&xs[i]);
+		if (done)
+			done(ud, i);
 	}
 	free(xs);
 	free(ready);
 	return rc;
+}
+
+enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
+                          struct tc_error *err)
+{
+	return tc_api_run_each(api, reqs, n, NULL, NULL, err);
 }
 
 /* Runs one request and hands its outcome to the caller's err. */
@@ -1178,7 +1214,7 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 		url = NULL;
 		rc = xfer_prepare(&x, "GET", err);
 		if (rc == TC_OK)
-			rc = run_xfers(api, &px, 1, err);
+			rc = run_xfers(api, &px, 1, NULL, err);
 		if (rc == TC_OK)
 			rc = check_answer(&x, 200, 200, true, err);
 		struct tc_jsonapi_page page = {0};
@@ -1218,7 +1254,7 @@ enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct
 	struct xfer *px = &x;
 	enum tc_status rc = xfer_prepare(&x, "GET", err);
 	if (rc == TC_OK)
-		rc = run_xfers(api, &px, 1, err);
+		rc = run_xfers(api, &px, 1, NULL, err);
 	if (rc == TC_OK) {
 		rc = check_answer(&x, 200, 200, true, err);
 		out->http_status = err->http_status;

@@ -1,5 +1,7 @@
 #include "trunkctl/config.h"
 
+#include "trunkctl/api.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -306,6 +308,10 @@ static const char *check_value(enum tc_config_key key, const char *value)
 	case TC_CFG_PAGE_SIZE:
 		return parse_long(value, 1, 100, &l) ? NULL
 		                                     : "must be a whole number from 1 to 100";
+	case TC_CFG_CONNECTIONS:
+		return parse_long(value, 1, TC_API_MAX_CONNECTIONS, &l)
+		           ? NULL
+		           : "must be a whole number from 1 to 16";
 	case TC_CFG_READ_ONLY:
 	case TC_CFG_OFFLINE:
 	case TC_CFG_ALLOW_HTTP:
@@ -800,6 +806,12 @@ long tc_config_page_size(const struct tc_config *cfg)
 	return get_long(cfg, TC_CFG_PAGE_SIZE, 1, 100, 100);
 }
 
+long tc_config_connections(const struct tc_config *cfg)
+{
+	return get_long(cfg, TC_CFG_CONNECTIONS, 1, TC_API_MAX_CONNECTIONS,
+	                TC_API_DEFAULT_CONNECTIONS);
+}
+
 size_t tc_config_resolve_count(const struct tc_config *cfg)
 {
 	return cfg ? cfg->resolve.count : 0;
@@ -1039,6 +1051,7 @@ enum tc_status tc_config_service_options(struct tc_config *cfg, bool with_token,
 	opts->ca_file = tc_config_get(cfg, TC_CFG_CA_FILE);
 	opts->timeout_ms = tc_config_timeout(cfg) * 1000;
 	opts->page_size = (unsigned)tc_config_page_size(cfg);
+	opts->connections = (unsigned)tc_config_connections(cfg);
 	opts->offline = tc_config_offline(cfg);
 	opts->read_only = tc_config_read_only(cfg);
 	opts->allow_plain_http = tc_config_allow_http(cfg);

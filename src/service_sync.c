@@ -29,6 +29,7 @@ struct tc_service_net {
 	long connect_timeout_ms;
 	long timeout_ms;
 	unsigned page_size;
+	unsigned connections;
 	bool allow_plain_http;
 	long sync_interval_ms;
 	bool offline;
@@ -100,6 +101,7 @@ enum tc_status tc_service_net_open(const struct tc_service_options *o, const cha
 	n->connect_timeout_ms = o->connect_timeout_ms;
 	n->timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
 	n->page_size = o->page_size;
+	n->connections = o->connections;
 	n->allow_plain_http = o->allow_plain_http;
 	n->sync_interval_ms = o->sync_interval_ms ? o->sync_interval_ms : 60000;
 	n->offline = o->offline;
@@ -172,6 +174,7 @@ static struct tc_api *make_api(struct tc_service_net *n, const atomic_bool *canc
 	    .connect_timeout_ms = n->connect_timeout_ms,
 	    .timeout_ms = n->timeout_ms,
 	    .page_size = n->page_size,
+	    .max_connections = n->connections,
 	    .trace = n->trace,
 	    .trace_ud = n->trace_ctx,
 	    .cancel = cancel,

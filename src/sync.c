@@ -16,6 +16,29 @@
 /* Journal rows searched for the names an unanswered create was sent under. */
 #define JOURNAL_LOOKBACK 2000
 #define LOCK_SUFFIX ".sync-lock"
+/*
+ * How old a version of a trunk that this run read from the server (its pull,
+ * or the answer to its own PATCH or POST) may be and still stand in for the
+ * GET before a PATCH. A change another operator makes on the server after
+ * that read and before the PATCH is merged over instead of reported as a
+ * conflict, so the window must stay short next to how long two people take
+ * to edit the same trunk, yet longer than a pull and push of thousands of
+ * trunks at WAN latency, or a full sync would re-read every trunk anyway.
+ */
+#define FRESH_READ_MS (30LL * 1000)
+/*
+ * Entries are marked in flight this many to a transaction: one sync to disk
+ * per chunk instead of one per entry (at about 0.5 ms each, 2,000 entries
+ * cost a second), while the write lock is held briefly enough that a save
+ * on the UI thread does not wait for long.
+ */
+#define COMMIT_CHUNK 256
+/*
+ * Answers are filed as they come in, this many to a transaction: small
+ * enough that filing them barely delays the requests waiting for a
+ * connection, large enough that the syncs to disk stay few.
+ */
+#define ANSWER_GROUP 32
 
 /* ---------------------------------------------------------------- pure parts */
 
@@ -123,6 +146,13 @@ void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
 
 /* ---------------------------------------------------------------- run state */
 
+/* A trunk's server version as this run read it; server NULL: not read (yet). */
+struct seen {
+	char *id;
+	struct tc_trunk *server;
+	int64_t read_ms; /* the clock before the request that read it left */
+};
+
 struct run {
 	struct tc_sync_ctx *ctx;
 	struct tc_sync_report *rep;
@@ -138,6 +168,11 @@ struct run {
 	size_t nmatched;
 	size_t push_total;
 	size_t push_done;
+	unsigned store_failures;
+	struct seen *seen; /* sorted by id */
+	size_t nseen;
+	size_t seen_cap;
+	int64_t pull_ms; /* when the pull's listing began */
 };
 
 static int64_t now_ms(const struct run *r)
@@ -198,6 +233,133 @@ static void record_failure(struct run *r, const struct tc_error *e)
 	}
 }
 
+/*
+ * A store write that failed: inside a batch's transaction it means the
+ * batch is rolled back (a store call that fails half-way must not commit).
+ */
+static void store_failed(struct run *r, const struct tc_error *e)
+{
+	r->store_failures++;
+	record_failure(r, e);
+}
+
+/* ---------------------------------------------------------------- what this run read */
+
+static int seen_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct seen *)a)->id, ((const struct seen *)b)->id);
+}
+
+/* Index of id in r->seen, or -1 with *at the index it would take. */
+static ptrdiff_t seen_find(const struct run *r, const char *id, size_t *at)
+{
+	size_t lo = 0, hi = r->nseen;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->seen[mid].id, id);
+		if (c == 0)
+			return (ptrdiff_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (at)
+		*at = lo;
+	return -1;
+}
+
+/*
+ * Records server (owned; NULL forgets what was read) as id's version read at
+ * read_ms. A record that cannot be kept only costs a re-read: no error.
+ */
+static void seen_put(struct run *r, const char *id, struct tc_trunk *server, int64_t read_ms)
+{
+	size_t at = 0;
+	ptrdiff_t i = seen_find(r, id, &at);
+	if (i < 0 && server) {
+		if (r->nseen == r->seen_cap) {
+			size_t cap = r->seen_cap ? 2 * r->seen_cap : 64;
+			struct seen *grown = realloc(r->seen, cap * sizeof(*grown));
+			if (!grown) {
+				tc_trunk_free(server);
+				return;
+			}
+			r->seen = grown;
+			r->seen_cap = cap;
+		}
+		char *copy = strdup(id);
+		if (!copy) {
+			tc_trunk_free(server);
+			return;
+		}
+		memmove(&r->seen[at + 1], &r->seen[at], (r->nseen - at) * sizeof(*r->seen));
+		r->seen[at] = (struct seen){.id = copy};
+		r->nseen++;
+		i = (ptrdiff_t)at;
+	}
+	if (i < 0)
+		return;
+	tc_trunk_free(r->seen[i].server);
+	r->seen[i].server = server;
+	r->seen[i].read_ms = read_ms;
+}
+
+/*
+ * The trunks of queued updates, for the pull to keep their versions: only
+ * those, so the memory follows the outbox, not the server's trunk count.
+ */
+static void watch_updates(struct run *r, const struct tc_outbox_list *all)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < all->count; i++)
+		n += all->items[i].op == TC_OP_UPDATE;
+	if (!n || !(r->seen = calloc(n, sizeof(*r->seen))))
+		return;
+	r->seen_cap = n;
+	for (size_t i = 0; i < all->count; i++) {
+		if (all->items[i].op != TC_OP_UPDATE)
+			continue;
+		if (!(r->seen[r->nseen].id = strdup(all->items[i].trunk_id)))
+			break;
+		r->nseen++;
+	}
+	qsort(r->seen, r->nseen, sizeof(*r->seen), seen_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; i < r->nseen; i++) {
+		if (kept && strcmp(r->seen[kept - 1].id, r->seen[i].id) == 0)
+			free(r->seen[i].id);
+		else
+			r->seen[kept++] = r->seen[i];
+	}
+	r->nseen = kept;
+}
+
+static void seen_free(struct run *r)
+{
+	for (size_t i = 0; i < r->nseen; i++) {
+		free(r->seen[i].id);
+		tc_trunk_free(r->seen[i].server);
+	}
+	free(r->seen);
+	r->seen = NULL;
+	r->nseen = 0;
+	r->seen_cap = 0;
+}
+
+/*
+ * id's version as this run read it, when that read is younger than
+ * FRESH_READ_MS (a clock that went back makes its age unknown: not fresh).
+ */
+static const struct tc_trunk *fresh(const struct run *r, const char *id)
+{
+	ptrdiff_t i = seen_find(r, id, NULL);
+	if (i < 0 || !r->seen[i].server)
+		return NULL;
+	int64_t age = now_ms(r) - r->seen[i].read_ms;
+	return age >= 0 && age < FRESH_READ_MS ? r->seen[i].server : NULL;
+}
+
 /* ---------------------------------------------------------------- journal */
 
 /* The journal's copy of what was sent: only the sent fields (the store masks secrets). */
@@ -237,7 +399,11 @@ static void journal(struct run *r, const char *method, const char *trunk_id,
 	};
 	struct tc_error jerr;
 	tc_error_init(&jerr);
-	/* A journal row that cannot be written must not undo a push that happened. */
+	/*
+	 * A journal row that cannot be written must not undo a push that
+	 * happened: not a failure that rolls back the batch (it is one INSERT,
+	 * which fails whole).
+	 */
 	if (tc_store_journal_add(r->ctx->store, &e, &jerr) != TC_OK)
 		record_failure(r, &jerr);
 	tc_error_clear(&jerr);
@@ -374,6 +540,12 @@ static enum tc_status on_page(void *ud, struct tc_trunk *const *trunks, size_t c
 	if (s != TC_OK)
 		return s;
 	page_written(pc);
+	struct run *r = pc->run;
+	for (size_t i = 0; r->nseen && i < count; i++) {
+		ptrdiff_t at = trunks[i]->id ? seen_find(r, trunks[i]->id, NULL) : -1;
+		if (at >= 0)
+			seen_put(r, trunks[i]->id, tc_trunk_dup(trunks[i]), r->pull_ms);
+	}
 	struct tc_trunk **copy = calloc(count ? count : 1, sizeof(*copy));
 	for (size_t i = 0; copy && i < count; i++) {
 		if (!(copy[i] = tc_trunk_dup(trunks[i]))) {
@@ -434,6 +606,7 @@ static void pull(struct run *r)
 	struct tc_error e;
 	tc_error_init(&e);
 	struct pull_ctx pc = {.run = r};
+	r->pull_ms = now_ms(r);
 	enum tc_status s = tc_store_pull_begin(r->ctx->store, &pc.w.generation, &e);
 	if (s == TC_OK)
 		s = list_into_store(r, &pc, &e);
@@ -447,6 +620,11 @@ static void pull(struct run *r)
 		if (res.conflicts)
 			r->any_conflict = true;
 	} else {
+		/* A pull cut short may have kept some versions: none stands in for a re-read. */
+		for (size_t i = 0; i < r->nseen; i++) {
+			tc_trunk_free(r->seen[i].server);
+			r->seen[i].server = NULL;
+		}
 		record_failure(r, &e);
 	}
 	tc_error_clear(&e);
@@ -680,7 +858,7 @@ static void retry_later(struct run *r, const struct tc_outbox_entry *en, const s
 	if (s != TC_OK) {
 		if (count)
 			tc_store_rollback(store);
-		record_failure(r, &e);
+		store_failed(r, &e);
 	}
 	tc_error_clear(&e);
 }
@@ -704,7 +882,7 @@ static void conflict(struct run *r, struct job *j, const struct tc_trunk *theirs
 	tc_error_init(&e);
 	if (tc_store_outbox_conflict(r->ctx->store, j->en->seq, theirs, fields ? fields : none,
 	                             &e) != TC_OK)
-		record_failure(r, &e);
+		store_failed(r, &e);
 	else
 		r->any_conflict = true;
 	tc_error_clear(&e);
@@ -731,13 +909,40 @@ static bool alloc_batch(struct run *r, size_t n, struct tc_api_request **reqs, s
 	return false;
 }
 
-/* Re-reads the trunks of queued updates, all at once, and merges each. */
+/* Merges update j against j->theirs, the server's version: a conflict, or a PATCH to send. */
+static void merge_job(struct run *r, struct job *j)
+{
+	if (!j->en->base || !j->en->payload) {
+		/* No base to merge against: every queued field is sent. */
+		changed_fields(j->en->payload, j->merge.send);
+		for (int f = 0; f < TC_FIELD_COUNT; f++)
+			j->merge.nsend += j->merge.send[f];
+		j->send = true;
+		return;
+	}
+	tc_sync_merge(j->en->base, j->en->payload, j->theirs, &j->merge);
+	if (j->merge.nconflict)
+		conflict(r, j, j->theirs, j->merge.conflict);
+	else
+		j->send = true;
+}
+
+/*
+ * Merges each queued update against the server's version: the one this run
+ * read (see FRESH_READ_MS) or else a re-read, all re-reads at once.
+ */
 static void reread(struct run *r, struct job *jobs, size_t n)
 {
 	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		if (jobs[i].en->op == TC_OP_UPDATE)
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].en->op != TC_OP_UPDATE)
+			continue;
+		const struct tc_trunk *known = fresh(r, jobs[i].en->trunk_id);
+		if (known && (jobs[i].theirs = tc_trunk_dup(known)))
+			merge_job(r, &jobs[i]);
+		else
 			count++;
+	}
 	if (!count)
 		return;
 	struct tc_api_request *reqs;
@@ -746,7 +951,7 @@ static void reread(struct run *r, struct job *jobs, size_t n)
 		return;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].en->op != TC_OP_UPDATE)
+		if (jobs[i].en->op != TC_OP_UPDATE || jobs[i].theirs)
 			continue;
 		reqs[k].op = TC_API_GET;
 		reqs[k].id = jobs[i].en->trunk_id;
@@ -764,19 +969,7 @@ static void reread(struct run *r, struct job *jobs, size_t n)
 		if (q->status == TC_OK) {
 			j->theirs = q->result;
 			q->result = NULL;
-			if (!j->en->base || !j->en->payload) {
-				/* No base to merge against: every queued field is sent. */
-				changed_fields(j->en->payload, j->merge.send);
-				for (int f = 0; f < TC_FIELD_COUNT; f++)
-					j->merge.nsend += j->merge.send[f];
-				j->send = true;
-			} else {
-				tc_sync_merge(j->en->base, j->en->payload, j->theirs, &j->merge);
-				if (j->merge.nconflict)
-					conflict(r, j, j->theirs, j->merge.conflict);
-				else
-					j->send = true;
-			}
+			merge_job(r, j);
 		} else if (q->status == TC_NOT_FOUND) {
 			bool fields[TC_FIELD_COUNT];
 			changed_fields(j->en->payload, fields);
@@ -823,8 +1016,6 @@ static void answer(struct run *r, struct job *j)
 		s = tc_store_outbox_done(r->ctx->store, en->seq, q->result, &e);
 		if (s == TC_OK)
 			r->rep->pushed++;
-		if (q->result)
-			emit(r, TC_EV_TRUNK_CHANGED, 0, 0, q->result->id);
 	} else if (q->status == TC_NOT_FOUND && en->op == TC_OP_UPDATE) {
 		bool fields[TC_FIELD_COUNT];
 		changed_fields(en->payload, fields);
@@ -852,33 +1043,38 @@ static void answer(struct run *r, struct job *j)
 		retry_later(r, en, &q->err, false);
 	}
 	if (s != TC_OK)
-		record_failure(r, &e);
+		store_failed(r, &e);
 	tc_error_clear(&e);
-	emit(r, TC_EV_TRUNK_CHANGED, 0, 0, en->trunk_id);
 }
 
-/* Sends the mutations of this round together and files each answer. */
-static void send_all(struct run *r, struct job *jobs, size_t n)
+/*
+ * Marks jobs[*i...] in flight, up to COMMIT_CHUNK of them, in one
+ * transaction, and fills their requests from reqs[*k]. A chunk that cannot
+ * be committed whole marks nothing and sends nothing: false.
+ */
+static bool mark_chunk(struct run *r, struct job *jobs, size_t n, size_t *i,
+                       struct tc_api_request *reqs, struct job **owner, size_t *k)
 {
-	struct tc_api_request *reqs;
-	struct job **owner;
-	if (!alloc_batch(r, n, &reqs, &owner))
-		return;
-	size_t k = 0;
-	for (size_t i = 0; i < n && r->stop == TC_OK; i++) {
-		struct job *j = &jobs[i];
+	struct tc_store *store = r->ctx->store;
+	unsigned failures = r->store_failures;
+	size_t first = *k;
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_begin(store, &e) != TC_OK) {
+		store_failed(r, &e);
+		tc_error_clear(&e);
+		return false;
+	}
+	for (size_t c = 0; *i < n && c < COMMIT_CHUNK && r->store_failures == failures; (*i)++) {
+		struct job *j = &jobs[*i];
 		if (!j->send)
 			continue;
-		struct tc_error e;
-		tc_error_init(&e);
-		/* Committed before the request leaves: a crash from here on is recovered. */
-		if (tc_store_outbox_begin_send(r->ctx->store, j->en->seq, &e) != TC_OK) {
-			record_failure(r, &e);
-			tc_error_clear(&e);
-			continue;
+		c++;
+		if (tc_store_outbox_begin_send(store, j->en->seq, &e) != TC_OK) {
+			store_failed(r, &e);
+			break;
 		}
-		tc_error_clear(&e);
-		struct tc_api_request *q = &reqs[k];
+		struct tc_api_request *q = &reqs[*k];
 		tc_error_init(&q->err);
 		q->id = j->en->trunk_id;
 		q->trunk = j->en->payload;
@@ -894,21 +1090,120 @@ static void send_all(struct run *r, struct job *jobs, size_t n)
 			q->op = TC_API_DELETE;
 			break;
 		}
-		owner[k++] = j;
+		owner[(*k)++] = j;
 	}
+	tc_error_clear(&e);
+	if (r->store_failures == failures && tc_store_commit(store, &e) == TC_OK)
+		return true;
+	if (r->store_failures == failures)
+		store_failed(r, &e);
+	tc_error_clear(&e);
+	tc_store_rollback(store);
+	*k = first;
+	return false;
+}
+
+/*
+ * Files the answers to owner[first..end) in one transaction, rolled back
+ * whole when a write fails (the entries stay in flight, for the recovery of
+ * the next sync), then tells the UI, which must see what was committed.
+ */
+static void file_chunk(struct run *r, struct job **owner, size_t first, size_t end, int64_t sent_ms)
+{
+	struct tc_store *store = r->ctx->store;
+	unsigned failures = r->store_failures;
+	size_t pushed = r->rep->pushed;
 	struct tc_error e;
 	tc_error_init(&e);
-	if (k && tc_api_run(r->ctx->api, reqs, k, &e) != TC_OK)
-		record_failure(r, &e);
+	bool open = tc_store_begin(store, &e) == TC_OK;
+	if (!open)
+		store_failed(r, &e);
 	tc_error_clear(&e);
-	for (size_t i = 0; i < k; i++) {
-		owner[i]->req = reqs[i];
+	for (size_t i = first; open && i < end; i++)
 		answer(r, owner[i]);
+	if (open && (r->store_failures != failures || tc_store_commit(store, &e) != TC_OK)) {
+		if (r->store_failures == failures)
+			store_failed(r, &e);
+		tc_store_rollback(store);
+		r->rep->pushed = pushed;
+	}
+	tc_error_clear(&e);
+	for (size_t i = first; i < end; i++) {
+		struct tc_api_request *q = &owner[i]->req;
+		if (q->status == TC_OK && q->result)
+			emit(r, TC_EV_TRUNK_CHANGED, 0, 0, q->result->id);
+		emit(r, TC_EV_TRUNK_CHANGED, 0, 0, owner[i]->en->trunk_id);
 		r->push_done++;
 		emit(r, TC_EV_PUSH_PROGRESS, r->push_done, r->push_total, NULL);
-		tc_trunk_free(owner[i]->req.result);
-		tc_error_clear(&owner[i]->req.err);
+		/*
+		 * The answer is the trunk as the server holds it after the change:
+		 * the next update of this trunk in this run merges against it. Any
+		 * other outcome leaves the server's version unknown.
+		 */
+		if (q->status == TC_OK && q->result && q->result->id) {
+			seen_put(r, q->result->id, q->result, sent_ms);
+			q->result = NULL;
+		} else {
+			seen_put(r, owner[i]->en->trunk_id, NULL, 0);
+		}
+		tc_trunk_free(q->result);
+		tc_error_clear(&q->err);
 	}
+}
+
+/* The answers of a batch as they come in, filed in groups. */
+struct filing {
+	struct run *r;
+	struct tc_api_request *reqs;
+	struct job **owner;
+	struct job **done; /* in the order the answers came */
+	size_t ndone;
+	size_t filed;
+	int64_t sent_ms;
+};
+
+static void on_answer(void *ud, size_t i)
+{
+	struct filing *f = ud;
+	f->owner[i]->req = f->reqs[i];
+	f->done[f->ndone++] = f->owner[i];
+	if (f->ndone - f->filed >= ANSWER_GROUP) {
+		file_chunk(f->r, f->done, f->filed, f->ndone, f->sent_ms);
+		f->filed = f->ndone;
+	}
+}
+
+/*
+ * Sends the mutations of this round together and files each answer while
+ * the others are still under way.
+ */
+static void send_all(struct run *r, struct job *jobs, size_t n)
+{
+	struct tc_api_request *reqs;
+	struct job **owner;
+	if (!alloc_batch(r, n, &reqs, &owner))
+		return;
+	struct filing f = {.r = r, .reqs = reqs, .owner = owner};
+	if (!(f.done = calloc(n ? n : 1, sizeof(*f.done)))) {
+		free(reqs);
+		free(owner);
+		r->stop = TC_NOMEM;
+		return;
+	}
+	size_t k = 0;
+	/* Committed before any request leaves: a crash from here on is recovered. */
+	for (size_t i = 0; i < n && r->stop == TC_OK;)
+		if (!mark_chunk(r, jobs, n, &i, reqs, owner, &k))
+			break;
+	struct tc_error e;
+	tc_error_init(&e);
+	f.sent_ms = now_ms(r);
+	if (k && tc_api_run_each(r->ctx->api, reqs, k, on_answer, &f, &e) != TC_OK)
+		record_failure(r, &e);
+	tc_error_clear(&e);
+	if (f.filed < f.ndone)
+		file_chunk(r, f.done, f.filed, f.ndone, f.sent_ms);
+	free(f.done);
 	free(reqs);
 	free(owner);
 }
@@ -1050,8 +1345,11 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 			r.push_total++;
 
 	int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : now_ms(&r);
-	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all, due_at))))
+	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all, due_at)))) {
+		if (push)
+			watch_updates(&r, &all);
 		pull(&r);
+	}
 	if (r.stop == TC_OK && push) {
 		struct tc_outbox_list inflight = {0};
 		if (tc_store_outbox(ctx->store, TC_OUTBOX_INFLIGHT, 0, &inflight, &e) != TC_OK)
@@ -1089,6 +1387,7 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 	for (size_t i = 0; i < r.nmatched; i++)
 		free(r.matched[i]);
 	free(r.matched);
+	seen_free(&r);
 	close(lock); /* releases the flock */
 	if (status != TC_OK)
 		tc_error_set(err, status, "%s", rep->message);

@@ -34,6 +34,14 @@
 
 #define TC_API_COLLECTION_PATH "/carrier/v1/sip_trunks"
 #define TC_API_PAGE_SIZE 100
+/*
+ * Requests tc_api_run keeps under way at once, each on a connection of its
+ * own. A push is bound by round trips, so eight at once sends a thousand
+ * changes in an eighth of the time while staying a polite load on one
+ * server; the operator may go up to the cap, or down to one.
+ */
+#define TC_API_DEFAULT_CONNECTIONS 8u
+#define TC_API_MAX_CONNECTIONS 16u
 
 enum tc_api_auth {
 	TC_API_AUTH_BEARER, /* Authorization: Bearer TOKEN (the default) */
@@ -56,7 +64,7 @@ struct tc_api_config {
 	long low_speed_time_s;    /* abort when under low_speed_limit B/s this long; 0: 20 s */
 	long low_speed_limit;     /* 0: 100 B/s */
 	size_t max_body;          /* 0: 32 MiB */
-	unsigned max_connections; /* concurrent requests of tc_api_run; 0: 4 */
+	unsigned max_connections; /* concurrent requests of tc_api_run, capped at 16; 0: 8 */
 	unsigned page_size;       /* list page[size], clamped to 1..100; 0: 100 */
 	const char *user_agent;   /* NULL: "trunkctl" */
 	tc_api_trace_fn trace;    /* NULL: no trace */
@@ -109,6 +117,18 @@ struct tc_api_request {
  */
 enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
                           struct tc_error *err);
+
+/*
+ * tc_api_run, telling done(ud, i) of each request as it finishes, in the
+ * order they finish: reqs[i] is then complete and tc_api_run_each no longer
+ * touches it, so the caller may file the answer while the others are still
+ * under way. Requests that never ran (refused before sending, or cut short by
+ * a cancel) are told last. done runs on the calling thread and delays the
+ * requests waiting for a connection while it runs.
+ */
+typedef void (*tc_api_done_fn)(void *ud, size_t i);
+enum tc_status tc_api_run_each(struct tc_api *api, struct tc_api_request *reqs, size_t n,
+                               tc_api_done_fn done, void *ud, struct tc_error *err);
 
 /* Single-request conveniences over tc_api_run. *out is the caller's on TC_OK. */
 enum tc_status tc_api_get(struct tc_api *api, const char *id, struct tc_trunk **out,

@@ -40,6 +40,7 @@
 	_(CA_FILE, "ca_file", NULL, NULL, "CA bundle for TLS")                                     \
 	_(TIMEOUT, "timeout", NULL, NULL, "seconds per request")                                   \
 	_(PAGE_SIZE, "page_size", NULL, NULL, "trunks per page when pulling (1-100)")              \
+	_(CONNECTIONS, "connections", NULL, NULL, "requests at once when pushing (1-16)")          \
 	_(READ_ONLY, "read_only", NULL, "--read-only", "refuse every change")                      \
 	_(OFFLINE, "offline", NULL, "--offline", "never touch the network")                        \
 	_(ALLOW_HTTP, "allow_http", NULL, "--allow-http",                                          \
@@ -140,8 +141,9 @@ bool tc_config_verbose(const struct tc_config *cfg);
 bool tc_config_allow_http(const struct tc_config *cfg);
 enum tc_auth_scheme tc_config_auth(const struct tc_config *cfg);
 enum tc_color_mode tc_config_color(const struct tc_config *cfg);
-long tc_config_timeout(const struct tc_config *cfg);   /* seconds, default 30 */
-long tc_config_page_size(const struct tc_config *cfg); /* default 100 */
+long tc_config_timeout(const struct tc_config *cfg);     /* seconds, default 30 */
+long tc_config_page_size(const struct tc_config *cfg);   /* default 100 */
+long tc_config_connections(const struct tc_config *cfg); /* default 8 */
 
 /* The resolve entries, in order. */
 size_t tc_config_resolve_count(const struct tc_config *cfg);

@@ -65,6 +65,7 @@ struct tc_service_options {
 	long connect_timeout_ms;    /* default 10000 */
 	long timeout_ms;            /* whole request; default 30000 */
 	unsigned page_size;         /* pull page[size]; default 100 */
+	unsigned connections;       /* push requests at once, 1-16; default 8 */
 	bool allow_plain_http;      /* http:// to a non-loopback host; default refused */
 	long sync_interval_ms; /* background worker period; default 60000, <0: only on request */
 

@@ -98,6 +98,7 @@ Test(config, defaults_without_a_file)
 	cr_assert_eq(tc_config_origin(cfg, TC_CFG_DATA_DIR), TC_ORIGIN_DEFAULT);
 	cr_assert_eq(tc_config_timeout(cfg), 30);
 	cr_assert_eq(tc_config_page_size(cfg), 100);
+	cr_assert_eq(tc_config_connections(cfg), 8);
 	cr_assert_eq(tc_config_auth(cfg), TC_AUTH_BEARER);
 	cr_assert_not(tc_config_read_only(cfg));
 	cr_assert_eq(tc_config_token_source(cfg), TC_TOKEN_NONE);
@@ -222,6 +223,32 @@ static bool service_allows_http(struct tc_config *cfg)
 	cr_assert_eq(tc_config_service_options(cfg, false, &so, &err), TC_OK, "%s", err.message);
 	tc_error_clear(&err);
 	return so.allow_plain_http;
+}
+
+Test(config, connections_come_from_the_profile_over_the_default_section)
+{
+	write_file(path,
+	           "[default]\nconnections = 12\n[profile slow]\nconnections = 1\n"
+	           "[profile other]\ntimeout = 5\n",
+	           0644);
+	const char *profiles[] = {"slow", "other"};
+	const long want[] = {1, 12};
+	const enum tc_config_origin origin[] = {TC_ORIGIN_FILE_PROFILE, TC_ORIGIN_FILE_DEFAULT};
+	for (int i = 0; i < 2; i++) {
+		struct tc_config *cfg = tc_config_new();
+		tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+		tc_config_set(cfg, TC_CFG_PROFILE, profiles[i], TC_ORIGIN_FLAG, "--profile", NULL);
+		struct env e = {{"HOME=/home/op"}};
+		resolve_ok(cfg, &e);
+		cr_assert_eq(tc_config_connections(cfg), want[i], "%s", profiles[i]);
+		cr_assert_eq(tc_config_origin(cfg, TC_CFG_CONNECTIONS), origin[i]);
+		struct tc_service_options so;
+		struct tc_error err;
+		tc_error_init(&err);
+		cr_assert_eq(tc_config_service_options(cfg, false, &so, &err), TC_OK);
+		cr_assert_eq(so.connections, (unsigned)want[i]);
+		tc_config_free(cfg);
+	}
 }
 
 Test(config, allow_http_defaults_to_false)
