@@ -274,6 +274,89 @@ static enum tc_status read_link(json_t *links, const char *key, char **out, stru
 	return TC_OK;
 }
 
+/* Index just past the string that opens at body[i] (a '"'), or len when it never closes. */
+static size_t skip_string(const char *body, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (body[i] == '\\')
+			i++;
+		else if (body[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+static size_t skip_space(const char *body, size_t len, size_t i)
+{
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+		i++;
+	return i;
+}
+
+/*
+ * The text of the top-level member "links" when it is an object: a scan of
+ * brackets and strings, no parse. Keys spelt with escapes are not seen (the
+ * full decode then finds the link).
+ */
+static bool links_text(const char *body, size_t len, size_t *start, size_t *end)
+{
+	size_t i = skip_space(body, len, 0);
+	if (i >= len || body[i] != '{')
+		return false;
+	size_t depth = 0;
+	while (i < len) {
+		char c = body[i];
+		if (c == '"') {
+			size_t key = i;
+			i = skip_string(body, len, i);
+			if (depth != 1)
+				continue;
+			size_t colon = skip_space(body, len, i);
+			if (colon >= len || body[colon] != ':' ||
+			    i - key != sizeof("\"links\"") - 1 ||
+			    memcmp(body + key, "\"links\"", i - key) != 0)
+				continue;
+			size_t open = skip_space(body, len, colon + 1);
+			if (open >= len || body[open] != '{')
+				return false;
+			for (size_t j = open, d = 0; j < len;) {
+				if (body[j] == '"') {
+					j = skip_string(body, len, j);
+					continue;
+				}
+				if (body[j] == '{' || body[j] == '[')
+					d++;
+				else if ((body[j] == '}' || body[j] == ']') && --d == 0) {
+					*start = open;
+					*end = j + 1;
+					return true;
+				}
+				j++;
+			}
+			return false;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && depth > 0)
+			depth--;
+		i++;
+	}
+	return false;
+}
+
+bool tc_jsonapi_peek_next(const char *body, size_t len, char **next)
+{
+	*next = NULL;
+	size_t start, end;
+	if (!body || !links_text(body, len, &start, &end))
+		return false;
+	json_t *links = json_loadb(body + start, end - start, JSON_REJECT_DUPLICATES, NULL);
+	json_t *v = json_object_get(links, "next");
+	bool found = json_is_string(v) && (*next = strdup(json_string_value(v))) != NULL;
+	json_decref(links);
+	return found;
+}
+
 enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
                                             struct tc_jsonapi_page *page, struct tc_error *err)
 {

@@ -366,7 +366,8 @@ static void page_written(struct pull_ctx *pc)
 	emit(pc->run, TC_EV_PULL_PROGRESS, pc->run->rep->pulled, 0, NULL);
 }
 
-static enum tc_status on_page(void *ud, struct tc_trunk *const *trunks, size_t count,
+/* The page's trunks move to the writer: the listing frees only the emptied slots. */
+static enum tc_status on_page(void *ud, struct tc_trunk **trunks, size_t count,
                               struct tc_error *err)
 {
 	struct pull_ctx *pc = ud;
@@ -374,17 +375,15 @@ static enum tc_status on_page(void *ud, struct tc_trunk *const *trunks, size_t c
 	if (s != TC_OK)
 		return s;
 	page_written(pc);
-	struct tc_trunk **copy = calloc(count ? count : 1, sizeof(*copy));
-	for (size_t i = 0; copy && i < count; i++) {
-		if (!(copy[i] = tc_trunk_dup(trunks[i]))) {
-			free_page(copy, i);
-			copy = NULL;
-		}
-	}
-	if (!copy)
+	struct tc_trunk **taken = calloc(count ? count : 1, sizeof(*taken));
+	if (!taken)
 		return tc_error_set(err, TC_NOMEM, NULL);
+	for (size_t i = 0; i < count; i++) {
+		taken[i] = trunks[i];
+		trunks[i] = NULL;
+	}
 	pthread_mutex_lock(&pc->w.mu);
-	pc->w.page = copy;
+	pc->w.page = taken;
 	pc->w.count = count;
 	pc->writing = count;
 	pthread_cond_broadcast(&pc->w.cv);
