@@ -254,6 +254,55 @@ Test(collection, empty_collection)
 	free(body);
 }
 
+Test(collection, the_next_link_is_peeked_as_decoded)
+{
+	size_t len;
+	char *body = slurp("collection_page.json", &len);
+	struct tc_jsonapi_page page = {0};
+	cr_assert_eq(tc_jsonapi_decode_collection(body, len, &page, NULL), TC_OK);
+	char *next = NULL;
+	cr_assert(tc_jsonapi_peek_next(body, len, &next));
+	cr_assert_str_eq(next, page.next);
+	free(next);
+	tc_jsonapi_page_free(&page);
+	free(body);
+}
+
+/* What the scan may not take for links.next: it then leaves the link to the decode. */
+Test(collection, a_next_link_is_peeked_only_from_the_top_level_links)
+{
+	static const struct {
+		const char *body;
+		const char *want; /* NULL: no guess */
+	} cases[] = {
+	    {" {\"data\":[],\"links\" : {\"prev\":null,\"next\":\"n?a=\\u0026\"}}", "n?a=&"},
+	    {"{\"links\":{\"next\":\"x\"},\"data\":[{\"links\":{\"next\":\"y\"}}]}", "x"},
+	    {"{\"data\":[{\"links\":{\"next\":\"y\"}}],\"links\":{\"next\":null}}", NULL},
+	    {"{\"data\":[{\"name\":\"\\\"links\\\":{\\\"next\\\":\\\"y\\\"}\"}]}", NULL},
+	    {"{\"data\":{\"links\":{\"next\":\"y\"}}}", NULL},
+	    {"{\"\\u006cinks\":{\"next\":\"y\"}}", NULL},
+	    {"{\"links\":\"next\"}", NULL},
+	    {"{\"links\":{\"next\":1}}", NULL},
+	    {"{\"links\":{\"next\":\"x\",\"next\":\"y\"}}", NULL},
+	    {"{\"links\":{\"next\":\"x\"", NULL},
+	    {"[{\"links\":{\"next\":\"x\"}}]", NULL},
+	    {"", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *next = (char *)"unset";
+		bool found = tc_jsonapi_peek_next(cases[i].body, strlen(cases[i].body), &next);
+		cr_assert_eq(found, cases[i].want != NULL, "%s", cases[i].body);
+		if (cases[i].want)
+			cr_assert_str_eq(next, cases[i].want, "%s", cases[i].body);
+		else
+			cr_assert_null(next, "%s", cases[i].body);
+		free(next);
+	}
+	char *next = NULL;
+	cr_assert_not(tc_jsonapi_peek_next(NULL, 0, &next));
+	cr_assert_null(next);
+}
+
 ParameterizedTestParameters(collection, malformed_collections_are_refused)
 {
 	static struct bad_doc cases[] = {
