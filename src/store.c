@@ -2032,6 +2032,8 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 {
 	bool own;
 	enum tc_status rc = write_begin(s, &own, err);
+	if (rc == TC_OK && !own)
+		rc = exec(s, "SAVEPOINT pull_page", err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_stmt *st = NULL, *docs = NULL;
@@ -2072,6 +2074,10 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 	}
 	sqlite3_finalize(docs);
 	sqlite3_finalize(st);
+	if (!own && rc == TC_OK)
+		rc = exec(s, "RELEASE pull_page", err);
+	else if (!own && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK TO pull_page; RELEASE pull_page", NULL, NULL, NULL);
 	return write_end(s, own, rc, err);
 }
 

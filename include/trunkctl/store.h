@@ -281,7 +281,9 @@ enum tc_status tc_store_pull_begin(struct tc_store *store, int64_t *generation,
 /*
  * Applies one page: each trunk (with its server id) becomes the base of its
  * row (created when new), its document (trunk->document) is kept and it is
- * marked seen. One transaction per call.
+ * marked seen. One transaction per call, or, inside the caller's
+ * transaction, a savepoint: a page that fails is undone alone, so the pages
+ * before it can still be committed.
  */
 enum tc_status tc_store_pull_page(struct tc_store *store, int64_t generation,
                                   struct tc_trunk *const *trunks, size_t count,
