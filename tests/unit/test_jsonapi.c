@@ -268,6 +268,57 @@ Test(collection, the_next_link_is_peeked_as_decoded)
 	free(body);
 }
 
+/* Each document is what jansson dumps for the element, whether or not the answer's text is. */
+static void documents_are_the_dumps(const char *body)
+{
+	struct tc_jsonapi_page page = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_jsonapi_decode_collection(body, strlen(body), &page, &err), TC_OK, "%s: %s",
+	             body, err.message);
+	json_t *root = json_loads(body, 0, NULL);
+	json_t *data = json_object_get(root, "data");
+	cr_assert_eq(page.count, json_array_size(data));
+	for (size_t i = 0; i < page.count; i++) {
+		char *want = json_dumps(json_array_get(data, i),
+		                        JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		cr_assert_str_eq(page.items[i]->document, want, "%s [%zu]", body, i);
+		free(want);
+	}
+	json_decref(root);
+	tc_jsonapi_page_free(&page);
+}
+
+Test(collection, documents_are_kept_as_jansson_writes_them)
+{
+	size_t len;
+	char *fixture = slurp("collection_page.json", &len);
+	documents_are_the_dumps(fixture);
+	free(fixture);
+#define ITEM(attrs) "{\"type\":\"sip_trunk\",\"id\":\"" IP_ID "\",\"attributes\":{" attrs "}}"
+#define LINKS "\"links\":{\"prev\":null,\"next\":null}"
+	static const char *const bodies[] = {
+	    "{\"data\":[" ITEM("\"name\":\"a\"") "," ITEM("\"name\":\"b\\\"\\\\\\n\\t\"") "]," LINKS
+	                                                                                  "}",
+	    "{\"data\":[ " ITEM("\"name\":\"a b\"") " , " ITEM("\"name\":\"c\"") " ]," LINKS "}",
+	    "{\"data\":[" ITEM("\"name\" : \"spaced\"") "]," LINKS "}",
+	    "{\"data\":[" ITEM("\"name\":\"x\\u0026y\\/z\"") "," ITEM("\"name\":\"é\"") "]," LINKS
+	                                                                                "}",
+	    "{\"data\":[" ITEM("\"max_channels\":10,\"x_real\":1.50") "]," LINKS "}",
+	    "{\"data\":[" ITEM("\"x_exp\":1e2,\"x_neg\":-7") "," ITEM("\"x_zero\":-0") "]," LINKS
+	                                                                               "}",
+	    "{\"data\":[" ITEM("\"x_nested\":{\"a\":[1,[],{\"b\":null,\"c\":true}]}") "]," LINKS
+	                                                                              "}",
+	    "{" LINKS ",\"data\":[" ITEM("\"name\":\"]},{\"") "]}",
+	    "{\"x\":{\"data\":[1]},\"data\":[" ITEM("\"name\":\"a\"") "]," LINKS "}",
+	    "{\"\\u0064ata\":[" ITEM("\"name\":\"escaped key\"") "]," LINKS "}",
+	};
+#undef ITEM
+#undef LINKS
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++)
+		documents_are_the_dumps(bodies[i]);
+}
+
 /* What the scan may not take for links.next: it then leaves the link to the decode. */
 Test(collection, a_next_link_is_peeked_only_from_the_top_level_links)
 {
