@@ -645,7 +645,7 @@ static enum tc_status encode(const struct tc_trunk *t, char **out, struct tc_err
 	*out = NULL;
 	if (!t)
 		return TC_OK;
-	*out = tc_trunk_to_flat_json(t, TRUNK_JSON);
+	*out = tc_store_encode_base(t);
 	return *out ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 }
 
@@ -2026,9 +2026,22 @@ enum tc_status tc_store_pull_begin(struct tc_store *s, int64_t *generation, stru
 	return rc;
 }
 
+char *tc_store_encode_base(const struct tc_trunk *t)
+{
+	return tc_trunk_to_flat_json(t, TRUNK_JSON);
+}
+
 enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
                                   struct tc_trunk *const *trunks, size_t count,
                                   struct tc_error *err)
+{
+	return tc_store_pull_page_encoded(s, generation, trunks, NULL, count, err);
+}
+
+/* bases NULL: each trunk's base is encoded here. */
+enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation,
+                                          struct tc_trunk *const *trunks, char *const *bases,
+                                          size_t count, struct tc_error *err)
 {
 	bool own;
 	enum tc_status rc = write_begin(s, &own, err);
@@ -2051,8 +2064,9 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 			rc = tc_error_set(err, TC_USAGE, "a pulled trunk has no server id");
 			break;
 		}
-		char *json = NULL;
-		rc = encode(t, &json, err);
+		char *json = bases ? bases[i] : NULL;
+		if (!bases)
+			rc = encode(t, &json, err);
 		if (rc == TC_OK) {
 			sqlite3_reset(st);
 			bind_text(st, 1, t->id);
@@ -2070,7 +2084,8 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 			bind_text(docs, 3, t->document);
 			rc = run(s, docs, err);
 		}
-		free(json);
+		if (!bases)
+			free(json);
 	}
 	sqlite3_finalize(docs);
 	sqlite3_finalize(st);

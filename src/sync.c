@@ -302,6 +302,7 @@ struct pull_writer {
 	struct tc_store *store;
 	int64_t generation;
 	struct tc_trunk **page; /* owned, handed over and not yet taken; NULL: none */
+	char **bases;           /* owned, the page's trunks encoded for the store */
 	size_t count;
 	bool busy;        /* the writer holds a page or an open transaction */
 	size_t committed; /* trunks made durable so far */
@@ -310,16 +311,19 @@ struct pull_writer {
 	struct tc_error err;
 };
 
-static void free_page(struct tc_trunk **page, size_t count)
+static void free_page(struct tc_trunk **page, char **bases, size_t count)
 {
-	for (size_t i = 0; page && i < count; i++)
+	for (size_t i = 0; i < count; i++) {
 		tc_trunk_free(page[i]);
+		free(bases[i]);
+	}
 	free(page);
+	free(bases);
 }
 
 /* Writes one page inside the writer's transaction, opening it when none is. */
 static enum tc_status write_page(struct pull_writer *w, bool *in_txn, struct tc_trunk **page,
-                                 size_t count, struct tc_error *err)
+                                 char **bases, size_t count, struct tc_error *err)
 {
 	if (!*in_txn) {
 		enum tc_status s = tc_store_begin(w->store, err);
@@ -327,7 +331,7 @@ static enum tc_status write_page(struct pull_writer *w, bool *in_txn, struct tc_
 			return s;
 		*in_txn = true;
 	}
-	return tc_store_pull_page(w->store, w->generation, page, count, err);
+	return tc_store_pull_page_encoded(w->store, w->generation, page, bases, count, err);
 }
 
 static void *writer_main(void *arg)
@@ -342,6 +346,7 @@ static void *writer_main(void *arg)
 		if (!w->page)
 			break;
 		struct tc_trunk **page = w->page;
+		char **bases = w->bases;
 		size_t count = w->count;
 		bool failed = w->status != TC_OK;
 		w->page = NULL;
@@ -350,8 +355,8 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		struct tc_error e;
 		tc_error_init(&e);
-		enum tc_status s = failed ? TC_OK : write_page(w, &in_txn, page, count, &e);
-		free_page(page, count);
+		enum tc_status s = failed ? TC_OK : write_page(w, &in_txn, page, bases, count, &e);
+		free_page(page, bases, count);
 		if (!failed && s == TC_OK) {
 			batch_pages++;
 			batch_trunks += count;
@@ -427,25 +432,41 @@ static void pull_progress(struct pull_ctx *pc, size_t committed)
 	emit(pc->run, TC_EV_PULL_PROGRESS, pc->run->rep->pulled, 0, NULL);
 }
 
-/* The page's trunks move to the writer: the listing frees only the emptied slots. */
+/*
+ * The page's trunks move to the writer (the listing frees only the emptied
+ * slots), with their bases encoded here: the writer's disk work is the
+ * longer half of a pull, and this thread waits on the network anyway.
+ */
 static enum tc_status on_page(void *ud, struct tc_trunk **trunks, size_t count,
                               struct tc_error *err)
 {
 	struct pull_ctx *pc = ud;
+	struct tc_trunk **taken = calloc(count ? count : 1, sizeof(*taken));
+	char **bases = calloc(count ? count : 1, sizeof(*bases));
+	bool ok = taken && bases;
+	for (size_t i = 0; ok && i < count; i++)
+		ok = (bases[i] = tc_store_encode_base(trunks[i])) != NULL;
+	if (!ok) {
+		for (size_t i = 0; bases && i < count; i++)
+			free(bases[i]);
+		free(bases);
+		free(taken);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
 	size_t committed;
 	enum tc_status s = writer_wait(&pc->w, false, &committed, err);
-	if (s != TC_OK)
+	if (s != TC_OK) {
+		free_page(taken, bases, count);
 		return s;
+	}
 	pull_progress(pc, committed);
-	struct tc_trunk **taken = calloc(count ? count : 1, sizeof(*taken));
-	if (!taken)
-		return tc_error_set(err, TC_NOMEM, NULL);
 	for (size_t i = 0; i < count; i++) {
 		taken[i] = trunks[i];
 		trunks[i] = NULL;
 	}
 	pthread_mutex_lock(&pc->w.mu);
 	pc->w.page = taken;
+	pc->w.bases = bases;
 	pc->w.count = count;
 	pthread_cond_broadcast(&pc->w.cv);
 	pthread_mutex_unlock(&pc->w.mu);
