@@ -712,13 +712,9 @@ static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc
 	return TC_OK;
 }
 
-/*
- * Drives every prepared transfer to completion, at most max_connections at
- * once (the multi's connection limits hold the rest back). Per-transfer
- * results land in each xfer.
- */
-static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
-                                const struct xfer_done *done, struct tc_error *err)
+/* Hands the prepared transfers to the multi; on failure none of them stays there. */
+static enum tc_status xfers_add(struct tc_api *api, struct xfer **xs, size_t n,
+                                struct tc_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (curl_multi_add_handle(api->multi, xs[i]->easy) != CURLM_OK) {
@@ -727,6 +723,18 @@ static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
 			return tc_error_set(err, TC_NOMEM, "libcurl refused a transfer");
 		}
 	}
+	return TC_OK;
+}
+
+/*
+ * Drives the added transfers to completion, at most max_connections at once
+ * (the multi's connection limits hold the rest back). Per-transfer results
+ * land in each xfer; a finished transfer leaves the multi, and on failure
+ * the unfinished ones leave it too.
+ */
+static enum tc_status xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
+                                  const struct xfer_done *done, struct tc_error *err)
+{
 	size_t left = n;
 	enum tc_status rc = TC_OK;
 	while (left > 0) {
@@ -768,6 +776,13 @@ static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
 			if (!xs[i]->done)
 				curl_multi_remove_handle(api->multi, xs[i]->easy);
 	return rc;
+}
+
+static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
+                                const struct xfer_done *done, struct tc_error *err)
+{
+	enum tc_status rc = xfers_add(api, xs, n, err);
+	return rc == TC_OK ? xfers_drive(api, xs, n, done, err) : rc;
 }
 
 /* ---------------------------------------------------------------- answers */
@@ -1191,6 +1206,61 @@ out:
 	return rc;
 }
 
+/* Takes x out of the multi, finished or not, and frees it. */
+static void xfer_abandon(struct tc_api *api, struct xfer *x)
+{
+	if (x->easy && !x->done)
+		curl_multi_remove_handle(api->multi, x->easy);
+	xfer_release(x);
+	x->done = false;
+}
+
+/* A fresh GET of url (taken) on the multi; its request goes out before this returns. */
+static enum tc_status list_request(struct tc_api *api, char *url, struct xfer *x,
+                                   struct tc_error *err)
+{
+	*x = (struct xfer){.api = api, .url = url};
+	enum tc_status rc = xfer_prepare(x, "GET", err);
+	if (rc == TC_OK)
+		rc = xfers_add(api, &x, 1, err);
+	int running;
+	if (rc == TC_OK && curl_multi_perform(api->multi, &running) != CURLM_OK) {
+		curl_multi_remove_handle(api->multi, x->easy);
+		rc = tc_error_set(err, TC_NOMEM, "libcurl failed");
+	}
+	if (rc != TC_OK)
+		xfer_release(x);
+	return rc;
+}
+
+/*
+ * Asks for the page the answer's links.next appears to name before the
+ * answer is decoded, so that the server prepares it while this page is
+ * checked and handed on. Only a guess: *guess is the link it followed (NULL
+ * when none was asked for), and the decoded links.next decides whether the
+ * answer is used. Its failures are the decoded page's to report.
+ */
+static void ask_ahead(struct tc_api *api, const struct xfer *x, struct xfer *ahead, char **guess)
+{
+	*guess = NULL;
+	char *next = NULL, *url = NULL;
+	if (!tc_jsonapi_peek_next(x->resp, x->resp_len, &next))
+		return;
+	struct tc_error e;
+	tc_error_init(&e);
+	if (next_url(api, next, &url, &e) == TC_OK && list_request(api, url, ahead, &e) == TC_OK) {
+		*guess = next;
+		next = NULL;
+	}
+	tc_error_clear(&e);
+	free(next);
+}
+
+/*
+ * One page is in flight while the one before it is decoded and handed on:
+ * its request goes out as soon as the answer before it has arrived, on the
+ * connection that answer came on, so a pull still uses one connection.
+ */
 enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
                            struct tc_error *err)
 {
@@ -1206,34 +1276,49 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 	char *url = tc_api_build_url(api->base, NULL, query);
 	if (!url)
 		return tc_error_set(err, TC_NOMEM, NULL);
-	enum tc_status rc = TC_OK;
+	/* xfers hold pointers to themselves (libcurl's private data): they swap by index */
+	struct xfer xs[2] = {{.api = api}, {.api = api}};
+	size_t cur = 0;
+	enum tc_status rc = list_request(api, url, &xs[cur], err);
 	unsigned long pages = 0;
-	while (url && rc == TC_OK) {
-		struct xfer x = {.api = api, .url = url};
-		struct xfer *px = &x;
-		url = NULL;
-		rc = xfer_prepare(&x, "GET", err);
+	while (rc == TC_OK) {
+		struct xfer *x = &xs[cur], *ahead = &xs[1 - cur];
+		rc = xfers_drive(api, &x, 1, NULL, err);
 		if (rc == TC_OK)
-			rc = run_xfers(api, &px, 1, NULL, err);
-		if (rc == TC_OK)
-			rc = check_answer(&x, 200, 200, true, err);
+			rc = check_answer(x, 200, 200, true, err);
+		char *guess = NULL;
+		/* A server that keeps linking to more pages past any sane count is broken. */
+		if (rc == TC_OK && pages < 100000)
+			ask_ahead(api, x, ahead, &guess);
 		struct tc_jsonapi_page page = {0};
 		if (rc == TC_OK)
 			rc = answer_decoded(
-			    tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err), err);
-		xfer_release(&x);
+			    tc_jsonapi_decode_collection(x->resp, x->resp_len, &page, err), err);
+		xfer_abandon(api, x);
 		if (rc == TC_OK) {
 			pages++;
-			rc = on_page(ud, (struct tc_trunk *const *)page.items, page.count, err);
+			rc = on_page(ud, page.items, page.count, err);
 		}
-		if (rc == TC_OK && page.next)
-			rc = next_url(api, page.next, &url, err);
-		/* A server that keeps linking to more pages past any sane count is broken. */
-		if (rc == TC_OK && url && pages > 100000)
+		bool more = rc == TC_OK && page.next;
+		if (more && pages > 100000)
 			rc = tc_error_set(err, TC_PROTOCOL, "the Carrier API's list never ends");
+		if (rc == TC_OK && more && guess && strcmp(guess, page.next) == 0) {
+			cur = 1 - cur;
+		} else {
+			xfer_abandon(api, ahead);
+			url = NULL;
+			if (rc == TC_OK && more)
+				rc = next_url(api, page.next, &url, err);
+			if (rc == TC_OK && more)
+				rc = list_request(api, url, x, err);
+		}
+		free(guess);
 		tc_jsonapi_page_free(&page);
+		if (!more)
+			break;
 	}
-	free(url);
+	xfer_abandon(api, &xs[0]);
+	xfer_abandon(api, &xs[1]);
 	return rc;
 }
 

@@ -159,8 +159,40 @@ static enum tc_status protocol(struct tc_error *err, const char *where, const ch
 	                    where, problem);
 }
 
+/*
+ * Whether text, a value already decoded, is byte for byte what json_dumps
+ * prints for it with JSON_COMPACT: nothing between tokens, no escape but the
+ * seven jansson writes, no number it would print otherwise. Then the text
+ * itself is the document and the dump is saved.
+ */
+static bool dumped_as_is(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '"') {
+			for (i++; i < n && p[i] != '"'; i++)
+				if (p[i] == '\\' &&
+				    (++i >= n || !p[i] || !strchr("\"\\bfnrt", p[i])))
+					return false;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t k = i;
+			for (; i < n && p[i] && strchr("-+.eE0123456789", p[i]); i++)
+				if (p[i] == '.' || p[i] == 'e' || p[i] == 'E')
+					return false;
+			if (i - k == 2 && p[k] == '-' && p[k + 1] == '0')
+				return false;
+			i--;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			return false;
+		}
+	}
+	return true;
+}
+
 /* where is "data" or "data[3]"; prefix the attribute pointer for type errors. */
-static enum tc_status decode_resource_object(json_t *data, const char *where, const char *prefix,
+/* text (NULL when unknown) is the object's text in the answer, to keep as its document. */
+static enum tc_status decode_resource_object(json_t *data, const char *text, size_t text_len,
+                                             const char *where, const char *prefix,
                                              struct tc_trunk **out, struct tc_error *err)
 {
 	*out = NULL;
@@ -212,7 +244,10 @@ static enum tc_status decode_resource_object(json_t *data, const char *where, co
 	}
 	tc_field_errors_free(&fe);
 	if (rc == TC_OK &&
-	    !(t->document = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)))
+	    !(t->document =
+	          text && dumped_as_is(text, text_len)
+	              ? strndup(text, text_len)
+	              : json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
 	if (rc != TC_OK) {
 		tc_trunk_free(t);
@@ -236,8 +271,8 @@ enum tc_status tc_jsonapi_decode_resource(const char *body, size_t len, struct t
 	else if (!json_object_get(root, "data"))
 		rc = protocol(err, "the answer", "has no \"data\" member");
 	else
-		rc = decode_resource_object(json_object_get(root, "data"), "data", ATTRS_POINTER,
-		                            out, err);
+		rc = decode_resource_object(json_object_get(root, "data"), NULL, 0, "data",
+		                            ATTRS_POINTER, out, err);
 	json_decref(root);
 	return rc;
 }
@@ -274,6 +309,99 @@ static enum tc_status read_link(json_t *links, const char *key, char **out, stru
 	return TC_OK;
 }
 
+/* Index just past the string that opens at body[i] (a '"'), or len when it never closes. */
+static size_t skip_string(const char *body, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (body[i] == '\\')
+			i++;
+		else if (body[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+static size_t skip_space(const char *body, size_t len, size_t i)
+{
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Index just past the object or array that opens at body[i], or 0 when it never closes. */
+static size_t skip_container(const char *body, size_t len, size_t i)
+{
+	size_t depth = 0;
+	while (i < len) {
+		char c = body[i];
+		if (c == '"') {
+			i = skip_string(body, len, i);
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * The text of the top-level member key (quoted, as in "\"links\"") when its
+ * value is an object or an array: a scan of brackets and strings, no parse.
+ * Keys spelt with escapes are not seen.
+ */
+static bool member_text(const char *body, size_t len, const char *key, size_t *start, size_t *end)
+{
+	size_t klen = strlen(key);
+	size_t i = skip_space(body, len, 0);
+	if (i >= len || body[i] != '{')
+		return false;
+	size_t depth = 0;
+	while (i < len) {
+		char c = body[i];
+		if (c == '"') {
+			size_t k = i;
+			i = skip_string(body, len, i);
+			size_t colon = skip_space(body, len, i);
+			if (depth != 1 || colon >= len || body[colon] != ':' || i - k != klen ||
+			    memcmp(body + k, key, klen) != 0)
+				continue;
+			size_t open = skip_space(body, len, colon + 1);
+			if (open >= len || (body[open] != '{' && body[open] != '['))
+				return false;
+			*start = open;
+			*end = skip_container(body, len, open);
+			return *end != 0;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && depth > 0)
+			depth--;
+		i++;
+	}
+	return false;
+}
+
+static bool links_text(const char *body, size_t len, size_t *start, size_t *end)
+{
+	return member_text(body, len, "\"links\"", start, end) && body[*start] == '{';
+}
+
+bool tc_jsonapi_peek_next(const char *body, size_t len, char **next)
+{
+	*next = NULL;
+	size_t start, end;
+	if (!body || !links_text(body, len, &start, &end))
+		return false;
+	json_t *links = json_loadb(body + start, end - start, JSON_REJECT_DUPLICATES, NULL);
+	json_t *v = json_object_get(links, "next");
+	bool found = json_is_string(v) && (*next = strdup(json_string_value(v))) != NULL;
+	json_decref(links);
+	return found;
+}
+
 enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
                                             struct tc_jsonapi_page *page, struct tc_error *err)
 {
@@ -306,11 +434,25 @@ enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
 	size_t n = json_array_size(data);
 	if (rc == TC_OK && n && !(page->items = calloc(n, sizeof(*page->items))))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
+	/* the elements' text, in order, for their documents (the decode checks them) */
+	size_t at = 0, end = 0;
+	bool texts =
+	    rc == TC_OK && member_text(body, len, "\"data\"", &at, &end) && body[at] == '[';
+	at++;
 	for (size_t i = 0; rc == TC_OK && i < n; i++) {
 		char where[48], prefix[64];
 		snprintf(where, sizeof(where), "data[%zu]", i);
 		snprintf(prefix, sizeof(prefix), "/data/%zu/attributes", i);
-		rc = decode_resource_object(json_array_get(data, i), where, prefix, &page->items[i],
+		size_t from = texts ? skip_space(body, end, at) : 0;
+		size_t to =
+		    texts && from < end && body[from] == '{' ? skip_container(body, end, from) : 0;
+		texts = to != 0;
+		if (texts) {
+			at = skip_space(body, end, to);
+			at += at < end && body[at] == ',';
+		}
+		rc = decode_resource_object(json_array_get(data, i), texts ? body + from : NULL,
+		                            texts ? to - from : 0, where, prefix, &page->items[i],
 		                            err);
 		if (rc == TC_OK)
 			page->count++;

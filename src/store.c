@@ -645,7 +645,7 @@ static enum tc_status encode(const struct tc_trunk *t, char **out, struct tc_err
 	*out = NULL;
 	if (!t)
 		return TC_OK;
-	*out = tc_trunk_to_flat_json(t, TRUNK_JSON);
+	*out = tc_store_encode_base(t);
 	return *out ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 }
 
@@ -2026,12 +2026,27 @@ enum tc_status tc_store_pull_begin(struct tc_store *s, int64_t *generation, stru
 	return rc;
 }
 
+char *tc_store_encode_base(const struct tc_trunk *t)
+{
+	return tc_trunk_to_flat_json(t, TRUNK_JSON);
+}
+
 enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
                                   struct tc_trunk *const *trunks, size_t count,
                                   struct tc_error *err)
 {
+	return tc_store_pull_page_encoded(s, generation, trunks, NULL, count, err);
+}
+
+/* bases NULL: each trunk's base is encoded here. */
+enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation,
+                                          struct tc_trunk *const *trunks, char *const *bases,
+                                          size_t count, struct tc_error *err)
+{
 	bool own;
 	enum tc_status rc = write_begin(s, &own, err);
+	if (rc == TC_OK && !own)
+		rc = exec(s, "SAVEPOINT pull_page", err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_stmt *st = NULL, *docs = NULL;
@@ -2049,8 +2064,9 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 			rc = tc_error_set(err, TC_USAGE, "a pulled trunk has no server id");
 			break;
 		}
-		char *json = NULL;
-		rc = encode(t, &json, err);
+		char *json = bases ? bases[i] : NULL;
+		if (!bases)
+			rc = encode(t, &json, err);
 		if (rc == TC_OK) {
 			sqlite3_reset(st);
 			bind_text(st, 1, t->id);
@@ -2068,10 +2084,15 @@ enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
 			bind_text(docs, 3, t->document);
 			rc = run(s, docs, err);
 		}
-		free(json);
+		if (!bases)
+			free(json);
 	}
 	sqlite3_finalize(docs);
 	sqlite3_finalize(st);
+	if (!own && rc == TC_OK)
+		rc = exec(s, "RELEASE pull_page", err);
+	else if (!own && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK TO pull_page; RELEASE pull_page", NULL, NULL, NULL);
 	return write_end(s, own, rc, err);
 }
 

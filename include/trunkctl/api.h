@@ -140,11 +140,12 @@ enum tc_status tc_api_update(struct tc_api *api, const char *id, const struct tc
 enum tc_status tc_api_delete(struct tc_api *api, const char *id, struct tc_error *err);
 
 /*
- * Receives one page of the list, in the server's order. The trunks stay
- * owned by the client (copy what must outlive the call). A non-TC_OK return
- * stops the listing and is returned by tc_api_list (fill err to explain).
+ * Receives one page of the list, in the server's order. The callback may
+ * take a trunk by setting its slot to NULL (it then owns it); the client
+ * frees those left when the call returns. A non-TC_OK return stops the
+ * listing and is returned by tc_api_list (fill err to explain).
  */
-typedef enum tc_status (*tc_api_page_fn)(void *ud, struct tc_trunk *const *trunks, size_t count,
+typedef enum tc_status (*tc_api_page_fn)(void *ud, struct tc_trunk **trunks, size_t count,
                                          struct tc_error *err);
 
 /*

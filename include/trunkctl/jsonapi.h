@@ -82,6 +82,16 @@ struct tc_jsonapi_page {
 enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
                                             struct tc_jsonapi_page *page, struct tc_error *err);
 
+/*
+ * A guess at links.next of a collection answer, read without decoding the
+ * document, so that the next page can be asked for while this one is
+ * decoded. true with *next a new string when the top-level "links" object
+ * names a next page; false (and *next NULL) otherwise, including when the
+ * answer is malformed. Only tc_jsonapi_decode_collection says what the
+ * answer holds: a caller compares its page.next with the guess.
+ */
+bool tc_jsonapi_peek_next(const char *body, size_t len, char **next);
+
 /* Frees the contents and zeroes the page. Accepts NULL. */
 void tc_jsonapi_page_free(struct tc_jsonapi_page *page);
 

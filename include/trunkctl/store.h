@@ -281,11 +281,25 @@ enum tc_status tc_store_pull_begin(struct tc_store *store, int64_t *generation,
 /*
  * Applies one page: each trunk (with its server id) becomes the base of its
  * row (created when new), its document (trunk->document) is kept and it is
- * marked seen. One transaction per call.
+ * marked seen. One transaction per call, or, inside the caller's
+ * transaction, a savepoint: a page that fails is undone alone, so the pages
+ * before it can still be committed.
  */
 enum tc_status tc_store_pull_page(struct tc_store *store, int64_t generation,
                                   struct tc_trunk *const *trunks, size_t count,
                                   struct tc_error *err);
+
+/*
+ * The text tc_store_pull_page keeps as a pulled trunk's base: a new string,
+ * NULL when out of memory. It touches no store, so that another thread can
+ * prepare a page while the store's thread writes the one before.
+ */
+char *tc_store_encode_base(const struct tc_trunk *t);
+
+/* tc_store_pull_page with bases[i] = tc_store_encode_base(trunks[i]), each non-NULL. */
+enum tc_status tc_store_pull_page_encoded(struct tc_store *store, int64_t generation,
+                                          struct tc_trunk *const *trunks, char *const *bases,
+                                          size_t count, struct tc_error *err);
 
 struct tc_pull_result {
 	size_t removed;   /* trunks dropped: gone from the server, no local change */

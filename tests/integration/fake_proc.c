@@ -164,7 +164,7 @@ struct tc_api *fake_client(const struct fake *f, const char *token,
 	return api;
 }
 
-static enum tc_status view_page(void *ud, struct tc_trunk *const *t, size_t n, struct tc_error *err)
+static enum tc_status view_page(void *ud, struct tc_trunk **t, size_t n, struct tc_error *err)
 {
 	struct fake_view *v = ud;
 	(void)err;

@@ -36,8 +36,7 @@ struct counter {
 	char first_id[64];
 };
 
-static enum tc_status count_page(void *ud, struct tc_trunk *const *trunks, size_t n,
-                                 struct tc_error *err)
+static enum tc_status count_page(void *ud, struct tc_trunk **trunks, size_t n, struct tc_error *err)
 {
 	struct counter *c = ud;
 	if (c->pages == 0 && n)

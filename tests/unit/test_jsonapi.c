@@ -254,6 +254,106 @@ Test(collection, empty_collection)
 	free(body);
 }
 
+Test(collection, the_next_link_is_peeked_as_decoded)
+{
+	size_t len;
+	char *body = slurp("collection_page.json", &len);
+	struct tc_jsonapi_page page = {0};
+	cr_assert_eq(tc_jsonapi_decode_collection(body, len, &page, NULL), TC_OK);
+	char *next = NULL;
+	cr_assert(tc_jsonapi_peek_next(body, len, &next));
+	cr_assert_str_eq(next, page.next);
+	free(next);
+	tc_jsonapi_page_free(&page);
+	free(body);
+}
+
+/* Each document is what jansson dumps for the element, whether or not the answer's text is. */
+static void documents_are_the_dumps(const char *body)
+{
+	struct tc_jsonapi_page page = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_jsonapi_decode_collection(body, strlen(body), &page, &err), TC_OK, "%s: %s",
+	             body, err.message);
+	json_t *root = json_loads(body, 0, NULL);
+	json_t *data = json_object_get(root, "data");
+	cr_assert_eq(page.count, json_array_size(data));
+	for (size_t i = 0; i < page.count; i++) {
+		char *want = json_dumps(json_array_get(data, i),
+		                        JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		cr_assert_str_eq(page.items[i]->document, want, "%s [%zu]", body, i);
+		free(want);
+	}
+	json_decref(root);
+	tc_jsonapi_page_free(&page);
+}
+
+Test(collection, documents_are_kept_as_jansson_writes_them)
+{
+	size_t len;
+	char *fixture = slurp("collection_page.json", &len);
+	documents_are_the_dumps(fixture);
+	free(fixture);
+#define ITEM(attrs) "{\"type\":\"sip_trunk\",\"id\":\"" IP_ID "\",\"attributes\":{" attrs "}}"
+#define LINKS "\"links\":{\"prev\":null,\"next\":null}"
+	static const char *const bodies[] = {
+	    "{\"data\":[" ITEM("\"name\":\"a\"") "," ITEM("\"name\":\"b\\\"\\\\\\n\\t\"") "]," LINKS
+	                                                                                  "}",
+	    "{\"data\":[ " ITEM("\"name\":\"a b\"") " , " ITEM("\"name\":\"c\"") " ]," LINKS "}",
+	    "{\"data\":[" ITEM("\"name\" : \"spaced\"") "]," LINKS "}",
+	    "{\"data\":[" ITEM("\"name\":\"x\\u0026y\\/z\"") "," ITEM("\"name\":\"é\"") "]," LINKS
+	                                                                                "}",
+	    "{\"data\":[" ITEM("\"max_channels\":10,\"x_real\":1.50") "]," LINKS "}",
+	    "{\"data\":[" ITEM("\"x_exp\":1e2,\"x_neg\":-7") "," ITEM("\"x_zero\":-0") "]," LINKS
+	                                                                               "}",
+	    "{\"data\":[" ITEM("\"x_nested\":{\"a\":[1,[],{\"b\":null,\"c\":true}]}") "]," LINKS
+	                                                                              "}",
+	    "{" LINKS ",\"data\":[" ITEM("\"name\":\"]},{\"") "]}",
+	    "{\"x\":{\"data\":[1]},\"data\":[" ITEM("\"name\":\"a\"") "]," LINKS "}",
+	    "{\"\\u0064ata\":[" ITEM("\"name\":\"escaped key\"") "]," LINKS "}",
+	};
+#undef ITEM
+#undef LINKS
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++)
+		documents_are_the_dumps(bodies[i]);
+}
+
+/* What the scan may not take for links.next: it then leaves the link to the decode. */
+Test(collection, a_next_link_is_peeked_only_from_the_top_level_links)
+{
+	static const struct {
+		const char *body;
+		const char *want; /* NULL: no guess */
+	} cases[] = {
+	    {" {\"data\":[],\"links\" : {\"prev\":null,\"next\":\"n?a=\\u0026\"}}", "n?a=&"},
+	    {"{\"links\":{\"next\":\"x\"},\"data\":[{\"links\":{\"next\":\"y\"}}]}", "x"},
+	    {"{\"data\":[{\"links\":{\"next\":\"y\"}}],\"links\":{\"next\":null}}", NULL},
+	    {"{\"data\":[{\"name\":\"\\\"links\\\":{\\\"next\\\":\\\"y\\\"}\"}]}", NULL},
+	    {"{\"data\":{\"links\":{\"next\":\"y\"}}}", NULL},
+	    {"{\"\\u006cinks\":{\"next\":\"y\"}}", NULL},
+	    {"{\"links\":\"next\"}", NULL},
+	    {"{\"links\":{\"next\":1}}", NULL},
+	    {"{\"links\":{\"next\":\"x\",\"next\":\"y\"}}", NULL},
+	    {"{\"links\":{\"next\":\"x\"", NULL},
+	    {"[{\"links\":{\"next\":\"x\"}}]", NULL},
+	    {"", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *next = (char *)"unset";
+		bool found = tc_jsonapi_peek_next(cases[i].body, strlen(cases[i].body), &next);
+		cr_assert_eq(found, cases[i].want != NULL, "%s", cases[i].body);
+		if (cases[i].want)
+			cr_assert_str_eq(next, cases[i].want, "%s", cases[i].body);
+		else
+			cr_assert_null(next, "%s", cases[i].body);
+		free(next);
+	}
+	char *next = NULL;
+	cr_assert_not(tc_jsonapi_peek_next(NULL, 0, &next));
+	cr_assert_null(next);
+}
+
 ParameterizedTestParameters(collection, malformed_collections_are_refused)
 {
 	static struct bad_doc cases[] = {

@@ -565,6 +565,63 @@ Test(store, due_entries_respect_order_backoff_and_blocked_trunks)
 	tc_outbox_list_free(&l);
 }
 
+/* The pull encodes bases off the store's thread: what is kept must not depend on where. */
+Test(store, a_page_with_its_bases_encoded_before_is_stored_the_same)
+{
+	struct tc_trunk *a = server_trunk("srv-a", "a", "10.0.0.1");
+	struct tc_trunk *b = server_trunk("srv-b", "b", "10.0.0.2");
+	char *bases[] = {tc_store_encode_base(b)};
+	cr_assert_not_null(bases[0]);
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, &a, 1, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_pull_page_encoded(store, gen, &b, bases, 1, &err), TC_OK, "%s",
+	             err.message);
+	struct tc_trunk_record *ra, *rb;
+	cr_assert_eq(tc_store_get(store, "srv-a", &ra, &err), TC_OK);
+	cr_assert_eq(tc_store_get(store, "srv-b", &rb, &err), TC_OK);
+	char *ja = tc_store_encode_base(ra->base), *jb = tc_store_encode_base(rb->base);
+	char *want_a = tc_store_encode_base(a);
+	cr_assert_str_eq(ja, want_a);
+	cr_assert_str_eq(jb, bases[0]);
+	cr_assert_eq(rb->state, ra->state);
+	cr_assert_eq(rb->pending, ra->pending);
+	free(ja);
+	free(jb);
+	free(want_a);
+	free(bases[0]);
+	tc_trunk_record_free(ra);
+	tc_trunk_record_free(rb);
+	tc_trunk_free(a);
+	tc_trunk_free(b);
+}
+
+/* The pull's writer batches pages in a transaction: a failing page must not take the others. */
+Test(store, a_page_failing_inside_a_transaction_is_undone_alone)
+{
+	struct tc_trunk *a = server_trunk("srv-a", "a", "10.0.0.1");
+	struct tc_trunk *b = server_trunk("srv-b", "b", "10.0.0.2");
+	struct tc_trunk *no_id = sample_trunk("c", "10.0.0.3");
+	struct tc_trunk *first[] = {a}, *second[] = {b, no_id};
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_begin(store, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, first, 1, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, second, 2, &err), TC_USAGE);
+	tc_error_clear(&err);
+	cr_assert_eq(tc_store_pull_page(store, gen, first, 1, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_commit(store, &err), TC_OK, "%s", err.message);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "srv-a", &rec, &err), TC_OK);
+	tc_trunk_record_free(rec);
+	cr_assert_eq(tc_store_get(store, "srv-b", &rec, &err), TC_NOT_FOUND,
+	             "the failed page's first trunk was undone with it");
+	tc_error_clear(&err);
+	tc_trunk_free(a);
+	tc_trunk_free(b);
+	tc_trunk_free(no_id);
+}
+
 Test(store, a_pull_removes_vanished_trunks_or_flags_local_edits)
 {
 	struct tc_trunk *a = server_trunk("srv-a", "a", "10.0.0.1");
