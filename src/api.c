@@ -98,13 +98,16 @@ int64_t tc_api_backoff_ms(unsigned attempt, long retry_after_s, uint32_t rnd)
 	/* Equal jitter: never retry sooner than half the step, spread the rest. */
 	int64_t half = ceiling / 2;
 	int64_t delay = half + (int64_t)(rnd % (uint32_t)(half + 1));
-	if (retry_after_s > 0) {
-		long ra = retry_after_s > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S : retry_after_s;
-		int64_t asked = (int64_t)ra * 1000;
-		if (asked > delay)
-			delay = asked;
-	}
-	return delay;
+	int64_t asked = tc_api_retry_after_ms(retry_after_s);
+	return asked > delay ? asked : delay;
+}
+
+int64_t tc_api_retry_after_ms(long retry_after_s)
+{
+	if (retry_after_s <= 0)
+		return 0;
+	long ra = retry_after_s > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S : retry_after_s;
+	return (int64_t)ra * 1000;
 }
 
 char *tc_api_build_url(const char *base, const char *id, const char *query)

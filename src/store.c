@@ -2273,6 +2273,8 @@ enum tc_status tc_store_sync_meta(struct tc_store *s, struct tc_store_sync_meta 
 		rc = meta_get_int(s, "last_sync_ms", &out->last_sync_ms, err);
 	if (rc == TC_OK)
 		rc = meta_get_int(s, "last_status", &status, err);
+	if (rc == TC_OK)
+		rc = meta_get_int(s, "retry_until_ms", &out->retry_until_ms, err);
 	out->last_status = status >= 0 && status < TC_STATUS_COUNT ? (enum tc_status)status : TC_OK;
 	sqlite3_stmt *st;
 	if (rc == TC_OK)
@@ -2288,7 +2290,7 @@ enum tc_status tc_store_sync_meta(struct tc_store *s, struct tc_store_sync_meta 
 
 enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
                                         enum tc_status status, const char *message,
-                                        struct tc_error *err)
+                                        int64_t retry_until_ms, struct tc_error *err)
 {
 	bool own;
 	enum tc_status rc = write_begin(s, &own, err);
@@ -2300,6 +2302,8 @@ enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
 		rc = meta_set(s, "last_status", NULL, &st, err);
 	if (rc == TC_OK)
 		rc = meta_set(s, "last_error", message ? message : "", NULL, err);
+	if (rc == TC_OK)
+		rc = meta_set(s, "retry_until_ms", NULL, &retry_until_ms, err);
 	return write_end(s, own, rc, err);
 }
 

@@ -162,7 +162,8 @@ struct run {
 	enum tc_status transient; /* the first retryable failure */
 	bool any_rejected;
 	bool any_conflict;
-	bool rate_limited; /* a 429 came back: nothing more is sent in this run */
+	bool rate_limited;      /* a 429 came back: nothing more is sent in this run */
+	int64_t retry_until_ms; /* the latest Retry-After's end, kept across runs in the store */
 	char message[512];
 	char **matched; /* server ids already claimed by a recovered create */
 	size_t nmatched;
@@ -220,8 +221,12 @@ static bool is_stop_status(enum tc_status s)
 
 static void record_failure(struct run *r, const struct tc_error *e)
 {
-	if (e->status == TC_RATE_LIMITED)
+	if (e->status == TC_RATE_LIMITED) {
 		r->rate_limited = true;
+		int64_t until = now_ms(r) + tc_api_retry_after_ms(e->retry_after);
+		if (e->retry_after > 0 && until > r->retry_until_ms)
+			r->retry_until_ms = until;
+	}
 	if (is_stop_status(e->status)) {
 		if (r->stop == TC_OK) {
 			r->stop = e->status;
@@ -1425,8 +1430,29 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 		    all.items[i].state == TC_OUTBOX_IN_FLIGHT)
 			r.push_total++;
 
+	/*
+	 * A Retry-After outlives the run that got it: the worker's next timed
+	 * sync or a save's push would otherwise call again at once. One the
+	 * operator asks for (TC_SYNC_FORCE) goes ahead.
+	 */
+	struct tc_store_sync_meta meta;
+	if (tc_store_sync_meta(ctx->store, &meta, &e) == TC_OK)
+		r.retry_until_ms = meta.retry_until_ms;
+	tc_error_clear(&e);
+	if (!(flags & TC_SYNC_FORCE) && r.retry_until_ms > now_ms(&r)) {
+		r.rate_limited = true;
+		if (r.transient == TC_OK) {
+			r.transient = TC_RATE_LIMITED;
+			snprintf(r.message, sizeof(r.message),
+			         "the Carrier API asked to wait: no automatic sync for %lld s more "
+			         "(its Retry-After); a sync asked for now goes ahead",
+			         (long long)((r.retry_until_ms - now_ms(&r) + 999) / 1000));
+		}
+	}
+
 	int64_t due_at = (flags & TC_SYNC_FORCE) ? INT64_MAX : now_ms(&r);
-	if (r.stop == TC_OK && ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all, due_at)))) {
+	if (r.stop == TC_OK && !r.rate_limited &&
+	    ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all, due_at)))) {
 		if (push)
 			watch_updates(&r, &all);
 		pull(&r);
@@ -1458,7 +1484,8 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 	                                               : TC_OK;
 	finish_report(&r, status);
 	if (tc_store_set_sync_result(ctx->store, rep->finished_ms, status,
-	                             status == TC_OK ? NULL : rep->message, &e) != TC_OK &&
+	                             status == TC_OK ? NULL : rep->message, r.retry_until_ms,
+	                             &e) != TC_OK &&
 	    status == TC_OK) {
 		status = e.status;
 		finish_report(&r, status);

@@ -136,13 +136,17 @@ struct tc_store_sync_meta {
 	int64_t last_sync_ms;
 	enum tc_status last_status;
 	char last_error[512];
+	int64_t retry_until_ms; /* a 429's Retry-After: no automatic sync before; 0: none */
 };
 enum tc_status tc_store_sync_meta(struct tc_store *store, struct tc_store_sync_meta *out,
                                   struct tc_error *err);
-/* Records the end of a sync attempt (message may be NULL). */
+/*
+ * Records the end of a sync attempt (message may be NULL) and until when the
+ * server asked not to be called again (retry_until_ms, 0 for no such request).
+ */
 enum tc_status tc_store_set_sync_result(struct tc_store *store, int64_t finished_ms,
                                         enum tc_status status, const char *message,
-                                        struct tc_error *err);
+                                        int64_t retry_until_ms, struct tc_error *err);
 
 /* ---- local edits (each writes the trunk and its outbox entry together) ---- */
 

@@ -168,8 +168,9 @@ static const struct fault faults[] = {
      .timeout_ms = TIMEOUT_MS,
      .cell = CELLS(TC_SERVER, KEPT, RETRY, "failed (503) with an HTML page")},
     {.name = "429",
-     .what =
-         "The server answers Too Many Requests with Retry-After: 30; the sync sends nothing more.",
+     .what = "The server answers Too Many Requests with Retry-After: 30; the sync sends "
+             "nothing more, and no sync that starts by itself (the timer, a save) calls the "
+             "server before the 30 s are over; one asked for (sync, F5) goes ahead.",
      .by = BY_FAULT,
      .doc = "\"rate_limit\":{\"count\":1,\"retry_after\":30}",
      .timeout_ms = TIMEOUT_MS,
@@ -479,14 +480,18 @@ static int64_t check_entry(const struct fault *f, enum op op, const struct expec
 	return due;
 }
 
-/* Before it is due the entry is not sent again; Retry-After outlasts the backoff. */
+/*
+ * Before it is due the entry is not sent again; Retry-After outlasts the
+ * backoff, and holds back the whole sync (which says so) until it ends.
+ */
 static void check_not_early(const struct fault *f, enum op op, int64_t due)
 {
 	long long sent = fake_stat(&W.fk, "requests.total");
 	W.clock.now = due - 1;
 	struct tc_sync_report rep;
 	enum tc_status s = sync_svc(TC_SYNC_PUSH, &rep);
-	cr_assert_eq(s, TC_OK, "%s/%s: %s", f->name, op_name[op], rep.message);
+	cr_assert_eq(s, f->retry_after_s ? TC_RATE_LIMITED : TC_OK, "%s/%s: %s", f->name,
+	             op_name[op], rep.message);
 	cr_assert_eq(rep.pushed, 0);
 	cr_assert_eq(rep.queued, 1);
 	/* Not the change, and not the pull that looks for a create before it is resent. */
@@ -622,6 +627,7 @@ static void run_cell(size_t fi, enum op op)
 	inject(f, op);
 	long peak_before = peak_rss_kib();
 	struct tc_sync_report rep;
+	int64_t last_fault_ms = W.clock.now;
 	enum tc_status s = sync_svc(op == OP_PULL ? TC_SYNC_PULL : TC_SYNC_PUSH, &rep);
 	check_memory(f, op, peak_before);
 	cr_assert_eq(s, x->status, "%s/%s: %s, want %s: %s", f->name, op_name[op],
@@ -653,6 +659,8 @@ static void run_cell(size_t fi, enum op op)
 	reopen_svc(FAKE_TOKEN, W.fk.port, TIMEOUT_MS);
 	if (due)
 		W.clock.now = due;
+	if (f->retry_after_s && W.clock.now < last_fault_ms + f->retry_after_s * 1000)
+		W.clock.now = last_fault_ms + f->retry_after_s * 1000;
 	sync_ok(TC_SYNC_ALL);
 	check_settled(f, op, &before);
 }
@@ -699,6 +707,13 @@ Test(matrix, a_rate_limited_pull_holds_the_push_back, .fini = teardown, .timeout
 		cr_assert_eq(l.items[i].attempts, 0, "a change held back counted as an attempt");
 	}
 	tc_pending_list_free(&l);
+	/* The next sync that comes by itself waits out the Retry-After, sending nothing. */
+	long long sent = fake_stat(&W.fk, "requests.total");
+	W.clock.now += 29 * 1000;
+	cr_assert_eq(sync_svc(TC_SYNC_ALL, &rep), TC_RATE_LIMITED, "%s", rep.message);
+	cr_assert_eq(fake_stat(&W.fk, "requests.total"), sent,
+	             "a request went out while asked to wait");
+	W.clock.now += 1000;
 	sync_ok(TC_SYNC_ALL);
 	struct fake_view v = server();
 	cr_assert_eq(fake_view_named(&v, NEW_NAME), 1);

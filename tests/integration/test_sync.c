@@ -842,6 +842,51 @@ Test(sync, server_errors_and_rate_limits_are_retried, .timeout = 120)
 	push_through("{\"error\":{\"count\":1},\"methods\":[\"GET\"]}", NULL);
 }
 
+/*
+ * A 429's Retry-After holds back the syncs that come by themselves (the
+ * worker's timer, a save's push) until it has passed, across runs; a sync the
+ * operator asks for goes ahead.
+ */
+Test(sync, a_retry_after_holds_back_later_automatic_syncs_but_not_a_forced_one)
+{
+	const char *args[] = {"--sample", "1", NULL};
+	fake_start(&fk, args);
+	side_online(&A);
+	sync_ok(&A, TC_SYNC_PULL, NULL);
+	struct fake_view v = server();
+	edit(&A, v.ids[0], TC_F_MAX_CHANNELS, "9");
+
+	fake_faults(&fk, "{\"rate_limit\":{\"count\":1,\"retry_after\":120}}");
+	struct tc_sync_report rep;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(sync_side(&A, TC_SYNC_PUSH, &rep, &err), TC_RATE_LIMITED, "%s", err.message);
+	tc_error_clear(&err);
+
+	long long before = fake_stat(&fk, "requests.total");
+	A.clock.now += 60 * 1000;
+	cr_assert_eq(sync_side(&A, TC_SYNC_ALL, &rep, &err), TC_RATE_LIMITED, "%s", err.message);
+	cr_assert(strstr(err.message, "Retry-After") && strstr(err.message, "60 s"), "%s",
+	          err.message);
+	cr_assert_eq(fake_stat(&fk, "requests.total"), before,
+	             "a request went out while asked to wait");
+	cr_assert_eq(counts(&A).queued, 1);
+	tc_error_clear(&err);
+
+	A.clock.now += 61 * 1000;
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	cr_assert_eq(counts(&A).queued, 0);
+
+	edit(&A, v.ids[0], TC_F_MAX_CHANNELS, "10");
+	fake_faults(&fk, "{\"rate_limit\":{\"count\":1,\"retry_after\":120}}");
+	cr_assert_eq(sync_side(&A, TC_SYNC_PUSH, &rep, &err), TC_RATE_LIMITED, "%s", err.message);
+	tc_error_clear(&err);
+	sync_ok(&A, TC_SYNC_PUSH | TC_SYNC_FORCE, NULL);
+	cr_assert_eq(counts(&A).queued, 0, "a forced sync goes ahead");
+	struct fake_view after = server();
+	cr_assert_eq(after.max_channels[0], 10);
+}
+
 Test(sync, broken_answers_to_mutations_never_duplicate_a_create, .timeout = 120)
 {
 	/* The fake applies these changes, then mangles the answer. */
