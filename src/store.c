@@ -1997,6 +1997,9 @@ enum tc_status tc_store_outbox_conflict(struct tc_store *s, int64_t seq,
 static enum tc_status requeue_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
                                  const void *arg, struct tc_error *err)
 {
+	const bool *uncount = arg;
+	if (uncount && *uncount && e->attempts > 0)
+		e->attempts--;
 	e->state = TC_OUTBOX_QUEUED;
 	e->next_attempt_ms = 0;
 	enum tc_status rc = entry_save(s, e, err);
@@ -2006,6 +2009,12 @@ static enum tc_status requeue_fn(struct tc_store *s, struct tc_outbox_entry *e, 
 enum tc_status tc_store_outbox_requeue(struct tc_store *s, int64_t seq, struct tc_error *err)
 {
 	return with_entry(s, seq, requeue_fn, NULL, err);
+}
+
+enum tc_status tc_store_outbox_refused(struct tc_store *s, int64_t seq, struct tc_error *err)
+{
+	static const bool uncount = true;
+	return with_entry(s, seq, requeue_fn, &uncount, err);
 }
 
 /* ---- pulls ---- */

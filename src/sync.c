@@ -1115,7 +1115,7 @@ static void answer(struct run *r, struct job *j)
 	           q->status == TC_SECURITY) {
 		/* Refused before it was applied: back to queued, untouched by backoff. */
 		record_failure(r, &q->err);
-		s = tc_store_outbox_requeue(r->ctx->store, en->seq, &e);
+		s = tc_store_outbox_refused(r->ctx->store, en->seq, &e);
 	} else if (is_stop_status(q->status)) {
 		/* Outcome unknown (cancelled mid-request): left in flight for recovery. */
 		record_failure(r, &q->err);

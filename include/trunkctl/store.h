@@ -276,6 +276,13 @@ enum tc_status tc_store_outbox_conflict(struct tc_store *store, int64_t seq,
 
 /* Puts an entry found in flight after a restart back to queued (after reconciling it). */
 enum tc_status tc_store_outbox_requeue(struct tc_store *store, int64_t seq, struct tc_error *err);
+/*
+ * Puts an entry in flight back to queued when the server refused its request
+ * before acting on it (401, 403, or it was never reached: TLS, URL): the
+ * attempt does not count, so a create is not looked for on the server
+ * before it is sent again.
+ */
+enum tc_status tc_store_outbox_refused(struct tc_store *store, int64_t seq, struct tc_error *err);
 
 /* ---- pulls ---- */
 

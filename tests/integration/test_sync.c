@@ -776,6 +776,37 @@ Test(sync, refused_tokens_stop_the_sync_with_the_reason_and_lose_nothing)
 	cr_assert_eq(fake_view_named(&v, "waits-for-a-token"), 1);
 }
 
+/*
+ * A create the server refused (401/403) was not made: it is sent again as it
+ * is, without the full pull that looks for a create that may have landed.
+ */
+Test(sync, a_create_refused_for_its_token_is_not_looked_for_before_it_is_resent)
+{
+	fake_start(&fk, NULL);
+	side_open(&A);
+	create_local(&A, "local-00000000000000c4", "refused-then-sent");
+	connect_to(&A, "wrong-token", NULL);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(sync_side(&A, TC_SYNC_PUSH, NULL, &err), TC_AUTH, "%s", err.message);
+	tc_error_clear(&err);
+	cr_assert_eq(fake_stat(&fk, "requests.POST"), 1);
+	struct tc_outbox_list l = {0};
+	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 1);
+	cr_assert_eq(l.items[0].state, TC_OUTBOX_QUEUED);
+	cr_assert_eq(l.items[0].attempts, 0, "a refused request counted as an attempt");
+	tc_outbox_list_free(&l);
+
+	connect_to(&A, FAKE_TOKEN, NULL);
+	long long g = gets();
+	sync_ok(&A, TC_SYNC_PUSH, NULL);
+	cr_assert_eq(gets(), g, "a pull looked for a create the server had refused");
+	cr_assert_eq(fake_stat(&fk, "requests.POST"), 2);
+	struct fake_view v = server();
+	cr_assert_eq(fake_view_named(&v, "refused-then-sent"), 1);
+}
+
 /* ---------------------------------------------------------------- faults */
 
 /*
