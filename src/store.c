@@ -2335,10 +2335,108 @@ static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *
 	return TC_OK;
 }
 
+/*
+ * A case-insensitive filter is answered from search_blocks: lower(search)
+ * holds the lowered filter exactly when search LIKE '%filter%' (both fold
+ * ASCII only). A filter with RS or US could match across an entry's frame.
+ */
+static bool in_blocks(const struct tc_list_query *q)
+{
+	return q->filter && *q->filter && !q->case_sensitive && !strchr(q->filter, SEARCH_RS) &&
+	       !strchr(q->filter, SEARCH_US);
+}
+
+struct rowids {
+	int64_t *v;
+	size_t n, cap;
+};
+
+/* The first needle (n > 0 bytes) in [h, end), or NULL. */
+static const char *find(const char *h, const char *end, const char *needle, size_t n)
+{
+	while ((size_t)(end - h) >= n) {
+		const char *p = memchr(h, needle[0], (size_t)(end - h) - n + 1);
+		if (!p || memcmp(p + 1, needle + 1, n - 1) == 0)
+			return p;
+		h = p + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Adds to *count (and to ids, when not NULL) each entry of the block
+ * [t, end) whose text holds needle. A hit in an entry's rowid moves on to
+ * its text; a needle has no RS or US, so a hit never spans two entries.
+ */
+static bool block_search(const char *t, const char *end, const char *needle, size_t n,
+                         struct rowids *ids, size_t *count)
+{
+	const char *p = t, *hit;
+	while ((hit = find(p, end, needle, n))) {
+		const char *e = hit;
+		while (e > t && *e != SEARCH_RS)
+			e--;
+		const char *text = memchr(e, SEARCH_US, (size_t)(end - e));
+		if (!text)
+			return true;
+		if (hit <= text) {
+			p = text + 1;
+			continue;
+		}
+		if (ids && ids->n == ids->cap) {
+			size_t cap = ids->cap ? ids->cap * 2 : 256;
+			int64_t *m = realloc(ids->v, cap * sizeof(*m));
+			if (!m)
+				return false;
+			ids->v = m;
+			ids->cap = cap;
+		}
+		if (ids)
+			ids->v[ids->n++] = strtoll(e + 1, NULL, 10);
+		(*count)++;
+		const char *next = memchr(hit, SEARCH_RS, (size_t)(end - hit));
+		p = next ? next : end;
+	}
+	return true;
+}
+
+/*
+ * The trunks whose search text holds q's filter, case-insensitively: their
+ * number, and their rowids when ids is not NULL (freed by the caller).
+ */
+static enum tc_status block_matches(struct tc_store *s, const struct tc_list_query *q,
+                                    struct rowids *ids, size_t *count, struct tc_error *err)
+{
+	*count = 0;
+	size_t n = strlen(q->filter);
+	char *needle = malloc(n + 1);
+	if (!needle)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	for (size_t i = 0; i <= n; i++) {
+		char c = q->filter[i];
+		needle[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, "SELECT text FROM search_blocks", &st, err);
+	int r = SQLITE_DONE;
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (t && !block_search(t, t + sqlite3_column_bytes(st, 0), needle, n, ids, count))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "search trunks");
+	sqlite3_finalize(st);
+	free(needle);
+	return rc;
+}
+
 enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q, size_t *count,
                               struct tc_error *err)
 {
 	*count = 0;
+	if (in_blocks(q))
+		return block_matches(s, q, NULL, count, err);
 	char where[64], sql[160];
 	filter_sql(q, where, sizeof(where));
 	if (*where)
@@ -2433,9 +2531,14 @@ static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t 
 	return rc;
 }
 
+/*
+ * ids, when not NULL, is a JSON array of the rowids the filter matched
+ * (from search_blocks): the window is sorted from those rows alone.
+ */
 static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query *q,
                                   enum window_way way, const struct tc_trunk_page *page,
-                                  size_t *total, row_sink sink, void *ctx, struct tc_error *err)
+                                  const char *ids, size_t *total, row_sink sink, void *ctx,
+                                  struct tc_error *err)
 {
 	char col[64];
 	bool indexed;
@@ -2453,7 +2556,8 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 		         col, col, dir, dir, WALK_BUDGET, where);
 	else
 		snprintf(from, sizeof(from),
-		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks)%s", col, where);
+		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks%s)%s", col,
+		         ids ? " WHERE rowid IN (SELECT value FROM json_each(?4))" : "", where);
 	/*
 	 * A window in the second half (page->total is known for WINDOW_SCAN) is
 	 * found from the other end: the sort keeps OFFSET + LIMIT keys, and the
@@ -2484,6 +2588,8 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	rc = bind_filter(st, q, err);
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
+	if (ids)
+		sqlite3_bind_text(st, 4, ids, -1, SQLITE_STATIC);
 	if (rc != TC_OK) {
 		sqlite3_finalize(st);
 		return rc;
@@ -2522,7 +2628,62 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
                                   struct tc_error *err)
 {
 	struct page_fill f = {.page = page, .limit = q->limit};
-	return window_rows(s, q, way, page, total, page_append, &f, err);
+	return window_rows(s, q, way, page, NULL, total, page_append, &f, err);
+}
+
+/* "[r1,r2,...]", newly allocated, or NULL on NOMEM. */
+static char *rowids_json(const struct rowids *ids)
+{
+	size_t size = ids->n * 21 + 3, used = 1;
+	char *buf = malloc(size);
+	if (!buf)
+		return NULL;
+	buf[0] = '[';
+	for (size_t i = 0; i < ids->n; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? "," : "",
+		                         (long long)ids->v[i]);
+	snprintf(buf + used, size - used, "]");
+	return buf;
+}
+
+/*
+ * A case-insensitive filtered list: the blocks give the matches and their
+ * count. The sort index is walked when the matches are dense enough for
+ * WALK_BUDGET rows to fill the window (a common filter, whose window is
+ * otherwise a sort of thousands of rows); else the window is sorted from
+ * the matched rows alone (a rare filter, none for one nothing matches).
+ */
+static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_query *q,
+                                       bool indexed, struct tc_trunk_page *page,
+                                       struct tc_error *err)
+{
+	struct rowids ids = {0};
+	size_t total = 0;
+	enum tc_status rc = block_matches(s, q, &ids, &total, err);
+	page->total = total;
+	page->offset = q->offset < total ? q->offset : total;
+	int64_t trunks = 0;
+	if (rc == TC_OK && total > 0 && indexed && q->limit &&
+	    q->offset + q->limit <= WALK_BUDGET / 8)
+		rc = meta_get_int(s, "trunk_count", &trunks, err);
+	if (rc == TC_OK && trunks > 0 &&
+	    (q->offset + q->limit) * (size_t)trunks <= total * (WALK_BUDGET / 2)) {
+		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
+		if (rc != TC_OK || page->count == q->limit) {
+			free(ids.v);
+			return rc;
+		}
+		tc_trunk_page_free(page);
+	}
+	if (rc == TC_OK && total > 0) {
+		char *json = rowids_json(&ids);
+		struct page_fill f = {.page = page, .limit = q->limit};
+		rc = json ? window_rows(s, q, WINDOW_SCAN, page, json, NULL, page_append, &f, err)
+		          : tc_error_set(err, TC_NOMEM, NULL);
+		free(json);
+	}
+	free(ids.v);
+	return rc;
 }
 
 /*
@@ -2537,6 +2698,8 @@ static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_que
 	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
 	if (rc != TC_OK)
 		return rc;
+	if (in_blocks(q))
+		return list_from_blocks(s, q, indexed, page, err);
 	page->offset = q->offset;
 	if (indexed && q->limit && q->offset + q->limit <= WALK_BUDGET / 8) {
 		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
@@ -2636,7 +2799,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 	} else if (rc == TC_OK) {
 		/* total unknown (SIZE_MAX): a window is never looked for from the far end */
 		struct tc_trunk_page at = {.offset = q->offset, .total = SIZE_MAX};
-		rc = window_rows(s, q, WINDOW_SCAN, &at, NULL, row_visit, &v, err);
+		rc = window_rows(s, q, WINDOW_SCAN, &at, NULL, NULL, row_visit, &v, err);
 	}
 	read_end(s, own);
 	return rc;

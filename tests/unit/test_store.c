@@ -1123,8 +1123,14 @@ static size_t trunk_count(void)
 	return n;
 }
 
-/* The file as version 2 left it, from a version 3 one. */
+/* The file as version 3 left it, from a version 4 one. */
+#define VERSION_3_FROM_4                                                                           \
+	"DROP TRIGGER trunks_search_added; DROP TRIGGER trunks_search_changed;"                    \
+	"DROP TRIGGER trunks_search_removed; DROP TABLE search_blocks; PRAGMA user_version = 3;"
+
+/* The file as version 2 left it, from a version 4 one. */
 #define VERSION_2_FROM_3                                                                           \
+	VERSION_3_FROM_4                                                                           \
 	"DROP TABLE id_map; ALTER TABLE trunk_docs DROP COLUMN document; PRAGMA user_version = 2;"
 
 Test(store, a_version_2_store_is_migrated_keeping_its_trunks_and_queue)
