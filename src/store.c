@@ -2363,23 +2363,34 @@ static const char *find(const char *h, const char *end, const char *needle, size
 	return NULL;
 }
 
+/* The rowid an entry's header [from, to) spells. */
+static int64_t entry_rowid(const char *from, const char *to)
+{
+	bool minus = from < to && *from == '-';
+	int64_t v = 0;
+	for (from += minus; from < to && *from >= '0' && *from <= '9'; from++)
+		v = v * 10 + (*from - '0');
+	return minus ? -v : v;
+}
+
 /*
  * Adds to *count (and to ids, when not NULL) each entry of the block
  * [t, end) whose text holds needle. A hit in an entry's rowid moves on to
  * its text; a needle has no RS or US, so a hit never spans two entries.
+ * Returns false on NOMEM.
  */
 static bool block_search(const char *t, const char *end, const char *needle, size_t n,
                          struct rowids *ids, size_t *count)
 {
-	const char *p = t, *hit;
+	const char *entry = t, *p = t, *hit;
 	while ((hit = find(p, end, needle, n))) {
-		const char *e = hit;
-		while (e > t && *e != SEARCH_RS)
-			e--;
-		const char *text = memchr(e, SEARCH_US, (size_t)(end - e));
+		const char *next;
+		while ((next = memchr(entry + 1, SEARCH_RS, (size_t)(hit - entry))))
+			entry = next;
+		const char *text = memchr(entry, SEARCH_US, (size_t)(end - entry));
 		if (!text)
 			return true;
-		if (hit <= text) {
+		if (hit < text) {
 			p = text + 1;
 			continue;
 		}
@@ -2392,10 +2403,11 @@ static bool block_search(const char *t, const char *end, const char *needle, siz
 			ids->cap = cap;
 		}
 		if (ids)
-			ids->v[ids->n++] = strtoll(e + 1, NULL, 10);
+			ids->v[ids->n++] = entry_rowid(entry + 1, text);
 		(*count)++;
-		const char *next = memchr(hit, SEARCH_RS, (size_t)(end - hit));
-		p = next ? next : end;
+		if (!(next = memchr(hit, SEARCH_RS, (size_t)(end - hit))))
+			break;
+		entry = p = next;
 	}
 	return true;
 }
@@ -2647,42 +2659,103 @@ static char *rowids_json(const struct rowids *ids)
 }
 
 /*
+ * A walk of the sort index costs about a tenth of what sorting a match costs
+ * (a lookup of its row in trunks), so a window is looked for by walking at
+ * most this many index rows per match, and only when the matches, spread
+ * evenly, would fill it in a quarter of that. Matches can bunch in the sort
+ * order ("pbx-lima" starts 60% down the names).
+ */
+#define WALK_ROWS_PER_MATCH 8
+
+/*
+ * The rowids (into out) of the window at offset among the matches, walking
+ * the sort index col in order: an index-only read, where testing the filter
+ * read a row of trunks per entry. *found unless the walk gave up first.
+ */
+static enum tc_status walk_index(struct tc_store *s, const struct tc_list_query *q, const char *col,
+                                 const struct rowids *ids, size_t offset, struct rowids *out,
+                                 bool *found, struct tc_error *err)
+{
+	*found = false;
+	int64_t top = 0;
+	for (size_t i = 0; i < ids->n; i++) {
+		if (ids->v[i] < 0)
+			return TC_OK;
+		top = ids->v[i] > top ? ids->v[i] : top;
+	}
+	unsigned char *seen_bits = calloc((size_t)(top >> 3) + 1, 1);
+	out->v = malloc(q->limit * sizeof(*out->v));
+	if (!seen_bits || !out->v) {
+		free(seen_bits);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	for (size_t i = 0; i < ids->n; i++)
+		seen_bits[ids->v[i] >> 3] |= (unsigned char)(1u << (ids->v[i] & 7));
+	const char *dir = q->descending ? "DESC" : "ASC";
+	size_t budget = ids->n * WALK_ROWS_PER_MATCH;
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT rowid FROM trunks ORDER BY %s %s, id %s LIMIT %zu", col,
+	         dir, dir, budget);
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	size_t seen = 0, walked = 0;
+	int r = SQLITE_DONE;
+	while (rc == TC_OK && out->n < q->limit && (r = step(s, st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(st, 0);
+		walked++;
+		if (rowid >= 0 && rowid <= top && (seen_bits[rowid >> 3] >> (rowid & 7) & 1) &&
+		    seen++ >= offset)
+			out->v[out->n++] = rowid;
+	}
+	if (rc == TC_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_fail(s, r, err, "list trunks");
+	*found = out->n == q->limit || walked < budget;
+	sqlite3_finalize(st);
+	free(seen_bits);
+	return rc;
+}
+
+/*
  * A case-insensitive filtered list: the blocks give the matches and their
- * count. The sort index is walked when the matches are dense enough for
- * WALK_BUDGET rows to fill the window (a common filter, whose window is
- * otherwise a sort of thousands of rows); else the window is sorted from
- * the matched rows alone (a rare filter, none for one nothing matches).
+ * count. When the matches are dense enough in the sort order (a common
+ * filter) the window is found by a walk of the sort index, else by sorting
+ * the matched rows alone (a rare filter; nothing to do when none matched).
  */
 static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_query *q,
-                                       bool indexed, struct tc_trunk_page *page,
+                                       const char *col, bool indexed, struct tc_trunk_page *page,
                                        struct tc_error *err)
 {
-	struct rowids ids = {0};
+	struct rowids ids = {0}, window = {0};
 	size_t total = 0;
 	enum tc_status rc = block_matches(s, q, &ids, &total, err);
 	page->total = total;
 	page->offset = q->offset < total ? q->offset : total;
 	int64_t trunks = 0;
-	if (rc == TC_OK && total > 0 && indexed && q->limit &&
-	    q->offset + q->limit <= WALK_BUDGET / 8)
+	if (rc == TC_OK && total > 0 && indexed && q->limit)
 		rc = meta_get_int(s, "trunk_count", &trunks, err);
+	/* the window of rows the sort is asked for: all the matches, or the walk's */
+	struct tc_trunk_page at = *page;
+	const struct rowids *wanted = &ids;
 	if (rc == TC_OK && trunks > 0 &&
-	    (q->offset + q->limit) * (size_t)trunks <= total * (WALK_BUDGET / 2)) {
-		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
-		if (rc != TC_OK || page->count == q->limit) {
-			free(ids.v);
-			return rc;
+	    (page->offset + q->limit) * (size_t)trunks <=
+	        total * total * (WALK_ROWS_PER_MATCH / 4)) {
+		bool found;
+		rc = walk_index(s, q, col, &ids, page->offset, &window, &found, err);
+		if (found) {
+			at.offset = 0;
+			at.total = window.n;
+			wanted = &window;
 		}
-		tc_trunk_page_free(page);
 	}
-	if (rc == TC_OK && total > 0) {
-		char *json = rowids_json(&ids);
+	if (rc == TC_OK && wanted->n > 0) {
+		char *json = rowids_json(wanted);
 		struct page_fill f = {.page = page, .limit = q->limit};
-		rc = json ? window_rows(s, q, WINDOW_SCAN, page, json, NULL, page_append, &f, err)
+		rc = json ? window_rows(s, q, WINDOW_SCAN, &at, json, NULL, page_append, &f, err)
 		          : tc_error_set(err, TC_NOMEM, NULL);
 		free(json);
 	}
 	free(ids.v);
+	free(window.v);
 	return rc;
 }
 
@@ -2699,7 +2772,7 @@ static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_que
 	if (rc != TC_OK)
 		return rc;
 	if (in_blocks(q))
-		return list_from_blocks(s, q, indexed, page, err);
+		return list_from_blocks(s, q, col, indexed, page, err);
 	page->offset = q->offset;
 	if (indexed && q->limit && q->offset + q->limit <= WALK_BUDGET / 8) {
 		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
