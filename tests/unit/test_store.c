@@ -1273,6 +1273,15 @@ static void rewrite_closed_store(const char *sql)
 	sqlite3_close(db);
 }
 
+/* Rewrites the closed store with sql (an older version's file) and reopens it. */
+static void reopen_migrated(const char *sql)
+{
+	rewrite_closed_store(sql);
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+}
+
 Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 {
 	/* as if the file predates an attribute of the field table */
@@ -1338,27 +1347,22 @@ Test(store, a_version_3_store_is_migrated_and_its_trunks_found_by_filter)
 	struct tc_trunk *t = sample_trunk("Queued-PBX", "10.0.4.4");
 	cr_assert_eq(tc_store_create_local(store, "local-q", t, &err), TC_OK, "%s", err.message);
 	tc_trunk_free(t);
-	rewrite_closed_store(VERSION_3_FROM_4);
-
-	struct tc_store_options o = options();
-	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	reopen_migrated(VERSION_3_FROM_4);
 	filters_agree_with_like();
 	/* the triggers came with the migration */
 	t = server_trunk("srv-new", "after-the-MIGRATION", "10.0.4.5");
 	pull_one(t);
 	tc_trunk_free(t);
-	struct tc_list_query q = {.filter = "the-migration", .sort = TC_F_NAME, .limit = 5};
-	struct tc_trunk_page page;
-	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(page.total, 1);
-	cr_assert_str_eq(page.items[0].trunk->id, "srv-new");
-	tc_trunk_page_free(&page);
-	q.filter = "queued-pbx";
-	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(page.total, 1);
-	cr_assert_str_eq(page.items[0].trunk->id, "local-q");
-	tc_trunk_page_free(&page);
+	static const char *const found[][2] = {{"the-migration", "srv-new"},
+	                                       {"queued-pbx", "local-q"}};
+	for (size_t i = 0; i < 2; i++) {
+		struct tc_list_query q = {.filter = found[i][0], .sort = TC_F_NAME, .limit = 5};
+		struct tc_trunk_page page;
+		cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
+		cr_assert_eq(page.total, 1, "%s", found[i][0]);
+		cr_assert_str_eq(page.items[0].trunk->id, found[i][1]);
+		tc_trunk_page_free(&page);
+	}
 	bool ok;
 	char line[64];
 	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
@@ -1373,11 +1377,7 @@ Test(store, a_version_2_store_is_migrated_keeping_its_trunks_and_queue)
 	t = sample_trunk("two", "10.0.0.2");
 	cr_assert_eq(tc_store_create_local(store, "local-2", t, &err), TC_OK, "%s", err.message);
 	tc_trunk_free(t);
-	rewrite_closed_store(VERSION_2_FROM_3);
-
-	struct tc_store_options o = options();
-	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	reopen_migrated(VERSION_2_FROM_3);
 	cr_assert_eq(trunk_count(), 2);
 	char *doc = NULL;
 	cr_assert_eq(tc_store_document(store, "srv-1", &doc, &err), TC_OK, "%s", err.message);
@@ -1412,17 +1412,13 @@ Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 	pull_one(t);
 	tc_trunk_free(t);
 	/* the file as version 1 left it: full state and seen indexes, no maintained count */
-	rewrite_closed_store(VERSION_2_FROM_3
-	                     "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
-	                     "DROP INDEX trunks_by_state; DELETE FROM meta WHERE key = "
-	                     "'trunk_count';"
-	                     "CREATE INDEX trunks_state ON trunks (state, id);"
-	                     "CREATE INDEX trunks_seen ON trunks (seen_gen);"
-	                     "PRAGMA user_version = 1;");
-
-	struct tc_store_options o = options();
-	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	reopen_migrated(VERSION_2_FROM_3
+	                "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
+	                "DROP INDEX trunks_by_state; DELETE FROM meta WHERE key = "
+	                "'trunk_count';"
+	                "CREATE INDEX trunks_state ON trunks (state, id);"
+	                "CREATE INDEX trunks_seen ON trunks (seen_gen);"
+	                "PRAGMA user_version = 1;");
 	cr_assert_eq(trunk_count(), 2);
 	t = server_trunk("srv-2", "two again", "10.0.0.2");
 	pull_one(t);
