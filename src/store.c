@@ -585,18 +585,19 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 		rc = check_identity(s, err);
 	}
 	/*
-	 * 16 MiB of page cache (SQLite's default is 2): 8 held the indexes a
-	 * pull page writes at 100,000 trunks, which halved its reads; sorts for
-	 * a window by an unindexed column stay in memory rather than in a
-	 * temporary file (0.9 -> 0.5 s deep in 100,000 trunks); and search_blocks
-	 * (12 MiB at 100,000) stays in it between filter keys, where copying it
-	 * from the OS took half of a key's 8 ms (the TUI's RSS: 12 -> 18 MiB
-	 * once it has filtered).
+	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
+	 * page writes at 100,000 trunks, which halved its reads; sorts for a
+	 * window by an unindexed column stay in memory rather than in a temporary
+	 * file (0.9 -> 0.5 s deep in 100,000 trunks). 16 MiB would keep
+	 * search_blocks (12 MiB at 100,000) between filter keys (8 -> 4 ms a
+	 * key in process), but through the pty the TUI's keys were no faster
+	 * (its first key fills a cold cache either way: 22-31 ms against 16-21,
+	 * loaded machine) and a pull's RSS went 22 -> 31 MiB.
 	 */
 	if (rc == TC_OK)
 		rc = exec(s,
 		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
+		          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; "
 		          "PRAGMA temp_store = MEMORY",
 		          err);
 	if (rc == TC_OK)
