@@ -588,7 +588,11 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
 	 * page writes at 100,000 trunks, which halved its reads; sorts for a
 	 * window by an unindexed column stay in memory rather than in a temporary
-	 * file (0.9 -> 0.5 s deep in 100,000 trunks).
+	 * file (0.9 -> 0.5 s deep in 100,000 trunks). 16 MiB would keep
+	 * search_blocks (12 MiB at 100,000) between filter keys (8 -> 4 ms a
+	 * key in process), but through the pty the TUI's keys were no faster
+	 * (its first key fills a cold cache either way: 22-31 ms against 16-21,
+	 * loaded machine) and a pull's RSS went 22 -> 31 MiB.
 	 */
 	if (rc == TC_OK)
 		rc = exec(s,
@@ -2320,16 +2324,23 @@ enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
 
 /*
  * Bench note (tests/bench/perf_store.c, 100,000 trunks, SQLite 3.40.1, 2-core
- * VM under load, medians of 7, a 58-row window with its total): open 0.4-0.8
- * ms; unfiltered by name 0.4 ms (at 50,000: 1 ms); unfiltered by an
- * unindexed column 60-100 ms, 0.5-0.9 s deep in it (a sort of every key);
- * filtered, two scans of the narrow trunks table (window, then count),
- * 22-30 ms for a rare filter and 60-90 ms for one most rows match. FTS5
- * trigram over the same text took 1.3-3 s to build and answered rare
- * filters in 0.02-4 ms but a common one ("pbx", a third of the rows) in 80 ms
- * plus 48 ms for its count, and needs triggers on every write: the plain scan
- * is kept. Writing pull pages of 100: 10,000 trunks in 0.9 s (an SQLite
- * upsert loop with one index, same durability, 0.48 s in the same run).
+ * VM under load, medians of 7-9, a 58-row window with its total): open 0.4-0.8
+ * ms; unfiltered by name 0.2 ms (at 50,000: 0.6 ms); unfiltered by an
+ * unindexed column 40-100 ms, 0.2-0.9 s deep in it (a sort of every key).
+ * Filtered case-insensitively (schema v4, search_blocks): no match 6-7 ms
+ * and a rare filter 7 ms, where two scans of trunks took 24-29; "p" (most
+ * rows) 10 ms, was 27-30; "pbx" (a fifth, bunched 60% down the names) 17-19
+ * ms, was 43-48; by an unindexed column 38-44 ms, was 53-58. The count alone
+ * is 6-12 ms, about half of it copying the 12 MiB of blocks from the OS
+ * (the 8 MiB cache cannot hold them). SQLite's per-row work is the floor
+ * of any scan of trunks: 10-13 ms for 100,000 rows even over a covering
+ * index of the text alone, whatever the test (LIKE, instr or a C function
+ * with memmem). FTS5 trigram over the same text took 1.3-3 s to build and
+ * answered rare filters in 0.02-4 ms but a common one ("pbx") in 80 ms plus
+ * 48 ms for its count. Case-sensitive filters still scan trunks (instr).
+ * Writing pull pages of 100: 10,000 trunks in 491-554 ms with the search
+ * triggers, 486-564 without (three runs each, alternated); an upsert that
+ * leaves the text alone does not fire them.
  */
 
 /* Appends the WHERE clause of a list query; binds are done by bind_filter. */
@@ -2369,10 +2380,150 @@ static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *
 	return TC_OK;
 }
 
+/*
+ * A case-insensitive filter is answered from search_blocks: lower(search)
+ * holds the lowered filter exactly when search LIKE '%filter%' (both fold
+ * ASCII only). A filter with RS or US could match across an entry's frame.
+ */
+static bool in_blocks(const struct tc_list_query *q)
+{
+	return q->filter && *q->filter && !q->case_sensitive && !strchr(q->filter, SEARCH_RS) &&
+	       !strchr(q->filter, SEARCH_US);
+}
+
+struct rowids {
+	int64_t *v;
+	size_t n, cap;
+};
+
+/*
+ * The first needle (n > 0 bytes) in [h, end), or NULL. memchr finds its
+ * first byte while that is rare; once it has stopped on a few false
+ * candidates, each 64 places are tested for the needle's first two bytes in
+ * a loop the compiler vectorizes: ids are hex, so memchr for a first byte
+ * like '7' stopped every few dozen bytes (2 of the 10 ms of '7a' at 100,000
+ * trunks).
+ */
+static const char *find(const char *h, const char *end, const char *needle, size_t n)
+{
+	if ((size_t)(end - h) < n)
+		return NULL;
+	if (n == 1)
+		return memchr(h, needle[0], (size_t)(end - h));
+	const unsigned char *u = (const unsigned char *)h;
+	const unsigned char *last = (const unsigned char *)end - n;
+	const unsigned char a = (unsigned char)needle[0], b = (unsigned char)needle[1];
+	for (int misses = 0; misses < 8 && u <= last; misses++) {
+		const unsigned char *p = memchr(u, a, (size_t)(last - u) + 1);
+		if (!p)
+			return NULL;
+		if (p[1] == b && memcmp(p + 2, needle + 2, n - 2) == 0)
+			return (const char *)p;
+		u = p + 1;
+	}
+	while (u <= last) {
+		size_t span = (size_t)(last - u) + 1;
+		unsigned char any = 1;
+		if (span >= 64) {
+			span = 64;
+			any = 0;
+			for (size_t i = 0; i < 64; i++)
+				any |= (unsigned char)((u[i] == a) & (u[i + 1] == b));
+		}
+		for (size_t i = 0; any && i < span; i++)
+			if (u[i] == a && u[i + 1] == b && memcmp(u + i + 2, needle + 2, n - 2) == 0)
+				return (const char *)u + i;
+		u += span;
+	}
+	return NULL;
+}
+
+/* The rowid an entry's header [from, to) spells. */
+static int64_t entry_rowid(const char *from, const char *to)
+{
+	bool minus = from < to && *from == '-';
+	int64_t v = 0;
+	for (from += minus; from < to && *from >= '0' && *from <= '9'; from++)
+		v = v * 10 + (*from - '0');
+	return minus ? -v : v;
+}
+
+/*
+ * Adds to *count (and to ids, when not NULL) each entry of the block
+ * [t, end) whose text holds needle. A hit in an entry's rowid moves on to
+ * its text; a needle has no RS or US, so a hit never spans two entries.
+ * Returns false on NOMEM.
+ */
+static bool block_search(const char *t, const char *end, const char *needle, size_t n,
+                         struct rowids *ids, size_t *count)
+{
+	const char *entry = t, *p = t, *hit;
+	while ((hit = find(p, end, needle, n))) {
+		const char *next;
+		while ((next = memchr(entry + 1, SEARCH_RS, (size_t)(hit - entry))))
+			entry = next;
+		const char *text = memchr(entry, SEARCH_US, (size_t)(end - entry));
+		if (!text)
+			return true;
+		if (hit < text) {
+			p = text + 1;
+			continue;
+		}
+		if (ids && ids->n == ids->cap) {
+			size_t cap = ids->cap ? ids->cap * 2 : 256;
+			int64_t *m = realloc(ids->v, cap * sizeof(*m));
+			if (!m)
+				return false;
+			ids->v = m;
+			ids->cap = cap;
+		}
+		if (ids)
+			ids->v[ids->n++] = entry_rowid(entry + 1, text);
+		(*count)++;
+		if (!(next = memchr(hit, SEARCH_RS, (size_t)(end - hit))))
+			break;
+		entry = p = next;
+	}
+	return true;
+}
+
+/*
+ * The trunks whose search text holds q's filter, case-insensitively: their
+ * number, and their rowids when ids is not NULL (freed by the caller).
+ */
+static enum tc_status block_matches(struct tc_store *s, const struct tc_list_query *q,
+                                    struct rowids *ids, size_t *count, struct tc_error *err)
+{
+	*count = 0;
+	size_t n = strlen(q->filter);
+	char *needle = malloc(n + 1);
+	if (!needle)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	for (size_t i = 0; i <= n; i++) {
+		char c = q->filter[i];
+		needle[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, "SELECT text FROM search_blocks", &st, err);
+	int r = SQLITE_DONE;
+	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (t && !block_search(t, t + sqlite3_column_bytes(st, 0), needle, n, ids, count))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = db_fail(s, r, err, "search trunks");
+	sqlite3_finalize(st);
+	free(needle);
+	return rc;
+}
+
 enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q, size_t *count,
                               struct tc_error *err)
 {
 	*count = 0;
+	if (in_blocks(q))
+		return block_matches(s, q, NULL, count, err);
 	char where[64], sql[160];
 	filter_sql(q, where, sizeof(where));
 	if (*where)
@@ -2467,9 +2618,14 @@ static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t 
 	return rc;
 }
 
+/*
+ * ids, when not NULL, is a JSON array of the rowids the filter matched
+ * (from search_blocks): the window is sorted from those rows alone.
+ */
 static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query *q,
                                   enum window_way way, const struct tc_trunk_page *page,
-                                  size_t *total, row_sink sink, void *ctx, struct tc_error *err)
+                                  const char *ids, size_t *total, row_sink sink, void *ctx,
+                                  struct tc_error *err)
 {
 	char col[64];
 	bool indexed;
@@ -2487,7 +2643,8 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 		         col, col, dir, dir, WALK_BUDGET, where);
 	else
 		snprintf(from, sizeof(from),
-		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks)%s", col, where);
+		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks%s)%s", col,
+		         ids ? " WHERE rowid IN (SELECT value FROM json_each(?4))" : "", where);
 	/*
 	 * A window in the second half (page->total is known for WINDOW_SCAN) is
 	 * found from the other end: the sort keeps OFFSET + LIMIT keys, and the
@@ -2518,6 +2675,8 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	rc = bind_filter(st, q, err);
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
+	if (ids)
+		sqlite3_bind_text(st, 4, ids, -1, SQLITE_STATIC);
 	if (rc != TC_OK) {
 		sqlite3_finalize(st);
 		return rc;
@@ -2556,7 +2715,123 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
                                   struct tc_error *err)
 {
 	struct page_fill f = {.page = page, .limit = q->limit};
-	return window_rows(s, q, way, page, total, page_append, &f, err);
+	return window_rows(s, q, way, page, NULL, total, page_append, &f, err);
+}
+
+/* "[r1,r2,...]", newly allocated, or NULL on NOMEM. */
+static char *rowids_json(const struct rowids *ids)
+{
+	size_t size = ids->n * 21 + 3, used = 1;
+	char *buf = malloc(size);
+	if (!buf)
+		return NULL;
+	buf[0] = '[';
+	for (size_t i = 0; i < ids->n; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? "," : "",
+		                         (long long)ids->v[i]);
+	snprintf(buf + used, size - used, "]");
+	return buf;
+}
+
+/*
+ * A walk of the sort index costs about a tenth of what sorting a match costs
+ * (a lookup of its row in trunks), so a window is looked for by walking at
+ * most this many index rows per match, and only when the matches, spread
+ * evenly, would fill it in a quarter of that. Matches can bunch in the sort
+ * order ("pbx-lima" starts 60% down the names).
+ */
+#define WALK_ROWS_PER_MATCH 8
+
+/*
+ * The rowids (into out) of the window at offset among the matches, walking
+ * the sort index col in order: an index-only read, where testing the filter
+ * read a row of trunks per entry. *found unless the walk gave up first.
+ */
+static enum tc_status walk_index(struct tc_store *s, const struct tc_list_query *q, const char *col,
+                                 const struct rowids *ids, size_t offset, struct rowids *out,
+                                 bool *found, struct tc_error *err)
+{
+	*found = false;
+	int64_t top = 0;
+	for (size_t i = 0; i < ids->n; i++) {
+		if (ids->v[i] < 0)
+			return TC_OK;
+		top = ids->v[i] > top ? ids->v[i] : top;
+	}
+	unsigned char *seen_bits = calloc((size_t)(top >> 3) + 1, 1);
+	out->v = malloc(q->limit * sizeof(*out->v));
+	if (!seen_bits || !out->v) {
+		free(seen_bits);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	for (size_t i = 0; i < ids->n; i++)
+		seen_bits[ids->v[i] >> 3] |= (unsigned char)(1u << (ids->v[i] & 7));
+	const char *dir = q->descending ? "DESC" : "ASC";
+	size_t budget = ids->n * WALK_ROWS_PER_MATCH;
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT rowid FROM trunks ORDER BY %s %s, id %s LIMIT %zu", col,
+	         dir, dir, budget);
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	size_t seen = 0, walked = 0;
+	int r = SQLITE_DONE;
+	while (rc == TC_OK && out->n < q->limit && (r = step(s, st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(st, 0);
+		walked++;
+		if (rowid >= 0 && rowid <= top && (seen_bits[rowid >> 3] >> (rowid & 7) & 1) &&
+		    seen++ >= offset)
+			out->v[out->n++] = rowid;
+	}
+	if (rc == TC_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_fail(s, r, err, "list trunks");
+	*found = out->n == q->limit || walked < budget;
+	sqlite3_finalize(st);
+	free(seen_bits);
+	return rc;
+}
+
+/*
+ * A case-insensitive filtered list: the blocks give the matches and their
+ * count. When the matches are dense enough in the sort order (a common
+ * filter) the window is found by a walk of the sort index, else by sorting
+ * the matched rows alone (a rare filter; nothing to do when none matched).
+ */
+static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_query *q,
+                                       const char *col, bool indexed, struct tc_trunk_page *page,
+                                       struct tc_error *err)
+{
+	struct rowids ids = {0}, window = {0};
+	size_t total = 0;
+	enum tc_status rc = block_matches(s, q, &ids, &total, err);
+	page->total = total;
+	page->offset = q->offset < total ? q->offset : total;
+	int64_t trunks = 0;
+	if (rc == TC_OK && total > 0 && indexed && q->limit)
+		rc = meta_get_int(s, "trunk_count", &trunks, err);
+	/* the window of rows the sort is asked for: all the matches, or the walk's */
+	struct tc_trunk_page at = *page;
+	const struct rowids *wanted = &ids;
+	if (rc == TC_OK && trunks > 0 &&
+	    (page->offset + q->limit) * (size_t)trunks <=
+	        total * total * (WALK_ROWS_PER_MATCH / 4)) {
+		bool found;
+		rc = walk_index(s, q, col, &ids, page->offset, &window, &found, err);
+		if (found) {
+			at.offset = 0;
+			at.total = window.n;
+			wanted = &window;
+		}
+	}
+	if (rc == TC_OK && wanted->n > 0) {
+		char *json = rowids_json(wanted);
+		struct page_fill f = {.page = page, .limit = q->limit};
+		rc = json ? window_rows(s, q, WINDOW_SCAN, &at, json, NULL, page_append, &f, err)
+		          : tc_error_set(err, TC_NOMEM, NULL);
+		free(json);
+	}
+	free(ids.v);
+	free(window.v);
+	return rc;
 }
 
 /*
@@ -2571,6 +2846,8 @@ static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_que
 	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
 	if (rc != TC_OK)
 		return rc;
+	if (in_blocks(q))
+		return list_from_blocks(s, q, col, indexed, page, err);
 	page->offset = q->offset;
 	if (indexed && q->limit && q->offset + q->limit <= WALK_BUDGET / 8) {
 		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
@@ -2670,7 +2947,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 	} else if (rc == TC_OK) {
 		/* total unknown (SIZE_MAX): a window is never looked for from the far end */
 		struct tc_trunk_page at = {.offset = q->offset, .total = SIZE_MAX};
-		rc = window_rows(s, q, WINDOW_SCAN, &at, NULL, row_visit, &v, err);
+		rc = window_rows(s, q, WINDOW_SCAN, &at, NULL, NULL, row_visit, &v, err);
 	}
 	read_end(s, own);
 	return rc;

@@ -15,6 +15,15 @@
 /* tc_store_migrations[v] takes a store from user_version v to v + 1. */
 extern const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION];
 
+/*
+ * search_blocks(block, text) holds the search text of every trunk, ASCII
+ * lowercased, in blocks of rows by rowid: each entry is RS (0x1e), the
+ * rowid in decimal, US (0x1f), then the text with any RS made a US. Kept by
+ * triggers on trunks (store_schema.c).
+ */
+#define SEARCH_RS '\x1e'
+#define SEARCH_US '\x1f'
+
 /* Fields with a sort column: every field but the secrets. */
 bool tc_store_has_column(enum tc_field_id f);
 

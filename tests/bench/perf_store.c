@@ -144,6 +144,15 @@ static void list_phase(struct tc_store *s, const void *arg)
 	tc_trunk_page_free(&page);
 }
 
+static void count_phase(struct tc_store *s, const void *arg)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	size_t n;
+	if (tc_store_count(s, arg, &n, &err) != TC_OK)
+		die("count", &err);
+}
+
 static void counts_phase(struct tc_store *s, const void *arg)
 {
 	(void)arg;
@@ -229,6 +238,11 @@ int main(int argc, char **argv)
 		    .limit = 58,
 		};
 		time_phase(qs[i].label, s, list_phase, &q, repeat);
+		if (q.filter) {
+			char label[64];
+			snprintf(label, sizeof(label), "  its count alone");
+			time_phase(label, s, count_phase, &q, repeat);
+		}
 	}
 	tc_store_close(s);
 	return 0;

@@ -982,6 +982,205 @@ Test(store, filter_sort_and_windows_agree_with_a_plain_scan)
 	tc_trunk_page_free(&page);
 }
 
+/*
+ * Names for the filter tests: LIKE's wildcards and escape, non-ASCII letters
+ * (which LIKE does not fold), the block separators, and no 6-9 anywhere, so
+ * those digits are only in the rowids that frame each entry.
+ */
+static const char *const odd_names[] = {
+    "Alpha%One",
+    "beta_two",
+    "back\\slash",
+    "\xc3\x89"
+    "cole-Stra\xc3\x9f"
+    "e",
+    "\xc3\xa9"
+    "cole",
+    "PLAIN-pbx",
+    "rs\x1e"
+    "in",
+    "us\x1f"
+    "in",
+    "a%_\\z",
+    "pbx-one",
+    "pbx-two",
+    "Pbx-Three",
+};
+
+/* The trunks each way of listing must agree with, oldest SQL first. */
+static void fill_odd(size_t copies)
+{
+	size_t n = sizeof(odd_names) / sizeof(odd_names[0]);
+	for (size_t c = 0; c < copies; c++)
+		for (size_t i = 0; i < n; i++) {
+			char id[32], ip[32];
+			snprintf(id, sizeof(id), "srv-%c%c", 'a' + (int)(c % 26), 'a' + (int)i);
+			snprintf(ip, sizeof(ip), "10.0.%zu.%zu", c % 6, i % 6);
+			struct tc_trunk *t = server_trunk(id, odd_names[i], ip);
+			pull_one(t);
+			tc_trunk_free(t);
+		}
+}
+
+/*
+ * The ids the filter matches by name, straight from the file with the
+ * statements the store used before search_blocks: LIKE with the wildcards
+ * escaped, or instr when case-sensitive.
+ */
+static size_t oracle(const char *filter, bool case_sensitive, char ids[][32], size_t max)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open_v2(store_file(), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	const char *sql = case_sensitive ? "SELECT id FROM trunks WHERE instr(search, ?1) > 0 "
+	                                   "ORDER BY f_name, id"
+	                                 : "SELECT id FROM trunks WHERE search LIKE ?1 ESCAPE '\\' "
+	                                   "ORDER BY f_name, id";
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(db));
+	char pat[128];
+	size_t k = 0;
+	if (!case_sensitive)
+		pat[k++] = '%';
+	for (const char *c = filter; *c && k < sizeof(pat) - 3; c++) {
+		if (!case_sensitive && (*c == '%' || *c == '_' || *c == '\\'))
+			pat[k++] = '\\';
+		pat[k++] = *c;
+	}
+	if (!case_sensitive)
+		pat[k++] = '%';
+	pat[k] = '\0';
+	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+	size_t n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cr_assert_lt(n, max);
+		snprintf(ids[n++], 32, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static const char *const odd_filters[] = {
+    "%",
+    "_",
+    "\\",
+    "a%o",
+    "%_\\",
+    "ALPHA",
+    "alpha",
+    "\xc3\xa9"
+    "cole",
+    "\xc3\x89"
+    "COLE",
+    "STRA\xc3\x9f"
+    "E",
+    "stra\xc3\x9f"
+    "e",
+    "pbx",
+    "PBX",
+    "Pbx-t",
+    "7",
+    "8",
+    "9",
+    "10.0.",
+    "0.5",
+    "srv-",
+    "hydrogen",
+    "\x1e",
+    "\x1f"
+    "in",
+    "s\x1e"
+    "i",
+    "nothing",
+    "-",
+};
+
+/*
+ * Every filter, both ways, lists exactly the trunks the old statements
+ * found, in order, in windows of every offset (small windows walk the sort
+ * index, the whole list sorts the matches), with the same count.
+ */
+static void filters_agree_with_like(void)
+{
+	static char want[400][32];
+	for (size_t fi = 0; fi < sizeof(odd_filters) / sizeof(odd_filters[0]); fi++) {
+		for (int cs = 0; cs < 2; cs++) {
+			const char *f = odd_filters[fi];
+			size_t m = oracle(f, cs, want, 400);
+			struct tc_list_query q = {
+			    .filter = f, .case_sensitive = cs, .sort = TC_F_NAME};
+			size_t n;
+			cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK, "%s", err.message);
+			cr_assert_eq(n, m, "count of '%s' (case-sensitive %d)", f, cs);
+			static const size_t limits[] = {0, 1, 3};
+			for (size_t li = 0; li < 3; li++) {
+				q.limit = limits[li];
+				for (q.offset = 0; q.offset <= m + 1;
+				     q.offset += q.limit ? q.limit : 1) {
+					struct tc_trunk_page page;
+					cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK,
+					             "%s", err.message);
+					cr_assert_eq(page.total, m, "'%s' (%d) total", f, cs);
+					size_t off = q.offset < m ? q.offset : m;
+					size_t rest = m - off;
+					cr_assert_eq(
+					    page.count, q.limit && q.limit < rest ? q.limit : rest,
+					    "'%s' (%d) at %zu limit %zu", f, cs, q.offset, q.limit);
+					for (size_t i = 0; i < page.count; i++)
+						cr_assert_str_eq(page.items[i].trunk->id,
+						                 want[off + i],
+						                 "'%s' (%d) at %zu, row %zu", f, cs,
+						                 q.offset, i);
+					tc_trunk_page_free(&page);
+				}
+			}
+		}
+	}
+}
+
+Test(store, case_insensitive_filters_match_what_like_matched)
+{
+	fill_odd(3);
+	filters_agree_with_like();
+}
+
+Test(store, the_search_blocks_follow_every_write)
+{
+	fill_odd(2);
+	/* a local create, an edit that changes the text, one that does not, a discard */
+	struct tc_trunk *t = sample_trunk("Fresh-PBX", "10.0.5.5");
+	cr_assert_eq(tc_store_create_local(store, "local-x", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	t = sample_trunk("gone-soon", "10.0.5.4");
+	cr_assert_eq(tc_store_create_local(store, "local-y", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	edit("srv-aa", rename_to, 5);
+	edit("srv-ab", set_channels, 12);
+	cr_assert_eq(tc_store_discard(store, "local-y", &err), TC_OK, "%s", err.message);
+	/* a pull that renames one trunk and drops the rest of the older generation */
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	struct tc_trunk *page[2] = {server_trunk("srv-bc", "Renamed_On_Server", "10.0.1.1"),
+	                            server_trunk("srv-bd", "a%_\\z", "10.0.1.2")};
+	cr_assert_eq(tc_store_pull_page(store, gen, page, 2, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(page[0]);
+	tc_trunk_free(page[1]);
+	struct tc_pull_result res;
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK, "%s", err.message);
+	filters_agree_with_like();
+	struct tc_list_query q = {.filter = "renamed_on", .sort = TC_F_NAME};
+	size_t n;
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, 1);
+	q.filter = "n5";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, 1, "the local name is searched");
+	q.filter = "gone-soon";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
+	cr_assert_eq(n, 0, "a discarded create is gone from the search");
+}
+
 Test(store, the_list_shows_local_versions_and_states)
 {
 	fill_many();
@@ -1131,6 +1330,15 @@ static void rewrite_closed_store(const char *sql)
 	sqlite3_close(db);
 }
 
+/* Rewrites the closed store with sql (an older version's file) and reopens it. */
+static void reopen_migrated(const char *sql)
+{
+	rewrite_closed_store(sql);
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+}
+
 Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 {
 	/* as if the file predates an attribute of the field table */
@@ -1180,9 +1388,43 @@ static size_t trunk_count(void)
 	return n;
 }
 
-/* The file as version 2 left it, from a version 3 one. */
+/* The file as version 3 left it, from a version 4 one. */
+#define VERSION_3_FROM_4                                                                           \
+	"DROP TRIGGER trunks_search_added; DROP TRIGGER trunks_search_changed;"                    \
+	"DROP TRIGGER trunks_search_removed; DROP TABLE search_blocks; PRAGMA user_version = 3;"
+
+/* The file as version 2 left it, from a version 4 one. */
 #define VERSION_2_FROM_3                                                                           \
+	VERSION_3_FROM_4                                                                           \
 	"DROP TABLE id_map; ALTER TABLE trunk_docs DROP COLUMN document; PRAGMA user_version = 2;"
+
+Test(store, a_version_3_store_is_migrated_and_its_trunks_found_by_filter)
+{
+	fill_odd(2);
+	struct tc_trunk *t = sample_trunk("Queued-PBX", "10.0.4.4");
+	cr_assert_eq(tc_store_create_local(store, "local-q", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(t);
+	reopen_migrated(VERSION_3_FROM_4);
+	filters_agree_with_like();
+	/* the triggers came with the migration */
+	t = server_trunk("srv-new", "after-the-MIGRATION", "10.0.4.5");
+	pull_one(t);
+	tc_trunk_free(t);
+	static const char *const found[][2] = {{"the-migration", "srv-new"},
+	                                       {"queued-pbx", "local-q"}};
+	for (size_t i = 0; i < 2; i++) {
+		struct tc_list_query q = {.filter = found[i][0], .sort = TC_F_NAME, .limit = 5};
+		struct tc_trunk_page page;
+		cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
+		cr_assert_eq(page.total, 1, "%s", found[i][0]);
+		cr_assert_str_eq(page.items[0].trunk->id, found[i][1]);
+		tc_trunk_page_free(&page);
+	}
+	bool ok;
+	char line[64];
+	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
+	cr_assert(ok, "%s", line);
+}
 
 Test(store, a_version_2_store_is_migrated_keeping_its_trunks_and_queue)
 {
@@ -1192,11 +1434,7 @@ Test(store, a_version_2_store_is_migrated_keeping_its_trunks_and_queue)
 	t = sample_trunk("two", "10.0.0.2");
 	cr_assert_eq(tc_store_create_local(store, "local-2", t, &err), TC_OK, "%s", err.message);
 	tc_trunk_free(t);
-	rewrite_closed_store(VERSION_2_FROM_3);
-
-	struct tc_store_options o = options();
-	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	reopen_migrated(VERSION_2_FROM_3);
 	cr_assert_eq(trunk_count(), 2);
 	char *doc = NULL;
 	cr_assert_eq(tc_store_document(store, "srv-1", &doc, &err), TC_OK, "%s", err.message);
@@ -1231,17 +1469,13 @@ Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 	pull_one(t);
 	tc_trunk_free(t);
 	/* the file as version 1 left it: full state and seen indexes, no maintained count */
-	rewrite_closed_store(VERSION_2_FROM_3
-	                     "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
-	                     "DROP INDEX trunks_by_state; DELETE FROM meta WHERE key = "
-	                     "'trunk_count';"
-	                     "CREATE INDEX trunks_state ON trunks (state, id);"
-	                     "CREATE INDEX trunks_seen ON trunks (seen_gen);"
-	                     "PRAGMA user_version = 1;");
-
-	struct tc_store_options o = options();
-	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
+	reopen_migrated(VERSION_2_FROM_3
+	                "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
+	                "DROP INDEX trunks_by_state; DELETE FROM meta WHERE key = "
+	                "'trunk_count';"
+	                "CREATE INDEX trunks_state ON trunks (state, id);"
+	                "CREATE INDEX trunks_seen ON trunks (seen_gen);"
+	                "PRAGMA user_version = 1;");
 	cr_assert_eq(trunk_count(), 2);
 	t = server_trunk("srv-2", "two again", "10.0.0.2");
 	pull_one(t);
