@@ -95,33 +95,31 @@ const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
      * text is also kept lowercased in blocks of 32 rows (by rowid, so a pull
      * appends to the last block), which the store searches in C: 3,125 rows
      * to step. Triggers keep them, so every write path does; an update
-     * that leaves the text alone does not touch its block.
+     * that leaves the text alone does not touch its block. Blocks are keyed
+     * by rowid, which SQLite keeps unless a VACUUM renumbers a table without
+     * an INTEGER PRIMARY KEY: trunkctl never runs one.
      */
+    // clang-format off
     "CREATE TABLE search_blocks (block INTEGER PRIMARY KEY, text TEXT NOT NULL);"
-    "INSERT INTO search_blocks(block, text) SELECT rowid >> " BLOCK_SHIFT ", "
-    "group_concat(" SEARCH_ENTRY(
-        "trunks") ", '') FROM trunks GROUP BY rowid >> " BLOCK_SHIFT ";"
-                  "CREATE TRIGGER trunks_search_added AFTER INSERT ON trunks BEGIN"
-                  " INSERT INTO search_blocks(block, text) VALUES(new.rowid >> " BLOCK_SHIFT
-                  ", " SEARCH_ENTRY("new") ") ON CONFLICT(block) DO UPDATE SET text = text || "
-                                           "excluded.text; END;"
-                                           "CREATE TRIGGER trunks_search_changed AFTER UPDATE OF "
-                                           "search ON trunks"
-                                           " WHEN old.search IS NOT new.search BEGIN"
-                                           " UPDATE search_blocks SET text = "
-                                           "replace(text, " SEARCH_ENTRY("old") ", " SEARCH_ENTRY(
-                                               "new") ") WHERE block = old.rowid >> " BLOCK_SHIFT
-                                                      "; END;"
-                                                      "CREATE TRIGGER trunks_search_removed AFTER "
-                                                      "DELETE ON trunks BEGIN"
-                                                      " UPDATE search_blocks SET text = "
-                                                      "replace(text, " SEARCH_ENTRY(
-                                                          "old") ", '')"
-                                                                 " WHERE block = old.rowid "
-                                                                 ">> " BLOCK_SHIFT ";"
-                                                                 " DELETE FROM search_blocks WHERE "
-                                                                 "block = old.rowid >> " BLOCK_SHIFT
-                                                                 " AND text = ''; END;",
+    "INSERT INTO search_blocks(block, text)"
+    " SELECT rowid >> " BLOCK_SHIFT ", group_concat(" SEARCH_ENTRY("trunks") ", '')"
+    " FROM trunks GROUP BY rowid >> " BLOCK_SHIFT ";"
+    "CREATE TRIGGER trunks_search_added AFTER INSERT ON trunks BEGIN"
+    " INSERT INTO search_blocks(block, text)"
+    "  VALUES(new.rowid >> " BLOCK_SHIFT ", " SEARCH_ENTRY("new") ")"
+    "  ON CONFLICT(block) DO UPDATE SET text = text || excluded.text;"
+    " END;"
+    "CREATE TRIGGER trunks_search_changed AFTER UPDATE OF search ON trunks"
+    " WHEN old.search IS NOT new.search BEGIN"
+    " UPDATE search_blocks SET text = replace(text, " SEARCH_ENTRY("old") ", " SEARCH_ENTRY("new") ")"
+    "  WHERE block = old.rowid >> " BLOCK_SHIFT ";"
+    " END;"
+    "CREATE TRIGGER trunks_search_removed AFTER DELETE ON trunks BEGIN"
+    " UPDATE search_blocks SET text = replace(text, " SEARCH_ENTRY("old") ", '')"
+    "  WHERE block = old.rowid >> " BLOCK_SHIFT ";"
+    " DELETE FROM search_blocks WHERE block = old.rowid >> " BLOCK_SHIFT " AND text = '';"
+    " END;",
+    // clang-format on
 };
 
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)
