@@ -549,6 +549,16 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 	return rc;
 }
 
+/* The page cache every connection starts with; see tc_store_open's note on it. */
+#define DEFAULT_CACHE_KIB 8192
+
+static enum tc_status set_cache_kib(struct tc_store *s, int64_t kib, struct tc_error *err)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld", (long long)kib);
+	return exec(s, sql, err);
+}
+
 enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store **out,
                              struct tc_error *err)
 {
@@ -588,18 +598,21 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
 	 * page writes at 100,000 trunks, which halved its reads; sorts for a
 	 * window by an unindexed column stay in memory rather than in a temporary
-	 * file (0.9 -> 0.5 s deep in 100,000 trunks). 16 MiB would keep
-	 * search_blocks (12 MiB at 100,000) between filter keys (8 -> 4 ms a
-	 * key in process), but through the pty the TUI's keys were no faster
-	 * (its first key fills a cold cache either way: 22-31 ms against 16-21,
-	 * loaded machine) and a pull's RSS went 22 -> 31 MiB.
+	 * file (0.9 -> 0.5 s deep in 100,000 trunks). 16 MiB for every
+	 * connection would keep search_blocks (12 MiB at 100,000) between filter
+	 * keys (8 -> 4 ms a key in process), but the first key still filled a
+	 * cold cache and a pull's RSS went 22 -> 31 MiB: only a connection that
+	 * filters as the operator types grows its cache, and fills it before the
+	 * first key (tc_store_filter_prepare).
 	 */
 	if (rc == TC_OK)
 		rc = exec(s,
 		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; "
+		          "PRAGMA foreign_keys = ON; "
 		          "PRAGMA temp_store = MEMORY",
 		          err);
+	if (rc == TC_OK)
+		rc = set_cache_kib(s, DEFAULT_CACHE_KIB, err);
 	if (rc == TC_OK)
 		rc = migrate(s, err);
 	if (rc != TC_OK) {
@@ -2515,6 +2528,50 @@ static enum tc_status block_matches(struct tc_store *s, const struct tc_list_que
 		rc = db_fail(s, r, err, "search trunks");
 	sqlite3_finalize(st);
 	free(needle);
+	return rc;
+}
+
+/*
+ * A block is one page (4 KiB, see store_schema.c); KiB of page cache allowed
+ * per block, and a ceiling past which a huge store keeps the default cache
+ * (its filters read through it, as without this) rather than grow the TUI.
+ */
+#define FILTER_CACHE_KIB_PER_BLOCK 5
+#define FILTER_CACHE_MAX_KIB (24 * 1024)
+
+enum tc_status tc_store_filter_prepare(struct tc_store *s, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_stmt *st;
+	int64_t blocks = 0;
+	rc = prepare(s, "SELECT count(*) FROM search_blocks", &st, err);
+	if (rc == TC_OK) {
+		int r = step(s, st);
+		if (r == SQLITE_ROW)
+			blocks = sqlite3_column_int64(st, 0);
+		else
+			rc = db_fail(s, r, err, "count search blocks");
+		sqlite3_finalize(st);
+	}
+	int64_t kib = DEFAULT_CACHE_KIB + blocks * FILTER_CACHE_KIB_PER_BLOCK;
+	if (rc == TC_OK && kib <= FILTER_CACHE_MAX_KIB) {
+		rc = set_cache_kib(s, kib, err);
+		/* the read that fills the cache: every block's text, as a filter reads it */
+		if (rc == TC_OK)
+			rc = prepare(s, "SELECT text FROM search_blocks", &st, err);
+		if (rc == TC_OK) {
+			int r;
+			while ((r = step(s, st)) == SQLITE_ROW)
+				(void)sqlite3_column_text(st, 0);
+			if (r != SQLITE_DONE)
+				rc = db_fail(s, r, err, "read search blocks");
+			sqlite3_finalize(st);
+		}
+	}
+	read_end(s, own);
 	return rc;
 }
 

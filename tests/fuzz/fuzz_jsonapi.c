@@ -59,6 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tc_jsonapi_page_free(&page);
 	tc_error_clear(&err);
 
+	/* The pull's early look at links.next reads the same untrusted bytes. */
+	char *next = NULL;
+	if (tc_jsonapi_peek_next(body, size, &next) != (next != NULL))
+		abort();
+	free(next);
+
 	struct tc_field_errors errs = {0};
 	tc_jsonapi_decode_errors(body, size, &errs, &err);
 	tc_field_errors_free(&errs);
