@@ -594,9 +594,11 @@ static void check_memory(const struct fault *f, enum op op, long peak_before)
 {
 	long grown = peak_rss_kib() - peak_before;
 	cr_log_info("%s/%s: peak RSS grew by %ld KiB", f->name, op_name[op], grown);
+	/* Under a sanitizer or valgrind the RSS is mostly theirs: no bound to hold it to. */
 #ifndef UNDER_ASAN
-	cr_assert_leq(grown, 48L * 1024, "%s/%s: the answer took %ld KiB", f->name, op_name[op],
-	              grown);
+	if (!getenv("TC_UNDER_VALGRIND"))
+		cr_assert_leq(grown, 48L * 1024, "%s/%s: the answer took %ld KiB", f->name,
+		              op_name[op], grown);
 #endif
 }
 
