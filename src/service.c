@@ -868,6 +868,9 @@ enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_ch
 	if (rc != TC_OK)
 		return rc;
 	out->schema_version = tc_store_schema_version(svc->store);
+	if (out->integrity_ok &&
+	    (rc = tc_store_search_check(svc->store, true, &out->search_rebuilt, err)) != TC_OK)
+		return rc;
 	struct stat d, f;
 	if (stat(svc->data_dir, &d) != 0 || stat(tc_store_path(svc->store), &f) != 0)
 		return tc_error_set(err, TC_IO, "cannot read the modes of %s: %s",

@@ -2575,6 +2575,34 @@ enum tc_status tc_store_filter_prepare(struct tc_store *s, struct tc_error *err)
 	return rc;
 }
 
+enum tc_status tc_store_search_check(struct tc_store *s, bool repair, size_t *out_of_step,
+                                     struct tc_error *err)
+{
+	*out_of_step = 0;
+	bool own;
+	enum tc_status rc = read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	int64_t trunks = 0, missing = 0, entries = 0;
+	rc = pragma_int(s, "SELECT count(*) FROM trunks", &trunks, err);
+	if (rc == TC_OK)
+		rc = pragma_int(s, tc_store_search_missing_sql, &missing, err);
+	if (rc == TC_OK)
+		rc = pragma_int(s, tc_store_search_entries_sql, &entries, err);
+	read_end(s, own);
+	if (rc != TC_OK)
+		return rc;
+	int64_t extra = entries - (trunks - missing);
+	*out_of_step = (size_t)(missing + (extra > 0 ? extra : 0));
+	if (!repair || *out_of_step == 0)
+		return TC_OK;
+	rc = write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = exec(s, tc_store_search_rebuild_sql, err);
+	return write_end(s, own, rc, err);
+}
+
 enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q, size_t *count,
                               struct tc_error *err)
 {

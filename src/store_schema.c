@@ -14,6 +14,22 @@
 	"char(30) || " row ".rowid || char(31) || lower(replace(" row                              \
 	".search, char(30), char(31)))"
 #define BLOCK_SHIFT "5"
+#define SEARCH_BLOCKS_FILL                                                                         \
+	"INSERT INTO search_blocks(block, text)"                                                   \
+	" SELECT rowid >> " BLOCK_SHIFT                                                            \
+	", group_concat(" SEARCH_ENTRY("trunks") ", '')"                                           \
+	                                         " FROM trunks GROUP BY rowid >> " BLOCK_SHIFT ";"
+
+const char tc_store_search_rebuild_sql[] = "DELETE FROM search_blocks;" SEARCH_BLOCKS_FILL;
+
+/* Trunks whose entry is not in their block, then the entries in all blocks. */
+const char tc_store_search_missing_sql[] =
+    "SELECT count(*) FROM trunks AS t LEFT JOIN search_blocks AS b"
+    " ON b.block = t.rowid >> " BLOCK_SHIFT
+    " WHERE b.text IS NULL OR instr(b.text, " SEARCH_ENTRY("t") ") = 0";
+const char tc_store_search_entries_sql[] =
+    "SELECT coalesce(sum(length(text) - length(replace(text, char(30), ''))), 0)"
+    " FROM search_blocks";
 
 /*
  * A trunk is split in two so that list scans read little: trunks holds the
@@ -97,13 +113,12 @@ const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
      * to step. Triggers keep them, so every write path does; an update
      * that leaves the text alone does not touch its block. Blocks are keyed
      * by rowid, which SQLite keeps unless a VACUUM renumbers a table without
-     * an INTEGER PRIMARY KEY: trunkctl never runs one.
+     * an INTEGER PRIMARY KEY: trunkctl never runs one, and doctor rebuilds
+     * blocks found out of step (tc_store_search_check).
      */
     // clang-format off
     "CREATE TABLE search_blocks (block INTEGER PRIMARY KEY, text TEXT NOT NULL);"
-    "INSERT INTO search_blocks(block, text)"
-    " SELECT rowid >> " BLOCK_SHIFT ", group_concat(" SEARCH_ENTRY("trunks") ", '')"
-    " FROM trunks GROUP BY rowid >> " BLOCK_SHIFT ";"
+    SEARCH_BLOCKS_FILL
     "CREATE TRIGGER trunks_search_added AFTER INSERT ON trunks BEGIN"
     " INSERT INTO search_blocks(block, text)"
     "  VALUES(new.rowid >> " BLOCK_SHIFT ", " SEARCH_ENTRY("new") ")"

@@ -23,6 +23,11 @@ extern const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION];
  */
 #define SEARCH_RS '\x1e'
 #define SEARCH_US '\x1f'
+/* Empties and refills search_blocks from trunks (derived data: nothing is lost). */
+extern const char tc_store_search_rebuild_sql[];
+/* One count each: trunks whose entry is missing from their block; entries in all blocks. */
+extern const char tc_store_search_missing_sql[];
+extern const char tc_store_search_entries_sql[];
 
 /* Fields with a sort column: every field but the secrets. */
 bool tc_store_has_column(enum tc_field_id f);

@@ -1005,6 +1005,13 @@ static void doctor_store(struct cli *c, struct checks *ck)
 	      sc.schema_version, (long long)sc.size_bytes);
 	check(ck, sc.modes_ok ? 0 : -1, "modes", "data dir %04o, store %04o%s", sc.dir_mode,
 	      sc.file_mode, sc.modes_ok ? "" : ": want 0700 and 0600");
+	if (sc.integrity_ok && sc.search_rebuilt)
+		check(ck, -1, "search",
+		      "the filter's copy of the search text was out of step for %zu trunks: "
+		      "rebuilt from them",
+		      sc.search_rebuilt);
+	else if (sc.integrity_ok)
+		check(ck, 0, "search", "the filter's copy of the search text matches the trunks");
 }
 
 static void doctor_terminal(struct checks *ck)

@@ -357,9 +357,13 @@ struct tc_store_check {
 	bool modes_ok;       /* dir 0700 and file 0600 (no group/other bits) */
 	int schema_version;  /* PRAGMA user_version */
 	int64_t size_bytes;
+	size_t search_rebuilt; /* trunks the filter's search copy had out of step: rebuilt */
 };
 
-/* The store half of `doctor`. */
+/*
+ * The store half of `doctor`. The filter's copy of the search text, derived
+ * from the trunks, is rebuilt when found out of step (search_rebuilt).
+ */
 enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_check *out,
                                       struct tc_error *err);
 

@@ -104,6 +104,15 @@ enum tc_status tc_store_list_each(struct tc_store *store, const struct tc_list_q
  * unchanged whatever it returns.
  */
 enum tc_status tc_store_filter_prepare(struct tc_store *store, struct tc_error *err);
+/*
+ * Checks that the copy of the search text the filter reads (search_blocks)
+ * holds exactly one entry for every trunk; *out_of_step counts the trunks
+ * missing from it plus the entries of no trunk. With repair and a non-zero
+ * count, rebuilds it from the trunks in one transaction (it is derived:
+ * nothing is lost). A whole scan: for doctor, not for every open.
+ */
+enum tc_status tc_store_search_check(struct tc_store *store, bool repair, size_t *out_of_step,
+                                     struct tc_error *err);
 /* By id. TC_NOT_FOUND when absent. *out is new. */
 enum tc_status tc_store_get(struct tc_store *store, const char *id, struct tc_trunk_record **out,
                             struct tc_error *err);

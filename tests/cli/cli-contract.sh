@@ -278,6 +278,7 @@ check "the journal holds the POSTs, PATCHes and DELETEs" \
 # ---- doctor, config, precedence, profiles ----
 expect 0 "doctor" t doctor
 check "doctor checks the token and the store" has "^ok  *store" "$T/out"
+check "doctor checks the filter's copy of the search text" has "^ok  *search" "$T/out"
 cat >"$T/config.ini" <<EOF
 [default]
 api_url = http://127.0.0.1:1

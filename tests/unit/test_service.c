@@ -482,6 +482,7 @@ Test(service, doctor_store_check_and_offline_sync)
 	cr_assert_eq(c.dir_mode, 0700);
 	cr_assert_eq(c.file_mode, 0600);
 	cr_assert_eq(c.schema_version, TC_STORE_SCHEMA_VERSION);
+	cr_assert_eq(c.search_rebuilt, 0);
 	cr_assert_str_eq(tc_service_profile(svc), "test");
 	cr_assert_null(tc_service_api_host(svc));
 	size_t n;
