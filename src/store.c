@@ -2504,17 +2504,10 @@ enum tc_status tc_store_filter_prepare(struct tc_store *s, struct tc_error *err)
 	enum tc_status rc = read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
+	/* The last block's number bounds their count: one probe, where count(*) reads them all. */
 	sqlite3_stmt *st;
 	int64_t blocks = 0;
-	rc = prepare(s, "SELECT count(*) FROM search_blocks", &st, err);
-	if (rc == TC_OK) {
-		int r = step(s, st);
-		if (r == SQLITE_ROW)
-			blocks = sqlite3_column_int64(st, 0);
-		else
-			rc = db_fail(s, r, err, "count search blocks");
-		sqlite3_finalize(st);
-	}
+	rc = pragma_int(s, "SELECT coalesce(max(block) + 1, 0) FROM search_blocks", &blocks, err);
 	int64_t kib = DEFAULT_CACHE_KIB + blocks * FILTER_CACHE_KIB_PER_BLOCK;
 	if (rc == TC_OK && kib <= FILTER_CACHE_MAX_KIB) {
 		rc = set_cache_kib(s, kib, err);
