@@ -28,6 +28,50 @@ Test(keymap, every_default_binding_parses_and_none_collide)
 	cr_expect_eq(tui_keymap_check(&km, &err), TC_OK, "%s", err.message);
 }
 
+static bool is_fkey(struct tui_key k)
+{
+	return k.fn && k.code >= (wint_t)KEY_F(1) && k.code <= (wint_t)KEY_F(24);
+}
+
+/* A Ctrl key that is not Tab, Enter or Esc, which screens read themselves. */
+static bool is_ctrl(struct tui_key k)
+{
+	return !k.fn && k.code < L' ' && k.code != L'\t' && k.code != L'\n' && k.code != 27;
+}
+
+/*
+ * On the form (and the conflict screen's value editor) letters are text, so
+ * an action that works there needs a Ctrl key; elsewhere a letter will do.
+ */
+Test(keymap, every_f_key_action_has_a_ctrl_or_letter_alternative)
+{
+	struct tui_keymap km;
+	tui_keymap_init(&km);
+	size_t fkey_actions = 0;
+	for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
+		bool fkey = false, ctrl = false, letter = false;
+		for (size_t i = 0; i < km.count[a]; i++) {
+			struct tui_key k = km.keys[a][i];
+			fkey |= is_fkey(k);
+			ctrl |= is_ctrl(k);
+			letter |= !k.fn && k.code > L' ' && k.code < 127;
+		}
+		if (!fkey)
+			continue;
+		fkey_actions++;
+		enum tui_scope sc = tui_action_scope(a);
+		bool typed_in =
+		    sc == TUI_SCOPE_GENERIC || sc == TUI_SCOPE_FORM || sc == TUI_SCOPE_CONFLICT;
+		if (typed_in)
+			cr_expect(ctrl, "%s is on an F-key and needs a Ctrl key too",
+			          tui_action_name(a));
+		else
+			cr_expect(ctrl || letter, "%s is on an F-key and needs a letter too",
+			          tui_action_name(a));
+	}
+	cr_expect_geq(fkey_actions, 8, "the defaults bind F-keys");
+}
+
 Test(keymap, lookup_prefers_the_screen_then_generic)
 {
 	struct tui_keymap km;

@@ -4,7 +4,9 @@
  * Every action is declared once in TUI_ACTION_LIST: its scope (the screen whose
  * keymap holds it; generic actions work on every screen that does not bind the
  * key itself), its name (the config's key.<name> and the `:` command), its
- * default keys and its help line. The help screen, the command line and the
+ * default keys and its help line. An action on an F-key also has a Ctrl key
+ * (or, where no text is typed, a letter): F-keys are the keys terminals and
+ * multiplexers most often mangle. The help screen, the command line and the
  * config check all read this table.
  */
 #ifndef TUI_KEYMAP_H
@@ -36,7 +38,7 @@ enum tui_scope {
 	_(LAST, GENERIC, "last", "G End", "Go to the last line")                                   \
 	_(BACK, GENERIC, "back", "q Esc", "Close this screen")                                     \
 	_(QUIT, GENERIC, "quit", "Q C-c", "Quit trunkctl")                                         \
-	_(HELP, GENERIC, "help", "? F1", "Show the keys of every screen")                          \
+	_(HELP, GENERIC, "help", "? F1 C-g", "Show the keys of every screen")                      \
 	_(COMMAND, GENERIC, "command", ":", "Type a command (:help lists them)")                   \
 	_(SYNC, GENERIC, "sync", "F5 C-r", "Sync with the Carrier API now")                        \
 	_(PENDING, GENERIC, "pending", "p", "Show the changes waiting to be sent")                 \
@@ -67,7 +69,7 @@ enum tui_scope {
 	_(KEEP_MINE, CONFLICT, "keep-mine", "m", "Keep my value for the selected field")           \
 	_(TAKE_THEIRS, CONFLICT, "take-theirs", "t", "Take the server's value for the field")      \
 	_(EDIT_VALUE, CONFLICT, "edit-value", "e", "Type a new value for the field")               \
-	_(RESOLVE, CONFLICT, "resolve", "F2", "Apply the choices and queue the result")
+	_(RESOLVE, CONFLICT, "resolve", "F2 C-s", "Apply the choices and queue the result")
 
 enum tui_action {
 	TUI_ACT_NONE = 0,
