@@ -137,6 +137,8 @@ enum run_flags {
 	RUN_NO_COLOR = 1 << 1,
 	RUN_C_LOCALE = 1 << 2, /* LANG=C: no UTF-8 */
 	RUN_JOB = 1 << 3,      /* under a job-control shell: Ctrl-Z stops it */
+	RUN_SCREEN = 1 << 4,   /* TERM=screen: Home is ESC [ 1 ~, F1 ESC O P */
+	RUN_VT100 = 1 << 5,    /* TERM=vt100: no Home or End, F5 is ESC O t */
 };
 
 static struct vtd *run_args(int rows, int cols, unsigned flags, const char *arg)
@@ -171,7 +173,9 @@ static struct vtd *run_args(int rows, int cols, unsigned flags, const char *arg)
 			snprintf(env_buf[n], sizeof(env_buf[n]), "%s=%s", pass[i], getenv(pass[i]));
 			env[n] = env_buf[n], n++;
 		}
-	env[n++] = "TERM=xterm-256color";
+	env[n++] = (flags & RUN_SCREEN)  ? "TERM=screen"
+	           : (flags & RUN_VT100) ? "TERM=vt100"
+	                                 : "TERM=xterm-256color";
 	env[n++] = (flags & RUN_C_LOCALE) ? "LANG=C" : "LANG=C.UTF-8";
 	env[n++] = "TZ=UTC";
 	env[n++] = "TRUNKCTL_TEST_HOOKS=1";
@@ -326,12 +330,17 @@ static struct vtd *run_online_with_samples(int samples)
 }
 
 /* The store holds the fake's samples, then the TUI starts with no server configured. */
-static struct vtd *run_offline_with_samples(int samples)
+static struct vtd *run_offline_with_samples_as(int samples, unsigned flags)
 {
 	online_with_samples(samples);
 	prefill_store();
 	fake_stop(&server);
-	return run(24, 80, 0);
+	return run(24, 80, flags);
+}
+
+static struct vtd *run_offline_with_samples(int samples)
+{
+	return run_offline_with_samples_as(samples, 0);
 }
 
 /* Finds the row showing name, which must be on screen, and copies its text. */
@@ -937,12 +946,14 @@ Test(e2e, ctrl_z_hands_the_terminal_back_and_fg_restores_the_form)
 	cr_expect(vtd_output_has(t, "\033[?1049l"),
 	          "the alternate screen was left before the stop");
 	cr_expect(vtd_output_has(t, "\033[?25h"), "the cursor was shown before the stop");
+	cr_expect(vtd_output_has(t, "\033[?2004l"), "the shell does not get bracketed pastes");
 	vtd_fg(t);
 	wait_text(t, "Half done", WAIT_MS);
 	cr_expect_not(vtd_has_text(t, "[job stopped]"),
 	              "the form was not repainted over the shell");
 	type(t, "!");
 	cr_expect(vtd_has_text(t, "Half done!"), "keys are read again after fg");
+	keys(t, "\023"); /* answers, so Ctrl-S is still a key, not XOFF, after fg */
 	keys(t, K_ESC);
 	keys(t, "y");
 	quit(t);
@@ -974,4 +985,153 @@ Test(e2e, sandbox_opens_on_the_bundled_fake_api)
 	cr_expect(vtd_has_text(t, "Sample trunk 1"));
 	cr_expect(vtd_has_text(t, " online "));
 	quit(t);
+}
+
+/* ---- input the TUI does not know, and keys whatever TERM says ---- */
+
+/* The screen as a golden would see it: what varies from run to run squeezed out. */
+static char *screen_now(struct vtd *t)
+{
+	char *s = vtd_screen(t);
+	cr_assert_not_null(s);
+	normalise(s);
+	return s;
+}
+
+/*
+ * Each sequence is one input that leaves the screen as it was: none of its
+ * bytes is read as a key (an Esc would close the screen or quit, d would
+ * delete, q would quit).
+ */
+static void expect_ignored(struct vtd *t, const char *where)
+{
+	static const struct {
+		const char *what, *bytes;
+	} seqs[] = {
+	    {"Alt+d", "\033d"},
+	    {"Alt+q", "\033q"},
+	    {"Alt+Esc", "\033\033"},
+	    {"a bracketed paste", "\033[200~dq\rQ\033[201~"},
+	    {"focus in", "\033[I"},
+	    {"focus out", "\033[O"},
+	    {"an X10 mouse report", "\033[M !!"},
+	    {"an SGR mouse press", "\033[<0;10;5M"},
+	    {"an SGR mouse release", "\033[<0;10;5m"},
+	    {"an unknown CSI", "\033[57;3u"},
+	    {"an unknown CSI with intermediates", "\033[2 q"},
+	    {"an unknown SS3", "\033Oz"},
+	    {"an OSC reply", "\033]11;rgb:0000/0000/0000\033\\"},
+	};
+	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		char *before = screen_now(t);
+		const char *one[] = {seqs[i].bytes};
+		cr_assert(vtd_keys(t, WAIT_MS, one, 1), "%s on the %s was not read", seqs[i].what,
+		          where);
+		char *after = screen_now(t);
+		cr_expect_str_eq(after, before, "%s changed the %s:\n%s", seqs[i].what, where,
+		                 after);
+		free(before);
+		free(after);
+	}
+}
+
+Test(e2e, unknown_escape_sequences_change_nothing_on_list_form_and_detail)
+{
+	struct vtd *t = run_offline_with_samples(3);
+	expect_ignored(t, "list");
+	keys(t, "j");
+	int r = find_row(t, "Sample trunk 2");
+	cr_assert_geq(r, 0);
+	cr_expect_neq(vtd_bg(t, r, 0), -1, "the list still answers keys");
+
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
+	expect_ignored(t, "detail");
+	keys(t, "q");
+	cr_expect(vtd_has_text(t, "Sample trunk 3"), "the detail still answers keys");
+
+	keys(t, "a");
+	wait_text(t, "New trunk", WAIT_MS);
+	type(t, "Typed");
+	expect_ignored(t, "form");
+	type(t, " on");
+	cr_expect(vtd_has_text(t, "Typed on"), "the form still answers keys");
+	keys(t, K_ESC);
+	keys(t, "y");
+	quit(t);
+}
+
+Test(e2e, esc_on_the_list_does_not_quit_and_q_does)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	keys(t, K_ESC);
+	cr_expect(vtd_has_text(t, "press q to quit"));
+	cr_expect(vtd_has_text(t, "Sample trunk 1"), "still on the list");
+	vtd_send(t, "q");
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "q quits: status %d", status);
+	cr_expect(vtd_output_has(t, "\033[?2004l"), "bracketed paste is turned off at exit");
+	vtd_free(t);
+}
+
+/* With IXON left on, the tty would swallow Ctrl-S and stop the output. */
+Test(e2e, ctrl_s_saves_the_form)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	keys(t, "e");
+	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
+	keys(t, "\025");
+	type(t, "Kept by Ctrl-S");
+	keys(t, "\023");
+	wait_text(t, "Saved Kept by Ctrl-S", WAIT_MS);
+	cr_expect(find_row(t, "Kept by Ctrl-S") >= 0, "the list shows the saved name");
+	quit(t);
+}
+
+static bool row_selected(struct vtd *t, const char *name)
+{
+	int r = find_row(t, name);
+	cr_assert_geq(r, 0, "no row shows \"%s\"", name);
+	return vtd_bg(t, r, 0) != -1;
+}
+
+/* Home and End as xterm, rxvt and the VT220 family send them; TERM says screen. */
+Test(e2e, home_end_and_f_keys_of_other_terminals_under_term_screen)
+{
+	struct vtd *t = run_offline_with_samples_as(3, RUN_SCREEN);
+	const char *ends[] = {"\033OF", "\033[F", "\033[8~", "\033[4~"};
+	const char *homes[] = {"\033OH", "\033[H", "\033[7~", "\033[1~"};
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		keys(t, ends[i]);
+		cr_expect(row_selected(t, "Sample trunk 3"), "End as %s", ends[i] + 1);
+		keys(t, homes[i]);
+		cr_expect(row_selected(t, "Sample trunk 1"), "Home as %s", homes[i] + 1);
+	}
+	const char *f1s[] = {"\033OP", "\033[11~", "\033[[A"};
+	for (size_t i = 0; i < sizeof(f1s) / sizeof(f1s[0]); i++) {
+		keys(t, f1s[i]);
+		cr_expect(vtd_has_text(t, "Keys (change them"), "F1 as %s", f1s[i] + 1);
+		keys(t, "q");
+	}
+	quit(t);
+}
+
+/* vt100's terminfo has no Home or End, and other F1 and F7 sequences. */
+Test(e2e, home_end_and_f_keys_under_term_vt100)
+{
+	struct vtd *t = run_offline_with_samples_as(3, RUN_VT100);
+	keys(t, "\033[4~");
+	cr_expect(row_selected(t, "Sample trunk 3"), "End as [4~");
+	keys(t, "\033[1~");
+	cr_expect(row_selected(t, "Sample trunk 1"), "Home as [1~");
+	keys(t, "\033[11~");
+	cr_expect(vtd_has_text(t, "Keys (change them"), "F1 as [11~ shows the help");
+	keys(t, "q");
+	keys(t, "\033[18~");
+	cr_expect(vtd_has_text(t, "New trunk"), "F7 as [18~ creates");
+	keys(t, K_ESC);
+	vtd_send(t, "Q"); /* vt100 has no alternate screen for quit() to check */
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+	vtd_free(t);
 }

@@ -370,8 +370,12 @@ void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act)
 			pop(app);
 		app->pop_more = 0;
 	} else if (r == TUI_IGNORED) {
+		bool esc = !key.fn && key.code == 27;
 		if (act == TUI_ACT_BACK && app->depth > 1)
 			pop(app);
+		else if (act == TUI_ACT_BACK && esc)
+			/* Esc backs out of things; one too many must not end the session. */
+			tui_status(app, false, "Esc does not quit: press q to quit.");
 		else if (act == TUI_ACT_BACK)
 			app->quit = true;
 		else
@@ -402,6 +406,11 @@ static void dispatch(struct tui_app *app, struct tui_key key)
 	tui_apply(app, key, tui_keymap_lookup(&app->km, s->ops->scope, key));
 }
 
+/*
+ * Input the TUI has no use for (pastes, mouse reports, focus events, Alt+key,
+ * sequences of other terminals) comes back as TUI_KEY_IGNORED, consumed
+ * whole: none of its bytes is read as a key.
+ */
 static bool read_key(struct tui_key *key)
 {
 	wint_t ch;
@@ -410,6 +419,15 @@ static bool read_key(struct tui_key *key)
 		return false;
 	key->fn = (r == KEY_CODE_YES);
 	key->code = ch;
+	if (key->fn && ch == TUI_KEY_PASTE_BEGIN)
+		tui_term_skip_paste();
+	if ((key->fn &&
+	     (ch == TUI_KEY_PASTE_BEGIN || ch == TUI_KEY_PASTE_END || ch == KEY_MOUSE)) ||
+	    (!key->fn && ch == 27 && tui_term_skip_sequence())) {
+		key->fn = true;
+		key->code = TUI_KEY_IGNORED;
+		return true;
+	}
 	/* Enter arrives as CR (nonl), LF or KEY_ENTER depending on the terminal. */
 	if ((!key->fn && ch == L'\r') || (key->fn && ch == KEY_ENTER)) {
 		key->fn = false;
@@ -514,6 +532,7 @@ static void loop(struct tui_app *app)
 			if (app->quit)
 				break;
 			if (resumed) {
+				tui_term_resume();
 				app->inputs++;
 				clearok(curscr, TRUE);
 				repaint = true;
@@ -536,7 +555,7 @@ static void loop(struct tui_app *app)
 		 * up. */
 		while (!app->quit && read_key(&key)) {
 			app->inputs++;
-			if (!(key.fn && key.code == KEY_RESIZE))
+			if (!(key.fn && (key.code == KEY_RESIZE || key.code == TUI_KEY_IGNORED)))
 				dispatch(app, key);
 			repaint = true;
 		}

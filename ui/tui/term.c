@@ -23,6 +23,7 @@ static struct termios saved_tio;
 static bool saved_tio_valid;
 static int sig_pipe[2] = {-1, -1};
 static struct sigaction curses_winch;
+static struct sigaction curses_tstp;
 static bool atexit_done;
 
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
@@ -39,10 +40,20 @@ static void wake(void)
 /* Only async-signal-safe calls: leave the alternate screen, show the cursor, reset modes. */
 static void raw_restore(void)
 {
-	static const char seq[] = "\033[0m\033[?25h\033[?1049l\r\n";
+	static const char seq[] = "\033[?2004l\033[0m\033[?25h\033[?1049l\r\n";
 	if (saved_tio_valid)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
 	(void)!write(STDOUT_FILENO, seq, sizeof(seq) - 1);
+}
+
+static void install(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
 }
 
 static void on_fatal(int sig)
@@ -76,6 +87,21 @@ static void on_cont(int sig)
 	wake();
 }
 
+/*
+ * Pasted text stays wrapped in markers while the TUI runs; the shell behind
+ * a Ctrl-Z must get it plain. curses' handler then leaves the screen and
+ * stops the process; tui_term_resume turns the mode back on.
+ */
+static void on_tstp(int sig)
+{
+	static const char paste_off[] = "\033[?2004l";
+	(void)!write(STDOUT_FILENO, paste_off, sizeof(paste_off) - 1);
+	if (curses_tstp.sa_handler != SIG_DFL && curses_tstp.sa_handler)
+		curses_tstp.sa_handler(sig);
+	else
+		raise(SIGSTOP); /* SIGTSTP itself is blocked while its handler runs */
+}
+
 static void on_winch(int sig)
 {
 	if (curses_winch.sa_handler != SIG_DFL && curses_winch.sa_handler != SIG_IGN &&
@@ -84,14 +110,160 @@ static void on_winch(int sig)
 	wake();
 }
 
-static void install(int sig, void (*fn)(int), int flags)
+/*
+ * Ctrl-S and Ctrl-Q are keys here (Ctrl-S saves), not XOFF/XON: with IXON
+ * set the tty swallows Ctrl-S and freezes the output until Ctrl-Q. curses
+ * keeps the mode as its program mode, which it restores after Ctrl-Z.
+ */
+static void flow_control_off(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	struct termios tio;
+	if (tcgetattr(STDIN_FILENO, &tio) != 0)
+		return;
+	tio.c_iflag &= ~(tcflag_t)IXON;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
+		def_prog_mode();
+}
+
+/*
+ * Terminals and multiplexers disagree on Home, End and the F-keys, and TERM
+ * often names another one (screen or tmux inside an xterm, an xterm inside
+ * tmux): the usual encodings are keys whatever terminfo says, as htop does.
+ * A sequence terminfo already binds keeps its meaning.
+ */
+static void define_keys(void)
+{
+	static const struct {
+		const char *seq;
+		int code;
+	} extra[] = {
+	    {"\033[1~", KEY_HOME},
+	    {"\033[7~", KEY_HOME},
+	    {"\033[H", KEY_HOME},
+	    {"\033OH", KEY_HOME},
+	    {"\033[4~", KEY_END},
+	    {"\033[8~", KEY_END},
+	    {"\033[F", KEY_END},
+	    {"\033OF", KEY_END},
+	    {"\033OP", KEY_F(1)},
+	    {"\033OQ", KEY_F(2)},
+	    {"\033OR", KEY_F(3)},
+	    {"\033OS", KEY_F(4)},
+	    {"\033[11~", KEY_F(1)},
+	    {"\033[12~", KEY_F(2)},
+	    {"\033[13~", KEY_F(3)},
+	    {"\033[14~", KEY_F(4)},
+	    {"\033[[A", KEY_F(1)},
+	    {"\033[[B", KEY_F(2)},
+	    {"\033[[C", KEY_F(3)},
+	    {"\033[[D", KEY_F(4)},
+	    {"\033[[E", KEY_F(5)},
+	    {"\033[15~", KEY_F(5)},
+	    {"\033[17~", KEY_F(6)},
+	    {"\033[18~", KEY_F(7)},
+	    {"\033[19~", KEY_F(8)},
+	    {"\033[20~", KEY_F(9)},
+	    {"\033[21~", KEY_F(10)},
+	    {"\033[23~", KEY_F(11)},
+	    {"\033[24~", KEY_F(12)},
+	    {"\033[200~", TUI_KEY_PASTE_BEGIN},
+	    {"\033[201~", TUI_KEY_PASTE_END},
+	};
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (key_defined(extra[i].seq) == 0)
+			define_key(extra[i].seq, extra[i].code);
+	/*
+	 * The TUI asks for no mouse reports; one that arrives anyway is skipped
+	 * whole by tui_term_skip_sequence, which curses' own decoder, meant for
+	 * mousemask(), does not promise.
+	 */
+	define_key(NULL, KEY_MOUSE);
+}
+
+/* The next byte of a sequence, waiting up to ms for it; ERR when none came. */
+static int next_byte(int ms)
+{
+	wtimeout(stdscr, ms);
+	int c = wgetch(stdscr);
+	wtimeout(stdscr, 0);
+	return c;
+}
+
+/*
+ * The rest of a sequence arrives with its first byte from any terminal; the
+ * wait only covers a link that splits it. A sequence cut short is dropped
+ * with what was read of it.
+ */
+#define SEQUENCE_WAIT_MS 100
+
+/*
+ * ECMA-48 control sequence (and SS3, which some terminals give parameters
+ * too): parameter bytes, intermediate bytes, one final byte.
+ */
+static void skip_control(bool csi)
+{
+	char params[8];
+	size_t np = 0;
+	int c;
+	while ((c = next_byte(SEQUENCE_WAIT_MS)) >= 0x30 && c <= 0x3f)
+		if (np < sizeof(params) - 1)
+			params[np++] = (char)c;
+	params[np] = '\0';
+	while (c >= 0x20 && c <= 0x2f)
+		c = next_byte(SEQUENCE_WAIT_MS);
+	/* An X10 mouse report: CSI M and three raw bytes (button, column, row). */
+	if (csi && c == 'M' && np == 0)
+		for (int i = 0; i < 3; i++)
+			next_byte(SEQUENCE_WAIT_MS);
+}
+
+/* OSC, DCS, APC, PM, SOS: a string up to ST (Esc \) or BEL. */
+static void skip_string(void)
+{
+	int c, prev = 0;
+	while ((c = next_byte(SEQUENCE_WAIT_MS)) != ERR && c != 7 && !(prev == 27 && c == '\\'))
+		prev = c;
+}
+
+bool tui_term_skip_sequence(void)
+{
+	wint_t ch;
+	wtimeout(stdscr, 0);
+	int r = wget_wch(stdscr, &ch);
+	if (r == ERR)
+		return false;
+	if (r == KEY_CODE_YES) {
+		/* Esc then a key curses decoded (Alt+arrow in some terminals): both dropped. */
+		if (ch == TUI_KEY_PASTE_BEGIN)
+			tui_term_skip_paste();
+		return true;
+	}
+	if (ch == L'[' || ch == L'O')
+		skip_control(ch == L'[');
+	else if (ch == L']' || ch == L'P' || ch == L'_' || ch == L'^' || ch == L'X')
+		skip_string();
+	/* Anything else is Alt+key: the Esc and the one character, both dropped. */
+	return true;
+}
+
+/*
+ * A paste never runs as keys: each character would be a command. The wait
+ * between its bytes is longer than a sequence's, for a large paste over a
+ * slow link; a paste whose end marker never comes ends after that pause.
+ */
+#define PASTE_WAIT_MS 1000
+
+void tui_term_skip_paste(void)
+{
+	int c;
+	while ((c = next_byte(PASTE_WAIT_MS)) != ERR && c != TUI_KEY_PASTE_END)
+		;
+}
+
+void tui_term_resume(void)
+{
+	fputs("\033[?2004h", stdout);
+	fflush(stdout);
 }
 
 bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, size_t len)
@@ -136,10 +308,17 @@ bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, 
 	sigaction(SIGWINCH, NULL, &curses_winch);
 	install(SIGWINCH, on_winch, 0);
 	install(SIGCONT, on_cont, 0);
+	/* A shell that ignores Ctrl-Z for this process keeps it ignored. */
+	sigaction(SIGTSTP, NULL, &curses_tstp);
+	if (curses_tstp.sa_handler != SIG_IGN)
+		install(SIGTSTP, on_tstp, SA_RESTART);
 	cbreak();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	flow_control_off();
+	define_keys();
+	tui_term_resume();
 	curs_set(0);
 	caps->color = !no_color && has_colors();
 	if (caps->color) {
@@ -155,12 +334,14 @@ void tui_term_close(void)
 		return;
 	term_active = 0;
 	endwin();
+	fputs("\033[?2004l", stdout);
 	fflush(stdout);
 	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
 		signal(fatal_signals[i], SIG_DFL);
 	for (size_t i = 0; i < sizeof(quit_signals) / sizeof(quit_signals[0]); i++)
 		signal(quit_signals[i], SIG_DFL);
 	sigaction(SIGWINCH, &curses_winch, NULL);
+	sigaction(SIGTSTP, &curses_tstp, NULL);
 	signal(SIGCONT, SIG_DFL);
 }
 

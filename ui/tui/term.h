@@ -6,6 +6,7 @@
 #ifndef TUI_TERM_H
 #define TUI_TERM_H
 
+#include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,6 +22,26 @@ struct tui_caps {
 bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, size_t len);
 /* Idempotent; registered with atexit by tui_term_open. */
 void tui_term_close(void);
+/*
+ * Key codes past curses' own: the bracketed-paste markers, and what
+ * tui_term_skip_sequence reports for input it consumed and ignores.
+ */
+#define TUI_KEY_PASTE_BEGIN (KEY_MAX + 1)
+#define TUI_KEY_PASTE_END (KEY_MAX + 2)
+#define TUI_KEY_IGNORED (KEY_MAX + 3)
+
+/*
+ * Called after curses returned a lone Esc: when more input is already
+ * there, the Esc began a sequence curses does not know (Alt+key, a mouse
+ * report, a focus event, any other CSI, SS3 or string sequence), which is
+ * read to its end (ECMA-48) and dropped. Returns false when the Esc stands
+ * alone: the Esc key.
+ */
+bool tui_term_skip_sequence(void);
+/* After TUI_KEY_PASTE_BEGIN: drops the pasted text up to the end marker. */
+void tui_term_skip_paste(void);
+/* Back from Ctrl-Z: the terminal modes curses does not restore (bracketed paste). */
+void tui_term_resume(void);
 /* Readable when a signal arrived; drain it with tui_term_take_signals. */
 int tui_term_signal_fd(void);
 /*
