@@ -60,7 +60,7 @@ size_t fake_view_named(const struct fake_view *v, const char *name);
 /* A response body collected by fake_collect (CURLOPT_WRITEFUNCTION); p is NUL-terminated. */
 struct fake_buf {
 	char *p;
-	size_t len;
+	size_t len, cap;
 };
 size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud);
 

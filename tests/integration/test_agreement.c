@@ -337,8 +337,7 @@ static long request(const char *method, const char *path, const char *body, bool
 {
 	char url[256];
 	snprintf(url, sizeof(url), "%s/carrier/v1/sip_trunks%s", srv.fk.base, path);
-	out->p = NULL;
-	out->len = 0;
+	*out = (struct fake_buf){0};
 	curl_easy_setopt(srv.curl, CURLOPT_URL, url);
 	curl_easy_setopt(srv.curl, CURLOPT_HTTPHEADER, srv.headers[plain_json]);
 	curl_easy_setopt(srv.curl, CURLOPT_CUSTOMREQUEST, method);
@@ -378,7 +377,9 @@ static void start_server(void)
 	}
 	curl_easy_setopt(srv.curl, CURLOPT_RESOLVE, srv.resolve);
 	curl_easy_setopt(srv.curl, CURLOPT_WRITEFUNCTION, fake_collect);
-	curl_easy_setopt(srv.curl, CURLOPT_TIMEOUT_MS, 10000L);
+	/* A hang guard that no machine's speed reaches: a minute without a byte. */
+	curl_easy_setopt(srv.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(srv.curl, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(srv.curl, CURLOPT_TCP_KEEPALIVE, 1L);
 
 	struct fake_buf b;
@@ -401,7 +402,7 @@ static void stop_server(void)
 	memset(&srv, 0, sizeof(srv));
 }
 
-TestSuite(agreement, .init = start_server, .fini = stop_server, .timeout = 120);
+TestSuite(agreement, .init = start_server, .fini = stop_server, .timeout = 240);
 
 /* ---- one comparison ---- */
 
