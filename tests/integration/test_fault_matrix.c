@@ -562,12 +562,11 @@ static bool change_on_server(enum op op, const struct fake_view *before)
  * client never heard so. A late answer applies it only after its latency, so
  * this waits for the server (each check is a round trip) before the retry.
  */
-static void wait_applied(const struct fault *f, enum op op, const struct fake_view *before)
+static void wait_applied(enum op op, const struct fake_view *before)
 {
-	bool applied = false;
-	for (int i = 0; i < 20000 && !applied; i++)
-		applied = change_on_server(op, before);
-	cr_assert(applied, "%s/%s: the server never applied the change", f->name, op_name[op]);
+	/* No count of tries: how many round trips fit in the latency depends on the machine. */
+	while (!change_on_server(op, before))
+		;
 }
 
 static long peak_rss_kib(void)
@@ -650,7 +649,7 @@ static void run_cell(size_t fi, enum op op)
 	if (x->after == RETRY)
 		check_not_early(f, op, due);
 	if (f->applied && x->after == RETRY)
-		wait_applied(f, op, &before);
+		wait_applied(op, &before);
 
 	/* The fault clears; the next sync, once the entry is due, settles everything. */
 	fake_control(&W.fk, "POST", "reset", NULL, NULL);
@@ -682,14 +681,14 @@ ParameterizedTestParameters(matrix, cell)
 	return cr_make_param_array(struct cell_param, cells, n);
 }
 
-ParameterizedTest(struct cell_param *p, matrix, cell, .fini = teardown, .timeout = 60)
+ParameterizedTest(struct cell_param *p, matrix, cell, .fini = teardown, .timeout = 120)
 {
 	cr_log_info("%s x %s", faults[p->fault].name, op_name[p->op]);
 	run_cell(p->fault, p->op);
 }
 
 /* A 429 on the pull is the server asking the whole client to wait: the push holds back too. */
-Test(matrix, a_rate_limited_pull_holds_the_push_back, .fini = teardown, .timeout = 60)
+Test(matrix, a_rate_limited_pull_holds_the_push_back, .fini = teardown, .timeout = 120)
 {
 	start_synced();
 	struct fake_view before = server();
@@ -855,7 +854,7 @@ static struct tc_sync_report wait_finished(void)
 	cr_assert_geq(fd, 0);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		cr_assert_gt(poll(&p, 1, 20000), 0, "the worker never finished");
+		cr_assert_gt(poll(&p, 1, 60000), 0, "the worker never finished");
 		struct tc_sync_event ev;
 		while (tc_service_next_event(W.svc, &ev))
 			if (ev.kind == TC_EV_SYNC_FINISHED)
@@ -863,19 +862,21 @@ static struct tc_sync_report wait_finished(void)
 	}
 }
 
-Test(matrix, a_hung_server_never_blocks_the_screens, .fini = teardown, .timeout = 60)
+Test(matrix, a_hung_server_never_blocks_the_screens, .fini = teardown, .timeout = 120)
 {
 	start_synced();
-	reopen_svc(FAKE_TOKEN, W.fk.port, 2000);
+	/*
+	 * The client's timeout must outlast the screens' reads and save below on
+	 * a loaded sanitizer run, or the sync is over before they are checked.
+	 */
+	reopen_svc(FAKE_TOKEN, W.fk.port, 10000);
 	fake_faults(&W.fk, "{\"hang\":{\"rate\":1}}");
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_service_worker_start(W.svc, &err), TC_OK, "%s", err.message);
 	/* Until the worker's first request is parked in the fake (each check is a round trip). */
-	long long hung = 0;
-	for (int i = 0; i < 5000 && hung < 1; i++)
-		hung = fake_stat(&W.fk, "hung");
-	cr_assert_eq(hung, 1);
+	while (fake_stat(&W.fk, "hung") < 1)
+		;
 
 	/* While the worker waits on the server, the screens read and save as usual. */
 	struct tc_list_query q = {.limit = 50};

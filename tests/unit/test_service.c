@@ -39,7 +39,7 @@ static void teardown(void)
 	rm_tree(dir);
 }
 
-TestSuite(service, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(service, .init = setup, .fini = teardown, .timeout = 120);
 
 /* The sync engine's side, played by hand on a second connection. */
 static struct tc_store *engine(void)
@@ -505,7 +505,7 @@ Test(service, api_host_comes_from_the_url)
 	cr_assert_str_eq(tc_service_api_host(svc), "api.somleng.org:8443");
 }
 
-/* Waits (poll, no sleep) for the next worker event of kind; false after 20 s. */
+/* Waits (poll, no sleep) for the next worker event of kind; false after a minute (a hang). */
 static bool wait_event(enum tc_sync_event_kind kind, struct tc_sync_event *ev)
 {
 	for (;;) {
@@ -513,7 +513,7 @@ static bool wait_event(enum tc_sync_event_kind kind, struct tc_sync_event *ev)
 			if (ev->kind == kind)
 				return true;
 		struct pollfd p = {.fd = tc_service_event_fd(svc), .events = POLLIN};
-		if (poll(&p, 1, 20000) <= 0)
+		if (poll(&p, 1, 60000) <= 0)
 			return false;
 	}
 }
