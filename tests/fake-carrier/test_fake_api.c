@@ -25,7 +25,7 @@
 #define CLOCK0 1770000000LL /* 2026-02-02T02:40:00Z */
 #define TOKEN "tok-main"
 /* Bounded by the suite's timeout; a fake that is not up by then is killed, not orphaned. */
-#define START_TIMEOUT_MS 20000
+#define START_TIMEOUT_MS 60000
 
 static pid_t server_pid;
 static int server_port;

@@ -41,7 +41,7 @@ static void remove_dir(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
-TestSuite(config, .init = make_dir, .fini = remove_dir, .timeout = 10.0);
+TestSuite(config, .init = make_dir, .fini = remove_dir, .timeout = 60);
 
 static void write_file(const char *p, const char *text, mode_t mode)
 {

@@ -39,7 +39,7 @@ static void teardown(void)
 	rm_tree(dir);
 }
 
-TestSuite(store, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(store, .init = setup, .fini = teardown, .timeout = 120);
 
 static char *store_file(void)
 {
