@@ -1104,6 +1104,8 @@ static bool row_selected(struct vtd *t, const char *name)
 Test(e2e, home_end_and_f_keys_of_other_terminals_under_term_screen)
 {
 	struct vtd *t = run_offline_with_samples_as(3, RUN_SCREEN);
+	/* screen's terminfo gives curses ESC [ M as the mouse: it is skipped whole all the same. */
+	expect_ignored(t, "list under TERM=screen");
 	const char *ends[] = {"\033OF", "\033[F", "\033[8~", "\033[4~"};
 	const char *homes[] = {"\033OH", "\033[H", "\033[7~", "\033[1~"};
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
