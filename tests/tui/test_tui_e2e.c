@@ -817,6 +817,7 @@ Test(e2e, the_terminal_is_restored_on_sigterm_and_on_a_crash)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM quits cleanly: %d",
 	          status);
 	cr_expect(vtd_output_has(t, "\033[?1049l"), "alternate screen left after SIGTERM");
+	cr_expect(vtd_output_has(t, "\033[?2004l"), "bracketed paste off after SIGTERM");
 	vtd_free(t);
 
 	t = run(24, 80, 0);
@@ -825,6 +826,7 @@ Test(e2e, the_terminal_is_restored_on_sigterm_and_on_a_crash)
 	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "status %d", status);
 	cr_expect(vtd_output_has(t, "\033[?1049l"), "alternate screen left after a crash");
 	cr_expect(vtd_output_has(t, "\033[?25h"), "cursor shown again after a crash");
+	cr_expect(vtd_output_has(t, "\033[?2004l"), "bracketed paste off after a crash");
 	vtd_free(t);
 }
 
