@@ -542,6 +542,17 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 			if (rc == TC_OK)
 				rc = new_local_id(local_id, err);
 		}
+	} else if (c->mine_deleted) {
+		/* delete vs modified: the delete stands (result NULL) or theirs does */
+		enum tc_resolution r = choices[TC_F_NAME];
+		if (r == TC_RESOLVE_THEIRS && !(result = tc_trunk_dup(c->theirs)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		else if (r != TC_RESOLVE_MINE && r != TC_RESOLVE_THEIRS)
+			rc = tc_error_set(
+			    err, TC_USAGE,
+			    "trunk %s was deleted here and changed on the server: keep "
+			    "the delete (mine) or keep the server's version (theirs)",
+			    id);
 	} else {
 		rc = merge_choices(c, choices, edited, &result, err);
 		if (rc == TC_OK)
