@@ -265,6 +265,14 @@ static int push_change(struct cli *c, const char *id, bool gone, bool print_id)
 		                "until fixed or discarded):\n");
 		print_field_errors(&rec->errors);
 		code = CLI_EXIT_INVALID;
+	} else if (rec->state == TC_SYNC_CONFLICT && rec->pending == TC_OP_DELETE) {
+		fprintf(
+		    stderr,
+		    "trunkctl: not deleted: the server changed this trunk since the delete was "
+		    "queued (delete vs modified); see 'trunkctl show %s', then 'trunkctl "
+		    "resolve %s --keep-mine' deletes it as it is now, '--take-theirs' keeps it\n",
+		    rec->id, rec->id);
+		code = CLI_EXIT_CONFLICT;
 	} else if (rec->state == TC_SYNC_CONFLICT) {
 		fprintf(stderr,
 		        "trunkctl: the server changed this trunk too; see 'trunkctl show "
@@ -672,8 +680,15 @@ static int cmd_resolve(struct cli *c)
 	enum tc_status rc = tc_service_get(c->svc, a->pos[0], &rec, &c->err);
 	if (rc != TC_OK)
 		return fail(c, rc);
-	if (!rec->conflict) {
-		rc = tc_error_set(&c->err, TC_USAGE, "trunk %s is not in conflict", rec->id);
+	if (!rec->conflict || (rec->conflict->mine_deleted && a->sets.count)) {
+		rc = rec->conflict
+		         ? tc_error_set(
+		               &c->err, TC_USAGE,
+		               "trunk %s was deleted here and changed on the server (delete "
+		               "vs modified): --keep-mine deletes it as it is now, "
+		               "--take-theirs keeps it; --set does not apply",
+		               rec->id)
+		         : tc_error_set(&c->err, TC_USAGE, "trunk %s is not in conflict", rec->id);
 		tc_trunk_record_free(rec);
 		return fail(c, rc);
 	}
@@ -707,9 +722,13 @@ static int cmd_resolve(struct cli *c)
 		tc_error_init(&e2);
 		bool gone = tc_service_get(c->svc, rec->id, &now, &e2) == TC_NOT_FOUND;
 		bool queued = now && now->pending != TC_OP_NONE;
+		bool deleting = now && now->pending == TC_OP_DELETE;
 		tc_trunk_record_free(now);
 		tc_error_clear(&e2);
-		code = gone || !queued ? CLI_EXIT_OK : push_change(c, rec->id, false, false);
+		if (rec->conflict->mine_deleted && !queued && !gone)
+			fprintf(stderr, "trunkctl: the delete is dropped; the trunk stays as the "
+			                "server has it\n");
+		code = gone || !queued ? CLI_EXIT_OK : push_change(c, rec->id, deleting, false);
 	}
 	tc_trunk_record_free(rec);
 	return code;
