@@ -837,6 +837,24 @@ Test(sync, a_kept_delete_of_a_trunk_changed_again_conflicts_again)
 	tc_trunk_record_free(rec);
 }
 
+/* Deleted on the server too while in conflict: the pull that finds it gone settles it. */
+Test(sync, a_delete_in_conflict_is_settled_when_the_server_deletes_the_trunk_too)
+{
+	char tid[40];
+	delete_vs_modified(TC_SYNC_ALL, tid, sizeof(tid));
+	sync_ok(&B, TC_SYNC_PULL, NULL);
+	delete_local(&B, tid);
+	sync_ok(&B, TC_SYNC_PUSH, NULL);
+	cr_assert_eq(server_has(tid), 0);
+	struct tc_sync_report rep;
+	sync_ok(&A, TC_SYNC_ALL, &rep);
+	cr_assert_eq(rep.removed, 1);
+	cr_assert_not(in_store(&A, tid));
+	struct tc_store_counts c = counts(&A);
+	cr_assert_eq(c.conflicts, 0);
+	cr_assert_eq(c.queued, 0);
+}
+
 static void unchanged_deletes_are_sent(unsigned flags, long long want_gets)
 {
 	struct fake_view v = pulled_sample("3");
