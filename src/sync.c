@@ -20,11 +20,12 @@
 /*
  * How old a version of a trunk that this run read from the server (its pull,
  * or the answer to its own PATCH or POST) may be and still stand in for the
- * GET before a PATCH or a DELETE. A change another operator makes on the server after
- * that read and before the PATCH is merged over instead of reported as a
- * conflict, so the window must stay short next to how long two people take
- * to edit the same trunk, yet longer than a pull and push of thousands of
- * trunks at WAN latency, or a full sync would re-read every trunk anyway.
+ * GET before a PATCH or a DELETE. A change another operator makes on the
+ * server after that read and before the request is merged over (or deleted)
+ * instead of reported as a conflict, so the window must stay short next to
+ * how long two people take to edit the same trunk, yet longer than a pull
+ * and push of thousands of trunks at WAN latency, or a full sync would
+ * re-read every trunk anyway.
  */
 #define FRESH_READ_MS (30LL * 1000)
 /*
@@ -1067,7 +1068,8 @@ static void settle_unneeded(struct run *r, struct job *j)
  * Delete j goes out only when the server's version (j->theirs) is still the
  * one it was queued against: a trunk another operator changed since is a
  * conflict (delete vs modified), never deleted unseen. A delete without a
- * base (none is queued so now; a store from before may hold one) cannot
+ * base (a delete queued behind its trunk's create gets one when the create
+ * lands, see tc_store_outbox_done; an older store may hold one) cannot
  * show that, so every attribute the server has counts as changed: the
  * operator confirms the delete.
  */
