@@ -507,6 +507,30 @@ static enum tc_status merge_choices(const struct tc_conflict *c,
 	return TC_OK;
 }
 
+/*
+ * The create that brings back a trunk deleted on the server: src with the
+ * fields given new values (choices EDITED) from edited. Its null attributes
+ * are left out: the server rendered them null because they were never set,
+ * and a create that sends null for a required-when-present attribute is
+ * refused ("must be filled"), where leaving it out gives the same trunk.
+ */
+static struct tc_trunk *recreated(const struct tc_trunk *src,
+                                  const enum tc_resolution choices[TC_FIELD_COUNT],
+                                  const struct tc_trunk *edited)
+{
+	struct tc_trunk *t = tc_trunk_dup(src);
+	for (int f = 0; t && f < TC_FIELD_COUNT; f++) {
+		if (edited && choices[f] == TC_RESOLVE_EDITED &&
+		    tc_trunk_set_value(t, f, &edited->values[f]) != TC_OK) {
+			tc_trunk_free(t);
+			return NULL;
+		}
+		if (t->values[f].state == TC_V_NULL)
+			tc_trunk_unset(t, f);
+	}
+	return t;
+}
+
 enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
                                   const enum tc_resolution choices[TC_FIELD_COUNT],
                                   const struct tc_trunk *edited, struct tc_error *err)
@@ -536,12 +560,24 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 			    "drop it (theirs)",
 			    id);
 		else if (r != TC_RESOLVE_THEIRS) {
-			rc = tc_service_validate(svc, TC_SAVE_CREATE, src, NULL, err);
-			if (rc == TC_OK && !(result = tc_trunk_dup(src)))
+			if (!(result = recreated(src, choices, edited)))
 				rc = tc_error_set(err, TC_NOMEM, NULL);
+			if (rc == TC_OK)
+				rc = tc_service_validate(svc, TC_SAVE_CREATE, result, NULL, err);
 			if (rc == TC_OK)
 				rc = new_local_id(local_id, err);
 		}
+	} else if (c->mine_deleted) {
+		/* delete vs modified: the delete stands (result NULL) or theirs does */
+		enum tc_resolution r = choices[TC_F_NAME];
+		if (r == TC_RESOLVE_THEIRS && !(result = tc_trunk_dup(c->theirs)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		else if (r != TC_RESOLVE_MINE && r != TC_RESOLVE_THEIRS)
+			rc = tc_error_set(
+			    err, TC_USAGE,
+			    "trunk %s was deleted here and changed on the server: keep "
+			    "the delete (mine) or keep the server's version (theirs)",
+			    id);
 	} else {
 		rc = merge_choices(c, choices, edited, &result, err);
 		if (rc == TC_OK)

@@ -1435,17 +1435,17 @@ static json_t *trunk_json_or_null(const struct tc_trunk *t)
 }
 
 static char *conflict_doc(const struct tc_trunk *base, const struct tc_trunk *mine,
-                          const struct tc_trunk *theirs, const bool fields[TC_FIELD_COUNT],
-                          int64_t when)
+                          bool mine_deleted, const struct tc_trunk *theirs,
+                          const bool fields[TC_FIELD_COUNT], int64_t when)
 {
 	json_t *list = json_array();
 	for (int f = 0; list && f < TC_FIELD_COUNT; f++)
 		if (fields && fields[f])
 			json_array_append_new(list, json_string(tc_field(f)->key));
 	json_t *doc =
-	    json_pack("{s:o, s:o, s:o, s:o, s:I}", "base", trunk_json_or_null(base), "mine",
-	              trunk_json_or_null(mine), "theirs", trunk_json_or_null(theirs), "fields",
-	              list, "detected_ms", (json_int_t)when);
+	    json_pack("{s:o, s:o, s:b, s:o, s:o, s:I}", "base", trunk_json_or_null(base), "mine",
+	              trunk_json_or_null(mine), "mine_deleted", mine_deleted, "theirs",
+	              trunk_json_or_null(theirs), "fields", list, "detected_ms", (json_int_t)when);
 	if (!doc)
 		return NULL;
 	char *text = json_dumps(doc, JSON_COMPACT);
@@ -1496,6 +1496,8 @@ static enum tc_status conflict_parse(struct tc_store *s, const char *text, const
 				c->fields[fi->id] = true;
 		}
 		c->detected_ms = json_integer_value(json_object_get(doc, "detected_ms"));
+		/* absent from conflicts stored before deletes could conflict: false */
+		c->mine_deleted = json_is_true(json_object_get(doc, "mine_deleted"));
 	}
 	json_decref(doc);
 	if (rc != TC_OK && c) {
@@ -1586,15 +1588,20 @@ static enum tc_status resolve_in_tx(struct tc_store *s, const char *id,
 		if (rc == TC_OK && result)
 			rc = create_in_tx(s, new_local_id, result, err);
 	} else if (rc == TC_OK) {
+		/* delete vs modified, no result: the delete stands, against what was seen now */
+		bool keep_delete = c->mine_deleted && !result;
 		struct tc_trunk *want = result ? tc_trunk_dup(result) : NULL;
-		if (!result)
+		if (!result && !keep_delete)
 			rc = tc_error_set(err, TC_USAGE,
 			                  "resolving trunk %s needs the settled record", id);
-		else if (!want || tc_trunk_set_id(want, id) != TC_OK)
+		else if (result && (!want || tc_trunk_set_id(want, id) != TC_OK))
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		size_t n = 0;
 		struct tc_trunk *p = NULL;
-		if (rc == TC_OK && !(p = changed_fields(want, c->theirs, TC_FF_SEND_UPDATE, &n)))
+		if (rc == TC_OK && keep_delete)
+			rc = entry_insert(s, id, TC_OP_DELETE, NULL, c->theirs, err);
+		else if (rc == TC_OK &&
+		         !(p = changed_fields(want, c->theirs, TC_FF_SEND_UPDATE, &n)))
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		if (rc == TC_OK && n > 0)
 			rc = entry_insert(s, id, TC_OP_UPDATE, p, c->theirs, err);
@@ -1839,13 +1846,25 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 	return rc;
 }
 
-/* Later updates of the trunk were computed against an older server version. */
+/*
+ * Later entries of the trunk were queued against an older server version.
+ * A delete is rebased too: the change that just landed is ours, and its
+ * re-read before the DELETE must not take it for another operator's.
+ */
 static enum tc_status rebase_later(struct tc_store *s, struct row *r, struct tc_error *err)
 {
 	struct tc_outbox_list l;
 	enum tc_status rc = entries_of(s, r->id, &l, err);
 	for (size_t i = 0; rc == TC_OK && i < l.count; i++) {
 		struct tc_outbox_entry *e = &l.items[i];
+		if (e->op == TC_OP_DELETE && e->state != TC_OUTBOX_IN_FLIGHT) {
+			tc_trunk_free(e->base);
+			if (!(e->base = tc_trunk_dup(r->base)))
+				rc = tc_error_set(err, TC_NOMEM, NULL);
+			else
+				rc = entry_save(s, e, err);
+			continue;
+		}
 		if (e->op != TC_OP_UPDATE || e->state == TC_OUTBOX_IN_FLIGHT || !r->local)
 			continue;
 		size_t n = 0;
@@ -1975,11 +1994,11 @@ struct conflict_arg {
 
 /* Marks the entry (and the trunk's other unsent entries) as in conflict. */
 static enum tc_status mark_conflict(struct tc_store *s, struct row *r, const struct tc_trunk *base,
-                                    const struct tc_trunk *theirs, const bool *fields,
-                                    struct tc_error *err)
+                                    bool mine_deleted, const struct tc_trunk *theirs,
+                                    const bool *fields, struct tc_error *err)
 {
 	const struct tc_trunk *mine = r->local ? r->local : r->base;
-	char *doc = conflict_doc(base, mine, theirs, fields, tc_store_now(s));
+	char *doc = conflict_doc(base, mine, mine_deleted, theirs, fields, tc_store_now(s));
 	if (!doc)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	free(r->conflict);
@@ -1995,13 +2014,42 @@ static enum tc_status mark_conflict(struct tc_store *s, struct row *r, const str
 	return rc == TC_OK ? row_settle(s, r, err) : rc;
 }
 
+/*
+ * What a delete in conflict says in pending and show, where its fields would
+ * otherwise read as an edit: a new string, or NULL when out of memory.
+ */
+static char *delete_conflict_text(const bool *fields)
+{
+	char text[512] = "delete vs modified: the server changed";
+	size_t len = strlen(text);
+	const char *sep = " ";
+	for (int f = 0; f < TC_FIELD_COUNT && len < sizeof(text); f++) {
+		if (!fields || !fields[f])
+			continue;
+		len +=
+		    (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", sep, tc_field(f)->key);
+		sep = ", ";
+	}
+	if (len < sizeof(text))
+		snprintf(text + len, sizeof(text) - len, "%s since the delete was queued",
+		         *sep == ' ' ? " the trunk" : "");
+	return strdup(text);
+}
+
 static enum tc_status conflict_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
                                   const void *arg, struct tc_error *err)
 {
 	const struct conflict_arg *a = arg;
+	bool mine_deleted = e->op == TC_OP_DELETE;
 	e->state = TC_OUTBOX_CONFLICT;
+	if (mine_deleted) {
+		free(e->last_error);
+		if (!(e->last_error = delete_conflict_text(a->fields)))
+			return tc_error_set(err, TC_NOMEM, NULL);
+	}
 	enum tc_status rc = entry_save(s, e, err);
-	return rc == TC_OK ? mark_conflict(s, r, e->base, a->theirs, a->fields, err) : rc;
+	return rc == TC_OK ? mark_conflict(s, r, e->base, mine_deleted, a->theirs, a->fields, err)
+	                   : rc;
 }
 
 enum tc_status tc_store_outbox_conflict(struct tc_store *s, int64_t seq,
@@ -2139,8 +2187,8 @@ static enum tc_status vanished(struct tc_store *s, const char *id, struct tc_pul
 		rc = row_delete(s, id, err);
 		res->removed++;
 	} else if (rc == TC_OK) {
-		rc = mark_conflict(s, &r, l.items[0].base ? l.items[0].base : r.base, NULL, NULL,
-		                   err);
+		rc = mark_conflict(s, &r, l.items[0].base ? l.items[0].base : r.base, false, NULL,
+		                   NULL, err);
 		res->conflicts++;
 	}
 	tc_outbox_list_free(&l);

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,12 @@
 /*
  * How old a version of a trunk that this run read from the server (its pull,
  * or the answer to its own PATCH or POST) may be and still stand in for the
- * GET before a PATCH. A change another operator makes on the server after
- * that read and before the PATCH is merged over instead of reported as a
- * conflict, so the window must stay short next to how long two people take
- * to edit the same trunk, yet longer than a pull and push of thousands of
- * trunks at WAN latency, or a full sync would re-read every trunk anyway.
+ * GET before a PATCH or a DELETE. A change another operator makes on the
+ * server after that read and before the request is merged over (or deleted)
+ * instead of reported as a conflict, so the window must stay short next to
+ * how long two people take to edit the same trunk, yet longer than a pull
+ * and push of thousands of trunks at WAN latency, or a full sync would
+ * re-read every trunk anyway.
  */
 #define FRESH_READ_MS (30LL * 1000)
 /*
@@ -119,6 +121,32 @@ bool tc_sync_same_value(enum tc_field_id f, const struct tc_value *a, const stru
 		return true;
 	}
 	return false;
+}
+
+/* Attributes this build does not know, as JSON objects: equal whatever their key order. */
+static bool same_extra(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	/* text that does not parse (or no memory) cannot be shown equal: changed */
+	bool same = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
+bool tc_sync_changed_since(const struct tc_trunk *base, const struct tc_trunk *theirs,
+                           bool changed[TC_FIELD_COUNT])
+{
+	static const struct tc_value none = {.state = TC_V_ABSENT};
+	bool any = false;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		changed[f] =
+		    !tc_sync_same_value(f, base ? &base->values[f] : &none, &theirs->values[f]);
+		any = any || changed[f];
+	}
+	return any || !same_extra(base ? base->extra_json : NULL, theirs->extra_json);
 }
 
 void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
@@ -310,20 +338,27 @@ static void seen_put(struct run *r, const char *id, struct tc_trunk *server, int
 	r->seen[i].read_ms = read_ms;
 }
 
+/* Queued updates and deletes are checked against the server's version before they are sent. */
+static bool rereads(const struct tc_outbox_entry *en)
+{
+	return en->op == TC_OP_UPDATE || en->op == TC_OP_DELETE;
+}
+
 /*
- * The trunks of queued updates, for the pull to keep their versions: only
- * those, so the memory follows the outbox, not the server's trunk count.
+ * The trunks of queued updates and deletes, for the pull to keep their
+ * versions: only those, so the memory follows the outbox, not the server's
+ * trunk count.
  */
-static void watch_updates(struct run *r, const struct tc_outbox_list *all)
+static void watch_rereads(struct run *r, const struct tc_outbox_list *all)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < all->count; i++)
-		n += all->items[i].op == TC_OP_UPDATE;
+		n += rereads(&all->items[i]);
 	if (!n || !(r->seen = calloc(n, sizeof(*r->seen))))
 		return;
 	r->seen_cap = n;
 	for (size_t i = 0; i < all->count; i++) {
-		if (all->items[i].op != TC_OP_UPDATE)
+		if (!rereads(&all->items[i]))
 			continue;
 		if (!(r->seen[r->nseen].id = strdup(all->items[i].trunk_id)))
 			break;
@@ -915,7 +950,7 @@ static void recover(struct run *r, const struct tc_outbox_list *inflight)
 /* What one due entry becomes in this round. */
 struct job {
 	struct tc_outbox_entry *en;
-	struct tc_trunk *theirs; /* the re-read, for updates */
+	struct tc_trunk *theirs; /* the re-read, for updates and deletes */
 	struct tc_merge merge;
 	bool send; /* a mutation goes out */
 	struct tc_api_request req;
@@ -1014,18 +1049,61 @@ static void merge_job(struct run *r, struct job *j)
 }
 
 /*
- * Merges each queued update against the server's version: the one this run
- * read (see FRESH_READ_MS) or else a re-read, all re-reads at once.
+ * An entry the server needs no request for: an update whose fields it
+ * already holds, or a delete of a trunk it no longer has (j->theirs NULL).
+ */
+static void settle_unneeded(struct run *r, struct job *j)
+{
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_outbox_done(r->ctx->store, j->en->seq, j->theirs, &e) != TC_OK)
+		record_failure(r, &e);
+	else
+		r->rep->pushed++;
+	tc_error_clear(&e);
+	emit(r, TC_EV_TRUNK_CHANGED, 0, 0, j->en->trunk_id);
+}
+
+/*
+ * Delete j goes out only when the server's version (j->theirs) is still the
+ * one it was queued against: a trunk another operator changed since is a
+ * conflict (delete vs modified), never deleted unseen. A delete without a
+ * base (a delete queued behind its trunk's create gets one when the create
+ * lands, see tc_store_outbox_done; an older store may hold one) cannot
+ * show that, so every attribute the server has counts as changed: the
+ * operator confirms the delete.
+ */
+static void check_delete(struct run *r, struct job *j)
+{
+	bool changed[TC_FIELD_COUNT];
+	if (tc_sync_changed_since(j->en->base, j->theirs, changed))
+		conflict(r, j, j->theirs, changed);
+	else
+		j->send = true;
+}
+
+static void check_job(struct run *r, struct job *j)
+{
+	if (j->en->op == TC_OP_DELETE)
+		check_delete(r, j);
+	else
+		merge_job(r, j);
+}
+
+/*
+ * Checks each queued update and delete against the server's version: the
+ * one this run read (see FRESH_READ_MS) or else a re-read, all re-reads at
+ * once.
  */
 static void reread(struct run *r, struct job *jobs, size_t n)
 {
 	size_t count = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].en->op != TC_OP_UPDATE)
+		if (!rereads(jobs[i].en))
 			continue;
 		const struct tc_trunk *known = fresh(r, jobs[i].en->trunk_id);
 		if (known && (jobs[i].theirs = tc_trunk_dup(known)))
-			merge_job(r, &jobs[i]);
+			check_job(r, &jobs[i]);
 		else
 			count++;
 	}
@@ -1037,7 +1115,7 @@ static void reread(struct run *r, struct job *jobs, size_t n)
 		return;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].en->op != TC_OP_UPDATE || jobs[i].theirs)
+		if (!rereads(jobs[i].en) || jobs[i].theirs)
 			continue;
 		reqs[k].op = TC_API_GET;
 		reqs[k].id = jobs[i].en->trunk_id;
@@ -1055,7 +1133,10 @@ static void reread(struct run *r, struct job *jobs, size_t n)
 		if (q->status == TC_OK) {
 			j->theirs = q->result;
 			q->result = NULL;
-			merge_job(r, j);
+			check_job(r, j);
+		} else if (q->status == TC_NOT_FOUND && j->en->op == TC_OP_DELETE) {
+			settle_unneeded(r,
+			                j); /* already gone, as a DELETE answered 404 would say */
 		} else if (q->status == TC_NOT_FOUND) {
 			bool fields[TC_FIELD_COUNT];
 			changed_fields(j->en->payload, fields);
@@ -1067,19 +1148,6 @@ static void reread(struct run *r, struct job *jobs, size_t n)
 	}
 	free(reqs);
 	free(owner);
-}
-
-/* An update whose fields the server already holds: settled without a PATCH. */
-static void settle_unchanged(struct run *r, struct job *j)
-{
-	struct tc_error e;
-	tc_error_init(&e);
-	if (tc_store_outbox_done(r->ctx->store, j->en->seq, j->theirs, &e) != TC_OK)
-		record_failure(r, &e);
-	else
-		r->rep->pushed++;
-	tc_error_clear(&e);
-	emit(r, TC_EV_TRUNK_CHANGED, 0, 0, j->en->trunk_id);
 }
 
 static void answer(struct run *r, struct job *j)
@@ -1331,7 +1399,7 @@ static bool push_round(struct run *r, int64_t due_at)
 			if (settled || r->stop != TC_OK)
 				continue;
 		}
-		if (j->en->op != TC_OP_UPDATE)
+		if (!rereads(j->en))
 			j->send = true;
 		active++;
 	}
@@ -1341,7 +1409,7 @@ static bool push_round(struct run *r, int64_t due_at)
 		if (jobs[i].en->op == TC_OP_UPDATE && jobs[i].send && jobs[i].theirs &&
 		    jobs[i].merge.nsend == 0) {
 			jobs[i].send = false;
-			settle_unchanged(r, &jobs[i]);
+			settle_unneeded(r, &jobs[i]);
 		}
 	/* The server asked to wait (429): what was not sent stays queued, untouched. */
 	if (r->stop == TC_OK && !r->rate_limited)
@@ -1454,7 +1522,7 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 	if (r.stop == TC_OK && !r.rate_limited &&
 	    ((flags & TC_SYNC_PULL) || (push && needs_lookup(&all, due_at)))) {
 		if (push)
-			watch_updates(&r, &all);
+			watch_rereads(&r, &all);
 		pull(&r);
 	}
 	if (r.stop == TC_OK && push) {

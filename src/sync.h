@@ -73,6 +73,16 @@ void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
 /* True when the server's version of field f in a and b means the same. Pure. */
 bool tc_sync_same_value(enum tc_field_id f, const struct tc_value *a, const struct tc_value *b);
 
+/*
+ * Whether the server changed a trunk between base (its version a change was
+ * queued against; NULL: unknown, so every attribute theirs has counts) and
+ * theirs (its version now), in any attribute it sends: the table's, compared
+ * as tc_sync_same_value does (changed[f] says which), and those this build
+ * does not know (extra_json, as JSON values). Pure.
+ */
+bool tc_sync_changed_since(const struct tc_trunk *base, const struct tc_trunk *theirs,
+                           bool changed[TC_FIELD_COUNT]);
+
 /* "2026-02-17T08:05:33Z" to ms since the epoch; -1 when not that form. Pure. */
 int64_t tc_sync_parse_time(const char *iso);
 

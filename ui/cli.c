@@ -265,6 +265,21 @@ static int push_change(struct cli *c, const char *id, bool gone, bool print_id)
 		                "until fixed or discarded):\n");
 		print_field_errors(&rec->errors);
 		code = CLI_EXIT_INVALID;
+	} else if (rec->state == TC_SYNC_CONFLICT && rec->conflict && !rec->conflict->theirs) {
+		fprintf(stderr,
+		        "trunkctl: not saved on the server: another client deleted this trunk "
+		        "while it was edited here; 'trunkctl resolve %s --keep-mine' creates it "
+		        "again, '--take-theirs' lets it go\n",
+		        rec->id);
+		code = CLI_EXIT_CONFLICT;
+	} else if (rec->state == TC_SYNC_CONFLICT && rec->pending == TC_OP_DELETE) {
+		fprintf(
+		    stderr,
+		    "trunkctl: not deleted: the server changed this trunk since the delete was "
+		    "queued (delete vs modified); see 'trunkctl show %s', then 'trunkctl "
+		    "resolve %s --keep-mine' deletes it as it is now, '--take-theirs' keeps it\n",
+		    rec->id, rec->id);
+		code = CLI_EXIT_CONFLICT;
 	} else if (rec->state == TC_SYNC_CONFLICT) {
 		fprintf(stderr,
 		        "trunkctl: the server changed this trunk too; see 'trunkctl show "
@@ -658,6 +673,32 @@ static int cmd_pending(struct cli *c)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * A trunk deleted on the server and kept here was queued as a create under
+ * a new local id, which resolve does not return: it is found by its name
+ * (unique unless another trunk took it meanwhile) and pushed, and its new
+ * id printed.
+ */
+static int push_recreated(struct cli *c, const char *name)
+{
+	struct tc_trunk_record *rec = NULL;
+	struct tc_error e;
+	tc_error_init(&e);
+	int code;
+	/* no base: never on the server, so not another trunk that took the name */
+	if (name && tc_service_get(c->svc, name, &rec, &e) == TC_OK && !rec->base) {
+		code = push_change(c, rec->id, false, true);
+	} else {
+		fprintf(stderr,
+		        "trunkctl: created again as a new trunk and queued; 'trunkctl sync' "
+		        "sends it\n");
+		code = CLI_EXIT_OK;
+	}
+	tc_error_clear(&e);
+	tc_trunk_record_free(rec);
+	return code;
+}
+
 static int cmd_resolve(struct cli *c)
 {
 	const struct cli_args *a = c->a;
@@ -672,8 +713,15 @@ static int cmd_resolve(struct cli *c)
 	enum tc_status rc = tc_service_get(c->svc, a->pos[0], &rec, &c->err);
 	if (rc != TC_OK)
 		return fail(c, rc);
-	if (!rec->conflict) {
-		rc = tc_error_set(&c->err, TC_USAGE, "trunk %s is not in conflict", rec->id);
+	if (!rec->conflict || (rec->conflict->mine_deleted && a->sets.count)) {
+		rc = rec->conflict
+		         ? tc_error_set(
+		               &c->err, TC_USAGE,
+		               "trunk %s was deleted here and changed on the server (delete "
+		               "vs modified): --keep-mine deletes it as it is now, "
+		               "--take-theirs keeps it; --set does not apply",
+		               rec->id)
+		         : tc_error_set(&c->err, TC_USAGE, "trunk %s is not in conflict", rec->id);
 		tc_trunk_record_free(rec);
 		return fail(c, rc);
 	}
@@ -695,6 +743,9 @@ static int cmd_resolve(struct cli *c)
 	}
 	if (rc == TC_OK)
 		rc = tc_service_resolve(c->svc, rec->id, choices, edited, &c->err);
+	const char *name = edited ? tc_trunk_string(edited, TC_F_NAME) : NULL;
+	char *recreated_name =
+	    rc == TC_OK && !rec->conflict->theirs && !theirs && name ? strdup(name) : NULL;
 	tc_trunk_free(edited);
 	tc_trunk_free(sets);
 	int code;
@@ -707,10 +758,19 @@ static int cmd_resolve(struct cli *c)
 		tc_error_init(&e2);
 		bool gone = tc_service_get(c->svc, rec->id, &now, &e2) == TC_NOT_FOUND;
 		bool queued = now && now->pending != TC_OP_NONE;
+		bool deleting = now && now->pending == TC_OP_DELETE;
 		tc_trunk_record_free(now);
 		tc_error_clear(&e2);
-		code = gone || !queued ? CLI_EXIT_OK : push_change(c, rec->id, false, false);
+		if (rec->conflict->mine_deleted && !queued && !gone)
+			fprintf(stderr, "trunkctl: the delete is dropped; the trunk stays as the "
+			                "server has it\n");
+		if (gone && recreated_name)
+			code = push_recreated(c, recreated_name);
+		else
+			code = gone || !queued ? CLI_EXIT_OK
+			                       : push_change(c, rec->id, deleting, false);
 	}
+	free(recreated_name);
 	tc_trunk_record_free(rec);
 	return code;
 }

@@ -61,10 +61,11 @@ enum cli_exit {
 	_(CONFIRM, "confirm", 0, "NAME", "confirm by the trunk's name")                            \
 	_(MODE, "mode", 0, "create|update", "validate as a create (default) or an update")         \
 	_(DRY_RUN, "dry-run", 'n', NULL, "show what would happen, change nothing")                 \
-	_(KEEP_MINE, "keep-mine", 0, NULL, "keep the local value of every conflicting field")      \
+	_(KEEP_MINE, "keep-mine", 0, NULL,                                                         \
+	  "keep the local value of every conflicting field, or the local delete")                  \
 	_(TAKE_THEIRS, "take-theirs", 0, NULL,                                                     \
-	  "take the server's value of every conflicting "                                          \
-	  "field")                                                                                 \
+	  "take the server's value of every conflicting field, or its version of a trunk "         \
+	  "deleted here")                                                                          \
 	_(FORMAT, "format", 0, "json|csv", "output format (default json)")                         \
 	_(OUTPUT, "output", 'o', "FILE", "write to FILE instead of stdout (created 0600)")         \
 	_(TOKEN, "token", 0, "TOKEN", NULL)

@@ -346,6 +346,8 @@ static const char *row_state(const struct tc_trunk_row *row, char *buf, size_t s
 {
 	if (row->state == TC_SYNC_PENDING && row->pending != TC_OP_NONE)
 		snprintf(buf, size, "pending %s", tc_outbox_op_name(row->pending));
+	else if (row->state == TC_SYNC_CONFLICT && row->pending == TC_OP_DELETE)
+		snprintf(buf, size, "conflict (delete vs modified)");
 	else
 		snprintf(buf, size, "%s", tc_sync_state_name(row->state));
 	return buf;
@@ -394,6 +396,25 @@ static void print_value_line(FILE *out, const char *label, enum tc_field_id f,
 	free(text);
 }
 
+/* Delete vs modified: what the server changed since the delete was queued, old -> new. */
+static void print_delete_conflict(FILE *out, const struct tc_conflict *c, bool reveal)
+{
+	fputs("Conflict (delete vs modified): deleted here, changed on the server since:\n", out);
+	bool any = false;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (!c->fields[f])
+			continue;
+		char *old = c->base ? tc_value_to_text(f, &c->base->values[f], reveal) : NULL;
+		char *now = tc_value_to_text(f, &c->theirs->values[f], reveal);
+		fprintf(out, "  %-22s %s -> %s\n", tc_field(f)->key, or_dash(old), or_dash(now));
+		free(old);
+		free(now);
+		any = true;
+	}
+	if (!any)
+		fputs("  attributes this version of trunkctl does not show\n", out);
+}
+
 void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
 {
 	const struct tc_trunk *t = rec->current;
@@ -427,7 +448,9 @@ void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
 		const struct tc_field_info *fi = tc_field(e->field);
 		fprintf(out, "Rejected: %s %s\n", fi ? fi->key : or_dash(e->pointer), e->title);
 	}
-	if (rec->conflict) {
+	if (rec->conflict && rec->conflict->mine_deleted) {
+		print_delete_conflict(out, rec->conflict, reveal);
+	} else if (rec->conflict) {
 		fputs("Conflict (yours / the server's):\n", out);
 		if (!rec->conflict->theirs)
 			fputs("  deleted on the server while edited here\n", out);

@@ -242,6 +242,10 @@ enum tc_resolution {
  * For a trunk deleted on the server (conflict->theirs == NULL) only the
  * choice in choices[TC_F_NAME] counts: MINE recreates it (queued as a create
  * of the local version under a new local id), THEIRS drops it locally.
+ * Likewise for a delete queued here of a trunk the server changed
+ * (conflict->mine_deleted, "delete vs modified"): MINE keeps the delete,
+ * queued again against the server's version as it is now; THEIRS drops the
+ * delete and the trunk is synced to the server's version.
  *
  * Errors: TC_NOT_FOUND; TC_USAGE when the trunk is not in conflict or a
  * conflicting field has no choice.

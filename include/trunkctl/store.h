@@ -212,7 +212,11 @@ enum tc_status tc_store_discard(struct tc_store *store, const char *id, struct t
  *   result the local version, and one update of the fields where result
  *   differs from theirs is queued (none: the trunk is synced);
  * - deleted on the server: result NULL drops the trunk; otherwise the trunk is
- *   recreated as new_local_id and queued as a create of result.
+ *   recreated as new_local_id and queued as a create of result;
+ * - deleted here and changed there (conflict mine_deleted): result NULL
+ *   keeps the delete, queued again with theirs as its base (the next push
+ *   deletes the trunk as it is now, unless it changes again); a result is
+ *   settled as in the first case (theirs: the delete is dropped).
  * Errors: TC_NOT_FOUND; TC_USAGE (not in conflict, or new_local_id missing).
  */
 enum tc_status tc_store_resolve(struct tc_store *store, const char *id,
@@ -267,7 +271,8 @@ enum tc_status tc_store_outbox_begin_send(struct tc_store *store, int64_t seq,
  * the base. For a create, server->id is the new id: the trunk and its later
  * entries move from the local id to it (a copy already pulled under that id
  * is replaced). Later updates of the trunk are rebased on server (their
- * payload becomes the fields the local version still changes; none: dropped).
+ * payload becomes the fields the local version still changes; none: dropped),
+ * and so is a later delete (its base becomes server).
  * When no entry is left the trunk is synced and its local version dropped.
  */
 enum tc_status tc_store_outbox_done(struct tc_store *store, int64_t seq,
@@ -285,8 +290,10 @@ enum tc_status tc_store_outbox_reject(struct tc_store *store, int64_t seq,
 
 /*
  * A conflict found while pushing seq: theirs is the server version now (NULL:
- * deleted on the server), fields the fields changed on both sides. The entry
- * and the trunk go to conflict; base is the entry's, mine the local version.
+ * deleted on the server), fields the fields changed on both sides (for a
+ * delete: the fields the server changed). The entry and the trunk go to
+ * conflict; base is the entry's, mine the local version. A delete's conflict
+ * is mine_deleted and its entry's last error says "delete vs modified".
  */
 enum tc_status tc_store_outbox_conflict(struct tc_store *store, int64_t seq,
                                         const struct tc_trunk *theirs,

@@ -116,14 +116,19 @@ typedef enum tc_status (*tc_trunk_row_fn)(void *ctx, const struct tc_trunk_row *
                                           struct tc_error *err);
 
 /*
- * A conflict: the server changed what was edited here (per field), or the
- * server deleted a trunk that has local edits (theirs == NULL).
+ * A conflict: the server changed what was edited here (per field), the
+ * server deleted a trunk that has local edits (theirs == NULL), or the server
+ * changed a trunk whose delete is queued here (mine_deleted, "delete vs
+ * modified": fields are then the attributes the server changed since base,
+ * and base is NULL when the delete had none, every attribute counting as
+ * changed).
  */
 struct tc_conflict {
 	struct tc_trunk *base;       /* the server version the local edit started from */
-	struct tc_trunk *mine;       /* the local version */
+	struct tc_trunk *mine;       /* the local version (deleted here when mine_deleted) */
 	struct tc_trunk *theirs;     /* the server version now; NULL: deleted on the server */
 	bool fields[TC_FIELD_COUNT]; /* fields changed on both sides to different values */
+	bool mine_deleted;           /* the local change is a delete */
 	int64_t detected_ms;
 };
 

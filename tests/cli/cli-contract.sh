@@ -243,6 +243,68 @@ expect 0 "delete --confirm NAME" t delete Kampala --confirm Kampala
 expect 5 "deleted trunk is gone" t show "$kampala"
 expect 0 "delete --yes" t delete "Siem Reap" --yes
 
+# ---- delete vs modified: a queued delete of a trunk another client changed ----
+# server_patch ID ATTRIBUTES-JSON: another operator's change, straight to the server.
+server_patch() {
+	curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $token" \
+		-H "Content-Type: application/vnd.api+json" \
+		-d "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"$1\",\"attributes\":$2}}" \
+		"$url/carrier/v1/sip_trunks/$1"
+}
+on_server() { [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+	"$url/carrier/v1/sip_trunks/$1")" = 200 ]; }
+t create --set name=Gulu --set region=hydrogen --set authentication_mode=ip_address \
+	--set inbound_source_ips=203.0.113.9 >"$T/out" 2>/dev/null
+gulu=$(cat "$T/out")
+t --offline delete Gulu --yes >/dev/null 2>&1
+server_patch "$gulu" '{"name":"Gulu-2","max_channels":40}'
+expect 7 "sync of a delete the server overtook" t sync
+check "the trunk is still on the server" on_server "$gulu"
+expect 0 "pending names the delete conflict" t pending
+check "delete vs modified, with what changed" has "delete vs modified: the server changed.*name, max_channels" "$T/out"
+expect 0 "show names it" t show "$gulu"
+check "old -> new" has "name  *Gulu -> Gulu-2" "$T/out"
+expect 0 "list names it" t list
+check "in the state column" has "conflict (delete vs modified)" "$T/out"
+expect 2 "resolve --set of a delete conflict" t resolve "$gulu" --set max_channels=1
+check "the message gives the two choices" has "keep-mine deletes it as it is now" "$T/err"
+expect 0 "resolve --take-theirs keeps the trunk" t resolve "$gulu" --take-theirs
+check "synced as the server has it" \
+	[ "$(t show "$gulu" --json | jq -r '"\(.sync_state) \(.name) \(.max_channels)"')" = "synced Gulu-2 40" ]
+check "and on the server" on_server "$gulu"
+server_patch "$gulu" '{"max_channels":41}'
+expect 7 "delete pushed at once meets a change" t delete Gulu-2 --yes
+check "it says not deleted" has "not deleted: the server changed this trunk" "$T/err"
+expect 0 "resolve --keep-mine deletes it as it is now" t resolve "$gulu" --keep-mine
+check "gone from the server" [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+	"$url/carrier/v1/sip_trunks/$gulu")" = 404 ]
+expect 5 "and from the store" t show "$gulu"
+
+# ---- an update of a trunk deleted on the server ----
+server_delete() {
+	curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $token" "$url/carrier/v1/sip_trunks/$1"
+}
+t create --set name=Mbale --set region=hydrogen --set authentication_mode=ip_address \
+	--set inbound_source_ips=203.0.113.10 >"$T/out" 2>/dev/null
+mbale=$(cat "$T/out")
+server_delete "$mbale"
+expect 7 "an update of a trunk deleted on the server" t update Mbale --set max_channels=5
+check "it says deleted on the server" has "deleted this trunk" "$T/err"
+expect 0 "show says so" t show "$mbale"
+check "deleted on the server while edited here" has "deleted on the server while edited here" "$T/out"
+expect 2 "resolve --set of a trunk deleted on the server" t resolve "$mbale" --set max_channels=6
+expect 0 "resolve --keep-mine creates it again" t resolve "$mbale" --keep-mine
+check "and prints the new id" [ -n "$(cat "$T/out")" ] && [ "$(cat "$T/out")" != "$mbale" ]
+check "the new trunk is on the server with the edit" \
+	[ "$(t show Mbale --json | jq -r '"\(.sync_state) \(.max_channels) \(.id|startswith("local-"))"')" = "synced 5 false" ]
+mbale=$(t show Mbale --json | jq -r .id)
+t --offline update Mbale --set max_channels=7 >/dev/null 2>&1
+server_delete "$mbale"
+expect 7 "sync of an update of a trunk deleted on the server" t sync
+expect 0 "resolve --take-theirs drops it" t resolve "$mbale" --take-theirs
+expect 5 "gone here too" t show Mbale
+check "nothing is queued for it" [ "$(t pending --json | jq length)" = 0 ]
+
 # ---- validate ----
 expect 0 "validate a good trunk" t validate --set name=V --set region=hydrogen \
 	--set authentication_mode=ip_address

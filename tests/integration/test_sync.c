@@ -643,19 +643,29 @@ Test(sync, a_version_older_than_the_limit_is_read_again_before_the_patch)
  * update; both land, in order, the second merged against the answer to the
  * first (no re-read).
  */
+/* Marks the side's only outbox entry in flight, as a push under way would; returns its seq. */
+static int64_t only_entry_in_flight(struct side *s)
+{
+	struct tc_outbox_list l = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_store_outbox(s->store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_eq(l.count, 1);
+	int64_t seq = l.items[0].seq;
+	tc_outbox_list_free(&l);
+	cr_assert_eq(tc_store_outbox_begin_send(s->store, seq, &err), TC_OK);
+	return seq;
+}
+
 Test(sync, two_queued_updates_of_one_trunk_land_in_order)
 {
 	char id[40];
 	snprintf(id, sizeof(id), "%s", pulled_sample("1").ids[0]);
 	edit(&A, id, TC_F_MAX_CHANNELS, "11");
+	int64_t first = only_entry_in_flight(&A);
 	struct tc_outbox_list l = {0};
 	struct tc_error err;
 	tc_error_init(&err);
-	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
-	cr_assert_eq(l.count, 1);
-	int64_t first = l.items[0].seq;
-	tc_outbox_list_free(&l);
-	cr_assert_eq(tc_store_outbox_begin_send(A.store, first, &err), TC_OK);
 	edit(&A, id, TC_F_MAX_CHANNELS, "12");
 	cr_assert_eq(tc_store_outbox_requeue(A.store, first, &err), TC_OK);
 	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
@@ -677,6 +687,319 @@ Test(sync, two_queued_updates_of_one_trunk_land_in_order)
 	cr_assert_eq(j.items[1].changes->values[TC_F_MAX_CHANNELS].i, 11);
 	tc_journal_list_free(&j);
 	cr_assert_eq(counts(&A).queued, 0);
+}
+
+/* ---------------------------------------------------------------- deletes against the server's
+ * changes */
+
+static long long deletes(void)
+{
+	return fake_stat(&fk, "requests.DELETE");
+}
+
+static size_t server_has(const char *id)
+{
+	struct fake_view v = server();
+	size_t n = 0;
+	for (size_t i = 0; i < v.count && i < FAKE_VIEW_MAX; i++)
+		n += strcmp(v.ids[i], id) == 0;
+	return n;
+}
+
+static bool in_store(struct side *s, const char *id)
+{
+	struct tc_trunk_record *rec = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	enum tc_status st = tc_store_get(s->store, id, &rec, &err);
+	cr_assert(st == TC_OK || st == TC_NOT_FOUND, "%s", err.message);
+	tc_trunk_record_free(rec);
+	return st == TC_OK;
+}
+
+/*
+ * A deletes the trunk offline; B renames it and raises its channels, and
+ * pushes; A's sync (flags: with its own pull, or a push that re-reads)
+ * must not delete it.
+ */
+static void delete_vs_modified(unsigned flags, char *tid, size_t size)
+{
+	two_operators("1");
+	snprintf(tid, size, "%s", server().ids[0]);
+	delete_local(&A, tid);
+	edit(&B, tid, TC_F_NAME, "renamed-by-b");
+	edit(&B, tid, TC_F_MAX_CHANNELS, "77");
+	sync_ok(&B, TC_SYNC_ALL, NULL);
+
+	long long d = deletes(), g = gets();
+	struct tc_sync_report rep;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(sync_side(&A, flags, &rep, &err), TC_CONFLICT, "%s", err.message);
+	tc_error_clear(&err);
+	cr_assert_eq(rep.conflicts, 1);
+	cr_assert_eq(deletes(), d, "a delete in conflict sends nothing");
+	/* with a pull, its page stands in for the re-read */
+	cr_assert_eq(gets() - g, 1);
+	struct fake_view v = server();
+	cr_assert_eq(v.count, 1);
+	cr_assert_str_eq(v.names[0], "renamed-by-b");
+
+	struct tc_trunk_record *rec = get(&A, tid);
+	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
+	cr_assert_eq(rec->pending, TC_OP_DELETE);
+	cr_assert(rec->conflict->mine_deleted);
+	cr_assert_str_eq(tc_trunk_string(rec->conflict->theirs, TC_F_NAME), "renamed-by-b");
+	cr_assert_neq(tc_trunk_string(rec->conflict->base, TC_F_NAME), NULL);
+	cr_assert_str_neq(tc_trunk_string(rec->conflict->base, TC_F_NAME), "renamed-by-b");
+	cr_assert(rec->conflict->fields[TC_F_NAME]);
+	cr_assert(rec->conflict->fields[TC_F_MAX_CHANNELS]);
+	cr_assert_not(rec->conflict->fields[TC_F_REGION]);
+	cr_assert_not_null(rec->last_error);
+	cr_assert(strstr(rec->last_error, "delete vs modified"), "%s", rec->last_error);
+	tc_trunk_record_free(rec);
+}
+
+Test(sync, a_delete_of_a_trunk_changed_after_the_base_is_a_conflict_after_a_pull)
+{
+	char tid[40];
+	delete_vs_modified(TC_SYNC_ALL, tid, sizeof(tid));
+}
+
+Test(sync, a_delete_of_a_trunk_changed_after_the_base_is_a_conflict_after_a_reread)
+{
+	char tid[40];
+	delete_vs_modified(TC_SYNC_PUSH, tid, sizeof(tid));
+}
+
+Test(sync, keeping_the_delete_deletes_the_trunk_as_the_server_has_it_now)
+{
+	char tid[40];
+	delete_vs_modified(TC_SYNC_PUSH, tid, sizeof(tid));
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_store_resolve(A.store, tid, NULL, NULL, &err), TC_OK, "%s", err.message);
+	struct tc_trunk_record *rec = get(&A, tid);
+	cr_assert_eq(rec->state, TC_SYNC_PENDING);
+	cr_assert_eq(rec->pending, TC_OP_DELETE);
+	tc_trunk_record_free(rec);
+	long long d = deletes();
+	sync_ok(&A, TC_SYNC_PUSH, NULL);
+	cr_assert_eq(deletes() - d, 1);
+	cr_assert_eq(server_has(tid), 0);
+	cr_assert_not(in_store(&A, tid));
+	cr_assert_eq(counts(&A).queued, 0);
+}
+
+Test(sync, keeping_theirs_drops_the_delete_and_keeps_their_changes)
+{
+	char tid[40];
+	delete_vs_modified(TC_SYNC_ALL, tid, sizeof(tid));
+	struct tc_trunk_record *rec = get(&A, tid);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_store_resolve(A.store, tid, rec->conflict->theirs, NULL, &err), TC_OK, "%s",
+	             err.message);
+	tc_trunk_record_free(rec);
+	long long d = deletes(), p = patches();
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	cr_assert_eq(deletes(), d);
+	cr_assert_eq(patches(), p);
+	struct fake_view v = server();
+	cr_assert_eq(v.count, 1);
+	cr_assert_str_eq(v.names[0], "renamed-by-b");
+	cr_assert_eq(v.max_channels[0], 77);
+	rec = get(&A, tid);
+	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
+	cr_assert_eq(rec->pending, TC_OP_NONE);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "renamed-by-b");
+	tc_trunk_record_free(rec);
+}
+
+/* The same trunk changed again after "keep the delete": a conflict again, not a delete. */
+Test(sync, a_kept_delete_of_a_trunk_changed_again_conflicts_again)
+{
+	char tid[40];
+	delete_vs_modified(TC_SYNC_PUSH, tid, sizeof(tid));
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_store_resolve(A.store, tid, NULL, NULL, &err), TC_OK, "%s", err.message);
+	server_set(tid, TC_F_MAX_CHANNELS, "78");
+	long long d = deletes();
+	struct tc_sync_report rep;
+	cr_assert_eq(sync_side(&A, TC_SYNC_PUSH, &rep, &err), TC_CONFLICT, "%s", err.message);
+	tc_error_clear(&err);
+	cr_assert_eq(deletes(), d);
+	cr_assert_eq(server_has(tid), 1);
+	struct tc_trunk_record *rec = get(&A, tid);
+	cr_assert(rec->conflict->mine_deleted);
+	cr_assert(rec->conflict->fields[TC_F_MAX_CHANNELS]);
+	cr_assert_not(rec->conflict->fields[TC_F_NAME], "renamed before the base it was kept on");
+	tc_trunk_record_free(rec);
+}
+
+/* Deleted on the server too while in conflict: the pull that finds it gone settles it. */
+Test(sync, a_delete_in_conflict_is_settled_when_the_server_deletes_the_trunk_too)
+{
+	char tid[40];
+	delete_vs_modified(TC_SYNC_ALL, tid, sizeof(tid));
+	sync_ok(&B, TC_SYNC_PULL, NULL);
+	delete_local(&B, tid);
+	sync_ok(&B, TC_SYNC_PUSH, NULL);
+	cr_assert_eq(server_has(tid), 0);
+	struct tc_sync_report rep;
+	sync_ok(&A, TC_SYNC_ALL, &rep);
+	cr_assert_eq(rep.removed, 1);
+	cr_assert_not(in_store(&A, tid));
+	struct tc_store_counts c = counts(&A);
+	cr_assert_eq(c.conflicts, 0);
+	cr_assert_eq(c.queued, 0);
+}
+
+static void unchanged_deletes_are_sent(unsigned flags, long long want_gets)
+{
+	struct fake_view v = pulled_sample("3");
+	for (size_t i = 0; i < v.count; i++)
+		delete_local(&A, v.ids[i]);
+	long long g = gets(), d = deletes();
+	struct tc_sync_report rep;
+	sync_ok(&A, flags, &rep);
+	cr_assert_eq(rep.pushed, 3);
+	cr_assert_eq(deletes() - d, 3);
+	cr_assert_eq(gets() - g, want_gets);
+	cr_assert_eq(server().count, 0);
+	cr_assert_eq(counts(&A).trunks, 0);
+}
+
+Test(sync, a_delete_of_an_unchanged_trunk_is_sent_against_the_syncs_own_pull)
+{
+	unchanged_deletes_are_sent(TC_SYNC_ALL, 1); /* the pull's page, no re-read */
+}
+
+Test(sync, a_delete_of_an_unchanged_trunk_is_sent_after_a_reread)
+{
+	unchanged_deletes_are_sent(TC_SYNC_PUSH, 3);
+}
+
+/*
+ * A and B delete the same trunk and B pushes first: A's sync (flags) learns
+ * it is gone from its pull or its re-read, and sends no DELETE.
+ */
+static void deleted_on_both_sides(unsigned flags, size_t want_removed)
+{
+	two_operators("1");
+	char tid[40];
+	snprintf(tid, sizeof(tid), "%s", server().ids[0]);
+	delete_local(&A, tid);
+	delete_local(&B, tid);
+	sync_ok(&B, TC_SYNC_ALL, NULL);
+	long long d = deletes(), g = gets();
+	struct tc_sync_report rep;
+	sync_ok(&A, flags, &rep);
+	cr_assert_eq(deletes(), d);
+	cr_assert_eq(gets() - g, 1, "the pull's page or the re-read, alone");
+	cr_assert_eq(rep.removed, want_removed);
+	cr_assert_eq(rep.pushed, 1 - want_removed);
+	cr_assert_not(in_store(&A, tid));
+	cr_assert_eq(counts(&A).queued, 0);
+}
+
+Test(sync, a_delete_of_a_trunk_already_gone_is_done_without_a_delete)
+{
+	deleted_on_both_sides(TC_SYNC_PUSH, 0);
+}
+
+/* A pull that finds the trunk of a queued delete gone settles the delete. */
+Test(sync, a_pull_that_finds_a_deleted_trunk_gone_settles_its_queued_delete)
+{
+	deleted_on_both_sides(TC_SYNC_ALL, 1);
+}
+
+/*
+ * A delete queued while this store's own update of the trunk was in flight:
+ * the update lands first, and the delete is checked against its answer, so
+ * our own change is not taken for another operator's.
+ */
+Test(sync, a_delete_queued_behind_our_own_update_is_not_a_conflict)
+{
+	char id[40];
+	snprintf(id, sizeof(id), "%s", pulled_sample("1").ids[0]);
+	edit(&A, id, TC_F_NAME, "ours-before-the-delete");
+	int64_t first = only_entry_in_flight(&A);
+	delete_local(&A, id);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_store_outbox_requeue(A.store, first, &err), TC_OK);
+	long long d = deletes(), p = patches();
+	struct tc_sync_report rep;
+	sync_ok(&A, TC_SYNC_PUSH, &rep);
+	cr_assert_eq(rep.pushed, 2);
+	cr_assert_eq(patches() - p, 1);
+	cr_assert_eq(deletes() - d, 1);
+	cr_assert_eq(server().count, 0);
+}
+
+/* ---------------------------------------------------------------- updates of trunks deleted on the
+ * server */
+
+/* A renames the trunk offline; B deletes it and pushes; A's push finds it gone. */
+static void update_vs_deleted(char *tid, size_t size)
+{
+	two_operators("1");
+	snprintf(tid, size, "%s", server().ids[0]);
+	edit(&A, tid, TC_F_NAME, "renamed-by-a");
+	delete_local(&B, tid);
+	sync_ok(&B, TC_SYNC_ALL, NULL);
+	long long p = patches();
+	struct tc_sync_report rep;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(sync_side(&A, TC_SYNC_PUSH, &rep, &err), TC_CONFLICT, "%s", err.message);
+	tc_error_clear(&err);
+	cr_assert_eq(rep.conflicts, 1);
+	cr_assert_eq(patches(), p);
+	struct tc_trunk_record *rec = get(&A, tid);
+	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
+	cr_assert_null(rec->conflict->theirs);
+	cr_assert_not(rec->conflict->mine_deleted);
+	cr_assert_str_eq(tc_trunk_string(rec->conflict->mine, TC_F_NAME), "renamed-by-a");
+	tc_trunk_record_free(rec);
+}
+
+Test(sync, an_update_of_a_trunk_deleted_on_the_server_recreated_when_kept)
+{
+	char tid[40];
+	update_vs_deleted(tid, sizeof(tid));
+	struct tc_trunk_record *rec = get(&A, tid);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(
+	    tc_store_resolve(A.store, tid, rec->conflict->mine, "local-00000000000000d1", &err),
+	    TC_OK, "%s", err.message);
+	tc_trunk_record_free(rec);
+	cr_assert_not(in_store(&A, tid));
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	struct fake_view v = server();
+	cr_assert_eq(v.count, 1);
+	cr_assert_str_eq(v.names[0], "renamed-by-a");
+	cr_assert_str_neq(v.ids[0], tid, "a new trunk");
+	cr_assert_eq(counts(&A).queued, 0);
+	cr_assert_eq(counts(&A).conflicts, 0);
+}
+
+Test(sync, an_update_of_a_trunk_deleted_on_the_server_is_dropped_when_theirs_is_taken)
+{
+	char tid[40];
+	update_vs_deleted(tid, sizeof(tid));
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_store_resolve(A.store, tid, NULL, NULL, &err), TC_OK, "%s", err.message);
+	cr_assert_not(in_store(&A, tid));
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	cr_assert_eq(server().count, 0);
+	struct tc_store_counts c = counts(&A);
+	cr_assert_eq(c.trunks, 0);
+	cr_assert_eq(c.queued, 0);
 }
 
 /*

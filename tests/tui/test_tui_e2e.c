@@ -691,6 +691,38 @@ Test(e2e, a_conflict_is_resolved_on_the_conflict_screen)
 	quit(t);
 }
 
+/*
+ * The TUI deletes Sample trunk 1 after another operator renamed it: the
+ * delete is not sent, the conflict screen asks one question, and keeping
+ * the delete deletes the trunk as the server has it now.
+ */
+Test(e2e, a_delete_of_a_trunk_changed_on_the_server_is_one_question)
+{
+	struct vtd *t = run_online_with_samples(2);
+	server_side_rename("Sample trunk 1", "Theirs name");
+	keys(t, "d");
+	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
+	keys(t, "y");
+	wait_text(t, "changed on the server too", SYNC_MS);
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(strstr(row, "del/mod"), "row: %s", row);
+	keys(t, "c");
+	wait_text(t, "Conflicts (1 trunk)", WAIT_MS);
+	golden(t, "conflicts-delete");
+	keys(t, "e");
+	cr_expect(vtd_has_text(t, "Keep the delete (m) or keep theirs (t)."));
+	keys(t, "m");
+	cr_expect(vtd_has_text(t, "since: keep the delete"));
+	keys(t, K_F2);
+	wait_text(t, "0 conflicts", SYNC_MS);
+	keys(t, "q");
+	wait_text(t, "0 queued", SYNC_MS);
+	cr_expect(!vtd_has_text(t, "Theirs name"));
+	cr_expect(!vtd_has_text(t, "Sample trunk 1"));
+	quit(t);
+}
+
 Test(e2e, pending_changes_show_the_request_and_can_be_discarded)
 {
 	struct vtd *t = run_offline_with_samples(2);

@@ -111,6 +111,44 @@ Test(merge, different_fields_merge_same_field_conflicts)
 	tc_trunk_free(theirs);
 }
 
+/* What makes a queued delete a "delete vs modified" conflict. */
+Test(changed_since, every_attribute_the_server_sends_counts_as_the_merge_compares_it)
+{
+	struct tc_trunk *base = tc_trunk_new(), *theirs = tc_trunk_new();
+	bool changed[TC_FIELD_COUNT];
+	set_text(base, TC_F_NAME, "pbx");
+	set_text(base, TC_F_INBOUND_SOURCE_IPS, "1.1.1.1,2.2.2.2");
+	set_text(base, TC_F_MAX_CHANNELS, "");
+	base->extra_json = strdup("{\"a\":1,\"b\":[2]}");
+	set_text(theirs, TC_F_NAME, "pbx");
+	/* reordered source IPs, null for absent and extras in another order: unchanged */
+	set_text(theirs, TC_F_INBOUND_SOURCE_IPS, "2.2.2.2,1.1.1.1");
+	theirs->extra_json = strdup("{\"b\":[2],\"a\":1}");
+	cr_assert_not(tc_sync_changed_since(base, theirs, changed));
+	for (int f = 0; f < TC_FIELD_COUNT; f++)
+		cr_assert_not(changed[f], "%s", tc_field(f)->key);
+
+	/* read-only attributes count too: the server changed the trunk */
+	set_text(theirs, TC_F_UPDATED_AT, "2030-01-01T00:00:00Z");
+	cr_assert(tc_sync_changed_since(base, theirs, changed));
+	cr_assert(changed[TC_F_UPDATED_AT]);
+	tc_trunk_unset(theirs, TC_F_UPDATED_AT);
+
+	/* an attribute this build does not know changed: no field to name, still changed */
+	free(theirs->extra_json);
+	theirs->extra_json = strdup("{\"b\":[3],\"a\":1}");
+	cr_assert(tc_sync_changed_since(base, theirs, changed));
+	for (int f = 0; f < TC_FIELD_COUNT; f++)
+		cr_assert_not(changed[f], "%s", tc_field(f)->key);
+
+	/* no base: whatever the server has counts as changed */
+	cr_assert(tc_sync_changed_since(NULL, theirs, changed));
+	cr_assert(changed[TC_F_NAME]);
+	cr_assert_not(changed[TC_F_MAX_CHANNELS]);
+	tc_trunk_free(base);
+	tc_trunk_free(theirs);
+}
+
 Test(time, server_timestamps)
 {
 	cr_assert_eq(tc_sync_parse_time("1970-01-01T00:00:00Z"), 0);

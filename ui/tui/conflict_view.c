@@ -1,7 +1,9 @@
 /*
  * Conflicts: per field, the base the local edit started from, mine and the
  * server's (theirs); the operator keeps mine, takes theirs or types a new
- * value, then applies the choices for the trunk.
+ * value, then applies the choices for the trunk. A trunk deleted on one side
+ * is one question instead (its choice rides on the name field's row, as
+ * tc_service_resolve reads it): keep the trunk or let it go.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,34 @@ static void drop_all(struct conflict_view *v)
 static bool deleted_on_server(const struct ctrunk *t)
 {
 	return t->rec->conflict && !t->rec->conflict->theirs;
+}
+
+/* Delete vs modified: deleted here, changed on the server. */
+static bool deleted_here(const struct ctrunk *t)
+{
+	return t->rec->conflict && t->rec->conflict->mine_deleted;
+}
+
+static size_t changed_count(const struct tc_conflict *c)
+{
+	size_t n = 0;
+	for (int f = 0; f < TC_FIELD_COUNT; f++)
+		n += c->fields[f];
+	return n;
+}
+
+/* Screen lines of row i: a heading 1; a field 4 (label, base, mine, theirs). */
+static int row_lines(const struct conflict_view *v, size_t i)
+{
+	const struct crow *r = &v->rows[i];
+	if (r->field < 0)
+		return 1;
+	const struct ctrunk *t = &v->trunks[r->trunk];
+	if (!deleted_here(t))
+		return 4;
+	/* the question, what they changed (at least one line), the two answers */
+	size_t n = changed_count(t->rec->conflict);
+	return 2 + (n ? (int)n : 1);
 }
 
 static void load(struct tui_app *app, struct conflict_view *v)
@@ -114,7 +144,7 @@ static void load(struct tui_app *app, struct conflict_view *v)
 	for (size_t i = 0; i < v->ntrunks; i++) {
 		v->rows[v->nrows++] = (struct crow){i, -1};
 		const struct tc_conflict *c = v->trunks[i].rec->conflict;
-		if (deleted_on_server(&v->trunks[i])) {
+		if (deleted_on_server(&v->trunks[i]) || deleted_here(&v->trunks[i])) {
 			v->rows[v->nrows++] = (struct crow){i, TC_F_NAME};
 			continue;
 		}
@@ -133,8 +163,12 @@ static char *value_text(const struct tc_trunk *t, int f)
 	return tc_value_to_text((enum tc_field_id)f, &t->values[f], false);
 }
 
-static const char *choice_name(enum tc_resolution r)
+static const char *choice_name(const struct ctrunk *t, enum tc_resolution r)
 {
+	if (deleted_here(t) && r == TC_RESOLVE_MINE)
+		return "keep the delete";
+	if (deleted_here(t) && r == TC_RESOLVE_THEIRS)
+		return "keep theirs";
 	switch (r) {
 	case TC_RESOLVE_MINE:
 		return "keep mine";
@@ -145,6 +179,48 @@ static const char *choice_name(enum tc_resolution r)
 	default:
 		return "undecided";
 	}
+}
+
+/*
+ * Delete vs modified as one question at screen line y (rows body..body+h
+ * visible): what the server changed since the delete was queued, old ->
+ * new, and the two answers.
+ */
+static void draw_delete_question(const struct ctrunk *t, int y, int body, int h, bool sel)
+{
+	const struct tc_conflict *c = t->rec->conflict;
+	char l[400];
+	snprintf(l, sizeof(l), "Deleted here, changed on the server since: %s",
+	         choice_name(t, t->choices[TC_F_NAME]));
+	if (y >= body && y < body + h)
+		tui_put(stdscr, y, 2, l, COLS - 2,
+		        tui_attr(sel ? TUI_ROLE_SELECTED : TUI_ROLE_LABEL));
+	int yy = y + 1;
+	if (!changed_count(c)) {
+		if (yy >= body && yy < body + h)
+			tui_put(stdscr, yy, 4, "attributes this version does not show", COLS - 4,
+			        tui_attr(TUI_ROLE_THEIRS));
+		yy++;
+	}
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (!c->fields[f])
+			continue;
+		if (yy >= body && yy < body + h) {
+			char *old = value_text(c->base, f);
+			char *now = value_text(c->theirs, f);
+			snprintf(l, sizeof(l), "%-22s %s -> %s",
+			         tc_field((enum tc_field_id)f)->label,
+			         c->base && old && *old ? old : "-", now && *now ? now : "-");
+			free(old);
+			free(now);
+			tui_put(stdscr, yy, 4, l, COLS - 4, tui_attr(TUI_ROLE_THEIRS));
+		}
+		yy++;
+	}
+	if (yy >= body && yy < body + h)
+		tui_put(stdscr, yy, 4,
+		        "m: keep the delete (of the trunk as it is now)   t: keep theirs", COLS - 4,
+		        tui_attr(TUI_ROLE_DIM));
 }
 
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
@@ -161,10 +237,9 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		        tui_attr(TUI_ROLE_DIM));
 		return;
 	}
-	/* Headings take 1 line, fields 4 (label + base/mine/theirs). */
 	int line = 0, sel_first = 0, sel_last = 0;
 	for (size_t i = 0; i < v->nrows; i++) {
-		int n = v->rows[i].field < 0 ? 1 : 4;
+		int n = row_lines(v, i);
 		if (i == v->sel) {
 			sel_first = line;
 			sel_last = line + n - 1;
@@ -192,11 +267,16 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			continue;
 		}
 		bool sel = i == v->sel;
+		if (deleted_here(t)) {
+			draw_delete_question(t, y, body, h, sel);
+			line += row_lines(v, i);
+			continue;
+		}
 		const char *label = deleted_on_server(t)
 		                        ? "Deleted on the server"
 		                        : tc_field((enum tc_field_id)r->field)->label;
 		char head[200];
-		snprintf(head, sizeof(head), "%s: %s", label, choice_name(t->choices[r->field]));
+		snprintf(head, sizeof(head), "%s: %s", label, choice_name(t, t->choices[r->field]));
 		if (y >= body && y < body + h)
 			tui_put(stdscr, y, 2, head, COLS - 2,
 			        tui_attr(sel ? TUI_ROLE_SELECTED : TUI_ROLE_LABEL));
@@ -320,6 +400,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		if (deleted_on_server(t)) {
 			tui_status(app, true,
 			           "A deleted trunk can only be kept (m) or dropped (t).");
+			return TUI_HANDLED;
+		}
+		if (deleted_here(t)) {
+			tui_status(app, true, "Keep the delete (m) or keep theirs (t).");
 			return TUI_HANDLED;
 		}
 		char *text = value_text(t->edited, f);

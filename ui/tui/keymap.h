@@ -66,8 +66,8 @@ enum tui_scope {
 	_(PICK, FORM, "pick", "Enter", "Open the choices of a mode, region or country field")      \
 	_(DISCARD, PENDING, "discard", "d", "Discard the selected queued change (asks first)")     \
 	_(RETRY, PENDING, "retry", "t", "Send the selected change again")                          \
-	_(KEEP_MINE, CONFLICT, "keep-mine", "m", "Keep my value for the selected field")           \
-	_(TAKE_THEIRS, CONFLICT, "take-theirs", "t", "Take the server's value for the field")      \
+	_(KEEP_MINE, CONFLICT, "keep-mine", "m", "Keep my value for the field, or my delete")      \
+	_(TAKE_THEIRS, CONFLICT, "take-theirs", "t", "Take the server's value, or its trunk")      \
 	_(EDIT_VALUE, CONFLICT, "edit-value", "e", "Type a new value for the field")               \
 	_(RESOLVE, CONFLICT, "resolve", "F2 C-s", "Apply the choices and queue the result")
 

@@ -99,6 +99,9 @@ static const char *state_text(const struct tc_trunk_row *r)
 {
 	if (r->pending == TC_OP_DELETE && r->state == TC_SYNC_PENDING)
 		return "deleting";
+	/* delete vs modified, in the column's 9 cells; c shows it in full */
+	if (r->pending == TC_OP_DELETE && r->state == TC_SYNC_CONFLICT)
+		return "del/mod";
 	if (r->pending == TC_OP_CREATE && r->state == TC_SYNC_PENDING)
 		return "new";
 	return tc_sync_state_name(r->state);
