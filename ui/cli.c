@@ -103,7 +103,8 @@ static int fail(struct cli *c, enum tc_status rc)
 static void trace_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, "* %s\n", line);
+	/* header lines are the server's text: the core only redacts them */
+	cli_say(stderr, "* %s", line);
 }
 
 static enum tc_status open_service(struct cli *c, bool with_token)
