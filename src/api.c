@@ -940,7 +940,10 @@ static void redact_buffer(const struct tc_api *api, char *buf, size_t size)
 
 static void redact_body(struct xfer *x)
 {
-	if (!x->resp)
+	/* a transfer that failed is judged without its body; an answer with no secret stays put */
+	size_t n;
+	if (!x->resp || x->result != CURLE_OK ||
+	    next_secret(x->api, x->resp, x->resp_len, &n) == x->resp_len)
 		return;
 	size_t len;
 	char *copy = redacted_copy(x->api, x->resp, x->resp_len, &len);
