@@ -571,6 +571,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+static char *redacted_copy(const struct tc_api *api, const char *s, size_t len, size_t *out_len);
+
 static void trace_lines(struct tc_api *api, const char *prefix, const char *data, size_t size)
 {
 	char line[1024], out[1100];
@@ -578,7 +580,13 @@ static void trace_lines(struct tc_api *api, const char *prefix, const char *data
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		tc_api_redact_line(p, len, api->token, line, sizeof(line));
+		/* an echo of Basic's base64 credential, which tc_api_redact_line does not know */
+		size_t clean_len = 0;
+		char *clean = redacted_copy(api, p, len, &clean_len);
+		line[0] = '\0';
+		if (clean)
+			tc_api_redact_line(clean, clean_len, api->token, line, sizeof(line));
+		free(clean);
 		if (line[0]) {
 			snprintf(out, sizeof(out), "%s %s", prefix, line);
 			api->trace(api->trace_ud, out);

@@ -274,6 +274,13 @@ static void expect_redacted(const struct tc_error *err, const char *secret, cons
 	cr_expect(marked, "%s: the echo was not seen: \"%s\"", what, err->message);
 }
 
+/* -v's lines that hold the token or Basic's credential, base64(":" FAKE_TOKEN). */
+static void count_leaks(void *ud, const char *line)
+{
+	if (holds(line, FAKE_TOKEN) || holds(line, "Oml0ZXN0LXRva2VuLTVlM2M="))
+		(*(size_t *)ud)++;
+}
+
 /* A server that echoes the Authorization header and the token in a 422, a 500 and a 400. */
 Test(api, an_echoed_token_is_redacted_from_every_error)
 {
@@ -291,7 +298,9 @@ Test(api, an_echoed_token_is_redacted_from_every_error)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		fake_faults(&fk, cases[i].faults);
-		struct tc_api_config cfg = {.auth = cases[i].auth};
+		size_t traced_leaks = 0;
+		struct tc_api_config cfg = {
+		    .auth = cases[i].auth, .trace = count_leaks, .trace_ud = &traced_leaks};
 		struct tc_api *api = fake_client(&fk, FAKE_TOKEN, &cfg);
 		struct tc_trunk *t = new_trunk("echo");
 		struct tc_error err;
@@ -303,6 +312,7 @@ Test(api, an_echoed_token_is_redacted_from_every_error)
 		/* ":token" in base64, as the Basic header carries it */
 		if (cases[i].auth == TC_API_AUTH_BASIC)
 			expect_redacted(&err, "Oml0ZXN0LXRva2VuLTVlM2M=", "basic");
+		cr_expect_eq(traced_leaks, 0, "case %zu: -v traced the credential", i);
 		tc_error_clear(&err);
 		tc_trunk_free(t);
 		tc_api_free(api);
