@@ -858,7 +858,9 @@ static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
  * 422 title, a 500 page, a request id) must not get it into a message, the
  * store, the journal or onto a screen: every occurrence of the token, and of
  * the credential the header carries (Basic's base64), becomes [redacted]
- * before anything else reads the answer.
+ * before anything else reads the answer. The trunks of an expected answer are
+ * the operator's data and stay exact: a name that merely contains the token
+ * is no echo, and rewriting it would corrupt the store.
  */
 /* Where the first secret in s[0..len) starts (len when none); *n is its length. */
 static size_t next_secret(const struct tc_api *api, const char *s, size_t len, size_t *n)
@@ -946,11 +948,18 @@ static void redact_buffer(const struct tc_api *api, char *buf, size_t size)
 	free(copy);
 }
 
-static void redact_body(struct xfer *x)
+/* The body of an answer that becomes a message instead of data. */
+static void redact_error_body(struct xfer *x, long expect, long also, bool want_body)
 {
+	long code = 0;
+	char *ctype = NULL;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	bool data =
+	    (code == expect || code == also) && (!want_body || tc_api_content_type_is_json(ctype));
 	/* a transfer that failed is judged without its body; an answer with no secret stays put */
 	size_t n;
-	if (!x->resp || x->result != CURLE_OK ||
+	if (data || !x->resp || x->result != CURLE_OK ||
 	    next_secret(x->api, x->resp, x->resp_len, &n) == x->resp_len)
 		return;
 	size_t len;
@@ -1089,7 +1098,7 @@ static enum tc_status judge_answer(struct xfer *x, long expect, long also, bool 
 static enum tc_status check_answer(struct xfer *x, long expect, long also, bool want_body,
                                    struct tc_error *err)
 {
-	redact_body(x);
+	redact_error_body(x, expect, also, want_body);
 	enum tc_status s = judge_answer(x, expect, also, want_body, err);
 	redact_error(x->api, err);
 	return s;

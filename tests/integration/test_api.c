@@ -319,6 +319,26 @@ Test(api, an_echoed_token_is_redacted_from_every_error)
 	}
 }
 
+/* The redaction is for echoes: trunk data that happens to hold the token is the operator's. */
+Test(api, a_name_holding_the_token_stays_exact)
+{
+	fake_start(&fk, NULL);
+	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
+	struct tc_trunk *t = new_trunk("pbx " FAKE_TOKEN);
+	struct tc_trunk *made = NULL, *got = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_api_create(api, t, &made, &err), TC_OK, "%s", err.message);
+	cr_expect_str_eq(tc_trunk_string(made, TC_F_NAME), "pbx " FAKE_TOKEN);
+	cr_assert_eq(tc_api_get(api, made->id, &got, &err), TC_OK, "%s", err.message);
+	cr_expect_str_eq(tc_trunk_string(got, TC_F_NAME), "pbx " FAKE_TOKEN);
+	tc_error_clear(&err);
+	tc_trunk_free(got);
+	tc_trunk_free(made);
+	tc_trunk_free(t);
+	tc_api_free(api);
+}
+
 Test(api, rate_limits_carry_retry_after)
 {
 	const char *args[] = {"--retry-after", "7", NULL};
