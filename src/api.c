@@ -571,6 +571,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+static char *redacted_copy(const struct tc_api *api, const char *s, size_t len, size_t *out_len);
+
 static void trace_lines(struct tc_api *api, const char *prefix, const char *data, size_t size)
 {
 	char line[1024], out[1100];
@@ -578,7 +580,13 @@ static void trace_lines(struct tc_api *api, const char *prefix, const char *data
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		tc_api_redact_line(p, len, api->token, line, sizeof(line));
+		/* an echo of Basic's base64 credential, which tc_api_redact_line does not know */
+		size_t clean_len = 0;
+		char *clean = redacted_copy(api, p, len, &clean_len);
+		line[0] = '\0';
+		if (clean)
+			tc_api_redact_line(clean, clean_len, api->token, line, sizeof(line));
+		free(clean);
 		if (line[0]) {
 			snprintf(out, sizeof(out), "%s %s", prefix, line);
 			api->trace(api->trace_ud, out);
@@ -842,6 +850,143 @@ static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
 	}
 }
 
+/* ---------------------------------------------------------- redaction */
+
+/*
+ * Server text enters the core through an answer's body and headers. A server
+ * or proxy that echoes the request's Authorization header or the token (in a
+ * 422 title, a 500 page, a request id) must not get it into a message, the
+ * store, the journal or onto a screen: every occurrence of the token, and of
+ * the credential the header carries (Basic's base64), becomes [redacted]
+ * before anything else reads the answer. The trunks of an expected answer are
+ * the operator's data and stay exact: a name that merely contains the token
+ * is no echo, and rewriting it would corrupt the store.
+ */
+/* Where the first secret in s[0..len) starts (len when none); *n is its length. */
+static size_t next_secret(const struct tc_api *api, const char *s, size_t len, size_t *n)
+{
+	const char *cred = strrchr(api->auth_header, ' ');
+	const char *secrets[] = {api->token, cred ? cred + 1 : NULL};
+	size_t first = len;
+	*n = 0;
+	for (size_t k = 0; k < sizeof(secrets) / sizeof(*secrets); k++) {
+		size_t sl = secrets[k] ? strlen(secrets[k]) : 0;
+		/* memchr skips ahead fast: a pull's bodies are megabytes */
+		for (const char *p = s; sl && p < s + first;) {
+			p = memchr(p, secrets[k][0], (size_t)(s + first - p));
+			if (!p)
+				break;
+			size_t at = (size_t)(p - s);
+			if (sl <= len - at && memcmp(p, secrets[k], sl) == 0) {
+				first = at;
+				*n = sl;
+				break;
+			}
+			p++;
+		}
+	}
+	return first;
+}
+
+/* s[0..len) redacted into a new NUL-terminated buffer; NULL when out of memory. */
+static char *redacted_copy(const struct tc_api *api, const char *s, size_t len, size_t *out_len)
+{
+	size_t need = 0, n;
+	for (size_t i = 0, at; i < len; i = at + n) {
+		at = i + next_secret(api, s + i, len - i, &n);
+		need += (at - i) + (n ? strlen(REDACTED) : 0);
+	}
+	char *out = malloc(need + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0, at; i < len; i = at + n) {
+		at = i + next_secret(api, s + i, len - i, &n);
+		memcpy(out + o, s + i, at - i);
+		o += at - i;
+		if (n) {
+			memcpy(out + o, REDACTED, strlen(REDACTED));
+			o += strlen(REDACTED);
+		}
+	}
+	out[o] = '\0';
+	if (out_len)
+		*out_len = o;
+	return out;
+}
+
+/* Without memory for a copy: the secret's bytes are overwritten where they are. */
+static void redact_in_place(const struct tc_api *api, char *s, size_t len)
+{
+	size_t n;
+	for (size_t i = 0, at; i < len; i = at + n) {
+		at = i + next_secret(api, s + i, len - i, &n);
+		memset(s + at, '*', n);
+	}
+}
+
+static void redact_string(const struct tc_api *api, char **s)
+{
+	if (!*s)
+		return;
+	char *copy = redacted_copy(api, *s, strlen(*s), NULL);
+	if (!copy) {
+		redact_in_place(api, *s, strlen(*s));
+		return;
+	}
+	free(*s);
+	*s = copy;
+}
+
+static void redact_buffer(const struct tc_api *api, char *buf, size_t size)
+{
+	char *copy = redacted_copy(api, buf, strlen(buf), NULL);
+	if (copy)
+		snprintf(buf, size, "%s", copy);
+	else
+		redact_in_place(api, buf, strlen(buf));
+	free(copy);
+}
+
+/* The body of an answer that becomes a message instead of data. */
+static void redact_error_body(struct xfer *x, long expect, long also, bool want_body)
+{
+	long code = 0;
+	char *ctype = NULL;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	bool data =
+	    (code == expect || code == also) && (!want_body || tc_api_content_type_is_json(ctype));
+	/* a transfer that failed is judged without its body; an answer with no secret stays put */
+	size_t n;
+	if (data || !x->resp || x->result != CURLE_OK ||
+	    next_secret(x->api, x->resp, x->resp_len, &n) == x->resp_len)
+		return;
+	size_t len;
+	char *copy = redacted_copy(x->api, x->resp, x->resp_len, &len);
+	if (!copy) {
+		redact_in_place(x->api, x->resp, x->resp_len);
+		return;
+	}
+	free(x->resp);
+	x->resp = copy;
+	x->resp_len = len;
+	x->resp_cap = len + 1;
+}
+
+/* What the answer's headers and decoded (unescaped) strings put in err. */
+static void redact_error(const struct tc_api *api, struct tc_error *err)
+{
+	if (!err)
+		return;
+	redact_buffer(api, err->message, sizeof(err->message));
+	redact_buffer(api, err->request_id, sizeof(err->request_id));
+	for (size_t i = 0; i < err->fields.count; i++) {
+		redact_string(api, &err->fields.items[i].pointer);
+		redact_string(api, &err->fields.items[i].title);
+	}
+}
+
 /* A short, printable excerpt of a body that is not what we expected. */
 static void excerpt(const char *body, size_t len, char *out, size_t size)
 {
@@ -918,7 +1063,7 @@ static enum tc_status http_error(struct xfer *x, long code, const char *ctype, l
  * Common checks of a finished exchange. On TC_OK the status is one of the
  * expected ones and, when a body is expected, it is declared JSON.
  */
-static enum tc_status check_answer(struct xfer *x, long expect, long also, bool want_body,
+static enum tc_status judge_answer(struct xfer *x, long expect, long also, bool want_body,
                                    struct tc_error *err)
 {
 	snprintf(err->request_id, sizeof(err->request_id), "%s", x->request_id);
@@ -950,13 +1095,25 @@ static enum tc_status check_answer(struct xfer *x, long expect, long also, bool 
 	return TC_OK;
 }
 
+static enum tc_status check_answer(struct xfer *x, long expect, long also, bool want_body,
+                                   struct tc_error *err)
+{
+	redact_error_body(x, expect, also, want_body);
+	enum tc_status s = judge_answer(x, expect, also, want_body, err);
+	redact_error(x->api, err);
+	return s;
+}
+
 /*
  * The outcome of decoding an answer. A body the server sent that does not
  * parse is the server's failure: TC_PARSE would tell the operator (and the
  * CLI's exit status) that their own input was malformed.
  */
-static enum tc_status answer_decoded(enum tc_status s, struct tc_error *err)
+static enum tc_status answer_decoded(const struct tc_api *api, enum tc_status s,
+                                     struct tc_error *err)
 {
+	if (s != TC_OK)
+		redact_error(api, err);
 	if (s != TC_PARSE)
 		return s;
 	if (err)
@@ -1038,7 +1195,8 @@ static void request_finish(struct tc_api_request *r, struct xfer *x)
 	}
 	if (s == TC_OK && r->op != TC_API_DELETE)
 		s = answer_decoded(
-		    tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err), &r->err);
+		    x->api, tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err),
+		    &r->err);
 	if (s == TC_OK && r->result && r->op != TC_API_CREATE && strcmp(r->result->id, r->id) != 0)
 		s = tc_error_set(
 		    &r->err, TC_PROTOCOL,
@@ -1296,7 +1454,8 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 		struct tc_jsonapi_page page = {0};
 		if (rc == TC_OK)
 			rc = answer_decoded(
-			    tc_jsonapi_decode_collection(x->resp, x->resp_len, &page, err), err);
+			    api, tc_jsonapi_decode_collection(x->resp, x->resp_len, &page, err),
+			    err);
 		xfer_abandon(api, x);
 		if (rc == TC_OK) {
 			pages++;
@@ -1351,8 +1510,8 @@ enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct
 	}
 	if (rc == TC_OK) {
 		struct tc_jsonapi_page page = {0};
-		rc = answer_decoded(tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err),
-		                    err);
+		rc = answer_decoded(
+		    api, tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err), err);
 		tc_jsonapi_page_free(&page);
 	}
 	xfer_release(&x);

@@ -9,6 +9,7 @@
 
 #include "cli_impl.h"
 #include "trunkctl/jsonapi.h"
+#include "trunkctl/termtext.h"
 
 /* Input documents larger than this are refused rather than read into memory. */
 #define INPUT_MAX (64u << 20)
@@ -72,16 +73,21 @@ static void print_field_errors(const struct tc_field_errors *fields)
 	for (size_t i = 0; i < fields->count; i++) {
 		const struct tc_field_error *e = &fields->items[i];
 		bool long_title = e->hint && strlen(e->title) > READABLE_TITLE;
-		fprintf(stderr, "  %s%s: %s\n", e->severity == TC_SEV_WARNING ? "warning: " : "",
+		cli_say(stderr, "  %s%s: %s", e->severity == TC_SEV_WARNING ? "warning: " : "",
 		        short_pointer(e), long_title ? e->hint : e->title);
 		if (e->hint && !long_title)
-			fprintf(stderr, "      %s\n", e->hint);
+			cli_say(stderr, "      %s", e->hint);
 	}
 }
 
+/*
+ * Messages are sanitised here, where they are printed, rather than where the
+ * core builds them: the core keeps the server's words exact for --json and
+ * the store, and the TUI draws them through the same rule.
+ */
 void cli_print_error(const struct tc_error *err)
 {
-	fprintf(stderr, "trunkctl: %s\n",
+	cli_say(stderr, "trunkctl: %s",
 	        err->message[0] ? err->message : tc_status_message(err->status));
 	print_field_errors(&err->fields);
 }
@@ -97,7 +103,8 @@ static int fail(struct cli *c, enum tc_status rc)
 static void trace_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, "* %s\n", line);
+	/* header lines are the server's text: the core only redacts them */
+	cli_say(stderr, "* %s", line);
 }
 
 static enum tc_status open_service(struct cli *c, bool with_token)
@@ -258,7 +265,7 @@ static int push_change(struct cli *c, const char *id, bool gone, bool print_id)
 		code = cli_exit_for(grc);
 	} else if (rec->state == TC_SYNC_SYNCED && !gone) {
 		if (print_id)
-			printf("%s\n", rec->id);
+			cli_say(stdout, "%s", rec->id);
 		code = CLI_EXIT_OK;
 	} else if (rec->state == TC_SYNC_REJECTED) {
 		fprintf(stderr, "trunkctl: the Carrier API rejected the change (it stays queued "
@@ -281,18 +288,18 @@ static int push_change(struct cli *c, const char *id, bool gone, bool print_id)
 		    rec->id, rec->id);
 		code = CLI_EXIT_CONFLICT;
 	} else if (rec->state == TC_SYNC_CONFLICT) {
-		fprintf(stderr,
+		cli_say(stderr,
 		        "trunkctl: the server changed this trunk too; see 'trunkctl show "
-		        "%s' and settle it with 'trunkctl resolve'\n",
+		        "%s' and settle it with 'trunkctl resolve'",
 		        rec->id);
 		code = CLI_EXIT_CONFLICT;
 	} else {
 		if (rc == TC_OK)
 			tc_error_set(&c->err, TC_UNREACHABLE, "the change was not sent");
-		fprintf(stderr, "trunkctl: saved and queued, not sent: %s\n",
+		cli_say(stderr, "trunkctl: saved and queued, not sent: %s",
 		        c->err.message[0] ? c->err.message : tc_status_message(rc));
 		if (print_id)
-			printf("%s\n", rec->id);
+			cli_say(stdout, "%s", rec->id);
 		code = rc == TC_AUTH || rc == TC_FORBIDDEN ? CLI_EXIT_AUTH : CLI_EXIT_QUEUED;
 	}
 	tc_trunk_record_free(rec);
@@ -330,7 +337,7 @@ static int refresh(struct cli *c)
 	enum tc_status rc = tc_service_sync(c->svc, TC_SYNC_PULL, &rep, &c->err);
 	if (rc == TC_OK)
 		return CLI_EXIT_OK;
-	fprintf(stderr, "trunkctl: refresh failed, listing the local copy: %s\n",
+	cli_say(stderr, "trunkctl: refresh failed, listing the local copy: %s",
 	        c->err.message[0] ? c->err.message : tc_status_message(rc));
 	tc_error_clear(&c->err);
 	return rc == TC_AUTH || rc == TC_FORBIDDEN ? CLI_EXIT_AUTH : CLI_EXIT_FAILURE;
@@ -341,7 +348,7 @@ static enum tc_status stream_rows(struct cli *c, const struct tc_list_query *q, 
                                   size_t *count)
 {
 	struct cli_rows w;
-	cli_rows_begin(&w, out, csv, c->a->given[CLI_OPT_REVEAL]);
+	cli_rows_begin(&w, out, csv, c->a->given[CLI_OPT_REVEAL], !c->a->given[CLI_OPT_CSV_RAW]);
 	enum tc_status rc = tc_service_list_each(c->svc, q, cli_rows_put, &w, &c->err);
 	/* after a failed walk, what is left is written and freed; its error is the walk's */
 	struct tc_error ignored;
@@ -357,6 +364,8 @@ static int cmd_list(struct cli *c)
 	const struct cli_args *a = c->a;
 	if (a->given[CLI_OPT_JSON] && a->given[CLI_OPT_CSV])
 		return fail(c, tc_error_set(&c->err, TC_USAGE, "give --json or --csv, not both"));
+	if (a->given[CLI_OPT_CSV_RAW] && !a->given[CLI_OPT_CSV])
+		return fail(c, tc_error_set(&c->err, TC_USAGE, "--csv-raw goes with --csv"));
 	struct tc_list_query q = {.filter = a->value[CLI_OPT_FILTER], .sort = TC_FIELD_NONE};
 	if (a->given[CLI_OPT_SORT] && parse_sort(a->value[CLI_OPT_SORT], &q, &c->err) != TC_OK)
 		return fail(c, TC_USAGE);
@@ -477,8 +486,11 @@ static int cmd_delete(struct cli *c)
 		                  a->value[CLI_OPT_CONFIRM], rec->id);
 	} else if (!a->given[CLI_OPT_CONFIRM] && !a->given[CLI_OPT_YES]) {
 		char line[256], prompt[400];
+		char *shown = tc_termtext_cell(name, 60, 0, tc_termtext_locale_utf8());
 		snprintf(prompt, sizeof(prompt),
-		         "Delete trunk \"%.200s\" (%s)? Type its name to confirm: ", name, rec->id);
+		         "Delete trunk \"%s\" (%s)? Type its name to confirm: ", shown ? shown : "",
+		         rec->id);
+		free(shown);
 		if (!isatty(STDIN_FILENO))
 			rc = tc_error_set(
 			    &c->err, TC_USAGE,
@@ -548,7 +560,7 @@ static int sync_dry_run(struct cli *c)
 			                                     "body", body_json(r->body)));
 			continue;
 		}
-		printf("%s %s\n", r->method, r->path);
+		cli_say(stdout, "%s %s", r->method, r->path);
 		if (r->body) {
 			json_t *b = body_json(r->body);
 			cli_print_json(stdout, b);
@@ -621,15 +633,16 @@ static int cmd_status(struct cli *c)
 		cli_print_json(stdout, o);
 		json_decref(o);
 	} else {
-		printf("profile:    %s%s%s\n", tc_service_profile(c->svc),
-		       st.offline ? " (offline)" : "", st.read_only ? " (read-only)" : "");
-		printf("api:        %s\n", host ? host : "none configured");
+		cli_say(stdout, "profile:    %s%s%s", tc_service_profile(c->svc),
+		        st.offline ? " (offline)" : "", st.read_only ? " (read-only)" : "");
+		cli_say(stdout, "api:        %s", host ? host : "none configured");
 		printf("trunks:     %zu\n", st.trunks);
 		printf("queued:     %zu (%zu in flight)\n", st.queued, st.in_flight);
 		printf("conflicts:  %zu\n", st.conflicts);
 		printf("rejected:   %zu\n", st.rejected);
 		printf("last pull:  %s\n", pull);
-		printf("last sync:  %s%s%s\n", sync, st.last_error[0] ? ": " : "", st.last_error);
+		cli_say(stdout, "last sync:  %s%s%s", sync, st.last_error[0] ? ": " : "",
+		        st.last_error);
 	}
 	return st.conflicts ? CLI_EXIT_CONFLICT : CLI_EXIT_OK;
 }
@@ -663,10 +676,13 @@ static int cmd_pending(struct cli *c)
 		       "LAST ERROR");
 		for (size_t i = 0; i < list.count; i++) {
 			const struct tc_pending_entry *e = &list.items[i];
-			printf("%-5lld %-7s %-9s %-38s %-24s %s\n", (long long)e->seq,
-			       tc_outbox_op_name(e->op), tc_outbox_state_name(e->state),
-			       e->trunk_id, e->trunk_name ? e->trunk_name : "-",
-			       e->last_error ? e->last_error : "-");
+			printf("%-5lld %-7s %-9s ", (long long)e->seq, tc_outbox_op_name(e->op),
+			       tc_outbox_state_name(e->state));
+			cli_put_text(stdout, e->trunk_id, -1, 38);
+			fputc(' ', stdout);
+			cli_put_text(stdout, e->trunk_name ? e->trunk_name : "-", 24, 24);
+			fputc(' ', stdout);
+			cli_say(stdout, "%s", e->last_error ? e->last_error : "-");
 		}
 	}
 	tc_pending_list_free(&list);
@@ -782,7 +798,7 @@ static int cmd_discard(struct cli *c)
 	if (rc == TC_OK)
 		rc = tc_service_discard(c->svc, rec->id, &c->err);
 	if (rc == TC_OK)
-		fprintf(stderr, "trunkctl: discarded the queued changes of %s\n", rec->id);
+		cli_say(stderr, "trunkctl: discarded the queued changes of %s", rec->id);
 	tc_trunk_record_free(rec);
 	return rc != TC_OK ? fail(c, rc) : CLI_EXIT_OK;
 }
@@ -809,6 +825,8 @@ static int cmd_export(struct cli *c)
 	if (format && !csv && strcmp(format, "json") != 0)
 		return fail(
 		    c, tc_error_set(&c->err, TC_USAGE, "--format json|csv, not \"%s\"", format));
+	if (c->a->given[CLI_OPT_CSV_RAW] && !csv)
+		return fail(c, tc_error_set(&c->err, TC_USAGE, "--csv-raw goes with --format csv"));
 	struct tc_list_query q = {.sort = TC_FIELD_NONE};
 	FILE *out = open_output(c->a->value[CLI_OPT_OUTPUT], &c->err);
 	size_t n = 0;
@@ -912,7 +930,8 @@ static int cmd_import(struct cli *c)
 		const char *id = r->id                                  ? r->id
 		                 : r->index < n && trunks[r->index]->id ? trunks[r->index]->id
 		                                                        : "-";
-		printf("%zu\t%s\t%s\n", r->index + 1, what, id);
+		printf("%zu\t%s\t", r->index + 1, what);
+		cli_say(stdout, "%s", id);
 		if (r->status != TC_OK && r->errors.count)
 			print_field_errors(&r->errors);
 		else if (r->status != TC_OK)
@@ -956,8 +975,10 @@ static int cmd_log(struct cli *c)
 			free(changes);
 			continue;
 		}
-		printf("%-20s %-8s %-6d %-38s %s\n", when, e->method, e->http_status,
-		       e->trunk_id ? e->trunk_id : "-", e->error ? e->error : "ok");
+		printf("%-20s %-8s %-6d ", when, e->method, e->http_status);
+		cli_put_text(stdout, e->trunk_id ? e->trunk_id : "-", -1, 38);
+		fputc(' ', stdout);
+		cli_say(stdout, "%s", e->error ? e->error : "ok");
 	}
 	if (arr)
 		cli_print_json(stdout, arr);
@@ -991,7 +1012,7 @@ static void check(struct checks *ck, int code, const char *name, const char *fmt
 		json_array_append_new(ck->arr, json_pack("{s:s,s:s,s:s}", "check", name, "result",
 		                                         verdict, "detail", detail));
 	else
-		printf("%-5s %-12s %s\n", verdict, name, detail);
+		cli_say(stdout, "%-5s %-12s %s", verdict, name, detail);
 }
 
 static void doctor_files(struct cli *c, struct checks *ck)
@@ -1113,7 +1134,8 @@ static int cmd_config(struct cli *c)
 			json_object_set_new(obj, tc_config_key_name(k),
 			                    json_pack("{s:s?,s:s}", "value", v, "from", where));
 		else
-			printf("%-14s %-44s (%s)\n", tc_config_key_name(k), v ? v : "-", where);
+			cli_say(stdout, "%-14s %-44s (%s)", tc_config_key_name(k), v ? v : "-",
+			        where);
 	}
 	/* Never the token itself: only whether there is one and where from. */
 	enum tc_token_source src = tc_config_token_source(c->cfg);
@@ -1132,7 +1154,7 @@ static int cmd_config(struct cli *c)
 			json_object_set_new(
 			    obj, name, json_pack("{s:s,s:s}", "value", km->key, "from", km->where));
 		else
-			printf("%-14s %-44s (%s)\n", name, km->key, km->where);
+			cli_say(stdout, "%-14s %-44s (%s)", name, km->key, km->where);
 	}
 	if (obj)
 		cli_print_json(stdout, obj);

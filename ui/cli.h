@@ -47,6 +47,8 @@ enum cli_exit {
 	_(VERSION, "version", 'V', NULL, "show the version and exit")                              \
 	_(JSON, "json", 0, NULL, "print JSON")                                                     \
 	_(CSV, "csv", 0, NULL, "print CSV with a header row")                                      \
+	_(CSV_RAW, "csv-raw", 0, NULL,                                                             \
+	  "CSV for programs: no ' before a cell that starts with = + - @ (see trunkctl(1))")       \
 	_(FILTER, "filter", 0, "TEXT",                                                             \
 	  "only trunks whose name, hosts, IPs, username, id or "                                   \
 	  "region contain TEXT (any case)")                                                        \

@@ -39,7 +39,7 @@ static const enum cli_opt_id global_opts[] = {
 
 static const struct cli_command commands[] = {
     {CLI_CMD_LIST, "list", "", 0, 0, "list the trunks in the local store",
-     OPTS(CLI_OPT_JSON, CLI_OPT_CSV, CLI_OPT_FILTER, CLI_OPT_SORT, CLI_OPT_REFRESH,
+     OPTS(CLI_OPT_JSON, CLI_OPT_CSV, CLI_OPT_CSV_RAW, CLI_OPT_FILTER, CLI_OPT_SORT, CLI_OPT_REFRESH,
           CLI_OPT_REVEAL)},
     {CLI_CMD_SHOW, "show", "ID|NAME", 1, 1, "show one trunk",
      OPTS(CLI_OPT_JSON, CLI_OPT_RAW, CLI_OPT_REVEAL)},
@@ -62,7 +62,7 @@ static const struct cli_command commands[] = {
     {CLI_CMD_DISCARD, "discard", "ID|NAME", 1, 1, "drop the queued local changes of a trunk",
      NO_OPTS},
     {CLI_CMD_EXPORT, "export", "", 0, 0, "write every trunk as JSON or CSV",
-     OPTS(CLI_OPT_FORMAT, CLI_OPT_OUTPUT, CLI_OPT_REVEAL)},
+     OPTS(CLI_OPT_FORMAT, CLI_OPT_CSV_RAW, CLI_OPT_OUTPUT, CLI_OPT_REVEAL)},
     {CLI_CMD_IMPORT, "import", "FILE", 1, 1, "stage trunks from a JSON or CSV file in the outbox",
      OPTS(CLI_OPT_DRY_RUN)},
     {CLI_CMD_LOG, "log", "", 0, 0, "the journal of changes sent to the Carrier API",

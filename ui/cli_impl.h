@@ -67,13 +67,24 @@ int cli_print_json(FILE *out, json_t *value);
 struct cli_rows {
 	FILE *out;
 	bool csv, reveal, failed;
+	/* a text cell that starts with = + - @ TAB or CR gets a leading ' */
+	bool formula_guard;
 	size_t count; /* rows written */
 	char *buf;
 	size_t len, cap;
 };
-void cli_rows_begin(struct cli_rows *w, FILE *out, bool csv, bool reveal);
+void cli_rows_begin(struct cli_rows *w, FILE *out, bool csv, bool reveal, bool formula_guard);
 enum tc_status cli_rows_put(void *ctx, const struct tc_trunk_row *row, struct tc_error *err);
 enum tc_status cli_rows_end(struct cli_rows *w, struct tc_error *err);
+
+/*
+ * Text from the server or a file on its way to a terminal, as
+ * trunkctl/termtext.h shows it: cut to max_cells (< 0: never) with an
+ * ellipsis, padded to pad_cells.
+ */
+void cli_put_text(FILE *out, const char *s, int max_cells, int pad_cells);
+/* A printf-formatted line, sanitised as a whole, then a newline. */
+void cli_say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The default list: a table sized to its content. */
 void cli_print_table(FILE *out, const struct tc_trunk_page *page);
@@ -83,6 +94,7 @@ void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
 /*
  * Reads trunks from CSV text (a header row of attribute keys; id and
  * sync_state and read-only columns are ignored except id, which is kept).
+ * A text cell loses the formula guard cli_rows put on it, if it has one.
  * A password cell holding the mask is left unset, so an export read back
  * does not overwrite secrets. Returns TC_OK, TC_PARSE (message names the
  * line) or TC_INVALID (field errors, pointers name the line).

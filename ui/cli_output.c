@@ -1,9 +1,40 @@
 /* The CLI's output formats (flat JSON, CSV, tables) and the CSV reader. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli_impl.h"
+#include "trunkctl/termtext.h"
+
+/* ---- text for a terminal ---- */
+
+void cli_put_text(FILE *out, const char *s, int max_cells, int pad_cells)
+{
+	char *clean = tc_termtext_cell(s, max_cells, pad_cells, tc_termtext_locale_utf8());
+	/* out of memory: nothing rather than the raw text */
+	if (clean)
+		fputs(clean, out);
+	free(clean);
+}
+
+void cli_say(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char small[1024], *line = small;
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(line, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	cli_put_text(out, line ? line : small, -1, 0);
+	fputc('\n', out);
+	if (line != small)
+		free(line);
+}
 
 json_t *cli_trunk_json(const struct tc_trunk *trunk, enum tc_sync_state state, bool reveal)
 {
@@ -260,13 +291,27 @@ static bool json_row(struct cli_rows *w, const struct tc_trunk *t, enum tc_sync_
 	return ok;
 }
 
-static bool csv_cell(struct cli_rows *w, const char *s)
+/*
+ * A cell a spreadsheet would run as a formula (OWASP's CSV injection rule);
+ * a cell that starts with the guard's quote before one is guarded too, so
+ * that cli_csv_read can take the guard off exactly.
+ */
+static bool formula_like(const char *s)
 {
+	while (*s == '\'')
+		s++;
+	return *s && strchr("=+-@\t\r", *s);
+}
+
+static bool csv_cell(struct cli_rows *w, const char *s, bool text)
+{
+	bool guard = text && w->formula_guard && formula_like(s);
 	bool quote =
 	    strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
 	if (!quote)
-		return buf_str(w, s);
-	if (!buf_add(w, "\"", 1))
+		return (!guard || buf_add(w, "'", 1)) && buf_str(w, s);
+	/* the guard goes inside the quotes: it is part of the cell */
+	if (!buf_add(w, "\"'", guard ? 2 : 1))
 		return false;
 	for (const char *p = s; *p; p++)
 		if ((*p == '"' && !buf_add(w, "\"", 1)) || !buf_add(w, p, 1))
@@ -276,19 +321,23 @@ static bool csv_cell(struct cli_rows *w, const char *s)
 
 static bool csv_row(struct cli_rows *w, const struct tc_trunk *t, enum tc_sync_state state)
 {
-	bool ok = csv_cell(w, t->id ? t->id : "") && buf_add(w, ",", 1) &&
+	bool ok = csv_cell(w, t->id ? t->id : "", true) && buf_add(w, ",", 1) &&
 	          buf_str(w, tc_sync_state_name(state));
 	for (int f = 0; ok && f < TC_FIELD_COUNT; f++) {
+		/* numbers and booleans are written from parsed values: -5 stays a number */
+		enum tc_value_type type = tc_field(f)->type;
 		char *text = tc_value_to_text(f, &t->values[f], w->reveal);
-		ok = text && buf_add(w, ",", 1) && csv_cell(w, text);
+		ok = text && buf_add(w, ",", 1) &&
+		     csv_cell(w, text, type == TC_T_STRING || type == TC_T_LIST);
 		free(text);
 	}
 	return ok && buf_add(w, "\r\n", 2);
 }
 
-void cli_rows_begin(struct cli_rows *w, FILE *out, bool csv, bool reveal)
+void cli_rows_begin(struct cli_rows *w, FILE *out, bool csv, bool reveal, bool formula_guard)
 {
-	*w = (struct cli_rows){.out = out, .csv = csv, .reveal = reveal};
+	*w = (struct cli_rows){
+	    .out = out, .csv = csv, .reveal = reveal, .formula_guard = formula_guard};
 	if (!csv)
 		return;
 	bool ok = buf_str(w, "id,sync_state");
@@ -358,6 +407,16 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+/* A table column grows to its widest value up to this many cells; longer ones are cut. */
+#define TABLE_CELL_MAX 40
+
+static int table_width(const char *s, int at_least)
+{
+	int n = tc_termtext_width(s, tc_termtext_locale_utf8());
+	n = n > TABLE_CELL_MAX ? TABLE_CELL_MAX : n;
+	return n > at_least ? n : at_least;
+}
+
 void cli_print_table(FILE *out, const struct tc_trunk_page *page)
 {
 	/* What tells trunks apart at a glance; show and --json give the rest. */
@@ -369,22 +428,21 @@ void cli_print_table(FILE *out, const struct tc_trunk_page *page)
 	char state[32];
 	for (size_t i = 0; i < page->count; i++) {
 		const struct tc_trunk_row *r = &page->items[i];
-		int n = (int)strlen(or_dash(r->trunk->id));
-		wid = n > wid ? n : wid;
-		for (size_t c = 0; c < NCOLS; c++) {
-			n = (int)strlen(or_dash(tc_trunk_string(r->trunk, cols[c])));
-			wcol[c] = n > wcol[c] ? n : wcol[c];
-		}
+		wid = table_width(or_dash(r->trunk->id), wid);
+		for (size_t c = 0; c < NCOLS; c++)
+			wcol[c] = table_width(or_dash(tc_trunk_string(r->trunk, cols[c])), wcol[c]);
 	}
 	fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wcol[0], tc_field(cols[0])->label,
 	        wcol[1], tc_field(cols[1])->label, wcol[2], tc_field(cols[2])->label, "State");
 	for (size_t i = 0; i < page->count; i++) {
 		const struct tc_trunk_row *r = &page->items[i];
-		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s\n", wid, or_dash(r->trunk->id), wcol[0],
-		        or_dash(tc_trunk_string(r->trunk, cols[0])), wcol[1],
-		        or_dash(tc_trunk_string(r->trunk, cols[1])), wcol[2],
-		        or_dash(tc_trunk_string(r->trunk, cols[2])),
-		        row_state(r, state, sizeof(state)));
+		cli_put_text(out, or_dash(r->trunk->id), wid, wid);
+		for (size_t c = 0; c < NCOLS; c++) {
+			fputs("  ", out);
+			cli_put_text(out, or_dash(tc_trunk_string(r->trunk, cols[c])), wcol[c],
+			             wcol[c]);
+		}
+		fprintf(out, "  %s\n", row_state(r, state, sizeof(state)));
 	}
 }
 
@@ -392,7 +450,8 @@ static void print_value_line(FILE *out, const char *label, enum tc_field_id f,
                              const struct tc_trunk *t, bool reveal)
 {
 	char *text = t ? tc_value_to_text(f, &t->values[f], reveal) : NULL;
-	fprintf(out, "  %-22s %s\n", label, text && *text ? text : "-");
+	fprintf(out, "  %-22s ", label);
+	cli_say(out, "%s", text && *text ? text : "-");
 	free(text);
 }
 
@@ -419,7 +478,8 @@ void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
 {
 	const struct tc_trunk *t = rec->current;
 	char when[40];
-	fprintf(out, "%-24s %s\n", "ID", rec->id);
+	fprintf(out, "%-24s ", "ID");
+	cli_say(out, "%s", rec->id);
 	fprintf(out, "%-24s %s", "Sync state", tc_sync_state_name(rec->state));
 	if (rec->pending != TC_OP_NONE)
 		fprintf(out, " (%s queued)", tc_outbox_op_name(rec->pending));
@@ -442,11 +502,11 @@ void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
 		}
 	}
 	if (rec->last_error)
-		fprintf(out, "Last error: %s\n", rec->last_error);
+		cli_say(out, "Last error: %s", rec->last_error);
 	for (size_t i = 0; i < rec->errors.count; i++) {
 		const struct tc_field_error *e = &rec->errors.items[i];
 		const struct tc_field_info *fi = tc_field(e->field);
-		fprintf(out, "Rejected: %s %s\n", fi ? fi->key : or_dash(e->pointer), e->title);
+		cli_say(out, "Rejected: %s %s", fi ? fi->key : or_dash(e->pointer), e->title);
 	}
 	if (rec->conflict && rec->conflict->mine_deleted) {
 		print_delete_conflict(out, rec->conflict, reveal);
@@ -460,8 +520,8 @@ void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
 			char *mine = tc_value_to_text(f, &rec->conflict->mine->values[f], reveal);
 			char *theirs =
 			    tc_value_to_text(f, &rec->conflict->theirs->values[f], reveal);
-			fprintf(out, "  %-22s %s / %s\n", tc_field(f)->key, or_dash(mine),
-			        or_dash(theirs));
+			fprintf(out, "  %-22s ", tc_field(f)->key);
+			cli_say(out, "%s / %s", or_dash(mine), or_dash(theirs));
 			free(mine);
 			free(theirs);
 		}
@@ -579,6 +639,12 @@ static enum tc_status cell_error(struct tc_error *err, int line, const char *key
 	return TC_INVALID;
 }
 
+/* A cell as it was before csv_cell's formula guard (a CSV written without it reads the same). */
+static const char *formula_unguarded(const char *cell)
+{
+	return cell[0] == '\'' && formula_like(cell + 1) ? cell + 1 : cell;
+}
+
 static enum tc_status row_to_trunk(const struct csv_row *hdr, const int *cols,
                                    const struct csv_row *row, struct tc_trunk *t,
                                    struct tc_error *err)
@@ -586,6 +652,9 @@ static enum tc_status row_to_trunk(const struct csv_row *hdr, const int *cols,
 	enum tc_status rc = TC_OK;
 	for (size_t c = 0; c < hdr->count && c < row->count; c++) {
 		const char *cell = row->cells[c];
+		if (cols[c] == -2 || (cols[c] >= 0 && (tc_field(cols[c])->type == TC_T_STRING ||
+		                                       tc_field(cols[c])->type == TC_T_LIST)))
+			cell = formula_unguarded(cell);
 		if (cols[c] == -2 && *cell) {
 			if (tc_trunk_set_id(t, cell) != TC_OK)
 				return tc_error_set(err, TC_NOMEM, NULL);

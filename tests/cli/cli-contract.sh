@@ -447,6 +447,84 @@ check "the trace shows requests" has "GET" "$T/err"
 check "the trace never shows the token" [ "$(grep -c "$token" "$T/err")" = 0 ]
 check "the token is not in the store" [ "$(cat "$T/data"/* | grep -c "$token")" = 0 ]
 
+# ---- text from outside: made visible for the terminal, the token redacted ----
+th() { tc --api-url "$url" --data-dir "$T/hostile" --token-file "$T/token" "$@"; }
+# raw_free FILE: valid UTF-8 with no control but LF, no C1 and no bidi control in it.
+raw_free() {
+	iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 &&
+		! LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c' "$1"
+}
+both_raw_free() { raw_free "$T/out" && raw_free "$T/err"; }
+# aligned FILE: every line, less its last word, takes the same cells.
+aligned() {
+	[ "$(sed 's/[^ ]*$//' "$1" | while IFS= read -r l; do printf '%s\n' "$l" | LC_ALL=C.UTF-8 wc -L; done | sort -u | wc -l)" = 1 ]
+}
+long=$(printf 'long%.0s' $(seq 1 15))
+for name in "$(printf 'title\033]0;owned\007')" "$(printf 'clear\033[2J')" \
+	"$(printf 'forged\nrow')" "$(printf 'bidi\342\200\256gnp.exe')" "$(printf 'csi\302\2332J')" \
+	"東京 trunk 😀" "$long" '=HYPERLINK("http://x","y")' '+44 main' '@SUM(1)' '-dash' \
+	"$(printf '\tTab')"; do
+	th create --set "name=$name" --set region=hydrogen --set authentication_mode=ip_address \
+		>/dev/null 2>"$T/err" || not_ok "create a trunk named $(printf %s "$name" | od -c | head -1)"
+done
+expect 0 "list of hostile names" th list
+check "list: no raw control, C1 or bidi byte" both_raw_free
+check "list: one line a trunk" [ "$(wc -l <"$T/out")" = $(($(th list --json | jq length) + 1)) ]
+check "list: columns align in cells (CJK, emoji)" aligned "$T/out"
+check "list: a long name is cut with an ellipsis" has "longlon…" "$T/out"
+check "list: the escape is shown" has 'title\\x1B]0;owned\\x07' "$T/out"
+shown=0
+for id in $(th list --json | jq -r '.[].id'); do
+	th show "$id" >"$T/out" 2>"$T/err" && both_raw_free && shown=$((shown + 1))
+done
+check "show: no raw control, C1 or bidi byte" [ "$shown" = "$(th list --json | jq length)" ]
+expect 0 "list --csv" th list --csv
+check "CSV: formulas get a leading '" [ "$(grep -c -e ",\"'=HYPERLINK(\"\"http" \
+	-e ",'+44 main," -e ",'@SUM(1)," -e ",'-dash," -e ",'	Tab," "$T/out")" = 5 ]
+check "CSV: the newline stays inside quotes" has ',"forged$' "$T/out"
+expect 0 "list --csv --csv-raw" th list --csv --csv-raw
+check "--csv-raw: cells as they are" [ "$(grep -c -e ',"=HYPERLINK' -e ',+44 main,' "$T/out")" = 2 ]
+expect 2 "--csv-raw without --csv" th list --csv-raw
+check "JSON: names unchanged" [ "$(th list --json | jq -r '.[].name' | grep -c -x -e '+44 main' -e "$(printf 'title\033]0;owned\007')")" = 2 ]
+expect 0 "export --format csv (guarded)" th export --format csv -o "$T/hostile.csv"
+expect 0 "import of the guarded export" th import "$T/hostile.csv" --dry-run
+check "the guard comes off: every row unchanged" \
+	[ "$(grep -c unchanged "$T/out")" = "$(th list --json | jq length)" ]
+printf 'name,\033]0;owned\007\r\nx,y\r\n' >"$T/hostile-header.csv"
+expect 3 "import of a file with a hostile header" th import "$T/hostile-header.csv"
+check "its message names the column, made visible" has 'unknown column "\\x1B]0;owned\\x07"' "$T/err"
+check "the message: no raw control byte" both_raw_free
+title_id=$(th list --json | jq -r '.[] | select(.name | startswith("title")) | .id')
+th --offline update "$title_id" --set max_channels=3 >/dev/null 2>&1
+expect 0 "pending with a hostile name" th pending
+check "pending: no raw control, C1 or bidi byte" both_raw_free
+check "pending: one line an entry" [ "$(wc -l <"$T/out")" = 2 ]
+
+# A server that echoes the Authorization header and the token back.
+fault() { curl -s -o /dev/null -X POST -d "$1" "$url/_fake/faults"; }
+fault '{"echo_auth":{"count":1,"status":422},"methods":["PATCH"]}'
+th sync >"$T/out" 2>"$T/err"
+check "a 422 echoing the token: sync is rejected" has "rejected" "$T/err"
+check "sync: no token, no raw control" sh -c "! grep -q -- '$token' '$T/out' '$T/err'" 
+check "sync: the message made visible" both_raw_free
+fault '{"echo_auth":{"count":1,"status":500},"methods":["GET"]}'
+th sync >"$T/out" 2>"$T/err"
+check "a 500 echoing the token: the message redacts it" has "Bearer \[redacted\]" "$T/err"
+fault '{"echo_auth":{"count":1,"status":400},"methods":["GET"]}'
+th list --refresh >"$T/out" 2>"$T/err"
+check "a 400 echoing the token: redacted" has "400 \[redacted\]" "$T/err"
+leaks=0
+for cmd in status pending log "show $title_id" "status --json" "pending --json" "log --json"; do
+	th $cmd >"$T/out" 2>"$T/err"
+	grep -q -- "$token" "$T/out" "$T/err" && leaks=$((leaks + 1))
+	case $cmd in *json*) ;; *) both_raw_free || leaks=$((leaks + 1)) ;; esac
+done
+check "status, pending, log, show: no token, no raw control" [ "$leaks" = 0 ]
+check "status shows the redacted error" sh -c "$(command -v env) -i HOME='$T/home' PATH=/usr/bin:/bin LC_ALL=C.UTF-8 '$bin' --data-dir '$T/hostile' status | grep -q 'redacted'"
+check "pending keeps the redacted 422" sh -c "$(command -v env) -i HOME='$T/home' PATH=/usr/bin:/bin LC_ALL=C.UTF-8 '$bin' --data-dir '$T/hostile' pending | grep -q 'redacted'"
+check "the token is not in the store, its WAL or shm" [ "$(cat "$T/hostile"/* | grep -a -c -- "$token")" = 0 ]
+curl -s -o /dev/null -X POST "$url/_fake/reset"
+
 # ---- sandbox ----
 # import - blocks on stdin, so the sandbox's fake can be looked at while it runs.
 mkfifo "$T/stdin"

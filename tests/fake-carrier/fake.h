@@ -167,6 +167,7 @@ enum fake_fault {
 	FAULT_TRUNCATE,
 	FAULT_MALFORMED,
 	FAULT_OVERSIZE,
+	FAULT_ECHO_AUTH,
 	FAULT_COUNT,
 	FAULT_NONE = FAULT_COUNT,
 };
@@ -179,6 +180,7 @@ struct fake_faults {
 	int statuses[8];
 	size_t nstatuses;
 	int retry_after;
+	int echo_status;  /* of echo_auth answers */
 	unsigned methods; /* bit per enum fake_method; 0 = every method */
 };
 

@@ -8,7 +8,7 @@ static const char *const fault_names[FAULT_COUNT] = {
     [FAULT_HANG] = "hang",         [FAULT_RATE_LIMIT] = "rate_limit",
     [FAULT_ERROR] = "error",       [FAULT_CLOSE] = "close",
     [FAULT_TRUNCATE] = "truncate", [FAULT_MALFORMED] = "malformed",
-    [FAULT_OVERSIZE] = "oversize",
+    [FAULT_OVERSIZE] = "oversize", [FAULT_ECHO_AUTH] = "echo_auth",
 };
 
 static const char *const method_names[FAKE_METHOD_COUNT] = {"GET",   "HEAD",   "POST", "PUT",
@@ -50,6 +50,8 @@ enum fake_fault fake_faults_pick(struct fake_faults *f, struct fake_rng *rng, en
 	}
 	if (kind == FAULT_ERROR)
 		*status = f->statuses[fake_rng_below(rng, f->nstatuses)];
+	if (kind == FAULT_ECHO_AUTH)
+		*status = f->echo_status;
 	return kind;
 }
 
@@ -67,6 +69,8 @@ json_t *fake_faults_to_json(const struct fake_faults *f)
 		}
 		if (k == FAULT_RATE_LIMIT)
 			json_object_set_new(o, "retry_after", json_integer(f->retry_after));
+		if (k == FAULT_ECHO_AUTH)
+			json_object_set_new(o, "status", json_integer(f->echo_status));
 		json_object_set_new(doc, fault_names[k], o);
 	}
 	json_t *methods = json_array();
@@ -85,6 +89,7 @@ void fake_faults_clear(struct fake_faults *f)
 	f->statuses[2] = 503;
 	f->nstatuses = 3;
 	f->retry_after = 1;
+	f->echo_status = 422;
 }
 
 /* Parses the POST /_fake/faults document into f. NULL on success, else a static message. */
@@ -152,6 +157,11 @@ const char *fake_faults_from_json(const json_t *doc, struct fake_faults *f)
 						return "statuses must be 5xx codes";
 					f->statuses[f->nstatuses++] = (int)s;
 				}
+			} else if (k == FAULT_ECHO_AUTH && strcmp(sub, "status") == 0) {
+				json_int_t st = json_integer_value(sv);
+				if (!json_is_integer(sv) || (st != 400 && st != 422 && st != 500))
+					return "echo_auth's status is 400, 422 or 500";
+				f->echo_status = (int)st;
 			} else if (k == FAULT_RATE_LIMIT && strcmp(sub, "retry_after") == 0) {
 				if (!json_is_integer(sv) || json_integer_value(sv) < 0)
 					return "retry_after must be a non-negative integer";

@@ -883,6 +883,40 @@ static void stream_free(void *cls)
 	free(s);
 }
 
+/*
+ * A server that repeats the request's credentials back, as a careless error
+ * handler or proxy does: the Authorization header and its bare token in
+ * titles, a pointer, an error string and a request id, with terminal
+ * controls around them.
+ */
+static void reply_echo_auth(struct call *c, struct reply *r, int status)
+{
+	const char *auth = header(c->conn, "Authorization");
+	auth = auth ? auth : "";
+	const char *space = strrchr(auth, ' ');
+	const char *token = space ? space + 1 : auth;
+	char said[600], pointer[300];
+	/* led by a C1 CSI and a right-to-left override: server text a terminal must not obey */
+	snprintf(said, sizeof(said),
+	         "\xc2\x9b"
+	         "2J\xe2\x80\xae"
+	         "Authorization: %s was not expected",
+	         auth);
+	snprintf(pointer, sizeof(pointer), "/data/attributes/%s", token);
+	if (status == 422)
+		reply_json(r, 422,
+		           json_pack("{s:[{s:s,s:s,s:{s:s}},{s:s,s:{s:s}}]}", "errors", "title",
+		                     said, "detail", token, "source", "pointer",
+		                     "/data/attributes/name", "title", token, "source", "pointer",
+		                     pointer));
+	else
+		reply_json(r, status,
+		           json_pack("{s:i,s:s}", "status", status, "error",
+		                     status == 400 ? token : said));
+	r->origin = ORIGIN_OUTSIDE;
+	reply_header(r, "X-Request-Id", token);
+}
+
 /* ---- glue ---- */
 
 static void add_rails_headers(struct call *c, struct MHD_Response *resp, bool controller)
@@ -1112,6 +1146,8 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 		reply_header(&r, "Retry-After", retry_after);
 	} else if (fault == FAULT_ERROR && status == 500) {
 		reply_exception(&r, 500, "Internal Server Error");
+	} else if (fault == FAULT_ECHO_AUTH) {
+		reply_echo_auth(&c, &r, status);
 	} else if (fault == FAULT_ERROR) {
 		char html[160];
 		snprintf(html, sizeof(html),

@@ -1931,6 +1931,31 @@ Test(fake, body_faults_truncate_corrupt_close_and_flood)
 	cr_assert_eq(stat_of("faults.oversize"), 1);
 }
 
+/* A careless server's echo of the credentials, for the client's redaction to face. */
+Test(fake, echo_auth_repeats_the_credentials_and_executes_nothing)
+{
+	long long posts = stat_of("trunks");
+	set_faults("{\"echo_auth\":{\"count\":1}}");
+	struct resp *r = req("POST", "/carrier/v1/sip_trunks", "{}");
+	cr_assert_eq(r->status, 422);
+	cr_assert_not_null(strstr(r->body, "Authorization: Bearer " TOKEN " was not expected"));
+	cr_assert_not_null(strstr(r->body, "\"pointer\":\"/data/attributes/" TOKEN "\""));
+	cr_assert_str_eq(hdr(r, "X-Request-Id"), TOKEN);
+	resp_free(r);
+	set_faults("{\"echo_auth\":{\"count\":1,\"status\":500}}");
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 500);
+	cr_assert_not_null(strstr(r->body, "Bearer " TOKEN));
+	resp_free(r);
+	set_faults("{\"echo_auth\":{\"count\":1,\"status\":400}}");
+	r = req("GET", "/carrier/v1/sip_trunks", NULL);
+	cr_assert_eq(r->status, 400);
+	cr_assert_not_null(strstr(r->body, "\"error\":\"" TOKEN "\""));
+	resp_free(r);
+	cr_assert_eq(stat_of("trunks"), posts, "an echo creates nothing");
+	cr_assert_eq(stat_of("faults.echo_auth"), 3);
+}
+
 Test(fake, body_faults_still_execute_the_request)
 {
 	set_faults("{\"close\":{\"count\":1}}");
@@ -1981,6 +2006,7 @@ Test(fake, control_api_validates_and_counts)
 	                     "{\"error\":{\"rate\":2}}",
 	                     "{\"hang\":{\"count\":-1}}",
 	                     "{\"error\":{\"statuses\":[404]}}",
+	                     "{\"echo_auth\":{\"status\":404}}",
 	                     "[]",
 	                     "{\"methods\":[\"FETCH\"]}"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {

@@ -261,6 +261,91 @@ Test(api, every_fault_is_a_clean_error)
 	           &(struct tc_api_config){.max_body = 64 * 1024, .timeout_ms = 1500});
 }
 
+static bool holds(const char *text, const char *secret)
+{
+	return text && strstr(text, secret) != NULL;
+}
+
+/* Every piece of server text a tc_error keeps, for the secret (and the marker that replaced it). */
+static void expect_redacted(const struct tc_error *err, const char *secret, const char *what)
+{
+	bool marked = holds(err->message, "[redacted]");
+	cr_expect(!holds(err->message, secret), "%s: message \"%s\"", what, err->message);
+	cr_expect(!holds(err->request_id, secret), "%s: request id \"%s\"", what, err->request_id);
+	for (size_t i = 0; i < err->fields.count; i++) {
+		const struct tc_field_error *e = &err->fields.items[i];
+		cr_expect(!holds(e->title, secret) && !holds(e->pointer, secret),
+		          "%s: field error %s \"%s\"", what, e->pointer, e->title);
+		marked = marked || holds(e->title, "[redacted]");
+	}
+	cr_expect(marked, "%s: the echo was not seen: \"%s\"", what, err->message);
+}
+
+/* -v's lines that hold the token or Basic's credential, base64(":" FAKE_TOKEN). */
+static void count_leaks(void *ud, const char *line)
+{
+	if (holds(line, FAKE_TOKEN) || holds(line, "Oml0ZXN0LXRva2VuLTVlM2M="))
+		(*(size_t *)ud)++;
+}
+
+/* A server that echoes the Authorization header and the token in a 422, a 500 and a 400. */
+Test(api, an_echoed_token_is_redacted_from_every_error)
+{
+	fake_start(&fk, NULL);
+	static const struct {
+		const char *faults;
+		enum tc_api_auth auth;
+		enum tc_status want;
+	} cases[] = {
+	    {"{\"echo_auth\":{\"count\":1,\"status\":422}}", TC_API_AUTH_BEARER, TC_REJECTED},
+	    {"{\"echo_auth\":{\"count\":1,\"status\":500}}", TC_API_AUTH_BEARER, TC_SERVER},
+	    {"{\"echo_auth\":{\"count\":1,\"status\":400}}", TC_API_AUTH_BEARER, TC_PROTOCOL},
+	    /* Basic sends base64(":token"): the echo of the header holds that, not the token */
+	    {"{\"echo_auth\":{\"count\":1,\"status\":422}}", TC_API_AUTH_BASIC, TC_REJECTED},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_faults(&fk, cases[i].faults);
+		size_t traced_leaks = 0;
+		struct tc_api_config cfg = {
+		    .auth = cases[i].auth, .trace = count_leaks, .trace_ud = &traced_leaks};
+		struct tc_api *api = fake_client(&fk, FAKE_TOKEN, &cfg);
+		struct tc_trunk *t = new_trunk("echo");
+		struct tc_error err;
+		tc_error_init(&err);
+		enum tc_status s = tc_api_create(api, t, NULL, &err);
+		cr_expect_eq(s, cases[i].want, "case %zu: %s (%s)", i, tc_status_name(s),
+		             err.message);
+		expect_redacted(&err, FAKE_TOKEN, cases[i].faults);
+		/* ":token" in base64, as the Basic header carries it */
+		if (cases[i].auth == TC_API_AUTH_BASIC)
+			expect_redacted(&err, "Oml0ZXN0LXRva2VuLTVlM2M=", "basic");
+		cr_expect_eq(traced_leaks, 0, "case %zu: -v traced the credential", i);
+		tc_error_clear(&err);
+		tc_trunk_free(t);
+		tc_api_free(api);
+	}
+}
+
+/* The redaction is for echoes: trunk data that happens to hold the token is the operator's. */
+Test(api, a_name_holding_the_token_stays_exact)
+{
+	fake_start(&fk, NULL);
+	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, NULL);
+	struct tc_trunk *t = new_trunk("pbx " FAKE_TOKEN);
+	struct tc_trunk *made = NULL, *got = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_api_create(api, t, &made, &err), TC_OK, "%s", err.message);
+	cr_expect_str_eq(tc_trunk_string(made, TC_F_NAME), "pbx " FAKE_TOKEN);
+	cr_assert_eq(tc_api_get(api, made->id, &got, &err), TC_OK, "%s", err.message);
+	cr_expect_str_eq(tc_trunk_string(got, TC_F_NAME), "pbx " FAKE_TOKEN);
+	tc_error_clear(&err);
+	tc_trunk_free(got);
+	tc_trunk_free(made);
+	tc_trunk_free(t);
+	tc_api_free(api);
+}
+
 Test(api, rate_limits_carry_retry_after)
 {
 	const char *args[] = {"--retry-after", "7", NULL};

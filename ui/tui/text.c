@@ -3,53 +3,16 @@
 #include <string.h>
 #include <wchar.h>
 
-/* Decodes one character; bad bytes become '?' and advance one byte. */
-static size_t decode(const char *s, size_t avail, wchar_t *wc)
-{
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
-	size_t n = mbrtowc(wc, s, avail, &st);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		*wc = L'?';
-		return 1;
-	}
-	if (*wc < L' ' || *wc == 0x7f)
-		*wc = L'?';
-	return n;
-}
-
-static int cell_width(wchar_t wc)
-{
-	int w = wcwidth(wc);
-	return w < 0 ? 1 : w;
-}
+#include "trunkctl/termtext.h"
 
 int tui_text_width(const char *utf8)
 {
-	int cells = 0;
-	size_t len = utf8 ? strlen(utf8) : 0;
-	for (size_t i = 0; i < len;) {
-		wchar_t wc;
-		i += decode(utf8 + i, len - i, &wc);
-		cells += cell_width(wc);
-	}
-	return cells;
+	return tc_termtext_width(utf8, tc_termtext_locale_utf8());
 }
 
 size_t tui_text_fit(const char *utf8, int cells)
 {
-	int used = 0;
-	size_t len = utf8 ? strlen(utf8) : 0, i = 0;
-	while (i < len) {
-		wchar_t wc;
-		size_t n = decode(utf8 + i, len - i, &wc);
-		int w = cell_width(wc);
-		if (used + w > cells)
-			break;
-		used += w;
-		i += n;
-	}
-	return i;
+	return tc_termtext_fit(utf8, cells, tc_termtext_locale_utf8());
 }
 
 int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr)
@@ -60,31 +23,39 @@ int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr)
 	wmove(w, y, x);
 	int used = 0;
 	size_t len = utf8 ? strlen(utf8) : 0;
+	int locale_utf8 = -1; /* asked once, when the first non-ASCII byte needs it */
 	for (size_t i = 0; i < len && used < width;) {
 		/*
 		 * Printable ASCII, one cell a byte, goes out a run at a time, and
 		 * the padding in one call: a character and a call at a time made
 		 * a cursor move in a full list cost 0.45 ms of drawing.
 		 */
-		size_t run = 0;
-		while (i + run < len && (int)run < width - used && utf8[i + run] >= ' ' &&
-		       utf8[i + run] < 0x7f)
-			run++;
+		size_t run = tc_termtext_plain_run(utf8 + i, len - i);
+		if (run > (size_t)(width - used))
+			run = (size_t)(width - used);
 		if (run) {
 			waddnstr(w, utf8 + i, (int)run);
 			i += run;
 			used += (int)run;
 			continue;
 		}
-		wchar_t wc[2] = {0, 0};
-		i += decode(utf8 + i, len - i, &wc[0]);
-		int cw = cell_width(wc[0]);
-		if (used + cw > width)
+		if (locale_utf8 < 0)
+			locale_utf8 = tc_termtext_locale_utf8();
+		struct tc_termtext_glyph g;
+		tc_termtext_glyph(utf8 + i, len - i, locale_utf8, &g);
+		i += g.bytes;
+		/* an escape cut in half would read as other text: the edge pads instead */
+		if (used + g.cells > width)
 			break;
-		if (cw == 0 && used == 0)
+		if (g.cells == 0 && used == 0)
 			continue;
-		waddnwstr(w, wc, 1);
-		used += cw;
+		if (g.escaped) {
+			waddnstr(w, g.text, (int)g.len);
+		} else {
+			wchar_t wc[2] = {(wchar_t)g.cp, 0};
+			waddnwstr(w, wc, 1);
+		}
+		used += g.cells;
 	}
 	if (used < width)
 		whline(w, ' ' | (chtype)attr, width - used);
@@ -132,6 +103,7 @@ size_t tui_text_next(const char *utf8, size_t pos)
 	size_t len = strlen(utf8);
 	if (pos >= len)
 		return 0;
-	wchar_t wc;
-	return decode(utf8 + pos, len - pos, &wc);
+	struct tc_termtext_glyph g;
+	tc_termtext_glyph(utf8 + pos, len - pos, tc_termtext_locale_utf8(), &g);
+	return g.bytes;
 }

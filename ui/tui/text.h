@@ -1,8 +1,8 @@
 /*
  * Text measured in terminal cells. Names and hosts are UTF-8 and may hold
  * wide (CJK) or combining characters: every width, truncation and padding
- * here counts cells (wcwidth), never bytes. Invalid bytes and control
- * characters show as '?'.
+ * here counts cells (wcwidth), never bytes. Controls, invalid bytes and
+ * bidi controls show as the escapes of trunkctl/termtext.h, the CLI's rule.
  */
 #ifndef TUI_TEXT_H
 #define TUI_TEXT_H
@@ -15,8 +15,8 @@
 int tui_text_width(const char *utf8);
 /*
  * Draws text at (y, x) in at most width cells with attr, padding with spaces
- * to width. A wide character that would straddle the edge is replaced by a
- * space. Returns the cells drawn before padding.
+ * to width. A wide character or an escape that would straddle the edge is
+ * replaced by spaces. Returns the cells drawn before padding.
  */
 int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr);
 /* Same, right-aligned. */
