@@ -145,7 +145,9 @@ static void edit(struct side *s, const char *id, enum tc_field_id f, const char 
 	tc_error_init(&err);
 	cr_assert_eq(tc_value_from_text(f, text, &v, &err), TC_OK);
 	cr_assert_eq(tc_trunk_set_value(t, f, &v), TC_OK);
-	cr_assert_eq(tc_store_update_local(s->store, id, t, NULL, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(
+	    tc_store_update_local(s->store, id, &(struct tc_store_edit){.changes = t}, NULL, &err),
+	    TC_OK, "%s", err.message);
 	tc_value_clear(&v);
 	tc_trunk_free(t);
 	tc_trunk_record_free(rec);

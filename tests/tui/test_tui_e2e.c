@@ -639,7 +639,8 @@ static void server_side_rename(const char *from, const char *to)
 	cr_assert_eq(tc_service_get(svc, from, &rec, &err), TC_OK, "%s", err.message);
 	struct tc_trunk *t = tc_trunk_dup(rec->current);
 	tc_trunk_set_string(t, TC_F_NAME, to);
-	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, NULL, NULL, &err), TC_OK, "%s",
+	             err.message);
 	cr_assert_eq(tc_service_sync(svc, TC_SYNC_PUSH, NULL, &err), TC_OK, "%s", err.message);
 	tc_trunk_free(t);
 	tc_trunk_record_free(rec);

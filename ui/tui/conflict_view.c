@@ -133,7 +133,7 @@ static char *value_text(const struct tc_trunk *t, int f)
 	return tc_value_to_text((enum tc_field_id)f, &t->values[f], false);
 }
 
-static const char *choice_name(enum tc_resolution r)
+const char *ui_choice_name(enum tc_resolution r)
 {
 	switch (r) {
 	case TC_RESOLVE_MINE:
@@ -196,7 +196,7 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		                        ? "Deleted on the server"
 		                        : tc_field((enum tc_field_id)r->field)->label;
 		char head[200];
-		snprintf(head, sizeof(head), "%s: %s", label, choice_name(t->choices[r->field]));
+		snprintf(head, sizeof(head), "%s: %s", label, ui_choice_name(t->choices[r->field]));
 		if (y >= body && y < body + h)
 			tui_put(stdscr, y, 2, head, COLS - 2,
 			        tui_attr(sel ? TUI_ROLE_SELECTED : TUI_ROLE_LABEL));
