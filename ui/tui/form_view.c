@@ -321,16 +321,12 @@ static void absorb(struct tui_app *app, struct form_view *v, struct tc_trunk_rec
 		select_field(v, first);
 		char keys[120];
 		choice_keys(app, keys, sizeof(keys));
-		tui_status(app, true,
-		           "This trunk changed while you edit it: %zu of your fields changed there "
-		           "too (%s).",
-		           clashes, keys);
+		tui_status(app, true, "Changed meanwhile in %zu field%s you edited: %s.", clashes,
+		           clashes == 1 ? "" : "s", keys);
 	} else if (taken) {
-		tui_status(
-		    app, false,
-		    "This trunk changed while you edit it: %zu field%s took the new value%s; "
-		    "your changes stay.",
-		    taken, taken == 1 ? "" : "s", taken == 1 ? "" : "s");
+		tui_status(app, false,
+		           "Changed meanwhile: %zu field%s took the new value; your edits stay.",
+		           taken, taken == 1 ? "" : "s");
 	}
 }
 
