@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "search_find.h"
-#include "sync.h"
 #include "store_sql.h"
+#include "sync.h"
 #include "trunk_json.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
@@ -1311,8 +1311,10 @@ static enum tc_status apply_edit(const char *id, const struct tc_store_edit *edi
 			continue;
 		if (tc_value_equal(v, &cur->values[f], tc_field(f)->type))
 			continue;
-		if (tc_trunk_set_value(*want, f, v) != TC_OK)
+		if (tc_trunk_set_value(*want, f, v) != TC_OK) {
 			rc = tc_error_set(err, TC_NOMEM, NULL);
+			break;
+		}
 		result->changed[f] = true;
 		result->nchanged++;
 	}

@@ -330,8 +330,8 @@ static void absorb(struct tui_app *app, struct form_view *v, struct tc_trunk_rec
 	}
 }
 
-/* Re-reads the trunk; a newer version is absorbed. */
-static void reread(struct tui_app *app, struct form_view *v)
+/* Re-reads the trunk; a newer version is absorbed (true). */
+static bool reread(struct tui_app *app, struct form_view *v)
 {
 	struct tc_trunk_record *now = NULL;
 	struct tc_error err;
@@ -350,8 +350,10 @@ static void reread(struct tui_app *app, struct form_view *v)
 		absorb(app, v, now);
 		now = NULL;
 	}
+	bool absorbed = st == TC_OK && !now;
 	tc_trunk_record_free(now);
 	tc_error_clear(&err);
+	return absorbed;
 }
 
 /* ---- errors onto rows ---- */
@@ -782,8 +784,9 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	tc_edit_result_free(&res);
 	if (clash) {
 		/* the store's final guard: show what changed underneath, save nothing */
+		if (!reread(app, v))
+			tui_status_err(app, "Not saved", &err);
 		tc_error_clear(&err);
-		reread(app, v);
 		return TUI_HANDLED;
 	}
 	if (st == TC_INVALID) {
