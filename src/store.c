@@ -1258,17 +1258,6 @@ static enum tc_status refuse_busy_states(const struct row *r, struct tc_error *e
 	return TC_OK;
 }
 
-/* Names the fields of a concurrent change for the message: "name, max_channels". */
-static void field_keys(const bool fields[TC_FIELD_COUNT], char *buf, size_t size)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
-		if (fields[f])
-			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
-			                         tc_field(f)->key);
-}
-
 /*
  * The record edit makes of cur (read in this transaction), into *want; the
  * fields another writer changed since edit->from go to result instead.
@@ -1297,7 +1286,7 @@ static enum tc_status apply_edit(const char *id, const struct tc_store_edit *edi
 		if (!(result->theirs = tc_trunk_dup(cur)))
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		char keys[400];
-		field_keys(m.conflict, keys, sizeof(keys));
+		tc_field_keys(m.conflict, keys, sizeof(keys));
 		if (rc == TC_OK)
 			rc = tc_error_set(err, TC_CONFLICT,
 			                  "trunk %s was changed by another save while it was being "

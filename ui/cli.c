@@ -423,18 +423,12 @@ static int cmd_create(struct cli *c)
 /* "updated Kampala: max_channels, name" on stdout: what the save changed. */
 static void print_changed(const char *trunk, const struct tc_edit_result *res)
 {
-	if (!res->nchanged) {
+	char keys[400];
+	tc_field_keys(res->changed, keys, sizeof(keys));
+	if (res->nchanged)
+		printf("updated %s: %s\n", trunk, keys);
+	else
 		printf("unchanged %s: every given value was already there\n", trunk);
-		return;
-	}
-	printf("updated %s:", trunk);
-	const char *sep = " ";
-	for (int f = 0; f < TC_FIELD_COUNT; f++)
-		if (res->changed[f]) {
-			printf("%s%s", sep, tc_field(f)->key);
-			sep = ", ";
-		}
-	printf("\n");
 }
 
 static int cmd_update(struct cli *c)

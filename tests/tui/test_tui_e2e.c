@@ -790,7 +790,7 @@ Test(e2e, a_field_changed_under_a_form_and_in_it_is_a_conflict_in_the_form)
 	keys(t, "m");
 	cr_expect(vtd_has_text(t, "changed there too: keep mine"));
 	keys(t, K_F2);
-	wait_text(t, "Saved Sample trunk 1", WAIT_MS);
+	wait_text(t, "Saved Sample trunk 1 here (max_channels)", WAIT_MS);
 	quit(t);
 	struct tc_service *svc = open_tuis_store();
 	cr_expect_eq(channels_of(svc, "Sample trunk 1"), 55, "kept mine");

@@ -781,6 +781,8 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	tc_trunk_free(draft);
 	free(new_id);
 	bool clash = st == TC_CONFLICT && res.nconflict;
+	char keys[200] = "";
+	tc_field_keys(res.changed, keys, sizeof(keys));
 	tc_edit_result_free(&res);
 	if (clash) {
 		/* the store's final guard: show what changed underneath, save nothing */
@@ -806,7 +808,14 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	}
 	tc_error_clear(&err);
 	const char *name = v->text[TC_F_NAME][0] ? v->text[TC_F_NAME] : "the trunk";
-	tui_status(app, false, "Saved %s here; the change is queued for the Carrier API.", name);
+	if (!v->id)
+		tui_status(app, false, "Saved %s here; the change is queued for the Carrier API.",
+		           name);
+	else if (keys[0])
+		tui_status(app, false, "Saved %s here (%s); queued for the Carrier API.", name,
+		           keys);
+	else
+		tui_status(app, false, "Saved %s here: nothing changed, nothing queued.", name);
 	tui_request_sync(app, TC_SYNC_PUSH);
 	v->saved = true;
 	tui_changed(app);
