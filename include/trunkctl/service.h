@@ -352,7 +352,9 @@ struct tc_import_report {
 
 /*
  * Stages trunks[0..count) in the outbox: a trunk whose id the store knows is
- * an update (its set fields replace the current ones), any other a create.
+ * an update (its set fields replace the current ones, applied and validated
+ * again inside the save's transaction, as tc_service_update does with no
+ * from), any other a create.
  * All or nothing: every trunk is validated first; when any fails, nothing is
  * saved and TC_INVALID is returned with the per-trunk results in report.
  * dry_run validates and reports without saving. report is caller-owned; free
