@@ -767,16 +767,22 @@ Test(e2e, a_form_takes_in_what_a_sync_pulled_and_sends_only_its_own_change)
 	tc_error_clear(&err);
 }
 
-Test(e2e, a_field_changed_under_a_form_and_in_it_is_a_conflict_in_the_form)
+/* Opens the form of Sample trunk 1 and types a new max_channels, unsaved. */
+static void form_sets_channels_of_the_first_trunk(struct vtd *t, const char *value)
 {
-	struct vtd *t = run_offline_with_samples(2);
 	keys(t, "e");
 	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
 	keys(t, K_TAB);
 	keys(t, K_TAB);
 	keys(t, K_TAB);
 	keys(t, "\025");
-	type(t, "55");
+	type(t, value);
+}
+
+Test(e2e, a_field_changed_under_a_form_and_in_it_is_a_conflict_in_the_form)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	form_sets_channels_of_the_first_trunk(t, "55");
 	/* another process on the same store: seen at the save, by the store's check */
 	other_sets(data_dir, false, "Sample trunk 1", "max_channels=77");
 	keys(t, K_F2);
@@ -795,6 +801,27 @@ Test(e2e, a_field_changed_under_a_form_and_in_it_is_a_conflict_in_the_form)
 	struct tc_service *svc = open_tuis_store();
 	cr_expect_eq(channels_of(svc, "Sample trunk 1"), 55, "kept mine");
 	tc_service_close(svc);
+}
+
+Test(e2e, a_sync_pulling_a_field_the_form_changed_raises_the_conflict_at_once)
+{
+	struct vtd *t = run_online_with_samples(2);
+	form_sets_channels_of_the_first_trunk(t, "55");
+	server_side_set("Sample trunk 1", "max_channels=77");
+	keys(t, K_F5);
+	wait_text(t, "Changed meanwhile in 1 field you edited", SYNC_MS);
+	cr_expect(vtd_has_text(t, "theirs  77"));
+	type(t, "9");
+	cr_expect(vtd_has_text(t, "Max channels changed here and there: choose first"),
+	          "typing waits for the choice");
+	keys(t, "t");
+	cr_expect(vtd_has_text(t, "changed there too: take theirs"));
+	keys(t, K_F2);
+	wait_text(t, "Saved Sample trunk 1 here: nothing changed", WAIT_MS);
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(strstr(row, " 77 ") && strstr(row, "synced"), "row: %s", row);
+	quit(t);
 }
 
 Test(e2e, pending_changes_show_the_request_and_can_be_discarded)
