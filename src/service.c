@@ -395,26 +395,39 @@ static const char *current_id(struct tc_service *svc, const char *id, char **map
 	return *mapped ? *mapped : id;
 }
 
-enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
-                                 const struct tc_trunk *edited, struct tc_error *err)
+/* Validates, inside the save's transaction, the record an edit makes. */
+static enum tc_status check_edit(void *ctx, const struct tc_trunk *merged,
+                                 const struct tc_trunk *current, bool pushed, struct tc_error *err)
 {
+	/* an unpushed create is still checked as the create it will be */
+	return tc_service_validate(ctx, pushed ? TC_SAVE_UPDATE : TC_SAVE_CREATE, merged, current,
+	                           err);
+}
+
+/* One edit of trunk id (already mapped) in the store; joins an open transaction. */
+static enum tc_status save_edit(struct tc_service *svc, const char *id,
+                                const struct tc_trunk *changes, const struct tc_trunk *from,
+                                struct tc_edit_result *result, struct tc_error *err)
+{
+	struct tc_store_edit edit = {
+	    .changes = changes, .from = from, .check = check_edit, .check_ctx = svc};
+	return tc_store_update_local(svc->store, id, &edit, result, err);
+}
+
+enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
+                                 const struct tc_trunk *changes, const struct tc_trunk *from,
+                                 struct tc_edit_result *result, struct tc_error *err)
+{
+	if (result)
+		memset(result, 0, sizeof(*result));
 	enum tc_status rc = refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
-	if (!edited)
-		return tc_error_set(err, TC_USAGE, "no record to save");
+	if (!changes)
+		return tc_error_set(err, TC_USAGE, "no changes to save");
 	char *mapped;
 	const char *id = current_id(svc, id_given, &mapped);
-	struct tc_trunk_record *rec;
-	rc = tc_store_get(svc->store, id, &rec, err);
-	if (rc == TC_OK) {
-		/* an unpushed create is still checked as the create it will be */
-		enum tc_save_kind kind = rec->base ? TC_SAVE_UPDATE : TC_SAVE_CREATE;
-		rc = tc_service_validate(svc, kind, edited, rec->current, err);
-		tc_trunk_record_free(rec);
-		if (rc == TC_OK)
-			rc = queued(svc, tc_store_update_local(svc->store, id, edited, NULL, err));
-	}
+	rc = queued(svc, save_edit(svc, id, changes, from, result, err));
 	free(mapped);
 	return rc;
 }
@@ -767,7 +780,11 @@ void tc_import_report_free(struct tc_import_report *report)
 	memset(report, 0, sizeof(*report));
 }
 
-/* The current record with the set (and null) fields of t over it. */
+/*
+ * The current record with the set (and null) fields of t over it: what the
+ * report and a dry run check. The save itself applies t's fields again onto
+ * the trunk as its transaction finds it (save_edit), and checks that.
+ */
 static struct tc_trunk *overlay(const struct tc_trunk *current, const struct tc_trunk *t)
 {
 	struct tc_trunk *m = tc_trunk_dup(current);
@@ -872,7 +889,8 @@ enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const 
 					rc = tc_store_create_local(svc->store, id, wants[i], err);
 			} else {
 				snprintf(id, sizeof(id), "%s", trunks[i]->id);
-				rc = tc_store_update_local(svc->store, id, wants[i], NULL, err);
+				/* the file's fields onto the trunk as it is in this transaction */
+				rc = save_edit(svc, id, trunks[i], NULL, NULL, err);
 			}
 			if (rc == TC_OK && !(r->id = strdup(id)))
 				rc = tc_error_set(err, TC_NOMEM, NULL);

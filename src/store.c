@@ -13,6 +13,7 @@
 
 #include "search_find.h"
 #include "store_sql.h"
+#include "sync.h"
 #include "trunk_json.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
@@ -1257,30 +1258,87 @@ static enum tc_status refuse_busy_states(const struct row *r, struct tc_error *e
 	return TC_OK;
 }
 
-static enum tc_status update_in_tx(struct tc_store *s, const char *id, const struct tc_trunk *trunk,
-                                   bool *changed, struct tc_error *err)
+/*
+ * The record edit makes of cur (read in this transaction), into *want; the
+ * fields another writer changed since edit->from go to result instead.
+ */
+static enum tc_status apply_edit(const char *id, const struct tc_store_edit *edit,
+                                 const struct tc_trunk *cur, struct tc_trunk **want,
+                                 struct tc_edit_result *result, struct tc_error *err)
+{
+	*want = tc_trunk_dup(cur);
+	struct tc_trunk *mine = tc_trunk_new();
+	enum tc_status rc = *want && mine ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+	for (int f = 0; rc == TC_OK && f < TC_FIELD_COUNT; f++) {
+		const struct tc_value *v = &edit->changes->values[f];
+		if ((tc_field(f)->flags & TC_FF_READONLY) || v->state == TC_V_ABSENT ||
+		    (edit->from && tc_sync_same_value(f, v, &edit->from->values[f])))
+			continue;
+		if (tc_trunk_set_value(mine, f, v) != TC_OK)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	struct tc_merge m = {0};
+	if (rc == TC_OK && edit->from)
+		tc_sync_merge(edit->from, mine, cur, &m);
+	if (rc == TC_OK && m.nconflict) {
+		memcpy(result->conflict, m.conflict, sizeof(result->conflict));
+		result->nconflict = m.nconflict;
+		if (!(result->theirs = tc_trunk_dup(cur)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		char keys[400];
+		tc_field_keys(m.conflict, keys, sizeof(keys));
+		if (rc == TC_OK)
+			rc = tc_error_set(err, TC_CONFLICT,
+			                  "trunk %s was changed by another save while it was being "
+			                  "edited (%s); nothing saved",
+			                  id, keys);
+	}
+	for (int f = 0; rc == TC_OK && f < TC_FIELD_COUNT; f++) {
+		const struct tc_value *v = &mine->values[f];
+		/* a blind edit sets what it names; one from a version, what differs */
+		if (v->state == TC_V_ABSENT || (edit->from && !m.send[f]))
+			continue;
+		if (tc_value_equal(v, &cur->values[f], tc_field(f)->type))
+			continue;
+		if (tc_trunk_set_value(*want, f, v) != TC_OK) {
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+			break;
+		}
+		result->changed[f] = true;
+		result->nchanged++;
+	}
+	tc_trunk_free(mine);
+	if (rc != TC_OK) {
+		tc_trunk_free(*want);
+		*want = NULL;
+	}
+	return rc;
+}
+
+static enum tc_status update_in_tx(struct tc_store *s, const char *id,
+                                   const struct tc_store_edit *edit, struct tc_edit_result *result,
+                                   struct tc_error *err)
 {
 	struct row r;
 	enum tc_status rc = row_load(s, id, &r, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = refuse_busy_states(&r, err);
-	struct tc_trunk *want = NULL;
-	if (rc == TC_OK) {
-		want = tc_trunk_dup(trunk);
-		if (!want || tc_trunk_set_id(want, r.id) != TC_OK)
-			rc = tc_error_set(err, TC_NOMEM, NULL);
-	}
 	const struct tc_trunk *cur = r.local ? r.local : r.base;
+	struct tc_trunk *want = NULL;
+	if (rc == TC_OK)
+		rc = apply_edit(r.id, edit, cur, &want, result, err);
+	if (rc == TC_OK && tc_trunk_set_id(want, r.id) != TC_OK)
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK && edit->check)
+		rc = edit->check(edit->check_ctx, want, cur, r.base != NULL, err);
 	if (rc == TC_OK && same_record(cur, want) && r.state != TC_SYNC_REJECTED) {
 		tc_trunk_free(want);
 		row_clear(&r);
 		return TC_OK;
 	}
-	if (rc == TC_OK) {
-		*changed = true;
+	if (rc == TC_OK)
 		rc = queue_update(s, &r, want, err);
-	}
 	if (rc == TC_OK) {
 		tc_trunk_free(r.local);
 		r.local = want;
@@ -1296,19 +1354,26 @@ static enum tc_status update_in_tx(struct tc_store *s, const char *id, const str
 }
 
 enum tc_status tc_store_update_local(struct tc_store *s, const char *id,
-                                     const struct tc_trunk *trunk, bool *changed,
-                                     struct tc_error *err)
+                                     const struct tc_store_edit *edit,
+                                     struct tc_edit_result *result, struct tc_error *err)
 {
-	bool dummy;
-	if (!changed)
-		changed = &dummy;
-	*changed = false;
+	struct tc_edit_result dummy;
+	if (!result)
+		result = &dummy;
+	memset(result, 0, sizeof(*result));
+	if (!edit || !edit->changes)
+		return tc_error_set(err, TC_USAGE, "no changes to save");
 	bool own;
+	/* BEGIN IMMEDIATE: the write lock is held before the trunk is read */
 	enum tc_status rc = write_begin(s, &own, err);
-	if (rc != TC_OK)
-		return rc;
-	rc = update_in_tx(s, id, trunk, changed, err);
-	return write_end(s, own, rc, err);
+	if (rc == TC_OK)
+		rc = update_in_tx(s, id, edit, result, err);
+	rc = write_end(s, own, rc, err);
+	if (result == &dummy)
+		tc_edit_result_free(&dummy);
+	else if (rc != TC_OK && rc != TC_CONFLICT)
+		tc_edit_result_free(result);
+	return rc;
 }
 
 static enum tc_status delete_in_tx(struct tc_store *s, const char *id, struct tc_error *err)

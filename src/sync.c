@@ -856,13 +856,15 @@ static enum tc_status claim(struct run *r, const char *id)
 /*
  * Settles create en with the server's trunk rec, in one transaction. Edits
  * folded into the create after the lost attempt (a rename, say) are not on
- * the server yet: they are queued as an update of what still differs.
+ * the server yet: they are applied as an edit from the server's version, so
+ * they are queued as an update of what still differs. A field that a later
+ * local edit changed again (queued behind the create) keeps that newer value.
  */
 static enum tc_status adopt(struct run *r, const struct tc_outbox_entry *en,
                             const struct tc_trunk_record *rec, struct tc_error *err)
 {
-	struct tc_trunk *want = tc_trunk_dup(rec->base);
-	if (!want)
+	struct tc_trunk *changes = tc_trunk_new();
+	if (!changes)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	bool differs = false;
 	enum tc_status s = TC_OK;
@@ -872,21 +874,33 @@ static enum tc_status adopt(struct run *r, const struct tc_outbox_entry *en,
 		    tc_sync_same_value(f, mine, &rec->base->values[f]))
 			continue;
 		differs = true;
-		s = tc_trunk_set_value(want, f, mine) == TC_OK ? TC_OK
-		                                               : tc_error_set(err, TC_NOMEM, NULL);
+		s = tc_trunk_set_value(changes, f, mine) == TC_OK
+		        ? TC_OK
+		        : tc_error_set(err, TC_NOMEM, NULL);
 	}
 	if (s == TC_OK)
 		s = tc_store_begin(r->ctx->store, err);
 	if (s == TC_OK) {
 		s = tc_store_outbox_done(r->ctx->store, en->seq, rec->base, err);
+		struct tc_store_edit edit = {.changes = changes, .from = rec->base};
+		struct tc_edit_result res = {0};
 		if (s == TC_OK && differs)
-			s = tc_store_update_local(r->ctx->store, rec->id, want, NULL, err);
+			s = tc_store_update_local(r->ctx->store, rec->id, &edit, &res, err);
+		if (s == TC_CONFLICT && res.nconflict) {
+			for (int f = 0; f < TC_FIELD_COUNT; f++)
+				if (res.conflict[f])
+					tc_trunk_unset(changes, f);
+			tc_edit_result_free(&res);
+			tc_error_clear(err);
+			s = tc_store_update_local(r->ctx->store, rec->id, &edit, &res, err);
+		}
+		tc_edit_result_free(&res);
 		if (s == TC_OK)
 			s = tc_store_commit(r->ctx->store, err);
 		else
 			tc_store_rollback(r->ctx->store);
 	}
-	tc_trunk_free(want);
+	tc_trunk_free(changes);
 	return s;
 }
 

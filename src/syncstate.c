@@ -1,6 +1,7 @@
 #include "trunkctl/syncstate.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int64_t tc_clock_real_ms(void *ctx)
@@ -89,6 +90,14 @@ void tc_trunk_record_free(struct tc_trunk_record *rec)
 	free(rec->last_error);
 	conflict_free(rec->conflict);
 	free(rec);
+}
+
+void tc_edit_result_free(struct tc_edit_result *result)
+{
+	if (!result)
+		return;
+	tc_trunk_free(result->theirs);
+	memset(result, 0, sizeof(*result));
 }
 
 void tc_journal_list_free(struct tc_journal_list *list)

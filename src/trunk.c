@@ -121,6 +121,17 @@ const char *tc_field_group_label(enum tc_field_group group)
 	return group_labels[group];
 }
 
+void tc_field_keys(const bool which[TC_FIELD_COUNT], char *buf, size_t size)
+{
+	size_t used = 0;
+	if (size)
+		buf[0] = '\0';
+	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
+		if (which[f])
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+			                         tc_field(f)->key);
+}
+
 const char *tc_mode_name(enum tc_mode mode)
 {
 	if ((int)mode < 0 || mode >= TC_MODE_COUNT)

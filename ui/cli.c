@@ -444,17 +444,34 @@ static int cmd_create(struct cli *c)
 	return code;
 }
 
+/* "updated Kampala: max_channels, name" on stdout: what the save changed. */
+static void print_changed(const char *trunk, const struct tc_edit_result *res)
+{
+	char keys[400];
+	tc_field_keys(res->changed, keys, sizeof(keys));
+	if (res->nchanged)
+		printf("updated %s: %s\n", trunk, keys);
+	else
+		printf("unchanged %s: every given value was already there\n", trunk);
+}
+
 static int cmd_update(struct cli *c)
 {
 	struct tc_trunk_record *rec = NULL;
+	/* only to find the trunk: the save reads it again inside its transaction */
 	enum tc_status rc = tc_service_get(c->svc, c->a->pos[0], &rec, &c->err);
 	if (rc != TC_OK)
 		return fail(c, rc);
-	struct tc_trunk *edited = tc_trunk_dup(rec->current);
-	rc = edited ? apply_input(c, edited, rec->id) : TC_NOMEM;
+	/* only the given fields: another writer's change to the others is kept */
+	struct tc_trunk *changes = tc_trunk_new();
+	rc = changes ? apply_input(c, changes, rec->id) : TC_NOMEM;
+	struct tc_edit_result res = {0};
 	if (rc == TC_OK)
-		rc = tc_service_update(c->svc, rec->id, edited, &c->err);
-	tc_trunk_free(edited);
+		rc = tc_service_update(c->svc, rec->id, changes, NULL, &res, &c->err);
+	tc_trunk_free(changes);
+	if (rc == TC_OK)
+		print_changed(c->a->pos[0], &res);
+	tc_edit_result_free(&res);
 	int code = rc != TC_OK ? fail(c, rc) : push_change(c, rec->id, false, false);
 	tc_trunk_record_free(rec);
 	return code;

@@ -191,18 +191,32 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
                                  char **id_out, struct tc_error *err);
 
 /*
- * Saves an edit of trunk id: edited is the whole desired record (start from
- * record->current and change fields; TC_V_NULL sends null, TC_V_ABSENT
- * leaves the attribute as it is). Validates the changed fields (TC_INVALID
- * as above; a trunk whose create is not pushed yet is checked whole, as the
- * create it still is), then writes the local version and queues (or coalesces into) the
- * trunk's update, in one transaction. Saving a rejected trunk re-queues it
- * with its errors cleared. Saving with no change is TC_OK and queues nothing.
- * Errors: TC_NOT_FOUND; TC_CONFLICT while the trunk is in conflict (resolve
- * first); TC_NOT_FOUND for a trunk already deleted locally.
+ * Saves an edit of trunk id: changes holds the fields the operator changed
+ * (TC_V_NULL sends null; every other field TC_V_ABSENT: left as it is) and
+ * from the version the edit started from (the record the form or prompt
+ * showed), or NULL for a blind change such as a CLI --set. In one
+ * transaction that holds the write lock before it reads the trunk, the
+ * changes go onto the trunk as it is now (another process's or the sync's
+ * change to other fields is kept), the result is validated (TC_INVALID with
+ * field errors as above, nothing saved; a trunk whose create is not pushed
+ * yet is checked whole, as the create it still is), and the local version
+ * is written and its update queued or coalesced. Saving a rejected trunk
+ * re-queues it with its errors cleared. Saving with no change is TC_OK and
+ * queues nothing.
+ *
+ * When from is given and a changed field was changed meanwhile by another
+ * writer (its value now differs from from's and from the new one), nothing
+ * is saved and the result is TC_CONFLICT with result->conflict naming the
+ * fields and result->theirs the trunk as it is now: the caller shows them
+ * as per-field conflicts and saves again from theirs once settled.
+ * result (may be NULL; free with tc_edit_result_free) also says which
+ * fields the save changed. Errors: TC_NOT_FOUND (also for a trunk already
+ * deleted locally); TC_CONFLICT while the trunk is in conflict with the
+ * server (resolve first; result names no field).
  */
 enum tc_status tc_service_update(struct tc_service *svc, const char *id,
-                                 const struct tc_trunk *edited, struct tc_error *err);
+                                 const struct tc_trunk *changes, const struct tc_trunk *from,
+                                 struct tc_edit_result *result, struct tc_error *err);
 
 /*
  * Deletes trunk id locally and queues the delete (an unpushed create simply
@@ -342,7 +356,9 @@ struct tc_import_report {
 
 /*
  * Stages trunks[0..count) in the outbox: a trunk whose id the store knows is
- * an update (its set fields replace the current ones), any other a create.
+ * an update (its set fields replace the current ones, applied and validated
+ * again inside the save's transaction, as tc_service_update does with no
+ * from), any other a create.
  * All or nothing: every trunk is validated first; when any fails, nothing is
  * saved and TC_INVALID is returned with the per-trunk results in report.
  * dry_run validates and reports without saving. report is caller-owned; free

@@ -176,19 +176,54 @@ enum tc_status tc_store_create_local(struct tc_store *store, const char *local_i
                                      const struct tc_trunk *trunk, struct tc_error *err);
 
 /*
- * Replaces the local version of id with trunk (the whole record) and queues
- * the change, coalescing with the trunk's last entry that is not in flight:
- * into a create (one create with the new record), into an update (one update
- * of the fields that differ from that entry's base; dropped if none do), else
- * a new update. A rejected entry that is edited goes back to queued and the
- * trunk's field errors are cleared. *changed (may be NULL) says whether
- * anything differed from the current version; when nothing did, nothing is
- * written. Errors: TC_NOT_FOUND (unknown, or already deleted locally),
- * TC_CONFLICT (the trunk is in conflict).
+ * Checks the record an edit would save (see struct tc_store_edit): merged is
+ * the current version with the edit applied, current the version it was
+ * applied onto and pushed whether the server has the trunk (false: its
+ * create is still queued). Returns TC_OK to save, or an error (TC_INVALID
+ * with field errors) that saves nothing.
+ */
+typedef enum tc_status (*tc_store_check_fn)(void *ctx, const struct tc_trunk *merged,
+                                            const struct tc_trunk *current, bool pushed,
+                                            struct tc_error *err);
+
+/*
+ * An edit of one trunk: the fields the operator changed, nothing else.
+ * changes: the new values (TC_V_NULL clears; TC_V_ABSENT leaves the field
+ * alone; read-only fields, id and extra_json are ignored). from: the version
+ * the edit started from (what the operator saw), or NULL for a blind edit
+ * (a CLI --set) that simply applies changes. check (may be NULL) validates
+ * the merged record inside the transaction.
+ */
+struct tc_store_edit {
+	const struct tc_trunk *changes;
+	const struct tc_trunk *from;
+	tc_store_check_fn check;
+	void *check_ctx;
+};
+
+/*
+ * Applies edit to id's local version and queues the change, in one write
+ * transaction that holds the lock before it reads the trunk: concurrent
+ * writers (threads, processes) never lose each other's fields. When from is
+ * given and a changed field's current value differs both from from's and
+ * from the new value, another writer changed it meanwhile: nothing is
+ * written, TC_CONFLICT, and result->conflict / result->theirs say which
+ * fields and what they hold now. Fields that equal from's are not changes.
+ * Otherwise the changes go onto the current version, check runs on the
+ * result, and the change is queued, coalescing with the trunk's last entry
+ * that is not in flight: into a create (one create with the new record),
+ * into an update (one update of the fields that differ from that entry's
+ * base; dropped if none do), else a new update. A rejected entry that is
+ * edited goes back to queued and the trunk's field errors are cleared.
+ * result (may be NULL; free it with tc_edit_result_free) says which fields
+ * changed; when none did, nothing is written. Errors: TC_NOT_FOUND
+ * (unknown, or already deleted locally), TC_CONFLICT (the trunk is in
+ * conflict with the server: result has no conflicting field; or the
+ * concurrent change above), check's error.
  */
 enum tc_status tc_store_update_local(struct tc_store *store, const char *id,
-                                     const struct tc_trunk *trunk, bool *changed,
-                                     struct tc_error *err);
+                                     const struct tc_store_edit *edit,
+                                     struct tc_edit_result *result, struct tc_error *err);
 
 /*
  * Deletes id locally: a create not yet sent and its updates vanish with the

@@ -148,6 +148,23 @@ struct tc_trunk_record {
 
 void tc_trunk_record_free(struct tc_trunk_record *rec); /* accepts NULL */
 
+/*
+ * What an edit of one trunk did (tc_store_update_local, tc_service_update).
+ * On success, changed says which fields took a new value (none: nothing was
+ * written). On TC_CONFLICT from a concurrent writer, conflict says which of
+ * the edited fields another save changed since the version the edit started
+ * from, and theirs is the trunk as it is now (nothing was written).
+ */
+struct tc_edit_result {
+	bool changed[TC_FIELD_COUNT];
+	size_t nchanged;
+	bool conflict[TC_FIELD_COUNT];
+	size_t nconflict;
+	struct tc_trunk *theirs; /* owned; NULL unless nconflict */
+};
+
+void tc_edit_result_free(struct tc_edit_result *result); /* frees theirs, zeroes; accepts NULL */
+
 /* One mutation sent to the server. */
 struct tc_journal_entry {
 	int64_t seq;

@@ -101,6 +101,8 @@ const struct tc_field_info *tc_field(enum tc_field_id id);
 /* By JSON key; NULL when the key is unknown. */
 const struct tc_field_info *tc_field_by_key(const char *key);
 const char *tc_field_group_label(enum tc_field_group group);
+/* The keys of the fields set in which, ", "-separated, into buf (truncated to size). */
+void tc_field_keys(const bool which[TC_FIELD_COUNT], char *buf, size_t size);
 
 const char *tc_mode_name(enum tc_mode mode);  /* NULL for TC_MODE_UNKNOWN */
 enum tc_mode tc_mode_parse(const char *name); /* TC_MODE_UNKNOWN when not one of the three */

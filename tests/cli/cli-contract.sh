@@ -126,6 +126,9 @@ expect 0 "create --json FILE (flat object)" t create --json "$T/flat.json"
 expect 0 "create --json - (JSON:API document)" sh -c "printf '%s' '{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"Siem Reap\",\"region\":\"helium\",\"authentication_mode\":\"ip_address\"}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
 expect 3 "create --json with a bad document" sh -c "printf '%s' '{\"data\":{\"type\":\"trunk\",\"attributes\":{}}}' | env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file $T/token create --json -"
 expect 0 "update --set" t update Kampala --set max_channels=5 --set outbound_route_prefixes=855,856
+check "update names the fields it changed" has "^updated Kampala: max_channels, outbound_route_prefixes$" "$T/out"
+expect 0 "update with a value already there" t --offline update Kampala --set max_channels=5
+check "update says nothing changed" has "^unchanged Kampala:" "$T/out"
 expect 0 "show after update" t show Kampala --json
 check "update pushed" [ "$(jq -r '"\(.sync_state) \(.max_channels) \(.outbound_route_prefixes|join(","))"' "$T/out")" = "synced 5 855,856" ]
 # list --json writes its rows itself: each must be show --json's object (jansson's dump), indented.

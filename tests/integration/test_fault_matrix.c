@@ -400,8 +400,8 @@ static void stage(enum op op, const struct fake_view *before)
 		cr_assert_eq(tc_service_get(W.svc, before->ids[0], &rec, &err), TC_OK);
 		struct tc_trunk *t = tc_trunk_dup(rec->current);
 		cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, UPDATED_CHANNELS), TC_OK);
-		cr_assert_eq(tc_service_update(W.svc, before->ids[0], t, &err), TC_OK, "%s",
-		             err.message);
+		cr_assert_eq(tc_service_update(W.svc, before->ids[0], t, NULL, NULL, &err), TC_OK,
+		             "%s", err.message);
 		tc_trunk_free(t);
 		tc_trunk_record_free(rec);
 	} else {

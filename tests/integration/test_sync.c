@@ -146,7 +146,9 @@ static void edit(struct side *s, const char *id, enum tc_field_id f, const char 
 	tc_error_init(&err);
 	cr_assert_eq(tc_value_from_text(f, text, &v, &err), TC_OK);
 	cr_assert_eq(tc_trunk_set_value(t, f, &v), TC_OK);
-	cr_assert_eq(tc_store_update_local(s->store, id, t, NULL, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(
+	    tc_store_update_local(s->store, id, &(struct tc_store_edit){.changes = t}, NULL, &err),
+	    TC_OK, "%s", err.message);
 	tc_value_clear(&v);
 	tc_trunk_free(t);
 	tc_trunk_record_free(rec);
@@ -1477,6 +1479,42 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 	long long total = fake_stat(&fk, "requests.total");
 	sync_ok(&A, TC_SYNC_PUSH, NULL);
 	cr_assert_eq(fake_stat(&fk, "requests.total"), total);
+}
+
+Test(sync, a_create_found_after_a_crash_keeps_the_edits_queued_behind_it)
+{
+	const char *id = "local-00000000000000e7";
+	fake_start(&fk, NULL);
+	side_online(&A);
+	create_local(&A, id, "adopted");
+	edit(&A, id, TC_F_MAX_CHANNELS, "9");
+	struct tc_outbox_list l = {0};
+	struct tc_outbox_entry en = first_entry(&A, &l);
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_store_outbox_begin_send(A.store, en.seq, &err), TC_OK);
+	/* The server holds the create as an earlier attempt sent it, before max_channels. */
+	struct tc_trunk *earlier = tc_trunk_dup(en.payload);
+	tc_trunk_unset(earlier, TC_F_MAX_CHANNELS);
+	cr_assert_eq(tc_api_create(A.api, earlier, NULL, &err), TC_OK, "%s", err.message);
+	tc_trunk_free(earlier);
+	tc_outbox_list_free(&l);
+	/* Edits while it is in flight queue behind it, one of the same field. */
+	edit(&A, id, TC_F_MAX_CHANNELS, "5");
+	edit(&A, id, TC_F_OUTBOUND_DIAL_STRING_PREFIX, "55");
+	side_close(&A);
+
+	side_online(&A);
+	sync_ok(&A, TC_SYNC_PUSH, NULL);
+	struct fake_view v = server();
+	cr_assert_eq(v.count, 1);
+	cr_assert_eq(v.max_channels[0], 5, "the later edit of the same field wins");
+	struct tc_trunk_record *rec = get(&A, v.ids[0]);
+	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
+	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_OUTBOUND_DIAL_STRING_PREFIX), "55",
+	                 "the later edit of another field is kept");
+	tc_trunk_record_free(rec);
+	cr_assert_eq(counts(&A).queued, 0);
 }
 
 /* ---------------------------------------------------------------- processes */

@@ -637,27 +637,54 @@ Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 	quit(t);
 }
 
-/* A second operator changes the server behind the TUI's back. */
-static void server_side_rename(const char *from, const char *to)
+/*
+ * Another trunkctl on dir (a data dir of its own: a second operator; the
+ * TUI's: another process on the same machine) sets KEY=VALUE on the trunk
+ * named name; online, it pushes the change to the server.
+ */
+static void other_sets(const char *dir, bool online, const char *name, const char *assignment)
 {
-	char url[64], dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/other", root);
-	struct tc_service_options so = {
-	    .data_dir = dir, .api_url = api_url(url, sizeof(url)), .token = TOKEN};
+	char url[64];
+	struct tc_service_options so = {.data_dir = dir, .offline = !online};
+	if (online) {
+		so.api_url = api_url(url, sizeof(url));
+		so.token = TOKEN;
+	}
 	struct tc_service *svc = NULL;
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
+	if (online)
+		cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s",
+		             err.message);
 	struct tc_trunk_record *rec = NULL;
-	cr_assert_eq(tc_service_get(svc, from, &rec, &err), TC_OK, "%s", err.message);
-	struct tc_trunk *t = tc_trunk_dup(rec->current);
-	tc_trunk_set_string(t, TC_F_NAME, to);
-	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_service_sync(svc, TC_SYNC_PUSH, NULL, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_get(svc, name, &rec, &err), TC_OK, "%s", err.message);
+	struct tc_trunk *t = tc_trunk_new();
+	cr_assert_eq(tc_trunk_assign(t, assignment, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, NULL, NULL, &err), TC_OK, "%s",
+	             err.message);
+	if (online)
+		cr_assert_eq(tc_service_sync(svc, TC_SYNC_PUSH, NULL, &err), TC_OK, "%s",
+		             err.message);
 	tc_trunk_free(t);
 	tc_trunk_record_free(rec);
 	tc_service_close(svc);
+	tc_error_clear(&err);
+}
+
+/* A second operator changes the server behind the TUI's back. */
+static void server_side_set(const char *name, const char *assignment)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/other", root);
+	other_sets(dir, true, name, assignment);
+}
+
+static void server_side_rename(const char *from, const char *to)
+{
+	char assignment[128];
+	snprintf(assignment, sizeof(assignment), "name=%s", to);
+	server_side_set(from, assignment);
 }
 
 /* Both sides rename Sample trunk 1; the TUI ends on the conflict screen. */
@@ -720,6 +747,126 @@ Test(e2e, a_delete_of_a_trunk_changed_on_the_server_is_one_question)
 	wait_text(t, "0 queued", SYNC_MS);
 	cr_expect(!vtd_has_text(t, "Theirs name"));
 	cr_expect(!vtd_has_text(t, "Sample trunk 1"));
+	quit(t);
+}
+
+/* The TUI's own store, read by another process. */
+static struct tc_service *open_tuis_store(void)
+{
+	struct tc_service_options so = {.data_dir = data_dir, .offline = true};
+	struct tc_service *svc = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	tc_error_clear(&err);
+	return svc;
+}
+
+static long long channels_of(struct tc_service *svc, const char *name)
+{
+	struct tc_trunk_record *rec = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_get(svc, name, &rec, &err), TC_OK, "%s", err.message);
+	long long n = rec->current->values[TC_F_MAX_CHANNELS].i;
+	tc_trunk_record_free(rec);
+	tc_error_clear(&err);
+	return n;
+}
+
+Test(e2e, a_form_takes_in_what_a_sync_pulled_and_sends_only_its_own_change)
+{
+	struct vtd *t = run_online_with_samples(2);
+	keys(t, "e");
+	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
+	keys(t, "\025");
+	type(t, "Mine name");
+	server_side_set("Sample trunk 1", "max_channels=77");
+	keys(t, K_F5);
+	wait_text(t, "Changed meanwhile: 1 field took the new value", SYNC_MS);
+	cr_expect(vtd_has_text(t, "Mine name"), "the operator's edit stays");
+	char row[256];
+	save_and_sync(t, "Mine name", row, sizeof(row));
+	cr_expect(strstr(row, " 77 ") && strstr(row, "synced"), "row: %s", row);
+	quit(t);
+
+	struct tc_service *svc = open_tuis_store();
+	struct tc_journal_list j = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_service_journal(svc, 1, &j, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(j.count, 1);
+	cr_assert_str_eq(j.items[0].method, "PATCH");
+	cr_expect_str_eq(tc_trunk_string(j.items[0].changes, TC_F_NAME), "Mine name");
+	cr_expect_eq(j.items[0].changes->values[TC_F_MAX_CHANNELS].state, TC_V_ABSENT,
+	             "the PATCH carries only the name");
+	tc_journal_list_free(&j);
+	tc_service_close(svc);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/other", root);
+	struct tc_service_options so = {
+	    .data_dir = dir, .api_url = api_url(row, sizeof(row)), .token = TOKEN};
+	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
+	cr_expect_eq(channels_of(svc, "Mine name"), 77, "the other operator's change is kept");
+	tc_service_close(svc);
+	tc_error_clear(&err);
+}
+
+/* Opens the form of Sample trunk 1 and types a new max_channels, unsaved. */
+static void form_sets_channels_of_the_first_trunk(struct vtd *t, const char *value)
+{
+	keys(t, "e");
+	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, "\025");
+	type(t, value);
+}
+
+Test(e2e, a_field_changed_under_a_form_and_in_it_is_a_conflict_in_the_form)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	form_sets_channels_of_the_first_trunk(t, "55");
+	/* another process on the same store: seen at the save, by the store's check */
+	other_sets(data_dir, false, "Sample trunk 1", "max_channels=77");
+	keys(t, K_F2);
+	wait_text(t, "Changed meanwhile in 1 field you edited", WAIT_MS);
+	cr_expect(vtd_has_text(t, "changed there too: undecided"));
+	cr_expect(vtd_has_text(t, "mine    55"));
+	cr_expect(vtd_has_text(t, "theirs  77"));
+	golden(t, "form-conflict");
+	keys(t, K_F2);
+	wait_text(t, "Choose mine, theirs or a new value for every field first.", WAIT_MS);
+	keys(t, "m");
+	cr_expect(vtd_has_text(t, "changed there too: keep mine"));
+	keys(t, K_F2);
+	wait_text(t, "Saved Sample trunk 1 here (max_channels)", WAIT_MS);
+	quit(t);
+	struct tc_service *svc = open_tuis_store();
+	cr_expect_eq(channels_of(svc, "Sample trunk 1"), 55, "kept mine");
+	tc_service_close(svc);
+}
+
+Test(e2e, a_sync_pulling_a_field_the_form_changed_raises_the_conflict_at_once)
+{
+	struct vtd *t = run_online_with_samples(2);
+	form_sets_channels_of_the_first_trunk(t, "55");
+	server_side_set("Sample trunk 1", "max_channels=77");
+	keys(t, K_F5);
+	wait_text(t, "Changed meanwhile in 1 field you edited", SYNC_MS);
+	cr_expect(vtd_has_text(t, "theirs  77"));
+	type(t, "9");
+	cr_expect(vtd_has_text(t, "Max channels changed here and there: choose first"),
+	          "typing waits for the choice");
+	keys(t, "t");
+	cr_expect(vtd_has_text(t, "changed there too: take theirs"));
+	keys(t, K_F2);
+	wait_text(t, "Saved Sample trunk 1 here: nothing changed", WAIT_MS);
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(strstr(row, " 77 ") && strstr(row, "synced"), "row: %s", row);
 	quit(t);
 }
 

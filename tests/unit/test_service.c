@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,16 +175,18 @@ Test(service, update_checks_only_what_changed_and_coalesces)
 	struct tc_trunk *t = tc_trunk_dup(rec->current);
 	const char *bad_ips[] = {"10.0.0.1", "300.1.1.1"};
 	tc_trunk_set_list(t, TC_F_INBOUND_SOURCE_IPS, bad_ips, 2);
-	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_INVALID);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, NULL, NULL, &err), TC_INVALID);
 	cr_assert_eq(err.fields.count, 1);
 	cr_assert_str_eq(err.fields.items[0].title, "contains invalid IP address: 300.1.1.1");
 	tc_error_clear(&err);
 
 	const char *ips[] = {"10.0.0.1", "10.0.0.9"};
 	tc_trunk_set_list(t, TC_F_INBOUND_SOURCE_IPS, ips, 2);
-	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, NULL, NULL, &err), TC_OK, "%s",
+	             err.message);
 	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 30);
-	cr_assert_eq(tc_service_update(svc, rec->id, t, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_update(svc, rec->id, t, NULL, NULL, &err), TC_OK, "%s",
+	             err.message);
 
 	struct tc_pending_list p;
 	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
@@ -266,7 +269,7 @@ Test(service, read_only_refuses_every_change)
 	cr_assert(tc_service_read_only(svc));
 	struct tc_trunk *t = sample_trunk("x", "10.0.0.2");
 	cr_assert_eq(tc_service_create(svc, t, NULL, &err), TC_READ_ONLY);
-	cr_assert_eq(tc_service_update(svc, id, t, &err), TC_READ_ONLY);
+	cr_assert_eq(tc_service_update(svc, id, t, NULL, NULL, &err), TC_READ_ONLY);
 	cr_assert_eq(tc_service_delete(svc, id, &err), TC_READ_ONLY);
 	cr_assert_eq(tc_service_discard(svc, id, &err), TC_READ_ONLY);
 	cr_assert_eq(tc_service_retry(svc, NULL, &err), TC_READ_ONLY);
@@ -294,7 +297,8 @@ static char *conflict_on_name(void)
 	struct tc_trunk *t = tc_trunk_dup(rec->current);
 	tc_trunk_set_string(t, TC_F_NAME, "mine");
 	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 7);
-	cr_assert_eq(tc_service_update(svc, "srv-1", t, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_service_update(svc, "srv-1", t, NULL, NULL, &err), TC_OK, "%s",
+	             err.message);
 	tc_trunk_free(t);
 	tc_trunk_record_free(rec);
 
@@ -337,7 +341,7 @@ Test(service, resolve_per_field_keeps_the_other_sides_changes)
 	struct tc_trunk *t = sample_trunk("x", "10.0.0.1");
 
 	/* an edit or delete waits for the resolution */
-	cr_assert_eq(tc_service_update(svc, id, t, &err), TC_CONFLICT);
+	cr_assert_eq(tc_service_update(svc, id, t, NULL, NULL, &err), TC_CONFLICT);
 	enum tc_resolution choices[TC_FIELD_COUNT] = {0};
 	cr_assert_eq(tc_service_resolve(svc, id, choices, NULL, &err), TC_USAGE, "no choice");
 	choices[TC_F_NAME] = TC_RESOLVE_EDITED;
@@ -402,7 +406,8 @@ Test(service, a_trunk_deleted_on_the_server_is_recreated_or_dropped)
 	for (int i = 0; i < 2; i++) {
 		struct tc_trunk *t = tc_trunk_dup(srv[i]);
 		tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 3);
-		cr_assert_eq(tc_service_update(svc, srv[i]->id, t, &err), TC_OK, "%s", err.message);
+		cr_assert_eq(tc_service_update(svc, srv[i]->id, t, NULL, NULL, &err), TC_OK, "%s",
+		             err.message);
 		tc_trunk_free(t);
 		tc_trunk_free(srv[i]);
 	}
@@ -553,4 +558,169 @@ Test(service, a_save_wakes_the_worker_to_push)
 	tc_trunk_record_free(rec);
 	tc_service_worker_stop(svc);
 	free(id);
+}
+
+/* ---- concurrent edits of one trunk (issue 11: read-modify-write races) ---- */
+
+/* A second process's service on the same data dir. */
+static struct tc_service *other_service(void)
+{
+	struct tc_service_options o = options();
+	struct tc_service *b;
+	cr_assert_eq(tc_service_open(&o, &b, &err), TC_OK, "%s", err.message);
+	return b;
+}
+
+static struct tc_trunk *channels(long long n)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, n), TC_OK);
+	return t;
+}
+
+static struct tc_trunk *named(const char *name)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_NAME, name), TC_OK);
+	return t;
+}
+
+/*
+ * The interleaving of the race: this service reads srv-1 (the version an
+ * edit starts from, returned), then another service on the same data dir
+ * saves max_channels.
+ */
+static struct tc_trunk_record *read_then_other_saves_channels(long long n)
+{
+	struct tc_trunk *srv = server_trunk("srv-1", "base", "10.0.0.1");
+	server_has(&srv, 1);
+	tc_trunk_free(srv);
+	struct tc_trunk_record *seen;
+	cr_assert_eq(tc_service_get(svc, "srv-1", &seen, &err), TC_OK);
+	struct tc_service *b = other_service();
+	struct tc_trunk *theirs = channels(n);
+	cr_assert_eq(tc_service_update(b, "srv-1", theirs, NULL, NULL, &err), TC_OK, "%s",
+	             err.message);
+	tc_trunk_free(theirs);
+	tc_service_close(b);
+	return seen;
+}
+
+Test(service, an_edit_keeps_a_field_another_save_changed_since_it_read)
+{
+	struct tc_trunk_record *seen = read_then_other_saves_channels(9);
+	struct tc_trunk *mine = named("renamed");
+	struct tc_edit_result res;
+	cr_assert_eq(tc_service_update(svc, "srv-1", mine, seen->current, &res, &err), TC_OK, "%s",
+	             err.message);
+	cr_assert_eq(res.nchanged, 1);
+	cr_assert(res.changed[TC_F_NAME]);
+	tc_edit_result_free(&res);
+
+	struct tc_trunk_record *now;
+	cr_assert_eq(tc_service_get(svc, "srv-1", &now, &err), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(now->current, TC_F_NAME), "renamed");
+	cr_assert_eq(now->current->values[TC_F_MAX_CHANNELS].i, 9, "the other save is kept");
+	struct tc_trunk *p = queued_payload();
+	cr_assert_str_eq(tc_trunk_string(p, TC_F_NAME), "renamed");
+	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].state, TC_V_SET, "both changes are queued");
+	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 9);
+	tc_trunk_free(p);
+	tc_trunk_record_free(now);
+	tc_trunk_free(mine);
+	tc_trunk_record_free(seen);
+}
+
+Test(service, an_edit_of_a_field_another_save_changed_since_it_read_is_a_conflict)
+{
+	struct tc_trunk_record *seen = read_then_other_saves_channels(9);
+	struct tc_trunk *mine = channels(5);
+	cr_assert_eq(tc_trunk_set_string(mine, TC_F_NAME, "renamed"), TC_OK);
+	struct tc_edit_result res;
+	cr_assert_eq(tc_service_update(svc, "srv-1", mine, seen->current, &res, &err), TC_CONFLICT);
+	cr_assert_eq(res.nconflict, 1);
+	cr_assert(res.conflict[TC_F_MAX_CHANNELS]);
+	cr_assert_not(res.conflict[TC_F_NAME]);
+	cr_assert_not_null(res.theirs);
+	cr_assert_eq(res.theirs->values[TC_F_MAX_CHANNELS].i, 9, "theirs is the value now");
+	cr_assert_neq(strstr(err.message, "max_channels"), NULL, "%s", err.message);
+	tc_edit_result_free(&res);
+
+	struct tc_trunk_record *now;
+	cr_assert_eq(tc_service_get(svc, "srv-1", &now, &err), TC_OK);
+	cr_assert_str_eq(tc_trunk_string(now->current, TC_F_NAME), "base", "nothing written");
+	cr_assert_eq(now->current->values[TC_F_MAX_CHANNELS].i, 9);
+	struct tc_trunk *p = queued_payload();
+	cr_assert_eq(p->values[TC_F_NAME].state, TC_V_ABSENT, "the refused edit is not queued");
+	tc_trunk_free(p);
+
+	/* saved again from the version it now knows (keep mine), it goes through */
+	cr_assert_eq(tc_service_update(svc, "srv-1", mine, now->current, NULL, &err), TC_OK, "%s",
+	             err.message);
+	tc_trunk_record_free(now);
+	tc_trunk_free(mine);
+	tc_trunk_record_free(seen);
+}
+
+struct editor {
+	enum tc_field_id field;
+	enum tc_status rc;
+	char message[512];
+};
+
+/* Reads the trunk, then saves its own field from that read, many times over. */
+static void *edit_many(void *arg)
+{
+	struct editor *w = arg;
+	struct tc_service_options o = options();
+	struct tc_service *s;
+	struct tc_error e;
+	tc_error_init(&e);
+	w->rc = tc_service_open(&o, &s, &e);
+	for (int i = 1; w->rc == TC_OK && i <= 100; i++) {
+		struct tc_trunk_record *seen = NULL;
+		w->rc = tc_service_get(s, "srv-1", &seen, &e);
+		struct tc_trunk *t = tc_trunk_new();
+		char text[16];
+		snprintf(text, sizeof(text), "%d", i);
+		struct tc_value v = {0};
+		if (w->rc == TC_OK)
+			w->rc = tc_value_from_text(w->field, text, &v, &e);
+		if (w->rc == TC_OK && tc_trunk_set_value(t, w->field, &v) != TC_OK)
+			w->rc = TC_NOMEM;
+		if (w->rc == TC_OK)
+			w->rc = tc_service_update(s, "srv-1", t, seen->current, NULL, &e);
+		tc_value_clear(&v);
+		tc_trunk_free(t);
+		tc_trunk_record_free(seen);
+	}
+	snprintf(w->message, sizeof(w->message), "%s", e.message);
+	tc_error_clear(&e);
+	tc_service_close(s);
+	return NULL;
+}
+
+Test(service, two_connections_saving_different_fields_at_once_lose_nothing)
+{
+	struct tc_trunk *srv = server_trunk("srv-1", "base", "10.0.0.1");
+	server_has(&srv, 1);
+	tc_trunk_free(srv);
+	struct editor w[2] = {{.field = TC_F_MAX_CHANNELS},
+	                      {.field = TC_F_OUTBOUND_DIAL_STRING_PREFIX}};
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, edit_many, &w[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(w[i].rc, TC_OK, "editor %d: %s", i, w[i].message);
+	struct tc_trunk_record *now;
+	cr_assert_eq(tc_service_get(svc, "srv-1", &now, &err), TC_OK);
+	cr_assert_eq(now->current->values[TC_F_MAX_CHANNELS].i, 100);
+	cr_assert_str_eq(tc_trunk_string(now->current, TC_F_OUTBOUND_DIAL_STRING_PREFIX), "100");
+	tc_trunk_record_free(now);
+	struct tc_trunk *p = queued_payload();
+	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 100);
+	cr_assert_str_eq(tc_trunk_string(p, TC_F_OUTBOUND_DIAL_STRING_PREFIX), "100");
+	tc_trunk_free(p);
 }

@@ -295,7 +295,9 @@ static void edit(const char *id, void (*change)(struct tc_trunk *, int), int arg
 	cr_assert_eq(tc_store_get(store, id, &rec, &err), TC_OK);
 	struct tc_trunk *t = tc_trunk_dup(rec->current);
 	change(t, arg);
-	cr_assert_eq(tc_store_update_local(store, id, t, NULL, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(
+	    tc_store_update_local(store, id, &(struct tc_store_edit){.changes = t}, NULL, &err),
+	    TC_OK, "%s", err.message);
 	tc_trunk_free(t);
 	tc_trunk_record_free(rec);
 }
@@ -708,7 +710,9 @@ Test(store, a_field_conflict_is_kept_and_resolved)
 	tc_trunk_record_free(rec);
 
 	/* edits are refused until it is resolved */
-	cr_assert_eq(tc_store_update_local(store, "srv-1", merged, NULL, &err), TC_CONFLICT);
+	cr_assert_eq(tc_store_update_local(store, "srv-1",
+	                                   &(struct tc_store_edit){.changes = merged}, NULL, &err),
+	             TC_CONFLICT);
 	cr_assert_eq(tc_store_delete_local(store, "srv-1", &err), TC_CONFLICT);
 
 	/* take their name, keep my channels */
@@ -1285,7 +1289,8 @@ static void *write_many(void *arg)
 		w->rc = tc_store_create_local(s, id, t, &e);
 		if (w->rc == TC_OK) {
 			tc_trunk_set_int(t, TC_F_MAX_CHANNELS, i);
-			w->rc = tc_store_update_local(s, id, t, NULL, &e);
+			w->rc = tc_store_update_local(s, id, &(struct tc_store_edit){.changes = t},
+			                              NULL, &e);
 		}
 		tc_trunk_free(t);
 	}

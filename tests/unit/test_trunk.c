@@ -393,3 +393,16 @@ Test(flat_json, strings_with_nul_are_refused_not_cut_short)
 	tc_trunk_free(t);
 	json_decref(obj);
 }
+
+Test(field_table, keys_name_the_chosen_fields_in_table_order)
+{
+	bool which[TC_FIELD_COUNT] = {false};
+	char buf[64];
+	tc_field_keys(which, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "");
+	which[TC_F_MAX_CHANNELS] = which[TC_F_NAME] = true;
+	tc_field_keys(which, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "name, max_channels");
+	tc_field_keys(which, buf, 8);
+	cr_assert_str_eq(buf, "name, m", "truncated, still terminated");
+}

@@ -114,6 +114,8 @@ struct tui_screen *ui_detail_new(struct tui_app *app, const char *id);
 struct tui_screen *ui_form_new(struct tui_app *app, const char *id);
 struct tui_screen *ui_pending_new(struct tui_app *app);
 struct tui_screen *ui_conflict_new(struct tui_app *app);
+/* A conflict choice as the conflict view words it: "keep mine", "take theirs", ... */
+const char *ui_choice_name(enum tc_resolution r);
 struct tui_screen *ui_journal_new(struct tui_app *app);
 struct tui_screen *ui_help_new(struct tui_app *app);
 

@@ -163,12 +163,8 @@ static char *value_text(const struct tc_trunk *t, int f)
 	return tc_value_to_text((enum tc_field_id)f, &t->values[f], false);
 }
 
-static const char *choice_name(const struct ctrunk *t, enum tc_resolution r)
+const char *ui_choice_name(enum tc_resolution r)
 {
-	if (deleted_here(t) && r == TC_RESOLVE_MINE)
-		return "keep the delete";
-	if (deleted_here(t) && r == TC_RESOLVE_THEIRS)
-		return "keep theirs";
 	switch (r) {
 	case TC_RESOLVE_MINE:
 		return "keep mine";
@@ -179,6 +175,16 @@ static const char *choice_name(const struct ctrunk *t, enum tc_resolution r)
 	default:
 		return "undecided";
 	}
+}
+
+/* A trunk deleted on one side is one question, worded for the delete. */
+static const char *choice_name(const struct ctrunk *t, enum tc_resolution r)
+{
+	if (deleted_here(t) && r == TC_RESOLVE_MINE)
+		return "keep the delete";
+	if (deleted_here(t) && r == TC_RESOLVE_THEIRS)
+		return "keep theirs";
+	return ui_choice_name(r);
 }
 
 /*

@@ -3,6 +3,12 @@
  * sent on create or update and shown in the chosen authentication mode);
  * every keystroke re-validates the draft with the service's rules and shows
  * each message under its field.
+ *
+ * An edit saves only the fields the operator changed, from the version the
+ * form opened (tc_service_update). When that version changes underneath (a
+ * sync, another process), untouched fields take the new values and a field
+ * changed on both sides becomes a per-field conflict, settled with the
+ * conflict view's keys and words (keep mine / take theirs / edit).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +53,11 @@ struct form_view {
 	struct tc_field_errors server_errs; /* the server's 422, until the field is edited */
 	char form_msg[300];                 /* errors that belong to no field shown */
 	struct picker pick;
+
+	/* changed here and, since the form's version, by another writer */
+	bool conflict[TC_FIELD_COUNT];
+	enum tc_resolution choice[TC_FIELD_COUNT]; /* TC_RESOLVE_NONE: not chosen yet */
+	bool saved; /* the save's own reload must not be taken for a change underneath */
 };
 
 static const enum tui_action footer[] = {
@@ -133,9 +144,15 @@ static bool list_changed(const struct form_view *v, int f)
 	return false;
 }
 
-static struct tc_trunk *build_draft(struct form_view *v, struct tc_field_errors *errs)
+/*
+ * The form's record: for an edit, the version it is based on with the
+ * operator's changes over it, or (changes_only) just those changes.
+ */
+static struct tc_trunk *build_draft(struct form_view *v, struct tc_field_errors *errs,
+                                    bool changes_only)
 {
-	struct tc_trunk *t = v->rec ? tc_trunk_dup(v->rec->current) : tc_trunk_new();
+	struct tc_trunk *t =
+	    v->rec && !changes_only ? tc_trunk_dup(v->rec->current) : tc_trunk_new();
 	if (!t)
 		return NULL;
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
@@ -185,7 +202,7 @@ static void validate(struct tui_app *app, struct form_view *v)
 {
 	tc_field_errors_free(&v->errs);
 	memset(&v->errs, 0, sizeof(v->errs));
-	struct tc_trunk *draft = build_draft(v, &v->errs);
+	struct tc_trunk *draft = build_draft(v, &v->errs, false);
 	if (!draft)
 		return;
 	struct tc_error err;
@@ -195,6 +212,148 @@ static void validate(struct tui_app *app, struct form_view *v)
 	tc_field_errors_move(&v->errs, &err.fields);
 	tc_error_clear(&err);
 	tc_trunk_free(draft);
+}
+
+/* ---- the version underneath ---- */
+
+static void update_form_msg(struct form_view *v);
+
+/* Field f of t into the form's text (and orig) or list items. */
+static void load_field(struct form_view *v, int f, const struct tc_trunk *t)
+{
+	const struct tc_value *val = &t->values[f];
+	if (is_list(f)) {
+		v->nitems[f] = 0;
+		for (size_t i = 0; val->state == TC_V_SET && i < val->list.count && i < ITEMS_MAX;
+		     i++)
+			snprintf(v->items[f][v->nitems[f]++], TEXT_MAX, "%s", val->list.items[i]);
+		return;
+	}
+	char *text = tc_value_to_text((enum tc_field_id)f, val, true);
+	snprintf(v->text[f], TEXT_MAX, "%s", text ? text : "");
+	snprintf(v->orig[f], TEXT_MAX, "%s", text ? text : "");
+	free(text);
+}
+
+/* The operator changed f from the form's version. */
+static bool field_changed(const struct form_view *v, int f)
+{
+	return is_list(f) ? list_changed(v, f) : strcmp(v->text[f], v->orig[f]) != 0;
+}
+
+static size_t undecided(const struct form_view *v, int *first)
+{
+	size_t n = 0;
+	for (int f = TC_FIELD_COUNT - 1; f >= 0; f--)
+		if (v->conflict[f] && v->choice[f] == TC_RESOLVE_NONE) {
+			n++;
+			*first = f;
+		}
+	return n;
+}
+
+static void select_field(struct form_view *v, int f)
+{
+	for (size_t i = 0; i < v->nrows; i++)
+		if (v->rows[i].field == f) {
+			v->sel = i;
+			return;
+		}
+}
+
+/* "m keep mine, t take theirs, e edit", with the keys in effect. */
+static void choice_keys(struct tui_app *app, char *buf, size_t size)
+{
+	char m[32], t[32], e[32];
+	tui_keymap_describe(&app->km, TUI_ACT_KEEP_MINE, m, sizeof(m));
+	tui_keymap_describe(&app->km, TUI_ACT_TAKE_THEIRS, t, sizeof(t));
+	tui_keymap_describe(&app->km, TUI_ACT_EDIT_VALUE, e, sizeof(e));
+	snprintf(buf, size, "%s %s, %s %s, %s edit", m, ui_choice_name(TC_RESOLVE_MINE), t,
+	         ui_choice_name(TC_RESOLVE_THEIRS), e);
+}
+
+/*
+ * now (taken over) is the trunk as the store has it, newer than the form's
+ * version: untouched fields take its values, a field the operator changed
+ * that changed there too to something else becomes a conflict. Says so in
+ * the status line.
+ */
+static void absorb(struct tui_app *app, struct form_view *v, struct tc_trunk_record *now)
+{
+	bool mine[TC_FIELD_COUNT], theirs[TC_FIELD_COUNT];
+	const struct tc_trunk *was = v->rec->current;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_field_info *fi = tc_field((enum tc_field_id)f);
+		mine[f] = !(fi->flags & TC_FF_READONLY) && field_changed(v, f);
+		theirs[f] = !(fi->flags & TC_FF_READONLY) &&
+		            !tc_value_equal(&was->values[f], &now->current->values[f], fi->type);
+	}
+	tc_trunk_record_free(v->rec);
+	v->rec = now;
+	size_t taken = 0, clashes = 0;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (!theirs[f])
+			continue;
+		if (!mine[f]) {
+			load_field(v, f, now->current);
+			taken++;
+			continue;
+		}
+		/* the operator's value stays; orig becomes theirs, the new version */
+		char keep[TEXT_MAX];
+		snprintf(keep, sizeof(keep), "%s", v->text[f]);
+		if (!is_list(f)) {
+			load_field(v, f, now->current);
+			snprintf(v->text[f], TEXT_MAX, "%s", keep);
+		}
+		if (field_changed(v, f)) {
+			v->conflict[f] = true;
+			v->choice[f] = TC_RESOLVE_NONE;
+			clashes++;
+		}
+	}
+	build_rows(v);
+	validate(app, v);
+	update_form_msg(v);
+	if (clashes) {
+		int first = TC_F_NAME;
+		undecided(v, &first);
+		select_field(v, first);
+		char keys[120];
+		choice_keys(app, keys, sizeof(keys));
+		tui_status(app, true, "Changed meanwhile in %zu field%s you edited: %s.", clashes,
+		           clashes == 1 ? "" : "s", keys);
+	} else if (taken) {
+		tui_status(app, false,
+		           "Changed meanwhile: %zu field%s took the new value; your edits stay.",
+		           taken, taken == 1 ? "" : "s");
+	}
+}
+
+/* Re-reads the trunk; a newer version is absorbed (true). */
+static bool reread(struct tui_app *app, struct form_view *v)
+{
+	struct tc_trunk_record *now = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	enum tc_status st = tc_service_get(app->svc, v->id, &now, &err);
+	if (st == TC_NOT_FOUND) {
+		tui_status(app, true,
+		           "This trunk is gone from the local store; it cannot be saved.");
+	} else if (st != TC_OK) {
+		tui_status_err(app, "Cannot read the trunk again", &err);
+	} else if (now->state == TC_SYNC_CONFLICT) {
+		tui_status(app, true,
+		           "This trunk is now in conflict with the server: resolve it "
+		           "first (c).");
+	} else if (tc_trunk_diff(now->current, v->rec->current, NULL) != 0) {
+		absorb(app, v, now);
+		now = NULL;
+	}
+	bool absorbed = st == TC_OK && !now;
+	tc_trunk_record_free(now);
+	tc_error_clear(&err);
+	return absorbed;
 }
 
 /* ---- errors onto rows ---- */
@@ -281,6 +440,51 @@ static void draw_picker(struct tui_app *app, struct form_view *v, int y, int x, 
 	}
 }
 
+/* Lines under row i for a field in conflict: the choice, mine, theirs. */
+static int conflict_lines(const struct form_view *v, size_t i)
+{
+	return v->conflict[v->rows[i].field] && v->rows[i].item <= 0 ? 3 : 0;
+}
+
+/* The form's value of f as one line (lists joined), masked when secret. */
+static void form_value_text(const struct form_view *v, int f, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (!is_list(f)) {
+		snprintf(buf, size, "%s", v->text[f]);
+	} else {
+		for (size_t i = 0; i < v->nitems[f] && used < size; i++)
+			if (v->items[f][i][0])
+				used += (size_t)snprintf(buf + used, size - used, "%s%s",
+				                         used ? "," : "", v->items[f][i]);
+	}
+	if ((tc_field((enum tc_field_id)f)->flags & TC_FF_SECRET) && buf[0])
+		snprintf(buf, size, "%s", TC_SECRET_MASK);
+}
+
+/* Like the conflict view: the choice, then mine and theirs in their colours. */
+static void draw_conflict(struct tui_app *app, struct form_view *v, int f, int y, int x, int top,
+                          int height)
+{
+	char line[TEXT_MAX * 2 + 64], mine[TEXT_MAX * 2];
+	snprintf(line, sizeof(line), "%s changed there too: %s", app->caps.utf8 ? "\u2192" : "->",
+	         ui_choice_name(v->choice[f]));
+	if (y >= top && y < top + height)
+		tui_put(
+		    stdscr, y, x, line, COLS - x,
+		    tui_attr(v->choice[f] == TC_RESOLVE_NONE ? TUI_ROLE_ERROR : TUI_ROLE_LABEL));
+	form_value_text(v, f, mine, sizeof(mine));
+	snprintf(line, sizeof(line), "  %-7s %s", "mine", mine);
+	if (y + 1 >= top && y + 1 < top + height)
+		tui_put(stdscr, y + 1, x, line, COLS - x, tui_attr(TUI_ROLE_MINE));
+	char *theirs = tc_value_to_text((enum tc_field_id)f, &v->rec->current->values[f], false);
+	snprintf(line, sizeof(line), "  %-7s %s", "theirs", theirs ? theirs : "");
+	free(theirs);
+	if (y + 2 >= top && y + 2 < top + height)
+		tui_put(stdscr, y + 2, x, line, COLS - x, tui_attr(TUI_ROLE_THEIRS));
+}
+
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct form_view *v = (struct form_view *)s;
@@ -314,7 +518,7 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		}
 		if (i == v->sel)
 			sel_first = line;
-		line += 1 + row_messages(v, i, msgs, 6);
+		line += 1 + row_messages(v, i, msgs, 6) + conflict_lines(v, i);
 		if (i == v->sel)
 			sel_last = line - 1;
 	}
@@ -410,6 +614,11 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			tui_put(stdscr, my, labelw, m, COLS - labelw,
 			        tui_attr(fe->severity == TC_SEV_ERROR ? TUI_ROLE_ERROR
 			                                              : TUI_ROLE_WARNING));
+		}
+		if (conflict_lines(v, i)) {
+			draw_conflict(app, v, r->field, body_top + line - v->scroll, labelw,
+			              body_top, body_h);
+			line += conflict_lines(v, i);
 		}
 	}
 	if (v->pick.open && picker_y >= 0) {
@@ -548,8 +757,14 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 		           n == 1 ? "" : "s", n == 1 ? "s" : "");
 		return TUI_HANDLED;
 	}
+	int first = TC_F_NAME;
+	if (undecided(v, &first)) {
+		select_field(v, first);
+		tui_status(app, true, "Choose mine, theirs or a new value for every field first.");
+		return TUI_HANDLED;
+	}
 	struct tc_field_errors perrs = {0};
-	struct tc_trunk *draft = build_draft(v, &perrs);
+	struct tc_trunk *draft = build_draft(v, &perrs, v->id != NULL);
 	tc_field_errors_free(&perrs);
 	if (!draft) {
 		tui_status(app, true, "Out of memory; nothing was saved.");
@@ -558,10 +773,24 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	struct tc_error err;
 	tc_error_init(&err);
 	char *new_id = NULL;
-	enum tc_status st = v->id ? tc_service_update(app->svc, v->id, draft, &err)
-	                          : tc_service_create(app->svc, draft, &new_id, &err);
+	struct tc_edit_result res = {0};
+	/* only the changed fields, against the version the operator saw */
+	enum tc_status st =
+	    v->id ? tc_service_update(app->svc, v->id, draft, v->rec->current, &res, &err)
+	          : tc_service_create(app->svc, draft, &new_id, &err);
 	tc_trunk_free(draft);
 	free(new_id);
+	bool clash = st == TC_CONFLICT && res.nconflict;
+	char keys[200] = "";
+	tc_field_keys(res.changed, keys, sizeof(keys));
+	tc_edit_result_free(&res);
+	if (clash) {
+		/* the store's final guard: show what changed underneath, save nothing */
+		if (!reread(app, v))
+			tui_status_err(app, "Not saved", &err);
+		tc_error_clear(&err);
+		return TUI_HANDLED;
+	}
 	if (st == TC_INVALID) {
 		tc_field_errors_free(&v->errs);
 		memset(&v->errs, 0, sizeof(v->errs));
@@ -579,8 +808,16 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	}
 	tc_error_clear(&err);
 	const char *name = v->text[TC_F_NAME][0] ? v->text[TC_F_NAME] : "the trunk";
-	tui_status(app, false, "Saved %s here; the change is queued for the Carrier API.", name);
+	if (!v->id)
+		tui_status(app, false, "Saved %s here; the change is queued for the Carrier API.",
+		           name);
+	else if (keys[0])
+		tui_status(app, false, "Saved %s here (%s); queued for the Carrier API.", name,
+		           keys);
+	else
+		tui_status(app, false, "Saved %s here: nothing changed, nothing queued.", name);
 	tui_request_sync(app, TC_SYNC_PUSH);
+	v->saved = true;
 	tui_changed(app);
 	return TUI_CLOSE;
 }
@@ -644,6 +881,42 @@ static bool edit_row(struct tui_app *app, struct form_view *v, struct tui_key k)
 	return true;
 }
 
+/*
+ * A key on a field in conflict, not settled yet: the conflict view's keys
+ * settle it; typing is refused until then. False for other keys (moving on).
+ */
+static bool settle_key(struct tui_app *app, struct form_view *v, int f, struct tui_key k,
+                       bool printable)
+{
+	switch (tui_keymap_lookup(&app->km, TUI_SCOPE_CONFLICT, k)) {
+	case TUI_ACT_KEEP_MINE:
+		v->choice[f] = TC_RESOLVE_MINE;
+		break;
+	case TUI_ACT_TAKE_THEIRS:
+		v->choice[f] = TC_RESOLVE_THEIRS;
+		load_field(v, f, v->rec->current);
+		build_rows(v);
+		break;
+	case TUI_ACT_EDIT_VALUE:
+		v->choice[f] = TC_RESOLVE_EDITED;
+		break;
+	default:
+		if (!printable && !(!k.fn && (k.code == 127 || k.code == 8 || k.code == 21)) &&
+		    !(k.fn && k.code == KEY_BACKSPACE) &&
+		    !(k.fn && is_choice(f) && (k.code == KEY_LEFT || k.code == KEY_RIGHT)))
+			return false;
+		char keys[120];
+		choice_keys(app, keys, sizeof(keys));
+		tui_status(app, true, "%s changed here and there: choose first (%s).",
+		           tc_field((enum tc_field_id)f)->label, keys);
+		return true;
+	}
+	v->dirty = true;
+	validate(app, v);
+	update_form_msg(v);
+	return true;
+}
+
 static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
                            enum tui_action act)
 {
@@ -652,6 +925,9 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		return picker_key(app, v, k, act);
 	int f = v->nrows ? v->rows[v->sel].field : TC_F_NAME;
 	bool printable = !k.fn && k.code >= L' ' && k.code != 127;
+	if (v->conflict[f] && v->choice[f] == TC_RESOLVE_NONE &&
+	    settle_key(app, v, f, k, printable))
+		return TUI_HANDLED;
 	if (is_choice(f) && (printable || (k.fn && (k.code == KEY_LEFT || k.code == KEY_RIGHT)))) {
 		if (k.code == L' ' || k.code == KEY_RIGHT)
 			cycle_choice(app, v, f, 1);
@@ -723,10 +999,19 @@ static void destroy(struct tui_screen *s)
 	free(v);
 }
 
+/* The store changed (a sync, a save here): the trunk may have changed underneath. */
+static void reload(struct tui_app *app, struct tui_screen *s)
+{
+	struct form_view *v = (struct form_view *)s;
+	if (v->id && !v->saved)
+		reread(app, v);
+}
+
 static const struct tui_screen_ops ops = {
     .scope = TUI_SCOPE_FORM,
     .draw = draw,
     .key = key,
+    .reload = reload,
     .destroy = destroy,
     .footer = footer,
     .title = "Form",
@@ -735,21 +1020,8 @@ static const struct tui_screen_ops ops = {
 static void load_values(struct tui_app *app, struct form_view *v)
 {
 	const struct tc_trunk *t = v->rec ? v->rec->current : NULL;
-	for (int f = 0; f < TC_FIELD_COUNT; f++) {
-		if (!t)
-			continue;
-		if (is_list(f)) {
-			const struct tc_value *val = &t->values[f];
-			for (size_t i = 0;
-			     val->state == TC_V_SET && i < val->list.count && i < ITEMS_MAX; i++)
-				snprintf(v->items[f][v->nitems[f]++], TEXT_MAX, "%s",
-				         val->list.items[i]);
-			continue;
-		}
-		char *text = tc_value_to_text((enum tc_field_id)f, &t->values[f], true);
-		snprintf(v->text[f], TEXT_MAX, "%s", text ? text : "");
-		free(text);
-	}
+	for (int f = 0; t && f < TC_FIELD_COUNT; f++)
+		load_field(v, f, t);
 	if (!t) {
 		snprintf(v->text[TC_F_AUTHENTICATION_MODE], TEXT_MAX, "%s",
 		         tc_mode_name(TC_MODE_IP_ADDRESS));
