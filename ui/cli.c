@@ -969,18 +969,28 @@ static void doctor_server(struct cli *c, struct checks *ck)
 	/* The verdicts come from pr; the status only repeats them. */
 	tc_service_probe(c->svc, &pr, &e);
 	const char *url = tc_config_get(c->cfg, TC_CFG_API_URL);
-	if (!pr.reachable)
+	int status = pr.http_status;
+	/* Any other answer (a redirect, a 5xx, a 418) leaves the token unchecked. */
+	bool about_token = pr.token_ok || status == 401;
+	if (!pr.reachable || !about_token)
 		check(ck, CLI_EXIT_FAILURE, "server", "%s: %s", url,
 		      e.message[0] ? e.message : pr.message);
 	else
-		check(ck, 0, "server", "%s answered HTTP %d", url, pr.http_status);
-	if (pr.reachable) {
+		check(ck, 0, "server", "%s answered HTTP %d", url, status);
+	if (pr.reachable && !about_token)
+		check(ck, CLI_EXIT_FAILURE, "auth", "not checked: the server answered HTTP %d (%s)",
+		      status,
+		      status >= 300 && status < 400   ? "a redirect, not followed"
+		      : status >= 500                 ? "a server error"
+		      : status >= 200 && status < 300 ? "not the trunk list"
+		                                      : "not an answer the Carrier API gives");
+	else if (pr.reachable)
 		check(ck, pr.token_ok ? 0 : CLI_EXIT_AUTH, "auth", "%s",
 		      pr.token_ok ? "token accepted" : "token refused (401)");
+	if (pr.token_ok)
 		check(ck, pr.scope_ok ? 0 : CLI_EXIT_AUTH, "scope", "%s",
 		      pr.scope_ok ? "carrier_api scope"
 		                  : "token lacks the carrier_api scope (403)");
-	}
 	if (pr.have_skew) {
 		long long s = (long long)(pr.skew_ms / 1000);
 		check(ck, (s > 60 || s < -60) ? -1 : 0, "clock", "%+llds against the server's Date",
