@@ -626,10 +626,23 @@ static int on_setting(void *user, const char *section, const char *name, const c
 }
 
 /*
- * XDG_xxx_HOME, else HOME/fallback, else the account's home from the
- * password database: never a path relative to the current directory, where
- * a store or a configuration file would follow whoever runs it from there.
+ * HOME, else the account's home from the password database (into buf), or
+ * NULL: never a relative path, which would put the store or read a
+ * configuration under whatever directory trunkctl runs in.
  */
+static const char *home_dir(tc_getenv_fn fn, void *ctx, char *buf, size_t size)
+{
+	const char *home = env_get(fn, ctx, "HOME");
+	if (home && home[0] == '/')
+		return home;
+	struct passwd pw, *found = NULL;
+	if (getpwuid_r(getuid(), &pw, buf, size, &found) == 0 && found && found->pw_dir &&
+	    found->pw_dir[0] == '/')
+		return found->pw_dir;
+	return NULL;
+}
+
+/* XDG_xxx_HOME, else the home directory's fallback. */
 static enum tc_status default_dir(char *out, size_t size, tc_getenv_fn fn, void *ctx,
                                   const char *xdg, const char *fallback, const char *leaf,
                                   struct tc_error *err)
@@ -640,13 +653,9 @@ static enum tc_status default_dir(char *out, size_t size, tc_getenv_fn fn, void 
 		snprintf(out, size, "%s/trunkctl%s%s", base, leaf ? "/" : "", leaf ? leaf : "");
 		return TC_OK;
 	}
-	const char *home = env_get(fn, ctx, "HOME");
-	struct passwd pw, *found = NULL;
 	char buf[4096];
-	if ((!home || home[0] != '/') && getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) == 0 &&
-	    found && found->pw_dir && found->pw_dir[0] == '/')
-		home = found->pw_dir;
-	if (!home || home[0] != '/')
+	const char *home = home_dir(fn, ctx, buf, sizeof(buf));
+	if (!home)
 		return tc_error_set(err, TC_CONFIG,
 		                    "HOME is unset or not an absolute path and the account has no "
 		                    "home directory; set HOME, %s or --data-dir and --config",
@@ -669,11 +678,12 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 		if (rc != TC_OK)
 			return rc;
 	}
+	char home_buf[4096];
 	struct file_ctx fc = {.cfg = cfg,
 	                      .path = path,
 	                      .profile = tc_config_profile(cfg),
 	                      .err = err,
-	                      .home = env_get(getenv_fn, ctx, "HOME")};
+	                      .home = home_dir(getenv_fn, ctx, home_buf, sizeof(home_buf))};
 	snprintf(fc.profile_section, sizeof(fc.profile_section), "profile %s", fc.profile);
 	bool want_profile = strcmp(fc.profile, "default") != 0;
 

@@ -617,3 +617,15 @@ Test(config, without_home_the_data_dir_is_still_absolute)
 	cr_assert(strstr(data, "/.local/share/trunkctl/default"), "%s", data);
 	tc_config_free(cfg);
 }
+
+Test(config, without_home_a_tilde_path_is_still_absolute)
+{
+	write_file(path, "[default]\ntoken_file = ~/token\n", 0600);
+	struct tc_config *cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	struct env e = {{NULL}};
+	resolve_ok(cfg, &e);
+	const char *token_file = tc_config_get(cfg, TC_CFG_TOKEN_FILE);
+	cr_assert(token_file && token_file[0] == '/', "%s", token_file ? token_file : "(none)");
+	tc_config_free(cfg);
+}
