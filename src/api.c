@@ -16,6 +16,9 @@
 #define DEFAULT_LOW_SPEED_TIME_S 20L
 #define DEFAULT_LOW_SPEED_LIMIT 100L
 #define DEFAULT_MAX_BODY ((size_t)32 << 20)
+#define DEFAULT_MAX_LIST_TRUNKS ((size_t)1000000)
+#define DEFAULT_MAX_LIST_BYTES ((uint64_t)2 << 30)
+#define MAX_LIST_PAGES 100000UL
 #define POLL_SLICE_MS 200
 
 #define BACKOFF_BASE_MS 1000LL
@@ -36,6 +39,8 @@ struct tc_api {
 	long low_speed_time_s;
 	long low_speed_limit;
 	size_t max_body;
+	size_t max_list_trunks;
+	uint64_t max_list_bytes;
 	unsigned max_connections;
 	unsigned page_size;
 	tc_api_trace_fn trace;
@@ -57,6 +62,7 @@ struct xfer {
 	size_t resp_len;
 	size_t resp_cap;
 	bool too_large;
+	long long announced; /* the answer's Content-Length, -1 if none */
 	char request_id[80];
 	int64_t date_ms; /* the answer's Date header, 0 if none */
 	char curl_msg[CURL_ERROR_SIZE];
@@ -458,6 +464,9 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 	api->low_speed_limit =
 	    cfg->low_speed_limit > 0 ? cfg->low_speed_limit : DEFAULT_LOW_SPEED_LIMIT;
 	api->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
+	api->max_list_trunks =
+	    cfg->max_list_trunks ? cfg->max_list_trunks : DEFAULT_MAX_LIST_TRUNKS;
+	api->max_list_bytes = cfg->max_list_bytes ? cfg->max_list_bytes : DEFAULT_MAX_LIST_BYTES;
 	api->max_connections =
 	    cfg->max_connections ? cfg->max_connections : TC_API_DEFAULT_CONNECTIONS;
 	if (api->max_connections > TC_API_MAX_CONNECTIONS)
@@ -543,6 +552,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 		/* A new answer (after 100 Continue, say). */
 		x->request_id[0] = '\0';
 		x->date_ms = 0;
+		x->announced = -1;
+	} else if (header_name_is(data, n, "Content-Length")) {
+		x->announced = strtoll(data + strlen("Content-Length:"), NULL, 10);
 	} else if (header_name_is(data, n, "Date")) {
 		char date[64];
 		size_t len = n - strlen("Date:");
@@ -699,6 +711,8 @@ static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc
 		curl_easy_setopt(e, CURLOPT_CAINFO, api->ca_file);
 	if (api->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, api->resolve);
+	/* An announced Content-Length over the cap is refused before any of it is read. */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)api->max_body);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -814,6 +828,11 @@ static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
 			    "the Carrier API answer is larger than %zu bytes; refused",
 			    x->api->max_body);
 		return tc_error_set(err, TC_NOMEM, NULL);
+	case CURLE_FILESIZE_EXCEEDED:
+		return tc_error_set(err, TC_PROTOCOL,
+		                    "the Carrier API announces an answer of %lld bytes, larger "
+		                    "than %zu bytes; refused before reading it",
+		                    x->announced, x->api->max_body);
 	case CURLE_OUT_OF_MEMORY:
 		return tc_error_set(err, TC_NOMEM, NULL);
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -1395,13 +1414,97 @@ static enum tc_status list_request(struct tc_api *api, char *url, struct xfer *x
 }
 
 /*
+ * The pages and trunk ids one listing has met. A server whose links.next
+ * comes back to a page, or whose pages repeat trunks, would otherwise keep a
+ * pull going forever. Open addressing over FNV-1a; the strings are owned.
+ */
+struct seen_set {
+	char **slots;
+	size_t cap; /* a power of two, or 0 */
+	size_t count;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool seen_has(const struct seen_set *set, const char *s)
+{
+	if (!set->cap)
+		return false;
+	for (size_t i = fnv1a(s) & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1))
+		if (strcmp(set->slots[i], s) == 0)
+			return true;
+	return false;
+}
+
+static bool seen_grow(struct seen_set *set)
+{
+	size_t cap = set->cap ? set->cap * 2 : 256;
+	char **slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return false;
+	for (size_t j = 0; j < set->cap; j++) {
+		if (!set->slots[j])
+			continue;
+		size_t i = fnv1a(set->slots[j]) & (cap - 1);
+		while (slots[i])
+			i = (i + 1) & (cap - 1);
+		slots[i] = set->slots[j];
+	}
+	free(set->slots);
+	set->slots = slots;
+	set->cap = cap;
+	return true;
+}
+
+/* 1: added; 0: already there; -1: out of memory. */
+static int seen_add(struct seen_set *set, const char *s)
+{
+	if (seen_has(set, s))
+		return 0;
+	if ((set->count + 1) * 2 > set->cap && !seen_grow(set))
+		return -1;
+	size_t i = fnv1a(s) & (set->cap - 1);
+	while (set->slots[i])
+		i = (i + 1) & (set->cap - 1);
+	if (!(set->slots[i] = strdup(s)))
+		return -1;
+	set->count++;
+	return 1;
+}
+
+static void seen_free(struct seen_set *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	*set = (struct seen_set){0};
+}
+
+/* What one listing has taken in, against the limits that keep a hostile server bounded. */
+struct list_run {
+	struct seen_set urls;
+	struct seen_set ids;
+	size_t trunks;
+	uint64_t bytes;
+	unsigned long pages;
+};
+
+/*
  * Asks for the page the answer's links.next appears to name before the
  * answer is decoded, so that the server prepares it while this page is
  * checked and handed on. Only a guess: *guess is the link it followed (NULL
  * when none was asked for), and the decoded links.next decides whether the
- * answer is used. Its failures are the decoded page's to report.
+ * answer is used. Its failures are the decoded page's to report; a page
+ * already fetched is not asked for again.
  */
-static void ask_ahead(struct tc_api *api, const struct xfer *x, struct xfer *ahead, char **guess)
+static void ask_ahead(struct tc_api *api, const struct list_run *run, const struct xfer *x,
+                      struct xfer *ahead, char **guess)
 {
 	*guess = NULL;
 	char *next = NULL, *url = NULL;
@@ -1409,12 +1512,59 @@ static void ask_ahead(struct tc_api *api, const struct xfer *x, struct xfer *ahe
 		return;
 	struct tc_error e;
 	tc_error_init(&e);
-	if (next_url(api, next, &url, &e) == TC_OK && list_request(api, url, ahead, &e) == TC_OK) {
+	if (next_url(api, next, &url, &e) == TC_OK && seen_has(&run->urls, url)) {
+		free(url);
+	} else if (url && list_request(api, url, ahead, &e) == TC_OK) {
 		*guess = next;
 		next = NULL;
 	}
 	tc_error_clear(&e);
 	free(next);
+}
+
+/* Refuses a page that repeats a trunk or takes the listing past its limits. */
+static enum tc_status list_admit(struct tc_api *api, struct list_run *run, const struct xfer *x,
+                                 const struct tc_jsonapi_page *page, struct tc_error *err)
+{
+	run->bytes += x->resp_len;
+	if (run->bytes > api->max_list_bytes)
+		return tc_error_set(err, TC_PROTOCOL,
+		                    "the Carrier API's trunk list is larger than %llu bytes; the "
+		                    "pull stopped there and removed nothing",
+		                    (unsigned long long)api->max_list_bytes);
+	if (page->count > api->max_list_trunks - run->trunks)
+		return tc_error_set(err, TC_PROTOCOL,
+		                    "the Carrier API lists more than %zu trunks; the pull stopped "
+		                    "there and removed nothing",
+		                    api->max_list_trunks);
+	run->trunks += page->count;
+	for (size_t i = 0; i < page->count; i++) {
+		const char *id = page->items[i] ? page->items[i]->id : NULL;
+		int added = id ? seen_add(&run->ids, id) : 1;
+		if (added < 0)
+			return tc_error_set(err, TC_NOMEM, NULL);
+		if (added == 0)
+			return tc_error_set(err, TC_PROTOCOL,
+			                    "the Carrier API listed trunk %.64s twice in one pull "
+			                    "(page %lu); the pull stopped and removed nothing",
+			                    id, run->pages + 1);
+	}
+	return TC_OK;
+}
+
+/* Records url as fetched; a url fetched before in this listing stops it. */
+static enum tc_status list_visit(struct list_run *run, const char *url, struct tc_error *err)
+{
+	int added = seen_add(&run->urls, url);
+	if (added < 0)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	if (added == 0)
+		return tc_error_set(err, TC_PROTOCOL,
+		                    "the Carrier API's next-page link leads back to a page already "
+		                    "fetched in this pull (%.200s); the pull stopped and removed "
+		                    "nothing",
+		                    url);
+	return TC_OK;
 }
 
 /*
@@ -1437,11 +1587,15 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 	char *url = tc_api_build_url(api->base, NULL, query);
 	if (!url)
 		return tc_error_set(err, TC_NOMEM, NULL);
+	struct list_run run = {0};
 	/* xfers hold pointers to themselves (libcurl's private data): they swap by index */
 	struct xfer xs[2] = {{.api = api}, {.api = api}};
 	size_t cur = 0;
-	enum tc_status rc = list_request(api, url, &xs[cur], err);
-	unsigned long pages = 0;
+	enum tc_status rc = list_visit(&run, url, err);
+	if (rc == TC_OK)
+		rc = list_request(api, url, &xs[cur], err);
+	else
+		free(url);
 	while (rc == TC_OK) {
 		struct xfer *x = &xs[cur], *ahead = &xs[1 - cur];
 		rc = xfers_drive(api, &x, 1, NULL, err);
@@ -1449,22 +1603,25 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 			rc = check_answer(x, 200, 200, true, err);
 		char *guess = NULL;
 		/* A server that keeps linking to more pages past any sane count is broken. */
-		if (rc == TC_OK && pages < 100000)
-			ask_ahead(api, x, ahead, &guess);
+		if (rc == TC_OK && run.pages < MAX_LIST_PAGES)
+			ask_ahead(api, &run, x, ahead, &guess);
 		struct tc_jsonapi_page page = {0};
 		if (rc == TC_OK)
 			rc = answer_decoded(
 			    api, tc_jsonapi_decode_collection(x->resp, x->resp_len, &page, err),
 			    err);
+		if (rc == TC_OK)
+			rc = list_admit(api, &run, x, &page, err);
 		xfer_abandon(api, x);
 		if (rc == TC_OK) {
-			pages++;
+			run.pages++;
 			rc = on_page(ud, page.items, page.count, err);
 		}
 		bool more = rc == TC_OK && page.next;
-		if (more && pages > 100000)
+		if (more && run.pages > MAX_LIST_PAGES)
 			rc = tc_error_set(err, TC_PROTOCOL, "the Carrier API's list never ends");
 		if (rc == TC_OK && more && guess && strcmp(guess, page.next) == 0) {
+			rc = list_visit(&run, ahead->url, err);
 			cur = 1 - cur;
 		} else {
 			xfer_abandon(api, ahead);
@@ -1472,7 +1629,11 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 			if (rc == TC_OK && more)
 				rc = next_url(api, page.next, &url, err);
 			if (rc == TC_OK && more)
+				rc = list_visit(&run, url, err);
+			if (rc == TC_OK && more)
 				rc = list_request(api, url, x, err);
+			else
+				free(url);
 		}
 		free(guess);
 		tc_jsonapi_page_free(&page);
@@ -1481,6 +1642,8 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 	}
 	xfer_abandon(api, &xs[0]);
 	xfer_abandon(api, &xs[1]);
+	seen_free(&run.urls);
+	seen_free(&run.ids);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -624,18 +625,44 @@ static int on_setting(void *user, const char *section, const char *name, const c
 	return file_error(fc, TC_CONFIG, "unknown key \"%s\" (see trunkctl.conf(5))", name);
 }
 
-static void default_dir(char *out, size_t size, tc_getenv_fn fn, void *ctx, const char *xdg,
-                        const char *fallback, const char *leaf)
+/*
+ * HOME, else the account's home from the password database (into buf), or
+ * NULL: never a relative path, which would put the store or read a
+ * configuration under whatever directory trunkctl runs in.
+ */
+static const char *home_dir(tc_getenv_fn fn, void *ctx, char *buf, size_t size)
+{
+	const char *home = env_get(fn, ctx, "HOME");
+	if (home && home[0] == '/')
+		return home;
+	struct passwd pw, *found = NULL;
+	if (getpwuid_r(getuid(), &pw, buf, size, &found) == 0 && found && found->pw_dir &&
+	    found->pw_dir[0] == '/')
+		return found->pw_dir;
+	return NULL;
+}
+
+/* XDG_xxx_HOME, else the home directory's fallback. */
+static enum tc_status default_dir(char *out, size_t size, tc_getenv_fn fn, void *ctx,
+                                  const char *xdg, const char *fallback, const char *leaf,
+                                  struct tc_error *err)
 {
 	const char *base = env_get(fn, ctx, xdg);
 	/* The XDG spec says relative values are invalid and must be ignored. */
 	if (base && base[0] == '/') {
 		snprintf(out, size, "%s/trunkctl%s%s", base, leaf ? "/" : "", leaf ? leaf : "");
-		return;
+		return TC_OK;
 	}
-	const char *home = env_get(fn, ctx, "HOME");
-	snprintf(out, size, "%s/%s/trunkctl%s%s", home ? home : ".", fallback, leaf ? "/" : "",
+	char buf[4096];
+	const char *home = home_dir(fn, ctx, buf, sizeof(buf));
+	if (!home)
+		return tc_error_set(err, TC_CONFIG,
+		                    "HOME is unset or not an absolute path and the account has no "
+		                    "home directory; set HOME, %s or --data-dir and --config",
+		                    xdg);
+	snprintf(out, size, "%s/%s/trunkctl%s%s", home, fallback, leaf ? "/" : "",
 	         leaf ? leaf : "");
+	return TC_OK;
 }
 
 enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
@@ -643,21 +670,31 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 {
 	char path[PATH_MAX];
 	const char *named = cfg->s[TC_CFG_CONFIG_FILE].value;
-	if (named)
+	if (named) {
 		snprintf(path, sizeof(path), "%s", named);
-	else
-		default_dir(path, sizeof(path), getenv_fn, ctx, "XDG_CONFIG_HOME", ".config",
-		            "config");
+	} else {
+		enum tc_status rc = default_dir(path, sizeof(path), getenv_fn, ctx,
+		                                "XDG_CONFIG_HOME", ".config", "config", err);
+		if (rc != TC_OK)
+			return rc;
+	}
+	char home_buf[4096];
 	struct file_ctx fc = {.cfg = cfg,
 	                      .path = path,
 	                      .profile = tc_config_profile(cfg),
 	                      .err = err,
-	                      .home = env_get(getenv_fn, ctx, "HOME")};
+	                      .home = home_dir(getenv_fn, ctx, home_buf, sizeof(home_buf))};
 	snprintf(fc.profile_section, sizeof(fc.profile_section), "profile %s", fc.profile);
 	bool want_profile = strcmp(fc.profile, "default") != 0;
 
-	fc.fp = fopen(path, "re");
-	if (!fc.fp) {
+	/*
+	 * O_NONBLOCK: a FIFO must not hold the open until a writer comes. A
+	 * symbolic link is followed (a dotfiles checkout links its config), and
+	 * what it leads to must be a regular file: a FIFO, a directory or
+	 * /dev/zero would hang or feed the parser without end.
+	 */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
 		if (errno == ENOENT && !named && !want_profile)
 			return TC_OK;
 		if (errno == ENOENT && !named)
@@ -665,6 +702,19 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 			                    "profile \"%s\": there is no configuration file %s",
 			                    fc.profile, path);
 		return tc_error_set(err, TC_CONFIG, "cannot read %s: %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return tc_error_set(err, TC_CONFIG,
+		                    "the configuration file %s is not a regular file (a directory, "
+		                    "FIFO or device); name a file",
+		                    path);
+	}
+	fc.fp = fdopen(fd, "r");
+	if (!fc.fp) {
+		close(fd);
+		return tc_error_set(err, TC_NOMEM, NULL);
 	}
 	if (!named) {
 		enum tc_status rc =
@@ -696,8 +746,10 @@ enum tc_status tc_config_apply_defaults(struct tc_config *cfg, tc_getenv_fn gete
 {
 	if (!cfg->s[TC_CFG_DATA_DIR].value) {
 		char dir[PATH_MAX];
-		default_dir(dir, sizeof(dir), getenv_fn, ctx, "XDG_DATA_HOME", ".local/share",
-		            tc_config_profile(cfg));
+		enum tc_status rc = default_dir(dir, sizeof(dir), getenv_fn, ctx, "XDG_DATA_HOME",
+		                                ".local/share", tc_config_profile(cfg), err);
+		if (rc != TC_OK)
+			return rc;
 		return tc_config_set(cfg, TC_CFG_DATA_DIR, dir, TC_ORIGIN_DEFAULT, "default", err);
 	}
 	return TC_OK;
@@ -923,7 +975,8 @@ static enum tc_status token_from_file(struct tc_config *cfg, char *buf, struct t
 {
 	const char *path = cfg->s[TC_CFG_TOKEN_FILE].value;
 	const char *where = cfg->s[TC_CFG_TOKEN_FILE].where;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO is refused below, not waited on. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return tc_error_set(err, TC_CONFIG, "token file %s (%s): %s", path, where,
 		                    strerror(errno));

@@ -250,8 +250,13 @@ enum tc_status tc_service_probe(struct tc_service *svc, struct tc_probe_result *
 	enum tc_status s = tc_api_probe(n->api, &p, e);
 	out->http_status = p.http_status;
 	out->reachable = p.http_status != 0;
-	out->token_ok = out->reachable && p.http_status != 401;
-	out->scope_ok = out->token_ok && p.http_status != 403;
+	/*
+	 * Only an answer that is the trunk list says the token works; a 403 is
+	 * the API knowing the token but not its scope. A redirect, a proxy's
+	 * 5xx or a 418 says nothing about the token.
+	 */
+	out->scope_ok = s == TC_OK && p.http_status >= 200 && p.http_status < 300;
+	out->token_ok = out->scope_ok || p.http_status == 403;
 	out->have_skew = p.have_date;
 	if (p.have_date)
 		out->skew_ms = p.server_date_ms - tc_clock_now(&n->clock);

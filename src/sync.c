@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -459,9 +460,29 @@ static int take_lock(struct tc_sync_ctx *ctx, struct tc_error *err)
 		snprintf(path, sizeof(path), "%s", ctx->lock_path);
 	else
 		snprintf(path, sizeof(path), "%s%s", tc_store_path(ctx->store), LOCK_SUFFIX);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/*
+	 * Never through a symbolic link: one planted in the data dir would have
+	 * us create or lock a file of the link's choosing.
+	 */
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ELOOP) {
+		tc_error_set(err, TC_SECURITY,
+		             "the sync lock %s is a symbolic link; refusing to follow it (remove "
+		             "it: trunkctl makes its own)",
+		             path);
+		return -1;
+	}
 	if (fd < 0) {
 		tc_error_set(err, TC_IO, "cannot open the sync lock %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		tc_error_set(err, TC_SECURITY,
+		             "the sync lock %s is not a regular file; refusing to use it (remove "
+		             "it: trunkctl makes its own)",
+		             path);
 		return -1;
 	}
 	int rc;

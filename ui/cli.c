@@ -820,19 +820,86 @@ static int cmd_discard(struct cli *c)
 	return rc != TC_OK ? fail(c, rc) : CLI_EXIT_OK;
 }
 
-static FILE *open_output(const char *path, struct tc_error *err)
+/*
+ * Where an export goes. A regular file (or a new one) is written as a fresh
+ * 0600 file next to it and renamed over it, so an existing file with looser
+ * modes never holds the rows, a failure leaves the old file whole, and a
+ * symbolic link planted at the path is replaced, never written through.
+ */
+struct export_out {
+	FILE *fp;
+	const char *path; /* NULL: stdout */
+	char *tmp;        /* the file being written, renamed to path at the end */
+};
+
+static enum tc_status export_open(struct export_out *o, const char *path, bool reveal,
+                                  struct tc_error *err)
 {
+	*o = (struct export_out){.fp = stdout};
 	if (!path || strcmp(path, "-") == 0)
-		return stdout;
-	/* 0600: an export holds routing data, and passwords with --reveal. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!fp) {
-		tc_error_set(err, TC_IO, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		return TC_OK;
+	o->path = path;
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return tc_error_set(err, TC_SECURITY,
+		                    "--output %s is a symbolic link; an export never writes "
+		                    "through one: name the file itself",
+		                    path);
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A pipe or a device takes the rows as it is; passwords only go to a file. */
+		if (reveal || S_ISDIR(st.st_mode))
+			return tc_error_set(
+			    err, TC_USAGE, "--output %s is not a regular file; %s", path,
+			    S_ISDIR(st.st_mode) ? "name a file"
+			                        : "with --reveal the export must go to a file");
+		int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		o->fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!o->fp) {
+			if (fd >= 0)
+				close(fd);
+			return tc_error_set(err, TC_IO, "cannot write %s: %s", path,
+			                    strerror(errno));
+		}
+		o->path = NULL;
+		return TC_OK;
 	}
-	return fp;
+	size_t n = strlen(path) + sizeof(".tmp-XXXXXX");
+	o->tmp = malloc(n);
+	if (!o->tmp)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	snprintf(o->tmp, n, "%s.tmp-XXXXXX", path);
+	/* mkstemp: O_CREAT|O_EXCL, mode 0600 */
+	int fd = mkstemp(o->tmp);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	o->fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!o->fp) {
+		tc_error_set(err, TC_IO, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		free(o->tmp);
+		o->tmp = NULL;
+		o->fp = NULL;
+		return err->status;
+	}
+	return TC_OK;
+}
+
+/* Closes the export; on success puts the file in place, else removes it. */
+static enum tc_status export_close(struct export_out *o, enum tc_status rc, struct tc_error *err)
+{
+	if (o->fp && o->fp != stdout && fclose(o->fp) != 0 && rc == TC_OK)
+		rc = tc_error_set(err, TC_IO, "cannot write %s: %s",
+		                  o->path ? o->path : "the export", strerror(errno));
+	if (o->tmp && rc == TC_OK && rename(o->tmp, o->path) != 0)
+		rc = tc_error_set(err, TC_IO, "cannot write %s: %s", o->path, strerror(errno));
+	if (o->tmp && rc != TC_OK)
+		unlink(o->tmp);
+	free(o->tmp);
+	*o = (struct export_out){0};
+	return rc;
 }
 
 static int cmd_export(struct cli *c)
@@ -845,17 +912,16 @@ static int cmd_export(struct cli *c)
 	if (c->a->given[CLI_OPT_CSV_RAW] && !csv)
 		return fail(c, tc_error_set(&c->err, TC_USAGE, "--csv-raw goes with --format csv"));
 	struct tc_list_query q = {.sort = TC_FIELD_NONE};
-	FILE *out = open_output(c->a->value[CLI_OPT_OUTPUT], &c->err);
+	const char *path = c->a->value[CLI_OPT_OUTPUT];
+	struct export_out out;
+	enum tc_status rc = export_open(&out, path, c->a->given[CLI_OPT_REVEAL], &c->err);
 	size_t n = 0;
-	enum tc_status rc = out ? stream_rows(c, &q, csv, out, &n) : TC_IO;
-	if (out && out != stdout && fclose(out) != 0 && rc == TC_OK)
-		rc = tc_error_set(&c->err, TC_IO, "cannot write %s", c->a->value[CLI_OPT_OUTPUT]);
-	/* rows are written as they are read: a failure would leave a file that looks whole */
-	if (rc != TC_OK && out && out != stdout)
-		unlink(c->a->value[CLI_OPT_OUTPUT]);
-	if (rc == TC_OK && out != stdout)
-		fprintf(stderr, "trunkctl: exported %zu trunks to %s\n", n,
-		        c->a->value[CLI_OPT_OUTPUT]);
+	if (rc == TC_OK)
+		rc = stream_rows(c, &q, csv, out.fp, &n);
+	bool to_stdout = out.fp == stdout;
+	rc = export_close(&out, rc, &c->err);
+	if (rc == TC_OK && !to_stdout)
+		fprintf(stderr, "trunkctl: exported %zu trunks to %s\n", n, path);
 	return rc != TC_OK ? fail(c, rc) : CLI_EXIT_OK;
 }
 
@@ -1067,18 +1133,28 @@ static void doctor_server(struct cli *c, struct checks *ck)
 	/* The verdicts come from pr; the status only repeats them. */
 	tc_service_probe(c->svc, &pr, &e);
 	const char *url = tc_config_get(c->cfg, TC_CFG_API_URL);
-	if (!pr.reachable)
+	int status = pr.http_status;
+	/* Any other answer (a redirect, a 5xx, a 418) leaves the token unchecked. */
+	bool about_token = pr.token_ok || status == 401;
+	if (!pr.reachable || !about_token)
 		check(ck, CLI_EXIT_FAILURE, "server", "%s: %s", url,
 		      e.message[0] ? e.message : pr.message);
 	else
-		check(ck, 0, "server", "%s answered HTTP %d", url, pr.http_status);
-	if (pr.reachable) {
+		check(ck, 0, "server", "%s answered HTTP %d", url, status);
+	if (pr.reachable && !about_token)
+		check(ck, CLI_EXIT_FAILURE, "auth", "not checked: the server answered HTTP %d (%s)",
+		      status,
+		      status >= 300 && status < 400   ? "a redirect, not followed"
+		      : status >= 500                 ? "a server error"
+		      : status >= 200 && status < 300 ? "not the trunk list"
+		                                      : "not an answer the Carrier API gives");
+	else if (pr.reachable)
 		check(ck, pr.token_ok ? 0 : CLI_EXIT_AUTH, "auth", "%s",
 		      pr.token_ok ? "token accepted" : "token refused (401)");
+	if (pr.token_ok)
 		check(ck, pr.scope_ok ? 0 : CLI_EXIT_AUTH, "scope", "%s",
 		      pr.scope_ok ? "carrier_api scope"
 		                  : "token lacks the carrier_api scope (403)");
-	}
 	if (pr.have_skew) {
 		long long s = (long long)(pr.skew_ms / 1000);
 		check(ck, (s > 60 || s < -60) ? -1 : 0, "clock", "%+llds against the server's Date",

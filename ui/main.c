@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -37,6 +39,26 @@ static void catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+/*
+ * A core dump holds the API token and any revealed SIP password, in a file
+ * that outlives the process and is often collected by a crash reporter. Not
+ * dumpable also keeps other processes of the same user from attaching with
+ * ptrace and reading them. The soft limit only: a child (token_command,
+ * $EDITOR) may raise its own.
+ */
+static void no_core_dumps(void)
+{
+	const char *allow = getenv("TRUNKCTL_ALLOW_CORE_DUMPS");
+	if (allow && strcmp(allow, "1") == 0)
+		return;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+		rl.rlim_cur = 0;
+		setrlimit(RLIMIT_CORE, &rl);
+	}
+	prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L);
 }
 
 static const char *process_env(const char *name, void *ctx)
@@ -103,6 +125,7 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 
 int main(int argc, char **argv)
 {
+	no_core_dumps();
 	setlocale(LC_ALL, "");
 	struct cli_args a;
 	int code = cli_parse(argc, argv, &a, stderr);

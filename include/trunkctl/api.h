@@ -63,7 +63,10 @@ struct tc_api_config {
 	long timeout_ms;          /* whole exchange; 0: 60 s */
 	long low_speed_time_s;    /* abort when under low_speed_limit B/s this long; 0: 20 s */
 	long low_speed_limit;     /* 0: 100 B/s */
-	size_t max_body;          /* 0: 32 MiB */
+	size_t max_body;          /* one answer; 0: 32 MiB */
+	/* One tc_api_list: trunks and answer bytes past which it stops; 0: 1,000,000 and 2 GiB */
+	size_t max_list_trunks;
+	uint64_t max_list_bytes;
 	unsigned max_connections; /* concurrent requests of tc_api_run, capped at 16; 0: 8 */
 	unsigned page_size;       /* list page[size], clamped to 1..100; 0: 100 */
 	const char *user_agent;   /* NULL: "trunkctl" */

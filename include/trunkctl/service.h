@@ -431,8 +431,8 @@ enum tc_status tc_service_sync(struct tc_service *svc, unsigned flags,
 struct tc_probe_result {
 	bool reachable;
 	int http_status;
-	bool token_ok;   /* not 401 */
-	bool scope_ok;   /* not 403 */
+	bool token_ok;   /* a 2xx trunk list, or 403 (a known token without the scope) */
+	bool scope_ok;   /* a 2xx trunk list */
 	bool have_skew;  /* the answer carried a Date header */
 	int64_t skew_ms; /* server Date minus the local clock */
 	char message[512];

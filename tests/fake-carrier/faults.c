@@ -5,10 +5,17 @@
 #include <string.h>
 
 static const char *const fault_names[FAULT_COUNT] = {
-    [FAULT_HANG] = "hang",         [FAULT_RATE_LIMIT] = "rate_limit",
-    [FAULT_ERROR] = "error",       [FAULT_CLOSE] = "close",
-    [FAULT_TRUNCATE] = "truncate", [FAULT_MALFORMED] = "malformed",
-    [FAULT_OVERSIZE] = "oversize", [FAULT_ECHO_AUTH] = "echo_auth",
+    [FAULT_HANG] = "hang",
+    [FAULT_RATE_LIMIT] = "rate_limit",
+    [FAULT_ERROR] = "error",
+    [FAULT_CLOSE] = "close",
+    [FAULT_TRUNCATE] = "truncate",
+    [FAULT_MALFORMED] = "malformed",
+    [FAULT_OVERSIZE] = "oversize",
+    [FAULT_NEXT_LOOP] = "next_loop",
+    [FAULT_REPEAT_IDS] = "repeat_ids",
+    [FAULT_BIG_PAGE] = "big_page",
+    [FAULT_ECHO_AUTH] = "echo_auth",
 };
 
 static const char *const method_names[FAKE_METHOD_COUNT] = {"GET",   "HEAD",   "POST", "PUT",
@@ -153,8 +160,11 @@ const char *fake_faults_from_json(const json_t *doc, struct fake_faults *f)
 				json_array_foreach(sv, i, e)
 				{
 					json_int_t s = json_integer_value(e);
-					if (!json_is_integer(e) || s < 500 || s > 599)
-						return "statuses must be 5xx codes";
+					/* the app's own 4xx have meanings a fault must not fake */
+					bool proxy = (s >= 300 && s < 400) || s == 418 ||
+					             (s >= 500 && s < 600);
+					if (!json_is_integer(e) || !proxy)
+						return "statuses must be 3xx, 418 or 5xx codes";
 					f->statuses[f->nstatuses++] = (int)s;
 				}
 			} else if (k == FAULT_ECHO_AUTH && strcmp(sub, "status") == 0) {

@@ -33,6 +33,7 @@ static const char usage[] =
     "  --fault KIND=N       inject KIND into the next N requests\n"
     "  --fault-rate KIND=R  inject KIND into a share R (0..1) of requests\n"
     "                       KIND: hang rate_limit error close truncate malformed oversize\n"
+    "                             next_loop repeat_ids big_page\n"
     "  --error-status LIST  statuses for 'error' faults (default 500,502,503)\n"
     "  --retry-after S      Retry-After of 'rate_limit' faults (default 1)\n"
     "  --help               show this help\n"

@@ -206,6 +206,7 @@ struct call {
 	const char *query;
 	const char *host;
 	struct request *req;
+	enum fake_fault fault; /* the one drawn for this request, FAULT_NONE for none */
 };
 
 static const char *header(struct MHD_Connection *conn, const char *name)
@@ -399,6 +400,17 @@ static char *page_link(struct call *c, const json_t *query, const char *cursor, 
 	return url;
 }
 
+/* This request's own URL, as a link back to it. */
+static char *self_link(const struct call *c)
+{
+	size_t n = strlen(c->host) + strlen(c->path) + (c->query ? strlen(c->query) : 0) + 16;
+	char *url = malloc(n);
+	if (url)
+		snprintf(url, n, "http://%s%s%s%s", c->host, c->path, c->query ? "?" : "",
+		         c->query ? c->query : "");
+	return url;
+}
+
 static json_t *link_or_null(char *url)
 {
 	json_t *v = url ? json_string(url) : json_null();
@@ -484,7 +496,11 @@ static void action_index(struct call *c, const json_t *query, enum fake_carrier 
 	char *prev = NULL, *next = NULL;
 	if (!empty && (!before || more_newer))
 		prev = page_link(c, query, "before", mine[from]->id);
-	if (!empty && (before || more_older))
+	if (c->fault == FAULT_REPEAT_IDS && !empty) /* a cursor that moves one trunk, not a page */
+		next = page_link(c, query, "after", mine[from]->id);
+	else if (c->fault == FAULT_NEXT_LOOP)
+		next = self_link(c);
+	else if (!empty && (before || more_older))
 		next = page_link(c, query, "after", mine[to - 1]->id);
 	free(mine);
 	json_t *links =
@@ -840,6 +856,9 @@ static void wait_locked(struct fake_server *srv, long ms, bool until_reset)
 	}
 }
 
+/* What big_page announces: far past any client's cap for one answer. */
+#define BIG_PAGE_BYTES ((uint64_t)1 << 30)
+
 struct stream {
 	struct fake_server *srv;
 	char *body;
@@ -945,7 +964,7 @@ static void add_rails_headers(struct call *c, struct MHD_Response *resp, bool co
 static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fake_fault fault)
 {
 	struct MHD_Response *resp = NULL;
-	if (fault == FAULT_CLOSE || fault == FAULT_OVERSIZE) {
+	if (fault == FAULT_CLOSE || fault == FAULT_OVERSIZE || fault == FAULT_BIG_PAGE) {
 		struct stream *s = calloc(1, sizeof(*s));
 		if (!s)
 			return MHD_NO;
@@ -953,13 +972,14 @@ static enum MHD_Result send_reply(struct call *c, struct reply *r, enum fake_fau
 		s->body = r->body;
 		s->len = r->len;
 		s->limit = r->len / 2;
-		s->endless = fault == FAULT_OVERSIZE;
+		s->endless = fault == FAULT_OVERSIZE || fault == FAULT_BIG_PAGE;
 		r->body = NULL;
 		if (s->endless)
 			r->ctype = JSONAPI;
-		resp = MHD_create_response_from_callback(s->endless ? MHD_SIZE_UNKNOWN
-		                                                    : (s->len ? s->len : 64),
-		                                         16384, stream_read, s, stream_free);
+		uint64_t size = fault == FAULT_BIG_PAGE ? BIG_PAGE_BYTES
+		                : s->endless            ? MHD_SIZE_UNKNOWN
+		                                        : (s->len ? s->len : 64);
+		resp = MHD_create_response_from_callback(size, 16384, stream_read, s, stream_free);
 		if (!resp) {
 			stream_free(s);
 			return MHD_NO;
@@ -1088,8 +1108,9 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 	char *qmark = strchr(target, '?');
 	if (qmark)
 		*qmark++ = '\0';
-	struct call c = {srv, conn, fake_method_parse(method), target, qmark, header(conn, "Host"),
-	                 req};
+	struct call c = {srv,    conn,      fake_method_parse(method),
+	                 target, qmark,     header(conn, "Host"),
+	                 req,    FAULT_NONE};
 	char fallback_host[80];
 	if (!c.host || !*c.host) {
 		/* HTTP/1.0 without Host: name this server as the client reached it. */
@@ -1122,6 +1143,7 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 	    fake_faults_pick(&srv->faults, &srv->fault_rng, c.method, &status, &latency);
 	if (fault != FAULT_NONE)
 		srv->stats.injected[fault]++;
+	c.fault = fault;
 	if (latency > 0)
 		wait_locked(srv, latency, false);
 	if (fault == FAULT_HANG) {
@@ -1156,6 +1178,11 @@ static enum MHD_Result handle(struct fake_server *srv, struct MHD_Connection *co
 		         status, status);
 		reply_text(&r, status, "text/html", html);
 		r.origin = ORIGIN_OUTSIDE;
+		/* A redirect back to this very request: a client that follows it gets a 200. */
+		char *self = status < 400 ? self_link(&c) : NULL;
+		if (self)
+			reply_header(&r, "Location", self);
+		free(self);
 	} else {
 		api(&c, &r);
 	}

@@ -400,3 +400,80 @@ Test(api, independent_requests_run_together_on_a_few_connections)
 	cr_assert_eq(c.trunks, N);
 	tc_api_free(api);
 }
+
+/* A listing the server cannot keep going: each stops at once with TC_PROTOCOL. */
+static struct tc_error hostile_list(const char *faults, const struct tc_api_config *cfg,
+                                    struct counter *c, long long *gets)
+{
+	if (faults)
+		fake_faults(&fk, faults);
+	struct tc_api *api = fake_client(&fk, FAKE_TOKEN, cfg);
+	long long before = fake_stat(&fk, "requests.GET");
+	struct tc_error err;
+	tc_error_init(&err);
+	enum tc_status s = tc_api_list(api, count_page, c, &err);
+	cr_assert_eq(s, TC_PROTOCOL, "got %s (%s)", tc_status_name(s), err.message);
+	*gets = fake_stat(&fk, "requests.GET") - before;
+	tc_api_free(api);
+	return err;
+}
+
+Test(api, a_next_link_back_to_a_fetched_page_stops_the_listing)
+{
+	const char *args[] = {"--sample", "3", NULL};
+	fake_start(&fk, args);
+	struct counter c = {0};
+	long long gets;
+	struct tc_error err = hostile_list("{\"next_loop\":{\"count\":1}}", NULL, &c, &gets);
+	cr_assert_not_null(strstr(err.message, "leads back to a page already fetched"), "%s",
+	                   err.message);
+	cr_assert_eq(c.pages, 1);
+	cr_assert_eq(gets, 1, "the page linked to again was asked for again");
+	tc_error_clear(&err);
+}
+
+Test(api, a_page_repeating_trunks_stops_the_listing_before_it_is_delivered)
+{
+	const char *args[] = {"--sample", "5", NULL};
+	fake_start(&fk, args);
+	struct counter c = {0};
+	long long gets;
+	struct tc_error err = hostile_list("{\"repeat_ids\":{\"count\":1}}", NULL, &c, &gets);
+	cr_assert_not_null(strstr(err.message, "twice in one pull"), "%s", err.message);
+	cr_assert_eq(c.pages, 1, "the page with repeated trunks was delivered");
+	cr_assert_eq(c.trunks, 5);
+	tc_error_clear(&err);
+}
+
+Test(api, an_announced_oversized_page_is_refused_before_it_is_read)
+{
+	const char *args[] = {"--sample", "3", NULL};
+	fake_start(&fk, args);
+	struct counter c = {0};
+	long long gets;
+	struct tc_error err = hostile_list("{\"big_page\":{\"count\":1}}", NULL, &c, &gets);
+	cr_assert_not_null(strstr(err.message, "announces an answer of 1073741824 bytes"), "%s",
+	                   err.message);
+	cr_assert_eq(c.pages, 0);
+	tc_error_clear(&err);
+}
+
+Test(api, a_listing_stops_at_its_trunk_and_byte_limits)
+{
+	const char *args[] = {"--sample", "5", NULL};
+	fake_start(&fk, args);
+	struct counter c = {0};
+	long long gets;
+	struct tc_api_config few = {.page_size = 2, .max_list_trunks = 3};
+	struct tc_error err = hostile_list(NULL, &few, &c, &gets);
+	cr_assert_not_null(strstr(err.message, "more than 3 trunks"), "%s", err.message);
+	cr_assert_eq(c.trunks, 2, "a page past the limit was delivered");
+	tc_error_clear(&err);
+
+	c = (struct counter){0};
+	struct tc_api_config small = {.page_size = 2, .max_list_bytes = 64};
+	err = hostile_list(NULL, &small, &c, &gets);
+	cr_assert_not_null(strstr(err.message, "larger than 64 bytes"), "%s", err.message);
+	cr_assert_eq(c.pages, 0);
+	tc_error_clear(&err);
+}

@@ -1723,6 +1723,31 @@ Test(service, probe_and_one_shot_sync_say_what_is_wrong)
 	tc_service_close(svc);
 }
 
+Test(service, probe_accepts_the_token_only_on_a_2xx)
+{
+	fake_start(&fk, NULL);
+	struct tc_service *svc = open_service(&A, FAKE_TOKEN);
+	static const int statuses[] = {302, 418, 503};
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(*statuses); i++) {
+		char doc[96];
+		snprintf(doc, sizeof(doc), "{\"error\":{\"count\":1,\"statuses\":[%d]}}",
+		         statuses[i]);
+		fake_faults(&fk, doc);
+		long long gets = fake_stat(&fk, "requests.GET");
+		struct tc_probe_result pr;
+		struct tc_error err;
+		tc_error_init(&err);
+		cr_assert_neq(tc_service_probe(svc, &pr, &err), TC_OK);
+		cr_assert_eq(pr.http_status, statuses[i]);
+		cr_assert(pr.reachable);
+		cr_assert_not(pr.token_ok, "HTTP %d taken for an accepted token", statuses[i]);
+		cr_assert_not(pr.scope_ok);
+		cr_assert_eq(fake_stat(&fk, "requests.GET") - gets, 1, "a redirect was followed");
+		tc_error_clear(&err);
+	}
+	tc_service_close(svc);
+}
+
 /*
  * The stop itself is timed against the client's own timeout (30 s), which
  * waiting would take: a test timeout of 20 s also counted the set-up, slow

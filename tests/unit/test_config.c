@@ -571,3 +571,61 @@ Test(config, tilde_in_paths_is_home)
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_TOKEN_COMMAND), "~/x");
 	tc_config_free(cfg);
 }
+
+/* Each would hang the open or feed the parser forever; refused at once instead. */
+Test(config, a_config_that_is_not_a_regular_file_is_refused_at_once)
+{
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	const char *paths[] = {fifo, dir, "/dev/zero"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+		struct tc_config *cfg = tc_config_new();
+		tc_config_set(cfg, TC_CFG_CONFIG_FILE, paths[i], TC_ORIGIN_FLAG, "--config", NULL);
+		struct env e = {{"HOME=/home/op"}};
+		char msg[512];
+		cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG, "%s", paths[i]);
+		cr_assert(strstr(msg, paths[i]) && strstr(msg, "not a regular file"), "%s", msg);
+		tc_config_free(cfg);
+	}
+}
+
+Test(config, a_token_file_that_is_a_fifo_is_refused_at_once)
+{
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/token-fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	struct tc_config *cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_TOKEN_FILE, fifo, TC_ORIGIN_FLAG, "--token-file", NULL);
+	struct env e = {{"HOME=/home/op"}};
+	resolve_ok(cfg, &e);
+	const char *token = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tc_config_token(cfg, &token, &err), TC_CONFIG);
+	cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
+	tc_error_clear(&err);
+	tc_config_free(cfg);
+}
+
+Test(config, without_home_the_data_dir_is_still_absolute)
+{
+	struct env e = {{NULL}};
+	struct tc_config *cfg = resolve_ok(tc_config_new(), &e);
+	const char *data = tc_config_get(cfg, TC_CFG_DATA_DIR);
+	cr_assert(data && data[0] == '/', "%s", data ? data : "(none)");
+	cr_assert(strstr(data, "/.local/share/trunkctl/default"), "%s", data);
+	tc_config_free(cfg);
+}
+
+Test(config, without_home_a_tilde_path_is_still_absolute)
+{
+	write_file(path, "[default]\ntoken_file = ~/token\n", 0600);
+	struct tc_config *cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	struct env e = {{NULL}};
+	resolve_ok(cfg, &e);
+	const char *token_file = tc_config_get(cfg, TC_CFG_TOKEN_FILE);
+	cr_assert(token_file && token_file[0] == '/', "%s", token_file ? token_file : "(none)");
+	tc_config_free(cfg);
+}
