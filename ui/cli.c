@@ -1007,9 +1007,9 @@ static void doctor_store(struct cli *c, struct checks *ck)
 	      sc.file_mode, sc.modes_ok ? "" : ": want 0700 and 0600");
 	if (sc.integrity_ok && sc.search_rebuilt)
 		check(ck, -1, "search",
-		      "the filter's copy of the search text was out of step for %zu trunks: "
-		      "rebuilt from them",
-		      sc.search_rebuilt);
+		      "the filter's copy of the search text was out of step for %zu trunks: %s",
+		      sc.search_rebuilt,
+		      sc.read_only ? "not rebuilt, the store is read-only" : "rebuilt from them");
 	else if (sc.integrity_ok)
 		check(ck, 0, "search", "the filter's copy of the search text matches the trunks");
 }
@@ -1157,6 +1157,11 @@ int cli_run(const struct cli_args *a, struct tc_config *cfg)
 		tc_error_clear(&c.err);
 		rc = open_service(&c, false);
 	}
+	if (rc == TC_OK && tc_service_store_read_only(c.svc))
+		fprintf(stderr,
+		        "trunkctl: note: the local store is read-only (%s): it can be read, and "
+		        "nothing can be saved\n",
+		        tc_service_store_read_only(c.svc));
 	if (rc == TC_OK && a->given[CLI_OPT_SANDBOX] && a->command->id != CLI_CMD_SYNC) {
 		/* A fresh sandbox store is empty: fill it as the TUI's first sync would. */
 		struct tc_sync_report rep;
