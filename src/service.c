@@ -4,6 +4,7 @@
  * service_net.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,22 @@ const char *tc_service_data_dir(const struct tc_service *svc)
 const char *tc_service_store_path(const struct tc_service *svc)
 {
 	return tc_store_path(svc->store);
+}
+
+bool tc_service_is_store_file(const struct tc_service *svc, const char *path)
+{
+	struct stat given, own;
+	if (stat(path, &given) != 0)
+		return false;
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char name[PATH_MAX];
+		snprintf(name, sizeof(name), "%s%s", tc_store_path(svc->store), suffixes[i]);
+		if (stat(name, &own) == 0 && own.st_dev == given.st_dev &&
+		    own.st_ino == given.st_ino)
+			return true;
+	}
+	return false;
 }
 
 const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t *count)

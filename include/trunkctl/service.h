@@ -110,6 +110,8 @@ const char *tc_service_api_host(const struct tc_service *svc);
 /* The data directory and the store file's path (for doctor and messages). */
 const char *tc_service_data_dir(const struct tc_service *svc);
 const char *tc_service_store_path(const struct tc_service *svc);
+/* path names the store's database, -wal or -shm (the same file, by device and inode). */
+bool tc_service_is_store_file(const struct tc_service *svc, const char *path);
 /* The regions in effect (the configured ones or the defaults). */
 const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t *count);
 

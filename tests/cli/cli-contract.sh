@@ -407,6 +407,10 @@ check "doctor names the check and the index" has "^FAIL  *store .*integrity_chec
 cp "$T/dur-backup.db" "$dur/trunkctl.db"
 expect 0 "doctor on the restored store" o doctor
 check "doctor says intact" has "^ok  *store .*intact" "$T/out"
+expect 2 "export refuses to write over the store's own file" o export -o "$dur/trunkctl.db"
+check "the refusal names the file" has "$dur/trunkctl.db is one of the local store's own files" "$T/err"
+expect 2 "import refuses to read the store's own file" o import "$dur/trunkctl.db"
+expect 0 "the store is whole after both" o show Kept
 # Root writes anywhere: the read-only data dir is read by an unprivileged user.
 ro=$T/ro
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
