@@ -779,7 +779,7 @@ static enum tc_status open_read_write(struct tc_store *s, bool existed, struct t
 	 * SQLite creates the file 0644 (in the 0700 data dir) and gives the -wal
 	 * and -shm the database's mode when it creates them, which comes later.
 	 * chmod(2) opens no descriptor of the file: closing one would drop this
-	 * process's locks on it (see "Concurrency and durability" in trunkctl(1)).
+	 * process's locks on it (man/trunkctl.1, CONCURRENCY AND DURABILITY).
 	 */
 	if (!existed && chmod(s->path, 0600) != 0)
 		return tc_error_set(err, TC_IO, "cannot set the mode of the local store %s: %s",
