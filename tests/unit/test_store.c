@@ -1661,6 +1661,29 @@ Test(store, a_second_open_in_the_process_keeps_the_first_connections_locks)
 	cr_assert(ok, "%s", msg);
 }
 
+Test(store, a_new_store_its_wal_and_shm_are_0600_whatever_the_umask)
+{
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/fresh", dir);
+	struct tc_store_options o = options();
+	o.dir = sub;
+	mode_t old = umask(0);
+	struct tc_store *s;
+	enum tc_status rc = tc_store_open(&o, &s, &err);
+	umask(old);
+	cr_assert_eq(rc, TC_OK, "%s", err.message);
+	add_trunks(s, 1);
+	static const char *const files[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[200];
+		snprintf(path, sizeof(path), "%s%s", tc_store_path(s), files[i]);
+		struct stat st;
+		cr_assert_eq(stat(path, &st), 0, "%s exists while the store is open", path);
+		cr_assert_eq(st.st_mode & 0777, 0600, "%s is %o", path, st.st_mode & 0777);
+	}
+	tc_store_close(s);
+}
+
 /* ---- a store that was lost is not re-created empty ---- */
 
 static void assert_refused_nothing_created(off_t db_size, const char *needle)
