@@ -2153,6 +2153,25 @@ static enum tc_status with_entry(struct tc_store *s, int64_t seq, entry_fn fn, c
 	return write_end(s, own, rc, err);
 }
 
+enum tc_status tc_store_outbox_get(struct tc_store *s, int64_t seq, struct tc_outbox_list *out,
+                                   struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = entry_load(s, seq, out, err);
+	read_end(s, own);
+	return rc;
+}
+
+bool tc_outbox_entry_same(const struct tc_outbox_entry *a, const struct tc_outbox_entry *b)
+{
+	return a->seq == b->seq && a->op == b->op && a->state == b->state &&
+	       strcmp(a->trunk_id, b->trunk_id) == 0 && same_record(a->payload, b->payload) &&
+	       same_record(a->base, b->base);
+}
+
 static enum tc_status begin_send_fn(struct tc_store *s, struct tc_outbox_entry *e, struct row *r,
                                     const void *arg, struct tc_error *err)
 {

@@ -277,6 +277,53 @@ static void store_failed(struct run *r, const struct tc_error *e)
 	record_failure(r, e);
 }
 
+/*
+ * Inside the caller's write transaction: whether entry en is still stored as
+ * this round read it. A local edit (the TUI's form, another process) folds
+ * into a queued entry, so an entry read at the start of a round may hold
+ * more by the time the round acts on it; marking it sent, settled or in
+ * conflict on the strength of the old read would drop that edit. Such an
+ * entry is left queued for the next round, which reads it afresh.
+ */
+static bool still_as_read(struct run *r, const struct tc_outbox_entry *en)
+{
+	struct tc_outbox_list now = {0};
+	struct tc_error e;
+	tc_error_init(&e);
+	enum tc_status s = tc_store_outbox_get(r->ctx->store, en->seq, &now, &e);
+	bool same = s == TC_OK && tc_outbox_entry_same(en, &now.items[0]);
+	if (s != TC_OK && s != TC_NOT_FOUND)
+		store_failed(r, &e);
+	tc_outbox_list_free(&now);
+	tc_error_clear(&e);
+	return same;
+}
+
+/* Opens a write transaction in which en is still as read; false (none open) otherwise. */
+static bool begin_as_read(struct run *r, const struct tc_outbox_entry *en)
+{
+	struct tc_error e;
+	tc_error_init(&e);
+	if (tc_store_begin(r->ctx->store, &e) != TC_OK) {
+		store_failed(r, &e);
+		tc_error_clear(&e);
+		return false;
+	}
+	if (still_as_read(r, en))
+		return true;
+	tc_store_rollback(r->ctx->store);
+	return false;
+}
+
+/* Commits what begin_as_read opened when s is TC_OK, else rolls it back. */
+static enum tc_status end_as_read(struct run *r, enum tc_status s, struct tc_error *err)
+{
+	if (s == TC_OK)
+		return tc_store_commit(r->ctx->store, err);
+	tc_store_rollback(r->ctx->store);
+	return s;
+}
+
 /* ---------------------------------------------------------------- what this run read */
 
 static int seen_cmp(const void *a, const void *b)
@@ -881,14 +928,29 @@ static enum tc_status claim(struct run *r, const char *id)
  * they are queued as an update of what still differs. A field that a later
  * local edit changed again (queued behind the create) keeps that newer value.
  */
-static enum tc_status adopt(struct run *r, const struct tc_outbox_entry *en,
+static enum tc_status adopt(struct run *r, const struct tc_outbox_entry *as_read,
                             const struct tc_trunk_record *rec, struct tc_error *err)
 {
-	struct tc_trunk *changes = tc_trunk_new();
-	if (!changes)
-		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status s = tc_store_begin(r->ctx->store, err);
+	if (s != TC_OK)
+		return s;
+	/*
+	 * Read again inside the transaction: a rename folded into the create
+	 * since this round read it must reach the server too.
+	 */
+	struct tc_outbox_list now = {0};
+	s = tc_store_outbox_get(r->ctx->store, as_read->seq, &now, err);
+	if (s == TC_NOT_FOUND) {
+		/* Discarded here meanwhile: the pull brings the server's trunk in. */
+		tc_error_clear(err);
+		tc_store_rollback(r->ctx->store);
+		return TC_OK;
+	}
+	const struct tc_outbox_entry *en = s == TC_OK ? &now.items[0] : NULL;
+	struct tc_trunk *changes = s == TC_OK ? tc_trunk_new() : NULL;
+	if (s == TC_OK && !changes)
+		s = tc_error_set(err, TC_NOMEM, NULL);
 	bool differs = false;
-	enum tc_status s = TC_OK;
 	for (int f = 0; f < TC_FIELD_COUNT && s == TC_OK; f++) {
 		const struct tc_value *mine = &en->payload->values[f];
 		if (!(tc_field(f)->flags & TC_FF_SEND_UPDATE) || mine->state == TC_V_ABSENT ||
@@ -900,28 +962,26 @@ static enum tc_status adopt(struct run *r, const struct tc_outbox_entry *en,
 		        : tc_error_set(err, TC_NOMEM, NULL);
 	}
 	if (s == TC_OK)
-		s = tc_store_begin(r->ctx->store, err);
-	if (s == TC_OK) {
 		s = tc_store_outbox_done(r->ctx->store, en->seq, rec->base, err);
-		struct tc_store_edit edit = {.changes = changes, .from = rec->base};
-		struct tc_edit_result res = {0};
-		if (s == TC_OK && differs)
-			s = tc_store_update_local(r->ctx->store, rec->id, &edit, &res, err);
-		if (s == TC_CONFLICT && res.nconflict) {
-			for (int f = 0; f < TC_FIELD_COUNT; f++)
-				if (res.conflict[f])
-					tc_trunk_unset(changes, f);
-			tc_edit_result_free(&res);
-			tc_error_clear(err);
-			s = tc_store_update_local(r->ctx->store, rec->id, &edit, &res, err);
-		}
+	struct tc_store_edit edit = {.changes = changes, .from = rec->base};
+	struct tc_edit_result res = {0};
+	if (s == TC_OK && differs)
+		s = tc_store_update_local(r->ctx->store, rec->id, &edit, &res, err);
+	if (s == TC_CONFLICT && res.nconflict) {
+		for (int f = 0; f < TC_FIELD_COUNT; f++)
+			if (res.conflict[f])
+				tc_trunk_unset(changes, f);
 		tc_edit_result_free(&res);
-		if (s == TC_OK)
-			s = tc_store_commit(r->ctx->store, err);
-		else
-			tc_store_rollback(r->ctx->store);
+		tc_error_clear(err);
+		s = tc_store_update_local(r->ctx->store, rec->id, &edit, &res, err);
 	}
+	tc_edit_result_free(&res);
+	if (s == TC_OK)
+		s = tc_store_commit(r->ctx->store, err);
+	else
+		tc_store_rollback(r->ctx->store);
 	tc_trunk_free(changes);
+	tc_outbox_list_free(&now);
 	return s;
 }
 
@@ -1003,8 +1063,10 @@ static void retry_later(struct run *r, const struct tc_outbox_entry *en, const s
 	struct tc_error e;
 	tc_error_init(&e);
 	int64_t delay = tc_api_backoff_ms(en->attempts + 1, why->retry_after, next_rand(r));
-	enum tc_status s = count ? tc_store_begin(store, &e) : TC_OK;
-	if (s == TC_OK && count)
+	if (count && !begin_as_read(r, en))
+		return; /* changed since its re-read: the next round tries it afresh */
+	enum tc_status s = TC_OK;
+	if (count)
 		s = tc_store_outbox_begin_send(store, en->seq, &e);
 	if (s == TC_OK)
 		s = tc_store_outbox_retry_later(store, en->seq, now_ms(r) + delay, why->message,
@@ -1034,10 +1096,13 @@ static void conflict(struct run *r, struct job *j, const struct tc_trunk *theirs
                      const bool *fields)
 {
 	bool none[TC_FIELD_COUNT] = {false};
+	if (!begin_as_read(r, j->en))
+		return;
 	struct tc_error e;
 	tc_error_init(&e);
-	if (tc_store_outbox_conflict(r->ctx->store, j->en->seq, theirs, fields ? fields : none,
-	                             &e) != TC_OK)
+	enum tc_status s =
+	    tc_store_outbox_conflict(r->ctx->store, j->en->seq, theirs, fields ? fields : none, &e);
+	if (end_as_read(r, s, &e) != TC_OK)
 		store_failed(r, &e);
 	else
 		r->any_conflict = true;
@@ -1089,9 +1154,12 @@ static void merge_job(struct run *r, struct job *j)
  */
 static void settle_unneeded(struct run *r, struct job *j)
 {
+	if (!begin_as_read(r, j->en))
+		return;
 	struct tc_error e;
 	tc_error_init(&e);
-	if (tc_store_outbox_done(r->ctx->store, j->en->seq, j->theirs, &e) != TC_OK)
+	enum tc_status s = tc_store_outbox_done(r->ctx->store, j->en->seq, j->theirs, &e);
+	if (end_as_read(r, s, &e) != TC_OK)
 		record_failure(r, &e);
 	else
 		r->rep->pushed++;
@@ -1259,6 +1327,10 @@ static bool mark_chunk(struct run *r, struct job *jobs, size_t n, size_t *i,
 		if (!j->send)
 			continue;
 		c++;
+		if (!still_as_read(r, j->en)) {
+			j->send = false;
+			continue;
+		}
 		if (tc_store_outbox_begin_send(store, j->en->seq, &e) != TC_OK) {
 			store_failed(r, &e);
 			break;

@@ -321,6 +321,21 @@ enum tc_outbox_filter {
 enum tc_status tc_store_outbox(struct tc_store *store, enum tc_outbox_filter filter, int64_t now_ms,
                                struct tc_outbox_list *out, struct tc_error *err);
 
+/*
+ * Entry seq as it is stored now, in out (one item); TC_NOT_FOUND when it is
+ * gone (discarded, or folded away by a local edit).
+ *
+ * A local edit, in this process or another, folds into a queued entry
+ * (tc_store_update_local), so what the sync read at the start of a round
+ * may be stale by the time it acts: it reads the entry again inside the
+ * write transaction that acts on it and compares (tc_outbox_entry_same).
+ */
+enum tc_status tc_store_outbox_get(struct tc_store *store, int64_t seq, struct tc_outbox_list *out,
+                                   struct tc_error *err);
+
+/* Same trunk, operation, state, payload and base. */
+bool tc_outbox_entry_same(const struct tc_outbox_entry *a, const struct tc_outbox_entry *b);
+
 /* Marks seq in flight and counts the attempt; commit this before sending. TC_NOT_FOUND. */
 enum tc_status tc_store_outbox_begin_send(struct tc_store *store, int64_t seq,
                                           struct tc_error *err);

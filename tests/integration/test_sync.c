@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -285,6 +286,63 @@ static void seed(int n)
 		tc_trunk_free(t);
 	}
 	tc_api_free(api);
+}
+
+struct push_thread {
+	struct side *side;
+	enum tc_status status;
+	char message[600];
+};
+
+static void *push_in_thread(void *arg)
+{
+	struct push_thread *p = arg;
+	struct tc_sync_report rep;
+	struct tc_error err;
+	tc_error_init(&err);
+	p->status = sync_side(p->side, TC_SYNC_PUSH, &rep, &err);
+	snprintf(p->message, sizeof(p->message), "%s", err.message);
+	tc_error_clear(&err);
+	return NULL;
+}
+
+/*
+ * Another process folds an edit into the queued update while the push
+ * re-reads the trunk (the GET is held back by the fake's latency): the push
+ * must not mark the entry sent with the payload it read before, or the
+ * folded edit is lost with the entry. Found by tests/crash/many-processes.
+ */
+Test(sync, an_edit_folded_into_an_entry_while_the_push_reads_it_reaches_the_server)
+{
+	fake_start(&fk, NULL);
+	seed(1);
+	side_online(&A);
+	sync_ok(&A, TC_SYNC_PULL, NULL);
+	const char *id = server().ids[0];
+	edit(&A, id, TC_F_MAX_CHANNELS, "3");
+	fake_faults(&fk, "{\"latency_ms\":1500,\"methods\":[\"GET\"]}");
+	long long gets = fake_stat(&fk, "requests.GET");
+	struct push_thread p = {.side = &A};
+	pthread_t th;
+	cr_assert_eq(pthread_create(&th, NULL, push_in_thread, &p), 0);
+	/* The push's re-read has reached the server and waits for its answer. */
+	while (fake_stat(&fk, "requests.GET") == gets)
+		poll(NULL, 0, 20);
+	struct side other = {.clock = A.clock};
+	memcpy(other.dir, A.dir, sizeof(other.dir));
+	side_open(&other);
+	edit(&other, id, TC_F_MAX_CHANNELS, "4");
+	side_close(&other);
+	pthread_join(th, NULL);
+	cr_assert_eq(p.status, TC_OK, "push: %s", p.message);
+	fake_faults(&fk, "{}");
+	sync_ok(&A, TC_SYNC_PUSH, NULL);
+	struct fake_view v = server();
+	cr_assert_eq(v.max_channels[0], 4, "the folded edit was dropped");
+	struct tc_trunk_record *rec = get(&A, id);
+	cr_expect_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 4);
+	cr_expect_eq(counts(&A).queued, 0);
+	tc_trunk_record_free(rec);
 }
 
 Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
