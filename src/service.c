@@ -579,12 +579,22 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 	enum tc_status rc = refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
+	/*
+	 * The conflict is read in the transaction that settles it: a second
+	 * resolve (another process) then finds it settled, instead of both
+	 * writing results computed from the same read.
+	 */
+	rc = tc_store_begin(svc->store, err);
+	if (rc != TC_OK)
+		return rc;
 	struct tc_trunk_record *rec;
 	char *mapped;
 	rc = tc_store_get(svc->store, current_id(svc, id, &mapped), &rec, err);
 	free(mapped);
-	if (rc != TC_OK)
+	if (rc != TC_OK) {
+		tc_store_rollback(svc->store);
 		return rc;
+	}
 	struct tc_trunk *result = NULL;
 	const struct tc_conflict *c = rec->conflict;
 	char local_id[64] = "";
@@ -627,6 +637,10 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 	if (rc == TC_OK)
 		rc =
 		    tc_store_resolve(svc->store, rec->id, result, *local_id ? local_id : NULL, err);
+	if (rc == TC_OK)
+		rc = tc_store_commit(svc->store, err);
+	else
+		tc_store_rollback(svc->store);
 	tc_trunk_free(result);
 	tc_trunk_record_free(rec);
 	return queued(svc, rc);
