@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,9 @@
 struct tc_store {
 	sqlite3 *db;
 	char *path;
+	char *marker; /* see marker_read */
+	bool read_only;
+	char read_only_why[512]; /* names the data dir and the reason; empty when writable */
 	struct tc_clock clock;
 	int busy_timeout_ms;
 	/* statements naming the derived columns, built from the field table */
@@ -51,8 +56,20 @@ static enum tc_status db_fail(struct tc_store *s, int rc, struct tc_error *err, 
 		return tc_error_set(err, TC_BUSY,
 		                    "the local store %s is busy (another trunkctl is writing): %s",
 		                    s->path, what);
-	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
+		return tc_error_set(
+		    err, TC_CORRUPT,
+		    "%s is not a trunkctl store (not an SQLite database); it was left "
+		    "as it is",
+		    s->path);
+	case SQLITE_READONLY:
+		if (s->read_only_why[0])
+			return tc_error_set(err, TC_READ_ONLY, "nothing was saved: %s",
+			                    s->read_only_why);
+		return tc_error_set(err, TC_READ_ONLY,
+		                    "nothing was saved: the local store %s cannot be written (%s)",
+		                    s->path, sqlite3_errstr(rc));
+	case SQLITE_CORRUPT:
 		return tc_error_set(
 		    err, TC_CORRUPT,
 		    "%s is damaged or is not a trunkctl store (%s); it was left as it "
@@ -203,8 +220,9 @@ static void read_end(struct tc_store *s, bool own)
 
 /* ---- meta ---- */
 
-static enum tc_status meta_get_int(struct tc_store *s, const char *key, int64_t *out,
-                                   struct tc_error *err)
+/* A meta value as a number (num) or as text (text, size bytes; "" when absent). */
+static enum tc_status meta_get(struct tc_store *s, const char *key, int64_t *num, char *text,
+                               size_t size, struct tc_error *err)
 {
 	sqlite3_stmt *st;
 	enum tc_status rc = prepare(s, "SELECT value FROM meta WHERE key = ?", &st, err);
@@ -212,11 +230,22 @@ static enum tc_status meta_get_int(struct tc_store *s, const char *key, int64_t 
 		return rc;
 	bind_text(st, 1, key);
 	int r = step(s, st);
-	*out = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (num)
+		*num = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (text) {
+		const char *v = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		snprintf(text, size, "%s", v ? v : "");
+	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_fail(s, r, err, "read meta");
 	return TC_OK;
+}
+
+static enum tc_status meta_get_int(struct tc_store *s, const char *key, int64_t *out,
+                                   struct tc_error *err)
+{
+	return meta_get(s, key, out, NULL, 0, err);
 }
 
 static enum tc_status meta_set(struct tc_store *s, const char *key, const char *text,
@@ -268,42 +297,6 @@ static enum tc_status make_dirs(const char *dir, struct tc_error *err)
 	return rc;
 }
 
-/*
- * Creates the file with mode 0600 before SQLite touches it (SQLite would use
- * 0644 and give the -wal and -shm files the same mode as the database), and
- * rejects a file that does not start with the SQLite header, so a wrong path
- * never becomes an overwritten document.
- */
-static enum tc_status prepare_file(const char *path, struct tc_error *err)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		fchmod(fd, 0600);
-		close(fd);
-		return TC_OK;
-	}
-	if (errno != EEXIST)
-		return tc_error_set(err, TC_IO, "cannot create the local store %s: %s", path,
-		                    strerror(errno));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tc_error_set(err, TC_IO, "cannot open the local store %s: %s", path,
-		                    strerror(errno));
-	static const char magic[16] = "SQLite format 3";
-	char head[16];
-	ssize_t n = read(fd, head, sizeof(head));
-	close(fd);
-	if (n == 0)
-		return TC_OK;
-	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(head)) != 0)
-		return tc_error_set(
-		    err, TC_CORRUPT,
-		    "%s is not a trunkctl store (not an SQLite database); it was left "
-		    "as it is",
-		    path);
-	return TC_OK;
-}
-
 static enum tc_status pragma_int(struct tc_store *s, const char *sql, int64_t *out,
                                  struct tc_error *err)
 {
@@ -344,6 +337,67 @@ enum tc_status tc_store_quick_check(struct tc_store *s, bool *ok, char *msg, siz
 	return check_sql(s, "PRAGMA quick_check(1)", ok, msg, size, err);
 }
 
+/* Text from the file goes to a terminal: control bytes become '?'. */
+static void printable(char *text)
+{
+	for (unsigned char *p = (unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/*
+ * Runs a whole-file check whose rows are problems ("ok" alone is none);
+ * adds their number to *problems and describes the first in msg.
+ */
+static enum tc_status check_rows(struct tc_store *s, const char *sql, size_t *problems, char *msg,
+                                 size_t size, struct tc_error *err)
+{
+	sqlite3_stmt *st;
+	enum tc_status rc = prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	size_t found = 0;
+	int r;
+	while ((r = step(s, st)) == SQLITE_ROW) {
+		const char *first = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_count(st) == 1 && first && strcmp(first, "ok") == 0)
+			continue;
+		if (found++ == 0 && *problems == 0 && sqlite3_column_count(st) == 1)
+			snprintf(msg, size, "integrity_check: %s", first ? first : "?");
+		else if (found == 1 && *problems == 0)
+			snprintf(msg, size,
+			         "foreign_key_check: %s row %lld refers to a missing %s row",
+			         first ? first : "?", (long long)sqlite3_column_int64(st, 1),
+			         (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return db_fail(s, r, err, sql);
+	*problems += found;
+	return TC_OK;
+}
+
+enum tc_status tc_store_integrity_check(struct tc_store *s, bool *ok, char *msg, size_t size,
+                                        struct tc_error *err)
+{
+	size_t problems = 0;
+	char first[400] = "";
+	enum tc_status rc =
+	    check_rows(s, "PRAGMA integrity_check", &problems, first, sizeof(first), err);
+	if (rc == TC_OK)
+		rc =
+		    check_rows(s, "PRAGMA foreign_key_check", &problems, first, sizeof(first), err);
+	*ok = rc == TC_OK && problems == 0;
+	if (msg && size) {
+		if (problems > 1)
+			snprintf(msg, size, "%s (and %zu more problems)", first, problems - 1);
+		else
+			snprintf(msg, size, "%s", *ok ? "ok" : first);
+		printable(msg);
+	}
+	return rc;
+}
+
 /* Decides whether the file is ours (or empty and about to be) before anything writes it. */
 static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
 {
@@ -374,7 +428,7 @@ static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
 	 * read every page of the cache, 300 ms at 100,000 trunks, before the
 	 * first screen; damage in the cache is still TC_CORRUPT from the read
 	 * or write that meets it (SQLite checks each page it loads), and
-	 * tc_store_quick_check (the doctor) checks everything.
+	 * tc_store_integrity_check (the doctor) checks everything.
 	 */
 	static const char *const checks[] = {
 	    "PRAGMA quick_check(sqlite_schema)", "PRAGMA quick_check(meta)",
@@ -522,6 +576,12 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 		if (rc != TC_OK || (same && !missing))
 			return rc;
 	}
+	if (rc == TC_OK && s->read_only)
+		return tc_error_set(
+		    err, TC_READ_ONLY,
+		    "the local store %s needs upgrading for this trunkctl (schema %lld "
+		    "to %d), which cannot be done: %s",
+		    s->path, (long long)version, TC_STORE_SCHEMA_VERSION, s->read_only_why);
 	if (rc == TC_OK)
 		rc = exec(s, "BEGIN IMMEDIATE", err);
 	if (rc != TC_OK)
@@ -560,6 +620,228 @@ static enum tc_status set_cache_kib(struct tc_store *s, int64_t kib, struct tc_e
 	return exec(s, sql, err);
 }
 
+/* ---- what the data dir says about the store ---- */
+
+/*
+ * The marker is an ordinary file beside the store (not one of SQLite's),
+ * written once the schema exists and holding the id the store keeps in its
+ * meta table. SQLite takes a missing or zero-length database for a new one
+ * (and deletes a WAL beside a zero-length one), so without this evidence a
+ * store lost to a truncation or a careless copy would come back empty, every
+ * queued edit with it, and nobody told.
+ */
+#define MARKER_SUFFIX ".id"
+#define STORE_ID_BYTES 16
+#define STORE_ID_LEN (2 * STORE_ID_BYTES)
+
+/* Reads the marker's id into id (STORE_ID_LEN + 1 bytes; "" when unreadable). */
+static bool marker_read(const char *path, char *id)
+{
+	id[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return errno != ENOENT;
+	char buf[STORE_ID_LEN + 2];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n >= STORE_ID_LEN && strspn(buf, "0123456789abcdef") >= STORE_ID_LEN) {
+		memcpy(id, buf, STORE_ID_LEN);
+		id[STORE_ID_LEN] = '\0';
+	}
+	return true;
+}
+
+/* Best effort: a store that works matters more than its safety net. */
+static void marker_write(const char *path, const char *id)
+{
+	size_t len = strlen(path) + 8;
+	char *tmp = malloc(len);
+	if (!tmp)
+		return;
+	snprintf(tmp, len, "%s.XXXXXX", path);
+	/* mkstemp's 0600; renamed into place so no reader sees half an id */
+	int fd = mkstemp(tmp);
+	if (fd >= 0) {
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		char line[STORE_ID_LEN + 2];
+		int n = snprintf(line, sizeof(line), "%s\n", id);
+		bool ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+		ok = close(fd) == 0 && ok;
+		if (!ok || rename(tmp, path) != 0)
+			unlink(tmp);
+	}
+	free(tmp);
+}
+
+/*
+ * Refuses to let SQLite create a store over evidence that one was here: a
+ * marker, or a WAL with data beside an empty database (SQLite would delete it).
+ */
+static enum tc_status check_not_lost(struct tc_store *s, bool existed, off_t size,
+                                     struct tc_error *err)
+{
+	if (existed && size > 0)
+		return TC_OK;
+	const char *what = existed ? "empty" : "missing";
+	char id[STORE_ID_LEN + 1];
+	if (marker_read(s->marker, id))
+		return tc_error_set(
+		    err, TC_CORRUPT,
+		    "the local store %s is %s, but %s shows that this data dir held a trunkctl "
+		    "store%s%s%s: it was lost or truncated, and nothing was created in its place. "
+		    "Restore %s from a backup; or, to start afresh with an empty store (edits "
+		    "not yet sent are lost), remove %s",
+		    s->path, what, s->marker, id[0] ? " (id " : "", id, id[0] ? ")" : "", s->path,
+		    s->marker);
+	char wal[PATH_MAX];
+	struct stat st;
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	if (stat(wal, &st) == 0 && st.st_size > 0)
+		return tc_error_set(
+		    err, TC_CORRUPT,
+		    "the local store %s is %s, but its write-ahead log %s holds %lld bytes that "
+		    "SQLite would discard; nothing was changed. Restore %s from a backup; or, to "
+		    "start afresh with an empty store, remove %s",
+		    s->path, what, wal, (long long)st.st_size, s->path, wal);
+	return TC_OK;
+}
+
+static void find_read_only(struct tc_store *s, const char *dir, bool requested, bool existed)
+{
+	const char *why = NULL;
+	if (requested)
+		why = "was opened read-only on request";
+	else if (access(dir, W_OK) != 0)
+		why = errno == EROFS ? "is on a read-only file system"
+		                     : "is not writable by this user";
+	else if (existed && access(s->path, W_OK) != 0)
+		why = errno == EROFS ? "is on a read-only file system"
+		                     : "holds a store file this user cannot write";
+	if (!why)
+		return;
+	s->read_only = true;
+	snprintf(s->read_only_why, sizeof(s->read_only_why), "the data dir %s %s", dir, why);
+}
+
+/* "file:" URI of path: every byte outside the unreserved set percent-encoded. */
+static char *file_uri(const char *path, const char *query)
+{
+	size_t len = 5 + 3 * strlen(path) + strlen(query) + 1;
+	char *uri = malloc(len);
+	if (!uri)
+		return NULL;
+	char *o = uri + sprintf(uri, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-._~", *p))
+			*o++ = (char)*p;
+		else
+			o += sprintf(o, "%%%02X", *p);
+	}
+	strcpy(o, query);
+	return uri;
+}
+
+/*
+ * A WAL store opened read-only needs its -shm, which a reader cannot create
+ * in a directory it cannot write (after the last writer closed, SQLite has
+ * deleted it): then the file is read as immutable, which takes no locks and
+ * ignores any WAL, so only what the last writer checkpointed is seen.
+ */
+static enum tc_status open_read_only(struct tc_store *s, struct tc_error *err)
+{
+	int r = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r == SQLITE_OK)
+		r = sqlite3_exec(s->db, "PRAGMA application_id", NULL, NULL, NULL);
+	if ((r & 0xff) == SQLITE_READONLY || (r & 0xff) == SQLITE_CANTOPEN) {
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+		char *uri = file_uri(s->path, "?immutable=1");
+		if (!uri)
+			return tc_error_set(err, TC_NOMEM, NULL);
+		r = sqlite3_open_v2(uri, &s->db,
+		                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+		                    NULL);
+		free(uri);
+	}
+	return r == SQLITE_OK || (r & 0xff) == SQLITE_NOTADB ? TC_OK : db_fail(s, r, err, "open");
+}
+
+static enum tc_status open_read_write(struct tc_store *s, bool existed, struct tc_error *err)
+{
+	int r =
+	    sqlite3_open_v2(s->path, &s->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r != SQLITE_OK)
+		return db_fail(s, r, err, "open");
+	/*
+	 * SQLite creates the file 0644 (in the 0700 data dir) and gives the -wal
+	 * and -shm the database's mode when it creates them, which comes later.
+	 * chmod(2) opens no descriptor of the file: closing one would drop this
+	 * process's locks on it (see "Concurrency and durability" in trunkctl(1)).
+	 */
+	if (!existed && chmod(s->path, 0600) != 0)
+		return tc_error_set(err, TC_IO, "cannot set the mode of the local store %s: %s",
+		                    s->path, strerror(errno));
+	return TC_OK;
+}
+
+static enum tc_status new_store_id(char *id, struct tc_error *err)
+{
+	unsigned char rnd[STORE_ID_BYTES];
+	size_t got = 0;
+	while (got < sizeof(rnd)) {
+		ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
+		if (n < 0 && errno != EINTR)
+			return tc_error_set(err, TC_IO, "no random bytes for the store's id: %s",
+			                    strerror(errno));
+		got += n > 0 ? (size_t)n : 0;
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		sprintf(id + 2 * i, "%02x", rnd[i]);
+	return TC_OK;
+}
+
+/*
+ * Checks the store's id against the marker. Before the migration (assign
+ * false) only a store that has a schema is read, so a replaced file is
+ * refused before anything writes to it; after it (assign true), a store
+ * without an id gets one and a missing marker is written.
+ */
+static enum tc_status check_marker(struct tc_store *s, bool assign, struct tc_error *err)
+{
+	char id[STORE_ID_LEN + 1] = "";
+	int64_t version = 0;
+	enum tc_status rc = assign ? TC_OK : pragma_int(s, "PRAGMA user_version", &version, err);
+	if (rc == TC_OK && (assign || version > 0))
+		rc = meta_get(s, "store_id", NULL, id, sizeof(id), err);
+	if (rc == TC_OK && assign && !id[0] && !s->read_only) {
+		/* two processes opening a new store at once must agree on one id */
+		rc = tc_store_begin(s, err);
+		if (rc == TC_OK)
+			rc = meta_get(s, "store_id", NULL, id, sizeof(id), err);
+		if (rc == TC_OK && !id[0] && (rc = new_store_id(id, err)) == TC_OK)
+			rc = meta_set(s, "store_id", id, NULL, err);
+		rc = write_end(s, true, rc, err);
+	}
+	if (rc != TC_OK || !id[0])
+		return rc;
+	char marked[STORE_ID_LEN + 1];
+	bool found = marker_read(s->marker, marked);
+	if (found && marked[0] && strcmp(marked, id) != 0)
+		return tc_error_set(
+		    err, TC_CORRUPT,
+		    "the local store %s is the store %s, but %s says this data dir held the store "
+		    "%s: the file was replaced (by another data dir's copy, or by an empty store "
+		    "after the first was lost). Nothing was changed. Restore the right file from a "
+		    "backup; or, if this is the store you want here, remove %s",
+		    s->path, id, s->marker, marked, s->marker);
+	if (assign && !s->read_only && (!found || !marked[0]))
+		marker_write(s->marker, id);
+	return TC_OK;
+}
+
 enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store **out,
                              struct tc_error *err)
 {
@@ -575,21 +857,33 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	s->clock = o->clock;
 	s->busy_timeout_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
 	const char *name = o->file_name ? o->file_name : TC_STORE_FILE_NAME;
-	size_t len = strlen(o->dir) + strlen(name) + 2;
+	size_t len = strlen(o->dir) + strlen(name) + sizeof(MARKER_SUFFIX) + 1;
 	s->path = malloc(len);
-	if (!s->path) {
-		free(s);
+	s->marker = malloc(len);
+	if (!s->path || !s->marker || !build_sql(s)) {
+		tc_store_close(s);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
 	snprintf(s->path, len, "%s/%s", o->dir, name);
+	snprintf(s->marker, len, "%s/%s" MARKER_SUFFIX, o->dir, name);
 
-	rc = build_sql(s) ? prepare_file(s->path, err) : tc_error_set(err, TC_NOMEM, NULL);
-	if (rc == TC_OK) {
-		int r = sqlite3_open_v2(s->path, &s->db,
-		                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-		if (r != SQLITE_OK)
-			rc = db_fail(s, r, err, "open");
-	}
+	/*
+	 * Only SQLite opens the database, its -wal and -shm: closing any other
+	 * descriptor of the file would drop every POSIX lock this process holds
+	 * on it (the sync worker's connection, a second tc_store), and another
+	 * process's last close would then delete the WAL under them. stat(2),
+	 * access(2) and chmod(2) take no descriptor.
+	 */
+	struct stat st;
+	bool existed = stat(s->path, &st) == 0;
+	rc = check_not_lost(s, existed, existed ? st.st_size : 0, err);
+	if (rc == TC_OK)
+		find_read_only(s, o->dir, o->read_only, existed);
+	if (rc == TC_OK && s->read_only && !existed)
+		rc = tc_error_set(err, TC_IO, "there is no local store %s to read: %s", s->path,
+		                  s->read_only_why);
+	if (rc == TC_OK)
+		rc = s->read_only ? open_read_only(s, err) : open_read_write(s, existed, err);
 	if (rc == TC_OK) {
 		sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
 		sqlite3_extended_result_codes(s->db, 1);
@@ -606,16 +900,21 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	 * filters as the operator types grows its cache, and fills it before the
 	 * first key (tc_store_filter_prepare).
 	 */
+	if (rc == TC_OK && !s->read_only)
+		rc = exec(s, "PRAGMA journal_mode = WAL", err);
 	if (rc == TC_OK)
 		rc = exec(s,
-		          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-		          "PRAGMA foreign_keys = ON; "
+		          "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
 		          "PRAGMA temp_store = MEMORY",
 		          err);
 	if (rc == TC_OK)
 		rc = set_cache_kib(s, DEFAULT_CACHE_KIB, err);
 	if (rc == TC_OK)
+		rc = check_marker(s, false, err);
+	if (rc == TC_OK)
 		rc = migrate(s, err);
+	if (rc == TC_OK)
+		rc = check_marker(s, true, err);
 	if (rc != TC_OK) {
 		tc_store_close(s);
 		return rc;
@@ -633,6 +932,7 @@ void tc_store_close(struct tc_store *s)
 		sqlite3_close_v2(s->db);
 	}
 	free(s->path);
+	free(s->marker);
 	free(s->sql_save);
 	free(s->sql_pull);
 	free(s->sql_derived);
@@ -642,6 +942,11 @@ void tc_store_close(struct tc_store *s)
 const char *tc_store_path(const struct tc_store *s)
 {
 	return s->path;
+}
+
+const char *tc_store_read_only_reason(const struct tc_store *s)
+{
+	return s->read_only ? s->read_only_why : NULL;
 }
 
 int64_t tc_store_now(const struct tc_store *s)

@@ -51,29 +51,54 @@ struct tc_store_options {
 	const char *file_name; /* NULL: TC_STORE_FILE_NAME */
 	struct tc_clock clock; /* zero: the real clock */
 	int busy_timeout_ms;   /* 0: 5000 */
+	/*
+	 * Open read-only as if the data dir could not be written (tests run as
+	 * root, whom file modes do not stop). A dir or file this process cannot
+	 * write, or a read-only mount, is found without it.
+	 */
+	bool read_only;
 };
 
 /*
- * Opens or creates the store file (mode 0600), checks that it is ours
+ * Opens or creates the store file (mode 0600; the database, -wal and -shm
+ * are only ever opened by SQLite), checks that it is ours
  * (application_id, then PRAGMA quick_check of its schema, metadata and
  * outbox) and migrates it to TC_STORE_SCHEMA_VERSION; an up-to-date file is
  * only read, so opening costs the same whatever the number of trunks. A file
  * that is not an SQLite database, carries another application_id, fails
  * those checks or has a newer schema than this build is TC_CORRUPT with its
  * path in the message and is never written. Damage elsewhere in the cache is
- * TC_CORRUPT from the call that reads it; tc_store_quick_check checks all.
- * Other errors: TC_USAGE (no dir), TC_IO (directory or file creation).
+ * TC_CORRUPT from the call that reads it; tc_store_integrity_check checks all.
+ * A missing or empty file where the data dir shows a store was (the marker
+ * file TC_STORE_FILE_NAME".id" holding the store's id, or a WAL with data),
+ * and a store whose id is not the marker's, are TC_CORRUPT and nothing is
+ * created. A data dir or file this process cannot write is opened read-only
+ * (tc_store_read_only_reason): reads work, writes are TC_READ_ONLY.
+ * Other errors: TC_USAGE (no dir), TC_IO (directory or file creation, or no
+ * store to read in a read-only dir), TC_READ_ONLY (read-only and the schema
+ * needs upgrading).
  */
 enum tc_status tc_store_open(const struct tc_store_options *options, struct tc_store **out,
                              struct tc_error *err);
 void tc_store_close(struct tc_store *store); /* rolls back an open transaction; accepts NULL */
 
 const char *tc_store_path(const struct tc_store *store);
+/* NULL when the store can be written; else why not, naming the data dir. */
+const char *tc_store_read_only_reason(const struct tc_store *store);
 int64_t tc_store_now(const struct tc_store *store); /* the injected clock */
 int tc_store_schema_version(struct tc_store *store);
 /* PRAGMA quick_check: *ok, and its first line in msg (size bytes). */
 enum tc_status tc_store_quick_check(struct tc_store *store, bool *ok, char *msg, size_t size,
                                     struct tc_error *err);
+/*
+ * The whole file: PRAGMA integrity_check (every page, and every index
+ * against its table) and PRAGMA foreign_key_check. *ok when neither found a
+ * problem; else msg (size bytes, control characters replaced) names the
+ * check and its first finding, and how many more there were. Damage that
+ * stops the check itself is TC_CORRUPT.
+ */
+enum tc_status tc_store_integrity_check(struct tc_store *store, bool *ok, char *msg, size_t size,
+                                        struct tc_error *err);
 
 /* Explicit transactions (BEGIN IMMEDIATE, waiting for the lock); not nestable. */
 enum tc_status tc_store_begin(struct tc_store *store, struct tc_error *err);

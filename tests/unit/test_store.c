@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -1354,6 +1355,10 @@ Test(store, an_empty_file_is_migrated)
 	tc_store_close(store);
 	store = NULL;
 	write_all(store_file(), "", 0);
+	/* as a crash right after the file's creation leaves it: no marker yet */
+	char marker[160];
+	snprintf(marker, sizeof(marker), "%s.id", store_file());
+	cr_assert_eq(unlink(marker), 0);
 	struct tc_store_options o = options();
 	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
 	cr_assert_eq(tc_store_schema_version(store), TC_STORE_SCHEMA_VERSION);
@@ -1535,4 +1540,302 @@ Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 	char line[64];
 	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
 	cr_assert(ok, "%s", line);
+}
+
+/* ---- one data dir, many connections and processes (issue 11) ---- */
+
+static const char *in_dir(const char *name)
+{
+	static char path[4][128];
+	static int next;
+	char *p = path[next++ % 4];
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static void add_trunks(struct tc_store *s, int count)
+{
+	for (int i = 0; i < count; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "local-%04d", i);
+		struct tc_trunk *t = sample_trunk(id, "10.1.1.1");
+		cr_assert_eq(tc_store_create_local(s, id, t, &err), TC_OK, "%s", err.message);
+		tc_trunk_free(t);
+	}
+}
+
+static void close_store(void)
+{
+	tc_store_close(store);
+	store = NULL;
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* ---- locks: a second open in the process must not drop the first's ---- */
+
+/* SQLite's unix VFS: readers hold a read lock on these bytes of the database. */
+#define SHARED_FIRST (0x40000000 + 2)
+#define SHARED_SIZE 510
+
+/* The pid another process sees holding a lock on the shared range, 0 for none. */
+static pid_t shared_lock_holder(const char *path)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		pid_t holder = -1;
+		int fd = open(path, O_RDONLY);
+		struct flock fl = {.l_type = F_WRLCK,
+		                   .l_whence = SEEK_SET,
+		                   .l_start = SHARED_FIRST,
+		                   .l_len = SHARED_SIZE};
+		if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0)
+			holder = fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+		_exit(write(fds[1], &holder, sizeof(holder)) == sizeof(holder) ? 0 : 1);
+	}
+	close(fds[1]);
+	pid_t holder = -2;
+	cr_assert_eq(read(fds[0], &holder, sizeof(holder)), (ssize_t)sizeof(holder));
+	close(fds[0]);
+	int status;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	return holder;
+}
+
+/* Another process reads the store with SQLite and closes: the last close would checkpoint. */
+static void other_process_reads_and_closes(const char *path)
+{
+	pid_t child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		sqlite3 *db;
+		int ok =
+		    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+		    sqlite3_exec(db, "SELECT count(*) FROM trunks", NULL, NULL, NULL) == SQLITE_OK;
+		ok = sqlite3_close(db) == SQLITE_OK && ok;
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "the other process could not read");
+}
+
+Test(store, a_second_open_in_the_process_keeps_the_first_connections_locks)
+{
+	add_trunks(store, 3);
+	const char *db = tc_store_path(store);
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	cr_assert_eq(shared_lock_holder(db), getpid(), "control: an open connection holds a lock");
+
+	/* what the TUI does: its sync worker opens its own connection */
+	struct tc_store_options o = options();
+	struct tc_store *worker;
+	cr_assert_eq(tc_store_open(&o, &worker, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(shared_lock_holder(db), getpid(),
+	             "the second open dropped this process's locks on the database");
+
+	/* with the locks gone, another process's last close deletes the WAL in use */
+	cr_assert_geq(size_of(wal), 0, "control: the WAL exists while connections are open");
+	other_process_reads_and_closes(db);
+	cr_assert_geq(size_of(wal), 0, "another process deleted the WAL under open connections");
+	struct tc_trunk *t = sample_trunk("after", "10.2.2.2");
+	cr_assert_eq(tc_store_create_local(worker, "local-after", t, &err), TC_OK, "%s",
+	             err.message);
+	tc_trunk_free(t);
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(c.trunks, 4);
+	tc_store_close(worker);
+	bool ok = false;
+	char msg[256];
+	cr_assert_eq(tc_store_integrity_check(store, &ok, msg, sizeof(msg), &err), TC_OK);
+	cr_assert(ok, "%s", msg);
+}
+
+/* ---- a store that was lost is not re-created empty ---- */
+
+static void assert_refused_nothing_created(off_t db_size, const char *needle)
+{
+	struct tc_store_options o = options();
+	struct tc_store *s = NULL;
+	cr_assert_eq(tc_store_open(&o, &s, &err), TC_CORRUPT, "%s", err.message);
+	cr_assert_null(s);
+	cr_assert(strstr(err.message, needle), "message names %s: %s", needle, err.message);
+	cr_assert(strstr(err.message, "Restore"), "message says what to do: %s", err.message);
+	cr_assert_eq(size_of(in_dir(TC_STORE_FILE_NAME)), db_size, "the store file was touched");
+}
+
+Test(store, the_marker_holds_the_stores_id_and_is_0600)
+{
+	const char *marker = in_dir(TC_STORE_FILE_NAME ".id");
+	struct stat st;
+	cr_assert_eq(stat(marker, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	size_t n;
+	char *id = read_all(marker, &n);
+	cr_assert_eq(n, 33, "%s", id);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(tc_store_path(store), &db), SQLITE_OK);
+	sqlite3_stmt *st2;
+	cr_assert_eq(
+	    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &st2, NULL),
+	    SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st2), SQLITE_ROW);
+	cr_assert_eq(strncmp((const char *)sqlite3_column_text(st2, 0), id, 32), 0);
+	sqlite3_finalize(st2);
+	sqlite3_close(db);
+	free(id);
+}
+
+Test(store, a_truncated_store_is_refused_and_left_empty)
+{
+	add_trunks(store, 2);
+	close_store();
+	cr_assert_eq(truncate(in_dir(TC_STORE_FILE_NAME), 0), 0);
+	assert_refused_nothing_created(0, TC_STORE_FILE_NAME ".id");
+	cr_assert_eq(size_of(in_dir(TC_STORE_FILE_NAME "-wal")), -1);
+}
+
+Test(store, a_missing_store_is_refused_and_not_created)
+{
+	close_store();
+	cr_assert_eq(unlink(in_dir(TC_STORE_FILE_NAME)), 0);
+	assert_refused_nothing_created(-1, TC_STORE_FILE_NAME ".id");
+}
+
+Test(store, removing_the_marker_starts_afresh)
+{
+	add_trunks(store, 2);
+	close_store();
+	cr_assert_eq(truncate(in_dir(TC_STORE_FILE_NAME), 0), 0);
+	cr_assert_eq(unlink(in_dir(TC_STORE_FILE_NAME ".id")), 0);
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	struct tc_store_counts c;
+	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK);
+	cr_assert_eq(c.trunks, 0);
+	cr_assert_geq(size_of(in_dir(TC_STORE_FILE_NAME ".id")), 33, "a new marker is written");
+}
+
+Test(store, an_empty_store_beside_a_wal_with_data_is_refused_and_the_wal_kept)
+{
+	/* a copy of the WAL while a connection holds frames in it */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(tc_store_path(store), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL),
+	             SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(db, "INSERT INTO meta(key, value) VALUES('x', 1)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	size_t len;
+	char *wal = read_all(in_dir(TC_STORE_FILE_NAME "-wal"), &len);
+	cr_assert_gt(len, 0);
+	sqlite3_close(db);
+	close_store();
+	cr_assert_eq(truncate(in_dir(TC_STORE_FILE_NAME), 0), 0);
+	write_all(in_dir(TC_STORE_FILE_NAME "-wal"), wal, len);
+	free(wal);
+	/* no marker: the WAL alone is the evidence */
+	cr_assert_eq(unlink(in_dir(TC_STORE_FILE_NAME ".id")), 0);
+	assert_refused_nothing_created(0, TC_STORE_FILE_NAME "-wal");
+	cr_assert_eq(size_of(in_dir(TC_STORE_FILE_NAME "-wal")), (off_t)len, "the WAL was touched");
+}
+
+Test(store, a_store_from_another_data_dir_is_refused)
+{
+	char other[64];
+	make_tmpdir(other, sizeof(other));
+	struct tc_store_options o = options();
+	o.dir = other;
+	struct tc_store *s;
+	cr_assert_eq(tc_store_open(&o, &s, &err), TC_OK, "%s", err.message);
+	tc_store_close(s);
+	close_store();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%s", other, TC_STORE_FILE_NAME);
+	size_t len;
+	char *data = read_all(path, &len);
+	rm_tree(other);
+	write_all(in_dir(TC_STORE_FILE_NAME), data, len);
+	free(data);
+	assert_refused_nothing_created((off_t)len, "replaced");
+}
+
+/* ---- doctor's check: the whole file, indexes against their tables ---- */
+
+Test(store, the_integrity_check_finds_an_index_out_of_step_with_its_table)
+{
+	add_trunks(store, 20);
+	close_store();
+	/* SQLite's own means: the index's declared columns no longer match its entries */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(in_dir(TC_STORE_FILE_NAME), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = "
+	                          "'CREATE INDEX outbox_trunk ON outbox (seq, trunk_id)' "
+	                          "WHERE name = 'outbox_trunk'",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct tc_store_options o = options();
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	bool ok = true;
+	char msg[256];
+	cr_assert_eq(tc_store_quick_check(store, &ok, msg, sizeof(msg), &err), TC_OK);
+	cr_assert(ok, "control: the quick check does not compare indexes with tables (%s)", msg);
+	cr_assert_eq(tc_store_integrity_check(store, &ok, msg, sizeof(msg), &err), TC_OK, "%s",
+	             err.message);
+	cr_assert_not(ok);
+	cr_assert(strstr(msg, "integrity_check: ") && strstr(msg, "outbox_trunk"), "%s", msg);
+	cr_assert(strstr(msg, "more problems"), "%s", msg);
+}
+
+/* ---- a store that cannot be written is read ---- */
+
+Test(store, a_read_only_store_reads_and_refuses_writes_naming_the_dir)
+{
+	add_trunks(store, 2);
+	close_store();
+	struct tc_store_options o = options();
+	o.read_only = true;
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	const char *why = tc_store_read_only_reason(store);
+	cr_assert_not_null(why);
+	cr_assert(strstr(why, dir), "%s", why);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "local-0001", &rec, &err), TC_OK, "%s", err.message);
+	tc_trunk_record_free(rec);
+	struct tc_trunk *t = sample_trunk("new", "10.3.3.3");
+	cr_assert_eq(tc_store_create_local(store, "local-new", t, &err), TC_READ_ONLY, "%s",
+	             err.message);
+	tc_trunk_free(t);
+	cr_assert(strstr(err.message, dir) && strstr(err.message, "nothing was saved"), "%s",
+	          err.message);
+	bool ok = false;
+	char msg[256];
+	cr_assert_eq(tc_store_integrity_check(store, &ok, msg, sizeof(msg), &err), TC_OK);
+	cr_assert(ok, "%s", msg);
+}
+
+Test(store, a_read_only_dir_without_a_store_says_so)
+{
+	close_store();
+	char empty[128];
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	cr_assert_eq(mkdir(empty, 0700), 0);
+	struct tc_store_options o = options();
+	o.dir = empty;
+	o.read_only = true;
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_IO, "%s", err.message);
+	cr_assert(strstr(err.message, "no local store"), "%s", err.message);
+	cr_assert_eq(size_of(in_dir("empty/" TC_STORE_FILE_NAME)), -1);
 }
