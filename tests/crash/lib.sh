@@ -40,3 +40,10 @@ server_state() {
 	done
 	jq -r '"\(.id) \(.attributes.name) \(.attributes.max_channels // "null")"' "$work/server.jsonl" | sort
 }
+
+# PRAGMA integrity_check's first lines, on one line: "ok " when intact. The
+# sqlite3 shell exits 11 on a malformed file: a verdict to report, not a
+# failed command for set -e to end the test on without a word.
+integrity_check() {
+	{ sqlite3 "$1" "PRAGMA integrity_check" 2>&1 || true; } | head -5 | tr '\n' ' '
+}
