@@ -203,7 +203,7 @@ static const char *run_edits(struct vtd *t, char *failed, size_t len, unsigned *
 			char refused[512];
 			const char *why = edit(t, name, value, refused, sizeof(refused));
 			if (why) {
-				snprintf(failed, len, " (editing %s to %s)", name, value);
+				snprintf(failed, len, " (editing %.200s to %.31s)", name, value);
 				return why;
 			}
 			if (refused[0]) {
