@@ -4,6 +4,7 @@
  * service_net.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,9 +113,12 @@ enum tc_status tc_service_open(const struct tc_service_options *o, struct tc_ser
 	    !regions_copy(svc, o->regions, o->region_count))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
 	if (rc == TC_OK) {
-		struct tc_store_options so = {.dir = svc->data_dir, .clock = o->clock};
+		struct tc_store_options so = {
+		    .dir = svc->data_dir, .clock = o->clock, .read_only = o->store_read_only};
 		rc = tc_store_open(&so, &svc->store, err);
 	}
+	if (rc == TC_OK && tc_store_read_only_reason(svc->store))
+		svc->read_only = true;
 	if (rc == TC_OK)
 		rc = tc_service_net_open(o, svc->data_dir, &svc->net, err);
 	if (rc != TC_OK) {
@@ -144,6 +148,11 @@ bool tc_service_read_only(const struct tc_service *svc)
 	return svc->read_only;
 }
 
+const char *tc_service_store_read_only(const struct tc_service *svc)
+{
+	return tc_store_read_only_reason(svc->store);
+}
+
 bool tc_service_offline(const struct tc_service *svc)
 {
 	return svc->offline;
@@ -169,6 +178,22 @@ const char *tc_service_store_path(const struct tc_service *svc)
 	return tc_store_path(svc->store);
 }
 
+bool tc_service_is_store_file(const struct tc_service *svc, const char *path)
+{
+	struct stat given, own;
+	if (stat(path, &given) != 0)
+		return false;
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char name[PATH_MAX];
+		snprintf(name, sizeof(name), "%s%s", tc_store_path(svc->store), suffixes[i]);
+		if (stat(name, &own) == 0 && own.st_dev == given.st_dev &&
+		    own.st_ino == given.st_ino)
+			return true;
+	}
+	return false;
+}
+
 const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t *count)
 {
 	*count = svc->region_count;
@@ -179,6 +204,9 @@ static enum tc_status refuse_read_only(const struct tc_service *svc, struct tc_e
 {
 	if (!svc->read_only)
 		return TC_OK;
+	const char *why = tc_store_read_only_reason(svc->store);
+	if (why)
+		return tc_error_set(err, TC_READ_ONLY, "nothing was changed: %s", why);
 	return tc_error_set(err, TC_READ_ONLY,
 	                    "read-only mode: nothing was changed (profile %s is read-only)",
 	                    svc->profile);
@@ -863,13 +891,14 @@ enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_ch
                                       struct tc_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	enum tc_status rc = tc_store_quick_check(svc->store, &out->integrity_ok, out->integrity,
-	                                         sizeof(out->integrity), err);
+	enum tc_status rc = tc_store_integrity_check(svc->store, &out->integrity_ok, out->integrity,
+	                                             sizeof(out->integrity), err);
 	if (rc != TC_OK)
 		return rc;
 	out->schema_version = tc_store_schema_version(svc->store);
-	if (out->integrity_ok &&
-	    (rc = tc_store_search_check(svc->store, true, &out->search_rebuilt, err)) != TC_OK)
+	out->read_only = tc_store_read_only_reason(svc->store) != NULL;
+	if (out->integrity_ok && (rc = tc_store_search_check(svc->store, !out->read_only,
+	                                                     &out->search_rebuilt, err)) != TC_OK)
 		return rc;
 	struct stat d, f;
 	if (stat(svc->data_dir, &d) != 0 || stat(tc_store_path(svc->store), &f) != 0)

@@ -209,12 +209,28 @@ static enum tc_status offline_report(struct tc_service_net *n, struct tc_sync_re
 	                               : "no API URL is configured: nothing was sent");
 }
 
+/* A pull would write what it fetched: nothing is fetched for a store that cannot keep it. */
+static enum tc_status store_read_only(struct tc_service *svc, struct tc_sync_report *report,
+                                      struct tc_error *err)
+{
+	const char *why = tc_service_store_read_only(svc);
+	if (report) {
+		memset(report, 0, sizeof(*report));
+		report->status = TC_READ_ONLY;
+		report->started_ms = report->finished_ms = tc_store_now(tc_service_store_of(svc));
+		snprintf(report->message, sizeof(report->message), "nothing was synced: %s", why);
+	}
+	return tc_error_set(err, TC_READ_ONLY, "nothing was synced: %s", why);
+}
+
 enum tc_status tc_service_sync(struct tc_service *svc, unsigned flags,
                                struct tc_sync_report *report, struct tc_error *err)
 {
 	struct tc_service_net *n = tc_service_net_of(svc);
 	if (net_offline(n))
 		return offline_report(n, report, err);
+	if (tc_service_store_read_only(svc))
+		return store_read_only(svc, report, err);
 	if (n->started)
 		return tc_error_set(
 		    err, TC_BUSY, "the background sync is running; ask it instead of syncing here");
@@ -406,6 +422,8 @@ enum tc_status tc_service_worker_start(struct tc_service *svc, struct tc_error *
 	struct tc_service_net *n = tc_service_net_of(svc);
 	if (net_offline(n))
 		return offline_report(n, NULL, err);
+	if (tc_service_store_read_only(svc))
+		return store_read_only(svc, NULL, err);
 	if (n->started)
 		return tc_error_set(err, TC_USAGE, "the background sync is already running");
 	if (!n->queue && !(n->queue = calloc(EVENT_QUEUE_MAX, sizeof(*n->queue))))

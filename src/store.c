@@ -779,7 +779,7 @@ static enum tc_status open_read_write(struct tc_store *s, bool existed, struct t
 	 * SQLite creates the file 0644 (in the 0700 data dir) and gives the -wal
 	 * and -shm the database's mode when it creates them, which comes later.
 	 * chmod(2) opens no descriptor of the file: closing one would drop this
-	 * process's locks on it (see "Concurrency and durability" in trunkctl(1)).
+	 * process's locks on it (man/trunkctl.1, CONCURRENCY AND DURABILITY).
 	 */
 	if (!existed && chmod(s->path, 0600) != 0)
 		return tc_error_set(err, TC_IO, "cannot set the mode of the local store %s: %s",
@@ -804,12 +804,14 @@ static enum tc_status new_store_id(char *id, struct tc_error *err)
 }
 
 /*
- * Checks the store's id against the marker. Before the migration (assign
- * false) only a store that has a schema is read, so a replaced file is
- * refused before anything writes to it; after it (assign true), a store
- * without an id gets one and a missing marker is written.
+ * Checks the store's id against the marker, and writes a missing marker.
+ * Before the migration (assign false) only a store that has a schema is
+ * read, so a replaced file is refused before anything writes to it; after
+ * it (assign true), a store without an id is given one. *have_id: the store
+ * had an id to check.
  */
-static enum tc_status check_marker(struct tc_store *s, bool assign, struct tc_error *err)
+static enum tc_status check_marker(struct tc_store *s, bool assign, bool *have_id,
+                                   struct tc_error *err)
 {
 	char id[STORE_ID_LEN + 1] = "";
 	int64_t version = 0;
@@ -825,7 +827,8 @@ static enum tc_status check_marker(struct tc_store *s, bool assign, struct tc_er
 			rc = meta_set(s, "store_id", id, NULL, err);
 		rc = write_end(s, true, rc, err);
 	}
-	if (rc != TC_OK || !id[0])
+	*have_id = rc == TC_OK && id[0];
+	if (!*have_id)
 		return rc;
 	char marked[STORE_ID_LEN + 1];
 	bool found = marker_read(s->marker, marked);
@@ -837,7 +840,7 @@ static enum tc_status check_marker(struct tc_store *s, bool assign, struct tc_er
 		    "after the first was lost). Nothing was changed. Restore the right file from a "
 		    "backup; or, if this is the store you want here, remove %s",
 		    s->path, id, s->marker, marked, s->marker);
-	if (assign && !s->read_only && (!found || !marked[0]))
+	if (!s->read_only && (!found || !marked[0]))
 		marker_write(s->marker, id);
 	return TC_OK;
 }
@@ -909,12 +912,13 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 		          err);
 	if (rc == TC_OK)
 		rc = set_cache_kib(s, DEFAULT_CACHE_KIB, err);
+	bool have_id = false;
 	if (rc == TC_OK)
-		rc = check_marker(s, false, err);
+		rc = check_marker(s, false, &have_id, err);
 	if (rc == TC_OK)
 		rc = migrate(s, err);
-	if (rc == TC_OK)
-		rc = check_marker(s, true, err);
+	if (rc == TC_OK && !have_id)
+		rc = check_marker(s, true, &have_id, err);
 	if (rc != TC_OK) {
 		tc_store_close(s);
 		return rc;

@@ -113,6 +113,21 @@ static enum tc_status open_service(struct cli *c, bool with_token)
 
 /* ---- input ---- */
 
+/*
+ * A file named on the command line that is one of the store's own: reading
+ * or writing it here, outside SQLite, would drop this process's locks on the
+ * store when closed (trunkctl(1), CONCURRENCY AND DURABILITY).
+ */
+static enum tc_status refuse_store_file(struct cli *c, const char *path)
+{
+	if (!path || !tc_service_is_store_file(c->svc, path))
+		return TC_OK;
+	return tc_error_set(&c->err, TC_USAGE,
+	                    "%s is one of the local store's own files, which only SQLite reads "
+	                    "and writes: name another file",
+	                    path);
+}
+
 static char *read_stream(FILE *fp, size_t *len)
 {
 	size_t cap = 8192, n = 0;
@@ -194,7 +209,9 @@ static enum tc_status apply_input(struct cli *c, struct tc_trunk *draft, const c
 		return rc;
 	char *text = NULL;
 	size_t len = 0;
-	rc = read_input(a->value[CLI_OPT_JSON_INPUT], &text, &len, &c->err);
+	rc = refuse_store_file(c, a->value[CLI_OPT_JSON_INPUT]);
+	if (rc == TC_OK)
+		rc = read_input(a->value[CLI_OPT_JSON_INPUT], &text, &len, &c->err);
 	if (rc != TC_OK)
 		return rc;
 	struct tc_trunk *doc = NULL;
@@ -750,6 +767,8 @@ static int cmd_export(struct cli *c)
 		return fail(
 		    c, tc_error_set(&c->err, TC_USAGE, "--format json|csv, not \"%s\"", format));
 	struct tc_list_query q = {.sort = TC_FIELD_NONE};
+	if (refuse_store_file(c, c->a->value[CLI_OPT_OUTPUT]) != TC_OK)
+		return fail(c, TC_USAGE);
 	FILE *out = open_output(c->a->value[CLI_OPT_OUTPUT], &c->err);
 	size_t n = 0;
 	enum tc_status rc = out ? stream_rows(c, &q, csv, out, &n) : TC_IO;
@@ -827,7 +846,9 @@ static int cmd_import(struct cli *c)
 {
 	char *text = NULL;
 	size_t len = 0;
-	enum tc_status rc = read_input(c->a->pos[0], &text, &len, &c->err);
+	enum tc_status rc = refuse_store_file(c, c->a->pos[0]);
+	if (rc == TC_OK)
+		rc = read_input(c->a->pos[0], &text, &len, &c->err);
 	if (rc != TC_OK)
 		return fail(c, rc);
 	size_t skip = strspn(text, " \t\r\n");
@@ -1007,9 +1028,9 @@ static void doctor_store(struct cli *c, struct checks *ck)
 	      sc.file_mode, sc.modes_ok ? "" : ": want 0700 and 0600");
 	if (sc.integrity_ok && sc.search_rebuilt)
 		check(ck, -1, "search",
-		      "the filter's copy of the search text was out of step for %zu trunks: "
-		      "rebuilt from them",
-		      sc.search_rebuilt);
+		      "the filter's copy of the search text was out of step for %zu trunks: %s",
+		      sc.search_rebuilt,
+		      sc.read_only ? "not rebuilt, the store is read-only" : "rebuilt from them");
 	else if (sc.integrity_ok)
 		check(ck, 0, "search", "the filter's copy of the search text matches the trunks");
 }
@@ -1157,6 +1178,11 @@ int cli_run(const struct cli_args *a, struct tc_config *cfg)
 		tc_error_clear(&c.err);
 		rc = open_service(&c, false);
 	}
+	if (rc == TC_OK && tc_service_store_read_only(c.svc))
+		fprintf(stderr,
+		        "trunkctl: note: the local store is read-only (%s): it can be read, and "
+		        "nothing can be saved\n",
+		        tc_service_store_read_only(c.svc));
 	if (rc == TC_OK && a->given[CLI_OPT_SANDBOX] && a->command->id != CLI_CMD_SYNC) {
 		/* A fresh sandbox store is empty: fill it as the TUI's first sync would. */
 		struct tc_sync_report rep;

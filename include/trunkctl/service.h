@@ -71,6 +71,14 @@ struct tc_service_options {
 
 	bool offline;   /* never touch the network: sync returns TC_OFFLINE */
 	bool read_only; /* every change returns TC_READ_ONLY; sync pulls but never pushes */
+	/*
+	 * Open the store read-only, as when this process cannot write the data
+	 * dir (tests: root writes anywhere). Such a dir, file or mount is found
+	 * without it; then reads work, and every change, sync and the worker
+	 * return TC_READ_ONLY naming the data dir and why
+	 * (tc_service_store_read_only).
+	 */
+	bool store_read_only;
 
 	const struct tc_region *regions; /* the carrier's regions; NULL: tc_default_regions() */
 	size_t region_count;
@@ -93,6 +101,8 @@ enum tc_status tc_service_open(const struct tc_service_options *options, struct 
 void tc_service_close(struct tc_service *svc);
 
 bool tc_service_read_only(const struct tc_service *svc);
+/* NULL when the store can be written; else why not (names the data dir), for a note. */
+const char *tc_service_store_read_only(const struct tc_service *svc);
 bool tc_service_offline(const struct tc_service *svc);
 const char *tc_service_profile(const struct tc_service *svc);
 /* The API host for the header line ("api.somleng.org"), or NULL when none is configured. */
@@ -100,6 +110,8 @@ const char *tc_service_api_host(const struct tc_service *svc);
 /* The data directory and the store file's path (for doctor and messages). */
 const char *tc_service_data_dir(const struct tc_service *svc);
 const char *tc_service_store_path(const struct tc_service *svc);
+/* path names the store's database, -wal or -shm (the same file, by device and inode). */
+bool tc_service_is_store_file(const struct tc_service *svc, const char *path);
 /* The regions in effect (the configured ones or the defaults). */
 const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t *count);
 
@@ -350,19 +362,22 @@ enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const 
 void tc_import_report_free(struct tc_import_report *report); /* accepts NULL */
 
 struct tc_store_check {
-	bool integrity_ok;   /* PRAGMA quick_check answered "ok" */
-	char integrity[256]; /* its first line otherwise */
+	bool integrity_ok;   /* PRAGMA integrity_check and foreign_key_check found nothing */
+	char integrity[256]; /* else the check and its first finding */
 	unsigned dir_mode;   /* permission bits of the data dir */
 	unsigned file_mode;  /* of the store file */
 	bool modes_ok;       /* dir 0700 and file 0600 (no group/other bits) */
 	int schema_version;  /* PRAGMA user_version */
 	int64_t size_bytes;
 	size_t search_rebuilt; /* trunks the filter's search copy had out of step: rebuilt */
+	bool read_only;        /* the store cannot be written: search_rebuilt were not rebuilt */
 };
 
 /*
- * The store half of `doctor`. The filter's copy of the search text, derived
- * from the trunks, is rebuilt when found out of step (search_rebuilt).
+ * The store half of `doctor`: PRAGMA integrity_check and foreign_key_check
+ * over the whole file. The filter's copy of the search text, derived from
+ * the trunks, is rebuilt when found out of step (search_rebuilt), unless the
+ * store is read-only.
  */
 enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_check *out,
                                       struct tc_error *err);

@@ -385,6 +385,67 @@ check "the trace shows requests" has "GET" "$T/err"
 check "the trace never shows the token" [ "$(grep -c "$token" "$T/err")" = 0 ]
 check "the token is not in the store" [ "$(cat "$T/data"/* | grep -c "$token")" = 0 ]
 
+# ---- one data dir, many processes: lost, damaged and read-only stores (issue 11) ----
+dur=$T/dur
+o() { tc --data-dir "$dur" --offline --token-file "$T/token" "$@"; }
+expect 0 "a store with one trunk" o create --set name=Kept --set region=helium \
+	--set authentication_mode=ip_address
+check "the marker holds the store's id" grep -qx \
+	"$(sqlite3 "$dur/trunkctl.db" "SELECT value FROM meta WHERE key = 'store_id'")" "$dur/trunkctl.db.id"
+cp "$dur/trunkctl.db" "$T/dur-backup.db"
+: >"$dur/trunkctl.db"
+expect 1 "a truncated store is refused" o list
+check "the refusal says what to restore or remove" has "remove $dur/trunkctl.db.id" "$T/err"
+check "the store is left empty, not re-created" [ ! -s "$dur/trunkctl.db" ]
+cp "$T/dur-backup.db" "$dur/trunkctl.db"
+expect 0 "the restored store opens" o show Kept
+# Index entries out of step with their table: quick_check does not see it.
+sqlite3 "$dur/trunkctl.db" "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = \
+	'CREATE INDEX outbox_trunk ON outbox (seq, trunk_id)' WHERE name = 'outbox_trunk'"
+expect 1 "doctor fails on a damaged index" o doctor
+check "doctor names the check and the index" has "^FAIL  *store .*integrity_check: .*outbox_trunk" "$T/out"
+cp "$T/dur-backup.db" "$dur/trunkctl.db"
+expect 0 "doctor on the restored store" o doctor
+check "doctor says intact" has "^ok  *store .*intact" "$T/out"
+expect 2 "export refuses to write over the store's own file" o export -o "$dur/trunkctl.db"
+check "the refusal names the file" has "$dur/trunkctl.db is one of the local store's own files" "$T/err"
+expect 2 "import refuses to read the store's own file" o import "$dur/trunkctl.db"
+expect 0 "the store is whole after both" o show Kept
+# Root writes anywhere: the read-only data dir is read by an unprivileged user.
+ro=$T/ro
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	mkdir "$ro"
+	cp "$T/dur-backup.db" "$ro/trunkctl.db"
+	cp "$dur/trunkctl.db.id" "$ro/"
+	cp "$T/token" "$ro/token"
+	chown -R nobody "$ro"
+	chmod 0400 "$ro"/*
+	chmod 0500 "$ro"
+	chmod 0711 "$T"
+	nobody() {
+		env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $san \
+			setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$bin" --data-dir "$ro" --offline --token-file "$ro/token" "$@"
+	}
+	expect 0 "list in a data dir this user cannot write" nobody list --json
+	check "it lists the trunk" [ "$(jq -r '.[0].name' "$T/out")" = Kept ]
+	check "one note says the store is read-only and why" \
+		[ "$(grep -c "note: the local store is read-only (the data dir $ro is not writable" "$T/err")" = 1 ]
+	expect 0 "show in a read-only data dir" nobody show Kept
+	expect 0 "export in a read-only data dir" nobody export --format json
+	check "the export has the trunk" [ "$(jq -r '.[0].name' "$T/out")" = Kept ]
+	expect 0 "doctor in a read-only data dir" nobody doctor
+	check "doctor checks the whole store" has "^ok  *store .*intact" "$T/out"
+	expect 1 "a change in a read-only data dir is refused" nobody update Kept --set max_channels=3
+	check "the refusal names the data dir and why" \
+		has "nothing was changed: the data dir $ro is not writable by this user" "$T/err"
+	check "no raw SQLite error" [ "$(grep -ci "sqlite\|readonly database" "$T/err")" = 0 ]
+	check "the store is unchanged" cmp -s "$ro/trunkctl.db" "$T/dur-backup.db"
+	chmod 0700 "$T" "$ro"
+else
+	n=$((n + 1)); echo "ok $n - # SKIP read-only data dir: needs root, setpriv and a nobody user to drop to"
+fi
+
 # ---- sandbox ----
 # import - blocks on stdin, so the sandbox's fake can be looked at while it runs.
 mkfifo "$T/stdin"

@@ -285,6 +285,40 @@ Test(service, read_only_refuses_every_change)
 	free(id);
 }
 
+Test(service, a_store_that_cannot_be_written_is_read_and_writes_name_the_data_dir)
+{
+	char *id = create("before", "10.0.0.1");
+	tc_service_close(svc);
+	struct tc_service_options o = options();
+	/* online, so that sync is refused for the store and not for being offline */
+	o.offline = false;
+	o.api_url = "http://127.0.0.1:9";
+	o.store_read_only = true;
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
+	cr_assert(tc_service_read_only(svc));
+	const char *why = tc_service_store_read_only(svc);
+	cr_assert(why && strstr(why, dir), "%s", why ? why : "(writable)");
+
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK, "%s", err.message);
+	tc_trunk_record_free(rec);
+	struct tc_trunk *t = sample_trunk("x", "10.0.0.2");
+	cr_assert_eq(tc_service_create(svc, t, NULL, &err), TC_READ_ONLY);
+	cr_assert(strstr(err.message, dir) && strstr(err.message, "nothing was changed"), "%s",
+	          err.message);
+	tc_trunk_free(t);
+	struct tc_sync_report rep;
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_READ_ONLY);
+	cr_assert(strstr(err.message, dir), "%s", err.message);
+	cr_assert_eq(tc_service_worker_start(svc, &err), TC_READ_ONLY);
+
+	struct tc_store_check c;
+	cr_assert_eq(tc_service_check_store(svc, &c, &err), TC_OK, "%s", err.message);
+	cr_assert(c.integrity_ok, "%s", c.integrity);
+	cr_assert(c.read_only);
+	free(id);
+}
+
 static char *conflict_on_name(void)
 {
 	struct tc_trunk *srv = server_trunk("srv-1", "base", "10.0.0.1");
