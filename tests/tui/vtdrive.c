@@ -27,6 +27,13 @@ struct vtd {
 	size_t tail_len;
 	/* The output so far ends with a repaint marker: the screen is a whole repaint. */
 	bool quiet;
+	/* The pty hung up: the program is gone, no repaint can come. */
+	bool gone;
+	/*
+	 * The screen as the repaint that first carried the current marker left
+	 * it: the repaint of the last key, before a background event repainted.
+	 */
+	char *marked;
 };
 
 static long ms_now(void)
@@ -39,8 +46,15 @@ static long ms_now(void)
 static int prop_cb(VTermProp p, VTermValue *v, void *u)
 {
 	struct vtd *t = u;
-	if (p == VTERM_PROP_TITLE && v->string && strncmp(v->string, "idle:", 5) == 0)
-		t->idle = (unsigned)strtoul(v->string + 5, NULL, 10);
+	if (p != VTERM_PROP_TITLE || !v->string || strncmp(v->string, "idle:", 5) != 0)
+		return 1;
+	unsigned idle = (unsigned)strtoul(v->string + 5, NULL, 10);
+	/* libvterm calls back mid-input: the cells hold this repaint and nothing after it. */
+	if (idle != t->idle) {
+		free(t->marked);
+		t->marked = vtd_screen(t);
+	}
+	t->idle = idle;
 	return 1;
 }
 
@@ -154,13 +168,20 @@ void vtd_fg(struct vtd *t)
 
 static bool pump(struct vtd *t, int ms)
 {
+	if (t->gone)
+		return false;
 	struct pollfd p = {.fd = t->fd, .events = POLLIN};
 	if (poll(&p, 1, ms) <= 0)
 		return false;
 	char buf[16384];
 	ssize_t n = read(t->fd, buf, sizeof(buf));
-	if (n <= 0)
+	if (n < 0 && errno == EINTR)
 		return false;
+	if (n <= 0) {
+		/* EIO once the last holder of the pty's other side is gone */
+		t->gone = true;
+		return false;
+	}
 	vterm_input_write(t->vt, buf, (size_t)n);
 	size_t keep = (size_t)n < sizeof(t->tail) ? (size_t)n : sizeof(t->tail);
 	if (t->tail_len + keep > sizeof(t->tail)) {
@@ -206,7 +227,7 @@ bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
 	long end = ms_now() + timeout_ms;
 	while (t->idle < n) {
 		long left = end - ms_now();
-		if (left <= 0)
+		if (left <= 0 || t->gone)
 			return false;
 		if (!pump(t, (int)left) && ms_now() >= end)
 			return false;
@@ -314,6 +335,16 @@ char *vtd_screen(struct vtd *t)
 	return out;
 }
 
+bool vtd_marked_has_text(struct vtd *t, const char *needle)
+{
+	return t->marked && strstr(t->marked, needle);
+}
+
+const char *vtd_marked_screen(const struct vtd *t)
+{
+	return t->marked;
+}
+
 bool vtd_has_text(struct vtd *t, const char *needle)
 {
 	char *s = vtd_screen(t);
@@ -329,7 +360,7 @@ bool vtd_wait_text(struct vtd *t, const char *needle, int timeout_ms)
 	/* Text seen halfway through a repaint may sit next to rows not yet redrawn. */
 	while (!t->quiet || !vtd_has_text(t, needle)) {
 		long left = end - ms_now();
-		if (left <= 0)
+		if (left <= 0 || t->gone)
 			return false;
 		pump(t, (int)left);
 	}
@@ -343,6 +374,21 @@ void vtd_resize(struct vtd *t, int rows, int cols)
 	t->cols = cols;
 	vterm_set_size(t->vt, rows, cols);
 	ioctl(t->fd, TIOCSWINSZ, &ws);
+}
+
+int vtd_fd(const struct vtd *t)
+{
+	return t->fd;
+}
+
+bool vtd_gone(const struct vtd *t)
+{
+	return t->gone;
+}
+
+pid_t vtd_pid(const struct vtd *t)
+{
+	return t->pid;
 }
 
 void vtd_signal(struct vtd *t, int sig)
@@ -374,8 +420,10 @@ int vtd_close(struct vtd *t, int timeout_ms)
 			break;
 		}
 		/* The program's last output (the terminal restore) is read as it exits. */
-		if (!pump(t, (int)(left < 50 ? left : 50)))
-			continue;
+		if (t->gone)
+			poll(NULL, 0, left < 10 ? (int)left : 10); /* hung up, not yet reaped */
+		else
+			pump(t, (int)(left < 50 ? left : 50));
 	}
 	vtd_drain(t);
 	return status;
@@ -387,6 +435,7 @@ void vtd_free(struct vtd *t)
 		return;
 	close(t->fd);
 	vterm_free(t->vt);
+	free(t->marked);
 	free(t);
 }
 
@@ -396,7 +445,7 @@ bool vtd_wait_output(struct vtd *t, const char *bytes, int timeout_ms)
 	vtd_drain(t);
 	while (!vtd_output_has(t, bytes)) {
 		long left = end - ms_now();
-		if (left <= 0)
+		if (left <= 0 || t->gone)
 			return false;
 		pump(t, (int)left);
 	}

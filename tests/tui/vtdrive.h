@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct vtd;
 
@@ -34,6 +35,13 @@ bool vtd_keys(struct vtd *t, int timeout_ms, const char *const keys[], size_t n)
 bool vtd_wait_text(struct vtd *t, const char *needle, int timeout_ms);
 /* Whether needle shows on the screen now. */
 bool vtd_has_text(struct vtd *t, const char *needle);
+/*
+ * Whether needle showed when the last repaint marker first arrived: what the
+ * last key's repaint said, even if a background event has repainted since.
+ */
+bool vtd_marked_has_text(struct vtd *t, const char *needle);
+/* That screen as vtd_screen gives it; NULL before the first marker. */
+const char *vtd_marked_screen(const struct vtd *t);
 /* Row text, UTF-8, right-trimmed. */
 void vtd_row(struct vtd *t, int row, char *buf, size_t len);
 /* Background palette index of a cell: -1 default, 256 reverse video. */
@@ -44,6 +52,12 @@ bool vtd_any_color(struct vtd *t);
 char *vtd_screen(struct vtd *t);
 /* Resizes the pty (the program gets SIGWINCH). */
 void vtd_resize(struct vtd *t, int rows, int cols);
+/* The pty, to poll next to other descriptors; read it through vtd_drain only. */
+int vtd_fd(const struct vtd *t);
+/* Whether the pty hung up: the program is gone. */
+bool vtd_gone(const struct vtd *t);
+/* The program's process id. */
+pid_t vtd_pid(const struct vtd *t);
 /* Sends a signal to the program. */
 void vtd_signal(struct vtd *t, int sig);
 /* Reads whatever is pending without waiting. */
