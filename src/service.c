@@ -409,6 +409,21 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
  * the server id it moved to (*mapped, freed by the caller), any other is
  * itself.
  */
+/* Commits the write transaction a service call opened when rc is TC_OK, else rolls it back. */
+static enum tc_status end_write(struct tc_service *svc, enum tc_status rc, struct tc_error *err)
+{
+	if (rc == TC_OK)
+		return tc_store_commit(svc->store, err);
+	tc_store_rollback(svc->store);
+	return rc;
+}
+
+/*
+ * The id a trunk has now. Called inside the write transaction that acts on
+ * it: another process may push the trunk's create and move it to the
+ * server's id at any time, and a mapping read before the transaction would
+ * name a trunk that is gone by the time it is written.
+ */
 static const char *current_id(struct tc_service *svc, const char *id, char **mapped)
 {
 	*mapped = NULL;
@@ -453,11 +468,14 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
 		return rc;
 	if (!changes)
 		return tc_error_set(err, TC_USAGE, "no changes to save");
+	rc = tc_store_begin(svc->store, err);
+	if (rc != TC_OK)
+		return rc;
 	char *mapped;
 	const char *id = current_id(svc, id_given, &mapped);
-	rc = queued(svc, save_edit(svc, id, changes, from, result, err));
+	rc = end_write(svc, save_edit(svc, id, changes, from, result, err), err);
 	free(mapped);
-	return rc;
+	return queued(svc, rc);
 }
 
 enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err)
@@ -465,10 +483,14 @@ enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct 
 	enum tc_status rc = refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
+	rc = tc_store_begin(svc->store, err);
+	if (rc != TC_OK)
+		return rc;
 	char *mapped;
-	rc = queued(svc, tc_store_delete_local(svc->store, current_id(svc, id, &mapped), err));
+	rc = end_write(svc, tc_store_delete_local(svc->store, current_id(svc, id, &mapped), err),
+	               err);
 	free(mapped);
-	return rc;
+	return queued(svc, rc);
 }
 
 enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct tc_error *err)
@@ -476,8 +498,11 @@ enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct
 	enum tc_status rc = refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
+	rc = tc_store_begin(svc->store, err);
+	if (rc != TC_OK)
+		return rc;
 	char *mapped;
-	rc = tc_store_discard(svc->store, current_id(svc, id, &mapped), err);
+	rc = end_write(svc, tc_store_discard(svc->store, current_id(svc, id, &mapped), err), err);
 	free(mapped);
 	return rc;
 }
@@ -769,9 +794,12 @@ enum tc_status tc_service_pending(struct tc_service *svc, bool reveal, struct tc
 enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err)
 {
 	enum tc_status rc = refuse_read_only(svc, err);
-	char *mapped = NULL;
 	if (rc == TC_OK)
-		rc = tc_store_retry(svc->store, current_id(svc, id, &mapped), err);
+		rc = tc_store_begin(svc->store, err);
+	if (rc != TC_OK)
+		return rc;
+	char *mapped = NULL;
+	rc = end_write(svc, tc_store_retry(svc->store, current_id(svc, id, &mapped), err), err);
 	free(mapped);
 	return queued(svc, rc);
 }
