@@ -100,10 +100,11 @@ static const char *edit(struct vtd *t, const char *name, const char *value, char
 	if (!vtd_marked_has_text(t, " 1 match\n"))
 		return "the filter does not match exactly one trunk";
 	/*
-	 * A sync event handled in the same turn of the TUI's loop as e reloads
-	 * the list and e finds no selected row: the key does nothing, silently.
-	 * That is the TUI's own bug, not this test's subject: e again, a bounded
-	 * number of times, while the screen is still the list's.
+	 * A sync event's repaint can be the marker this key waited for, before
+	 * e itself is handled: look again, and press e again (a bounded number
+	 * of times) only while the screen is still the list's. (The TUI once
+	 * dropped an e handled in the same turn as a sync event; the list now
+	 * acts on the row it shows, see selected() in ui/tui/list_view.c.)
 	 */
 	for (int tries = 0; !marked_row(t, "Edit trunk ", name); tries++) {
 		if (tries == 5 || (tries && !vtd_marked_has_text(t, " 1 match\n")))

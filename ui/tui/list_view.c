@@ -88,9 +88,15 @@ static void load(struct tui_app *app, struct list_view *v, int height)
 	v->page_height = height;
 }
 
+/*
+ * The row under the cursor as the screen shows it. A sync's event marks the
+ * list for reloading before the next repaint; a key read in the same turn
+ * acts on the row the operator saw, not on nothing (the key was lost) nor on
+ * whatever a reload would put under the cursor.
+ */
 static const struct tc_trunk_row *selected(struct list_view *v)
 {
-	if (!v->loaded || v->sc.sel < v->page_top || v->sc.sel - v->page_top >= v->page.count)
+	if (v->sc.sel < v->page_top || v->sc.sel - v->page_top >= v->page.count)
 		return NULL;
 	return &v->page.items[v->sc.sel - v->page_top];
 }
