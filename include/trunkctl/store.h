@@ -3,7 +3,7 @@
  * server version and the local edit), the outbox of changes to send, the
  * journal of changes sent, and sync metadata.
  *
- * Callers: service.c (the UI thread) and sync.c (the worker). ui/ never
+ * Callers: service.c (the UI thread) and the sync_*.c files (the worker). ui/ never
  * includes this header.
  *
  * Threading: a struct tc_store is one SQLite connection and belongs to one

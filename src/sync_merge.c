@@ -1,0 +1,135 @@
+#include "sync.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int64_t tc_sync_parse_time(const char *iso)
+{
+	if (!iso)
+		return -1;
+	struct tm tm = {0};
+	int ms = 0;
+	char z = 0;
+	int n = 0;
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	const char *rest = iso + n;
+	if (*rest == '.') {
+		int digits = 0;
+		for (rest++; isdigit((unsigned char)*rest); rest++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*rest - '0');
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	z = *rest;
+	if (z != 'Z' || rest[1] != '\0')
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	return (int64_t)t * 1000 + ms;
+}
+
+/* The server keeps only the digits of a sender number (unless it is a sip: URI). */
+static bool same_sender(const char *a, const char *b)
+{
+	if (strncmp(a, "sip:", 4) == 0 || strncmp(b, "sip:", 4) == 0)
+		return strcmp(a, b) == 0;
+	for (;;) {
+		while (*a && !isdigit((unsigned char)*a))
+			a++;
+		while (*b && !isdigit((unsigned char)*b))
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (*a++ != *b++)
+			return false;
+	}
+}
+
+static bool list_contains(const struct tc_list *l, const char *s)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+bool tc_sync_same_value(enum tc_field_id f, const struct tc_value *a, const struct tc_value *b)
+{
+	const struct tc_field_info *fi = tc_field(f);
+	if (tc_value_same_meaning(a, b, fi->type))
+		return true;
+	bool a_set = a->state == TC_V_SET, b_set = b->state == TC_V_SET;
+	if (!a_set || !b_set)
+		return false;
+	if (f == TC_F_DEFAULT_SENDER)
+		return same_sender(a->s, b->s);
+	/* The server de-duplicates source IPs and reorders them on later reads. */
+	if (f == TC_F_INBOUND_SOURCE_IPS) {
+		for (size_t i = 0; i < a->list.count; i++)
+			if (!list_contains(&b->list, a->list.items[i]))
+				return false;
+		for (size_t i = 0; i < b->list.count; i++)
+			if (!list_contains(&a->list, b->list.items[i]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/* Attributes this build does not know, as JSON objects: equal whatever their key order. */
+static bool same_extra(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	/* text that does not parse (or no memory) cannot be shown equal: changed */
+	bool same = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
+bool tc_sync_changed_since(const struct tc_trunk *base, const struct tc_trunk *theirs,
+                           bool changed[TC_FIELD_COUNT])
+{
+	static const struct tc_value none = {.state = TC_V_ABSENT};
+	bool any = false;
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		changed[f] =
+		    !tc_sync_same_value(f, base ? &base->values[f] : &none, &theirs->values[f]);
+		any = any || changed[f];
+	}
+	return any || !same_extra(base ? base->extra_json : NULL, theirs->extra_json);
+}
+
+void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
+                   const struct tc_trunk *theirs, struct tc_merge *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		if (!(tc_field(f)->flags & TC_FF_SEND_UPDATE) ||
+		    mine->values[f].state == TC_V_ABSENT)
+			continue;
+		const struct tc_value *b = &base->values[f];
+		const struct tc_value *m = &mine->values[f];
+		const struct tc_value *t = &theirs->values[f];
+		if (tc_sync_same_value(f, t, m))
+			continue; /* already what we want, whoever did it */
+		if (tc_sync_same_value(f, t, b)) {
+			out->send[f] = true;
+			out->nsend++;
+		} else {
+			out->conflict[f] = true;
+			out->nconflict++;
+		}
+	}
+}
