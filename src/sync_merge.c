@@ -1,3 +1,7 @@
+/*
+ * The three-way merge and the value comparisons it rests on. Kept apart from
+ * the store and HTTP so the unit tests exercise it with plain trunks.
+ */
 #include "sync.h"
 
 #include <ctype.h>
