@@ -30,7 +30,7 @@
 
 #include "trunkctl/error.h"
 #include "trunkctl/region.h"
-#include "trunkctl/syncstate.h"
+#include "trunkctl/records.h"
 #include "trunkctl/trunk.h"
 
 struct tc_service;
