@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #include "trunkctl/api.h"
-#include "trunkctl/service.h"
 #include "trunkctl/store.h"
+#include "trunkctl/sync_report.h"
 
 typedef void (*tc_sync_event_fn)(void *ud, const struct tc_sync_event *ev);
 typedef uint32_t (*tc_rand_fn)(void *ctx);
