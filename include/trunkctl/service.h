@@ -403,7 +403,7 @@ struct tc_store_check {
 enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_check *out,
                                       struct tc_error *err);
 
-/* ==== network (src/service_sync.c, with the sync engine) ==== */
+/* ==== network (src/service_net.c over the sync engine, and src/worker.c) ==== */
 
 /*
  * Runs one sync on the calling thread (the CLI): pull (full list, page by
