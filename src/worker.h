@@ -5,8 +5,8 @@
  * thread that owns it, waking it through a pipe.
  *
  * The worker knows nothing of the service that owns it: everything it needs
- * comes in tc_worker_options. Every function but the event queue's producer
- * side is for the owner's thread.
+ * comes in tc_worker_options. The functions below are for the owner's
+ * thread unless they say otherwise.
  */
 #ifndef TRUNKCTL_SRC_WORKER_H
 #define TRUNKCTL_SRC_WORKER_H
