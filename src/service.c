@@ -1,7 +1,7 @@
 /*
  * The store half of the service facade: everything that works offline.
- * The network half (sync, probe, worker) is service_sync.c, reached through
- * service_net.h.
+ * The network half (sync, probe, the worker) is service_net.c; the state
+ * both share is service_private.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,34 +11,9 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include "service_net.h"
-#include "trunkctl/api.h"
+#include "service_private.h"
 #include "trunkctl/jsonapi.h"
-#include "trunkctl/service.h"
-#include "trunkctl/store.h"
 #include "trunkctl/validate.h"
-
-struct tc_service {
-	char *data_dir;
-	char *profile;
-	char *api_host;
-	bool offline;
-	bool read_only;
-	struct tc_region *regions; /* deep copies */
-	size_t region_count;
-	struct tc_store *store;
-	struct tc_service_net *net;
-};
-
-struct tc_service_net *tc_service_net_of(struct tc_service *svc)
-{
-	return svc->net;
-}
-
-struct tc_store *tc_service_store_of(struct tc_service *svc)
-{
-	return svc->store;
-}
 
 /* ---- open and close ---- */
 
@@ -108,6 +83,7 @@ enum tc_status tc_service_open(const struct tc_service_options *o, struct tc_ser
 	svc->data_dir = strdup(o->data_dir);
 	svc->profile = strdup(o->profile ? o->profile : "default");
 	svc->api_host = host_of(o->api_url);
+	svc->clock = o->clock;
 	enum tc_status rc = TC_OK;
 	if (!svc->data_dir || !svc->profile || (o->api_url && !svc->api_host) ||
 	    !regions_copy(svc, o->regions, o->region_count))
@@ -120,7 +96,7 @@ enum tc_status tc_service_open(const struct tc_service_options *o, struct tc_ser
 	if (rc == TC_OK && tc_store_read_only_reason(svc->store))
 		svc->read_only = true;
 	if (rc == TC_OK)
-		rc = tc_service_net_open(o, svc->data_dir, &svc->net, err);
+		rc = service_net_open(svc, o, err);
 	if (rc != TC_OK) {
 		tc_service_close(svc);
 		return rc;
@@ -134,7 +110,7 @@ void tc_service_close(struct tc_service *svc)
 	if (!svc)
 		return;
 	/* the worker uses its own connection, but stops before anything else goes */
-	tc_service_net_close(svc->net);
+	service_net_close(svc);
 	tc_store_close(svc->store);
 	regions_free(svc->regions, svc->region_count);
 	free(svc->data_dir);
@@ -215,8 +191,8 @@ static enum tc_status refuse_read_only(const struct tc_service *svc, struct tc_e
 /* A change was queued: a running worker pushes it now rather than at its next period. */
 static enum tc_status queued(struct tc_service *svc, enum tc_status rc)
 {
-	if (rc == TC_OK && tc_service_event_fd(svc) >= 0)
-		tc_service_sync_request(svc, TC_SYNC_PUSH);
+	if (rc == TC_OK && tc_worker_started(svc->worker))
+		tc_worker_request(svc->worker, TC_SYNC_PUSH);
 	return rc;
 }
 
@@ -830,7 +806,7 @@ enum tc_status tc_service_status(struct tc_service *svc, struct tc_service_statu
 	out->last_sync_ms = m.last_sync_ms;
 	out->last_status = m.last_status;
 	snprintf(out->last_error, sizeof(out->last_error), "%s", m.last_error);
-	out->syncing = tc_service_net_syncing(svc->net);
+	out->syncing = tc_worker_syncing(svc->worker);
 	out->offline = svc->offline;
 	out->read_only = svc->read_only;
 	return TC_OK;

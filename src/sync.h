@@ -1,7 +1,7 @@
 /*
  * The sync engine (private to the core): pull the server's list into the
  * store, push the outbox, merge per field, reconcile what a crash left in
- * flight. service_sync.c drives it from the CLI's thread or the worker.
+ * flight. service_net.c drives it on the CLI's thread, worker.c on its own.
  *
  * Crash safety rests on the store: every state change below is one store
  * call, hence one transaction, and an entry is marked in flight (committed)
@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #include "trunkctl/api.h"
-#include "trunkctl/service.h"
 #include "trunkctl/store.h"
+#include "trunkctl/sync_report.h"
 
 typedef void (*tc_sync_event_fn)(void *ud, const struct tc_sync_event *ev);
 typedef uint32_t (*tc_rand_fn)(void *ctx);

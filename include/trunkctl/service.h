@@ -30,7 +30,8 @@
 
 #include "trunkctl/error.h"
 #include "trunkctl/region.h"
-#include "trunkctl/syncstate.h"
+#include "trunkctl/records.h"
+#include "trunkctl/sync_report.h"
 #include "trunkctl/trunk.h"
 
 struct tc_service;
@@ -402,27 +403,7 @@ struct tc_store_check {
 enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_check *out,
                                       struct tc_error *err);
 
-/* ==== network (src/service_sync.c, with the sync engine) ==== */
-
-enum tc_sync_flags {
-	TC_SYNC_PULL = 1u << 0, /* fetch the full list and apply it */
-	TC_SYNC_PUSH = 1u << 1, /* send the due outbox entries */
-	TC_SYNC_ALL = TC_SYNC_PULL | TC_SYNC_PUSH,
-	TC_SYNC_FORCE = 1u << 2, /* ignore backoff: every queued entry is due now */
-};
-
-struct tc_sync_report {
-	size_t pulled;         /* trunks received */
-	size_t removed;        /* trunks dropped because the server no longer has them */
-	size_t pushed;         /* outbox entries the server accepted */
-	size_t queued;         /* entries still queued afterwards (retryable failures, not due) */
-	size_t conflicts;      /* trunks in conflict afterwards */
-	size_t rejected;       /* trunks rejected afterwards */
-	enum tc_status status; /* TC_OK, or the failure that ended or degraded the sync */
-	char message[512];     /* sentence for the status line; "" when all went well */
-	int64_t started_ms;
-	int64_t finished_ms;
-};
+/* ==== network (src/service_net.c over the sync engine, and src/worker.c) ==== */
 
 /*
  * Runs one sync on the calling thread (the CLI): pull (full list, page by
@@ -476,22 +457,6 @@ void tc_service_sync_request(struct tc_service *svc, unsigned flags);
 void tc_service_worker_stop(struct tc_service *svc);
 /* Read end of the wake-up pipe for poll(); -1 when the worker is not started. */
 int tc_service_event_fd(const struct tc_service *svc);
-
-enum tc_sync_event_kind {
-	TC_EV_SYNC_STARTED,  /* report.started_ms set */
-	TC_EV_PULL_PROGRESS, /* done = trunks received so far; total unknown (0) */
-	TC_EV_PUSH_PROGRESS, /* done of total entries */
-	TC_EV_TRUNK_CHANGED, /* the store changed trunk_id: refresh views showing it */
-	TC_EV_SYNC_FINISHED, /* report complete; refresh counts and lists */
-};
-
-struct tc_sync_event {
-	enum tc_sync_event_kind kind;
-	size_t done;
-	size_t total;
-	char trunk_id[64];            /* TC_EV_TRUNK_CHANGED */
-	struct tc_sync_report report; /* TC_EV_SYNC_STARTED / TC_EV_SYNC_FINISHED */
-};
 
 /*
  * Takes the oldest waiting event into *ev; false when none is left (the pipe

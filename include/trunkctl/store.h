@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "trunkctl/error.h"
-#include "trunkctl/syncstate.h"
+#include "trunkctl/records.h"
 #include "trunkctl/trunk.h"
 
 struct tc_store;

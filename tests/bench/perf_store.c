@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "trunkctl/syncstate.h"
+#include "trunkctl/records.h"
 #include "trunkctl/store.h"
 #include "trunkctl/trunk.h"
 

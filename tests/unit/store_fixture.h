@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "file_fixture.h"
-#include "trunkctl/syncstate.h"
+#include "trunkctl/records.h"
 #include "trunkctl/trunk.h"
 
 struct fake_clock {

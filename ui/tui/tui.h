@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "trunkctl/error.h"
-#include "trunkctl/syncstate.h"
+#include "trunkctl/records.h"
 
 struct tc_service;
 

@@ -1,12 +1,12 @@
 /*
- * Vocabulary shared by the store, the sync engine and the service facade:
- * the injected clock, a trunk's sync state, the outbox's operations and
- * states, and the records (list rows, one trunk, journal rows) the store
- * reads and the service passes on. Kept apart from store.h so that ui/ (which includes service.h)
- * never sees the store's API.
+ * The records the store reads and the service hands on to ui/ (list rows,
+ * one trunk with its conflict, edit results, journal rows) and what they are
+ * made of: a trunk's sync state, the outbox's operations and states, the list
+ * query, and the injected clock. Kept apart from store.h so that ui/ (which
+ * includes service.h) never sees the store's API.
  */
-#ifndef TRUNKCTL_SYNCSTATE_H
-#define TRUNKCTL_SYNCSTATE_H
+#ifndef TRUNKCTL_RECORDS_H
+#define TRUNKCTL_RECORDS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "trunkctl/syncstate.h"
+#include "trunkctl/records.h"
 
 #include <stdlib.h>
 #include <string.h>
