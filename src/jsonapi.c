@@ -921,7 +921,9 @@ static bool rule_title(int field, const char *pointer, const char *title)
 	if (strcmp(title, "is required for outbound_registration mode") == 0)
 		return true;
 	if (strcmp(title, "is invalid") == 0)
-		return field == TC_F_REGION || strcmp(pointer, "/data/id") == 0;
+		return (tc_field((enum tc_field_id)field) &&
+		        tc_field((enum tc_field_id)field)->kind == TC_K_REGION) ||
+		       strcmp(pointer, "/data/id") == 0;
 	return strncmp(title, ip_prefix, sizeof(ip_prefix) - 1) == 0;
 }
 

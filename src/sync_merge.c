@@ -41,52 +41,9 @@ int64_t tc_sync_parse_time(const char *iso)
 	return (int64_t)t * 1000 + ms;
 }
 
-/* The server keeps only the digits of a sender number (unless it is a sip: URI). */
-static bool same_sender(const char *a, const char *b)
-{
-	if (strncmp(a, "sip:", 4) == 0 || strncmp(b, "sip:", 4) == 0)
-		return strcmp(a, b) == 0;
-	for (;;) {
-		while (*a && !isdigit((unsigned char)*a))
-			a++;
-		while (*b && !isdigit((unsigned char)*b))
-			b++;
-		if (!*a || !*b)
-			return !*a && !*b;
-		if (*a++ != *b++)
-			return false;
-	}
-}
-
-static bool list_contains(const struct tc_list *l, const char *s)
-{
-	for (size_t i = 0; i < l->count; i++)
-		if (strcmp(l->items[i], s) == 0)
-			return true;
-	return false;
-}
-
 bool tc_sync_same_value(enum tc_field_id f, const struct tc_value *a, const struct tc_value *b)
 {
-	const struct tc_field_info *fi = tc_field(f);
-	if (tc_value_same_meaning(a, b, fi->type))
-		return true;
-	bool a_set = a->state == TC_V_SET, b_set = b->state == TC_V_SET;
-	if (!a_set || !b_set)
-		return false;
-	if (f == TC_F_DEFAULT_SENDER)
-		return same_sender(a->s, b->s);
-	/* The server de-duplicates source IPs and reorders them on later reads. */
-	if (f == TC_F_INBOUND_SOURCE_IPS) {
-		for (size_t i = 0; i < a->list.count; i++)
-			if (!list_contains(&b->list, a->list.items[i]))
-				return false;
-		for (size_t i = 0; i < b->list.count; i++)
-			if (!list_contains(&a->list, b->list.items[i]))
-				return false;
-		return true;
-	}
-	return false;
+	return tc_field_same_value(f, a, b);
 }
 
 /* Attributes this build does not know, as JSON objects: equal whatever their key order. */

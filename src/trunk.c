@@ -8,80 +8,22 @@
 #include <string.h>
 #include <strings.h>
 
-#define SEND (TC_FF_SEND_CREATE | TC_FF_SEND_UPDATE)
-#define OUTREG TC_MODE_BIT(TC_MODE_OUTBOUND_REGISTRATION)
+/* Each kind's value type, as constants the rows below can use. */
+enum {
+#define TC_KIND(kind, type) KIND_TYPE_##kind = TC_T_##type,
+	TC_FIELD_KINDS(TC_KIND)
+#undef TC_KIND
+};
 
-/*
- * The one field table. Rows are in the server's serializer order (§4);
- * schema_order is the order of the request schema (§5.1), which is the order
- * of schema errors; rule_order is the order of rule errors (§5.2).
- */
+/* The rows of include/trunkctl/fields.def, indexed by their enum tc_field_id. */
 static const struct tc_field_info fields[TC_FIELD_COUNT] = {
-    [TC_F_CREATED_AT] = {TC_F_CREATED_AT, "created_at", "Created", TC_G_META, TC_T_STRING,
-                         TC_FF_READONLY, TC_MODES_ALL, -1, -1, 0,
-                         "when the server created the trunk (UTC)"},
-    [TC_F_UPDATED_AT] = {TC_F_UPDATED_AT, "updated_at", "Updated", TC_G_META, TC_T_STRING,
-                         TC_FF_READONLY, TC_MODES_ALL, -1, -1, 0,
-                         "when the server last changed the trunk (UTC)"},
-    [TC_F_NAME] = {TC_F_NAME, "name", "Name", TC_G_IDENTITY, TC_T_STRING,
-                   SEND | TC_FF_REQUIRED | TC_FF_SEARCHABLE, TC_MODES_ALL, 0, -1, 0,
-                   "name of the trunk (required)"},
-    [TC_F_AUTHENTICATION_MODE] = {TC_F_AUTHENTICATION_MODE, "authentication_mode",
-                                  "Authentication mode", TC_G_IDENTITY, TC_T_STRING,
-                                  SEND | TC_FF_REQUIRED, TC_MODES_ALL, 1, -1, 0,
-                                  "ip_address, client_credentials or outbound_registration "
-                                  "(required)"},
-    [TC_F_REGION] = {TC_F_REGION, "region", "Region", TC_G_IDENTITY, TC_T_STRING,
-                     SEND | TC_FF_REQUIRED | TC_FF_SEARCHABLE, TC_MODES_ALL, 2, 3, 0,
-                     "region alias, e.g. hydrogen or helium (required)"},
-    [TC_F_MAX_CHANNELS] =
-        {TC_F_MAX_CHANNELS, "max_channels", "Max channels", TC_G_IDENTITY, TC_T_INT, SEND,
-         TC_MODES_ALL, 3, -1, 0,
-         "concurrent call limit, a whole number above 0 (once set, the API cannot clear it)"},
-    [TC_F_DEFAULT_SENDER] = {TC_F_DEFAULT_SENDER, "default_sender", "Default sender", TC_G_OUTBOUND,
-                             TC_T_STRING, SEND, TC_MODES_ALL, 6, -1, 0,
-                             "caller ID used when none is given, e.g. 85512345678"},
-    [TC_F_OUTBOUND_HOST] = {TC_F_OUTBOUND_HOST, "outbound_host", "Outbound host", TC_G_OUTBOUND,
-                            TC_T_STRING, SEND | TC_FF_REQUIRED_OUTREG | TC_FF_SEARCHABLE,
-                            TC_MODES_ALL, 9, 2, 0,
-                            "SIP server for outbound calls, host or host:port"},
-    [TC_F_OUTBOUND_PROXY] = {TC_F_OUTBOUND_PROXY, "outbound_proxy", "Outbound proxy",
-                             TC_G_REGISTRATION, TC_T_STRING,
-                             SEND | TC_FF_NULLABLE | TC_FF_SEARCHABLE, OUTREG, 10, -1, 100,
-                             "proxy used to reach the SIP server, host or host:port"},
-    [TC_F_AUTH_USER] = {TC_F_AUTH_USER, "auth_user", "Auth user", TC_G_REGISTRATION, TC_T_STRING,
-                        SEND | TC_FF_NULLABLE, OUTREG, 11, -1, 60,
-                        "digest authentication user when it differs from the username"},
-    [TC_F_OUTBOUND_DIAL_STRING_PREFIX] = {TC_F_OUTBOUND_DIAL_STRING_PREFIX,
-                                          "outbound_dial_string_prefix", "Dial string prefix",
-                                          TC_G_OUTBOUND, TC_T_STRING, SEND, TC_MODES_ALL, 12, -1, 0,
-                                          "prefix put before the dialled number"},
-    [TC_F_OUTBOUND_NATIONAL_DIALING] = {TC_F_OUTBOUND_NATIONAL_DIALING, "outbound_national_dialing",
-                                        "National dialing", TC_G_OUTBOUND, TC_T_BOOL, SEND,
-                                        TC_MODES_ALL, 13, -1, 0,
-                                        "dial numbers in national format (true/false)"},
-    [TC_F_OUTBOUND_PLUS_PREFIX] = {TC_F_OUTBOUND_PLUS_PREFIX, "outbound_plus_prefix", "Plus prefix",
-                                   TC_G_OUTBOUND, TC_T_BOOL, SEND, TC_MODES_ALL, 14, -1, 0,
-                                   "put + before dialled numbers (true/false)"},
-    [TC_F_OUTBOUND_ROUTE_PREFIXES] = {TC_F_OUTBOUND_ROUTE_PREFIXES, "outbound_route_prefixes",
-                                      "Route prefixes", TC_G_OUTBOUND, TC_T_LIST, SEND,
-                                      TC_MODES_ALL, 15, -1, 0,
-                                      "number prefixes routed through this trunk, comma-separated"},
-    [TC_F_INBOUND_COUNTRY] = {TC_F_INBOUND_COUNTRY, "inbound_country", "Inbound country",
-                              TC_G_INBOUND, TC_T_STRING, SEND, TC_MODES_ALL, 4, -1, 0,
-                              "ISO 3166-1 alpha-2 code of inbound calls, e.g. US or KH"},
-    [TC_F_INBOUND_SOURCE_IPS] = {TC_F_INBOUND_SOURCE_IPS, "inbound_source_ips",
-                                 "Inbound source IPs", TC_G_INBOUND, TC_T_LIST,
-                                 SEND | TC_FF_SEARCHABLE, TC_MODES_ALL, 5, 4, 0,
-                                 "IPv4 addresses allowed to send calls, comma-separated"},
-    [TC_F_USERNAME] = {TC_F_USERNAME, "username", "Username", TC_G_CREDENTIALS, TC_T_STRING,
-                       SEND | TC_FF_REQUIRED_OUTREG | TC_FF_MODE_SCOPED | TC_FF_SEARCHABLE,
-                       TC_MODES_CREDENTIALS, 7, 0, 0,
-                       "SIP username (generated for client_credentials when empty)"},
-    [TC_F_PASSWORD] = {TC_F_PASSWORD, "password", "Password", TC_G_CREDENTIALS, TC_T_STRING,
-                       SEND | TC_FF_REQUIRED_OUTREG | TC_FF_MODE_SCOPED | TC_FF_SECRET,
-                       TC_MODES_CREDENTIALS, 8, 1, 0,
-                       "SIP password (generated for client_credentials when empty)"},
+#define TC_FIELD(id_, kind_, ...)                                                                  \
+	[TC_F_##id_] = {.id = TC_F_##id_,                                                          \
+	                .kind = TC_K_##kind_,                                                      \
+	                .type = (enum tc_value_type)KIND_TYPE_##kind_,                             \
+	                __VA_ARGS__},
+#include "trunkctl/fields.def"
+#undef TC_FIELD
 };
 
 static const char *const group_labels[TC_G_COUNT] = {

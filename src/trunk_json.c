@@ -113,11 +113,12 @@ static json_t *unwrap_rendering(enum tc_field_id f, json_t *jv)
 {
 	if (!json_is_object(jv))
 		return jv;
-	if (f == TC_F_REGION) {
+	enum tc_field_kind kind = tc_field(f)->kind;
+	if (kind == TC_K_REGION) {
 		json_t *table = json_object_get(jv, "table");
 		return json_object_get(json_is_object(table) ? table : jv, "alias");
 	}
-	if (f == TC_F_DEFAULT_SENDER) {
+	if (kind == TC_K_SENDER) {
 		json_t *value = json_object_get(jv, "value");
 		return value ? value : json_null();
 	}

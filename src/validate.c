@@ -272,7 +272,7 @@ static void check_presence(struct check *c)
 			schema_error(c, "must be a list, not null", hint_list_null);
 		else if (!(fi->flags & TC_FF_NULLABLE))
 			schema_error(c, "must be filled",
-			             fi->id == TC_F_MAX_CHANNELS ? hint_channels_null : NULL);
+			             fi->kind == TC_K_POSITIVE_INT ? hint_channels_null : NULL);
 		return;
 	}
 	if (fi->type == TC_T_STRING && !(fi->flags & TC_FF_NULLABLE) && !*str(c->v))
@@ -362,21 +362,21 @@ static void check_value(struct check *c)
 {
 	const struct tc_value *v = c->v;
 	char title[TC_VALIDATE_COUNTRY_TITLE_SIZE];
-	switch (c->fi->id) {
-	case TC_F_AUTHENTICATION_MODE:
+	switch (c->fi->kind) {
+	case TC_K_MODE:
 		if (tc_mode_parse(str(v)) == TC_MODE_UNKNOWN) {
 			mode_title(title, sizeof(title));
 			schema_error(c, title, NULL);
 		}
 		break;
-	case TC_F_MAX_CHANNELS:
+	case TC_K_POSITIVE_INT:
 		if (v->i <= 0)
 			schema_error(c, "must be greater than 0", hint_positive);
 		else if (v->i > SERVER_INT_MAX)
 			schema_error(c, "is too large for the server (at most 2147483647)",
 			             hint_int_range);
 		break;
-	case TC_F_INBOUND_COUNTRY:
+	case TC_K_COUNTRY:
 		if (!tc_country_is_valid(str(v))) {
 			tc_validate_country_title(title, sizeof(title));
 			schema_error(c, title, hint_country);
@@ -398,9 +398,10 @@ static void check_rules(struct check *c)
 		    hint_outreg);
 	if (v->state != TC_V_SET)
 		return;
-	if (fi->id == TC_F_REGION && !tc_region_find(c->ctx->regions, c->ctx->region_count, str(v)))
+	if (fi->kind == TC_K_REGION &&
+	    !tc_region_find(c->ctx->regions, c->ctx->region_count, str(v)))
 		add(c, -1, TC_SEV_ERROR, true, "is invalid", hint_region);
-	if (fi->id != TC_F_INBOUND_SOURCE_IPS)
+	if (fi->kind != TC_K_IPV4_SET)
 		return;
 	for (size_t i = 0; i < v->list.count; i++) {
 		if (tc_validate_ipv4(v->list.items[i]))
@@ -428,18 +429,17 @@ static void check_advice(struct check *c)
 	}
 	if (v->state != TC_V_SET)
 		return;
-	if (fi->id == TC_F_INBOUND_SOURCE_IPS)
+	if (fi->kind == TC_K_IPV4_SET)
 		check_duplicates(c);
 	if (fi->type != TC_T_STRING || !*str(v))
 		return;
-	if ((fi->id == TC_F_OUTBOUND_HOST || fi->id == TC_F_OUTBOUND_PROXY) &&
-	    !tc_validate_host_port(str(v)))
+	if (fi->kind == TC_K_HOST && !tc_validate_host_port(str(v)))
 		add(c, -1, TC_SEV_WARNING, false, "is not a host or host:port", hint_host);
 	if (fi->advisory_max && utf8_length(str(v)) > fi->advisory_max) {
 		snprintf(title, sizeof(title), "is longer than %zu characters", fi->advisory_max);
 		add(c, -1, TC_SEV_WARNING, false, title, hint_advisory);
 	}
-	if (fi->id == TC_F_DEFAULT_SENDER && strncmp(str(v), "sip:", 4) != 0 && !has_digit(str(v)))
+	if (fi->kind == TC_K_SENDER && strncmp(str(v), "sip:", 4) != 0 && !has_digit(str(v)))
 		add(c, -1, TC_SEV_WARNING, false, "has no digits", hint_sender);
 }
 

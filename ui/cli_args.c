@@ -289,10 +289,12 @@ void cli_help(FILE *out, const struct cli_command *command)
 		if (in_list(command->opts, CLI_OPT_COUNT, CLI_OPT_SET)) {
 			fputs("\nAttributes for --set (lists comma-separated, [] for none):\n",
 			      out);
-			for (int f = 0; f < TC_FIELD_COUNT; f++)
+			for (int f = 0; f < TC_FIELD_COUNT; f++) {
+				char help[256];
+				tc_field_help(f, help, sizeof(help));
 				if (!(tc_field(f)->flags & TC_FF_READONLY))
-					fprintf(out, "  %-28s %s\n", tc_field(f)->key,
-					        tc_field(f)->help);
+					fprintf(out, "  %-28s %s\n", tc_field(f)->key, help);
+			}
 		}
 		fputs("\nGlobal options are listed by 'trunkctl --help'; see trunkctl(1).\n", out);
 		return;

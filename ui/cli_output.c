@@ -325,10 +325,8 @@ static bool csv_row(struct cli_rows *w, const struct tc_trunk *t, enum tc_sync_s
 	          buf_str(w, tc_sync_state_name(state));
 	for (int f = 0; ok && f < TC_FIELD_COUNT; f++) {
 		/* numbers and booleans are written from parsed values: -5 stays a number */
-		enum tc_value_type type = tc_field(f)->type;
 		char *text = tc_value_to_text(f, &t->values[f], w->reveal);
-		ok = text && buf_add(w, ",", 1) &&
-		     csv_cell(w, text, type == TC_T_STRING || type == TC_T_LIST);
+		ok = text && buf_add(w, ",", 1) && csv_cell(w, text, tc_field_is_text(f));
 		free(text);
 	}
 	return ok && buf_add(w, "\r\n", 2);
@@ -652,8 +650,7 @@ static enum tc_status row_to_trunk(const struct csv_row *hdr, const int *cols,
 	enum tc_status rc = TC_OK;
 	for (size_t c = 0; c < hdr->count && c < row->count; c++) {
 		const char *cell = row->cells[c];
-		if (cols[c] == -2 || (cols[c] >= 0 && (tc_field(cols[c])->type == TC_T_STRING ||
-		                                       tc_field(cols[c])->type == TC_T_LIST)))
+		if (cols[c] == -2 || (cols[c] >= 0 && tc_field_is_text(cols[c])))
 			cell = formula_unguarded(cell);
 		if (cols[c] == -2 && *cell) {
 			if (tc_trunk_set_id(t, cell) != TC_OK)

@@ -3,9 +3,25 @@
  *
  * The table (tc_field_info) is the single description of every attribute the
  * Carrier API renders (shared/spec/somleng-behaviour.md §4). The codec, the
- * validators, the store, the forms, CSV columns and help text all loop over it;
- * adding an attribute means adding a row here and in src/trunk.c, nothing else.
- * The enum order is the server's serializer order.
+ * validators, the store, the forms, CSV columns and help text all loop over it.
+ * Its rows live in include/trunkctl/fields.def, which gives both the enum and
+ * the rows, so the two cannot drift apart. The enum order is the server's
+ * serializer order.
+ *
+ * Each field has a kind (enum tc_field_kind): what sort of value it holds,
+ * which decides its value type, its checks, when two values mean the same,
+ * its picker, its alignment and the kind's part of its help text. Code that
+ * treats a value by what it is asks the kind (tc_field_same_value,
+ * tc_field_picker, tc_field_is_numeric…), never the field id; only rules that
+ * belong to one attribute (those that depend on the authentication mode, say)
+ * name a field.
+ *
+ * To add an attribute (the server's newer register_transport, say): add a row
+ * to fields.def at its place in the serializer order, with its schema and rule
+ * positions. If its values are of a kind already listed, that is all; the
+ * codec, store columns, CSV, forms, help and man page follow (regenerate the
+ * man page with `ninja -C build man-update`). A new sort of value needs a line
+ * in TC_FIELD_KINDS and its cases in src/field_kind.c and src/validate.c.
  */
 #ifndef TRUNKCTL_TRUNK_H
 #define TRUNKCTL_TRUNK_H
@@ -17,24 +33,9 @@
 
 enum tc_field_id {
 	TC_FIELD_NONE = -1,
-	TC_F_CREATED_AT,
-	TC_F_UPDATED_AT,
-	TC_F_NAME,
-	TC_F_AUTHENTICATION_MODE,
-	TC_F_REGION,
-	TC_F_MAX_CHANNELS,
-	TC_F_DEFAULT_SENDER,
-	TC_F_OUTBOUND_HOST,
-	TC_F_OUTBOUND_PROXY,
-	TC_F_AUTH_USER,
-	TC_F_OUTBOUND_DIAL_STRING_PREFIX,
-	TC_F_OUTBOUND_NATIONAL_DIALING,
-	TC_F_OUTBOUND_PLUS_PREFIX,
-	TC_F_OUTBOUND_ROUTE_PREFIXES,
-	TC_F_INBOUND_COUNTRY,
-	TC_F_INBOUND_SOURCE_IPS,
-	TC_F_USERNAME,
-	TC_F_PASSWORD,
+#define TC_FIELD(id, ...) TC_F_##id,
+#include "trunkctl/fields.def"
+#undef TC_FIELD
 	TC_FIELD_COUNT
 };
 
@@ -59,6 +60,33 @@ enum tc_mode {
 	 TC_MODE_BIT(TC_MODE_OUTBOUND_REGISTRATION))
 #define TC_MODES_CREDENTIALS                                                                       \
 	(TC_MODE_BIT(TC_MODE_CLIENT_CREDENTIALS) | TC_MODE_BIT(TC_MODE_OUTBOUND_REGISTRATION))
+#define TC_MODES_OUTREG TC_MODE_BIT(TC_MODE_OUTBOUND_REGISTRATION)
+
+/*
+ * The kinds of value, each with the value type it is stored as:
+ * X(KIND, TYPE) gives TC_K_<KIND> stored as TC_T_<TYPE>.
+ */
+#define TC_FIELD_KINDS(X)                                                                          \
+	X(TEXT, STRING)      /* kept verbatim */                                                   \
+	X(TIMESTAMP, STRING) /* ISO 8601 in UTC, rendered by the server */                         \
+	X(MODE, STRING)      /* an enum tc_mode name */                                            \
+	X(REGION, STRING)    /* a region alias from the server's list */                           \
+	X(COUNTRY, STRING)   /* ISO 3166-1 alpha-2 code */                                         \
+	X(HOST, STRING)      /* host or host:port */                                               \
+	X(SENDER, STRING)    /* a phone number, of which the server keeps the digits */            \
+	X(USERNAME, STRING)  /* SIP user name */                                                   \
+	X(PASSWORD, STRING)  /* SIP secret */                                                      \
+	X(POSITIVE_INT, INT) /* a whole number above 0 */                                          \
+	X(BOOLEAN, BOOL)     /* true/false */                                                      \
+	X(IPV4_SET, LIST)    /* IPv4 addresses, order and repeats without meaning */               \
+	X(PREFIX_LIST, LIST) /* number prefixes */
+
+enum tc_field_kind {
+#define TC_KIND(kind, type) TC_K_##kind,
+	TC_FIELD_KINDS(TC_KIND)
+#undef TC_KIND
+	    TC_K_COUNT
+};
 
 enum tc_field_group {
 	TC_G_META,
@@ -80,6 +108,7 @@ enum tc_field_flags {
 	TC_FF_SECRET = 1u << 6,          /* masked unless revealed; never logged */
 	TC_FF_MODE_SCOPED = 1u << 7,     /* key rendered only in TC_MODES_CREDENTIALS */
 	TC_FF_SEARCHABLE = 1u << 8,      /* part of the list filter */
+	TC_FF_SEND = TC_FF_SEND_CREATE | TC_FF_SEND_UPDATE,
 };
 
 struct tc_field_info {
@@ -87,13 +116,14 @@ struct tc_field_info {
 	const char *key;   /* JSON attribute name, also the CSV column and --set key */
 	const char *label; /* for forms and detail screens */
 	enum tc_field_group group;
-	enum tc_value_type type;
-	unsigned flags;      /* enum tc_field_flags */
-	unsigned modes;      /* TC_MODE_BIT mask: modes whose form shows the field */
+	enum tc_field_kind kind;
+	enum tc_value_type type; /* the kind's, see TC_FIELD_KINDS */
+	unsigned flags;          /* enum tc_field_flags */
+	unsigned modes;          /* TC_MODE_BIT mask: modes whose form shows the field */
 	int schema_order;    /* position in the server's request schema (§5.1), -1 if never sent */
 	int rule_order;      /* position among the server's rule errors (§5.2), -1 if none */
 	size_t advisory_max; /* documented limit the server does not enforce; 0 = none */
-	const char *help;    /* one line for help screens, --help and the man page */
+	const char *help;    /* the field's part of its help line; see tc_field_help */
 };
 
 /* Indexed by enum tc_field_id. */
@@ -224,5 +254,46 @@ enum tc_status tc_trunk_from_flat_json(const char *text, size_t len, struct tc_t
 /* Fields whose values differ (tc_value_equal); returns how many. differs may be NULL. */
 size_t tc_trunk_diff(const struct tc_trunk *a, const struct tc_trunk *b,
                      bool differs[TC_FIELD_COUNT]);
+
+/* ---- kinds (src/field_kind.c) ---- */
+
+struct tc_region;
+
+/*
+ * Whether a and b store the same thing on the server: tc_value_same_meaning,
+ * and for a sender the same digits, for an IPv4 set the same addresses in any
+ * order and number of repeats (the server keeps one of each, reordered).
+ */
+bool tc_field_same_value(enum tc_field_id f, const struct tc_value *a, const struct tc_value *b);
+
+/* A number: right-aligned in columns. */
+bool tc_field_is_numeric(enum tc_field_id f);
+/* Text or a list of texts (not a number or boolean): a CSV cell that is quoted and guarded. */
+bool tc_field_is_text(enum tc_field_id f);
+
+enum tc_field_picker {
+	TC_PICK_NONE,
+	TC_PICK_CYCLE, /* a small closed set (modes, booleans) the form also steps through */
+	TC_PICK_LIST,  /* one of a list the server provides (regions) */
+	TC_PICK_CODE,  /* a typed code the picker narrows as it is typed (countries) */
+};
+enum tc_field_picker tc_field_picker(enum tc_field_id f);
+/*
+ * The picker's options into out (at most cap), pointers to static text or into
+ * regions; a TC_PICK_CODE list holds the codes that start with typed. Returns
+ * how many were stored.
+ */
+size_t tc_field_options(enum tc_field_id f, const struct tc_region *regions, size_t region_count,
+                        const char *typed, const char **out, size_t cap);
+/* The most characters a value of the kind has, 0 when it has no fixed length. */
+size_t tc_field_max_chars(enum tc_field_id f);
+/* Whether typed letters are taken in capitals (country codes). */
+bool tc_field_uppercase(enum tc_field_id f);
+
+/*
+ * The one line of help for --help and the man page, into buf (truncated to
+ * size): the row's help, what the kind accepts, and "(required)".
+ */
+void tc_field_help(enum tc_field_id f, char *buf, size_t size);
 
 #endif

@@ -54,13 +54,16 @@ static void keys(void)
 
 static void attributes(void)
 {
-	puts(".\\\" attributes:begin (generated from src/trunk.c by tests/cli/man_gen.c)");
+	puts(".\\\" attributes:begin (generated from include/trunkctl/fields.def by "
+	     "tests/cli/man_gen.c)");
 	puts(".Bl -tag -width Ds -compact");
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
 		const struct tc_field_info *fi = tc_field((enum tc_field_id)f);
 		if (fi->flags & TC_FF_READONLY)
 			continue;
-		printf(".It Cm %s\n\\&%s\n", fi->key, fi->help);
+		char help[256];
+		tc_field_help(fi->id, help, sizeof(help));
+		printf(".It Cm %s\n\\&%s\n", fi->key, help);
 	}
 	puts(".El");
 	puts(".\\\" attributes:end");

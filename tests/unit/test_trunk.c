@@ -406,3 +406,83 @@ Test(field_table, keys_name_the_chosen_fields_in_table_order)
 	tc_field_keys(which, buf, 8);
 	cr_assert_str_eq(buf, "name, m", "truncated, still terminated");
 }
+
+Test(field_kind, kinds_give_the_value_types)
+{
+	cr_assert_eq(tc_field(TC_F_MAX_CHANNELS)->kind, TC_K_POSITIVE_INT);
+	cr_assert_eq(tc_field(TC_F_MAX_CHANNELS)->type, TC_T_INT);
+	cr_assert_eq(tc_field(TC_F_OUTBOUND_PLUS_PREFIX)->type, TC_T_BOOL);
+	cr_assert_eq(tc_field(TC_F_INBOUND_SOURCE_IPS)->type, TC_T_LIST);
+	cr_assert_eq(tc_field(TC_F_OUTBOUND_PROXY)->kind, TC_K_HOST);
+	cr_assert_eq(tc_field(TC_F_NAME)->type, TC_T_STRING);
+	cr_assert(tc_field_is_numeric(TC_F_MAX_CHANNELS));
+	cr_assert_not(tc_field_is_numeric(TC_F_NAME));
+	cr_assert(tc_field_is_text(TC_F_OUTBOUND_ROUTE_PREFIXES));
+	cr_assert_not(tc_field_is_text(TC_F_OUTBOUND_NATIONAL_DIALING));
+}
+
+Test(field_kind, senders_compare_by_digits_and_ip_sets_by_members)
+{
+	struct tc_trunk *a = tc_trunk_new(), *b = tc_trunk_new();
+	cr_assert(a && b);
+	tc_trunk_set_string(a, TC_F_DEFAULT_SENDER, "+855 12 345");
+	tc_trunk_set_string(b, TC_F_DEFAULT_SENDER, "85512345");
+	cr_assert(tc_field_same_value(TC_F_DEFAULT_SENDER, &a->values[TC_F_DEFAULT_SENDER],
+	                              &b->values[TC_F_DEFAULT_SENDER]));
+	/* The same texts in a plain text field are different values. */
+	tc_trunk_set_string(a, TC_F_NAME, "+855 12 345");
+	tc_trunk_set_string(b, TC_F_NAME, "85512345");
+	cr_assert_not(tc_field_same_value(TC_F_NAME, &a->values[TC_F_NAME], &b->values[TC_F_NAME]));
+	const char *ips1[] = {"192.0.2.1", "192.0.2.2", "192.0.2.1"},
+	           *ips2[] = {"192.0.2.2", "192.0.2.1"};
+	tc_trunk_set_list(a, TC_F_INBOUND_SOURCE_IPS, ips1, 3);
+	tc_trunk_set_list(b, TC_F_INBOUND_SOURCE_IPS, ips2, 2);
+	cr_assert(tc_field_same_value(TC_F_INBOUND_SOURCE_IPS, &a->values[TC_F_INBOUND_SOURCE_IPS],
+	                              &b->values[TC_F_INBOUND_SOURCE_IPS]));
+	tc_trunk_set_list(a, TC_F_OUTBOUND_ROUTE_PREFIXES, ips1, 3);
+	tc_trunk_set_list(b, TC_F_OUTBOUND_ROUTE_PREFIXES, ips2, 2);
+	cr_assert_not(tc_field_same_value(TC_F_OUTBOUND_ROUTE_PREFIXES,
+	                                  &a->values[TC_F_OUTBOUND_ROUTE_PREFIXES],
+	                                  &b->values[TC_F_OUTBOUND_ROUTE_PREFIXES]));
+	tc_trunk_free(a);
+	tc_trunk_free(b);
+}
+
+Test(field_kind, pickers_and_their_options)
+{
+	const char *opts[300];
+	cr_assert_eq(tc_field_picker(TC_F_AUTHENTICATION_MODE), TC_PICK_CYCLE);
+	cr_assert_eq(tc_field_picker(TC_F_OUTBOUND_NATIONAL_DIALING), TC_PICK_CYCLE);
+	cr_assert_eq(tc_field_picker(TC_F_REGION), TC_PICK_LIST);
+	cr_assert_eq(tc_field_picker(TC_F_INBOUND_COUNTRY), TC_PICK_CODE);
+	cr_assert_eq(tc_field_picker(TC_F_NAME), TC_PICK_NONE);
+	cr_assert_eq(tc_field_options(TC_F_AUTHENTICATION_MODE, NULL, 0, "", opts, 300), 3);
+	cr_assert_str_eq(opts[2], "outbound_registration");
+	cr_assert_eq(tc_field_options(TC_F_OUTBOUND_PLUS_PREFIX, NULL, 0, "", opts, 300), 2);
+	cr_assert_str_eq(opts[0], "true");
+	size_t n = tc_field_options(TC_F_INBOUND_COUNTRY, NULL, 0, "K", opts, 300);
+	cr_assert_gt(n, 1);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(opts[i][0], 'K');
+	cr_assert_eq(tc_field_options(TC_F_INBOUND_COUNTRY, NULL, 0, "KH", opts, 1), 1);
+	cr_assert_eq(tc_field_max_chars(TC_F_INBOUND_COUNTRY), 2);
+	cr_assert(tc_field_uppercase(TC_F_INBOUND_COUNTRY));
+	cr_assert_eq(tc_field_max_chars(TC_F_NAME), 0);
+}
+
+Test(field_kind, help_joins_the_row_the_kind_and_required)
+{
+	char help[256];
+	tc_field_help(TC_F_AUTHENTICATION_MODE, help, sizeof(help));
+	cr_assert_str_eq(help,
+	                 "ip_address, client_credentials or outbound_registration (required)");
+	tc_field_help(TC_F_MAX_CHANNELS, help, sizeof(help));
+	cr_assert_str_eq(help, "concurrent call limit, a whole number above 0 (once set, the API "
+	                       "cannot clear it)");
+	tc_field_help(TC_F_OUTBOUND_PLUS_PREFIX, help, sizeof(help));
+	cr_assert_str_eq(help, "put + before dialled numbers (true/false)");
+	tc_field_help(TC_F_OUTBOUND_HOST, help, sizeof(help));
+	cr_assert_str_eq(help, "SIP server for outbound calls, host or host:port");
+	tc_field_help(TC_F_NAME, help, 10);
+	cr_assert_str_eq(help, "name of t");
+}

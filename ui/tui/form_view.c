@@ -71,7 +71,22 @@ static bool is_list(int f)
 
 static bool is_choice(int f)
 {
-	return f == TC_F_AUTHENTICATION_MODE || tc_field((enum tc_field_id)f)->type == TC_T_BOOL;
+	return tc_field_picker((enum tc_field_id)f) == TC_PICK_CYCLE;
+}
+
+/* The edit buffer's size for the field: its kind's length when it has one. */
+static size_t edit_size(int f)
+{
+	size_t n = tc_field_max_chars((enum tc_field_id)f);
+	return n ? n + 1 : TEXT_MAX;
+}
+
+/* A typed key as the field takes it: letters in capitals for codes. */
+static struct tui_key field_key(int f, struct tui_key k)
+{
+	if (tc_field_uppercase((enum tc_field_id)f) && !k.fn && k.code >= L'a' && k.code <= L'z')
+		k.code = k.code - L'a' + L'A';
+	return k;
 }
 
 static enum tc_mode form_mode(const struct form_view *v)
@@ -568,7 +583,7 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			} else {
 				snprintf(shown, sizeof(shown), "%s", text);
 			}
-			if (is_choice(r->field) || r->field == TC_F_REGION) {
+			if (is_choice(r->field) || tc_field_picker(r->field) == TC_PICK_LIST) {
 				const char *mark = app->caps.utf8 ? "\u25be " : "v ";
 				size_t ml = strlen(mark), sl = strlen(shown);
 				if (sl + ml >= sizeof(shown))
@@ -632,28 +647,11 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 static void picker_fill(struct tui_app *app, struct form_view *v)
 {
 	struct picker *p = &v->pick;
-	p->count = 0;
-	int f = p->field;
-	const char *cur = v->text[f];
-	if (f == TC_F_AUTHENTICATION_MODE) {
-		for (int m = 0; m < TC_MODE_COUNT; m++)
-			p->options[p->count++] = tc_mode_name((enum tc_mode)m);
-	} else if (f == TC_F_REGION) {
-		size_t n;
-		const struct tc_region *regions = tc_service_regions(app->svc, &n);
-		for (size_t i = 0; i < n && p->count < TC_COUNTRY_COUNT; i++)
-			p->options[p->count++] = regions[i].alias;
-	} else if (f == TC_F_INBOUND_COUNTRY) {
-		size_t len = strlen(cur);
-		for (size_t i = 0; i < TC_COUNTRY_COUNT; i++) {
-			const char *c = tc_country_code(i);
-			if (c && strncmp(c, cur, len) == 0)
-				p->options[p->count++] = c;
-		}
-	} else {
-		p->options[p->count++] = "true";
-		p->options[p->count++] = "false";
-	}
+	const char *cur = v->text[p->field];
+	size_t n;
+	const struct tc_region *regions = tc_service_regions(app->svc, &n);
+	p->count = tc_field_options(p->field, regions, n, cur, p->options,
+	                            sizeof(p->options) / sizeof(p->options[0]));
 	p->sel = 0;
 	for (size_t i = 0; i < p->count; i++)
 		if (strcmp(p->options[i], cur) == 0)
@@ -662,7 +660,7 @@ static void picker_fill(struct tui_app *app, struct form_view *v)
 
 static bool has_picker(int f)
 {
-	return is_choice(f) || f == TC_F_REGION || f == TC_F_INBOUND_COUNTRY;
+	return tc_field_picker((enum tc_field_id)f) != TC_PICK_NONE;
 }
 
 static void set_text(struct tui_app *app, struct form_view *v, int f, const char *text)
@@ -709,13 +707,10 @@ static enum tui_result picker_key(struct tui_app *app, struct form_view *v, stru
 			p->sel++;
 		return TUI_HANDLED;
 	}
-	/* Type-ahead: letters narrow the country list. */
-	if (p->field == TC_F_INBOUND_COUNTRY) {
+	/* Type-ahead: letters narrow a list of codes. */
+	if (tc_field_picker(p->field) == TC_PICK_CODE) {
 		char *t = v->text[p->field];
-		struct tui_key up = k;
-		if (!k.fn && k.code >= L'a' && k.code <= L'z')
-			up.code = k.code - L'a' + L'A';
-		if (tui_edit_key(t, 3, up)) {
+		if (tui_edit_key(t, edit_size(p->field), field_key(p->field, k))) {
 			v->touched[p->field] = true;
 			v->dirty = true;
 			picker_fill(app, v);
@@ -842,10 +837,7 @@ static bool edit_row(struct tui_app *app, struct form_view *v, struct tui_key k)
 	struct row *r = &v->rows[v->sel];
 	int f = r->field;
 	if (r->item < 0) {
-		struct tui_key kk = k;
-		if (f == TC_F_INBOUND_COUNTRY && !k.fn && k.code >= L'a' && k.code <= L'z')
-			kk.code = k.code - L'a' + L'A';
-		if (!tui_edit_key(v->text[f], f == TC_F_INBOUND_COUNTRY ? 3 : TEXT_MAX, kk))
+		if (!tui_edit_key(v->text[f], edit_size(f), field_key(f, k)))
 			return false;
 	} else if ((size_t)r->item < v->nitems[f]) {
 		char *t = v->items[f][r->item];

@@ -171,8 +171,8 @@ static void cell_text(const struct tc_trunk_row *r, size_t c, char *buf, size_t 
 		return;
 	}
 	enum tc_field_id f = (enum tc_field_id)columns[c].sort;
-	if (f == TC_F_AUTHENTICATION_MODE) {
-		snprintf(buf, len, "%s", mode_short(tc_trunk_mode(t)));
+	if (tc_field(f)->kind == TC_K_MODE) {
+		snprintf(buf, len, "%s", mode_short(tc_mode_parse(tc_trunk_string(t, f))));
 		return;
 	}
 	char *text = tc_value_to_text(f, &t->values[f], false);
@@ -217,7 +217,7 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			int a = attr;
 			if (!sel && columns[c].kind == COL_STATE)
 				a = tui_attr(state_role(r->state));
-			if (columns[c].sort == TC_F_MAX_CHANNELS)
+			if (columns[c].kind == COL_FIELD && tc_field_is_numeric(columns[c].sort))
 				tui_put_right(stdscr, y, x, text, widths[c], a);
 			else
 				tui_put(stdscr, y, x, text, widths[c], a);
