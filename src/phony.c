@@ -1,5 +1,5 @@
-/* Phony 3.0.2's matching engine (lib/phony/country.rb and its splitters),
- * step for step, over the generated table in src/phony_data.c. Ruby's quirks
+/* Phony 3.0.2's matching engine (its Country, NationalCode, TrunkCode and
+ * splitter classes), step for step, over the generated table in src/phony_data.c. Ruby's quirks
  * are kept on purpose, since the switch dials what Phony answers: a regexp
  * local split appends the whole number again when its format is shorter, a
  * fixed local split drops digits past its widened last group, an empty NDC
@@ -17,6 +17,10 @@ struct piece {
 	int len;
 };
 
+/* Limits that tools/phony/generate.rb checks the table against: a local
+ * format has at most MAX_PIECES - 1 groups, a regexp at most MAX_CAPS / 2 - 1
+ * groups. A program never recurses deeper than its length plus a few levels
+ * per input digit; MAX_DEPTH only stops an empty loop. */
 #define MAX_PIECES 24
 #define MAX_CAPS 20
 #define MAX_DEPTH 4000
@@ -120,30 +124,30 @@ static int ndc_cmp(const char *ndc, struct piece p)
 
 /* NationalSplitters::Variable: does a list exist for this length, and does it
  * hold the presumed code? */
-static void ndc_lookup(const struct tc_phony_code *c, struct piece presumed, int size,
-                       bool *has_size, bool *found)
+static size_t ndc_lower_bound(const struct tc_phony_code *c, struct piece key, bool by_length)
 {
-	*has_size = false;
-	*found = false;
-	for (size_t i = 0; i < c->ndc_count; i++) {
-		if ((int)strlen(c->ndcs[i]) == size) {
-			*has_size = true;
-			break;
-		}
-	}
 	size_t lo = 0, hi = c->ndc_count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int cmp = ndc_cmp(c->ndcs[mid], presumed);
-		if (cmp == 0) {
-			*found = presumed.len == size;
-			return;
-		}
-		if (cmp < 0)
+		int n = (int)strlen(c->ndcs[mid]);
+		bool before = by_length ? n < key.len : ndc_cmp(c->ndcs[mid], key) < 0;
+		if (before)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* NationalSplitters::Variable: does a list exist for this length, and does it
+ * hold the presumed code? */
+static void ndc_lookup(const struct tc_phony_code *c, struct piece presumed, int size,
+                       bool *has_size, bool *found)
+{
+	size_t first = ndc_lower_bound(c, (struct piece){NULL, size}, true);
+	*has_size = first < c->ndc_count && (int)strlen(c->ndcs[first]) == size;
+	size_t at = ndc_lower_bound(c, presumed, false);
+	*found = presumed.len == size && at < c->ndc_count && ndc_cmp(c->ndcs[at], presumed) == 0;
 }
 
 static void fixed_ns(int size, struct piece n, struct piece *ndc, struct piece *rest)
@@ -308,18 +312,38 @@ static const struct tc_phony_country *find_country(const char *digits, size_t le
 	return NULL;
 }
 
-enum tc_phony_status tc_phony_split(const char *digits, char *cc, size_t cc_size)
+/* CountryCodes#split up to the country's own split. */
+static enum tc_phony_status split_number(const char *digits, size_t len,
+                                         const struct tc_phony_country **country, struct split *sp)
 {
-	size_t len;
-	if (!all_digits(digits, &len))
-		return TC_PHONY_NOT_DIGITS;
 	const struct tc_phony_country *c = find_country(digits, len);
 	if (!c)
 		return TC_PHONY_NO_COUNTRY;
 	size_t n = strlen(c->cc);
-	struct split sp;
-	if (!internal_split(c, (struct piece){digits + n, (int)(len - n)}, &sp))
+	*country = c;
+	if (!internal_split(c, (struct piece){digits + n, (int)(len - n)}, sp))
 		return TC_PHONY_FAILED;
+	return TC_PHONY_OK;
+}
+
+/* What Phony.split and Phony.format do first: no cleaning of the input. */
+static enum tc_phony_status split_input(const char *digits, const struct tc_phony_country **country,
+                                        struct split *sp)
+{
+	size_t len;
+	if (!all_digits(digits, &len))
+		return TC_PHONY_NOT_DIGITS;
+	return split_number(digits, len, country, sp);
+}
+
+enum tc_phony_status tc_phony_split(const char *digits, char *cc, size_t cc_size)
+{
+	const struct tc_phony_country *c;
+	struct split sp;
+	enum tc_phony_status st = split_input(digits, &c, &sp);
+	if (st != TC_PHONY_OK)
+		return st;
+	size_t n = strlen(c->cc);
 	if (cc_size <= n)
 		return TC_PHONY_TOO_SMALL;
 	memcpy(cc, c->cc, n + 1);
@@ -371,12 +395,9 @@ bool tc_phony_plausible(const char *digits)
 	}
 	if (len < 4 || len > 16)
 		return false;
-	const struct tc_phony_country *c = find_country(digits, len);
-	if (!c)
-		return false;
-	size_t n = strlen(c->cc);
+	const struct tc_phony_country *c;
 	struct split sp;
-	if (!internal_split(c, (struct piece){digits + n, (int)(len - n)}, &sp))
+	if (split_number(digits, len, &c, &sp) != TC_PHONY_OK)
 		return false;
 	if (sp.ndc_kind == NDC_STRING && sp.ndc.len <= 0)
 		return false;
@@ -400,16 +421,11 @@ static bool append(char *out, size_t out_size, size_t *at, const char *p, size_t
 
 enum tc_phony_status tc_phony_national(const char *digits, char *out, size_t out_size)
 {
-	size_t len;
-	if (!all_digits(digits, &len))
-		return TC_PHONY_NOT_DIGITS;
-	const struct tc_phony_country *c = find_country(digits, len);
-	if (!c)
-		return TC_PHONY_NO_COUNTRY;
-	size_t n = strlen(c->cc);
+	const struct tc_phony_country *c;
 	struct split sp;
-	if (!internal_split(c, (struct piece){digits + n, (int)(len - n)}, &sp))
-		return TC_PHONY_FAILED;
+	enum tc_phony_status st = split_input(digits, &c, &sp);
+	if (st != TC_PHONY_OK)
+		return st;
 	if (out_size == 0)
 		return TC_PHONY_TOO_SMALL;
 	size_t at = 0;

@@ -1,7 +1,8 @@
 # Writes tests/fixtures/phony-3.0.2.tsv: numbers of every country Phony knows
 # with the answers of the real Phony, for tests/unit/test_phony.c.
 #
-# Development-time only. Usage:
+# Development-time only (written with Debian's ruby 3.1.2; the seed is fixed,
+# so the same Ruby writes the same file). Usage:
 #   ruby -I PHONY_SRC/lib tools/phony/fixture.rb > tests/fixtures/phony-3.0.2.tsv
 #
 # Per country: numbers Phony calls plausible (an NDC from its own lists, or

@@ -195,14 +195,25 @@ class RxCompiler
     end
   end
 
-  def star(atom_start)
-    body = atom_copy(atom_start)
+  # body* (greedy): split into the body or past the loop.
+  def loop_body(body, orig)
     l = emit(:split)
-    emit_body(body, atom_start)
+    emit_body(body, orig)
     emit(:jmp, l)
     @prog[l][1] = l + 1
     @prog[l][2] = @prog.size
   end
+
+  # body? (greedy): split into the body or past it.
+  def optional_body(body, orig)
+    l = emit(:split)
+    emit_body(body, orig)
+    @prog[l][1] = l + 1
+    @prog[l][2] = @prog.size
+  end
+
+  def star(atom_start) = loop_body(atom_copy(atom_start), atom_start)
+  def opt(atom_start) = optional_body(atom_copy(atom_start), atom_start)
 
   def plus(atom_start)
     body = atom_copy(atom_start)
@@ -211,30 +222,13 @@ class RxCompiler
     emit(:split, l, @prog.size + 1)
   end
 
-  def opt(atom_start)
-    body = atom_copy(atom_start)
-    l = emit(:split)
-    emit_body(body, atom_start)
-    @prog[l][1] = l + 1
-    @prog[l][2] = @prog.size
-  end
-
   def counted(atom_start, min, max)
     body = atom_copy(atom_start)
     min.times { emit_body(body, atom_start) }
     if max.nil?
-      l = emit(:split)
-      emit_body(body, atom_start)
-      emit(:jmp, l)
-      @prog[l][1] = l + 1
-      @prog[l][2] = @prog.size
+      loop_body(body, atom_start)
     else
-      (max - min).times do
-        l = emit(:split)
-        emit_body(body, atom_start)
-        @prog[l][1] = l + 1
-        @prog[l][2] = @prog.size
-      end
+      (max - min).times { optional_body(body, atom_start) }
     end
   end
 end
@@ -253,7 +247,8 @@ def regex_ref(src)
   @regexes[src] ||= begin
     name = "rx#{@regexes.size}"
     prog = RxCompiler.new(src).compile
-    raise "regex too long: #{src}" if prog.size > 65_000
+    raise "regex too long for src/phony.c: #{src}" if prog.size > 1000
+    raise "too many groups for src/phony.c's MAX_CAPS: #{src}" if prog.any? { |op, a, _| op == :save && a >= 20 }
 
     body = prog.map { |op, a, b| "{#{OPS[op]}, #{a}, #{b}}" }.join(', ')
     @out << "/* /#{src.gsub('*/', '*\\/')}/ */"
@@ -264,23 +259,22 @@ def regex_ref(src)
   "{#{name}, sizeof #{name} / sizeof *#{name}}"
 end
 
-def ints_ref(list)
-  @ints[list] ||= begin
-    name = "fmt#{@ints.size}"
-    @out << "static const unsigned char #{name}[] = {#{list.join(', ')}};"
+# Emits a list once (by content) and returns "name, count".
+def list_ref(cache, prefix, decl, list)
+  cache[list] ||= begin
+    name = "#{prefix}#{cache.size}"
+    @out << "static const #{decl} #{name}[] = {#{list.join(', ')}};"
     name
   end
-  "#{@ints[list]}, #{list.size}"
+  "#{cache[list]}, #{list.size}"
 end
 
-def strs_ref(list)
-  @strs[list] ||= begin
-    name = "ndcs#{@strs.size}"
-    @out << "static const char *const #{name}[] = {#{list.map { |s| c_str(s) }.join(', ')}};"
-    name
-  end
-  "#{@strs[list]}, #{list.size}"
+def ints_ref(list)
+  raise "format too long for src/phony.c's MAX_PIECES: #{list}" if list.size > 23
+
+  list_ref(@ints, 'fmt', 'unsigned char', list)
 end
+def strs_ref(list) = list_ref(@strs, 'ndcs', 'char *const', list.map { |s| c_str(s) })
 
 NO_RX = '{NULL, 0}'
 
