@@ -38,6 +38,7 @@
 #define K_DOWN "\033OB"
 #define K_UP "\033OA"
 #define K_RIGHT "\033OC"
+#define K_LEFT "\033OD"
 #define K_HOME "\033OH"
 #define K_END "\033OF"
 #define K_BS "\177"
@@ -317,6 +318,17 @@ static int find_row(struct vtd *t, const char *needle)
 	return -1;
 }
 
+static int count_rows(struct vtd *t, const char *needle)
+{
+	char row[1024];
+	int n = 0;
+	for (int r = 0; r < 60; r++) {
+		vtd_row(t, r, row, sizeof(row));
+		n += strstr(row, needle) != NULL;
+	}
+	return n;
+}
+
 static void online_with_samples(int samples)
 {
 	char n[16];
@@ -427,6 +439,66 @@ Test(e2e, detail_masks_the_password_until_revealed)
 	cr_expect(!vtd_has_text(t, "********"), "v reveals the password");
 	keys(t, "q");
 	cr_expect(vtd_has_text(t, "Inbound IPs"), "q goes back to the list");
+	quit(t);
+}
+
+Test(e2e, h_and_left_go_back_but_never_quit)
+{
+	struct vtd *t = run_offline_with_samples(3);
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 1", WAIT_MS);
+	keys(t, "h");
+	cr_expect(vtd_has_text(t, "Inbound IPs"), "h goes back to the list");
+	keys(t, K_RIGHT);
+	wait_text(t, "Trunk Sample trunk 1", WAIT_MS);
+	keys(t, K_LEFT);
+	cr_expect(vtd_has_text(t, "Inbound IPs"), "Left goes back to the list");
+	/* On the list there is nothing to go back to: the session goes on. */
+	keys(t, "h");
+	keys(t, K_LEFT);
+	cr_expect(vtd_has_text(t, "Sample trunk 3"));
+	/* In a form, Left belongs to the field. */
+	keys(t, "e");
+	wait_text(t, "F2 save", WAIT_MS);
+	keys(t, "h");
+	keys(t, K_LEFT);
+	cr_expect(vtd_has_text(t, "F2 save"), "the form stays open");
+	keys(t, K_ESC);
+	if (vtd_has_text(t, "Discard your changes?"))
+		keys(t, "y");
+	quit(t);
+}
+
+Test(e2e, the_footer_speaks_words_and_can_be_hidden)
+{
+	struct vtd *t = run_offline_with_samples(30);
+	char *s = vtd_screen(t);
+	cr_expect(strstr(s, "a new  e edit  d delete"), "footer: %s", s);
+	free(s);
+	cr_expect_eq(find_row(t, "? help"), 23, "the footer is the last row");
+	int shown = count_rows(t, "Sample trunk");
+	keys(t, "\006"); /* C-f */
+	cr_expect(!vtd_has_text(t, "? help"), "the footer is hidden");
+	cr_expect_eq(count_rows(t, "Sample trunk"), shown + 1, "the list takes the row back");
+	keys(t, "\006");
+	cr_expect(vtd_has_text(t, "? help"), "C-f shows it again");
+	quit(t);
+}
+
+Test(e2e, a_read_only_session_is_not_offered_changes)
+{
+	online_with_samples(3);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run_args(24, 80, 0, "--read-only");
+	cr_expect(vtd_has_text(t, "? help  Enter open  / filter"));
+	cr_expect(!vtd_has_text(t, "a new"), "no create in the footer");
+	cr_expect(!vtd_has_text(t, "e edit"), "no edit in the footer");
+	cr_expect(!vtd_has_text(t, "d delete"), "no delete in the footer");
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 1", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "e edit"), "no edit on the detail either");
+	cr_expect(vtd_has_text(t, "v password"));
 	quit(t);
 }
 

@@ -218,23 +218,32 @@ static void draw_header(struct tui_app *app)
 		        tui_attr(online || app->syncing ? TUI_ROLE_ONLINE : TUI_ROLE_OFFLINE));
 }
 
+/*
+ * The key hints in the screen's order of usefulness: a hint that does not fit
+ * gives way to the shorter ones after it, so at 80 columns the first ones
+ * always stay. A read-only session is not offered what it cannot do.
+ */
 static void draw_footer(struct tui_app *app, struct tui_screen *s)
 {
 	int row = LINES - 1, x = 0;
 	move(row, 0);
 	clrtoeol();
+	bool read_only = tui_read_only(app);
+	bool typing = s->ops->scope == TUI_SCOPE_FORM;
 	for (const enum tui_action *a = s->ops->footer; a && *a != TUI_ACT_NONE; a++) {
+		if (read_only && tui_action_writes(*a))
+			continue;
 		char key[32];
-		tui_keymap_first(&app->km, *a, key, sizeof(key));
+		tui_keymap_first(&app->km, *a, typing, key, sizeof(key));
 		if (!key[0])
 			continue;
-		const char *name = tui_action_name(*a);
-		int need = tui_text_width(key) + tui_text_width(name) + 2;
-		if (x + need > COLS)
-			break;
+		const char *label = tui_action_label(*a);
+		int need = tui_text_width(key) + tui_text_width(label) + 2;
+		if (x + need - 2 > COLS)
+			continue;
 		x += tui_put(stdscr, row, x, key, tui_text_width(key),
 		             tui_attr(TUI_ROLE_FOOTER_KEY));
-		x += 1 + tui_put(stdscr, row, x + 1, name, tui_text_width(name),
+		x += 1 + tui_put(stdscr, row, x + 1, label, tui_text_width(label),
 		                 tui_attr(TUI_ROLE_FOOTER));
 		x += 2;
 	}
@@ -249,9 +258,14 @@ static int status_rows(const struct tui_app *app)
 	return tui_text_width(app->status) > COLS ? 2 : 1;
 }
 
+static int footer_rows(const struct tui_app *app)
+{
+	return app->footer_hidden ? 0 : 1;
+}
+
 static void draw_status(struct tui_app *app, int rows)
 {
-	int row = LINES - 1 - rows;
+	int row = LINES - footer_rows(app) - rows;
 	if (app->cmd_open) {
 		ui_cmdline_draw(app, row);
 		return;
@@ -307,10 +321,12 @@ static void paint(struct tui_app *app)
 			base--;
 		for (int i = base; i < app->depth; i++) {
 			app->stack[i]->cursor_y = -1;
-			app->stack[i]->ops->draw(app, app->stack[i], 1, LINES - 2 - srows);
+			app->stack[i]->ops->draw(app, app->stack[i], 1,
+			                         LINES - 1 - footer_rows(app) - srows);
 		}
 		draw_status(app, srows);
-		draw_footer(app, s);
+		if (!app->footer_hidden)
+			draw_footer(app, s);
 		if (app->cmd_open) {
 			curs_set(1);
 		} else if (s->cursor_y >= 0) {
@@ -355,6 +371,9 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 	case TUI_ACT_REDRAW:
 		clearok(curscr, TRUE);
 		return true;
+	case TUI_ACT_FOOTER:
+		app->footer_hidden = !app->footer_hidden;
+		return true;
 	default:
 		return false;
 	}
@@ -363,6 +382,16 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act)
 {
 	struct tui_screen *s = app->stack[app->depth - 1];
+	/*
+	 * h / Left go back as l / Right open (k9s, ranger), but never quit from
+	 * the list and never leave a form, where Left belongs to the field.
+	 */
+	if (act == TUI_ACT_GO_BACK) {
+		if (app->depth == 1 || s->ops->scope == TUI_SCOPE_FORM)
+			act = TUI_ACT_NONE;
+		else
+			act = TUI_ACT_BACK;
+	}
 	enum tui_result r = s->ops->key(app, s, key, act);
 	if (r == TUI_CLOSE) {
 		pop(app);

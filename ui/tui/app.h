@@ -78,6 +78,9 @@ struct tui_app {
 	/* The `:` command line while it is open. */
 	bool cmd_open;
 	char cmd[128];
+
+	/* The operator hid the key hints to get a row back (the `footer` action). */
+	bool footer_hidden;
 };
 
 /* ---- app services for screens ---- */

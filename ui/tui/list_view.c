@@ -38,9 +38,10 @@ struct list_view {
 	int page_height;
 };
 
+/* Most useful first: at 80 columns the last ones give way. */
 static const enum tui_action footer[] = {
-    TUI_ACT_HELP,   TUI_ACT_OPEN, TUI_ACT_FILTER,  TUI_ACT_SORT,      TUI_ACT_CREATE, TUI_ACT_EDIT,
-    TUI_ACT_DELETE, TUI_ACT_SYNC, TUI_ACT_PENDING, TUI_ACT_CONFLICTS, TUI_ACT_QUIT,   TUI_ACT_NONE,
+    TUI_ACT_HELP, TUI_ACT_OPEN, TUI_ACT_FILTER, TUI_ACT_CREATE,  TUI_ACT_EDIT,      TUI_ACT_DELETE,
+    TUI_ACT_SYNC, TUI_ACT_QUIT, TUI_ACT_SORT,   TUI_ACT_PENDING, TUI_ACT_CONFLICTS, TUI_ACT_NONE,
 };
 
 /* Smart case: a capital letter in the filter makes it case-sensitive. */
