@@ -653,18 +653,24 @@ Test(e2e, edit_a_trunk)
 	quit(t);
 }
 
-Test(e2e, delete_asks_and_wants_the_name_for_live_credentials)
+Test(e2e, every_delete_says_what_it_does_and_wants_the_name)
 {
 	struct vtd *t = run_online_with_samples(3);
-	/* An ip_address trunk: a y/N question, and n keeps it. */
+	/* An ip_address trunk: what stops working, then the name typed back. */
 	keys(t, "d");
 	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
-	keys(t, "n");
+	cr_expect(vtd_has_text(t, "no longer reach it"), "the inbound IPs are named");
+	cr_expect(vtd_has_text(t, "Type the name to confirm"));
+	keys(t, "y");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "The name does not match"), "y alone deletes nothing");
+	keys(t, K_ESC);
 	cr_expect(vtd_has_text(t, "Sample trunk 1"));
-	/* A client_credentials trunk: the name must be typed back. */
+	/* A client_credentials trunk: the credentials stop working. */
 	keys(t, K_DOWN);
 	keys(t, "d");
 	wait_text(t, "Type the name to confirm", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Its SIP credentials stop working"));
 	golden(t, "confirm-delete");
 	type(t, "Sample");
 	keys(t, K_ENTER);
@@ -801,7 +807,8 @@ Test(e2e, a_delete_of_a_trunk_changed_on_the_server_is_one_question)
 	server_side_rename("Sample trunk 1", "Theirs name");
 	keys(t, "d");
 	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
-	keys(t, "y");
+	type(t, "Sample trunk 1");
+	keys(t, K_ENTER);
 	wait_text(t, "changed on the server too", SYNC_MS);
 	char row[256];
 	row_of(t, "Sample trunk 1", row, sizeof(row));

@@ -132,11 +132,13 @@ typedef void (*ui_confirm_fn)(struct tui_app *app, void *ctx);
 struct tui_screen *ui_confirm_new(const char *question, const char *detail, const char *typed,
                                   ui_confirm_fn on_yes, void *ctx, void (*free_ctx)(void *));
 /*
- * Asks to delete trunk id named name; has_credentials demands the name typed
- * back. close_below screens under the dialog close after the delete.
+ * Asks to delete trunk id (whose values are t) after saying what the delete does, with the
+ * trunk's name typed back. on_server: the server has the trunk (else the
+ * delete only drops a create that was never sent). close_below screens under
+ * the dialog close after the delete.
  */
-void ui_confirm_delete(struct tui_app *app, const char *id, const char *name, bool has_credentials,
-                       int close_below);
+void ui_confirm_delete(struct tui_app *app, const char *id, const struct tc_trunk *t,
+                       bool on_server, int close_below);
 
 /* The `:` command line. */
 void ui_cmdline_draw(struct tui_app *app, int row);

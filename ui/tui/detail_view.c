@@ -295,11 +295,8 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 				tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
 				return TUI_HANDLED;
 			}
-			enum tc_mode m = tc_trunk_mode(v->rec->current);
-			const char *name = tc_trunk_string(v->rec->current, TC_F_NAME);
-			bool live = v->rec->base && (m == TC_MODE_CLIENT_CREDENTIALS ||
-			                             m == TC_MODE_OUTBOUND_REGISTRATION);
-			ui_confirm_delete(app, v->rec->id, name ? name : "", live, 1);
+			ui_confirm_delete(app, v->rec->id, v->rec->current, v->rec->base != NULL,
+			                  1);
 		}
 		return TUI_HANDLED;
 	default:

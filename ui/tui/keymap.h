@@ -69,10 +69,10 @@ enum tui_scope {
 	_(CREATE, LIST, "create", "new", true, "a F7", "Create a trunk")                           \
 	_(EDIT, LIST, "edit", "edit", true, "e F4", "Edit the selected trunk")                     \
 	_(DELETE, LIST, "delete", "delete", true, "d F8",                                          \
-	  "Delete the selected trunk (asks first)")                                                \
+	  "Delete the selected trunk (its name typed back)")                                       \
 	_(DETAIL_EDIT, DETAIL, "detail-edit", "edit", true, "e F4", "Edit this trunk")             \
 	_(DETAIL_DELETE, DETAIL, "detail-delete", "delete", true, "d F8",                          \
-	  "Delete this trunk (asks first)")                                                        \
+	  "Delete this trunk (its name typed back)")                                               \
 	_(REVEAL, DETAIL, "reveal", "password", false, "v", "Show or hide the password")           \
 	_(COPY, DETAIL, "copy", "copy", false, "y",                                                \
 	  "Copy the selected value to the clipboard (OSC 52)")                                     \

@@ -260,11 +260,7 @@ static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
 		tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
 		return;
 	}
-	enum tc_mode m = tc_trunk_mode(r->trunk);
-	bool live = r->pending != TC_OP_CREATE &&
-	            (m == TC_MODE_CLIENT_CREDENTIALS || m == TC_MODE_OUTBOUND_REGISTRATION);
-	const char *name = tc_trunk_string(r->trunk, TC_F_NAME);
-	ui_confirm_delete(app, r->trunk->id, name ? name : "", live, 0);
+	ui_confirm_delete(app, r->trunk->id, r->trunk, r->pending != TC_OP_CREATE, 0);
 }
 
 static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
