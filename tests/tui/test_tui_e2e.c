@@ -499,6 +499,26 @@ Test(e2e, a_read_only_session_is_not_offered_changes)
 	wait_text(t, "Trunk Sample trunk 1", WAIT_MS);
 	cr_expect(!vtd_has_text(t, "e edit"), "no edit on the detail either");
 	cr_expect(vtd_has_text(t, "v password"));
+	keys(t, "d");
+	cr_expect(vtd_has_text(t, "Read-only (set by --read-only): trunks cannot be deleted."),
+	          "the refusal says where read-only came from");
+	quit(t);
+}
+
+Test(e2e, sync_says_why_nothing_was_sent)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	keys(t, K_F5);
+	char *screen = vtd_screen(t);
+	cr_expect(strstr(screen, "No Carrier API is configured: set api_url"),
+	          "with no API URL, F5 says how to set one: %s", screen);
+	free(screen);
+	quit(t);
+	online_with_samples(2);
+	t = run_args(24, 80, RUN_ONLINE, "--offline");
+	keys(t, K_F5);
+	cr_expect(vtd_has_text(t, "Working offline (set by --offline)"),
+	          "under --offline with an API configured, F5 does not claim there is none");
 	quit(t);
 }
 

@@ -97,10 +97,29 @@ void tui_request_sync(struct tui_app *app, unsigned flags)
 			tc_service_sync_request(app->svc, flags);
 		return;
 	}
-	if (tc_service_offline(app->svc))
+	/* A save asks for a push too: its own message ("Saved ..., queued") stays. */
+	if (flags == TC_SYNC_PUSH)
+		return;
+	if (app->opts.offline_where && tc_service_offline(app->svc))
 		tui_status(app, true,
-		           "Working offline: no Carrier API is configured, so nothing "
-		           "was sent.");
+		           "Working offline (set by %s): nothing was sent. Start trunkctl without "
+		           "it to sync.",
+		           app->opts.offline_where);
+	else if (!tc_service_api_host(app->svc))
+		tui_status(app, true,
+		           "No Carrier API is configured: set api_url in ~/.config/trunkctl/config "
+		           "or TRUNKCTL_API_URL (trunkctl.conf(5)), or try trunkctl --sandbox.");
+}
+
+void tui_refuse_read_only(struct tui_app *app, const char *what)
+{
+	const char *store_why = tc_service_store_read_only(app->svc);
+	if (app->opts.read_only_where)
+		tui_status(app, true, "Read-only (set by %s): %s", app->opts.read_only_where, what);
+	else if (store_why)
+		tui_status(app, true, "Read-only (%s): %s", store_why, what);
+	else
+		tui_status(app, true, "Read-only: %s", what);
 }
 
 bool tui_scroll_key(struct tui_scroll *sc, enum tui_action act, int height)

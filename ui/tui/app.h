@@ -97,6 +97,8 @@ void tui_changed(struct tui_app *app);
 int64_t tui_now(const struct tui_app *app);
 /* Changes are refused: --read-only, or the service was opened read-only. */
 bool tui_read_only(const struct tui_app *app);
+/* Says on the status line that what ("trunks cannot be deleted.") is refused, and why. */
+void tui_refuse_read_only(struct tui_app *app, const char *what);
 /* "12s", "5m", "3h", "2d". */
 void tui_age(int64_t ms, char *buf, size_t len);
 /* Hands act (read from key) to the top screen, then to the generic actions. */

@@ -292,7 +292,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	case TUI_ACT_DETAIL_DELETE:
 		if (v->rec) {
 			if (tui_read_only(app)) {
-				tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
+				tui_refuse_read_only(app, "trunks cannot be deleted.");
 				return TUI_HANDLED;
 			}
 			ui_confirm_delete(app, v->rec->id, v->rec->current, v->rec->base != NULL,

@@ -257,7 +257,7 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
 {
 	if (tui_read_only(app)) {
-		tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
+		tui_refuse_read_only(app, "trunks cannot be deleted.");
 		return;
 	}
 	ui_confirm_delete(app, r->trunk->id, r->trunk, r->pending != TC_OP_CREATE, 0);
