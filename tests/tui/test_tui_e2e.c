@@ -241,6 +241,8 @@ static void normalise(char *s)
 	for (p = s; (p = strstr(p, "synced ")) != NULL;) {
 		p += 7;
 		char *q = p;
+		if (*q == '<')
+			q++;
 		while (*q >= '0' && *q <= '9')
 			q++;
 		if (q > p && (*q == 's' || *q == 'm') && strncmp(q + 1, " ago", 4) == 0) {

@@ -154,7 +154,8 @@ Test(keymap, footer_labels_are_words_not_action_names)
 {
 	for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
 		const char *label = tui_action_label((enum tui_action)a);
-		cr_expect_str_not_empty(label, "%s has no label", tui_action_name((enum tui_action)a));
+		cr_expect_str_not_empty(label, "%s has no label",
+		                        tui_action_name((enum tui_action)a));
 		cr_expect_null(strchr(label, '-'), "%s: \"%s\" reads like an identifier",
 		               tui_action_name((enum tui_action)a), label);
 	}
@@ -185,4 +186,21 @@ Test(text, fit_never_splits_a_character)
 	cr_expect_eq(tui_text_fit("abc", 10), 3);
 	cr_expect_eq(tui_text_prev("aé", strlen("aé")), 2);
 	cr_expect_eq(tui_text_next("éa", 0), 2);
+}
+
+Test(text, ages_change_at_most_once_a_minute)
+{
+	char a[16], b[16];
+	tui_age(0, a, sizeof(a));
+	tui_age(59999, b, sizeof(b));
+	cr_expect_str_eq(a, "<1m");
+	cr_expect_str_eq(b, a, "the first minute is one text: the header does not tick");
+	tui_age(-5000, a, sizeof(a));
+	cr_expect_str_eq(a, "<1m", "a clock that went back is not a negative age");
+	tui_age(60000, a, sizeof(a));
+	cr_expect_str_eq(a, "1m");
+	tui_age(3 * 3600000LL + 59 * 60000LL, a, sizeof(a));
+	cr_expect_str_eq(a, "3h");
+	tui_age(2 * 86400000LL, a, sizeof(a));
+	cr_expect_str_eq(a, "2d");
 }

@@ -55,19 +55,6 @@ int64_t tui_now(const struct tui_app *app)
 	return tc_clock_now(&app->clock);
 }
 
-void tui_age(int64_t ms, char *buf, size_t len)
-{
-	int64_t s = ms < 0 ? 0 : ms / 1000;
-	if (s < 60)
-		snprintf(buf, len, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, len, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(buf, len, "%lldd", (long long)(s / 86400));
-}
-
 static void refresh_status(struct tui_app *app)
 {
 	struct tc_error err;

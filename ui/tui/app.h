@@ -99,8 +99,6 @@ int64_t tui_now(const struct tui_app *app);
 bool tui_read_only(const struct tui_app *app);
 /* Says on the status line that what ("trunks cannot be deleted.") is refused, and why. */
 void tui_refuse_read_only(struct tui_app *app, const char *what);
-/* "12s", "5m", "3h", "2d". */
-void tui_age(int64_t ms, char *buf, size_t len);
 /* Hands act (read from key) to the top screen, then to the generic actions. */
 void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act);
 /* Runs an action that every screen understands (navigation ones excluded). */

@@ -10,6 +10,7 @@
 #include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Cells the text takes. */
 int tui_text_width(const char *utf8);
@@ -29,5 +30,8 @@ size_t tui_text_fit(const char *utf8, int cells);
 size_t tui_text_prev(const char *utf8, size_t pos);
 /* Number of bytes of the character at byte offset pos. */
 size_t tui_text_next(const char *utf8, size_t pos);
+
+/* "<1m", "5m", "3h", "2d": a minute at least, so an idle header does not repaint each second. */
+void tui_age(int64_t ms, char *buf, size_t len);
 
 #endif
