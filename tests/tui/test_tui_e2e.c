@@ -1074,6 +1074,30 @@ Test(e2e, copy_sends_osc52_and_secrets_need_revealing_first)
 	quit(t);
 }
 
+Test(e2e, copying_a_password_asks_first)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	keys(t, K_DOWN); /* Sample trunk 2: client_credentials */
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
+	keys(t, K_END); /* the record's timestamps come last, under the password */
+	keys(t, K_UP);
+	keys(t, K_UP);
+	keys(t, "y");
+	cr_expect(vtd_has_text(t, "Reveal the password with v before copying it."));
+	keys(t, "v");
+	keys(t, "y");
+	cr_expect(vtd_has_text(t, "Copy the Password to the clipboard?"), "a question first");
+	cr_expect(!vtd_output_has(t, "\033]52;"), "nothing reached the terminal yet");
+	keys(t, "n");
+	cr_expect(!vtd_output_has(t, "\033]52;"), "n copies nothing");
+	keys(t, "y");
+	keys(t, "y");
+	cr_expect(vtd_output_has(t, "\033]52;c;"), "y copies it");
+	cr_expect(vtd_has_text(t, "Copied Password"));
+	quit(t);
+}
+
 Test(e2e, ascii_lines_when_the_locale_is_not_utf8)
 {
 	struct vtd *t = run(24, 80, RUN_C_LOCALE);

@@ -75,7 +75,7 @@ enum tui_scope {
 	  "Delete this trunk (its name typed back)")                                               \
 	_(REVEAL, DETAIL, "reveal", "password", false, "v", "Show or hide the password")           \
 	_(COPY, DETAIL, "copy", "copy", false, "y",                                                \
-	  "Copy the selected value to the clipboard (OSC 52)")                                     \
+	  "Copy the selected value to the clipboard (OSC 52; a password asks first)")              \
 	_(RAW, DETAIL, "raw", "raw JSON", false, "r",                                              \
 	  "Show the JSON:API document the server sent, or the fields")                             \
 	_(SAVE, FORM, "save", "save", true, "F2 C-s", "Save the form")                             \
