@@ -524,6 +524,43 @@ Test(e2e, sync_says_why_nothing_was_sent)
 	quit(t);
 }
 
+Test(e2e, colon_commands_take_arguments)
+{
+	struct vtd *t = run_offline_with_samples(12);
+	keys(t, ":");
+	type(t, "filter trunk 1");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "4 matches"), ":filter sets the filter");
+	cr_expect(!vtd_has_text(t, "Sample trunk 2 "));
+	keys(t, K_ESC); /* clears it */
+	keys(t, ":");
+	type(t, "sort max_channels desc");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "Sorted by Ch, descending."));
+	keys(t, ":");
+	type(t, "sort colour");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "\"colour\" is not a column"));
+	keys(t, ":");
+	type(t, "sort name sideways");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "The order is asc or desc, not \"sideways\"."));
+	keys(t, ":");
+	type(t, "profile");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "Profile default: no Carrier API configured"));
+	keys(t, ":");
+	type(t, "help me");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, ":help takes no argument."));
+	keys(t, K_ENTER); /* the detail of the first trunk */
+	keys(t, ":");
+	type(t, "filter x");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "filter works on the Trunk list screen only."));
+	quit(t);
+}
+
 /* A create saved by an earlier offline session, never pushed. */
 static void create_offline(const char *name)
 {

@@ -35,6 +35,12 @@ struct tui_screen_ops {
 	/* act is the keymap's reading of key for this screen's scope (TUI_ACT_NONE if unbound). */
 	enum tui_result (*key)(struct tui_app *app, struct tui_screen *s, struct tui_key key,
 	                       enum tui_action act);
+	/*
+	 * A `:` command with an argument (":filter region:helium"), for an action
+	 * of this screen's scope. TUI_IGNORED when the action takes none. May be NULL.
+	 */
+	enum tui_result (*command)(struct tui_app *app, struct tui_screen *s, enum tui_action act,
+	                           const char *arg);
 	/* The store changed (sync finished, trunk changed); reload what is shown. May be NULL. */
 	void (*reload)(struct tui_app *app, struct tui_screen *s);
 	void (*destroy)(struct tui_screen *s);

@@ -1,6 +1,7 @@
 /* The trunk list: a window of the store's sorted, filtered rows, never the whole table. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 
@@ -365,10 +366,81 @@ static void destroy(struct tui_screen *s)
 	free(v);
 }
 
+/* The column a `:sort` names: its field's key ("max_channels"), its title ("Ch"), or "sync". */
+static bool column_named(const char *name, size_t len, size_t *col)
+{
+	for (size_t i = 0; i < NCOLS; i++) {
+		const char *key = columns[i].kind == COL_FIELD
+		                      ? tc_field((enum tc_field_id)columns[i].sort)->key
+		                      : "sync";
+		if ((strlen(key) == len && strncasecmp(key, name, len) == 0) ||
+		    (strlen(columns[i].title) == len &&
+		     strncasecmp(columns[i].title, name, len) == 0)) {
+			*col = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum tui_result sort_command(struct tui_app *app, struct list_view *v, const char *arg)
+{
+	size_t len = strcspn(arg, " ");
+	const char *order = arg + len;
+	while (*order == ' ')
+		order++;
+	size_t col;
+	if (!column_named(arg, len, &col)) {
+		tui_status(app, true,
+		           "\"%.*s\" is not a column: sort by name, authentication_mode, region, "
+		           "max_channels, inbound_source_ips, outbound_host or sync.",
+		           (int)len, arg);
+		return TUI_HANDLED;
+	}
+	bool descending;
+	if (!*order || strcasecmp(order, "asc") == 0) {
+		descending = false;
+	} else if (strcasecmp(order, "desc") == 0) {
+		descending = true;
+	} else {
+		tui_status(app, true, "The order is asc or desc, not \"%s\".", order);
+		return TUI_HANDLED;
+	}
+	v->sort_col = col;
+	v->descending = descending;
+	v->loaded = false;
+	tui_status(app, false, "Sorted by %s%s.", columns[col].title,
+	           descending ? ", descending" : "");
+	return TUI_HANDLED;
+}
+
+static enum tui_result command(struct tui_app *app, struct tui_screen *s, enum tui_action act,
+                               const char *arg)
+{
+	struct list_view *v = (struct list_view *)s;
+	switch (act) {
+	case TUI_ACT_FILTER:
+		if (strlen(arg) >= sizeof(v->filter)) {
+			tui_status(app, true, "A filter holds at most %zu bytes.",
+			           sizeof(v->filter) - 1);
+			return TUI_HANDLED;
+		}
+		snprintf(v->filter, sizeof(v->filter), "%s", arg);
+		v->filtering = false;
+		v->loaded = false;
+		return TUI_HANDLED;
+	case TUI_ACT_SORT:
+		return sort_command(app, v, arg);
+	default:
+		return TUI_IGNORED;
+	}
+}
+
 static const struct tui_screen_ops ops = {
     .scope = TUI_SCOPE_LIST,
     .draw = draw,
     .key = key,
+    .command = command,
     .reload = reload,
     .destroy = destroy,
     .footer = footer,
