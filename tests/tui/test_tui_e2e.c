@@ -561,6 +561,25 @@ Test(e2e, colon_commands_take_arguments)
 	quit(t);
 }
 
+Test(e2e, the_header_never_shows_a_cut_host_as_a_whole_one)
+{
+	online_with_samples(2);
+	char url[64], host[64], row[512];
+	api_url(url, sizeof(url));
+	snprintf(host, sizeof(host), "%s", url + strlen("http://"));
+	int widths[] = {80, 60, 50};
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		struct vtd *t = run(24, widths[i], RUN_ONLINE);
+		wait_text(t, "Synced:", SYNC_MS);
+		vtd_row(t, 0, row, sizeof(row));
+		/* Whole, or visibly cut: never "127.0.0.1:4" passing for a host. */
+		cr_expect(strstr(row, host) || strstr(row, "\xe2\x80\xa6"),
+		          "%d columns: a cut host without an ellipsis: %s", widths[i], row);
+		cr_expect(strstr(row, "0 queued"), "%d columns: %s", widths[i], row);
+		quit(t);
+	}
+}
+
 /* A create saved by an earlier offline session, never pushed. */
 static void create_offline(const char *name)
 {

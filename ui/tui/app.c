@@ -197,7 +197,7 @@ static void draw_header(struct tui_app *app)
 	bool online = host && !app->st.offline && app->st.last_status != TC_UNREACHABLE &&
 	              app->st.last_status != TC_TIMEOUT;
 	char left[160], right[160], age[16];
-	snprintf(left, sizeof(left), " trunkctl  %s%s  %s ", profile ? profile : "default",
+	snprintf(left, sizeof(left), " trunkctl  %s%s  %s", profile ? profile : "default",
 	         tui_read_only(app) ? " (read-only)" : "", host ? host : "no API");
 	if (app->st.last_pull_ms) {
 		tui_age(tui_now(app) - app->st.last_pull_ms, age, sizeof(age));
@@ -217,8 +217,17 @@ static void draw_header(struct tui_app *app)
 		rw = 0;
 	if (rw)
 		tui_put(stdscr, 0, cols - rw, right, rw, a);
+	/*
+	 * One cell apart from the state. The program's name gives way to the
+	 * host; a host that still does not fit ends in an ellipsis.
+	 */
 	int room = cols - rw - sw;
-	int lw = tui_put(stdscr, 0, 0, left, room > 0 ? room : 0, a);
+	if (tui_text_width(left) > room - 1)
+		snprintf(left, sizeof(left), " %s%s  %s", profile ? profile : "default",
+		         tui_read_only(app) ? " (read-only)" : "", host ? host : "no API");
+	int lw = tui_put_cut(stdscr, 0, 0, left, room > 1 ? room - 1 : 0, a, app->caps.utf8);
+	if (lw > 0)
+		lw++;
 	if (sw <= cols - rw)
 		tui_put(stdscr, 0, lw < room ? lw : room, state, sw,
 		        tui_attr(online || app->syncing ? TUI_ROLE_ONLINE : TUI_ROLE_OFFLINE));

@@ -64,6 +64,23 @@ int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr)
 	return used;
 }
 
+int tui_put_cut(WINDOW *w, int y, int x, const char *utf8, int width, int attr, bool ellipsis_utf8)
+{
+	if (width <= 0)
+		return 0;
+	if (tui_text_width(utf8) <= width)
+		return tui_put(w, y, x, utf8, width, attr);
+	tui_put(w, y, x, utf8, width - 1, attr);
+	wattrset(w, attr);
+	if (ellipsis_utf8) {
+		wchar_t dots[2] = {0x2026, 0};
+		mvwaddnwstr(w, y, x + width - 1, dots, 1);
+	} else {
+		mvwaddch(w, y, x + width - 1, '~');
+	}
+	return width;
+}
+
 void tui_put_right(WINDOW *w, int y, int x, const char *utf8, int width, int attr)
 {
 	int tw = tui_text_width(utf8);

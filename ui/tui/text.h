@@ -20,6 +20,11 @@ int tui_text_width(const char *utf8);
  * replaced by spaces. Returns the cells drawn before padding.
  */
 int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr);
+/*
+ * Same, but text that does not fit ends with an ellipsis ("…", or "~" when
+ * utf8 is false), so a cut host or name never reads as a whole one.
+ */
+int tui_put_cut(WINDOW *w, int y, int x, const char *utf8, int width, int attr, bool ellipsis_utf8);
 /* Same, right-aligned. */
 void tui_put_right(WINDOW *w, int y, int x, const char *utf8, int width, int attr);
 /* A horizontal rule of n cells: U+2500 in UTF-8, '-' otherwise. */
