@@ -254,7 +254,8 @@ static void draw_footer(struct tui_app *app, struct tui_screen *s)
 			continue;
 		const char *label = tui_action_label(*a);
 		int need = tui_text_width(key) + tui_text_width(label) + 2;
-		if (x + need - 2 > COLS)
+		/* The last cell of the last row is never written: curses would scroll. */
+		if (x + need - 2 > COLS - 1)
 			continue;
 		x += tui_put(stdscr, row, x, key, tui_text_width(key),
 		             tui_attr(TUI_ROLE_FOOTER_KEY));

@@ -11,17 +11,24 @@ struct column {
 	const char *title;
 	enum col_kind kind;
 	int sort;  /* enum tc_field_id or enum tc_sort_column */
-	int width; /* 0: shares what is left */
+	int width; /* 0: as wide as its values, from min up */
+	int min;
+	/*
+	 * Which columns stay when the terminal is narrow, 0 first: a column
+	 * that does not fit is left out whole rather than squeezed into its
+	 * neighbour ("Sampdclient").
+	 */
+	int rank;
 };
 
 static const struct column columns[] = {
-    {"Name", COL_FIELD, TC_F_NAME, 0},
-    {"Mode", COL_FIELD, TC_F_AUTHENTICATION_MODE, 8},
-    {"Region", COL_FIELD, TC_F_REGION, 8},
-    {"Ch", COL_FIELD, TC_F_MAX_CHANNELS, 4},
-    {"Inbound IPs", COL_FIELD, TC_F_INBOUND_SOURCE_IPS, 16},
-    {"Outbound host", COL_FIELD, TC_F_OUTBOUND_HOST, 0},
-    {"Sync", COL_STATE, TC_SORT_SYNC_STATE, 9},
+    {"Name", COL_FIELD, TC_F_NAME, 0, 8, 0},
+    {"Mode", COL_FIELD, TC_F_AUTHENTICATION_MODE, 8, 8, 1},
+    {"Region", COL_FIELD, TC_F_REGION, 8, 8, 5},
+    {"Ch", COL_FIELD, TC_F_MAX_CHANNELS, 4, 4, 6},
+    {"Inbound IPs", COL_FIELD, TC_F_INBOUND_SOURCE_IPS, 0, 11, 4},
+    {"Outbound host", COL_FIELD, TC_F_OUTBOUND_HOST, 0, 10, 3},
+    {"Sync", COL_STATE, TC_SORT_SYNC_STATE, 9, 9, 2},
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
@@ -34,6 +41,8 @@ struct list_view {
 	bool filtering;
 	bool filter_prepared; /* the store holds the search text for typed filters */
 	struct tc_trunk_page page;
+	/* Cells the widest value of each column of the page takes (for the layout). */
+	int need[NCOLS];
 	bool loaded;
 	size_t page_top;
 	int page_height;
@@ -143,25 +152,38 @@ static const char *mode_short(enum tc_mode m)
 	}
 }
 
-static void layout(int cols, int widths[NCOLS])
+/*
+ * Widths by rank: the name first, as wide as the page's longest (up to half
+ * the screen), then each column whole while it fits, one cell apart; the
+ * cells left widen the columns sized by their values (the last ranked
+ * first) to what those values need.
+ * A width of 0 leaves the column out.
+ */
+static void layout(const struct list_view *v, int cols, int widths[NCOLS])
 {
-	int fixed = 0, flex = 0;
-	for (size_t c = 0; c < NCOLS; c++) {
-		fixed += columns[c].width + 1;
-		if (!columns[c].width) {
-			flex++;
-			fixed--;
+	int order[NCOLS];
+	for (size_t c = 0; c < NCOLS; c++)
+		order[columns[c].rank] = (int)c;
+	int left = cols;
+	for (size_t k = 0; k < NCOLS; k++) {
+		size_t c = (size_t)order[k];
+		int w = columns[c].width ? columns[c].width : columns[c].min;
+		if (k == 0) {
+			int half = cols / 2 > w ? cols / 2 : w;
+			w = v->need[c] > w ? (v->need[c] < half ? v->need[c] : half) : w;
 		}
+		int gap = k == 0 ? 0 : 1;
+		widths[c] = w + gap <= left ? w : 0;
+		if (widths[c])
+			left -= w + gap;
 	}
-	int left = cols - fixed - (flex - 1);
-	for (size_t c = 0; c < NCOLS; c++) {
-		if (columns[c].width) {
-			widths[c] = columns[c].width;
+	for (size_t k = NCOLS; k-- > 0 && left > 0;) {
+		size_t c = (size_t)order[k];
+		if (columns[c].width || !widths[c] || v->need[c] <= widths[c])
 			continue;
-		}
-		/* Name gets the odd cell: it is what operators search by. */
-		int share = c == 0 ? (left + 1) / 2 : left / 2;
-		widths[c] = share < 4 ? 4 : share;
+		int more = v->need[c] - widths[c] < left ? v->need[c] - widths[c] : left;
+		widths[c] += more;
+		left -= more;
 	}
 }
 
@@ -182,6 +204,23 @@ static void cell_text(const struct tc_trunk_row *r, size_t c, char *buf, size_t 
 	free(text);
 }
 
+/* What the layout needs to know of a freshly loaded page: its widest values. */
+static void measure(struct list_view *v)
+{
+	for (size_t c = 0; c < NCOLS; c++) {
+		v->need[c] = tui_text_width(columns[c].title) + 1; /* and the sort arrow */
+		if (columns[c].width)
+			continue;
+		for (size_t i = 0; i < v->page.count; i++) {
+			char text[256];
+			cell_text(&v->page.items[i], c, text, sizeof(text));
+			int w = tui_text_width(text);
+			if (w > v->need[c])
+				v->need[c] = w;
+		}
+	}
+}
+
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct list_view *v = (struct list_view *)s;
@@ -189,18 +228,23 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	if (v->filtering || v->filter[0])
 		rows--;
 	if (!v->loaded || v->page_top != v->sc.top || v->page_height != rows ||
-	    v->sc.sel < v->sc.top || v->sc.sel >= v->sc.top + (size_t)(rows > 0 ? rows : 1))
+	    v->sc.sel < v->sc.top || v->sc.sel >= v->sc.top + (size_t)(rows > 0 ? rows : 1)) {
 		load(app, v, rows);
+		measure(v);
+	}
 	int widths[NCOLS];
-	layout(COLS, widths);
+	layout(v, COLS, widths);
 	int x = 0;
 	for (size_t c = 0; c < NCOLS; c++) {
+		if (!widths[c])
+			continue;
 		char title[40];
 		const char *arrow = app->caps.utf8 ? (v->descending ? "\u25bc" : "\u25b2")
 		                                   : (v->descending ? "v" : "^");
 		snprintf(title, sizeof(title), "%s%s", columns[c].title,
 		         c == v->sort_col ? arrow : "");
-		tui_put(stdscr, top, x, title, widths[c], tui_attr(TUI_ROLE_COLUMN));
+		tui_put_cut(stdscr, top, x, title, widths[c], tui_attr(TUI_ROLE_COLUMN),
+		            app->caps.utf8);
 		x += widths[c] + 1;
 	}
 	for (int i = 0; i < rows && (size_t)i < v->page.count; i++) {
@@ -214,6 +258,8 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		}
 		x = 0;
 		for (size_t c = 0; c < NCOLS; c++) {
+			if (!widths[c])
+				continue;
 			char text[256];
 			cell_text(r, c, text, sizeof(text));
 			int a = attr;
@@ -222,7 +268,7 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			if (columns[c].sort == TC_F_MAX_CHANNELS)
 				tui_put_right(stdscr, y, x, text, widths[c], a);
 			else
-				tui_put(stdscr, y, x, text, widths[c], a);
+				tui_put_cut(stdscr, y, x, text, widths[c], a, app->caps.utf8);
 			x += widths[c] + 1;
 		}
 	}
