@@ -112,6 +112,9 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 	    .no_color = tc_config_color(cfg) == TC_COLOR_NEVER,
 	    .ascii = a->given[CLI_OPT_ASCII],
 	    .read_only = tc_config_read_only(cfg),
+	    .offline_where = tc_config_offline(cfg) ? tc_config_where(cfg, TC_CFG_OFFLINE) : NULL,
+	    .read_only_where =
+	        tc_config_read_only(cfg) ? tc_config_where(cfg, TC_CFG_READ_ONLY) : NULL,
 	    .profile = tc_config_profile(cfg),
 	    .bindings = bindings,
 	    .binding_count = tc_config_keymap_count(cfg),

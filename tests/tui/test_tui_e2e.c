@@ -38,6 +38,7 @@
 #define K_DOWN "\033OB"
 #define K_UP "\033OA"
 #define K_RIGHT "\033OC"
+#define K_LEFT "\033OD"
 #define K_HOME "\033OH"
 #define K_END "\033OF"
 #define K_BS "\177"
@@ -240,6 +241,8 @@ static void normalise(char *s)
 	for (p = s; (p = strstr(p, "synced ")) != NULL;) {
 		p += 7;
 		char *q = p;
+		if (*q == '<')
+			q++;
 		while (*q >= '0' && *q <= '9')
 			q++;
 		if (q > p && (*q == 's' || *q == 'm') && strncmp(q + 1, " ago", 4) == 0) {
@@ -315,6 +318,17 @@ static int find_row(struct vtd *t, const char *needle)
 			return r;
 	}
 	return -1;
+}
+
+static int count_rows(struct vtd *t, const char *needle)
+{
+	char row[1024];
+	int n = 0;
+	for (int r = 0; r < 60; r++) {
+		vtd_row(t, r, row, sizeof(row));
+		n += strstr(row, needle) != NULL;
+	}
+	return n;
 }
 
 static void online_with_samples(int samples)
@@ -430,6 +444,142 @@ Test(e2e, detail_masks_the_password_until_revealed)
 	quit(t);
 }
 
+Test(e2e, h_and_left_go_back_but_never_quit)
+{
+	struct vtd *t = run_offline_with_samples(3);
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 1", WAIT_MS);
+	keys(t, "h");
+	cr_expect(vtd_has_text(t, "Inbound IPs"), "h goes back to the list");
+	keys(t, K_RIGHT);
+	wait_text(t, "Trunk Sample trunk 1", WAIT_MS);
+	keys(t, K_LEFT);
+	cr_expect(vtd_has_text(t, "Inbound IPs"), "Left goes back to the list");
+	/* On the list there is nothing to go back to: the session goes on. */
+	keys(t, "h");
+	keys(t, K_LEFT);
+	cr_expect(vtd_has_text(t, "Sample trunk 3"));
+	/* In a form, Left belongs to the field. */
+	keys(t, "e");
+	wait_text(t, "F2 save", WAIT_MS);
+	keys(t, "h");
+	keys(t, K_LEFT);
+	cr_expect(vtd_has_text(t, "F2 save"), "the form stays open");
+	keys(t, K_ESC);
+	if (vtd_has_text(t, "Discard your changes?"))
+		keys(t, "y");
+	quit(t);
+}
+
+Test(e2e, the_footer_speaks_words_and_can_be_hidden)
+{
+	struct vtd *t = run_offline_with_samples(30);
+	char *s = vtd_screen(t);
+	cr_expect(strstr(s, "a new  e edit  d delete"), "footer: %s", s);
+	free(s);
+	cr_expect_eq(find_row(t, "? help"), 23, "the footer is the last row");
+	int shown = count_rows(t, "Sample trunk");
+	keys(t, "\006"); /* C-f */
+	cr_expect(!vtd_has_text(t, "? help"), "the footer is hidden");
+	cr_expect_eq(count_rows(t, "Sample trunk"), shown + 1, "the list takes the row back");
+	keys(t, "\006");
+	cr_expect(vtd_has_text(t, "? help"), "C-f shows it again");
+	quit(t);
+}
+
+Test(e2e, a_read_only_session_is_not_offered_changes)
+{
+	online_with_samples(3);
+	prefill_store();
+	fake_stop(&server);
+	struct vtd *t = run_args(24, 80, 0, "--read-only");
+	cr_expect(vtd_has_text(t, "? help  Enter open  / filter"));
+	cr_expect(!vtd_has_text(t, "a new"), "no create in the footer");
+	cr_expect(!vtd_has_text(t, "e edit"), "no edit in the footer");
+	cr_expect(!vtd_has_text(t, "d delete"), "no delete in the footer");
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 1", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "e edit"), "no edit on the detail either");
+	cr_expect(vtd_has_text(t, "v password"));
+	keys(t, "d");
+	cr_expect(vtd_has_text(t, "Read-only (set by --read-only): trunks cannot be deleted."),
+	          "the refusal says where read-only came from");
+	quit(t);
+}
+
+Test(e2e, sync_says_why_nothing_was_sent)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	keys(t, K_F5);
+	char *screen = vtd_screen(t);
+	cr_expect(strstr(screen, "No Carrier API is configured: set api_url"),
+	          "with no API URL, F5 says how to set one: %s", screen);
+	free(screen);
+	quit(t);
+	online_with_samples(2);
+	t = run_args(24, 80, RUN_ONLINE, "--offline");
+	keys(t, K_F5);
+	cr_expect(vtd_has_text(t, "Working offline (set by --offline)"),
+	          "under --offline with an API configured, F5 does not claim there is none");
+	quit(t);
+}
+
+Test(e2e, colon_commands_take_arguments)
+{
+	struct vtd *t = run_offline_with_samples(12);
+	keys(t, ":");
+	type(t, "filter trunk 1");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "4 matches"), ":filter sets the filter");
+	cr_expect(!vtd_has_text(t, "Sample trunk 2 "));
+	keys(t, K_ESC); /* clears it */
+	keys(t, ":");
+	type(t, "sort max_channels desc");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "Sorted by Ch, descending."));
+	keys(t, ":");
+	type(t, "sort colour");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "\"colour\" is not a column"));
+	keys(t, ":");
+	type(t, "sort name sideways");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "The order is asc or desc, not \"sideways\"."));
+	keys(t, ":");
+	type(t, "profile");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "Profile default: no Carrier API configured"));
+	keys(t, ":");
+	type(t, "help me");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, ":help takes no argument."));
+	keys(t, K_ENTER); /* the detail of the first trunk */
+	keys(t, ":");
+	type(t, "filter x");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "filter works on the Trunk list screen only."));
+	quit(t);
+}
+
+Test(e2e, the_header_never_shows_a_cut_host_as_a_whole_one)
+{
+	online_with_samples(2);
+	char url[64], host[64], row[512];
+	api_url(url, sizeof(url));
+	snprintf(host, sizeof(host), "%s", url + strlen("http://"));
+	int widths[] = {80, 60, 50};
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		struct vtd *t = run(24, widths[i], RUN_ONLINE);
+		wait_text(t, "Synced:", SYNC_MS);
+		vtd_row(t, 0, row, sizeof(row));
+		/* Whole, or visibly cut: never "127.0.0.1:4" passing for a host. */
+		cr_expect(strstr(row, host) || strstr(row, "\xe2\x80\xa6"),
+		          "%d columns: a cut host without an ellipsis: %s", widths[i], row);
+		cr_expect(strstr(row, "0 queued"), "%d columns: %s", widths[i], row);
+		quit(t);
+	}
+}
+
 /* A create saved by an earlier offline session, never pushed. */
 static void create_offline(const char *name)
 {
@@ -449,6 +599,39 @@ static void create_offline(const char *name)
 	tc_trunk_free(t);
 	tc_service_close(svc);
 	tc_error_clear(&err);
+}
+
+Test(e2e, names_get_their_width_and_cut_values_say_so)
+{
+	online_with_samples(3);
+	prefill_store();
+	fake_stop(&server);
+	create_offline("Sample trunk 1 backup");
+	struct vtd *t = run(24, 80, 0);
+	char a[256], b[256];
+	row_of(t, "Sample trunk 1 ", a, sizeof(a));
+	row_of(t, "Sample trunk 1 backup", b, sizeof(b));
+	cr_expect(strncmp(a, "Sample trunk 1 ", 15) == 0 &&
+	              strncmp(b, "Sample trunk 1 backup", 21) == 0,
+	          "the whole names, told apart:\n%s\n%s", a, b);
+	golden(t, "list-long-name");
+	quit(t);
+
+	/* At the documented minimum, columns are left out whole, never run together. */
+	t = run(12, 50, 0);
+	golden(t, "list-50x12");
+	char row[256];
+	for (int r = 2; r < 10; r++) {
+		vtd_row(t, r, row, sizeof(row));
+		const char *name = strstr(row, "Sample trunk ");
+		if (!name)
+			continue;
+		size_t n = strlen("Sample trunk 1 backup");
+		cr_expect(strlen(row) <= n || row[n] == ' ' ||
+		              strncmp(row + n - 3, "\xe2\x80\xa6", 3) == 0,
+		          "a name runs into the next column: %s", row);
+	}
+	quit(t);
 }
 
 /* Opens the trunk named name from the list, where the first row is "Never pushed". */
@@ -581,18 +764,24 @@ Test(e2e, edit_a_trunk)
 	quit(t);
 }
 
-Test(e2e, delete_asks_and_wants_the_name_for_live_credentials)
+Test(e2e, every_delete_says_what_it_does_and_wants_the_name)
 {
 	struct vtd *t = run_online_with_samples(3);
-	/* An ip_address trunk: a y/N question, and n keeps it. */
+	/* An ip_address trunk: what stops working, then the name typed back. */
 	keys(t, "d");
 	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
-	keys(t, "n");
+	cr_expect(vtd_has_text(t, "no longer reach it"), "the inbound IPs are named");
+	cr_expect(vtd_has_text(t, "Type the name to confirm"));
+	keys(t, "y");
+	keys(t, K_ENTER);
+	cr_expect(vtd_has_text(t, "The name does not match"), "y alone deletes nothing");
+	keys(t, K_ESC);
 	cr_expect(vtd_has_text(t, "Sample trunk 1"));
-	/* A client_credentials trunk: the name must be typed back. */
+	/* A client_credentials trunk: the credentials stop working. */
 	keys(t, K_DOWN);
 	keys(t, "d");
 	wait_text(t, "Type the name to confirm", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Its SIP credentials stop working"));
 	golden(t, "confirm-delete");
 	type(t, "Sample");
 	keys(t, K_ENTER);
@@ -729,7 +918,8 @@ Test(e2e, a_delete_of_a_trunk_changed_on_the_server_is_one_question)
 	server_side_rename("Sample trunk 1", "Theirs name");
 	keys(t, "d");
 	wait_text(t, "Delete trunk \"Sample trunk 1\"?", WAIT_MS);
-	keys(t, "y");
+	type(t, "Sample trunk 1");
+	keys(t, K_ENTER);
 	wait_text(t, "changed on the server too", SYNC_MS);
 	char row[256];
 	row_of(t, "Sample trunk 1", row, sizeof(row));
@@ -973,6 +1163,30 @@ Test(e2e, copy_sends_osc52_and_secrets_need_revealing_first)
 	quit(t);
 }
 
+Test(e2e, copying_a_password_asks_first)
+{
+	struct vtd *t = run_offline_with_samples(2);
+	keys(t, K_DOWN); /* Sample trunk 2: client_credentials */
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
+	keys(t, K_END); /* the record's timestamps come last, under the password */
+	keys(t, K_UP);
+	keys(t, K_UP);
+	keys(t, "y");
+	cr_expect(vtd_has_text(t, "Reveal the password with v before copying it."));
+	keys(t, "v");
+	keys(t, "y");
+	cr_expect(vtd_has_text(t, "Copy the Password to the clipboard?"), "a question first");
+	cr_expect(!vtd_output_has(t, "\033]52;"), "nothing reached the terminal yet");
+	keys(t, "n");
+	cr_expect(!vtd_output_has(t, "\033]52;"), "n copies nothing");
+	keys(t, "y");
+	keys(t, "y");
+	cr_expect(vtd_output_has(t, "\033]52;c;"), "y copies it");
+	cr_expect(vtd_has_text(t, "Copied Password"));
+	quit(t);
+}
+
 Test(e2e, ascii_lines_when_the_locale_is_not_utf8)
 {
 	struct vtd *t = run(24, 80, RUN_C_LOCALE);
@@ -1099,9 +1313,12 @@ Test(e2e, wide_names_are_measured_in_cells)
 	wait_text(t, "Saved 東京 PBX", WAIT_MS);
 	char row[256];
 	int r = row_of(t, "東京 PBX", row, sizeof(row));
-	/* "東京 PBX" takes 8 cells of the 15 of the Name column: 7 of padding, 1 of gap. */
+	/*
+	 * "東京 PBX" takes 8 cells (11 bytes): the Name column is as wide as its
+	 * longest name in cells, then one cell of gap.
+	 */
 	cr_expect_eq(vtd_bg(t, r, 0), 6, "the new row is selected (cyan)");
-	cr_expect(strstr(row, "東京 PBX        ip") != NULL, "row: %s", row);
+	cr_expect(strstr(row, "東京 PBX ip") != NULL, "row: %s", row);
 	quit(t);
 }
 

@@ -129,9 +129,41 @@ Test(keymap, key_names_round_trip)
 		tc_error_init(&err);
 		cr_assert_eq(tui_keymap_bind(&km, "help", names[i], &err), TC_OK, "%s", names[i]);
 		char back[32];
-		tui_keymap_first(&km, TUI_ACT_HELP, back, sizeof(back));
+		tui_keymap_first(&km, TUI_ACT_HELP, false, back, sizeof(back));
 		cr_expect_str_eq(back, names[i]);
 	}
+}
+
+Test(keymap, a_typing_screen_offers_a_key_that_does_not_type)
+{
+	struct tui_keymap km;
+	tui_keymap_init(&km);
+	char key[32];
+	tui_keymap_first(&km, TUI_ACT_HELP, false, key, sizeof(key));
+	cr_expect_str_eq(key, "?");
+	tui_keymap_first(&km, TUI_ACT_HELP, true, key, sizeof(key));
+	cr_expect_str_eq(key, "F1");
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_eq(tui_keymap_bind(&km, "help", "? h", &err), TC_OK);
+	tui_keymap_first(&km, TUI_ACT_HELP, true, key, sizeof(key));
+	cr_expect_str_eq(key, "", "only typed keys are bound: the footer offers none");
+}
+
+Test(keymap, footer_labels_are_words_not_action_names)
+{
+	for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT; a++) {
+		const char *label = tui_action_label((enum tui_action)a);
+		cr_expect_str_not_empty(label, "%s has no label",
+		                        tui_action_name((enum tui_action)a));
+		cr_expect_null(strchr(label, '-'), "%s: \"%s\" reads like an identifier",
+		               tui_action_name((enum tui_action)a), label);
+	}
+	cr_expect(tui_action_writes(TUI_ACT_CREATE));
+	cr_expect(tui_action_writes(TUI_ACT_DETAIL_DELETE));
+	cr_expect(tui_action_writes(TUI_ACT_RESOLVE));
+	cr_expect_not(tui_action_writes(TUI_ACT_OPEN));
+	cr_expect_not(tui_action_writes(TUI_ACT_SYNC));
 }
 
 TestSuite(text, .init = utf8_locale);
@@ -154,4 +186,21 @@ Test(text, fit_never_splits_a_character)
 	cr_expect_eq(tui_text_fit("abc", 10), 3);
 	cr_expect_eq(tui_text_prev("aé", strlen("aé")), 2);
 	cr_expect_eq(tui_text_next("éa", 0), 2);
+}
+
+Test(text, ages_change_at_most_once_a_minute)
+{
+	char a[16], b[16];
+	tui_age(0, a, sizeof(a));
+	tui_age(59999, b, sizeof(b));
+	cr_expect_str_eq(a, "<1m");
+	cr_expect_str_eq(b, a, "the first minute is one text: the header does not tick");
+	tui_age(-5000, a, sizeof(a));
+	cr_expect_str_eq(a, "<1m", "a clock that went back is not a negative age");
+	tui_age(60000, a, sizeof(a));
+	cr_expect_str_eq(a, "1m");
+	tui_age(3 * 3600000LL + 59 * 60000LL, a, sizeof(a));
+	cr_expect_str_eq(a, "3h");
+	tui_age(2 * 86400000LL, a, sizeof(a));
+	cr_expect_str_eq(a, "2d");
 }

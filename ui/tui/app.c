@@ -55,19 +55,6 @@ int64_t tui_now(const struct tui_app *app)
 	return tc_clock_now(&app->clock);
 }
 
-void tui_age(int64_t ms, char *buf, size_t len)
-{
-	int64_t s = ms < 0 ? 0 : ms / 1000;
-	if (s < 60)
-		snprintf(buf, len, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, len, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(buf, len, "%lldd", (long long)(s / 86400));
-}
-
 static void refresh_status(struct tui_app *app)
 {
 	struct tc_error err;
@@ -97,10 +84,29 @@ void tui_request_sync(struct tui_app *app, unsigned flags)
 			tc_service_sync_request(app->svc, flags);
 		return;
 	}
-	if (tc_service_offline(app->svc))
+	/* A save asks for a push too: its own message ("Saved ..., queued") stays. */
+	if (flags == TC_SYNC_PUSH)
+		return;
+	if (app->opts.offline_where && tc_service_offline(app->svc))
 		tui_status(app, true,
-		           "Working offline: no Carrier API is configured, so nothing "
-		           "was sent.");
+		           "Working offline (set by %s): nothing was sent. Start trunkctl without "
+		           "it to sync.",
+		           app->opts.offline_where);
+	else if (!tc_service_api_host(app->svc))
+		tui_status(app, true,
+		           "No Carrier API is configured: set api_url in ~/.config/trunkctl/config "
+		           "or TRUNKCTL_API_URL (trunkctl.conf(5)), or try trunkctl --sandbox.");
+}
+
+void tui_refuse_read_only(struct tui_app *app, const char *what)
+{
+	const char *store_why = tc_service_store_read_only(app->svc);
+	if (app->opts.read_only_where)
+		tui_status(app, true, "Read-only (set by %s): %s", app->opts.read_only_where, what);
+	else if (store_why)
+		tui_status(app, true, "Read-only (%s): %s", store_why, what);
+	else
+		tui_status(app, true, "Read-only: %s", what);
 }
 
 bool tui_scroll_key(struct tui_scroll *sc, enum tui_action act, int height)
@@ -191,7 +197,7 @@ static void draw_header(struct tui_app *app)
 	bool online = host && !app->st.offline && app->st.last_status != TC_UNREACHABLE &&
 	              app->st.last_status != TC_TIMEOUT;
 	char left[160], right[160], age[16];
-	snprintf(left, sizeof(left), " trunkctl  %s%s  %s ", profile ? profile : "default",
+	snprintf(left, sizeof(left), " trunkctl  %s%s  %s", profile ? profile : "default",
 	         tui_read_only(app) ? " (read-only)" : "", host ? host : "no API");
 	if (app->st.last_pull_ms) {
 		tui_age(tui_now(app) - app->st.last_pull_ms, age, sizeof(age));
@@ -211,30 +217,49 @@ static void draw_header(struct tui_app *app)
 		rw = 0;
 	if (rw)
 		tui_put(stdscr, 0, cols - rw, right, rw, a);
+	/*
+	 * One cell apart from the state. The program's name gives way to the
+	 * host; a host that still does not fit ends in an ellipsis.
+	 */
 	int room = cols - rw - sw;
-	int lw = tui_put(stdscr, 0, 0, left, room > 0 ? room : 0, a);
+	if (tui_text_width(left) > room - 1)
+		snprintf(left, sizeof(left), " %s%s  %s", profile ? profile : "default",
+		         tui_read_only(app) ? " (read-only)" : "", host ? host : "no API");
+	int lw = tui_put_cut(stdscr, 0, 0, left, room > 1 ? room - 1 : 0, a, app->caps.utf8);
+	if (lw > 0)
+		lw++;
 	if (sw <= cols - rw)
 		tui_put(stdscr, 0, lw < room ? lw : room, state, sw,
 		        tui_attr(online || app->syncing ? TUI_ROLE_ONLINE : TUI_ROLE_OFFLINE));
 }
 
+/*
+ * The key hints in the screen's order of usefulness: a hint that does not fit
+ * gives way to the shorter ones after it, so at 80 columns the first ones
+ * always stay. A read-only session is not offered what it cannot do.
+ */
 static void draw_footer(struct tui_app *app, struct tui_screen *s)
 {
 	int row = LINES - 1, x = 0;
 	move(row, 0);
 	clrtoeol();
+	bool read_only = tui_read_only(app);
+	bool typing = s->ops->scope == TUI_SCOPE_FORM;
 	for (const enum tui_action *a = s->ops->footer; a && *a != TUI_ACT_NONE; a++) {
+		if (read_only && tui_action_writes(*a))
+			continue;
 		char key[32];
-		tui_keymap_first(&app->km, *a, key, sizeof(key));
+		tui_keymap_first(&app->km, *a, typing, key, sizeof(key));
 		if (!key[0])
 			continue;
-		const char *name = tui_action_name(*a);
-		int need = tui_text_width(key) + tui_text_width(name) + 2;
-		if (x + need > COLS)
-			break;
+		const char *label = tui_action_label(*a);
+		int need = tui_text_width(key) + tui_text_width(label) + 2;
+		/* The last cell of the last row is never written: curses would scroll. */
+		if (x + need - 2 > COLS - 1)
+			continue;
 		x += tui_put(stdscr, row, x, key, tui_text_width(key),
 		             tui_attr(TUI_ROLE_FOOTER_KEY));
-		x += 1 + tui_put(stdscr, row, x + 1, name, tui_text_width(name),
+		x += 1 + tui_put(stdscr, row, x + 1, label, tui_text_width(label),
 		                 tui_attr(TUI_ROLE_FOOTER));
 		x += 2;
 	}
@@ -249,9 +274,14 @@ static int status_rows(const struct tui_app *app)
 	return tui_text_width(app->status) > COLS ? 2 : 1;
 }
 
+static int footer_rows(const struct tui_app *app)
+{
+	return app->footer_hidden ? 0 : 1;
+}
+
 static void draw_status(struct tui_app *app, int rows)
 {
-	int row = LINES - 1 - rows;
+	int row = LINES - footer_rows(app) - rows;
 	if (app->cmd_open) {
 		ui_cmdline_draw(app, row);
 		return;
@@ -307,10 +337,12 @@ static void paint(struct tui_app *app)
 			base--;
 		for (int i = base; i < app->depth; i++) {
 			app->stack[i]->cursor_y = -1;
-			app->stack[i]->ops->draw(app, app->stack[i], 1, LINES - 2 - srows);
+			app->stack[i]->ops->draw(app, app->stack[i], 1,
+			                         LINES - 1 - footer_rows(app) - srows);
 		}
 		draw_status(app, srows);
-		draw_footer(app, s);
+		if (!app->footer_hidden)
+			draw_footer(app, s);
 		if (app->cmd_open) {
 			curs_set(1);
 		} else if (s->cursor_y >= 0) {
@@ -355,6 +387,9 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 	case TUI_ACT_REDRAW:
 		clearok(curscr, TRUE);
 		return true;
+	case TUI_ACT_FOOTER:
+		app->footer_hidden = !app->footer_hidden;
+		return true;
 	default:
 		return false;
 	}
@@ -363,6 +398,16 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act)
 {
 	struct tui_screen *s = app->stack[app->depth - 1];
+	/*
+	 * h / Left go back as l / Right open (k9s, ranger), but never quit from
+	 * the list and never leave a form, where Left belongs to the field.
+	 */
+	if (act == TUI_ACT_GO_BACK) {
+		if (app->depth == 1 || s->ops->scope == TUI_SCOPE_FORM)
+			act = TUI_ACT_NONE;
+		else
+			act = TUI_ACT_BACK;
+	}
 	enum tui_result r = s->ops->key(app, s, key, act);
 	if (r == TUI_CLOSE) {
 		pop(app);

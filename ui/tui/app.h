@@ -35,6 +35,12 @@ struct tui_screen_ops {
 	/* act is the keymap's reading of key for this screen's scope (TUI_ACT_NONE if unbound). */
 	enum tui_result (*key)(struct tui_app *app, struct tui_screen *s, struct tui_key key,
 	                       enum tui_action act);
+	/*
+	 * A `:` command with an argument (":filter region:helium"), for an action
+	 * of this screen's scope. TUI_IGNORED when the action takes none. May be NULL.
+	 */
+	enum tui_result (*command)(struct tui_app *app, struct tui_screen *s, enum tui_action act,
+	                           const char *arg);
 	/* The store changed (sync finished, trunk changed); reload what is shown. May be NULL. */
 	void (*reload)(struct tui_app *app, struct tui_screen *s);
 	void (*destroy)(struct tui_screen *s);
@@ -78,6 +84,9 @@ struct tui_app {
 	/* The `:` command line while it is open. */
 	bool cmd_open;
 	char cmd[128];
+
+	/* The operator hid the key hints to get a row back (the `footer` action). */
+	bool footer_hidden;
 };
 
 /* ---- app services for screens ---- */
@@ -94,8 +103,8 @@ void tui_changed(struct tui_app *app);
 int64_t tui_now(const struct tui_app *app);
 /* Changes are refused: --read-only, or the service was opened read-only. */
 bool tui_read_only(const struct tui_app *app);
-/* "12s", "5m", "3h", "2d". */
-void tui_age(int64_t ms, char *buf, size_t len);
+/* Says on the status line that what ("trunks cannot be deleted.") is refused, and why. */
+void tui_refuse_read_only(struct tui_app *app, const char *what);
 /* Hands act (read from key) to the top screen, then to the generic actions. */
 void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act);
 /* Runs an action that every screen understands (navigation ones excluded). */
@@ -129,11 +138,13 @@ typedef void (*ui_confirm_fn)(struct tui_app *app, void *ctx);
 struct tui_screen *ui_confirm_new(const char *question, const char *detail, const char *typed,
                                   ui_confirm_fn on_yes, void *ctx, void (*free_ctx)(void *));
 /*
- * Asks to delete trunk id named name; has_credentials demands the name typed
- * back. close_below screens under the dialog close after the delete.
+ * Asks to delete trunk id (whose values are t) after saying what the delete does, with the
+ * trunk's name typed back. on_server: the server has the trunk (else the
+ * delete only drops a create that was never sent). close_below screens under
+ * the dialog close after the delete.
  */
-void ui_confirm_delete(struct tui_app *app, const char *id, const char *name, bool has_credentials,
-                       int close_below);
+void ui_confirm_delete(struct tui_app *app, const char *id, const struct tc_trunk *t,
+                       bool on_server, int close_below);
 
 /* The `:` command line. */
 void ui_cmdline_draw(struct tui_app *app, int row);

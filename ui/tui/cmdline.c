@@ -11,14 +11,43 @@ void ui_cmdline_draw(struct tui_app *app, int row)
 	move(row, w < COLS ? w : COLS - 1);
 }
 
-static void run(struct tui_app *app, const char *cmd)
+/* ":profile": what this session works on, in one line. */
+static void show_profile(struct tui_app *app)
+{
+	const char *host = tc_service_api_host(app->svc);
+	const char *store_why = tc_service_store_read_only(app->svc);
+	tui_status(app, false, "Profile %s: %s%s%s; data in %s.",
+	           app->opts.profile ? app->opts.profile : tc_service_profile(app->svc),
+	           host ? host : "no Carrier API configured",
+	           tc_service_offline(app->svc) ? ", offline" : "",
+	           tui_read_only(app) ? (store_why ? ", read-only store" : ", read-only") : "",
+	           tc_service_data_dir(app->svc));
+}
+
+static void run(struct tui_app *app, char *cmd)
 {
 	while (*cmd == ' ')
 		cmd++;
+	/* The name, then what follows the first space as the argument. */
+	char *arg = strchr(cmd, ' ');
+	if (arg) {
+		*arg++ = '\0';
+		while (*arg == ' ')
+			arg++;
+		size_t n = strlen(arg);
+		while (n > 0 && arg[n - 1] == ' ')
+			arg[--n] = '\0';
+		if (!*arg)
+			arg = NULL;
+	}
 	if (!*cmd)
 		return;
 	if (strcmp(cmd, "q") == 0 || strcmp(cmd, "q!") == 0 || strcmp(cmd, "quit") == 0) {
 		app->quit = true;
+		return;
+	}
+	if (strcmp(cmd, "profile") == 0) {
+		show_profile(app);
 		return;
 	}
 	enum tui_action act = tui_action_by_name(cmd);
@@ -31,6 +60,11 @@ static void run(struct tui_app *app, const char *cmd)
 	if (scope != TUI_SCOPE_GENERIC && scope != s->ops->scope) {
 		tui_status(app, true, "%s works on the %s screen only.", cmd,
 		           tui_scope_label(scope));
+		return;
+	}
+	if (arg) {
+		if (!s->ops->command || s->ops->command(app, s, act, arg) == TUI_IGNORED)
+			tui_status(app, true, ":%s takes no argument.", cmd);
 		return;
 	}
 	/* A command is its action without a key: screens act on act alone. */

@@ -8,8 +8,9 @@
 struct confirm {
 	struct tui_screen base;
 	char question[200];
-	char detail[300];
-	char *typed; /* the text to type back, or NULL for a y/N question */
+	char detail[600];
+	char *typed;            /* the text to type back, or NULL for a y/N question */
+	const char *typed_what; /* "name" or "id" */
 	char answer[128];
 	ui_confirm_fn on_yes;
 	void *ctx;
@@ -18,11 +19,42 @@ struct confirm {
 
 static const enum tui_action footer[] = {TUI_ACT_NONE};
 
+#define DETAIL_LINES 4
+
+/*
+ * The detail broken at spaces into at most DETAIL_LINES lines of width cells,
+ * the last one cut; returns the number of lines (at least 1).
+ */
+static int wrap_detail(const char *detail, int width, char lines[][600])
+{
+	int n = 0;
+	const char *p = detail;
+	while (n < DETAIL_LINES) {
+		while (*p == ' ')
+			p++;
+		size_t fit = tui_text_fit(p, width);
+		if (p[fit] && n < DETAIL_LINES - 1) {
+			size_t sp = fit;
+			while (sp > 0 && p[sp] != ' ')
+				sp--;
+			if (sp > 0)
+				fit = sp;
+		}
+		snprintf(lines[n++], 600, "%.*s", (int)fit, p);
+		p += fit;
+		if (!*p)
+			break;
+	}
+	return n ? n : 1;
+}
+
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct confirm *c = (struct confirm *)s;
 	int w = COLS - 4 < 72 ? COLS - 4 : 72;
-	int h = c->typed ? 7 : 6;
+	char lines[DETAIL_LINES][sizeof(c->detail)];
+	int nd = wrap_detail(c->detail, w - 4, lines);
+	int h = (c->typed ? 6 : 5) + nd;
 	int y0 = top + (height - h) / 2, x0 = (COLS - w) / 2;
 	int a = tui_attr(TUI_ROLE_DIALOG);
 	for (int y = 0; y < h; y++) {
@@ -48,10 +80,13 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	}
 	wattrset(stdscr, A_NORMAL);
 	tui_put(stdscr, y0 + 1, x0 + 2, c->question, w - 4, a);
-	tui_put(stdscr, y0 + 2, x0 + 2, c->detail, w - 4, tui_attr(TUI_ROLE_NORMAL));
+	for (int i = 0; i < nd; i++)
+		tui_put(stdscr, y0 + 2 + i, x0 + 2, lines[i], w - 4, tui_attr(TUI_ROLE_NORMAL));
+	y0 += nd - 1;
 	if (c->typed) {
 		char prompt[200];
-		snprintf(prompt, sizeof(prompt), "Type the name to confirm: %s", c->answer);
+		snprintf(prompt, sizeof(prompt), "Type the %s to confirm: %s", c->typed_what,
+		         c->answer);
 		int pw = tui_put(stdscr, y0 + 4, x0 + 2, prompt, w - 4, tui_attr(TUI_ROLE_NORMAL));
 		s->cursor_y = y0 + 4;
 		s->cursor_x = x0 + 2 + (pw < w - 5 ? pw : w - 5);
@@ -122,6 +157,7 @@ struct tui_screen *ui_confirm_new(const char *question, const char *detail, cons
 		return NULL;
 	}
 	c->base.ops = &ops;
+	c->typed_what = "name";
 	snprintf(c->question, sizeof(c->question), "%s", question);
 	snprintf(c->detail, sizeof(c->detail), "%s", detail ? detail : "");
 	c->on_yes = on_yes;
@@ -152,15 +188,66 @@ static void do_delete(struct tui_app *app, void *ctx)
 	tui_changed(app);
 }
 
-void ui_confirm_delete(struct tui_app *app, const char *id, const char *name, bool has_credentials,
-                       int close_below)
+/* The field as the detail screen shows it, "" when unset; cut to len. */
+static void value_text(const struct tc_trunk *t, enum tc_field_id f, char *buf, size_t len)
 {
-	char q[200], d[300];
-	snprintf(q, sizeof(q), "Delete trunk \"%s\"?", name);
-	if (has_credentials)
-		snprintf(d, sizeof(d), "Its SIP credentials stop working once the delete is sent.");
-	else
-		snprintf(d, sizeof(d), "The delete is queued and sent at the next sync.");
+	char *text = tc_trunk_has(t, f) ? tc_value_to_text(f, &t->values[f], false) : NULL;
+	snprintf(buf, len, "%s", text ? text : "");
+	free(text);
+}
+
+/* What deleting t does, in the operator's terms, into buf. */
+static void describe_delete(const struct tc_trunk *t, bool on_server, char *buf, size_t len)
+{
+	if (!on_server) {
+		snprintf(buf, len,
+		         "It was never sent to the Carrier API: its queued create is dropped and "
+		         "nothing reaches the server.");
+		return;
+	}
+	char ips[200], prefixes[200];
+	value_text(t, TC_F_INBOUND_SOURCE_IPS, ips, sizeof(ips));
+	value_text(t, TC_F_OUTBOUND_ROUTE_PREFIXES, prefixes, sizeof(prefixes));
+	const char *host = tc_trunk_string(t, TC_F_OUTBOUND_HOST);
+	size_t used = 0;
+	switch (tc_trunk_mode(t)) {
+	case TC_MODE_CLIENT_CREDENTIALS:
+		used = (size_t)snprintf(buf, len, "Its SIP credentials stop working. ");
+		break;
+	case TC_MODE_OUTBOUND_REGISTRATION:
+		used = (size_t)snprintf(buf, len, "The platform stops registering with %s. ",
+		                        host && *host ? host : "its outbound host");
+		break;
+	default:
+		if (ips[0])
+			used =
+			    (size_t)snprintf(buf, len, "Calls from %s no longer reach it. ", ips);
+		else
+			buf[0] = '\0';
+		break;
+	}
+	if (used < len && prefixes[0])
+		used +=
+		    (size_t)snprintf(buf + used, len - used,
+		                     "Calls to the prefixes %s no longer route to it. ", prefixes);
+	else if (used < len && host && *host && tc_trunk_mode(t) == TC_MODE_IP_ADDRESS)
+		used += (size_t)snprintf(buf + used, len - used,
+		                         "Outbound calls no longer go to %s. ", host);
+	if (used < len)
+		snprintf(buf + used, len - used, "The delete is sent at the next sync.");
+}
+
+void ui_confirm_delete(struct tui_app *app, const char *id, const struct tc_trunk *t,
+                       bool on_server, int close_below)
+{
+	const char *name = tc_trunk_string(t, TC_F_NAME);
+	/* A name that cannot be typed back (none, or control characters) is asked by id. */
+	bool by_id = !name || !*name;
+	for (const char *p = name; p && *p && !by_id; p++)
+		by_id = (unsigned char)*p < 0x20 || *p == 0x7f;
+	char q[200], d[600];
+	snprintf(q, sizeof(q), "Delete trunk \"%s\"?", by_id ? id : name);
+	describe_delete(t, on_server, d, sizeof(d));
 	struct delete_ctx *ctx = malloc(sizeof(*ctx) + strlen(id) + 1);
 	if (!ctx) {
 		tui_status(app, true, "Out of memory; nothing was deleted.");
@@ -168,5 +255,8 @@ void ui_confirm_delete(struct tui_app *app, const char *id, const char *name, bo
 	}
 	ctx->close_below = close_below;
 	strcpy(ctx->id, id);
-	tui_push(app, ui_confirm_new(q, d, has_credentials ? name : NULL, do_delete, ctx, free));
+	struct tui_screen *dialog = ui_confirm_new(q, d, by_id ? id : name, do_delete, ctx, free);
+	if (dialog && by_id)
+		((struct confirm *)dialog)->typed_what = "id";
+	tui_push(app, dialog);
 }

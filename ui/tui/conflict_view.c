@@ -420,7 +420,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	}
 	case TUI_ACT_RESOLVE:
 		if (tui_read_only(app))
-			tui_status(app, true, "Read-only mode: conflicts cannot be resolved here.");
+			tui_refuse_read_only(app, "conflicts cannot be resolved here.");
 		else
 			resolve(app, v);
 		return TUI_HANDLED;

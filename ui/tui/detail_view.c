@@ -235,6 +235,43 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	}
 }
 
+/* What is copied, for the confirmation of a secret: the label and the text. */
+struct copy_ctx {
+	const char *label;
+	char text[];
+};
+
+/* A password copy is wiped before its memory goes back to the allocator. */
+static void free_copy(void *ctx)
+{
+	struct copy_ctx *c = ctx;
+	if (!c)
+		return;
+	for (volatile char *p = c->text; *p; p++)
+		*p = '\0';
+	free(c);
+}
+
+static void copy_text(struct tui_app *app, const char *label, const char *text)
+{
+	long n = ui_osc52_copy(text);
+	if (n < 0)
+		tui_status(app, true, "The value is too long to copy through the terminal.");
+	else
+		tui_status(app, false, "Copied %s (%ld bytes) to the clipboard with OSC 52.", label,
+		           n);
+}
+
+static void copy_confirmed(struct tui_app *app, void *ctx)
+{
+	const struct copy_ctx *c = ctx;
+	copy_text(app, c->label, c->text);
+}
+
+/*
+ * A secret goes to the clipboard only after a question: OSC 52 hands it to
+ * the terminal, which puts it where every program of the desktop can read it.
+ */
 static void copy_selected(struct tui_app *app, struct detail_view *v)
 {
 	const struct line *l = selected_line(v);
@@ -249,13 +286,30 @@ static void copy_selected(struct tui_app *app, struct detail_view *v)
 	    tc_value_to_text((enum tc_field_id)l->field, &v->rec->current->values[l->field], true);
 	if (!text)
 		return;
-	long n = ui_osc52_copy(text);
-	if (n < 0)
-		tui_status(app, true, "The value is too long to copy through the terminal.");
-	else
-		tui_status(app, false, "Copied %s (%ld bytes) to the clipboard with OSC 52.",
-		           fi->label, n);
+	if (!(fi->flags & TC_FF_SECRET)) {
+		copy_text(app, fi->label, text);
+		free(text);
+		return;
+	}
+	size_t len = strlen(text);
+	struct copy_ctx *c = malloc(sizeof(*c) + len + 1);
+	if (c) {
+		c->label = fi->label;
+		memcpy(c->text, text, len + 1);
+	}
+	for (volatile char *p = text; *p; p++)
+		*p = '\0';
 	free(text);
+	if (!c) {
+		tui_status(app, true, "Out of memory; nothing was copied.");
+		return;
+	}
+	char q[160];
+	snprintf(q, sizeof(q), "Copy the %s to the clipboard?", fi->label);
+	tui_push(app, ui_confirm_new(q,
+	                             "The terminal puts it on the system clipboard (OSC 52), "
+	                             "where any program can read it.",
+	                             NULL, copy_confirmed, c, free_copy));
 }
 
 static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
@@ -292,14 +346,11 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	case TUI_ACT_DETAIL_DELETE:
 		if (v->rec) {
 			if (tui_read_only(app)) {
-				tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
+				tui_refuse_read_only(app, "trunks cannot be deleted.");
 				return TUI_HANDLED;
 			}
-			enum tc_mode m = tc_trunk_mode(v->rec->current);
-			const char *name = tc_trunk_string(v->rec->current, TC_F_NAME);
-			bool live = v->rec->base && (m == TC_MODE_CLIENT_CREDENTIALS ||
-			                             m == TC_MODE_OUTBOUND_REGISTRATION);
-			ui_confirm_delete(app, v->rec->id, name ? name : "", live, 1);
+			ui_confirm_delete(app, v->rec->id, v->rec->current, v->rec->base != NULL,
+			                  1);
 		}
 		return TUI_HANDLED;
 	default:

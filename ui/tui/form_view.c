@@ -739,7 +739,7 @@ static void focus_first_error(struct form_view *v)
 static enum tui_result save(struct tui_app *app, struct form_view *v)
 {
 	if (tui_read_only(app)) {
-		tui_status(app, true, "Read-only mode: nothing can be saved.");
+		tui_refuse_read_only(app, "nothing can be saved.");
 		return TUI_HANDLED;
 	}
 	validate(app, v);
@@ -1028,7 +1028,7 @@ static void load_values(struct tui_app *app, struct form_view *v)
 struct tui_screen *ui_form_new(struct tui_app *app, const char *id)
 {
 	if (tui_read_only(app)) {
-		tui_status(app, true, "Read-only mode: trunks cannot be created or edited.");
+		tui_refuse_read_only(app, "trunks cannot be created or edited.");
 		return NULL;
 	}
 	struct form_view *v = calloc(1, sizeof(*v));

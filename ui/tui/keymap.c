@@ -13,14 +13,16 @@
 struct action_info {
 	enum tui_scope scope;
 	const char *name;
+	const char *label;
+	bool writes;
 	const char *keys;
 	const char *help;
 };
 
 static const struct action_info actions[TUI_ACT_COUNT] = {
-    [TUI_ACT_NONE] = {TUI_SCOPE_GENERIC, "", "", ""},
-#define TUI_ACTION_ROW(id, scope, name, keys, help)                                                \
-	[TUI_ACT_##id] = {TUI_SCOPE_##scope, name, keys, help},
+    [TUI_ACT_NONE] = {TUI_SCOPE_GENERIC, "", "", false, "", ""},
+#define TUI_ACTION_ROW(id, scope, name, label, writes, keys, help)                                 \
+	[TUI_ACT_##id] = {TUI_SCOPE_##scope, name, label, writes, keys, help},
     TUI_ACTION_LIST(TUI_ACTION_ROW)
 #undef TUI_ACTION_ROW
 };
@@ -58,6 +60,16 @@ const char *tui_action_name(enum tui_action a)
 const char *tui_action_help(enum tui_action a)
 {
 	return (a > TUI_ACT_NONE && a < TUI_ACT_COUNT) ? actions[a].help : "";
+}
+
+const char *tui_action_label(enum tui_action a)
+{
+	return (a > TUI_ACT_NONE && a < TUI_ACT_COUNT) ? actions[a].label : "";
+}
+
+bool tui_action_writes(enum tui_action a)
+{
+	return a > TUI_ACT_NONE && a < TUI_ACT_COUNT && actions[a].writes;
 }
 
 enum tui_scope tui_action_scope(enum tui_action a)
@@ -282,11 +294,17 @@ void tui_keymap_describe(const struct tui_keymap *km, enum tui_action a, char *b
 	}
 }
 
-void tui_keymap_first(const struct tui_keymap *km, enum tui_action a, char *buf, size_t len)
+void tui_keymap_first(const struct tui_keymap *km, enum tui_action a, bool typing, char *buf,
+                      size_t len)
 {
 	buf[0] = '\0';
-	if (km->count[a])
-		tui_key_name(km->keys[a][0], buf, len);
+	for (size_t i = 0; i < km->count[a]; i++) {
+		struct tui_key k = km->keys[a][i];
+		if (typing && !k.fn && k.code >= L' ')
+			continue;
+		tui_key_name(k, buf, len);
+		return;
+	}
 }
 
 enum tc_status tui_binding_check(const char *action, const char *keys, struct tc_error *err)

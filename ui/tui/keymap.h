@@ -28,52 +28,79 @@ enum tui_scope {
 	TUI_SCOPE_COUNT
 };
 
-/* _(ID, scope, name, default keys, help) */
+/*
+ * _(ID, scope, name, label, writes, default keys, help): name is what the
+ * configuration (key.<name>) and the `:` command line take; label is the
+ * operator's word for it in the footer; writes marks the actions a read-only
+ * session does not offer.
+ */
 #define TUI_ACTION_LIST(_)                                                                         \
-	_(UP, GENERIC, "up", "k Up", "Move up one line")                                           \
-	_(DOWN, GENERIC, "down", "j Down", "Move down one line")                                   \
-	_(PAGE_UP, GENERIC, "page-up", "PgUp C-u", "Move up one page")                             \
-	_(PAGE_DOWN, GENERIC, "page-down", "PgDn C-d", "Move down one page")                       \
-	_(FIRST, GENERIC, "first", "g Home", "Go to the first line")                               \
-	_(LAST, GENERIC, "last", "G End", "Go to the last line")                                   \
-	_(BACK, GENERIC, "back", "q Esc", "Close this screen")                                     \
-	_(QUIT, GENERIC, "quit", "Q C-c", "Quit trunkctl")                                         \
-	_(HELP, GENERIC, "help", "? F1 C-g", "Show the keys of every screen")                      \
-	_(COMMAND, GENERIC, "command", ":", "Type a command (:help lists them)")                   \
-	_(SYNC, GENERIC, "sync", "F5 C-r", "Sync with the Carrier API now")                        \
-	_(PENDING, GENERIC, "pending", "p", "Show the changes waiting to be sent")                 \
-	_(CONFLICTS, GENERIC, "conflicts", "c", "Show the trunks in conflict")                     \
-	_(JOURNAL, GENERIC, "journal", "L", "Show the journal of recent changes")                  \
-	_(REDRAW, GENERIC, "redraw", "C-l", "Redraw the screen")                                   \
-	_(OPEN, LIST, "open", "Enter l Right", "Show the selected trunk")                          \
-	_(FILTER, LIST, "filter", "/", "Filter the list as you type (smart case)")                 \
-	_(NEXT_MATCH, LIST, "next-match", "n", "Go to the next matching trunk")                    \
-	_(PREV_MATCH, LIST, "prev-match", "N", "Go to the previous matching trunk")                \
-	_(SORT, LIST, "sort", "s", "Sort by the next column")                                      \
-	_(SORT_REVERSE, LIST, "sort-reverse", "S", "Reverse the sort order")                       \
-	_(CREATE, LIST, "create", "a F7", "Create a trunk")                                        \
-	_(EDIT, LIST, "edit", "e F4", "Edit the selected trunk")                                   \
-	_(DELETE, LIST, "delete", "d F8", "Delete the selected trunk (asks first)")                \
-	_(DETAIL_EDIT, DETAIL, "detail-edit", "e F4", "Edit this trunk")                           \
-	_(DETAIL_DELETE, DETAIL, "detail-delete", "d F8", "Delete this trunk (asks first)")        \
-	_(REVEAL, DETAIL, "reveal", "v", "Show or hide the password")                              \
-	_(COPY, DETAIL, "copy", "y", "Copy the selected value to the clipboard (OSC 52)")          \
-	_(RAW, DETAIL, "raw", "r", "Show the JSON:API document the server sent, or the fields")    \
-	_(SAVE, FORM, "save", "F2 C-s", "Save the form")                                           \
-	_(NEXT_FIELD, FORM, "next-field", "Tab Down", "Go to the next field")                      \
-	_(PREV_FIELD, FORM, "prev-field", "S-Tab Up", "Go to the previous field")                  \
-	_(CANCEL, FORM, "cancel", "Esc", "Leave the form (asks when there are changes)")           \
-	_(PICK, FORM, "pick", "Enter", "Open the choices of a mode, region or country field")      \
-	_(DISCARD, PENDING, "discard", "d", "Discard the selected queued change (asks first)")     \
-	_(RETRY, PENDING, "retry", "t", "Send the selected change again")                          \
-	_(KEEP_MINE, CONFLICT, "keep-mine", "m", "Keep my value for the field, or my delete")      \
-	_(TAKE_THEIRS, CONFLICT, "take-theirs", "t", "Take the server's value, or its trunk")      \
-	_(EDIT_VALUE, CONFLICT, "edit-value", "e", "Type a new value for the field")               \
-	_(RESOLVE, CONFLICT, "resolve", "F2 C-s", "Apply the choices and queue the result")
+	_(UP, GENERIC, "up", "up", false, "k Up", "Move up one line")                              \
+	_(DOWN, GENERIC, "down", "down", false, "j Down", "Move down one line")                    \
+	_(PAGE_UP, GENERIC, "page-up", "page up", false, "PgUp C-u", "Move up one page")           \
+	_(PAGE_DOWN, GENERIC, "page-down", "page down", false, "PgDn C-d", "Move down one page")   \
+	_(FIRST, GENERIC, "first", "first", false, "g Home", "Go to the first line")               \
+	_(LAST, GENERIC, "last", "last", false, "G End", "Go to the last line")                    \
+	_(BACK, GENERIC, "back", "back", false, "q Esc", "Close this screen")                      \
+	_(GO_BACK, GENERIC, "go-back", "back", false, "h Left",                                    \
+	  "Go back a screen (never quits, not in a form)")                                         \
+	_(QUIT, GENERIC, "quit", "quit", false, "Q C-c", "Quit trunkctl")                          \
+	_(HELP, GENERIC, "help", "help", false, "? F1 C-g", "Show the keys of every screen")       \
+	_(COMMAND, GENERIC, "command", "command", false, ":", "Type a command (:help lists them)") \
+	_(SYNC, GENERIC, "sync", "sync", false, "F5 C-r", "Sync with the Carrier API now")         \
+	_(PENDING, GENERIC, "pending", "pending", false, "p",                                      \
+	  "Show the changes waiting to be sent")                                                   \
+	_(CONFLICTS, GENERIC, "conflicts", "conflicts", false, "c", "Show the trunks in conflict") \
+	_(JOURNAL, GENERIC, "journal", "journal", false, "L",                                      \
+	  "Show the journal of recent changes")                                                    \
+	_(FOOTER, GENERIC, "footer", "hide keys", false, "C-f",                                    \
+	  "Hide or show this line of key hints")                                                   \
+	_(REDRAW, GENERIC, "redraw", "redraw", false, "C-l", "Redraw the screen")                  \
+	_(OPEN, LIST, "open", "open", false, "Enter l Right", "Show the selected trunk")           \
+	_(FILTER, LIST, "filter", "filter", false, "/",                                            \
+	  "Filter the list as you type (smart case)")                                              \
+	_(NEXT_MATCH, LIST, "next-match", "next match", false, "n",                                \
+	  "Go to the next matching trunk")                                                         \
+	_(PREV_MATCH, LIST, "prev-match", "previous match", false, "N",                            \
+	  "Go to the previous matching trunk")                                                     \
+	_(SORT, LIST, "sort", "sort", false, "s", "Sort by the next column")                       \
+	_(SORT_REVERSE, LIST, "sort-reverse", "reverse sort", false, "S",                          \
+	  "Reverse the sort order")                                                                \
+	_(CREATE, LIST, "create", "new", true, "a F7", "Create a trunk")                           \
+	_(EDIT, LIST, "edit", "edit", true, "e F4", "Edit the selected trunk")                     \
+	_(DELETE, LIST, "delete", "delete", true, "d F8",                                          \
+	  "Delete the selected trunk (its name typed back)")                                       \
+	_(DETAIL_EDIT, DETAIL, "detail-edit", "edit", true, "e F4", "Edit this trunk")             \
+	_(DETAIL_DELETE, DETAIL, "detail-delete", "delete", true, "d F8",                          \
+	  "Delete this trunk (its name typed back)")                                               \
+	_(REVEAL, DETAIL, "reveal", "password", false, "v", "Show or hide the password")           \
+	_(COPY, DETAIL, "copy", "copy", false, "y",                                                \
+	  "Copy the selected value to the clipboard (OSC 52; a password asks first)")              \
+	_(RAW, DETAIL, "raw", "raw JSON", false, "r",                                              \
+	  "Show the JSON:API document the server sent, or the fields")                             \
+	_(SAVE, FORM, "save", "save", true, "F2 C-s", "Save the form")                             \
+	_(NEXT_FIELD, FORM, "next-field", "next field", false, "Tab Down", "Go to the next field") \
+	_(PREV_FIELD, FORM, "prev-field", "previous field", false, "S-Tab Up",                     \
+	  "Go to the previous field")                                                              \
+	_(CANCEL, FORM, "cancel", "cancel", false, "Esc",                                          \
+	  "Leave the form (asks when there are changes)")                                          \
+	_(PICK, FORM, "pick", "choices", false, "Enter",                                           \
+	  "Open the choices of a mode, region or country field")                                   \
+	_(DISCARD, PENDING, "discard", "discard", true, "d",                                       \
+	  "Discard the selected queued change (asks first)")                                       \
+	_(RETRY, PENDING, "retry", "send again", true, "t", "Send the selected change again")      \
+	_(KEEP_MINE, CONFLICT, "keep-mine", "keep mine", true, "m",                                \
+	  "Keep my value for the field, or my delete")                                             \
+	_(TAKE_THEIRS, CONFLICT, "take-theirs", "take server's", true, "t",                        \
+	  "Take the server's value, or its trunk")                                                 \
+	_(EDIT_VALUE, CONFLICT, "edit-value", "new value", true, "e",                              \
+	  "Type a new value for the field")                                                        \
+	_(RESOLVE, CONFLICT, "resolve", "apply", true, "F2 C-s",                                   \
+	  "Apply the choices and queue the result")
 
 enum tui_action {
 	TUI_ACT_NONE = 0,
-#define TUI_ACTION_ENUM(id, scope, name, keys, help) TUI_ACT_##id,
+#define TUI_ACTION_ENUM(id, scope, name, label, writes, keys, help) TUI_ACT_##id,
 	TUI_ACTION_LIST(TUI_ACTION_ENUM)
 #undef TUI_ACTION_ENUM
 	    TUI_ACT_COUNT
@@ -94,6 +121,10 @@ struct tui_keymap {
 
 const char *tui_action_name(enum tui_action a);
 const char *tui_action_help(enum tui_action a);
+/* The operator's word for the action, as the footer shows it. */
+const char *tui_action_label(enum tui_action a);
+/* Whether the action changes something (a read-only session does not offer it). */
+bool tui_action_writes(enum tui_action a);
 enum tui_scope tui_action_scope(enum tui_action a);
 const char *tui_scope_label(enum tui_scope s);
 /* TUI_ACT_NONE when unknown. */
@@ -120,7 +151,12 @@ enum tc_status tui_keymap_check(const struct tui_keymap *km, struct tc_error *er
 void tui_key_name(struct tui_key key, char *buf, size_t len);
 /* The bound keys as text ("j Down"), "" when unbound. */
 void tui_keymap_describe(const struct tui_keymap *km, enum tui_action a, char *buf, size_t len);
-/* The first bound key as text, for footers. */
-void tui_keymap_first(const struct tui_keymap *km, enum tui_action a, char *buf, size_t len);
+/*
+ * The first bound key as text, for footers; "" when none. typing: the screen
+ * takes printable characters as text, so only a key that is not one counts
+ * (a form's footer must not offer "?" for help when ? types a question mark).
+ */
+void tui_keymap_first(const struct tui_keymap *km, enum tui_action a, bool typing, char *buf,
+                      size_t len);
 
 #endif

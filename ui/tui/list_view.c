@@ -1,6 +1,7 @@
 /* The trunk list: a window of the store's sorted, filtered rows, never the whole table. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 
@@ -10,17 +11,24 @@ struct column {
 	const char *title;
 	enum col_kind kind;
 	int sort;  /* enum tc_field_id or enum tc_sort_column */
-	int width; /* 0: shares what is left */
+	int width; /* 0: as wide as its values, from min up */
+	int min;
+	/*
+	 * Which columns stay when the terminal is narrow, 0 first: a column
+	 * that does not fit is left out whole rather than squeezed into its
+	 * neighbour ("Sampdclient").
+	 */
+	int rank;
 };
 
 static const struct column columns[] = {
-    {"Name", COL_FIELD, TC_F_NAME, 0},
-    {"Mode", COL_FIELD, TC_F_AUTHENTICATION_MODE, 8},
-    {"Region", COL_FIELD, TC_F_REGION, 8},
-    {"Ch", COL_FIELD, TC_F_MAX_CHANNELS, 4},
-    {"Inbound IPs", COL_FIELD, TC_F_INBOUND_SOURCE_IPS, 16},
-    {"Outbound host", COL_FIELD, TC_F_OUTBOUND_HOST, 0},
-    {"Sync", COL_STATE, TC_SORT_SYNC_STATE, 9},
+    {"Name", COL_FIELD, TC_F_NAME, 0, 8, 0},
+    {"Mode", COL_FIELD, TC_F_AUTHENTICATION_MODE, 8, 8, 1},
+    {"Region", COL_FIELD, TC_F_REGION, 8, 8, 5},
+    {"Ch", COL_FIELD, TC_F_MAX_CHANNELS, 4, 4, 6},
+    {"Inbound IPs", COL_FIELD, TC_F_INBOUND_SOURCE_IPS, 0, 11, 4},
+    {"Outbound host", COL_FIELD, TC_F_OUTBOUND_HOST, 0, 10, 3},
+    {"Sync", COL_STATE, TC_SORT_SYNC_STATE, 9, 9, 2},
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
@@ -33,14 +41,17 @@ struct list_view {
 	bool filtering;
 	bool filter_prepared; /* the store holds the search text for typed filters */
 	struct tc_trunk_page page;
+	/* Cells the widest value of each column of the page takes (for the layout). */
+	int need[NCOLS];
 	bool loaded;
 	size_t page_top;
 	int page_height;
 };
 
+/* Most useful first: at 80 columns the last ones give way. */
 static const enum tui_action footer[] = {
-    TUI_ACT_HELP,   TUI_ACT_OPEN, TUI_ACT_FILTER,  TUI_ACT_SORT,      TUI_ACT_CREATE, TUI_ACT_EDIT,
-    TUI_ACT_DELETE, TUI_ACT_SYNC, TUI_ACT_PENDING, TUI_ACT_CONFLICTS, TUI_ACT_QUIT,   TUI_ACT_NONE,
+    TUI_ACT_HELP, TUI_ACT_OPEN, TUI_ACT_FILTER, TUI_ACT_CREATE,  TUI_ACT_EDIT,      TUI_ACT_DELETE,
+    TUI_ACT_SYNC, TUI_ACT_QUIT, TUI_ACT_SORT,   TUI_ACT_PENDING, TUI_ACT_CONFLICTS, TUI_ACT_NONE,
 };
 
 /* Smart case: a capital letter in the filter makes it case-sensitive. */
@@ -141,25 +152,38 @@ static const char *mode_short(enum tc_mode m)
 	}
 }
 
-static void layout(int cols, int widths[NCOLS])
+/*
+ * Widths by rank: the name first, as wide as the page's longest (up to half
+ * the screen), then each column whole while it fits, one cell apart; the
+ * cells left widen the columns sized by their values (the last ranked
+ * first) to what those values need.
+ * A width of 0 leaves the column out.
+ */
+static void layout(const struct list_view *v, int cols, int widths[NCOLS])
 {
-	int fixed = 0, flex = 0;
-	for (size_t c = 0; c < NCOLS; c++) {
-		fixed += columns[c].width + 1;
-		if (!columns[c].width) {
-			flex++;
-			fixed--;
+	int order[NCOLS];
+	for (size_t c = 0; c < NCOLS; c++)
+		order[columns[c].rank] = (int)c;
+	int left = cols;
+	for (size_t k = 0; k < NCOLS; k++) {
+		size_t c = (size_t)order[k];
+		int w = columns[c].width ? columns[c].width : columns[c].min;
+		if (k == 0) {
+			int half = cols / 2 > w ? cols / 2 : w;
+			w = v->need[c] > w ? (v->need[c] < half ? v->need[c] : half) : w;
 		}
+		int gap = k == 0 ? 0 : 1;
+		widths[c] = w + gap <= left ? w : 0;
+		if (widths[c])
+			left -= w + gap;
 	}
-	int left = cols - fixed - (flex - 1);
-	for (size_t c = 0; c < NCOLS; c++) {
-		if (columns[c].width) {
-			widths[c] = columns[c].width;
+	for (size_t k = NCOLS; k-- > 0 && left > 0;) {
+		size_t c = (size_t)order[k];
+		if (columns[c].width || !widths[c] || v->need[c] <= widths[c])
 			continue;
-		}
-		/* Name gets the odd cell: it is what operators search by. */
-		int share = c == 0 ? (left + 1) / 2 : left / 2;
-		widths[c] = share < 4 ? 4 : share;
+		int more = v->need[c] - widths[c] < left ? v->need[c] - widths[c] : left;
+		widths[c] += more;
+		left -= more;
 	}
 }
 
@@ -180,6 +204,23 @@ static void cell_text(const struct tc_trunk_row *r, size_t c, char *buf, size_t 
 	free(text);
 }
 
+/* What the layout needs to know of a freshly loaded page: its widest values. */
+static void measure(struct list_view *v)
+{
+	for (size_t c = 0; c < NCOLS; c++) {
+		v->need[c] = tui_text_width(columns[c].title) + 1; /* and the sort arrow */
+		if (columns[c].width)
+			continue;
+		for (size_t i = 0; i < v->page.count; i++) {
+			char text[256];
+			cell_text(&v->page.items[i], c, text, sizeof(text));
+			int w = tui_text_width(text);
+			if (w > v->need[c])
+				v->need[c] = w;
+		}
+	}
+}
+
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct list_view *v = (struct list_view *)s;
@@ -187,18 +228,23 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	if (v->filtering || v->filter[0])
 		rows--;
 	if (!v->loaded || v->page_top != v->sc.top || v->page_height != rows ||
-	    v->sc.sel < v->sc.top || v->sc.sel >= v->sc.top + (size_t)(rows > 0 ? rows : 1))
+	    v->sc.sel < v->sc.top || v->sc.sel >= v->sc.top + (size_t)(rows > 0 ? rows : 1)) {
 		load(app, v, rows);
+		measure(v);
+	}
 	int widths[NCOLS];
-	layout(COLS, widths);
+	layout(v, COLS, widths);
 	int x = 0;
 	for (size_t c = 0; c < NCOLS; c++) {
+		if (!widths[c])
+			continue;
 		char title[40];
 		const char *arrow = app->caps.utf8 ? (v->descending ? "\u25bc" : "\u25b2")
 		                                   : (v->descending ? "v" : "^");
 		snprintf(title, sizeof(title), "%s%s", columns[c].title,
 		         c == v->sort_col ? arrow : "");
-		tui_put(stdscr, top, x, title, widths[c], tui_attr(TUI_ROLE_COLUMN));
+		tui_put_cut(stdscr, top, x, title, widths[c], tui_attr(TUI_ROLE_COLUMN),
+		            app->caps.utf8);
 		x += widths[c] + 1;
 	}
 	for (int i = 0; i < rows && (size_t)i < v->page.count; i++) {
@@ -212,6 +258,8 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		}
 		x = 0;
 		for (size_t c = 0; c < NCOLS; c++) {
+			if (!widths[c])
+				continue;
 			char text[256];
 			cell_text(r, c, text, sizeof(text));
 			int a = attr;
@@ -220,7 +268,7 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			if (columns[c].kind == COL_FIELD && tc_field_is_numeric(columns[c].sort))
 				tui_put_right(stdscr, y, x, text, widths[c], a);
 			else
-				tui_put(stdscr, y, x, text, widths[c], a);
+				tui_put_cut(stdscr, y, x, text, widths[c], a, app->caps.utf8);
 			x += widths[c] + 1;
 		}
 	}
@@ -256,14 +304,10 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
 {
 	if (tui_read_only(app)) {
-		tui_status(app, true, "Read-only mode: trunks cannot be deleted.");
+		tui_refuse_read_only(app, "trunks cannot be deleted.");
 		return;
 	}
-	enum tc_mode m = tc_trunk_mode(r->trunk);
-	bool live = r->pending != TC_OP_CREATE &&
-	            (m == TC_MODE_CLIENT_CREDENTIALS || m == TC_MODE_OUTBOUND_REGISTRATION);
-	const char *name = tc_trunk_string(r->trunk, TC_F_NAME);
-	ui_confirm_delete(app, r->trunk->id, name ? name : "", live, 0);
+	ui_confirm_delete(app, r->trunk->id, r->trunk, r->pending != TC_OP_CREATE, 0);
 }
 
 static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
@@ -368,10 +412,81 @@ static void destroy(struct tui_screen *s)
 	free(v);
 }
 
+/* The column a `:sort` names: its field's key ("max_channels"), its title ("Ch"), or "sync". */
+static bool column_named(const char *name, size_t len, size_t *col)
+{
+	for (size_t i = 0; i < NCOLS; i++) {
+		const char *key = columns[i].kind == COL_FIELD
+		                      ? tc_field((enum tc_field_id)columns[i].sort)->key
+		                      : "sync";
+		if ((strlen(key) == len && strncasecmp(key, name, len) == 0) ||
+		    (strlen(columns[i].title) == len &&
+		     strncasecmp(columns[i].title, name, len) == 0)) {
+			*col = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum tui_result sort_command(struct tui_app *app, struct list_view *v, const char *arg)
+{
+	size_t len = strcspn(arg, " ");
+	const char *order = arg + len;
+	while (*order == ' ')
+		order++;
+	size_t col;
+	if (!column_named(arg, len, &col)) {
+		tui_status(app, true,
+		           "\"%.*s\" is not a column: sort by name, authentication_mode, region, "
+		           "max_channels, inbound_source_ips, outbound_host or sync.",
+		           (int)len, arg);
+		return TUI_HANDLED;
+	}
+	bool descending;
+	if (!*order || strcasecmp(order, "asc") == 0) {
+		descending = false;
+	} else if (strcasecmp(order, "desc") == 0) {
+		descending = true;
+	} else {
+		tui_status(app, true, "The order is asc or desc, not \"%s\".", order);
+		return TUI_HANDLED;
+	}
+	v->sort_col = col;
+	v->descending = descending;
+	v->loaded = false;
+	tui_status(app, false, "Sorted by %s%s.", columns[col].title,
+	           descending ? ", descending" : "");
+	return TUI_HANDLED;
+}
+
+static enum tui_result command(struct tui_app *app, struct tui_screen *s, enum tui_action act,
+                               const char *arg)
+{
+	struct list_view *v = (struct list_view *)s;
+	switch (act) {
+	case TUI_ACT_FILTER:
+		if (strlen(arg) >= sizeof(v->filter)) {
+			tui_status(app, true, "A filter holds at most %zu bytes.",
+			           sizeof(v->filter) - 1);
+			return TUI_HANDLED;
+		}
+		snprintf(v->filter, sizeof(v->filter), "%s", arg);
+		v->filtering = false;
+		v->loaded = false;
+		return TUI_HANDLED;
+	case TUI_ACT_SORT:
+		return sort_command(app, v, arg);
+	default:
+		return TUI_IGNORED;
+	}
+}
+
 static const struct tui_screen_ops ops = {
     .scope = TUI_SCOPE_LIST,
     .draw = draw,
     .key = key,
+    .command = command,
     .reload = reload,
     .destroy = destroy,
     .footer = footer,

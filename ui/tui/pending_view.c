@@ -132,8 +132,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	switch (act) {
 	case TUI_ACT_DISCARD:
 		if (e && tui_read_only(app)) {
-			tui_status(app, true,
-			           "Read-only mode: queued changes cannot be discarded.");
+			tui_refuse_read_only(app, "queued changes cannot be discarded.");
 		} else if (e) {
 			char q[200];
 			snprintf(q, sizeof(q), "Discard the queued changes of \"%s\"?",

@@ -1,5 +1,6 @@
 #include "text.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -63,6 +64,23 @@ int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr)
 	return used;
 }
 
+int tui_put_cut(WINDOW *w, int y, int x, const char *utf8, int width, int attr, bool ellipsis_utf8)
+{
+	if (width <= 0)
+		return 0;
+	if (tui_text_width(utf8) <= width)
+		return tui_put(w, y, x, utf8, width, attr);
+	tui_put(w, y, x, utf8, width - 1, attr);
+	wattrset(w, attr);
+	if (ellipsis_utf8) {
+		wchar_t dots[2] = {0x2026, 0};
+		mvwaddnwstr(w, y, x + width - 1, dots, 1);
+	} else {
+		mvwaddch(w, y, x + width - 1, '~');
+	}
+	return width;
+}
+
 void tui_put_right(WINDOW *w, int y, int x, const char *utf8, int width, int attr)
 {
 	int tw = tui_text_width(utf8);
@@ -106,4 +124,21 @@ size_t tui_text_next(const char *utf8, size_t pos)
 	struct tc_termtext_glyph g;
 	tc_termtext_glyph(utf8 + pos, len - pos, tc_termtext_locale_utf8(), &g);
 	return g.bytes;
+}
+
+void tui_age(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms < 0 ? 0 : ms / 1000;
+	/*
+	 * Not in seconds: a header that changed every second cost an idle
+	 * session on a slow link about 40 bytes a second for no news.
+	 */
+	if (s < 60)
+		snprintf(buf, len, "<1m");
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(s / 86400));
 }

@@ -10,6 +10,7 @@
 #include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Cells the text takes. */
 int tui_text_width(const char *utf8);
@@ -19,6 +20,11 @@ int tui_text_width(const char *utf8);
  * replaced by spaces. Returns the cells drawn before padding.
  */
 int tui_put(WINDOW *w, int y, int x, const char *utf8, int width, int attr);
+/*
+ * Same, but text that does not fit ends with an ellipsis ("…", or "~" when
+ * utf8 is false), so a cut host or name never reads as a whole one.
+ */
+int tui_put_cut(WINDOW *w, int y, int x, const char *utf8, int width, int attr, bool ellipsis_utf8);
 /* Same, right-aligned. */
 void tui_put_right(WINDOW *w, int y, int x, const char *utf8, int width, int attr);
 /* A horizontal rule of n cells: U+2500 in UTF-8, '-' otherwise. */
@@ -29,5 +35,8 @@ size_t tui_text_fit(const char *utf8, int cells);
 size_t tui_text_prev(const char *utf8, size_t pos);
 /* Number of bytes of the character at byte offset pos. */
 size_t tui_text_next(const char *utf8, size_t pos);
+
+/* "<1m", "5m", "3h", "2d": a minute at least, so an idle header does not repaint each second. */
+void tui_age(int64_t ms, char *buf, size_t len);
 
 #endif

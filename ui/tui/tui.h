@@ -20,9 +20,12 @@ struct tui_binding {
 };
 
 struct tui_options {
-	bool no_color;         /* --no-color; NO_COLOR in the environment has the same effect */
-	bool ascii;            /* --ascii: ASCII line drawing even in a UTF-8 locale */
-	bool read_only;        /* refuse changes (the service refuses them too when opened so) */
+	bool no_color;  /* --no-color; NO_COLOR in the environment has the same effect */
+	bool ascii;     /* --ascii: ASCII line drawing even in a UTF-8 locale */
+	bool read_only; /* refuse changes (the service refuses them too when opened so) */
+	/* Where offline / read_only were set ("--offline", "FILE:LINE"); NULL when not set. */
+	const char *offline_where;
+	const char *read_only_where;
 	const char *profile;   /* header label; NULL: the service's profile */
 	const char *api_host;  /* header label; NULL: the service's API host */
 	struct tc_clock clock; /* the clock the service was opened with (ages in the header) */
