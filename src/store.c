@@ -1,273 +1,21 @@
-#include "trunkctl/store.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "search_find.h"
+#include "store_private.h"
 #include "store_sql.h"
 #include "sync.h"
 #include "trunk_json.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
-#define TRUNK_JSON (TC_JSON_WITH_ID | TC_JSON_WITH_EXTRA | TC_JSON_REVEAL)
-/* A trunk is a narrow row in trunks (scanned by lists) and its documents in trunk_docs. */
-#define ROW_SELECT                                                                                 \
-	"SELECT t.id, d.base, d.local, t.state, t.pending_op, t.seen_gen, t.last_seen_ms, "        \
-	"t.edited_ms, d.errors, d.last_error, d.conflict FROM trunks AS t "                        \
-	"JOIN trunk_docs AS d ON d.id = t.id"
-#define DOCS_SAVE                                                                                  \
-	"INSERT INTO trunk_docs(id, base, local, errors, last_error, conflict) "                   \
-	"VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base, "            \
-	"local = excluded.local, errors = excluded.errors, last_error = excluded.last_error, "     \
-	"conflict = excluded.conflict"
-
-struct tc_store {
-	sqlite3 *db;
-	char *path;
-	char *marker; /* see marker_read */
-	bool read_only;
-	char read_only_why[512]; /* names the data dir and the reason; empty when writable */
-	struct tc_clock clock;
-	int busy_timeout_ms;
-	/* statements naming the derived columns, built from the field table */
-	char *sql_save;    /* a whole row */
-	char *sql_pull;    /* a server version over a row */
-	char *sql_derived; /* the derived columns of one row */
-};
-
-/* ---- errors and statements ---- */
-
-static enum tc_status db_fail(struct tc_store *s, int rc, struct tc_error *err, const char *what)
-{
-	switch (rc & 0xff) {
-	case SQLITE_NOMEM:
-		return tc_error_set(err, TC_NOMEM, NULL);
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return tc_error_set(err, TC_BUSY,
-		                    "the local store %s is busy (another trunkctl is writing): %s",
-		                    s->path, what);
-	case SQLITE_NOTADB:
-		return tc_error_set(
-		    err, TC_CORRUPT,
-		    "%s is not a trunkctl store (not an SQLite database); it was left "
-		    "as it is",
-		    s->path);
-	case SQLITE_READONLY:
-		if (s->read_only_why[0])
-			return tc_error_set(err, TC_READ_ONLY, "nothing was saved: %s",
-			                    s->read_only_why);
-		return tc_error_set(err, TC_READ_ONLY,
-		                    "nothing was saved: the local store %s cannot be written (%s)",
-		                    s->path, sqlite3_errstr(rc));
-	case SQLITE_CORRUPT:
-		return tc_error_set(
-		    err, TC_CORRUPT,
-		    "%s is damaged or is not a trunkctl store (%s); it was left as it "
-		    "is",
-		    s->path, sqlite3_errstr(rc));
-	default:
-		return tc_error_set(err, TC_STORE, "local store %s: %s: %s", s->path, what,
-		                    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-	}
-}
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * SQLite's busy handler does not cover every case (setting WAL mode, a
- * deadlock it detects between a reader and a writer), so statements that take
- * locks are retried here until the same timeout, with short real naps. This
- * waits for another process; tests never depend on it.
- */
-static bool busy_again(struct tc_store *s, int rc, int64_t started)
-{
-	if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
-		return false;
-	if (monotonic_ms() - started > s->busy_timeout_ms)
-		return false;
-	struct timespec nap = {0, 2 * 1000 * 1000};
-	nanosleep(&nap, NULL);
-	return true;
-}
-
-static enum tc_status exec(struct tc_store *s, const char *sql, struct tc_error *err)
-{
-	int64_t started = monotonic_ms();
-	int rc;
-	while ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
-		if (!busy_again(s, rc, started))
-			return db_fail(s, rc, err, sql);
-	return TC_OK;
-}
-
-static enum tc_status prepare(struct tc_store *s, const char *sql, sqlite3_stmt **st,
-                              struct tc_error *err)
-{
-	int64_t started = monotonic_ms();
-	int rc;
-	while ((rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL)) != SQLITE_OK)
-		if (!busy_again(s, rc, started))
-			return db_fail(s, rc, err, "prepare");
-	return TC_OK;
-}
-
-/* sqlite3_step; SQLITE_ROW and SQLITE_DONE are success. */
-static int step(struct tc_store *s, sqlite3_stmt *st)
-{
-	int64_t started = monotonic_ms();
-	int rc;
-	while ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE) {
-		if (!busy_again(s, rc, started))
-			break;
-		sqlite3_reset(st);
-	}
-	return rc;
-}
-
-/* Runs a statement to completion. */
-static enum tc_status run(struct tc_store *s, sqlite3_stmt *st, struct tc_error *err)
-{
-	int rc = step(s, st);
-	while (rc == SQLITE_ROW)
-		rc = step(s, st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, rc, err, sqlite3_sql(st));
-	return TC_OK;
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *text)
-{
-	if (text)
-		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? strdup((const char *)t) : NULL;
-}
-
-/* ---- transactions ---- */
-
-enum tc_status tc_store_begin(struct tc_store *s, struct tc_error *err)
-{
-	if (!sqlite3_get_autocommit(s->db))
-		return tc_error_set(err, TC_USAGE, "a store transaction is already open");
-	return exec(s, "BEGIN IMMEDIATE", err);
-}
-
-enum tc_status tc_store_commit(struct tc_store *s, struct tc_error *err)
-{
-	enum tc_status rc = exec(s, "COMMIT", err);
-	if (rc != TC_OK)
-		tc_store_rollback(s);
-	return rc;
-}
-
-void tc_store_rollback(struct tc_store *s)
-{
-	if (s && s->db && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* Joins the caller's transaction, or opens one that write_end closes. */
-static enum tc_status write_begin(struct tc_store *s, bool *own, struct tc_error *err)
-{
-	*own = sqlite3_get_autocommit(s->db) != 0;
-	return *own ? exec(s, "BEGIN IMMEDIATE", err) : TC_OK;
-}
-
-static enum tc_status write_end(struct tc_store *s, bool own, enum tc_status rc,
-                                struct tc_error *err)
-{
-	if (!own)
-		return rc;
-	if (rc == TC_OK)
-		return tc_store_commit(s, err);
-	tc_store_rollback(s);
-	return rc;
-}
-
-/* A read snapshot, so a list and its count agree. */
-static enum tc_status read_begin(struct tc_store *s, bool *own, struct tc_error *err)
-{
-	*own = sqlite3_get_autocommit(s->db) != 0;
-	return *own ? exec(s, "BEGIN", err) : TC_OK;
-}
-
-static void read_end(struct tc_store *s, bool own)
-{
-	if (own)
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-}
-
-/* ---- meta ---- */
-
-/* A meta value as a number (num) or as text (text, size bytes; "" when absent). */
-static enum tc_status meta_get(struct tc_store *s, const char *key, int64_t *num, char *text,
-                               size_t size, struct tc_error *err)
-{
-	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, "SELECT value FROM meta WHERE key = ?", &st, err);
-	if (rc != TC_OK)
-		return rc;
-	bind_text(st, 1, key);
-	int r = step(s, st);
-	if (num)
-		*num = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	if (text) {
-		const char *v = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-		snprintf(text, size, "%s", v ? v : "");
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_fail(s, r, err, "read meta");
-	return TC_OK;
-}
-
-static enum tc_status meta_get_int(struct tc_store *s, const char *key, int64_t *out,
-                                   struct tc_error *err)
-{
-	return meta_get(s, key, out, NULL, 0, err);
-}
-
-static enum tc_status meta_set(struct tc_store *s, const char *key, const char *text,
-                               const int64_t *num, struct tc_error *err)
-{
-	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s,
-	                            "INSERT INTO meta(key, value) VALUES(?, ?) "
-	                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-	                            &st, err);
-	if (rc != TC_OK)
-		return rc;
-	bind_text(st, 1, key);
-	if (num)
-		sqlite3_bind_int64(st, 2, *num);
-	else
-		bind_text(st, 2, text);
-	rc = run(s, st, err);
-	sqlite3_finalize(st);
-	return rc;
-}
 
 /* ---- opening ---- */
 
@@ -298,37 +46,22 @@ static enum tc_status make_dirs(const char *dir, struct tc_error *err)
 	return rc;
 }
 
-static enum tc_status pragma_int(struct tc_store *s, const char *sql, int64_t *out,
-                                 struct tc_error *err)
-{
-	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
-	if (rc != TC_OK)
-		return rc;
-	int r = step(s, st);
-	*out = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_fail(s, r, err, sql);
-	return TC_OK;
-}
-
 /* Runs one quick_check statement: *ok when its first line is "ok", else that line in msg. */
 static enum tc_status check_sql(struct tc_store *s, const char *sql, bool *ok, char *msg,
                                 size_t size, struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
-	int r = step(s, st);
+	int r = store_step(s, st);
 	const char *line = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
 	*ok = line && strcmp(line, "ok") == 0;
 	if (msg && size)
 		snprintf(msg, size, "%s", line ? line : sqlite3_errstr(r));
 	sqlite3_finalize(st);
 	if (r != SQLITE_ROW)
-		return db_fail(s, r, err, "quick_check");
+		return store_db_fail(s, r, err, "quick_check");
 	return TC_OK;
 }
 
@@ -354,12 +87,12 @@ static enum tc_status check_rows(struct tc_store *s, const char *sql, size_t *pr
                                  size_t size, struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
 	size_t found = 0;
 	int r;
-	while ((r = step(s, st)) == SQLITE_ROW) {
+	while ((r = store_step(s, st)) == SQLITE_ROW) {
 		const char *first = (const char *)sqlite3_column_text(st, 0);
 		if (sqlite3_column_count(st) == 1 && first && strcmp(first, "ok") == 0)
 			continue;
@@ -373,7 +106,7 @@ static enum tc_status check_rows(struct tc_store *s, const char *sql, size_t *pr
 	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
-		return db_fail(s, r, err, sql);
+		return store_db_fail(s, r, err, sql);
 	*problems += found;
 	return TC_OK;
 }
@@ -403,11 +136,11 @@ enum tc_status tc_store_integrity_check(struct tc_store *s, bool *ok, char *msg,
 static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
 {
 	int64_t app = 0, version = 0, objects = 0;
-	enum tc_status rc = pragma_int(s, "PRAGMA application_id", &app, err);
+	enum tc_status rc = store_pragma_int(s, "PRAGMA application_id", &app, err);
 	if (rc == TC_OK)
-		rc = pragma_int(s, "PRAGMA user_version", &version, err);
+		rc = store_pragma_int(s, "PRAGMA user_version", &version, err);
 	if (rc == TC_OK)
-		rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &objects, err);
+		rc = store_pragma_int(s, "SELECT count(*) FROM sqlite_master", &objects, err);
 	if (rc != TC_OK)
 		return rc;
 	if (app == 0 && version == 0 && objects == 0)
@@ -460,16 +193,16 @@ static enum tc_status derived_current(struct tc_store *s, const char *sig, bool 
                                       struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc =
-	    prepare(s, "SELECT 1 FROM meta WHERE key = 'derived_sig' AND value = ?", &st, err);
+	enum tc_status rc = store_prepare(
+	    s, "SELECT 1 FROM meta WHERE key = 'derived_sig' AND value = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
-	bind_text(st, 1, sig);
-	int r = step(s, st);
+	store_bind_text(st, 1, sig);
+	int r = store_step(s, st);
 	sqlite3_finalize(st);
 	*same = r == SQLITE_ROW;
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_fail(s, r, err, "read meta");
+		return store_db_fail(s, r, err, "read meta");
 	return TC_OK;
 }
 
@@ -484,10 +217,10 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 		return rc;
 	sqlite3_stmt *st, *up = NULL;
 	int r;
-	rc = prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
+	rc = store_prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
 	if (rc == TC_OK)
-		rc = prepare(s, s->sql_derived, &up, err);
-	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+		rc = store_prepare(s, s->sql_derived, &up, err);
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		struct tc_trunk *t = NULL;
 		rc = decode(s, (const char *)sqlite3_column_text(st, 1), id, &t, err);
@@ -497,18 +230,18 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 			if (next < 0)
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 			else
-				bind_text(up, next, id);
+				store_bind_text(up, next, id);
 		}
 		tc_trunk_free(t);
 		if (rc == TC_OK)
-			rc = run(s, up, err);
+			rc = store_run(s, up, err);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, "rebuild derived columns");
+		rc = store_db_fail(s, r, err, "rebuild derived columns");
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
 	if (rc == TC_OK)
-		rc = meta_set(s, "derived_sig", sig, NULL, err);
+		rc = store_meta_set(s, "derived_sig", sig, NULL, err);
 	return rc;
 }
 
@@ -563,7 +296,7 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 	 * made the first screen wait for a sync in another process to commit.
 	 */
 	int64_t version = 0;
-	enum tc_status rc = pragma_int(s, "PRAGMA user_version", &version, err);
+	enum tc_status rc = store_pragma_int(s, "PRAGMA user_version", &version, err);
 	if (rc == TC_OK && version == TC_STORE_SCHEMA_VERSION) {
 		char sig[1024];
 		tc_store_derived_signature(sig, sizeof(sig));
@@ -572,7 +305,7 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 		if (rc == TC_OK && same) {
 			int r = tc_store_sync_columns(s->db, false, &missing);
 			if (r != SQLITE_OK)
-				return db_fail(s, r, err, "read the field columns");
+				return store_db_fail(s, r, err, "read the field columns");
 		}
 		if (rc != TC_OK || (same && !missing))
 			return rc;
@@ -584,24 +317,24 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 		    "to %d), which cannot be done: %s",
 		    s->path, (long long)version, TC_STORE_SCHEMA_VERSION, s->read_only_why);
 	if (rc == TC_OK)
-		rc = exec(s, "BEGIN IMMEDIATE", err);
+		rc = store_exec(s, "BEGIN IMMEDIATE", err);
 	if (rc != TC_OK)
 		return rc;
 	/* another process may have migrated while this one waited for the lock */
-	rc = pragma_int(s, "PRAGMA user_version", &version, err);
+	rc = store_pragma_int(s, "PRAGMA user_version", &version, err);
 	for (int64_t v = version; rc == TC_OK && v < TC_STORE_SCHEMA_VERSION; v++)
-		rc = exec(s, tc_store_migrations[v], err);
+		rc = store_exec(s, tc_store_migrations[v], err);
 	if (rc == TC_OK && version < TC_STORE_SCHEMA_VERSION) {
 		char sql[96];
 		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d",
 		         TC_STORE_APPLICATION_ID, TC_STORE_SCHEMA_VERSION);
-		rc = exec(s, sql, err);
+		rc = store_exec(s, sql, err);
 	}
 	bool added = false;
 	if (rc == TC_OK) {
 		int r = tc_store_sync_columns(s->db, true, &added);
 		if (r != SQLITE_OK)
-			rc = db_fail(s, r, err, "add field columns");
+			rc = store_db_fail(s, r, err, "add field columns");
 	}
 	if (rc == TC_OK)
 		rc = refresh_derived(s, added, err);
@@ -611,14 +344,11 @@ static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
 	return rc;
 }
 
-/* The page cache every connection starts with; see tc_store_open's note on it. */
-#define DEFAULT_CACHE_KIB 8192
-
 static enum tc_status set_cache_kib(struct tc_store *s, int64_t kib, struct tc_error *err)
 {
 	char sql[64];
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld", (long long)kib);
-	return exec(s, sql, err);
+	return store_exec(s, sql, err);
 }
 
 /* ---- what the data dir says about the store ---- */
@@ -766,7 +496,8 @@ static enum tc_status open_read_only(struct tc_store *s, struct tc_error *err)
 		                    NULL);
 		free(uri);
 	}
-	return r == SQLITE_OK || (r & 0xff) == SQLITE_NOTADB ? TC_OK : db_fail(s, r, err, "open");
+	return r == SQLITE_OK || (r & 0xff) == SQLITE_NOTADB ? TC_OK
+	                                                     : store_db_fail(s, r, err, "open");
 }
 
 static enum tc_status open_read_write(struct tc_store *s, bool existed, struct tc_error *err)
@@ -775,7 +506,7 @@ static enum tc_status open_read_write(struct tc_store *s, bool existed, struct t
 	    sqlite3_open_v2(s->path, &s->db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (r != SQLITE_OK)
-		return db_fail(s, r, err, "open");
+		return store_db_fail(s, r, err, "open");
 	/*
 	 * SQLite creates the file 0644 (in the 0700 data dir) and gives the -wal
 	 * and -shm the database's mode when it creates them, which comes later.
@@ -816,17 +547,18 @@ static enum tc_status check_marker(struct tc_store *s, bool assign, bool *have_i
 {
 	char id[STORE_ID_LEN + 1] = "";
 	int64_t version = 0;
-	enum tc_status rc = assign ? TC_OK : pragma_int(s, "PRAGMA user_version", &version, err);
+	enum tc_status rc =
+	    assign ? TC_OK : store_pragma_int(s, "PRAGMA user_version", &version, err);
 	if (rc == TC_OK && (assign || version > 0))
-		rc = meta_get(s, "store_id", NULL, id, sizeof(id), err);
+		rc = store_meta_get(s, "store_id", NULL, id, sizeof(id), err);
 	if (rc == TC_OK && assign && !id[0] && !s->read_only) {
 		/* two processes opening a new store at once must agree on one id */
 		rc = tc_store_begin(s, err);
 		if (rc == TC_OK)
-			rc = meta_get(s, "store_id", NULL, id, sizeof(id), err);
+			rc = store_meta_get(s, "store_id", NULL, id, sizeof(id), err);
 		if (rc == TC_OK && !id[0] && (rc = new_store_id(id, err)) == TC_OK)
-			rc = meta_set(s, "store_id", id, NULL, err);
-		rc = write_end(s, true, rc, err);
+			rc = store_meta_set(s, "store_id", id, NULL, err);
+		rc = store_write_end(s, true, rc, err);
 	}
 	*have_id = rc == TC_OK && id[0];
 	if (!*have_id)
@@ -905,12 +637,12 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	 * first key (tc_store_filter_prepare).
 	 */
 	if (rc == TC_OK && !s->read_only)
-		rc = exec(s, "PRAGMA journal_mode = WAL", err);
+		rc = store_exec(s, "PRAGMA journal_mode = WAL", err);
 	if (rc == TC_OK)
-		rc = exec(s,
-		          "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-		          "PRAGMA temp_store = MEMORY",
-		          err);
+		rc = store_exec(s,
+		                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+		                "PRAGMA temp_store = MEMORY",
+		                err);
 	if (rc == TC_OK)
 		rc = set_cache_kib(s, DEFAULT_CACHE_KIB, err);
 	bool have_id = false;
@@ -962,11 +694,27 @@ int64_t tc_store_now(const struct tc_store *s)
 int tc_store_schema_version(struct tc_store *s)
 {
 	int64_t v = 0;
-	pragma_int(s, "PRAGMA user_version", &v, NULL);
+	store_pragma_int(s, "PRAGMA user_version", &v, NULL);
 	return (int)v;
 }
 
+/* A trunk is a narrow row in trunks (scanned by lists) and its documents in trunk_docs. */
+#define ROW_SELECT                                                                                 \
+	"SELECT t.id, d.base, d.local, t.state, t.pending_op, t.seen_gen, t.last_seen_ms, "        \
+	"t.edited_ms, d.errors, d.last_error, d.conflict FROM trunks AS t "                        \
+	"JOIN trunk_docs AS d ON d.id = t.id"
+#define DOCS_SAVE                                                                                  \
+	"INSERT INTO trunk_docs(id, base, local, errors, last_error, conflict) "                   \
+	"VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base, "            \
+	"local = excluded.local, errors = excluded.errors, last_error = excluded.last_error, "     \
+	"conflict = excluded.conflict"
+
 /* ---- trunk encoding ---- */
+
+char *tc_store_encode_base(const struct tc_trunk *t)
+{
+	return tc_trunk_to_flat_json(t, TRUNK_JSON);
+}
 
 static enum tc_status encode(const struct tc_trunk *t, char **out, struct tc_error *err)
 {
@@ -1012,20 +760,6 @@ static enum tc_status decode_col(struct tc_store *s, sqlite3_stmt *st, int col, 
 
 /* ---- trunk rows ---- */
 
-struct row {
-	char *id;
-	struct tc_trunk *base;
-	struct tc_trunk *local;
-	int state;
-	int pending_op;
-	int64_t seen_gen;
-	int64_t last_seen_ms;
-	int64_t edited_ms;
-	char *errors; /* JSON array of field errors */
-	char *last_error;
-	char *conflict; /* JSON: base, mine, theirs, fields, detected_ms */
-};
-
 static void row_clear(struct row *r)
 {
 	free(r->id);
@@ -1042,29 +776,29 @@ static enum tc_status row_load(struct tc_store *s, const char *id, struct row *r
 {
 	memset(r, 0, sizeof(*r));
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, ROW_SELECT " WHERE t.id = ?", &st, err);
+	enum tc_status rc = store_prepare(s, ROW_SELECT " WHERE t.id = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
-	bind_text(st, 1, id);
-	int r0 = step(s, st);
+	store_bind_text(st, 1, id);
+	int r0 = store_step(s, st);
 	if (r0 == SQLITE_DONE) {
 		sqlite3_finalize(st);
 		return tc_error_set(err, TC_NOT_FOUND, "no trunk %s in the local store", id);
 	}
 	if (r0 != SQLITE_ROW) {
-		rc = db_fail(s, r0, err, "read trunk");
+		rc = store_db_fail(s, r0, err, "read trunk");
 		sqlite3_finalize(st);
 		return rc;
 	}
-	r->id = col_dup(st, 0);
+	r->id = store_col_dup(st, 0);
 	r->state = sqlite3_column_int(st, 3);
 	r->pending_op = sqlite3_column_int(st, 4);
 	r->seen_gen = sqlite3_column_int64(st, 5);
 	r->last_seen_ms = sqlite3_column_int64(st, 6);
 	r->edited_ms = sqlite3_column_int64(st, 7);
-	r->errors = col_dup(st, 8);
-	r->last_error = col_dup(st, 9);
-	r->conflict = col_dup(st, 10);
+	r->errors = store_col_dup(st, 8);
+	r->last_error = store_col_dup(st, 9);
+	r->conflict = store_col_dup(st, 10);
 	rc = r->id ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 	if (rc == TC_OK)
 		rc = decode_col(s, st, 1, id, &r->base, err);
@@ -1084,11 +818,11 @@ static enum tc_status row_save(struct tc_store *s, const struct row *r, struct t
 		rc = encode(r->local, &local, err);
 	sqlite3_stmt *st = NULL, *docs = NULL;
 	if (rc == TC_OK)
-		rc = prepare(s, s->sql_save, &st, err);
+		rc = store_prepare(s, s->sql_save, &st, err);
 	if (rc == TC_OK)
-		rc = prepare(s, DOCS_SAVE, &docs, err);
+		rc = store_prepare(s, DOCS_SAVE, &docs, err);
 	if (rc == TC_OK) {
-		bind_text(st, 1, r->id);
+		store_bind_text(st, 1, r->id);
 		sqlite3_bind_int(st, 2, r->state);
 		sqlite3_bind_int(st, 3, r->pending_op);
 		sqlite3_bind_int64(st, 4, r->seen_gen);
@@ -1099,16 +833,16 @@ static enum tc_status row_save(struct tc_store *s, const struct row *r, struct t
 		if (tc_store_bind_derived(st, 9, r->id, r->local ? r->local : r->base) < 0)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		else
-			rc = run(s, st, err);
+			rc = store_run(s, st, err);
 	}
 	if (rc == TC_OK) {
-		bind_text(docs, 1, r->id);
-		bind_text(docs, 2, base);
-		bind_text(docs, 3, local);
-		bind_text(docs, 4, r->errors);
-		bind_text(docs, 5, r->last_error);
-		bind_text(docs, 6, r->conflict);
-		rc = run(s, docs, err);
+		store_bind_text(docs, 1, r->id);
+		store_bind_text(docs, 2, base);
+		store_bind_text(docs, 3, local);
+		store_bind_text(docs, 4, r->errors);
+		store_bind_text(docs, 5, r->last_error);
+		store_bind_text(docs, 6, r->conflict);
+		rc = store_run(s, docs, err);
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(docs);
@@ -1121,11 +855,11 @@ static enum tc_status delete_where_id(struct tc_store *s, const char *sql, const
                                       struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
-	bind_text(st, 1, id);
-	rc = run(s, st, err);
+	store_bind_text(st, 1, id);
+	rc = store_run(s, st, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -1170,7 +904,7 @@ static enum tc_status entries_read(struct tc_store *s, sqlite3_stmt *st, struct 
 	size_t cap = 0;
 	enum tc_status rc = TC_OK;
 	int r;
-	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
 		if (out->count == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			struct tc_outbox_entry *n = realloc(out->items, ncap * sizeof(*n));
@@ -1184,13 +918,13 @@ static enum tc_status entries_read(struct tc_store *s, sqlite3_stmt *st, struct 
 		struct tc_outbox_entry *e = &out->items[out->count++];
 		memset(e, 0, sizeof(*e));
 		e->seq = sqlite3_column_int64(st, 0);
-		e->trunk_id = col_dup(st, 1);
+		e->trunk_id = store_col_dup(st, 1);
 		e->op = (enum tc_outbox_op)sqlite3_column_int(st, 2);
 		e->state = (enum tc_outbox_state)sqlite3_column_int(st, 3);
 		e->attempts = (unsigned)sqlite3_column_int(st, 6);
 		e->next_attempt_ms = sqlite3_column_int64(st, 7);
 		e->created_ms = sqlite3_column_int64(st, 8);
-		e->last_error = col_dup(st, 9);
+		e->last_error = store_col_dup(st, 9);
 		if (!e->trunk_id)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		if (rc == TC_OK)
@@ -1199,7 +933,7 @@ static enum tc_status entries_read(struct tc_store *s, sqlite3_stmt *st, struct 
 			rc = decode_col(s, st, 5, e->trunk_id, &e->base, err);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, "read outbox");
+		rc = store_db_fail(s, r, err, "read outbox");
 	if (rc != TC_OK)
 		tc_outbox_list_free(out);
 	return rc;
@@ -1210,11 +944,11 @@ static enum tc_status entries_of(struct tc_store *s, const char *trunk_id,
 {
 	sqlite3_stmt *st;
 	memset(out, 0, sizeof(*out));
-	enum tc_status rc = prepare(
+	enum tc_status rc = store_prepare(
 	    s, "SELECT " ENTRY_COLUMNS " FROM outbox WHERE trunk_id = ? ORDER BY seq", &st, err);
 	if (rc != TC_OK)
 		return rc;
-	bind_text(st, 1, trunk_id);
+	store_bind_text(st, 1, trunk_id);
 	rc = entries_read(s, st, out, err);
 	sqlite3_finalize(st);
 	return rc;
@@ -1226,7 +960,7 @@ static enum tc_status entry_load(struct tc_store *s, int64_t seq, struct tc_outb
 	sqlite3_stmt *st;
 	memset(out, 0, sizeof(*out));
 	enum tc_status rc =
-	    prepare(s, "SELECT " ENTRY_COLUMNS " FROM outbox WHERE seq = ?", &st, err);
+	    store_prepare(s, "SELECT " ENTRY_COLUMNS " FROM outbox WHERE seq = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
@@ -1247,18 +981,19 @@ static enum tc_status entry_insert(struct tc_store *s, const char *trunk_id, enu
 	if (rc == TC_OK)
 		rc = encode(base, &b, err);
 	if (rc == TC_OK)
-		rc = prepare(s,
-		             "INSERT INTO outbox(trunk_id, op, state, payload, base, created_ms) "
-		             "VALUES(?, ?, ?, ?, ?, ?)",
-		             &st, err);
+		rc = store_prepare(
+		    s,
+		    "INSERT INTO outbox(trunk_id, op, state, payload, base, created_ms) "
+		    "VALUES(?, ?, ?, ?, ?, ?)",
+		    &st, err);
 	if (rc == TC_OK) {
-		bind_text(st, 1, trunk_id);
+		store_bind_text(st, 1, trunk_id);
 		sqlite3_bind_int(st, 2, op);
 		sqlite3_bind_int(st, 3, TC_OUTBOX_QUEUED);
-		bind_text(st, 4, p);
-		bind_text(st, 5, b);
+		store_bind_text(st, 4, p);
+		store_bind_text(st, 5, b);
 		sqlite3_bind_int64(st, 6, tc_store_now(s));
-		rc = run(s, st, err);
+		rc = store_run(s, st, err);
 	}
 	sqlite3_finalize(st);
 	free(p);
@@ -1275,22 +1010,22 @@ static enum tc_status entry_save(struct tc_store *s, const struct tc_outbox_entr
 	if (rc == TC_OK)
 		rc = encode(e->base, &b, err);
 	if (rc == TC_OK)
-		rc = prepare(
+		rc = store_prepare(
 		    s,
 		    "UPDATE outbox SET trunk_id = ?, op = ?, state = ?, payload = ?, base = ?, "
 		    "attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?",
 		    &st, err);
 	if (rc == TC_OK) {
-		bind_text(st, 1, e->trunk_id);
+		store_bind_text(st, 1, e->trunk_id);
 		sqlite3_bind_int(st, 2, e->op);
 		sqlite3_bind_int(st, 3, e->state);
-		bind_text(st, 4, p);
-		bind_text(st, 5, b);
+		store_bind_text(st, 4, p);
+		store_bind_text(st, 5, b);
 		sqlite3_bind_int(st, 6, (int)e->attempts);
 		sqlite3_bind_int64(st, 7, e->next_attempt_ms);
-		bind_text(st, 8, e->last_error);
+		store_bind_text(st, 8, e->last_error);
 		sqlite3_bind_int64(st, 9, e->seq);
-		rc = run(s, st, err);
+		rc = store_run(s, st, err);
 	}
 	sqlite3_finalize(st);
 	free(p);
@@ -1301,11 +1036,11 @@ static enum tc_status entry_save(struct tc_store *s, const struct tc_outbox_entr
 static enum tc_status entry_delete(struct tc_store *s, int64_t seq, struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, "DELETE FROM outbox WHERE seq = ?", &st, err);
+	enum tc_status rc = store_prepare(s, "DELETE FROM outbox WHERE seq = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
-	rc = run(s, st, err);
+	rc = store_run(s, st, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -1479,11 +1214,11 @@ enum tc_status tc_store_create_local(struct tc_store *s, const char *local_id,
 		return tc_error_set(err, TC_USAGE, "a local trunk needs an id starting with %s",
 		                    TC_LOCAL_ID_PREFIX);
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = create_in_tx(s, local_id, trunk, err);
-	return write_end(s, own, rc, err);
+	return store_write_end(s, own, rc, err);
 }
 
 /* The entry a new local change may be folded into: the last one, unless it is in flight. */
@@ -1674,10 +1409,10 @@ enum tc_status tc_store_update_local(struct tc_store *s, const char *id,
 		return tc_error_set(err, TC_USAGE, "no changes to save");
 	bool own;
 	/* BEGIN IMMEDIATE: the write lock is held before the trunk is read */
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc == TC_OK)
 		rc = update_in_tx(s, id, edit, result, err);
-	rc = write_end(s, own, rc, err);
+	rc = store_write_end(s, own, rc, err);
 	if (result == &dummy)
 		tc_edit_result_free(&dummy);
 	else if (rc != TC_OK && rc != TC_CONFLICT)
@@ -1714,11 +1449,11 @@ static enum tc_status delete_in_tx(struct tc_store *s, const char *id, struct tc
 enum tc_status tc_store_delete_local(struct tc_store *s, const char *id, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = delete_in_tx(s, id, err);
-	return write_end(s, own, rc, err);
+	return store_write_end(s, own, rc, err);
 }
 
 /* base with the set and null fields of payload applied. */
@@ -1787,11 +1522,11 @@ static enum tc_status discard_in_tx(struct tc_store *s, const char *id, bool *in
 enum tc_status tc_store_discard(struct tc_store *s, const char *id, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	bool in_flight = false;
-	rc = write_end(s, own, discard_in_tx(s, id, &in_flight, err), err);
+	rc = store_write_end(s, own, discard_in_tx(s, id, &in_flight, err), err);
 	/* what could be dropped is dropped (and committed); the rest is reported */
 	if (rc == TC_OK && in_flight)
 		return tc_error_set(err, TC_BUSY,
@@ -2010,40 +1745,11 @@ enum tc_status tc_store_resolve(struct tc_store *s, const char *id, const struct
                                 const char *new_local_id, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = resolve_in_tx(s, id, result, new_local_id, err);
-	return write_end(s, own, rc, err);
-}
-
-/* Steps st to its end, copying its first column into a growing array; on failure too the
- * caller frees the *n entries (some may be NULL) and *ids. what names the query in errors. */
-static enum tc_status collect_ids(struct tc_store *s, sqlite3_stmt *st, const char *what,
-                                  char ***ids_out, size_t *n_out, struct tc_error *err)
-{
-	char **ids = NULL;
-	size_t n = 0, cap = 0;
-	enum tc_status rc = TC_OK;
-	int r;
-	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **m = realloc(ids, cap * sizeof(*m));
-			if (!m) {
-				rc = tc_error_set(err, TC_NOMEM, NULL);
-				break;
-			}
-			ids = m;
-		}
-		if (!(ids[n++] = col_dup(st, 0)))
-			rc = tc_error_set(err, TC_NOMEM, NULL);
-	}
-	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, what);
-	*ids_out = ids;
-	*n_out = n;
-	return rc;
+	return store_write_end(s, own, rc, err);
 }
 
 /* Re-settles every trunk named by the first column of sql (bound to id when id is set). */
@@ -2051,14 +1757,14 @@ static enum tc_status settle_ids(struct tc_store *s, const char *sql, const char
                                  struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
 	if (id)
-		bind_text(st, 1, id);
+		store_bind_text(st, 1, id);
 	char **ids;
 	size_t n;
-	rc = collect_ids(s, st, "list trunks", &ids, &n, err);
+	rc = store_collect_ids(s, st, "list trunks", &ids, &n, err);
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct row row;
@@ -2075,19 +1781,20 @@ static enum tc_status settle_ids(struct tc_store *s, const char *sql, const char
 enum tc_status tc_store_retry(struct tc_store *s, const char *id, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_stmt *st;
-	rc = prepare(s,
-	             id ? "UPDATE outbox SET state = 0, next_attempt_ms = 0 "
-	                  "WHERE state IN (0, 2) AND trunk_id = ?"
-	                : "UPDATE outbox SET state = 0, next_attempt_ms = 0 WHERE state IN (0, 2)",
-	             &st, err);
+	rc = store_prepare(
+	    s,
+	    id ? "UPDATE outbox SET state = 0, next_attempt_ms = 0 "
+	         "WHERE state IN (0, 2) AND trunk_id = ?"
+	       : "UPDATE outbox SET state = 0, next_attempt_ms = 0 WHERE state IN (0, 2)",
+	    &st, err);
 	if (rc == TC_OK) {
 		if (id)
-			bind_text(st, 1, id);
-		rc = run(s, st, err);
+			store_bind_text(st, 1, id);
+		rc = store_run(s, st, err);
 		sqlite3_finalize(st);
 	}
 	if (rc == TC_OK)
@@ -2095,7 +1802,7 @@ enum tc_status tc_store_retry(struct tc_store *s, const char *id, struct tc_erro
 		                id ? "SELECT id FROM trunks WHERE state = 3 AND id = ?"
 		                   : "SELECT id FROM trunks WHERE state = 3",
 		                id, err);
-	return write_end(s, own, rc, err);
+	return store_write_end(s, own, rc, err);
 }
 
 /* ---- the outbox, for the sync engine ---- */
@@ -2115,16 +1822,16 @@ enum tc_status tc_store_outbox(struct tc_store *s, enum tc_outbox_filter filter,
 	if ((int)filter < 0 || filter > TC_OUTBOX_INFLIGHT)
 		return tc_error_set(err, TC_USAGE, "unknown outbox filter");
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql[filter], &st, err);
+	enum tc_status rc = store_prepare(s, sql[filter], &st, err);
 	if (rc != TC_OK)
 		return rc;
 	if (filter == TC_OUTBOX_DUE)
 		sqlite3_bind_int64(st, 1, now_ms);
 	bool own;
-	rc = read_begin(s, &own, err);
+	rc = store_read_begin(s, &own, err);
 	if (rc == TC_OK) {
 		rc = entries_read(s, st, out, err);
-		read_end(s, own);
+		store_read_end(s, own);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -2138,7 +1845,7 @@ static enum tc_status with_entry(struct tc_store *s, int64_t seq, entry_fn fn, c
                                  struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	struct tc_outbox_list l = {0};
@@ -2150,18 +1857,18 @@ static enum tc_status with_entry(struct tc_store *s, int64_t seq, entry_fn fn, c
 		rc = fn(s, &l.items[0], &r, arg, err);
 	tc_outbox_list_free(&l);
 	row_clear(&r);
-	return write_end(s, own, rc, err);
+	return store_write_end(s, own, rc, err);
 }
 
 enum tc_status tc_store_outbox_get(struct tc_store *s, int64_t seq, struct tc_outbox_list *out,
                                    struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = read_begin(s, &own, err);
+	enum tc_status rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = entry_load(s, seq, out, err);
-	read_end(s, own);
+	store_read_end(s, own);
 	return rc;
 }
 
@@ -2189,12 +1896,13 @@ static enum tc_status set_document(struct tc_store *s, const char *id, const cha
                                    struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, "UPDATE trunk_docs SET document = ? WHERE id = ?", &st, err);
+	enum tc_status rc =
+	    store_prepare(s, "UPDATE trunk_docs SET document = ? WHERE id = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
-	bind_text(st, 1, document);
-	bind_text(st, 2, id);
-	rc = run(s, st, err);
+	store_bind_text(st, 1, document);
+	store_bind_text(st, 2, id);
+	rc = store_run(s, st, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -2207,11 +1915,12 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 	enum tc_status rc = row_delete(s, server_id, err);
 	sqlite3_stmt *st;
 	if (rc == TC_OK)
-		rc = prepare(s, "UPDATE outbox SET trunk_id = ?1 WHERE trunk_id = ?2", &st, err);
+		rc = store_prepare(s, "UPDATE outbox SET trunk_id = ?1 WHERE trunk_id = ?2", &st,
+		                   err);
 	if (rc == TC_OK) {
-		bind_text(st, 1, server_id);
-		bind_text(st, 2, r->id);
-		rc = run(s, st, err);
+		store_bind_text(st, 1, server_id);
+		store_bind_text(st, 2, r->id);
+		rc = store_run(s, st, err);
 		sqlite3_finalize(st);
 	}
 	if (rc == TC_OK)
@@ -2219,12 +1928,12 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 	if (rc == TC_OK)
 		rc = delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", r->id, err);
 	if (rc == TC_OK)
-		rc = prepare(s, "INSERT OR REPLACE INTO id_map(local_id, server_id) VALUES(?, ?)",
-		             &st, err);
+		rc = store_prepare(
+		    s, "INSERT OR REPLACE INTO id_map(local_id, server_id) VALUES(?, ?)", &st, err);
 	if (rc == TC_OK) {
-		bind_text(st, 1, r->id);
-		bind_text(st, 2, server_id);
-		rc = run(s, st, err);
+		store_bind_text(st, 1, r->id);
+		store_bind_text(st, 2, server_id);
+		rc = store_run(s, st, err);
 		sqlite3_finalize(st);
 	}
 	char *id = rc == TC_OK ? strdup(server_id) : NULL;
@@ -2304,7 +2013,7 @@ static enum tc_status done_fn(struct tc_store *s, struct tc_outbox_entry *e, str
 	r->base = base;
 	r->last_seen_ms = tc_store_now(s);
 	/* a pull that started before this answer must not take the trunk for deleted */
-	rc = meta_get_int(s, "pull_gen", &r->seen_gen, err);
+	rc = store_meta_get_int(s, "pull_gen", &r->seen_gen, err);
 	if (rc == TC_OK)
 		rc = rebase_later(s, r, err);
 	if (rc == TC_OK)
@@ -2397,11 +2106,11 @@ static enum tc_status mark_conflict(struct tc_store *s, struct row *r, const str
 	free(r->conflict);
 	r->conflict = doc;
 	sqlite3_stmt *st;
-	enum tc_status rc =
-	    prepare(s, "UPDATE outbox SET state = 3 WHERE trunk_id = ? AND state <> 1", &st, err);
+	enum tc_status rc = store_prepare(
+	    s, "UPDATE outbox SET state = 3 WHERE trunk_id = ? AND state <> 1", &st, err);
 	if (rc == TC_OK) {
-		bind_text(st, 1, r->id);
-		rc = run(s, st, err);
+		store_bind_text(st, 1, r->id);
+		rc = store_run(s, st, err);
 		sqlite3_finalize(st);
 	}
 	return rc == TC_OK ? row_settle(s, r, err) : rc;
@@ -2481,22 +2190,17 @@ enum tc_status tc_store_outbox_refused(struct tc_store *s, int64_t seq, struct t
 enum tc_status tc_store_pull_begin(struct tc_store *s, int64_t *generation, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	int64_t gen = 0;
-	rc = meta_get_int(s, "pull_gen", &gen, err);
+	rc = store_meta_get_int(s, "pull_gen", &gen, err);
 	gen++;
 	if (rc == TC_OK)
-		rc = meta_set(s, "pull_gen", NULL, &gen, err);
-	rc = write_end(s, own, rc, err);
+		rc = store_meta_set(s, "pull_gen", NULL, &gen, err);
+	rc = store_write_end(s, own, rc, err);
 	*generation = rc == TC_OK ? gen : 0;
 	return rc;
-}
-
-char *tc_store_encode_base(const struct tc_trunk *t)
-{
-	return tc_trunk_to_flat_json(t, TRUNK_JSON);
 }
 
 enum tc_status tc_store_pull_page(struct tc_store *s, int64_t generation,
@@ -2512,19 +2216,19 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
                                           size_t count, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc == TC_OK && !own)
-		rc = exec(s, "SAVEPOINT pull_page", err);
+		rc = store_exec(s, "SAVEPOINT pull_page", err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_stmt *st = NULL, *docs = NULL;
-	rc = prepare(s, s->sql_pull, &st, err);
+	rc = store_prepare(s, s->sql_pull, &st, err);
 	if (rc == TC_OK)
-		rc = prepare(s,
-		             "INSERT INTO trunk_docs(id, base, document) VALUES(?, ?, ?) "
-		             "ON CONFLICT(id) DO UPDATE SET base = excluded.base, "
-		             "document = excluded.document",
-		             &docs, err);
+		rc = store_prepare(s,
+		                   "INSERT INTO trunk_docs(id, base, document) VALUES(?, ?, ?) "
+		                   "ON CONFLICT(id) DO UPDATE SET base = excluded.base, "
+		                   "document = excluded.document",
+		                   &docs, err);
 	int64_t now = tc_store_now(s);
 	for (size_t i = 0; rc == TC_OK && i < count; i++) {
 		const struct tc_trunk *t = trunks[i];
@@ -2537,20 +2241,20 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 			rc = encode(t, &json, err);
 		if (rc == TC_OK) {
 			sqlite3_reset(st);
-			bind_text(st, 1, t->id);
+			store_bind_text(st, 1, t->id);
 			sqlite3_bind_int64(st, 2, generation);
 			sqlite3_bind_int64(st, 3, now);
 			if (tc_store_bind_derived(st, 4, t->id, t) < 0)
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 			else
-				rc = run(s, st, err);
+				rc = store_run(s, st, err);
 		}
 		if (rc == TC_OK) {
 			sqlite3_reset(docs);
-			bind_text(docs, 1, t->id);
-			bind_text(docs, 2, json);
-			bind_text(docs, 3, t->document);
-			rc = run(s, docs, err);
+			store_bind_text(docs, 1, t->id);
+			store_bind_text(docs, 2, json);
+			store_bind_text(docs, 3, t->document);
+			rc = store_run(s, docs, err);
 		}
 		if (!bases)
 			free(json);
@@ -2558,10 +2262,10 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 	sqlite3_finalize(docs);
 	sqlite3_finalize(st);
 	if (!own && rc == TC_OK)
-		rc = exec(s, "RELEASE pull_page", err);
+		rc = store_exec(s, "RELEASE pull_page", err);
 	else if (!own && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK TO pull_page; RELEASE pull_page", NULL, NULL, NULL);
-	return write_end(s, own, rc, err);
+	return store_write_end(s, own, rc, err);
 }
 
 /* A server trunk missing from a complete pull. */
@@ -2594,20 +2298,20 @@ enum tc_status tc_store_pull_finish(struct tc_store *s, int64_t generation,
 {
 	struct tc_pull_result res = {0};
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_stmt *st;
-	rc = prepare(s,
-	             "SELECT t.id FROM trunks AS t JOIN trunk_docs AS d ON d.id = t.id "
-	             "WHERE t.seen_gen < ? AND t.on_server = 1 "
-	             "AND NOT (t.state = 2 AND json_type(d.conflict, '$.theirs') = 'null')",
-	             &st, err);
+	rc = store_prepare(s,
+	                   "SELECT t.id FROM trunks AS t JOIN trunk_docs AS d ON d.id = t.id "
+	                   "WHERE t.seen_gen < ? AND t.on_server = 1 "
+	                   "AND NOT (t.state = 2 AND json_type(d.conflict, '$.theirs') = 'null')",
+	                   &st, err);
 	char **ids = NULL;
 	size_t n = 0;
 	if (rc == TC_OK) {
 		sqlite3_bind_int64(st, 1, generation);
-		rc = collect_ids(s, st, "find vanished trunks", &ids, &n, err);
+		rc = store_collect_ids(s, st, "find vanished trunks", &ids, &n, err);
 		sqlite3_finalize(st);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -2618,8 +2322,8 @@ enum tc_status tc_store_pull_finish(struct tc_store *s, int64_t generation,
 	free(ids);
 	int64_t now = tc_store_now(s);
 	if (rc == TC_OK)
-		rc = meta_set(s, "last_pull_ms", NULL, &now, err);
-	rc = write_end(s, own, rc, err);
+		rc = store_meta_set(s, "last_pull_ms", NULL, &now, err);
+	rc = store_write_end(s, own, rc, err);
 	if (result)
 		*result = rc == TC_OK ? res : (struct tc_pull_result){0};
 	return rc;
@@ -2635,21 +2339,21 @@ enum tc_status tc_store_journal_add(struct tc_store *s, const struct tc_journal_
 	if (e->changes && !(changes = tc_trunk_to_flat_json(e->changes, TC_JSON_WITH_EXTRA)))
 		return tc_error_set(err, TC_NOMEM, NULL);
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s,
-	                            "INSERT INTO journal(time_ms, profile, method, trunk_id, "
-	                            "changes, http_status, request_id, error) "
-	                            "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-	                            &st, err);
+	enum tc_status rc = store_prepare(s,
+	                                  "INSERT INTO journal(time_ms, profile, method, trunk_id, "
+	                                  "changes, http_status, request_id, error) "
+	                                  "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+	                                  &st, err);
 	if (rc == TC_OK) {
 		sqlite3_bind_int64(st, 1, e->time_ms ? e->time_ms : tc_store_now(s));
-		bind_text(st, 2, e->profile);
-		bind_text(st, 3, e->method);
-		bind_text(st, 4, e->trunk_id);
-		bind_text(st, 5, changes);
+		store_bind_text(st, 2, e->profile);
+		store_bind_text(st, 3, e->method);
+		store_bind_text(st, 4, e->trunk_id);
+		store_bind_text(st, 5, changes);
 		sqlite3_bind_int(st, 6, e->http_status);
-		bind_text(st, 7, e->request_id);
-		bind_text(st, 8, e->error);
-		rc = run(s, st, err);
+		store_bind_text(st, 7, e->request_id);
+		store_bind_text(st, 8, e->error);
+		rc = store_run(s, st, err);
 		sqlite3_finalize(st);
 	}
 	free(changes);
@@ -2661,17 +2365,18 @@ enum tc_status tc_store_journal(struct tc_store *s, size_t limit, struct tc_jour
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s,
-	                            "SELECT seq, time_ms, profile, method, trunk_id, changes, "
-	                            "http_status, request_id, error FROM journal "
-	                            "ORDER BY seq DESC LIMIT ?",
-	                            &st, err);
+	enum tc_status rc =
+	    store_prepare(s,
+	                  "SELECT seq, time_ms, profile, method, trunk_id, changes, "
+	                  "http_status, request_id, error FROM journal "
+	                  "ORDER BY seq DESC LIMIT ?",
+	                  &st, err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, limit ? (int64_t)limit : -1);
 	size_t cap = 0;
 	int r;
-	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
 		if (out->count == cap) {
 			cap = cap ? cap * 2 : 32;
 			struct tc_journal_entry *m = realloc(out->items, cap * sizeof(*m));
@@ -2685,16 +2390,16 @@ enum tc_status tc_store_journal(struct tc_store *s, size_t limit, struct tc_jour
 		memset(e, 0, sizeof(*e));
 		e->seq = sqlite3_column_int64(st, 0);
 		e->time_ms = sqlite3_column_int64(st, 1);
-		e->profile = col_dup(st, 2);
-		e->method = col_dup(st, 3);
-		e->trunk_id = col_dup(st, 4);
+		e->profile = store_col_dup(st, 2);
+		e->method = store_col_dup(st, 3);
+		e->trunk_id = store_col_dup(st, 4);
 		e->http_status = sqlite3_column_int(st, 6);
-		e->request_id = col_dup(st, 7);
-		e->error = col_dup(st, 8);
+		e->request_id = store_col_dup(st, 7);
+		e->error = store_col_dup(st, 8);
 		rc = decode_col(s, st, 5, e->trunk_id, &e->changes, err);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, "read journal");
+		rc = store_db_fail(s, r, err, "read journal");
 	sqlite3_finalize(st);
 	if (rc != TC_OK)
 		tc_journal_list_free(out);
@@ -2708,16 +2413,17 @@ enum tc_status tc_store_counts(struct tc_store *s, struct tc_store_counts *out,
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s,
-	                            "SELECT (SELECT value FROM meta WHERE key = 'trunk_count'), "
-	                            "(SELECT count(*) FROM outbox WHERE state IN (0, 1)), "
-	                            "(SELECT count(*) FROM outbox WHERE state = 1), "
-	                            "(SELECT count(*) FROM trunks WHERE state = 2), "
-	                            "(SELECT count(*) FROM trunks WHERE state = 3)",
-	                            &st, err);
+	enum tc_status rc =
+	    store_prepare(s,
+	                  "SELECT (SELECT value FROM meta WHERE key = 'trunk_count'), "
+	                  "(SELECT count(*) FROM outbox WHERE state IN (0, 1)), "
+	                  "(SELECT count(*) FROM outbox WHERE state = 1), "
+	                  "(SELECT count(*) FROM trunks WHERE state = 2), "
+	                  "(SELECT count(*) FROM trunks WHERE state = 3)",
+	                  &st, err);
 	if (rc != TC_OK)
 		return rc;
-	int r = step(s, st);
+	int r = store_step(s, st);
 	if (r == SQLITE_ROW) {
 		out->trunks = (size_t)sqlite3_column_int64(st, 0);
 		out->queued = (size_t)sqlite3_column_int64(st, 1);
@@ -2725,7 +2431,7 @@ enum tc_status tc_store_counts(struct tc_store *s, struct tc_store_counts *out,
 		out->conflicts = (size_t)sqlite3_column_int64(st, 3);
 		out->rejected = (size_t)sqlite3_column_int64(st, 4);
 	} else {
-		rc = db_fail(s, r, err, "count");
+		rc = store_db_fail(s, r, err, "count");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -2736,19 +2442,19 @@ enum tc_status tc_store_sync_meta(struct tc_store *s, struct tc_store_sync_meta 
 {
 	memset(out, 0, sizeof(*out));
 	int64_t status = 0;
-	enum tc_status rc = meta_get_int(s, "last_pull_ms", &out->last_pull_ms, err);
+	enum tc_status rc = store_meta_get_int(s, "last_pull_ms", &out->last_pull_ms, err);
 	if (rc == TC_OK)
-		rc = meta_get_int(s, "last_sync_ms", &out->last_sync_ms, err);
+		rc = store_meta_get_int(s, "last_sync_ms", &out->last_sync_ms, err);
 	if (rc == TC_OK)
-		rc = meta_get_int(s, "last_status", &status, err);
+		rc = store_meta_get_int(s, "last_status", &status, err);
 	if (rc == TC_OK)
-		rc = meta_get_int(s, "retry_until_ms", &out->retry_until_ms, err);
+		rc = store_meta_get_int(s, "retry_until_ms", &out->retry_until_ms, err);
 	out->last_status = status >= 0 && status < TC_STATUS_COUNT ? (enum tc_status)status : TC_OK;
 	sqlite3_stmt *st;
 	if (rc == TC_OK)
-		rc = prepare(s, "SELECT value FROM meta WHERE key = 'last_error'", &st, err);
+		rc = store_prepare(s, "SELECT value FROM meta WHERE key = 'last_error'", &st, err);
 	if (rc == TC_OK) {
-		if (step(s, st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		if (store_step(s, st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 			snprintf(out->last_error, sizeof(out->last_error), "%s",
 			         (const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
@@ -2761,18 +2467,18 @@ enum tc_status tc_store_set_sync_result(struct tc_store *s, int64_t finished_ms,
                                         int64_t retry_until_ms, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = write_begin(s, &own, err);
+	enum tc_status rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	int64_t st = status;
-	rc = meta_set(s, "last_sync_ms", NULL, &finished_ms, err);
+	rc = store_meta_set(s, "last_sync_ms", NULL, &finished_ms, err);
 	if (rc == TC_OK)
-		rc = meta_set(s, "last_status", NULL, &st, err);
+		rc = store_meta_set(s, "last_status", NULL, &st, err);
 	if (rc == TC_OK)
-		rc = meta_set(s, "last_error", message ? message : "", NULL, err);
+		rc = store_meta_set(s, "last_error", message ? message : "", NULL, err);
 	if (rc == TC_OK)
-		rc = meta_set(s, "retry_until_ms", NULL, &retry_until_ms, err);
-	return write_end(s, own, rc, err);
+		rc = store_meta_set(s, "retry_until_ms", NULL, &retry_until_ms, err);
+	return store_write_end(s, own, rc, err);
 }
 
 /* ---- queries for the screens ---- */
@@ -2815,7 +2521,7 @@ static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *
 	if (!q->filter || !*q->filter)
 		return TC_OK;
 	if (q->case_sensitive) {
-		bind_text(st, 1, q->filter);
+		store_bind_text(st, 1, q->filter);
 		return TC_OK;
 	}
 	size_t n = strlen(q->filter);
@@ -2917,15 +2623,15 @@ static enum tc_status block_matches(struct tc_store *s, const struct tc_list_que
 		needle[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, "SELECT text FROM search_blocks", &st, err);
+	enum tc_status rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
 	int r = SQLITE_DONE;
-	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		if (t && !block_search(t, t + sqlite3_column_bytes(st, 0), needle, n, ids, count))
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, "search trunks");
+		rc = store_db_fail(s, r, err, "search trunks");
 	sqlite3_finalize(st);
 	free(needle);
 	return rc;
@@ -2942,29 +2648,30 @@ static enum tc_status block_matches(struct tc_store *s, const struct tc_list_que
 enum tc_status tc_store_filter_prepare(struct tc_store *s, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = read_begin(s, &own, err);
+	enum tc_status rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	/* The last block's number bounds their count: one probe, where count(*) reads them all. */
 	sqlite3_stmt *st;
 	int64_t blocks = 0;
-	rc = pragma_int(s, "SELECT coalesce(max(block) + 1, 0) FROM search_blocks", &blocks, err);
+	rc = store_pragma_int(s, "SELECT coalesce(max(block) + 1, 0) FROM search_blocks", &blocks,
+	                      err);
 	int64_t kib = DEFAULT_CACHE_KIB + blocks * FILTER_CACHE_KIB_PER_BLOCK;
 	if (rc == TC_OK && kib <= FILTER_CACHE_MAX_KIB) {
 		rc = set_cache_kib(s, kib, err);
 		/* the read that fills the cache: every block's text, as a filter reads it */
 		if (rc == TC_OK)
-			rc = prepare(s, "SELECT text FROM search_blocks", &st, err);
+			rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
 		if (rc == TC_OK) {
 			int r;
-			while ((r = step(s, st)) == SQLITE_ROW)
+			while ((r = store_step(s, st)) == SQLITE_ROW)
 				(void)sqlite3_column_text(st, 0);
 			if (r != SQLITE_DONE)
-				rc = db_fail(s, r, err, "read search blocks");
+				rc = store_db_fail(s, r, err, "read search blocks");
 			sqlite3_finalize(st);
 		}
 	}
-	read_end(s, own);
+	store_read_end(s, own);
 	return rc;
 }
 
@@ -2973,27 +2680,27 @@ enum tc_status tc_store_search_check(struct tc_store *s, bool repair, size_t *ou
 {
 	*out_of_step = 0;
 	bool own;
-	enum tc_status rc = read_begin(s, &own, err);
+	enum tc_status rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	int64_t trunks = 0, missing = 0, entries = 0;
-	rc = pragma_int(s, "SELECT count(*) FROM trunks", &trunks, err);
+	rc = store_pragma_int(s, "SELECT count(*) FROM trunks", &trunks, err);
 	if (rc == TC_OK)
-		rc = pragma_int(s, tc_store_search_missing_sql, &missing, err);
+		rc = store_pragma_int(s, tc_store_search_missing_sql, &missing, err);
 	if (rc == TC_OK)
-		rc = pragma_int(s, tc_store_search_entries_sql, &entries, err);
-	read_end(s, own);
+		rc = store_pragma_int(s, tc_store_search_entries_sql, &entries, err);
+	store_read_end(s, own);
 	if (rc != TC_OK)
 		return rc;
 	int64_t extra = entries - (trunks - missing);
 	*out_of_step = (size_t)(missing + (extra > 0 ? extra : 0));
 	if (!repair || *out_of_step == 0)
 		return TC_OK;
-	rc = write_begin(s, &own, err);
+	rc = store_write_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	rc = exec(s, tc_store_search_rebuild_sql, err);
-	return write_end(s, own, rc, err);
+	rc = store_exec(s, tc_store_search_rebuild_sql, err);
+	return store_write_end(s, own, rc, err);
 }
 
 enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q, size_t *count,
@@ -3009,15 +2716,15 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 	else
 		snprintf(sql, sizeof(sql), "SELECT value FROM meta WHERE key = 'trunk_count'");
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	if (rc == TC_OK)
 		rc = bind_filter(st, q, err);
 	if (rc == TC_OK) {
-		int r = step(s, st);
+		int r = store_step(s, st);
 		if (r == SQLITE_ROW)
 			*count = (size_t)sqlite3_column_int64(st, 0);
 		else
-			rc = db_fail(s, r, err, "count trunks");
+			rc = store_db_fail(s, r, err, "count trunks");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -3077,7 +2784,7 @@ static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t 
 {
 	enum tc_status rc = TC_OK;
 	int r;
-	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
 		struct tc_trunk_row row = {
 		    .state = (enum tc_sync_state)sqlite3_column_int(st, 2),
 		    .pending = (enum tc_outbox_op)sqlite3_column_int(st, 3),
@@ -3091,7 +2798,7 @@ static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t 
 			tc_trunk_free(row.trunk);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, "list trunks");
+		rc = store_db_fail(s, r, err, "list trunks");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -3147,7 +2854,7 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	         way == WINDOW_SCAN_COUNTED ? "count(*) OVER ()" : "-1", from,
 	         filtered && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
 	sqlite3_stmt *st;
-	rc = prepare(s, sql, &st, err);
+	rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = bind_filter(st, q, err);
@@ -3250,10 +2957,10 @@ static enum tc_status walk_index(struct tc_store *s, const struct tc_list_query 
 	snprintf(sql, sizeof(sql), "SELECT rowid FROM trunks ORDER BY %s %s, id %s LIMIT %zu", col,
 	         dir, dir, budget);
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	size_t seen = 0, walked = 0;
 	int r = SQLITE_DONE;
-	while (rc == TC_OK && out->n < q->limit && (r = step(s, st)) == SQLITE_ROW) {
+	while (rc == TC_OK && out->n < q->limit && (r = store_step(s, st)) == SQLITE_ROW) {
 		int64_t rowid = sqlite3_column_int64(st, 0);
 		walked++;
 		if (rowid >= 0 && rowid <= top && (seen_bits[rowid >> 3] >> (rowid & 7) & 1) &&
@@ -3261,7 +2968,7 @@ static enum tc_status walk_index(struct tc_store *s, const struct tc_list_query 
 			out->v[out->n++] = rowid;
 	}
 	if (rc == TC_OK && r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = db_fail(s, r, err, "list trunks");
+		rc = store_db_fail(s, r, err, "list trunks");
 	*found = out->n == q->limit || walked < budget;
 	sqlite3_finalize(st);
 	free(seen_bits);
@@ -3285,7 +2992,7 @@ static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_
 	page->offset = q->offset < total ? q->offset : total;
 	int64_t trunks = 0;
 	if (rc == TC_OK && total > 0 && indexed && q->limit)
-		rc = meta_get_int(s, "trunk_count", &trunks, err);
+		rc = store_meta_get_int(s, "trunk_count", &trunks, err);
 	/* the window of rows the sort is asked for: all the matches, or the walk's */
 	struct tc_trunk_page at = *page;
 	const struct rowids *wanted = &ids;
@@ -3354,7 +3061,7 @@ enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
 {
 	memset(page, 0, sizeof(*page));
 	bool own;
-	enum tc_status rc = read_begin(s, &own, err);
+	enum tc_status rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	if (q->filter && *q->filter) {
@@ -3365,7 +3072,7 @@ enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
 		if (rc == TC_OK && page->total > 0)
 			rc = list_window(s, q, WINDOW_SCAN, page, NULL, err);
 	}
-	read_end(s, own);
+	store_read_end(s, own);
 	if (rc != TC_OK)
 		tc_trunk_page_free(page);
 	return rc;
@@ -3389,7 +3096,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
                                   tc_trunk_row_fn fn, void *ctx, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = read_begin(s, &own, err);
+	enum tc_status rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	char col[64];
@@ -3412,7 +3119,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 		    "ORDER BY t.%s %s, t.id %s LIMIT ?2 OFFSET ?3",
 		    where, col, dir, dir);
 		sqlite3_stmt *st;
-		rc = prepare(s, sql, &st, err);
+		rc = store_prepare(s, sql, &st, err);
 		if (rc == TC_OK) {
 			rc = bind_filter(st, q, err);
 			sqlite3_bind_int64(st, 2, q->limit ? (int64_t)q->limit : -1);
@@ -3427,7 +3134,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 		struct tc_trunk_page at = {.offset = q->offset, .total = SIZE_MAX};
 		rc = window_rows(s, q, WINDOW_SCAN, &at, NULL, NULL, row_visit, &v, err);
 	}
-	read_end(s, own);
+	store_read_end(s, own);
 	return rc;
 }
 
@@ -3480,20 +3187,20 @@ enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char 
 	         "LIMIT ?2",
 	         col, col);
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
 	int r;
-	while (rc == TC_OK && (r = step(s, st)) == SQLITE_ROW) {
-		if (!(ids[*count] = col_dup(st, 0)))
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
+		if (!(ids[*count] = store_col_dup(st, 0)))
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		else
 			(*count)++;
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
-		rc = db_fail(s, r, err, "find by name");
+		rc = store_db_fail(s, r, err, "find by name");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -3505,17 +3212,17 @@ static enum tc_status text_by_key(struct tc_store *s, const char *sql, const cha
 	*out = NULL;
 	*found = false;
 	sqlite3_stmt *st;
-	enum tc_status rc = prepare(s, sql, &st, err);
+	enum tc_status rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
 		return rc;
-	bind_text(st, 1, key);
-	int r = step(s, st);
+	store_bind_text(st, 1, key);
+	int r = store_step(s, st);
 	if (r == SQLITE_ROW) {
 		*found = true;
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL && !(*out = col_dup(st, 0)))
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL && !(*out = store_col_dup(st, 0)))
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 	} else if (r != SQLITE_DONE) {
-		rc = db_fail(s, r, err, "read");
+		rc = store_db_fail(s, r, err, "read");
 	}
 	sqlite3_finalize(st);
 	return rc;
