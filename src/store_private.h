@@ -72,4 +72,21 @@ enum tc_status store_meta_get_int(struct tc_store *s, const char *key, int64_t *
 enum tc_status store_meta_set(struct tc_store *s, const char *key, const char *text,
                               const int64_t *num, struct tc_error *err);
 
+/* opening, checks, migration, data-dir marker (store_open.c) */
+enum tc_status store_set_cache_kib(struct tc_store *s, int64_t kib, struct tc_error *err);
+
+/* trunk encoding, rows (store_rows.c) */
+enum tc_status store_encode(const struct tc_trunk *t, char **out, struct tc_error *err);
+enum tc_status store_decode(struct tc_store *s, const char *json, const char *id,
+                            struct tc_trunk **out, struct tc_error *err);
+enum tc_status store_decode_col(struct tc_store *s, sqlite3_stmt *st, int col, const char *id,
+                                struct tc_trunk **out, struct tc_error *err);
+void store_row_clear(struct row *r);
+enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
+                              struct tc_error *err);
+enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc_error *err);
+enum tc_status store_delete_where_id(struct tc_store *s, const char *sql, const char *id,
+                                     struct tc_error *err);
+enum tc_status store_row_delete(struct tc_store *s, const char *id, struct tc_error *err);
+
 #endif
