@@ -195,7 +195,7 @@ void tc_store_rollback(struct tc_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Joins the caller's transaction, or opens one that write_end closes. */
+/* Joins the caller's transaction, or opens one that store_write_end closes. */
 enum tc_status store_write_begin(struct tc_store *s, bool *own, struct tc_error *err)
 {
 	*own = sqlite3_get_autocommit(s->db) != 0;

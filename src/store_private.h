@@ -21,7 +21,7 @@
 struct tc_store {
 	sqlite3 *db;
 	char *path;
-	char *marker; /* see marker_read */
+	char *marker; /* see marker_read in store_open.c */
 	bool read_only;
 	char read_only_why[512]; /* names the data dir and the reason; empty when writable */
 	struct tc_clock clock;
@@ -88,5 +88,40 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 enum tc_status store_delete_where_id(struct tc_store *s, const char *sql, const char *id,
                                      struct tc_error *err);
 enum tc_status store_row_delete(struct tc_store *s, const char *id, struct tc_error *err);
+
+/* outbox entries and the sync engine's outbox (store_outbox.c) */
+enum tc_status store_entries_of(struct tc_store *s, const char *trunk_id,
+                                struct tc_outbox_list *out, struct tc_error *err);
+enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
+                                  const struct tc_trunk *payload, const struct tc_trunk *base,
+                                  struct tc_error *err);
+enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry *e,
+                                struct tc_error *err);
+enum tc_status store_entry_delete(struct tc_store *s, int64_t seq, struct tc_error *err);
+bool store_has_in_flight(const struct tc_outbox_list *l);
+enum tc_status store_drop_unsent(struct tc_store *s, const struct tc_outbox_list *l,
+                                 struct tc_error *err);
+struct tc_trunk *store_changed_fields(const struct tc_trunk *want, const struct tc_trunk *have,
+                                      unsigned send_flag, size_t *count);
+bool store_same_record(const struct tc_trunk *a, const struct tc_trunk *b);
+enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_error *err);
+enum tc_status store_mark_conflict(struct tc_store *s, struct row *r, const struct tc_trunk *base,
+                                   bool mine_deleted, const struct tc_trunk *theirs,
+                                   const bool *fields, struct tc_error *err);
+
+/* local edits (store_edits.c) */
+bool store_is_local_id(const char *id);
+enum tc_status store_create_in_tx(struct tc_store *s, const char *local_id,
+                                  const struct tc_trunk *trunk, struct tc_error *err);
+
+/* conflict/error documents, resolve, retry (store_conflicts.c) */
+char *store_conflict_doc(const struct tc_trunk *base, const struct tc_trunk *mine,
+                         bool mine_deleted, const struct tc_trunk *theirs,
+                         const bool fields[TC_FIELD_COUNT], int64_t when);
+enum tc_status store_conflict_parse(struct tc_store *s, const char *text, const char *id,
+                                    struct tc_conflict **out, struct tc_error *err);
+char *store_errors_doc(const struct tc_field_errors *errs);
+enum tc_status store_errors_parse(const char *text, struct tc_field_errors *out,
+                                  struct tc_error *err);
 
 #endif
