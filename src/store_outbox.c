@@ -276,8 +276,8 @@ enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_err
 		r->errors = r->last_error = r->conflict = NULL;
 		return store_row_save(s, r, err);
 	}
-	int state = TC_SYNC_PENDING;
-	int op = r->base ? TC_OP_UPDATE : TC_OP_CREATE;
+	enum tc_sync_state state = TC_SYNC_PENDING;
+	enum tc_outbox_op op = r->base ? TC_OP_UPDATE : TC_OP_CREATE;
 	const char *last_error = NULL;
 	for (size_t i = 0; i < l.count; i++) {
 		const struct tc_outbox_entry *e = &l.items[i];

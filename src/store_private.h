@@ -37,8 +37,8 @@ struct row {
 	char *id;
 	struct tc_trunk *base;
 	struct tc_trunk *local;
-	int state;
-	int pending_op;
+	enum tc_sync_state state;
+	enum tc_outbox_op pending_op;
 	int64_t seen_gen;
 	int64_t last_seen_ms;
 	int64_t edited_ms;

@@ -681,8 +681,8 @@ enum tc_status tc_store_get(struct tc_store *s, const char *id, struct tc_trunk_
 	rec->base = r.base;
 	rec->local = r.local;
 	rec->current = r.local ? r.local : r.base;
-	rec->state = (enum tc_sync_state)r.state;
-	rec->pending = (enum tc_outbox_op)r.pending_op;
+	rec->state = r.state;
+	rec->pending = r.pending_op;
 	rec->last_seen_ms = r.last_seen_ms;
 	rec->edited_ms = r.edited_ms;
 	rec->last_error = r.last_error;

@@ -99,8 +99,8 @@ enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
 		return rc;
 	}
 	r->id = store_col_dup(st, 0);
-	r->state = sqlite3_column_int(st, 3);
-	r->pending_op = sqlite3_column_int(st, 4);
+	r->state = (enum tc_sync_state)sqlite3_column_int(st, 3);
+	r->pending_op = (enum tc_outbox_op)sqlite3_column_int(st, 4);
 	r->seen_gen = sqlite3_column_int64(st, 5);
 	r->last_seen_ms = sqlite3_column_int64(st, 6);
 	r->edited_ms = sqlite3_column_int64(st, 7);
