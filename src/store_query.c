@@ -10,24 +10,10 @@
 /* ---- queries for the screens ---- */
 
 /*
- * Bench note (tests/bench/perf_store.c, 100,000 trunks, SQLite 3.40.1, 2-core
- * VM under load, medians of 7-9, a 58-row window with its total): open 0.4-0.8
- * ms; unfiltered by name 0.2 ms (at 50,000: 0.6 ms); unfiltered by an
- * unindexed column 40-100 ms, 0.2-0.9 s deep in it (a sort of every key).
- * Filtered case-insensitively (schema v4, search_blocks): no match 6-7 ms
- * and a rare filter 7 ms, where two scans of trunks took 24-29; "p" (most
- * rows) 10 ms, was 27-30; "pbx" (a fifth, bunched 60% down the names) 17-19
- * ms, was 43-48; by an unindexed column 38-44 ms, was 53-58. The count alone
- * is 6-12 ms, about half of it copying the 12 MiB of blocks from the OS
- * (the 8 MiB cache cannot hold them). SQLite's per-row work is the floor
- * of any scan of trunks: 10-13 ms for 100,000 rows even over a covering
- * index of the text alone, whatever the test (LIKE, instr or a C function
- * with memmem). FTS5 trigram over the same text took 1.3-3 s to build and
- * answered rare filters in 0.02-4 ms but a common one ("pbx") in 80 ms plus
- * 48 ms for its count. Case-sensitive filters still scan trunks (instr).
- * Writing pull pages of 100: 10,000 trunks in 491-554 ms with the search
- * triggers, 486-564 without (three runs each, alternated); an upsert that
- * leaves the text alone does not fire them.
+ * Case-insensitive filters read search_blocks rather than scan trunks or use
+ * FTS5: a scan of trunks costs SQLite's per-row work whatever the test, and
+ * FTS5 answered a common filter slower than a scan. The measurements are in
+ * tests/bench/README.md.
  */
 
 /* Appends the WHERE clause of a list query; binds are done by bind_filter. */
