@@ -189,7 +189,7 @@ int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 		 * Only the default sort (and the name lookup) is indexed: each
 		 * index costs every write a page per row, and 18 of them made a
 		 * 100-trunk pull page write 8 MB of WAL. Other columns sort by a
-		 * scan of the narrow trunks table (see the bench note in store.c).
+		 * scan of the narrow trunks table (tests/bench/README.md).
 		 */
 		if (f == TC_F_NAME)
 			snprintf(sql, sizeof(sql),

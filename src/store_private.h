@@ -1,0 +1,127 @@
+/*
+ * Private to the store's files (src/store_*.c): the store object, a trunk's
+ * row as they pass it between them, and the helpers they share.
+ */
+#ifndef TRUNKCTL_SRC_STORE_PRIVATE_H
+#define TRUNKCTL_SRC_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trunkctl/store.h"
+
+/* How the store keeps a trunk: with its id, attributes it does not know, and its secrets. */
+#define TRUNK_JSON (TC_JSON_WITH_ID | TC_JSON_WITH_EXTRA | TC_JSON_REVEAL)
+
+/* The page cache every connection starts with; see tc_store_open's note on it. */
+#define DEFAULT_CACHE_KIB 8192
+
+struct tc_store {
+	sqlite3 *db;
+	char *path;
+	char *marker; /* see marker_read in store_open.c */
+	bool read_only;
+	char read_only_why[512]; /* names the data dir and the reason; empty when writable */
+	struct tc_clock clock;
+	int busy_timeout_ms;
+	/* statements naming the derived columns, built from the field table */
+	char *sql_save;    /* a whole row */
+	char *sql_pull;    /* a server version over a row */
+	char *sql_derived; /* the derived columns of one row */
+};
+
+/* A trunk's row (trunks joined with trunk_docs) as read, changed and saved back. */
+struct row {
+	char *id;
+	struct tc_trunk *base;
+	struct tc_trunk *local;
+	enum tc_sync_state state;
+	enum tc_outbox_op pending_op;
+	int64_t seen_gen;
+	int64_t last_seen_ms;
+	int64_t edited_ms;
+	char *errors; /* JSON array of field errors */
+	char *last_error;
+	char *conflict; /* JSON: base, mine, theirs, fields, detected_ms */
+};
+
+/* statements, transactions, meta (store_db.c) */
+enum tc_status store_db_fail(struct tc_store *s, int rc, struct tc_error *err, const char *what);
+enum tc_status store_exec(struct tc_store *s, const char *sql, struct tc_error *err);
+enum tc_status store_prepare(struct tc_store *s, const char *sql, sqlite3_stmt **st,
+                             struct tc_error *err);
+int store_step(struct tc_store *s, sqlite3_stmt *st);
+enum tc_status store_run(struct tc_store *s, sqlite3_stmt *st, struct tc_error *err);
+void store_bind_text(sqlite3_stmt *st, int i, const char *text);
+char *store_col_dup(sqlite3_stmt *st, int i);
+enum tc_status store_pragma_int(struct tc_store *s, const char *sql, int64_t *out,
+                                struct tc_error *err);
+enum tc_status store_collect_ids(struct tc_store *s, sqlite3_stmt *st, const char *what,
+                                 char ***ids_out, size_t *n_out, struct tc_error *err);
+enum tc_status store_write_begin(struct tc_store *s, bool *own, struct tc_error *err);
+enum tc_status store_write_end(struct tc_store *s, bool own, enum tc_status rc,
+                               struct tc_error *err);
+enum tc_status store_read_begin(struct tc_store *s, bool *own, struct tc_error *err);
+void store_read_end(struct tc_store *s, bool own);
+enum tc_status store_meta_get(struct tc_store *s, const char *key, int64_t *num, char *text,
+                              size_t size, struct tc_error *err);
+enum tc_status store_meta_get_int(struct tc_store *s, const char *key, int64_t *out,
+                                  struct tc_error *err);
+enum tc_status store_meta_set(struct tc_store *s, const char *key, const char *text,
+                              const int64_t *num, struct tc_error *err);
+
+/* opening, checks, migration, data-dir marker (store_open.c) */
+enum tc_status store_set_cache_kib(struct tc_store *s, int64_t kib, struct tc_error *err);
+
+/* trunk encoding, rows (store_rows.c) */
+enum tc_status store_encode(const struct tc_trunk *t, char **out, struct tc_error *err);
+enum tc_status store_decode(struct tc_store *s, const char *json, const char *id,
+                            struct tc_trunk **out, struct tc_error *err);
+enum tc_status store_decode_col(struct tc_store *s, sqlite3_stmt *st, int col, const char *id,
+                                struct tc_trunk **out, struct tc_error *err);
+void store_row_clear(struct row *r);
+enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
+                              struct tc_error *err);
+enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc_error *err);
+enum tc_status store_delete_where_id(struct tc_store *s, const char *sql, const char *id,
+                                     struct tc_error *err);
+enum tc_status store_row_delete(struct tc_store *s, const char *id, struct tc_error *err);
+
+/* outbox entries and the sync engine's outbox (store_outbox.c) */
+enum tc_status store_entries_of(struct tc_store *s, const char *trunk_id,
+                                struct tc_outbox_list *out, struct tc_error *err);
+enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
+                                  const struct tc_trunk *payload, const struct tc_trunk *base,
+                                  struct tc_error *err);
+enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry *e,
+                                struct tc_error *err);
+enum tc_status store_entry_delete(struct tc_store *s, int64_t seq, struct tc_error *err);
+bool store_has_in_flight(const struct tc_outbox_list *l);
+enum tc_status store_drop_unsent(struct tc_store *s, const struct tc_outbox_list *l,
+                                 struct tc_error *err);
+struct tc_trunk *store_changed_fields(const struct tc_trunk *want, const struct tc_trunk *have,
+                                      unsigned send_flag, size_t *count);
+bool store_same_record(const struct tc_trunk *a, const struct tc_trunk *b);
+enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_error *err);
+enum tc_status store_mark_conflict(struct tc_store *s, struct row *r, const struct tc_trunk *base,
+                                   bool mine_deleted, const struct tc_trunk *theirs,
+                                   const bool *fields, struct tc_error *err);
+
+/* local edits (store_edits.c) */
+bool store_is_local_id(const char *id);
+enum tc_status store_create_in_tx(struct tc_store *s, const char *local_id,
+                                  const struct tc_trunk *trunk, struct tc_error *err);
+
+/* conflict/error documents, resolve, retry (store_conflicts.c) */
+char *store_conflict_doc(const struct tc_trunk *base, const struct tc_trunk *mine,
+                         bool mine_deleted, const struct tc_trunk *theirs,
+                         const bool fields[TC_FIELD_COUNT], int64_t when);
+enum tc_status store_conflict_parse(struct tc_store *s, const char *text, const char *id,
+                                    struct tc_conflict **out, struct tc_error *err);
+char *store_errors_doc(const struct tc_field_errors *errs);
+enum tc_status store_errors_parse(const char *text, struct tc_field_errors *out,
+                                  struct tc_error *err);
+
+#endif

@@ -1,0 +1,763 @@
+/* Queries for the screens: counted, sorted and filtered windows of trunks, one trunk, search. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search_find.h"
+#include "store_private.h"
+#include "store_sql.h"
+
+/* ---- queries for the screens ---- */
+
+/*
+ * Case-insensitive filters read search_blocks rather than scan trunks or use
+ * FTS5: a scan of trunks costs SQLite's per-row work whatever the test, and
+ * FTS5 answered a common filter slower than a scan. The measurements are in
+ * tests/bench/README.md.
+ */
+
+/* Appends the WHERE clause of a list query; binds are done by bind_filter. */
+static void filter_sql(const struct tc_list_query *q, char *buf, size_t size)
+{
+	if (!q->filter || !*q->filter)
+		snprintf(buf, size, "%s", "");
+	else if (q->case_sensitive)
+		snprintf(buf, size, "%s", " WHERE instr(search, ?1) > 0");
+	else
+		snprintf(buf, size, "%s", " WHERE search LIKE ?1 ESCAPE '\\'");
+}
+
+static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *q,
+                                  struct tc_error *err)
+{
+	if (!q->filter || !*q->filter)
+		return TC_OK;
+	if (q->case_sensitive) {
+		store_bind_text(st, 1, q->filter);
+		return TC_OK;
+	}
+	size_t n = strlen(q->filter);
+	char *pat = malloc(2 * n + 3);
+	if (!pat)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	char *p = pat;
+	*p++ = '%';
+	for (const char *c = q->filter; *c; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			*p++ = '\\';
+		*p++ = *c;
+	}
+	*p++ = '%';
+	*p = '\0';
+	sqlite3_bind_text(st, 1, pat, -1, free);
+	return TC_OK;
+}
+
+/*
+ * A case-insensitive filter is answered from search_blocks: lower(search)
+ * holds the lowered filter exactly when search LIKE '%filter%' (both fold
+ * ASCII only). A filter with RS or US could match across an entry's frame.
+ */
+static bool in_blocks(const struct tc_list_query *q)
+{
+	return q->filter && *q->filter && !q->case_sensitive && !strchr(q->filter, SEARCH_RS) &&
+	       !strchr(q->filter, SEARCH_US);
+}
+
+struct rowids {
+	int64_t *v;
+	size_t n, cap;
+};
+
+/* The rowid an entry's header [from, to) spells. */
+static int64_t entry_rowid(const char *from, const char *to)
+{
+	bool minus = from < to && *from == '-';
+	int64_t v = 0;
+	for (from += minus; from < to && *from >= '0' && *from <= '9'; from++)
+		v = v * 10 + (*from - '0');
+	return minus ? -v : v;
+}
+
+/*
+ * Adds to *count (and to ids, when not NULL) each entry of the block
+ * [t, end) whose text holds needle. A hit in an entry's rowid moves on to
+ * its text; a needle has no RS or US, so a hit never spans two entries.
+ * Returns false on NOMEM.
+ */
+static bool block_search(const char *t, const char *end, const char *needle, size_t n,
+                         struct rowids *ids, size_t *count)
+{
+	const char *entry = t, *p = t, *hit;
+	while ((hit = tc_search_find(p, end, needle, n))) {
+		const char *next;
+		while ((next = memchr(entry + 1, SEARCH_RS, (size_t)(hit - entry))))
+			entry = next;
+		const char *text = memchr(entry, SEARCH_US, (size_t)(end - entry));
+		if (!text)
+			return true;
+		if (hit < text) {
+			p = text + 1;
+			continue;
+		}
+		if (ids && ids->n == ids->cap) {
+			size_t cap = ids->cap ? ids->cap * 2 : 256;
+			int64_t *m = realloc(ids->v, cap * sizeof(*m));
+			if (!m)
+				return false;
+			ids->v = m;
+			ids->cap = cap;
+		}
+		if (ids)
+			ids->v[ids->n++] = entry_rowid(entry + 1, text);
+		(*count)++;
+		if (!(next = memchr(hit, SEARCH_RS, (size_t)(end - hit))))
+			break;
+		entry = p = next;
+	}
+	return true;
+}
+
+/*
+ * The trunks whose search text holds q's filter, case-insensitively: their
+ * number, and their rowids when ids is not NULL (freed by the caller).
+ */
+static enum tc_status block_matches(struct tc_store *s, const struct tc_list_query *q,
+                                    struct rowids *ids, size_t *count, struct tc_error *err)
+{
+	*count = 0;
+	size_t n = strlen(q->filter);
+	char *needle = malloc(n + 1);
+	if (!needle)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	for (size_t i = 0; i <= n; i++) {
+		char c = q->filter[i];
+		needle[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	sqlite3_stmt *st;
+	enum tc_status rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
+	int r = SQLITE_DONE;
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (t && !block_search(t, t + sqlite3_column_bytes(st, 0), needle, n, ids, count))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = store_db_fail(s, r, err, "search trunks");
+	sqlite3_finalize(st);
+	free(needle);
+	return rc;
+}
+
+/*
+ * A block is one page (4 KiB, see store_schema.c); KiB of page cache allowed
+ * per block, and a ceiling past which a huge store keeps the default cache
+ * (its filters read through it, as without this) rather than grow the TUI.
+ */
+#define FILTER_CACHE_KIB_PER_BLOCK 5
+#define FILTER_CACHE_MAX_KIB (24 * 1024)
+
+enum tc_status tc_store_filter_prepare(struct tc_store *s, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = store_read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	/* The last block's number bounds their count: one probe, where count(*) reads them all. */
+	sqlite3_stmt *st;
+	int64_t blocks = 0;
+	rc = store_pragma_int(s, "SELECT coalesce(max(block) + 1, 0) FROM search_blocks", &blocks,
+	                      err);
+	int64_t kib = DEFAULT_CACHE_KIB + blocks * FILTER_CACHE_KIB_PER_BLOCK;
+	if (rc == TC_OK && kib <= FILTER_CACHE_MAX_KIB) {
+		rc = store_set_cache_kib(s, kib, err);
+		/* the read that fills the cache: every block's text, as a filter reads it */
+		if (rc == TC_OK)
+			rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
+		if (rc == TC_OK) {
+			int r;
+			while ((r = store_step(s, st)) == SQLITE_ROW)
+				(void)sqlite3_column_text(st, 0);
+			if (r != SQLITE_DONE)
+				rc = store_db_fail(s, r, err, "read search blocks");
+			sqlite3_finalize(st);
+		}
+	}
+	store_read_end(s, own);
+	return rc;
+}
+
+enum tc_status tc_store_search_check(struct tc_store *s, bool repair, size_t *out_of_step,
+                                     struct tc_error *err)
+{
+	*out_of_step = 0;
+	bool own;
+	enum tc_status rc = store_read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	int64_t trunks = 0, missing = 0, entries = 0;
+	rc = store_pragma_int(s, "SELECT count(*) FROM trunks", &trunks, err);
+	if (rc == TC_OK)
+		rc = store_pragma_int(s, tc_store_search_missing_sql, &missing, err);
+	if (rc == TC_OK)
+		rc = store_pragma_int(s, tc_store_search_entries_sql, &entries, err);
+	store_read_end(s, own);
+	if (rc != TC_OK)
+		return rc;
+	int64_t extra = entries - (trunks - missing);
+	*out_of_step = (size_t)(missing + (extra > 0 ? extra : 0));
+	if (!repair || *out_of_step == 0)
+		return TC_OK;
+	rc = store_write_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = store_exec(s, tc_store_search_rebuild_sql, err);
+	return store_write_end(s, own, rc, err);
+}
+
+enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q, size_t *count,
+                              struct tc_error *err)
+{
+	*count = 0;
+	if (in_blocks(q))
+		return block_matches(s, q, NULL, count, err);
+	char where[64], sql[160];
+	filter_sql(q, where, sizeof(where));
+	if (*where)
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
+	else
+		snprintf(sql, sizeof(sql), "SELECT value FROM meta WHERE key = 'trunk_count'");
+	sqlite3_stmt *st;
+	enum tc_status rc = store_prepare(s, sql, &st, err);
+	if (rc == TC_OK)
+		rc = bind_filter(st, q, err);
+	if (rc == TC_OK) {
+		int r = store_step(s, st);
+		if (r == SQLITE_ROW)
+			*count = (size_t)sqlite3_column_int64(st, 0);
+		else
+			rc = store_db_fail(s, r, err, "count trunks");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The sort column of a list query, or TC_USAGE. */
+static enum tc_status sort_column(const struct tc_list_query *q, char *col, size_t size,
+                                  bool *indexed, struct tc_error *err)
+{
+	*indexed = q->sort == TC_SORT_ID || q->sort == TC_FIELD_NONE || q->sort == TC_F_NAME;
+	if (q->sort == TC_SORT_ID)
+		snprintf(col, size, "id");
+	else if (q->sort == TC_SORT_SYNC_STATE)
+		snprintf(col, size, "state");
+	else if (q->sort == TC_FIELD_NONE)
+		tc_store_field_column(TC_F_NAME, col, size);
+	else if (tc_store_has_column(q->sort))
+		tc_store_field_column(q->sort, col, size);
+	else
+		return tc_error_set(err, TC_USAGE, "cannot sort by column %d", q->sort);
+	return TC_OK;
+}
+
+/*
+ * Rows of the sort index a filtered window may walk before it gives up for a
+ * scan: a few ms at most. A filter that most rows match fills its window in
+ * a few dozen rows this way, where a scan sorts every match (40-60 ms at
+ * 100,000 trunks).
+ */
+#define WALK_BUDGET 2048
+
+/*
+ * How a filtered window is found (an unfiltered one always walks the index
+ * when there is one):
+ * - WINDOW_WALK walks the sort index, at most WALK_BUDGET rows, testing each;
+ *   it is the answer only if it filled the window.
+ * - WINDOW_SCAN_COUNTED scans once, sorts the matches' keys and counts them:
+ *   SQLite keeps every match for the count, cheap when they are few.
+ * - WINDOW_SCAN scans and keeps only the best LIMIT + OFFSET keys; the
+ *   caller has set page->total.
+ */
+enum window_way { WINDOW_WALK, WINDOW_SCAN_COUNTED, WINDOW_SCAN };
+
+/*
+ * Receives each row of a window in order. The sink owns row->trunk once it
+ * returns TC_OK (the walk frees it otherwise); another status stops the walk.
+ */
+typedef enum tc_status (*row_sink)(void *ctx, struct tc_trunk_row *row, struct tc_error *err);
+
+/*
+ * Steps st (columns: id, document, state, pending_op, last_seen_ms, count)
+ * to its end, decoding each row for sink, then finalizes it. *total takes
+ * the count column when total is not NULL.
+ */
+static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t *total,
+                                   row_sink sink, void *ctx, struct tc_error *err)
+{
+	enum tc_status rc = TC_OK;
+	int r;
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
+		struct tc_trunk_row row = {
+		    .state = (enum tc_sync_state)sqlite3_column_int(st, 2),
+		    .pending = (enum tc_outbox_op)sqlite3_column_int(st, 3),
+		    .last_seen_ms = sqlite3_column_int64(st, 4),
+		};
+		if (total)
+			*total = (size_t)sqlite3_column_int64(st, 5);
+		rc = store_decode_col(s, st, 1, (const char *)sqlite3_column_text(st, 0),
+		                      &row.trunk, err);
+		if (rc == TC_OK && (rc = sink(ctx, &row, err)) != TC_OK)
+			tc_trunk_free(row.trunk);
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = store_db_fail(s, r, err, "list trunks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * ids, when not NULL, is a JSON array of the rowids the filter matched
+ * (from search_blocks): the window is sorted from those rows alone.
+ */
+static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query *q,
+                                  enum window_way way, const struct tc_trunk_page *page,
+                                  const char *ids, size_t *total, row_sink sink, void *ctx,
+                                  struct tc_error *err)
+{
+	char col[64];
+	bool indexed;
+	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
+	if (rc != TC_OK)
+		return rc;
+	const char *dir = q->descending ? "DESC" : "ASC";
+	char where[64], from[384], sql[1024];
+	filter_sql(q, where, sizeof(where));
+	bool filtered = q->filter && *q->filter;
+	if (filtered && way == WINDOW_WALK)
+		snprintf(from, sizeof(from),
+		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks "
+		         "ORDER BY %s %s, id %s LIMIT %d)%s",
+		         col, col, dir, dir, WALK_BUDGET, where);
+	else
+		snprintf(from, sizeof(from),
+		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks%s)%s", col,
+		         ids ? " WHERE rowid IN (SELECT value FROM json_each(?4))" : "", where);
+	/*
+	 * A window in the second half (page->total is known for WINDOW_SCAN) is
+	 * found from the other end: the sort keeps OFFSET + LIMIT keys, and the
+	 * last window by an unindexed column at 100,000 trunks took 0.5-0.9 s.
+	 * (k, i) is unique, so the reversed order is exactly the reverse.
+	 */
+	int64_t limit = q->limit ? (int64_t)q->limit : -1, offset = (int64_t)page->offset;
+	const char *inner = dir;
+	if (way == WINDOW_SCAN && q->limit && page->offset > page->total / 2) {
+		int64_t rest = (int64_t)page->total - offset;
+		limit = rest < limit ? rest : limit;
+		offset = rest - limit;
+		inner = q->descending ? "ASC" : "DESC";
+	}
+	/* "+k" keeps SQLite from walking the sort index to test every row for a scan */
+	snprintf(sql, sizeof(sql),
+	         "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, t.last_seen_ms, "
+	         "w.n FROM (SELECT r, k, i, %s AS n FROM %s "
+	         "ORDER BY %sk %s, i %s LIMIT ?2 OFFSET ?3) AS w "
+	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
+	         "ORDER BY w.k %s, w.i %s",
+	         way == WINDOW_SCAN_COUNTED ? "count(*) OVER ()" : "-1", from,
+	         filtered && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
+	sqlite3_stmt *st;
+	rc = store_prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	rc = bind_filter(st, q, err);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	if (ids)
+		sqlite3_bind_text(st, 4, ids, -1, SQLITE_STATIC);
+	if (rc != TC_OK) {
+		sqlite3_finalize(st);
+		return rc;
+	}
+	return rows_to_sink(s, st, way == WINDOW_SCAN_COUNTED ? total : NULL, sink, ctx, err);
+}
+
+struct page_fill {
+	struct tc_trunk_page *page;
+	size_t cap, limit;
+};
+
+static enum tc_status page_append(void *ctx, struct tc_trunk_row *row, struct tc_error *err)
+{
+	struct page_fill *f = ctx;
+	struct tc_trunk_page *page = f->page;
+	if (page->count == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : (f->limit && f->limit < 4096 ? f->limit : 64);
+		struct tc_trunk_row *m = realloc(page->items, cap * sizeof(*m));
+		if (!m)
+			return tc_error_set(err, TC_NOMEM, NULL);
+		page->items = m;
+		f->cap = cap;
+	}
+	page->items[page->count++] = *row;
+	return TC_OK;
+}
+
+/*
+ * The window at page->offset, chosen on the narrow trunks table; only its
+ * rows fetch their documents. *total is the match count for
+ * WINDOW_SCAN_COUNTED when anything matched, else left alone.
+ */
+static enum tc_status list_window(struct tc_store *s, const struct tc_list_query *q,
+                                  enum window_way way, struct tc_trunk_page *page, size_t *total,
+                                  struct tc_error *err)
+{
+	struct page_fill f = {.page = page, .limit = q->limit};
+	return window_rows(s, q, way, page, NULL, total, page_append, &f, err);
+}
+
+/* "[r1,r2,...]", newly allocated, or NULL on NOMEM. */
+static char *rowids_json(const struct rowids *ids)
+{
+	size_t size = ids->n * 21 + 3, used = 1;
+	char *buf = malloc(size);
+	if (!buf)
+		return NULL;
+	buf[0] = '[';
+	for (size_t i = 0; i < ids->n; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? "," : "",
+		                         (long long)ids->v[i]);
+	snprintf(buf + used, size - used, "]");
+	return buf;
+}
+
+/*
+ * A walk of the sort index costs about a tenth of what sorting a match costs
+ * (a lookup of its row in trunks), so a window is looked for by walking at
+ * most this many index rows per match, and only when the matches, spread
+ * evenly, would fill it in a quarter of that. Matches can bunch in the sort
+ * order ("pbx-lima" starts 60% down the names).
+ */
+#define WALK_ROWS_PER_MATCH 8
+
+/*
+ * The rowids (into out) of the window at offset among the matches, walking
+ * the sort index col in order: an index-only read, where testing the filter
+ * read a row of trunks per entry. *found unless the walk gave up first.
+ */
+static enum tc_status walk_index(struct tc_store *s, const struct tc_list_query *q, const char *col,
+                                 const struct rowids *ids, size_t offset, struct rowids *out,
+                                 bool *found, struct tc_error *err)
+{
+	*found = false;
+	int64_t top = 0;
+	for (size_t i = 0; i < ids->n; i++) {
+		if (ids->v[i] < 0)
+			return TC_OK;
+		top = ids->v[i] > top ? ids->v[i] : top;
+	}
+	unsigned char *seen_bits = calloc((size_t)(top >> 3) + 1, 1);
+	out->v = malloc(q->limit * sizeof(*out->v));
+	if (!seen_bits || !out->v) {
+		free(seen_bits);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	for (size_t i = 0; i < ids->n; i++)
+		seen_bits[ids->v[i] >> 3] |= (unsigned char)(1u << (ids->v[i] & 7));
+	const char *dir = q->descending ? "DESC" : "ASC";
+	size_t budget = ids->n * WALK_ROWS_PER_MATCH;
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT rowid FROM trunks ORDER BY %s %s, id %s LIMIT %zu", col,
+	         dir, dir, budget);
+	sqlite3_stmt *st;
+	enum tc_status rc = store_prepare(s, sql, &st, err);
+	size_t seen = 0, walked = 0;
+	int r = SQLITE_DONE;
+	while (rc == TC_OK && out->n < q->limit && (r = store_step(s, st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(st, 0);
+		walked++;
+		if (rowid >= 0 && rowid <= top && (seen_bits[rowid >> 3] >> (rowid & 7) & 1) &&
+		    seen++ >= offset)
+			out->v[out->n++] = rowid;
+	}
+	if (rc == TC_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = store_db_fail(s, r, err, "list trunks");
+	*found = out->n == q->limit || walked < budget;
+	sqlite3_finalize(st);
+	free(seen_bits);
+	return rc;
+}
+
+/*
+ * A case-insensitive filtered list: the blocks give the matches and their
+ * count. When the matches are dense enough in the sort order (a common
+ * filter) the window is found by a walk of the sort index, else by sorting
+ * the matched rows alone (a rare filter; nothing to do when none matched).
+ */
+static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_query *q,
+                                       const char *col, bool indexed, struct tc_trunk_page *page,
+                                       struct tc_error *err)
+{
+	struct rowids ids = {0}, window = {0};
+	size_t total = 0;
+	enum tc_status rc = block_matches(s, q, &ids, &total, err);
+	page->total = total;
+	page->offset = q->offset < total ? q->offset : total;
+	int64_t trunks = 0;
+	if (rc == TC_OK && total > 0 && indexed && q->limit)
+		rc = store_meta_get_int(s, "trunk_count", &trunks, err);
+	/* the window of rows the sort is asked for: all the matches, or the walk's */
+	struct tc_trunk_page at = *page;
+	const struct rowids *wanted = &ids;
+	if (rc == TC_OK && trunks > 0 &&
+	    (page->offset + q->limit) * (size_t)trunks <=
+	        total * total * (WALK_ROWS_PER_MATCH / 4)) {
+		bool found;
+		rc = walk_index(s, q, col, &ids, page->offset, &window, &found, err);
+		if (found) {
+			at.offset = 0;
+			at.total = window.n;
+			wanted = &window;
+		}
+	}
+	if (rc == TC_OK && wanted->n > 0) {
+		char *json = rowids_json(wanted);
+		struct page_fill f = {.page = page, .limit = q->limit};
+		rc = json ? window_rows(s, q, WINDOW_SCAN, &at, json, NULL, page_append, &f, err)
+		          : tc_error_set(err, TC_NOMEM, NULL);
+		free(json);
+	}
+	free(ids.v);
+	free(window.v);
+	return rc;
+}
+
+/*
+ * A filtered list: a filter most rows match is answered by the sort index
+ * and a count; a rarer one by a single scan that also counts.
+ */
+static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_query *q,
+                                    struct tc_trunk_page *page, struct tc_error *err)
+{
+	char col[64];
+	bool indexed;
+	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
+	if (rc != TC_OK)
+		return rc;
+	if (in_blocks(q))
+		return list_from_blocks(s, q, col, indexed, page, err);
+	page->offset = q->offset;
+	if (indexed && q->limit && q->offset + q->limit <= WALK_BUDGET / 8) {
+		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
+		if (rc != TC_OK || page->count == q->limit)
+			return rc == TC_OK ? tc_store_count(s, q, &page->total, err) : rc;
+		tc_trunk_page_free(page);
+	}
+	if (indexed) {
+		size_t total = 0;
+		rc = list_window(s, q, WINDOW_SCAN_COUNTED, page, &total, err);
+		if (rc != TC_OK || page->count > 0 || q->offset == 0) {
+			page->total = total;
+			return rc;
+		}
+		/* a window past the end of the matches: count them and show the last */
+	}
+	rc = tc_store_count(s, q, &page->total, err);
+	page->offset = q->offset < page->total ? q->offset : page->total;
+	if (rc == TC_OK && page->total > 0)
+		rc = list_window(s, q, WINDOW_SCAN, page, NULL, err);
+	return rc;
+}
+
+enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
+                             struct tc_trunk_page *page, struct tc_error *err)
+{
+	memset(page, 0, sizeof(*page));
+	bool own;
+	enum tc_status rc = store_read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	if (q->filter && *q->filter) {
+		rc = list_filtered(s, q, page, err);
+	} else {
+		rc = tc_store_count(s, q, &page->total, err);
+		page->offset = q->offset < page->total ? q->offset : page->total;
+		if (rc == TC_OK && page->total > 0)
+			rc = list_window(s, q, WINDOW_SCAN, page, NULL, err);
+	}
+	store_read_end(s, own);
+	if (rc != TC_OK)
+		tc_trunk_page_free(page);
+	return rc;
+}
+
+struct row_visit {
+	tc_trunk_row_fn fn;
+	void *ctx;
+};
+
+static enum tc_status row_visit(void *ctx, struct tc_trunk_row *row, struct tc_error *err)
+{
+	struct row_visit *v = ctx;
+	enum tc_status rc = v->fn(v->ctx, row, err);
+	if (rc == TC_OK)
+		tc_trunk_free(row->trunk);
+	return rc;
+}
+
+enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query *q,
+                                  tc_trunk_row_fn fn, void *ctx, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = store_read_begin(s, &own, err);
+	if (rc != TC_OK)
+		return rc;
+	char col[64];
+	bool indexed;
+	struct row_visit v = {.fn = fn, .ctx = ctx};
+	rc = sort_column(q, col, sizeof(col), &indexed, err);
+	if (rc == TC_OK && indexed) {
+		/*
+		 * The sort index walked with each document fetched as its row comes:
+		 * the windowed query below would sort the documents themselves (70 MB
+		 * of sorter at 100,000 trunks) to restore the order of its keys.
+		 */
+		const char *dir = q->descending ? "DESC" : "ASC";
+		char where[64], sql[640];
+		filter_sql(q, where, sizeof(where));
+		snprintf(
+		    sql, sizeof(sql),
+		    "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, "
+		    "t.last_seen_ms, -1 FROM trunks AS t JOIN trunk_docs AS d ON d.id = t.id%s "
+		    "ORDER BY t.%s %s, t.id %s LIMIT ?2 OFFSET ?3",
+		    where, col, dir, dir);
+		sqlite3_stmt *st;
+		rc = store_prepare(s, sql, &st, err);
+		if (rc == TC_OK) {
+			rc = bind_filter(st, q, err);
+			sqlite3_bind_int64(st, 2, q->limit ? (int64_t)q->limit : -1);
+			sqlite3_bind_int64(st, 3, (int64_t)q->offset);
+			if (rc == TC_OK)
+				rc = rows_to_sink(s, st, NULL, row_visit, &v, err);
+			else
+				sqlite3_finalize(st);
+		}
+	} else if (rc == TC_OK) {
+		/* total unknown (SIZE_MAX): a window is never looked for from the far end */
+		struct tc_trunk_page at = {.offset = q->offset, .total = SIZE_MAX};
+		rc = window_rows(s, q, WINDOW_SCAN, &at, NULL, NULL, row_visit, &v, err);
+	}
+	store_read_end(s, own);
+	return rc;
+}
+
+enum tc_status tc_store_get(struct tc_store *s, const char *id, struct tc_trunk_record **out,
+                            struct tc_error *err)
+{
+	*out = NULL;
+	struct row r;
+	enum tc_status rc = store_row_load(s, id, &r, err);
+	if (rc != TC_OK)
+		return rc;
+	struct tc_trunk_record *rec = calloc(1, sizeof(*rec));
+	if (!rec) {
+		store_row_clear(&r);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
+	rec->id = r.id;
+	rec->base = r.base;
+	rec->local = r.local;
+	rec->current = r.local ? r.local : r.base;
+	rec->state = r.state;
+	rec->pending = r.pending_op;
+	rec->last_seen_ms = r.last_seen_ms;
+	rec->edited_ms = r.edited_ms;
+	rec->last_error = r.last_error;
+	r.id = r.last_error = NULL;
+	r.base = r.local = NULL;
+	if (r.errors)
+		rc = store_errors_parse(r.errors, &rec->errors, err);
+	if (rc == TC_OK && r.conflict && r.state == TC_SYNC_CONFLICT)
+		rc = store_conflict_parse(s, r.conflict, rec->id, &rec->conflict, err);
+	store_row_clear(&r);
+	if (rc != TC_OK) {
+		tc_trunk_record_free(rec);
+		return rc;
+	}
+	*out = rec;
+	return TC_OK;
+}
+
+enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char **ids, size_t max,
+                                     size_t *count, struct tc_error *err)
+{
+	*count = 0;
+	char col[64], sql[256];
+	tc_store_field_column(TC_F_NAME, col, sizeof(col));
+	/* the first test uses the (case-insensitive) index, the second keeps exact matches */
+	snprintf(sql, sizeof(sql),
+	         "SELECT id FROM trunks WHERE %s = ?1 AND %s = ?1 COLLATE BINARY ORDER BY id "
+	         "LIMIT ?2",
+	         col, col);
+	sqlite3_stmt *st;
+	enum tc_status rc = store_prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	store_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	int r;
+	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
+		if (!(ids[*count] = store_col_dup(st, 0)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		else
+			(*count)++;
+	}
+	if (rc == TC_OK && r != SQLITE_DONE)
+		rc = store_db_fail(s, r, err, "find by name");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One text column of the row of key in a single-key query; *found says whether a row exists. */
+static enum tc_status text_by_key(struct tc_store *s, const char *sql, const char *key, char **out,
+                                  bool *found, struct tc_error *err)
+{
+	*out = NULL;
+	*found = false;
+	sqlite3_stmt *st;
+	enum tc_status rc = store_prepare(s, sql, &st, err);
+	if (rc != TC_OK)
+		return rc;
+	store_bind_text(st, 1, key);
+	int r = store_step(s, st);
+	if (r == SQLITE_ROW) {
+		*found = true;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL && !(*out = store_col_dup(st, 0)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	} else if (r != SQLITE_DONE) {
+		rc = store_db_fail(s, r, err, "read");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum tc_status tc_store_server_id(struct tc_store *s, const char *local_id, char **server_id,
+                                  struct tc_error *err)
+{
+	bool found;
+	enum tc_status rc = text_by_key(s, "SELECT server_id FROM id_map WHERE local_id = ?",
+	                                local_id, server_id, &found, err);
+	if (rc == TC_OK && !found)
+		rc = tc_error_set(err, TC_NOT_FOUND, "no create of %s was pushed", local_id);
+	return rc;
+}
+
+enum tc_status tc_store_document(struct tc_store *s, const char *id, char **json,
+                                 struct tc_error *err)
+{
+	bool found;
+	enum tc_status rc =
+	    text_by_key(s, "SELECT document FROM trunk_docs WHERE id = ?", id, json, &found, err);
+	if (rc == TC_OK && !found)
+		rc = tc_error_set(err, TC_NOT_FOUND, "no trunk %s in the local store", id);
+	return rc;
+}
