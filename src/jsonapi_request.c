@@ -1,7 +1,8 @@
 /*
  * Requests: the bodies we send (create, and an update of the changed
  * attributes), and a request body read and checked as the server reads it,
- * with the server's pointers, titles and order.
+ * with the server's pointers, titles and order. The § numbers below are
+ * those of tests/fake-carrier/SERVER-BEHAVIOUR.md.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -228,7 +229,7 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 
 	json_t *attrs = json_object_get(data, "attributes");
 	if (json_is_string(attrs) && json_string_length(attrs) == 0)
-		attrs = NULL; /* "" reads as {} (§14) */
+		attrs = NULL; /* "" reads as {} (§1.3) */
 	else if (!attrs)
 		return add_doc_error(errs, "/data/attributes", "is missing");
 	else if (!json_is_object(attrs))
@@ -242,8 +243,8 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 	if (rc != TC_NOMEM && kind == TC_JSONAPI_UPDATE) {
 		rc = tc_trunk_set_id(t, url_id);
 		/*
-		 * A rule, skipped when anything under /data has a schema error (§6):
-		 * blanks pass filled? and only the rule's blank? check catches them (§14).
+		 * A rule, skipped when anything under /data has a schema error (§3.4):
+		 * blanks pass filled? and only the rule's blank? check catches them (§3.3).
 		 */
 		const char *sent = rc == TC_OK && errs->count == 0 ? json_string_value(id) : NULL;
 		if (sent && (blank(sent) || strcmp(sent, url_id) != 0))
@@ -291,7 +292,7 @@ static enum tc_status read_request(const char *body, size_t len, enum tc_jsonapi
 	if (!is_document(root)) {
 		rc = decode_flat(root, kind, url_id, out, errs);
 	} else if (json_is_string(data) && json_string_length(data) == 0) {
-		json_t *empty = json_object(); /* "" reads as {} (§14) */
+		json_t *empty = json_object(); /* "" reads as {} (§1.3) */
 		rc = empty ? decode_document(empty, kind, url_id, out, errs) : TC_NOMEM;
 		json_decref(empty);
 	} else if (!data) {
@@ -382,7 +383,7 @@ static bool not_decode_failed(const struct tc_field_error *e, const struct tc_fi
 	return e->field == TC_FIELD_NONE || !has_field(decode, e->field);
 }
 
-/* The id match is skipped when /data has any schema error (§6). */
+/* The id match is skipped when /data has any schema error (§3.4). */
 static bool id_rule_survives(const struct tc_field_error *e, const struct tc_field_errors *found)
 {
 	if (!is_id_rule(e))
