@@ -236,7 +236,10 @@ enum tc_status tc_config_service_options(struct tc_config *cfg, bool with_token,
 		cfg->region_table = calloc(cfg->regions.count, sizeof(*cfg->region_table));
 		if (!cfg->region_table)
 			return tc_error_set(err, TC_NOMEM, NULL);
-		/* The file names aliases only; the alias is all the API takes (§10). */
+		/*
+		 * The file names aliases only; the alias is all the API takes
+		 * (tests/fake-carrier/SERVER-BEHAVIOUR.md §3.7).
+		 */
 		for (size_t i = 0; i < cfg->regions.count; i++) {
 			cfg->region_table[i].alias = cfg->regions.items[i];
 			cfg->region_table[i].identifier = cfg->regions.items[i];

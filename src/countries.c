@@ -6,7 +6,7 @@
 /*
  * ISO 3166-1 alpha-2 codes the server accepts for inbound_country: the
  * countries gem 8.1.0 list, alphabetical, 249 codes, no XK
- * (shared/spec/somleng-behaviour.md §5.1 and §13).
+ * (tests/fake-carrier/SERVER-BEHAVIOUR.md §3.8).
  */
 static const char *const codes[TC_COUNTRY_COUNT] = {
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",

@@ -526,7 +526,10 @@ struct sort_key {
 	struct tc_field_error item;
 };
 
-/* Document members in the order of the request schemas (§5.1, §6). */
+/*
+ * Document members in the order of the request schemas
+ * (tests/fake-carrier/SERVER-BEHAVIOUR.md §3.4).
+ */
 static int document_position(const char *pointer)
 {
 	static const char *const members[] = {"/data", "/data/type", "/data/id", ATTRS};

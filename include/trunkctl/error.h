@@ -65,7 +65,8 @@ struct tc_field_error {
 	/*
 	 * The server reports schema errors (types, filled, ranges) first, in
 	 * schema order, then rule errors (conditional requirements, region,
-	 * IP syntax, id match) in rule order (§5.2); this says which it is.
+	 * IP syntax, id match) in rule order (tests/fake-carrier/SERVER-BEHAVIOUR.md
+	 * §3.4); this says which it is.
 	 */
 	bool rule;
 	char *pointer;    /* owned, e.g. "/data/attributes/inbound_source_ips/2" */

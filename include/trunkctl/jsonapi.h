@@ -1,6 +1,6 @@
 /*
  * Trunks to and from the Carrier API's JSON:API documents
- * (shared/spec/somleng-behaviour.md §3-§9, §14).
+ * (tests/fake-carrier/SERVER-BEHAVIOUR.md §1.3-§4).
  *
  * Three kinds of input are read here:
  *  - responses (resource, collection, error documents): checked strictly,
@@ -42,7 +42,7 @@
 /* ---- responses ---- */
 
 /*
- * Decodes a resource document {"data":{"id","type","attributes"}} (§4) into a
+ * Decodes a resource document {"data":{"id","type","attributes"}} (§2.1) into a
  * new trunk: id, created_at/updated_at and every attribute, region reduced to
  * its alias and default_sender to its value; username/password stay
  * TC_V_ABSENT when the server left the keys out; unknown attributes are kept
@@ -73,7 +73,7 @@ struct tc_jsonapi_page {
 };
 
 /*
- * Decodes a collection document {"data":[…],"links":{"prev","next"}} (§8).
+ * Decodes a collection document {"data":[…],"links":{"prev","next"}} (§2.2).
  * Each element is checked as in tc_jsonapi_decode_resource; both links keys
  * must be present, each a string or null. On success page is filled (it must
  * be zeroed or released before); on failure it is left empty. Same statuses
@@ -135,7 +135,7 @@ enum tc_jsonapi_request {
 };
 
 /*
- * Reads a request body the way the server does (§3, §5.1, §6, §14) and
+ * Reads a request body the way the server does (§1.3, §3) and
  * returns the trunk it describes in *out (attributes only; on update, id is
  * url_id).
  *
@@ -195,7 +195,7 @@ enum tc_status tc_jsonapi_check_request(const char *body, size_t len, enum tc_js
 /* ---- error bodies ---- */
 
 /*
- * Decodes a 422 document {"errors":[{"title","source":{"pointer"}}]} (§9) and
+ * Decodes a 422 document {"errors":[{"title","source":{"pointer"}}]} (§4.1) and
  * appends one entry per error to out, in the server's order:
  * /data/attributes/<key> maps to the field, /data/attributes/<key>/<n> to the
  * field and index n, /data, /data/type, /data/id and unknown pointers (an

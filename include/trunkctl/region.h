@@ -1,6 +1,6 @@
 /*
  * Regions a trunk can be deployed in. The server accepts a region by its
- * alias only, case-sensitive (shared/spec/somleng-behaviour.md §10). A
+ * alias only, case-sensitive (tests/fake-carrier/SERVER-BEHAVIOUR.md §3.7). A
  * carrier with other regions lists their aliases in the configuration.
  */
 #ifndef TRUNKCTL_REGION_H

@@ -2,7 +2,7 @@
  * The SIP trunk model and its one field table.
  *
  * The table (tc_field_info) is the single description of every attribute the
- * Carrier API renders (shared/spec/somleng-behaviour.md §4). The codec, the
+ * Carrier API renders (tests/fake-carrier/SERVER-BEHAVIOUR.md §2.1). The codec, the
  * validators, the store, the forms, CSV columns and help text all loop over it.
  * Its rows live in include/trunkctl/fields.def, which gives both the enum and
  * the rows, so the two cannot drift apart. The enum order is the server's
@@ -120,8 +120,8 @@ struct tc_field_info {
 	enum tc_value_type type; /* the kind's, see TC_FIELD_KINDS */
 	unsigned flags;          /* enum tc_field_flags */
 	unsigned modes;          /* TC_MODE_BIT mask: modes whose form shows the field */
-	int schema_order;    /* position in the server's request schema (§5.1), -1 if never sent */
-	int rule_order;      /* position among the server's rule errors (§5.2), -1 if none */
+	int schema_order;    /* position in the server's request schema (§3.2), -1 if never sent */
+	int rule_order;      /* position among the server's rule errors (§3.4), -1 if none */
 	size_t advisory_max; /* documented limit the server does not enforce; 0 = none */
 	const char *help;    /* the field's part of its help line; see tc_field_help */
 };

@@ -1,8 +1,8 @@
 /*
  * Live validation of SIP trunks, as the Carrier API would judge them.
  *
- * Two entry points share one set of rules (shared/spec/somleng-behaviour.md
- * §5.1, §5.2, §6, §10, §13): tc_validate_field for the form, on every
+ * Two entry points share one set of rules (tests/fake-carrier/SERVER-BEHAVIOUR.md
+ * §3): tc_validate_field for the form, on every
  * keystroke, and tc_validate_record for a whole record before it is queued.
  * Errors carry the server's exact titles and pointers. Where the server would
  * crash (500) or silently store something other than what was typed, the
@@ -36,7 +36,7 @@ bool tc_validate_is_client_check(const struct tc_field_error *e);
 
 enum tc_validate_kind {
 	TC_VALIDATE_CREATE, /* POST: required fields and the outbound_registration rules apply */
-	TC_VALIDATE_UPDATE, /* PATCH: every attribute optional, no requirement rules (§6) */
+	TC_VALIDATE_UPDATE, /* PATCH: every attribute optional, no requirement rules (§3.5) */
 };
 
 /*
@@ -78,7 +78,7 @@ enum tc_status tc_validate_field(const struct tc_validate_ctx *ctx, enum tc_fiel
 
 /*
  * Validates the record as it would be sent: every field, in the server's
- * order (§5.2): schema errors in schema order, then rule errors (username,
+ * order (§3.4): schema errors in schema order, then rule errors (username,
  * password, outbound_host, region, inbound_source_ips); rules are skipped for
  * a field with a schema error; warnings come last. Appends to errs; entries
  * already in errs are left where they are. Returns as tc_validate_field.
@@ -119,7 +119,7 @@ bool tc_validate_ipv4(const char *s);
  */
 bool tc_validate_host_port(const char *s);
 
-/* The server's inbound_country title, built from the country table (§13). */
+/* The server's inbound_country title, built from the country table (§3.8). */
 #define TC_VALIDATE_COUNTRY_TITLE_SIZE 1024
 /* Writes it NUL-terminated to buf; returns its length (truncated to size - 1). */
 size_t tc_validate_country_title(char *buf, size_t size);

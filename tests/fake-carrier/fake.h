@@ -1,6 +1,6 @@
 /*
  * trunkctl-fake-api: a stand-in for the patched Somleng Carrier API
- * (shared/spec/somleng-behaviour.md), private to tests/fake-carrier.
+ * (SERVER-BEHAVIOUR.md, next to it), private to tests/fake-carrier.
  *
  * The store and the validator are single-threaded code: the HTTP layer
  * (server.c) serialises every call into them with one mutex.
@@ -53,7 +53,7 @@ struct fake_store {
 	size_t count, cap;
 	unsigned long long next_seq;
 	struct fake_rng rng;
-	bool register_transport; /* the KejueAI/somleng ae7a2d8 attribute (§5.4) */
+	bool register_transport; /* the newer server's attribute (§2.5) */
 	const char *state_path;  /* NULL: memory only */
 };
 
@@ -83,7 +83,7 @@ int fake_store_add_samples(struct fake_store *st, int n, long long now);
 /* A stored-columns object with every key at its database default. */
 json_t *fake_trunk_defaults(const struct fake_store *st);
 /*
- * The resource object {"id","type","attributes"} in serializer order (§4).
+ * The resource object {"id","type","attributes"} in serializer order (SERVER-BEHAVIOUR.md §2.1).
  * ips overrides the stored inbound_source_ips (the update response shows
  * request order); NULL renders the stored order.
  */

@@ -44,7 +44,7 @@ struct attr_def {
 	bool transport; /* only with --register-transport */
 };
 
-/* Definition order of the schemas (§5.1): the order of schema errors. */
+/* Definition order of the schemas (SERVER-BEHAVIOUR.md §3.2): the order of schema errors. */
 static const struct attr_def attr_defs[] = {
     {"name", true, FILLED, STR, ANY, false},
     {"authentication_mode", true, FILLED, STR, MODES, false},
@@ -69,7 +69,7 @@ static const struct attr_def attr_defs[] = {
 static const char *const modes[] = {"ip_address", "client_credentials", "outbound_registration"};
 static const char *const transports[] = {"udp", "tcp", "tls"};
 
-/* Create-only rule: these must be sent in outbound_registration mode (rule order §5.2). */
+/* Create-only rule: these must be sent in outbound_registration mode (rule order §3.4). */
 static const char *const outreg_required[] = {"username", "password", "outbound_host"};
 
 /* Unicode White_Space, which ActiveSupport's blank? regex ([[:space:]]) matches. */

@@ -1,5 +1,5 @@
 /*
- * Tests of trunkctl-fake-api against shared/spec/somleng-behaviour.md: each
+ * Tests of trunkctl-fake-api against SERVER-BEHAVIOUR.md (next to it): each
  * test starts the built server on 127.0.0.1 (--port 0) with a frozen clock
  * and a fixed seed, talks to it over one keep-alive libcurl handle, and
  * stops it with SIGTERM, failing if it does not exit cleanly (under ASan a
@@ -77,7 +77,7 @@ static void setup(void)
 	start_server(NULL);
 }
 
-/* cr_assert does not fail from .fini; an abort does (testing guide §3.1). */
+/* cr_assert does not fail from .fini; an abort does. */
 static void teardown(void)
 {
 	int rc = stop_server();
@@ -369,7 +369,7 @@ static long long stat_of(const char *path);
 
 TestSuite(fake, .init = setup, .fini = teardown, .timeout = 120);
 
-/* ---- §4, §5: create and the serializer ---- */
+/* ---- §2.1, §2.3, §2.4: create and the serializer ---- */
 
 Test(fake, create_renders_every_attribute_in_serializer_order)
 {
@@ -565,7 +565,7 @@ Test(fake, unknown_members_are_dropped_and_query_is_not_the_body)
 	resp_free(r);
 }
 
-/* ---- §5.1, §5.2: create validation ---- */
+/* ---- §3.1-§3.4: create validation ---- */
 
 struct vcase {
 	const char
@@ -824,7 +824,7 @@ Test(fake, include_naming_anything_is_500)
 }
 #undef A
 
-/* ---- §6: update ---- */
+/* ---- §2.3, §3.5: update ---- */
 
 #define A "/data/attributes/"
 static char *get_body(const char *id, long want)
@@ -1047,7 +1047,7 @@ Test(fake, unknown_or_foreign_id_is_404_before_the_body)
 	expect_status("GET", path, NULL, h, 200, "the owner sees it");
 }
 
-/* ---- §7: GET one, conditional GET, DELETE ---- */
+/* ---- §1.4: GET one, conditional GET, DELETE ---- */
 
 Test(fake, get_one_sets_cache_headers_and_answers_304)
 {
@@ -1109,7 +1109,7 @@ Test(fake, delete_is_204_then_404)
 }
 #undef A
 
-/* ---- §8: list and pagination ---- */
+/* ---- §1.5: list and pagination ---- */
 
 static json_t *list(const char *query, long want)
 {
@@ -1326,7 +1326,7 @@ Test(fake, undecodable_query_is_400_before_authentication)
 	              "a key that is both a hash and a string");
 }
 
-/* ---- §1: hosts, paths, methods, order of checks ---- */
+/* ---- §1.1: hosts, paths, methods, order of checks ---- */
 
 Test(fake, only_the_api_subdomain_is_routed)
 {
@@ -1426,7 +1426,7 @@ Test(fake, checks_run_host_then_auth_then_lookup_then_body)
 	expect_status("PATCH", "/carrier/v1/sip_trunks/nope", NULL, NULL, 404, NULL);
 }
 
-/* ---- §2: authentication ---- */
+/* ---- §1.2: authentication ---- */
 
 static void assert_401(const struct resp *r, const char *description)
 {
@@ -1491,7 +1491,7 @@ Test(fake, unscoped_revoked_and_expired_tokens)
 	resp_free(r);
 }
 
-/* ---- §3: request format ---- */
+/* ---- §1.3: request format ---- */
 
 Test(fake, other_content_types_mean_no_body)
 {
@@ -1548,7 +1548,7 @@ Test(fake, malformed_deep_and_surrogate_json_is_400)
 	              "a surrogate pair is fine");
 }
 
-/* ---- §11: headers ---- */
+/* ---- §4.3: headers ---- */
 
 Test(fake, request_id_and_rails_default_headers)
 {
@@ -1589,7 +1589,7 @@ Test(fake, request_id_and_rails_default_headers)
 	resp_free(r);
 }
 
-/* ---- §5.4: register_transport behind --register-transport ---- */
+/* ---- §2.5: register_transport behind --register-transport ---- */
 
 Test(fake, register_transport_flag)
 {
@@ -2173,7 +2173,7 @@ Test(fake, mutated_documents_never_break_the_server)
 }
 
 /*
- * The two independent readings of the spec must agree: the client's
+ * The two independent readings of SERVER-BEHAVIOUR.md must agree: the client's
  * tc_jsonapi_check_request predicts, for a body, the answer this server
  * gives (400, 422 with the same errors in the same order, or success).
  * 500s are the real service crashing; the client need not predict those.

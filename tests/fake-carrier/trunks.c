@@ -376,7 +376,7 @@ static const char *calling_code_of(const char *digits)
 	return NULL;
 }
 
-/* PhoneNumberType::PhoneNumber as Struct#as_json renders it (§4). */
+/* PhoneNumberType::PhoneNumber as Struct#as_json renders it (SERVER-BEHAVIOUR.md §2.1). */
 static json_t *phone_render(const char *value)
 {
 	if (!value)

@@ -228,7 +228,7 @@ static json_t *gen_attributes(struct rng *r, enum tc_jsonapi_request kind, unsig
 	/* Keys the server drops: unknown ones and the read-only timestamps. */
 	if (chance(r, 8))
 		json_object_set_new(attrs, "colour", json_string("blue"));
-	/* The newer server's attribute (§5.4), unknown to this fake: dropped like any other. */
+	/* The newer server's attribute (SERVER-BEHAVIOUR.md §2.5), unknown here: dropped. */
 	if (chance(r, 4))
 		json_object_set_new(attrs, "register_transport", json_string("carrier-pigeon"));
 	if (chance(r, 4))
@@ -366,7 +366,10 @@ static void start_server(void)
 	srv.curl = curl_easy_init();
 	cr_assert_not_null(srv.curl);
 	srv.resolve = curl_slist_append(NULL, srv.fk.resolve);
-	/* Both media types are parsed as JSON (§3); Expect: off, or curl waits on large bodies. */
+	/*
+	 * Both media types are parsed as JSON (SERVER-BEHAVIOUR.md §1.3); Expect: off, or
+	 * curl waits on large bodies.
+	 */
 	const char *const types[] = {"application/vnd.api+json", "application/json"};
 	for (int i = 0; i < 2; i++) {
 		char ct[64];
@@ -444,7 +447,8 @@ static bool same_errors(const struct tc_field_errors *server, const struct tc_fi
 
 /*
  * The server's answer to body and the client's prediction. variant bit 0
- * sends an update as PUT (the same action, §1), bit 1 as application/json.
+ * sends an update as PUT (the same action, SERVER-BEHAVIOUR.md §1.1), bit 1
+ * as application/json.
  */
 static void compare(enum tc_jsonapi_request kind, const char *body, unsigned variant,
                     struct tally *t)

@@ -1277,7 +1277,7 @@ ParameterizedTestParameters(check, the_whole_answer_of_the_server)
 	     TC_JSONAPI_CREATE, TC_INVALID,
 	     "/data/attributes/inbound_source_ips/1 must be a string\n!/data/attributes/region is "
 	     "invalid\n"},
-	    /* rules still run when /data/type is wrong (§14) */
+	    /* rules still run when /data/type is wrong (SERVER-BEHAVIOUR.md §3.4) */
 	    {DOC("\"type\":\"trunk\",\"attributes\":{\"authentication_mode\":\"outbound_"
 	         "registration\",\"region\":\"hydrogen\"}"),
 	     TC_JSONAPI_CREATE, TC_INVALID,

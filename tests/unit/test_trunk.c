@@ -36,10 +36,10 @@ Test(field_table, schema_order_is_a_permutation_of_sent_fields)
 		seen[fi->schema_order] = true;
 	}
 	cr_assert_eq(sent, 16);
-	/* §5.1: name, authentication_mode, region, max_channels, inbound_country ... */
+	/* SERVER-BEHAVIOUR.md §3.2: name, authentication_mode, region, max_channels, ... */
 	cr_assert_eq(tc_field(TC_F_INBOUND_COUNTRY)->schema_order, 4);
 	cr_assert_eq(tc_field(TC_F_OUTBOUND_ROUTE_PREFIXES)->schema_order, 15);
-	/* §5.2: rule errors username, password, outbound_host, region, inbound_source_ips */
+	/* §3.4: rule errors username, password, outbound_host, region, inbound_source_ips */
 	cr_assert_eq(tc_field(TC_F_USERNAME)->rule_order, 0);
 	cr_assert_eq(tc_field(TC_F_PASSWORD)->rule_order, 1);
 	cr_assert_eq(tc_field(TC_F_OUTBOUND_HOST)->rule_order, 2);

@@ -11,7 +11,7 @@
 
 #define A "/data/attributes/"
 
-/* §13, verbatim: the test does not build it from the table it checks. */
+/* SERVER-BEHAVIOUR.md §3.8, verbatim: not built from the table it checks. */
 static const char country_title[] =
     "must be one of: AD, AE, AF, AG, AI, AL, AM, AO, AQ, AR, AS, AT, AU, AW, AX, AZ, BA, BB, BD, "
     "BE, BF, BG, BH, BI, BJ, BL, BM, BN, BO, BQ, BR, BS, BT, BV, BW, BY, BZ, CA, CC, CD, CF, CG, "
@@ -550,7 +550,7 @@ Test(create, booleans_and_lists_must_not_be_null)
 	tc_trunk_free(t);
 }
 
-/* ---- create: rules and order (§5.2) ---- */
+/* ---- create: rules and order (SERVER-BEHAVIOUR.md §3.4) ---- */
 
 Test(order, outbound_registration_requires_credentials_and_host_in_rule_order)
 {
@@ -635,7 +635,7 @@ Test(order, requirement_rules_only_for_absent_keys_and_exact_mode)
 	tc_trunk_free(t);
 }
 
-/* ---- update (§6) ---- */
+/* ---- update (SERVER-BEHAVIOUR.md §3.5) ---- */
 
 Test(update, nothing_is_required)
 {

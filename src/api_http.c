@@ -1,6 +1,9 @@
-#include "trunkctl/api.h"
-
-#include <arpa/inet.h>
+/*
+ * The HTTP transfer layer of the Carrier API client over libcurl: the handle
+ * and its settings, transfers on the multi handle, the judgement of each
+ * answer (status, content type, transport errors), retry timing, and the
+ * redaction of the token from whatever an answer or a trace could show.
+ */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -9,6 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api_private.h"
+#include "trunkctl/api.h"
 #include "trunkctl/jsonapi.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
@@ -18,7 +23,6 @@
 #define DEFAULT_MAX_BODY ((size_t)32 << 20)
 #define DEFAULT_MAX_LIST_TRUNKS ((size_t)1000000)
 #define DEFAULT_MAX_LIST_BYTES ((uint64_t)2 << 30)
-#define MAX_LIST_PAGES 100000UL
 #define POLL_SLICE_MS 200
 
 #define BACKOFF_BASE_MS 1000LL
@@ -27,57 +31,7 @@
 
 #define REDACTED "[redacted]"
 
-struct tc_api {
-	char *base; /* scheme://host[:port][/prefix], no trailing slash */
-	char *auth_header;
-	char *token;
-	struct curl_slist *resolve;
-	char *ca_file;
-	char *user_agent;
-	long connect_timeout_ms;
-	long timeout_ms;
-	long low_speed_time_s;
-	long low_speed_limit;
-	size_t max_body;
-	size_t max_list_trunks;
-	uint64_t max_list_bytes;
-	unsigned max_connections;
-	unsigned page_size;
-	tc_api_trace_fn trace;
-	void *trace_ud;
-	const atomic_bool *cancel;
-	CURLM *multi;
-	CURLSH *share;
-	struct tc_api_stats stats;
-};
-
-/* One exchange in flight: its request, its answer, and where the answer goes. */
-struct xfer {
-	struct tc_api *api;
-	CURL *easy;
-	char *url;
-	char *body;
-	struct curl_slist *headers;
-	char *resp;
-	size_t resp_len;
-	size_t resp_cap;
-	bool too_large;
-	long long announced; /* the answer's Content-Length, -1 if none */
-	char request_id[80];
-	int64_t date_ms; /* the answer's Date header, 0 if none */
-	char curl_msg[CURL_ERROR_SIZE];
-	CURLcode result;
-	bool done;
-	bool reported; /* handed to the caller of tc_api_run_each already */
-};
-
-/* Told of each transfer as it completes. */
-struct xfer_done {
-	void (*fn)(void *ud, struct xfer *x);
-	void *ud;
-};
-
-/* ---------------------------------------------------------------- pure helpers */
+/* ---------------------------------------------------------------- retries */
 
 bool tc_api_status_retryable(enum tc_status status)
 {
@@ -114,160 +68,6 @@ int64_t tc_api_retry_after_ms(long retry_after_s)
 		return 0;
 	long ra = retry_after_s > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S : retry_after_s;
 	return (int64_t)ra * 1000;
-}
-
-char *tc_api_build_url(const char *base, const char *id, const char *query)
-{
-	size_t blen = strlen(base);
-	while (blen > 0 && base[blen - 1] == '/')
-		blen--;
-	char *escaped = NULL;
-	if (id) {
-		escaped = curl_easy_escape(NULL, id, 0);
-		if (!escaped)
-			return NULL;
-	}
-	size_t len = blen + strlen(TC_API_COLLECTION_PATH) + (escaped ? 1 + strlen(escaped) : 0) +
-	             (query && *query ? 1 + strlen(query) : 0) + 1;
-	char *url = malloc(len);
-	if (url)
-		snprintf(url, len, "%.*s%s%s%s%s%s", (int)blen, base, TC_API_COLLECTION_PATH,
-		         escaped ? "/" : "", escaped ? escaped : "", query && *query ? "?" : "",
-		         query && *query ? query : "");
-	curl_free(escaped);
-	return url;
-}
-
-enum tc_status tc_api_parse_resolve(const char *spec, char *host, size_t host_size, int *port,
-                                    char *addr, size_t addr_size)
-{
-	if (!spec)
-		return TC_CONFIG;
-	const char *c1 = strchr(spec, ':');
-	if (!c1 || c1 == spec || (size_t)(c1 - spec) >= host_size)
-		return TC_CONFIG;
-	const char *c2 = strchr(c1 + 1, ':');
-	if (!c2 || c2 == c1 + 1)
-		return TC_CONFIG;
-	long p = 0;
-	for (const char *s = c1 + 1; s < c2; s++) {
-		if (!isdigit((unsigned char)*s))
-			return TC_CONFIG;
-		p = p * 10 + (*s - '0');
-		if (p > 65535)
-			return TC_CONFIG;
-	}
-	if (p == 0)
-		return TC_CONFIG;
-	const char *a = c2 + 1;
-	size_t alen = strlen(a);
-	if (alen >= 2 && a[0] == '[' && a[alen - 1] == ']') {
-		a++;
-		alen -= 2;
-	}
-	if (alen == 0 || alen >= addr_size)
-		return TC_CONFIG;
-	char tmp[64];
-	if (alen >= sizeof(tmp))
-		return TC_CONFIG;
-	memcpy(tmp, a, alen);
-	tmp[alen] = '\0';
-	unsigned char buf[sizeof(struct in6_addr)];
-	if (inet_pton(AF_INET, tmp, buf) != 1 && inet_pton(AF_INET6, tmp, buf) != 1)
-		return TC_CONFIG;
-	memcpy(host, spec, (size_t)(c1 - spec));
-	host[c1 - spec] = '\0';
-	*port = (int)p;
-	memcpy(addr, tmp, alen + 1);
-	return TC_OK;
-}
-
-static bool ends_with_ci(const char *s, const char *suffix)
-{
-	size_t ls = strlen(s), lx = strlen(suffix);
-	return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
-}
-
-bool tc_api_is_loopback(const char *host_or_addr)
-{
-	if (!host_or_addr || !*host_or_addr)
-		return false;
-	char tmp[64];
-	size_t len = strlen(host_or_addr);
-	const char *h = host_or_addr;
-	if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
-		h++;
-		len -= 2;
-	}
-	if (len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, h, len);
-	tmp[len] = '\0';
-	if (strcasecmp(tmp, "localhost") == 0 || ends_with_ci(tmp, ".localhost"))
-		return true;
-	struct in_addr v4;
-	if (inet_pton(AF_INET, tmp, &v4) == 1)
-		return (ntohl(v4.s_addr) >> 24) == 127;
-	struct in6_addr v6;
-	if (inet_pton(AF_INET6, tmp, &v6) == 1)
-		/* a dual-stack resolver reports 127.0.0.1 as ::ffff:127.0.0.1 */
-		return IN6_IS_ADDR_LOOPBACK(&v6) ||
-		       (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
-	return false;
-}
-
-static bool header_name_is(const char *line, size_t len, const char *name)
-{
-	size_t n = strlen(name);
-	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
-}
-
-void tc_api_redact_line(const char *line, size_t len, const char *token, char *out, size_t out_size)
-{
-	if (!out_size)
-		return;
-	static const char *const secret_headers[] = {"Authorization", "Proxy-Authorization",
-	                                             "Cookie", "Set-Cookie"};
-	for (size_t i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers); i++) {
-		if (header_name_is(line, len, secret_headers[i])) {
-			snprintf(out, out_size, "%s: " REDACTED, secret_headers[i]);
-			return;
-		}
-	}
-	size_t tlen = token ? strlen(token) : 0;
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 1 < out_size;) {
-		if (tlen && i + tlen <= len && memcmp(line + i, token, tlen) == 0) {
-			size_t r = strlen(REDACTED);
-			if (o + r >= out_size)
-				break;
-			memcpy(out + o, REDACTED, r);
-			o += r;
-			i += tlen;
-			continue;
-		}
-		unsigned char ch = (unsigned char)line[i++];
-		if (ch == '\r' || ch == '\n')
-			continue;
-		out[o++] = (ch < 0x20 && ch != '\t') ? '?' : (char)ch;
-	}
-	out[o] = '\0';
-}
-
-bool tc_api_content_type_is_json(const char *ct)
-{
-	if (!ct)
-		return false;
-	while (*ct == ' ')
-		ct++;
-	static const char *const types[] = {"application/vnd.api+json", "application/json"};
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(types[i]);
-		if (strncasecmp(ct, types[i], n) == 0 &&
-		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-			return true;
-	}
-	return false;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -337,68 +137,6 @@ static bool token_is_header_safe(const char *token)
 	return *token != '\0';
 }
 
-/*
- * The base URL must be http(s) with a host and nothing after the path; plain
- * http must stay on this machine unless the operator said otherwise.
- */
-static enum tc_status check_base(const struct tc_api_config *cfg, struct tc_error *err)
-{
-	CURLU *u = curl_url();
-	if (!u)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	char *scheme = NULL, *host = NULL, *port = NULL, *query = NULL, *frag = NULL, *user = NULL;
-	enum tc_status rc = TC_OK;
-	if (curl_url_set(u, CURLUPART_URL, cfg->base_url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		rc = tc_error_set(err, TC_CONFIG, "the API base URL \"%s\" is not a valid URL",
-		                  cfg->base_url);
-		goto out;
-	}
-	curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
-	curl_url_get(u, CURLUPART_USER, &user, 0);
-	if (query || frag || user) {
-		rc = tc_error_set(err, TC_CONFIG,
-		                  "the API base URL must not carry a query, fragment or user name");
-		goto out;
-	}
-	bool https = strcasecmp(scheme, "https") == 0;
-	if (!https && strcasecmp(scheme, "http") != 0) {
-		rc = tc_error_set(err, TC_CONFIG, "the API base URL must start with https://");
-		goto out;
-	}
-	if (https || cfg->allow_insecure_http)
-		goto out;
-	long portnum = 80;
-	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && port)
-		portnum = strtol(port, NULL, 10);
-	bool loop = tc_api_is_loopback(host);
-	for (size_t i = 0; !loop && i < cfg->resolve_count; i++) {
-		char rhost[256], raddr[64];
-		int rport;
-		if (tc_api_parse_resolve(cfg->resolve[i], rhost, sizeof(rhost), &rport, raddr,
-		                         sizeof(raddr)) == TC_OK &&
-		    strcasecmp(rhost, host) == 0 && rport == portnum && tc_api_is_loopback(raddr))
-			loop = true;
-	}
-	if (!loop)
-		rc = tc_error_set(err, TC_SECURITY,
-		                  "plain http to %s would send the token unencrypted; use https, "
-		                  "or pass --allow-http / set allow_http = true if you accept "
-		                  "sending the token in clear",
-		                  host);
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(query);
-	curl_free(frag);
-	curl_free(user);
-	curl_url_cleanup(u);
-	return rc;
-}
-
 struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 {
 	if (!cfg || !cfg->base_url || !*cfg->base_url) {
@@ -425,7 +163,7 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 		tc_error_set(err, TC_NOMEM, NULL);
 		return NULL;
 	}
-	if (check_base(cfg, err) != TC_OK) {
+	if (api_check_base(cfg, err) != TC_OK) {
 		tc_api_free(api);
 		return NULL;
 	}
@@ -518,6 +256,12 @@ void tc_api_get_stats(const struct tc_api *api, struct tc_api_stats *out)
 }
 
 /* ---------------------------------------------------------------- transfers */
+
+static bool header_name_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
@@ -644,7 +388,7 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 	return api->cancel && atomic_load(api->cancel) ? 1 : 0;
 }
 
-static void xfer_release(struct xfer *x)
+void api_xfer_release(struct xfer *x)
 {
 	if (x->easy) {
 		curl_easy_cleanup(x->easy);
@@ -670,8 +414,7 @@ static bool add_header(struct xfer *x, const char *h)
 	return true;
 }
 
-/* Prepares x->easy for x->url with method and optional JSON body. */
-static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc_error *err)
+enum tc_status api_xfer_prepare(struct xfer *x, const char *method, struct tc_error *err)
 {
 	struct tc_api *api = x->api;
 	CURL *e = curl_easy_init();
@@ -737,9 +480,7 @@ static enum tc_status xfer_prepare(struct xfer *x, const char *method, struct tc
 	return TC_OK;
 }
 
-/* Hands the prepared transfers to the multi; on failure none of them stays there. */
-static enum tc_status xfers_add(struct tc_api *api, struct xfer **xs, size_t n,
-                                struct tc_error *err)
+enum tc_status api_xfers_add(struct tc_api *api, struct xfer **xs, size_t n, struct tc_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (curl_multi_add_handle(api->multi, xs[i]->easy) != CURLM_OK) {
@@ -751,14 +492,8 @@ static enum tc_status xfers_add(struct tc_api *api, struct xfer **xs, size_t n,
 	return TC_OK;
 }
 
-/*
- * Drives the added transfers to completion, at most max_connections at once
- * (the multi's connection limits hold the rest back). Per-transfer results
- * land in each xfer; a finished transfer leaves the multi, and on failure
- * the unfinished ones leave it too.
- */
-static enum tc_status xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
-                                  const struct xfer_done *done, struct tc_error *err)
+enum tc_status api_xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
+                               const struct xfer_done *done, struct tc_error *err)
 {
 	size_t left = n;
 	enum tc_status rc = TC_OK;
@@ -803,14 +538,30 @@ static enum tc_status xfers_drive(struct tc_api *api, struct xfer **xs, size_t n
 	return rc;
 }
 
-static enum tc_status run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
-                                const struct xfer_done *done, struct tc_error *err)
+enum tc_status api_run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
+                             const struct xfer_done *done, struct tc_error *err)
 {
-	enum tc_status rc = xfers_add(api, xs, n, err);
-	return rc == TC_OK ? xfers_drive(api, xs, n, done, err) : rc;
+	enum tc_status rc = api_xfers_add(api, xs, n, err);
+	return rc == TC_OK ? api_xfers_drive(api, xs, n, done, err) : rc;
 }
 
 /* ---------------------------------------------------------------- answers */
+
+bool tc_api_content_type_is_json(const char *ct)
+{
+	if (!ct)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	static const char *const types[] = {"application/vnd.api+json", "application/json"};
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(types[i]);
+		if (strncasecmp(ct, types[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return true;
+	}
+	return false;
+}
 
 static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
 {
@@ -870,6 +621,38 @@ static enum tc_status transport_error(struct xfer *x, struct tc_error *err)
 }
 
 /* ---------------------------------------------------------- redaction */
+
+void tc_api_redact_line(const char *line, size_t len, const char *token, char *out, size_t out_size)
+{
+	if (!out_size)
+		return;
+	static const char *const secret_headers[] = {"Authorization", "Proxy-Authorization",
+	                                             "Cookie", "Set-Cookie"};
+	for (size_t i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers); i++) {
+		if (header_name_is(line, len, secret_headers[i])) {
+			snprintf(out, out_size, "%s: " REDACTED, secret_headers[i]);
+			return;
+		}
+	}
+	size_t tlen = token ? strlen(token) : 0;
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 1 < out_size;) {
+		if (tlen && i + tlen <= len && memcmp(line + i, token, tlen) == 0) {
+			size_t r = strlen(REDACTED);
+			if (o + r >= out_size)
+				break;
+			memcpy(out + o, REDACTED, r);
+			o += r;
+			i += tlen;
+			continue;
+		}
+		unsigned char ch = (unsigned char)line[i++];
+		if (ch == '\r' || ch == '\n')
+			continue;
+		out[o++] = (ch < 0x20 && ch != '\t') ? '?' : (char)ch;
+	}
+	out[o] = '\0';
+}
 
 /*
  * Server text enters the core through an answer's body and headers. A server
@@ -1114,8 +897,8 @@ static enum tc_status judge_answer(struct xfer *x, long expect, long also, bool 
 	return TC_OK;
 }
 
-static enum tc_status check_answer(struct xfer *x, long expect, long also, bool want_body,
-                                   struct tc_error *err)
+enum tc_status api_check_answer(struct xfer *x, long expect, long also, bool want_body,
+                                struct tc_error *err)
 {
 	redact_error_body(x, expect, also, want_body);
 	enum tc_status s = judge_answer(x, expect, also, want_body, err);
@@ -1123,13 +906,7 @@ static enum tc_status check_answer(struct xfer *x, long expect, long also, bool 
 	return s;
 }
 
-/*
- * The outcome of decoding an answer. A body the server sent that does not
- * parse is the server's failure: TC_PARSE would tell the operator (and the
- * CLI's exit status) that their own input was malformed.
- */
-static enum tc_status answer_decoded(const struct tc_api *api, enum tc_status s,
-                                     struct tc_error *err)
+enum tc_status api_answer_decoded(const struct tc_api *api, enum tc_status s, struct tc_error *err)
 {
 	if (s != TC_OK)
 		redact_error(api, err);
@@ -1138,545 +915,4 @@ static enum tc_status answer_decoded(const struct tc_api *api, enum tc_status s,
 	if (err)
 		err->status = TC_PROTOCOL;
 	return TC_PROTOCOL;
-}
-
-/* ---------------------------------------------------------------- requests */
-
-static const char *op_method(enum tc_api_op op)
-{
-	switch (op) {
-	case TC_API_CREATE:
-		return "POST";
-	case TC_API_UPDATE:
-		return "PATCH";
-	case TC_API_DELETE:
-		return "DELETE";
-	default:
-		return "GET";
-	}
-}
-
-/* The PATCH body names the URL's id whatever id the caller's copy carries. */
-static enum tc_status encode_update(struct tc_api_request *r, char **body)
-{
-	bool all[TC_FIELD_COUNT];
-	const bool *fields = r->fields;
-	if (!fields) {
-		for (int f = 0; f < TC_FIELD_COUNT; f++)
-			all[f] = (tc_field(f)->flags & TC_FF_SEND_UPDATE) != 0;
-		fields = all;
-	}
-	if (r->trunk->id && strcmp(r->trunk->id, r->id) == 0)
-		return tc_jsonapi_encode_update_fields(r->trunk, fields, body, &r->err);
-	struct tc_trunk *copy = tc_trunk_dup(r->trunk);
-	if (!copy || tc_trunk_set_id(copy, r->id) != TC_OK) {
-		tc_trunk_free(copy);
-		return tc_error_set(&r->err, TC_NOMEM, NULL);
-	}
-	enum tc_status s = tc_jsonapi_encode_update_fields(copy, fields, body, &r->err);
-	tc_trunk_free(copy);
-	return s;
-}
-
-static enum tc_status request_prepare(struct tc_api *api, struct tc_api_request *r, struct xfer *x)
-{
-	x->api = api;
-	if (r->op != TC_API_CREATE && (!r->id || !*r->id))
-		return tc_error_set(&r->err, TC_USAGE, "a trunk id is required");
-	if ((r->op == TC_API_CREATE || r->op == TC_API_UPDATE) && !r->trunk)
-		return tc_error_set(&r->err, TC_USAGE, "a trunk is required");
-	x->url = tc_api_build_url(api->base, r->op == TC_API_CREATE ? NULL : r->id, NULL);
-	if (!x->url)
-		return tc_error_set(&r->err, TC_NOMEM, NULL);
-	if (r->op == TC_API_CREATE || r->op == TC_API_UPDATE) {
-		enum tc_status s = r->op == TC_API_CREATE
-		                       ? tc_jsonapi_encode_create(r->trunk, &x->body, &r->err)
-		                       : encode_update(r, &x->body);
-		if (s != TC_OK)
-			return s;
-	}
-	return xfer_prepare(x, op_method(r->op), &r->err);
-}
-
-static void request_finish(struct tc_api_request *r, struct xfer *x)
-{
-	enum tc_status s;
-	switch (r->op) {
-	case TC_API_CREATE:
-		s = check_answer(x, 201, 200, true, &r->err);
-		break;
-	case TC_API_DELETE:
-		s = check_answer(x, 204, 200, false, &r->err);
-		break;
-	default:
-		s = check_answer(x, 200, 200, true, &r->err);
-		break;
-	}
-	if (s == TC_OK && r->op != TC_API_DELETE)
-		s = answer_decoded(
-		    x->api, tc_jsonapi_decode_resource(x->resp, x->resp_len, &r->result, &r->err),
-		    &r->err);
-	if (s == TC_OK && r->result && r->op != TC_API_CREATE && strcmp(r->result->id, r->id) != 0)
-		s = tc_error_set(
-		    &r->err, TC_PROTOCOL,
-		    "the Carrier API answered with another trunk than the one asked for");
-	if (s != TC_OK) {
-		tc_trunk_free(r->result);
-		r->result = NULL;
-	}
-	r->status = s;
-	r->http_status = r->err.http_status;
-	memcpy(r->request_id, r->err.request_id, sizeof(r->request_id));
-}
-
-struct run_each {
-	struct tc_api_request *reqs;
-	struct xfer *xs;
-	tc_api_done_fn fn;
-	void *ud;
-};
-
-static void finish_early(void *ud, struct xfer *x)
-{
-	struct run_each *re = ud;
-	size_t i = (size_t)(x - re->xs);
-	request_finish(&re->reqs[i], x);
-	xfer_release(x);
-	x->reported = true;
-	re->fn(re->ud, i);
-}
-
-enum tc_status tc_api_run_each(struct tc_api *api, struct tc_api_request *reqs, size_t n,
-                               tc_api_done_fn done, void *ud, struct tc_error *err)
-{
-	if (n == 0)
-		return TC_OK;
-	struct xfer *xs = calloc(n, sizeof(*xs));
-	struct xfer **ready = calloc(n, sizeof(*ready));
-	if (!xs || !ready) {
-		free(xs);
-		free(ready);
-		return tc_error_set(err, TC_NOMEM, NULL);
-	}
-	size_t nready = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct tc_api_request *r = &reqs[i];
-		r->result = NULL;
-		r->http_status = 0;
-		r->request_id[0] = '\0';
-		r->status = request_prepare(api, r, &xs[i]);
-		if (r->status == TC_OK)
-			ready[nready++] = &xs[i];
-	}
-	struct run_each re = {.reqs = reqs, .xs = xs, .fn = done, .ud = ud};
-	struct xfer_done early = {.fn = finish_early, .ud = &re};
-	enum tc_status rc = run_xfers(api, ready, nready, done ? &early : NULL, err);
-	for (size_t i = 0; i < n; i++) {
-		if (xs[i].reported)
-			continue;
-		if (reqs[i].status == TC_OK) {
-			if (xs[i].done)
-				request_finish(&reqs[i], &xs[i]);
-			else
-				reqs[i].status = tc_error_set(&reqs[i].err, rc, NULL);
-		}
-		xfer_release(&xs[i]);
-		if (done)
-			done(ud, i);
-	}
-	free(xs);
-	free(ready);
-	return rc;
-}
-
-enum tc_status tc_api_run(struct tc_api *api, struct tc_api_request *reqs, size_t n,
-                          struct tc_error *err)
-{
-	return tc_api_run_each(api, reqs, n, NULL, NULL, err);
-}
-
-/* Runs one request and hands its outcome to the caller's err. */
-static enum tc_status run_one(struct tc_api *api, struct tc_api_request *r, struct tc_trunk **out,
-                              struct tc_error *err)
-{
-	tc_error_init(&r->err);
-	enum tc_status rc = tc_api_run(api, r, 1, err);
-	if (rc == TC_OK)
-		rc = r->status;
-	/* Also on success: the caller's journal wants the status and X-Request-Id. */
-	if (err && (r->status != TC_OK || rc == TC_OK)) {
-		tc_error_clear(err);
-		*err = r->err; /* moves the field errors too */
-		tc_error_init(&r->err);
-	}
-	tc_error_clear(&r->err);
-	if (out)
-		*out = r->result;
-	else
-		tc_trunk_free(r->result);
-	return rc;
-}
-
-enum tc_status tc_api_get(struct tc_api *api, const char *id, struct tc_trunk **out,
-                          struct tc_error *err)
-{
-	struct tc_api_request r = {.op = TC_API_GET, .id = id};
-	return run_one(api, &r, out, err);
-}
-
-enum tc_status tc_api_create(struct tc_api *api, const struct tc_trunk *t, struct tc_trunk **out,
-                             struct tc_error *err)
-{
-	struct tc_api_request r = {.op = TC_API_CREATE, .trunk = t};
-	return run_one(api, &r, out, err);
-}
-
-enum tc_status tc_api_update(struct tc_api *api, const char *id, const struct tc_trunk *t,
-                             const bool *fields, struct tc_trunk **out, struct tc_error *err)
-{
-	struct tc_api_request r = {.op = TC_API_UPDATE, .id = id, .trunk = t, .fields = fields};
-	return run_one(api, &r, out, err);
-}
-
-enum tc_status tc_api_delete(struct tc_api *api, const char *id, struct tc_error *err)
-{
-	struct tc_api_request r = {.op = TC_API_DELETE, .id = id};
-	return run_one(api, &r, NULL, err);
-}
-
-/* ---------------------------------------------------------------- listing */
-
-/*
- * links.next names the next page; only its query is used, on our own base,
- * so the token only ever goes where the operator configured it to.
- */
-static enum tc_status next_url(struct tc_api *api, const char *next, char **out,
-                               struct tc_error *err)
-{
-	*out = NULL;
-	CURLU *u = curl_url();
-	if (!u)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	char *path = NULL, *query = NULL;
-	enum tc_status rc = TC_OK;
-	if (curl_url_set(u, CURLUPART_URL, next, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
-		rc =
-		    tc_error_set(err, TC_PROTOCOL, "the Carrier API's next-page link is not a URL");
-		goto out;
-	}
-	curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	size_t plen = strlen(path);
-	const char *suffix = ends_with_ci(path, ".json") ? ".json" : "";
-	if (plen < strlen(TC_API_COLLECTION_PATH) + strlen(suffix) ||
-	    strncmp(path + plen - strlen(suffix) - strlen(TC_API_COLLECTION_PATH),
-	            TC_API_COLLECTION_PATH, strlen(TC_API_COLLECTION_PATH)) != 0 ||
-	    !query || !strstr(query, "page")) {
-		rc = tc_error_set(err, TC_PROTOCOL,
-		                  "the Carrier API's next-page link points outside the trunk list");
-		goto out;
-	}
-	*out = tc_api_build_url(api->base, NULL, query);
-	if (!*out)
-		rc = tc_error_set(err, TC_NOMEM, NULL);
-out:
-	curl_free(path);
-	curl_free(query);
-	curl_url_cleanup(u);
-	return rc;
-}
-
-/* Takes x out of the multi, finished or not, and frees it. */
-static void xfer_abandon(struct tc_api *api, struct xfer *x)
-{
-	if (x->easy && !x->done)
-		curl_multi_remove_handle(api->multi, x->easy);
-	xfer_release(x);
-	x->done = false;
-}
-
-/* A fresh GET of url (taken) on the multi; its request goes out before this returns. */
-static enum tc_status list_request(struct tc_api *api, char *url, struct xfer *x,
-                                   struct tc_error *err)
-{
-	*x = (struct xfer){.api = api, .url = url};
-	enum tc_status rc = xfer_prepare(x, "GET", err);
-	if (rc == TC_OK)
-		rc = xfers_add(api, &x, 1, err);
-	int running;
-	if (rc == TC_OK && curl_multi_perform(api->multi, &running) != CURLM_OK) {
-		curl_multi_remove_handle(api->multi, x->easy);
-		rc = tc_error_set(err, TC_NOMEM, "libcurl failed");
-	}
-	if (rc != TC_OK)
-		xfer_release(x);
-	return rc;
-}
-
-/*
- * The pages and trunk ids one listing has met. A server whose links.next
- * comes back to a page, or whose pages repeat trunks, would otherwise keep a
- * pull going forever. Open addressing over FNV-1a; the strings are owned.
- */
-struct seen_set {
-	char **slots;
-	size_t cap; /* a power of two, or 0 */
-	size_t count;
-};
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-static bool seen_has(const struct seen_set *set, const char *s)
-{
-	if (!set->cap)
-		return false;
-	for (size_t i = fnv1a(s) & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1))
-		if (strcmp(set->slots[i], s) == 0)
-			return true;
-	return false;
-}
-
-static bool seen_grow(struct seen_set *set)
-{
-	size_t cap = set->cap ? set->cap * 2 : 256;
-	char **slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return false;
-	for (size_t j = 0; j < set->cap; j++) {
-		if (!set->slots[j])
-			continue;
-		size_t i = fnv1a(set->slots[j]) & (cap - 1);
-		while (slots[i])
-			i = (i + 1) & (cap - 1);
-		slots[i] = set->slots[j];
-	}
-	free(set->slots);
-	set->slots = slots;
-	set->cap = cap;
-	return true;
-}
-
-/* 1: added; 0: already there; -1: out of memory. */
-static int seen_add(struct seen_set *set, const char *s)
-{
-	if (seen_has(set, s))
-		return 0;
-	if ((set->count + 1) * 2 > set->cap && !seen_grow(set))
-		return -1;
-	size_t i = fnv1a(s) & (set->cap - 1);
-	while (set->slots[i])
-		i = (i + 1) & (set->cap - 1);
-	if (!(set->slots[i] = strdup(s)))
-		return -1;
-	set->count++;
-	return 1;
-}
-
-static void seen_free(struct seen_set *set)
-{
-	for (size_t i = 0; i < set->cap; i++)
-		free(set->slots[i]);
-	free(set->slots);
-	*set = (struct seen_set){0};
-}
-
-/* What one listing has taken in, against the limits that keep a hostile server bounded. */
-struct list_run {
-	struct seen_set urls;
-	struct seen_set ids;
-	size_t trunks;
-	uint64_t bytes;
-	unsigned long pages;
-};
-
-/*
- * Asks for the page the answer's links.next appears to name before the
- * answer is decoded, so that the server prepares it while this page is
- * checked and handed on. Only a guess: *guess is the link it followed (NULL
- * when none was asked for), and the decoded links.next decides whether the
- * answer is used. Its failures are the decoded page's to report; a page
- * already fetched is not asked for again.
- */
-static void ask_ahead(struct tc_api *api, const struct list_run *run, const struct xfer *x,
-                      struct xfer *ahead, char **guess)
-{
-	*guess = NULL;
-	char *next = NULL, *url = NULL;
-	if (!tc_jsonapi_peek_next(x->resp, x->resp_len, &next))
-		return;
-	struct tc_error e;
-	tc_error_init(&e);
-	if (next_url(api, next, &url, &e) == TC_OK && seen_has(&run->urls, url)) {
-		free(url);
-	} else if (url && list_request(api, url, ahead, &e) == TC_OK) {
-		*guess = next;
-		next = NULL;
-	}
-	tc_error_clear(&e);
-	free(next);
-}
-
-/* Refuses a page that repeats a trunk or takes the listing past its limits. */
-static enum tc_status list_admit(struct tc_api *api, struct list_run *run, const struct xfer *x,
-                                 const struct tc_jsonapi_page *page, struct tc_error *err)
-{
-	run->bytes += x->resp_len;
-	if (run->bytes > api->max_list_bytes)
-		return tc_error_set(err, TC_PROTOCOL,
-		                    "the Carrier API's trunk list is larger than %llu bytes; the "
-		                    "pull stopped there and removed nothing",
-		                    (unsigned long long)api->max_list_bytes);
-	if (page->count > api->max_list_trunks - run->trunks)
-		return tc_error_set(err, TC_PROTOCOL,
-		                    "the Carrier API lists more than %zu trunks; the pull stopped "
-		                    "there and removed nothing",
-		                    api->max_list_trunks);
-	run->trunks += page->count;
-	for (size_t i = 0; i < page->count; i++) {
-		const char *id = page->items[i] ? page->items[i]->id : NULL;
-		int added = id ? seen_add(&run->ids, id) : 1;
-		if (added < 0)
-			return tc_error_set(err, TC_NOMEM, NULL);
-		if (added == 0)
-			return tc_error_set(err, TC_PROTOCOL,
-			                    "the Carrier API listed trunk %.64s twice in one pull "
-			                    "(page %lu); the pull stopped and removed nothing",
-			                    id, run->pages + 1);
-	}
-	return TC_OK;
-}
-
-/* Records url as fetched; a url fetched before in this listing stops it. */
-static enum tc_status list_visit(struct list_run *run, const char *url, struct tc_error *err)
-{
-	int added = seen_add(&run->urls, url);
-	if (added < 0)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	if (added == 0)
-		return tc_error_set(err, TC_PROTOCOL,
-		                    "the Carrier API's next-page link leads back to a page already "
-		                    "fetched in this pull (%.200s); the pull stopped and removed "
-		                    "nothing",
-		                    url);
-	return TC_OK;
-}
-
-/*
- * One page is in flight while the one before it is decoded and handed on:
- * its request goes out as soon as the answer before it has arrived, on the
- * connection that answer came on, so a pull still uses one connection.
- */
-enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
-                           struct tc_error *err)
-{
-	struct tc_error local;
-	if (!err) {
-		tc_error_init(&local);
-		enum tc_status rc = tc_api_list(api, on_page, ud, &local);
-		tc_error_clear(&local);
-		return rc;
-	}
-	char query[32];
-	snprintf(query, sizeof(query), "page%%5Bsize%%5D=%u", api->page_size);
-	char *url = tc_api_build_url(api->base, NULL, query);
-	if (!url)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	struct list_run run = {0};
-	/* xfers hold pointers to themselves (libcurl's private data): they swap by index */
-	struct xfer xs[2] = {{.api = api}, {.api = api}};
-	size_t cur = 0;
-	enum tc_status rc = list_visit(&run, url, err);
-	if (rc == TC_OK)
-		rc = list_request(api, url, &xs[cur], err);
-	else
-		free(url);
-	while (rc == TC_OK) {
-		struct xfer *x = &xs[cur], *ahead = &xs[1 - cur];
-		rc = xfers_drive(api, &x, 1, NULL, err);
-		if (rc == TC_OK)
-			rc = check_answer(x, 200, 200, true, err);
-		char *guess = NULL;
-		/* A server that keeps linking to more pages past any sane count is broken. */
-		if (rc == TC_OK && run.pages < MAX_LIST_PAGES)
-			ask_ahead(api, &run, x, ahead, &guess);
-		struct tc_jsonapi_page page = {0};
-		if (rc == TC_OK)
-			rc = answer_decoded(
-			    api, tc_jsonapi_decode_collection(x->resp, x->resp_len, &page, err),
-			    err);
-		if (rc == TC_OK)
-			rc = list_admit(api, &run, x, &page, err);
-		xfer_abandon(api, x);
-		if (rc == TC_OK) {
-			run.pages++;
-			rc = on_page(ud, page.items, page.count, err);
-		}
-		bool more = rc == TC_OK && page.next;
-		if (more && run.pages > MAX_LIST_PAGES)
-			rc = tc_error_set(err, TC_PROTOCOL, "the Carrier API's list never ends");
-		if (rc == TC_OK && more && guess && strcmp(guess, page.next) == 0) {
-			rc = list_visit(&run, ahead->url, err);
-			cur = 1 - cur;
-		} else {
-			xfer_abandon(api, ahead);
-			url = NULL;
-			if (rc == TC_OK && more)
-				rc = next_url(api, page.next, &url, err);
-			if (rc == TC_OK && more)
-				rc = list_visit(&run, url, err);
-			if (rc == TC_OK && more)
-				rc = list_request(api, url, x, err);
-			else
-				free(url);
-		}
-		free(guess);
-		tc_jsonapi_page_free(&page);
-		if (!more)
-			break;
-	}
-	xfer_abandon(api, &xs[0]);
-	xfer_abandon(api, &xs[1]);
-	seen_free(&run.urls);
-	seen_free(&run.ids);
-	return rc;
-}
-
-enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct tc_error *err)
-{
-	struct tc_error local;
-	if (!err) {
-		tc_error_init(&local);
-		enum tc_status rc = tc_api_probe(api, out, &local);
-		tc_error_clear(&local);
-		return rc;
-	}
-	memset(out, 0, sizeof(*out));
-	struct xfer x = {.api = api};
-	x.url = tc_api_build_url(api->base, NULL, "page%5Bsize%5D=1");
-	if (!x.url)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	struct xfer *px = &x;
-	enum tc_status rc = xfer_prepare(&x, "GET", err);
-	if (rc == TC_OK)
-		rc = run_xfers(api, &px, 1, NULL, err);
-	if (rc == TC_OK) {
-		rc = check_answer(&x, 200, 200, true, err);
-		out->http_status = err->http_status;
-		out->have_date = x.date_ms > 0;
-		out->server_date_ms = x.date_ms;
-	}
-	if (rc == TC_OK) {
-		struct tc_jsonapi_page page = {0};
-		rc = answer_decoded(
-		    api, tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err), err);
-		tc_jsonapi_page_free(&page);
-	}
-	xfer_release(&x);
-	return rc;
 }
