@@ -101,6 +101,8 @@ struct cli_args {
  * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE with a sentence on err_out.
  */
 int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out);
+/* Frees what cli_parse allocated; args may then be parsed again. */
+void cli_args_free(struct cli_args *args);
 
 /* `trunkctl --help` (command NULL) or `trunkctl COMMAND --help`. */
 void cli_help(FILE *out, const struct cli_command *command);

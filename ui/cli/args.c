@@ -1,11 +1,11 @@
-/* The option and command tables, the parser and the help text. */
+/* The option table, the parser, the help text and the global options handed to the settings. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "cli_impl.h"
+#include "cli_private.h"
 #include "trunkctl/trunk.h"
 
 struct cli_option {
@@ -29,62 +29,6 @@ static const enum cli_opt_id global_opts[] = {
 };
 
 #define END CLI_OPT_COUNT
-#define OPTS(...)                                                                                  \
-	(const enum cli_opt_id[])                                                                  \
-	{                                                                                          \
-		__VA_ARGS__, END                                                                   \
-	}
-
-#define NO_OPTS ((const enum cli_opt_id[]){END})
-
-static const struct cli_command commands[] = {
-    {CLI_CMD_LIST, "list", "", 0, 0, "list the trunks in the local store",
-     OPTS(CLI_OPT_JSON, CLI_OPT_CSV, CLI_OPT_CSV_RAW, CLI_OPT_FILTER, CLI_OPT_SORT, CLI_OPT_REFRESH,
-          CLI_OPT_REVEAL)},
-    {CLI_CMD_SHOW, "show", "ID|NAME", 1, 1, "show one trunk",
-     OPTS(CLI_OPT_JSON, CLI_OPT_RAW, CLI_OPT_REVEAL)},
-    {CLI_CMD_CREATE, "create", "", 0, 0, "create a trunk, then push it",
-     OPTS(CLI_OPT_SET, CLI_OPT_JSON_INPUT)},
-    {CLI_CMD_UPDATE, "update", "ID|NAME", 1, 1, "change a trunk, then push the change",
-     OPTS(CLI_OPT_SET, CLI_OPT_UNSET, CLI_OPT_JSON_INPUT)},
-    {CLI_CMD_DELETE, "delete", "ID|NAME", 1, 1, "delete a trunk, then push the delete",
-     OPTS(CLI_OPT_YES, CLI_OPT_CONFIRM)},
-    {CLI_CMD_VALIDATE, "validate", "", 0, 0, "check attributes as the server would; save nothing",
-     OPTS(CLI_OPT_SET, CLI_OPT_JSON_INPUT, CLI_OPT_MODE)},
-    {CLI_CMD_SYNC, "sync", "", 0, 0, "pull from the Carrier API, then push the queued changes",
-     OPTS(CLI_OPT_DRY_RUN, CLI_OPT_JSON, CLI_OPT_REVEAL)},
-    {CLI_CMD_STATUS, "status", "", 0, 0, "last sync and the queued, conflicting, rejected counts",
-     OPTS(CLI_OPT_JSON)},
-    {CLI_CMD_PENDING, "pending", "", 0, 0, "the queued changes (the outbox)",
-     OPTS(CLI_OPT_JSON, CLI_OPT_REVEAL)},
-    {CLI_CMD_RESOLVE, "resolve", "ID|NAME", 1, 1, "settle a conflict, then push the result",
-     OPTS(CLI_OPT_KEEP_MINE, CLI_OPT_TAKE_THEIRS, CLI_OPT_SET)},
-    {CLI_CMD_DISCARD, "discard", "ID|NAME", 1, 1, "drop the queued local changes of a trunk",
-     NO_OPTS},
-    {CLI_CMD_EXPORT, "export", "", 0, 0, "write every trunk as JSON or CSV",
-     OPTS(CLI_OPT_FORMAT, CLI_OPT_CSV_RAW, CLI_OPT_OUTPUT, CLI_OPT_REVEAL)},
-    {CLI_CMD_IMPORT, "import", "FILE", 1, 1, "stage trunks from a JSON or CSV file in the outbox",
-     OPTS(CLI_OPT_DRY_RUN)},
-    {CLI_CMD_LOG, "log", "", 0, 0, "the journal of changes sent to the Carrier API",
-     OPTS(CLI_OPT_JSON)},
-    {CLI_CMD_DOCTOR, "doctor", "", 0, 0,
-     "check the token, the server, the clock, the store, file modes and the terminal",
-     OPTS(CLI_OPT_JSON)},
-    {CLI_CMD_CONFIG, "config", "", 0, 0, "print the effective settings and where each came from",
-     OPTS(CLI_OPT_JSON)},
-};
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-const char *cli_command_name(const struct cli_command *command)
-{
-	return command ? command->name : "";
-}
-
-const struct cli_command *cli_command_at(size_t i)
-{
-	return i < NCOMMANDS ? &commands[i] : NULL;
-}
 
 static bool in_list(const enum cli_opt_id *list, size_t n, enum cli_opt_id id)
 {
@@ -128,14 +72,6 @@ static int find_short(char c)
 		if (options[i].short_name && options[i].short_name == c)
 			return i;
 	return -1;
-}
-
-static const struct cli_command *find_command(const char *name)
-{
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
 }
 
 static int strv_push(struct cli_strv *v, const char *s)
@@ -194,7 +130,7 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 		const char *a = argv[i];
 		if (only_operands || a[0] != '-' || strcmp(a, "-") == 0) {
 			if (!args->command && !only_operands) {
-				args->command = find_command(a);
+				args->command = cli_command_find(a);
 				if (!args->command)
 					return usage_error(err_out, NULL, "unknown command '%s'",
 					                   a);
@@ -303,11 +239,11 @@ void cli_help(FILE *out, const struct cli_command *command)
 	      "With no command, the full-screen interface; with one, the command line.\n\n"
 	      "Commands:\n",
 	      out);
-	for (size_t i = 0; i < NCOMMANDS; i++) {
+	const struct cli_command *cmd;
+	for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
 		char left[40];
-		snprintf(left, sizeof(left), "%s%s%s", commands[i].name,
-		         *commands[i].args ? " " : "", commands[i].args);
-		fprintf(out, "  %-28s %s\n", left, commands[i].summary);
+		snprintf(left, sizeof(left), "%s%s%s", cmd->name, *cmd->args ? " " : "", cmd->args);
+		fprintf(out, "  %-28s %s\n", left, cmd->summary);
 	}
 	fputs("\nGlobal options:\n", out);
 	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++)
@@ -316,4 +252,44 @@ void cli_help(FILE *out, const struct cli_command *command)
 	      "or TRUNKCTL_API_TOKEN; --token is refused, as a token in argv leaks.\n"
 	      "'trunkctl COMMAND --help' lists a command's options; see trunkctl(1).\n",
 	      out);
+}
+
+enum tc_status cli_apply_globals(const struct cli_args *a, struct tc_config *cfg,
+                                 struct tc_error *err)
+{
+	static const struct {
+		enum cli_opt_id opt;
+		enum tc_config_key key;
+		const char *fixed; /* value for a switch */
+	} map[] = {
+	    {CLI_OPT_PROFILE, TC_CFG_PROFILE, NULL},
+	    {CLI_OPT_API_URL, TC_CFG_API_URL, NULL},
+	    {CLI_OPT_TOKEN_FILE, TC_CFG_TOKEN_FILE, NULL},
+	    {CLI_OPT_AUTH, TC_CFG_AUTH, NULL},
+	    {CLI_OPT_DATA_DIR, TC_CFG_DATA_DIR, NULL},
+	    {CLI_OPT_CONFIG, TC_CFG_CONFIG_FILE, NULL},
+	    {CLI_OPT_OFFLINE, TC_CFG_OFFLINE, "true"},
+	    {CLI_OPT_READ_ONLY, TC_CFG_READ_ONLY, "true"},
+	    {CLI_OPT_ALLOW_HTTP, TC_CFG_ALLOW_HTTP, "true"},
+	    {CLI_OPT_NO_COLOR, TC_CFG_COLOR, "never"},
+	    {CLI_OPT_VERBOSE, TC_CFG_VERBOSE, "true"},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (!a->given[map[i].opt])
+			continue;
+		char flag[40];
+		snprintf(flag, sizeof(flag), "%s", tc_config_key_flag(map[i].key));
+		enum tc_status rc = tc_config_set(
+		    cfg, map[i].key, map[i].fixed ? map[i].fixed : a->value[map[i].opt],
+		    TC_ORIGIN_FLAG, flag, err);
+		if (rc != TC_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < a->resolve.count; i++) {
+		enum tc_status rc = tc_config_set(cfg, TC_CFG_RESOLVE, a->resolve.items[i],
+		                                  TC_ORIGIN_FLAG, "--resolve", err);
+		if (rc != TC_OK)
+			return rc;
+	}
+	return TC_OK;
 }
