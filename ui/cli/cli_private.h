@@ -85,7 +85,7 @@ int cli_cmd_config(struct cli *c);
 
 /* ---- shared by the commands ---- */
 
-/* Prints c->err (set from rc when empty) and returns rc's exit status. */
+/* run.c: prints c->err (set from rc when empty) and returns rc's exit status. */
 int cli_fail(struct cli *c, enum tc_status rc);
 
 /* input.c */
