@@ -14,7 +14,7 @@
 struct config_key_info {
 	const char *file_key;
 	const char *env;
-	const char *flag;
+	const struct tc_config_flag *flag;
 	const char *help;
 };
 

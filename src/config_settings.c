@@ -91,6 +91,12 @@ const char *tc_config_key_env(enum tc_config_key key)
 
 const char *tc_config_key_flag(enum tc_config_key key)
 {
+	const struct tc_config_flag *flag = tc_config_key_flag_info(key);
+	return flag ? flag->name : NULL;
+}
+
+const struct tc_config_flag *tc_config_key_flag_info(enum tc_config_key key)
+{
 	return (unsigned)key < TC_CFG_COUNT ? config_keys[key].flag : NULL;
 }
 

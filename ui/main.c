@@ -8,8 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cli_impl.h"
+#include "cli/cli.h"
 #include "sandbox.h"
 #include "trunkctl/config.h"
 #include "trunkctl/service.h"

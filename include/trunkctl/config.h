@@ -25,30 +25,70 @@
 #include "trunkctl/service.h"
 
 /*
- * The settings: enum suffix, file key (NULL: not a file key), environment
- * variable (NULL: none), flag, one line of help for `trunkctl config` and
- * the man pages.
+ * A setting's command-line flag. The front end builds its global options
+ * from these (name, short name, argument, help line) and hands a given flag
+ * to tc_config_set: a switch with its value, any other flag with its
+ * argument.
+ */
+struct tc_config_flag {
+	const char *name;  /* "--api-url" */
+	char short_name;   /* 0: none */
+	const char *arg;   /* the argument's name in help; NULL: a switch */
+	const char *value; /* what a switch sets */
+	const char *help;  /* the flag's line in --help */
+};
+
+#define TC_FLAG(name, short_name, arg, help)                                                       \
+	(&(const struct tc_config_flag){name, short_name, arg, NULL, help})
+#define TC_SWITCH(name, short_name, value, help)                                                   \
+	(&(const struct tc_config_flag){name, short_name, NULL, value, help})
+#define TC_NO_FLAG NULL
+
+/*
+ * The settings, the one list of them and of the flags that set them: enum
+ * suffix, file key (NULL: not a file key), environment variable (NULL:
+ * none), flag (TC_FLAG, TC_SWITCH or TC_NO_FLAG), one line of help for
+ * `trunkctl config` and the man pages.
  */
 #define TC_CONFIG_KEYS(_)                                                                          \
-	_(PROFILE, NULL, "TRUNKCTL_PROFILE", "--profile", "profile section in use")                \
-	_(CONFIG_FILE, NULL, "TRUNKCTL_CONFIG", "--config", "configuration file")                  \
-	_(API_URL, "api_url", "TRUNKCTL_API_URL", "--api-url", "Carrier API base URL")             \
-	_(TOKEN_FILE, "token_file", NULL, "--token-file", "file holding the API token")            \
-	_(TOKEN_COMMAND, "token_command", NULL, NULL, "command printing the API token")            \
-	_(AUTH, "auth", NULL, "--auth", "bearer or basic")                                         \
-	_(RESOLVE, "resolve", NULL, "--resolve", "HOST:PORT:ADDR overrides, as curl's")            \
-	_(CA_FILE, "ca_file", NULL, NULL, "CA bundle for TLS")                                     \
-	_(TIMEOUT, "timeout", NULL, NULL, "seconds per request")                                   \
-	_(PAGE_SIZE, "page_size", NULL, NULL, "trunks per page when pulling (1-100)")              \
-	_(CONNECTIONS, "connections", NULL, NULL, "requests at once when pushing (1-16)")          \
-	_(READ_ONLY, "read_only", NULL, "--read-only", "refuse every change")                      \
-	_(OFFLINE, "offline", NULL, "--offline", "never touch the network")                        \
-	_(ALLOW_HTTP, "allow_http", NULL, "--allow-http",                                          \
+	_(PROFILE, NULL, "TRUNKCTL_PROFILE",                                                       \
+	  TC_FLAG("--profile", 'p', "NAME", "use the [profile NAME] section (default: default)"),  \
+	  "profile section in use")                                                                \
+	_(CONFIG_FILE, NULL, "TRUNKCTL_CONFIG",                                                    \
+	  TC_FLAG("--config", 0, "FILE", "configuration file"), "configuration file")              \
+	_(API_URL, "api_url", "TRUNKCTL_API_URL",                                                  \
+	  TC_FLAG("--api-url", 0, "URL", "Carrier API base URL"), "Carrier API base URL")          \
+	_(TOKEN_FILE, "token_file", NULL,                                                          \
+	  TC_FLAG("--token-file", 0, "PATH", "read the API token from PATH (mode 0600)"),          \
+	  "file holding the API token")                                                            \
+	_(TOKEN_COMMAND, "token_command", NULL, TC_NO_FLAG, "command printing the API token")      \
+	_(AUTH, "auth", NULL, TC_FLAG("--auth", 0, "SCHEME", "bearer (default) or basic"),         \
+	  "bearer or basic")                                                                       \
+	_(RESOLVE, "resolve", NULL,                                                                \
+	  TC_FLAG("--resolve", 0, "HOST:PORT:ADDR", "connect to ADDR for HOST:PORT; repeatable"),  \
+	  "HOST:PORT:ADDR overrides, as curl's")                                                   \
+	_(CA_FILE, "ca_file", NULL, TC_NO_FLAG, "CA bundle for TLS")                               \
+	_(TIMEOUT, "timeout", NULL, TC_NO_FLAG, "seconds per request")                             \
+	_(PAGE_SIZE, "page_size", NULL, TC_NO_FLAG, "trunks per page when pulling (1-100)")        \
+	_(CONNECTIONS, "connections", NULL, TC_NO_FLAG, "requests at once when pushing (1-16)")    \
+	_(READ_ONLY, "read_only", NULL,                                                            \
+	  TC_SWITCH("--read-only", 0, "true", "refuse every change"), "refuse every change")       \
+	_(OFFLINE, "offline", NULL,                                                                \
+	  TC_SWITCH("--offline", 0, "true", "never touch the network; changes stay queued"),       \
+	  "never touch the network")                                                               \
+	_(ALLOW_HTTP, "allow_http", NULL,                                                          \
+	  TC_SWITCH("--allow-http", 0, "true",                                                     \
+	            "allow http:// to a host off this machine (the token goes in clear)"),         \
 	  "plain http:// to a host off this machine")                                              \
-	_(REGIONS, "regions", NULL, NULL, "the carrier's region aliases")                          \
-	_(COLOR, "color", "NO_COLOR", "--no-color", "auto, always or never")                       \
-	_(DATA_DIR, "data_dir", "TRUNKCTL_DATA_DIR", "--data-dir", "directory of the local store") \
-	_(VERBOSE, "verbose", NULL, "--verbose", "HTTP trace on stderr, secrets redacted")
+	_(REGIONS, "regions", NULL, TC_NO_FLAG, "the carrier's region aliases")                    \
+	_(COLOR, "color", "NO_COLOR",                                                              \
+	  TC_SWITCH("--no-color", 0, "never", "no colours in the TUI"), "auto, always or never")   \
+	_(DATA_DIR, "data_dir", "TRUNKCTL_DATA_DIR",                                               \
+	  TC_FLAG("--data-dir", 0, "DIR", "directory of the local store"),                         \
+	  "directory of the local store")                                                          \
+	_(VERBOSE, "verbose", NULL,                                                                \
+	  TC_SWITCH("--verbose", 'v', "true", "trace HTTP on stderr, secrets redacted"),           \
+	  "HTTP trace on stderr, secrets redacted")
 
 enum tc_config_key {
 #define TC_CONFIG_ENUM(name, key, env, flag, help) TC_CFG_##name,
@@ -81,6 +121,7 @@ void tc_config_free(struct tc_config *cfg); /* accepts NULL; wipes the token */
 const char *tc_config_key_name(enum tc_config_key key); /* file key, or "profile"/"config" */
 const char *tc_config_key_env(enum tc_config_key key);  /* NULL when none */
 const char *tc_config_key_flag(enum tc_config_key key); /* NULL when none */
+const struct tc_config_flag *tc_config_key_flag_info(enum tc_config_key key); /* NULL: none */
 const char *tc_config_key_help(enum tc_config_key key);
 
 /*

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_impl.h"
+#include "cli_private.h"
 #include "trunkctl/termtext.h"
 
 /* ---- text for a terminal ---- */
@@ -296,7 +296,7 @@ static bool json_row(struct cli_rows *w, const struct tc_trunk *t, enum tc_sync_
  * a cell that starts with the guard's quote before one is guarded too, so
  * that cli_csv_read can take the guard off exactly.
  */
-static bool formula_like(const char *s)
+bool cli_formula_like(const char *s)
 {
 	while (*s == '\'')
 		s++;
@@ -305,7 +305,7 @@ static bool formula_like(const char *s)
 
 static bool csv_cell(struct cli_rows *w, const char *s, bool text)
 {
-	bool guard = text && w->formula_guard && formula_like(s);
+	bool guard = text && w->formula_guard && cli_formula_like(s);
 	bool quote =
 	    strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
 	if (!quote)
@@ -385,6 +385,22 @@ int cli_print_json(FILE *out, json_t *value)
 		return -1;
 	fputc('\n', out);
 	return 0;
+}
+
+/* Every row of q as --json or CSV, written as it is read. */
+enum tc_status cli_stream_rows(struct cli *c, const struct tc_list_query *q, bool csv, FILE *out,
+                               size_t *count)
+{
+	struct cli_rows w;
+	cli_rows_begin(&w, out, csv, c->a->given[CLI_OPT_REVEAL], !c->a->given[CLI_OPT_CSV_RAW]);
+	enum tc_status rc = tc_service_list_each(c->svc, q, cli_rows_put, &w, &c->err);
+	/* after a failed walk, what is left is written and freed; its error is the walk's */
+	struct tc_error ignored;
+	tc_error_init(&ignored);
+	enum tc_status end = cli_rows_end(&w, rc == TC_OK ? &c->err : &ignored);
+	tc_error_clear(&ignored);
+	*count = w.count;
+	return rc != TC_OK ? rc : end;
 }
 
 /* ---- tables ---- */
@@ -538,233 +554,46 @@ void cli_format_time(char *buf, size_t size, int64_t ms)
 		snprintf(buf, size, "%lld", (long long)ms);
 }
 
-/* ---- CSV reading ---- */
+/* ---- errors ---- */
 
-struct csv_row {
-	size_t count;
-	char **cells;
-	int line;
-};
-
-static void row_free(struct csv_row *r)
+/* "/data/attributes/inbound_source_ips/1" reads better as "inbound_source_ips/1". */
+static const char *short_pointer(const struct tc_field_error *e)
 {
-	for (size_t i = 0; i < r->count; i++)
-		free(r->cells[i]);
-	free(r->cells);
-	memset(r, 0, sizeof(*r));
-}
-
-static int row_push(struct csv_row *r, const char *s, size_t n)
-{
-	char **cells = realloc(r->cells, (r->count + 1) * sizeof(*cells));
-	if (!cells)
-		return -1;
-	r->cells = cells;
-	r->cells[r->count] = strndup(s, n);
-	if (!r->cells[r->count])
-		return -1;
-	r->count++;
-	return 0;
+	static const char prefix[] = "/data/attributes/";
+	if (e->pointer && strncmp(e->pointer, prefix, sizeof(prefix) - 1) == 0)
+		return e->pointer + sizeof(prefix) - 1;
+	if (e->pointer && *e->pointer)
+		return e->pointer;
+	const struct tc_field_info *fi = tc_field(e->field);
+	return fi ? fi->key : "(document)";
 }
 
 /*
- * One RFC 4180 record from *p (quoted cells may span lines). Returns 1 for
- * a record, 0 at the end, -1 for a malformed record or no memory.
+ * A title too long to read on a terminal (the server's 249-code country list)
+ * gives way to its hint; other hints follow their title on a line of their own.
  */
-static int csv_next(const char **p, int *line, struct csv_row *row)
+#define READABLE_TITLE 100
+
+void cli_print_field_errors(const struct tc_field_errors *fields)
 {
-	const char *s = *p;
-	if (!*s)
-		return 0;
-	row->line = *line;
-	char *buf = malloc(strlen(s) + 1);
-	if (!buf)
-		return -1;
-	while (true) {
-		size_t n = 0;
-		if (*s == '"') {
-			s++;
-			while (*s && !(*s == '"' && s[1] != '"')) {
-				if (*s == '"')
-					s++;
-				if (*s == '\n')
-					(*line)++;
-				buf[n++] = *s++;
-			}
-			if (*s != '"') {
-				free(buf);
-				return -1;
-			}
-			s++;
-			if (*s && *s != ',' && *s != '\r' && *s != '\n') {
-				free(buf);
-				return -1;
-			}
-		} else {
-			while (*s && *s != ',' && *s != '\r' && *s != '\n')
-				buf[n++] = *s++;
-		}
-		buf[n] = '\0';
-		if (row_push(row, buf, n) != 0) {
-			free(buf);
-			return -1;
-		}
-		if (*s == ',') {
-			s++;
-			continue;
-		}
-		if (*s == '\r')
-			s++;
-		if (*s == '\n') {
-			s++;
-			(*line)++;
-		}
-		break;
+	for (size_t i = 0; i < fields->count; i++) {
+		const struct tc_field_error *e = &fields->items[i];
+		bool long_title = e->hint && strlen(e->title) > READABLE_TITLE;
+		cli_say(stderr, "  %s%s: %s", e->severity == TC_SEV_WARNING ? "warning: " : "",
+		        short_pointer(e), long_title ? e->hint : e->title);
+		if (e->hint && !long_title)
+			cli_say(stderr, "      %s", e->hint);
 	}
-	free(buf);
-	*p = s;
-	return 1;
 }
 
-static enum tc_status cell_error(struct tc_error *err, int line, const char *key, const char *title)
+/*
+ * Messages are sanitised here, where they are printed, rather than where the
+ * core builds them: the core keeps the server's words exact for --json and
+ * the store, and the TUI draws them through the same rule.
+ */
+void cli_print_error(const struct tc_error *err)
 {
-	char where[96];
-	snprintf(where, sizeof(where), "line %d: %s", line, key);
-	const struct tc_field_info *fi = tc_field_by_key(key);
-	if (tc_field_errors_add(&err->fields, fi ? (int)fi->id : TC_FIELD_NONE, -1, TC_SEV_ERROR,
-	                        where, title, NULL) != TC_OK)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	return TC_INVALID;
-}
-
-/* A cell as it was before csv_cell's formula guard (a CSV written without it reads the same). */
-static const char *formula_unguarded(const char *cell)
-{
-	return cell[0] == '\'' && formula_like(cell + 1) ? cell + 1 : cell;
-}
-
-static enum tc_status row_to_trunk(const struct csv_row *hdr, const int *cols,
-                                   const struct csv_row *row, struct tc_trunk *t,
-                                   struct tc_error *err)
-{
-	enum tc_status rc = TC_OK;
-	for (size_t c = 0; c < hdr->count && c < row->count; c++) {
-		const char *cell = row->cells[c];
-		if (cols[c] == -2 || (cols[c] >= 0 && tc_field_is_text(cols[c])))
-			cell = formula_unguarded(cell);
-		if (cols[c] == -2 && *cell) {
-			if (tc_trunk_set_id(t, cell) != TC_OK)
-				return tc_error_set(err, TC_NOMEM, NULL);
-			continue;
-		}
-		if (cols[c] < 0 || !*cell)
-			continue;
-		const struct tc_field_info *fi = tc_field(cols[c]);
-		if ((fi->flags & TC_FF_SECRET) && strcmp(cell, TC_SECRET_MASK) == 0)
-			continue;
-		struct tc_error one;
-		tc_error_init(&one);
-		enum tc_status vr = tc_value_from_text(fi->id, cell, &t->values[fi->id], &one);
-		if (vr == TC_NOMEM) {
-			tc_error_clear(&one);
-			return tc_error_set(err, TC_NOMEM, NULL);
-		}
-		if (vr != TC_OK) {
-			const char *title =
-			    one.fields.count ? one.fields.items[0].title : one.message;
-			rc = cell_error(err, row->line, fi->key, title);
-		}
-		tc_error_clear(&one);
-		if (rc == TC_NOMEM)
-			return rc;
-	}
-	return rc;
-}
-
-enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *count,
-                            struct tc_error *err)
-{
-	*out = NULL;
-	*count = 0;
-	const char *p = text;
-	int line = 1;
-	struct csv_row hdr = {0};
-	if (csv_next(&p, &line, &hdr) != 1)
-		return tc_error_set(err, TC_PARSE,
-		                    "line 1: expected a header row of attribute names");
-	int *cols = calloc(hdr.count, sizeof(int));
-	if (!cols) {
-		row_free(&hdr);
-		return tc_error_set(err, TC_NOMEM, NULL);
-	}
-	enum tc_status rc = TC_OK;
-	for (size_t c = 0; c < hdr.count && rc == TC_OK; c++) {
-		const struct tc_field_info *fi = tc_field_by_key(hdr.cells[c]);
-		if (strcmp(hdr.cells[c], "id") == 0)
-			cols[c] = -2;
-		else if (strcmp(hdr.cells[c], "sync_state") == 0 ||
-		         (fi && (fi->flags & TC_FF_READONLY)))
-			cols[c] = -1;
-		else if (fi)
-			cols[c] = (int)fi->id;
-		else
-			rc = tc_error_set(err, TC_PARSE, "line 1: unknown column \"%s\"",
-			                  hdr.cells[c]);
-	}
-	struct tc_trunk **trunks = NULL;
-	size_t n = 0;
-	bool invalid = false;
-	while (rc == TC_OK) {
-		struct csv_row row = {0};
-		int r = csv_next(&p, &line, &row);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			rc = tc_error_set(err, TC_PARSE, "line %d: malformed CSV record", line);
-			row_free(&row);
-			break;
-		}
-		if (row.count == 1 && !*row.cells[0]) {
-			row_free(&row);
-			continue;
-		}
-		if (row.count != hdr.count) {
-			rc = tc_error_set(err, TC_PARSE,
-			                  "line %d: %zu cells where the header has %zu", row.line,
-			                  row.count, hdr.count);
-			row_free(&row);
-			break;
-		}
-		struct tc_trunk **grown = realloc(trunks, (n + 1) * sizeof(*grown));
-		struct tc_trunk *t = tc_trunk_new();
-		if (!grown || !t) {
-			if (grown)
-				trunks = grown;
-			tc_trunk_free(t);
-			rc = tc_error_set(err, TC_NOMEM, NULL);
-			row_free(&row);
-			break;
-		}
-		trunks = grown;
-		trunks[n++] = t;
-		enum tc_status tr = row_to_trunk(&hdr, cols, &row, t, err);
-		row_free(&row);
-		if (tr == TC_INVALID)
-			invalid = true;
-		else if (tr != TC_OK)
-			rc = tr;
-	}
-	free(cols);
-	row_free(&hdr);
-	if (rc == TC_OK && invalid)
-		rc = tc_error_set(err, TC_INVALID, "some cells are not valid values");
-	if (rc != TC_OK) {
-		for (size_t i = 0; i < n; i++)
-			tc_trunk_free(trunks[i]);
-		free(trunks);
-		return rc;
-	}
-	*out = trunks;
-	*count = n;
-	return TC_OK;
+	cli_say(stderr, "trunkctl: %s",
+	        err->message[0] ? err->message : tc_status_message(err->status));
+	cli_print_field_errors(&err->fields);
 }

@@ -1,11 +1,11 @@
-/* The option and command tables, the parser and the help text. */
+/* The option table, the parser, the help text and the global options handed to the settings. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "cli_impl.h"
+#include "cli_private.h"
 #include "trunkctl/trunk.h"
 
 struct cli_option {
@@ -15,76 +15,38 @@ struct cli_option {
 	const char *help;
 };
 
-static const struct cli_option options[CLI_OPT_COUNT] = {
+/* The options that are not settings; the settings' rows stay empty. */
+static const struct cli_option own_options[CLI_OPT_COUNT] = {
 #define CLI_OPT_ROW(id, name, sh, arg, help) [CLI_OPT_##id] = {name, sh, arg, help},
     CLI_OPTION_LIST(CLI_OPT_ROW)
 #undef CLI_OPT_ROW
 };
 
-static const enum cli_opt_id global_opts[] = {
-    CLI_OPT_PROFILE,   CLI_OPT_API_URL,    CLI_OPT_TOKEN_FILE, CLI_OPT_AUTH,
-    CLI_OPT_RESOLVE,   CLI_OPT_DATA_DIR,   CLI_OPT_CONFIG,     CLI_OPT_OFFLINE,
-    CLI_OPT_READ_ONLY, CLI_OPT_ALLOW_HTTP, CLI_OPT_SANDBOX,    CLI_OPT_NO_COLOR,
-    CLI_OPT_ASCII,     CLI_OPT_VERBOSE,    CLI_OPT_HELP,       CLI_OPT_VERSION,
+/* An option's row: a setting's from its flag in the settings table. */
+static struct cli_option option(enum cli_opt_id id)
+{
+	if ((int)id >= TC_CFG_COUNT)
+		return own_options[id];
+	const struct tc_config_flag *flag = tc_config_key_flag_info((enum tc_config_key)id);
+	if (!flag)
+		return (struct cli_option){0};
+	/* the settings table names the flag as messages show it, "--api-url" */
+	return (struct cli_option){flag->name + 2, flag->short_name, flag->arg, flag->help};
+}
+
+/*
+ * The order of the global options in --help; a setting's flag missing here
+ * is a global option all the same, listed after these.
+ */
+static const enum cli_opt_id global_order[] = {
+    CLI_OPT_PROFILE,   CLI_OPT_API_URL,    CLI_OPT_TOKEN_FILE,  CLI_OPT_AUTH,
+    CLI_OPT_RESOLVE,   CLI_OPT_DATA_DIR,   CLI_OPT_CONFIG_FILE, CLI_OPT_OFFLINE,
+    CLI_OPT_READ_ONLY, CLI_OPT_ALLOW_HTTP, CLI_OPT_SANDBOX,     CLI_OPT_COLOR,
+    CLI_OPT_ASCII,     CLI_OPT_VERBOSE,    CLI_OPT_HELP,        CLI_OPT_VERSION,
 };
 
+#define NGLOBAL_ORDER (sizeof(global_order) / sizeof(global_order[0]))
 #define END CLI_OPT_COUNT
-#define OPTS(...)                                                                                  \
-	(const enum cli_opt_id[])                                                                  \
-	{                                                                                          \
-		__VA_ARGS__, END                                                                   \
-	}
-
-#define NO_OPTS ((const enum cli_opt_id[]){END})
-
-static const struct cli_command commands[] = {
-    {CLI_CMD_LIST, "list", "", 0, 0, "list the trunks in the local store",
-     OPTS(CLI_OPT_JSON, CLI_OPT_CSV, CLI_OPT_CSV_RAW, CLI_OPT_FILTER, CLI_OPT_SORT, CLI_OPT_REFRESH,
-          CLI_OPT_REVEAL)},
-    {CLI_CMD_SHOW, "show", "ID|NAME", 1, 1, "show one trunk",
-     OPTS(CLI_OPT_JSON, CLI_OPT_RAW, CLI_OPT_REVEAL)},
-    {CLI_CMD_CREATE, "create", "", 0, 0, "create a trunk, then push it",
-     OPTS(CLI_OPT_SET, CLI_OPT_JSON_INPUT)},
-    {CLI_CMD_UPDATE, "update", "ID|NAME", 1, 1, "change a trunk, then push the change",
-     OPTS(CLI_OPT_SET, CLI_OPT_UNSET, CLI_OPT_JSON_INPUT)},
-    {CLI_CMD_DELETE, "delete", "ID|NAME", 1, 1, "delete a trunk, then push the delete",
-     OPTS(CLI_OPT_YES, CLI_OPT_CONFIRM)},
-    {CLI_CMD_VALIDATE, "validate", "", 0, 0, "check attributes as the server would; save nothing",
-     OPTS(CLI_OPT_SET, CLI_OPT_JSON_INPUT, CLI_OPT_MODE)},
-    {CLI_CMD_SYNC, "sync", "", 0, 0, "pull from the Carrier API, then push the queued changes",
-     OPTS(CLI_OPT_DRY_RUN, CLI_OPT_JSON, CLI_OPT_REVEAL)},
-    {CLI_CMD_STATUS, "status", "", 0, 0, "last sync and the queued, conflicting, rejected counts",
-     OPTS(CLI_OPT_JSON)},
-    {CLI_CMD_PENDING, "pending", "", 0, 0, "the queued changes (the outbox)",
-     OPTS(CLI_OPT_JSON, CLI_OPT_REVEAL)},
-    {CLI_CMD_RESOLVE, "resolve", "ID|NAME", 1, 1, "settle a conflict, then push the result",
-     OPTS(CLI_OPT_KEEP_MINE, CLI_OPT_TAKE_THEIRS, CLI_OPT_SET)},
-    {CLI_CMD_DISCARD, "discard", "ID|NAME", 1, 1, "drop the queued local changes of a trunk",
-     NO_OPTS},
-    {CLI_CMD_EXPORT, "export", "", 0, 0, "write every trunk as JSON or CSV",
-     OPTS(CLI_OPT_FORMAT, CLI_OPT_CSV_RAW, CLI_OPT_OUTPUT, CLI_OPT_REVEAL)},
-    {CLI_CMD_IMPORT, "import", "FILE", 1, 1, "stage trunks from a JSON or CSV file in the outbox",
-     OPTS(CLI_OPT_DRY_RUN)},
-    {CLI_CMD_LOG, "log", "", 0, 0, "the journal of changes sent to the Carrier API",
-     OPTS(CLI_OPT_JSON)},
-    {CLI_CMD_DOCTOR, "doctor", "", 0, 0,
-     "check the token, the server, the clock, the store, file modes and the terminal",
-     OPTS(CLI_OPT_JSON)},
-    {CLI_CMD_CONFIG, "config", "", 0, 0, "print the effective settings and where each came from",
-     OPTS(CLI_OPT_JSON)},
-};
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-const char *cli_command_name(const struct cli_command *command)
-{
-	return command ? command->name : "";
-}
-
-const struct cli_command *cli_command_at(size_t i)
-{
-	return i < NCOMMANDS ? &commands[i] : NULL;
-}
 
 static bool in_list(const enum cli_opt_id *list, size_t n, enum cli_opt_id id)
 {
@@ -96,7 +58,22 @@ static bool in_list(const enum cli_opt_id *list, size_t n, enum cli_opt_id id)
 
 static bool is_global(enum cli_opt_id id)
 {
-	return in_list(global_opts, sizeof(global_opts) / sizeof(global_opts[0]), id);
+	return ((int)id < TC_CFG_COUNT && tc_config_key_flag_info((enum tc_config_key)id)) ||
+	       in_list(global_order, NGLOBAL_ORDER, id);
+}
+
+/* The i-th global option in --help order; END past the last. */
+static enum cli_opt_id global_at(size_t i)
+{
+	if (i < NGLOBAL_ORDER)
+		return global_order[i];
+	size_t at = NGLOBAL_ORDER;
+	for (int k = 0; k < TC_CFG_COUNT; k++) {
+		enum cli_opt_id id = (enum cli_opt_id)k;
+		if (is_global(id) && !in_list(global_order, NGLOBAL_ORDER, id) && at++ == i)
+			return id;
+	}
+	return END;
 }
 
 static bool allowed(const struct cli_command *cmd, enum cli_opt_id id)
@@ -112,7 +89,8 @@ static int find_long(const struct cli_command *cmd, const char *name, size_t len
 {
 	int found = -1;
 	for (int i = 0; i < CLI_OPT_COUNT; i++) {
-		if (strlen(options[i].name) != len || strncmp(options[i].name, name, len) != 0)
+		const char *o = option((enum cli_opt_id)i).name;
+		if (!o || strlen(o) != len || strncmp(o, name, len) != 0)
 			continue;
 		if (allowed(cmd, (enum cli_opt_id)i))
 			return i;
@@ -124,18 +102,12 @@ static int find_long(const struct cli_command *cmd, const char *name, size_t len
 
 static int find_short(char c)
 {
-	for (int i = 0; i < CLI_OPT_COUNT; i++)
-		if (options[i].short_name && options[i].short_name == c)
+	for (int i = 0; i < CLI_OPT_COUNT; i++) {
+		char o = option((enum cli_opt_id)i).short_name;
+		if (o && o == c)
 			return i;
+	}
 	return -1;
-}
-
-static const struct cli_command *find_command(const char *name)
-{
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
 }
 
 static int strv_push(struct cli_strv *v, const char *s)
@@ -194,7 +166,7 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 		const char *a = argv[i];
 		if (only_operands || a[0] != '-' || strcmp(a, "-") == 0) {
 			if (!args->command && !only_operands) {
-				args->command = find_command(a);
+				args->command = cli_command_find(a);
 				if (!args->command)
 					return usage_error(err_out, NULL, "unknown command '%s'",
 					                   a);
@@ -227,7 +199,7 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 			id = find_short(a[1]);
 			snprintf(shown, sizeof(shown), "-%c", a[1]);
 			/* -pNAME as getopt reads it; -vh is not taken apart. */
-			if (a[2] && id >= 0 && options[id].arg)
+			if (a[2] && id >= 0 && option((enum cli_opt_id)id).arg)
 				value = a + 2;
 			else if (a[2])
 				return usage_error(err_out, args->command,
@@ -238,12 +210,13 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 		if (id < 0 || !allowed(args->command, (enum cli_opt_id)id))
 			return usage_error(err_out, args->command, "unknown option %s%s", shown,
 			                   args->command ? " for this command" : "");
-		if (options[id].arg && !value) {
+		bool takes_value = option((enum cli_opt_id)id).arg != NULL;
+		if (takes_value && !value) {
 			if (i + 1 >= argc)
 				return usage_error(err_out, args->command, "%s needs a value",
 				                   shown);
 			value = argv[++i];
-		} else if (!options[id].arg && value) {
+		} else if (!takes_value && value) {
 			return usage_error(err_out, args->command, "%s takes no value", shown);
 		}
 		int rc = take_option(args, (enum cli_opt_id)id, value, err_out);
@@ -265,14 +238,14 @@ void cli_args_free(struct cli_args *args)
 
 static void print_option(FILE *out, enum cli_opt_id id)
 {
-	const struct cli_option *o = &options[id];
+	struct cli_option o = option(id);
 	char left[64];
 	int n = 0;
-	if (o->short_name)
-		n = snprintf(left, sizeof(left), "-%c, ", o->short_name);
-	snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s%s", o->name, o->arg ? " " : "",
-	         o->arg ? o->arg : "");
-	fprintf(out, "  %-28s %s\n", left, o->help);
+	if (o.short_name)
+		n = snprintf(left, sizeof(left), "-%c, ", o.short_name);
+	snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s%s", o.name, o.arg ? " " : "",
+	         o.arg ? o.arg : "");
+	fprintf(out, "  %-28s %s\n", left, o.help);
 }
 
 void cli_help(FILE *out, const struct cli_command *command)
@@ -280,9 +253,11 @@ void cli_help(FILE *out, const struct cli_command *command)
 	if (command) {
 		fprintf(out, "usage: trunkctl [global options] %s%s%s", command->name,
 		        *command->args ? " " : "", command->args);
-		for (const enum cli_opt_id *o = command->opts; *o != END; o++)
-			fprintf(out, " [--%s%s%s]", options[*o].name, options[*o].arg ? " " : "",
-			        options[*o].arg ? options[*o].arg : "");
+		for (const enum cli_opt_id *o = command->opts; *o != END; o++) {
+			struct cli_option opt = option(*o);
+			fprintf(out, " [--%s%s%s]", opt.name, opt.arg ? " " : "",
+			        opt.arg ? opt.arg : "");
+		}
 		fprintf(out, "\n\n%s.\n\nOptions:\n", command->summary);
 		for (const enum cli_opt_id *o = command->opts; *o != END; o++)
 			print_option(out, *o);
@@ -303,17 +278,47 @@ void cli_help(FILE *out, const struct cli_command *command)
 	      "With no command, the full-screen interface; with one, the command line.\n\n"
 	      "Commands:\n",
 	      out);
-	for (size_t i = 0; i < NCOMMANDS; i++) {
+	const struct cli_command *cmd;
+	for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
 		char left[40];
-		snprintf(left, sizeof(left), "%s%s%s", commands[i].name,
-		         *commands[i].args ? " " : "", commands[i].args);
-		fprintf(out, "  %-28s %s\n", left, commands[i].summary);
+		snprintf(left, sizeof(left), "%s%s%s", cmd->name, *cmd->args ? " " : "", cmd->args);
+		fprintf(out, "  %-28s %s\n", left, cmd->summary);
 	}
 	fputs("\nGlobal options:\n", out);
-	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++)
-		print_option(out, global_opts[i]);
+	enum cli_opt_id id;
+	for (size_t i = 0; (id = global_at(i)) != END; i++)
+		print_option(out, id);
 	fputs("\nThe API token is read from --token-file, token_command in the configuration,\n"
 	      "or TRUNKCTL_API_TOKEN; --token is refused, as a token in argv leaks.\n"
 	      "'trunkctl COMMAND --help' lists a command's options; see trunkctl(1).\n",
 	      out);
+}
+
+/*
+ * In --help order, --resolve last: its entries append, and a bad one is
+ * reported after the other flags' errors.
+ */
+enum tc_status cli_apply_globals(const struct cli_args *a, struct tc_config *cfg,
+                                 struct tc_error *err)
+{
+	enum cli_opt_id id;
+	for (size_t i = 0; (id = global_at(i)) != END; i++) {
+		if ((int)id >= TC_CFG_COUNT || id == CLI_OPT_RESOLVE || !a->given[id])
+			continue;
+		enum tc_config_key key = (enum tc_config_key)id;
+		const struct tc_config_flag *flag = tc_config_key_flag_info(key);
+		enum tc_status rc =
+		    tc_config_set(cfg, key, flag->value ? flag->value : a->value[id],
+		                  TC_ORIGIN_FLAG, flag->name, err);
+		if (rc != TC_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < a->resolve.count; i++) {
+		enum tc_status rc =
+		    tc_config_set(cfg, TC_CFG_RESOLVE, a->resolve.items[i], TC_ORIGIN_FLAG,
+		                  tc_config_key_flag(TC_CFG_RESOLVE), err);
+		if (rc != TC_OK)
+			return rc;
+	}
+	return TC_OK;
 }

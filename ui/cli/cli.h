@@ -1,9 +1,10 @@
 /*
  * The command line: option tables, parsing, help, and the commands.
  *
- * Every option is declared once (CLI_OPTION_LIST); `--help`, the parser and
- * the man-page check all read the same tables. Data goes to stdout, messages
- * to stderr. Exit statuses are the contract of trunkctl(1).
+ * Every option is declared once (CLI_OPTION_LIST, or the settings table for
+ * the flags that set a setting); `--help`, the parser and the man-page check
+ * all read the same tables. Data goes to stdout, messages to stderr. Exit
+ * statuses are the contract of trunkctl(1).
  */
 #ifndef TRUNKCTL_UI_CLI_H
 #define TRUNKCTL_UI_CLI_H
@@ -26,23 +27,14 @@ enum cli_exit {
 	CLI_EXIT_CONFLICT = 7,
 };
 
-/* _(ID, long name, short, argument name or NULL, help) */
+/*
+ * The options that are not settings: _(ID, long name, short, argument name
+ * or NULL, help). The global options that set a setting come from the
+ * settings table, TC_CONFIG_KEYS in trunkctl/config.h.
+ */
 #define CLI_OPTION_LIST(_)                                                                         \
-	_(PROFILE, "profile", 'p', "NAME", "use the [profile NAME] section (default: default)")    \
-	_(API_URL, "api-url", 0, "URL", "Carrier API base URL")                                    \
-	_(TOKEN_FILE, "token-file", 0, "PATH", "read the API token from PATH (mode 0600)")         \
-	_(AUTH, "auth", 0, "SCHEME", "bearer (default) or basic")                                  \
-	_(RESOLVE, "resolve", 0, "HOST:PORT:ADDR", "connect to ADDR for HOST:PORT; repeatable")    \
-	_(DATA_DIR, "data-dir", 0, "DIR", "directory of the local store")                          \
-	_(CONFIG, "config", 0, "FILE", "configuration file")                                       \
-	_(OFFLINE, "offline", 0, NULL, "never touch the network; changes stay queued")             \
-	_(READ_ONLY, "read-only", 0, NULL, "refuse every change")                                  \
-	_(ALLOW_HTTP, "allow-http", 0, NULL,                                                       \
-	  "allow http:// to a host off this machine (the token goes in clear)")                    \
 	_(SANDBOX, "sandbox", 0, NULL, "run against the bundled fake Carrier API and sample data") \
-	_(NO_COLOR, "no-color", 0, NULL, "no colours in the TUI")                                  \
 	_(ASCII, "ascii", 0, NULL, "ASCII line drawing in the TUI")                                \
-	_(VERBOSE, "verbose", 'v', NULL, "trace HTTP on stderr, secrets redacted")                 \
 	_(HELP, "help", 'h', NULL, "show help and exit")                                           \
 	_(VERSION, "version", 'V', NULL, "show the version and exit")                              \
 	_(JSON, "json", 0, NULL, "print JSON")                                                     \
@@ -72,11 +64,19 @@ enum cli_exit {
 	_(OUTPUT, "output", 'o', "FILE", "write to FILE instead of stdout (created 0600)")         \
 	_(TOKEN, "token", 0, "TOKEN", NULL)
 
+/*
+ * The option ids: first one per setting, equal to its enum tc_config_key
+ * (a setting with a flag is a global option, CLI_OPT_CONFIG_FILE is
+ * --config), then the options above.
+ */
 enum cli_opt_id {
+#define CLI_OPT_SETTING(name, key, env, flag, help) CLI_OPT_##name = TC_CFG_##name,
+	TC_CONFIG_KEYS(CLI_OPT_SETTING)
+#undef CLI_OPT_SETTING
 #define CLI_OPT_ENUM(id, name, sh, arg, help) CLI_OPT_##id,
-	CLI_OPTION_LIST(CLI_OPT_ENUM)
+	    CLI_OPTION_LIST(CLI_OPT_ENUM)
 #undef CLI_OPT_ENUM
-	    CLI_OPT_COUNT
+	        CLI_OPT_COUNT
 };
 
 struct cli_command;
@@ -101,6 +101,8 @@ struct cli_args {
  * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE with a sentence on err_out.
  */
 int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out);
+/* Frees what cli_parse allocated; args may then be parsed again. */
+void cli_args_free(struct cli_args *args);
 
 /* `trunkctl --help` (command NULL) or `trunkctl COMMAND --help`. */
 void cli_help(FILE *out, const struct cli_command *command);
