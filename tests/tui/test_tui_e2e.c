@@ -796,6 +796,55 @@ Test(e2e, every_delete_says_what_it_does_and_wants_the_name)
 	quit(t);
 }
 
+Test(e2e, marked_trunks_are_counted_and_deleted_together)
+{
+	struct vtd *t = run_online_with_samples(4);
+	/* Space marks and moves down, so two presses mark two rows. */
+	keys(t, " ");
+	keys(t, " ");
+	wait_text(t, "2 marked", WAIT_MS);
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(row[0] == '*', "a marked row shows its mark: %s", row);
+	row_of(t, "Sample trunk 3", row, sizeof(row));
+	cr_expect(row[0] == ' ', "an unmarked row shows none: %s", row);
+	cr_expect(vtd_has_text(t, "2 marked"), "the count of marks is on the screen");
+	/* With marks, e does not quietly edit one of them. */
+	keys(t, "e");
+	wait_text(t, "clear the marks (u)", WAIT_MS);
+	/* u clears, * marks every trunk the filter shows, not only the screen's. */
+	keys(t, "u");
+	wait_text(t, "Cleared 2 marks", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "marked"));
+	keys(t, "/");
+	type(t, "trunk 4");
+	keys(t, K_ENTER);
+	keys(t, "*");
+	wait_text(t, "1 match, 1 marked", WAIT_MS);
+	keys(t, K_ESC);
+	keys(t, "g");
+	keys(t, " ");
+	wait_text(t, "2 marked", WAIT_MS);
+	/* Delete lists them and wants their number typed back. */
+	keys(t, "d");
+	wait_text(t, "Delete 2 marked trunks?", WAIT_MS);
+	cr_expect(vtd_has_text(t, "\"Sample trunk 1\""), "the marked trunks are named");
+	cr_expect(vtd_has_text(t, "Type the number of trunks to confirm"));
+	type(t, "3");
+	keys(t, K_ENTER);
+	wait_text(t, "The number of trunks does not match", WAIT_MS);
+	keys(t, K_BS);
+	type(t, "2");
+	keys(t, K_ENTER);
+	wait_text(t, "Deleted 2 trunks here", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	cr_expect(!vtd_has_text(t, "Sample trunk 1"), "marked trunk 1 is gone");
+	cr_expect(!vtd_has_text(t, "Sample trunk 4"), "marked trunk 4 is gone");
+	cr_expect(vtd_has_text(t, "Sample trunk 2"), "unmarked trunks stay");
+	cr_expect(!vtd_has_text(t, "marked"), "the marks went with their trunks");
+	quit(t);
+}
+
 Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 {
 	const char *samples[] = {"--sample", "2", NULL};

@@ -660,6 +660,7 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 	if (app->worker)
 		tc_service_worker_stop(svc);
 	tui_term_close();
+	tui_marks_clear(&app->marks);
 	free(app);
 	return 0;
 }

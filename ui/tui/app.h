@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "keymap.h"
+#include "marks.h"
 #include "term.h"
 #include "theme.h"
 #include "text.h"
@@ -87,6 +88,9 @@ struct tui_app {
 
 	/* The operator hid the key hints to get a row back (the `footer` action). */
 	bool footer_hidden;
+
+	/* The trunks marked on the list; delete acts on them while there are any. */
+	struct tui_marks marks;
 };
 
 /* ---- app services for screens ---- */
@@ -145,6 +149,13 @@ struct tui_screen *ui_confirm_new(const char *question, const char *detail, cons
  */
 void ui_confirm_delete(struct tui_app *app, const char *id, const struct tc_trunk *t,
                        bool on_server, int close_below);
+
+/*
+ * Asks to delete every marked trunk: lists them, says what the deletes do,
+ * and wants their number typed back. The marks are cleared once the deletes
+ * are queued.
+ */
+void ui_confirm_delete_marked(struct tui_app *app);
 
 /* The `:` command line. */
 void ui_cmdline_draw(struct tui_app *app, int row);

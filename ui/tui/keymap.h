@@ -66,10 +66,14 @@ enum tui_scope {
 	_(SORT, LIST, "sort", "sort", false, "s", "Sort by the next column")                       \
 	_(SORT_REVERSE, LIST, "sort-reverse", "reverse sort", false, "S",                          \
 	  "Reverse the sort order")                                                                \
+	_(MARK, LIST, "mark", "mark", false, "Space",                                              \
+	  "Mark or unmark the selected trunk and move down")                                       \
+	_(MARK_ALL, LIST, "mark-all", "mark all", false, "*", "Mark every trunk the filter shows") \
+	_(UNMARK_ALL, LIST, "unmark-all", "unmark all", false, "u", "Clear every mark")            \
 	_(CREATE, LIST, "create", "new", true, "a F7", "Create a trunk")                           \
 	_(EDIT, LIST, "edit", "edit", true, "e F4", "Edit the selected trunk")                     \
 	_(DELETE, LIST, "delete", "delete", true, "d F8",                                          \
-	  "Delete the selected trunk (its name typed back)")                                       \
+	  "Delete the selected trunk (its name typed back), or the marked ones (their number)")    \
 	_(DETAIL_EDIT, DETAIL, "detail-edit", "edit", true, "e F4", "Edit this trunk")             \
 	_(DETAIL_DELETE, DETAIL, "detail-delete", "delete", true, "d F8",                          \
 	  "Delete this trunk (its name typed back)")                                               \
