@@ -809,9 +809,10 @@ Test(e2e, marked_trunks_are_counted_and_deleted_together)
 	row_of(t, "Sample trunk 3", row, sizeof(row));
 	cr_expect(row[0] == ' ', "an unmarked row shows none: %s", row);
 	cr_expect(vtd_has_text(t, "2 marked"), "the count of marks is on the screen");
-	/* With marks, e does not quietly edit one of them. */
+	/* With marks, e edits them all, never quietly one of them. */
 	keys(t, "e");
-	wait_text(t, "clear the marks (u)", WAIT_MS);
+	wait_text(t, "Edit 2 marked trunks", WAIT_MS);
+	keys(t, K_ESC);
 	/* u clears, * marks every trunk the filter shows, not only the screen's. */
 	keys(t, "u");
 	wait_text(t, "Cleared 2 marks", WAIT_MS);
@@ -842,6 +843,41 @@ Test(e2e, marked_trunks_are_counted_and_deleted_together)
 	cr_expect(!vtd_has_text(t, "Sample trunk 4"), "marked trunk 4 is gone");
 	cr_expect(vtd_has_text(t, "Sample trunk 2"), "unmarked trunks stay");
 	cr_expect(!vtd_has_text(t, "marked"), "the marks went with their trunks");
+	quit(t);
+}
+
+Test(e2e, one_edit_for_every_marked_trunk)
+{
+	struct vtd *t = run_online_with_samples(3);
+	keys(t, " ");
+	keys(t, " ");
+	wait_text(t, "2 marked", WAIT_MS);
+	keys(t, "e");
+	wait_text(t, "Edit 2 marked trunks", WAIT_MS);
+	cr_expect(vtd_has_text(t, "(mixed)"), "values the trunks do not share say so");
+	golden(t, "bulk-form");
+	/* Max channels: a value that fails names the trunks it fails for. */
+	keys(t, K_TAB);
+	type(t, "-1");
+	wait_text(t, "invalid for", WAIT_MS);
+	cr_expect(vtd_has_text(t, "invalid for \"Sample trunk"), "the trunks are named");
+	keys(t, K_F2);
+	wait_text(t, "Not saved", WAIT_MS);
+	keys(t, "\025");
+	type(t, "42");
+	keys(t, K_F2);
+	wait_text(t, "Saved 2 of 2 marked trunks", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	keys(t, "u");
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(strstr(row, " 42 "), "trunk 1 took the value: %s", row);
+	row_of(t, "Sample trunk 2", row, sizeof(row));
+	cr_expect(strstr(row, " 42 "), "trunk 2 took the value: %s", row);
+	row_of(t, "Sample trunk 3", row, sizeof(row));
+	cr_expect(!strstr(row, " 42 "), "the unmarked trunk did not: %s", row);
+	keys(t, "L");
+	wait_text(t, "PATCH", WAIT_MS);
 	quit(t);
 }
 

@@ -125,6 +125,8 @@ struct tui_screen *ui_list_new(struct tui_app *app);
 struct tui_screen *ui_detail_new(struct tui_app *app, const char *id);
 /* id NULL: create. */
 struct tui_screen *ui_form_new(struct tui_app *app, const char *id);
+/* One edit applied to every marked trunk (app->marks). */
+struct tui_screen *ui_bulk_form_new(struct tui_app *app);
 struct tui_screen *ui_pending_new(struct tui_app *app);
 struct tui_screen *ui_conflict_new(struct tui_app *app);
 /* A conflict choice as the conflict view words it: "keep mine", "take theirs", ... */

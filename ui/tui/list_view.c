@@ -467,9 +467,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		return TUI_HANDLED;
 	case TUI_ACT_EDIT:
 		if (app->marks.count)
-			tui_status(app, true,
-			           "Editing the marked trunks together is not in this version: "
-			           "clear the marks (u) to edit the selected trunk.");
+			tui_push(app, ui_bulk_form_new(app));
 		else if (r)
 			tui_push(app, ui_form_new(app, r->trunk->id));
 		return TUI_HANDLED;
