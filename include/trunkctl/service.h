@@ -467,6 +467,13 @@ enum tc_status tc_service_worker_start(struct tc_service *svc, struct tc_error *
  * save's own wake-up, then the UI) yields one sync and one report.
  */
 void tc_service_sync_request(struct tc_service *svc, unsigned flags);
+/*
+ * Stops the worker's sync that is running, if any: the request in flight is
+ * abandoned and the sync finishes with TC_CANCELLED (a change whose fate is
+ * unknown stays in flight and is settled by the next sync). The worker goes
+ * on with later requests. Returns whether a sync was running.
+ */
+bool tc_service_sync_cancel(struct tc_service *svc);
 /* Stops and joins the worker; a request in flight is abandoned (cancelled). Idempotent. */
 void tc_service_worker_stop(struct tc_service *svc);
 /* Read end of the wake-up pipe for poll(); -1 when the worker is not started. */

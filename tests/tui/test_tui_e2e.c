@@ -881,6 +881,34 @@ Test(e2e, one_edit_for_every_marked_trunk)
 	quit(t);
 }
 
+Test(e2e, a_running_sync_shows_its_progress_and_stops_on_a_key)
+{
+	/* The first two requests are never answered: each sync waits until stopped. */
+	const char *extra[] = {"--sample", "2", "--fault", "hang=2", NULL};
+	cr_assert(fake_start(&server, 0, extra), "the fake API did not start");
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Syncing", WAIT_MS);
+	cr_expect(vtd_has_text(t, "C-x stops it"), "the progress says how to stop it");
+	keys(t, "\030");
+	wait_text(t, "Sync stopped", SYNC_MS);
+	keys(t, "\030");
+	wait_text(t, "No sync is running", WAIT_MS);
+	/* Quitting during a sync asks first; no keeps the TUI. */
+	keys(t, K_F5);
+	wait_text(t, "Syncing", WAIT_MS);
+	keys(t, "Q");
+	wait_text(t, "A sync is running. Quit anyway?", WAIT_MS);
+	keys(t, "n");
+	wait_text(t, "No trunks yet", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "Quit anyway"), "no keeps the TUI");
+	keys(t, "Q");
+	wait_text(t, "Quit anyway?", WAIT_MS);
+	vtd_send(t, "y");
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+	vtd_free(t);
+}
+
 Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 {
 	const char *samples[] = {"--sample", "2", NULL};

@@ -48,6 +48,8 @@ enum tui_scope {
 	_(HELP, GENERIC, "help", "help", false, "? F1 C-g", "Show the keys of every screen")       \
 	_(COMMAND, GENERIC, "command", "command", false, ":", "Type a command (:help lists them)") \
 	_(SYNC, GENERIC, "sync", "sync", false, "F5 C-r", "Sync with the Carrier API now")         \
+	_(STOP_SYNC, GENERIC, "stop-sync", "stop sync", false, "C-x",                              \
+	  "Stop the running sync (what was sent stays sent)")                                      \
 	_(PENDING, GENERIC, "pending", "pending", false, "p",                                      \
 	  "Show the changes waiting to be sent")                                                   \
 	_(CONFLICTS, GENERIC, "conflicts", "conflicts", false, "c", "Show the trunks in conflict") \
