@@ -183,6 +183,11 @@ void tc_service_sync_request(struct tc_service *svc, unsigned flags)
 	tc_worker_request(svc->worker, flags);
 }
 
+bool tc_service_sync_cancel(struct tc_service *svc)
+{
+	return tc_worker_cancel(svc->worker);
+}
+
 void tc_service_worker_stop(struct tc_service *svc)
 {
 	tc_worker_stop(svc->worker);

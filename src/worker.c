@@ -228,7 +228,15 @@ static void *worker_main(void *arg)
 		    .on_event = on_sync_event,
 		    .event_ud = w,
 		};
+		/*
+		 * Under the lock: a stop's cancel must outlive this reset, or the
+		 * sync would run on with a silent server while the owner joins.
+		 */
+		pthread_mutex_lock(&w->mu);
+		if (!w->stop)
+			atomic_store(&w->cancel, false);
 		atomic_store(&w->syncing, true);
+		pthread_mutex_unlock(&w->mu);
 		struct tc_sync_report rep;
 		enum tc_status s = tc_sync_run(&ctx, flags, &rep, &err);
 		atomic_store(&w->syncing, false);
@@ -267,6 +275,18 @@ enum tc_status tc_worker_start(struct tc_worker *w, struct tc_error *err)
 		return tc_error_set(err, TC_IO, "cannot start the sync worker");
 	w->started = true;
 	return TC_OK;
+}
+
+bool tc_worker_cancel(struct tc_worker *w)
+{
+	if (!w->started)
+		return false;
+	pthread_mutex_lock(&w->mu);
+	bool running = atomic_load(&w->syncing);
+	if (running)
+		atomic_store(&w->cancel, true);
+	pthread_mutex_unlock(&w->mu);
+	return running;
 }
 
 void tc_worker_request(struct tc_worker *w, unsigned flags)

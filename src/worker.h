@@ -51,6 +51,14 @@ bool tc_worker_started(const struct tc_worker *w);
 bool tc_worker_syncing(const struct tc_worker *w);
 
 /*
+ * Stops the sync that is running, if one is: its request in flight is
+ * abandoned and the sync ends with TC_CANCELLED in its report (an entry whose
+ * fate is unknown stays in flight, for the next sync to settle). A later
+ * request syncs as usual. Returns whether a sync was running.
+ */
+bool tc_worker_cancel(struct tc_worker *w);
+
+/*
  * Asks for a sync (tc_sync_flags; 0: TC_SYNC_ALL) as soon as possible,
  * coalesced with one already asked for. A push-only request finding nothing
  * due and nothing in flight starts no sync and queues no event.

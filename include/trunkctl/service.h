@@ -232,6 +232,20 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id,
                                  struct tc_edit_result *result, struct tc_error *err);
 
 /*
+ * The same changes onto each of the n trunks of ids, all or nothing: one
+ * transaction saves each as tc_service_update would (from[i] the version the
+ * operator saw of trunk i, or from NULL for blind changes), and the first
+ * trunk that refuses (invalid, changed meanwhile, in conflict, gone) rolls
+ * every one back with its error; *failed (may be NULL) is then its index.
+ * Trunks the changes leave as they were queue nothing. *saved (may be NULL)
+ * counts the trunks whose save changed something.
+ */
+enum tc_status tc_service_update_many(struct tc_service *svc, const char *const *ids, size_t n,
+                                      const struct tc_trunk *changes,
+                                      const struct tc_trunk *const *from, size_t *failed,
+                                      size_t *saved, struct tc_error *err);
+
+/*
  * Deletes trunk id locally and queues the delete (an unpushed create simply
  * disappears, with nothing queued). Errors: TC_NOT_FOUND; TC_CONFLICT while
  * in conflict (resolve first).
@@ -453,6 +467,13 @@ enum tc_status tc_service_worker_start(struct tc_service *svc, struct tc_error *
  * save's own wake-up, then the UI) yields one sync and one report.
  */
 void tc_service_sync_request(struct tc_service *svc, unsigned flags);
+/*
+ * Stops the worker's sync that is running, if any: the request in flight is
+ * abandoned and the sync finishes with TC_CANCELLED (a change whose fate is
+ * unknown stays in flight and is settled by the next sync). The worker goes
+ * on with later requests. Returns whether a sync was running.
+ */
+bool tc_service_sync_cancel(struct tc_service *svc);
 /* Stops and joins the worker; a request in flight is abandoned (cancelled). Idempotent. */
 void tc_service_worker_stop(struct tc_service *svc);
 /* Read end of the wake-up pipe for poll(); -1 when the worker is not started. */

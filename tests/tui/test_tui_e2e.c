@@ -796,6 +796,119 @@ Test(e2e, every_delete_says_what_it_does_and_wants_the_name)
 	quit(t);
 }
 
+Test(e2e, marked_trunks_are_counted_and_deleted_together)
+{
+	struct vtd *t = run_online_with_samples(4);
+	/* Space marks and moves down, so two presses mark two rows. */
+	keys(t, " ");
+	keys(t, " ");
+	wait_text(t, "2 marked", WAIT_MS);
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(row[0] == '*', "a marked row shows its mark: %s", row);
+	row_of(t, "Sample trunk 3", row, sizeof(row));
+	cr_expect(row[0] == ' ', "an unmarked row shows none: %s", row);
+	cr_expect(vtd_has_text(t, "2 marked"), "the count of marks is on the screen");
+	/* With marks, e edits them all, never quietly one of them. */
+	keys(t, "e");
+	wait_text(t, "Edit 2 marked trunks", WAIT_MS);
+	keys(t, K_ESC);
+	/* u clears, * marks every trunk the filter shows, not only the screen's. */
+	keys(t, "u");
+	wait_text(t, "Cleared 2 marks", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "marked"));
+	keys(t, "/");
+	type(t, "trunk 4");
+	keys(t, K_ENTER);
+	keys(t, "*");
+	wait_text(t, "1 match, 1 marked", WAIT_MS);
+	keys(t, K_ESC);
+	keys(t, "g");
+	keys(t, " ");
+	wait_text(t, "2 marked", WAIT_MS);
+	/* Delete lists them and wants their number typed back. */
+	keys(t, "d");
+	wait_text(t, "Delete 2 marked trunks?", WAIT_MS);
+	cr_expect(vtd_has_text(t, "\"Sample trunk 1\""), "the marked trunks are named");
+	cr_expect(vtd_has_text(t, "Type the number of trunks to confirm"));
+	type(t, "3");
+	keys(t, K_ENTER);
+	wait_text(t, "The number of trunks does not match", WAIT_MS);
+	keys(t, K_BS);
+	type(t, "2");
+	keys(t, K_ENTER);
+	wait_text(t, "Deleted 2 trunks here", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	cr_expect(!vtd_has_text(t, "Sample trunk 1"), "marked trunk 1 is gone");
+	cr_expect(!vtd_has_text(t, "Sample trunk 4"), "marked trunk 4 is gone");
+	cr_expect(vtd_has_text(t, "Sample trunk 2"), "unmarked trunks stay");
+	cr_expect(!vtd_has_text(t, "marked"), "the marks went with their trunks");
+	quit(t);
+}
+
+Test(e2e, one_edit_for_every_marked_trunk)
+{
+	struct vtd *t = run_online_with_samples(3);
+	keys(t, " ");
+	keys(t, " ");
+	wait_text(t, "2 marked", WAIT_MS);
+	keys(t, "e");
+	wait_text(t, "Edit 2 marked trunks", WAIT_MS);
+	cr_expect(vtd_has_text(t, "(mixed)"), "values the trunks do not share say so");
+	golden(t, "bulk-form");
+	/* Max channels: a value that fails names the trunks it fails for. */
+	keys(t, K_TAB);
+	type(t, "-1");
+	wait_text(t, "invalid for", WAIT_MS);
+	cr_expect(vtd_has_text(t, "invalid for \"Sample trunk"), "the trunks are named");
+	keys(t, K_F2);
+	wait_text(t, "Not saved", WAIT_MS);
+	keys(t, "\025");
+	type(t, "42");
+	keys(t, K_F2);
+	wait_text(t, "Saved 2 of 2 marked trunks", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	keys(t, "u");
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(strstr(row, " 42 "), "trunk 1 took the value: %s", row);
+	row_of(t, "Sample trunk 2", row, sizeof(row));
+	cr_expect(strstr(row, " 42 "), "trunk 2 took the value: %s", row);
+	row_of(t, "Sample trunk 3", row, sizeof(row));
+	cr_expect(!strstr(row, " 42 "), "the unmarked trunk did not: %s", row);
+	keys(t, "L");
+	wait_text(t, "PATCH", WAIT_MS);
+	quit(t);
+}
+
+Test(e2e, a_running_sync_shows_its_progress_and_stops_on_a_key)
+{
+	/* The first two requests are never answered: each sync waits until stopped. */
+	const char *extra[] = {"--sample", "2", "--fault", "hang=2", NULL};
+	cr_assert(fake_start(&server, 0, extra), "the fake API did not start");
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Syncing", WAIT_MS);
+	cr_expect(vtd_has_text(t, "C-x stops it"), "the progress says how to stop it");
+	keys(t, "\030");
+	wait_text(t, "Sync stopped", SYNC_MS);
+	keys(t, "\030");
+	wait_text(t, "No sync is running", WAIT_MS);
+	/* Quitting during a sync asks first; no keeps the TUI. */
+	keys(t, K_F5);
+	wait_text(t, "Syncing", WAIT_MS);
+	keys(t, "Q");
+	wait_text(t, "A sync is running. Quit anyway?", WAIT_MS);
+	keys(t, "n");
+	wait_text(t, "No trunks yet", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "Quit anyway"), "no keeps the TUI");
+	keys(t, "Q");
+	wait_text(t, "Quit anyway?", WAIT_MS);
+	vtd_send(t, "y");
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+	vtd_free(t);
+}
+
 Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 {
 	const char *samples[] = {"--sample", "2", NULL};

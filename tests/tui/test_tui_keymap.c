@@ -1,9 +1,12 @@
-/* The keymap table and the cell-width helpers, without a terminal. */
+/* The keymap table, the cell-width helpers and the marks, without a terminal. */
 #include <criterion/criterion.h>
 #include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keymap.h"
+#include "marks.h"
 #include "text.h"
 #include "tui.h"
 
@@ -203,4 +206,53 @@ Test(text, ages_change_at_most_once_a_minute)
 	cr_expect_str_eq(a, "3h");
 	tui_age(2 * 86400000LL, a, sizeof(a));
 	cr_expect_str_eq(a, "2d");
+}
+
+static struct tui_mark mark(const char *id)
+{
+	return (struct tui_mark){strdup(id), strdup(id)};
+}
+
+Test(marks, toggle_and_merge_keep_one_sorted_set)
+{
+	struct tui_marks m = {0};
+	cr_assert(tui_marks_toggle(&m, "b", "B"));
+	cr_assert(tui_marks_toggle(&m, "d", "D"));
+	cr_expect(tui_marks_has(&m, "b"));
+	cr_expect(!tui_marks_has(&m, "c"));
+	/* Already marked, twice in the batch, new: one mark each. */
+	struct tui_mark add[] = {mark("e"), mark("b"), mark("a"), mark("c"), mark("a")};
+	cr_assert(tui_marks_add_many(&m, add, 5));
+	cr_assert_eq(m.count, 5);
+	const char *want[] = {"a", "b", "c", "d", "e"};
+	for (size_t i = 0; i < 5; i++)
+		cr_expect_str_eq(m.items[i].id, want[i]);
+	cr_expect_str_eq(m.items[1].name, "B", "a kept mark keeps its name");
+	cr_assert(tui_marks_toggle(&m, "c", "C"));
+	cr_expect(!tui_marks_has(&m, "c"), "toggling a mark removes it");
+	cr_expect_eq(m.count, 4);
+	tui_marks_clear(&m);
+	cr_expect_eq(m.count, 0);
+	tui_marks_clear(NULL);
+}
+
+Test(marks, marking_everything_twice_changes_nothing)
+{
+	struct tui_marks m = {0};
+	enum { N = 2000 };
+	for (int round = 0; round < 2; round++) {
+		struct tui_mark *add = calloc(N, sizeof(*add));
+		cr_assert_not_null(add);
+		for (int i = 0; i < N; i++) {
+			char id[16];
+			snprintf(id, sizeof(id), "%05d", (i * 7919) % N);
+			add[i] = mark(id);
+		}
+		cr_assert(tui_marks_add_many(&m, add, N));
+		free(add);
+		cr_expect_eq(m.count, N);
+	}
+	for (size_t i = 1; i < m.count; i++)
+		cr_expect(strcmp(m.items[i - 1].id, m.items[i].id) < 0);
+	tui_marks_clear(&m);
 }

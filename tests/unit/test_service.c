@@ -205,6 +205,61 @@ Test(service, update_checks_only_what_changed_and_coalesces)
 	tc_trunk_record_free(rec);
 }
 
+Test(service, update_many_saves_every_trunk_or_none)
+{
+	struct tc_trunk *srv[] = {server_trunk("srv-a", "a", "10.0.0.1"),
+	                          server_trunk("srv-b", "b", "10.0.0.2"),
+	                          server_trunk("srv-c", "c", "10.0.0.3")};
+	server_has(srv, 3);
+	for (size_t i = 0; i < 3; i++)
+		tc_trunk_free(srv[i]);
+	const char *ids[] = {"srv-a", "srv-b", "srv-c"};
+
+	/* One trunk refusing the change (b gone here) leaves all three as they were. */
+	cr_assert_eq(tc_service_delete(svc, "srv-b", &err), TC_OK);
+	struct tc_trunk *t = tc_trunk_new();
+	cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 7), TC_OK);
+	size_t failed = 99, saved = 99;
+	cr_assert_eq(tc_service_update_many(svc, ids, 3, t, NULL, &failed, &saved, &err),
+	             TC_NOT_FOUND);
+	cr_expect_eq(failed, 1, "the index of the trunk that refused");
+	tc_error_clear(&err);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_service_get(svc, "srv-a", &rec, &err), TC_OK);
+	cr_expect(!tc_trunk_has(rec->current, TC_F_MAX_CHANNELS) ||
+	              rec->current->values[TC_F_MAX_CHANNELS].i != 7,
+	          "a's save was rolled back with b's refusal");
+	tc_trunk_record_free(rec);
+	cr_assert_eq(tc_service_discard(svc, "srv-b", &err), TC_OK);
+
+	/* An invalid value for any trunk: nothing saved, the field named. */
+	const char *bad[] = {"300.1.1.1"};
+	struct tc_trunk *ips = tc_trunk_new();
+	tc_trunk_set_list(ips, TC_F_INBOUND_SOURCE_IPS, bad, 1);
+	cr_assert_eq(tc_service_update_many(svc, ids, 3, ips, NULL, &failed, NULL, &err),
+	             TC_INVALID);
+	cr_expect_eq(failed, 0);
+	cr_expect_eq(err.fields.count, 1);
+	tc_error_clear(&err);
+	tc_trunk_free(ips);
+
+	/* All accept: three PATCHes queued in the one transaction. */
+	cr_assert_eq(tc_service_update_many(svc, ids, 3, t, NULL, &failed, &saved, &err), TC_OK,
+	             "%s", err.message);
+	cr_expect_eq(saved, 3);
+	struct tc_pending_list p;
+	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
+	cr_expect_eq(p.count, 3);
+	for (size_t i = 0; i < p.count; i++)
+		cr_expect(strstr(p.items[i].request.body, "\"max_channels\":7"), "%s",
+		          p.items[i].request.body);
+	tc_pending_list_free(&p);
+	/* The same again changes nothing and says so. */
+	cr_assert_eq(tc_service_update_many(svc, ids, 3, t, NULL, &failed, &saved, &err), TC_OK);
+	cr_expect_eq(saved, 0);
+	tc_trunk_free(t);
+}
+
 Test(service, previews_mask_passwords_unless_revealed)
 {
 	struct tc_trunk *t = sample_trunk("reg", "10.0.0.1");

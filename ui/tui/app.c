@@ -287,7 +287,14 @@ static void draw_status(struct tui_app *app, int rows)
 		return;
 	}
 	if (app->syncing && app->progress[0] && !app->status[0]) {
-		tui_put(stdscr, row, 0, app->progress, COLS, tui_attr(TUI_ROLE_STATUS));
+		/* Whole seconds: the line changes once a second, not on every repaint. */
+		char line[200], stop[32];
+		tui_keymap_first(&app->km, TUI_ACT_STOP_SYNC, false, stop, sizeof(stop));
+		int64_t secs = (tui_now(app) - app->sync_started_ms) / 1000;
+		snprintf(line, sizeof(line), "%s (%llds%s%s%s)", app->progress,
+		         (long long)(secs > 0 ? secs : 0), stop[0] ? "; " : "", stop,
+		         stop[0] ? " stops it" : "");
+		tui_put(stdscr, row, 0, line, COLS, tui_attr(TUI_ROLE_STATUS));
 		return;
 	}
 	int attr = tui_attr(app->status_error ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS);
@@ -359,11 +366,30 @@ static void paint(struct tui_app *app)
 
 /* ---- input ---- */
 
+static void quit_anyway(struct tui_app *app, void *ctx)
+{
+	app->quit = true;
+}
+
 bool tui_generic_action(struct tui_app *app, enum tui_action act)
 {
 	switch (act) {
 	case TUI_ACT_QUIT:
+		/* Asked once; a second quit from the question itself insists. */
+		if (app->syncing && app->depth > 0 && !app->stack[app->depth - 1]->ops->overlay) {
+			tui_push(app,
+			         ui_confirm_new(
+			             "A sync is running. Quit anyway?",
+			             "What was sent stays sent and queued changes stay queued; a "
+			             "change on its way is checked at the next sync.",
+			             NULL, quit_anyway, NULL, NULL));
+			return true;
+		}
 		app->quit = true;
+		return true;
+	case TUI_ACT_STOP_SYNC:
+		if (!app->worker || !tc_service_sync_cancel(app->svc))
+			tui_status(app, false, "No sync is running.");
 		return true;
 	case TUI_ACT_HELP:
 		tui_push(app, ui_help_new(app));
@@ -489,6 +515,7 @@ static void handle_events(struct tui_app *app)
 		switch (ev.kind) {
 		case TC_EV_SYNC_STARTED:
 			app->syncing = true;
+			app->sync_started_ms = tui_now(app);
 			snprintf(app->progress, sizeof(app->progress),
 			         "Syncing with the Carrier API...");
 			break;
@@ -518,6 +545,12 @@ static void handle_events(struct tui_app *app)
 				    app, true,
 				    "The Carrier API refused %zu change%s: press p to see why.",
 				    ev.report.rejected, ev.report.rejected == 1 ? "" : "s");
+			} else if (ev.report.status == TC_CANCELLED) {
+				tui_status(
+				    app, false,
+				    "Sync stopped: %zu trunks received, %zu changes sent; the "
+				    "rest waits for the next sync.",
+				    ev.report.pulled, ev.report.pushed);
 			} else if (ev.report.status == TC_OK) {
 				tui_status(
 				    app, false,
@@ -660,6 +693,7 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 	if (app->worker)
 		tc_service_worker_stop(svc);
 	tui_term_close();
+	tui_marks_clear(&app->marks);
 	free(app);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "keymap.h"
+#include "marks.h"
 #include "term.h"
 #include "theme.h"
 #include "text.h"
@@ -72,6 +73,7 @@ struct tui_app {
 
 	struct tc_service_status st;
 	bool syncing;
+	int64_t sync_started_ms; /* tui_now when the running sync began */
 	char progress[96];
 	char status[300];
 	bool status_error;
@@ -87,6 +89,9 @@ struct tui_app {
 
 	/* The operator hid the key hints to get a row back (the `footer` action). */
 	bool footer_hidden;
+
+	/* The trunks marked on the list; delete acts on them while there are any. */
+	struct tui_marks marks;
 };
 
 /* ---- app services for screens ---- */
@@ -121,6 +126,8 @@ struct tui_screen *ui_list_new(struct tui_app *app);
 struct tui_screen *ui_detail_new(struct tui_app *app, const char *id);
 /* id NULL: create. */
 struct tui_screen *ui_form_new(struct tui_app *app, const char *id);
+/* One edit applied to every marked trunk (app->marks). */
+struct tui_screen *ui_bulk_form_new(struct tui_app *app);
 struct tui_screen *ui_pending_new(struct tui_app *app);
 struct tui_screen *ui_conflict_new(struct tui_app *app);
 /* A conflict choice as the conflict view words it: "keep mine", "take theirs", ... */
@@ -145,6 +152,13 @@ struct tui_screen *ui_confirm_new(const char *question, const char *detail, cons
  */
 void ui_confirm_delete(struct tui_app *app, const char *id, const struct tc_trunk *t,
                        bool on_server, int close_below);
+
+/*
+ * Asks to delete every marked trunk: lists them, says what the deletes do,
+ * and wants their number typed back. The marks are cleared once the deletes
+ * are queued.
+ */
+void ui_confirm_delete_marked(struct tui_app *app);
 
 /* The `:` command line. */
 void ui_cmdline_draw(struct tui_app *app, int row);

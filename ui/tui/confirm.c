@@ -107,8 +107,8 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	if (c->typed) {
 		if (!k.fn && k.code == L'\n') {
 			if (strcmp(c->answer, c->typed) != 0) {
-				tui_status(app, true,
-				           "The name does not match; nothing was changed.");
+				tui_status(app, true, "The %s does not match; nothing was changed.",
+				           c->typed_what);
 				return TUI_HANDLED;
 			}
 			c->on_yes(app, c->ctx);
@@ -258,5 +258,96 @@ void ui_confirm_delete(struct tui_app *app, const char *id, const struct tc_trun
 	struct tui_screen *dialog = ui_confirm_new(q, d, by_id ? id : name, do_delete, ctx, free);
 	if (dialog && by_id)
 		((struct confirm *)dialog)->typed_what = "id";
+	tui_push(app, dialog);
+}
+
+struct marked_delete {
+	size_t count;
+	char **ids;
+};
+
+static void marked_delete_free(void *ctx)
+{
+	struct marked_delete *md = ctx;
+	for (size_t i = 0; i < md->count; i++)
+		free(md->ids[i]);
+	free(md->ids);
+	free(md);
+}
+
+/*
+ * One delete per trunk, each in its own transaction as a single delete is:
+ * one that fails (the trunk went in a sync meanwhile) must not undo the others.
+ */
+static void do_delete_marked(struct tui_app *app, void *ctx)
+{
+	const struct marked_delete *md = ctx;
+	size_t done = 0, failed = 0;
+	struct tc_error err, first;
+	tc_error_init(&err);
+	tc_error_init(&first);
+	for (size_t i = 0; i < md->count; i++) {
+		if (tc_service_delete(app->svc, md->ids[i], &err) == TC_OK) {
+			done++;
+		} else {
+			if (!failed++)
+				tc_error_set(&first, err.status, "%s: %s", md->ids[i], err.message);
+			tc_error_clear(&err);
+		}
+	}
+	if (failed)
+		tui_status(app, true,
+		           "Deleted %zu of %zu marked trunks here; %zu failed (first: %s).", done,
+		           md->count, failed, first.message);
+	else
+		tui_status(app, false,
+		           "Deleted %zu trunk%s here; the deletes are queued for the Carrier API.",
+		           done, done == 1 ? "" : "s");
+	if (done)
+		tui_request_sync(app, TC_SYNC_PUSH);
+	tui_marks_clear(&app->marks);
+	tc_error_clear(&err);
+	tc_error_clear(&first);
+	tui_changed(app);
+}
+
+void ui_confirm_delete_marked(struct tui_app *app)
+{
+	const struct tui_marks *m = &app->marks;
+	struct marked_delete *md = calloc(1, sizeof(*md));
+	if (md)
+		md->ids = calloc(m->count, sizeof(*md->ids));
+	for (size_t i = 0; md && md->ids && i < m->count; i++, md->count++)
+		if (!(md->ids[i] = strdup(m->items[i].id)))
+			break;
+	if (!md || !md->ids || md->count < m->count) {
+		if (md)
+			marked_delete_free(md);
+		tui_status(app, true, "Out of memory; nothing was deleted.");
+		return;
+	}
+	char q[200], d[600], typed[32];
+	snprintf(q, sizeof(q), "Delete %zu marked trunk%s?", m->count, m->count == 1 ? "" : "s");
+	/* Names as far as they fit, then how many more; the ids never change under the dialog. */
+	size_t used = 0, named = 0;
+	for (; named < m->count && named < 5; named++) {
+		const char *name =
+		    m->items[named].name[0] ? m->items[named].name : m->items[named].id;
+		int n = snprintf(d + used, sizeof(d) - used, "%s\"%s\"", named ? ", " : "", name);
+		if (n < 0 || used + (size_t)n >= 300)
+			break;
+		used += (size_t)n;
+	}
+	if (named < m->count)
+		used +=
+		    (size_t)snprintf(d + used, sizeof(d) - used, " and %zu more", m->count - named);
+	snprintf(d + used, sizeof(d) - used,
+	         ". Calls from their inbound IPs and to their prefixes stop reaching them; "
+	         "queued creates are dropped. The deletes are sent at the next sync.");
+	snprintf(typed, sizeof(typed), "%zu", m->count);
+	struct tui_screen *dialog =
+	    ui_confirm_new(q, d, typed, do_delete_marked, md, marked_delete_free);
+	if (dialog)
+		((struct confirm *)dialog)->typed_what = "number of trunks";
 	tui_push(app, dialog);
 }

@@ -48,6 +48,8 @@ enum tui_scope {
 	_(HELP, GENERIC, "help", "help", false, "? F1 C-g", "Show the keys of every screen")       \
 	_(COMMAND, GENERIC, "command", "command", false, ":", "Type a command (:help lists them)") \
 	_(SYNC, GENERIC, "sync", "sync", false, "F5 C-r", "Sync with the Carrier API now")         \
+	_(STOP_SYNC, GENERIC, "stop-sync", "stop sync", false, "C-x",                              \
+	  "Stop the running sync (what was sent stays sent)")                                      \
 	_(PENDING, GENERIC, "pending", "pending", false, "p",                                      \
 	  "Show the changes waiting to be sent")                                                   \
 	_(CONFLICTS, GENERIC, "conflicts", "conflicts", false, "c", "Show the trunks in conflict") \
@@ -66,10 +68,14 @@ enum tui_scope {
 	_(SORT, LIST, "sort", "sort", false, "s", "Sort by the next column")                       \
 	_(SORT_REVERSE, LIST, "sort-reverse", "reverse sort", false, "S",                          \
 	  "Reverse the sort order")                                                                \
+	_(MARK, LIST, "mark", "mark", false, "Space",                                              \
+	  "Mark or unmark the selected trunk and move down")                                       \
+	_(MARK_ALL, LIST, "mark-all", "mark all", false, "*", "Mark every trunk the filter shows") \
+	_(UNMARK_ALL, LIST, "unmark-all", "unmark all", false, "u", "Clear every mark")            \
 	_(CREATE, LIST, "create", "new", true, "a F7", "Create a trunk")                           \
 	_(EDIT, LIST, "edit", "edit", true, "e F4", "Edit the selected trunk")                     \
 	_(DELETE, LIST, "delete", "delete", true, "d F8",                                          \
-	  "Delete the selected trunk (its name typed back)")                                       \
+	  "Delete the selected trunk (its name typed back), or the marked ones (their number)")    \
 	_(DETAIL_EDIT, DETAIL, "detail-edit", "edit", true, "e F4", "Edit this trunk")             \
 	_(DETAIL_DELETE, DETAIL, "detail-delete", "delete", true, "d F8",                          \
 	  "Delete this trunk (its name typed back)")                                               \

@@ -50,9 +50,13 @@ struct list_view {
 
 /* Most useful first: at 80 columns the last ones give way. */
 static const enum tui_action footer[] = {
-    TUI_ACT_HELP, TUI_ACT_OPEN, TUI_ACT_FILTER, TUI_ACT_CREATE,  TUI_ACT_EDIT,      TUI_ACT_DELETE,
-    TUI_ACT_SYNC, TUI_ACT_QUIT, TUI_ACT_SORT,   TUI_ACT_PENDING, TUI_ACT_CONFLICTS, TUI_ACT_NONE,
+    TUI_ACT_HELP,      TUI_ACT_OPEN, TUI_ACT_FILTER, TUI_ACT_CREATE, TUI_ACT_EDIT,
+    TUI_ACT_DELETE,    TUI_ACT_SYNC, TUI_ACT_QUIT,   TUI_ACT_SORT,   TUI_ACT_PENDING,
+    TUI_ACT_CONFLICTS, TUI_ACT_MARK, TUI_ACT_NONE,
 };
+
+/* Cells before the name while marks exist: the mark and a space. */
+#define MARK_GUTTER 2
 
 /* Smart case: a capital letter in the filter makes it case-sensitive. */
 static bool has_upper(const char *s)
@@ -225,16 +229,17 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct list_view *v = (struct list_view *)s;
 	int rows = height - 1; /* one line of column titles */
-	if (v->filtering || v->filter[0])
+	if (v->filtering || v->filter[0] || app->marks.count)
 		rows--;
 	if (!v->loaded || v->page_top != v->sc.top || v->page_height != rows ||
 	    v->sc.sel < v->sc.top || v->sc.sel >= v->sc.top + (size_t)(rows > 0 ? rows : 1)) {
 		load(app, v, rows);
 		measure(v);
 	}
+	int gutter = app->marks.count ? MARK_GUTTER : 0;
 	int widths[NCOLS];
-	layout(v, COLS, widths);
-	int x = 0;
+	layout(v, COLS - gutter, widths);
+	int x = gutter;
 	for (size_t c = 0; c < NCOLS; c++) {
 		if (!widths[c])
 			continue;
@@ -256,7 +261,9 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			wattrset(stdscr, attr);
 			mvhline(y, 0, ' ', COLS);
 		}
-		x = 0;
+		if (gutter && tui_marks_has(&app->marks, r->trunk->id))
+			tui_put(stdscr, y, 0, "*", 1, attr | A_BOLD);
+		x = gutter;
 		for (size_t c = 0; c < NCOLS; c++) {
 			if (!widths[c])
 				continue;
@@ -278,14 +285,20 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		                      : "No trunks yet: press a to create one, or F5 to sync.";
 		tui_put(stdscr, top + 2, 2, msg, COLS - 2, tui_attr(TUI_ROLE_DIM));
 	}
-	if (v->filtering || v->filter[0]) {
-		char line[200];
-		snprintf(line, sizeof(line), "Filter: %s", v->filter);
+	if (v->filtering || v->filter[0] || app->marks.count) {
+		char line[200] = "";
+		if (v->filtering || v->filter[0])
+			snprintf(line, sizeof(line), "Filter: %s", v->filter);
 		int y = top + height - 1;
 		int w = tui_put(stdscr, y, 0, line, COLS, tui_attr(TUI_ROLE_NORMAL));
-		char count[64];
-		snprintf(count, sizeof(count), "%zu match%s", v->sc.count,
-		         v->sc.count == 1 ? "" : "es");
+		char count[64] = "";
+		size_t used = 0;
+		if (v->filtering || v->filter[0])
+			used = (size_t)snprintf(count, sizeof(count), "%zu match%s", v->sc.count,
+			                        v->sc.count == 1 ? "" : "es");
+		if (app->marks.count)
+			snprintf(count + used, sizeof(count) - used, "%s%zu marked",
+			         used ? ", " : "", app->marks.count);
 		int cw = tui_text_width(count);
 		if (w + cw + 2 < COLS)
 			tui_put(stdscr, y, COLS - cw, count, cw, tui_attr(TUI_ROLE_DIM));
@@ -307,7 +320,67 @@ static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
 		tui_refuse_read_only(app, "trunks cannot be deleted.");
 		return;
 	}
-	ui_confirm_delete(app, r->trunk->id, r->trunk, r->pending != TC_OP_CREATE, 0);
+	if (app->marks.count)
+		ui_confirm_delete_marked(app);
+	else if (r)
+		ui_confirm_delete(app, r->trunk->id, r->trunk, r->pending != TC_OP_CREATE, 0);
+}
+
+struct collected {
+	struct tui_mark *items;
+	size_t count, cap;
+};
+
+static enum tc_status collect_mark(void *ctx, const struct tc_trunk_row *row, struct tc_error *err)
+{
+	struct collected *c = ctx;
+	if (c->count == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct tui_mark *items = realloc(c->items, cap * sizeof(*items));
+		if (!items)
+			return tc_error_set(err, TC_NOMEM, "out of memory");
+		c->items = items;
+		c->cap = cap;
+	}
+	const char *name = tc_trunk_string(row->trunk, TC_F_NAME);
+	struct tui_mark k = {strdup(row->trunk->id), strdup(name ? name : "")};
+	if (!k.id || !k.name) {
+		free(k.id);
+		free(k.name);
+		return tc_error_set(err, TC_NOMEM, "out of memory");
+	}
+	c->items[c->count++] = k;
+	return TC_OK;
+}
+
+/* Marks every trunk the list's filter matches, not only the rows on the screen. */
+static void mark_all(struct tui_app *app, struct list_view *v)
+{
+	struct tc_list_query q = {
+	    .filter = v->filter,
+	    .case_sensitive = has_upper(v->filter),
+	    .sort = columns[v->sort_col].sort,
+	    .descending = v->descending,
+	};
+	struct collected c = {0};
+	struct tc_error err;
+	tc_error_init(&err);
+	size_t before = app->marks.count;
+	if (tc_service_list_each(app->svc, &q, collect_mark, &c, &err) != TC_OK) {
+		tui_status_err(app, "Nothing was marked", &err);
+		for (size_t i = 0; i < c.count; i++) {
+			free(c.items[i].id);
+			free(c.items[i].name);
+		}
+	} else if (!tui_marks_add_many(&app->marks, c.items, c.count)) {
+		tui_status(app, true, "Out of memory; nothing was marked.");
+	} else {
+		tui_status(app, false, "Marked %zu trunk%s; %zu marked in all.",
+		           app->marks.count - before, app->marks.count - before == 1 ? "" : "s",
+		           app->marks.count);
+	}
+	free(c.items);
+	tc_error_clear(&err);
 }
 
 static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
@@ -393,12 +466,30 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		tui_push(app, ui_form_new(app, NULL));
 		return TUI_HANDLED;
 	case TUI_ACT_EDIT:
-		if (r)
+		if (app->marks.count)
+			tui_push(app, ui_bulk_form_new(app));
+		else if (r)
 			tui_push(app, ui_form_new(app, r->trunk->id));
 		return TUI_HANDLED;
 	case TUI_ACT_DELETE:
-		if (r)
-			delete_selected(app, r);
+		delete_selected(app, r);
+		return TUI_HANDLED;
+	case TUI_ACT_MARK:
+		if (!r)
+			return TUI_HANDLED;
+		if (!tui_marks_toggle(&app->marks, r->trunk->id,
+		                      tc_trunk_string(r->trunk, TC_F_NAME)))
+			tui_status(app, true, "Out of memory; the mark did not change.");
+		tui_scroll_key(&v->sc, TUI_ACT_DOWN, v->page_height);
+		return TUI_HANDLED;
+	case TUI_ACT_MARK_ALL:
+		mark_all(app, v);
+		return TUI_HANDLED;
+	case TUI_ACT_UNMARK_ALL:
+		if (app->marks.count)
+			tui_status(app, false, "Cleared %zu mark%s.", app->marks.count,
+			           app->marks.count == 1 ? "" : "s");
+		tui_marks_clear(&app->marks);
 		return TUI_HANDLED;
 	default:
 		return TUI_IGNORED;
