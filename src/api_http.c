@@ -96,14 +96,6 @@ static char *base64(const char *in)
 	return out;
 }
 
-void tc_api_wipe_free(char *secret)
-{
-	if (!secret)
-		return;
-	explicit_bzero(secret, strlen(secret));
-	free(secret);
-}
-
 static char *make_auth_header(const char *token, enum tc_api_auth auth)
 {
 	char *cred = NULL;
@@ -115,7 +107,7 @@ static char *make_auth_header(const char *token, enum tc_api_auth auth)
 			return NULL;
 		snprintf(pair, n, ":%s", token);
 		cred = base64(pair);
-		tc_api_wipe_free(pair);
+		tc_wipe_free(pair);
 		if (!cred)
 			return NULL;
 		scheme = "Basic";
@@ -125,7 +117,7 @@ static char *make_auth_header(const char *token, enum tc_api_auth auth)
 	char *h = malloc(n);
 	if (h)
 		snprintf(h, n, "Authorization: %s %s", scheme, value);
-	tc_api_wipe_free(cred);
+	tc_wipe_free(cred);
 	return h;
 }
 
@@ -242,8 +234,8 @@ void tc_api_free(struct tc_api *api)
 		curl_share_cleanup(api->share);
 	curl_slist_free_all(api->resolve);
 	free(api->base);
-	tc_api_wipe_free(api->token);
-	tc_api_wipe_free(api->auth_header);
+	tc_wipe_free(api->token);
+	tc_wipe_free(api->auth_header);
 	free(api->ca_file);
 	free(api->user_agent);
 	free(api);
@@ -272,16 +264,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 		x->too_large = true;
 		return 0;
 	}
-	if (x->resp_len + n + 1 > x->resp_cap) {
-		size_t cap = x->resp_cap ? x->resp_cap : 16384;
-		while (cap < x->resp_len + n + 1)
-			cap *= 2;
-		char *p = realloc(x->resp, cap);
-		if (!p)
-			return 0;
-		x->resp = p;
-		x->resp_cap = cap;
-	}
+	char *p = tc_grow(x->resp, &x->resp_cap, x->resp_len + n + 1, 1, 16384);
+	if (!p)
+		return 0;
+	x->resp = p;
 	memcpy(x->resp + x->resp_len, data, n);
 	x->resp_len += n;
 	x->resp[x->resp_len] = '\0';

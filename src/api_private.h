@@ -14,6 +14,7 @@
 
 #include "trunkctl/api.h"
 #include "trunkctl/error.h"
+#include "util.h"
 
 struct tc_api {
 	char *base; /* scheme://host[:port][/prefix], no trailing slash */

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 struct config_key_info {
 	const char *file_key;
 	const char *env;

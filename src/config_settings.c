@@ -36,15 +36,6 @@ static enum tc_status strv_push(struct strv *v, const char *s, size_t len)
 	return TC_OK;
 }
 
-/* Overwrites before freeing: the token must not linger in freed heap. */
-static void free_secret(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 struct tc_config *tc_config_new(void)
 {
 	return calloc(1, sizeof(struct tc_config));
@@ -67,9 +58,9 @@ void tc_config_free(struct tc_config *cfg)
 		free(cfg->keymap[i].where);
 	}
 	free(cfg->keymap);
-	free_secret(cfg->token_value);
+	tc_wipe_free(cfg->token_value);
 	free(cfg->token_value_where);
-	free_secret(cfg->token);
+	tc_wipe_free(cfg->token);
 	free(cfg);
 }
 
@@ -381,11 +372,11 @@ static enum tc_status set_token_value(struct tc_config *cfg, const char *token,
 	char *t = strdup(token);
 	char *w = strdup(where);
 	if (!t || !w) {
-		free_secret(t);
+		tc_wipe_free(t);
 		free(w);
 		return TC_NOMEM;
 	}
-	free_secret(cfg->token_value);
+	tc_wipe_free(cfg->token_value);
 	free(cfg->token_value_where);
 	cfg->token_value = t;
 	cfg->token_value_where = w;

@@ -201,12 +201,12 @@ enum tc_status tc_config_token(struct tc_config *cfg, const char **token, struct
 		break;
 	}
 	if (rc != TC_OK) {
-		explicit_bzero(buf, TOKEN_MAX + 2);
+		tc_wipe(buf, TOKEN_MAX + 2);
 		free(buf);
 		return rc;
 	}
 	cfg->token = strdup(buf);
-	explicit_bzero(buf, TOKEN_MAX + 2);
+	tc_wipe(buf, TOKEN_MAX + 2);
 	free(buf);
 	if (!cfg->token)
 		return tc_error_set(err, TC_NOMEM, NULL);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static const char *const status_names[] = {
 #define TC_STATUS_NAME(name, msg) #name,
     TC_STATUS_LIST(TC_STATUS_NAME)
@@ -72,14 +74,11 @@ enum tc_status tc_field_errors_add(struct tc_field_errors *errs, int field, int 
                                    enum tc_severity severity, const char *pointer,
                                    const char *title, const char *hint)
 {
-	if (errs->count == errs->cap) {
-		size_t cap = errs->cap ? errs->cap * 2 : 8;
-		struct tc_field_error *items = realloc(errs->items, cap * sizeof(*items));
-		if (!items)
-			return TC_NOMEM;
-		errs->items = items;
-		errs->cap = cap;
-	}
+	struct tc_field_error *items =
+	    tc_grow(errs->items, &errs->cap, errs->count + 1, sizeof(*items), 8);
+	if (!items)
+		return TC_NOMEM;
+	errs->items = items;
 	struct tc_field_error *e = &errs->items[errs->count];
 	e->pointer = strdup(pointer ? pointer : "");
 	e->title = strdup(title ? title : "");
@@ -129,14 +128,11 @@ enum tc_status tc_field_errors_move(struct tc_field_errors *dst, struct tc_field
 {
 	if (!src->count)
 		return TC_OK;
-	if (dst->count + src->count > dst->cap) {
-		size_t cap = dst->count + src->count;
-		struct tc_field_error *items = realloc(dst->items, cap * sizeof(*items));
-		if (!items)
-			return TC_NOMEM;
-		dst->items = items;
-		dst->cap = cap;
-	}
+	struct tc_field_error *items =
+	    tc_grow(dst->items, &dst->cap, dst->count + src->count, sizeof(*items), 8);
+	if (!items)
+		return TC_NOMEM;
+	dst->items = items;
 	memcpy(dst->items + dst->count, src->items, src->count * sizeof(*src->items));
 	dst->count += src->count;
 	free(src->items);

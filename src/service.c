@@ -28,11 +28,6 @@ static void regions_free(struct tc_region *r, size_t n)
 	free(r);
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static bool regions_copy(struct tc_service *svc, const struct tc_region *src, size_t n)
 {
 	if (!src || n == 0)
@@ -44,10 +39,16 @@ static bool regions_copy(struct tc_service *svc, const struct tc_region *src, si
 	for (size_t i = 0; i < n; i++) {
 		struct tc_region *d = &svc->regions[i];
 		d->group_id = src[i].group_id;
-		if (!(d->alias = dup_or_null(src[i].alias)) ||
-		    (src[i].identifier && !(d->identifier = strdup(src[i].identifier))) ||
-		    (src[i].human_name && !(d->human_name = strdup(src[i].human_name))) ||
-		    (src[i].nat_ip && !(d->nat_ip = strdup(src[i].nat_ip))))
+		char *alias, *identifier, *human_name, *nat_ip;
+		bool ok = tc_strdup_opt(&alias, src[i].alias) &&
+		          tc_strdup_opt(&identifier, src[i].identifier) &&
+		          tc_strdup_opt(&human_name, src[i].human_name) &&
+		          tc_strdup_opt(&nat_ip, src[i].nat_ip);
+		d->alias = alias;
+		d->identifier = identifier;
+		d->human_name = human_name;
+		d->nat_ip = nat_ip;
+		if (!ok)
 			return false;
 	}
 	return true;

@@ -9,26 +9,18 @@
 
 #include "service_private.h"
 #include "sync.h"
-
-static bool dup_opt(char **dst, const char *src)
-{
-	*dst = NULL;
-	if (!src)
-		return true;
-	*dst = strdup(src);
-	return *dst != NULL;
-}
+#include "util.h"
 
 enum tc_status service_net_open(struct tc_service *svc, const struct tc_service_options *o,
                                 struct tc_error *err)
 {
-	bool ok = dup_opt(&svc->api_url, o->api_url) && dup_opt(&svc->token, o->token) &&
-	          dup_opt(&svc->ca_file, o->ca_file);
+	bool ok = tc_strdup_opt(&svc->api_url, o->api_url) &&
+	          tc_strdup_opt(&svc->token, o->token) && tc_strdup_opt(&svc->ca_file, o->ca_file);
 	if (ok && o->resolve_count) {
 		svc->resolve = calloc(o->resolve_count, sizeof(*svc->resolve));
 		ok = svc->resolve != NULL;
 		for (size_t i = 0; ok && i < o->resolve_count; i++, svc->resolve_count++)
-			ok = dup_opt(&svc->resolve[i], o->resolve[i]);
+			ok = tc_strdup_opt(&svc->resolve[i], o->resolve[i]);
 	}
 	if (!ok)
 		return tc_error_set(err, TC_NOMEM, NULL);
@@ -63,7 +55,7 @@ void service_net_close(struct tc_service *svc)
 	tc_worker_destroy(svc->worker);
 	tc_api_free(svc->api);
 	free(svc->api_url);
-	tc_api_wipe_free(svc->token);
+	tc_wipe_free(svc->token);
 	for (size_t i = 0; i < svc->resolve_count; i++)
 		free(svc->resolve[i]);
 	free(svc->resolve);

@@ -13,6 +13,7 @@
 #include "trunkctl/api.h"
 #include "trunkctl/service.h"
 #include "trunkctl/store.h"
+#include "util.h"
 #include "worker.h"
 
 struct tc_service {

@@ -46,13 +46,6 @@ enum tc_status store_db_fail(struct tc_store *s, int rc, struct tc_error *err, c
 	}
 }
 
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * SQLite's busy handler does not cover every case (setting WAL mode, a
  * deadlock it detects between a reader and a writer), so statements that take
@@ -63,7 +56,7 @@ static bool busy_again(struct tc_store *s, int rc, int64_t started)
 {
 	if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 		return false;
-	if (monotonic_ms() - started > s->busy_timeout_ms)
+	if (tc_monotonic_ms() - started > s->busy_timeout_ms)
 		return false;
 	struct timespec nap = {0, 2 * 1000 * 1000};
 	nanosleep(&nap, NULL);
@@ -72,7 +65,7 @@ static bool busy_again(struct tc_store *s, int rc, int64_t started)
 
 enum tc_status store_exec(struct tc_store *s, const char *sql, struct tc_error *err)
 {
-	int64_t started = monotonic_ms();
+	int64_t started = tc_monotonic_ms();
 	int rc;
 	while ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
 		if (!busy_again(s, rc, started))
@@ -83,7 +76,7 @@ enum tc_status store_exec(struct tc_store *s, const char *sql, struct tc_error *
 enum tc_status store_prepare(struct tc_store *s, const char *sql, sqlite3_stmt **st,
                              struct tc_error *err)
 {
-	int64_t started = monotonic_ms();
+	int64_t started = tc_monotonic_ms();
 	int rc;
 	while ((rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL)) != SQLITE_OK)
 		if (!busy_again(s, rc, started))
@@ -94,7 +87,7 @@ enum tc_status store_prepare(struct tc_store *s, const char *sql, sqlite3_stmt *
 /* sqlite3_step; SQLITE_ROW and SQLITE_DONE are success. */
 int store_step(struct tc_store *s, sqlite3_stmt *st)
 {
-	int64_t started = monotonic_ms();
+	int64_t started = tc_monotonic_ms();
 	int rc;
 	while ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE) {
 		if (!busy_again(s, rc, started))
@@ -153,15 +146,12 @@ enum tc_status store_collect_ids(struct tc_store *s, sqlite3_stmt *st, const cha
 	enum tc_status rc = TC_OK;
 	int r;
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **m = realloc(ids, cap * sizeof(*m));
-			if (!m) {
-				rc = tc_error_set(err, TC_NOMEM, NULL);
-				break;
-			}
-			ids = m;
+		char **m = tc_grow(ids, &cap, n + 1, sizeof(*m), 16);
+		if (!m) {
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+			break;
 		}
+		ids = m;
 		if (!(ids[n++] = store_col_dup(st, 0)))
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 	}

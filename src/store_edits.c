@@ -148,7 +148,7 @@ static enum tc_status apply_edit(const char *id, const struct tc_store_edit *edi
 	for (int f = 0; rc == TC_OK && f < TC_FIELD_COUNT; f++) {
 		const struct tc_value *v = &edit->changes->values[f];
 		if ((tc_field(f)->flags & TC_FF_READONLY) || v->state == TC_V_ABSENT ||
-		    (edit->from && tc_sync_same_value(f, v, &edit->from->values[f])))
+		    (edit->from && tc_field_same_value(f, v, &edit->from->values[f])))
 			continue;
 		if (tc_trunk_set_value(mine, f, v) != TC_OK)
 			rc = tc_error_set(err, TC_NOMEM, NULL);

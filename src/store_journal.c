@@ -54,15 +54,13 @@ enum tc_status tc_store_journal(struct tc_store *s, size_t limit, struct tc_jour
 	size_t cap = 0;
 	int r;
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 32;
-			struct tc_journal_entry *m = realloc(out->items, cap * sizeof(*m));
-			if (!m) {
-				rc = tc_error_set(err, TC_NOMEM, NULL);
-				break;
-			}
-			out->items = m;
+		struct tc_journal_entry *m =
+		    tc_grow(out->items, &cap, out->count + 1, sizeof(*m), 32);
+		if (!m) {
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+			break;
 		}
+		out->items = m;
 		struct tc_journal_entry *e = &out->items[out->count++];
 		memset(e, 0, sizeof(*e));
 		e->seq = sqlite3_column_int64(st, 0);

@@ -40,16 +40,13 @@ static enum tc_status entries_read(struct tc_store *s, sqlite3_stmt *st, struct 
 	enum tc_status rc = TC_OK;
 	int r;
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
-		if (out->count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct tc_outbox_entry *n = realloc(out->items, ncap * sizeof(*n));
-			if (!n) {
-				rc = tc_error_set(err, TC_NOMEM, NULL);
-				break;
-			}
-			out->items = n;
-			cap = ncap;
+		struct tc_outbox_entry *n =
+		    tc_grow(out->items, &cap, out->count + 1, sizeof(*n), 8);
+		if (!n) {
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+			break;
 		}
+		out->items = n;
 		struct tc_outbox_entry *e = &out->items[out->count++];
 		memset(e, 0, sizeof(*e));
 		e->seq = sqlite3_column_int64(st, 0);
@@ -246,11 +243,6 @@ bool store_same_record(const struct tc_trunk *a, const struct tc_trunk *b)
 	return strcmp(a->extra_json, b->extra_json) == 0;
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /*
  * Recomputes a trunk's state from its entries and saves it: no entry left
  * means synced (local version dropped) or, for a trunk the server never had,
@@ -301,9 +293,9 @@ enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_err
 		r->errors = NULL;
 	}
 	free(r->last_error);
-	r->last_error = dup_or_null(last_error);
+	bool copied = tc_strdup_opt(&r->last_error, last_error);
 	tc_outbox_list_free(&l);
-	if (last_error && !r->last_error)
+	if (!copied)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	return store_row_save(s, r, err);
 }
@@ -541,8 +533,8 @@ static enum tc_status retry_fn(struct tc_store *s, struct tc_outbox_entry *e, st
                                const void *arg, struct tc_error *err)
 {
 	const struct retry_arg *a = arg;
-	char *msg = dup_or_null(a->message);
-	if (a->message && !msg)
+	char *msg;
+	if (!tc_strdup_opt(&msg, a->message))
 		return tc_error_set(err, TC_NOMEM, NULL);
 	e->state = TC_OUTBOX_QUEUED;
 	e->next_attempt_ms = a->when;
@@ -568,9 +560,10 @@ static enum tc_status reject_fn(struct tc_store *s, struct tc_outbox_entry *e, s
                                 const void *arg, struct tc_error *err)
 {
 	const struct reject_arg *a = arg;
-	char *msg = dup_or_null(a->message);
+	char *msg;
+	bool copied = tc_strdup_opt(&msg, a->message);
 	char *doc = store_errors_doc(a->errors);
-	if ((a->message && !msg) || !doc) {
+	if (!copied || !doc) {
 		free(msg);
 		free(doc);
 		return tc_error_set(err, TC_NOMEM, NULL);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "trunkctl/store.h"
+#include "util.h"
 
 /* How the store keeps a trunk: with its id, attributes it does not know, and its secrets. */
 #define TRUNK_JSON (TC_JSON_WITH_ID | TC_JSON_WITH_EXTRA | TC_JSON_REVEAL)

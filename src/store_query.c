@@ -100,13 +100,12 @@ static bool block_search(const char *t, const char *end, const char *needle, siz
 			p = text + 1;
 			continue;
 		}
+		/* The test stays inline: this loop runs once per hit of a keystroke's filter. */
 		if (ids && ids->n == ids->cap) {
-			size_t cap = ids->cap ? ids->cap * 2 : 256;
-			int64_t *m = realloc(ids->v, cap * sizeof(*m));
+			int64_t *m = tc_grow(ids->v, &ids->cap, ids->n + 1, sizeof(*m), 256);
 			if (!m)
 				return false;
 			ids->v = m;
-			ids->cap = cap;
 		}
 		if (ids)
 			ids->v[ids->n++] = entry_rowid(entry + 1, text);
@@ -390,14 +389,11 @@ static enum tc_status page_append(void *ctx, struct tc_trunk_row *row, struct tc
 {
 	struct page_fill *f = ctx;
 	struct tc_trunk_page *page = f->page;
-	if (page->count == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : (f->limit && f->limit < 4096 ? f->limit : 64);
-		struct tc_trunk_row *m = realloc(page->items, cap * sizeof(*m));
-		if (!m)
-			return tc_error_set(err, TC_NOMEM, NULL);
-		page->items = m;
-		f->cap = cap;
-	}
+	struct tc_trunk_row *m = tc_grow(page->items, &f->cap, page->count + 1, sizeof(*m),
+	                                 f->limit && f->limit < 4096 ? f->limit : 64);
+	if (!m)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	page->items = m;
 	page->items[page->count++] = *row;
 	return TC_OK;
 }

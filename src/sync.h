@@ -70,14 +70,11 @@ struct tc_merge {
 void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
                    const struct tc_trunk *theirs, struct tc_merge *out);
 
-/* True when the server's version of field f in a and b means the same. Pure. */
-bool tc_sync_same_value(enum tc_field_id f, const struct tc_value *a, const struct tc_value *b);
-
 /*
  * Whether the server changed a trunk between base (its version a change was
  * queued against; NULL: unknown, so every attribute theirs has counts) and
  * theirs (its version now), in any attribute it sends: the table's, compared
- * as tc_sync_same_value does (changed[f] says which), and those this build
+ * as tc_field_same_value does (changed[f] says which), and those this build
  * does not know (extra_json, as JSON values). Pure.
  */
 bool tc_sync_changed_since(const struct tc_trunk *base, const struct tc_trunk *theirs,

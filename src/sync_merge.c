@@ -41,11 +41,6 @@ int64_t tc_sync_parse_time(const char *iso)
 	return (int64_t)t * 1000 + ms;
 }
 
-bool tc_sync_same_value(enum tc_field_id f, const struct tc_value *a, const struct tc_value *b)
-{
-	return tc_field_same_value(f, a, b);
-}
-
 /* Attributes this build does not know, as JSON objects: equal whatever their key order. */
 static bool same_extra(const char *a, const char *b)
 {
@@ -66,7 +61,7 @@ bool tc_sync_changed_since(const struct tc_trunk *base, const struct tc_trunk *t
 	bool any = false;
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
 		changed[f] =
-		    !tc_sync_same_value(f, base ? &base->values[f] : &none, &theirs->values[f]);
+		    !tc_field_same_value(f, base ? &base->values[f] : &none, &theirs->values[f]);
 		any = any || changed[f];
 	}
 	return any || !same_extra(base ? base->extra_json : NULL, theirs->extra_json);
@@ -83,9 +78,9 @@ void tc_sync_merge(const struct tc_trunk *base, const struct tc_trunk *mine,
 		const struct tc_value *b = &base->values[f];
 		const struct tc_value *m = &mine->values[f];
 		const struct tc_value *t = &theirs->values[f];
-		if (tc_sync_same_value(f, t, m))
+		if (tc_field_same_value(f, t, m))
 			continue; /* already what we want, whoever did it */
-		if (tc_sync_same_value(f, t, b)) {
+		if (tc_field_same_value(f, t, b)) {
 			out->send[f] = true;
 			out->nsend++;
 		} else {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "sync.h"
+#include "util.h"
 
 /* A trunk's server version as this run read it; server NULL: not read (yet). */
 struct sync_seen {
@@ -32,6 +33,7 @@ struct sync_run {
 	char message[512];
 	char **matched; /* server ids already claimed by a recovered create */
 	size_t nmatched;
+	size_t matched_cap;
 	size_t push_total;
 	size_t push_done;
 	unsigned store_failures;

@@ -97,7 +97,7 @@ static enum tc_status find_created(struct sync_run *r, const struct tc_outbox_en
 
 static enum tc_status claim(struct sync_run *r, const char *id)
 {
-	char **m = realloc(r->matched, (r->nmatched + 1) * sizeof(*m));
+	char **m = tc_grow(r->matched, &r->matched_cap, r->nmatched + 1, sizeof(*m), 8);
 	if (!m)
 		return TC_NOMEM;
 	r->matched = m;
@@ -141,7 +141,7 @@ static enum tc_status adopt(struct sync_run *r, const struct tc_outbox_entry *as
 	for (int f = 0; f < TC_FIELD_COUNT && s == TC_OK; f++) {
 		const struct tc_value *mine = &en->payload->values[f];
 		if (!(tc_field(f)->flags & TC_FF_SEND_UPDATE) || mine->state == TC_V_ABSENT ||
-		    tc_sync_same_value(f, mine, &rec->base->values[f]))
+		    tc_field_same_value(f, mine, &rec->base->values[f]))
 			continue;
 		differs = true;
 		s = tc_trunk_set_value(changes, f, mine) == TC_OK

@@ -176,16 +176,13 @@ void sync_seen_put(struct sync_run *r, const char *id, struct tc_trunk *server, 
 	size_t at = 0;
 	ptrdiff_t i = sync_seen_find(r, id, &at);
 	if (i < 0 && server) {
-		if (r->nseen == r->seen_cap) {
-			size_t cap = r->seen_cap ? 2 * r->seen_cap : 64;
-			struct sync_seen *grown = realloc(r->seen, cap * sizeof(*grown));
-			if (!grown) {
-				tc_trunk_free(server);
-				return;
-			}
-			r->seen = grown;
-			r->seen_cap = cap;
+		struct sync_seen *grown =
+		    tc_grow(r->seen, &r->seen_cap, r->nseen + 1, sizeof(*grown), 64);
+		if (!grown) {
+			tc_trunk_free(server);
+			return;
 		}
+		r->seen = grown;
 		char *copy = strdup(id);
 		if (!copy) {
 			tc_trunk_free(server);

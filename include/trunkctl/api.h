@@ -194,9 +194,6 @@ int64_t tc_api_backoff_ms(unsigned attempt, long retry_after_s, uint32_t rnd);
 /* The server's Retry-After in milliseconds, capped at 1 h; 0 when it gave none. */
 int64_t tc_api_retry_after_ms(long retry_after_s);
 
-/* Overwrites a secret (a token copy) before freeing it. Accepts NULL. */
-void tc_api_wipe_free(char *secret);
-
 /* ---- pure helpers, exposed for tests and the configuration checker ---- */
 
 /*

@@ -375,8 +375,12 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 {
 	switch (act) {
 	case TUI_ACT_QUIT:
-		/* Asked once; a second quit from the question itself insists. */
-		if (app->syncing && app->depth > 0 && !app->stack[app->depth - 1]->ops->overlay) {
+		/*
+		 * Ctrl-C is the key pressed by reflex; Q is meant. Only the reflex
+		 * is asked about during a sync, once: a second Ctrl-C insists.
+		 */
+		if (app->interrupted && app->syncing && app->depth > 0 &&
+		    !app->stack[app->depth - 1]->ops->overlay) {
 			tui_push(app,
 			         ui_confirm_new(
 			             "A sync is running. Quit anyway?",
@@ -424,6 +428,8 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act)
 {
 	struct tui_screen *s = app->stack[app->depth - 1];
+	/* SIGINT arrives as the key {fn, 0}; raw mode delivers Ctrl-C as 3. */
+	app->interrupted = (key.fn && key.code == 0) || (!key.fn && key.code == 3);
 	/*
 	 * h / Left go back as l / Right open (k9s, ranger), but never quit from
 	 * the list and never leave a form, where Left belongs to the field.

@@ -74,6 +74,7 @@ struct tui_app {
 	struct tc_service_status st;
 	bool syncing;
 	int64_t sync_started_ms; /* tui_now when the running sync began */
+	bool interrupted;        /* the quit being handled came from Ctrl-C */
 	char progress[96];
 	char status[300];
 	bool status_error;

@@ -1,0 +1,49 @@
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void *tc_grow(void *items, size_t *cap, size_t need, size_t size, size_t first)
+{
+	if (need <= *cap)
+		return items;
+	size_t n = *cap ? *cap : (first ? first : 1);
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return NULL;
+		n *= 2;
+	}
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	void *grown = realloc(items, n * size);
+	if (grown)
+		*cap = n;
+	return grown;
+}
+
+bool tc_strdup_opt(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return !src || *dst;
+}
+
+void tc_wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+void tc_wipe_free(char *secret)
+{
+	if (!secret)
+		return;
+	tc_wipe(secret, strlen(secret));
+	free(secret);
+}
+
+int64_t tc_monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

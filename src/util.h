@@ -1,0 +1,33 @@
+/*
+ * Small helpers the core's modules share, so each is written once: growing
+ * an array, copying an optional string, reading the monotonic clock.
+ */
+#ifndef TRUNKCTL_SRC_UTIL_H
+#define TRUNKCTL_SRC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * items (an array of *cap elements of size bytes) grown to hold at least
+ * need, doubling from first: the new array (*cap updated), or NULL when the
+ * size overflows or memory runs out, items and *cap then as they were.
+ */
+void *tc_grow(void *items, size_t *cap, size_t need, size_t size, size_t first);
+
+/* *dst = a copy of src, or NULL when src is NULL; false only when out of memory. */
+bool tc_strdup_opt(char **dst, const char *src);
+
+/*
+ * Overwrites n bytes in a way the compiler may not drop: a secret must not
+ * linger in freed memory.
+ */
+void tc_wipe(void *p, size_t n);
+/* Wipes the string, then frees it; accepts NULL. */
+void tc_wipe_free(char *secret);
+
+/* Milliseconds of CLOCK_MONOTONIC: for durations, never for dates. */
+int64_t tc_monotonic_ms(void);
+
+#endif
