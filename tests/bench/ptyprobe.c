@@ -20,6 +20,11 @@
  *          never answers).
  * Output: one line of key=value pairs on stdout; times in ms or us as named.
  */
+/*
+ * wait4, outside POSIX: the peak RSS of the one child just reaped, which
+ * getrusage(RUSAGE_CHILDREN) would merge with every child reaped before.
+ */
+#define _DEFAULT_SOURCE
 #include "benchutil.h"
 #include "lib/clock.h"
 

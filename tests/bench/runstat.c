@@ -7,6 +7,12 @@
  *   -p SETUP  a shell command run before every run, untimed (e.g. reset a store)
  * Output: one line on stdout, "ms_median=… ms_min=… ms_max=… rss_kb=… runs=N".
  */
+/*
+ * wait4, outside POSIX: the peak RSS of the one child just reaped, which
+ * getrusage(RUSAGE_CHILDREN) would merge with every child reaped before, the
+ * setup commands' included.
+ */
+#define _DEFAULT_SOURCE
 #include "benchutil.h"
 #include "lib/clock.h"
 

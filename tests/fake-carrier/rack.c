@@ -3,6 +3,8 @@
  * parsing and rebuilding, String#to_i, Base64.decode64, HTTP dates, ETags,
  * and the JSON parser's nesting limit.
  */
+/* timegm, outside POSIX: If-Modified-Since is a UTC date. */
+#define _DEFAULT_SOURCE
 #include "fake.h"
 #include "lib/buf.h"
 
