@@ -3,7 +3,11 @@
  * parsing and rebuilding, String#to_i, Base64.decode64, HTTP dates, ETags,
  * and the JSON parser's nesting limit.
  */
-/* timegm, outside POSIX: If-Modified-Since is a UTC date. */
+/*
+ * If-Modified-Since is an HTTP date: strptime (XSI) reads it, timegm
+ * (outside POSIX) turns it into seconds as UTC.
+ */
+#define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #include "fake.h"
 #include "lib/buf.h"
