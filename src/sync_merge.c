@@ -10,6 +10,27 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * timegm in POSIX terms: seconds since the epoch of a UTC calendar time,
+ * fields out of range carried over as timegm carries them. POSIX has no
+ * timegm, and mktime under TZ=UTC would change process-wide state from the
+ * sync worker's thread. The day count is the days-from-civil arithmetic of
+ * the proleptic Gregorian calendar, in 400-year eras.
+ */
+static int64_t utc_seconds(const struct tm *tm)
+{
+	int64_t y = (int64_t)tm->tm_year + 1900 + tm->tm_mon / 12 - (tm->tm_mon % 12 < 0);
+	int64_t m = (tm->tm_mon % 12 + 12) % 12 + 1;
+	y -= m <= 2; /* the year starts in March: the leap day ends it */
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;
+	/* 146097 days in an era; 719468 from 0000-03-01 to 1970-01-01 */
+	int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	return (days + tm->tm_mday - 1) * 86400 + (int64_t)tm->tm_hour * 3600 +
+	       (int64_t)tm->tm_min * 60 + tm->tm_sec;
+}
+
 int64_t tc_sync_parse_time(const char *iso)
 {
 	if (!iso)
@@ -35,10 +56,10 @@ int64_t tc_sync_parse_time(const char *iso)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1)
+	int64_t t = utc_seconds(&tm);
+	if (t == -1) /* timegm's error value, kept so that the results stay the same */
 		return -1;
-	return (int64_t)t * 1000 + ms;
+	return t * 1000 + ms;
 }
 
 /* Attributes this build does not know, as JSON objects: equal whatever their key order. */

@@ -1,3 +1,8 @@
+/*
+ * explicit_bzero, outside POSIX (glibc, the BSDs): a wipe of the secret that
+ * the compiler may not drop as a store to memory about to be freed.
+ */
+#define _DEFAULT_SOURCE
 #include "util.h"
 
 #include <stdlib.h>

@@ -23,7 +23,7 @@ int bench_http_open(struct bench_http *http, const char *resolve_entry)
 		http->resolve = curl_slist_append(NULL, resolve_entry);
 	curl_easy_setopt(http->h, CURLOPT_HTTPHEADER, http->headers);
 	curl_easy_setopt(http->h, CURLOPT_RESOLVE, http->resolve);
-	curl_easy_setopt(http->h, CURLOPT_WRITEFUNCTION, bench_on_body);
+	curl_easy_setopt(http->h, CURLOPT_WRITEFUNCTION, tl_buf_collect);
 	curl_easy_setopt(http->h, CURLOPT_WRITEDATA, &http->body);
 	curl_easy_setopt(http->h, CURLOPT_ERRORBUFFER, http->error);
 	curl_easy_setopt(http->h, CURLOPT_NOSIGNAL, 1L);
@@ -57,7 +57,7 @@ void bench_http_close(struct bench_http *http)
 {
 	if (!http)
 		return;
-	free(http->body.data);
+	free(http->body.p);
 	curl_slist_free_all(http->headers);
 	curl_slist_free_all(http->resolve);
 	curl_easy_cleanup(http->h);

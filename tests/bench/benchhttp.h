@@ -2,14 +2,14 @@
 #ifndef TRUNKCTL_BENCHHTTP_H
 #define TRUNKCTL_BENCHHTTP_H
 
-#include "benchutil.h"
+#include "lib/buf.h"
 
 #include <curl/curl.h>
 
 struct bench_http {
 	CURL *h;
 	struct curl_slist *headers, *resolve;
-	struct bench_buf body;       /* the last response's body */
+	struct tl_buf body;          /* the last response's body */
 	char error[CURL_ERROR_SIZE]; /* why the last request failed in transport */
 };
 

@@ -13,22 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
+#include "lib/clock.h"
 #include "trunkctl/records.h"
 #include "trunkctl/store.h"
 #include "trunkctl/trunk.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static void die(const char *what, const struct tc_error *err)
 {
@@ -93,28 +82,28 @@ static void fill(struct tc_store *s, size_t n)
 	if (tc_store_pull_begin(s, &gen, &err) != TC_OK)
 		die("pull_begin", &err);
 	unsigned seed = 7;
-	double worst = 0, t0 = now_ms();
+	double worst = 0, t0 = tl_now_ms();
 	for (size_t at = 0; at < n; at += 100) {
 		struct tc_trunk *page[100];
 		size_t k = n - at < 100 ? n - at : 100;
 		for (size_t j = 0; j < k; j++)
 			page[j] = gen_trunk(at + j, &seed);
-		double p0 = now_ms();
+		double p0 = tl_now_ms();
 		if (tc_store_pull_page(s, gen, page, k, &err) != TC_OK)
 			die("pull_page", &err);
-		double dt = now_ms() - p0;
+		double dt = tl_now_ms() - p0;
 		worst = dt > worst ? dt : worst;
 		for (size_t j = 0; j < k; j++)
 			tc_trunk_free(page[j]);
 	}
-	double pages = now_ms() - t0;
-	double f0 = now_ms();
+	double pages = tl_now_ms() - t0;
+	double f0 = tl_now_ms();
 	struct tc_pull_result res;
 	if (tc_store_pull_finish(s, gen, &res, &err) != TC_OK)
 		die("pull_finish", &err);
 	printf("pull %zu trunks (generation included): %.1f ms, worst page %.2f ms, finish %.1f "
 	       "ms\n",
-	       n, pages, worst, now_ms() - f0);
+	       n, pages, worst, tl_now_ms() - f0);
 }
 
 typedef void (*phase_fn)(struct tc_store *s, const void *arg);
@@ -124,14 +113,14 @@ static void time_phase(const char *label, struct tc_store *s, phase_fn fn, const
 {
 	double t[64];
 	for (int i = 0; i < repeat; i++) {
-		double t0 = now_ms();
+		double t0 = tl_now_ms();
 		fn(s, arg);
-		t[i] = now_ms() - t0;
+		t[i] = tl_now_ms() - t0;
 	}
 	double first = t[0];
-	qsort(t, (size_t)repeat, sizeof(t[0]), cmp_double);
-	printf("%-44s median %8.3f ms  min %8.3f  max %8.3f  first %8.3f\n", label, t[repeat / 2],
-	       t[0], t[repeat - 1], first);
+	double median = bench_quantile(t, repeat, 0.5);
+	printf("%-44s median %8.3f ms  min %8.3f  max %8.3f  first %8.3f\n", label, median, t[0],
+	       t[repeat - 1], first);
 }
 
 static void list_phase(struct tc_store *s, const void *arg)
@@ -192,10 +181,10 @@ int main(int argc, char **argv)
 	struct tc_error err;
 	tc_error_init(&err);
 	struct tc_store *s;
-	double t0 = now_ms();
+	double t0 = tl_now_ms();
 	if (tc_store_open(&o, &s, &err) != TC_OK)
 		die("open", &err);
-	printf("first open: %.2f ms\n", now_ms() - t0);
+	printf("first open: %.2f ms\n", tl_now_ms() - t0);
 	struct tc_store_counts c;
 	if (tc_store_counts(s, &c, &err) != TC_OK)
 		die("counts", &err);

@@ -13,6 +13,7 @@
  * Prints "pages=P trunks=T connections=C ms=M" on stdout.
  */
 #include "benchhttp.h"
+#include "lib/clock.h"
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 	struct bench_http http;
 	if (bench_http_open(&http, argc > 3 ? argv[3] : NULL) != 0)
 		return 2;
-	double t0 = bench_now_ms();
+	double t0 = tl_now_ms();
 
 	sqlite3 *db;
 	if (sqlite3_open(argv[2], &db) != SQLITE_OK) {
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 			status = 1;
 			break;
 		}
-		json_t *doc = json_loadb(http.body.data, http.body.len, 0, NULL);
+		json_t *doc = json_loadb(http.body.p, http.body.len, 0, NULL);
 		json_t *data = json_object_get(doc, "data");
 		if (!json_is_array(data) || upsert_page(db, st, data, &trunks) != 0) {
 			fprintf(stderr, "pull_floor: bad page %ld\n", pages);
@@ -132,6 +133,6 @@ int main(int argc, char **argv)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	printf("pages=%ld trunks=%ld connections=%ld ms=%.1f\n", pages, trunks, connects,
-	       bench_now_ms() - t0);
+	       tl_now_ms() - t0);
 	return status;
 }

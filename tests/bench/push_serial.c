@@ -10,6 +10,7 @@
  * Prints "requests=R ms=M" on stdout.
  */
 #include "benchhttp.h"
+#include "lib/clock.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
 		return 2;
 	char **ids = calloc((size_t)creates, sizeof *ids);
 
-	double t0 = bench_now_ms();
+	double t0 = tl_now_ms();
 	long sent = 0;
 	int status = 0;
 	char payload[512], url[1024];
@@ -45,8 +46,7 @@ int main(int argc, char **argv)
 		    "\"inbound_source_ips\":[\"198.51.100.%ld\"]}}}",
 		    i, i % 250 + 1);
 		long code = bench_http_send(&http, "POST", base, payload);
-		json_t *doc =
-		    code == 201 ? json_loadb(http.body.data, http.body.len, 0, NULL) : NULL;
+		json_t *doc = code == 201 ? json_loadb(http.body.p, http.body.len, 0, NULL) : NULL;
 		const char *id =
 		    json_string_value(json_object_get(json_object_get(doc, "data"), "id"));
 		if (!id) {
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 		}
 		sent++;
 	}
-	printf("requests=%ld ms=%.1f\n", sent, bench_now_ms() - t0);
+	printf("requests=%ld ms=%.1f\n", sent, tl_now_ms() - t0);
 
 	for (long i = 0; i < creates; i++)
 		free(ids[i]);

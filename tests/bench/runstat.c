@@ -7,7 +7,14 @@
  *   -p SETUP  a shell command run before every run, untimed (e.g. reset a store)
  * Output: one line on stdout, "ms_median=… ms_min=… ms_max=… rss_kb=… runs=N".
  */
+/*
+ * wait4, outside POSIX: the peak RSS of the one child just reaped, which
+ * getrusage(RUSAGE_CHILDREN) would merge with every child reaped before, the
+ * setup commands' included.
+ */
+#define _DEFAULT_SOURCE
 #include "benchutil.h"
+#include "lib/clock.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,7 +53,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "runstat: setup failed: %s\n", setup);
 			return 1;
 		}
-		double t0 = bench_now_ms();
+		double t0 = tl_now_ms();
 		pid_t pid = fork();
 		if (pid == 0) {
 			if (!keep_output) {
@@ -62,7 +69,7 @@ int main(int argc, char **argv)
 			perror("runstat");
 			return 1;
 		}
-		ms[i] = bench_now_ms() - t0;
+		ms[i] = tl_now_ms() - t0;
 		if (ru.ru_maxrss > rss)
 			rss = ru.ru_maxrss;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

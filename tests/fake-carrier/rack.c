@@ -3,7 +3,14 @@
  * parsing and rebuilding, String#to_i, Base64.decode64, HTTP dates, ETags,
  * and the JSON parser's nesting limit.
  */
+/*
+ * If-Modified-Since is an HTTP date: strptime (XSI) reads it, timegm
+ * (outside POSIX) turns it into seconds as UTC.
+ */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
 #include "fake.h"
+#include "lib/buf.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -65,17 +72,8 @@ static void cgi_escape(const char *s, char **buf, size_t *len, size_t *cap)
 			snprintf(tmp, sizeof(tmp), "%%%02X", c);
 			n = 3;
 		}
-		if (*len + n + 1 > *cap) {
-			size_t ncap = (*cap + n + 1) * 2;
-			char *nb = realloc(*buf, ncap);
-			if (!nb)
-				return;
-			*buf = nb;
-			*cap = ncap;
-		}
-		memcpy(*buf + *len, tmp, n);
-		*len += n;
-		(*buf)[*len] = '\0';
+		if (!tl_append(buf, len, cap, tmp, n))
+			return;
 	}
 }
 

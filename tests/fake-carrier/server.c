@@ -7,6 +7,7 @@
  * only blocks its own connection. Everything shared sits behind one mutex.
  */
 #include "fake.h"
+#include "lib/buf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -131,21 +132,8 @@ struct buf {
 
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (!b->failed && !tl_append(&b->p, &b->len, &b->cap, s, n))
+		b->failed = true;
 }
 
 /* A JSON:API body built in b (taken over); a 500 if building it ran out of memory. */
@@ -1218,17 +1206,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			req->too_big = true;
 			return MHD_YES;
 		}
-		if (req->len + n + 1 > req->cap) {
-			size_t cap = (req->len + n + 1) * 2;
-			char *b = realloc(req->body, cap);
-			if (!b)
-				return MHD_NO;
-			req->body = b;
-			req->cap = cap;
-		}
-		memcpy(req->body + req->len, upload_data, n);
-		req->len += n;
-		req->body[req->len] = '\0';
+		if (!tl_append(&req->body, &req->len, &req->cap, upload_data, n))
+			return MHD_NO;
 		return MHD_YES;
 	}
 	return handle(srv, conn, method, req);

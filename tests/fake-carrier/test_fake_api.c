@@ -17,7 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spawn.h"
+#include "lib/buf.h"
+#include "lib/spawn.h"
 #include "trunk_json.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
@@ -87,28 +88,10 @@ static void teardown(void)
 	}
 }
 
-/*
- * Appends n bytes to a NUL-terminated buffer; 0 tells libcurl to stop. The
- * capacity doubles: one realloc per chunk copied the 8 MiB oversize body
- * over and over, quadratic, which under ASan outlasted the transfer's
- * timeout.
- */
+/* Appends n bytes to a NUL-terminated buffer; 0 tells libcurl to stop. */
 static size_t append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
 {
-	if (*len + n + 1 > *cap) {
-		size_t want = *cap ? *cap : 4096;
-		while (want < *len + n + 1)
-			want *= 2;
-		char *b = realloc(*buf, want);
-		if (!b)
-			return 0;
-		*buf = b;
-		*cap = want;
-	}
-	memcpy(*buf + *len, p, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return n;
+	return tl_append(buf, len, cap, p, n) ? n : 0;
 }
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)

@@ -1,6 +1,7 @@
 #include "fake_proc.h"
 
-#include "spawn.h"
+#include "lib/buf.h"
+#include "lib/spawn.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -78,27 +79,6 @@ void fake_destroy(struct fake *f)
 	}
 }
 
-size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct fake_buf *b = ud;
-	size_t n = size * nmemb;
-	/* Doubling: a realloc per chunk made a 10,000-trunk dump quadratic under ASan. */
-	if (b->len + n + 1 > b->cap) {
-		size_t want = b->cap ? b->cap : 4096;
-		while (want < b->len + n + 1)
-			want *= 2;
-		char *p = realloc(b->p, want);
-		if (!p)
-			return 0;
-		b->p = p;
-		b->cap = want;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return n;
-}
-
 long fake_control(struct fake *f, const char *method, const char *what, const char *body,
                   json_t **out)
 {
@@ -106,12 +86,12 @@ long fake_control(struct fake *f, const char *method, const char *what, const ch
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/_fake/%s", f->port, what);
 	CURL *c = curl_easy_init();
 	cr_assert_not_null(c);
-	struct fake_buf b = {0};
+	struct tl_buf b = {0};
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fake_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tl_buf_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	/* A hang guard that no machine's speed reaches: a minute without a byte. */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);

@@ -57,13 +57,6 @@ struct fake_view fake_view(struct fake *f);
 /* How many trunks of the view carry that name. */
 size_t fake_view_named(const struct fake_view *v, const char *name);
 
-/* A response body collected by fake_collect (CURLOPT_WRITEFUNCTION); p is NUL-terminated. */
-struct fake_buf {
-	char *p;
-	size_t len, cap;
-};
-size_t fake_collect(char *data, size_t size, size_t nmemb, void *ud);
-
 /* A client for the fake through the resolve override; cfg_in may be NULL. */
 struct tc_api *fake_client(const struct fake *f, const char *token,
                            const struct tc_api_config *cfg_in);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fake_proc.h"
+#include "lib/buf.h"
 #include "trunkctl/countries.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
@@ -333,11 +334,11 @@ static struct server srv;
 
 /* One request over the shared keep-alive handle; returns the status, body in *out. */
 static long request(const char *method, const char *path, const char *body, bool plain_json,
-                    struct fake_buf *out)
+                    struct tl_buf *out)
 {
 	char url[256];
 	snprintf(url, sizeof(url), "%s/carrier/v1/sip_trunks%s", srv.fk.base, path);
-	*out = (struct fake_buf){0};
+	*out = (struct tl_buf){0};
 	curl_easy_setopt(srv.curl, CURLOPT_URL, url);
 	curl_easy_setopt(srv.curl, CURLOPT_HTTPHEADER, srv.headers[plain_json]);
 	curl_easy_setopt(srv.curl, CURLOPT_CUSTOMREQUEST, method);
@@ -351,7 +352,7 @@ static long request(const char *method, const char *path, const char *body, bool
 	return status;
 }
 
-static void created_id(const struct fake_buf *b, char *id, size_t cap)
+static void created_id(const struct tl_buf *b, char *id, size_t cap)
 {
 	json_t *doc = json_loads(b->p ? b->p : "", 0, NULL);
 	const char *s = json_string_value(json_object_get(json_object_get(doc, "data"), "id"));
@@ -379,13 +380,13 @@ static void start_server(void)
 		srv.headers[i] = curl_slist_append(srv.headers[i], "Expect:");
 	}
 	curl_easy_setopt(srv.curl, CURLOPT_RESOLVE, srv.resolve);
-	curl_easy_setopt(srv.curl, CURLOPT_WRITEFUNCTION, fake_collect);
+	curl_easy_setopt(srv.curl, CURLOPT_WRITEFUNCTION, tl_buf_collect);
 	/* A hang guard that no machine's speed reaches: a minute without a byte. */
 	curl_easy_setopt(srv.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(srv.curl, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(srv.curl, CURLOPT_TCP_KEEPALIVE, 1L);
 
-	struct fake_buf b;
+	struct tl_buf b;
 	long st = request("POST", "",
 	                  "{\"data\":{\"type\":\"sip_trunk\",\"attributes\":{\"name\":\"target\","
 	                  "\"authentication_mode\":\"ip_address\",\"region\":\"hydrogen\"}}}",
@@ -466,7 +467,7 @@ static void compare(enum tc_jsonapi_request kind, const char *body, unsigned var
 	char path[80] = "";
 	if (update)
 		snprintf(path, sizeof(path), "/%s", srv.trunk_id);
-	struct fake_buf b;
+	struct tl_buf b;
 	const char *method = !update ? "POST" : (variant & 1) ? "PUT" : "PATCH";
 	long st = request(method, path, body, variant & 2, &b);
 
@@ -480,7 +481,7 @@ static void compare(enum tc_jsonapi_request kind, const char *body, unsigned var
 		why = "the server accepted it";
 		if (st == 201) {
 			char id[64];
-			struct fake_buf d;
+			struct tl_buf d;
 			created_id(&b, id, sizeof(id));
 			snprintf(path, sizeof(path), "/%s", id);
 			cr_assert_eq(request("DELETE", path, NULL, false, &d), 204);

@@ -17,7 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spawn.h"
+#include "lib/rm_tree.h"
+#include "lib/spawn.h"
 #include "trunkctl/service.h"
 #include "vtdrive.h"
 
@@ -95,20 +96,10 @@ static void setup(void)
 	snprintf(data_dir, sizeof(data_dir), "%s/data", root);
 }
 
-static void rm_rf(const char *path)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", path, (char *)NULL);
-		_exit(127);
-	}
-	waitpid(pid, NULL, 0);
-}
-
 static void teardown(void)
 {
 	fake_stop(&server);
-	rm_rf(root);
+	rm_tree(root);
 }
 
 TestSuite(e2e, .init = setup, .fini = teardown, .timeout = 180);

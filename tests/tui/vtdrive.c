@@ -1,5 +1,7 @@
 #include "vtdrive.h"
 
+#include "lib/clock.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pty.h>
@@ -9,7 +11,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <vterm.h>
 
@@ -35,13 +36,6 @@ struct vtd {
 	 */
 	char *marked;
 };
-
-static long ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int prop_cb(VTermProp p, VTermValue *v, void *u)
 {
@@ -224,12 +218,12 @@ void vtd_send(struct vtd *t, const char *keys)
 
 bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
 {
-	long end = ms_now() + timeout_ms;
+	double end = tl_now_ms() + timeout_ms;
 	while (t->idle < n) {
-		long left = end - ms_now();
+		double left = end - tl_now_ms();
 		if (left <= 0 || t->gone)
 			return false;
-		if (!pump(t, (int)left) && ms_now() >= end)
+		if (!pump(t, (int)left) && tl_now_ms() >= end)
 			return false;
 	}
 	vtd_drain(t);
@@ -355,11 +349,11 @@ bool vtd_has_text(struct vtd *t, const char *needle)
 
 bool vtd_wait_text(struct vtd *t, const char *needle, int timeout_ms)
 {
-	long end = ms_now() + timeout_ms;
+	double end = tl_now_ms() + timeout_ms;
 	vtd_drain(t);
 	/* Text seen halfway through a repaint may sit next to rows not yet redrawn. */
 	while (!t->quiet || !vtd_has_text(t, needle)) {
-		long left = end - ms_now();
+		double left = end - tl_now_ms();
 		if (left <= 0 || t->gone)
 			return false;
 		pump(t, (int)left);
@@ -407,13 +401,13 @@ bool vtd_output_has(struct vtd *t, const char *bytes)
 
 int vtd_close(struct vtd *t, int timeout_ms)
 {
-	long end = ms_now() + timeout_ms;
+	double end = tl_now_ms() + timeout_ms;
 	int status = -1;
 	for (;;) {
 		pid_t r = waitpid(t->pid, &status, WNOHANG);
 		if (r == t->pid)
 			break;
-		long left = end - ms_now();
+		double left = end - tl_now_ms();
 		if (left <= 0) {
 			kill(t->pid, SIGKILL);
 			waitpid(t->pid, &status, 0);
@@ -441,10 +435,10 @@ void vtd_free(struct vtd *t)
 
 bool vtd_wait_output(struct vtd *t, const char *bytes, int timeout_ms)
 {
-	long end = ms_now() + timeout_ms;
+	double end = tl_now_ms() + timeout_ms;
 	vtd_drain(t);
 	while (!vtd_output_has(t, bytes)) {
-		long left = end - ms_now();
+		double left = end - tl_now_ms();
 		if (left <= 0 || t->gone)
 			return false;
 		pump(t, (int)left);

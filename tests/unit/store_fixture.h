@@ -6,7 +6,6 @@
 #define TRUNKCTL_TESTS_STORE_FIXTURE_H
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "file_fixture.h"
+#include "lib/rm_tree.h"
 #include "trunkctl/records.h"
 #include "trunkctl/trunk.h"
 
@@ -25,33 +25,6 @@ struct fake_clock {
 static inline int64_t fake_now(void *ctx)
 {
 	return ((struct fake_clock *)ctx)->now;
-}
-
-/* Removes a directory tree of plain files, one level of subdirectories deep at most. */
-static inline void rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[8192];
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		size_t a = strlen(dir), b = strlen(e->d_name);
-		if (a + b + 2 > sizeof(path))
-			continue;
-		memcpy(path, dir, a);
-		path[a] = '/';
-		memcpy(path + a + 1, e->d_name, b + 1);
-		struct stat st;
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 static inline void make_tmpdir(char *buf, size_t size)

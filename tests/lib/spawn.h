@@ -3,8 +3,8 @@
  * by its own tests, the integration tests and the TUI end-to-end tests. No
  * criterion here: each caller decides how a failure is reported.
  */
-#ifndef TRUNKCTL_TESTS_FAKE_SPAWN_H
-#define TRUNKCTL_TESTS_FAKE_SPAWN_H
+#ifndef TRUNKCTL_TESTS_LIB_SPAWN_H
+#define TRUNKCTL_TESTS_LIB_SPAWN_H
 
 #include <stdbool.h>
 #include <sys/types.h>
