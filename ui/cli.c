@@ -165,7 +165,7 @@ static char *read_stream(FILE *fp, size_t *len)
 	return buf;
 }
 
-static enum tc_status read_input(const char *path, char **text, size_t *len, struct tc_error *err)
+enum tc_status cli_read_input(const char *path, char **text, size_t *len, struct tc_error *err)
 {
 	if (strcmp(path, "-") == 0) {
 		*text = read_stream(stdin, len);
@@ -218,7 +218,7 @@ static enum tc_status apply_input(struct cli *c, struct tc_trunk *draft, const c
 	size_t len = 0;
 	rc = refuse_store_file(c, a->value[CLI_OPT_JSON_INPUT]);
 	if (rc == TC_OK)
-		rc = read_input(a->value[CLI_OPT_JSON_INPUT], &text, &len, &c->err);
+		rc = cli_read_input(a->value[CLI_OPT_JSON_INPUT], &text, &len, &c->err);
 	if (rc != TC_OK)
 		return rc;
 	struct tc_trunk *doc = NULL;
@@ -923,9 +923,10 @@ static int cmd_export(struct cli *c)
 {
 	const char *format = c->a->value[CLI_OPT_FORMAT];
 	bool csv = format && strcmp(format, "csv") == 0;
-	if (format && !csv && strcmp(format, "json") != 0)
-		return fail(
-		    c, tc_error_set(&c->err, TC_USAGE, "--format json|csv, not \"%s\"", format));
+	bool yaml = format && strcmp(format, "yaml") == 0;
+	if (format && !csv && !yaml && strcmp(format, "json") != 0)
+		return fail(c, tc_error_set(&c->err, TC_USAGE, "--format json|csv|yaml, not \"%s\"",
+		                            format));
 	if (c->a->given[CLI_OPT_CSV_RAW] && !csv)
 		return fail(c, tc_error_set(&c->err, TC_USAGE, "--csv-raw goes with --format csv"));
 	struct tc_list_query q = {.sort = TC_FIELD_NONE};
@@ -935,7 +936,9 @@ static int cmd_export(struct cli *c)
 	struct export_out out;
 	enum tc_status rc = export_open(&out, path, c->a->given[CLI_OPT_REVEAL], &c->err);
 	size_t n = 0;
-	if (rc == TC_OK)
+	if (rc == TC_OK && yaml)
+		rc = cli_export_yaml(c->svc, out.fp, c->a->given[CLI_OPT_REVEAL], &n, &c->err);
+	else if (rc == TC_OK)
 		rc = stream_rows(c, &q, csv, out.fp, &n);
 	bool to_stdout = out.fp == stdout;
 	rc = export_close(&out, rc, &c->err);
@@ -1009,7 +1012,7 @@ static int cmd_import(struct cli *c)
 	size_t len = 0;
 	enum tc_status rc = refuse_store_file(c, c->a->pos[0]);
 	if (rc == TC_OK)
-		rc = read_input(c->a->pos[0], &text, &len, &c->err);
+		rc = cli_read_input(c->a->pos[0], &text, &len, &c->err);
 	if (rc != TC_OK)
 		return fail(c, rc);
 	size_t skip = strspn(text, " \t\r\n");
@@ -1318,6 +1321,19 @@ enum tc_status cli_apply_globals(const struct cli_args *a, struct tc_config *cfg
 	return TC_OK;
 }
 
+static int run_fleet(struct cli *c)
+{
+	struct cli_fleet f = {.a = c->a, .cfg = c->cfg, .svc = c->svc, .err = &c->err};
+	if (c->a->command->id == CLI_CMD_DIFF && !c->a->given[CLI_OPT_AGAINST])
+		return fail(c, tc_error_set(&c->err, TC_USAGE, "diff needs --against PROFILE"));
+	if (c->a->command->id != CLI_CMD_DIFF && !c->a->given[CLI_OPT_FILE])
+		return fail(c, tc_error_set(&c->err, TC_USAGE,
+		                            "give the fleet file: -f FILE (- for stdin)"));
+	return c->a->command->id == CLI_CMD_PLAN    ? cli_cmd_plan(&f)
+	       : c->a->command->id == CLI_CMD_APPLY ? cli_cmd_apply(&f)
+	                                            : cli_cmd_diff(&f);
+}
+
 static bool needs_token(const struct cli_args *a)
 {
 	if (a->given[CLI_OPT_SANDBOX])
@@ -1332,6 +1348,8 @@ static bool needs_token(const struct cli_args *a)
 	case CLI_CMD_DELETE:
 	case CLI_CMD_RESOLVE:
 		return true;
+	case CLI_CMD_APPLY:
+		return a->given[CLI_OPT_PUSH];
 	default:
 		return false;
 	}
@@ -1414,6 +1432,11 @@ int cli_run(const struct cli_args *a, struct tc_config *cfg)
 		break;
 	case CLI_CMD_DOCTOR:
 		code = cmd_doctor(&c);
+		break;
+	case CLI_CMD_PLAN:
+	case CLI_CMD_APPLY:
+	case CLI_CMD_DIFF:
+		code = run_fleet(&c);
 		break;
 	default:
 		code = CLI_EXIT_USAGE;

@@ -61,7 +61,7 @@ static const struct cli_command commands[] = {
      OPTS(CLI_OPT_KEEP_MINE, CLI_OPT_TAKE_THEIRS, CLI_OPT_SET)},
     {CLI_CMD_DISCARD, "discard", "ID|NAME", 1, 1, "drop the queued local changes of a trunk",
      NO_OPTS},
-    {CLI_CMD_EXPORT, "export", "", 0, 0, "write every trunk as JSON or CSV",
+    {CLI_CMD_EXPORT, "export", "", 0, 0, "write every trunk as JSON, CSV or YAML",
      OPTS(CLI_OPT_FORMAT, CLI_OPT_CSV_RAW, CLI_OPT_OUTPUT, CLI_OPT_REVEAL)},
     {CLI_CMD_IMPORT, "import", "FILE", 1, 1, "stage trunks from a JSON or CSV file in the outbox",
      OPTS(CLI_OPT_DRY_RUN)},
@@ -72,6 +72,12 @@ static const struct cli_command commands[] = {
      OPTS(CLI_OPT_JSON)},
     {CLI_CMD_CONFIG, "config", "", 0, 0, "print the effective settings and where each came from",
      OPTS(CLI_OPT_JSON)},
+    {CLI_CMD_PLAN, "plan", "", 0, 0, "what applying a fleet file would change",
+     OPTS(CLI_OPT_FILE, CLI_OPT_PRUNE, CLI_OPT_JSON)},
+    {CLI_CMD_APPLY, "apply", "", 0, 0, "stage a fleet file's plan in the outbox",
+     OPTS(CLI_OPT_FILE, CLI_OPT_PRUNE, CLI_OPT_YES, CLI_OPT_PUSH, CLI_OPT_JSON)},
+    {CLI_CMD_DIFF, "diff", "", 0, 0, "compare the trunks of two profiles by name",
+     OPTS(CLI_OPT_AGAINST, CLI_OPT_JSON)},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -28,6 +28,9 @@ enum cli_cmd_id {
 	CLI_CMD_LOG,
 	CLI_CMD_DOCTOR,
 	CLI_CMD_CONFIG,
+	CLI_CMD_PLAN,
+	CLI_CMD_APPLY,
+	CLI_CMD_DIFF,
 };
 
 struct cli_command {
@@ -101,6 +104,32 @@ void cli_print_record(FILE *out, const struct tc_trunk_record *rec, bool reveal)
  */
 enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *count,
                             struct tc_error *err);
+
+/*
+ * A file named on the command line, or stdin for "-", read whole (64 MiB
+ * at most). Errors: TC_USAGE (cannot open), TC_IO.
+ */
+enum tc_status cli_read_input(const char *path, char **text, size_t *len, struct tc_error *err);
+
+/* ---- the fleet as a file (cli_fleet.c) ---- */
+
+/* What a fleet command works with; err is the command's, printed on failure. */
+struct cli_fleet {
+	const struct cli_args *a;
+	struct tc_config *cfg;
+	struct tc_service *svc;
+	struct tc_error *err;
+};
+
+/* `plan -f FILE`: exit 0 when there is nothing to change, CLI_EXIT_CHANGES when there is. */
+int cli_cmd_plan(const struct cli_fleet *c);
+/* `apply -f FILE`: the plan, then staged in the outbox (and pushed with --push). */
+int cli_cmd_apply(const struct cli_fleet *c);
+/* `diff --against PROFILE`: the trunks of two profiles' stores compared by name. */
+int cli_cmd_diff(const struct cli_fleet *c);
+/* `export --format yaml`: every trunk, by name, as the fleet file; *count trunks written. */
+enum tc_status cli_export_yaml(struct tc_service *svc, FILE *out, bool reveal, size_t *count,
+                               struct tc_error *err);
 
 /* Time in ms since the epoch as "2026-11-26T12:00:00Z"; "never" for 0. */
 void cli_format_time(char *buf, size_t size, int64_t ms);
