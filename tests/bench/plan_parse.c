@@ -66,8 +66,10 @@ int main(int argc, char **argv)
 	for (int r = 0; r < reps; r++) {
 		struct tc_fleet f;
 		double t0 = bench_now_ms();
-		if (tc_fleet_read_yaml(file.data, file.len, "bench", &f, &err) != TC_OK)
-			return fprintf(stderr, "%s\n", err.message), 1;
+		if (tc_fleet_read_yaml(file.data, file.len, "bench", &f, &err) != TC_OK) {
+			fprintf(stderr, "plan_parse: %s\n", err.message);
+			return 1;
+		}
 		double t1 = bench_now_ms();
 		struct tc_plan_input in = {.desired = (const struct tc_trunk *const *)f.trunks,
 		                           .lines = f.lines,
@@ -76,8 +78,10 @@ int main(int argc, char **argv)
 		                           .stored = (const struct tc_trunk *const *)stored,
 		                           .stored_count = n};
 		struct tc_plan p;
-		if (tc_plan_make(&in, &p, &err) != TC_OK)
-			return fprintf(stderr, "%s\n", err.message), 1;
+		if (tc_plan_make(&in, &p, &err) != TC_OK) {
+			fprintf(stderr, "plan_parse: %s\n", err.message);
+			return 1;
+		}
 		double t2 = bench_now_ms();
 		changes = p.updates;
 		tc_plan_free(&p);
