@@ -282,11 +282,39 @@ static void fleet_run_free(struct fleet_run *r)
 	tc_fleet_free(&r->fleet);
 }
 
+/*
+ * A file written before an offline create was pushed names the trunk by its
+ * local id; the store knows it by the server id since. Such ids are taken
+ * as the id they moved to, as every other command takes them.
+ */
+static enum tc_status map_local_ids(struct tc_service *svc, struct tc_fleet *fleet,
+                                    struct tc_error *err)
+{
+	static const char prefix[] = "local-";
+	enum tc_status rc = TC_OK;
+	for (size_t i = 0; rc == TC_OK && i < fleet->count; i++) {
+		struct tc_trunk *t = fleet->trunks[i];
+		if (!t->id || strncmp(t->id, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		struct tc_trunk_record *rec = NULL;
+		struct tc_error e;
+		tc_error_init(&e);
+		if (tc_service_get(svc, t->id, &rec, &e) == TC_OK && strcmp(rec->id, t->id) != 0 &&
+		    tc_trunk_set_id(t, rec->id) != TC_OK)
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+		tc_trunk_record_free(rec);
+		tc_error_clear(&e);
+	}
+	return rc;
+}
+
 static enum tc_status make_plan(const struct cli_fleet *c, struct fleet_run *r)
 {
 	memset(r, 0, sizeof(*r));
 	const char *path = c->a->value[CLI_OPT_FILE];
 	enum tc_status rc = read_fleet(c->svc, path, &r->fleet, c->err);
+	if (rc == TC_OK)
+		rc = map_local_ids(c->svc, &r->fleet, c->err);
 	if (rc == TC_OK)
 		rc = collect(c->svc, &r->stored, c->err);
 	if (rc != TC_OK)

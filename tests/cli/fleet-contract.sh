@@ -133,5 +133,16 @@ expect 8 "diff: a difference, exit 8" s diff --against production
 check "diff names the field" has "^    max_channels: 3 -> null$" "$T/out"
 expect 2 "diff without --against" s diff
 
+# ---- a file written before an offline create was pushed ----
+s --offline create --set name=Offline1 --set authentication_mode=ip_address \
+	--set region=hydrogen --set inbound_source_ips=203.0.113.50 >/dev/null 2>&1
+s export --format yaml >"$T/offline.yaml"
+check "the export names the create by its local id" has '^- id: "local-' "$T/offline.yaml"
+s sync >/dev/null 2>&1
+sed 's/"Offline1"/"Offline renamed"/' "$T/offline.yaml" >"$T/renamed.yaml"
+expect 8 "the local id is taken as the server id it moved to" s plan -f "$T/renamed.yaml"
+check "a rename, not a create" has "^    name: Offline1 -> Offline renamed$" "$T/out"
+check "one update" has "^Plan: 0 to create, 1 to update," "$T/out"
+
 echo "1..$n"
 exit $failed
