@@ -177,7 +177,7 @@ const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t 
 	return svc->regions;
 }
 
-static enum tc_status refuse_read_only(const struct tc_service *svc, struct tc_error *err)
+enum tc_status service_refuse_read_only(const struct tc_service *svc, struct tc_error *err)
 {
 	if (!svc->read_only)
 		return TC_OK;
@@ -190,7 +190,7 @@ static enum tc_status refuse_read_only(const struct tc_service *svc, struct tc_e
 }
 
 /* A change was queued: a running worker pushes it now rather than at its next period. */
-static enum tc_status queued(struct tc_service *svc, enum tc_status rc)
+enum tc_status service_queued(struct tc_service *svc, enum tc_status rc)
 {
 	if (rc == TC_OK && tc_worker_started(svc->worker))
 		tc_worker_request(svc->worker, TC_SYNC_PUSH);
@@ -343,7 +343,7 @@ enum tc_status tc_service_validate(struct tc_service *svc, enum tc_save_kind kin
 
 /* ---- local changes ---- */
 
-static enum tc_status new_local_id(char buf[64], struct tc_error *err)
+enum tc_status service_new_local_id(char buf[64], struct tc_error *err)
 {
 	unsigned char rnd[8];
 	size_t got = 0;
@@ -366,19 +366,19 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
 {
 	if (id_out)
 		*id_out = NULL;
-	enum tc_status rc = refuse_read_only(svc, err);
+	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc == TC_OK)
 		rc = tc_service_validate(svc, TC_SAVE_CREATE, draft, NULL, err);
 	if (rc != TC_OK)
 		return rc;
 	char id[64];
 	/* a clash of 64 random bits is not expected; the store refuses one anyway */
-	rc = new_local_id(id, err);
+	rc = service_new_local_id(id, err);
 	if (rc == TC_OK)
 		rc = tc_store_create_local(svc->store, id, draft, err);
 	if (rc == TC_OK && id_out && !(*id_out = strdup(id)))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
-	return queued(svc, rc);
+	return service_queued(svc, rc);
 }
 
 /*
@@ -387,7 +387,7 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
  * itself.
  */
 /* Commits the write transaction a service call opened when rc is TC_OK, else rolls it back. */
-static enum tc_status end_write(struct tc_service *svc, enum tc_status rc, struct tc_error *err)
+enum tc_status service_end_write(struct tc_service *svc, enum tc_status rc, struct tc_error *err)
 {
 	if (rc == TC_OK)
 		return tc_store_commit(svc->store, err);
@@ -401,7 +401,7 @@ static enum tc_status end_write(struct tc_service *svc, enum tc_status rc, struc
  * server's id at any time, and a mapping read before the transaction would
  * name a trunk that is gone by the time it is written.
  */
-static const char *current_id(struct tc_service *svc, const char *id, char **mapped)
+const char *service_current_id(struct tc_service *svc, const char *id, char **mapped)
 {
 	*mapped = NULL;
 	if (!id || strncmp(id, TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)) != 0)
@@ -425,9 +425,9 @@ static enum tc_status check_edit(void *ctx, const struct tc_trunk *merged,
 }
 
 /* One edit of trunk id (already mapped) in the store; joins an open transaction. */
-static enum tc_status save_edit(struct tc_service *svc, const char *id,
-                                const struct tc_trunk *changes, const struct tc_trunk *from,
-                                struct tc_edit_result *result, struct tc_error *err)
+enum tc_status service_save_edit(struct tc_service *svc, const char *id,
+                                 const struct tc_trunk *changes, const struct tc_trunk *from,
+                                 struct tc_edit_result *result, struct tc_error *err)
 {
 	struct tc_store_edit edit = {
 	    .changes = changes, .from = from, .check = check_edit, .check_ctx = svc};
@@ -440,7 +440,7 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
 {
 	if (result)
 		memset(result, 0, sizeof(*result));
-	enum tc_status rc = refuse_read_only(svc, err);
+	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	if (!changes)
@@ -449,10 +449,10 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
 	if (rc != TC_OK)
 		return rc;
 	char *mapped;
-	const char *id = current_id(svc, id_given, &mapped);
-	rc = end_write(svc, save_edit(svc, id, changes, from, result, err), err);
+	const char *id = service_current_id(svc, id_given, &mapped);
+	rc = service_end_write(svc, service_save_edit(svc, id, changes, from, result, err), err);
 	free(mapped);
-	return queued(svc, rc);
+	return service_queued(svc, rc);
 }
 
 enum tc_status tc_service_update_many(struct tc_service *svc, const char *const *ids, size_t n,
@@ -462,7 +462,7 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 {
 	if (saved)
 		*saved = 0;
-	enum tc_status rc = refuse_read_only(svc, err);
+	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	if (!changes)
@@ -475,8 +475,8 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 		struct tc_edit_result result;
 		memset(&result, 0, sizeof(result));
 		char *mapped;
-		const char *id = current_id(svc, ids[i], &mapped);
-		rc = save_edit(svc, id, changes, from ? from[i] : NULL, &result, err);
+		const char *id = service_current_id(svc, ids[i], &mapped);
+		rc = service_save_edit(svc, id, changes, from ? from[i] : NULL, &result, err);
 		if (rc == TC_OK && result.nchanged)
 			changed++;
 		if (rc != TC_OK && failed)
@@ -484,37 +484,38 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 		tc_edit_result_free(&result);
 		free(mapped);
 	}
-	rc = end_write(svc, rc, err);
+	rc = service_end_write(svc, rc, err);
 	if (rc == TC_OK && saved)
 		*saved = changed;
-	return queued(svc, rc);
+	return service_queued(svc, rc);
 }
 
 enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err)
 {
-	enum tc_status rc = refuse_read_only(svc, err);
+	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = tc_store_begin(svc->store, err);
 	if (rc != TC_OK)
 		return rc;
 	char *mapped;
-	rc = end_write(svc, tc_store_delete_local(svc->store, current_id(svc, id, &mapped), err),
-	               err);
+	rc = service_end_write(
+	    svc, tc_store_delete_local(svc->store, service_current_id(svc, id, &mapped), err), err);
 	free(mapped);
-	return queued(svc, rc);
+	return service_queued(svc, rc);
 }
 
 enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct tc_error *err)
 {
-	enum tc_status rc = refuse_read_only(svc, err);
+	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = tc_store_begin(svc->store, err);
 	if (rc != TC_OK)
 		return rc;
 	char *mapped;
-	rc = end_write(svc, tc_store_discard(svc->store, current_id(svc, id, &mapped), err), err);
+	rc = service_end_write(
+	    svc, tc_store_discard(svc->store, service_current_id(svc, id, &mapped), err), err);
 	free(mapped);
 	return rc;
 }
@@ -613,7 +614,7 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
                                   const enum tc_resolution choices[TC_FIELD_COUNT],
                                   const struct tc_trunk *edited, struct tc_error *err)
 {
-	enum tc_status rc = refuse_read_only(svc, err);
+	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	/*
@@ -626,7 +627,7 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 		return rc;
 	struct tc_trunk_record *rec;
 	char *mapped;
-	rc = tc_store_get(svc->store, current_id(svc, id, &mapped), &rec, err);
+	rc = tc_store_get(svc->store, service_current_id(svc, id, &mapped), &rec, err);
 	free(mapped);
 	if (rc != TC_OK) {
 		tc_store_rollback(svc->store);
@@ -653,7 +654,7 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 			if (rc == TC_OK)
 				rc = tc_service_validate(svc, TC_SAVE_CREATE, result, NULL, err);
 			if (rc == TC_OK)
-				rc = new_local_id(local_id, err);
+				rc = service_new_local_id(local_id, err);
 		}
 	} else if (c->mine_deleted) {
 		/* delete vs modified: the delete stands (result NULL) or theirs does */
@@ -680,7 +681,7 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 		tc_store_rollback(svc->store);
 	tc_trunk_free(result);
 	tc_trunk_record_free(rec);
-	return queued(svc, rc);
+	return service_queued(svc, rc);
 }
 
 /* ---- outbox, journal, status ---- */
@@ -805,15 +806,16 @@ enum tc_status tc_service_pending(struct tc_service *svc, bool reveal, struct tc
 
 enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err)
 {
-	enum tc_status rc = refuse_read_only(svc, err);
+	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc == TC_OK)
 		rc = tc_store_begin(svc->store, err);
 	if (rc != TC_OK)
 		return rc;
 	char *mapped = NULL;
-	rc = end_write(svc, tc_store_retry(svc->store, current_id(svc, id, &mapped), err), err);
+	rc = service_end_write(
+	    svc, tc_store_retry(svc->store, service_current_id(svc, id, &mapped), err), err);
 	free(mapped);
-	return queued(svc, rc);
+	return service_queued(svc, rc);
 }
 
 enum tc_status tc_service_journal(struct tc_service *svc, size_t limit,
@@ -932,7 +934,7 @@ enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const 
                                  struct tc_error *err)
 {
 	memset(report, 0, sizeof(*report));
-	enum tc_status rc = dry_run ? TC_OK : refuse_read_only(svc, err);
+	enum tc_status rc = dry_run ? TC_OK : service_refuse_read_only(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	if (count && !(report->items = calloc(count, sizeof(*report->items))))
@@ -966,19 +968,19 @@ enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const 
 			struct tc_import_result *r = &report->items[i];
 			char id[64];
 			if (r->kind == TC_SAVE_CREATE) {
-				rc = new_local_id(id, err);
+				rc = service_new_local_id(id, err);
 				if (rc == TC_OK)
 					rc = tc_store_create_local(svc->store, id, wants[i], err);
 			} else {
 				snprintf(id, sizeof(id), "%s", trunks[i]->id);
 				/* the file's fields onto the trunk as it is in this transaction */
-				rc = save_edit(svc, id, trunks[i], NULL, NULL, err);
+				rc = service_save_edit(svc, id, trunks[i], NULL, NULL, err);
 			}
 			if (rc == TC_OK && !(r->id = strdup(id)))
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 		}
 		if (rc == TC_OK)
-			rc = queued(svc, tc_store_commit(svc->store, err));
+			rc = service_queued(svc, tc_store_commit(svc->store, err));
 		else
 			tc_store_rollback(svc->store);
 		if (rc != TC_OK)

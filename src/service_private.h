@@ -2,7 +2,9 @@
  * The service's state, shared by the two files that implement service.h:
  * service.c (the store: open, reads, local changes, the outbox, import,
  * doctor) and service_net.c (the API settings, the sync and probe on the
- * caller's thread, and the worker the service owns and forwards to).
+ * caller's thread, and the worker the service owns and forwards to), and
+ * service_apply.c (a fleet plan staged in one transaction) over the local
+ * change helpers of service.c declared below.
  */
 #ifndef TRUNKCTL_SRC_SERVICE_PRIVATE_H
 #define TRUNKCTL_SRC_SERVICE_PRIVATE_H
@@ -46,5 +48,25 @@ enum tc_status service_net_open(struct tc_service *svc, const struct tc_service_
                                 struct tc_error *err);
 /* Stops and destroys the worker, wipes the token; tc_service_close calls it first. */
 void service_net_close(struct tc_service *svc);
+
+/* ---- local changes (service.c), shared with service_apply.c ---- */
+
+/* TC_READ_ONLY (the sentence says why) when the service refuses changes, else TC_OK. */
+enum tc_status service_refuse_read_only(const struct tc_service *svc, struct tc_error *err);
+/* rc; when TC_OK, wakes a running worker to push the change now. */
+enum tc_status service_queued(struct tc_service *svc, enum tc_status rc);
+/* A new "local-" + 16 hex digits id into buf. Errors: TC_IO. */
+enum tc_status service_new_local_id(char buf[64], struct tc_error *err);
+/* Commits the write transaction a service call opened when rc is TC_OK, else rolls it back. */
+enum tc_status service_end_write(struct tc_service *svc, enum tc_status rc, struct tc_error *err);
+/*
+ * The id trunk id has now (a pushed create's local id maps to its server
+ * id, *mapped, freed by the caller). Call inside the write transaction.
+ */
+const char *service_current_id(struct tc_service *svc, const char *id, char **mapped);
+/* One validated edit of trunk id (already mapped) in the store; joins an open transaction. */
+enum tc_status service_save_edit(struct tc_service *svc, const char *id,
+                                 const struct tc_trunk *changes, const struct tc_trunk *from,
+                                 struct tc_edit_result *result, struct tc_error *err);
 
 #endif

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "trunkctl/error.h"
+#include "trunkctl/plan.h"
 #include "trunkctl/region.h"
 #include "trunkctl/records.h"
 #include "trunkctl/sync_report.h"
@@ -395,6 +396,19 @@ enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const 
                                  size_t count, bool dry_run, struct tc_import_report *report,
                                  struct tc_error *err);
 void tc_import_report_free(struct tc_import_report *report); /* accepts NULL */
+
+/*
+ * Stages a fleet plan (tc_plan_make over this service's trunks) in the
+ * outbox, all or nothing, in one transaction: each create is validated and
+ * queued as tc_service_create does, each update applied as
+ * tc_service_update does with from = the stored trunk the plan compared
+ * (a field changed since by another writer is TC_CONFLICT), each delete as
+ * tc_service_delete. Any failure rolls everything back; the message names
+ * the trunk and what was planned for it (field errors in err->fields).
+ * An empty plan stages nothing and is TC_OK.
+ */
+enum tc_status tc_service_apply_plan(struct tc_service *svc, const struct tc_plan *plan,
+                                     struct tc_error *err);
 
 struct tc_store_check {
 	bool integrity_ok;   /* PRAGMA integrity_check and foreign_key_check found nothing */

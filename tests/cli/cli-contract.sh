@@ -14,14 +14,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=1; echo "not ok $n - $1"
-	sed 's/^/# /' "$T/err" 2>/dev/null | head -20
-}
-# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
-check() { d=$1; shift; if "$@" >/dev/null; then ok "$d"; else not_ok "$d"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 # The fake prints "listening on PORT" when it accepts connections; a fifo
 # lets the test block on that line instead of polling.
@@ -44,15 +37,6 @@ tc() {
 }
 # The usual invocation: explicit URL, data dir and token file.
 t() { tc --api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"; }
-# expect STATUS DESCRIPTION COMMAND...: stdout to $T/out, stderr to $T/err.
-expect() {
-	want=$1 d=$2; shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok "$d (exit $want)"; else
-		echo "exit $got, wanted $want" >>"$T/err"; not_ok "$d (exit $want)"; fi
-}
-has() { grep -q -- "$1" "$2"; }
 # withenv "NAME=VALUE ..." COMMAND...: runs COMMAND with those in trunkctl's environment.
 withenv() { TC_ENV=$1; shift; "$@"; rc=$?; TC_ENV=; return $rc; }
 

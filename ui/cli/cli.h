@@ -25,6 +25,8 @@ enum cli_exit {
 	CLI_EXIT_NOT_FOUND = 5,
 	CLI_EXIT_QUEUED = 6,
 	CLI_EXIT_CONFLICT = 7,
+	/* plan and apply: changes planned; diff: the profiles differ (0: none) */
+	CLI_EXIT_CHANGES = 8,
 };
 
 /*
@@ -60,8 +62,12 @@ enum cli_exit {
 	_(TAKE_THEIRS, "take-theirs", 0, NULL,                                                     \
 	  "take the server's value of every conflicting field, or its version of a trunk "         \
 	  "deleted here")                                                                          \
-	_(FORMAT, "format", 0, "json|csv", "output format (default json)")                         \
+	_(FORMAT, "format", 0, "json|csv|yaml", "output format (default json)")                    \
 	_(OUTPUT, "output", 'o', "FILE", "write to FILE instead of stdout (created 0600)")         \
+	_(FILE, "file", 'f', "FILE|-", "the fleet file: YAML, JSON or CSV as export writes it")    \
+	_(PRUNE, "prune", 0, NULL, "also delete the stored trunks the file does not name")         \
+	_(PUSH, "push", 0, NULL, "push the staged changes at once")                                \
+	_(AGAINST, "against", 0, "PROFILE", "the profile to compare with")                         \
 	_(TOKEN, "token", 0, "TOKEN", NULL)
 
 /*

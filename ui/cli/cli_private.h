@@ -29,6 +29,8 @@ enum cli_command_flags {
 	CLI_TRY_TOKEN = 1 << 4,
 	/* pulls by itself: a fresh sandbox store is not filled first */
 	CLI_PULLS = 1 << 5,
+	/* loads the token when --push is given */
+	CLI_TOKEN_IF_PUSH = 1 << 6,
 };
 
 /* A running command: its arguments, the settings, the service and the error it reports. */
@@ -187,5 +189,17 @@ void cli_format_time(char *buf, size_t size, int64_t ms);
  */
 enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *count,
                             struct tc_error *err);
+
+/* ---- the fleet as a file (fleet.c) ---- */
+
+/* `plan -f FILE`: exit 0 when there is nothing to change, CLI_EXIT_CHANGES when there is. */
+int cli_cmd_plan(struct cli *c);
+/* `apply -f FILE`: the plan, then staged in the outbox (and pushed with --push). */
+int cli_cmd_apply(struct cli *c);
+/* `diff --against PROFILE`: the trunks of two profiles' stores compared by name. */
+int cli_cmd_diff(struct cli *c);
+/* `export --format yaml`: every trunk, by name, as the fleet file; *count trunks written. */
+enum tc_status cli_export_yaml(struct tc_service *svc, FILE *out, bool reveal, size_t *count,
+                               struct tc_error *err);
 
 #endif

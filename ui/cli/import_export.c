@@ -94,9 +94,10 @@ int cli_cmd_export(struct cli *c)
 {
 	const char *format = c->a->value[CLI_OPT_FORMAT];
 	bool csv = format && strcmp(format, "csv") == 0;
-	if (format && !csv && strcmp(format, "json") != 0)
-		return cli_fail(
-		    c, tc_error_set(&c->err, TC_USAGE, "--format json|csv, not \"%s\"", format));
+	bool yaml = format && strcmp(format, "yaml") == 0;
+	if (format && !csv && !yaml && strcmp(format, "json") != 0)
+		return cli_fail(c, tc_error_set(&c->err, TC_USAGE,
+		                                "--format json|csv|yaml, not \"%s\"", format));
 	if (c->a->given[CLI_OPT_CSV_RAW] && !csv)
 		return cli_fail(
 		    c, tc_error_set(&c->err, TC_USAGE, "--csv-raw goes with --format csv"));
@@ -107,7 +108,9 @@ int cli_cmd_export(struct cli *c)
 	struct export_out out;
 	enum tc_status rc = export_open(&out, path, c->a->given[CLI_OPT_REVEAL], &c->err);
 	size_t n = 0;
-	if (rc == TC_OK)
+	if (rc == TC_OK && yaml)
+		rc = cli_export_yaml(c->svc, out.fp, c->a->given[CLI_OPT_REVEAL], &n, &c->err);
+	else if (rc == TC_OK)
 		rc = cli_stream_rows(c, &q, csv, out.fp, &n);
 	bool to_stdout = out.fp == stdout;
 	rc = export_close(&out, rc, &c->err);

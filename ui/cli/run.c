@@ -66,7 +66,8 @@ static bool needs_token(const struct cli_args *a)
 		return true;
 	return (flags & CLI_NEEDS_TOKEN) ||
 	       ((flags & CLI_TOKEN_IF_REFRESH) && a->given[CLI_OPT_REFRESH]) ||
-	       ((flags & CLI_TOKEN_UNLESS_DRY_RUN) && !a->given[CLI_OPT_DRY_RUN]);
+	       ((flags & CLI_TOKEN_UNLESS_DRY_RUN) && !a->given[CLI_OPT_DRY_RUN]) ||
+	       ((flags & CLI_TOKEN_IF_PUSH) && a->given[CLI_OPT_PUSH]);
 }
 
 /* The service as the command's flags ask for it, with a sandbox store filled. */
