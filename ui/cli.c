@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli_impl.h"
+#include "cli_route.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/termtext.h"
 
@@ -1414,6 +1415,12 @@ int cli_run(const struct cli_args *a, struct tc_config *cfg)
 		break;
 	case CLI_CMD_DOCTOR:
 		code = cmd_doctor(&c);
+		break;
+	case CLI_CMD_ROUTE:
+		code = cli_cmd_route(a, c.svc, &c.err);
+		break;
+	case CLI_CMD_LINT:
+		code = cli_cmd_lint(a, c.svc, &c.err);
 		break;
 	default:
 		code = CLI_EXIT_USAGE;

@@ -70,6 +70,14 @@ enum cli_exit {
 	  "deleted here")                                                                          \
 	_(FORMAT, "format", 0, "json|csv", "output format (default json)")                         \
 	_(OUTPUT, "output", 'o', "FILE", "write to FILE instead of stdout (created 0600)")         \
+	_(TO, "to", 0, "NUMBER",                                                                   \
+	  "the destination number (route), or the called number (--from-ip)")                      \
+	_(FROM, "from", 0, "NUMBER", "the caller's number")                                        \
+	_(VIA, "via", 0, "ID|NAME", "dial through this trunk whatever the rules say")              \
+	_(PINNED, "pinned", 0, "ID|NAME", "as for an account pinned to this trunk")                \
+	_(FROM_IP, "from-ip", 0, "IP", "the inbound trunk for a call from IP")                     \
+	_(RULE, "rule", 0, "ID", "only the findings of this lint rule")                            \
+	_(SERVER, "server", 0, NULL, "only what the server last sent, without queued changes")     \
 	_(TOKEN, "token", 0, "TOKEN", NULL)
 
 enum cli_opt_id {

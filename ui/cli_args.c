@@ -72,6 +72,12 @@ static const struct cli_command commands[] = {
      OPTS(CLI_OPT_JSON)},
     {CLI_CMD_CONFIG, "config", "", 0, 0, "print the effective settings and where each came from",
      OPTS(CLI_OPT_JSON)},
+    {CLI_CMD_ROUTE, "route", "", 0, 0,
+     "the trunk, dial string and caller ID the platform would use, offline",
+     OPTS(CLI_OPT_TO, CLI_OPT_FROM, CLI_OPT_VIA, CLI_OPT_PINNED, CLI_OPT_FROM_IP, CLI_OPT_JSON,
+          CLI_OPT_SERVER)},
+    {CLI_CMD_LINT, "lint", "", 0, 0, "settings the platform would route wrongly, offline",
+     OPTS(CLI_OPT_JSON, CLI_OPT_RULE, CLI_OPT_SERVER)},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -28,6 +28,8 @@ enum cli_cmd_id {
 	CLI_CMD_LOG,
 	CLI_CMD_DOCTOR,
 	CLI_CMD_CONFIG,
+	CLI_CMD_ROUTE,
+	CLI_CMD_LINT,
 };
 
 struct cli_command {
