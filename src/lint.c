@@ -70,6 +70,15 @@ size_t tc_lint_report_count(const struct tc_lint_report *report, enum tc_lint_se
 struct lint {
 	const struct tc_route_table *tb;
 	struct tc_lint_report *out;
+	/*
+	 * Calling codes have at most three digits, so a prefix's code follows
+	 * from its first three: looked up once per three digits, not per prefix.
+	 * known[k]: 0 not yet, 1 cc[k] holds it, -1 the digits span several.
+	 */
+	signed char known[1000];
+	char cc[1000][4];
+	/* country_effect per inbound_country "AA".."ZZ", plus one: 0 not yet */
+	signed char effect[26 * 26];
 };
 
 static const char *label(const struct tc_trunk *t)
@@ -95,9 +104,10 @@ static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_
 		r->cap = cap;
 	}
 	struct tc_lint_finding f = {.rule = rule};
+	char small[512];
 	va_list ap;
 	va_start(ap, fmt);
-	int len = vsnprintf(NULL, 0, fmt, ap);
+	int len = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	f.message = len >= 0 ? malloc((size_t)len + 1) : NULL;
 	f.trunks = malloc((n ? n : 1) * sizeof(*f.trunks));
@@ -106,9 +116,13 @@ static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_
 		free(f.trunks);
 		return TC_NOMEM;
 	}
-	va_start(ap, fmt);
-	vsnprintf(f.message, (size_t)len + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)len < sizeof(small)) {
+		memcpy(f.message, small, (size_t)len + 1);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(f.message, (size_t)len + 1, fmt, ap);
+		va_end(ap);
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < f.ntrunks && !seen; j++)
@@ -245,49 +259,33 @@ static enum tc_status rule_duplicate_route_prefix(struct lint *l)
 	return TC_OK;
 }
 
-/* Calls check on each route prefix of each trunk. */
-typedef enum tc_status (*prefix_fn)(struct lint *l, size_t trunk, const char *prefix);
-
-static enum tc_status each_prefix(struct lint *l, prefix_fn check)
+static enum tc_status rule_route_prefix_not_digits(struct lint *l)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_list *p =
-		    route_trunk_list(l->tb->trunks[i], TC_F_OUTBOUND_ROUTE_PREFIXES);
-		for (size_t k = 0; k < p->count; k++) {
-			enum tc_status rc = check(l, i, p->items[k]);
-			if (rc != TC_OK)
-				return rc;
-		}
+	for (size_t k = 0; k < l->tb->nodd; k++) {
+		const struct route_prefix *p = &l->tb->odd[k];
+		enum tc_status rc = ADD1(l, TC_LINT_ROUTE_PREFIX_NOT_DIGITS, p->trunk,
+		                         "route prefix \"%s\" of %s is not digits", p->text,
+		                         label(l->tb->trunks[p->trunk]));
+		if (rc != TC_OK)
+			return rc;
 	}
 	return TC_OK;
 }
 
-static enum tc_status prefix_not_digits(struct lint *l, size_t i, const char *p)
-{
-	if (!l->tb->outbound[i] || !*p || route_all_digits(p, strlen(p)))
-		return TC_OK;
-	return ADD1(l, TC_LINT_ROUTE_PREFIX_NOT_DIGITS, i,
-	            "route prefix \"%s\" of %s is not digits", p, label(l->tb->trunks[i]));
-}
-
-static enum tc_status rule_route_prefix_not_digits(struct lint *l)
-{
-	return each_prefix(l, prefix_not_digits);
-}
-
-static enum tc_status prefix_empty(struct lint *l, size_t i, const char *p)
-{
-	if (!l->tb->outbound[i] || *p)
-		return TC_OK;
-	return ADD1(l, TC_LINT_EMPTY_ROUTE_PREFIX, i,
-	            "%s has an empty route prefix: it takes every destination no longer prefix "
-	            "matches",
-	            label(l->tb->trunks[i]));
-}
-
 static enum tc_status rule_empty_route_prefix(struct lint *l)
 {
-	return each_prefix(l, prefix_empty);
+	/* "" sorts first */
+	for (size_t k = 0; k < l->tb->nprefixes && l->tb->prefixes[k].len == 0; k++) {
+		size_t i = l->tb->prefixes[k].trunk;
+		enum tc_status rc =
+		    ADD1(l, TC_LINT_EMPTY_ROUTE_PREFIX, i,
+		         "%s has an empty route prefix: it takes every destination no "
+		         "longer prefix matches",
+		         label(l->tb->trunks[i]));
+		if (rc != TC_OK)
+			return rc;
+	}
+	return TC_OK;
 }
 
 static enum tc_status rule_dial_prefix_not_digits(struct lint *l)
@@ -296,7 +294,7 @@ static enum tc_status rule_dial_prefix_not_digits(struct lint *l)
 		const struct tc_trunk *t = l->tb->trunks[i];
 		const char *p = route_trunk_text(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX);
 		if (!p || route_all_digits(p, strlen(p)) ||
-		    tc_trunk_mode(t) == TC_MODE_OUTBOUND_REGISTRATION)
+		    l->tb->modes[i] == TC_MODE_OUTBOUND_REGISTRATION)
 			continue;
 		enum tc_status rc =
 		    ADD1(l, TC_LINT_DIAL_PREFIX_NOT_DIGITS, i,
@@ -335,21 +333,35 @@ static enum tc_status rule_no_fallback(struct lint *l)
 }
 
 /*
- * The calling code every destination under prefix has, into cc; false when
- * the prefix is shorter than a calling code, so that it spans several.
+ * The calling code every destination under the digits prefix has, into cc
+ * (4 bytes); false when the prefix is shorter than a calling code, so that
+ * it spans several.
  */
-static bool prefix_calling_code(const char *prefix, char *cc, size_t size)
+static bool digits_calling_code(const char *prefix, size_t len, char *cc)
 {
-	size_t len = strlen(prefix);
-	if (len == 0 || len > TC_PHONY_MAX_DIGITS - 12)
-		return false;
-	char low[TC_PHONY_MAX_DIGITS + 1], high[TC_PHONY_MAX_DIGITS + 1], cc2[8];
-	snprintf(low, sizeof(low), "%s000000000000", prefix);
-	snprintf(high, sizeof(high), "%s999999999999", prefix);
-	if (tc_phony_split(low, cc, size) != TC_PHONY_OK ||
+	char low[16], high[16], cc2[4];
+	snprintf(low, sizeof(low), "%.*s000000000000", (int)len, prefix);
+	snprintf(high, sizeof(high), "%.*s999999999999", (int)len, prefix);
+	if (tc_phony_split(low, cc, 4) != TC_PHONY_OK ||
 	    tc_phony_split(high, cc2, sizeof(cc2)) != TC_PHONY_OK)
 		return false;
 	return strcmp(cc, cc2) == 0 && strlen(cc) <= len;
+}
+
+static bool prefix_calling_code(struct lint *l, const char *prefix, char *cc)
+{
+	size_t len = strlen(prefix);
+	if (len == 0)
+		return false;
+	if (len < 3)
+		return digits_calling_code(prefix, len, cc);
+	int k = (prefix[0] - '0') * 100 + (prefix[1] - '0') * 10 + (prefix[2] - '0');
+	if (l->known[k] == 0)
+		l->known[k] = digits_calling_code(prefix, 3, l->cc[k]) ? 1 : -1;
+	if (l->known[k] < 0)
+		return false;
+	memcpy(cc, l->cc[k], sizeof(l->cc[k]));
+	return true;
 }
 
 /* Why trunk i's national dialing loses country codes, or NULL. */
@@ -363,7 +375,7 @@ static const char *national_spread(struct lint *l, size_t i, char *buf, size_t s
 		const char *prefix = p->items[k];
 		if (!route_all_digits(prefix, strlen(prefix)))
 			continue;
-		if (!prefix_calling_code(prefix, cc, sizeof(cc))) {
+		if (!prefix_calling_code(l, prefix, cc)) {
 			snprintf(buf, size, "route prefix \"%s\" spans several country codes",
 			         prefix);
 			return buf;
@@ -402,7 +414,7 @@ static enum tc_status rule_national_multi_country(struct lint *l)
 static bool plus_applies(const struct lint *l, size_t i)
 {
 	const struct tc_trunk *t = l->tb->trunks[i];
-	return l->tb->outbound[i] && tc_trunk_mode(t) != TC_MODE_OUTBOUND_REGISTRATION &&
+	return l->tb->outbound[i] && l->tb->modes[i] != TC_MODE_OUTBOUND_REGISTRATION &&
 	       route_trunk_flag(t, TC_F_OUTBOUND_PLUS_PREFIX);
 }
 
@@ -439,7 +451,7 @@ static enum tc_status rule_registration_ignores_prefix(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
 		const struct tc_trunk *t = l->tb->trunks[i];
-		if (tc_trunk_mode(t) != TC_MODE_OUTBOUND_REGISTRATION)
+		if (l->tb->modes[i] != TC_MODE_OUTBOUND_REGISTRATION)
 			continue;
 		bool prefix = route_trunk_text(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX) != NULL;
 		bool plus = route_trunk_flag(t, TC_F_OUTBOUND_PLUS_PREFIX);
@@ -460,9 +472,10 @@ static enum tc_status rule_registration_drops_port(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
 		const struct tc_trunk *t = l->tb->trunks[i];
+		if (l->tb->modes[i] != TC_MODE_OUTBOUND_REGISTRATION)
+			continue;
 		const char *host = route_trunk_text(t, TC_F_OUTBOUND_HOST);
-		if (tc_trunk_mode(t) != TC_MODE_OUTBOUND_REGISTRATION || !host ||
-		    !strchr(host, ':'))
+		if (!host || !strchr(host, ':'))
 			continue;
 		enum tc_status rc =
 		    ADD1(l, TC_LINT_REGISTRATION_DROPS_PORT, i,
@@ -480,7 +493,7 @@ static enum tc_status rule_client_credentials_fallback(struct lint *l)
 	for (size_t k = 0; k < l->tb->nfallbacks; k++) {
 		size_t i = l->tb->fallbacks[k];
 		const struct tc_trunk *t = l->tb->trunks[i];
-		if (tc_trunk_mode(t) != TC_MODE_CLIENT_CREDENTIALS)
+		if (l->tb->modes[i] != TC_MODE_CLIENT_CREDENTIALS)
 			continue;
 		enum tc_status rc =
 		    ADD1(l, TC_LINT_CLIENT_CREDENTIALS_FALLBACK, i,
@@ -527,13 +540,28 @@ static int country_effect(const char *cc, const char *np)
 	return cc && strcmp(cc, np) == 0 ? 0 : 1;
 }
 
+/* country_effect of an inbound_country, or -1 when unknown; looked up once per country. */
+static int effect_of(struct lint *l, const char *country)
+{
+	bool letters = country[0] >= 'A' && country[0] <= 'Z' && country[1] >= 'A' &&
+	               country[1] <= 'Z' && !country[2];
+	int k = letters ? (country[0] - 'A') * 26 + (country[1] - 'A') : -1;
+	if (k >= 0 && l->effect[k] != 0)
+		return l->effect[k] - 2;
+	const char *cc, *np;
+	int effect = tc_route_country(country, &cc, &np) && cc ? country_effect(cc, np) : -1;
+	if (k >= 0)
+		l->effect[k] = (signed char)(effect + 2);
+	return effect;
+}
+
 static enum tc_status inbound_country_rule(struct lint *l, int effect)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
 		const struct tc_trunk *t = l->tb->trunks[i];
 		const char *country = route_trunk_text(t, TC_F_INBOUND_COUNTRY), *cc, *np;
-		if (!country || !tc_route_country(country, &cc, &np) || !cc ||
-		    country_effect(cc, np) != effect)
+		if (!country || effect_of(l, country) != effect ||
+		    !tc_route_country(country, &cc, &np))
 			continue;
 		enum tc_status rc =
 		    effect == 0
@@ -585,7 +613,7 @@ enum tc_status tc_lint_run(const struct tc_route_table *table, const enum tc_lin
                            struct tc_lint_report *out, struct tc_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	struct lint l = {table, out};
+	struct lint l = {.tb = table, .out = out};
 	for (int r = 0; r < TC_LINT_RULE_COUNT; r++) {
 		if (only && *only != (enum tc_lint_rule_id)r)
 			continue;

@@ -26,10 +26,13 @@ struct tc_route_table {
 	const struct tc_trunk **trunks; /* owned array of the caller's trunks */
 	size_t count;
 	bool *outbound;                /* per trunk: tc_route_outbound_capable */
+	enum tc_mode *modes;           /* per trunk: tc_trunk_mode, read once */
 	size_t *by_age;                /* trunk indexes, oldest first */
 	size_t *rank;                  /* per trunk: its position in by_age */
 	struct route_prefix *prefixes; /* sorted by text, then trunk */
 	size_t nprefixes;
+	struct route_prefix *odd; /* the other prefixes of outbound-capable trunks, table order */
+	size_t nodd;
 	size_t *fallbacks; /* outbound-capable trunks without route prefixes, table order */
 	size_t nfallbacks;
 	struct route_ip *ips; /* sorted by ip, then rank; one entry per trunk and ip */

@@ -26,9 +26,11 @@ void tc_route_table_destroy(struct tc_route_table *table)
 		return;
 	free(table->trunks);
 	free(table->outbound);
+	free(table->modes);
 	free(table->by_age);
 	free(table->rank);
 	free(table->prefixes);
+	free(table->odd);
 	free(table->fallbacks);
 	free(table->ips);
 	free(table);
@@ -36,27 +38,31 @@ void tc_route_table_destroy(struct tc_route_table *table)
 
 /*
  * The server's timestamps share one format, so text order is time order;
- * a trunk the server has not created yet will be the newest when it is.
+ * a trunk the server has not created yet (NULL) will be the newest when it is.
  */
-int route_age_cmp(const struct tc_trunk *a, const struct tc_trunk *b)
+static int created_cmp(const char *a, const char *b)
 {
-	const char *ca = route_trunk_text(a, TC_F_CREATED_AT);
-	const char *cb = route_trunk_text(b, TC_F_CREATED_AT);
-	if (ca && cb)
-		return strcmp(ca, cb);
-	return ca ? -1 : cb ? 1 : 0;
+	if (a && b)
+		return strcmp(a, b);
+	return a ? -1 : b ? 1 : 0;
 }
 
-/* qsort has no context argument: each element carries its trunk. */
+int route_age_cmp(const struct tc_trunk *a, const struct tc_trunk *b)
+{
+	return created_cmp(route_trunk_text(a, TC_F_CREATED_AT),
+	                   route_trunk_text(b, TC_F_CREATED_AT));
+}
+
+/* qsort has no context argument: each element carries its trunk's created_at. */
 struct aged {
-	const struct tc_trunk *t;
+	const char *created; /* NULL: not on the server yet */
 	size_t index;
 };
 
 static int aged_cmp(const void *pa, const void *pb)
 {
 	const struct aged *a = pa, *b = pb;
-	int c = route_age_cmp(a->t, b->t);
+	int c = created_cmp(a->created, b->created);
 	if (c)
 		return c;
 	return a->index < b->index ? -1 : a->index > b->index;
@@ -85,7 +91,7 @@ static enum tc_status order_by_age(struct tc_route_table *tb)
 	if (!aged)
 		return TC_NOMEM;
 	for (size_t i = 0; i < tb->count; i++)
-		aged[i] = (struct aged){tb->trunks[i], i};
+		aged[i] = (struct aged){route_trunk_text(tb->trunks[i], TC_F_CREATED_AT), i};
 	qsort(aged, tb->count, sizeof(*aged), aged_cmp);
 	for (size_t r = 0; r < tb->count; r++) {
 		tb->by_age[r] = aged[r].index;
@@ -108,7 +114,9 @@ static void count_entries(const struct tc_route_table *tb, size_t *nprefixes, si
 static void index_trunk(struct tc_route_table *tb, size_t i)
 {
 	const struct tc_trunk *t = tb->trunks[i];
-	tb->outbound[i] = tc_route_outbound_capable(t);
+	tb->modes[i] = tc_trunk_mode(t);
+	tb->outbound[i] = tb->modes[i] == TC_MODE_CLIENT_CREDENTIALS ||
+	                  route_trunk_text(t, TC_F_OUTBOUND_HOST) != NULL;
 	const struct tc_list *prefixes = route_trunk_list(t, TC_F_OUTBOUND_ROUTE_PREFIXES);
 	if (tb->outbound[i] && prefixes->count == 0)
 		tb->fallbacks[tb->nfallbacks++] = i;
@@ -117,6 +125,8 @@ static void index_trunk(struct tc_route_table *tb, size_t i)
 		size_t len = strlen(p);
 		if (route_all_digits(p, len))
 			tb->prefixes[tb->nprefixes++] = (struct route_prefix){p, len, i};
+		else
+			tb->odd[tb->nodd++] = (struct route_prefix){p, len, i};
 	}
 	const struct tc_list *ips = route_trunk_list(t, TC_F_INBOUND_SOURCE_IPS);
 	for (size_t k = 0; k < ips->count; k++) {
@@ -145,6 +155,7 @@ enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t
 	size_t n = count ? count : 1, nprefixes, nips;
 	tb->trunks = malloc(n * sizeof(*tb->trunks));
 	tb->outbound = calloc(n, sizeof(*tb->outbound));
+	tb->modes = malloc(n * sizeof(*tb->modes));
 	tb->by_age = malloc(n * sizeof(*tb->by_age));
 	tb->rank = malloc(n * sizeof(*tb->rank));
 	tb->fallbacks = malloc(n * sizeof(*tb->fallbacks));
@@ -155,9 +166,10 @@ enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t
 	else
 		nprefixes = nips = 0;
 	tb->prefixes = malloc((nprefixes ? nprefixes : 1) * sizeof(*tb->prefixes));
+	tb->odd = malloc((nprefixes ? nprefixes : 1) * sizeof(*tb->odd));
 	tb->ips = malloc((nips ? nips : 1) * sizeof(*tb->ips));
-	if (!tb->trunks || !tb->outbound || !tb->by_age || !tb->rank || !tb->fallbacks ||
-	    !tb->prefixes || !tb->ips || order_by_age(tb) != TC_OK) {
+	if (!tb->trunks || !tb->outbound || !tb->modes || !tb->by_age || !tb->rank ||
+	    !tb->fallbacks || !tb->prefixes || !tb->odd || !tb->ips || order_by_age(tb) != TC_OK) {
 		tc_route_table_destroy(tb);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
