@@ -11,6 +11,7 @@
 /* One route prefix of an outbound-capable trunk, digits only. */
 struct route_prefix {
 	const char *text;
+	uint64_t head; /* its first 8 bytes, big-endian: most comparisons stop here */
 	size_t len;
 	size_t trunk; /* index into the table's trunks */
 };

@@ -53,16 +53,62 @@ int route_age_cmp(const struct tc_trunk *a, const struct tc_trunk *b)
 	                   route_trunk_text(b, TC_F_CREATED_AT));
 }
 
+/*
+ * The first 8 bytes of s (zero-padded) as a big-endian number: numbers
+ * compare as strcmp compares the strings, so sorts rarely read the strings,
+ * which lie all over the heap.
+ */
+static uint64_t head_key(const char *s)
+{
+	uint64_t k = 0;
+	bool ended = false;
+	for (int i = 0; i < 8; i++) {
+		ended = ended || !s[i];
+		k = k << 8 | (ended ? 0u : (unsigned char)s[i]);
+	}
+	return k;
+}
+
+/* strcmp(a, b), given their head_key. */
+static int keyed_cmp(uint64_t ka, const char *a, uint64_t kb, const char *b)
+{
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	/* equal heads: equal strings unless both go on past 8 bytes */
+	return (ka & 0xff) ? strcmp(a + 8, b + 8) : 0;
+}
+
+/*
+ * The digits of a timestamp, left-aligned in 18 places: in one format (the
+ * server's), their order is the text's. Equal keys fall back to strcmp.
+ */
+static uint64_t time_key(const char *s)
+{
+	uint64_t k = 0;
+	int n = 0;
+	for (; *s && n < 18; s++)
+		if (*s >= '0' && *s <= '9') {
+			k = k * 10 + (uint64_t)(*s - '0');
+			n++;
+		}
+	for (; n < 18; n++)
+		k *= 10;
+	return k;
+}
+
 /* qsort has no context argument: each element carries its trunk's created_at. */
 struct aged {
 	const char *created; /* NULL: not on the server yet */
+	uint64_t head;       /* time_key(created) */
 	size_t index;
 };
 
 static int aged_cmp(const void *pa, const void *pb)
 {
 	const struct aged *a = pa, *b = pb;
-	int c = created_cmp(a->created, b->created);
+	int c = a->created && b->created && a->head != b->head
+	            ? (a->head < b->head ? -1 : 1)
+	            : created_cmp(a->created, b->created);
 	if (c)
 		return c;
 	return a->index < b->index ? -1 : a->index > b->index;
@@ -71,7 +117,7 @@ static int aged_cmp(const void *pa, const void *pb)
 static int prefix_cmp(const void *pa, const void *pb)
 {
 	const struct route_prefix *a = pa, *b = pb;
-	int c = strcmp(a->text, b->text);
+	int c = keyed_cmp(a->head, a->text, b->head, b->text);
 	if (c)
 		return c;
 	return a->trunk < b->trunk ? -1 : a->trunk > b->trunk;
@@ -90,8 +136,10 @@ static enum tc_status order_by_age(struct tc_route_table *tb)
 	struct aged *aged = malloc((tb->count ? tb->count : 1) * sizeof(*aged));
 	if (!aged)
 		return TC_NOMEM;
-	for (size_t i = 0; i < tb->count; i++)
-		aged[i] = (struct aged){route_trunk_text(tb->trunks[i], TC_F_CREATED_AT), i};
+	for (size_t i = 0; i < tb->count; i++) {
+		const char *created = route_trunk_text(tb->trunks[i], TC_F_CREATED_AT);
+		aged[i] = (struct aged){created, created ? time_key(created) : 0, i};
+	}
 	qsort(aged, tb->count, sizeof(*aged), aged_cmp);
 	for (size_t r = 0; r < tb->count; r++) {
 		tb->by_age[r] = aged[r].index;
@@ -124,9 +172,10 @@ static void index_trunk(struct tc_route_table *tb, size_t i)
 		const char *p = prefixes->items[k];
 		size_t len = strlen(p);
 		if (route_all_digits(p, len))
-			tb->prefixes[tb->nprefixes++] = (struct route_prefix){p, len, i};
+			tb->prefixes[tb->nprefixes++] =
+			    (struct route_prefix){p, head_key(p), len, i};
 		else
-			tb->odd[tb->nodd++] = (struct route_prefix){p, len, i};
+			tb->odd[tb->nodd++] = (struct route_prefix){p, 0, len, i};
 	}
 	const struct tc_list *ips = route_trunk_list(t, TC_F_INBOUND_SOURCE_IPS);
 	for (size_t k = 0; k < ips->count; k++) {
