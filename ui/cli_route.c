@@ -11,6 +11,7 @@
 #include "cli_route.h"
 #include "trunkctl/lint.h"
 #include "trunkctl/route.h"
+#include "trunkctl/route_diff.h"
 
 /* The trunks routing sees, and their index. */
 struct fleet {
@@ -372,4 +373,74 @@ int cli_cmd_lint(const struct cli_args *a, struct tc_service *svc, struct tc_err
 		return cli_exit_for(rc);
 	}
 	return errors ? CLI_EXIT_LINT_ERRORS : CLI_EXIT_OK;
+}
+
+/* ---- what the queued changes do (sync --dry-run, pending) ---- */
+
+/* "A, B (undefined which)", "no trunk": a new string, NULL when out of memory. */
+static char *set_text(const struct tc_trunk *const *trunks, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	if (n == 0)
+		fputs("no trunk", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", name_of(trunks[i]));
+	if (n > 1)
+		fputs(" (undefined which)", f);
+	fclose(f);
+	return buf;
+}
+
+static void say_move(FILE *out, const struct tc_route_move *m)
+{
+	char *before = set_text(m->before, m->nbefore), *after = set_text(m->after, m->nafter);
+	if (m->prefix)
+		cli_say(out, "trunkctl: routing: destinations under %s: %s -> %s", m->prefix,
+		        before ? before : "?", after ? after : "?");
+	else
+		cli_say(out, "trunkctl: routing: destinations no prefix matches: %s -> %s",
+		        before ? before : "?", after ? after : "?");
+	free(before);
+	free(after);
+}
+
+static void say_findings(FILE *out, const char *what, const struct tc_lint_report *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const struct tc_lint_rule *rule = tc_lint_rule(r->items[i].rule);
+		cli_say(out, "trunkctl: routing: %s %s %s: %s", what,
+		        tc_lint_severity_name(rule->severity), rule->id, r->items[i].message);
+	}
+}
+
+void cli_route_effects(struct tc_service *svc, FILE *out)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	struct fleet before, after;
+	struct tc_route_changes ch = {0};
+	enum tc_status rc = fleet_load(svc, true, &before, &err);
+	if (rc == TC_OK)
+		rc = fleet_load(svc, false, &after, &err);
+	else
+		memset(&after, 0, sizeof(after));
+	if (rc == TC_OK)
+		rc = tc_route_compare(before.table, after.table, &ch, &err);
+	if (rc == TC_OK) {
+		for (size_t i = 0; i < ch.nmoves; i++)
+			say_move(out, &ch.moves[i]);
+		say_findings(out, "new", &ch.added);
+		say_findings(out, "cleared", &ch.cleared);
+	} else {
+		cli_say(out, "trunkctl: routing: not compared: %s",
+		        err.message[0] ? err.message : tc_status_message(rc));
+	}
+	tc_route_changes_finish(&ch);
+	fleet_free(&after);
+	fleet_free(&before);
+	tc_error_clear(&err);
 }

@@ -2,6 +2,8 @@
 #ifndef TRUNKCTL_UI_CLI_ROUTE_H
 #define TRUNKCTL_UI_CLI_ROUTE_H
 
+#include <stdio.h>
+
 #include "cli.h"
 #include "trunkctl/service.h"
 
@@ -11,5 +13,12 @@
 /* Each returns the exit status; err is the caller's, for the message of a failure. */
 int cli_cmd_route(const struct cli_args *a, struct tc_service *svc, struct tc_error *err);
 int cli_cmd_lint(const struct cli_args *a, struct tc_service *svc, struct tc_error *err);
+
+/*
+ * What the queued changes do to routing, as lines on out: the destinations
+ * (prefixes, and those no prefix matches) that change trunks, and the lint
+ * findings they add or clear. Nothing when they change nothing.
+ */
+void cli_route_effects(struct tc_service *svc, FILE *out);
 
 #endif

@@ -105,6 +105,15 @@ expect 0 "route --server does not" t route --to 855715100970 --json --server
 check "--server: A by prefix" jqis '.match + " " + .trunk.name' "prefix A"
 expect 8 "lint sees the queued duplicate" t lint --json --rule duplicate-route-prefix
 expect 0 "lint --server does not" t lint --json --rule duplicate-route-prefix --server
+expect 0 "pending shows what the change does to routing" t pending
+check "pending: 855 goes from A to A and B" grep -Eq "routing: destinations under 855: A -> (A, B|B, A) \\(undefined which\\)" "$T/err"
+check "pending: the duplicate prefix is a new error" grep -q "routing: new error duplicate-route-prefix" "$T/err"
+check "pending: B no longer takes unmatched destinations" grep -q "routing: destinations no prefix matches: B -> no trunk" "$T/err"
+check "pending: the routing lines are on stderr" sh -c "! grep -q routing \"$T/out\""
+expect 0 "sync --dry-run shows it too" t sync --dry-run
+check "dry run: 855 goes from A to A and B" grep -Eq "routing: destinations under 855: A -> (A, B|B, A)" "$T/err"
+expect 0 "sync --dry-run --json keeps its shape" t sync --dry-run --json
+check "dry run --json: no routing lines" sh -c "! grep -q routing \"$T/err\""
 expect 0 "queue a delete of B" t --offline delete B --yes
 expect 0 "route --from-ip without the deleted trunk" t route --from-ip 10.0.0.1 --json
 check "nothing shadowed once B is deleted here" jqis '.shadowed | length' 0

@@ -9,6 +9,7 @@
 #include "trunk_fixture.h"
 #include "trunkctl/phony.h"
 #include "trunkctl/route.h"
+#include "trunkctl/route_diff.h"
 
 #define HOST "outbound_host=sip.example.com"
 #define IP_MODE "authentication_mode=ip_address"
@@ -671,4 +672,54 @@ Test(inbound, hostile_ips)
 	cr_expect_eq(tc_route_inbound(f.tb, NULL, &a, NULL), TC_INVALID);
 	expect_inbound(&f, "10.0.0.1", f.t[0]);
 	fleet_free(&f);
+}
+
+/* ---- what changes do ---- */
+
+Test(compare, a_prefix_changes_hands_and_findings_come_and_go)
+{
+	struct fleet before = {
+	    .t = {fx_trunk("A", "2026-01-01T00:00:00Z", IP_MODE, HOST,
+	                   "outbound_route_prefixes=855", (char *)NULL),
+	          fx_trunk("B", "2026-01-02T00:00:00Z", IP_MODE, HOST, (char *)NULL)},
+	    .n = 2};
+	struct fleet after = {.t = {fx_trunk("A", "2026-01-01T00:00:00Z", IP_MODE, HOST,
+	                                     "outbound_route_prefixes=855", (char *)NULL),
+	                            fx_trunk("B", "2026-01-02T00:00:00Z", IP_MODE, HOST,
+	                                     "outbound_route_prefixes=855,61", (char *)NULL)},
+	                      .n = 2};
+	fleet_build(&before);
+	fleet_build(&after);
+	struct tc_route_changes ch;
+	cr_assert_eq(tc_route_compare(before.tb, after.tb, &ch, NULL), TC_OK);
+	/* 61 goes to B, 855 becomes shared, unmatched destinations lose their trunk */
+	cr_assert_eq(ch.nmoves, 3);
+	cr_expect_str_eq(ch.moves[0].prefix, "61");
+	cr_expect_eq(ch.moves[0].nbefore, 0);
+	cr_expect_eq(ch.moves[0].nafter, 1);
+	cr_expect_str_eq(ch.moves[1].prefix, "855");
+	cr_expect_eq(ch.moves[1].nafter, 2);
+	cr_expect_null(ch.moves[2].prefix);
+	cr_expect_eq(ch.moves[2].nbefore, 1);
+	cr_expect_eq(ch.moves[2].nafter, 0);
+	bool dup = false, nofallback = false;
+	for (size_t i = 0; i < ch.added.count; i++) {
+		dup = dup || ch.added.items[i].rule == TC_LINT_DUPLICATE_ROUTE_PREFIX;
+		nofallback = nofallback || ch.added.items[i].rule == TC_LINT_NO_FALLBACK;
+	}
+	cr_expect(dup && nofallback);
+	cr_expect_eq(ch.cleared.count, 0);
+	tc_route_changes_finish(&ch);
+	/* and back: the same moves reversed, the findings cleared */
+	cr_assert_eq(tc_route_compare(after.tb, before.tb, &ch, NULL), TC_OK);
+	cr_expect_eq(ch.nmoves, 3);
+	cr_expect_eq(ch.added.count, 0);
+	cr_expect_eq(ch.cleared.count, 2);
+	tc_route_changes_finish(&ch);
+	cr_assert_eq(tc_route_compare(before.tb, before.tb, &ch, NULL), TC_OK);
+	cr_expect_eq(ch.nmoves + ch.added.count + ch.cleared.count, 0);
+	tc_route_changes_finish(&ch);
+	tc_route_changes_finish(NULL);
+	fleet_free(&before);
+	fleet_free(&after);
 }
