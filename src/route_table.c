@@ -208,7 +208,7 @@ enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t
 	tb->by_age = malloc(n * sizeof(*tb->by_age));
 	tb->rank = malloc(n * sizeof(*tb->rank));
 	tb->fallbacks = malloc(n * sizeof(*tb->fallbacks));
-	if (tb->trunks)
+	if (tb->trunks && count)
 		memcpy(tb->trunks, trunks, count * sizeof(*tb->trunks));
 	if (tb->trunks)
 		count_entries(tb, &nprefixes, &nips);
