@@ -90,7 +90,7 @@ static const char *label(const struct tc_trunk *t)
 static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_t *idx, size_t n,
                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* A finding about the trunks idx[0..n) (table indexes, repeats dropped). */
+/* A finding about the trunks idx[0..n) (table indexes, repeats in a row dropped). */
 static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_t *idx, size_t n,
                           const char *fmt, ...)
 {
@@ -123,13 +123,10 @@ static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_
 		vsnprintf(f.message, (size_t)len + 1, fmt, ap);
 		va_end(ap);
 	}
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-		for (size_t j = 0; j < f.ntrunks && !seen; j++)
-			seen = f.trunks[j] == l->tb->trunks[idx[i]];
-		if (!seen)
+	/* the rules hand a trunk's repeats in a row (prefixes sort by trunk) */
+	for (size_t i = 0; i < n; i++)
+		if (f.ntrunks == 0 || f.trunks[f.ntrunks - 1] != l->tb->trunks[idx[i]])
 			f.trunks[f.ntrunks++] = l->tb->trunks[idx[i]];
-	}
 	r->items[r->count++] = f;
 	return TC_OK;
 }
