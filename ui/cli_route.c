@@ -132,10 +132,16 @@ static void say_trunk(const char *label, const struct tc_trunk *t)
 	cli_say(stdout, "%-12s%s (%s)", label, name_of(t), t->id ? t->id : "no id");
 }
 
+/* A screenful at most: --json lists them all. */
+#define TEXT_TRUNKS_MAX 20
+
 static void say_trunks(const char *label, const struct tc_trunk *const *trunks, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < TEXT_TRUNKS_MAX; i++)
 		say_trunk(i == 0 ? label : "", trunks[i]);
+	if (n > TEXT_TRUNKS_MAX)
+		cli_say(stdout, "%-12sand %zu more (--json lists them all)", "",
+		        n - TEXT_TRUNKS_MAX);
 }
 
 /* ---- route --to ---- */
@@ -335,9 +341,12 @@ static void print_findings_text(const struct tc_lint_report *report)
 		const struct tc_lint_rule *rule = tc_lint_rule(f->rule);
 		cli_say(stdout, "%s %s: %s", tc_lint_severity_name(rule->severity), rule->id,
 		        f->message);
-		for (size_t k = 0; k < f->ntrunks; k++)
+		for (size_t k = 0; k < f->ntrunks && k < TEXT_TRUNKS_MAX; k++)
 			cli_say(stdout, "  trunk: %s (%s)", name_of(f->trunks[k]),
 			        f->trunks[k]->id ? f->trunks[k]->id : "no id");
+		if (f->ntrunks > TEXT_TRUNKS_MAX)
+			cli_say(stdout, "  and %zu more trunks (--json lists them all)",
+			        f->ntrunks - TEXT_TRUNKS_MAX);
 		cli_say(stdout, "  fix: %s", rule->hint);
 	}
 	fprintf(stderr, "trunkctl: %zu finding%s: %zu error, %zu warning, %zu info\n",

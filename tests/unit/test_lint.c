@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "file_fixture.h"
 #include "trunk_fixture.h"
 #include "trunkctl/lint.h"
 
@@ -62,6 +63,25 @@ Test(lint_table, ids_are_unique_and_complete)
 	cr_expect_null(tc_lint_rule(TC_LINT_RULE_COUNT));
 	cr_expect_str_eq(tc_lint_severity_name(TC_LINT_ERROR), "error");
 	tc_lint_report_finish(NULL);
+}
+
+/* trunkctl(1) and doc/routing.md list every rule by id with its severity. */
+Test(lint_table, every_rule_is_documented)
+{
+	size_t len;
+	char *man = read_all(TC_FIXTURES "/../../man/trunkctl.1", &len);
+	char *doc = read_all(TC_FIXTURES "/../../doc/routing.md", &len);
+	for (int i = 0; i < TC_LINT_RULE_COUNT; i++) {
+		const struct tc_lint_rule *rule = tc_lint_rule((enum tc_lint_rule_id)i);
+		const char *sev = tc_lint_severity_name(rule->severity);
+		char want[128];
+		snprintf(want, sizeof(want), ".It Cm %s No (%s)\n", rule->id, sev);
+		cr_expect(strstr(man, want), "trunkctl(1) lacks: %s", want);
+		snprintf(want, sizeof(want), "| %s | %s |", rule->id, sev);
+		cr_expect(strstr(doc, want), "doc/routing.md lacks: %s", want);
+	}
+	free(man);
+	free(doc);
 }
 
 Test(lint, a_clean_fleet_has_no_findings)
