@@ -19,24 +19,21 @@ struct route_prefix {
 /* One valid inbound IP of a trunk. */
 struct route_ip {
 	uint32_t ip;
-	size_t rank;  /* the trunk's age rank: 0 is the oldest */
 	size_t trunk; /* index into the table's trunks */
 };
 
 struct tc_route_table {
-	const struct tc_trunk **trunks; /* owned array of the caller's trunks */
+	const struct tc_trunk **trunks; /* owned array of the caller's trunks, oldest first */
 	size_t count;
 	bool *outbound;                /* per trunk: tc_route_outbound_capable */
 	enum tc_mode *modes;           /* per trunk: tc_trunk_mode, read once */
-	size_t *by_age;                /* trunk indexes, oldest first */
-	size_t *rank;                  /* per trunk: its position in by_age */
 	struct route_prefix *prefixes; /* sorted by text, then trunk */
 	size_t nprefixes;
-	struct route_prefix *odd; /* the other prefixes of outbound-capable trunks, table order */
+	struct route_prefix *odd; /* the other prefixes of outbound-capable trunks, oldest first */
 	size_t nodd;
-	size_t *fallbacks; /* outbound-capable trunks without route prefixes, table order */
+	size_t *fallbacks; /* outbound-capable trunks without route prefixes, oldest first */
 	size_t nfallbacks;
-	struct route_ip *ips; /* sorted by ip, then rank; one entry per trunk and ip */
+	struct route_ip *ips; /* sorted by ip, then trunk (oldest first); one per trunk and ip */
 	size_t nips;
 };
 

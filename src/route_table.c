@@ -27,8 +27,6 @@ void tc_route_table_destroy(struct tc_route_table *table)
 	free(table->trunks);
 	free(table->outbound);
 	free(table->modes);
-	free(table->by_age);
-	free(table->rank);
 	free(table->prefixes);
 	free(table->odd);
 	free(table->fallbacks);
@@ -128,23 +126,25 @@ static int ip_cmp(const void *pa, const void *pb)
 	const struct route_ip *a = pa, *b = pb;
 	if (a->ip != b->ip)
 		return a->ip < b->ip ? -1 : 1;
-	return a->rank < b->rank ? -1 : a->rank > b->rank;
+	return a->trunk < b->trunk ? -1 : a->trunk > b->trunk;
 }
 
-static enum tc_status order_by_age(struct tc_route_table *tb)
+/*
+ * The caller's trunks into tb->trunks, oldest first: every list the index
+ * and the lint hand out is then in age order, whatever order the store read.
+ */
+static enum tc_status order_by_age(struct tc_route_table *tb, const struct tc_trunk *const *trunks)
 {
 	struct aged *aged = malloc((tb->count ? tb->count : 1) * sizeof(*aged));
 	if (!aged)
 		return TC_NOMEM;
 	for (size_t i = 0; i < tb->count; i++) {
-		const char *created = route_trunk_text(tb->trunks[i], TC_F_CREATED_AT);
+		const char *created = route_trunk_text(trunks[i], TC_F_CREATED_AT);
 		aged[i] = (struct aged){created, created ? time_key(created) : 0, i};
 	}
 	qsort(aged, tb->count, sizeof(*aged), aged_cmp);
-	for (size_t r = 0; r < tb->count; r++) {
-		tb->by_age[r] = aged[r].index;
-		tb->rank[aged[r].index] = r;
-	}
+	for (size_t r = 0; r < tb->count; r++)
+		tb->trunks[r] = trunks[aged[r].index];
 	free(aged);
 	return TC_OK;
 }
@@ -189,7 +189,7 @@ static void index_trunk(struct tc_route_table *tb, size_t i)
 			seen = tc_route_parse_ipv4(ips->items[j], &other) && other == ip;
 		}
 		if (!seen)
-			tb->ips[tb->nips++] = (struct route_ip){(uint32_t)ip, tb->rank[i], i};
+			tb->ips[tb->nips++] = (struct route_ip){(uint32_t)ip, i};
 	}
 }
 
@@ -201,24 +201,19 @@ enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t
 	if (!tb)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	tb->count = count;
-	size_t n = count ? count : 1, nprefixes, nips;
+	size_t n = count ? count : 1, nprefixes = 0, nips = 0;
 	tb->trunks = malloc(n * sizeof(*tb->trunks));
 	tb->outbound = calloc(n, sizeof(*tb->outbound));
 	tb->modes = malloc(n * sizeof(*tb->modes));
-	tb->by_age = malloc(n * sizeof(*tb->by_age));
-	tb->rank = malloc(n * sizeof(*tb->rank));
 	tb->fallbacks = malloc(n * sizeof(*tb->fallbacks));
-	if (tb->trunks && count)
-		memcpy(tb->trunks, trunks, count * sizeof(*tb->trunks));
-	if (tb->trunks)
+	bool ok = tb->trunks && order_by_age(tb, trunks) == TC_OK;
+	if (ok)
 		count_entries(tb, &nprefixes, &nips);
-	else
-		nprefixes = nips = 0;
 	tb->prefixes = malloc((nprefixes ? nprefixes : 1) * sizeof(*tb->prefixes));
 	tb->odd = malloc((nprefixes ? nprefixes : 1) * sizeof(*tb->odd));
 	tb->ips = malloc((nips ? nips : 1) * sizeof(*tb->ips));
-	if (!tb->trunks || !tb->outbound || !tb->modes || !tb->by_age || !tb->rank ||
-	    !tb->fallbacks || !tb->prefixes || !tb->odd || !tb->ips || order_by_age(tb) != TC_OK) {
+	if (!ok || !tb->outbound || !tb->modes || !tb->fallbacks || !tb->prefixes || !tb->odd ||
+	    !tb->ips) {
 		tc_route_table_destroy(tb);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}

@@ -113,7 +113,7 @@ struct tc_lint_finding {
 
 struct tc_lint_report {
 	size_t count, cap;
-	struct tc_lint_finding *items; /* in rule order, then trunk order */
+	struct tc_lint_finding *items; /* in rule order, then oldest trunk first */
 };
 
 /*

@@ -85,7 +85,9 @@ enum tc_status tc_route_sip_dial_string(const char *address, const char *profile
 /*
  * The trunks of one carrier with their route prefixes and inbound IPs
  * indexed, built once so that each query costs a few binary searches. It
- * keeps the trunk pointers, not copies: the trunks must outlive it.
+ * keeps the trunk pointers, not copies: the trunks must outlive it. It
+ * orders them oldest first (created_at; not yet on the server: last), and
+ * every list it or the lint hands out follows that order.
  */
 struct tc_route_table;
 
@@ -94,6 +96,7 @@ enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t
                                     struct tc_route_table **out, struct tc_error *err);
 void tc_route_table_destroy(struct tc_route_table *table); /* accepts NULL */
 size_t tc_route_table_count(const struct tc_route_table *table);
+/* The i-th trunk, oldest first; NULL past the end. */
 const struct tc_trunk *tc_route_table_trunk(const struct tc_route_table *table, size_t i);
 
 /* The platform's "configured for outbound dialing": client_credentials, or an outbound_host. */
@@ -126,7 +129,7 @@ struct tc_route_answer {
 	const char *prefix;           /* the matching prefix (TC_ROUTE_PREFIX, or ambiguous ties) */
 	const char *why_none;         /* static sentence for TC_ROUTE_NONE */
 	size_t ncandidates;
-	const struct tc_trunk **candidates; /* owned array; trunks in table order */
+	const struct tc_trunk **candidates; /* owned array, oldest first */
 	/* The destination was a SIP URI: the address dialled as given (owned),
 	 * with no trunk (match none). */
 	char *sip_address;
