@@ -25,7 +25,10 @@ enum cli_exit {
 	CLI_EXIT_NOT_FOUND = 5,
 	CLI_EXIT_QUEUED = 6,
 	CLI_EXIT_CONFLICT = 7,
-	/* plan and apply: changes planned; diff: the profiles differ (0: none) */
+	/*
+	 * Something to act on: plan found changes, diff found the profiles
+	 * differ, lint found a problem of severity error (0: none).
+	 */
 	CLI_EXIT_CHANGES = 8,
 };
 
@@ -68,6 +71,14 @@ enum cli_exit {
 	_(PRUNE, "prune", 0, NULL, "also delete the stored trunks the file does not name")         \
 	_(PUSH, "push", 0, NULL, "push the staged changes at once")                                \
 	_(AGAINST, "against", 0, "PROFILE", "the profile to compare with")                         \
+	_(TO, "to", 0, "NUMBER",                                                                   \
+	  "the destination number (route), or the called number (--from-ip)")                      \
+	_(FROM, "from", 0, "NUMBER", "the caller's number")                                        \
+	_(VIA, "via", 0, "ID|NAME", "dial through this trunk whatever the rules say")              \
+	_(PINNED, "pinned", 0, "ID|NAME", "as for an account pinned to this trunk")                \
+	_(FROM_IP, "from-ip", 0, "IP", "the inbound trunk for a call from IP")                     \
+	_(RULE, "rule", 0, "ID", "only the findings of this lint rule")                            \
+	_(SERVER, "server", 0, NULL, "only what the server last sent, without queued changes")     \
 	_(TOKEN, "token", 0, "TOKEN", NULL)
 
 /*

@@ -202,4 +202,16 @@ int cli_cmd_diff(struct cli *c);
 enum tc_status cli_export_yaml(struct tc_service *svc, FILE *out, bool reveal, size_t *count,
                                struct tc_error *err);
 
+/* ---- routing replayed offline (route.c, doc/routing.md) ---- */
+
+int cli_cmd_route(struct cli *c);
+/* Exit CLI_EXIT_CHANGES when a finding of severity error exists. */
+int cli_cmd_lint(struct cli *c);
+/*
+ * What the queued changes do to routing, as lines on out: the destinations
+ * (prefixes, and those no prefix matches) that change trunks, and the lint
+ * findings they add or clear. Nothing when they change nothing.
+ */
+void cli_route_effects(struct tc_service *svc, FILE *out);
+
 #endif

@@ -65,6 +65,12 @@ static const struct cli_command commands[] = {
      SERVICE | CLI_TOKEN_IF_PUSH},
     {"diff", "", 0, 0, "compare the trunks of two profiles by name",
      OPTS(CLI_OPT_AGAINST, CLI_OPT_JSON), cli_cmd_diff, SERVICE},
+    {"route", "", 0, 0, "the trunk, dial string and caller ID the platform would use, offline",
+     OPTS(CLI_OPT_TO, CLI_OPT_FROM, CLI_OPT_VIA, CLI_OPT_PINNED, CLI_OPT_FROM_IP, CLI_OPT_JSON,
+          CLI_OPT_SERVER),
+     cli_cmd_route, SERVICE},
+    {"lint", "", 0, 0, "settings the platform would route wrongly, offline",
+     OPTS(CLI_OPT_JSON, CLI_OPT_RULE, CLI_OPT_SERVER), cli_cmd_lint, SERVICE},
     /* no service: the settings are printed even when the store cannot be opened */
     {"config", "", 0, 0, "print the effective settings and where each came from",
      OPTS(CLI_OPT_JSON), cli_cmd_config, 0},

@@ -130,6 +130,8 @@ static int sync_dry_run(struct cli *c)
 	else
 		fprintf(stderr, "trunkctl: dry run: %zu request%s would be sent, nothing was\n",
 		        list.count, list.count == 1 ? "" : "s");
+	if (!arr && list.count)
+		cli_route_effects(c->svc, stderr);
 	json_decref(arr);
 	tc_pending_list_free(&list);
 	return CLI_EXIT_OK;
@@ -242,6 +244,8 @@ int cli_cmd_pending(struct cli *c)
 			fputc(' ', stdout);
 			cli_say(stdout, "%s", e->last_error ? e->last_error : "-");
 		}
+		if (list.count)
+			cli_route_effects(c->svc, stderr);
 	}
 	tc_pending_list_free(&list);
 	return CLI_EXIT_OK;

@@ -1,0 +1,57 @@
+/* Private to src/route_*.c and src/lint.c: the fleet index and the trunk readers they share. */
+#ifndef TRUNKCTL_ROUTE_PRIVATE_H
+#define TRUNKCTL_ROUTE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trunkctl/route.h"
+
+/* One route prefix of an outbound-capable trunk, digits only. */
+struct route_prefix {
+	const char *text;
+	uint64_t head; /* its first 8 bytes, big-endian: most comparisons stop here */
+	size_t len;
+	size_t trunk; /* index into the table's trunks */
+};
+
+/* One valid inbound IP of a trunk. */
+struct route_ip {
+	uint32_t ip;
+	size_t trunk; /* index into the table's trunks */
+};
+
+struct tc_route_table {
+	const struct tc_trunk **trunks; /* owned array of the caller's trunks, oldest first */
+	size_t count;
+	bool *outbound;                /* per trunk: tc_route_outbound_capable */
+	enum tc_mode *modes;           /* per trunk: tc_trunk_mode, read once */
+	struct route_prefix *prefixes; /* sorted by text, then trunk */
+	size_t nprefixes;
+	struct route_prefix *odd; /* the other prefixes of outbound-capable trunks, oldest first */
+	size_t nodd;
+	size_t *fallbacks; /* outbound-capable trunks without route prefixes, oldest first */
+	size_t nfallbacks;
+	struct route_ip *ips; /* sorted by ip, then trunk (oldest first); one per trunk and ip */
+	size_t nips;
+};
+
+/*
+ * Age order: created_at ascending, then the trunks the server has not
+ * created yet. 0 when the platform's order between a and b cannot be told
+ * from here.
+ */
+int route_age_cmp(const struct tc_trunk *a, const struct tc_trunk *b);
+/* The boolean field f of t, false unless set. */
+bool route_trunk_flag(const struct tc_trunk *t, enum tc_field_id f);
+/* The list field f of t; count 0 unless set. */
+const struct tc_list *route_trunk_list(const struct tc_trunk *t, enum tc_field_id f);
+/* The string field f of t when set and not empty, else NULL. */
+const char *route_trunk_text(const struct tc_trunk *t, enum tc_field_id f);
+/* Every character of s (length len) is a decimal digit; true for "". */
+bool route_all_digits(const char *s, size_t len);
+/* A new string joining the NULL-terminated arguments; NULL when out of memory. */
+char *route_join(const char *first, ...);
+
+#endif

@@ -1,0 +1,234 @@
+/* Every lint rule fires on the hazard it names (doc/routing.md, "Lint
+ * rules") and stays quiet on a fleet without it. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "file_fixture.h"
+#include "trunk_fixture.h"
+#include "trunkctl/lint.h"
+
+#define IP_MODE "authentication_mode=ip_address"
+#define HOST "outbound_host=sip.example.com"
+
+struct lint_run {
+	struct tc_trunk *t[6];
+	size_t n;
+	struct tc_route_table *tb;
+	struct tc_lint_report report;
+};
+
+static void run(struct lint_run *r)
+{
+	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)r->t, r->n, &r->tb, NULL),
+	             TC_OK);
+	cr_assert_eq(tc_lint_run(r->tb, NULL, &r->report, NULL), TC_OK);
+}
+
+static void finish(struct lint_run *r)
+{
+	tc_lint_report_finish(&r->report);
+	tc_route_table_destroy(r->tb);
+	for (size_t i = 0; i < r->n; i++)
+		tc_trunk_free(r->t[i]);
+}
+
+static const struct tc_lint_finding *find(const struct lint_run *r, enum tc_lint_rule_id rule)
+{
+	for (size_t i = 0; i < r->report.count; i++)
+		if (r->report.items[i].rule == rule)
+			return &r->report.items[i];
+	return NULL;
+}
+
+static size_t count(const struct lint_run *r, enum tc_lint_rule_id rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->report.count; i++)
+		n += r->report.items[i].rule == rule;
+	return n;
+}
+
+Test(lint_table, ids_are_unique_and_complete)
+{
+	for (int i = 0; i < TC_LINT_RULE_COUNT; i++) {
+		const struct tc_lint_rule *rule = tc_lint_rule((enum tc_lint_rule_id)i);
+		cr_assert_not_null(rule);
+		cr_expect_eq(rule->rule, (enum tc_lint_rule_id)i);
+		cr_expect_eq(tc_lint_rule_find(rule->id), rule, "%s", rule->id);
+		cr_expect_gt(strlen(rule->meaning), 10);
+		cr_expect_gt(strlen(rule->hint), 10);
+	}
+	cr_expect_null(tc_lint_rule_find("no-such-rule"));
+	cr_expect_null(tc_lint_rule_find(NULL));
+	cr_expect_null(tc_lint_rule(TC_LINT_RULE_COUNT));
+	cr_expect_str_eq(tc_lint_severity_name(TC_LINT_ERROR), "error");
+	tc_lint_report_finish(NULL);
+}
+
+/* trunkctl(1) and doc/routing.md list every rule by id with its severity. */
+Test(lint_table, every_rule_is_documented)
+{
+	size_t len;
+	char *man = read_all(TC_FIXTURES "/../../man/trunkctl.1", &len);
+	char *doc = read_all(TC_FIXTURES "/../../doc/routing.md", &len);
+	for (int i = 0; i < TC_LINT_RULE_COUNT; i++) {
+		const struct tc_lint_rule *rule = tc_lint_rule((enum tc_lint_rule_id)i);
+		const char *sev = tc_lint_severity_name(rule->severity);
+		char want[128];
+		snprintf(want, sizeof(want), ".It Cm %s No (%s)\n", rule->id, sev);
+		cr_expect(strstr(man, want), "trunkctl(1) lacks: %s", want);
+		snprintf(want, sizeof(want), "| %s | %s |", rule->id, sev);
+		cr_expect(strstr(doc, want), "doc/routing.md lacks: %s", want);
+	}
+	free(man);
+	free(doc);
+}
+
+Test(lint, a_clean_fleet_has_no_findings)
+{
+	struct lint_run r = {
+	    .t = {fx_trunk("KH", "2026-01-01T00:00:00Z", IP_MODE, HOST,
+	                   "outbound_route_prefixes=855", "outbound_national_dialing=true",
+	                   "inbound_source_ips=10.0.0.1", "inbound_country=KH", (char *)NULL),
+	          fx_trunk("rest", "2026-01-02T00:00:00Z", IP_MODE, HOST,
+	                   "inbound_source_ips=10.0.0.2", (char *)NULL)},
+	    .n = 2};
+	run(&r);
+	for (size_t i = 0; i < r.report.count; i++)
+		cr_expect_fail("unexpected %s: %s", tc_lint_rule(r.report.items[i].rule)->id,
+		               r.report.items[i].message);
+	finish(&r);
+}
+
+Test(lint, empty_fleet)
+{
+	struct lint_run r = {.t = {NULL}, .n = 0};
+	run(&r);
+	cr_expect_eq(r.report.count, 0);
+	finish(&r);
+}
+
+Test(lint, shared_ip_names_the_oldest_first)
+{
+	struct lint_run r = {
+	    .t = {fx_trunk("new", "2026-01-02T00:00:00Z", IP_MODE, "inbound_source_ips=198.51.0.7",
+	                   "region=helium", (char *)NULL),
+	          fx_trunk("old", "2026-01-01T00:00:00Z", IP_MODE, "inbound_source_ips=198.51.0.7",
+	                   "region=hydrogen", (char *)NULL)},
+	    .n = 2};
+	run(&r);
+	const struct tc_lint_finding *f = find(&r, TC_LINT_SHARED_INBOUND_IP);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->ntrunks, 2);
+	cr_expect_eq(f->trunks[0], r.t[1]);
+	cr_expect(strstr(f->message, "198.51.0.7") && strstr(f->message, "old"), "%s", f->message);
+	cr_expect_not_null(find(&r, TC_LINT_SHARED_IP_REGION));
+	cr_expect_eq(tc_lint_report_count(&r.report, TC_LINT_ERROR), 1);
+	finish(&r);
+}
+
+Test(lint, outbound_prefix_hazards)
+{
+	struct lint_run r = {
+	    {fx_trunk("A", "2026-01-01T00:00:00Z", IP_MODE, HOST,
+	              "outbound_route_prefixes=85571,+855, ", "outbound_dial_string_prefix=+1",
+	              "outbound_plus_prefix=true", (char *)NULL),
+	     fx_trunk("B", "2026-01-02T00:00:00Z", IP_MODE, HOST, "outbound_route_prefixes=85571",
+	              (char *)NULL),
+	     fx_trunk("no-host", "2026-01-03T00:00:00Z", IP_MODE, "outbound_route_prefixes=61",
+	              (char *)NULL)},
+	    .n = 3};
+	run(&r);
+	const struct tc_lint_finding *dup = find(&r, TC_LINT_DUPLICATE_ROUTE_PREFIX);
+	cr_assert_not_null(dup);
+	cr_expect_eq(dup->ntrunks, 2);
+	cr_expect_eq(count(&r, TC_LINT_ROUTE_PREFIX_NOT_DIGITS), 1); /* "+855" */
+	cr_expect_eq(count(&r, TC_LINT_EMPTY_ROUTE_PREFIX), 1);      /* " " trims to "" */
+	cr_expect_not_null(find(&r, TC_LINT_DIAL_PREFIX_NOT_DIGITS));
+	cr_expect_not_null(find(&r, TC_LINT_NO_FALLBACK));
+	cr_expect_not_null(find(&r, TC_LINT_PLUS_SHORT_CODES));
+	cr_expect_not_null(find(&r, TC_LINT_PREFIXES_NOT_OUTBOUND));
+	finish(&r);
+}
+
+Test(lint, fallbacks)
+{
+	struct lint_run r = {
+	    {fx_trunk("A", "2026-01-01T00:00:00Z", IP_MODE, HOST, "outbound_national_dialing=true",
+	              "outbound_plus_prefix=true", (char *)NULL),
+	     fx_trunk("C", "2026-01-02T00:00:00Z", "authentication_mode=client_credentials",
+	              (char *)NULL)},
+	    .n = 2};
+	run(&r);
+	const struct tc_lint_finding *f = find(&r, TC_LINT_AMBIGUOUS_FALLBACK);
+	cr_assert_not_null(f);
+	cr_expect_eq(f->ntrunks, 2);
+	cr_expect_not_null(find(&r, TC_LINT_CLIENT_CREDENTIALS_FALLBACK));
+	cr_expect_not_null(find(&r, TC_LINT_NATIONAL_MULTI_COUNTRY));
+	cr_expect_not_null(find(&r, TC_LINT_PLUS_WITH_NATIONAL));
+	cr_expect_null(find(&r, TC_LINT_NO_FALLBACK));
+	finish(&r);
+}
+
+Test(lint, national_dialing_over_prefixes)
+{
+	struct lint_run r = {
+	    {fx_trunk("two-countries", "2026-01-01T00:00:00Z", IP_MODE, HOST,
+	              "outbound_route_prefixes=855,856", "outbound_national_dialing=true",
+	              (char *)NULL),
+	     fx_trunk("short", "2026-01-02T00:00:00Z", IP_MODE, HOST, "outbound_route_prefixes=8",
+	              "outbound_national_dialing=true", (char *)NULL),
+	     fx_trunk("one", "2026-01-03T00:00:00Z", IP_MODE, HOST,
+	              "outbound_route_prefixes=85571,85597", "outbound_national_dialing=true",
+	              (char *)NULL)},
+	    .n = 3};
+	run(&r);
+	cr_expect_eq(count(&r, TC_LINT_NATIONAL_MULTI_COUNTRY), 2);
+	for (size_t i = 0; i < r.report.count; i++)
+		if (r.report.items[i].rule == TC_LINT_NATIONAL_MULTI_COUNTRY)
+			cr_expect_neq(r.report.items[i].trunks[0], r.t[2]);
+	finish(&r);
+}
+
+Test(lint, outbound_registration)
+{
+	struct lint_run r = {.t = {fx_trunk("reg", "2026-01-01T00:00:00Z",
+	                                    "authentication_mode=outbound_registration",
+	                                    "outbound_host=pbx.example.com:5060",
+	                                    "outbound_dial_string_prefix=99", (char *)NULL)},
+	                     .n = 1};
+	run(&r);
+	cr_expect_not_null(find(&r, TC_LINT_REGISTRATION_IGNORES_PREFIX));
+	cr_expect_not_null(find(&r, TC_LINT_REGISTRATION_DROPS_PORT));
+	finish(&r);
+}
+
+Test(lint, inbound_countries)
+{
+	struct lint_run r = {
+	    .t = {fx_trunk("ES", "2026-01-01T00:00:00Z", "inbound_country=ES", (char *)NULL),
+	          fx_trunk("US", "2026-01-02T00:00:00Z", "inbound_country=US", (char *)NULL),
+	          fx_trunk("GE", "2026-01-03T00:00:00Z", "inbound_country=GE", (char *)NULL),
+	          fx_trunk("JE", "2026-01-04T00:00:00Z", "inbound_country=JE", (char *)NULL),
+	          fx_trunk("KH", "2026-01-05T00:00:00Z", "inbound_country=KH", (char *)NULL)},
+	    .n = 5};
+	run(&r);
+	cr_expect_eq(count(&r, TC_LINT_INBOUND_COUNTRY_NO_OP), 2);
+	cr_expect_eq(count(&r, TC_LINT_INBOUND_COUNTRY_PREPENDS), 2);
+	finish(&r);
+}
+
+Test(lint, one_rule_only)
+{
+	struct lint_run r = {
+	    .t = {fx_trunk("A", "2026-01-01T00:00:00Z", IP_MODE, HOST, "outbound_plus_prefix=true",
+	                   "outbound_national_dialing=true", (char *)NULL)},
+	    .n = 1};
+	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)r.t, r.n, &r.tb, NULL),
+	             TC_OK);
+	enum tc_lint_rule_id only = TC_LINT_PLUS_WITH_NATIONAL;
+	cr_assert_eq(tc_lint_run(r.tb, &only, &r.report, NULL), TC_OK);
+	cr_assert_eq(r.report.count, 1);
+	cr_expect_eq(r.report.items[0].rule, TC_LINT_PLUS_WITH_NATIONAL);
+	finish(&r);
+}
