@@ -499,4 +499,22 @@ int tc_service_event_fd(const struct tc_service *svc);
  */
 bool tc_service_next_event(struct tc_service *svc, struct tc_sync_event *ev);
 
+/* ---- routing (doc/routing.md) ---- */
+
+/* The trunks routing sees, indexed (trunkctl/route.h); read once, then pure. */
+struct tc_routing;
+struct tc_route_table;
+
+/*
+ * Reads every trunk and builds the route index: the trunks as they will be
+ * after the next sync (queued changes applied, queued deletes gone), or with
+ * server_only as the server last sent them. Errors: the store's, TC_NOMEM.
+ */
+enum tc_status tc_service_routing(struct tc_service *svc, bool server_only,
+                                  struct tc_routing **out, struct tc_error *err);
+const struct tc_route_table *tc_routing_table(const struct tc_routing *r);
+/* The trunk with that id among those routing sees, or NULL. */
+const struct tc_trunk *tc_routing_find(const struct tc_routing *r, const char *id);
+void tc_routing_destroy(struct tc_routing *r); /* accepts NULL */
+
 #endif

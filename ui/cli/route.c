@@ -12,79 +12,8 @@
 #include "trunkctl/route.h"
 #include "trunkctl/route_diff.h"
 
-/* The trunks routing sees, and their index. */
-struct fleet {
-	struct tc_trunk_page page;
-	struct tc_trunk **copies; /* server versions read for --server */
-	size_t ncopies;
-	const struct tc_trunk **trunks;
-	size_t count;
-	struct tc_route_table *table;
-};
-
-static void fleet_free(struct fleet *f)
-{
-	tc_route_table_destroy(f->table);
-	free(f->trunks);
-	for (size_t i = 0; i < f->ncopies; i++)
-		tc_trunk_free(f->copies[i]);
-	free(f->copies);
-	tc_trunk_page_free(&f->page);
-	memset(f, 0, sizeof(*f));
-}
-
-/* The server's version of a row that has local changes, or NULL (a create not pushed yet). */
-static enum tc_status server_version(struct tc_service *svc, const struct tc_trunk_row *row,
-                                     struct tc_trunk **out, struct tc_error *err)
-{
-	*out = NULL;
-	struct tc_trunk_record *rec = NULL;
-	enum tc_status rc = tc_service_get(svc, row->trunk->id, &rec, err);
-	if (rc == TC_OK && rec->base) {
-		*out = tc_trunk_dup(rec->base);
-		if (*out && !(*out)->id)
-			rc = tc_trunk_set_id(*out, rec->id);
-		if (!*out || rc != TC_OK)
-			rc = tc_error_set(err, TC_NOMEM, NULL);
-	}
-	tc_trunk_record_free(rec);
-	return rc;
-}
-
-static enum tc_status fleet_load(struct tc_service *svc, bool server_only, struct fleet *f,
-                                 struct tc_error *err)
-{
-	memset(f, 0, sizeof(*f));
-	/* every trunk; by id, the order the store reads fastest (the index orders by age) */
-	struct tc_list_query q = {.sort = TC_SORT_ID};
-	enum tc_status rc = tc_service_list(svc, &q, &f->page, err);
-	if (rc != TC_OK)
-		return rc;
-	size_t n = f->page.count ? f->page.count : 1;
-	f->trunks = malloc(n * sizeof(*f->trunks));
-	f->copies = malloc(n * sizeof(*f->copies));
-	if (!f->trunks || !f->copies)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	for (size_t i = 0; i < f->page.count; i++) {
-		const struct tc_trunk_row *row = &f->page.items[i];
-		bool changed = row->state != TC_SYNC_SYNCED || row->pending != TC_OP_NONE;
-		if (!server_only || !changed) {
-			if (row->pending != TC_OP_DELETE)
-				f->trunks[f->count++] = row->trunk;
-			continue;
-		}
-		struct tc_trunk *copy;
-		rc = server_version(svc, row, &copy, err);
-		if (rc != TC_OK)
-			return rc;
-		if (copy)
-			f->trunks[f->count++] = f->copies[f->ncopies++] = copy;
-	}
-	return tc_route_table_build(f->trunks, f->count, &f->table, err);
-}
-
 /* The trunk --via or --pinned names, among those routing sees. */
-static enum tc_status fleet_find(struct tc_service *svc, const struct fleet *f,
+static enum tc_status fleet_find(struct tc_service *svc, const struct tc_routing *f,
                                  const char *id_or_name, const struct tc_trunk **out,
                                  struct tc_error *err)
 {
@@ -93,9 +22,7 @@ static enum tc_status fleet_find(struct tc_service *svc, const struct fleet *f,
 	enum tc_status rc = tc_service_get(svc, id_or_name, &rec, err);
 	if (rc != TC_OK)
 		return rc;
-	for (size_t i = 0; i < f->count && !*out; i++)
-		if (f->trunks[i]->id && strcmp(f->trunks[i]->id, rec->id) == 0)
-			*out = f->trunks[i];
+	*out = tc_routing_find(f, rec->id);
 	tc_trunk_record_free(rec);
 	if (!*out)
 		return tc_error_set(
@@ -213,7 +140,7 @@ static void print_outbound_text(const struct cli_args *a, const struct outbound 
 }
 
 static enum tc_status route_outbound(const struct cli_args *a, struct tc_service *svc,
-                                     struct fleet *f, struct tc_error *err)
+                                     const struct tc_routing *f, struct tc_error *err)
 {
 	struct tc_route_query q = {.to = a->value[CLI_OPT_TO]};
 	enum tc_status rc = TC_OK;
@@ -223,7 +150,7 @@ static enum tc_status route_outbound(const struct cli_args *a, struct tc_service
 		rc = fleet_find(svc, f, a->value[CLI_OPT_PINNED], &q.pinned, err);
 	struct outbound o = {.dial_string = NULL};
 	if (rc == TC_OK)
-		rc = tc_route_select(f->table, &q, &o.answer, err);
+		rc = tc_route_select(tc_routing_table(f), &q, &o.answer, err);
 	if (rc == TC_OK)
 		rc = outbound_dial(a, &o, err);
 	if (rc == TC_OK && a->given[CLI_OPT_JSON])
@@ -248,11 +175,11 @@ static enum tc_status inbound_number(const struct cli_args *a, enum cli_opt_id o
 	return tc_route_normalize(t, a->value[opt], out, err);
 }
 
-static enum tc_status route_inbound(const struct cli_args *a, struct fleet *f, struct tc_error *err)
+static enum tc_status route_inbound(const struct cli_args *a, const struct tc_routing *f, struct tc_error *err)
 {
 	const char *ip = a->value[CLI_OPT_FROM_IP];
 	struct tc_inbound_answer r;
-	enum tc_status rc = tc_route_inbound(f->table, ip, &r, err);
+	enum tc_status rc = tc_route_inbound(tc_routing_table(f), ip, &r, err);
 	if (rc == TC_INVALID)
 		return tc_error_set(err, TC_USAGE, "--from-ip %s: not an IPv4 address", ip);
 	if (rc != TC_OK)
@@ -304,11 +231,11 @@ static int route_command(const struct cli_args *a, struct tc_service *svc, struc
 		cli_print_error(err);
 		return CLI_EXIT_USAGE;
 	}
-	struct fleet f;
-	enum tc_status rc = fleet_load(svc, a->given[CLI_OPT_SERVER], &f, err);
+	struct tc_routing *f = NULL;
+	enum tc_status rc = tc_service_routing(svc, a->given[CLI_OPT_SERVER], &f, err);
 	if (rc == TC_OK)
-		rc = inbound ? route_inbound(a, &f, err) : route_outbound(a, svc, &f, err);
-	fleet_free(&f);
+		rc = inbound ? route_inbound(a, f, err) : route_outbound(a, svc, f, err);
+	tc_routing_destroy(f);
 	if (rc != TC_OK) {
 		cli_print_error(err);
 		return cli_exit_for(rc);
@@ -365,18 +292,18 @@ static int lint_command(const struct cli_args *a, struct tc_service *svc, struct
 		cli_print_error(err);
 		return CLI_EXIT_USAGE;
 	}
-	struct fleet f;
+	struct tc_routing *f = NULL;
 	struct tc_lint_report report = {0};
-	enum tc_status rc = fleet_load(svc, a->given[CLI_OPT_SERVER], &f, err);
+	enum tc_status rc = tc_service_routing(svc, a->given[CLI_OPT_SERVER], &f, err);
 	if (rc == TC_OK)
-		rc = tc_lint_run(f.table, only ? &only->rule : NULL, &report, err);
+		rc = tc_lint_run(tc_routing_table(f), only ? &only->rule : NULL, &report, err);
 	if (rc == TC_OK && a->given[CLI_OPT_JSON])
 		print_findings_json(&report);
 	else if (rc == TC_OK)
 		print_findings_text(&report);
 	size_t errors = rc == TC_OK ? tc_lint_report_count(&report, TC_LINT_ERROR) : 0;
 	tc_lint_report_finish(&report);
-	fleet_free(&f);
+	tc_routing_destroy(f);
 	if (rc != TC_OK) {
 		cli_print_error(err);
 		return cli_exit_for(rc);
@@ -430,15 +357,15 @@ void cli_route_effects(struct tc_service *svc, FILE *out)
 {
 	struct tc_error err;
 	tc_error_init(&err);
-	struct fleet before, after;
+	struct tc_routing *before = NULL, *after = NULL;
 	struct tc_route_changes ch = {0};
-	enum tc_status rc = fleet_load(svc, true, &before, &err);
+	enum tc_status rc = tc_service_routing(svc, true, &before, &err);
 	if (rc == TC_OK)
-		rc = fleet_load(svc, false, &after, &err);
+		rc = tc_service_routing(svc, false, &after, &err);
 	else
 		memset(&after, 0, sizeof(after));
 	if (rc == TC_OK)
-		rc = tc_route_compare(before.table, after.table, &ch, &err);
+		rc = tc_route_compare(tc_routing_table(before), tc_routing_table(after), &ch, &err);
 	if (rc == TC_OK) {
 		for (size_t i = 0; i < ch.nmoves; i++)
 			say_move(out, &ch.moves[i]);
@@ -449,8 +376,8 @@ void cli_route_effects(struct tc_service *svc, FILE *out)
 		        err.message[0] ? err.message : tc_status_message(rc));
 	}
 	tc_route_changes_finish(&ch);
-	fleet_free(&after);
-	fleet_free(&before);
+	tc_routing_destroy(after);
+	tc_routing_destroy(before);
 	tc_error_clear(&err);
 }
 
