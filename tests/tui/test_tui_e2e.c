@@ -898,6 +898,31 @@ Test(e2e, a_running_sync_shows_its_progress_and_stops_on_a_key)
 	vtd_free(t);
 }
 
+Test(e2e, the_routing_screen_shows_where_calls_go_and_tests_a_number)
+{
+	struct vtd *t = run_online_with_samples(3);
+	keys(t, "R");
+	wait_text(t, "Routing: what the platform does", WAIT_MS);
+	cr_expect(vtd_has_text(t, "ambiguous-fallback"), "the lint's findings are listed");
+	golden(t, "routing");
+	keys(t, "t");
+	type(t, "85512345678");
+	keys(t, K_ENTER);
+	wait_text(t, "85512345678 goes to Sample trunk 3 (prefix 855)", WAIT_MS);
+	cr_expect(vtd_has_text(t, "dial: "), "the dial string is shown");
+	/* :route tests an IP from anywhere; the oldest trunk holding it takes the call. */
+	keys(t, ":");
+	type(t, "route 198.51.0.1");
+	keys(t, K_ENTER);
+	wait_text(t, "A call from 198.51.0.1 lands on Sample trunk 1", WAIT_MS);
+	/* Enter on a line that names a trunk opens it. */
+	keys(t, "G");
+	keys(t, K_ENTER);
+	wait_text(t, "Inbound source IPs", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Sample trunk 1"), "the trunk of the line opened");
+	quit(t);
+}
+
 Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 {
 	const char *samples[] = {"--sample", "2", NULL};

@@ -408,6 +408,9 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 	case TUI_ACT_PENDING:
 		tui_push(app, ui_pending_new(app));
 		return true;
+	case TUI_ACT_ROUTE:
+		tui_push(app, ui_routing_new(app, NULL));
+		return true;
 	case TUI_ACT_CONFLICTS:
 		tui_push(app, ui_conflict_new(app));
 		return true;

@@ -135,6 +135,8 @@ struct tui_screen *ui_conflict_new(struct tui_app *app);
 const char *ui_choice_name(enum tc_resolution r);
 struct tui_screen *ui_journal_new(struct tui_app *app);
 struct tui_screen *ui_help_new(struct tui_app *app);
+/* The routing of the trunks; test (may be NULL) a number or an IP to try at once. */
+struct tui_screen *ui_routing_new(struct tui_app *app, const char *test);
 
 /* Dialogs. on_yes runs when the operator confirms; ctx is passed back. */
 typedef void (*ui_confirm_fn)(struct tui_app *app, void *ctx);

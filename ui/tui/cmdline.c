@@ -62,6 +62,11 @@ static void run(struct tui_app *app, char *cmd)
 		           tui_scope_label(scope));
 		return;
 	}
+	/* :route NUMBER from any screen opens the routing with the number tried. */
+	if (act == TUI_ACT_ROUTE && arg && s->ops->scope != TUI_SCOPE_ROUTING) {
+		tui_push(app, ui_routing_new(app, arg));
+		return;
+	}
 	if (arg) {
 		if (!s->ops->command || s->ops->command(app, s, act, arg) == TUI_IGNORED)
 			tui_status(app, true, ":%s takes no argument.", cmd);

@@ -25,6 +25,7 @@ enum tui_scope {
 	TUI_SCOPE_FORM,
 	TUI_SCOPE_PENDING,
 	TUI_SCOPE_CONFLICT,
+	TUI_SCOPE_ROUTING,
 	TUI_SCOPE_COUNT
 };
 
@@ -55,6 +56,8 @@ enum tui_scope {
 	_(CONFLICTS, GENERIC, "conflicts", "conflicts", false, "c", "Show the trunks in conflict") \
 	_(JOURNAL, GENERIC, "journal", "journal", false, "L",                                      \
 	  "Show the journal of recent changes")                                                    \
+	_(ROUTE, GENERIC, "route", "routing", false, "R",                                          \
+	  "Where calls go: the routing and the lint")                                              \
 	_(FOOTER, GENERIC, "footer", "hide keys", false, "C-f",                                    \
 	  "Hide or show this line of key hints")                                                   \
 	_(REDRAW, GENERIC, "redraw", "redraw", false, "C-l", "Redraw the screen")                  \
@@ -102,7 +105,11 @@ enum tui_scope {
 	_(EDIT_VALUE, CONFLICT, "edit-value", "new value", true, "e",                              \
 	  "Type a new value for the field")                                                        \
 	_(RESOLVE, CONFLICT, "resolve", "apply", true, "F2 C-s",                                   \
-	  "Apply the choices and queue the result")
+	  "Apply the choices and queue the result")                                                \
+	_(ROUTE_TEST, ROUTING, "test", "test", false, "t /",                                       \
+	  "Type a number or an IP and see where its call goes")                                    \
+	_(OPEN_TRUNK, ROUTING, "open-trunk", "open trunk", false, "Enter",                         \
+	  "Open the trunk the selected line names")
 
 enum tui_action {
 	TUI_ACT_NONE = 0,
