@@ -689,6 +689,31 @@ Test(e2e, create_an_ip_address_trunk_and_sync_it)
 	quit(t);
 }
 
+Test(e2e, the_form_shows_live_what_the_platform_would_do_with_the_trunk)
+{
+	struct vtd *t = run_online_with_samples(2);
+	keys(t, "a");
+	wait_text(t, "New trunk", WAIT_MS);
+	type(t, "Second PBX");
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB);
+	keys(t, K_TAB); /* inbound IPs: the add row */
+	/* An IP another trunk holds: this trunk would never receive its calls. */
+	type(t, "198.51.0.1");
+	wait_text(t, "198.51.0.1 is already on Sample trunk 1, created earlier", WAIT_MS);
+	keys(t, K_BS);
+	type(t, "9");
+	wait_text(t, "A call to ", WAIT_MS);
+	cr_expect(vtd_has_text(t, "cannot dial out (no outbound host)"),
+	          "an ip_address trunk without a host says it cannot dial out");
+	keys(t, K_ESC);
+	wait_text(t, "Discard your changes?", WAIT_MS);
+	keys(t, "y");
+	quit(t);
+}
+
 Test(e2e, outbound_registration_is_refused_until_fixed)
 {
 	struct vtd *t = run_online_with_samples(1);

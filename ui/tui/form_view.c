@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "route_preview.h"
 #include "trunkctl/countries.h"
 
 #define TEXT_MAX 256
@@ -58,6 +59,7 @@ struct form_view {
 	bool conflict[TC_FIELD_COUNT];
 	enum tc_resolution choice[TC_FIELD_COUNT]; /* TC_RESOLVE_NONE: not chosen yet */
 	bool saved; /* the save's own reload must not be taken for a change underneath */
+	struct tui_route_preview preview;
 };
 
 static const enum tui_action footer[] = {
@@ -226,6 +228,7 @@ static void validate(struct tui_app *app, struct form_view *v)
 	                    v->rec ? v->rec->current : NULL, &err);
 	tc_field_errors_move(&v->errs, &err.fields);
 	tc_error_clear(&err);
+	tui_route_preview_update(app->svc, &v->preview, draft, v->id);
 	tc_trunk_free(draft);
 }
 
@@ -512,6 +515,15 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	}
 	tui_put(stdscr, top, 0, title, COLS, tui_attr(TUI_ROLE_TITLE));
 	int body_top = top + 1, body_h = height - 1;
+	/*
+	 * The routing preview takes the last line while the form is tall enough
+	 * to spare it and has no errors: those come first, and need the rows.
+	 */
+	if (v->preview.line[0] && body_h > 8 && !v->errs.count && !v->server_errs.count) {
+		body_h--;
+		tui_put_cut(stdscr, body_top + body_h, 0, v->preview.line, COLS,
+		            tui_attr(v->preview.role), app->caps.utf8);
+	}
 	if (v->form_msg[0]) {
 		tui_put(stdscr, body_top, 0, v->form_msg, COLS, tui_attr(TUI_ROLE_ERROR));
 		body_top++;
@@ -986,6 +998,7 @@ static void destroy(struct tui_screen *s)
 	struct form_view *v = (struct form_view *)s;
 	tc_field_errors_free(&v->errs);
 	tc_field_errors_free(&v->server_errs);
+	tui_route_preview_finish(&v->preview);
 	tc_trunk_record_free(v->rec);
 	free(v->id);
 	free(v);
