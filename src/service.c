@@ -434,18 +434,25 @@ enum tc_status service_save_edit(struct tc_service *svc, const char *id,
 	return tc_store_update_local(svc->store, id, &edit, result, err);
 }
 
+/* The write transaction of an edit, once the session may write and there is something to save. */
+static enum tc_status begin_edits(struct tc_service *svc, const struct tc_trunk *changes,
+                                  struct tc_error *err)
+{
+	enum tc_status rc = service_refuse_read_only(svc, err);
+	if (rc != TC_OK)
+		return rc;
+	if (!changes)
+		return tc_error_set(err, TC_USAGE, "no changes to save");
+	return tc_store_begin(svc->store, err);
+}
+
 enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
                                  const struct tc_trunk *changes, const struct tc_trunk *from,
                                  struct tc_edit_result *result, struct tc_error *err)
 {
 	if (result)
 		memset(result, 0, sizeof(*result));
-	enum tc_status rc = service_refuse_read_only(svc, err);
-	if (rc != TC_OK)
-		return rc;
-	if (!changes)
-		return tc_error_set(err, TC_USAGE, "no changes to save");
-	rc = tc_store_begin(svc->store, err);
+	enum tc_status rc = begin_edits(svc, changes, err);
 	if (rc != TC_OK)
 		return rc;
 	char *mapped;
@@ -462,12 +469,7 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 {
 	if (saved)
 		*saved = 0;
-	enum tc_status rc = service_refuse_read_only(svc, err);
-	if (rc != TC_OK)
-		return rc;
-	if (!changes)
-		return tc_error_set(err, TC_USAGE, "no changes to save");
-	rc = tc_store_begin(svc->store, err);
+	enum tc_status rc = begin_edits(svc, changes, err);
 	if (rc != TC_OK)
 		return rc;
 	size_t changed = 0;
