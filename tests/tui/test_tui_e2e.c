@@ -163,8 +163,11 @@ static struct vtd *run_args(int rows, int cols, unsigned flags, const char *arg)
 		snprintf(env_buf[n], sizeof(env_buf[n]), "NO_COLOR=1");
 		env[n] = env_buf[n], n++;
 	}
-	/* Sanitizer settings reach the program, so its own leaks and UB fail the test. */
-	const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+	/*
+	 * Sanitizer settings reach the program, so its own leaks and UB fail the
+	 * test; EDITOR, for the tests that script the editor.
+	 */
+	const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "EDITOR"};
 	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
 		if (getenv(pass[i])) {
 			snprintf(env_buf[n], sizeof(env_buf[n]), "%s=%s", pass[i], getenv(pass[i]));
@@ -712,6 +715,31 @@ Test(e2e, the_form_shows_live_what_the_platform_would_do_with_the_trunk)
 	wait_text(t, "Discard your changes?", WAIT_MS);
 	keys(t, "y");
 	quit(t);
+}
+
+Test(e2e, e_in_capitals_edits_the_trunk_in_the_editor_and_restores_the_screen)
+{
+	char dir[] = "/tmp/trunkctl-e2e-editor-XXXXXX", script[96];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/editor", dir);
+	FILE *f = fopen(script, "w");
+	cr_assert_not_null(f);
+	fputs("#!/bin/sh\nsed -i 's/^  max_channels: .*/  max_channels: 17/' \"$1\"\n", f);
+	fclose(f);
+	chmod(script, 0700);
+	setenv("EDITOR", script, 1);
+	struct vtd *t = run_online_with_samples(2);
+	unsetenv("EDITOR");
+	keys(t, "E");
+	wait_text(t, "Saved max_channels", WAIT_MS);
+	wait_text(t, "0 queued", SYNC_MS);
+	char row[256];
+	row_of(t, "Sample trunk 1", row, sizeof(row));
+	cr_expect(strstr(row, " 17 "), "the editor's value is in the list: %s", row);
+	cr_expect(vtd_has_text(t, "Name"), "the screen came back whole");
+	quit(t);
+	unlink(script);
+	rmdir(dir);
 }
 
 Test(e2e, outbound_registration_is_refused_until_fixed)

@@ -68,6 +68,8 @@ int cli_cmd_list(struct cli *c);
 int cli_cmd_show(struct cli *c);
 int cli_cmd_create(struct cli *c);
 int cli_cmd_update(struct cli *c);
+/* `edit ID|NAME`: the trunk as YAML in $VISUAL/$EDITOR, then saved as update saves. */
+int cli_cmd_edit(struct cli *c);
 int cli_cmd_delete(struct cli *c);
 int cli_cmd_validate(struct cli *c);
 /* sync.c */

@@ -32,6 +32,8 @@ static const struct cli_command commands[] = {
     {"update", "ID|NAME", 1, 1, "change a trunk, then push the change",
      OPTS(CLI_OPT_SET, CLI_OPT_UNSET, CLI_OPT_JSON_INPUT), cli_cmd_update,
      SERVICE | CLI_NEEDS_TOKEN},
+    {"edit", "ID|NAME", 1, 1, "change a trunk as YAML in $VISUAL or $EDITOR, then push",
+     NO_OPTS, cli_cmd_edit, SERVICE | CLI_NEEDS_TOKEN},
     {"delete", "ID|NAME", 1, 1, "delete a trunk, then push the delete",
      OPTS(CLI_OPT_YES, CLI_OPT_CONFIRM), cli_cmd_delete, SERVICE | CLI_NEEDS_TOKEN},
     {"validate", "", 0, 0, "check attributes as the server would; save nothing",

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli_private.h"
+#include "editor.h"
 #include "trunkctl/termtext.h"
 
 static int parse_sort(const char *spec, struct tc_list_query *q, struct tc_error *err)
@@ -231,4 +232,32 @@ int cli_cmd_validate(struct cli *c)
 	cli_print_field_errors(&c->err.fields);
 	fprintf(stderr, "trunkctl: valid\n");
 	return CLI_EXIT_OK;
+}
+
+int cli_cmd_edit(struct cli *c)
+{
+	struct tc_trunk_record *rec = NULL;
+	enum tc_status rc = tc_service_get(c->svc, c->a->pos[0], &rec, &c->err);
+	if (rc != TC_OK)
+		return cli_fail(c, rc);
+	struct tc_trunk *changes = NULL;
+	rc = ui_edit_in_editor_file(c->svc, rec->current, &changes, &c->err);
+	struct tc_edit_result res = {0};
+	/* against the version the file showed: a field changed meanwhile is a conflict */
+	if (rc == TC_OK && changes)
+		rc = tc_service_update(c->svc, rec->id, changes, rec->current, &res, &c->err);
+	int code;
+	if (rc != TC_OK) {
+		code = cli_fail(c, rc);
+	} else if (!changes) {
+		fprintf(stderr, "trunkctl: edit cancelled: the file was not changed\n");
+		code = CLI_EXIT_OK;
+	} else {
+		print_changed(c->a->pos[0], &res);
+		code = cli_push_change(c, rec->id, false, false);
+	}
+	tc_edit_result_free(&res);
+	tc_trunk_free(changes);
+	tc_trunk_record_free(rec);
+	return code;
 }

@@ -343,6 +343,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		if (v->rec)
 			tui_push(app, ui_form_new(app, v->rec->id));
 		return TUI_HANDLED;
+	case TUI_ACT_DETAIL_EDIT_IN_EDITOR:
+		if (v->rec)
+			ui_edit_in_editor(app, v->rec->id);
+		return TUI_HANDLED;
 	case TUI_ACT_DETAIL_DELETE:
 		if (v->rec) {
 			if (tui_read_only(app)) {

@@ -77,11 +77,15 @@ enum tui_scope {
 	_(UNMARK_ALL, LIST, "unmark-all", "unmark all", false, "u", "Clear every mark")            \
 	_(CREATE, LIST, "create", "new", true, "a F7", "Create a trunk")                           \
 	_(EDIT, LIST, "edit", "edit", true, "e F4", "Edit the selected trunk")                     \
+	_(EDIT_IN_EDITOR, LIST, "edit-in-editor", "edit in $EDITOR", true, "E",                    \
+	  "Edit the selected trunk as YAML in $VISUAL or $EDITOR")                                 \
 	_(DELETE, LIST, "delete", "delete", true, "d F8",                                          \
 	  "Delete the selected trunk (its name typed back), or the marked ones (their number)")    \
 	_(DETAIL_EDIT, DETAIL, "detail-edit", "edit", true, "e F4", "Edit this trunk")             \
 	_(DETAIL_DELETE, DETAIL, "detail-delete", "delete", true, "d F8",                          \
 	  "Delete this trunk (its name typed back)")                                               \
+	_(DETAIL_EDIT_IN_EDITOR, DETAIL, "detail-edit-in-editor", "edit in $EDITOR", true, "E",    \
+	  "Edit this trunk as YAML in $VISUAL or $EDITOR")                                         \
 	_(REVEAL, DETAIL, "reveal", "password", false, "v", "Show or hide the password")           \
 	_(COPY, DETAIL, "copy", "copy", false, "y",                                                \
 	  "Copy the selected value to the clipboard (OSC 52; a password asks first)")              \

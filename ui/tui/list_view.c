@@ -474,6 +474,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	case TUI_ACT_DELETE:
 		delete_selected(app, r);
 		return TUI_HANDLED;
+	case TUI_ACT_EDIT_IN_EDITOR:
+		if (r)
+			ui_edit_in_editor(app, r->trunk->id);
+		return TUI_HANDLED;
 	case TUI_ACT_MARK:
 		if (!r)
 			return TUI_HANDLED;

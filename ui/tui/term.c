@@ -266,6 +266,22 @@ void tui_term_resume(void)
 	fflush(stdout);
 }
 
+void tui_term_leave(void)
+{
+	static const char paste_off[] = "\033[?2004l";
+	def_prog_mode();
+	endwin();
+	(void)!write(STDOUT_FILENO, paste_off, sizeof(paste_off) - 1);
+}
+
+void tui_term_back(void)
+{
+	reset_prog_mode();
+	tui_term_resume();
+	clearok(curscr, TRUE);
+	refresh();
+}
+
 bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, size_t len)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

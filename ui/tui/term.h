@@ -42,6 +42,13 @@ bool tui_term_skip_sequence(void);
 void tui_term_skip_paste(void);
 /* Back from Ctrl-Z: the terminal modes curses does not restore (bracketed paste). */
 void tui_term_resume(void);
+/*
+ * Hands the terminal to another program (an editor) and takes it back:
+ * leave puts it in the mode the shell had, back restores curses' mode and
+ * redraws everything on the next refresh.
+ */
+void tui_term_leave(void);
+void tui_term_back(void);
 /* Readable when a signal arrived; drain it with tui_term_take_signals. */
 int tui_term_signal_fd(void);
 /*
