@@ -201,8 +201,11 @@ static enum tc_status compare_findings(const struct tc_route_table *b,
 		tc_lint_report_finish(&rb);
 		return rc;
 	}
-	qsort(rb.items, rb.count, sizeof(*rb.items), finding_cmp);
-	qsort(ra.items, ra.count, sizeof(*ra.items), finding_cmp);
+	/* an empty report has no array: qsort must not see its NULL */
+	if (rb.count)
+		qsort(rb.items, rb.count, sizeof(*rb.items), finding_cmp);
+	if (ra.count)
+		qsort(ra.items, ra.count, sizeof(*ra.items), finding_cmp);
 	rc = unmatched(&ra, &rb, &out->added);
 	if (rc == TC_OK)
 		rc = unmatched(&rb, &ra, &out->cleared);

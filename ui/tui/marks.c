@@ -84,7 +84,8 @@ bool tui_marks_add_many(struct tui_marks *m, struct tui_mark *add, size_t n)
 			mark_free(&add[i]);
 		return false;
 	}
-	qsort(add, n, sizeof(*add), by_id);
+	if (n) /* nothing matched: add may be NULL, which qsort must not see */
+		qsort(add, n, sizeof(*add), by_id);
 	/* Merge from the back, so the kept marks move once and in place. */
 	size_t i = m->count, j = n, out = m->count + n;
 	while (j > 0) {
