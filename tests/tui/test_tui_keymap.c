@@ -231,6 +231,8 @@ Test(marks, toggle_and_merge_keep_one_sorted_set)
 	cr_assert(tui_marks_toggle(&m, "c", "C"));
 	cr_expect(!tui_marks_has(&m, "c"), "toggling a mark removes it");
 	cr_expect_eq(m.count, 4);
+	cr_expect(tui_marks_add_many(&m, NULL, 0), "a filter that matches nothing marks nothing");
+	cr_expect_eq(m.count, 4);
 	tui_marks_clear(&m);
 	cr_expect_eq(m.count, 0);
 	tui_marks_clear(NULL);
