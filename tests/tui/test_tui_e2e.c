@@ -1263,6 +1263,33 @@ Test(e2e, pending_changes_show_the_request_and_can_be_discarded)
 	quit(t);
 }
 
+Test(e2e, discard_and_retry_act_on_the_marked_trunks)
+{
+	struct vtd *t = run_offline_with_samples(3);
+	/* Two queued edits, on trunks 1 and 2, through the bulk form. */
+	keys(t, " ");
+	keys(t, " ");
+	keys(t, "e");
+	wait_text(t, "Edit 2 marked trunks", WAIT_MS);
+	keys(t, K_TAB);
+	type(t, "5");
+	keys(t, K_F2);
+	wait_text(t, "2 queued", WAIT_MS);
+	keys(t, "p");
+	wait_text(t, "2 of marked trunks", WAIT_MS);
+	/* Retry with marks: each marked trunk's change is due again; offline, the TUI says why
+	 * nothing is sent. */
+	keys(t, "t");
+	wait_text(t, "No Carrier API is configured", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Pending changes (2;"), "both changes are still queued");
+	keys(t, "d");
+	wait_text(t, "Discard the queued changes of 2 marked trunks?", WAIT_MS);
+	keys(t, "y");
+	wait_text(t, "Discarded the queued changes of 2 marked trunks", WAIT_MS);
+	cr_expect(vtd_has_text(t, "Pending changes (0)"));
+	quit(t);
+}
+
 Test(e2e, a_server_error_is_a_message_and_keys_still_answer)
 {
 	const char *extra[] = {"--sample", "2", "--fault", "error=1000", NULL};

@@ -61,7 +61,16 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct pending_view *v = (struct pending_view *)s;
 	char title[100];
-	snprintf(title, sizeof(title), "Pending changes (%zu)", v->list.count);
+	size_t nmarked = 0;
+	for (size_t i = 0; i < v->list.count; i++)
+		nmarked += tui_marks_has(&app->marks, v->list.items[i].trunk_id);
+	if (nmarked)
+		snprintf(
+		    title, sizeof(title),
+		    "Pending changes (%zu; %zu of marked trunks: discard and retry act on them)",
+		    v->list.count, nmarked);
+	else
+		snprintf(title, sizeof(title), "Pending changes (%zu)", v->list.count);
 	tui_put(stdscr, top, 0, title, COLS, tui_attr(TUI_ROLE_TITLE));
 	int list_h = (height - 1) / 2;
 	if (list_h < 3)
@@ -81,9 +90,9 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		bool sel = k == v->sc.sel;
 		int y = top + 2 + i;
 		char line[600];
-		snprintf(line, sizeof(line), "%3lld  %-7s %-26.26s %-10s %5u  %s",
-		         (long long)e->seq, tc_outbox_op_name(e->op),
-		         e->trunk_name ? e->trunk_name : e->trunk_id,
+		snprintf(line, sizeof(line), "%s%2lld  %-7s %-26.26s %-10s %5u  %s",
+		         tui_marks_has(&app->marks, e->trunk_id) ? "*" : " ", (long long)e->seq,
+		         tc_outbox_op_name(e->op), e->trunk_name ? e->trunk_name : e->trunk_id,
 		         tc_outbox_state_name(e->state), e->attempts,
 		         e->last_error ? e->last_error : "");
 		int role = sel ? TUI_ROLE_SELECTED
@@ -105,6 +114,72 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	tui_put(stdscr, y + 1, 9, req, COLS - 9, tui_attr(TUI_ROLE_NORMAL));
 	if (e->request.body)
 		wrap(y + 2, rest - 2, e->request.body, TUI_ROLE_NORMAL);
+}
+
+/* The trunks of the queue that are marked on the list, each once; *n of them. */
+static char **marked_trunks(const struct tui_app *app, const struct pending_view *v, size_t *n)
+{
+	*n = 0;
+	char **ids = calloc(v->list.count ? v->list.count : 1, sizeof(*ids));
+	for (size_t i = 0; ids && i < v->list.count; i++) {
+		const char *id = v->list.items[i].trunk_id;
+		bool seen = false;
+		for (size_t k = 0; k < *n && !seen; k++)
+			seen = strcmp(ids[k], id) == 0;
+		if (!seen && tui_marks_has(&app->marks, id) && (ids[*n] = strdup(id)))
+			(*n)++;
+	}
+	return ids;
+}
+
+struct marked_ids {
+	size_t n;
+	char **ids;
+};
+
+static void marked_ids_free(void *ctx)
+{
+	struct marked_ids *m = ctx;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->ids[i]);
+	free(m->ids);
+	free(m);
+}
+
+/* Discard or retry on every marked trunk: each on its own, so one refusal does not undo the rest.
+ */
+static void act_on_marked(struct tui_app *app, const struct marked_ids *m, bool discard)
+{
+	size_t done = 0;
+	struct tc_error err, first;
+	tc_error_init(&err);
+	tc_error_init(&first);
+	for (size_t i = 0; i < m->n; i++) {
+		enum tc_status rc = discard ? tc_service_discard(app->svc, m->ids[i], &err)
+		                            : tc_service_retry(app->svc, m->ids[i], &err);
+		if (rc == TC_OK)
+			done++;
+		else if (first.status == TC_OK)
+			tc_error_set(&first, rc, "%s", err.message);
+		tc_error_clear(&err);
+	}
+	if (done < m->n)
+		tui_status(app, true, "%s %zu of %zu marked trunks; the first refusal: %s",
+		           discard ? "Discarded" : "Will send again", done, m->n, first.message);
+	else
+		tui_status(app, false,
+		           discard ? "Discarded the queued changes of %zu marked trunks."
+		                   : "The changes of %zu marked trunks will be sent again now.",
+		           done);
+	if (!discard && done)
+		tui_request_sync(app, TC_SYNC_PUSH | TC_SYNC_FORCE);
+	tc_error_clear(&first);
+	tui_changed(app);
+}
+
+static void do_discard_marked(struct tui_app *app, void *ctx)
+{
+	act_on_marked(app, ctx, true);
 }
 
 static void do_discard(struct tui_app *app, void *ctx)
@@ -129,6 +204,42 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	    v->sc.sel < v->list.count ? &v->list.items[v->sc.sel] : NULL;
 	struct tc_error err;
 	tc_error_init(&err);
+	/* With marks on the list, discard and retry act on the marked trunks' changes. */
+	struct marked_ids *m = NULL;
+	if ((act == TUI_ACT_DISCARD || act == TUI_ACT_RETRY) && app->marks.count) {
+		if (tui_read_only(app)) {
+			tui_refuse_read_only(app,
+			                     "queued changes cannot be discarded or sent again.");
+			return TUI_HANDLED;
+		}
+		m = calloc(1, sizeof(*m));
+		if (m)
+			m->ids = marked_trunks(app, v, &m->n);
+		if (!m || !m->ids) {
+			if (m)
+				marked_ids_free(m);
+			tui_status(app, true, "Out of memory; nothing was changed.");
+			return TUI_HANDLED;
+		}
+		if (!m->n) {
+			marked_ids_free(m);
+			tui_status(app, false, "None of the marked trunks has a queued change.");
+			return TUI_HANDLED;
+		}
+		if (act == TUI_ACT_RETRY) {
+			act_on_marked(app, m, false);
+			marked_ids_free(m);
+			return TUI_HANDLED;
+		}
+		char q[200];
+		snprintf(q, sizeof(q), "Discard the queued changes of %zu marked trunk%s?", m->n,
+		         m->n == 1 ? "" : "s");
+		tui_push(app, ui_confirm_new(q,
+		                             "They go back to the server's version; this cannot be "
+		                             "undone.",
+		                             NULL, do_discard_marked, m, marked_ids_free));
+		return TUI_HANDLED;
+	}
 	switch (act) {
 	case TUI_ACT_DISCARD:
 		if (e && tui_read_only(app)) {
