@@ -404,6 +404,21 @@ enum tc_color_mode tc_config_color(const struct tc_config *cfg)
 	return TC_COLOR_AUTO;
 }
 
+enum tc_paint tc_config_paint(const struct tc_config *cfg)
+{
+	return config_paint(tc_config_get(cfg, TC_CFG_COLOR));
+}
+
+enum tc_theme tc_config_theme(const struct tc_config *cfg)
+{
+	const char *v = tc_config_get(cfg, TC_CFG_THEME);
+	if (v && strcmp(v, "light") == 0)
+		return TC_THEME_LIGHT;
+	if (v && strcmp(v, "dark") == 0)
+		return TC_THEME_DARK;
+	return TC_THEME_DEFAULT;
+}
+
 static long get_long(const struct tc_config *cfg, enum tc_config_key key, long min, long max,
                      long fallback)
 {
@@ -458,4 +473,14 @@ const struct tc_config_keymap *tc_config_keymap_at(const struct tc_config *cfg, 
 	if (!cfg || i >= cfg->keymap_count)
 		return NULL;
 	return &cfg->keymap[i].pub;
+}
+
+long tc_config_esc_delay(const struct tc_config *cfg)
+{
+	return get_long(cfg, TC_CFG_ESC_DELAY, 0, 1000, 25);
+}
+
+long tc_config_reveal_timeout(const struct tc_config *cfg)
+{
+	return get_long(cfg, TC_CFG_REVEAL_TIMEOUT, 0, 86400, 30);
 }

@@ -218,6 +218,35 @@ static enum tc_status split_regions(const char *s, struct strv *out, bool *ok)
 	return TC_OK;
 }
 
+enum tc_paint config_paint(const char *value)
+{
+	static const char *const names[TC_PAINT_COUNT] = {
+#define TC_PAINT_NAME(id, name) [TC_PAINT_##id] = name,
+	    TC_PAINT_NAMES(TC_PAINT_NAME)
+#undef TC_PAINT_NAME
+	};
+	for (int p = TC_PAINT_THEME + 1; value && p < TC_PAINT_COUNT; p++)
+		if (strcmp(value, names[p]) == 0)
+			return (enum tc_paint)p;
+	return TC_PAINT_THEME;
+}
+
+/*
+ * The banner goes on the header of every screen: one line, so no controls,
+ * and short enough to leave the header its counts. What else a terminal
+ * cannot show as itself (C1, bidi controls) the TUI escapes when drawing.
+ */
+static bool valid_banner(const char *s)
+{
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		chars += (*p & 0xc0) != 0x80;
+	}
+	return chars >= 1 && chars <= 40;
+}
+
 /*
  * Returns NULL when value is acceptable for key, else the rule it breaks
  * (a phrase completing "KEY: ...").
@@ -274,9 +303,25 @@ const char *config_check_value(enum tc_config_key key, const char *value)
 	}
 	case TC_CFG_COLOR:
 		return strcmp(value, "auto") == 0 || strcmp(value, "always") == 0 ||
-		               strcmp(value, "never") == 0
+		               strcmp(value, "never") == 0 || config_paint(value) != TC_PAINT_THEME
 		           ? NULL
-		           : "must be auto, always or never";
+		           : "must be auto, always, never, red, yellow, green, blue, magenta, cyan "
+		             "or none";
+	case TC_CFG_BANNER:
+		return valid_banner(value) ? NULL : "must be 1 to 40 characters, no controls";
+	case TC_CFG_THEME:
+		return strcmp(value, "default") == 0 || strcmp(value, "light") == 0 ||
+		               strcmp(value, "dark") == 0
+		           ? NULL
+		           : "must be default, light or dark";
+	case TC_CFG_ESC_DELAY:
+		return config_parse_long(value, 0, 1000, &l)
+		           ? NULL
+		           : "must be a whole number of milliseconds, 0 to 1000";
+	case TC_CFG_REVEAL_TIMEOUT:
+		return config_parse_long(value, 0, 86400, &l)
+		           ? NULL
+		           : "must be a whole number of seconds, 0 (never) to 86400";
 	case TC_CFG_COUNT:
 		break;
 	}

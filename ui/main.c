@@ -115,6 +115,11 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 	    .read_only_where =
 	        tc_config_read_only(cfg) ? tc_config_where(cfg, TC_CFG_READ_ONLY) : NULL,
 	    .profile = tc_config_profile(cfg),
+	    .banner = tc_config_get(cfg, TC_CFG_BANNER),
+	    .paint = tc_config_paint(cfg),
+	    .theme = tc_config_theme(cfg),
+	    .esc_delay_ms = (int)tc_config_esc_delay(cfg),
+	    .reveal_timeout_s = tc_config_reveal_timeout(cfg),
 	    .bindings = bindings,
 	    .binding_count = tc_config_keymap_count(cfg),
 	};

@@ -82,7 +82,15 @@ struct tc_config_flag {
 	  "plain http:// to a host off this machine")                                              \
 	_(REGIONS, "regions", NULL, TC_NO_FLAG, "the carrier's region aliases")                    \
 	_(COLOR, "color", "NO_COLOR",                                                              \
-	  TC_SWITCH("--no-color", 0, "never", "no colours in the TUI"), "auto, always or never")   \
+	  TC_SWITCH("--no-color", 0, "never", "no colours in the TUI"),                            \
+	  "auto, always, never, or the header's colour (red, yellow, green, blue, magenta, cyan, " \
+	  "none)")                                                                                 \
+	_(BANNER, "banner", NULL, TC_NO_FLAG, "text in the TUI's header, e.g. PRODUCTION")         \
+	_(THEME, "theme", NULL, TC_NO_FLAG, "TUI colours: default, light or dark")                 \
+	_(ESC_DELAY, "esc_delay", NULL, TC_NO_FLAG,                                                \
+	  "milliseconds the TUI waits after Esc for the rest of a key (0-1000)")                   \
+	_(REVEAL_TIMEOUT, "reveal_timeout", NULL, TC_NO_FLAG,                                      \
+	  "seconds a revealed password stays shown (0: until hidden)")                             \
 	_(DATA_DIR, "data_dir", "TRUNKCTL_DATA_DIR",                                               \
 	  TC_FLAG("--data-dir", 0, "DIR", "directory of the local store"),                         \
 	  "directory of the local store")                                                          \
@@ -107,6 +115,25 @@ enum tc_config_origin {
 };
 
 enum tc_color_mode { TC_COLOR_AUTO, TC_COLOR_ALWAYS, TC_COLOR_NEVER };
+
+/*
+ * The header's colour, a value of `color` that also means auto: a profile
+ * painted red cannot be taken for another. The names, in the order of the
+ * enum after TC_PAINT_THEME (the theme's own header).
+ */
+#define TC_PAINT_NAMES(_)                                                                          \
+	_(RED, "red")                                                                              \
+	_(YELLOW, "yellow") _(GREEN, "green") _(BLUE, "blue") _(MAGENTA, "magenta")                \
+	    _(CYAN, "cyan") _(NONE, "none")
+enum tc_paint {
+	TC_PAINT_THEME,
+#define TC_PAINT_ENUM(id, name) TC_PAINT_##id,
+	TC_PAINT_NAMES(TC_PAINT_ENUM)
+#undef TC_PAINT_ENUM
+	    TC_PAINT_COUNT
+};
+
+enum tc_theme { TC_THEME_DEFAULT, TC_THEME_LIGHT, TC_THEME_DARK };
 
 struct tc_config;
 
@@ -185,6 +212,10 @@ enum tc_color_mode tc_config_color(const struct tc_config *cfg);
 long tc_config_timeout(const struct tc_config *cfg);     /* seconds, default 30 */
 long tc_config_page_size(const struct tc_config *cfg);   /* default 100 */
 long tc_config_connections(const struct tc_config *cfg); /* default 8 */
+enum tc_paint tc_config_paint(const struct tc_config *cfg);
+enum tc_theme tc_config_theme(const struct tc_config *cfg);
+long tc_config_esc_delay(const struct tc_config *cfg);      /* ms, default 25 */
+long tc_config_reveal_timeout(const struct tc_config *cfg); /* s, default 30; 0: never */
 
 /* The resolve entries, in order. */
 size_t tc_config_resolve_count(const struct tc_config *cfg);

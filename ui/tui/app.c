@@ -685,7 +685,7 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 	bool mono = opts->no_color || (no_color && no_color[0]);
 	setlocale(LC_ALL, "");
 	char why[200];
-	if (!tui_term_open(mono, opts->ascii, &app->caps, why, sizeof(why))) {
+	if (!tui_term_open(mono, opts->ascii, opts->esc_delay_ms, &app->caps, why, sizeof(why))) {
 		fprintf(stderr, "trunkctl: %s\n", why);
 		free(app);
 		return 1;

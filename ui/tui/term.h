@@ -16,10 +16,12 @@ struct tui_caps {
 };
 
 /*
- * Starts curses on the controlling terminal. Returns false with a sentence
+ * Starts curses on the controlling terminal; a lone Esc waits esc_delay_ms
+ * for the rest of a key sequence. Returns false with a sentence
  * in why when stdin or stdout is not a terminal or curses cannot start.
  */
-bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, size_t len);
+bool tui_term_open(bool no_color, bool ascii, int esc_delay_ms, struct tui_caps *caps, char *why,
+                   size_t len);
 /* Idempotent; registered with atexit by tui_term_open. */
 void tui_term_close(void);
 /*

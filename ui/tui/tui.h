@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "trunkctl/config.h"
 #include "trunkctl/error.h"
 #include "trunkctl/records.h"
 
@@ -29,6 +30,11 @@ struct tui_options {
 	const char *profile;   /* header label; NULL: the service's profile */
 	const char *api_host;  /* header label; NULL: the service's API host */
 	struct tc_clock clock; /* the clock the service was opened with (ages in the header) */
+	const char *banner;    /* the profile's banner in the header; NULL: none */
+	enum tc_paint paint;   /* the header's colour */
+	enum tc_theme theme;
+	int esc_delay_ms;      /* how long a lone Esc waits for the rest of a key */
+	long reveal_timeout_s; /* a shown password hides again after this; 0: never */
 	const struct tui_binding *bindings;
 	size_t binding_count;
 };
