@@ -42,6 +42,11 @@ struct tui_screen_ops {
 	 */
 	enum tui_result (*command)(struct tui_app *app, struct tui_screen *s, enum tui_action act,
 	                           const char *arg);
+	/*
+	 * Time passed (tui_now moved on): true when the screen changed and needs
+	 * a repaint. Called for every screen on the stack. May be NULL.
+	 */
+	bool (*tick)(struct tui_app *app, struct tui_screen *s);
 	/* The store changed (sync finished, trunk changed); reload what is shown. May be NULL. */
 	void (*reload)(struct tui_app *app, struct tui_screen *s);
 	void (*destroy)(struct tui_screen *s);
@@ -66,6 +71,8 @@ struct tui_app {
 	struct tui_caps caps;
 	struct tui_keymap km;
 	struct tc_clock clock;
+	/* What the test hook's clock key added to clock (TRUNKCTL_TEST_HOOKS=1 only). */
+	int64_t clock_skew_ms;
 	bool quit;
 	bool worker;
 	bool test_hooks;

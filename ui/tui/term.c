@@ -180,6 +180,11 @@ static void define_keys(void)
 	define_key(NULL, KEY_MOUSE);
 }
 
+void tui_term_define_test_keys(void)
+{
+	define_key(TUI_TEST_CLOCK_SEQ, TUI_KEY_TEST_CLOCK);
+}
+
 /* The next byte of a sequence, waiting up to ms for it; ERR when none came. */
 static int next_byte(int ms)
 {

@@ -44,7 +44,9 @@ struct tui_options {
  * starts a background sync at start when the service is online. Needs a
  * terminal on stdin and stdout. TRUNKCTL_TEST_HOOKS=1 in the environment
  * makes every finished repaint announce itself as the terminal title
- * "idle:N" (the end-to-end tests wait on it). Returns the process exit status
+ * "idle:N" (the end-to-end tests wait on it), and makes ESC [ 9 9 9 9 ~ a
+ * key that moves the TUI's clock ten seconds on (what time does is tested
+ * without waiting for it). Returns the process exit status
  * (0, or 1 with a sentence on stderr when the terminal cannot be used).
  */
 int tui_run(struct tc_service *svc, const struct tui_options *opts);
