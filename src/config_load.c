@@ -169,8 +169,8 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		if (!active)
 			return 1;
 		char expanded[PATH_MAX];
-		bool is_path =
-		    k == TC_CFG_TOKEN_FILE || k == TC_CFG_CA_FILE || k == TC_CFG_DATA_DIR;
+		bool is_path = k == TC_CFG_TOKEN_FILE || k == TC_CFG_CA_FILE ||
+		               k == TC_CFG_DATA_DIR || k == TC_CFG_STATE_DIR;
 		if (is_path && strncmp(value, "~/", 2) == 0 && fc->home) {
 			snprintf(expanded, sizeof(expanded), "%s/%s", fc->home, value + 2);
 			value = expanded;
@@ -308,8 +308,21 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 enum tc_status tc_config_apply_defaults(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
                                         struct tc_error *err)
 {
+	char dir[PATH_MAX];
+	if (!cfg->s[TC_CFG_STATE_DIR].value) {
+		/* Only the TUI's comfort depends on it: no home is no error here. */
+		struct tc_error ignored;
+		tc_error_init(&ignored);
+		enum tc_status rc = default_dir(dir, sizeof(dir), getenv_fn, ctx, "XDG_STATE_HOME",
+		                                ".local/state", NULL, &ignored);
+		tc_error_clear(&ignored);
+		if (rc == TC_OK)
+			rc = tc_config_set(cfg, TC_CFG_STATE_DIR, dir, TC_ORIGIN_DEFAULT, "default",
+			                   err);
+		if (rc != TC_OK && rc != TC_CONFIG)
+			return rc;
+	}
 	if (!cfg->s[TC_CFG_DATA_DIR].value) {
-		char dir[PATH_MAX];
 		enum tc_status rc = default_dir(dir, sizeof(dir), getenv_fn, ctx, "XDG_DATA_HOME",
 		                                ".local/share", tc_config_profile(cfg), err);
 		if (rc != TC_OK)

@@ -264,6 +264,7 @@ const char *config_check_value(enum tc_config_key key, const char *value)
 	case TC_CFG_TOKEN_FILE:
 	case TC_CFG_CA_FILE:
 	case TC_CFG_DATA_DIR:
+	case TC_CFG_STATE_DIR:
 		return *value ? NULL : "must be a path";
 	case TC_CFG_TOKEN_COMMAND:
 		return *value ? NULL : "must be a shell command";

@@ -94,6 +94,8 @@ struct tc_config_flag {
 	_(DATA_DIR, "data_dir", "TRUNKCTL_DATA_DIR",                                               \
 	  TC_FLAG("--data-dir", 0, "DIR", "directory of the local store"),                         \
 	  "directory of the local store")                                                          \
+	_(STATE_DIR, "state_dir", NULL, TC_NO_FLAG,                                                \
+	  "directory where the TUI remembers each profile's list")                                 \
 	_(VERBOSE, "verbose", NULL,                                                                \
 	  TC_SWITCH("--verbose", 'v', "true", "trace HTTP on stderr, secrets redacted"),           \
 	  "HTTP trace on stderr, secrets redacted")
@@ -123,8 +125,8 @@ enum tc_color_mode { TC_COLOR_AUTO, TC_COLOR_ALWAYS, TC_COLOR_NEVER };
  */
 #define TC_PAINT_NAMES(_)                                                                          \
 	_(RED, "red")                                                                              \
-	_(YELLOW, "yellow") _(GREEN, "green") _(BLUE, "blue") _(MAGENTA, "magenta")                \
-	    _(CYAN, "cyan") _(NONE, "none")
+	_(YELLOW, "yellow")                                                                        \
+	_(GREEN, "green") _(BLUE, "blue") _(MAGENTA, "magenta") _(CYAN, "cyan") _(NONE, "none")
 enum tc_paint {
 	TC_PAINT_THEME,
 #define TC_PAINT_ENUM(id, name) TC_PAINT_##id,
@@ -184,7 +186,9 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 
 /*
  * Fills what is still unset: data_dir becomes $XDG_DATA_HOME/trunkctl/PROFILE
- * (~/.local/share when unset). Call after the other layers.
+ * (~/.local/share when unset), state_dir $XDG_STATE_HOME/trunkctl
+ * (~/.local/state; left unset when there is no home: nothing is remembered).
+ * Call after the other layers.
  */
 enum tc_status tc_config_apply_defaults(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
                                         struct tc_error *err);

@@ -359,6 +359,11 @@ Test(config, tui_preferences_default_and_per_profile)
 	cr_assert_eq(tc_config_theme(cfg), TC_THEME_DEFAULT);
 	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_THEME);
 	cr_assert_null(tc_config_get(cfg, TC_CFG_BANNER));
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_STATE_DIR), "/home/op/.local/state/trunkctl");
+	tc_config_free(cfg);
+	struct env xdg = {{"HOME=/home/op", "XDG_STATE_HOME=/st"}};
+	cfg = resolve_ok(tc_config_new(), &xdg);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_STATE_DIR), "/st/trunkctl");
 	tc_config_free(cfg);
 
 	write_file(path,
