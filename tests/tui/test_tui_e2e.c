@@ -1760,3 +1760,72 @@ Test(e2e, reveal_timeout_is_configurable_and_zero_never_hides)
 	cr_expect(!vtd_has_text(t, "********"), "0: shown until hidden");
 	quit(t);
 }
+
+/* ---- the column chooser, remembered per profile ---- */
+
+static void state_file(char *path, size_t len)
+{
+	/* HOME is the test's root and XDG_STATE_HOME unset: the XDG default. */
+	snprintf(path, len, "%s/.local/state/trunkctl/default.state", root);
+}
+
+Test(e2e, a_hidden_column_stays_hidden_after_a_restart)
+{
+	struct vtd *t = run_offline_with_samples(3);
+	cr_expect(vtd_has_text(t, "Region"));
+	keys(t, "C");
+	wait_text(t, "Columns of the trunk list", WAIT_MS);
+	golden(t, "columns");
+	keys(t, K_DOWN); /* Mode */
+	keys(t, K_DOWN); /* Region */
+	keys(t, " ");
+	cr_expect(vtd_has_text(t, "[ ] Region"), "Space hides Region");
+	keys(t, K_UP);
+	keys(t, K_UP);
+	keys(t, " ");
+	cr_expect(vtd_has_text(t, "The Name column is always shown."));
+	keys(t, K_END); /* Sync */
+	keys(t, "K");   /* one left of Outbound host */
+	keys(t, "q");
+	cr_expect(!vtd_has_text(t, "Region"), "the list no longer shows Region");
+	char row[256];
+	vtd_row(t, 1, row, sizeof(row));
+	cr_expect(strstr(row, "Sync") && strstr(row, "Outbound host") &&
+	              strstr(row, "Sync") < strstr(row, "Outbound host"),
+	          "Sync moved before Outbound host: %s", row);
+	keys(t, "S"); /* descending, remembered too */
+	quit(t);
+
+	char path[PATH_MAX];
+	state_file(path, sizeof(path));
+	struct stat sb;
+	cr_assert_eq(stat(path, &sb), 0, "no state file at %s", path);
+	cr_expect_eq(sb.st_mode & 0777, 0600);
+
+	t = run(24, 80, 0);
+	cr_expect(!vtd_has_text(t, "Region"), "Region is still hidden after a restart");
+	vtd_row(t, 1, row, sizeof(row));
+	cr_expect(strstr(row, "Name\u25bc"), "the sort is remembered: %s", row);
+	cr_expect(strstr(row, "Sync") < strstr(row, "Outbound host"), "and the order: %s", row);
+	quit(t);
+}
+
+Test(e2e, a_corrupt_state_file_is_ignored_with_a_message)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/.local", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.local/state", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.local/state/trunkctl", root);
+	mkdir(path, 0700);
+	state_file(path, sizeof(path));
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("columns = name -region\n\001\002garbage\n", f);
+	fclose(f);
+	struct vtd *t = run_offline_with_samples(3);
+	cr_expect(vtd_has_text(t, "Ignored the remembered list view"));
+	cr_expect(vtd_has_text(t, "Region"), "the defaults apply");
+	quit(t);
+}

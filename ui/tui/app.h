@@ -143,6 +143,26 @@ const char *ui_choice_name(enum tc_resolution r);
 struct tui_screen *ui_journal_new(struct tui_app *app);
 struct tui_screen *ui_help_new(struct tui_app *app);
 
+#define TUI_COLUMNS_MAX 16
+/*
+ * The list's columns as the chooser edits them, in place: order[k] is the
+ * column shown k-th (an index into titles), hidden[c] leaves column c out.
+ * Column `fixed` cannot be hidden (the name: a row without it is no row).
+ */
+struct tui_column_set {
+	size_t count;
+	const char *titles[TUI_COLUMNS_MAX];
+	size_t order[TUI_COLUMNS_MAX];
+	bool hidden[TUI_COLUMNS_MAX];
+	size_t fixed;
+};
+/*
+ * The column chooser over set, which must outlive it (the list under it owns
+ * it); changed runs after each change with ctx.
+ */
+struct tui_screen *ui_columns_new(struct tui_column_set *set,
+                                  void (*changed)(struct tui_app *app, void *ctx), void *ctx);
+
 /* Dialogs. on_yes runs when the operator confirms; ctx is passed back. */
 typedef void (*ui_confirm_fn)(struct tui_app *app, void *ctx);
 /*

@@ -35,6 +35,8 @@ struct tui_options {
 	enum tc_theme theme;
 	int esc_delay_ms;      /* how long a lone Esc waits for the rest of a key */
 	long reveal_timeout_s; /* a shown password hides again after this; 0: never */
+	/* The profile's state file (trunkctl/view_state.h); NULL: nothing is remembered. */
+	const char *state_path;
 	const struct tui_binding *bindings;
 	size_t binding_count;
 };
