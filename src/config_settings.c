@@ -247,6 +247,13 @@ static bool valid_banner(const char *s)
 	return chars >= 1 && chars <= 40;
 }
 
+/* NULL when value is a whole number from min to max, else rule. */
+static const char *in_range(const char *value, long min, long max, const char *rule)
+{
+	long l;
+	return config_parse_long(value, min, max, &l) ? NULL : rule;
+}
+
 /*
  * Returns NULL when value is acceptable for key, else the rule it breaks
  * (a phrase completing "KEY: ...").
@@ -254,7 +261,6 @@ static bool valid_banner(const char *s)
 const char *config_check_value(enum tc_config_key key, const char *value)
 {
 	bool b;
-	long l;
 	switch (key) {
 	case TC_CFG_PROFILE:
 		return config_valid_profile_name(value)
@@ -277,17 +283,12 @@ const char *config_check_value(enum tc_config_key key, const char *value)
 	case TC_CFG_RESOLVE:
 		return valid_resolve(value) ? NULL : "must be HOST:PORT:ADDR, as curl's --resolve";
 	case TC_CFG_TIMEOUT:
-		return config_parse_long(value, 1, 3600, &l)
-		           ? NULL
-		           : "must be a whole number of seconds, 1 to 3600";
+		return in_range(value, 1, 3600, "must be a whole number of seconds, 1 to 3600");
 	case TC_CFG_PAGE_SIZE:
-		return config_parse_long(value, 1, 100, &l)
-		           ? NULL
-		           : "must be a whole number from 1 to 100";
+		return in_range(value, 1, 100, "must be a whole number from 1 to 100");
 	case TC_CFG_CONNECTIONS:
-		return config_parse_long(value, 1, TC_API_MAX_CONNECTIONS, &l)
-		           ? NULL
-		           : "must be a whole number from 1 to 16";
+		return in_range(value, 1, TC_API_MAX_CONNECTIONS,
+		                "must be a whole number from 1 to 16");
 	case TC_CFG_READ_ONLY:
 	case TC_CFG_OFFLINE:
 	case TC_CFG_ALLOW_HTTP:
@@ -316,13 +317,11 @@ const char *config_check_value(enum tc_config_key key, const char *value)
 		           ? NULL
 		           : "must be default, light or dark";
 	case TC_CFG_ESC_DELAY:
-		return config_parse_long(value, 0, 1000, &l)
-		           ? NULL
-		           : "must be a whole number of milliseconds, 0 to 1000";
+		return in_range(value, 0, 1000,
+		                "must be a whole number of milliseconds, 0 to 1000");
 	case TC_CFG_REVEAL_TIMEOUT:
-		return config_parse_long(value, 0, 86400, &l)
-		           ? NULL
-		           : "must be a whole number of seconds, 0 (never) to 86400";
+		return in_range(value, 0, 86400,
+		                "must be a whole number of seconds, 0 (never) to 86400");
 	case TC_CFG_COUNT:
 		break;
 	}

@@ -1645,19 +1645,26 @@ Test(e2e, home_end_and_f_keys_under_term_vt100)
 
 /* ---- preferences from the configuration file ---- */
 
-/* Writes $XDG_CONFIG_HOME/trunkctl/config for the next run. */
-static void write_config(const char *text)
+/* Writes text to root/rel, creating the directories on the way (0700). */
+static void write_root_file(const char *rel, const char *text)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/config", root);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/config/trunkctl", root);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/config/trunkctl/config", root);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(path, 0700);
+		*p = '/';
+	}
 	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
+	cr_assert_not_null(f, "cannot write %s", path);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* $XDG_CONFIG_HOME/trunkctl/config for the next run. */
+static void write_config(const char *text)
+{
+	write_root_file("config/trunkctl/config", text);
 }
 
 Test(e2e, banner_and_header_colour_mark_the_profile)
@@ -1812,18 +1819,8 @@ Test(e2e, a_hidden_column_stays_hidden_after_a_restart)
 
 Test(e2e, a_corrupt_state_file_is_ignored_with_a_message)
 {
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/.local", root);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/.local/state", root);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/.local/state/trunkctl", root);
-	mkdir(path, 0700);
-	state_file(path, sizeof(path));
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("columns = name -region\n\001\002garbage\n", f);
-	fclose(f);
+	write_root_file(".local/state/trunkctl/default.state",
+	                "columns = name -region\n\001\002garbage\n");
 	struct vtd *t = run_offline_with_samples(3);
 	cr_expect(vtd_has_text(t, "Ignored the remembered list view"));
 	cr_expect(vtd_has_text(t, "Region"), "the defaults apply");
