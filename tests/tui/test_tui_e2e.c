@@ -1693,6 +1693,7 @@ Test(e2e, banner_and_header_colour_mark_the_profile)
 	t = run(12, 50, 0);
 	vtd_row(t, 0, row, sizeof(row));
 	cr_expect(strncmp(row, " PRODUCTION ", 12) == 0, "header at 50 columns: %s", row);
+	golden(t, "banner-50x12");
 	quit(t);
 }
 
