@@ -107,8 +107,8 @@ void tui_theme_init(bool color, enum tc_theme theme, enum tc_paint paint)
 		if (paint != TC_PAINT_THEME && on_header(r)) {
 			short fg;
 			s.bg = header_background(paint, &fg);
-			if (r == TUI_ROLE_HEADER || r == TUI_ROLE_BANNER || s.bg == -1 ||
-			    s.fg == s.bg)
+			/* The state keeps its colour unless it would vanish into the header. */
+			if (r == TUI_ROLE_HEADER || r == TUI_ROLE_BANNER || s.fg == s.bg)
 				s.fg = fg;
 		}
 		if (r == TUI_ROLE_BANNER)
