@@ -169,8 +169,8 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		if (!active)
 			return 1;
 		char expanded[PATH_MAX];
-		bool is_path =
-		    k == TC_CFG_TOKEN_FILE || k == TC_CFG_CA_FILE || k == TC_CFG_DATA_DIR;
+		bool is_path = k == TC_CFG_TOKEN_FILE || k == TC_CFG_CA_FILE ||
+		               k == TC_CFG_DATA_DIR || k == TC_CFG_STATE_DIR;
 		if (is_path && strncmp(value, "~/", 2) == 0 && fc->home) {
 			snprintf(expanded, sizeof(expanded), "%s/%s", fc->home, value + 2);
 			value = expanded;
@@ -308,8 +308,21 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 enum tc_status tc_config_apply_defaults(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
                                         struct tc_error *err)
 {
+	char dir[PATH_MAX];
+	if (!cfg->s[TC_CFG_STATE_DIR].value) {
+		/* Only the TUI's comfort depends on it: no home is no error here. */
+		struct tc_error ignored;
+		tc_error_init(&ignored);
+		enum tc_status rc = default_dir(dir, sizeof(dir), getenv_fn, ctx, "XDG_STATE_HOME",
+		                                ".local/state", NULL, &ignored);
+		tc_error_clear(&ignored);
+		if (rc == TC_OK)
+			rc = tc_config_set(cfg, TC_CFG_STATE_DIR, dir, TC_ORIGIN_DEFAULT, "default",
+			                   err);
+		if (rc != TC_OK && rc != TC_CONFIG)
+			return rc;
+	}
 	if (!cfg->s[TC_CFG_DATA_DIR].value) {
-		char dir[PATH_MAX];
 		enum tc_status rc = default_dir(dir, sizeof(dir), getenv_fn, ctx, "XDG_DATA_HOME",
 		                                ".local/share", tc_config_profile(cfg), err);
 		if (rc != TC_OK)
@@ -404,6 +417,21 @@ enum tc_color_mode tc_config_color(const struct tc_config *cfg)
 	return TC_COLOR_AUTO;
 }
 
+enum tc_paint tc_config_paint(const struct tc_config *cfg)
+{
+	return config_paint(tc_config_get(cfg, TC_CFG_COLOR));
+}
+
+enum tc_theme tc_config_theme(const struct tc_config *cfg)
+{
+	const char *v = tc_config_get(cfg, TC_CFG_THEME);
+	if (v && strcmp(v, "light") == 0)
+		return TC_THEME_LIGHT;
+	if (v && strcmp(v, "dark") == 0)
+		return TC_THEME_DARK;
+	return TC_THEME_DEFAULT;
+}
+
 static long get_long(const struct tc_config *cfg, enum tc_config_key key, long min, long max,
                      long fallback)
 {
@@ -458,4 +486,14 @@ const struct tc_config_keymap *tc_config_keymap_at(const struct tc_config *cfg, 
 	if (!cfg || i >= cfg->keymap_count)
 		return NULL;
 	return &cfg->keymap[i].pub;
+}
+
+long tc_config_esc_delay(const struct tc_config *cfg)
+{
+	return get_long(cfg, TC_CFG_ESC_DELAY, 0, 1000, 25);
+}
+
+long tc_config_reveal_timeout(const struct tc_config *cfg)
+{
+	return get_long(cfg, TC_CFG_REVEAL_TIMEOUT, 0, 86400, 30);
 }

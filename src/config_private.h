@@ -59,5 +59,7 @@ bool config_parse_long(const char *s, long min, long max, long *out);
 bool config_is_alias_char(char c);
 bool config_valid_profile_name(const char *s);
 const char *config_check_value(enum tc_config_key key, const char *value);
+/* The header colour a `color` value names; TC_PAINT_THEME for auto, always, never. */
+enum tc_paint config_paint(const char *value);
 
 #endif

@@ -218,6 +218,42 @@ static enum tc_status split_regions(const char *s, struct strv *out, bool *ok)
 	return TC_OK;
 }
 
+enum tc_paint config_paint(const char *value)
+{
+	static const char *const names[TC_PAINT_COUNT] = {
+#define TC_PAINT_NAME(id, name) [TC_PAINT_##id] = name,
+	    TC_PAINT_NAMES(TC_PAINT_NAME)
+#undef TC_PAINT_NAME
+	};
+	for (int p = TC_PAINT_THEME + 1; value && p < TC_PAINT_COUNT; p++)
+		if (strcmp(value, names[p]) == 0)
+			return (enum tc_paint)p;
+	return TC_PAINT_THEME;
+}
+
+/*
+ * The banner goes on the header of every screen: one line, so no controls,
+ * and short enough to leave the header its counts. What else a terminal
+ * cannot show as itself (C1, bidi controls) the TUI escapes when drawing.
+ */
+static bool valid_banner(const char *s)
+{
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		chars += (*p & 0xc0) != 0x80;
+	}
+	return chars >= 1 && chars <= 40;
+}
+
+/* NULL when value is a whole number from min to max, else rule. */
+static const char *in_range(const char *value, long min, long max, const char *rule)
+{
+	long l;
+	return config_parse_long(value, min, max, &l) ? NULL : rule;
+}
+
 /*
  * Returns NULL when value is acceptable for key, else the rule it breaks
  * (a phrase completing "KEY: ...").
@@ -225,7 +261,6 @@ static enum tc_status split_regions(const char *s, struct strv *out, bool *ok)
 const char *config_check_value(enum tc_config_key key, const char *value)
 {
 	bool b;
-	long l;
 	switch (key) {
 	case TC_CFG_PROFILE:
 		return config_valid_profile_name(value)
@@ -235,6 +270,7 @@ const char *config_check_value(enum tc_config_key key, const char *value)
 	case TC_CFG_TOKEN_FILE:
 	case TC_CFG_CA_FILE:
 	case TC_CFG_DATA_DIR:
+	case TC_CFG_STATE_DIR:
 		return *value ? NULL : "must be a path";
 	case TC_CFG_TOKEN_COMMAND:
 		return *value ? NULL : "must be a shell command";
@@ -247,17 +283,12 @@ const char *config_check_value(enum tc_config_key key, const char *value)
 	case TC_CFG_RESOLVE:
 		return valid_resolve(value) ? NULL : "must be HOST:PORT:ADDR, as curl's --resolve";
 	case TC_CFG_TIMEOUT:
-		return config_parse_long(value, 1, 3600, &l)
-		           ? NULL
-		           : "must be a whole number of seconds, 1 to 3600";
+		return in_range(value, 1, 3600, "must be a whole number of seconds, 1 to 3600");
 	case TC_CFG_PAGE_SIZE:
-		return config_parse_long(value, 1, 100, &l)
-		           ? NULL
-		           : "must be a whole number from 1 to 100";
+		return in_range(value, 1, 100, "must be a whole number from 1 to 100");
 	case TC_CFG_CONNECTIONS:
-		return config_parse_long(value, 1, TC_API_MAX_CONNECTIONS, &l)
-		           ? NULL
-		           : "must be a whole number from 1 to 16";
+		return in_range(value, 1, TC_API_MAX_CONNECTIONS,
+		                "must be a whole number from 1 to 16");
 	case TC_CFG_READ_ONLY:
 	case TC_CFG_OFFLINE:
 	case TC_CFG_ALLOW_HTTP:
@@ -274,9 +305,23 @@ const char *config_check_value(enum tc_config_key key, const char *value)
 	}
 	case TC_CFG_COLOR:
 		return strcmp(value, "auto") == 0 || strcmp(value, "always") == 0 ||
-		               strcmp(value, "never") == 0
+		               strcmp(value, "never") == 0 || config_paint(value) != TC_PAINT_THEME
 		           ? NULL
-		           : "must be auto, always or never";
+		           : "must be auto, always, never, red, yellow, green, blue, magenta, cyan "
+		             "or none";
+	case TC_CFG_BANNER:
+		return valid_banner(value) ? NULL : "must be 1 to 40 characters, no controls";
+	case TC_CFG_THEME:
+		return strcmp(value, "default") == 0 || strcmp(value, "light") == 0 ||
+		               strcmp(value, "dark") == 0
+		           ? NULL
+		           : "must be default, light or dark";
+	case TC_CFG_ESC_DELAY:
+		return in_range(value, 0, 1000,
+		                "must be a whole number of milliseconds, 0 to 1000");
+	case TC_CFG_REVEAL_TIMEOUT:
+		return in_range(value, 0, 86400,
+		                "must be a whole number of seconds, 0 (never) to 86400");
 	case TC_CFG_COUNT:
 		break;
 	}

@@ -19,33 +19,6 @@
 
 /* ---- opening ---- */
 
-static enum tc_status make_dirs(const char *dir, struct tc_error *err)
-{
-	char *path = strdup(dir);
-	if (!path)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	enum tc_status rc = TC_OK;
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-		*p = '\0';
-		if (mkdir(path, 0700) == 0) {
-			/* the umask may have taken bits away; this dir is ours to set */
-			chmod(path, 0700);
-		} else if (errno != EEXIST) {
-			rc = tc_error_set(err, TC_IO, "cannot create the data directory %s: %s",
-			                  path, strerror(errno));
-			break;
-		}
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-	free(path);
-	return rc;
-}
-
 /* Runs one quick_check statement: *ok when its first line is "ok", else that line in msg. */
 static enum tc_status check_sql(struct tc_store *s, const char *sql, bool *ok, char *msg,
                                 size_t size, struct tc_error *err)
@@ -581,7 +554,7 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	*out = NULL;
 	if (!o || !o->dir || !*o->dir)
 		return tc_error_set(err, TC_USAGE, "no data directory given for the local store");
-	enum tc_status rc = make_dirs(o->dir, err);
+	enum tc_status rc = tc_make_dirs(o->dir, "the data directory", err);
 	if (rc != TC_OK)
 		return rc;
 	struct tc_store *s = calloc(1, sizeof(*s));

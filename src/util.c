@@ -5,7 +5,9 @@
 #define _DEFAULT_SOURCE
 #include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 
@@ -51,4 +53,31 @@ int64_t tc_monotonic_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum tc_status tc_make_dirs(const char *dir, const char *what, struct tc_error *err)
+{
+	char *path = strdup(dir);
+	if (!path)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status rc = TC_OK;
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(path, 0700) == 0) {
+			/* the umask may have taken bits away; this dir is ours to set */
+			chmod(path, 0700);
+		} else if (errno != EEXIST) {
+			rc = tc_error_set(err, TC_IO, "cannot create %s %s: %s", what, path,
+			                  strerror(errno));
+			break;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(path);
+	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * Small helpers the core's modules share, so each is written once: growing
- * an array, copying an optional string, reading the monotonic clock.
+ * an array, copying an optional string, making directories, reading the
+ * monotonic clock.
  */
 #ifndef TRUNKCTL_SRC_UTIL_H
 #define TRUNKCTL_SRC_UTIL_H
@@ -8,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "trunkctl/error.h"
 
 /*
  * items (an array of *cap elements of size bytes) grown to hold at least
@@ -26,6 +29,12 @@ bool tc_strdup_opt(char **dst, const char *src);
 void tc_wipe(void *p, size_t n);
 /* Wipes the string, then frees it; accepts NULL. */
 void tc_wipe_free(char *secret);
+
+/*
+ * Creates dir and its missing parents, each new one 0700 whatever the umask.
+ * what names the directory in the TC_IO message ("the data directory").
+ */
+enum tc_status tc_make_dirs(const char *dir, const char *what, struct tc_error *err);
 
 /* Milliseconds of CLOCK_MONOTONIC: for durations, never for dates. */
 int64_t tc_monotonic_ms(void);

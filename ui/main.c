@@ -1,4 +1,5 @@
 /* Entry point: with no command the TUI, with a command the CLI. */
+#include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "sandbox.h"
 #include "trunkctl/config.h"
 #include "trunkctl/service.h"
+#include "trunkctl/view_state.h"
 #include "tui/tui.h"
 
 /* The signal that interrupted a sandboxed command, re-raised after cleanup. */
@@ -107,6 +109,11 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 		bindings[i].action = tc_config_keymap_at(cfg, i)->action;
 		bindings[i].keys = tc_config_keymap_at(cfg, i)->key;
 	}
+	char state_path[PATH_MAX] = "";
+	const char *state_dir = tc_config_get(cfg, TC_CFG_STATE_DIR);
+	if (state_dir &&
+	    !tc_view_state_path(state_dir, tc_config_profile(cfg), state_path, sizeof(state_path)))
+		state_path[0] = '\0';
 	struct tui_options to = {
 	    .no_color = tc_config_color(cfg) == TC_COLOR_NEVER,
 	    .ascii = a->given[CLI_OPT_ASCII],
@@ -115,6 +122,12 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 	    .read_only_where =
 	        tc_config_read_only(cfg) ? tc_config_where(cfg, TC_CFG_READ_ONLY) : NULL,
 	    .profile = tc_config_profile(cfg),
+	    .banner = tc_config_get(cfg, TC_CFG_BANNER),
+	    .paint = tc_config_paint(cfg),
+	    .theme = tc_config_theme(cfg),
+	    .esc_delay_ms = (int)tc_config_esc_delay(cfg),
+	    .reveal_timeout_s = tc_config_reveal_timeout(cfg),
+	    .state_path = state_path[0] ? state_path : NULL,
 	    .bindings = bindings,
 	    .binding_count = tc_config_keymap_count(cfg),
 	};

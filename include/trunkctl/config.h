@@ -82,10 +82,20 @@ struct tc_config_flag {
 	  "plain http:// to a host off this machine")                                              \
 	_(REGIONS, "regions", NULL, TC_NO_FLAG, "the carrier's region aliases")                    \
 	_(COLOR, "color", "NO_COLOR",                                                              \
-	  TC_SWITCH("--no-color", 0, "never", "no colours in the TUI"), "auto, always or never")   \
+	  TC_SWITCH("--no-color", 0, "never", "no colours in the TUI"),                            \
+	  "auto, always, never, or the header's colour (red, yellow, green, blue, magenta, cyan, " \
+	  "none)")                                                                                 \
+	_(BANNER, "banner", NULL, TC_NO_FLAG, "text in the TUI's header, e.g. PRODUCTION")         \
+	_(THEME, "theme", NULL, TC_NO_FLAG, "TUI colours: default, light or dark")                 \
+	_(ESC_DELAY, "esc_delay", NULL, TC_NO_FLAG,                                                \
+	  "milliseconds the TUI waits after Esc for the rest of a key (0-1000)")                   \
+	_(REVEAL_TIMEOUT, "reveal_timeout", NULL, TC_NO_FLAG,                                      \
+	  "seconds a revealed password stays shown (0: until hidden)")                             \
 	_(DATA_DIR, "data_dir", "TRUNKCTL_DATA_DIR",                                               \
 	  TC_FLAG("--data-dir", 0, "DIR", "directory of the local store"),                         \
 	  "directory of the local store")                                                          \
+	_(STATE_DIR, "state_dir", NULL, TC_NO_FLAG,                                                \
+	  "directory where the TUI remembers each profile's list")                                 \
 	_(VERBOSE, "verbose", NULL,                                                                \
 	  TC_SWITCH("--verbose", 'v', "true", "trace HTTP on stderr, secrets redacted"),           \
 	  "HTTP trace on stderr, secrets redacted")
@@ -107,6 +117,25 @@ enum tc_config_origin {
 };
 
 enum tc_color_mode { TC_COLOR_AUTO, TC_COLOR_ALWAYS, TC_COLOR_NEVER };
+
+/*
+ * The header's colour, a value of `color` that also means auto: a profile
+ * painted red cannot be taken for another. The names, in the order of the
+ * enum after TC_PAINT_THEME (the theme's own header).
+ */
+#define TC_PAINT_NAMES(_)                                                                          \
+	_(RED, "red")                                                                              \
+	_(YELLOW, "yellow")                                                                        \
+	_(GREEN, "green") _(BLUE, "blue") _(MAGENTA, "magenta") _(CYAN, "cyan") _(NONE, "none")
+enum tc_paint {
+	TC_PAINT_THEME,
+#define TC_PAINT_ENUM(id, name) TC_PAINT_##id,
+	TC_PAINT_NAMES(TC_PAINT_ENUM)
+#undef TC_PAINT_ENUM
+	    TC_PAINT_COUNT
+};
+
+enum tc_theme { TC_THEME_DEFAULT, TC_THEME_LIGHT, TC_THEME_DARK };
 
 struct tc_config;
 
@@ -157,7 +186,9 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 
 /*
  * Fills what is still unset: data_dir becomes $XDG_DATA_HOME/trunkctl/PROFILE
- * (~/.local/share when unset). Call after the other layers.
+ * (~/.local/share when unset), state_dir $XDG_STATE_HOME/trunkctl
+ * (~/.local/state; left unset when there is no home: nothing is remembered).
+ * Call after the other layers.
  */
 enum tc_status tc_config_apply_defaults(struct tc_config *cfg, tc_getenv_fn getenv_fn, void *ctx,
                                         struct tc_error *err);
@@ -185,6 +216,10 @@ enum tc_color_mode tc_config_color(const struct tc_config *cfg);
 long tc_config_timeout(const struct tc_config *cfg);     /* seconds, default 30 */
 long tc_config_page_size(const struct tc_config *cfg);   /* default 100 */
 long tc_config_connections(const struct tc_config *cfg); /* default 8 */
+enum tc_paint tc_config_paint(const struct tc_config *cfg);
+enum tc_theme tc_config_theme(const struct tc_config *cfg);
+long tc_config_esc_delay(const struct tc_config *cfg);      /* ms, default 25 */
+long tc_config_reveal_timeout(const struct tc_config *cfg); /* s, default 30; 0: never */
 
 /* The resolve entries, in order. */
 size_t tc_config_resolve_count(const struct tc_config *cfg);

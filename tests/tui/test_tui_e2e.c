@@ -1747,3 +1747,188 @@ Test(e2e, home_end_and_f_keys_under_term_vt100)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
 	vtd_free(t);
 }
+
+/* ---- preferences from the configuration file ---- */
+
+/* Writes text to root/rel, creating the directories on the way (0700). */
+static void write_root_file(const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(path, 0700);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* $XDG_CONFIG_HOME/trunkctl/config for the next run. */
+static void write_config(const char *text)
+{
+	write_root_file("config/trunkctl/config", text);
+}
+
+Test(e2e, banner_and_header_colour_mark_the_profile)
+{
+	online_with_samples(3);
+	prefill_store();
+	fake_stop(&server);
+	write_config("[default]\nbanner = PRODUCTION\ncolor = red\n");
+	struct vtd *t = run(24, 80, 0);
+	char row[256];
+	vtd_row(t, 0, row, sizeof(row));
+	cr_expect(strncmp(row, " PRODUCTION  default", 20) == 0, "header: %s", row);
+	cr_expect_eq(vtd_bg(t, 0, 1), 256, "the banner is the header inverted");
+	cr_expect_eq(vtd_bg(t, 0, 20), 1, "the header is red");
+	golden(t, "banner");
+	quit(t);
+	/* Without colours the banner still shows, standing out of the reversed header. */
+	t = run(24, 80, RUN_NO_COLOR);
+	cr_expect(!vtd_any_color(t), "NO_COLOR screen uses colour");
+	cr_expect(vtd_has_text(t, " PRODUCTION  default"));
+	cr_expect_eq(vtd_bg(t, 0, 1), -1, "the banner is not reversed");
+	cr_expect_eq(vtd_bg(t, 0, 20), 256, "the header is reverse video");
+	golden(t, "banner-no-color");
+	quit(t);
+	/* At the documented minimum the banner stays; the host gives way. */
+	t = run(12, 50, 0);
+	vtd_row(t, 0, row, sizeof(row));
+	cr_expect(strncmp(row, " PRODUCTION ", 12) == 0, "header at 50 columns: %s", row);
+	golden(t, "banner-50x12");
+	quit(t);
+}
+
+Test(e2e, light_and_dark_themes_keep_the_terminal_background)
+{
+	const char *themes[] = {"[default]\ntheme = light\n", "[default]\ntheme = dark\n"};
+	for (size_t i = 0; i < 2; i++) {
+		write_config(themes[i]);
+		struct vtd *t = run(24, 80, 0);
+		cr_expect(vtd_any_color(t), "%s has colours", themes[i]);
+		cr_expect_eq(vtd_bg(t, 0, 20), -1, "%s: the header keeps the background",
+		             themes[i]);
+		quit(t);
+	}
+	write_config("[default]\ntheme = dark\ncolor = cyan\nbanner = STAGING\n");
+	struct vtd *t = run(24, 80, 0);
+	cr_expect_eq(vtd_bg(t, 0, 20), 6, "the profile's colour paints the dark theme's header");
+	cr_expect(vtd_has_text(t, " STAGING  default"));
+	quit(t);
+}
+
+/* The test hook's clock key: ten seconds pass (TRUNKCTL_TEST_HOOKS=1 only). */
+#define K_TEST_CLOCK "\033[9999~"
+
+static void reveal_on_detail(struct vtd *t)
+{
+	keys(t, K_DOWN); /* Sample trunk 2: client_credentials */
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Sample trunk 2", WAIT_MS);
+	keys(t, K_END);
+	keys(t, "v");
+	cr_assert(!vtd_has_text(t, "********"), "v reveals the password");
+}
+
+Test(e2e, a_revealed_password_hides_itself_again)
+{
+	/* Default 30 s: still shown after 20 s, hidden at 30 s, and says so. */
+	struct vtd *t = run_offline_with_samples(3);
+	reveal_on_detail(t);
+	keys(t, K_TEST_CLOCK);
+	keys(t, K_TEST_CLOCK);
+	cr_expect(!vtd_has_text(t, "********"), "shown for 20 s");
+	keys(t, K_TEST_CLOCK);
+	cr_expect(vtd_has_text(t, "********"), "hidden again after 30 s");
+	cr_expect(vtd_has_text(t, "hidden again after 30s"));
+	/* Revealed again, the count starts anew; in the raw view too. */
+	keys(t, "v");
+	keys(t, "r");
+	keys(t, K_END);
+	cr_expect(vtd_has_text(t, "\"password\": \""), "the raw view shows the password");
+	keys(t, K_TEST_CLOCK);
+	cr_expect(!vtd_has_text(t, "\"password\": \"********\""), "raw view: shown for 10 s");
+	keys(t, K_TEST_CLOCK);
+	keys(t, K_TEST_CLOCK);
+	cr_expect(vtd_has_text(t, "\"password\": \"********\""), "raw view: hidden again");
+	quit(t);
+}
+
+Test(e2e, reveal_timeout_is_configurable_and_zero_never_hides)
+{
+	write_config("[default]\nreveal_timeout = 10\n");
+	struct vtd *t = run_offline_with_samples(3);
+	reveal_on_detail(t);
+	keys(t, K_TEST_CLOCK);
+	cr_expect(vtd_has_text(t, "********"), "hidden after 10 s");
+	quit(t);
+	write_config("[default]\nreveal_timeout = 0\n");
+	t = run(24, 80, 0);
+	reveal_on_detail(t);
+	for (int i = 0; i < 10; i++)
+		keys(t, K_TEST_CLOCK);
+	cr_expect(!vtd_has_text(t, "********"), "0: shown until hidden");
+	quit(t);
+}
+
+/* ---- the column chooser, remembered per profile ---- */
+
+static void state_file(char *path, size_t len)
+{
+	/* HOME is the test's root and XDG_STATE_HOME unset: the XDG default. */
+	snprintf(path, len, "%s/.local/state/trunkctl/default.state", root);
+}
+
+Test(e2e, a_hidden_column_stays_hidden_after_a_restart)
+{
+	struct vtd *t = run_offline_with_samples(3);
+	cr_expect(vtd_has_text(t, "Region"));
+	keys(t, "C");
+	wait_text(t, "Columns of the trunk list", WAIT_MS);
+	golden(t, "columns");
+	keys(t, K_DOWN); /* Mode */
+	keys(t, K_DOWN); /* Region */
+	keys(t, " ");
+	cr_expect(vtd_has_text(t, "[ ] Region"), "Space hides Region");
+	keys(t, K_UP);
+	keys(t, K_UP);
+	keys(t, " ");
+	cr_expect(vtd_has_text(t, "The Name column is always shown."));
+	keys(t, K_END); /* Sync */
+	keys(t, "K");   /* one left of Outbound host */
+	keys(t, "q");
+	cr_expect(!vtd_has_text(t, "Region"), "the list no longer shows Region");
+	char row[256];
+	vtd_row(t, 1, row, sizeof(row));
+	cr_expect(strstr(row, "Sync") && strstr(row, "Outbound host") &&
+	              strstr(row, "Sync") < strstr(row, "Outbound host"),
+	          "Sync moved before Outbound host: %s", row);
+	keys(t, "S"); /* descending, remembered too */
+	quit(t);
+
+	char path[PATH_MAX];
+	state_file(path, sizeof(path));
+	struct stat sb;
+	cr_assert_eq(stat(path, &sb), 0, "no state file at %s", path);
+	cr_expect_eq(sb.st_mode & 0777, 0600);
+
+	t = run(24, 80, 0);
+	cr_expect(!vtd_has_text(t, "Region"), "Region is still hidden after a restart");
+	vtd_row(t, 1, row, sizeof(row));
+	cr_expect(strstr(row, "Name\u25bc"), "the sort is remembered: %s", row);
+	cr_expect(strstr(row, "Sync") < strstr(row, "Outbound host"), "and the order: %s", row);
+	quit(t);
+}
+
+Test(e2e, a_corrupt_state_file_is_ignored_with_a_message)
+{
+	write_root_file(".local/state/trunkctl/default.state",
+	                "columns = name -region\n\001\002garbage\n");
+	struct vtd *t = run_offline_with_samples(3);
+	cr_expect(vtd_has_text(t, "Ignored the remembered list view"));
+	cr_expect(vtd_has_text(t, "Region"), "the defaults apply");
+	quit(t);
+}

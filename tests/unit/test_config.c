@@ -294,7 +294,7 @@ Test(config, allow_http_flag_beats_the_file)
 struct bad_case {
 	char text[96];
 	int line;
-	char needle[64];
+	char needle[96];
 };
 
 static void expect_file_error(const struct bad_case *c)
@@ -326,7 +326,16 @@ ParameterizedTestParameters(config, bad_files_name_file_and_line)
 	    {"[default]\napi_url = ftp://x\n", 2, "api_url must be an http"},
 	    {"[default]\nresolve = host:port:addr\n", 2, "resolve must be HOST:PORT:ADDR"},
 	    {"[default]\nregions = hydrogen,,helium\n", 2, "regions must be"},
-	    {"[default]\ncolor = blue\n", 2, "color must be auto, always or never"},
+	    {"[default]\ncolor = purple\n", 2,
+	     "color must be auto, always, never, red, yellow, green, blue, magenta, cyan or none"},
+	    {"[default]\nesc_delay = 1001\n", 2,
+	     "esc_delay must be a whole number of milliseconds"},
+	    {"[default]\nesc_delay = -5\n", 2, "esc_delay must be"},
+	    {"[default]\ntheme = sepia\n", 2, "theme must be default, light or dark"},
+	    {"[default]\nreveal_timeout = soon\n", 2, "reveal_timeout must be a whole number"},
+	    {"[profile p]\nbanner = PROD\x1b]0;x\x07\n", 2, "banner must be 1 to 40 characters"},
+	    {"[default]\nbanner = 0123456789012345678901234567890123456789X\n", 2,
+	     "banner must be"},
 	    {"api_url = https://x.example\n", 1, "outside a [default]"},
 	    {"[default]\n[profiles x]\ntimeout = 5\n", 3, "unknown section [profiles x]"},
 	    {"[default]\nthis line has no equals sign\n", 2, "not a [section] or KEY = VALUE"},
@@ -339,6 +348,52 @@ ParameterizedTestParameters(config, bad_files_name_file_and_line)
 ParameterizedTest(struct bad_case *c, config, bad_files_name_file_and_line)
 {
 	expect_file_error(c);
+}
+
+Test(config, tui_preferences_default_and_per_profile)
+{
+	struct env e = {{"HOME=/home/op"}};
+	struct tc_config *cfg = resolve_ok(tc_config_new(), &e);
+	cr_assert_eq(tc_config_esc_delay(cfg), 25);
+	cr_assert_eq(tc_config_reveal_timeout(cfg), 30);
+	cr_assert_eq(tc_config_theme(cfg), TC_THEME_DEFAULT);
+	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_THEME);
+	cr_assert_null(tc_config_get(cfg, TC_CFG_BANNER));
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_STATE_DIR), "/home/op/.local/state/trunkctl");
+	tc_config_free(cfg);
+	struct env xdg = {{"HOME=/home/op", "XDG_STATE_HOME=/st"}};
+	cfg = resolve_ok(tc_config_new(), &xdg);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_STATE_DIR), "/st/trunkctl");
+	tc_config_free(cfg);
+
+	write_file(path,
+	           "[default]\nesc_delay = 100\ntheme = light\n"
+	           "[profile prod]\nbanner = PRODUCTION ⚠\ncolor = red\nreveal_timeout = 0\n"
+	           "theme = dark\n",
+	           0644);
+	cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	tc_config_set(cfg, TC_CFG_PROFILE, "prod", TC_ORIGIN_FLAG, "--profile", NULL);
+	resolve_ok(cfg, &e);
+	cr_assert_eq(tc_config_esc_delay(cfg), 100);
+	cr_assert_eq(tc_config_reveal_timeout(cfg), 0);
+	cr_assert_eq(tc_config_theme(cfg), TC_THEME_DARK);
+	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_RED);
+	/* A colour name is also auto: the terminal decides whether there are colours. */
+	cr_assert_eq(tc_config_color(cfg), TC_COLOR_AUTO);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_BANNER), "PRODUCTION ⚠");
+	tc_config_free(cfg);
+
+	/* NO_COLOR outranks the profile's colour; the banner stays. */
+	struct env nc = {{"HOME=/home/op", "NO_COLOR=1"}};
+	cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	tc_config_set(cfg, TC_CFG_PROFILE, "prod", TC_ORIGIN_FLAG, "--profile", NULL);
+	resolve_ok(cfg, &nc);
+	cr_assert_eq(tc_config_color(cfg), TC_COLOR_NEVER);
+	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_THEME);
+	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_BANNER), "PRODUCTION ⚠");
+	tc_config_free(cfg);
 }
 
 Test(config, missing_profile_section_is_an_error)

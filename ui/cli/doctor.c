@@ -125,16 +125,16 @@ static void doctor_store(struct cli *c, struct checks *ck)
 		check(ck, 0, "search", "the filter's copy of the search text matches the trunks");
 }
 
-static void doctor_terminal(struct checks *ck)
+static void doctor_terminal(struct cli *c, struct checks *ck)
 {
 	const char *term = getenv("TERM");
 	const char *codeset = nl_langinfo(CODESET);
 	check(ck, isatty(STDOUT_FILENO) && (!term || !*term || strcmp(term, "dumb") == 0) ? -1 : 0,
-	      "terminal", "%s, TERM=%s, %s locale%s",
+	      "terminal", "%s, TERM=%s, %s locale%s, Esc delay %ld ms",
 	      isatty(STDOUT_FILENO) ? "a terminal" : "not a terminal",
 	      term && *term ? term : "(unset)",
 	      codeset && strcmp(codeset, "UTF-8") == 0 ? "UTF-8" : "non-UTF-8 (ASCII drawing)",
-	      getenv("NO_COLOR") ? ", NO_COLOR set" : "");
+	      getenv("NO_COLOR") ? ", NO_COLOR set" : "", tc_config_esc_delay(c->cfg));
 }
 
 int cli_cmd_doctor(struct cli *c)
@@ -143,7 +143,7 @@ int cli_cmd_doctor(struct cli *c)
 	doctor_files(c, &ck);
 	doctor_store(c, &ck);
 	doctor_server(c, &ck);
-	doctor_terminal(&ck);
+	doctor_terminal(c, &ck);
 	if (ck.arr)
 		cli_print_json(stdout, ck.arr);
 	json_decref(ck.arr);

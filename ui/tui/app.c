@@ -52,7 +52,7 @@ bool tui_read_only(const struct tui_app *app)
 
 int64_t tui_now(const struct tui_app *app)
 {
-	return tc_clock_now(&app->clock);
+	return tc_clock_now(&app->clock) + app->clock_skew_ms;
 }
 
 static void refresh_status(struct tui_app *app)
@@ -211,12 +211,27 @@ static void draw_header(struct tui_app *app)
 	int a = tui_attr(TUI_ROLE_HEADER);
 	wattrset(stdscr, a);
 	mvhline(0, 0, ' ', cols);
+	/*
+	 * The profile's banner first, whatever gives way: it is there so that
+	 * production cannot be taken for staging.
+	 */
+	char banner[200];
+	int bw = 0;
+	if (app->opts.banner && *app->opts.banner) {
+		snprintf(banner, sizeof(banner), " %s ", app->opts.banner);
+		int max = tui_text_width(banner);
+		if (max > cols / 2)
+			max = cols / 2;
+		bw = tui_put_cut(stdscr, 0, 0, banner, max, tui_attr(TUI_ROLE_BANNER),
+		                 app->caps.utf8);
+		cols -= bw;
+	}
 	/* The counts and the state matter more than the host name: the host gives way. */
 	int sw = tui_text_width(state), rw = tui_text_width(right);
 	if (sw + rw > cols)
 		rw = 0;
 	if (rw)
-		tui_put(stdscr, 0, cols - rw, right, rw, a);
+		tui_put(stdscr, 0, bw + cols - rw, right, rw, a);
 	/*
 	 * One cell apart from the state. The program's name gives way to the
 	 * host; a host that still does not fit ends in an ellipsis.
@@ -225,11 +240,11 @@ static void draw_header(struct tui_app *app)
 	if (tui_text_width(left) > room - 1)
 		snprintf(left, sizeof(left), " %s%s  %s", profile ? profile : "default",
 		         tui_read_only(app) ? " (read-only)" : "", host ? host : "no API");
-	int lw = tui_put_cut(stdscr, 0, 0, left, room > 1 ? room - 1 : 0, a, app->caps.utf8);
+	int lw = tui_put_cut(stdscr, 0, bw, left, room > 1 ? room - 1 : 0, a, app->caps.utf8);
 	if (lw > 0)
 		lw++;
 	if (sw <= cols - rw)
-		tui_put(stdscr, 0, lw < room ? lw : room, state, sw,
+		tui_put(stdscr, 0, bw + (lw < room ? lw : room), state, sw,
 		        tui_attr(online || app->syncing ? TUI_ROLE_ONLINE : TUI_ROLE_OFFLINE));
 }
 
@@ -598,6 +613,22 @@ static void start_worker(struct tui_app *app)
 	tc_error_clear(&err);
 }
 
+/* Lets every screen act on the time (a password that hides itself again). */
+static bool tick(struct tui_app *app)
+{
+	bool changed = false;
+	for (int i = 0; i < app->depth; i++)
+		if (app->stack[i]->ops->tick)
+			changed |= app->stack[i]->ops->tick(app, app->stack[i]);
+	return changed;
+}
+
+/*
+ * The test hook's clock key: ten seconds pass at once, so a test of what
+ * time does waits on the repaint marker, not on the clock.
+ */
+#define TEST_CLOCK_STEP_MS 10000
+
 static void loop(struct tui_app *app)
 {
 	paint(app);
@@ -642,7 +673,11 @@ static void loop(struct tui_app *app)
 		 * up. */
 		while (!app->quit && read_key(&key)) {
 			app->inputs++;
-			if (!(key.fn && (key.code == KEY_RESIZE || key.code == TUI_KEY_IGNORED)))
+			if (key.fn && key.code == TUI_KEY_TEST_CLOCK && app->test_hooks)
+				app->clock_skew_ms += TEST_CLOCK_STEP_MS;
+			else if (!(key.fn &&
+			           (key.code == KEY_RESIZE || key.code == TUI_KEY_IGNORED ||
+			            key.code == TUI_KEY_TEST_CLOCK)))
 				dispatch(app, key);
 			repaint = true;
 		}
@@ -650,6 +685,8 @@ static void loop(struct tui_app *app)
 			refresh_status(app);
 			repaint = true;
 		}
+		if (!app->quit && tick(app))
+			repaint = true;
 		if (repaint && !app->quit)
 			paint(app);
 	}
@@ -688,12 +725,14 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 	bool mono = opts->no_color || (no_color && no_color[0]);
 	setlocale(LC_ALL, "");
 	char why[200];
-	if (!tui_term_open(mono, opts->ascii, &app->caps, why, sizeof(why))) {
+	if (!tui_term_open(mono, opts->ascii, opts->esc_delay_ms, &app->caps, why, sizeof(why))) {
 		fprintf(stderr, "trunkctl: %s\n", why);
 		free(app);
 		return 1;
 	}
-	tui_theme_init(app->caps.color);
+	if (app->test_hooks)
+		tui_term_define_test_keys();
+	tui_theme_init(app->caps.color, opts->theme, opts->paint);
 	refresh_status(app);
 	tui_push(app, ui_list_new(app));
 	loop(app);

@@ -42,6 +42,11 @@ struct tui_screen_ops {
 	 */
 	enum tui_result (*command)(struct tui_app *app, struct tui_screen *s, enum tui_action act,
 	                           const char *arg);
+	/*
+	 * Time passed (tui_now moved on): true when the screen changed and needs
+	 * a repaint. Called for every screen on the stack. May be NULL.
+	 */
+	bool (*tick)(struct tui_app *app, struct tui_screen *s);
 	/* The store changed (sync finished, trunk changed); reload what is shown. May be NULL. */
 	void (*reload)(struct tui_app *app, struct tui_screen *s);
 	void (*destroy)(struct tui_screen *s);
@@ -66,6 +71,8 @@ struct tui_app {
 	struct tui_caps caps;
 	struct tui_keymap km;
 	struct tc_clock clock;
+	/* What the test hook's clock key added to clock (TRUNKCTL_TEST_HOOKS=1 only). */
+	int64_t clock_skew_ms;
 	bool quit;
 	bool worker;
 	bool test_hooks;
@@ -139,6 +146,26 @@ struct tui_screen *ui_journal_new(struct tui_app *app);
 struct tui_screen *ui_help_new(struct tui_app *app);
 /* The routing of the trunks; test (may be NULL) a number or an IP to try at once. */
 struct tui_screen *ui_routing_new(struct tui_app *app, const char *test);
+
+#define TUI_COLUMNS_MAX 16
+/*
+ * The list's columns as the chooser edits them, in place: order[k] is the
+ * column shown k-th (an index into titles), hidden[c] leaves column c out.
+ * Column `fixed` cannot be hidden (the name: a row without it is no row).
+ */
+struct tui_column_set {
+	size_t count;
+	const char *titles[TUI_COLUMNS_MAX];
+	size_t order[TUI_COLUMNS_MAX];
+	bool hidden[TUI_COLUMNS_MAX];
+	size_t fixed;
+};
+/*
+ * The column chooser over set, which must outlive it (the list under it owns
+ * it); changed runs after each change with ctx.
+ */
+struct tui_screen *ui_columns_new(struct tui_column_set *set,
+                                  void (*changed)(struct tui_app *app, void *ctx), void *ctx);
 
 /* Dialogs. on_yes runs when the operator confirms; ctx is passed back. */
 typedef void (*ui_confirm_fn)(struct tui_app *app, void *ctx);

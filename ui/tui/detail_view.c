@@ -17,6 +17,7 @@ struct detail_view {
 	char *id;
 	struct tc_trunk_record *rec;
 	bool reveal;
+	int64_t revealed_ms;  /* tui_now when the password was revealed */
 	struct tui_scroll sc; /* over selectable (field) lines */
 	size_t nlines;
 	struct line lines[TC_FIELD_COUNT * 3 + TC_G_COUNT * 2 + 16];
@@ -321,6 +322,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	switch (act) {
 	case TUI_ACT_REVEAL:
 		v->reveal = !v->reveal;
+		v->revealed_ms = tui_now(app);
 		if (v->raw)
 			load_document(app, v);
 		return TUI_HANDLED;
@@ -362,6 +364,20 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	}
 }
 
+/* A password left on the screen is read over a shoulder: it hides itself again. */
+static bool tick(struct tui_app *app, struct tui_screen *s)
+{
+	struct detail_view *v = (struct detail_view *)s;
+	long timeout = app->opts.reveal_timeout_s;
+	if (!v->reveal || timeout <= 0 || tui_now(app) - v->revealed_ms < timeout * 1000)
+		return false;
+	v->reveal = false;
+	if (v->raw)
+		load_document(app, v);
+	tui_status(app, false, "The password is hidden again after %lds; v shows it.", timeout);
+	return true;
+}
+
 static void reload(struct tui_app *app, struct tui_screen *s)
 {
 	load(app, (struct detail_view *)s);
@@ -380,6 +396,7 @@ static const struct tui_screen_ops ops = {
     .scope = TUI_SCOPE_DETAIL,
     .draw = draw,
     .key = key,
+    .tick = tick,
     .reload = reload,
     .destroy = destroy,
     .footer = footer,

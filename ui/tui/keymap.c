@@ -31,7 +31,7 @@ static const char *const scope_labels[TUI_SCOPE_COUNT] = {
     [TUI_SCOPE_GENERIC] = "Everywhere",      [TUI_SCOPE_LIST] = "Trunk list",
     [TUI_SCOPE_DETAIL] = "Trunk detail",     [TUI_SCOPE_FORM] = "Form",
     [TUI_SCOPE_PENDING] = "Pending changes", [TUI_SCOPE_CONFLICT] = "Conflicts",
-    [TUI_SCOPE_ROUTING] = "Routing",
+    [TUI_SCOPE_ROUTING] = "Routing",         [TUI_SCOPE_COLUMNS] = "Columns",
 };
 
 static const struct {

@@ -26,6 +26,7 @@ enum tui_scope {
 	TUI_SCOPE_PENDING,
 	TUI_SCOPE_CONFLICT,
 	TUI_SCOPE_ROUTING,
+	TUI_SCOPE_COLUMNS,
 	TUI_SCOPE_COUNT
 };
 
@@ -75,6 +76,8 @@ enum tui_scope {
 	  "Mark or unmark the selected trunk and move down")                                       \
 	_(MARK_ALL, LIST, "mark-all", "mark all", false, "*", "Mark every trunk the filter shows") \
 	_(UNMARK_ALL, LIST, "unmark-all", "unmark all", false, "u", "Clear every mark")            \
+	_(COLUMNS, LIST, "columns", "columns", false, "C",                                         \
+	  "Choose the columns and their order (remembered per profile)")                           \
 	_(CREATE, LIST, "create", "new", true, "a F7", "Create a trunk")                           \
 	_(EDIT, LIST, "edit", "edit", true, "e F4", "Edit the selected trunk")                     \
 	_(EDIT_IN_EDITOR, LIST, "edit-in-editor", "edit in $EDITOR", true, "E",                    \
@@ -113,7 +116,13 @@ enum tui_scope {
 	_(ROUTE_TEST, ROUTING, "test", "test", false, "t /",                                       \
 	  "Type a number or an IP and see where its call goes")                                    \
 	_(OPEN_TRUNK, ROUTING, "open-trunk", "open trunk", false, "Enter",                         \
-	  "Open the trunk the selected line names")
+	  "Open the trunk the selected line names")                                                \
+	_(TOGGLE_COLUMN, COLUMNS, "toggle-column", "show/hide", false, "Space x",                  \
+	  "Show or hide the selected column")                                                      \
+	_(COLUMN_LEFT, COLUMNS, "column-left", "move up", false, "K",                              \
+	  "Move the selected column left (up this list)")                                          \
+	_(COLUMN_RIGHT, COLUMNS, "column-right", "move down", false, "J",                          \
+	  "Move the selected column right (down this list)")
 
 enum tui_action {
 	TUI_ACT_NONE = 0,

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "app.h"
+#include "trunkctl/view_state.h"
 
 enum col_kind { COL_FIELD, COL_STATE };
 
@@ -31,6 +32,7 @@ static const struct column columns[] = {
     {"Sync", COL_STATE, TC_SORT_SYNC_STATE, 9, 9, 2},
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
+_Static_assert(NCOLS <= TUI_COLUMNS_MAX, "the chooser holds every column");
 
 struct list_view {
 	struct tui_screen base;
@@ -46,6 +48,8 @@ struct list_view {
 	bool loaded;
 	size_t page_top;
 	int page_height;
+	/* Which columns show, in what order: the chooser's (C), remembered per profile. */
+	struct tui_column_set cols;
 };
 
 /* Most useful first: at 80 columns the last ones give way. */
@@ -171,6 +175,10 @@ static void layout(const struct list_view *v, int cols, int widths[NCOLS])
 	int left = cols;
 	for (size_t k = 0; k < NCOLS; k++) {
 		size_t c = (size_t)order[k];
+		if (v->cols.hidden[c]) {
+			widths[c] = 0;
+			continue;
+		}
 		int w = columns[c].width ? columns[c].width : columns[c].min;
 		if (k == 0) {
 			int half = cols / 2 > w ? cols / 2 : w;
@@ -240,7 +248,8 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	int widths[NCOLS];
 	layout(v, COLS - gutter, widths);
 	int x = gutter;
-	for (size_t c = 0; c < NCOLS; c++) {
+	for (size_t k = 0; k < NCOLS; k++) {
+		size_t c = v->cols.order[k];
 		if (!widths[c])
 			continue;
 		char title[40];
@@ -264,7 +273,8 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		if (gutter && tui_marks_has(&app->marks, r->trunk->id))
 			tui_put(stdscr, y, 0, "*", 1, attr | A_BOLD);
 		x = gutter;
-		for (size_t c = 0; c < NCOLS; c++) {
+		for (size_t k = 0; k < NCOLS; k++) {
+			size_t c = v->cols.order[k];
 			if (!widths[c])
 				continue;
 			char text[256];
@@ -383,6 +393,109 @@ static void mark_all(struct tui_app *app, struct list_view *v)
 	tc_error_clear(&err);
 }
 
+/* A column's name in the state file and in `:sort`: its field's key, or "sync". */
+static const char *column_key(size_t c)
+{
+	return columns[c].kind == COL_FIELD ? tc_field((enum tc_field_id)columns[c].sort)->key
+	                                    : "sync";
+}
+
+/* The next shown column after the sort column, left to right. */
+static size_t next_sort_column(const struct list_view *v)
+{
+	size_t k = 0;
+	while (k < NCOLS && v->cols.order[k] != v->sort_col)
+		k++;
+	for (size_t step = 1; step <= NCOLS; step++) {
+		size_t c = v->cols.order[(k + step) % NCOLS];
+		if (!v->cols.hidden[c])
+			return c;
+	}
+	return v->sort_col;
+}
+
+/*
+ * Writes the sort and the columns to the profile's state file. A failure
+ * costs only the memory of them: it is said once on the status line.
+ */
+static void remember(struct tui_app *app, const struct list_view *v)
+{
+	if (!app->opts.state_path)
+		return;
+	struct tc_view_state st = {.descending = v->descending, .column_count = NCOLS};
+	snprintf(st.sort, sizeof(st.sort), "%s", column_key(v->sort_col));
+	for (size_t k = 0; k < NCOLS; k++) {
+		size_t c = v->cols.order[k];
+		snprintf(st.columns[k].name, sizeof(st.columns[k].name), "%s", column_key(c));
+		st.columns[k].hidden = v->cols.hidden[c];
+	}
+	struct tc_error err;
+	tc_error_init(&err);
+	if (tc_view_state_save(app->opts.state_path, &st, &err) != TC_OK)
+		tui_status(app, true, "The list's columns and sort will not be remembered: %s",
+		           err.message);
+	tc_error_clear(&err);
+}
+
+static void columns_changed(struct tui_app *app, void *ctx)
+{
+	struct list_view *v = ctx;
+	/* A hidden column is no sort key the operator can see. */
+	if (v->cols.hidden[v->sort_col]) {
+		v->sort_col = v->cols.fixed;
+		v->descending = false;
+	}
+	v->loaded = false;
+	remember(app, v);
+}
+
+static bool column_by_key(const char *key, size_t *col)
+{
+	for (size_t c = 0; c < NCOLS; c++)
+		if (strcmp(column_key(c), key) == 0) {
+			*col = c;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * The list as this profile last left it. Columns the file names that the
+ * list no longer has are dropped, and new ones show at the end; a file that
+ * cannot be read is ignored, with a message.
+ */
+static void restore(struct tui_app *app, struct list_view *v)
+{
+	struct tc_view_state st;
+	struct tc_error err;
+	tc_error_init(&err);
+	if (tc_view_state_load(app->opts.state_path, &st, &err) != TC_OK) {
+		tui_status(app, true, "Ignored the remembered list view: %s", err.message);
+		tc_error_clear(&err);
+		return;
+	}
+	tc_error_clear(&err);
+	size_t col;
+	if (st.sort[0] && column_by_key(st.sort, &col)) {
+		v->sort_col = col;
+		v->descending = st.descending;
+	}
+	bool placed[NCOLS] = {false};
+	size_t n = 0;
+	for (size_t i = 0; i < st.column_count; i++) {
+		if (!column_by_key(st.columns[i].name, &col) || placed[col])
+			continue;
+		placed[col] = true;
+		v->cols.order[n++] = col;
+		v->cols.hidden[col] = st.columns[i].hidden && col != v->cols.fixed;
+	}
+	for (size_t c = 0; c < NCOLS; c++)
+		if (!placed[c])
+			v->cols.order[n++] = c;
+	if (v->cols.hidden[v->sort_col])
+		v->sort_col = v->cols.fixed;
+}
+
 static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui_key k,
                            enum tui_action act)
 {
@@ -450,13 +563,18 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		}
 		return TUI_HANDLED;
 	case TUI_ACT_SORT:
-		v->sort_col = (v->sort_col + 1) % NCOLS;
+		v->sort_col = next_sort_column(v);
 		v->loaded = false;
 		tui_status(app, false, "Sorted by %s.", columns[v->sort_col].title);
+		remember(app, v);
 		return TUI_HANDLED;
 	case TUI_ACT_SORT_REVERSE:
 		v->descending = !v->descending;
 		v->loaded = false;
+		remember(app, v);
+		return TUI_HANDLED;
+	case TUI_ACT_COLUMNS:
+		tui_push(app, ui_columns_new(&v->cols, columns_changed, v));
 		return TUI_HANDLED;
 	case TUI_ACT_OPEN:
 		if (r)
@@ -511,9 +629,7 @@ static void destroy(struct tui_screen *s)
 static bool column_named(const char *name, size_t len, size_t *col)
 {
 	for (size_t i = 0; i < NCOLS; i++) {
-		const char *key = columns[i].kind == COL_FIELD
-		                      ? tc_field((enum tc_field_id)columns[i].sort)->key
-		                      : "sync";
+		const char *key = column_key(i);
 		if ((strlen(key) == len && strncasecmp(key, name, len) == 0) ||
 		    (strlen(columns[i].title) == len &&
 		     strncasecmp(columns[i].title, name, len) == 0)) {
@@ -550,6 +666,7 @@ static enum tui_result sort_command(struct tui_app *app, struct list_view *v, co
 	v->sort_col = col;
 	v->descending = descending;
 	v->loaded = false;
+	remember(app, v);
 	tui_status(app, false, "Sorted by %s%s.", columns[col].title,
 	           descending ? ", descending" : "");
 	return TUI_HANDLED;
@@ -594,5 +711,13 @@ struct tui_screen *ui_list_new(struct tui_app *app)
 	if (!v)
 		return NULL;
 	v->base.ops = &ops;
+	v->cols.count = NCOLS;
+	for (size_t c = 0; c < NCOLS; c++) {
+		v->cols.titles[c] = columns[c].title;
+		v->cols.order[c] = c;
+	}
+	v->cols.fixed = 0; /* Name */
+	if (app->opts.state_path)
+		restore(app, v);
 	return &v->base;
 }

@@ -180,6 +180,11 @@ static void define_keys(void)
 	define_key(NULL, KEY_MOUSE);
 }
 
+void tui_term_define_test_keys(void)
+{
+	define_key(TUI_TEST_CLOCK_SEQ, TUI_KEY_TEST_CLOCK);
+}
+
 /* The next byte of a sequence, waiting up to ms for it; ERR when none came. */
 static int next_byte(int ms)
 {
@@ -282,7 +287,8 @@ void tui_term_back(void)
 	refresh();
 }
 
-bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, size_t len)
+bool tui_term_open(bool no_color, bool ascii, int esc_delay_ms, struct tui_caps *caps, char *why,
+                   size_t len)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		snprintf(why, len,
@@ -303,9 +309,11 @@ bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, 
 	}
 	const char *codeset = nl_langinfo(CODESET);
 	caps->utf8 = !ascii && codeset && strcmp(codeset, "UTF-8") == 0;
-	/* 25 ms: long enough for an escape sequence over SSH, short enough that Esc feels instant.
+	/*
+	 * The default 25 ms is long enough for an escape sequence over most SSH
+	 * links and short enough that Esc feels instant; a slow link needs more.
 	 */
-	set_escdelay(25);
+	set_escdelay(esc_delay_ms);
 	if (!newterm(NULL, stdout, stdin)) {
 		snprintf(why, len, "the terminal type \"%s\" is unknown to curses",
 		         getenv("TERM") ? getenv("TERM") : "");

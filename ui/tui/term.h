@@ -16,10 +16,14 @@ struct tui_caps {
 };
 
 /*
- * Starts curses on the controlling terminal. Returns false with a sentence
+ * Starts curses on the controlling terminal; a lone Esc waits esc_delay_ms
+ * for the rest of a key sequence. Returns false with a sentence
  * in why when stdin or stdout is not a terminal or curses cannot start.
  */
-bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, size_t len);
+bool tui_term_open(bool no_color, bool ascii, int esc_delay_ms, struct tui_caps *caps, char *why,
+                   size_t len);
+/* Makes TUI_TEST_CLOCK_SEQ a key; for the end-to-end tests only. */
+void tui_term_define_test_keys(void);
 /* Idempotent; registered with atexit by tui_term_open. */
 void tui_term_close(void);
 /*
@@ -29,6 +33,9 @@ void tui_term_close(void);
 #define TUI_KEY_PASTE_BEGIN (KEY_MAX + 1)
 #define TUI_KEY_PASTE_END (KEY_MAX + 2)
 #define TUI_KEY_IGNORED (KEY_MAX + 3)
+/* Under TRUNKCTL_TEST_HOOKS=1 only: ESC [ 9 9 9 9 ~ moves the TUI's clock on. */
+#define TUI_KEY_TEST_CLOCK (KEY_MAX + 4)
+#define TUI_TEST_CLOCK_SEQ "\033[9999~"
 
 /*
  * Called after curses returned a lone Esc: when more input is already

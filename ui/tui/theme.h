@@ -2,12 +2,16 @@
  * Colour roles named by meaning. A colour terminal gets the colour theme on
  * the terminal's own background (use_default_colors); NO_COLOR, --no-color or
  * a terminal without colours get the monochrome one, which marks every role
- * with bold, reverse or underline so nothing depends on colour alone.
+ * with bold, reverse or underline so nothing depends on colour alone. The
+ * light and dark themes, and a profile's header colour (color = red), vary
+ * the colour one.
  */
 #ifndef TUI_THEME_H
 #define TUI_THEME_H
 
 #include <stdbool.h>
+
+#include "trunkctl/config.h"
 
 /* _(ID) */
 #define TUI_ROLE_LIST(_)                                                                           \
@@ -33,7 +37,8 @@
 	_(DIALOG)                                                                                  \
 	_(MINE)                                                                                    \
 	_(THEIRS)                                                                                  \
-	_(DIM)
+	_(DIM)                                                                                     \
+	_(BANNER)
 
 enum tui_role {
 #define TUI_ROLE_ENUM(id) TUI_ROLE_##id,
@@ -42,8 +47,11 @@ enum tui_role {
 	    TUI_ROLE_COUNT
 };
 
-/* Call after the terminal is open. */
-void tui_theme_init(bool color);
+/*
+ * Call after the terminal is open. paint, when not TC_PAINT_THEME, is the
+ * header's background (the profile's colour).
+ */
+void tui_theme_init(bool color, enum tc_theme theme, enum tc_paint paint);
 /* The curses attributes (colour pair included) of a role. */
 int tui_attr(enum tui_role role);
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "trunkctl/config.h"
 #include "trunkctl/error.h"
 #include "trunkctl/records.h"
 
@@ -29,6 +30,13 @@ struct tui_options {
 	const char *profile;   /* header label; NULL: the service's profile */
 	const char *api_host;  /* header label; NULL: the service's API host */
 	struct tc_clock clock; /* the clock the service was opened with (ages in the header) */
+	const char *banner;    /* the profile's banner in the header; NULL: none */
+	enum tc_paint paint;   /* the header's colour */
+	enum tc_theme theme;
+	int esc_delay_ms;      /* how long a lone Esc waits for the rest of a key */
+	long reveal_timeout_s; /* a shown password hides again after this; 0: never */
+	/* The profile's state file (trunkctl/view_state.h); NULL: nothing is remembered. */
+	const char *state_path;
 	const struct tui_binding *bindings;
 	size_t binding_count;
 };
@@ -38,7 +46,9 @@ struct tui_options {
  * starts a background sync at start when the service is online. Needs a
  * terminal on stdin and stdout. TRUNKCTL_TEST_HOOKS=1 in the environment
  * makes every finished repaint announce itself as the terminal title
- * "idle:N" (the end-to-end tests wait on it). Returns the process exit status
+ * "idle:N" (the end-to-end tests wait on it), and makes ESC [ 9 9 9 9 ~ a
+ * key that moves the TUI's clock ten seconds on (what time does is tested
+ * without waiting for it). Returns the process exit status
  * (0, or 1 with a sentence on stderr when the terminal cannot be used).
  */
 int tui_run(struct tc_service *svc, const struct tui_options *opts);
