@@ -14,64 +14,19 @@
 #include <string.h>
 
 #include "app.h"
-#include "route_preview.h"
-#include "trunkctl/countries.h"
 
-#define TEXT_MAX 256
-#define ITEMS_MAX 32
-
-struct row {
-	int field;
-	int item; /* -1: a scalar field; list fields: 0..n-1 items, n the "add" row */
-};
-
-struct picker {
-	bool open;
-	int field;
-	size_t sel;
-	size_t count;
-	const char *options[TC_COUNTRY_COUNT + 4];
-};
-
-struct form_view {
-	struct tui_screen base;
-	char *id; /* NULL when creating */
-	struct tc_trunk_record *rec;
-	char text[TC_FIELD_COUNT][TEXT_MAX];
-	char orig[TC_FIELD_COUNT][TEXT_MAX];
-	char items[TC_FIELD_COUNT][ITEMS_MAX][TEXT_MAX];
-	size_t nitems[TC_FIELD_COUNT];
-	bool touched[TC_FIELD_COUNT];
-	bool dirty;
-	bool show_all; /* after a refused save: every error shows, touched or not */
-
-	struct row rows[TC_FIELD_COUNT * (ITEMS_MAX + 1)];
-	size_t nrows;
-	size_t sel;
-	int scroll; /* first display line */
-
-	struct tc_field_errors errs;        /* the latest validation */
-	struct tc_field_errors server_errs; /* the server's 422, until the field is edited */
-	char form_msg[300];                 /* errors that belong to no field shown */
-	struct picker pick;
-
-	/* changed here and, since the form's version, by another writer */
-	bool conflict[TC_FIELD_COUNT];
-	enum tc_resolution choice[TC_FIELD_COUNT]; /* TC_RESOLVE_NONE: not chosen yet */
-	bool saved; /* the save's own reload must not be taken for a change underneath */
-	struct tui_route_preview preview;
-};
+#include "form_private.h"
 
 static const enum tui_action footer[] = {
     TUI_ACT_SAVE, TUI_ACT_CANCEL, TUI_ACT_NEXT_FIELD, TUI_ACT_PICK, TUI_ACT_HELP, TUI_ACT_NONE,
 };
 
-static bool is_list(int f)
+bool form_is_list(int f)
 {
 	return tc_field((enum tc_field_id)f)->type == TC_T_LIST;
 }
 
-static bool is_choice(int f)
+bool form_is_choice(int f)
 {
 	return tc_field_picker((enum tc_field_id)f) == TC_PICK_CYCLE;
 }
@@ -115,7 +70,7 @@ static void build_rows(struct form_view *v)
 			if (tc_field((enum tc_field_id)f)->group != (enum tc_field_group)g ||
 			    !in_form(v, f))
 				continue;
-			if (!is_list(f)) {
+			if (!form_is_list(f)) {
 				v->rows[v->nrows++] = (struct row){f, -1};
 				continue;
 			}
@@ -130,7 +85,7 @@ static void build_rows(struct form_view *v)
 			v->sel = i;
 }
 
-static char *row_text(struct form_view *v, const struct row *r)
+char *form_row_text(struct form_view *v, const struct row *r)
 {
 	if (r->item < 0)
 		return v->text[r->field];
@@ -181,7 +136,7 @@ static struct tc_trunk *build_draft(struct form_view *v, struct tc_field_errors 
 				tc_trunk_unset(t, (enum tc_field_id)f);
 			continue;
 		}
-		if (is_list(f)) {
+		if (form_is_list(f)) {
 			if (v->id && !list_changed(v, f))
 				continue;
 			const char *vals[ITEMS_MAX];
@@ -234,13 +189,11 @@ static void validate(struct tui_app *app, struct form_view *v)
 
 /* ---- the version underneath ---- */
 
-static void update_form_msg(struct form_view *v);
-
 /* Field f of t into the form's text (and orig) or list items. */
 static void load_field(struct form_view *v, int f, const struct tc_trunk *t)
 {
 	const struct tc_value *val = &t->values[f];
-	if (is_list(f)) {
+	if (form_is_list(f)) {
 		v->nitems[f] = 0;
 		for (size_t i = 0; val->state == TC_V_SET && i < val->list.count && i < ITEMS_MAX;
 		     i++)
@@ -256,7 +209,7 @@ static void load_field(struct form_view *v, int f, const struct tc_trunk *t)
 /* The operator changed f from the form's version. */
 static bool field_changed(const struct form_view *v, int f)
 {
-	return is_list(f) ? list_changed(v, f) : strcmp(v->text[f], v->orig[f]) != 0;
+	return form_is_list(f) ? list_changed(v, f) : strcmp(v->text[f], v->orig[f]) != 0;
 }
 
 static size_t undecided(const struct form_view *v, int *first)
@@ -320,7 +273,7 @@ static void absorb(struct tui_app *app, struct form_view *v, struct tc_trunk_rec
 		/* the operator's value stays; orig becomes theirs, the new version */
 		char keep[TEXT_MAX];
 		snprintf(keep, sizeof(keep), "%s", v->text[f]);
-		if (!is_list(f)) {
+		if (!form_is_list(f)) {
 			load_field(v, f, now->current);
 			snprintf(v->text[f], TEXT_MAX, "%s", keep);
 		}
@@ -332,7 +285,7 @@ static void absorb(struct tui_app *app, struct form_view *v, struct tc_trunk_rec
 	}
 	build_rows(v);
 	validate(app, v);
-	update_form_msg(v);
+	form_update_msg(v);
 	if (clashes) {
 		int first = TC_F_NAME;
 		undecided(v, &first);
@@ -372,286 +325,6 @@ static bool reread(struct tui_app *app, struct form_view *v)
 	tc_trunk_record_free(now);
 	tc_error_clear(&err);
 	return absorbed;
-}
-
-/* ---- errors onto rows ---- */
-
-/* The row an error belongs to, or -1 when no row of the form shows its field. */
-static int error_row(const struct form_view *v, const struct tc_field_error *fe)
-{
-	int first = -1;
-	for (size_t i = 0; i < v->nrows; i++) {
-		const struct row *r = &v->rows[i];
-		if (r->field != fe->field)
-			continue;
-		if (first < 0)
-			first = (int)i;
-		if (fe->index >= 0 && r->item == fe->index)
-			return (int)i;
-		/* "contains invalid IP address: X" names the item, not its index. */
-		if (fe->index < 0 && r->item >= 0 && (size_t)r->item < v->nitems[r->field]) {
-			const char *colon = strrchr(fe->title, ':');
-			if (colon && colon[1] == ' ' &&
-			    strcmp(colon + 2, v->items[r->field][r->item]) == 0)
-				return (int)i;
-		}
-	}
-	return first;
-}
-
-static bool error_visible(const struct form_view *v, const struct tc_field_error *fe)
-{
-	return v->show_all || (fe->field >= 0 && v->touched[fe->field]);
-}
-
-/* The visible messages of row i into out: the server's first, then ours. */
-static int row_messages(const struct form_view *v, size_t i, const struct tc_field_error **out,
-                        int max)
-{
-	int n = 0;
-	for (size_t k = 0; k < v->server_errs.count && n < max; k++) {
-		const struct tc_field_error *fe = &v->server_errs.items[k];
-		if (!v->touched[fe->field >= 0 ? fe->field : 0] && error_row(v, fe) == (int)i)
-			out[n++] = fe;
-	}
-	for (size_t k = 0; k < v->errs.count && n < max; k++) {
-		const struct tc_field_error *fe = &v->errs.items[k];
-		if (error_visible(v, fe) && error_row(v, fe) == (int)i)
-			out[n++] = fe;
-	}
-	return n;
-}
-
-static void update_form_msg(struct form_view *v)
-{
-	v->form_msg[0] = '\0';
-	for (size_t k = 0; k < v->errs.count; k++) {
-		const struct tc_field_error *fe = &v->errs.items[k];
-		if (fe->severity == TC_SEV_ERROR && v->show_all && error_row(v, fe) < 0) {
-			snprintf(v->form_msg, sizeof(v->form_msg), "%s %s", fe->pointer, fe->title);
-			return;
-		}
-	}
-}
-
-/* ---- painting ---- */
-
-static void draw_picker(struct tui_app *app, struct form_view *v, int y, int x, int top, int height)
-{
-	struct picker *p = &v->pick;
-	int h = (int)(p->count < 8 ? p->count : 8);
-	if (h == 0)
-		h = 1;
-	int w = 26;
-	if (y + 1 + h > top + height)
-		y = top + height - 1 - h;
-	if (x + w > COLS)
-		x = COLS - w;
-	size_t first = p->sel >= (size_t)h ? p->sel - (size_t)h + 1 : 0;
-	for (int i = 0; i < h; i++) {
-		size_t k = first + (size_t)i;
-		const char *opt = k < p->count ? p->options[k] : (p->count ? "" : "(no match)");
-		char line[64];
-		snprintf(line, sizeof(line), " %s", opt);
-		tui_put(stdscr, y + 1 + i, x, line, w,
-		        tui_attr(k == p->sel && p->count ? TUI_ROLE_SELECTED : TUI_ROLE_DIALOG));
-	}
-}
-
-/* Lines under row i for a field in conflict: the choice, mine, theirs. */
-static int conflict_lines(const struct form_view *v, size_t i)
-{
-	return v->conflict[v->rows[i].field] && v->rows[i].item <= 0 ? 3 : 0;
-}
-
-/* The form's value of f as one line (lists joined), masked when secret. */
-static void form_value_text(const struct form_view *v, int f, char *buf, size_t size)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	if (!is_list(f)) {
-		snprintf(buf, size, "%s", v->text[f]);
-	} else {
-		for (size_t i = 0; i < v->nitems[f] && used < size; i++)
-			if (v->items[f][i][0])
-				used += (size_t)snprintf(buf + used, size - used, "%s%s",
-				                         used ? "," : "", v->items[f][i]);
-	}
-	if ((tc_field((enum tc_field_id)f)->flags & TC_FF_SECRET) && buf[0])
-		snprintf(buf, size, "%s", TC_SECRET_MASK);
-}
-
-/* Like the conflict view: the choice, then mine and theirs in their colours. */
-static void draw_conflict(struct tui_app *app, struct form_view *v, int f, int y, int x, int top,
-                          int height)
-{
-	char line[TEXT_MAX * 2 + 64], mine[TEXT_MAX * 2];
-	snprintf(line, sizeof(line), "%s changed there too: %s", app->caps.utf8 ? "\u2192" : "->",
-	         ui_choice_name(v->choice[f]));
-	if (y >= top && y < top + height)
-		tui_put(
-		    stdscr, y, x, line, COLS - x,
-		    tui_attr(v->choice[f] == TC_RESOLVE_NONE ? TUI_ROLE_ERROR : TUI_ROLE_LABEL));
-	form_value_text(v, f, mine, sizeof(mine));
-	snprintf(line, sizeof(line), "  %-7s %s", "mine", mine);
-	if (y + 1 >= top && y + 1 < top + height)
-		tui_put(stdscr, y + 1, x, line, COLS - x, tui_attr(TUI_ROLE_MINE));
-	char *theirs = tc_value_to_text((enum tc_field_id)f, &v->rec->current->values[f], false);
-	snprintf(line, sizeof(line), "  %-7s %s", "theirs", theirs ? theirs : "");
-	free(theirs);
-	if (y + 2 >= top && y + 2 < top + height)
-		tui_put(stdscr, y + 2, x, line, COLS - x, tui_attr(TUI_ROLE_THEIRS));
-}
-
-static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
-{
-	struct form_view *v = (struct form_view *)s;
-	char title[200];
-	if (v->id) {
-		const char *name = tc_trunk_string(v->rec->current, TC_F_NAME);
-		snprintf(title, sizeof(title), "Edit trunk %s", name ? name : v->id);
-	} else {
-		snprintf(title, sizeof(title), "New trunk");
-	}
-	tui_put(stdscr, top, 0, title, COLS, tui_attr(TUI_ROLE_TITLE));
-	int body_top = top + 1, body_h = height - 1;
-	/*
-	 * The routing preview takes the last line while the form is tall enough
-	 * to spare it and has no errors: those come first, and need the rows.
-	 */
-	if (v->preview.line[0] && body_h > 8 && !v->errs.count && !v->server_errs.count) {
-		body_h--;
-		tui_put_cut(stdscr, body_top + body_h, 0, v->preview.line, COLS,
-		            tui_attr(v->preview.role), app->caps.utf8);
-	}
-	if (v->form_msg[0]) {
-		tui_put(stdscr, body_top, 0, v->form_msg, COLS, tui_attr(TUI_ROLE_ERROR));
-		body_top++;
-		body_h--;
-	}
-	/* Lay out display lines: a heading per group, a line per row, a line per message. */
-	int labelw = COLS >= 70 ? 22 : 18;
-	int valw = COLS - labelw - 1;
-	if (valw > 56)
-		valw = 56;
-	int line = 0, sel_first = 0, sel_last = 0;
-	int last_group = -1;
-	const struct tc_field_error *msgs[6];
-	for (size_t i = 0; i < v->nrows; i++) {
-		int g = tc_field((enum tc_field_id)v->rows[i].field)->group;
-		if (g != last_group) {
-			line += last_group >= 0 ? 2 : 1;
-			last_group = g;
-		}
-		if (i == v->sel)
-			sel_first = line;
-		line += 1 + row_messages(v, i, msgs, 6) + conflict_lines(v, i);
-		if (i == v->sel)
-			sel_last = line - 1;
-	}
-	if (sel_first - 1 < v->scroll)
-		v->scroll = sel_first > 0 ? sel_first - 1 : 0;
-	if (sel_last >= v->scroll + body_h)
-		v->scroll = sel_last - body_h + 1;
-	if (v->scroll < 0)
-		v->scroll = 0;
-
-	line = 0;
-	last_group = -1;
-	int picker_y = -1, picker_x = 0;
-	for (size_t i = 0; i < v->nrows; i++) {
-		const struct row *r = &v->rows[i];
-		const struct tc_field_info *fi = tc_field((enum tc_field_id)r->field);
-		if ((int)fi->group != last_group) {
-			if (last_group >= 0)
-				line++;
-			int y = body_top + line - v->scroll;
-			if (y >= body_top && y < body_top + body_h)
-				tui_put(stdscr, y, 0, tc_field_group_label(fi->group), COLS,
-				        tui_attr(TUI_ROLE_GROUP));
-			line++;
-			last_group = (int)fi->group;
-		}
-		int y = body_top + line - v->scroll;
-		bool focus = i == v->sel;
-		if (y >= body_top && y < body_top + body_h) {
-			bool first_row = r->item <= 0;
-			if (first_row) {
-				char label[64];
-				snprintf(label, sizeof(label), "%s%s", fi->label,
-				         (fi->flags & TC_FF_REQUIRED) ? " *" : "");
-				tui_put(stdscr, y, 2, label, labelw - 2, tui_attr(TUI_ROLE_LABEL));
-			}
-			const char *text = row_text(v, r);
-			char shown[TEXT_MAX + 8];
-			if (!text) {
-				snprintf(shown, sizeof(shown), "%s",
-				         focus ? ""
-				               : (r->item == 0 ? "(none; type to add)" : "+ add"));
-			} else if (fi->flags & TC_FF_SECRET) {
-				size_t n = strlen(text);
-				memset(shown, '*', n < sizeof(shown) - 1 ? n : sizeof(shown) - 1);
-				shown[n < sizeof(shown) - 1 ? n : sizeof(shown) - 1] = '\0';
-			} else {
-				snprintf(shown, sizeof(shown), "%s", text);
-			}
-			if (is_choice(r->field) || tc_field_picker(r->field) == TC_PICK_LIST) {
-				const char *mark = app->caps.utf8 ? "\u25be " : "v ";
-				size_t ml = strlen(mark), sl = strlen(shown);
-				if (sl + ml >= sizeof(shown))
-					sl = sizeof(shown) - ml - 1;
-				memmove(shown + ml, shown, sl);
-				memcpy(shown, mark, ml);
-				shown[sl + ml] = '\0';
-			}
-			int role = focus  ? TUI_ROLE_FIELD_FOCUS
-			           : text ? TUI_ROLE_FIELD
-			                  : TUI_ROLE_DIM;
-			/* Keep the end of a long value in view while typing it. */
-			const char *vis = shown;
-			while (focus && tui_text_width(vis) > valw - 1 && *vis)
-				vis += tui_text_next(vis, 0);
-			int w = tui_put(stdscr, y, labelw, vis, valw, tui_attr(role));
-			if (focus && !is_choice(r->field)) {
-				s->cursor_y = y;
-				s->cursor_x = labelw + (w < valw ? w : valw - 1);
-			}
-			if (focus) {
-				picker_y = y;
-				picker_x = labelw;
-			}
-		}
-		line++;
-		int n = row_messages(v, i, msgs, 6);
-		for (int k = 0; k < n; k++, line++) {
-			int my = body_top + line - v->scroll;
-			if (my < body_top || my >= body_top + body_h)
-				continue;
-			const struct tc_field_error *fe = msgs[k];
-			/*
-			 * The server's own words, unless they do not fit (the
-			 * 249-country list): then the core's hint says it shorter.
-			 */
-			const char *say = fe->title;
-			if (fe->hint && tui_text_width(fe->title) > COLS - labelw - 3)
-				say = fe->hint;
-			char m[600];
-			snprintf(m, sizeof(m), "%s %s%s", app->caps.utf8 ? "\u2192" : "->", say,
-			         fe->severity == TC_SEV_WARNING ? " (warning)" : "");
-			tui_put(stdscr, my, labelw, m, COLS - labelw,
-			        tui_attr(fe->severity == TC_SEV_ERROR ? TUI_ROLE_ERROR
-			                                              : TUI_ROLE_WARNING));
-		}
-		if (conflict_lines(v, i)) {
-			draw_conflict(app, v, r->field, body_top + line - v->scroll, labelw,
-			              body_top, body_h);
-			line += conflict_lines(v, i);
-		}
-	}
-	if (v->pick.open && picker_y >= 0) {
-		draw_picker(app, v, picker_y, picker_x, body_top, body_h);
-		s->cursor_y = -1;
-	}
 }
 
 /* ---- pickers ---- */
@@ -740,7 +413,7 @@ static void focus_first_error(struct form_view *v)
 		const struct tc_field_error *fe = &v->errs.items[k];
 		if (fe->severity != TC_SEV_ERROR)
 			continue;
-		int r = error_row(v, fe);
+		int r = form_error_row(v, fe);
 		if (r >= 0) {
 			v->sel = (size_t)r;
 			return;
@@ -758,7 +431,7 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	v->show_all = true;
 	size_t n = tc_field_errors_count(&v->errs, TC_SEV_ERROR);
 	if (n) {
-		update_form_msg(v);
+		form_update_msg(v);
 		focus_first_error(v);
 		tui_status(app, true, "Not saved: %zu field%s need%s fixing first.", n,
 		           n == 1 ? "" : "s", n == 1 ? "s" : "");
@@ -802,7 +475,7 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 		tc_field_errors_free(&v->errs);
 		memset(&v->errs, 0, sizeof(v->errs));
 		tc_field_errors_move(&v->errs, &err.fields);
-		update_form_msg(v);
+		form_update_msg(v);
 		focus_first_error(v);
 		tui_status(app, true, "Not saved: the Carrier API would refuse these values.");
 		tc_error_clear(&err);
@@ -881,7 +554,7 @@ static bool edit_row(struct tui_app *app, struct form_view *v, struct tui_key k)
 	v->touched[f] = true;
 	v->dirty = true;
 	validate(app, v);
-	update_form_msg(v);
+	form_update_msg(v);
 	return true;
 }
 
@@ -907,7 +580,7 @@ static bool settle_key(struct tui_app *app, struct form_view *v, int f, struct t
 	default:
 		if (!printable && !(!k.fn && (k.code == 127 || k.code == 8 || k.code == 21)) &&
 		    !(k.fn && k.code == KEY_BACKSPACE) &&
-		    !(k.fn && is_choice(f) && (k.code == KEY_LEFT || k.code == KEY_RIGHT)))
+		    !(k.fn && form_is_choice(f) && (k.code == KEY_LEFT || k.code == KEY_RIGHT)))
 			return false;
 		char keys[120];
 		choice_keys(app, keys, sizeof(keys));
@@ -917,7 +590,7 @@ static bool settle_key(struct tui_app *app, struct form_view *v, int f, struct t
 	}
 	v->dirty = true;
 	validate(app, v);
-	update_form_msg(v);
+	form_update_msg(v);
 	return true;
 }
 
@@ -932,14 +605,15 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	if (v->conflict[f] && v->choice[f] == TC_RESOLVE_NONE &&
 	    settle_key(app, v, f, k, printable))
 		return TUI_HANDLED;
-	if (is_choice(f) && (printable || (k.fn && (k.code == KEY_LEFT || k.code == KEY_RIGHT)))) {
+	if (form_is_choice(f) &&
+	    (printable || (k.fn && (k.code == KEY_LEFT || k.code == KEY_RIGHT)))) {
 		if (k.code == L' ' || k.code == KEY_RIGHT)
 			cycle_choice(app, v, f, 1);
 		else if (k.code == KEY_LEFT)
 			cycle_choice(app, v, f, -1);
 		return TUI_HANDLED;
 	}
-	if (!is_choice(f) &&
+	if (!form_is_choice(f) &&
 	    (printable || (!k.fn && (k.code == 127 || k.code == 8 || k.code == 21)) ||
 	     (k.fn && k.code == KEY_BACKSPACE))) {
 		edit_row(app, v, k);
@@ -1014,7 +688,7 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 
 static const struct tui_screen_ops ops = {
     .scope = TUI_SCOPE_FORM,
-    .draw = draw,
+    .draw = form_draw,
     .key = key,
     .reload = reload,
     .destroy = destroy,
