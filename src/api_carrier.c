@@ -42,11 +42,11 @@ static enum tc_status encode_update(struct tc_api_request *r, char **body)
 		return tc_jsonapi_encode_update_fields(r->trunk, fields, body, &r->err);
 	struct tc_trunk *copy = tc_trunk_dup(r->trunk);
 	if (!copy || tc_trunk_set_id(copy, r->id) != TC_OK) {
-		tc_trunk_free(copy);
+		tc_trunk_destroy(copy);
 		return tc_error_set(&r->err, TC_NOMEM, NULL);
 	}
 	enum tc_status s = tc_jsonapi_encode_update_fields(copy, fields, body, &r->err);
-	tc_trunk_free(copy);
+	tc_trunk_destroy(copy);
 	return s;
 }
 
@@ -93,7 +93,7 @@ static void request_finish(struct tc_api_request *r, struct xfer *x)
 		    &r->err, TC_PROTOCOL,
 		    "the Carrier API answered with another trunk than the one asked for");
 	if (s != TC_OK) {
-		tc_trunk_free(r->result);
+		tc_trunk_destroy(r->result);
 		r->result = NULL;
 	}
 	r->status = s;
@@ -185,7 +185,7 @@ static enum tc_status run_one(struct tc_api *api, struct tc_api_request *r, stru
 	if (out)
 		*out = r->result;
 	else
-		tc_trunk_free(r->result);
+		tc_trunk_destroy(r->result);
 	return rc;
 }
 
@@ -468,7 +468,7 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 				free(url);
 		}
 		free(guess);
-		tc_jsonapi_page_free(&page);
+		tc_jsonapi_page_finish(&page);
 		if (!more)
 			break;
 	}
@@ -507,7 +507,7 @@ enum tc_status tc_api_probe(struct tc_api *api, struct tc_api_probe *out, struct
 		struct tc_jsonapi_page page = {0};
 		rc = api_answer_decoded(
 		    api, tc_jsonapi_decode_collection(x.resp, x.resp_len, &page, err), err);
-		tc_jsonapi_page_free(&page);
+		tc_jsonapi_page_finish(&page);
 	}
 	api_xfer_release(&x);
 	return rc;

@@ -156,7 +156,7 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 		return NULL;
 	}
 	if (api_check_base(cfg, err) != TC_OK) {
-		tc_api_free(api);
+		tc_api_destroy(api);
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->resolve_count; i++) {
@@ -167,7 +167,7 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 			tc_error_set(err, TC_CONFIG,
 			             "resolve override \"%s\" is not HOST:PORT:ADDRESS",
 			             cfg->resolve[i]);
-			tc_api_free(api);
+			tc_api_destroy(api);
 			return NULL;
 		}
 		struct curl_slist *n = curl_slist_append(api->resolve, cfg->resolve[i]);
@@ -220,11 +220,11 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 	return api;
 nomem:
 	tc_error_set(err, TC_NOMEM, NULL);
-	tc_api_free(api);
+	tc_api_destroy(api);
 	return NULL;
 }
 
-void tc_api_free(struct tc_api *api)
+void tc_api_destroy(struct tc_api *api)
 {
 	if (!api)
 		return;

@@ -41,7 +41,7 @@ struct tc_config *tc_config_new(void)
 	return calloc(1, sizeof(struct tc_config));
 }
 
-void tc_config_free(struct tc_config *cfg)
+void tc_config_destroy(struct tc_config *cfg)
 {
 	if (!cfg)
 		return;

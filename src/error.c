@@ -44,7 +44,7 @@ void tc_error_clear(struct tc_error *err)
 {
 	if (!err)
 		return;
-	tc_field_errors_free(&err->fields);
+	tc_field_errors_finish(&err->fields);
 	tc_error_init(err);
 }
 
@@ -140,7 +140,7 @@ enum tc_status tc_field_errors_move(struct tc_field_errors *dst, struct tc_field
 	return TC_OK;
 }
 
-void tc_field_errors_free(struct tc_field_errors *errs)
+void tc_field_errors_finish(struct tc_field_errors *errs)
 {
 	if (!errs)
 		return;

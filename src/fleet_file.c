@@ -16,15 +16,15 @@
 
 #include "util.h"
 
-void tc_fleet_free(struct tc_fleet *fleet)
+void tc_fleet_finish(struct tc_fleet *fleet)
 {
 	if (!fleet)
 		return;
 	for (size_t i = 0; i < fleet->count; i++)
-		tc_trunk_free(fleet->trunks[i]);
+		tc_trunk_destroy(fleet->trunks[i]);
 	free(fleet->trunks);
 	free(fleet->lines);
-	tc_field_errors_free(&fleet->ignored);
+	tc_field_errors_finish(&fleet->ignored);
 	memset(fleet, 0, sizeof(*fleet));
 }
 
@@ -272,7 +272,7 @@ static enum tc_status read_trunk(struct reader *r)
 	if (rc == TC_OK)
 		rc = append(r, t, line);
 	if (rc != TC_OK)
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	return rc;
 }
 
@@ -332,7 +332,7 @@ enum tc_status tc_fleet_read_yaml(const char *text, size_t len, const char *name
 		yaml_event_delete(&r.ev);
 	yaml_parser_delete(&r.parser);
 	if (rc != TC_OK)
-		tc_fleet_free(out);
+		tc_fleet_finish(out);
 	return rc;
 }
 

@@ -123,7 +123,7 @@ static enum tc_status errors_from_json(json_t *root, struct tc_field_errors *out
 	}
 	if (rc == TC_OK && tc_field_errors_move(out, &local) != TC_OK)
 		rc = tc_error_set(err, TC_NOMEM, NULL);
-	tc_field_errors_free(&local);
+	tc_field_errors_finish(&local);
 	return rc;
 }
 
@@ -214,7 +214,7 @@ enum tc_status tc_jsonapi_error_from_response(long http_status, const char *body
 			                 "the Carrier API rejected the request (422) with an error "
 			                 "document that cannot be read");
 		}
-		tc_field_errors_free(&errs);
+		tc_field_errors_finish(&errs);
 	} else if (code == 422) {
 		rc = tc_error_set(err, TC_REJECTED,
 		                  "the Carrier API rejected the request (422)%s without saying why",

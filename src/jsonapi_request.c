@@ -190,7 +190,7 @@ static enum tc_status decode_flat(json_t *root, enum tc_jsonapi_request kind, co
 	if (rc != TC_NOMEM && kind == TC_JSONAPI_UPDATE && tc_trunk_set_id(t, url_id) != TC_OK)
 		rc = TC_NOMEM;
 	if (rc == TC_NOMEM) {
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		return TC_NOMEM;
 	}
 	*out = t;
@@ -253,7 +253,7 @@ static enum tc_status decode_document(json_t *data, enum tc_jsonapi_request kind
 			    blank(sent) ? "is missing" : "is invalid", NULL);
 	}
 	if (rc == TC_NOMEM) {
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		return TC_NOMEM;
 	}
 	*out = t;
@@ -304,7 +304,7 @@ static enum tc_status read_request(const char *body, size_t len, enum tc_jsonapi
 	}
 	json_decref(root);
 	if (rc == TC_NOMEM) {
-		tc_trunk_free(*out);
+		tc_trunk_destroy(*out);
 		*out = NULL;
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
@@ -321,9 +321,9 @@ static enum tc_status finish_request(struct tc_field_errors *errs, struct tc_tru
 	jsonapi_summarise(summary, sizeof(summary), errs);
 	if (rc == TC_OK && err)
 		rc = tc_field_errors_move(&err->fields, errs);
-	tc_field_errors_free(errs);
+	tc_field_errors_finish(errs);
 	if (rc != TC_OK) {
-		tc_trunk_free(*out);
+		tc_trunk_destroy(*out);
 		*out = NULL;
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
@@ -411,22 +411,22 @@ enum tc_status tc_jsonapi_check_request(const char *body, size_t len, enum tc_js
 		    regions, region_count);
 		rc = tc_validate_record(&ctx, *out, &found);
 		if (rc == TC_NOMEM || rc == TC_USAGE) {
-			tc_field_errors_free(&found);
-			tc_field_errors_free(&errs);
-			tc_trunk_free(*out);
+			tc_field_errors_finish(&found);
+			tc_field_errors_finish(&errs);
+			tc_trunk_destroy(*out);
 			*out = NULL;
 			return tc_error_set(err, rc, NULL);
 		}
 		filter(&found, not_decode_failed, &errs);
 		filter(&errs, id_rule_survives, &found);
 		if (tc_field_errors_move(&errs, &found) != TC_OK) {
-			tc_field_errors_free(&found);
-			tc_field_errors_free(&errs);
-			tc_trunk_free(*out);
+			tc_field_errors_finish(&found);
+			tc_field_errors_finish(&errs);
+			tc_trunk_destroy(*out);
 			*out = NULL;
 			return tc_error_set(err, TC_NOMEM, NULL);
 		}
 	}
-	tc_field_errors_free(&found);
+	tc_field_errors_finish(&found);
 	return finish_request(&errs, out, err);
 }

@@ -190,7 +190,7 @@ static enum tc_status decode_resource_object(json_t *data, const char *text, siz
 
 	struct tc_trunk *t = tc_trunk_new();
 	if (!t || tc_trunk_set_id(t, json_string_value(id)) != TC_OK) {
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
 	struct tc_field_errors fe = {0};
@@ -207,7 +207,7 @@ static enum tc_status decode_resource_object(json_t *data, const char *text, siz
 		                  "%s %s",
 		                  ptr, title);
 	}
-	tc_field_errors_free(&fe);
+	tc_field_errors_finish(&fe);
 	if (rc == TC_OK &&
 	    !(t->document =
 	          text && dumped_as_is(text, text_len)
@@ -215,7 +215,7 @@ static enum tc_status decode_resource_object(json_t *data, const char *text, siz
 	              : json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
 	if (rc != TC_OK) {
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		return rc;
 	}
 	*out = t;
@@ -242,12 +242,12 @@ enum tc_status tc_jsonapi_decode_resource(const char *body, size_t len, struct t
 	return rc;
 }
 
-void tc_jsonapi_page_free(struct tc_jsonapi_page *page)
+void tc_jsonapi_page_finish(struct tc_jsonapi_page *page)
 {
 	if (!page)
 		return;
 	for (size_t i = 0; i < page->count; i++)
-		tc_trunk_free(page->items[i]);
+		tc_trunk_destroy(page->items[i]);
 	free(page->items);
 	free(page->prev);
 	free(page->next);
@@ -424,7 +424,7 @@ enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
 	}
 	json_decref(root);
 	if (rc != TC_OK)
-		tc_jsonapi_page_free(page);
+		tc_jsonapi_page_finish(page);
 	return rc;
 }
 

@@ -25,12 +25,12 @@ const char *tc_plan_action_name(enum tc_plan_action action)
 	return "?";
 }
 
-void tc_plan_free(struct tc_plan *plan)
+void tc_plan_finish(struct tc_plan *plan)
 {
 	if (!plan)
 		return;
 	for (size_t i = 0; i < plan->count; i++)
-		tc_trunk_free(plan->items[i].change);
+		tc_trunk_destroy(plan->items[i].change);
 	free(plan->items);
 	memset(plan, 0, sizeof(*plan));
 }
@@ -300,6 +300,6 @@ enum tc_status tc_plan_make(const struct tc_plan_input *in, struct tc_plan *out,
 	free(p.ids);
 	free(p.names);
 	if (rc != TC_OK)
-		tc_plan_free(out);
+		tc_plan_finish(out);
 	return rc;
 }

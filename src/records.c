@@ -58,12 +58,12 @@ const char *tc_outbox_state_name(enum tc_outbox_state state)
 	return names[state];
 }
 
-void tc_trunk_page_free(struct tc_trunk_page *page)
+void tc_trunk_page_finish(struct tc_trunk_page *page)
 {
 	if (!page)
 		return;
 	for (size_t i = 0; i < page->count; i++)
-		tc_trunk_free(page->items[i].trunk);
+		tc_trunk_destroy(page->items[i].trunk);
 	free(page->items);
 	page->items = NULL;
 	page->count = 0;
@@ -73,34 +73,34 @@ static void conflict_free(struct tc_conflict *c)
 {
 	if (!c)
 		return;
-	tc_trunk_free(c->base);
-	tc_trunk_free(c->mine);
-	tc_trunk_free(c->theirs);
+	tc_trunk_destroy(c->base);
+	tc_trunk_destroy(c->mine);
+	tc_trunk_destroy(c->theirs);
 	free(c);
 }
 
-void tc_trunk_record_free(struct tc_trunk_record *rec)
+void tc_trunk_record_destroy(struct tc_trunk_record *rec)
 {
 	if (!rec)
 		return;
 	free(rec->id);
-	tc_trunk_free(rec->base);
-	tc_trunk_free(rec->local);
-	tc_field_errors_free(&rec->errors);
+	tc_trunk_destroy(rec->base);
+	tc_trunk_destroy(rec->local);
+	tc_field_errors_finish(&rec->errors);
 	free(rec->last_error);
 	conflict_free(rec->conflict);
 	free(rec);
 }
 
-void tc_edit_result_free(struct tc_edit_result *result)
+void tc_edit_result_finish(struct tc_edit_result *result)
 {
 	if (!result)
 		return;
-	tc_trunk_free(result->theirs);
+	tc_trunk_destroy(result->theirs);
 	memset(result, 0, sizeof(*result));
 }
 
-void tc_journal_list_free(struct tc_journal_list *list)
+void tc_journal_list_finish(struct tc_journal_list *list)
 {
 	if (!list)
 		return;
@@ -109,7 +109,7 @@ void tc_journal_list_free(struct tc_journal_list *list)
 		free(e->profile);
 		free(e->method);
 		free(e->trunk_id);
-		tc_trunk_free(e->changes);
+		tc_trunk_destroy(e->changes);
 		free(e->request_id);
 		free(e->error);
 	}

@@ -277,7 +277,7 @@ enum tc_status tc_service_document(struct tc_service *svc, const char *id_or_nam
 	if (rc == TC_OK && raw)
 		rc = tc_jsonapi_format_resource(raw, reveal, json, err);
 	free(raw);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return rc;
 }
 
@@ -290,7 +290,7 @@ static enum tc_status verdict(struct tc_field_errors *errs, struct tc_error *err
 	size_t n = tc_field_errors_count(errs, TC_SEV_ERROR);
 	if (err)
 		tc_field_errors_move(&err->fields, errs);
-	tc_field_errors_free(errs);
+	tc_field_errors_finish(errs);
 	if (n == 0)
 		return TC_OK;
 	const struct tc_field_error *first = NULL;
@@ -335,7 +335,7 @@ enum tc_status tc_service_validate(struct tc_service *svc, enum tc_save_kind kin
 		}
 	}
 	if (rc == TC_NOMEM || rc == TC_USAGE) {
-		tc_field_errors_free(&errs);
+		tc_field_errors_finish(&errs);
 		return tc_error_set(err, rc, NULL);
 	}
 	return verdict(&errs, err);
@@ -483,7 +483,7 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 			changed++;
 		if (rc != TC_OK && failed)
 			*failed = i;
-		tc_edit_result_free(&result);
+		tc_edit_result_finish(&result);
 		free(mapped);
 	}
 	rc = service_end_write(svc, rc, err);
@@ -531,7 +531,7 @@ static struct tc_trunk *masked(const struct tc_trunk *t)
 	for (int f = 0; m && f < TC_FIELD_COUNT; f++)
 		if ((tc_field(f)->flags & TC_FF_SECRET) && m->values[f].state == TC_V_SET &&
 		    tc_trunk_set_string(m, f, TC_SECRET_MASK) != TC_OK) {
-			tc_trunk_free(m);
+			tc_trunk_destroy(m);
 			return NULL;
 		}
 	return m;
@@ -559,7 +559,7 @@ static enum tc_status preview(const struct tc_outbox_entry *e, bool reveal,
 		return TC_OK;
 	struct tc_trunk *body = reveal ? tc_trunk_dup(e->payload) : masked(e->payload);
 	if (!body || tc_trunk_set_id(body, e->trunk_id) != TC_OK) {
-		tc_trunk_free(body);
+		tc_trunk_destroy(body);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
 	enum tc_status rc;
@@ -571,7 +571,7 @@ static enum tc_status preview(const struct tc_outbox_entry *e, bool reveal,
 			changed[f] = body->values[f].state != TC_V_ABSENT;
 		rc = tc_jsonapi_encode_update_fields(body, changed, &out->body, err);
 	}
-	tc_trunk_free(body);
+	tc_trunk_destroy(body);
 	return rc;
 }
 
@@ -580,14 +580,14 @@ static void pending_entry_clear(struct tc_pending_entry *p)
 	free(p->trunk_id);
 	free(p->trunk_name);
 	free(p->last_error);
-	tc_trunk_free(p->payload);
-	tc_trunk_free(p->base);
+	tc_trunk_destroy(p->payload);
+	tc_trunk_destroy(p->base);
 	free(p->request.method);
 	free(p->request.path);
 	free(p->request.body);
 }
 
-void tc_pending_list_free(struct tc_pending_list *list)
+void tc_pending_list_finish(struct tc_pending_list *list)
 {
 	if (!list)
 		return;
@@ -630,15 +630,15 @@ enum tc_status tc_service_pending(struct tc_service *svc, bool reveal, struct tc
 			if (name && !(p->trunk_name = strdup(name)))
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 		}
-		tc_trunk_record_free(rec);
+		tc_trunk_record_destroy(rec);
 		struct tc_outbox_entry view = {
 		    .seq = p->seq, .trunk_id = p->trunk_id, .op = p->op, .payload = p->payload};
 		if (rc == TC_OK)
 			rc = preview(&view, reveal, &p->request, err);
 	}
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	if (rc != TC_OK)
-		tc_pending_list_free(list);
+		tc_pending_list_finish(list);
 	return rc;
 }
 

@@ -44,7 +44,7 @@ static enum tc_status check_creates(struct tc_service *svc, const struct tc_plan
 		    tc_service_validate(svc, TC_SAVE_CREATE, item->change, NULL, err);
 		if (rc != TC_OK)
 			return blame(item, rc, err);
-		tc_field_errors_free(&err->fields); /* warnings only */
+		tc_field_errors_finish(&err->fields); /* warnings only */
 	}
 	return TC_OK;
 }

@@ -65,7 +65,7 @@ static enum tc_status merge_choices(const struct tc_conflict *c,
 		}
 	}
 	if (rc != TC_OK) {
-		tc_trunk_free(m);
+		tc_trunk_destroy(m);
 		return rc;
 	}
 	*out = m;
@@ -87,7 +87,7 @@ static struct tc_trunk *recreated(const struct tc_trunk *src,
 	for (int f = 0; t && f < TC_FIELD_COUNT; f++) {
 		if (edited && choices[f] == TC_RESOLVE_EDITED &&
 		    tc_trunk_set_value(t, f, &edited->values[f]) != TC_OK) {
-			tc_trunk_free(t);
+			tc_trunk_destroy(t);
 			return NULL;
 		}
 		if (t->values[f].state == TC_V_NULL)
@@ -165,7 +165,7 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
 		rc = tc_store_commit(svc->store, err);
 	else
 		tc_store_rollback(svc->store);
-	tc_trunk_free(result);
-	tc_trunk_record_free(rec);
+	tc_trunk_destroy(result);
+	tc_trunk_record_destroy(rec);
 	return service_queued(svc, rc);
 }

@@ -9,13 +9,13 @@
 #include "service_private.h"
 #include "trunkctl/validate.h"
 
-void tc_import_report_free(struct tc_import_report *report)
+void tc_import_report_finish(struct tc_import_report *report)
 {
 	if (!report)
 		return;
 	for (size_t i = 0; i < report->count; i++) {
 		free(report->items[i].id);
-		tc_field_errors_free(&report->items[i].errors);
+		tc_field_errors_finish(&report->items[i].errors);
 	}
 	free(report->items);
 	memset(report, 0, sizeof(*report));
@@ -32,7 +32,7 @@ static struct tc_trunk *overlay(const struct tc_trunk *current, const struct tc_
 	for (int f = 0; m && f < TC_FIELD_COUNT; f++)
 		if (!(tc_field(f)->flags & TC_FF_READONLY) && t->values[f].state != TC_V_ABSENT &&
 		    tc_trunk_set_value(m, f, &t->values[f]) != TC_OK) {
-			tc_trunk_free(m);
+			tc_trunk_destroy(m);
 			return NULL;
 		}
 	return m;
@@ -57,7 +57,7 @@ static enum tc_status import_check(struct tc_service *svc, const struct tc_trunk
 		r->kind = TC_SAVE_UPDATE;
 		*want = overlay(rec->current, t);
 		if (!*want) {
-			tc_trunk_record_free(rec);
+			tc_trunk_record_destroy(rec);
 			return tc_error_set(err, TC_NOMEM, NULL);
 		}
 		r->unchanged = tc_trunk_diff(*want, rec->current, NULL) == 0;
@@ -75,7 +75,7 @@ static enum tc_status import_check(struct tc_service *svc, const struct tc_trunk
 			return tc_error_set(err, TC_NOMEM, NULL);
 		r->status = tc_service_validate(svc, TC_SAVE_CREATE, *want, NULL, &verr);
 	}
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	if (r->status == TC_NOMEM || r->status == TC_USAGE) {
 		rc = tc_error_set(err, r->status, "%s", verr.message);
 		tc_error_clear(&verr);
@@ -147,7 +147,7 @@ enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const 
 			}
 	}
 	for (size_t i = 0; i < count; i++)
-		tc_trunk_free(wants[i]);
+		tc_trunk_destroy(wants[i]);
 	free(wants);
 	return rc;
 }

@@ -53,7 +53,7 @@ enum tc_status service_net_open(struct tc_service *svc, const struct tc_service_
 void service_net_close(struct tc_service *svc)
 {
 	tc_worker_destroy(svc->worker);
-	tc_api_free(svc->api);
+	tc_api_destroy(svc->api);
 	free(svc->api_url);
 	tc_wipe_free(svc->token);
 	for (size_t i = 0; i < svc->resolve_count; i++)

@@ -26,9 +26,9 @@ void tc_routing_destroy(struct tc_routing *r)
 	tc_route_table_destroy(r->table);
 	free(r->trunks);
 	for (size_t i = 0; i < r->ncopies; i++)
-		tc_trunk_free(r->copies[i]);
+		tc_trunk_destroy(r->copies[i]);
 	free(r->copies);
-	tc_trunk_page_free(&r->page);
+	tc_trunk_page_finish(&r->page);
 	free(r);
 }
 
@@ -46,7 +46,7 @@ static enum tc_status server_version(struct tc_service *svc, const struct tc_tru
 		if (!*out || rc != TC_OK)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 	}
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return rc;
 }
 
@@ -81,8 +81,8 @@ static enum tc_status load(struct tc_service *svc, bool server_only, struct tc_r
 	return tc_route_table_build(r->trunks, r->count, &r->table, err);
 }
 
-enum tc_status tc_service_routing(struct tc_service *svc, bool server_only,
-                                  struct tc_routing **out, struct tc_error *err)
+enum tc_status tc_service_routing(struct tc_service *svc, bool server_only, struct tc_routing **out,
+                                  struct tc_error *err)
 {
 	*out = NULL;
 	struct tc_routing *r = calloc(1, sizeof(*r));

@@ -79,9 +79,9 @@ enum tc_status store_conflict_parse(struct tc_store *s, const char *text, const 
 	}
 	json_decref(doc);
 	if (rc != TC_OK && c) {
-		tc_trunk_free(c->base);
-		tc_trunk_free(c->mine);
-		tc_trunk_free(c->theirs);
+		tc_trunk_destroy(c->base);
+		tc_trunk_destroy(c->mine);
+		tc_trunk_destroy(c->theirs);
 		free(c);
 		c = NULL;
 	}
@@ -183,12 +183,12 @@ static enum tc_status resolve_in_tx(struct tc_store *s, const char *id,
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		if (rc == TC_OK && n > 0)
 			rc = store_entry_insert(s, id, TC_OP_UPDATE, p, c->theirs, err);
-		tc_trunk_free(p);
+		tc_trunk_destroy(p);
 		if (rc == TC_OK) {
-			tc_trunk_free(r.base);
+			tc_trunk_destroy(r.base);
 			r.base = c->theirs;
 			c->theirs = NULL;
-			tc_trunk_free(r.local);
+			tc_trunk_destroy(r.local);
 			r.local = want;
 			want = NULL;
 			free(r.conflict);
@@ -197,13 +197,13 @@ static enum tc_status resolve_in_tx(struct tc_store *s, const char *id,
 			r.state = TC_SYNC_PENDING;
 			rc = store_row_settle(s, &r, err);
 		}
-		tc_trunk_free(want);
+		tc_trunk_destroy(want);
 	}
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	if (c) {
-		tc_trunk_free(c->base);
-		tc_trunk_free(c->mine);
-		tc_trunk_free(c->theirs);
+		tc_trunk_destroy(c->base);
+		tc_trunk_destroy(c->mine);
+		tc_trunk_destroy(c->theirs);
 		free(c);
 	}
 	store_row_clear(&r);

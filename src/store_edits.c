@@ -87,7 +87,7 @@ static enum tc_status queue_update(struct tc_store *s, struct row *r, const stru
 		if (!p) {
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		} else {
-			tc_trunk_free(tail->payload);
+			tc_trunk_destroy(tail->payload);
 			tail->payload = p;
 			requeue_entry(tail);
 			rc = store_entry_save(s, tail, err);
@@ -97,10 +97,10 @@ static enum tc_status queue_update(struct tc_store *s, struct row *r, const stru
 		if (!p) {
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		} else if (n == 0) {
-			tc_trunk_free(p);
+			tc_trunk_destroy(p);
 			rc = store_entry_delete(s, tail->seq, err);
 		} else {
-			tc_trunk_free(tail->payload);
+			tc_trunk_destroy(tail->payload);
 			tail->payload = p;
 			requeue_entry(tail);
 			rc = store_entry_save(s, tail, err);
@@ -116,9 +116,9 @@ static enum tc_status queue_update(struct tc_store *s, struct row *r, const stru
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		else if (n > 0)
 			rc = store_entry_insert(s, r->id, TC_OP_UPDATE, p, r->base, err);
-		tc_trunk_free(p);
+		tc_trunk_destroy(p);
 	}
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	return rc;
 }
 
@@ -183,9 +183,9 @@ static enum tc_status apply_edit(const char *id, const struct tc_store_edit *edi
 		result->changed[f] = true;
 		result->nchanged++;
 	}
-	tc_trunk_free(mine);
+	tc_trunk_destroy(mine);
 	if (rc != TC_OK) {
-		tc_trunk_free(*want);
+		tc_trunk_destroy(*want);
 		*want = NULL;
 	}
 	return rc;
@@ -209,14 +209,14 @@ static enum tc_status update_in_tx(struct tc_store *s, const char *id,
 	if (rc == TC_OK && edit->check)
 		rc = edit->check(edit->check_ctx, want, cur, r.base != NULL, err);
 	if (rc == TC_OK && store_same_record(cur, want) && r.state != TC_SYNC_REJECTED) {
-		tc_trunk_free(want);
+		tc_trunk_destroy(want);
 		store_row_clear(&r);
 		return TC_OK;
 	}
 	if (rc == TC_OK)
 		rc = queue_update(s, &r, want, err);
 	if (rc == TC_OK) {
-		tc_trunk_free(r.local);
+		tc_trunk_destroy(r.local);
 		r.local = want;
 		want = NULL;
 		r.edited_ms = tc_store_now(s);
@@ -224,7 +224,7 @@ static enum tc_status update_in_tx(struct tc_store *s, const char *id,
 		r.errors = NULL;
 		rc = store_row_settle(s, &r, err);
 	}
-	tc_trunk_free(want);
+	tc_trunk_destroy(want);
 	store_row_clear(&r);
 	return rc;
 }
@@ -246,9 +246,9 @@ enum tc_status tc_store_update_local(struct tc_store *s, const char *id,
 		rc = update_in_tx(s, id, edit, result, err);
 	rc = store_write_end(s, own, rc, err);
 	if (result == &dummy)
-		tc_edit_result_free(&dummy);
+		tc_edit_result_finish(&dummy);
 	else if (rc != TC_OK && rc != TC_CONFLICT)
-		tc_edit_result_free(result);
+		tc_edit_result_finish(result);
 	return rc;
 }
 
@@ -273,7 +273,7 @@ static enum tc_status delete_in_tx(struct tc_store *s, const char *id, struct tc
 			rc = store_row_settle(s, &r, err);
 		}
 	}
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	store_row_clear(&r);
 	return rc;
 }
@@ -297,7 +297,7 @@ static struct tc_trunk *apply_payload(const struct tc_trunk *base, const struct 
 	for (int f = 0; f < TC_FIELD_COUNT; f++)
 		if (payload->values[f].state != TC_V_ABSENT &&
 		    tc_trunk_set_value(t, f, &payload->values[f]) != TC_OK) {
-			tc_trunk_free(t);
+			tc_trunk_destroy(t);
 			return NULL;
 		}
 	return t;
@@ -323,7 +323,7 @@ static enum tc_status discard_in_tx(struct tc_store *s, const char *id, bool *in
 			if (e->state != TC_OUTBOX_IN_FLIGHT || e->op == TC_OP_DELETE)
 				continue;
 			busy = true;
-			tc_trunk_free(keep);
+			tc_trunk_destroy(keep);
 			keep = apply_payload(e->op == TC_OP_CREATE ? NULL : r.base, e->payload);
 			if (!keep || tc_trunk_set_id(keep, id) != TC_OK) {
 				rc = tc_error_set(err, TC_NOMEM, NULL);
@@ -333,19 +333,19 @@ static enum tc_status discard_in_tx(struct tc_store *s, const char *id, bool *in
 		busy = busy || store_has_in_flight(&l);
 		if (rc == TC_OK && busy) {
 			if (keep) {
-				tc_trunk_free(r.local);
+				tc_trunk_destroy(r.local);
 				r.local = keep;
 				keep = NULL;
 			}
 		}
-		tc_trunk_free(keep);
+		tc_trunk_destroy(keep);
 		free(r.conflict);
 		free(r.errors);
 		r.conflict = r.errors = NULL;
 		if (rc == TC_OK)
 			rc = store_row_settle(s, &r, err);
 	}
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	store_row_clear(&r);
 	*in_flight = busy;
 	return rc;

@@ -77,7 +77,7 @@ enum tc_status tc_store_journal(struct tc_store *s, size_t limit, struct tc_jour
 		rc = store_db_fail(s, r, err, "read journal");
 	sqlite3_finalize(st);
 	if (rc != TC_OK)
-		tc_journal_list_free(out);
+		tc_journal_list_finish(out);
 	return rc;
 }
 

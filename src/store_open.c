@@ -202,7 +202,7 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 			else
 				store_bind_text(up, next, id);
 		}
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		if (rc == TC_OK)
 			rc = store_run(s, up, err);
 	}

@@ -11,15 +11,15 @@
 
 /* ---- outbox entries ---- */
 
-void tc_outbox_list_free(struct tc_outbox_list *list)
+void tc_outbox_list_finish(struct tc_outbox_list *list)
 {
 	if (!list)
 		return;
 	for (size_t i = 0; i < list->count; i++) {
 		struct tc_outbox_entry *e = &list->items[i];
 		free(e->trunk_id);
-		tc_trunk_free(e->payload);
-		tc_trunk_free(e->base);
+		tc_trunk_destroy(e->payload);
+		tc_trunk_destroy(e->base);
 		free(e->last_error);
 	}
 	free(list->items);
@@ -67,7 +67,7 @@ static enum tc_status entries_read(struct tc_store *s, sqlite3_stmt *st, struct 
 	if (rc == TC_OK && r != SQLITE_DONE)
 		rc = store_db_fail(s, r, err, "read outbox");
 	if (rc != TC_OK)
-		tc_outbox_list_free(out);
+		tc_outbox_list_finish(out);
 	return rc;
 }
 
@@ -216,7 +216,7 @@ struct tc_trunk *store_changed_fields(const struct tc_trunk *want, const struct 
 		if (have && tc_value_equal(v, &have->values[f], fi->type))
 			continue;
 		if (tc_value_copy(&p->values[f], v, fi->type) != TC_OK) {
-			tc_trunk_free(p);
+			tc_trunk_destroy(p);
 			return NULL;
 		}
 		(*count)++;
@@ -224,7 +224,7 @@ struct tc_trunk *store_changed_fields(const struct tc_trunk *want, const struct 
 	const char *we = want->extra_json, *he = have ? have->extra_json : NULL;
 	if (we && (!he || strcmp(we, he) != 0)) {
 		if (!(p->extra_json = strdup(we))) {
-			tc_trunk_free(p);
+			tc_trunk_destroy(p);
 			return NULL;
 		}
 		(*count)++;
@@ -255,10 +255,10 @@ enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_err
 	if (rc != TC_OK)
 		return rc;
 	if (l.count == 0) {
-		tc_outbox_list_free(&l);
+		tc_outbox_list_finish(&l);
 		if (!r->base)
 			return store_row_delete(s, r->id, err);
-		tc_trunk_free(r->local);
+		tc_trunk_destroy(r->local);
 		r->local = NULL;
 		r->state = TC_SYNC_SYNCED;
 		r->pending_op = TC_OP_NONE;
@@ -294,7 +294,7 @@ enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_err
 	}
 	free(r->last_error);
 	bool copied = tc_strdup_opt(&r->last_error, last_error);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	if (!copied)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	return store_row_save(s, r, err);
@@ -350,7 +350,7 @@ static enum tc_status with_entry(struct tc_store *s, int64_t seq, entry_fn fn, c
 		rc = store_row_load(s, l.items[0].trunk_id, &r, err);
 	if (rc == TC_OK)
 		rc = fn(s, &l.items[0], &r, arg, err);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	store_row_clear(&r);
 	return store_write_end(s, own, rc, err);
 }
@@ -455,7 +455,7 @@ static enum tc_status rebase_later(struct tc_store *s, struct row *r, struct tc_
 	for (size_t i = 0; rc == TC_OK && i < l.count; i++) {
 		struct tc_outbox_entry *e = &l.items[i];
 		if (e->op == TC_OP_DELETE && e->state != TC_OUTBOX_IN_FLIGHT) {
-			tc_trunk_free(e->base);
+			tc_trunk_destroy(e->base);
 			if (!(e->base = tc_trunk_dup(r->base)))
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 			else
@@ -468,18 +468,18 @@ static enum tc_status rebase_later(struct tc_store *s, struct row *r, struct tc_
 		struct tc_trunk *p = store_changed_fields(r->local, r->base, TC_FF_SEND_UPDATE, &n);
 		struct tc_trunk *b = tc_trunk_dup(r->base);
 		if (!p || !b) {
-			tc_trunk_free(p);
-			tc_trunk_free(b);
+			tc_trunk_destroy(p);
+			tc_trunk_destroy(b);
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 			break;
 		}
-		tc_trunk_free(e->payload);
-		tc_trunk_free(e->base);
+		tc_trunk_destroy(e->payload);
+		tc_trunk_destroy(e->base);
 		e->payload = p;
 		e->base = b;
 		rc = n ? store_entry_save(s, e, err) : store_entry_delete(s, e->seq, err);
 	}
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	return rc;
 }
 
@@ -501,10 +501,10 @@ static enum tc_status done_fn(struct tc_store *s, struct tc_outbox_entry *e, str
 		return rc;
 	struct tc_trunk *base = tc_trunk_dup(server);
 	if (!base || tc_trunk_set_id(base, r->id) != TC_OK) {
-		tc_trunk_free(base);
+		tc_trunk_destroy(base);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
-	tc_trunk_free(r->base);
+	tc_trunk_destroy(r->base);
 	r->base = base;
 	r->last_seen_ms = tc_store_now(s);
 	/* a pull that started before this answer must not take the trunk for deleted */

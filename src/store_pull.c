@@ -107,7 +107,7 @@ static enum tc_status vanished(struct tc_store *s, const char *id, struct tc_pul
 		                         NULL, NULL, err);
 		res->conflicts++;
 	}
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	store_row_clear(&r);
 	return rc;
 }

@@ -306,7 +306,7 @@ static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t 
 		rc = store_decode_col(s, st, 1, (const char *)sqlite3_column_text(st, 0),
 		                      &row.trunk, err);
 		if (rc == TC_OK && (rc = sink(ctx, &row, err)) != TC_OK)
-			tc_trunk_free(row.trunk);
+			tc_trunk_destroy(row.trunk);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
 		rc = store_db_fail(s, r, err, "list trunks");
@@ -546,7 +546,7 @@ static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_que
 		rc = list_window(s, q, WINDOW_WALK, page, NULL, err);
 		if (rc != TC_OK || page->count == q->limit)
 			return rc == TC_OK ? tc_store_count(s, q, &page->total, err) : rc;
-		tc_trunk_page_free(page);
+		tc_trunk_page_finish(page);
 	}
 	if (indexed) {
 		size_t total = 0;
@@ -582,7 +582,7 @@ enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
 	}
 	store_read_end(s, own);
 	if (rc != TC_OK)
-		tc_trunk_page_free(page);
+		tc_trunk_page_finish(page);
 	return rc;
 }
 
@@ -596,7 +596,7 @@ static enum tc_status row_visit(void *ctx, struct tc_trunk_row *row, struct tc_e
 	struct row_visit *v = ctx;
 	enum tc_status rc = v->fn(v->ctx, row, err);
 	if (rc == TC_OK)
-		tc_trunk_free(row->trunk);
+		tc_trunk_destroy(row->trunk);
 	return rc;
 }
 
@@ -676,7 +676,7 @@ enum tc_status tc_store_get(struct tc_store *s, const char *id, struct tc_trunk_
 		rc = store_conflict_parse(s, r.conflict, rec->id, &rec->conflict, err);
 	store_row_clear(&r);
 	if (rc != TC_OK) {
-		tc_trunk_record_free(rec);
+		tc_trunk_record_destroy(rec);
 		return rc;
 	}
 	*out = rec;

@@ -47,13 +47,13 @@ enum tc_status store_decode(struct tc_store *s, const char *json, const char *id
 	if (rc == TC_NOMEM)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	if (rc != TC_OK) {
-		tc_trunk_free(*out);
+		tc_trunk_destroy(*out);
 		*out = NULL;
 		return tc_error_set(err, TC_CORRUPT, "%s holds an unreadable trunk %s", s->path,
 		                    id ? id : "");
 	}
 	if (id && tc_trunk_set_id(*out, id) != TC_OK) {
-		tc_trunk_free(*out);
+		tc_trunk_destroy(*out);
 		*out = NULL;
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
@@ -71,8 +71,8 @@ enum tc_status store_decode_col(struct tc_store *s, sqlite3_stmt *st, int col, c
 void store_row_clear(struct row *r)
 {
 	free(r->id);
-	tc_trunk_free(r->base);
-	tc_trunk_free(r->local);
+	tc_trunk_destroy(r->base);
+	tc_trunk_destroy(r->local);
 	free(r->errors);
 	free(r->last_error);
 	free(r->conflict);

@@ -40,7 +40,7 @@ struct pull_writer {
 static void free_page(struct tc_trunk **page, char **bases, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
-		tc_trunk_free(page[i]);
+		tc_trunk_destroy(page[i]);
 		free(bases[i]);
 	}
 	free(page);
@@ -263,7 +263,7 @@ void sync_pull(struct sync_run *r)
 	} else {
 		/* A pull cut short may have kept some versions: none stands in for a re-read. */
 		for (size_t i = 0; i < r->nseen; i++) {
-			tc_trunk_free(r->seen[i].server);
+			tc_trunk_destroy(r->seen[i].server);
 			r->seen[i].server = NULL;
 		}
 		sync_record_failure(r, &e);

@@ -383,7 +383,7 @@ static void file_chunk(struct sync_run *r, struct job **owner, size_t first, siz
 		} else {
 			sync_seen_put(r, owner[i]->en->trunk_id, NULL, 0);
 		}
-		tc_trunk_free(q->result);
+		tc_trunk_destroy(q->result);
 		tc_error_clear(&q->err);
 	}
 }
@@ -458,12 +458,12 @@ bool sync_push_round(struct sync_run *r, int64_t due_at)
 	}
 	tc_error_clear(&e);
 	if (due.count == 0) {
-		tc_outbox_list_free(&due);
+		tc_outbox_list_finish(&due);
 		return false;
 	}
 	struct job *jobs = calloc(due.count, sizeof(*jobs));
 	if (!jobs) {
-		tc_outbox_list_free(&due);
+		tc_outbox_list_finish(&due);
 		r->stop = TC_NOMEM;
 		return false;
 	}
@@ -498,8 +498,8 @@ bool sync_push_round(struct sync_run *r, int64_t due_at)
 	if (r->stop == TC_OK && !r->rate_limited)
 		send_all(r, jobs, active);
 	for (size_t i = 0; i < active; i++)
-		tc_trunk_free(jobs[i].theirs);
+		tc_trunk_destroy(jobs[i].theirs);
 	free(jobs);
-	tc_outbox_list_free(&due);
+	tc_outbox_list_finish(&due);
 	return r->stop == TC_OK;
 }

@@ -49,12 +49,12 @@ static enum tc_status find_named(struct sync_run *r, const char *name, int64_t s
 		        : -1;
 		if (rec && rec->pending == TC_OP_NONE && created >= since &&
 		    (!*found || created < *best_time)) {
-			tc_trunk_record_free(*found);
+			tc_trunk_record_destroy(*found);
 			*found = rec;
 			*best_time = created;
 			rec = NULL;
 		}
-		tc_trunk_record_free(rec);
+		tc_trunk_record_destroy(rec);
 		free(ids[i]);
 	}
 	return s;
@@ -87,9 +87,9 @@ static enum tc_status find_created(struct sync_run *r, const struct tc_outbox_en
 		    strcmp(je->method, "POST") == 0 && sent && (!name || strcmp(sent, name) != 0))
 			s = find_named(r, sent, since, found, &best_time, err);
 	}
-	tc_journal_list_free(&j);
+	tc_journal_list_finish(&j);
 	if (s != TC_OK) {
-		tc_trunk_record_free(*found);
+		tc_trunk_record_destroy(*found);
 		*found = NULL;
 	}
 	return s;
@@ -158,17 +158,17 @@ static enum tc_status adopt(struct sync_run *r, const struct tc_outbox_entry *as
 		for (int f = 0; f < TC_FIELD_COUNT; f++)
 			if (res.conflict[f])
 				tc_trunk_unset(changes, f);
-		tc_edit_result_free(&res);
+		tc_edit_result_finish(&res);
 		tc_error_clear(err);
 		s = tc_store_update_local(r->ctx->store, rec->id, &edit, &res, err);
 	}
-	tc_edit_result_free(&res);
+	tc_edit_result_finish(&res);
 	if (s == TC_OK)
 		s = tc_store_commit(r->ctx->store, err);
 	else
 		tc_store_rollback(r->ctx->store);
-	tc_trunk_free(changes);
-	tc_outbox_list_free(&now);
+	tc_trunk_destroy(changes);
+	tc_outbox_list_finish(&now);
 	return s;
 }
 
@@ -195,7 +195,7 @@ enum tc_status sync_settle_create(struct sync_run *r, const struct tc_outbox_ent
 			sync_emit(r, TC_EV_TRUNK_CHANGED, 0, 0, rec->id);
 		}
 	}
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return s == TC_NOMEM ? tc_error_set(err, s, NULL) : s;
 }
 

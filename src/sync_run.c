@@ -111,7 +111,7 @@ bool sync_still_as_read(struct sync_run *r, const struct tc_outbox_entry *en)
 	bool same = s == TC_OK && tc_outbox_entry_same(en, &now.items[0]);
 	if (s != TC_OK && s != TC_NOT_FOUND)
 		sync_store_failed(r, &e);
-	tc_outbox_list_free(&now);
+	tc_outbox_list_finish(&now);
 	tc_error_clear(&e);
 	return same;
 }
@@ -179,13 +179,13 @@ void sync_seen_put(struct sync_run *r, const char *id, struct tc_trunk *server, 
 		struct sync_seen *grown =
 		    tc_grow(r->seen, &r->seen_cap, r->nseen + 1, sizeof(*grown), 64);
 		if (!grown) {
-			tc_trunk_free(server);
+			tc_trunk_destroy(server);
 			return;
 		}
 		r->seen = grown;
 		char *copy = strdup(id);
 		if (!copy) {
-			tc_trunk_free(server);
+			tc_trunk_destroy(server);
 			return;
 		}
 		memmove(&r->seen[at + 1], &r->seen[at], (r->nseen - at) * sizeof(*r->seen));
@@ -195,7 +195,7 @@ void sync_seen_put(struct sync_run *r, const char *id, struct tc_trunk *server, 
 	}
 	if (i < 0)
 		return;
-	tc_trunk_free(r->seen[i].server);
+	tc_trunk_destroy(r->seen[i].server);
 	r->seen[i].server = server;
 	r->seen[i].read_ms = read_ms;
 }
@@ -241,7 +241,7 @@ static void seen_free(struct sync_run *r)
 {
 	for (size_t i = 0; i < r->nseen; i++) {
 		free(r->seen[i].id);
-		tc_trunk_free(r->seen[i].server);
+		tc_trunk_destroy(r->seen[i].server);
 	}
 	free(r->seen);
 	r->seen = NULL;
@@ -277,7 +277,7 @@ static struct tc_trunk *sent_fields(const struct tc_trunk *t, const bool *fields
 			continue;
 		if (t->values[f].state != TC_V_ABSENT &&
 		    tc_trunk_set_value(c, f, &t->values[f]) != TC_OK) {
-			tc_trunk_free(c);
+			tc_trunk_destroy(c);
 			return NULL;
 		}
 	}
@@ -309,7 +309,7 @@ void sync_journal(struct sync_run *r, const char *method, const char *trunk_id,
 	if (tc_store_journal_add(r->ctx->store, &e, &jerr) != TC_OK)
 		sync_record_failure(r, &jerr);
 	tc_error_clear(&jerr);
-	tc_trunk_free(changes);
+	tc_trunk_destroy(changes);
 }
 
 /* ---------------------------------------------------------------- lock */
@@ -473,7 +473,7 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 			sync_record_failure(&r, &e);
 		tc_error_clear(&e);
 		sync_recover(&r, &inflight);
-		tc_outbox_list_free(&inflight);
+		tc_outbox_list_finish(&inflight);
 		/*
 		 * Rounds until nothing is due: each settles or defers the head entry
 		 * of every trunk, so the count of rounds is bounded by the entries.
@@ -485,7 +485,7 @@ enum tc_status tc_sync_run(struct tc_sync_ctx *ctx, unsigned flags, struct tc_sy
 			due_at = sync_now_ms(&r);
 		}
 	}
-	tc_outbox_list_free(&all);
+	tc_outbox_list_finish(&all);
 
 	enum tc_status status = r.stop != TC_OK        ? r.stop
 	                        : r.transient != TC_OK ? r.transient

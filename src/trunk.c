@@ -218,7 +218,7 @@ struct tc_trunk *tc_trunk_new(void)
 	return calloc(1, sizeof(struct tc_trunk));
 }
 
-void tc_trunk_free(struct tc_trunk *trunk)
+void tc_trunk_destroy(struct tc_trunk *trunk)
 {
 	if (!trunk)
 		return;
@@ -246,7 +246,7 @@ struct tc_trunk *tc_trunk_dup(const struct tc_trunk *trunk)
 			goto fail;
 	return copy;
 fail:
-	tc_trunk_free(copy);
+	tc_trunk_destroy(copy);
 	return NULL;
 }
 

@@ -447,7 +447,7 @@ static int flat_quick(const char *text, size_t len, struct tc_trunk **out)
 	if (rc == TC_OK && p != end - 1)
 		rc = FLAT_OTHER;
 	if (rc != TC_OK) {
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		return rc;
 	}
 	*out = t;
@@ -480,10 +480,10 @@ enum tc_status tc_trunk_from_flat_json(const char *text, size_t len, struct tc_t
 	struct tc_field_errors local = {0};
 	enum tc_status rc =
 	    tc_trunk_attrs_from_json(obj, t, "/data/attributes", true, err ? &err->fields : &local);
-	tc_field_errors_free(&local);
+	tc_field_errors_finish(&local);
 	json_decref(obj);
 	if (rc == TC_NOMEM) {
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
 	*out = t;

@@ -480,7 +480,7 @@ static enum tc_status finish(struct tc_field_errors *local, enum tc_status rc,
 		rc = TC_NOMEM;
 	if (tc_field_errors_move(errs, local) != TC_OK)
 		rc = TC_NOMEM;
-	tc_field_errors_free(local);
+	tc_field_errors_finish(local);
 	return rc;
 }
 

@@ -171,7 +171,7 @@ static bool push_due(struct tc_worker *w, struct tc_store *store, unsigned flags
 		struct tc_error err;
 		tc_error_init(&err);
 		any = tc_store_outbox(store, filters[i], due_at, &l, &err) != TC_OK || l.count > 0;
-		tc_outbox_list_free(&l);
+		tc_outbox_list_finish(&l);
 		tc_error_clear(&err);
 	}
 	return any;
@@ -245,7 +245,7 @@ static void *worker_main(void *arg)
 			finished_event(w, s, err.message);
 		tc_error_clear(&err);
 	}
-	tc_api_free(api);
+	tc_api_destroy(api);
 	tc_store_close(store);
 	return NULL;
 }

@@ -190,9 +190,9 @@ static enum tc_status changes_of(const char *text, const char *path, const struc
 		rc = tc_trunk_set_value(changes, (enum tc_field_id)f, mine);
 		n++;
 	}
-	tc_fleet_free(&fleet);
+	tc_fleet_finish(&fleet);
 	if (rc != TC_OK || !n) {
-		tc_trunk_free(changes);
+		tc_trunk_destroy(changes);
 		return rc;
 	}
 	*out = changes;
@@ -242,7 +242,7 @@ enum tc_status ui_edit_in_editor_file(struct tc_service *svc, const struct tc_tr
 			prc = merged
 			          ? tc_service_validate(svc, TC_SAVE_UPDATE, merged, current, &perr)
 			          : TC_NOMEM;
-			tc_trunk_free(merged);
+			tc_trunk_destroy(merged);
 		}
 		if (prc == TC_OK || prc == TC_NOMEM) {
 			rc = prc == TC_OK ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
@@ -250,7 +250,7 @@ enum tc_status ui_edit_in_editor_file(struct tc_service *svc, const struct tc_tr
 			break;
 		}
 		/* As kubectl edit: the operator's own text again, the errors on top. */
-		tc_trunk_free(*changes);
+		tc_trunk_destroy(*changes);
 		*changes = NULL;
 		if (!perr.fields.count)
 			tc_field_errors_add(&perr.fields, -1, -1, TC_SEV_ERROR, NULL, perr.message,

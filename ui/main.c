@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 		code = run_tui(&a, cfg);
 	}
 	sandbox_stop(&sb);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 	tc_error_clear(&err);
 	cli_args_free(&a);
 	if (caught_signal) {

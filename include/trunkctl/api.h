@@ -84,7 +84,7 @@ struct tc_api;
  * TC_SECURITY, TC_NOMEM).
  */
 struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err);
-void tc_api_free(struct tc_api *api); /* accepts NULL; wipes the token copy */
+void tc_api_destroy(struct tc_api *api); /* accepts NULL; wipes the token copy */
 
 enum tc_api_op {
 	TC_API_GET,    /* GET /:id */

@@ -144,7 +144,7 @@ typedef const char *(*tc_getenv_fn)(const char *name, void *ctx);
 
 /* NULL on allocation failure. */
 struct tc_config *tc_config_new(void);
-void tc_config_free(struct tc_config *cfg); /* accepts NULL; wipes the token */
+void tc_config_destroy(struct tc_config *cfg); /* accepts NULL; wipes the token */
 
 /* Metadata of the table above. */
 const char *tc_config_key_name(enum tc_config_key key); /* file key, or "profile"/"config" */

@@ -120,6 +120,6 @@ const struct tc_field_error *tc_field_errors_find(const struct tc_field_errors *
                                                   enum tc_severity severity);
 /* Moves all entries of src to the end of dst; src is left empty. */
 enum tc_status tc_field_errors_move(struct tc_field_errors *dst, struct tc_field_errors *src);
-void tc_field_errors_free(struct tc_field_errors *errs); /* accepts NULL */
+void tc_field_errors_finish(struct tc_field_errors *errs); /* accepts NULL */
 
 #endif

@@ -32,7 +32,7 @@ struct tc_fleet {
 };
 
 /* Frees what fleet holds and zeroes it; accepts NULL. */
-void tc_fleet_free(struct tc_fleet *fleet);
+void tc_fleet_finish(struct tc_fleet *fleet);
 
 /*
  * Reads YAML (or JSON) text: a sequence of mappings, one per trunk, or one
@@ -43,7 +43,7 @@ void tc_fleet_free(struct tc_fleet *fleet);
  * nesting beyond a list of scalars are refused. name is the file's name for
  * messages ("-" for stdin). Returns TC_OK; TC_PARSE with a message that names
  * the file, the line and, for a bad value, the field (nothing in *out); or
- * TC_NOMEM. *out is caller-owned: free it with tc_fleet_free whatever the
+ * TC_NOMEM. *out is caller-owned: free it with tc_fleet_finish whatever the
  * result.
  */
 enum tc_status tc_fleet_read_yaml(const char *text, size_t len, const char *name,

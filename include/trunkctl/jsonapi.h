@@ -93,7 +93,7 @@ enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
 bool tc_jsonapi_peek_next(const char *body, size_t len, char **next);
 
 /* Frees the contents and zeroes the page. Accepts NULL. */
-void tc_jsonapi_page_free(struct tc_jsonapi_page *page);
+void tc_jsonapi_page_finish(struct tc_jsonapi_page *page);
 
 /* ---- request bodies we send ---- */
 

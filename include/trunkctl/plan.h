@@ -74,11 +74,11 @@ struct tc_plan_input {
  * Makes the plan. Errors: TC_USAGE for the matching errors above (the
  * message names the trunks and lines), or a trunk of the file with no name
  * and no known id; TC_NOMEM. *out is caller-owned: free it with
- * tc_plan_free whatever the result.
+ * tc_plan_finish whatever the result.
  */
 enum tc_status tc_plan_make(const struct tc_plan_input *in, struct tc_plan *out,
                             struct tc_error *err);
-void tc_plan_free(struct tc_plan *plan); /* accepts NULL */
+void tc_plan_finish(struct tc_plan *plan); /* accepts NULL */
 
 /* Nothing to create, update or delete. */
 bool tc_plan_empty(const struct tc_plan *plan);

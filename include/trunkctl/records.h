@@ -104,7 +104,7 @@ struct tc_trunk_page {
 	size_t offset; /* the query's offset, clamped to total */
 };
 
-void tc_trunk_page_free(struct tc_trunk_page *page); /* frees the rows; accepts NULL */
+void tc_trunk_page_finish(struct tc_trunk_page *page); /* frees the rows; accepts NULL */
 
 /*
  * Called once per row by the list walks (tc_store_list_each,
@@ -146,7 +146,7 @@ struct tc_trunk_record {
 	struct tc_conflict *conflict;  /* when state is CONFLICT, else NULL */
 };
 
-void tc_trunk_record_free(struct tc_trunk_record *rec); /* accepts NULL */
+void tc_trunk_record_destroy(struct tc_trunk_record *rec); /* accepts NULL */
 
 /*
  * What an edit of one trunk did (tc_store_update_local, tc_service_update).
@@ -163,7 +163,7 @@ struct tc_edit_result {
 	struct tc_trunk *theirs; /* owned; NULL unless nconflict */
 };
 
-void tc_edit_result_free(struct tc_edit_result *result); /* frees theirs, zeroes; accepts NULL */
+void tc_edit_result_finish(struct tc_edit_result *result); /* frees theirs, zeroes; accepts NULL */
 
 /* One mutation sent to the server. */
 struct tc_journal_entry {
@@ -184,6 +184,6 @@ struct tc_journal_list {
 	struct tc_journal_entry *items;
 };
 
-void tc_journal_list_free(struct tc_journal_list *list); /* accepts NULL */
+void tc_journal_list_finish(struct tc_journal_list *list); /* accepts NULL */
 
 #endif

@@ -124,7 +124,7 @@ const struct tc_region *tc_service_regions(const struct tc_service *svc, size_t 
  * trunks, and the total count. Trunks deleted locally stay listed (pending ==
  * TC_OP_DELETE) until the delete is pushed. Reads one consistent snapshot.
  * Errors: TC_USAGE (unknown sort column). page is caller-owned; free it with
- * tc_trunk_page_free whatever the result.
+ * tc_trunk_page_finish whatever the result.
  */
 enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_query *query,
                                struct tc_trunk_page *page, struct tc_error *err);
@@ -223,7 +223,7 @@ enum tc_status tc_service_create(struct tc_service *svc, const struct tc_trunk *
  * is saved and the result is TC_CONFLICT with result->conflict naming the
  * fields and result->theirs the trunk as it is now: the caller shows them
  * as per-field conflicts and saves again from theirs once settled.
- * result (may be NULL; free with tc_edit_result_free) also says which
+ * result (may be NULL; free with tc_edit_result_finish) also says which
  * fields the save changed. Errors: TC_NOT_FOUND (also for a trunk already
  * deleted locally); TC_CONFLICT while the trunk is in conflict with the
  * server (resolve first; result names no field).
@@ -329,11 +329,11 @@ struct tc_pending_list {
 /*
  * The outbox in send order. reveal shows passwords in payload previews
  * (payload/base trunks always hold the real values). list is caller-owned;
- * free it with tc_pending_list_free whatever the result.
+ * free it with tc_pending_list_finish whatever the result.
  */
 enum tc_status tc_service_pending(struct tc_service *svc, bool reveal, struct tc_pending_list *list,
                                   struct tc_error *err);
-void tc_pending_list_free(struct tc_pending_list *list); /* accepts NULL */
+void tc_pending_list_finish(struct tc_pending_list *list); /* accepts NULL */
 
 /*
  * Makes the outbox entries of trunk id (or all entries when id is NULL) due
@@ -343,7 +343,8 @@ void tc_pending_list_free(struct tc_pending_list *list); /* accepts NULL */
  */
 enum tc_status tc_service_retry(struct tc_service *svc, const char *id, struct tc_error *err);
 
-/* The newest limit journal rows (0: all), newest first. Caller frees with tc_journal_list_free. */
+/* The newest limit journal rows (0: all), newest first. Caller frees with tc_journal_list_finish.
+ */
 enum tc_status tc_service_journal(struct tc_service *svc, size_t limit,
                                   struct tc_journal_list *list, struct tc_error *err);
 
@@ -390,12 +391,12 @@ struct tc_import_report {
  * All or nothing: every trunk is validated first; when any fails, nothing is
  * saved and TC_INVALID is returned with the per-trunk results in report.
  * dry_run validates and reports without saving. report is caller-owned; free
- * it with tc_import_report_free whatever the result.
+ * it with tc_import_report_finish whatever the result.
  */
 enum tc_status tc_service_import(struct tc_service *svc, struct tc_trunk *const *trunks,
                                  size_t count, bool dry_run, struct tc_import_report *report,
                                  struct tc_error *err);
-void tc_import_report_free(struct tc_import_report *report); /* accepts NULL */
+void tc_import_report_finish(struct tc_import_report *report); /* accepts NULL */
 
 /*
  * Stages a fleet plan (tc_plan_make over this service's trunks) in the
@@ -510,8 +511,8 @@ struct tc_route_table;
  * after the next sync (queued changes applied, queued deletes gone), or with
  * server_only as the server last sent them. Errors: the store's, TC_NOMEM.
  */
-enum tc_status tc_service_routing(struct tc_service *svc, bool server_only,
-                                  struct tc_routing **out, struct tc_error *err);
+enum tc_status tc_service_routing(struct tc_service *svc, bool server_only, struct tc_routing **out,
+                                  struct tc_error *err);
 const struct tc_route_table *tc_routing_table(const struct tc_routing *r);
 /* The trunk with that id among those routing sees, or NULL. */
 const struct tc_trunk *tc_routing_find(const struct tc_routing *r, const char *id);

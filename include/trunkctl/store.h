@@ -240,7 +240,7 @@ struct tc_store_edit {
  * into an update (one update of the fields that differ from that entry's
  * base; dropped if none do), else a new update. A rejected entry that is
  * edited goes back to queued and the trunk's field errors are cleared.
- * result (may be NULL; free it with tc_edit_result_free) says which fields
+ * result (may be NULL; free it with tc_edit_result_finish) says which fields
  * changed; when none did, nothing is written. Errors: TC_NOT_FOUND
  * (unknown, or already deleted locally), TC_CONFLICT (the trunk is in
  * conflict with the server: result has no conflicting field; or the
@@ -306,7 +306,7 @@ struct tc_outbox_list {
 	size_t count;
 	struct tc_outbox_entry *items;
 };
-void tc_outbox_list_free(struct tc_outbox_list *list); /* accepts NULL */
+void tc_outbox_list_finish(struct tc_outbox_list *list); /* accepts NULL */
 
 enum tc_outbox_filter {
 	TC_OUTBOX_ALL,      /* every entry, in seq order */

@@ -177,7 +177,7 @@ struct tc_trunk {
 };
 
 struct tc_trunk *tc_trunk_new(void);
-void tc_trunk_free(struct tc_trunk *trunk); /* accepts NULL */
+void tc_trunk_destroy(struct tc_trunk *trunk); /* accepts NULL */
 struct tc_trunk *tc_trunk_dup(const struct tc_trunk *trunk);
 
 /* Setters copy their arguments. They return TC_OK, TC_NOMEM, or TC_INVALID for a type mismatch. */

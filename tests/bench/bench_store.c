@@ -82,7 +82,7 @@ void bench_fill_store(struct tc_store *s, size_t n)
 		double dt = tl_now_ms() - p0;
 		worst = dt > worst ? dt : worst;
 		for (size_t j = 0; j < k; j++)
-			tc_trunk_free(page[j]);
+			tc_trunk_destroy(page[j]);
 	}
 	double pages = tl_now_ms() - t0;
 	double f0 = tl_now_ms();

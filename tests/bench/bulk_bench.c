@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 			if (tc_service_update(svc, all.id[i], changes, NULL, NULL, &err) != TC_OK)
 				die("update", &err);
 		single[r] = tl_now_ms() - t0;
-		tc_trunk_free(changes);
+		tc_trunk_destroy(changes);
 	}
 	printf("trunks=%zu marked=%zu edits=%zu mark_all_ms=%.1f walk_ms=%.1f bulk_ms=%.1f "
 	       "single_ms=%.1f\n",

@@ -50,7 +50,7 @@ static void list_phase(struct tc_store *s, const void *arg)
 	struct tc_trunk_page page;
 	if (tc_store_list(s, arg, &page, &err) != TC_OK)
 		die("list", &err);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 }
 
 static void count_phase(struct tc_store *s, const void *arg)

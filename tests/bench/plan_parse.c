@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 			return 1;
 		tl_buf_collect(text, 1, len, &file);
 		free(text);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 		stored[i] = make(i, true);
 	}
 	double parse[100], plan[100];
@@ -86,8 +86,8 @@ int main(int argc, char **argv)
 		}
 		double t2 = tl_now_ms();
 		changes = p.updates;
-		tc_plan_free(&p);
-		tc_fleet_free(&f);
+		tc_plan_finish(&p);
+		tc_fleet_finish(&f);
 		parse[r] = t1 - t0;
 		plan[r] = t2 - t0;
 	}
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 	printf("trunks=%zu bytes=%zu updates=%zu parse_ms_median=%.1f parse_plan_ms_median=%.1f\n",
 	       n, file.len, changes, parse[reps / 2], plan[reps / 2]);
 	for (size_t i = 0; i < n; i++)
-		tc_trunk_free(stored[i]);
+		tc_trunk_destroy(stored[i]);
 	free(stored);
 	free(file.p);
 	return 0;

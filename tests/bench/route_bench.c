@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 	       mismatches, pass_sum);
 	tc_route_table_destroy(tb);
 	for (size_t i = 0; i < n; i++)
-		tc_trunk_free(trunks[i]);
+		tc_trunk_destroy(trunks[i]);
 	free(trunks);
 	free(dest);
 	free(ips);

@@ -1696,9 +1696,9 @@ Test(fake, samples_decode_with_the_core_codec_and_encode_back)
 		struct tc_trunk *back = tc_trunk_new();
 		cr_assert_eq(tc_trunk_attrs_from_json(flat, back, "", false, &errs), TC_OK);
 		cr_assert_eq(tc_trunk_diff(t, back, NULL), 0, "encodes back unchanged");
-		tc_trunk_free(back);
-		tc_trunk_free(t);
-		tc_field_errors_free(&errs);
+		tc_trunk_destroy(back);
+		tc_trunk_destroy(t);
+		tc_field_errors_finish(&errs);
 		json_decref(flat);
 	}
 	json_decref(page);
@@ -2193,7 +2193,7 @@ static void expect_client_agrees(const char *body, enum tc_jsonapi_request kind,
 	tc_error_init(&err);
 	enum tc_status st =
 	    tc_jsonapi_check_request(body, strlen(body), kind, url_id, NULL, 0, &t, &err);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	if (r->status == 400) {
 		cr_expect_eq(st, TC_PARSE, "server 400, client %s for %s", tc_status_name(st),
 		             body);
@@ -2315,11 +2315,11 @@ Test(fake, the_codec_reads_and_writes_what_the_server_renders)
 		cr_assert_eq(tc_jsonapi_decode_resource(r->body, r->len, &back, &err), TC_OK);
 		bool differs[TC_FIELD_COUNT] = {false};
 		cr_assert_eq(tc_trunk_diff(t, back, differs), 0, "trunk %zu: %s", i, body);
-		tc_trunk_free(back);
+		tc_trunk_destroy(back);
 		resp_free(r);
 		free(body);
 	}
-	tc_jsonapi_page_free(&page);
+	tc_jsonapi_page_finish(&page);
 	tc_error_clear(&err);
 }
 

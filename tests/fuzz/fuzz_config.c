@@ -71,6 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	tc_config_token_source(cfg);
 	tc_error_clear(&err);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 	return 0;
 }

@@ -30,7 +30,7 @@ static void check_round_trip(const struct tc_trunk *t)
 		if (!(tc_field(f)->flags & TC_FF_READONLY) &&
 		    !tc_field_same_value(f, &t->values[f], &back.trunks[0]->values[f]))
 			abort();
-	tc_fleet_free(&back);
+	tc_fleet_finish(&back);
 	free(text);
 	tc_error_clear(&err);
 }
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; rc == TC_OK && i < f.count; i++)
 		check_round_trip(f.trunks[i]);
-	tc_fleet_free(&f);
+	tc_fleet_finish(&f);
 	tc_error_clear(&err);
 	return 0;
 }

@@ -36,7 +36,7 @@ static void round_trip(const struct tc_trunk *t)
 	free(patch);
 	free(again);
 	free(body);
-	tc_trunk_free(back);
+	tc_trunk_destroy(back);
 	tc_error_clear(&err);
 }
 
@@ -49,14 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tc_trunk *t = NULL;
 	if (tc_jsonapi_decode_resource(body, size, &t, &err) == TC_OK)
 		round_trip(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 
 	struct tc_jsonapi_page page = {0};
 	if (tc_jsonapi_decode_collection(body, size, &page, &err) == TC_OK)
 		for (size_t i = 0; i < page.count; i++)
 			round_trip(page.items[i]);
-	tc_jsonapi_page_free(&page);
+	tc_jsonapi_page_finish(&page);
 	tc_error_clear(&err);
 
 	/* The pull's early look at links.next reads the same untrusted bytes. */
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct tc_field_errors errs = {0};
 	tc_jsonapi_decode_errors(body, size, &errs, &err);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	tc_error_clear(&err);
 
 	t = NULL;
@@ -75,14 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    tc_jsonapi_decode_request(body, size, TC_JSONAPI_CREATE, NULL, &t, &err);
 	if ((rc == TC_OK || rc == TC_PARSE) != (err.fields.count == 0) || (rc == TC_PARSE && t))
 		abort();
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 
 	t = NULL;
 	tc_jsonapi_decode_request(body, size, TC_JSONAPI_UPDATE, URL_ID, &t, &err);
 	if (t && (!t->id || strcmp(t->id, URL_ID) != 0))
 		abort();
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 
 	t = NULL;
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((rc == TC_OK) != (tc_field_errors_count(&err.fields, TC_SEV_ERROR) == 0 &&
 	                      (rc == TC_OK || rc == TC_INVALID)))
 		abort();
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 
 	static const long statuses[] = {400, 401, 404, 422, 429, 500, 503};

@@ -52,7 +52,7 @@ static void check_round_trip(const struct tc_trunk *t, const char *key)
 			abort();
 		tc_error_clear(&err);
 	}
-	tc_trunk_free(u);
+	tc_trunk_destroy(u);
 	free(again);
 	free(text);
 }
@@ -90,7 +90,7 @@ static void assign_line(struct tc_trunk *t, const char *line)
 		abort();
 	}
 	tc_error_clear(&err);
-	tc_trunk_free(before);
+	tc_trunk_destroy(before);
 }
 
 /* What the store writes, read back, is the same trunk. */
@@ -108,7 +108,7 @@ static void check_flat_json(const struct tc_trunk *t)
 	if (rc == TC_OK && !same_trunk(t, back))
 		abort();
 	tc_error_clear(&err);
-	tc_trunk_free(back);
+	tc_trunk_destroy(back);
 	free(text);
 }
 
@@ -128,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_flat_json(t);
 out:
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	free(text);
 	return 0;
 }

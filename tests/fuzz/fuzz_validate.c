@@ -99,12 +99,12 @@ static void check_record(const struct tc_validate_ctx *ctx, const struct tc_trun
 				abort();
 		}
 		sum += one.count;
-		tc_field_errors_free(&one);
+		tc_field_errors_finish(&one);
 	}
 	if (sum != all.count)
 		abort();
 out:
-	tc_field_errors_free(&all);
+	tc_field_errors_finish(&all);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -143,6 +143,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; ips->state == TC_V_SET && i < ips->list.count; i++)
 		check_ipv4(ips->list.items[i]);
 	check_record(&ctx, t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	return 0;
 }

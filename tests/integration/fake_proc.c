@@ -177,7 +177,7 @@ struct fake_view fake_view(struct fake *f)
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_api_list(api, view_page, &v, &err), TC_OK, "%s", err.message);
-	tc_api_free(api);
+	tc_api_destroy(api);
 	return v;
 }
 

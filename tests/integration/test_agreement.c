@@ -460,7 +460,7 @@ static void compare(enum tc_jsonapi_request kind, const char *body, unsigned var
 	struct tc_trunk *read = NULL;
 	enum tc_status crc = tc_jsonapi_check_request(
 	    body, strlen(body), kind, update ? srv.trunk_id : NULL, NULL, 0, &read, &cerr);
-	tc_trunk_free(read);
+	tc_trunk_destroy(read);
 	cr_assert(crc == TC_OK || crc == TC_INVALID || crc == TC_PARSE, "client: %s %s",
 	          tc_status_name(crc), cerr.message);
 
@@ -515,7 +515,7 @@ static void compare(enum tc_jsonapi_request kind, const char *body, unsigned var
 		cr_log_error("disagreement on %s %s\n  %s (%ld):%s\n  client (%s):%s", method, body,
 		             why, st, theirs, tc_status_name(crc), ours);
 	}
-	tc_field_errors_free(&server);
+	tc_field_errors_finish(&server);
 	tc_error_clear(&cerr);
 	free(b.p);
 }

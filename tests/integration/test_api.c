@@ -69,7 +69,7 @@ Test(api, lists_every_page_over_one_connection)
 	cr_assert_eq(conns, 2, "%lld connections", conns);
 	/* Control requests are not counted as API requests. */
 	cr_assert_eq(fake_stat(&fk, "requests.GET") - gets_before, 11);
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 Test(api, create_get_update_delete_round_trip)
@@ -111,12 +111,12 @@ Test(api, create_get_update_delete_round_trip)
 	tc_error_clear(&err);
 	cr_assert_eq(tc_api_get(api, made->id, NULL, &err), TC_NOT_FOUND);
 	tc_error_clear(&err);
-	tc_trunk_free(t);
-	tc_trunk_free(made);
-	tc_trunk_free(edit);
-	tc_trunk_free(after);
-	tc_trunk_free(got);
-	tc_api_free(api);
+	tc_trunk_destroy(t);
+	tc_trunk_destroy(made);
+	tc_trunk_destroy(edit);
+	tc_trunk_destroy(after);
+	tc_trunk_destroy(got);
+	tc_api_destroy(api);
 }
 
 Test(api, validation_errors_come_back_per_field)
@@ -138,8 +138,8 @@ Test(api, validation_errors_come_back_per_field)
 	cr_assert_not_null(fe);
 	cr_assert_str_eq(fe->title, "must be greater than 0");
 	tc_error_clear(&err);
-	tc_trunk_free(t);
-	tc_api_free(api);
+	tc_trunk_destroy(t);
+	tc_api_destroy(api);
 }
 
 static void collect_trace(void *ud, const char *line)
@@ -164,7 +164,7 @@ Test(api, tokens_are_refused_clearly_and_never_repeated)
 	cr_assert_not_null(strstr(err.message, "401"));
 	cr_assert_null(strstr(err.message, "not-the-token"));
 	tc_error_clear(&err);
-	tc_api_free(api);
+	tc_api_destroy(api);
 
 	api = fake_client(&fk, FAKE_UNSCOPED_TOKEN, &cfg);
 	cr_assert_eq(tc_api_get(api, "5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10", NULL, &err),
@@ -172,7 +172,7 @@ Test(api, tokens_are_refused_clearly_and_never_repeated)
 	cr_assert_not_null(strstr(err.message, "carrier_api scope"));
 	cr_assert_null(strstr(err.message, FAKE_UNSCOPED_TOKEN));
 	tc_error_clear(&err);
-	tc_api_free(api);
+	tc_api_destroy(api);
 
 	/* Basic auth carries the token as the password; the trace still hides it. */
 	cfg.auth = TC_API_AUTH_BASIC;
@@ -181,7 +181,7 @@ Test(api, tokens_are_refused_clearly_and_never_repeated)
 	             err.message);
 	cr_assert_geq(redacted, 3);
 	tc_error_clear(&err);
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 Test(api, a_host_that_is_not_the_api_subdomain_is_named_as_the_cause)
@@ -198,7 +198,7 @@ Test(api, a_host_that_is_not_the_api_subdomain_is_named_as_the_cause)
 	cr_assert_eq(tc_api_delete(api, "5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10", &err), TC_CONFIG);
 	cr_assert_not_null(strstr(err.message, "api subdomain"), "%s", err.message);
 	tc_error_clear(&err);
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 Test(api, a_closed_port_is_unreachable)
@@ -213,7 +213,7 @@ Test(api, a_closed_port_is_unreachable)
 	cr_assert_eq(err.http_status, 0);
 	cr_assert(tc_api_status_retryable(err.status));
 	tc_error_clear(&err);
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 /* Each fault, once, on a list request: the kind of failure, then a clean retry. */
@@ -233,7 +233,7 @@ static void fault_once(const char *kind, enum tc_status want, const struct tc_ap
 	if (strcmp(kind, "hang") == 0) {
 		fake_control(&fk, "POST", "reset", NULL, NULL); /* releases the hung request */
 		/* The short timeout was for the hang; what must succeed gets the default. */
-		tc_api_free(api);
+		tc_api_destroy(api);
 		api = fake_client(&fk, FAKE_TOKEN,
 		                  &(struct tc_api_config){.max_body = cfg->max_body});
 	}
@@ -243,7 +243,7 @@ static void fault_once(const char *kind, enum tc_status want, const struct tc_ap
 	             err.message);
 	cr_assert_eq(c.trunks, 3);
 	tc_error_clear(&err);
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 Test(api, every_fault_is_a_clean_error)
@@ -321,8 +321,8 @@ Test(api, an_echoed_token_is_redacted_from_every_error)
 			expect_redacted(&err, "Oml0ZXN0LXRva2VuLTVlM2M=", "basic");
 		cr_expect_eq(traced_leaks, 0, "case %zu: -v traced the credential", i);
 		tc_error_clear(&err);
-		tc_trunk_free(t);
-		tc_api_free(api);
+		tc_trunk_destroy(t);
+		tc_api_destroy(api);
 	}
 }
 
@@ -340,10 +340,10 @@ Test(api, a_name_holding_the_token_stays_exact)
 	cr_assert_eq(tc_api_get(api, made->id, &got, &err), TC_OK, "%s", err.message);
 	cr_expect_str_eq(tc_trunk_string(got, TC_F_NAME), "pbx " FAKE_TOKEN);
 	tc_error_clear(&err);
-	tc_trunk_free(got);
-	tc_trunk_free(made);
-	tc_trunk_free(t);
-	tc_api_free(api);
+	tc_trunk_destroy(got);
+	tc_trunk_destroy(made);
+	tc_trunk_destroy(t);
+	tc_api_destroy(api);
 }
 
 Test(api, rate_limits_carry_retry_after)
@@ -360,7 +360,7 @@ Test(api, rate_limits_carry_retry_after)
 	cr_assert_eq(err.retry_after, 7);
 	cr_assert_geq(tc_api_backoff_ms(1, err.retry_after, 0), 7000);
 	tc_error_clear(&err);
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 Test(api, independent_requests_run_together_on_a_few_connections)
@@ -388,8 +388,8 @@ Test(api, independent_requests_run_together_on_a_few_connections)
 		cr_assert_eq(reqs[i].http_status, 201);
 		cr_assert_str_eq(tc_trunk_string(reqs[i].result, TC_F_NAME),
 		                 tc_trunk_string(ts[i], TC_F_NAME));
-		tc_trunk_free(reqs[i].result);
-		tc_trunk_free(ts[i]);
+		tc_trunk_destroy(reqs[i].result);
+		tc_trunk_destroy(ts[i]);
 	}
 	struct tc_api_stats st;
 	tc_api_get_stats(api, &st);
@@ -398,7 +398,7 @@ Test(api, independent_requests_run_together_on_a_few_connections)
 	struct counter c = {0};
 	cr_assert_eq(tc_api_list(api, count_page, &c, &err), TC_OK);
 	cr_assert_eq(c.trunks, N);
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 /* A listing the server cannot keep going: each stops at once with TC_PROTOCOL. */
@@ -414,7 +414,7 @@ static struct tc_error hostile_list(const char *faults, const struct tc_api_conf
 	enum tc_status s = tc_api_list(api, count_page, c, &err);
 	cr_assert_eq(s, TC_PROTOCOL, "got %s (%s)", tc_status_name(s), err.message);
 	*gets = fake_stat(&fk, "requests.GET") - before;
-	tc_api_free(api);
+	tc_api_destroy(api);
 	return err;
 }
 

@@ -307,7 +307,7 @@ static bool in_store(const char *id)
 	struct tc_error err;
 	tc_error_init(&err);
 	enum tc_status s = tc_service_get(W.svc, id, &rec, &err);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	tc_error_clear(&err);
 	cr_assert(s == TC_OK || s == TC_NOT_FOUND, "get %s: %s", id, tc_status_name(s));
 	return s == TC_OK;
@@ -321,7 +321,7 @@ static long long store_channels(const char *id)
 	cr_assert_eq(tc_service_get(W.svc, id, &rec, &err), TC_OK, "%s", err.message);
 	const struct tc_value *v = &rec->current->values[TC_F_MAX_CHANNELS];
 	long long n = v->state == TC_V_SET ? v->i : -1;
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return n;
 }
 
@@ -380,21 +380,21 @@ static void stage(enum op op, const struct fake_view *before)
 		struct tc_trunk *t = sample_trunk(NEW_NAME, "198.51.100.7");
 		struct tc_trunk *made = NULL;
 		cr_assert_eq(tc_api_create(api, t, &made, &err), TC_OK, "%s", err.message);
-		tc_trunk_free(made);
-		tc_trunk_free(t);
+		tc_trunk_destroy(made);
+		tc_trunk_destroy(t);
 		bool fields[TC_FIELD_COUNT] = {[TC_F_MAX_CHANNELS] = true};
 		t = tc_trunk_new();
 		cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, UPDATED_CHANNELS), TC_OK);
 		cr_assert_eq(tc_api_update(api, before->ids[0], t, fields, NULL, &err), TC_OK, "%s",
 		             err.message);
-		tc_trunk_free(t);
-		tc_api_free(api);
+		tc_trunk_destroy(t);
+		tc_api_destroy(api);
 	} else if (op == OP_CREATE) {
 		struct tc_trunk *t = sample_trunk(NEW_NAME, "198.51.100.7");
 		char *id = NULL;
 		cr_assert_eq(tc_service_create(W.svc, t, &id, &err), TC_OK, "%s", err.message);
 		free(id);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	} else if (op == OP_UPDATE) {
 		struct tc_trunk_record *rec = NULL;
 		cr_assert_eq(tc_service_get(W.svc, before->ids[0], &rec, &err), TC_OK);
@@ -402,8 +402,8 @@ static void stage(enum op op, const struct fake_view *before)
 		cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, UPDATED_CHANNELS), TC_OK);
 		cr_assert_eq(tc_service_update(W.svc, before->ids[0], t, NULL, NULL, &err), TC_OK,
 		             "%s", err.message);
-		tc_trunk_free(t);
-		tc_trunk_record_free(rec);
+		tc_trunk_destroy(t);
+		tc_trunk_record_destroy(rec);
 	} else {
 		cr_assert_eq(tc_service_delete(W.svc, before->ids[1], &err), TC_OK, "%s",
 		             err.message);
@@ -476,7 +476,7 @@ static int64_t check_entry(const struct fault *f, enum op op, const struct expec
 			cr_assert_leq(due, now, "%s/%s: held entry not due", f->name, op_name[op]);
 		}
 	}
-	tc_pending_list_free(&l);
+	tc_pending_list_finish(&l);
 	return due;
 }
 
@@ -707,7 +707,7 @@ Test(matrix, a_rate_limited_pull_holds_the_push_back, .fini = teardown, .timeout
 		cr_assert_eq(l.items[i].state, TC_OUTBOX_QUEUED);
 		cr_assert_eq(l.items[i].attempts, 0, "a change held back counted as an attempt");
 	}
-	tc_pending_list_free(&l);
+	tc_pending_list_finish(&l);
 	/* The next sync that comes by itself waits out the Retry-After, sending nothing. */
 	long long sent = fake_stat(&W.fk, "requests.total");
 	W.clock.now += 29 * 1000;
@@ -883,11 +883,11 @@ Test(matrix, a_hung_server_never_blocks_the_screens, .fini = teardown, .timeout 
 	struct tc_trunk_page page = {0};
 	cr_assert_eq(tc_service_list(W.svc, &q, &page, &err), TC_OK, "%s", err.message);
 	cr_assert_eq(page.total, 3);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 	struct tc_trunk *t = sample_trunk(NEW_NAME, "198.51.100.7");
 	char *id = NULL;
 	cr_assert_eq(tc_service_create(W.svc, t, &id, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	free(id);
 	struct tc_service_status st = status();
 	cr_assert(st.syncing, "the screens waited for the sync to end");

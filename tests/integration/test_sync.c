@@ -48,7 +48,7 @@ static void side_close(struct side *s)
 {
 	tc_store_close(s->store);
 	s->store = NULL;
-	tc_api_free(s->api);
+	tc_api_destroy(s->api);
 	s->api = NULL;
 }
 
@@ -68,7 +68,7 @@ TestSuite(sync, .fini = teardown, .timeout = 180);
 /* (Re)connects a side to the fake as it runs now (its port changes on restart). */
 static void connect_to(struct side *s, const char *token, const struct tc_api_config *cfg)
 {
-	tc_api_free(s->api);
+	tc_api_destroy(s->api);
 	s->api = fake_client(&fk, token, cfg);
 }
 
@@ -151,8 +151,8 @@ static void edit(struct side *s, const char *id, enum tc_field_id f, const char 
 	    tc_store_update_local(s->store, id, &(struct tc_store_edit){.changes = t}, NULL, &err),
 	    TC_OK, "%s", err.message);
 	tc_value_clear(&v);
-	tc_trunk_free(t);
-	tc_trunk_record_free(rec);
+	tc_trunk_destroy(t);
+	tc_trunk_record_destroy(rec);
 }
 
 static void create_local(struct side *s, const char *local_id, const char *name)
@@ -161,7 +161,7 @@ static void create_local(struct side *s, const char *local_id, const char *name)
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_store_create_local(s->store, local_id, t, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 static void delete_local(struct side *s, const char *id)
@@ -228,7 +228,7 @@ Test(sync, trunks_gone_from_the_server_are_removed_or_conflict_when_edited)
 	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
 	cr_assert_not_null(rec->conflict);
 	cr_assert_null(rec->conflict->theirs);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(counts(&A).trunks, 2);
 }
 
@@ -248,7 +248,7 @@ Test(sync, a_page_the_store_cannot_write_stops_the_pull_and_removes_nothing)
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_api_delete(api, server().ids[0], &err), TC_OK, "%s", err.message);
-	tc_api_free(api);
+	tc_api_destroy(api);
 	/* the third page of the next pull meets a refusing disk */
 	sqlite3 *db;
 	cr_assert_eq(sqlite3_open(tc_store_path(A.store), &db), SQLITE_OK);
@@ -283,9 +283,9 @@ static void seed(int n)
 		snprintf(name, sizeof(name), "seeded-%d", i);
 		struct tc_trunk *t = sample_trunk(name, "192.0.2.1");
 		cr_assert_eq(tc_api_create(api, t, NULL, &err), TC_OK, "%s", err.message);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	}
-	tc_api_free(api);
+	tc_api_destroy(api);
 }
 
 struct push_thread {
@@ -342,7 +342,7 @@ Test(sync, an_edit_folded_into_an_entry_while_the_push_reads_it_reaches_the_serv
 	struct tc_trunk_record *rec = get(&A, id);
 	cr_expect_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 4);
 	cr_expect_eq(counts(&A).queued, 0);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
@@ -390,7 +390,7 @@ Test(sync, offline_edits_are_pushed_when_the_server_comes_back)
 	tc_error_clear(&err);
 	rec = get(&A, id_of(&after, "made-offline"));
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(counts(&A).trunks, 4);
 }
 
@@ -441,7 +441,7 @@ Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 	for (int f = 0; f < TC_FIELD_COUNT; f++)
 		cr_assert_eq(j.items[0].changes->values[f].state != TC_V_ABSENT,
 		             f == TC_F_MAX_CHANNELS, "%s sent", tc_field(f)->key);
-	tc_journal_list_free(&j);
+	tc_journal_list_finish(&j);
 
 	/* Both stores end with the merged trunk. */
 	sync_ok(&A, TC_SYNC_PULL, NULL);
@@ -449,8 +449,8 @@ Test(sync, patches_carry_only_the_changed_attributes_and_different_fields_merge)
 	cr_assert_eq(tc_trunk_diff(ra->current, rb->current, NULL), 0);
 	cr_assert_eq(ra->state, TC_SYNC_SYNCED);
 	cr_assert_eq(rb->state, TC_SYNC_SYNCED);
-	tc_trunk_record_free(ra);
-	tc_trunk_record_free(rb);
+	tc_trunk_record_destroy(ra);
+	tc_trunk_record_destroy(rb);
 }
 
 /* Both sides rename one trunk; B must resolve. */
@@ -476,7 +476,7 @@ static void same_field_conflict(char *tid, size_t size)
 	cr_assert_not(rec->conflict->fields[TC_F_MAX_CHANNELS]);
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->theirs, TC_F_NAME), "name-from-a");
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->mine, TC_F_NAME), "name-from-b");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 static void resolve(struct side *s, const char *id, bool keep_mine)
@@ -497,8 +497,8 @@ static void resolve(struct side *s, const char *id, bool keep_mine)
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_store_resolve(s->store, id, result, NULL, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(result);
-	tc_trunk_record_free(rec);
+	tc_trunk_destroy(result);
+	tc_trunk_record_destroy(rec);
 }
 
 /* Resolves B's conflict one way, pushes, and checks that the other edit survived. */
@@ -513,7 +513,7 @@ static void resolve_and_push(bool keep_mine, const char *want_name)
 	cr_assert_eq(v.max_channels[0], 9);
 	struct tc_trunk_record *rec = get(&B, tid);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 Test(sync, the_same_field_conflicts_and_keep_mine_wins_it)
@@ -563,8 +563,8 @@ static void server_set(const char *id, enum tc_field_id f, const char *text)
 	cr_assert_eq(tc_trunk_set_value(t, f, &v), TC_OK);
 	cr_assert_eq(tc_api_update(api, id, t, fields, NULL, &err), TC_OK, "%s", err.message);
 	tc_value_clear(&v);
-	tc_trunk_free(t);
-	tc_api_free(api);
+	tc_trunk_destroy(t);
+	tc_api_destroy(api);
 }
 
 /* The fake with n sample trunks, and A after a pull of them. */
@@ -627,7 +627,7 @@ Test(sync, changes_pushed_before_the_pull_conflict_or_merge_without_a_reread)
 	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
 	cr_assert(rec->conflict->fields[TC_F_NAME]);
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->theirs, TC_F_NAME), "a-name-0");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct fake_view after = server();
 	size_t i1 = at_of(&after, t1);
 	cr_assert_str_eq(after.names[i1], "a-name-1");
@@ -695,7 +695,7 @@ Test(sync, a_version_older_than_the_limit_is_read_again_before_the_patch)
 	cr_assert(rec->conflict->fields[TC_F_NAME]);
 	cr_assert_not(rec->conflict->fields[TC_F_MAX_CHANNELS]);
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->theirs, TC_F_NAME), "renamed-late");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 /*
@@ -712,7 +712,7 @@ static int64_t only_entry_in_flight(struct side *s)
 	cr_assert_eq(tc_store_outbox(s->store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 1);
 	int64_t seq = l.items[0].seq;
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	cr_assert_eq(tc_store_outbox_begin_send(s->store, seq, &err), TC_OK);
 	return seq;
 }
@@ -730,7 +730,7 @@ Test(sync, two_queued_updates_of_one_trunk_land_in_order)
 	cr_assert_eq(tc_store_outbox_requeue(A.store, first, &err), TC_OK);
 	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 2);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 
 	long long g = gets(), p = patches();
 	struct tc_sync_report rep;
@@ -745,7 +745,7 @@ Test(sync, two_queued_updates_of_one_trunk_land_in_order)
 	/* newest first */
 	cr_assert_eq(j.items[0].changes->values[TC_F_MAX_CHANNELS].i, 12);
 	cr_assert_eq(j.items[1].changes->values[TC_F_MAX_CHANNELS].i, 11);
-	tc_journal_list_free(&j);
+	tc_journal_list_finish(&j);
 	cr_assert_eq(counts(&A).queued, 0);
 }
 
@@ -773,7 +773,7 @@ static bool in_store(struct side *s, const char *id)
 	tc_error_init(&err);
 	enum tc_status st = tc_store_get(s->store, id, &rec, &err);
 	cr_assert(st == TC_OK || st == TC_NOT_FOUND, "%s", err.message);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return st == TC_OK;
 }
 
@@ -817,7 +817,7 @@ static void delete_vs_modified(unsigned flags, char *tid, size_t size)
 	cr_assert_not(rec->conflict->fields[TC_F_REGION]);
 	cr_assert_not_null(rec->last_error);
 	cr_assert(strstr(rec->last_error, "delete vs modified"), "%s", rec->last_error);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 Test(sync, a_delete_of_a_trunk_changed_after_the_base_is_a_conflict_after_a_pull)
@@ -842,7 +842,7 @@ Test(sync, keeping_the_delete_deletes_the_trunk_as_the_server_has_it_now)
 	struct tc_trunk_record *rec = get(&A, tid);
 	cr_assert_eq(rec->state, TC_SYNC_PENDING);
 	cr_assert_eq(rec->pending, TC_OP_DELETE);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	long long d = deletes();
 	sync_ok(&A, TC_SYNC_PUSH, NULL);
 	cr_assert_eq(deletes() - d, 1);
@@ -860,7 +860,7 @@ Test(sync, keeping_theirs_drops_the_delete_and_keeps_their_changes)
 	tc_error_init(&err);
 	cr_assert_eq(tc_store_resolve(A.store, tid, rec->conflict->theirs, NULL, &err), TC_OK, "%s",
 	             err.message);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	long long d = deletes(), p = patches();
 	sync_ok(&A, TC_SYNC_ALL, NULL);
 	cr_assert_eq(deletes(), d);
@@ -873,7 +873,7 @@ Test(sync, keeping_theirs_drops_the_delete_and_keeps_their_changes)
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
 	cr_assert_eq(rec->pending, TC_OP_NONE);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "renamed-by-b");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 /* The same trunk changed again after "keep the delete": a conflict again, not a delete. */
@@ -895,7 +895,7 @@ Test(sync, a_kept_delete_of_a_trunk_changed_again_conflicts_again)
 	cr_assert(rec->conflict->mine_deleted);
 	cr_assert(rec->conflict->fields[TC_F_MAX_CHANNELS]);
 	cr_assert_not(rec->conflict->fields[TC_F_NAME], "renamed before the base it was kept on");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 /* Deleted on the server too while in conflict: the pull that finds it gone settles it. */
@@ -1023,7 +1023,7 @@ static void update_vs_deleted(char *tid, size_t size)
 	cr_assert_null(rec->conflict->theirs);
 	cr_assert_not(rec->conflict->mine_deleted);
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->mine, TC_F_NAME), "renamed-by-a");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 Test(sync, an_update_of_a_trunk_deleted_on_the_server_recreated_when_kept)
@@ -1036,7 +1036,7 @@ Test(sync, an_update_of_a_trunk_deleted_on_the_server_recreated_when_kept)
 	cr_assert_eq(
 	    tc_store_resolve(A.store, tid, rec->conflict->mine, "local-00000000000000d1", &err),
 	    TC_OK, "%s", err.message);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_not(in_store(&A, tid));
 	sync_ok(&A, TC_SYNC_ALL, NULL);
 	struct fake_view v = server();
@@ -1119,7 +1119,7 @@ Test(sync, a_rejected_create_keeps_the_servers_field_errors)
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_eq(tc_store_create_local(A.store, "local-00000000000000b2", t, &err), TC_OK);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	struct tc_sync_report rep;
 	cr_assert_eq(sync_side(&A, TC_SYNC_ALL, &rep, &err), TC_REJECTED, "%s", err.message);
 	tc_error_clear(&err);
@@ -1130,7 +1130,7 @@ Test(sync, a_rejected_create_keeps_the_servers_field_errors)
 	    tc_field_errors_find(&rec->errors, TC_F_REGION, TC_SEV_ERROR);
 	cr_assert_not_null(fe);
 	cr_assert_str_eq(fe->title, "is invalid");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(server().count, 0);
 }
 
@@ -1180,7 +1180,7 @@ Test(sync, a_create_refused_for_its_token_is_not_looked_for_before_it_is_resent)
 	cr_assert_eq(l.count, 1);
 	cr_assert_eq(l.items[0].state, TC_OUTBOX_QUEUED);
 	cr_assert_eq(l.items[0].attempts, 0, "a refused request counted as an attempt");
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 
 	connect_to(&A, FAKE_TOKEN, NULL);
 	long long g = gets();
@@ -1496,7 +1496,7 @@ Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
 	tc_error_init(&err);
 	/* The request reaches the server, and the process dies before the answer. */
 	cr_assert_eq(tc_api_create(A.api, en.payload, NULL, &err), TC_OK, "%s", err.message);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	side_close(&A);
 
 	side_online(&A);
@@ -1508,7 +1508,7 @@ Test(sync, a_create_in_flight_at_a_crash_is_found_not_resent)
 	cr_assert_eq(v.count, 1);
 	struct tc_trunk_record *rec = get(&A, v.ids[0]);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(counts(&A).trunks, 1);
 	cr_assert_eq(counts(&A).queued, 0);
 }
@@ -1521,10 +1521,10 @@ Test(sync, a_create_that_never_left_is_sent_once_after_a_crash)
 	tc_error_init(&err);
 	/* An edit while the create is in flight queues an update behind it. */
 	edit(&A, "local-00000000000000f6", TC_F_MAX_CHANNELS, "5");
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	cr_assert_eq(tc_store_outbox(A.store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 2);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	side_close(&A);
 
 	side_online(&A);
@@ -1555,8 +1555,8 @@ Test(sync, a_create_found_after_a_crash_keeps_the_edits_queued_behind_it)
 	struct tc_trunk *earlier = tc_trunk_dup(en.payload);
 	tc_trunk_unset(earlier, TC_F_MAX_CHANNELS);
 	cr_assert_eq(tc_api_create(A.api, earlier, NULL, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(earlier);
-	tc_outbox_list_free(&l);
+	tc_trunk_destroy(earlier);
+	tc_outbox_list_finish(&l);
 	/* Edits while it is in flight queue behind it, one of the same field. */
 	edit(&A, id, TC_F_MAX_CHANNELS, "5");
 	edit(&A, id, TC_F_OUTBOUND_DIAL_STRING_PREFIX, "55");
@@ -1571,7 +1571,7 @@ Test(sync, a_create_found_after_a_crash_keeps_the_edits_queued_behind_it)
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_OUTBOUND_DIAL_STRING_PREFIX), "55",
 	                 "the later edit of another field is kept");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(counts(&A).queued, 0);
 }
 
@@ -1751,7 +1751,7 @@ Test(service, the_worker_pulls_at_once_and_pushes_a_save_at_once)
 	cr_assert_eq(tc_service_event_fd(svc), -1);
 	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
 	free(id);
-	tc_trunk_free(draft);
+	tc_trunk_destroy(draft);
 	tc_service_close(svc);
 }
 

@@ -590,7 +590,7 @@ static void create_offline(const char *name)
 	char *id = NULL;
 	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
 	free(id);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_service_close(svc);
 	tc_error_clear(&err);
 }
@@ -1035,8 +1035,8 @@ static void other_sets(const char *dir, bool online, const char *name, const cha
 	if (online)
 		cr_assert_eq(tc_service_sync(svc, TC_SYNC_PUSH, NULL, &err), TC_OK, "%s",
 		             err.message);
-	tc_trunk_free(t);
-	tc_trunk_record_free(rec);
+	tc_trunk_destroy(t);
+	tc_trunk_record_destroy(rec);
 	tc_service_close(svc);
 	tc_error_clear(&err);
 }
@@ -1139,7 +1139,7 @@ static long long channels_of(struct tc_service *svc, const char *name)
 	tc_error_init(&err);
 	cr_assert_eq(tc_service_get(svc, name, &rec, &err), TC_OK, "%s", err.message);
 	long long n = rec->current->values[TC_F_MAX_CHANNELS].i;
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	tc_error_clear(&err);
 	return n;
 }
@@ -1170,7 +1170,7 @@ Test(e2e, a_form_takes_in_what_a_sync_pulled_and_sends_only_its_own_change)
 	cr_expect_str_eq(tc_trunk_string(j.items[0].changes, TC_F_NAME), "Mine name");
 	cr_expect_eq(j.items[0].changes->values[TC_F_MAX_CHANNELS].state, TC_V_ABSENT,
 	             "the PATCH carries only the name");
-	tc_journal_list_free(&j);
+	tc_journal_list_finish(&j);
 	tc_service_close(svc);
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/other", root);
@@ -1491,7 +1491,7 @@ Test(e2e, a_server_rejection_shows_under_its_field)
 	cr_assert_eq(tc_service_create(svc, tr, NULL, &err), TC_OK, "%s", err.message);
 	tc_service_sync(svc, TC_SYNC_ALL, NULL, &err);
 	tc_error_clear(&err);
-	tc_trunk_free(tr);
+	tc_trunk_destroy(tr);
 	tc_service_close(svc);
 	fake_stop(&server);
 

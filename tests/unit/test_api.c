@@ -204,7 +204,7 @@ static void expect_made(const char *base, const char *const *resolve, size_t nre
 	tc_error_init(&err);
 	struct tc_api *api = make(base, resolve, nres, allow, &err);
 	cr_assert_not_null(api, "%s: %s", base, err.message);
-	tc_api_free(api);
+	tc_api_destroy(api);
 	tc_error_clear(&err);
 }
 
@@ -266,5 +266,5 @@ Test(config, bad_urls_tokens_and_resolve_entries)
 	cr_assert_null(tc_api_new(&cfg, &err));
 	cr_assert_eq(err.status, TC_CONFIG);
 	tc_error_clear(&err);
-	tc_api_free(NULL);
+	tc_api_destroy(NULL);
 }

@@ -107,7 +107,7 @@ Test(config, defaults_without_a_file)
 	tc_error_init(&err);
 	cr_assert_eq(tc_config_token(cfg, &token, &err), TC_AUTH);
 	cr_assert(strstr(err.message, "--token-file"));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, profile_section_overrides_default_section)
@@ -140,7 +140,7 @@ Test(config, profile_section_overrides_default_section)
 	cr_assert_str_eq(tc_config_keymap_at(cfg, 0)->action, "delete");
 	cr_assert_str_eq(tc_config_keymap_at(cfg, 0)->key, "X");
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_DATA_DIR), "/data/trunkctl/staging");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, flags_beat_environment_beat_file)
@@ -169,7 +169,7 @@ Test(config, flags_beat_environment_beat_file)
 	                           TC_ORIGIN_FILE_PROFILE, "x:1", NULL),
 	             TC_OK);
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_API_URL), "http://127.0.0.1:9");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, flag_resolve_replaces_file_list_and_repeats)
@@ -187,7 +187,7 @@ Test(config, flag_resolve_replaces_file_list_and_repeats)
 	cr_assert_str_eq(tc_config_resolve_at(cfg, 1), "b.example:443:127.0.0.1");
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_RESOLVE),
 	                 "a.example:443:127.0.0.1, b.example:443:127.0.0.1");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 static const char http_profiles[] = "[default]\n"
@@ -247,7 +247,7 @@ Test(config, connections_come_from_the_profile_over_the_default_section)
 		tc_error_init(&err);
 		cr_assert_eq(tc_config_service_options(cfg, false, &so, &err), TC_OK);
 		cr_assert_eq(so.connections, (unsigned)want[i]);
-		tc_config_free(cfg);
+		tc_config_destroy(cfg);
 	}
 }
 
@@ -261,7 +261,7 @@ Test(config, allow_http_defaults_to_false)
 	cr_assert_str_eq(tc_config_key_name(TC_CFG_ALLOW_HTTP), "allow_http");
 	cr_assert_str_eq(tc_config_key_flag(TC_CFG_ALLOW_HTTP), "--allow-http");
 	cr_assert_null(tc_config_key_env(TC_CFG_ALLOW_HTTP));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, allow_http_per_profile_from_the_file)
@@ -273,12 +273,12 @@ Test(config, allow_http_per_profile_from_the_file)
 	snprintf(where, sizeof(where), "%s:4", path);
 	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_ALLOW_HTTP), where);
 	cr_assert(service_allows_http(cfg));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 
 	cfg = http_config("strict", NULL);
 	cr_assert_not(tc_config_allow_http(cfg));
 	cr_assert_not(service_allows_http(cfg));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, allow_http_flag_beats_the_file)
@@ -288,7 +288,7 @@ Test(config, allow_http_flag_beats_the_file)
 	cr_assert_eq(tc_config_origin(cfg, TC_CFG_ALLOW_HTTP), TC_ORIGIN_FLAG);
 	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_ALLOW_HTTP), "--allow-http");
 	cr_assert(service_allows_http(cfg));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 struct bad_case {
@@ -309,7 +309,7 @@ static void expect_file_error(const struct bad_case *c)
 	snprintf(where, sizeof(where), "%s:%d: ", path, c->line);
 	cr_assert(strstr(msg, where) == msg, "message \"%s\" should start with %s", msg, where);
 	cr_assert(strstr(msg, c->needle), "message \"%s\" should mention %s", msg, c->needle);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 ParameterizedTestParameters(config, bad_files_name_file_and_line)
@@ -360,11 +360,11 @@ Test(config, tui_preferences_default_and_per_profile)
 	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_THEME);
 	cr_assert_null(tc_config_get(cfg, TC_CFG_BANNER));
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_STATE_DIR), "/home/op/.local/state/trunkctl");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 	struct env xdg = {{"HOME=/home/op", "XDG_STATE_HOME=/st"}};
 	cfg = resolve_ok(tc_config_new(), &xdg);
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_STATE_DIR), "/st/trunkctl");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 
 	write_file(path,
 	           "[default]\nesc_delay = 100\ntheme = light\n"
@@ -382,7 +382,7 @@ Test(config, tui_preferences_default_and_per_profile)
 	/* A colour name is also auto: the terminal decides whether there are colours. */
 	cr_assert_eq(tc_config_color(cfg), TC_COLOR_AUTO);
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_BANNER), "PRODUCTION ⚠");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 
 	/* NO_COLOR outranks the profile's colour; the banner stays. */
 	struct env nc = {{"HOME=/home/op", "NO_COLOR=1"}};
@@ -393,7 +393,7 @@ Test(config, tui_preferences_default_and_per_profile)
 	cr_assert_eq(tc_config_color(cfg), TC_COLOR_NEVER);
 	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_THEME);
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_BANNER), "PRODUCTION ⚠");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, missing_profile_section_is_an_error)
@@ -406,7 +406,7 @@ Test(config, missing_profile_section_is_an_error)
 	char msg[512];
 	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
 	cr_assert(strstr(msg, "[profile prod]"), "%s", msg);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, named_file_must_exist_default_need_not)
@@ -419,14 +419,14 @@ Test(config, named_file_must_exist_default_need_not)
 	char msg[512];
 	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
 	cr_assert(strstr(msg, missing), "%s", msg);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 
 	char home[160];
 	snprintf(home, sizeof(home), "XDG_CONFIG_HOME=%s", dir);
 	struct env e2 = {{home}};
 	cfg = resolve_ok(tc_config_new(), &e2);
 	cr_assert_null(tc_config_get(cfg, TC_CFG_CONFIG_FILE));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, bad_flag_values_name_the_flag)
@@ -440,7 +440,7 @@ Test(config, bad_flag_values_name_the_flag)
 	cr_assert_eq(tc_config_set(cfg, TC_CFG_PROFILE, "a b", TC_ORIGIN_FLAG, "--profile", &err),
 	             TC_CONFIG);
 	tc_error_clear(&err);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 /* ---- tokens ---- */
@@ -474,7 +474,7 @@ Test(config, token_file_is_read_and_trimmed)
 	struct env e = {{"TRUNKCTL_API_TOKEN=from-env"}};
 	resolve_ok(cfg, &e);
 	expect_token(cfg, TC_TOKEN_FILE, "--token-file", "s3cret-token");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, open_token_file_is_refused_with_the_fix)
@@ -492,7 +492,7 @@ Test(config, open_token_file_is_refused_with_the_fix)
 		cr_assert(strstr(err.message, fix), "%s", err.message);
 		cr_assert_null(strstr(err.message, "tok\n"));
 		tc_error_clear(&err);
-		tc_config_free(cfg);
+		tc_config_destroy(cfg);
 	}
 }
 
@@ -505,7 +505,7 @@ Test(config, token_file_with_two_lines_is_refused)
 	cr_assert_eq(tc_config_token(cfg, &token, &err), TC_CONFIG);
 	cr_assert(strstr(err.message, "one line"));
 	cr_assert_null(strstr(err.message, "two"));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, environment_token_beats_file_settings)
@@ -518,7 +518,7 @@ Test(config, environment_token_beats_file_settings)
 	struct env e = {{cfgenv, "TRUNKCTL_API_TOKEN=from-env"}};
 	struct tc_config *cfg = resolve_ok(tc_config_new(), &e);
 	expect_token(cfg, TC_TOKEN_VALUE, "TRUNKCTL_API_TOKEN", "from-env");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 static enum tc_status command_token(const char *command, const char **token, char *msg, size_t size,
@@ -548,7 +548,7 @@ Test(config, token_command_output_is_the_token)
 	cr_assert_eq(command_token("printf '  cmd-token\\n\\n'", &token, msg, sizeof(msg), &cfg),
 	             TC_OK, "%s", msg);
 	cr_assert_str_eq(token, "cmd-token");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, failing_or_silent_token_command_is_an_error)
@@ -560,13 +560,13 @@ Test(config, failing_or_silent_token_command_is_an_error)
 	             TC_CONFIG);
 	cr_assert(strstr(msg, "exit status 3"), "%s", msg);
 	cr_assert_null(strstr(msg, "leaked"));
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 	cr_assert_eq(command_token("true", &token, msg, sizeof(msg), &cfg), TC_CONFIG);
 	cr_assert(strstr(msg, "one line"), "%s", msg);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 	cr_assert_eq(command_token("kill -TERM $$", &token, msg, sizeof(msg), &cfg), TC_CONFIG);
 	cr_assert(strstr(msg, "signal"), "%s", msg);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, token_file_and_command_in_one_section_are_ambiguous)
@@ -579,7 +579,7 @@ Test(config, token_file_and_command_in_one_section_are_ambiguous)
 	char msg[512];
 	cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG);
 	cr_assert(strstr(msg, "not both"), "%s", msg);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, profile_command_beats_default_file)
@@ -595,7 +595,7 @@ Test(config, profile_command_beats_default_file)
 	const char *token = NULL;
 	cr_assert_eq(tc_config_token(cfg, &token, NULL), TC_OK);
 	cr_assert_str_eq(token, "ci-tok");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, metadata_covers_every_key)
@@ -607,7 +607,7 @@ Test(config, metadata_covers_every_key)
 	cr_assert_str_eq(tc_config_key_env(TC_CFG_API_URL), "TRUNKCTL_API_URL");
 	cr_assert_str_eq(tc_config_key_flag(TC_CFG_TOKEN_FILE), "--token-file");
 	cr_assert_null(tc_config_key_flag(TC_CFG_TOKEN_COMMAND));
-	tc_config_free(NULL);
+	tc_config_destroy(NULL);
 }
 
 Test(config, tilde_in_paths_is_home)
@@ -624,7 +624,7 @@ Test(config, tilde_in_paths_is_home)
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_TOKEN_FILE), "/home/op/tok");
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_CA_FILE), "/home/op/ca.pem");
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_TOKEN_COMMAND), "~/x");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 /* Each would hang the open or feed the parser forever; refused at once instead. */
@@ -641,7 +641,7 @@ Test(config, a_config_that_is_not_a_regular_file_is_refused_at_once)
 		char msg[512];
 		cr_assert_eq(resolve_err(cfg, &e, msg, sizeof(msg)), TC_CONFIG, "%s", paths[i]);
 		cr_assert(strstr(msg, paths[i]) && strstr(msg, "not a regular file"), "%s", msg);
-		tc_config_free(cfg);
+		tc_config_destroy(cfg);
 	}
 }
 
@@ -660,7 +660,7 @@ Test(config, a_token_file_that_is_a_fifo_is_refused_at_once)
 	cr_assert_eq(tc_config_token(cfg, &token, &err), TC_CONFIG);
 	cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
 	tc_error_clear(&err);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, without_home_the_data_dir_is_still_absolute)
@@ -670,7 +670,7 @@ Test(config, without_home_the_data_dir_is_still_absolute)
 	const char *data = tc_config_get(cfg, TC_CFG_DATA_DIR);
 	cr_assert(data && data[0] == '/', "%s", data ? data : "(none)");
 	cr_assert(strstr(data, "/.local/share/trunkctl/default"), "%s", data);
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }
 
 Test(config, without_home_a_tilde_path_is_still_absolute)
@@ -682,5 +682,5 @@ Test(config, without_home_a_tilde_path_is_still_absolute)
 	resolve_ok(cfg, &e);
 	const char *token_file = tc_config_get(cfg, TC_CFG_TOKEN_FILE);
 	cr_assert(token_file && token_file[0] == '/', "%s", token_file ? token_file : "(none)");
-	tc_config_free(cfg);
+	tc_config_destroy(cfg);
 }

@@ -50,7 +50,7 @@ Test(fleet_file, reads_yaml_by_the_field_table)
 	cr_assert_str_eq(tc_trunk_string(f.trunks[1], TC_F_NAME), "null", "quoted: a string");
 	cr_assert_eq(f.trunks[1]->values[TC_F_OUTBOUND_ROUTE_PREFIXES].list.count, 2);
 	cr_assert_eq(f.ignored.count, 0);
-	tc_fleet_free(&f);
+	tc_fleet_finish(&f);
 	tc_error_clear(&err);
 }
 
@@ -65,13 +65,13 @@ Test(fleet_file, reads_a_json_export_and_one_mapping)
 	cr_assert_eq(f.trunks[0]->values[TC_F_MAX_CHANNELS].state, TC_V_NULL);
 	cr_assert_eq(f.ignored.count, 1, "an attribute this build does not know is named");
 	cr_assert(strstr(f.ignored.items[0].title, "register_transport"));
-	tc_fleet_free(&f);
+	tc_fleet_finish(&f);
 	cr_assert_eq(read_text("{\"name\": \"B\"}", &f, &err), TC_OK, "%s", err.message);
 	cr_assert_eq(f.count, 1);
-	tc_fleet_free(&f);
+	tc_fleet_finish(&f);
 	cr_assert_eq(read_text("[]", &f, &err), TC_OK, "%s", err.message);
 	cr_assert_eq(f.count, 0);
-	tc_fleet_free(&f);
+	tc_fleet_finish(&f);
 	tc_error_clear(&err);
 }
 
@@ -103,7 +103,7 @@ Test(fleet_file, errors_name_the_file_the_line_and_the_field)
 		cr_assert(strstr(err.message, cases[i].want), "case %zu: %s", i, err.message);
 		cr_assert_eq(f.count, 0);
 		cr_assert_null(f.trunks);
-		tc_fleet_free(&f);
+		tc_fleet_finish(&f);
 		tc_error_clear(&err);
 	}
 }
@@ -121,7 +121,7 @@ Test(fleet_file, truncated_and_garbage_input_never_crash)
 		tc_error_init(&err);
 		enum tc_status rc = tc_fleet_read_yaml(good, cut, "cut", &f, &err);
 		cr_assert(rc == TC_OK || rc == TC_PARSE, "cut %zu: %d", cut, rc);
-		tc_fleet_free(&f);
+		tc_fleet_finish(&f);
 		tc_error_clear(&err);
 	}
 	unsigned seed = 14;
@@ -136,7 +136,7 @@ Test(fleet_file, truncated_and_garbage_input_never_crash)
 		tc_error_init(&err);
 		enum tc_status rc = tc_fleet_read_yaml(buf, len, "garbage", &f, &err);
 		cr_assert(rc == TC_OK || rc == TC_PARSE, "round %d: %d", round, rc);
-		tc_fleet_free(&f);
+		tc_fleet_finish(&f);
 		tc_error_clear(&err);
 	}
 }
@@ -188,7 +188,7 @@ Test(fleet_file, yaml_export_reads_back_to_the_same_values)
 	cr_assert_str_eq(tc_trunk_string(back, TC_F_DEFAULT_SENDER), "null");
 	free(text);
 	free(doc);
-	tc_fleet_free(&f);
+	tc_fleet_finish(&f);
 
 	/* masked: the secret reads back unset, every other value the same */
 	cr_assert_eq(tc_fleet_yaml_item(t, false, &text, &len, &err), TC_OK);
@@ -197,7 +197,7 @@ Test(fleet_file, yaml_export_reads_back_to_the_same_values)
 	cr_assert_eq(tc_fleet_read_yaml(text, len, "x", &f, &err), TC_OK, "%s", err.message);
 	cr_assert_eq(f.trunks[0]->values[TC_F_PASSWORD].state, TC_V_ABSENT);
 	free(text);
-	tc_fleet_free(&f);
-	tc_trunk_free(t);
+	tc_fleet_finish(&f);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 }

@@ -91,7 +91,7 @@ Test(resource, outbound_registration_document_of_section_4)
 	cr_assert_str_eq(str(t, TC_F_USERNAME), "myuser");
 	cr_assert_str_eq(str(t, TC_F_PASSWORD), "mypassword");
 	cr_assert_null(t->extra_json);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(resource, the_data_member_is_kept_as_received)
@@ -124,7 +124,7 @@ Test(resource, the_data_member_is_kept_as_received)
 	json_decref(kept);
 	json_decref(root);
 	free(body);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(resource, ip_address_trunk_has_no_credential_keys)
@@ -139,7 +139,7 @@ Test(resource, ip_address_trunk_has_no_credential_keys)
 	cr_assert(t->values[TC_F_OUTBOUND_PLUS_PREFIX].b);
 	cr_assert_eq(t->values[TC_F_INBOUND_SOURCE_IPS].list.count, 2);
 	cr_assert_str_eq(t->values[TC_F_INBOUND_SOURCE_IPS].list.items[1], "198.51.100.7");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(resource, unknown_attribute_is_kept)
@@ -154,7 +154,7 @@ Test(resource, unknown_attribute_is_kept)
 	cr_assert_str_eq(json_string_value(json_object_get(extra, "register_transport")), "tls");
 	cr_assert_eq(json_object_size(extra), 1);
 	json_decref(extra);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 struct bad_doc {
@@ -233,11 +233,11 @@ Test(collection, page_with_links)
 	                 "c3d9a1e7-52b4-4f06-8e1d-9a0b7c6f5e42&page%5Bsize%5D=2");
 	cr_assert_str_eq(page.next, "https://api.somleng.org/carrier/v1/sip_trunks?page%5Bafter%5D="
 	                            "0b7e54c2-3f1a-4d8e-b6c9-71a2e4f0d3b5&page%5Bsize%5D=2");
-	tc_jsonapi_page_free(&page);
+	tc_jsonapi_page_finish(&page);
 	cr_assert_eq(page.count, 0);
 	cr_assert_null(page.items);
-	tc_jsonapi_page_free(&page);
-	tc_jsonapi_page_free(NULL);
+	tc_jsonapi_page_finish(&page);
+	tc_jsonapi_page_finish(NULL);
 	free(body);
 }
 
@@ -250,7 +250,7 @@ Test(collection, empty_collection)
 	cr_assert_eq(page.count, 0);
 	cr_assert_null(page.prev);
 	cr_assert_null(page.next);
-	tc_jsonapi_page_free(&page);
+	tc_jsonapi_page_finish(&page);
 	free(body);
 }
 
@@ -264,7 +264,7 @@ Test(collection, the_next_link_is_peeked_as_decoded)
 	cr_assert(tc_jsonapi_peek_next(body, len, &next));
 	cr_assert_str_eq(next, page.next);
 	free(next);
-	tc_jsonapi_page_free(&page);
+	tc_jsonapi_page_finish(&page);
 	free(body);
 }
 
@@ -286,7 +286,7 @@ static void documents_are_the_dumps(const char *body)
 		free(want);
 	}
 	json_decref(root);
-	tc_jsonapi_page_free(&page);
+	tc_jsonapi_page_finish(&page);
 }
 
 Test(collection, documents_are_kept_as_jansson_writes_them)
@@ -415,7 +415,7 @@ Test(create, body_holds_the_sendable_fields_in_table_order)
 	    "\"inbound_source_ips\":[\"203.0.113.1\"],\"username\":\"myuser\","
 	    "\"password\":\"mypassword\"}}}");
 	free(body);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, unknown_attributes_are_sent_back)
@@ -430,7 +430,7 @@ Test(create, unknown_attributes_are_sent_back)
 	cr_assert_null(json_object_get(attrs, "created_at"));
 	json_decref(doc);
 	free(body);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 /* What a create body carries of t: set values, and nulls the server accepts. */
@@ -483,8 +483,8 @@ Test(create, fixtures_round_trip_through_a_request)
 		cr_assert_str_eq(again, body);
 		free(again);
 		free(body);
-		tc_trunk_free(back);
-		tc_trunk_free(t);
+		tc_trunk_destroy(back);
+		tc_trunk_destroy(t);
 		tc_error_clear(&err);
 	}
 }
@@ -503,10 +503,10 @@ Test(create, collection_items_round_trip_through_a_request)
 		                                       &back, NULL),
 		             TC_OK);
 		assert_same_request(page.items[i], back, "collection item");
-		tc_trunk_free(back);
+		tc_trunk_destroy(back);
 		free(body);
 	}
-	tc_jsonapi_page_free(&page);
+	tc_jsonapi_page_finish(&page);
 	free(text);
 }
 
@@ -536,11 +536,11 @@ Test(update, only_changed_attributes_are_sent)
 	for (int f = 0; f < TC_FIELD_COUNT; f++)
 		if (f != TC_F_NAME && f != TC_F_MAX_CHANNELS)
 			cr_assert_eq(state(back, f), TC_V_ABSENT, "%s", tc_field(f)->key);
-	tc_trunk_free(back);
+	tc_trunk_destroy(back);
 	tc_error_clear(&err);
 	free(body);
-	tc_trunk_free(edited);
-	tc_trunk_free(base);
+	tc_trunk_destroy(edited);
+	tc_trunk_destroy(base);
 }
 
 Test(update, no_change_sends_empty_attributes)
@@ -551,7 +551,7 @@ Test(update, no_change_sends_empty_attributes)
 	cr_assert_str_eq(body, "{\"data\":{\"type\":\"sip_trunk\",\"id\":\"" OUTREG_ID
 	                       "\",\"attributes\":{}}}");
 	free(body);
-	tc_trunk_free(base);
+	tc_trunk_destroy(base);
 }
 
 Test(update, nulls_only_where_the_server_takes_them)
@@ -570,8 +570,8 @@ Test(update, nulls_only_where_the_server_takes_them)
 	cr_assert(json_is_null(json_object_get(attrs, "outbound_proxy")));
 	json_decref(doc);
 	free(body);
-	tc_trunk_free(edited);
-	tc_trunk_free(base);
+	tc_trunk_destroy(edited);
+	tc_trunk_destroy(base);
 }
 
 Test(update, changed_unknown_attributes_are_sent)
@@ -591,8 +591,8 @@ Test(update, changed_unknown_attributes_are_sent)
 	cr_assert_eq(tc_jsonapi_encode_update(base, base, &body, NULL), TC_OK);
 	cr_assert_null(strstr(body, "register_transport"));
 	free(body);
-	tc_trunk_free(edited);
-	tc_trunk_free(base);
+	tc_trunk_destroy(edited);
+	tc_trunk_destroy(base);
 }
 
 Test(update, mask_picks_the_fields)
@@ -608,7 +608,7 @@ Test(update, mask_picks_the_fields)
 	                       "\",\"attributes\":{\"inbound_source_ips\":[\"203.0.113.1\"],"
 	                       "\"password\":\"mypassword\"}}}");
 	free(body);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(update, a_trunk_without_id_cannot_be_patched)
@@ -623,7 +623,7 @@ Test(update, a_trunk_without_id_cannot_be_patched)
 	cr_assert_eq(tc_jsonapi_encode_update_fields(t, changed, &body, NULL), TC_INVALID);
 	cr_assert_not_null(strstr(err.message, "no server id"));
 	tc_error_clear(&err);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 /* ---- requests as the server reads them ---- */
@@ -754,7 +754,7 @@ ParameterizedTest(struct request_case *c, request, structural_errors_are_the_ser
 		else
 			cr_assert_null(t->id);
 	}
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 }
 
@@ -772,7 +772,7 @@ Test(request, message_summarises_the_errors)
 	cr_assert_not_null(t, "the attributes that could be read are returned");
 	cr_assert_eq(err.fields.items[1].field, TC_F_INBOUND_SOURCE_IPS);
 	cr_assert_eq(err.fields.items[1].index, 0);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 }
 
@@ -796,7 +796,7 @@ Test(request, unknown_attributes_kept_read_only_dropped)
 	    TC_OK);
 	cr_assert_eq(state(t, TC_F_CREATED_AT), TC_V_ABSENT);
 	cr_assert_str_eq(t->extra_json, "{\"register_transport\":\"tcp\",\"id\":\"x\"}");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(request, flat_get_output_is_accepted)
@@ -812,9 +812,9 @@ Test(request, flat_get_output_is_accepted)
 	cr_assert_eq(state(back, TC_F_UPDATED_AT), TC_V_ABSENT);
 	cr_assert_str_eq(str(back, TC_F_NAME), "My Trunk");
 	cr_assert_eq(back->values[TC_F_MAX_CHANNELS].i, 30);
-	tc_trunk_free(back);
+	tc_trunk_destroy(back);
 	free(flat);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(request, update_needs_the_url_id)
@@ -858,7 +858,7 @@ Test(errors, document_maps_pointers_to_fields)
 	cr_assert_str_eq(errs.items[4].pointer, "/data/attributes/register_transport");
 	cr_assert_str_eq(errs.items[4].title, "must be one of: udp, tcp, tls");
 	cr_assert_str_eq(errs.items[9].title, "contains invalid IP address: 10.0.0.256");
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	free(body);
 }
 
@@ -886,7 +886,7 @@ Test(errors, odd_pointers_and_rule_titles)
 		cr_assert_eq(errs.items[i].index, -1);
 	}
 	cr_assert_str_eq(errs.items[7].pointer, "");
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 }
 
 Test(errors, malformed_error_documents)
@@ -1004,7 +1004,7 @@ Test(bounds, nesting_deeper_than_100_is_a_parse_error)
 	tc_error_init(&err);
 	cr_assert_eq(tc_jsonapi_decode_request(ok, strlen(ok), TC_JSONAPI_CREATE, NULL, &t, &err),
 	             TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	cr_assert_eq(
 	    tc_jsonapi_decode_request(deep, strlen(deep), TC_JSONAPI_CREATE, NULL, &t, &err),
 	    TC_PARSE);
@@ -1025,7 +1025,7 @@ Test(bounds, nesting_deeper_than_100_is_a_parse_error)
 	    tc_jsonapi_decode_request(text, strlen(text), TC_JSONAPI_CREATE, NULL, &t, NULL),
 	    TC_OK);
 	cr_assert_eq(strlen(str(t, TC_F_NAME)), 300);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	free(text);
 
 	/* a million levels do not exhaust the stack */
@@ -1068,7 +1068,7 @@ ParameterizedTest(struct bad_bytes *c, bounds, bad_text_is_a_parse_error)
 	if (rc == TC_PARSE)
 		cr_assert_not_null(strstr(err.message, "the request is not valid JSON"), "%s",
 		                   err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 }
 
@@ -1126,8 +1126,8 @@ Test(bounds, huge_strings_are_carried_and_cut_in_messages)
 	    tc_jsonapi_decode_request(create, strlen(create), TC_JSONAPI_CREATE, NULL, &back, NULL),
 	    TC_OK);
 	cr_assert_eq(strlen(str(back, TC_F_NAME)), n);
-	tc_trunk_free(back);
-	tc_trunk_free(big);
+	tc_trunk_destroy(back);
+	tc_trunk_destroy(big);
 	free(create);
 	free(name);
 }
@@ -1235,13 +1235,13 @@ Test(memory, jansson_allocation_failures_are_reported)
 		completed = r1 == TC_OK && r2 == TC_OK && r3 == TC_OK && r4 == TC_OK &&
 		            r5 == TC_REJECTED && err.fields.count == 10;
 		tc_error_clear(&err);
-		tc_trunk_free(t);
-		tc_trunk_free(req);
+		tc_trunk_destroy(t);
+		tc_trunk_destroy(req);
 		free(create);
 		free(patch);
 	}
-	tc_trunk_free(edited);
-	tc_trunk_free(base);
+	tc_trunk_destroy(edited);
+	tc_trunk_destroy(base);
 	free(errors);
 	free(body);
 }
@@ -1305,7 +1305,7 @@ ParameterizedTest(struct request_case *c, check, the_whole_answer_of_the_server)
 	render_errors(&err.fields, got, sizeof(got));
 	cr_assert_eq((int)rc, c->status, "%s: %s (%s)", c->body, tc_status_name(rc), err.message);
 	cr_assert_str_eq(got, c->errors, "%s", c->body);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 }
 
@@ -1322,7 +1322,7 @@ Test(check, the_section_5_example_passes_and_round_trips)
 	             TC_OK, "%s", err.message);
 	assert_same_request(t, back, "check");
 	tc_error_clear(&err);
-	tc_trunk_free(back);
+	tc_trunk_destroy(back);
 	free(body);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }

@@ -29,7 +29,7 @@ static void finish(struct lint_run *r)
 	tc_lint_report_finish(&r->report);
 	tc_route_table_destroy(r->tb);
 	for (size_t i = 0; i < r->n; i++)
-		tc_trunk_free(r->t[i]);
+		tc_trunk_destroy(r->t[i]);
 }
 
 static const struct tc_lint_finding *find(const struct lint_run *r, enum tc_lint_rule_id rule)

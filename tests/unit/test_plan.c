@@ -43,11 +43,11 @@ static enum tc_status make(struct fixture *fx, bool prune, bool match_name)
 
 static void finish(struct fixture *fx)
 {
-	tc_plan_free(&fx->plan);
+	tc_plan_finish(&fx->plan);
 	for (size_t i = 0; i < fx->nfile; i++)
-		tc_trunk_free(fx->file[i]);
+		tc_trunk_destroy(fx->file[i]);
 	for (size_t i = 0; i < fx->nstored; i++)
-		tc_trunk_free(fx->stored[i]);
+		tc_trunk_destroy(fx->stored[i]);
 	tc_error_clear(&fx->err);
 }
 
@@ -213,5 +213,5 @@ Test(plan, empty_file_against_empty_store)
 	cr_assert(tc_plan_empty(&fx.plan));
 	cr_assert_eq(fx.plan.count, 0);
 	finish(&fx);
-	tc_plan_free(NULL);
+	tc_plan_finish(NULL);
 }

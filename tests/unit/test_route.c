@@ -163,7 +163,7 @@ Test(dial_localsip, ip_address_trunk_keeps_the_port)
 	expect_dial(t, "855716100987",
 	            "{sofia_suppress_url_encoding=true,sip_invite_domain=pbx.example.com}"
 	            "sofia/nat_gateway/855716100987@pbx.example.com:5060");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(dial_localsip, outbound_registration_through_its_gateway)
@@ -177,7 +177,7 @@ Test(dial_localsip, outbound_registration_through_its_gateway)
 	    t, "855716100987",
 	    "{sip_invite_req_uri=sip:0716100987@pbx.example.com,sip_invite_domain="
 	    "pbx.example.com}sofia/gateway/0b5e8a8e-1f7c-4f3c-9c1e-6a2b8f0d4e21/0716100987");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(dial_localsip, plus_with_national_dials_plus_zero)
@@ -187,7 +187,7 @@ Test(dial_localsip, plus_with_national_dials_plus_zero)
 	expect_dial(t, "855716100987",
 	            "{sofia_suppress_url_encoding=true,sip_invite_domain=sip.example.com}"
 	            "sofia/nat_gateway/+0716100987@sip.example.com");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(dial_localsip, implausible_numbers_pass_through)
@@ -198,14 +198,14 @@ Test(dial_localsip, implausible_numbers_pass_through)
 	expect_dial(t, "855971234567",
 	            "{sofia_suppress_url_encoding=true,sip_invite_domain=sip.example.com}"
 	            "sofia/nat_gateway/855971234567@sip.example.com");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(dial_localsip, no_host_no_dial_string)
 {
 	struct tc_trunk *t = fx_trunk("t1", NULL, IP_MODE, (char *)NULL);
 	expect_dial(t, "855716100987", NULL);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(dial_hostile, too_many_digits)
@@ -238,7 +238,7 @@ static void fleet_free(struct fleet *f)
 {
 	tc_route_table_destroy(f->tb);
 	for (size_t i = 0; i < f->n; i++)
-		tc_trunk_free(f->t[i]);
+		tc_trunk_destroy(f->t[i]);
 }
 
 static struct tc_route_answer route(struct fleet *f, const char *to, const struct tc_trunk *pinned)
@@ -552,7 +552,7 @@ Test(inbound_golden, cambodia_normalises_caller_not_short_code)
 	expect_normal(t, "068308531", "85568308531");
 	expect_normal(t, "1294", "1294");
 	expect_normal(t, "068308532", "85568308532");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(inbound_golden, laos)
@@ -560,14 +560,14 @@ Test(inbound_golden, laos)
 	struct tc_trunk *t = fx_trunk("LA", NULL, "inbound_country=LA", (char *)NULL);
 	expect_normal(t, "02092960310", "8562092960310");
 	expect_normal(t, "02092960314", "8562092960314");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(inbound_golden, mexico_two_digit_prefix)
 {
 	struct tc_trunk *t = fx_trunk("MX", NULL, "inbound_country=MX", (char *)NULL);
 	expect_normal(t, "018188888888", "528188888888");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(inbound_golden, no_inbound_country_leaves_numbers)
@@ -576,7 +576,7 @@ Test(inbound_golden, no_inbound_country_leaves_numbers)
 	expect_normal(t, "8188888888", "8188888888");
 	expect_normal(t, "16189124649", "16189124649");
 	expect_normal(t, "16189124650", "16189124650");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(inbound_golden, invalid_and_duplicate_ips_are_dropped)
@@ -617,10 +617,10 @@ Test(inbound, country_table_quirks)
 	expect_normal(ge, "32123456", "99532123456");
 	struct tc_trunk *gg = fx_trunk("GG", NULL, "inbound_country=GG", (char *)NULL);
 	expect_normal(gg, "441481123456", "44441481123456");
-	tc_trunk_free(es);
-	tc_trunk_free(us);
-	tc_trunk_free(ge);
-	tc_trunk_free(gg);
+	tc_trunk_destroy(es);
+	tc_trunk_destroy(us);
+	tc_trunk_destroy(ge);
+	tc_trunk_destroy(gg);
 }
 
 Test(inbound_undefined, same_age_is_ambiguous)

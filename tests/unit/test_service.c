@@ -66,7 +66,7 @@ static char *create(const char *name, const char *ip)
 	struct tc_trunk *t = sample_trunk(name, ip);
 	char *id = NULL;
 	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	return id;
 }
 
@@ -82,7 +82,7 @@ Test(service, create_validates_then_queues_under_a_local_id)
 	cr_assert_eq(rec->pending, TC_OP_CREATE);
 	cr_assert_null(rec->base);
 	cr_assert_eq(rec->edited_ms, clk.now);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	free(id);
 
 	/* the server's rules, with its titles and pointers; nothing saved */
@@ -99,7 +99,7 @@ Test(service, create_validates_then_queues_under_a_local_id)
 	cr_assert_not_null(
 	    tc_field_errors_find(&err.fields, TC_F_INBOUND_SOURCE_IPS, TC_SEV_ERROR));
 	cr_assert(strstr(err.message, "name must be filled"), "%s", err.message);
-	tc_trunk_free(bad);
+	tc_trunk_destroy(bad);
 	struct tc_service_status st;
 	tc_error_clear(&err);
 	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
@@ -113,7 +113,7 @@ Test(service, get_finds_by_id_then_by_exact_name)
 	char *a = create("twin", "10.0.0.1");
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, a, &rec, &err), TC_OK);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_get(svc, "TWIN", &rec, &err), TC_NOT_FOUND);
 	cr_assert_null(rec);
 	char *b = create("twin", "10.0.0.2");
@@ -139,14 +139,14 @@ Test(service, a_local_id_finds_its_trunk_after_the_create_is_pushed)
 	                  "\"name\":\"pbx-1\",\"password\":\"s3cret\",\"username\":\"u\","
 	                  "\"region\":{\"alias\":\"hydrogen\",\"table\":\"x\"}}}");
 	cr_assert_eq(tc_store_outbox_done(s, l.items[0].seq, srv, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(srv);
-	tc_outbox_list_free(&l);
+	tc_trunk_destroy(srv);
+	tc_outbox_list_finish(&l);
 	tc_store_close(s);
 
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, local, &rec, &err), TC_OK, "%s", err.message);
 	cr_assert_str_eq(rec->id, "srv-1");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_delete(svc, local, &err), TC_OK, "%s", err.message);
 
 	cr_assert_eq(tc_service_document(svc, local, false, &doc, &err), TC_OK, "%s", err.message);
@@ -168,7 +168,7 @@ Test(service, update_checks_only_what_changed_and_coalesces)
 	struct tc_trunk *srv =
 	    server_trunk("5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10", "main", "10.0.0.1");
 	server_has(&srv, 1);
-	tc_trunk_free(srv);
+	tc_trunk_destroy(srv);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, "main", &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
@@ -200,9 +200,9 @@ Test(service, update_checks_only_what_changed_and_coalesces)
 	          p.items[0].request.body);
 	cr_assert(strstr(p.items[0].request.body, "10.0.0.9"));
 	cr_assert_null(strstr(p.items[0].request.body, "\"name\""), "only changed attributes");
-	tc_pending_list_free(&p);
-	tc_trunk_free(t);
-	tc_trunk_record_free(rec);
+	tc_pending_list_finish(&p);
+	tc_trunk_destroy(t);
+	tc_trunk_record_destroy(rec);
 }
 
 Test(service, update_many_saves_every_trunk_or_none)
@@ -212,7 +212,7 @@ Test(service, update_many_saves_every_trunk_or_none)
 	                          server_trunk("srv-c", "c", "10.0.0.3")};
 	server_has(srv, 3);
 	for (size_t i = 0; i < 3; i++)
-		tc_trunk_free(srv[i]);
+		tc_trunk_destroy(srv[i]);
 	const char *ids[] = {"srv-a", "srv-b", "srv-c"};
 
 	/* One trunk refusing the change (b gone here) leaves all three as they were. */
@@ -229,7 +229,7 @@ Test(service, update_many_saves_every_trunk_or_none)
 	cr_expect(!tc_trunk_has(rec->current, TC_F_MAX_CHANNELS) ||
 	              rec->current->values[TC_F_MAX_CHANNELS].i != 7,
 	          "a's save was rolled back with b's refusal");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_discard(svc, "srv-b", &err), TC_OK);
 
 	/* An invalid value for any trunk: nothing saved, the field named. */
@@ -241,7 +241,7 @@ Test(service, update_many_saves_every_trunk_or_none)
 	cr_expect_eq(failed, 0);
 	cr_expect_eq(err.fields.count, 1);
 	tc_error_clear(&err);
-	tc_trunk_free(ips);
+	tc_trunk_destroy(ips);
 
 	/* All accept: three PATCHes queued in the one transaction. */
 	cr_assert_eq(tc_service_update_many(svc, ids, 3, t, NULL, &failed, &saved, &err), TC_OK,
@@ -253,11 +253,11 @@ Test(service, update_many_saves_every_trunk_or_none)
 	for (size_t i = 0; i < p.count; i++)
 		cr_expect(strstr(p.items[i].request.body, "\"max_channels\":7"), "%s",
 		          p.items[i].request.body);
-	tc_pending_list_free(&p);
+	tc_pending_list_finish(&p);
 	/* The same again changes nothing and says so. */
 	cr_assert_eq(tc_service_update_many(svc, ids, 3, t, NULL, &failed, &saved, &err), TC_OK);
 	cr_expect_eq(saved, 0);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(service, previews_mask_passwords_unless_revealed)
@@ -269,7 +269,7 @@ Test(service, previews_mask_passwords_unless_revealed)
 	tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "sip.example.com");
 	char *id;
 	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	struct tc_pending_list p;
 	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
 	cr_assert_eq(p.count, 1);
@@ -278,10 +278,10 @@ Test(service, previews_mask_passwords_unless_revealed)
 	cr_assert(strstr(p.items[0].request.body, TC_SECRET_MASK), "%s", p.items[0].request.body);
 	cr_assert_null(strstr(p.items[0].request.body, "pa55word"));
 	cr_assert_str_eq(tc_trunk_string(p.items[0].payload, TC_F_PASSWORD), "pa55word");
-	tc_pending_list_free(&p);
+	tc_pending_list_finish(&p);
 	cr_assert_eq(tc_service_pending(svc, true, &p, &err), TC_OK);
 	cr_assert(strstr(p.items[0].request.body, "pa55word"));
-	tc_pending_list_free(&p);
+	tc_pending_list_finish(&p);
 	free(id);
 }
 
@@ -290,19 +290,19 @@ Test(service, delete_and_discard)
 	struct tc_trunk *srv[] = {server_trunk("srv-1", "one", "10.0.0.1"),
 	                          server_trunk("srv-2", "two", "10.0.0.2")};
 	server_has(srv, 2);
-	tc_trunk_free(srv[0]);
-	tc_trunk_free(srv[1]);
+	tc_trunk_destroy(srv[0]);
+	tc_trunk_destroy(srv[1]);
 	cr_assert_eq(tc_service_delete(svc, "srv-1", &err), TC_OK);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, "srv-1", &rec, &err), TC_OK);
 	cr_assert_eq(rec->pending, TC_OP_DELETE);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_delete(svc, "srv-1", &err), TC_NOT_FOUND, "already deleted");
 	cr_assert_eq(tc_service_discard(svc, "srv-1", &err), TC_OK);
 	cr_assert_eq(tc_service_get(svc, "srv-1", &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
 	cr_assert_eq(rec->pending, TC_OP_NONE);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 
 	char *id = create("fresh", "10.0.0.3");
 	cr_assert_eq(tc_service_delete(svc, id, &err), TC_OK);
@@ -332,14 +332,14 @@ Test(service, read_only_refuses_every_change)
 	cr_assert_eq(tc_service_resolve(svc, id, all, NULL, &err), TC_READ_ONLY);
 	struct tc_import_report rep;
 	cr_assert_eq(tc_service_import(svc, &t, 1, false, &rep, &err), TC_READ_ONLY);
-	tc_import_report_free(&rep);
+	tc_import_report_finish(&rep);
 	cr_assert_eq(tc_service_import(svc, &t, 1, true, &rep, &err), TC_OK, "a dry run may run");
-	tc_import_report_free(&rep);
+	tc_import_report_finish(&rep);
 	struct tc_list_query q = {.sort = TC_FIELD_NONE};
 	size_t n;
 	cr_assert_eq(tc_service_count(svc, &q, &n, &err), TC_OK);
 	cr_assert_eq(n, 1);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	free(id);
 }
 
@@ -359,12 +359,12 @@ Test(service, a_store_that_cannot_be_written_is_read_and_writes_name_the_data_di
 
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK, "%s", err.message);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct tc_trunk *t = sample_trunk("x", "10.0.0.2");
 	cr_assert_eq(tc_service_create(svc, t, NULL, &err), TC_READ_ONLY);
 	cr_assert(strstr(err.message, dir) && strstr(err.message, "nothing was changed"), "%s",
 	          err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	struct tc_sync_report rep;
 	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_READ_ONLY);
 	cr_assert(strstr(err.message, dir), "%s", err.message);
@@ -388,8 +388,8 @@ static char *conflict_on_name(void)
 	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 7);
 	cr_assert_eq(tc_service_update(svc, "srv-1", t, NULL, NULL, &err), TC_OK, "%s",
 	             err.message);
-	tc_trunk_free(t);
-	tc_trunk_record_free(rec);
+	tc_trunk_destroy(t);
+	tc_trunk_record_destroy(rec);
 
 	/* the engine finds the server renamed it and changed the country */
 	struct tc_store *s = engine();
@@ -402,9 +402,9 @@ static char *conflict_on_name(void)
 	bool fields[TC_FIELD_COUNT] = {false};
 	fields[TC_F_NAME] = true;
 	cr_assert_eq(tc_store_outbox_conflict(s, l.items[0].seq, srv, fields, &err), TC_OK);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	tc_store_close(s);
-	tc_trunk_free(srv);
+	tc_trunk_destroy(srv);
 	return strdup("srv-1");
 }
 
@@ -415,7 +415,7 @@ static struct tc_trunk *queued_payload(void)
 	cr_assert_eq(p.count, 1);
 	struct tc_trunk *t = p.items[0].payload;
 	p.items[0].payload = NULL;
-	tc_pending_list_free(&p);
+	tc_pending_list_finish(&p);
 	return t;
 }
 
@@ -426,7 +426,7 @@ Test(service, resolve_per_field_keeps_the_other_sides_changes)
 	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
 	cr_assert(rec->conflict->fields[TC_F_NAME]);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct tc_trunk *t = sample_trunk("x", "10.0.0.1");
 
 	/* an edit or delete waits for the resolution */
@@ -447,13 +447,13 @@ Test(service, resolve_per_field_keeps_the_other_sides_changes)
 	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 7, "my other change kept");
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_INBOUND_COUNTRY), "KH",
 	                 "their other change kept");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct tc_trunk *p = queued_payload();
 	cr_assert_str_eq(tc_trunk_string(p, TC_F_NAME), "agreed");
 	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 7);
 	cr_assert_eq(p->values[TC_F_INBOUND_COUNTRY].state, TC_V_ABSENT);
-	tc_trunk_free(p);
-	tc_trunk_free(t);
+	tc_trunk_destroy(p);
+	tc_trunk_destroy(t);
 	free(id);
 }
 
@@ -466,11 +466,11 @@ Test(service, resolve_take_theirs_and_keep_mine)
 	struct tc_trunk *p = queued_payload();
 	cr_assert_eq(p->values[TC_F_NAME].state, TC_V_ABSENT);
 	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 7);
-	tc_trunk_free(p);
+	tc_trunk_destroy(p);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "theirs");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	free(id);
 	tc_service_close(svc);
 	svc = NULL;
@@ -483,7 +483,7 @@ Test(service, resolve_take_theirs_and_keep_mine)
 	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "mine");
 	cr_assert_str_eq(tc_trunk_string(rec->base, TC_F_NAME), "theirs");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	free(id);
 }
 
@@ -497,8 +497,8 @@ Test(service, a_trunk_deleted_on_the_server_is_recreated_or_dropped)
 		tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 3);
 		cr_assert_eq(tc_service_update(svc, srv[i]->id, t, NULL, NULL, &err), TC_OK, "%s",
 		             err.message);
-		tc_trunk_free(t);
-		tc_trunk_free(srv[i]);
+		tc_trunk_destroy(t);
+		tc_trunk_destroy(srv[i]);
 	}
 	server_has(NULL, 0);
 	struct tc_service_status st;
@@ -514,7 +514,7 @@ Test(service, a_trunk_deleted_on_the_server_is_recreated_or_dropped)
 	cr_assert_eq(strncmp(rec->id, TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)), 0);
 	cr_assert_eq(rec->pending, TC_OP_CREATE);
 	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 3);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 
 	choices[TC_F_NAME] = TC_RESOLVE_THEIRS;
 	cr_assert_eq(tc_service_resolve(svc, "srv-2", choices, NULL, &err), TC_OK);
@@ -528,7 +528,7 @@ Test(service, import_is_all_or_nothing)
 {
 	struct tc_trunk *srv = server_trunk("srv-1", "old", "10.0.0.1");
 	server_has(&srv, 1);
-	tc_trunk_free(srv);
+	tc_trunk_destroy(srv);
 	struct tc_trunk *upd = tc_trunk_new();
 	tc_trunk_set_id(upd, "srv-1");
 	tc_trunk_set_int(upd, TC_F_MAX_CHANNELS, 12);
@@ -543,7 +543,7 @@ Test(service, import_is_all_or_nothing)
 	cr_assert_eq(rep.items[2].errors.count, 1);
 	cr_assert_eq(rep.items[0].kind, TC_SAVE_UPDATE);
 	cr_assert_eq(rep.items[1].kind, TC_SAVE_CREATE);
-	tc_import_report_free(&rep);
+	tc_import_report_finish(&rep);
 	tc_error_clear(&err);
 	struct tc_service_status st;
 	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
@@ -554,17 +554,17 @@ Test(service, import_is_all_or_nothing)
 	cr_assert_eq(rep.updated, 1);
 	cr_assert_str_eq(rep.items[0].id, "srv-1");
 	cr_assert_not_null(rep.items[1].id);
-	tc_import_report_free(&rep);
+	tc_import_report_finish(&rep);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, "srv-1", &rec, &err), TC_OK);
 	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].i, 12);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "old", "other fields kept");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_status(svc, &st, &err), TC_OK);
 	cr_assert_eq(st.queued, 2);
-	tc_trunk_free(upd);
-	tc_trunk_free(good);
-	tc_trunk_free(bad);
+	tc_trunk_destroy(upd);
+	tc_trunk_destroy(good);
+	tc_trunk_destroy(bad);
 }
 
 Test(service, doctor_store_check_and_offline_sync)
@@ -644,7 +644,7 @@ Test(service, a_save_wakes_the_worker_to_push)
 	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_PENDING, "still queued: the server is unreachable");
 	cr_assert_not_null(rec->last_error);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	tc_service_worker_stop(svc);
 	free(id);
 }
@@ -683,14 +683,14 @@ static struct tc_trunk_record *read_then_other_saves_channels(long long n)
 {
 	struct tc_trunk *srv = server_trunk("srv-1", "base", "10.0.0.1");
 	server_has(&srv, 1);
-	tc_trunk_free(srv);
+	tc_trunk_destroy(srv);
 	struct tc_trunk_record *seen;
 	cr_assert_eq(tc_service_get(svc, "srv-1", &seen, &err), TC_OK);
 	struct tc_service *b = other_service();
 	struct tc_trunk *theirs = channels(n);
 	cr_assert_eq(tc_service_update(b, "srv-1", theirs, NULL, NULL, &err), TC_OK, "%s",
 	             err.message);
-	tc_trunk_free(theirs);
+	tc_trunk_destroy(theirs);
 	tc_service_close(b);
 	return seen;
 }
@@ -704,7 +704,7 @@ Test(service, an_edit_keeps_a_field_another_save_changed_since_it_read)
 	             err.message);
 	cr_assert_eq(res.nchanged, 1);
 	cr_assert(res.changed[TC_F_NAME]);
-	tc_edit_result_free(&res);
+	tc_edit_result_finish(&res);
 
 	struct tc_trunk_record *now;
 	cr_assert_eq(tc_service_get(svc, "srv-1", &now, &err), TC_OK);
@@ -714,10 +714,10 @@ Test(service, an_edit_keeps_a_field_another_save_changed_since_it_read)
 	cr_assert_str_eq(tc_trunk_string(p, TC_F_NAME), "renamed");
 	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].state, TC_V_SET, "both changes are queued");
 	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 9);
-	tc_trunk_free(p);
-	tc_trunk_record_free(now);
-	tc_trunk_free(mine);
-	tc_trunk_record_free(seen);
+	tc_trunk_destroy(p);
+	tc_trunk_record_destroy(now);
+	tc_trunk_destroy(mine);
+	tc_trunk_record_destroy(seen);
 }
 
 Test(service, an_edit_of_a_field_another_save_changed_since_it_read_is_a_conflict)
@@ -733,7 +733,7 @@ Test(service, an_edit_of_a_field_another_save_changed_since_it_read_is_a_conflic
 	cr_assert_not_null(res.theirs);
 	cr_assert_eq(res.theirs->values[TC_F_MAX_CHANNELS].i, 9, "theirs is the value now");
 	cr_assert_neq(strstr(err.message, "max_channels"), NULL, "%s", err.message);
-	tc_edit_result_free(&res);
+	tc_edit_result_finish(&res);
 
 	struct tc_trunk_record *now;
 	cr_assert_eq(tc_service_get(svc, "srv-1", &now, &err), TC_OK);
@@ -741,14 +741,14 @@ Test(service, an_edit_of_a_field_another_save_changed_since_it_read_is_a_conflic
 	cr_assert_eq(now->current->values[TC_F_MAX_CHANNELS].i, 9);
 	struct tc_trunk *p = queued_payload();
 	cr_assert_eq(p->values[TC_F_NAME].state, TC_V_ABSENT, "the refused edit is not queued");
-	tc_trunk_free(p);
+	tc_trunk_destroy(p);
 
 	/* saved again from the version it now knows (keep mine), it goes through */
 	cr_assert_eq(tc_service_update(svc, "srv-1", mine, now->current, NULL, &err), TC_OK, "%s",
 	             err.message);
-	tc_trunk_record_free(now);
-	tc_trunk_free(mine);
-	tc_trunk_record_free(seen);
+	tc_trunk_record_destroy(now);
+	tc_trunk_destroy(mine);
+	tc_trunk_record_destroy(seen);
 }
 
 struct editor {
@@ -780,8 +780,8 @@ static void *edit_many(void *arg)
 		if (w->rc == TC_OK)
 			w->rc = tc_service_update(s, "srv-1", t, seen->current, NULL, &e);
 		tc_value_clear(&v);
-		tc_trunk_free(t);
-		tc_trunk_record_free(seen);
+		tc_trunk_destroy(t);
+		tc_trunk_record_destroy(seen);
 	}
 	snprintf(w->message, sizeof(w->message), "%s", e.message);
 	tc_error_clear(&e);
@@ -793,7 +793,7 @@ Test(service, two_connections_saving_different_fields_at_once_lose_nothing)
 {
 	struct tc_trunk *srv = server_trunk("srv-1", "base", "10.0.0.1");
 	server_has(&srv, 1);
-	tc_trunk_free(srv);
+	tc_trunk_destroy(srv);
 	struct editor w[2] = {{.field = TC_F_MAX_CHANNELS},
 	                      {.field = TC_F_OUTBOUND_DIAL_STRING_PREFIX}};
 	pthread_t th[2];
@@ -807,9 +807,9 @@ Test(service, two_connections_saving_different_fields_at_once_lose_nothing)
 	cr_assert_eq(tc_service_get(svc, "srv-1", &now, &err), TC_OK);
 	cr_assert_eq(now->current->values[TC_F_MAX_CHANNELS].i, 100);
 	cr_assert_str_eq(tc_trunk_string(now->current, TC_F_OUTBOUND_DIAL_STRING_PREFIX), "100");
-	tc_trunk_record_free(now);
+	tc_trunk_record_destroy(now);
 	struct tc_trunk *p = queued_payload();
 	cr_assert_eq(p->values[TC_F_MAX_CHANNELS].i, 100);
 	cr_assert_str_eq(tc_trunk_string(p, TC_F_OUTBOUND_DIAL_STRING_PREFIX), "100");
-	tc_trunk_free(p);
+	tc_trunk_destroy(p);
 }

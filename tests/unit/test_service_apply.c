@@ -35,7 +35,7 @@ static void create(const char *name, const char *ip)
 {
 	struct tc_trunk *t = sample_trunk(name, ip);
 	cr_assert_eq(tc_service_create(svc, t, NULL, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 static size_t pending(void)
@@ -43,7 +43,7 @@ static size_t pending(void)
 	struct tc_pending_list list = {0};
 	cr_assert_eq(tc_service_pending(svc, false, &list, &err), TC_OK);
 	size_t n = list.count;
-	tc_pending_list_free(&list);
+	tc_pending_list_finish(&list);
 	return n;
 }
 
@@ -83,14 +83,14 @@ Test(service_apply, stages_creates_updates_and_deletes_together)
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, "a", &rec, &err), TC_OK);
 	cr_assert_str_eq(rec->current->values[TC_F_INBOUND_SOURCE_IPS].list.items[0], "10.0.0.9");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_get(svc, "b", &rec, &err), TC_NOT_FOUND);
 	cr_assert_eq(tc_service_get(svc, "new", &rec, &err), TC_OK);
-	tc_trunk_record_free(rec);
-	tc_plan_free(&plan);
-	tc_trunk_page_free(&page);
-	tc_trunk_free(file[0]);
-	tc_trunk_free(file[1]);
+	tc_trunk_record_destroy(rec);
+	tc_plan_finish(&plan);
+	tc_trunk_page_finish(&page);
+	tc_trunk_destroy(file[0]);
+	tc_trunk_destroy(file[1]);
 }
 
 Test(service_apply, one_invalid_trunk_stages_nothing)
@@ -112,11 +112,11 @@ Test(service_apply, one_invalid_trunk_stages_nothing)
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, "a", &rec, &err), TC_OK);
 	cr_assert_str_eq(rec->current->values[TC_F_INBOUND_SOURCE_IPS].list.items[0], "10.0.0.1");
-	tc_trunk_record_free(rec);
-	tc_plan_free(&plan);
-	tc_trunk_page_free(&page);
-	tc_trunk_free(file[0]);
-	tc_trunk_free(file[1]);
+	tc_trunk_record_destroy(rec);
+	tc_plan_finish(&plan);
+	tc_trunk_page_finish(&page);
+	tc_trunk_destroy(file[0]);
+	tc_trunk_destroy(file[1]);
 }
 
 Test(service_apply, a_change_made_since_the_plan_is_a_conflict)
@@ -137,18 +137,18 @@ Test(service_apply, a_change_made_since_the_plan_is_a_conflict)
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, "b", &rec, &err), TC_OK);
 	cr_assert_eq(tc_service_update(svc, rec->id, other, NULL, NULL, &err), TC_OK);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_apply_plan(svc, &plan, &err), TC_CONFLICT, "%s", err.message);
 	cr_assert(strstr(err.message, "update of \"b\""), "%s", err.message);
 	cr_assert_eq(tc_service_get(svc, "a", &rec, &err), TC_OK);
 	cr_assert_str_eq(rec->current->values[TC_F_INBOUND_SOURCE_IPS].list.items[0], "10.0.0.1",
 	                 "a's update was rolled back with b's");
-	tc_trunk_record_free(rec);
-	tc_trunk_free(other);
-	tc_plan_free(&plan);
-	tc_trunk_page_free(&page);
-	tc_trunk_free(file[0]);
-	tc_trunk_free(file[1]);
+	tc_trunk_record_destroy(rec);
+	tc_trunk_destroy(other);
+	tc_plan_finish(&plan);
+	tc_trunk_page_finish(&page);
+	tc_trunk_destroy(file[0]);
+	tc_trunk_destroy(file[1]);
 }
 
 Test(service_apply, read_only_refuses_and_an_empty_plan_is_ok)

@@ -67,14 +67,14 @@ Test(store, creates_dir_0700_and_file_0600_and_reopens)
 	cr_assert_eq(st.st_mode & 0777, 0600);
 	struct tc_trunk *t = sample_trunk("kept", "10.0.0.1");
 	cr_assert_eq(tc_store_create_local(s2, "local-1", t, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_store_close(s2);
 
 	cr_assert_eq(tc_store_open(&o, &s2, &err), TC_OK, "%s", err.message);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(s2, "local-1", &rec, &err), TC_OK);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "kept");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	/* the WAL files follow the database's mode */
 	char wal[256];
 	snprintf(wal, sizeof(wal), "%s-wal", tc_store_path(s2));
@@ -153,7 +153,7 @@ Test(store, a_damaged_store_is_refused_and_left_alone)
 		snprintf(name, sizeof(name), "trunk number %d with a long name", i);
 		struct tc_trunk *t = sample_trunk(name, "10.1.1.1");
 		cr_assert_eq(tc_store_create_local(store, id, t, &err), TC_OK, "%s", err.message);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	}
 	cr_assert_eq(tc_store_commit(store, &err), TC_OK);
 	tc_store_close(store); /* checkpoints the WAL into the file */
@@ -174,7 +174,7 @@ static size_t outbox_count(struct tc_store *s)
 	struct tc_outbox_list l;
 	cr_assert_eq(tc_store_outbox(s, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
 	size_t n = l.count;
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	return n;
 }
 
@@ -204,7 +204,7 @@ Test(store, an_edit_and_its_outbox_entry_commit_together)
 	cr_assert_eq(tc_store_counts(other, &c, &err), TC_OK);
 	cr_assert_eq(c.trunks, 1);
 	cr_assert_eq(c.queued, 1);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_store_close(other);
 }
 
@@ -215,7 +215,7 @@ Test(store, local_ids_must_be_local_and_unique)
 	cr_assert_eq(tc_store_create_local(store, "local-x", t, &err), TC_OK);
 	cr_assert_eq(tc_store_create_local(store, "local-x", t, &err), TC_USAGE);
 	cr_assert_eq(outbox_count(store), 1);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 /*
@@ -286,8 +286,8 @@ static void describe_outbox(struct tc_store *s, const char *id, char *out, size_
 	enum tc_status rc = tc_store_get(s, id, &rec, &err);
 	snprintf(out + used, size - used, "|%s",
 	         rc == TC_NOT_FOUND ? "gone" : tc_sync_state_name(rec->state));
-	tc_trunk_record_free(rec);
-	tc_outbox_list_free(&l);
+	tc_trunk_record_destroy(rec);
+	tc_outbox_list_finish(&l);
 }
 
 static void edit(const char *id, void (*change)(struct tc_trunk *, int), int arg)
@@ -299,8 +299,8 @@ static void edit(const char *id, void (*change)(struct tc_trunk *, int), int arg
 	cr_assert_eq(
 	    tc_store_update_local(store, id, &(struct tc_store_edit){.changes = t}, NULL, &err),
 	    TC_OK, "%s", err.message);
-	tc_trunk_free(t);
-	tc_trunk_record_free(rec);
+	tc_trunk_destroy(t);
+	tc_trunk_record_destroy(rec);
 }
 
 static void rename_to(struct tc_trunk *t, int n)
@@ -324,7 +324,7 @@ static int64_t first_seq(void)
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
 	cr_assert_gt(l.count, 0);
 	int64_t seq = l.items[0].seq;
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	return seq;
 }
 
@@ -344,13 +344,13 @@ ParameterizedTest(struct coalesce_case *c, coalesce, table, .init = setup, .fini
 		case 'S': {
 			struct tc_trunk *t = server_trunk("srv-1", "base", "10.0.0.1");
 			pull_one(t);
-			tc_trunk_free(t);
+			tc_trunk_destroy(t);
 			break;
 		}
 		case 'C': {
 			struct tc_trunk *t = sample_trunk("n0", "10.0.0.1");
 			cr_assert_eq(tc_store_create_local(store, id, t, &err), TC_OK);
-			tc_trunk_free(t);
+			tc_trunk_destroy(t);
 			break;
 		}
 		case 'N':
@@ -377,7 +377,7 @@ ParameterizedTest(struct coalesce_case *c, coalesce, table, .init = setup, .fini
 			cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
 			cr_assert_eq(tc_store_outbox_reject(store, seq, &fe, "rejected", &err),
 			             TC_OK);
-			tc_field_errors_free(&fe);
+			tc_field_errors_finish(&fe);
 			break;
 		}
 		}
@@ -391,7 +391,7 @@ Test(store, a_rejection_keeps_field_errors_until_the_next_edit)
 {
 	struct tc_trunk *t = server_trunk("srv-1", "base", "10.0.0.1");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	edit("srv-1", rename_to, 1);
 	struct tc_field_errors fe = {0};
 	tc_field_errors_add_rule(&fe, TC_F_INBOUND_SOURCE_IPS, -1, TC_SEV_ERROR,
@@ -401,7 +401,7 @@ Test(store, a_rejection_keeps_field_errors_until_the_next_edit)
 	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
 	cr_assert_eq(tc_store_outbox_reject(store, seq, &fe, "the server rejected it", &err),
 	             TC_OK);
-	tc_field_errors_free(&fe);
+	tc_field_errors_finish(&fe);
 
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
@@ -411,18 +411,18 @@ Test(store, a_rejection_keeps_field_errors_until_the_next_edit)
 	cr_assert(rec->errors.items[0].rule);
 	cr_assert_str_eq(rec->errors.items[0].title, "contains invalid IP address: 10.0.0.256");
 	cr_assert_str_eq(rec->last_error, "the server rejected it");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 
 	struct tc_outbox_list due;
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &due, &err), TC_OK);
 	cr_assert_eq(due.count, 0, "a rejected entry is not sent again by itself");
-	tc_outbox_list_free(&due);
+	tc_outbox_list_finish(&due);
 
 	edit("srv-1", rename_to, 2);
 	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_PENDING);
 	cr_assert_eq(rec->errors.count, 0);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 }
 
 /* ---- the sync engine's side ---- */
@@ -452,11 +452,11 @@ Test(store, the_server_document_is_kept_from_pulls_and_pushes)
 	cr_assert_eq(tc_store_document(store, "srv-1", &doc, &err), TC_OK);
 	cr_assert_str_eq(doc, "{\"v\":3}");
 	free(doc);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 
 	struct tc_trunk *n = sample_trunk("new", "10.0.0.2");
 	cr_assert_eq(tc_store_create_local(store, "local-n", n, &err), TC_OK);
-	tc_trunk_free(n);
+	tc_trunk_destroy(n);
 	doc = (char *)"untouched";
 	cr_assert_eq(tc_store_document(store, "local-n", &doc, &err), TC_OK, "%s", err.message);
 	cr_assert_null(doc, "a create not pushed has no server document");
@@ -467,7 +467,7 @@ Test(store, a_pushed_create_moves_to_the_server_id_and_rebases_later_updates)
 {
 	struct tc_trunk *t = sample_trunk("n0", "10.0.0.1");
 	cr_assert_eq(tc_store_create_local(store, "local-1", t, &err), TC_OK);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	int64_t seq = first_seq();
 	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
 	edit("local-1", rename_to, 1);
@@ -477,7 +477,7 @@ Test(store, a_pushed_create_moves_to_the_server_id_and_rebases_later_updates)
 	struct tc_trunk *srv = server_trunk("srv-new", "n0", "10.0.0.1");
 	pull_one(srv);
 	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(srv);
+	tc_trunk_destroy(srv);
 
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "local-1", &rec, &err), TC_NOT_FOUND);
@@ -492,7 +492,7 @@ Test(store, a_pushed_create_moves_to_the_server_id_and_rebases_later_updates)
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "n1");
 	cr_assert_str_eq(rec->current->id, "srv-new");
 	cr_assert_str_eq(tc_trunk_string(rec->base, TC_F_NAME), "n0");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct tc_store_counts c;
 	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK);
 	cr_assert_eq(c.trunks, 1, "no duplicate of the created trunk");
@@ -511,12 +511,12 @@ Test(store, a_pushed_create_moves_to_the_server_id_and_rebases_later_updates)
 	struct tc_trunk *after = server_trunk("srv-new", "n1", "10.0.0.1");
 	tc_trunk_set_int(after, TC_F_MAX_CHANNELS, 9);
 	cr_assert_eq(tc_store_outbox_done(store, due.items[0].seq, after, &err), TC_OK);
-	tc_trunk_free(after);
-	tc_outbox_list_free(&due);
+	tc_trunk_destroy(after);
+	tc_outbox_list_finish(&due);
 	cr_assert_eq(tc_store_get(store, "srv-new", &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
 	cr_assert_null(rec->local);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(outbox_count(store), 0);
 }
 
@@ -528,14 +528,14 @@ Test(store, due_entries_respect_order_backoff_and_blocked_trunks)
 		snprintf(name, sizeof(name), "t%d", i);
 		struct tc_trunk *t = sample_trunk(name, "10.0.0.1");
 		cr_assert_eq(tc_store_create_local(store, id, t, &err), TC_OK);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	}
 	struct tc_outbox_list l;
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 3);
 	int64_t s0 = l.items[0].seq, s1 = l.items[1].seq;
 	cr_assert_lt(s0, s1);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 
 	cr_assert_eq(tc_store_outbox_begin_send(store, s0, &err), TC_OK);
 	cr_assert_eq(tc_store_outbox_begin_send(store, s1, &err), TC_OK);
@@ -545,27 +545,27 @@ Test(store, due_entries_respect_order_backoff_and_blocked_trunks)
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 1, "in flight blocks its trunk, backoff delays the other");
 	cr_assert_str_eq(l.items[0].trunk_id, "local-2");
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "local-1", &rec, &err), TC_OK);
 	cr_assert_str_eq(rec->last_error, "HTTP 503");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 
 	clk.now += 30000;
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 2);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 
 	/* after a crash: the entry left in flight is found and put back */
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_INFLIGHT, 0, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 1);
 	cr_assert_eq(l.items[0].seq, s0);
 	cr_assert_eq(l.items[0].attempts, 1);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	cr_assert_eq(tc_store_outbox_requeue(store, s0, &err), TC_OK);
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_DUE, clk.now, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 3);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 }
 
 /* The pull encodes bases off the store's thread: what is kept must not depend on where. */
@@ -593,10 +593,10 @@ Test(store, a_page_with_its_bases_encoded_before_is_stored_the_same)
 	free(jb);
 	free(want_a);
 	free(bases[0]);
-	tc_trunk_record_free(ra);
-	tc_trunk_record_free(rb);
-	tc_trunk_free(a);
-	tc_trunk_free(b);
+	tc_trunk_record_destroy(ra);
+	tc_trunk_record_destroy(rb);
+	tc_trunk_destroy(a);
+	tc_trunk_destroy(b);
 }
 
 /* The pull's writer batches pages in a transaction: a failing page must not take the others. */
@@ -616,13 +616,13 @@ Test(store, a_page_failing_inside_a_transaction_is_undone_alone)
 	cr_assert_eq(tc_store_commit(store, &err), TC_OK, "%s", err.message);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "srv-a", &rec, &err), TC_OK);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_store_get(store, "srv-b", &rec, &err), TC_NOT_FOUND,
 	             "the failed page's first trunk was undone with it");
 	tc_error_clear(&err);
-	tc_trunk_free(a);
-	tc_trunk_free(b);
-	tc_trunk_free(no_id);
+	tc_trunk_destroy(a);
+	tc_trunk_destroy(b);
+	tc_trunk_destroy(no_id);
 }
 
 Test(store, a_pull_removes_vanished_trunks_or_flags_local_edits)
@@ -639,7 +639,7 @@ Test(store, a_pull_removes_vanished_trunks_or_flags_local_edits)
 	cr_assert_eq(res.removed, 0);
 	struct tc_trunk *n = sample_trunk("new", "10.0.0.4");
 	cr_assert_eq(tc_store_create_local(store, "local-n", n, &err), TC_OK);
-	tc_trunk_free(n);
+	tc_trunk_destroy(n);
 	edit("srv-b", rename_to, 1);
 	cr_assert_eq(tc_store_delete_local(store, "srv-c", &err), TC_OK);
 
@@ -652,14 +652,14 @@ Test(store, a_pull_removes_vanished_trunks_or_flags_local_edits)
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "srv-c", &rec, &err), TC_NOT_FOUND);
 	cr_assert_eq(tc_store_get(store, "local-n", &rec, &err), TC_OK, "local creates stay");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_store_get(store, "srv-b", &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_CONFLICT);
 	cr_assert_not_null(rec->conflict);
 	cr_assert_null(rec->conflict->theirs);
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->mine, TC_F_NAME), "n1");
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->base, TC_F_NAME), "b");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	cr_assert_eq(outbox_count(store), 2);
 
 	/* a second pull does not count the same conflict again */
@@ -672,17 +672,17 @@ Test(store, a_pull_removes_vanished_trunks_or_flags_local_edits)
 	struct tc_trunk *mine = sample_trunk("n1", "10.0.0.2");
 	cr_assert_eq(tc_store_resolve(store, "srv-b", mine, "local-b2", &err), TC_OK, "%s",
 	             err.message);
-	tc_trunk_free(mine);
+	tc_trunk_destroy(mine);
 	cr_assert_eq(tc_store_get(store, "srv-b", &rec, &err), TC_NOT_FOUND);
 	cr_assert_eq(tc_store_get(store, "local-b2", &rec, &err), TC_OK);
 	cr_assert_eq(rec->pending, TC_OP_CREATE);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct tc_store_sync_meta meta;
 	cr_assert_eq(tc_store_sync_meta(store, &meta, &err), TC_OK);
 	cr_assert_eq(meta.last_pull_ms, clk.now);
-	tc_trunk_free(a);
-	tc_trunk_free(b);
-	tc_trunk_free(c);
+	tc_trunk_destroy(a);
+	tc_trunk_destroy(b);
+	tc_trunk_destroy(c);
 }
 
 Test(store, a_field_conflict_is_kept_and_resolved)
@@ -708,7 +708,7 @@ Test(store, a_field_conflict_is_kept_and_resolved)
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->mine, TC_F_NAME), "n1");
 	cr_assert_str_eq(tc_trunk_string(rec->conflict->base, TC_F_NAME), "base");
 	struct tc_trunk *merged = tc_trunk_dup(rec->current);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 
 	/* edits are refused until it is resolved */
 	cr_assert_eq(tc_store_update_local(store, "srv-1",
@@ -720,36 +720,36 @@ Test(store, a_field_conflict_is_kept_and_resolved)
 	tc_trunk_set_string(merged, TC_F_NAME, "theirs");
 	cr_assert_eq(tc_store_resolve(store, "srv-1", merged, NULL, &err), TC_OK, "%s",
 	             err.message);
-	tc_trunk_free(merged);
+	tc_trunk_destroy(merged);
 	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_PENDING);
 	cr_assert_null(rec->conflict);
 	cr_assert_str_eq(tc_trunk_string(rec->base, TC_F_NAME), "theirs");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct tc_outbox_list l;
 	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
 	cr_assert_eq(l.count, 1);
 	cr_assert_eq(l.items[0].op, TC_OP_UPDATE);
 	cr_assert_eq(l.items[0].payload->values[TC_F_NAME].state, TC_V_ABSENT);
 	cr_assert_eq(l.items[0].payload->values[TC_F_MAX_CHANNELS].i, 4);
-	tc_outbox_list_free(&l);
+	tc_outbox_list_finish(&l);
 	cr_assert_eq(tc_store_resolve(store, "srv-1", t, NULL, &err), TC_USAGE);
-	tc_trunk_free(t);
-	tc_trunk_free(theirs);
+	tc_trunk_destroy(t);
+	tc_trunk_destroy(theirs);
 }
 
 Test(store, discard_returns_to_the_server_version)
 {
 	struct tc_trunk *t = server_trunk("srv-1", "base", "10.0.0.1");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	edit("srv-1", rename_to, 1);
 	cr_assert_eq(tc_store_discard(store, "srv-1", &err), TC_OK);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
 	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "base");
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 
 	/* an entry in flight stays; the rest goes */
 	edit("srv-1", rename_to, 2);
@@ -760,11 +760,11 @@ Test(store, discard_returns_to_the_server_version)
 	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK);
 	cr_assert_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "n2");
 	cr_assert_eq(rec->current->values[TC_F_MAX_CHANNELS].state, TC_V_ABSENT);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 
 	struct tc_trunk *n = sample_trunk("new", "10.0.0.4");
 	cr_assert_eq(tc_store_create_local(store, "local-n", n, &err), TC_OK);
-	tc_trunk_free(n);
+	tc_trunk_destroy(n);
 	cr_assert_eq(tc_store_discard(store, "local-n", &err), TC_OK);
 	cr_assert_eq(tc_store_get(store, "local-n", &rec, &err), TC_NOT_FOUND);
 }
@@ -787,7 +787,7 @@ Test(store, the_journal_masks_secrets)
 	e.error = "connection refused";
 	clk.now += 1000;
 	cr_assert_eq(tc_store_journal_add(store, &e, &err), TC_OK);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 
 	struct tc_journal_list j;
 	cr_assert_eq(tc_store_journal(store, 0, &j, &err), TC_OK);
@@ -797,7 +797,7 @@ Test(store, the_journal_masks_secrets)
 	cr_assert_str_eq(j.items[1].request_id, "req-1");
 	cr_assert_str_eq(tc_trunk_string(j.items[1].changes, TC_F_USERNAME), "alice");
 	cr_assert_str_eq(tc_trunk_string(j.items[1].changes, TC_F_PASSWORD), TC_SECRET_MASK);
-	tc_journal_list_free(&j);
+	tc_journal_list_finish(&j);
 
 	size_t len;
 	tc_store_close(store);
@@ -829,7 +829,7 @@ static void fill_many(void)
 	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
 	cr_assert_eq(tc_store_pull_page(store, gen, page, MANY, &err), TC_OK);
 	for (int i = 0; i < MANY; i++)
-		tc_trunk_free(page[i]);
+		tc_trunk_destroy(page[i]);
 	free(page);
 }
 
@@ -896,10 +896,10 @@ Test(store, filtered_windows_are_slices_of_the_sorted_matches)
 						cr_assert_str_eq(page.items[i].trunk->id,
 						                 ids[off + i], "%s at %zu, row %zu",
 						                 filters[fi], q.offset, i);
-					tc_trunk_page_free(&page);
+					tc_trunk_page_finish(&page);
 				}
 			}
-			tc_trunk_page_free(&whole);
+			tc_trunk_page_finish(&whole);
 		}
 	}
 }
@@ -946,7 +946,7 @@ Test(store, filter_sort_and_windows_agree_with_a_plain_scan)
 			names[got++] = strdup(tc_trunk_string(page.items[i].trunk, TC_F_NAME));
 			cr_assert_eq(page.items[i].state, TC_SYNC_SYNCED);
 		}
-		tc_trunk_page_free(&page);
+		tc_trunk_page_finish(&page);
 	}
 	cr_assert_eq(got, MANY);
 	char **sorted = malloc(MANY * sizeof(*sorted));
@@ -973,7 +973,7 @@ Test(store, filter_sort_and_windows_agree_with_a_plain_scan)
 			             0);
 	}
 	cr_assert_eq(page.items[0].trunk->values[TC_F_MAX_CHANNELS].i, 9);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 
 	/* a window past the end is empty, with the total */
 	q = (struct tc_list_query){.sort = TC_SORT_ID, .offset = MANY + 5, .limit = 10};
@@ -981,10 +981,10 @@ Test(store, filter_sort_and_windows_agree_with_a_plain_scan)
 	cr_assert_eq(page.count, 0);
 	cr_assert_eq(page.total, MANY);
 	cr_assert_eq(page.offset, MANY);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 	q.sort = 99;
 	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_USAGE);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 }
 
 /*
@@ -1023,7 +1023,7 @@ static void fill_odd(size_t copies)
 			snprintf(ip, sizeof(ip), "10.0.%zu.%zu", c % 6, i % 6);
 			struct tc_trunk *t = server_trunk(id, odd_names[i], ip);
 			pull_one(t);
-			tc_trunk_free(t);
+			tc_trunk_destroy(t);
 		}
 }
 
@@ -1137,7 +1137,7 @@ static void filters_agree_with_like(void)
 						                 want[off + i],
 						                 "'%s' (%d) at %zu, row %zu", f, cs,
 						                 q.offset, i);
-					tc_trunk_page_free(&page);
+					tc_trunk_page_finish(&page);
 				}
 			}
 		}
@@ -1200,10 +1200,10 @@ Test(store, the_search_blocks_follow_every_write)
 	/* a local create, an edit that changes the text, one that does not, a discard */
 	struct tc_trunk *t = sample_trunk("Fresh-PBX", "10.0.5.5");
 	cr_assert_eq(tc_store_create_local(store, "local-x", t, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	t = sample_trunk("gone-soon", "10.0.5.4");
 	cr_assert_eq(tc_store_create_local(store, "local-y", t, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	edit("srv-aa", rename_to, 5);
 	edit("srv-ab", set_channels, 12);
 	cr_assert_eq(tc_store_discard(store, "local-y", &err), TC_OK, "%s", err.message);
@@ -1213,8 +1213,8 @@ Test(store, the_search_blocks_follow_every_write)
 	struct tc_trunk *page[2] = {server_trunk("srv-bc", "Renamed_On_Server", "10.0.1.1"),
 	                            server_trunk("srv-bd", "a%_\\z", "10.0.1.2")};
 	cr_assert_eq(tc_store_pull_page(store, gen, page, 2, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(page[0]);
-	tc_trunk_free(page[1]);
+	tc_trunk_destroy(page[0]);
+	tc_trunk_destroy(page[1]);
 	struct tc_pull_result res;
 	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK, "%s", err.message);
 	filters_agree_with_like();
@@ -1239,22 +1239,22 @@ Test(store, the_list_shows_local_versions_and_states)
 	cr_assert_eq(page.count, 1);
 	char id[40];
 	snprintf(id, sizeof(id), "%s", page.items[0].trunk->id);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 	edit(id, rename_to, 42);
 	q.filter = "n42";
 	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
 	cr_assert_eq(page.count, 1);
 	cr_assert_eq(page.items[0].state, TC_SYNC_PENDING);
 	cr_assert_eq(page.items[0].pending, TC_OP_UPDATE);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 	q.filter = "pbx-0000";
 	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
 	cr_assert_eq(page.count, 0, "the filter sees the local name");
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 	q = (struct tc_list_query){.sort = TC_SORT_SYNC_STATE, .descending = true, .limit = 1};
 	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK);
 	cr_assert_str_eq(page.items[0].trunk->id, id);
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 
 	char *ids[4];
 	size_t n;
@@ -1293,7 +1293,7 @@ static void *write_many(void *arg)
 			w->rc = tc_store_update_local(s, id, &(struct tc_store_edit){.changes = t},
 			                              NULL, &e);
 		}
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	}
 	snprintf(w->message, sizeof(w->message), "%s", e.message);
 	tc_error_clear(&e);
@@ -1337,7 +1337,7 @@ Test(store, two_processes_share_a_fresh_data_dir)
 		struct tc_trunk *t = tc_trunk_new();
 		tc_trunk_set_string(t, TC_F_NAME, id);
 		rc = tc_store_create_local(s, id, t, &e);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	}
 	if (child == 0) {
 		tc_store_close(s);
@@ -1399,7 +1399,7 @@ Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 	struct tc_trunk *t = server_trunk("srv-1", "x", "10.0.0.1");
 	tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "sip.example.com");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	rewrite_closed_store("ALTER TABLE trunks DROP COLUMN f_outbound_host;"
 	                     "UPDATE trunks SET search = '';");
 
@@ -1409,10 +1409,10 @@ Test(store, a_missing_sort_column_is_added_and_filled_on_open)
 	struct tc_trunk_page page;
 	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
 	cr_assert_eq(page.count, 1, "the search text was rebuilt");
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 	q.sort = TC_F_PASSWORD;
 	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_USAGE, "secrets are not sort keys");
-	tc_trunk_page_free(&page);
+	tc_trunk_page_finish(&page);
 }
 
 Test(store, a_lock_held_too_long_is_tc_busy_not_an_sqlite_code)
@@ -1427,7 +1427,7 @@ Test(store, a_lock_held_too_long_is_tc_busy_not_an_sqlite_code)
 	cr_assert(strstr(err.message, "busy"), "%s", err.message);
 	tc_store_rollback(store);
 	cr_assert_eq(tc_store_create_local(impatient, "local-x", t, &err), TC_OK);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	tc_store_close(impatient);
 }
 
@@ -1457,13 +1457,13 @@ Test(store, a_version_3_store_is_migrated_and_its_trunks_found_by_filter)
 	fill_odd(2);
 	struct tc_trunk *t = sample_trunk("Queued-PBX", "10.0.4.4");
 	cr_assert_eq(tc_store_create_local(store, "local-q", t, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	reopen_migrated(VERSION_3_FROM_4);
 	filters_agree_with_like();
 	/* the triggers came with the migration */
 	t = server_trunk("srv-new", "after-the-MIGRATION", "10.0.4.5");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	static const char *const found[][2] = {{"the-migration", "srv-new"},
 	                                       {"queued-pbx", "local-q"}};
 	for (size_t i = 0; i < 2; i++) {
@@ -1472,7 +1472,7 @@ Test(store, a_version_3_store_is_migrated_and_its_trunks_found_by_filter)
 		cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
 		cr_assert_eq(page.total, 1, "%s", found[i][0]);
 		cr_assert_str_eq(page.items[0].trunk->id, found[i][1]);
-		tc_trunk_page_free(&page);
+		tc_trunk_page_finish(&page);
 	}
 	bool ok;
 	char line[64];
@@ -1484,10 +1484,10 @@ Test(store, a_version_2_store_is_migrated_keeping_its_trunks_and_queue)
 {
 	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	t = sample_trunk("two", "10.0.0.2");
 	cr_assert_eq(tc_store_create_local(store, "local-2", t, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	reopen_migrated(VERSION_2_FROM_3);
 	cr_assert_eq(trunk_count(), 2);
 	char *doc = NULL;
@@ -1500,7 +1500,7 @@ Test(store, a_version_2_store_is_migrated_keeping_its_trunks_and_queue)
 	struct tc_trunk *srv = server_trunk("srv-2", "two", "10.0.0.2");
 	set_document(srv, "{\"id\":\"srv-2\"}");
 	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(srv);
+	tc_trunk_destroy(srv);
 	char *id = NULL;
 	cr_assert_eq(tc_store_server_id(store, "local-2", &id, &err), TC_OK, "%s", err.message);
 	cr_assert_str_eq(id, "srv-2");
@@ -1518,10 +1518,10 @@ Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 {
 	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	t = server_trunk("srv-2", "two", "10.0.0.2");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	/* the file as version 1 left it: full state and seen indexes, no maintained count */
 	reopen_migrated(VERSION_2_FROM_3
 	                "DROP TRIGGER trunks_counted; DROP TRIGGER trunks_uncounted;"
@@ -1533,11 +1533,11 @@ Test(store, a_version_1_store_is_migrated_and_its_trunks_counted)
 	cr_assert_eq(trunk_count(), 2);
 	t = server_trunk("srv-2", "two again", "10.0.0.2");
 	pull_one(t);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	cr_assert_eq(trunk_count(), 2, "an upsert of a known trunk adds nothing");
 	t = sample_trunk("three", "10.0.0.3");
 	cr_assert_eq(tc_store_create_local(store, "local-3", t, &err), TC_OK, "%s", err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	cr_assert_eq(trunk_count(), 3);
 	cr_assert_eq(tc_store_discard(store, "local-3", &err), TC_OK, "%s", err.message);
 	cr_assert_eq(trunk_count(), 2, "a discarded create is uncounted");
@@ -1565,7 +1565,7 @@ static void add_trunks(struct tc_store *s, int count)
 		snprintf(id, sizeof(id), "local-%04d", i);
 		struct tc_trunk *t = sample_trunk(id, "10.1.1.1");
 		cr_assert_eq(tc_store_create_local(s, id, t, &err), TC_OK, "%s", err.message);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	}
 }
 
@@ -1658,7 +1658,7 @@ Test(store, a_second_open_in_the_process_keeps_the_first_connections_locks)
 	struct tc_trunk *t = sample_trunk("after", "10.2.2.2");
 	cr_assert_eq(tc_store_create_local(worker, "local-after", t, &err), TC_OK, "%s",
 	             err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	struct tc_store_counts c;
 	cr_assert_eq(tc_store_counts(store, &c, &err), TC_OK, "%s", err.message);
 	cr_assert_eq(c.trunks, 4);
@@ -1844,11 +1844,11 @@ Test(store, a_read_only_store_reads_and_refuses_writes_naming_the_dir)
 	cr_assert(strstr(why, dir), "%s", why);
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_store_get(store, "local-0001", &rec, &err), TC_OK, "%s", err.message);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	struct tc_trunk *t = sample_trunk("new", "10.3.3.3");
 	cr_assert_eq(tc_store_create_local(store, "local-new", t, &err), TC_READ_ONLY, "%s",
 	             err.message);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 	cr_assert(strstr(err.message, dir) && strstr(err.message, "nothing was saved"), "%s",
 	          err.message);
 	bool ok = false;

@@ -78,9 +78,9 @@ ParameterizedTest(struct merge_case *c, merge, one_field)
 	             c->theirs);
 	cr_assert_eq(m.nsend, c->send ? 1u : 0u);
 	cr_assert_eq(m.nconflict, c->conflict ? 1u : 0u);
-	tc_trunk_free(base);
-	tc_trunk_free(mine);
-	tc_trunk_free(theirs);
+	tc_trunk_destroy(base);
+	tc_trunk_destroy(mine);
+	tc_trunk_destroy(theirs);
 }
 
 Test(merge, different_fields_merge_same_field_conflicts)
@@ -106,9 +106,9 @@ Test(merge, different_fields_merge_same_field_conflicts)
 	tc_sync_merge(base, mine, theirs, &m);
 	cr_assert_not(m.send[TC_F_UPDATED_AT]);
 	cr_assert_not(m.conflict[TC_F_UPDATED_AT]);
-	tc_trunk_free(base);
-	tc_trunk_free(mine);
-	tc_trunk_free(theirs);
+	tc_trunk_destroy(base);
+	tc_trunk_destroy(mine);
+	tc_trunk_destroy(theirs);
 }
 
 /* What makes a queued delete a "delete vs modified" conflict. */
@@ -145,8 +145,8 @@ Test(changed_since, every_attribute_the_server_sends_counts_as_the_merge_compare
 	cr_assert(tc_sync_changed_since(NULL, theirs, changed));
 	cr_assert(changed[TC_F_NAME]);
 	cr_assert_not(changed[TC_F_MAX_CHANNELS]);
-	tc_trunk_free(base);
-	tc_trunk_free(theirs);
+	tc_trunk_destroy(base);
+	tc_trunk_destroy(theirs);
 }
 
 Test(time, server_timestamps)

@@ -88,9 +88,9 @@ Test(values, setters_check_types_and_dup_is_deep)
 	cr_assert_str_eq(tc_trunk_string(t, TC_F_NAME), "Main");
 	tc_trunk_unset(c, TC_F_NAME);
 	cr_assert_not(tc_trunk_has(c, TC_F_NAME));
-	tc_trunk_free(c);
-	tc_trunk_free(t);
-	tc_trunk_free(NULL);
+	tc_trunk_destroy(c);
+	tc_trunk_destroy(t);
+	tc_trunk_destroy(NULL);
 }
 
 Test(values, same_meaning_treats_empty_alike)
@@ -170,7 +170,7 @@ Test(text, set_assignments_name_an_attribute_and_parse_its_text)
 	cr_assert_eq(t->values[TC_F_MAX_CHANNELS].state, TC_V_ABSENT, "unchanged on error");
 	cr_assert_str_eq(tc_trunk_string(t, TC_F_NAME), "a=b");
 	tc_error_clear(&err);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(text, secrets_are_masked_unless_revealed)
@@ -214,7 +214,7 @@ Test(flat_json, round_trips_and_keeps_unknown_attributes)
 	out = tc_trunk_to_flat_json(t, 0);
 	cr_assert(strstr(out, "\"password\":\"" TC_SECRET_MASK "\""));
 	free(out);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(flat_json, accepts_server_renderings_of_region_and_sender)
@@ -227,7 +227,7 @@ Test(flat_json, accepts_server_renderings_of_region_and_sender)
 	cr_assert_eq(tc_trunk_from_flat_json(in, strlen(in), &t, NULL), TC_OK);
 	cr_assert_str_eq(tc_trunk_string(t, TC_F_REGION), "hydrogen");
 	cr_assert_str_eq(tc_trunk_string(t, TC_F_DEFAULT_SENDER), "85512345678");
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(flat_json, type_errors_name_field_and_index)
@@ -248,7 +248,7 @@ Test(flat_json, type_errors_name_field_and_index)
 	cr_assert_eq(err.fields.items[3].index, 1);
 	cr_assert_str_eq(err.fields.items[4].title, "must be an array");
 	tc_error_clear(&err);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 /* What jansson and the field table make of doc: the reading the quick path must agree with. */
@@ -263,7 +263,7 @@ static enum tc_status reference_read(const char *doc, struct tc_trunk **out)
 	struct tc_field_errors errs = {0};
 	*out = tc_trunk_new();
 	enum tc_status rc = tc_trunk_attrs_from_json(obj, *out, "/data/attributes", true, &errs);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	json_decref(obj);
 	return rc;
 }
@@ -322,8 +322,8 @@ Test(flat_json, quick_reading_of_stored_documents_agrees_with_jansson)
 			                 ref->extra_json ? ref->extra_json : "(none)", "%s",
 			                 docs[i]);
 		}
-		tc_trunk_free(quick);
-		tc_trunk_free(ref);
+		tc_trunk_destroy(quick);
+		tc_trunk_destroy(ref);
 		tc_error_clear(&err);
 	}
 }
@@ -389,8 +389,8 @@ Test(flat_json, strings_with_nul_are_refused_not_cut_short)
 	cr_assert_str_eq(errs.items[0].title, "must not contain a NUL character");
 	cr_assert_str_eq(errs.items[1].pointer, "/data/attributes/inbound_source_ips/0");
 	cr_assert_not(tc_trunk_has(t, TC_F_NAME));
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 	json_decref(obj);
 }
 
@@ -444,8 +444,8 @@ Test(field_kind, senders_compare_by_digits_and_ip_sets_by_members)
 	cr_assert_not(tc_field_same_value(TC_F_OUTBOUND_ROUTE_PREFIXES,
 	                                  &a->values[TC_F_OUTBOUND_ROUTE_PREFIXES],
 	                                  &b->values[TC_F_OUTBOUND_ROUTE_PREFIXES]));
-	tc_trunk_free(a);
-	tc_trunk_free(b);
+	tc_trunk_destroy(a);
+	tc_trunk_destroy(b);
 }
 
 Test(field_kind, pickers_and_their_options)

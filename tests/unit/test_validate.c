@@ -133,8 +133,8 @@ Test(context, configured_regions_replace_the_defaults)
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_REGION, "hydrogen"), TC_OK);
 	cr_assert_eq(tc_validate_record(&ctx, t, &errs), TC_INVALID);
 	expect_error(&errs, 0, A "region", "is invalid");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(context, bad_arguments_are_usage_errors)
@@ -149,7 +149,7 @@ Test(context, bad_arguments_are_usage_errors)
 	cr_assert_eq(tc_validate_field(&ctx, TC_FIELD_NONE, t, &errs), TC_USAGE);
 	cr_assert_eq(tc_validate_field(&ctx, TC_FIELD_COUNT, t, &errs), TC_USAGE);
 	cr_assert_eq(errs.count, 0);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 /* ---- create: schema ---- */
@@ -159,7 +159,7 @@ Test(create, minimal_ip_address_trunk_is_valid)
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("My Trunk", "ip_address", "hydrogen");
 	expect_clean(TC_VALIDATE_CREATE, t, &errs);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, the_example_request_of_section_5_is_valid)
@@ -178,7 +178,7 @@ Test(create, the_example_request_of_section_5_is_valid)
 	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &err.fields), TC_OK);
 	cr_assert_eq(err.fields.count, 0);
 	tc_error_clear(&err);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, required_fields_absent_are_missing_in_schema_order)
@@ -195,8 +195,8 @@ Test(create, required_fields_absent_are_missing_in_schema_order)
 		cr_assert_eq(errs.items[i].index, -1);
 	}
 	cr_assert_eq(errs.items[0].field, TC_F_NAME);
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, empty_and_null_strings_must_be_filled)
@@ -204,11 +204,11 @@ Test(create, empty_and_null_strings_must_be_filled)
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("", "ip_address", "hydrogen");
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "name", "must be filled");
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	cr_assert_eq(tc_trunk_set_null(t, TC_F_NAME), TC_OK);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "name", "must be filled");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 /* Every attribute that is not nullable says "must be filled" for null; none for the others. */
@@ -232,8 +232,8 @@ Test(create, null_for_each_attribute_follows_the_table)
 			             fi->type == TC_T_LIST ? "must be a list, not null"
 			                                   : "must be filled");
 		}
-		tc_field_errors_free(&errs);
-		tc_trunk_free(t);
+		tc_field_errors_finish(&errs);
+		tc_trunk_destroy(t);
 	}
 }
 
@@ -244,8 +244,8 @@ Test(create, authentication_mode_must_be_one_of_the_three_case_sensitively)
 	const struct tc_field_error *e =
 	    only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "authentication_mode", mode_title);
 	cr_assert_not(e->rule);
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, region_must_be_an_alias_case_sensitively)
@@ -259,13 +259,13 @@ Test(create, region_must_be_an_alias_case_sensitively)
 		    only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "region", "is invalid");
 		cr_assert(e->rule);
 		cr_assert_not_null(e->hint);
-		tc_field_errors_free(&errs);
-		tc_trunk_free(t);
+		tc_field_errors_finish(&errs);
+		tc_trunk_destroy(t);
 	}
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("A", "ip_address", "helium");
 	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, empty_region_is_a_schema_error_and_skips_the_rule)
@@ -273,8 +273,8 @@ Test(create, empty_region_is_a_schema_error_and_skips_the_rule)
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("A", "ip_address", "");
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "region", "must be filled");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, max_channels_above_zero_and_within_the_servers_integer)
@@ -286,7 +286,7 @@ Test(create, max_channels_above_zero_and_within_the_servers_integer)
 		cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, bad[i]), TC_OK);
 		only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "max_channels",
 		     "must be greater than 0");
-		tc_field_errors_free(&errs);
+		tc_field_errors_finish(&errs);
 	}
 	static const long long good[] = {1, 30, 2147483647LL};
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
@@ -300,9 +300,9 @@ Test(create, max_channels_above_zero_and_within_the_servers_integer)
 		    only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "max_channels",
 		         "is too large for the server (at most 2147483647)");
 		cr_assert_not_null(e->hint);
-		tc_field_errors_free(&errs);
+		tc_field_errors_finish(&errs);
 	}
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, null_max_channels_explains_that_the_api_cannot_clear_it)
@@ -313,8 +313,8 @@ Test(create, null_max_channels_explains_that_the_api_cannot_clear_it)
 	const struct tc_field_error *e =
 	    only(TC_VALIDATE_UPDATE, t, &errs, TC_SEV_ERROR, A "max_channels", "must be filled");
 	cr_assert_not_null(strstr(e->hint, "leave max_channels out"));
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, inbound_country_lists_every_code_and_hints)
@@ -328,8 +328,8 @@ Test(create, inbound_country_lists_every_code_and_hints)
 		                                      A "inbound_country", country_title);
 		cr_assert_str_eq(e->hint, "two-letter ISO 3166 code in capitals, e.g. US");
 		cr_assert_not(e->rule);
-		tc_field_errors_free(&errs);
-		tc_trunk_free(t);
+		tc_field_errors_finish(&errs);
+		tc_trunk_destroy(t);
 	}
 	struct tc_field_errors errs = {0};
 	struct tc_trunk *t = trunk("A", "ip_address", "hydrogen");
@@ -340,8 +340,8 @@ Test(create, inbound_country_lists_every_code_and_hints)
 	}
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_INBOUND_COUNTRY, ""), TC_OK);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "inbound_country", "must be filled");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, country_title_fits_its_buffer_and_truncates_safely)
@@ -369,19 +369,19 @@ Test(create, first_bad_ip_only_with_the_pointer_on_the_array)
 	cr_assert_eq(e->index, -1);
 	cr_assert_eq(e->field, TC_F_INBOUND_SOURCE_IPS);
 	cr_assert_not_null(e->hint);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	set_list(t, TC_F_INBOUND_SOURCE_IPS, ips + 3, 1);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "inbound_source_ips",
 	     "contains invalid IP address: ::1");
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	set_list(t, TC_F_INBOUND_SOURCE_IPS, NULL, 0);
 	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
 	static const char *const empty[] = {""};
 	set_list(t, TC_F_INBOUND_SOURCE_IPS, empty, 1);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "inbound_source_ips",
 	     "contains invalid IP address: ");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, duplicate_ips_warn_at_each_repeat)
@@ -397,8 +397,8 @@ Test(create, duplicate_ips_warn_at_each_repeat)
 	expect(&errs, 2, TC_SEV_WARNING, A "inbound_source_ips/4", "duplicate IP address: 1.1.1.1");
 	cr_assert_eq(errs.items[0].index, 2);
 	cr_assert_not_null(errs.items[0].hint);
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, duplicates_in_a_long_list_match_the_short_list_rule)
@@ -420,8 +420,8 @@ Test(create, duplicates_in_a_long_list_match_the_short_list_rule)
 		cr_assert_eq(errs.items[i].index, (int)(300 + i));
 	expect(&errs, 0, TC_SEV_WARNING, A "inbound_source_ips/300",
 	       "duplicate IP address: 10.0.0.0");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 	free(ips);
 	free(buf);
 }
@@ -432,12 +432,12 @@ Test(create, default_sender_filled_and_warned_without_digits)
 	struct tc_trunk *t = trunk("A", "ip_address", "hydrogen");
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_DEFAULT_SENDER, ""), TC_OK);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "default_sender", "must be filled");
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_DEFAULT_SENDER, "ACME"), TC_OK);
 	const struct tc_field_error *e =
 	    only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_WARNING, A "default_sender", "has no digits");
 	cr_assert_not_null(e->hint);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	static const char *const fine[] = {"+1 (415) 555-1234", "85512345678",
 	                                   "sip:pbx@example.com"};
 	for (size_t i = 0; i < sizeof(fine) / sizeof(*fine); i++) {
@@ -445,7 +445,7 @@ Test(create, default_sender_filled_and_warned_without_digits)
 		cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_OK);
 		cr_assert_eq(errs.count, 0, "%s", fine[i]);
 	}
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, dial_string_prefix_only_needs_to_be_filled)
@@ -457,8 +457,8 @@ Test(create, dial_string_prefix_only_needs_to_be_filled)
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX, ""), TC_OK);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "outbound_dial_string_prefix",
 	     "must be filled");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, advisory_lengths_count_characters_and_only_warn)
@@ -476,7 +476,7 @@ Test(create, advisory_lengths_count_characters_and_only_warn)
 	const struct tc_field_error *e = only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_WARNING,
 	                                      A "auth_user", "is longer than 60 characters");
 	cr_assert_not_null(e->hint);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	cr_assert_eq(tc_trunk_set_null(t, TC_F_AUTH_USER), TC_OK);
 
 	char proxy[128];
@@ -488,8 +488,8 @@ Test(create, advisory_lengths_count_characters_and_only_warn)
 	cr_assert_eq(errs.count, 2);
 	expect(&errs, 0, TC_SEV_WARNING, A "outbound_proxy", "is not a host or host:port");
 	expect(&errs, 1, TC_SEV_WARNING, A "outbound_proxy", "is longer than 100 characters");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, nullable_strings_accept_null_and_empty)
@@ -499,7 +499,7 @@ Test(create, nullable_strings_accept_null_and_empty)
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_PROXY, ""), TC_OK);
 	cr_assert_eq(tc_trunk_set_null(t, TC_F_AUTH_USER), TC_OK);
 	expect_clean(TC_VALIDATE_CREATE, t, &errs);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, outbound_host_syntax_is_a_warning)
@@ -510,11 +510,11 @@ Test(create, outbound_host_syntax_is_a_warning)
 	const struct tc_field_error *e = only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_WARNING,
 	                                      A "outbound_host", "is not a host or host:port");
 	cr_assert_not_null(e->hint);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, ""), TC_OK);
 	only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_ERROR, A "outbound_host", "must be filled");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(create, client_credentials_username_without_password_warns)
@@ -526,11 +526,11 @@ Test(create, client_credentials_username_without_password_warns)
 	const struct tc_field_error *e = only(TC_VALIDATE_CREATE, t, &errs, TC_SEV_WARNING,
 	                                      A "password", "is empty although a username is set");
 	cr_assert_not_null(e->hint);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 	expect_clean(TC_VALIDATE_UPDATE, t, &errs);
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_PASSWORD, "secret"), TC_OK);
 	expect_clean(TC_VALIDATE_CREATE, t, &errs);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(create, booleans_and_lists_must_not_be_null)
@@ -546,8 +546,8 @@ Test(create, booleans_and_lists_must_not_be_null)
 	expect_error(&errs, 1, A "outbound_plus_prefix", "must be filled");
 	expect_error(&errs, 2, A "outbound_route_prefixes", "must be a list, not null");
 	cr_assert_not_null(errs.items[0].hint);
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 /* ---- create: rules and order (SERVER-BEHAVIOUR.md §3.4) ---- */
@@ -563,8 +563,8 @@ Test(order, outbound_registration_requires_credentials_and_host_in_rule_order)
 	expect_error(&errs, 2, A "outbound_host", "is required for outbound_registration mode");
 	for (size_t i = 0; i < 3; i++)
 		cr_assert(errs.items[i].rule);
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(order, name_missing_plus_requirements_plus_region_as_the_spec_says)
@@ -578,8 +578,8 @@ Test(order, name_missing_plus_requirements_plus_region_as_the_spec_says)
 	expect_error(&errs, 2, A "password", "is required for outbound_registration mode");
 	expect_error(&errs, 3, A "outbound_host", "is required for outbound_registration mode");
 	expect_error(&errs, 4, A "region", "is invalid");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(order, schema_errors_in_schema_order_then_rules_then_warnings)
@@ -609,8 +609,8 @@ Test(order, schema_errors_in_schema_order_then_rules_then_warnings)
 	expect(&errs, i++, TC_SEV_WARNING, A "inbound_source_ips/2",
 	       "duplicate IP address: 1.1.1.1");
 	cr_assert_eq(errs.count, i);
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 Test(order, requirement_rules_only_for_absent_keys_and_exact_mode)
@@ -624,15 +624,15 @@ Test(order, requirement_rules_only_for_absent_keys_and_exact_mode)
 	cr_assert_eq(errs.count, 2);
 	expect_error(&errs, 0, A "username", "must be filled");
 	expect_error(&errs, 1, A "password", "must be filled");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 
 	t = trunk("A", "Outbound_Registration", "hydrogen");
 	cr_assert_eq(check(TC_VALIDATE_CREATE, t, &errs), TC_INVALID);
 	cr_assert_eq(errs.count, 1);
 	expect_error(&errs, 0, A "authentication_mode", mode_title);
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 /* ---- update (SERVER-BEHAVIOUR.md §3.5) ---- */
@@ -645,7 +645,7 @@ Test(update, nothing_is_required)
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "outbound_registration"),
 	             TC_OK);
 	expect_clean(TC_VALIDATE_UPDATE, t, &errs);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(update, attribute_rules_match_create)
@@ -661,8 +661,8 @@ Test(update, attribute_rules_match_create)
 	expect_error(&errs, 1, A "username", "must be filled");
 	expect_error(&errs, 2, A "region", "is invalid");
 	expect_error(&errs, 3, A "inbound_source_ips", "contains invalid IP address: 1.2.3");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 /* ---- per field ---- */
@@ -683,12 +683,12 @@ Test(field, only_the_asked_field_is_reported)
 	expect_error(&errs, 1, A "name", "is missing");
 	cr_assert_eq(tc_validate_field(&ctx, TC_F_CREATED_AT, t, &errs), TC_OK);
 	cr_assert_eq(errs.count, 2);
-	tc_field_errors_free(&errs);
+	tc_field_errors_finish(&errs);
 
 	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "ip_address"), TC_OK);
 	cr_assert_eq(tc_validate_field(&ctx, TC_F_PASSWORD, t, &errs), TC_OK);
 	cr_assert_eq(errs.count, 0);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 Test(field, typing_an_address_list_reports_error_then_warnings)
@@ -703,8 +703,8 @@ Test(field, typing_an_address_list_reports_error_then_warnings)
 	cr_assert_eq(errs.count, 2);
 	expect_error(&errs, 0, A "inbound_source_ips", "contains invalid IP address: 1.1.1.");
 	expect(&errs, 1, TC_SEV_WARNING, A "inbound_source_ips/1", "duplicate IP address: 1.1.1.1");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 }
 
 /* The record's entries are exactly the union of the per-field entries. */
@@ -732,12 +732,12 @@ Test(field, record_is_the_union_of_fields)
 			cr_assert(found, "%s %s", one.items[i].pointer, one.items[i].title);
 		}
 		sum += one.count;
-		tc_field_errors_free(&one);
+		tc_field_errors_finish(&one);
 	}
 	cr_assert_eq(sum, all.count);
 	cr_assert_eq(all.count, 10);
-	tc_field_errors_free(&all);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&all);
+	tc_trunk_destroy(t);
 }
 
 Test(field, dependencies_follow_the_rules)
@@ -778,8 +778,8 @@ Test(sizes, huge_strings_are_kept_whole)
 	expect_error(&errs, 1, A "region", "is invalid");
 	cr_assert_eq(strlen(errs.items[2].title), strlen("contains invalid IP address: ") + BIG);
 	expect(&errs, 3, TC_SEV_WARNING, A "outbound_host", "is not a host or host:port");
-	tc_field_errors_free(&errs);
-	tc_trunk_free(t);
+	tc_field_errors_finish(&errs);
+	tc_trunk_destroy(t);
 	free(s);
 }
 
@@ -792,7 +792,7 @@ Test(sizes, utf8_names_are_fine)
 		struct tc_field_errors errs = {0};
 		struct tc_trunk *t = trunk(names[i], "ip_address", "hydrogen");
 		expect_clean(TC_VALIDATE_CREATE, t, &errs);
-		tc_trunk_free(t);
+		tc_trunk_destroy(t);
 	}
 }
 
@@ -812,7 +812,7 @@ Test(sizes, text_form_values_validate_like_typed_ones)
 	expect_error(&err.fields, 1, A "inbound_source_ips",
 	             "contains invalid IP address: 1.1.1.01");
 	tc_error_clear(&err);
-	tc_trunk_free(t);
+	tc_trunk_destroy(t);
 }
 
 /* ---- sort ---- */
@@ -863,7 +863,7 @@ Test(sort, document_errors_then_attributes_then_rules_then_warnings)
 		cr_assert_str_eq(e.items[i].pointer, want[i][0], "entry %zu", i);
 		cr_assert_str_eq(e.items[i].title, want[i][1], "entry %zu", i);
 	}
-	tc_field_errors_free(&e);
+	tc_field_errors_finish(&e);
 }
 
 Test(sort, long_lists_sort_stably)
@@ -886,7 +886,7 @@ Test(sort, long_lists_sort_stably)
 			cr_assert(!(a->field == TC_F_REGION && b->field == TC_F_NAME));
 	}
 	cr_assert_eq(tc_validate_sort(NULL), TC_OK);
-	tc_field_errors_free(&e);
+	tc_field_errors_finish(&e);
 }
 
 /* ---- IPv4 (Resolv::IPv4::Regex) ---- */

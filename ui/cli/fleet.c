@@ -124,7 +124,7 @@ struct stored {
 static void stored_free(struct stored *s)
 {
 	for (size_t i = 0; i < s->count; i++)
-		tc_trunk_free(s->trunks[i]);
+		tc_trunk_destroy(s->trunks[i]);
 	free(s->trunks);
 	memset(s, 0, sizeof(*s));
 }
@@ -285,9 +285,9 @@ struct fleet_run {
 
 static void fleet_run_free(struct fleet_run *r)
 {
-	tc_plan_free(&r->plan);
+	tc_plan_finish(&r->plan);
 	stored_free(&r->stored);
-	tc_fleet_free(&r->fleet);
+	tc_fleet_finish(&r->fleet);
 }
 
 /*
@@ -310,7 +310,7 @@ static enum tc_status map_local_ids(struct tc_service *svc, struct tc_fleet *fle
 		if (tc_service_get(svc, t->id, &rec, &e) == TC_OK && strcmp(rec->id, t->id) != 0 &&
 		    tc_trunk_set_id(t, rec->id) != TC_OK)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
-		tc_trunk_record_free(rec);
+		tc_trunk_record_destroy(rec);
 		tc_error_clear(&e);
 	}
 	return rc;
@@ -506,11 +506,11 @@ static int fleet_diff(const struct cli_fleet *c)
 		}
 		code = tc_plan_empty(&plan) ? CLI_EXIT_OK : CLI_EXIT_CHANGES;
 	}
-	tc_plan_free(&plan);
+	tc_plan_finish(&plan);
 	stored_free(&a);
 	stored_free(&b);
 	tc_service_close(svc_b);
-	tc_config_free(cfg_b);
+	tc_config_destroy(cfg_b);
 	return rc == TC_OK ? code : fail(c->err, rc);
 }
 

@@ -169,7 +169,7 @@ static enum tc_status json_import(const char *text, size_t len, struct tc_trunk 
 	json_decref(root);
 	if (rc != TC_OK) {
 		for (size_t i = 0; trunks && i < n; i++)
-			tc_trunk_free(trunks[i]);
+			tc_trunk_destroy(trunks[i]);
 		free(trunks);
 		return rc;
 	}
@@ -217,14 +217,14 @@ int cli_cmd_import(struct cli *c)
 			fprintf(stderr, "  %s\n", tc_status_message(r->status));
 	}
 	for (size_t i = 0; i < n; i++)
-		tc_trunk_free(trunks[i]);
+		tc_trunk_destroy(trunks[i]);
 	free(trunks);
 	if (rc == TC_OK)
 		fprintf(stderr, "trunkctl: %s%zu to create, %zu to update, %zu unchanged%s\n",
 		        dry ? "dry run, nothing staged: " : "staged in the outbox: ", rep.created,
 		        rep.updated, rep.unchanged,
 		        dry ? "" : "; review with 'trunkctl pending', send with 'trunkctl sync'");
-	tc_import_report_free(&rep);
+	tc_import_report_finish(&rep);
 	return rc != TC_OK ? cli_fail(c, rc) : CLI_EXIT_OK;
 }
 
@@ -430,7 +430,7 @@ enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *co
 		if (!grown || !t) {
 			if (grown)
 				trunks = grown;
-			tc_trunk_free(t);
+			tc_trunk_destroy(t);
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 			row_free(&row);
 			break;
@@ -450,7 +450,7 @@ enum tc_status cli_csv_read(const char *text, struct tc_trunk ***out, size_t *co
 		rc = tc_error_set(err, TC_INVALID, "some cells are not valid values");
 	if (rc != TC_OK) {
 		for (size_t i = 0; i < n; i++)
-			tc_trunk_free(trunks[i]);
+			tc_trunk_destroy(trunks[i]);
 		free(trunks);
 		return rc;
 	}

@@ -122,7 +122,7 @@ enum tc_status cli_apply_input(struct cli *c, struct tc_trunk *draft, const char
 	for (int f = 0; rc == TC_OK && f < TC_FIELD_COUNT; f++)
 		if (doc->values[f].state != TC_V_ABSENT && !(tc_field(f)->flags & TC_FF_READONLY))
 			rc = tc_trunk_set_value(draft, f, &doc->values[f]);
-	tc_trunk_free(doc);
+	tc_trunk_destroy(doc);
 	if (rc == TC_NOMEM)
 		tc_error_set(&c->err, rc, NULL);
 	return rc;

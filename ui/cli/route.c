@@ -23,7 +23,7 @@ static enum tc_status fleet_find(struct tc_service *svc, const struct tc_routing
 	if (rc != TC_OK)
 		return rc;
 	*out = tc_routing_find(f, rec->id);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	if (!*out)
 		return tc_error_set(
 		    err, TC_NOT_FOUND,
@@ -175,7 +175,8 @@ static enum tc_status inbound_number(const struct cli_args *a, enum cli_opt_id o
 	return tc_route_normalize(t, a->value[opt], out, err);
 }
 
-static enum tc_status route_inbound(const struct cli_args *a, const struct tc_routing *f, struct tc_error *err)
+static enum tc_status route_inbound(const struct cli_args *a, const struct tc_routing *f,
+                                    struct tc_error *err)
 {
 	const char *ip = a->value[CLI_OPT_FROM_IP];
 	struct tc_inbound_answer r;

@@ -84,7 +84,7 @@ int cli_push_change(struct cli *c, const char *id, bool gone, bool print_id)
 			cli_say(stdout, "%s", rec->id);
 		code = rc == TC_AUTH || rc == TC_FORBIDDEN ? CLI_EXIT_AUTH : CLI_EXIT_QUEUED;
 	}
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	tc_error_clear(&gerr);
 	return code;
 }
@@ -104,7 +104,7 @@ static int sync_dry_run(struct cli *c)
 	struct tc_pending_list list = {0};
 	enum tc_status rc = tc_service_pending(c->svc, c->a->given[CLI_OPT_REVEAL], &list, &c->err);
 	if (rc != TC_OK) {
-		tc_pending_list_free(&list);
+		tc_pending_list_finish(&list);
 		return cli_fail(c, rc);
 	}
 	json_t *arr = c->a->given[CLI_OPT_JSON] ? json_array() : NULL;
@@ -133,7 +133,7 @@ static int sync_dry_run(struct cli *c)
 	if (!arr && list.count)
 		cli_route_effects(c->svc, stderr);
 	json_decref(arr);
-	tc_pending_list_free(&list);
+	tc_pending_list_finish(&list);
 	return CLI_EXIT_OK;
 }
 
@@ -213,7 +213,7 @@ int cli_cmd_pending(struct cli *c)
 	struct tc_pending_list list = {0};
 	enum tc_status rc = tc_service_pending(c->svc, reveal, &list, &c->err);
 	if (rc != TC_OK) {
-		tc_pending_list_free(&list);
+		tc_pending_list_finish(&list);
 		return cli_fail(c, rc);
 	}
 	if (c->a->given[CLI_OPT_JSON]) {
@@ -247,7 +247,7 @@ int cli_cmd_pending(struct cli *c)
 		if (list.count)
 			cli_route_effects(c->svc, stderr);
 	}
-	tc_pending_list_free(&list);
+	tc_pending_list_finish(&list);
 	return CLI_EXIT_OK;
 }
 
@@ -273,7 +273,7 @@ static int push_recreated(struct cli *c, const char *name)
 		code = CLI_EXIT_OK;
 	}
 	tc_error_clear(&e);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return code;
 }
 
@@ -301,7 +301,7 @@ int cli_cmd_resolve(struct cli *c)
 		               "--take-theirs keeps it; --set does not apply",
 		               rec->id)
 		         : tc_error_set(&c->err, TC_USAGE, "trunk %s is not in conflict", rec->id);
-		tc_trunk_record_free(rec);
+		tc_trunk_record_destroy(rec);
 		return cli_fail(c, rc);
 	}
 	struct tc_trunk *edited = tc_trunk_dup(rec->conflict->mine);
@@ -325,8 +325,8 @@ int cli_cmd_resolve(struct cli *c)
 	const char *name = edited ? tc_trunk_string(edited, TC_F_NAME) : NULL;
 	char *recreated_name =
 	    rc == TC_OK && !rec->conflict->theirs && !theirs && name ? strdup(name) : NULL;
-	tc_trunk_free(edited);
-	tc_trunk_free(sets);
+	tc_trunk_destroy(edited);
+	tc_trunk_destroy(sets);
 	int code;
 	if (rc != TC_OK) {
 		code = cli_fail(c, rc);
@@ -338,7 +338,7 @@ int cli_cmd_resolve(struct cli *c)
 		bool gone = tc_service_get(c->svc, rec->id, &now, &e2) == TC_NOT_FOUND;
 		bool queued = now && now->pending != TC_OP_NONE;
 		bool deleting = now && now->pending == TC_OP_DELETE;
-		tc_trunk_record_free(now);
+		tc_trunk_record_destroy(now);
 		tc_error_clear(&e2);
 		if (rec->conflict->mine_deleted && !queued && !gone)
 			fprintf(stderr, "trunkctl: the delete is dropped; the trunk stays as the "
@@ -350,7 +350,7 @@ int cli_cmd_resolve(struct cli *c)
 			                       : cli_push_change(c, rec->id, deleting, false);
 	}
 	free(recreated_name);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return code;
 }
 
@@ -362,7 +362,7 @@ int cli_cmd_discard(struct cli *c)
 		rc = tc_service_discard(c->svc, rec->id, &c->err);
 	if (rc == TC_OK)
 		cli_say(stderr, "trunkctl: discarded the queued changes of %s", rec->id);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return rc != TC_OK ? cli_fail(c, rc) : CLI_EXIT_OK;
 }
 
@@ -371,7 +371,7 @@ int cli_cmd_log(struct cli *c)
 	struct tc_journal_list list = {0};
 	enum tc_status rc = tc_service_journal(c->svc, 0, &list, &c->err);
 	if (rc != TC_OK) {
-		tc_journal_list_free(&list);
+		tc_journal_list_finish(&list);
 		return cli_fail(c, rc);
 	}
 	json_t *arr = c->a->given[CLI_OPT_JSON] ? json_array() : NULL;
@@ -400,6 +400,6 @@ int cli_cmd_log(struct cli *c)
 	if (arr)
 		cli_print_json(stdout, arr);
 	json_decref(arr);
-	tc_journal_list_free(&list);
+	tc_journal_list_finish(&list);
 	return CLI_EXIT_OK;
 }

@@ -65,7 +65,7 @@ int cli_cmd_list(struct cli *c)
 		rc = tc_service_list(c->svc, &q, &page, &c->err);
 		if (rc == TC_OK)
 			cli_print_table(stdout, &page);
-		tc_trunk_page_free(&page);
+		tc_trunk_page_finish(&page);
 	}
 	return rc != TC_OK ? cli_fail(c, rc) : code;
 }
@@ -107,7 +107,7 @@ int cli_cmd_show(struct cli *c)
 	} else {
 		cli_print_record(stdout, rec, reveal);
 	}
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return rc != TC_OK ? cli_fail(c, rc) : CLI_EXIT_OK;
 }
 
@@ -120,7 +120,7 @@ int cli_cmd_create(struct cli *c)
 	char *id = NULL;
 	if (rc == TC_OK)
 		rc = tc_service_create(c->svc, draft, &id, &c->err);
-	tc_trunk_free(draft);
+	tc_trunk_destroy(draft);
 	if (rc != TC_OK)
 		return cli_fail(c, rc);
 	int code = cli_push_change(c, id, false, true);
@@ -152,12 +152,12 @@ int cli_cmd_update(struct cli *c)
 	struct tc_edit_result res = {0};
 	if (rc == TC_OK)
 		rc = tc_service_update(c->svc, rec->id, changes, NULL, &res, &c->err);
-	tc_trunk_free(changes);
+	tc_trunk_destroy(changes);
 	if (rc == TC_OK)
 		print_changed(c->a->pos[0], &res);
-	tc_edit_result_free(&res);
+	tc_edit_result_finish(&res);
 	int code = rc != TC_OK ? cli_fail(c, rc) : cli_push_change(c, rec->id, false, false);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return code;
 }
 
@@ -203,7 +203,7 @@ int cli_cmd_delete(struct cli *c)
 	if (rc == TC_OK)
 		rc = tc_service_delete(c->svc, rec->id, &c->err);
 	int code = rc != TC_OK ? cli_fail(c, rc) : cli_push_change(c, rec->id, true, false);
-	tc_trunk_record_free(rec);
+	tc_trunk_record_destroy(rec);
 	return code;
 }
 
@@ -225,8 +225,8 @@ int cli_cmd_validate(struct cli *c)
 	if (rc == TC_OK)
 		rc = tc_service_validate(c->svc, kind, draft, kind == TC_SAVE_UPDATE ? base : NULL,
 		                         &c->err);
-	tc_trunk_free(draft);
-	tc_trunk_free(base);
+	tc_trunk_destroy(draft);
+	tc_trunk_destroy(base);
 	if (rc != TC_OK)
 		return cli_fail(c, rc);
 	cli_print_field_errors(&c->err.fields);
@@ -256,8 +256,8 @@ int cli_cmd_edit(struct cli *c)
 		print_changed(c->a->pos[0], &res);
 		code = cli_push_change(c, rec->id, false, false);
 	}
-	tc_edit_result_free(&res);
-	tc_trunk_free(changes);
-	tc_trunk_record_free(rec);
+	tc_edit_result_finish(&res);
+	tc_trunk_destroy(changes);
+	tc_trunk_record_destroy(rec);
 	return code;
 }

@@ -130,9 +130,9 @@ static void validate(struct tui_app *app, struct bulk_form *v)
 					note_bad(v, (enum tc_field_id)fe->field, i, fe->title);
 			}
 		tc_error_clear(&err);
-		tc_trunk_free(draft);
+		tc_trunk_destroy(draft);
 	}
-	tc_trunk_free(changes);
+	tc_trunk_destroy(changes);
 	for (size_t j = 0; j < v->nfields; j++)
 		if (failing(v, v->fields[j]))
 			v->invalid++;
@@ -278,7 +278,7 @@ static enum tui_result save(struct tui_app *app, struct bulk_form *v)
 	                                 (const struct tc_trunk *const *)v->from, &failed, &saved,
 	                                 &err)
 	        : TC_INVALID;
-	tc_trunk_free(changes);
+	tc_trunk_destroy(changes);
 	if (rc != TC_OK) {
 		char what[200];
 		snprintf(what, sizeof(what), "Nothing was saved (\"%s\" refused)",
@@ -383,7 +383,7 @@ static void destroy(struct tui_screen *s)
 	for (size_t i = 0; i < v->count; i++) {
 		free(v->ids[i]);
 		free(v->names[i]);
-		tc_trunk_free(v->from[i]);
+		tc_trunk_destroy(v->from[i]);
 	}
 	free(v->ids);
 	free(v->names);
@@ -454,7 +454,7 @@ struct tui_screen *ui_bulk_form_new(struct tui_app *app)
 			if (v->ids[v->count] && v->names[v->count] && v->from[v->count])
 				v->count++;
 		}
-		tc_trunk_record_free(rec);
+		tc_trunk_record_destroy(rec);
 	}
 	if (!v->count || in_conflict) {
 		if (in_conflict)

@@ -44,8 +44,8 @@ static const enum tui_action footer[] = {
 static void drop_all(struct conflict_view *v)
 {
 	for (size_t i = 0; i < v->ntrunks; i++) {
-		tc_trunk_record_free(v->trunks[i].rec);
-		tc_trunk_free(v->trunks[i].edited);
+		tc_trunk_record_destroy(v->trunks[i].rec);
+		tc_trunk_destroy(v->trunks[i].edited);
 	}
 	memset(v->trunks, 0, sizeof(v->trunks));
 	v->ntrunks = 0;
@@ -107,7 +107,7 @@ static void load(struct tui_app *app, struct conflict_view *v)
 		struct tc_trunk_page page = {0};
 		if (tc_service_list(app->svc, &q, &page, &err) != TC_OK) {
 			tui_status_err(app, "Cannot read the conflicts", &err);
-			tc_trunk_page_free(&page);
+			tc_trunk_page_finish(&page);
 			break;
 		}
 		for (size_t i = 0; i < page.count && v->ntrunks < MAX_TRUNKS; i++) {
@@ -121,7 +121,7 @@ static void load(struct tui_app *app, struct conflict_view *v)
 			struct ctrunk *t = &v->trunks[v->ntrunks];
 			if (tc_service_get(app->svc, r->trunk->id, &t->rec, &err) != TC_OK ||
 			    !t->rec->conflict) {
-				tc_trunk_record_free(t->rec);
+				tc_trunk_record_destroy(t->rec);
 				t->rec = NULL;
 				tc_error_clear(&err);
 				continue;
@@ -137,7 +137,7 @@ static void load(struct tui_app *app, struct conflict_view *v)
 		if (page.count < PAGE)
 			done = true;
 		q.offset += PAGE;
-		tc_trunk_page_free(&page);
+		tc_trunk_page_finish(&page);
 	}
 	tc_error_clear(&err);
 	free(kept);

@@ -135,7 +135,7 @@ static void load(struct tui_app *app, struct detail_view *v)
 {
 	struct tc_error err;
 	tc_error_init(&err);
-	tc_trunk_record_free(v->rec);
+	tc_trunk_record_destroy(v->rec);
 	v->rec = NULL;
 	if (tc_service_get(app->svc, v->id, &v->rec, &err) != TC_OK)
 		tui_status_err(app, "Cannot show the trunk", &err);
@@ -387,7 +387,7 @@ static void destroy(struct tui_screen *s)
 {
 	struct detail_view *v = (struct detail_view *)s;
 	drop_document(v);
-	tc_trunk_record_free(v->rec);
+	tc_trunk_record_destroy(v->rec);
 	free(v->id);
 	free(v);
 }

@@ -20,7 +20,7 @@ void ui_edit_in_editor(struct tui_app *app, const char *id)
 	}
 	if (rec->state == TC_SYNC_CONFLICT) {
 		tui_status(app, true, "This trunk is in conflict: resolve it first (c).");
-		tc_trunk_record_free(rec);
+		tc_trunk_record_destroy(rec);
 		return;
 	}
 	struct tc_trunk *changes = NULL;
@@ -48,8 +48,8 @@ void ui_edit_in_editor(struct tui_app *app, const char *id)
 			tui_request_sync(app, TC_SYNC_PUSH);
 		tui_changed(app);
 	}
-	tc_edit_result_free(&res);
-	tc_trunk_free(changes);
-	tc_trunk_record_free(rec);
+	tc_edit_result_finish(&res);
+	tc_trunk_destroy(changes);
+	tc_trunk_record_destroy(rec);
 	tc_error_clear(&err);
 }

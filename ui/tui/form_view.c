@@ -172,7 +172,7 @@ static struct tc_trunk *build_draft(struct form_view *v, struct tc_field_errors 
 
 static void validate(struct tui_app *app, struct form_view *v)
 {
-	tc_field_errors_free(&v->errs);
+	tc_field_errors_finish(&v->errs);
 	memset(&v->errs, 0, sizeof(v->errs));
 	struct tc_trunk *draft = build_draft(v, &v->errs, false);
 	if (!draft)
@@ -184,7 +184,7 @@ static void validate(struct tui_app *app, struct form_view *v)
 	tc_field_errors_move(&v->errs, &err.fields);
 	tc_error_clear(&err);
 	tui_route_preview_update(app->svc, &v->preview, draft, v->id);
-	tc_trunk_free(draft);
+	tc_trunk_destroy(draft);
 }
 
 /* ---- the version underneath ---- */
@@ -259,7 +259,7 @@ static void absorb(struct tui_app *app, struct form_view *v, struct tc_trunk_rec
 		theirs[f] = !(fi->flags & TC_FF_READONLY) &&
 		            !tc_value_equal(&was->values[f], &now->current->values[f], fi->type);
 	}
-	tc_trunk_record_free(v->rec);
+	tc_trunk_record_destroy(v->rec);
 	v->rec = now;
 	size_t taken = 0, clashes = 0;
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
@@ -322,7 +322,7 @@ static bool reread(struct tui_app *app, struct form_view *v)
 		now = NULL;
 	}
 	bool absorbed = st == TC_OK && !now;
-	tc_trunk_record_free(now);
+	tc_trunk_record_destroy(now);
 	tc_error_clear(&err);
 	return absorbed;
 }
@@ -445,7 +445,7 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	}
 	struct tc_field_errors perrs = {0};
 	struct tc_trunk *draft = build_draft(v, &perrs, v->id != NULL);
-	tc_field_errors_free(&perrs);
+	tc_field_errors_finish(&perrs);
 	if (!draft) {
 		tui_status(app, true, "Out of memory; nothing was saved.");
 		return TUI_HANDLED;
@@ -458,12 +458,12 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 	enum tc_status st =
 	    v->id ? tc_service_update(app->svc, v->id, draft, v->rec->current, &res, &err)
 	          : tc_service_create(app->svc, draft, &new_id, &err);
-	tc_trunk_free(draft);
+	tc_trunk_destroy(draft);
 	free(new_id);
 	bool clash = st == TC_CONFLICT && res.nconflict;
 	char keys[200] = "";
 	tc_field_keys(res.changed, keys, sizeof(keys));
-	tc_edit_result_free(&res);
+	tc_edit_result_finish(&res);
 	if (clash) {
 		/* the store's final guard: show what changed underneath, save nothing */
 		if (!reread(app, v))
@@ -472,7 +472,7 @@ static enum tui_result save(struct tui_app *app, struct form_view *v)
 		return TUI_HANDLED;
 	}
 	if (st == TC_INVALID) {
-		tc_field_errors_free(&v->errs);
+		tc_field_errors_finish(&v->errs);
 		memset(&v->errs, 0, sizeof(v->errs));
 		tc_field_errors_move(&v->errs, &err.fields);
 		form_update_msg(v);
@@ -670,10 +670,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 static void destroy(struct tui_screen *s)
 {
 	struct form_view *v = (struct form_view *)s;
-	tc_field_errors_free(&v->errs);
-	tc_field_errors_free(&v->server_errs);
+	tc_field_errors_finish(&v->errs);
+	tc_field_errors_finish(&v->server_errs);
 	tui_route_preview_finish(&v->preview);
-	tc_trunk_record_free(v->rec);
+	tc_trunk_record_destroy(v->rec);
 	free(v->id);
 	free(v);
 }

@@ -18,7 +18,7 @@ static const enum tui_action footer[] = {TUI_ACT_BACK, TUI_ACT_HELP, TUI_ACT_QUI
 
 static void load(struct tui_app *app, struct journal_view *v)
 {
-	tc_journal_list_free(&v->list);
+	tc_journal_list_finish(&v->list);
 	memset(&v->list, 0, sizeof(v->list));
 	struct tc_error err;
 	tc_error_init(&err);
@@ -76,7 +76,7 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 static void destroy(struct tui_screen *s)
 {
 	struct journal_view *v = (struct journal_view *)s;
-	tc_journal_list_free(&v->list);
+	tc_journal_list_finish(&v->list);
 	free(v);
 }
 

@@ -89,7 +89,7 @@ static void load(struct tui_app *app, struct list_view *v, int height)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		tui_scroll_fix(&v->sc, height);
 		q.offset = v->sc.top;
-		tc_trunk_page_free(&v->page);
+		tc_trunk_page_finish(&v->page);
 		memset(&v->page, 0, sizeof(v->page));
 		if (tc_service_list(app->svc, &q, &v->page, &err) != TC_OK) {
 			tui_status_err(app, "Cannot read the trunk list", &err);
@@ -621,7 +621,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 static void destroy(struct tui_screen *s)
 {
 	struct list_view *v = (struct list_view *)s;
-	tc_trunk_page_free(&v->page);
+	tc_trunk_page_finish(&v->page);
 	free(v);
 }
 

@@ -17,7 +17,7 @@ static const enum tui_action footer[] = {
 
 static void load(struct tui_app *app, struct pending_view *v)
 {
-	tc_pending_list_free(&v->list);
+	tc_pending_list_finish(&v->list);
 	memset(&v->list, 0, sizeof(v->list));
 	struct tc_error err;
 	tc_error_init(&err);
@@ -281,7 +281,7 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 static void destroy(struct tui_screen *s)
 {
 	struct pending_view *v = (struct pending_view *)s;
-	tc_pending_list_free(&v->list);
+	tc_pending_list_finish(&v->list);
 	free(v);
 }
 
