@@ -5,7 +5,6 @@
  * redaction of the token from whatever an answer or a trace could show.
  */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +145,9 @@ struct tc_api *tc_api_new(const struct tc_api_config *cfg, struct tc_error *err)
 	 * (Debian's is): each handle holds one reference, so nothing global is ours.
 	 */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		tc_error_set(err, TC_NOMEM, "libcurl could not be initialised");
+		const char *why = tc_curl_load_error();
+		tc_error_set(err, why ? TC_IO : TC_NOMEM, "%s",
+		             why ? why : "libcurl could not be initialised");
 		return NULL;
 	}
 	struct tc_api *api = calloc(1, sizeof(*api));

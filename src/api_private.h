@@ -6,12 +6,12 @@
 #ifndef TRUNKCTL_SRC_API_PRIVATE_H
 #define TRUNKCTL_SRC_API_PRIVATE_H
 
-#include <curl/curl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curl_lazy.h"
 #include "trunkctl/api.h"
 #include "trunkctl/error.h"
 #include "util.h"

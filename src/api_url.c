@@ -5,7 +5,6 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

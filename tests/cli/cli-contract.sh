@@ -49,6 +49,10 @@ check "--token refusal names the alternatives" has "--token-file" "$T/err"
 expect 0 "--help" t --help
 expect 0 "--version" t --version
 check "--version prints the version" has "^trunkctl [0-9]" "$T/out"
+# libcurl and its TLS stack are loaded on the first network call, not at exec
+# (src/curl_lazy.c): a start that never reaches the network does not pay for them.
+LD_DEBUG=files "$bin" --version >/dev/null 2>"$T/ld"
+check "libcurl is not loaded by a start that needs no network" sh -c "! grep -q 'file=libcurl' '$T/ld'"
 
 # ---- sync, list, show ----
 expect 0 "sync pulls the sample" t sync
