@@ -59,7 +59,8 @@ struct tc_config_flag {
 	_(API_URL, "api_url", "TRUNKCTL_API_URL",                                                  \
 	  TC_FLAG("--api-url", 0, "URL", "Carrier API base URL"), "Carrier API base URL")          \
 	_(TOKEN_FILE, "token_file", NULL,                                                          \
-	  TC_FLAG("--token-file", 0, "PATH", "read the API token from PATH (mode 0600)"),          \
+	  TC_FLAG("--token-file", 0, "PATH",                                                       \
+	          "read the API token from PATH (mode 0600; - for stdin)"),                        \
 	  "file holding the API token")                                                            \
 	_(TOKEN_COMMAND, "token_command", NULL, TC_NO_FLAG, "command printing the API token")      \
 	_(AUTH, "auth", NULL, TC_FLAG("--auth", 0, "SCHEME", "bearer (default) or basic"),         \
@@ -225,7 +226,9 @@ const char *tc_config_token_where(const struct tc_config *cfg);
 /*
  * Loads the token from its source, once; later calls return the same text.
  * A token file readable or writable by group or others is refused
- * (TC_SECURITY) with the `chmod 600 PATH` that fixes it. token_command runs
+ * (TC_SECURITY) with the `chmod 600 PATH` that fixes it. The path "-" is
+ * the first line of standard input, the rest left unread; a terminal there
+ * is TC_CONFIG. token_command runs
  * through /bin/sh -c with stdin closed; its stdout, trimmed, is the token;
  * a non-zero exit, a signal or empty output is TC_CONFIG. No source is
  * TC_AUTH ("no API token"). *token stays owned by cfg.

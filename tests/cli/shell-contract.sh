@@ -1,0 +1,66 @@
+#!/bin/sh
+# TAP: the shell side of trunkctl(1) against the fake Carrier API:
+# --token-file - (the token on standard input), messages that say what is
+# true (sync without an API URL, list before any sync), `log --jsonl`, and
+# the hidden `__complete` command the completion scripts call.
+# usage: shell-contract.sh TRUNKCTL FAKE_API
+set -u
+bin=$1 fake=$2
+T=$(mktemp -d)
+fake_pid=
+cleanup() {
+	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+. "$(dirname "$0")/tap.sh"
+
+mkfifo "$T/ready"
+"$fake" --port 0 --any-host --sample 5 --seed 7 >"$T/ready" 2>"$T/fake.log" &
+fake_pid=$!
+read -r _ _ port <"$T/ready"
+url=http://127.0.0.1:$port
+token=fake-token
+
+mkdir -p "$T/home"
+printf '%s\n' "$token" >"$T/token"
+chmod 600 "$T/token"
+san="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
+san="$san ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS}"
+export T bin url san
+tc() {
+	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $san ${TC_ENV:-} "$bin" "$@"
+}
+t() { tc --api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"; }
+# piped INPUT ARGS...: trunkctl with INPUT on its standard input.
+piped() {
+	input=$1; shift
+	printf '%b' "$input" | tc "$@"
+}
+
+# ---- --token-file - ----
+expect 0 "--token-file - reads the token from a pipe" \
+	piped "$token\n" --api-url "$url" --data-dir "$T/data" --token-file - sync
+check "and pulls" has "pulled 5," "$T/err"
+expect 0 "the rest of stdin stays for the command" \
+	piped "$token\n{\"name\":\"Stdin trunk\",\"region\":\"helium\",\"authentication_mode\":\"ip_address\"}" \
+	--api-url "$url" --data-dir "$T/data" --token-file - create --json -
+check "the trunk from the rest of stdin was created" \
+	[ "$(t list --json | jq -r '.[] | select(.name == "Stdin trunk") | .id')" = "$(cat "$T/out")" ]
+expect 4 "a wrong token on stdin is refused by the server" \
+	piped "wrong\n" --api-url "$url" --data-dir "$T/data" --token-file - sync
+expect 1 "an empty stdin is no token" \
+	piped "" --api-url "$url" --data-dir "$T/data" --token-file - sync
+check "the message says the first line must be the token" \
+	has "first line of standard input must be the token" "$T/err"
+if command -v script >/dev/null 2>&1; then
+	# script(1) gives trunkctl a terminal on stdin; it must refuse, not wait.
+	expect 0 "a terminal on stdin" script -qec \
+		"env -i HOME=$T/home PATH=/usr/bin:/bin $san $bin --api-url $url --data-dir $T/data --token-file - sync; echo rc=\$?" /dev/null
+	check "is refused with how to pipe the token" has "which is a terminal; pipe it in" "$T/out"
+	check "with exit status 1" has "rc=1" "$T/out"
+else
+	ok "# SKIP no script(1) for a terminal on stdin"
+fi
+echo "1..$n"
+exit $failed
