@@ -242,6 +242,10 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 		if (rc != TC_OK)
 			return rc;
 	}
+	free(cfg->file_path);
+	cfg->file_path = strdup(path);
+	if (!cfg->file_path)
+		return tc_error_set(err, TC_NOMEM, NULL);
 	char home_buf[4096];
 	struct file_ctx fc = {.cfg = cfg,
 	                      .path = path,
@@ -458,4 +462,27 @@ const struct tc_config_keymap *tc_config_keymap_at(const struct tc_config *cfg, 
 	if (!cfg || i >= cfg->keymap_count)
 		return NULL;
 	return &cfg->keymap[i].pub;
+}
+
+const char *tc_config_file_path(const struct tc_config *cfg)
+{
+	if (!cfg)
+		return NULL;
+	return cfg->file_path ? cfg->file_path : cfg->s[TC_CFG_CONFIG_FILE].value;
+}
+
+void tc_config_no_api_hint(const struct tc_config *cfg, char *buf, size_t size)
+{
+	const char *profile = tc_config_profile(cfg);
+	const char *file = tc_config_file_path(cfg);
+	char section[96];
+	if (strcmp(profile, "default") == 0)
+		snprintf(section, sizeof(section), "[default]");
+	else
+		snprintf(section, sizeof(section), "[profile %s]", profile);
+	snprintf(buf, size,
+	         "no Carrier API URL is configured for profile %s: set api_url in the %s "
+	         "section of %s, or TRUNKCTL_API_URL in the environment, or pass --api-url URL "
+	         "(trunkctl.conf(5)); trunkctl --sandbox tries trunkctl against a local fake API",
+	         profile, section, file ? file : "the configuration file");
 }

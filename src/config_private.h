@@ -52,6 +52,8 @@ struct tc_config {
 	char *token_value_where;
 	enum tc_config_origin token_value_origin;
 	char *token; /* loaded token */
+	/* The file load_file looked for, kept even when the default one is missing. */
+	char *file_path;
 };
 
 bool config_parse_bool(const char *s, bool *out);

@@ -61,6 +61,7 @@ void tc_config_free(struct tc_config *cfg)
 	tc_wipe_free(cfg->token_value);
 	free(cfg->token_value_where);
 	tc_wipe_free(cfg->token);
+	free(cfg->file_path);
 	free(cfg);
 }
 

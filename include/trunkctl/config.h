@@ -175,6 +175,18 @@ enum tc_config_origin tc_config_origin(const struct tc_config *cfg, enum tc_conf
 /* Where the value came from ("default", "--api-url", "FILE:LINE", "TRUNKCTL_API_URL"). */
 const char *tc_config_where(const struct tc_config *cfg, enum tc_config_key key);
 
+/*
+ * The configuration file in effect: the one named, else the default path
+ * load_file looked for, even when no file is there (so a message can say
+ * where to create it). NULL before load_file.
+ */
+const char *tc_config_file_path(const struct tc_config *cfg);
+/*
+ * What to tell an operator who has no API URL: the profile, the file and its
+ * section, TRUNKCTL_API_URL, --api-url and --sandbox. One line, no newline.
+ */
+void tc_config_no_api_hint(const struct tc_config *cfg, char *buf, size_t size);
+
 const char *tc_config_profile(const struct tc_config *cfg); /* "default" unless set */
 bool tc_config_read_only(const struct tc_config *cfg);
 bool tc_config_offline(const struct tc_config *cfg);

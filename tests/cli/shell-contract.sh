@@ -62,5 +62,28 @@ if command -v script >/dev/null 2>&1; then
 else
 	ok "# SKIP no script(1) for a terminal on stdin"
 fi
+# ---- messages that say what is true ----
+# no api_url anywhere: sync names what is missing and every way to set it
+expect 1 "sync with no API URL" tc --data-dir "$T/fresh" sync
+check "names the profile's section of the configuration file" \
+	has "set api_url in the \[default\] section of $T/home/.config/trunkctl/config" "$T/err"
+check "names TRUNKCTL_API_URL, --api-url and --sandbox" \
+	sh -c "grep -q TRUNKCTL_API_URL '$T/err' && grep -q -- --api-url '$T/err' && grep -q -- --sandbox '$T/err'"
+check "prints no counts before the error" [ "$(grep -c pulled "$T/err")" = 0 ]
+expect 1 "sync to a port nobody listens on" \
+	tc --api-url http://127.0.0.1:1 --data-dir "$T/fresh" --token-file "$T/token" sync
+check "says why" has "cannot be reached\|refused\|connect" "$T/err"
+check "and no 'pulled 0' before it" [ "$(grep -c "pulled 0" "$T/err")" = 0 ]
+expect 0 "list on a store that never synced" \
+	tc --api-url "$url" --data-dir "$T/fresh" --token-file "$T/token" list --json
+check "says so on stderr" has "never synced with the Carrier API; .trunkctl sync. pulls" "$T/err"
+check "stdout is still the JSON array" [ "$(jq length "$T/out")" = 0 ]
+expect 0 "list with no API URL on a store that never synced" tc --data-dir "$T/fresh" list --csv
+check "says the store never synced and how to set the URL" \
+	has "never synced: no Carrier API URL is configured" "$T/err"
+check "stdout is still the CSV header" has "^id,sync_state," "$T/out"
+expect 0 "list on a synced store" t list
+check "says nothing about syncing" [ ! -s "$T/err" ]
+
 echo "1..$n"
 exit $failed

@@ -151,15 +151,22 @@ int cli_cmd_sync(struct cli *c)
 		              "rejected", (json_int_t)rep.rejected);
 		cli_print_json(stdout, o);
 		json_decref(o);
-	} else {
-		fprintf(stderr,
-		        "trunkctl: pulled %zu, removed %zu, pushed %zu; %zu queued, %zu in "
-		        "conflict, %zu rejected\n",
-		        rep.pulled, rep.removed, rep.pushed, rep.queued, rep.conflicts,
-		        rep.rejected);
 	}
-	if (rc != TC_OK && rc != TC_CONFLICT && rc != TC_REJECTED)
+	bool failed = rc != TC_OK && rc != TC_CONFLICT && rc != TC_REJECTED;
+	if (failed && rc == TC_OFFLINE && !tc_service_offline(c->svc) && !cli_has_api(c)) {
+		char hint[1024];
+		tc_config_no_api_hint(c->cfg, hint, sizeof(hint));
+		cli_say(stderr, "trunkctl: %s", hint);
+	} else if (failed) {
 		cli_print_error(&c->err);
+	}
+	/* After a failure the counts are news only when something moved before it. */
+	if (!c->a->given[CLI_OPT_JSON] && (!failed || rep.pulled || rep.removed || rep.pushed))
+		fprintf(stderr,
+		        "trunkctl: %spulled %zu, removed %zu, pushed %zu; %zu queued, %zu in "
+		        "conflict, %zu rejected\n",
+		        failed ? "before that: " : "", rep.pulled, rep.removed, rep.pushed,
+		        rep.queued, rep.conflicts, rep.rejected);
 	if (rep.conflicts)
 		return CLI_EXIT_CONFLICT;
 	if (rc == TC_OK)
