@@ -110,6 +110,10 @@ void tc_journal_list_free(struct tc_journal_list *list)
 		free(e->method);
 		free(e->trunk_id);
 		tc_trunk_free(e->changes);
+		tc_trunk_free(e->before);
+		free(e->trunk_name);
+		free(e->user);
+		free(e->host);
 		free(e->request_id);
 		free(e->error);
 	}

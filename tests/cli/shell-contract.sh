@@ -85,5 +85,28 @@ check "stdout is still the CSV header" has "^id,sync_state," "$T/out"
 expect 0 "list on a synced store" t list
 check "says nothing about syncing" [ ! -s "$T/err" ]
 
+# ---- log --jsonl ----
+was=$(t show "Sample trunk 1" --json | jq .max_channels)
+expect 0 "update a trunk" t update "Sample trunk 1" --set max_channels=7 --set password=n3w-secret
+expect 0 "delete a trunk" t delete "Sample trunk 2" --yes
+expect 0 "log --jsonl" t log --jsonl
+check "one JSON object per line" \
+	[ "$(jq -c . "$T/out" | wc -l)" = "$(wc -l <"$T/out")" ]
+check "every line is an object" [ "$(jq -s 'map(type) | unique | join(",")' -r "$T/out")" = object ]
+jq -c 'select(.method == "PATCH")' "$T/out" | head -1 >"$T/patch"
+check "a PATCH names its trunk" [ "$(jq -r .trunk_name "$T/patch")" = "Sample trunk 1" ]
+check "with the value it replaced and the value sent" \
+	[ "$(jq -c .changes.max_channels "$T/patch")" = "{\"before\":$was,\"after\":7}" ]
+check "a password sent is masked" [ "$(jq -r .changes.password.after "$T/patch")" = "********" ]
+check "the secret is nowhere in the log" [ "$(grep -c n3w-secret "$T/out")" = 0 ]
+check "says who: profile, user and host" \
+	[ "$(jq -r '[.profile, .user, .host] | join(" ")' "$T/patch")" = "default $(id -un) $(uname -n)" ]
+jq -c 'select(.method == "DELETE")' "$T/out" >"$T/delete"
+check "a DELETE gives what was deleted" \
+	[ "$(jq -c .changes.name "$T/delete")" = '{"before":"Sample trunk 2","after":null}' ]
+jq -c 'select(.method == "POST")' "$T/out" | head -1 >"$T/post"
+check "a POST has no before" [ "$(jq -r '[.changes[].before] | unique | join(",")' "$T/post")" = "" ]
+expect 2 "log --json --jsonl" t log --json --jsonl
+
 echo "1..$n"
 exit $failed
