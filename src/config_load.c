@@ -137,6 +137,12 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		origin = TC_ORIGIN_FILE_PROFILE;
 		active = strcmp(section, fc->profile_section) == 0;
 		fc->seen_profile |= active;
+		struct strv *known = &fc->cfg->profiles;
+		bool listed = false;
+		for (size_t i = 0; i < known->count && !listed; i++)
+			listed = strcmp(known->items[i], section + 8) == 0;
+		if (!listed && config_strv_push(known, section + 8, strlen(section + 8)) != TC_OK)
+			return file_error(fc, TC_NOMEM, "out of memory");
 	} else if (!*section) {
 		return file_error(fc, TC_CONFIG,
 		                  "\"%s\" is outside a [default] or [profile NAME] section", name);
@@ -485,4 +491,14 @@ void tc_config_no_api_hint(const struct tc_config *cfg, char *buf, size_t size)
 	         "section of %s, or TRUNKCTL_API_URL in the environment, or pass --api-url URL "
 	         "(trunkctl.conf(5)); trunkctl --sandbox tries trunkctl against a local fake API",
 	         profile, section, file ? file : "the configuration file");
+}
+
+size_t tc_config_profile_name_count(const struct tc_config *cfg)
+{
+	return cfg ? cfg->profiles.count : 0;
+}
+
+const char *tc_config_profile_name_at(const struct tc_config *cfg, size_t i)
+{
+	return cfg && i < cfg->profiles.count ? cfg->profiles.items[i] : NULL;
 }

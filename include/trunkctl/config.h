@@ -175,6 +175,10 @@ enum tc_config_origin tc_config_origin(const struct tc_config *cfg, enum tc_conf
 /* Where the value came from ("default", "--api-url", "FILE:LINE", "TRUNKCTL_API_URL"). */
 const char *tc_config_where(const struct tc_config *cfg, enum tc_config_key key);
 
+/* The [profile NAME] sections of the configuration file, in file order ("default" aside). */
+size_t tc_config_profile_name_count(const struct tc_config *cfg);
+const char *tc_config_profile_name_at(const struct tc_config *cfg, size_t i);
+
 /*
  * The configuration file in effect: the one named, else the default path
  * load_file looked for, even when no file is there (so a message can say

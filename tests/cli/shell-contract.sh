@@ -108,5 +108,79 @@ jq -c 'select(.method == "POST")' "$T/out" | head -1 >"$T/post"
 check "a POST has no before" [ "$(jq -r '[.changes[].before] | unique | join(",")' "$T/post")" = "" ]
 expect 2 "log --json --jsonl" t log --json --jsonl
 
+# ---- __complete: what the completion scripts offer ----
+cat >"$T/home/profiles.ini" <<EOF
+[default]
+api_url = $url
+
+[profile staging]
+offline = true
+
+[profile prod]
+read_only = true
+EOF
+cmp_() { tc --data-dir "$T/data" --config "$T/home/profiles.ini" __complete "$@"; }
+expect 0 "__complete with nothing typed" cmp_ ""
+check "offers the commands" sh -c "grep -qx list '$T/out' && grep -qx doctor '$T/out'"
+check "but not itself" [ "$(grep -c __complete "$T/out")" = 0 ]
+expect 0 "__complete a command's prefix" cmp_ st
+check "offers the commands it starts" [ "$(tr '\n' ' ' <"$T/out")" = "status " ]
+expect 0 "__complete an option" cmp_ list --s
+check "offers the command's options" [ "$(tr '\n' ' ' <"$T/out")" = "--sandbox --sort " ]
+check "--token is never offered" [ "$(cmp_ list --to | grep -c -- --token\$)" = 0 ]
+expect 0 "__complete --set" cmp_ update X --set max_
+check "offers attributes from the field table with =" [ "$(cat "$T/out")" = "max_channels=" ]
+check "read-only attributes are not offered" [ "$(cmp_ create --set created | wc -l)" = 0 ]
+expect 0 "__complete --profile" cmp_ -p ""
+check "offers the profiles of the configuration" \
+	[ "$(sort "$T/out" | tr '\n' ' ')" = "default prod staging " ]
+expect 0 "__complete a trunk name" cmp_ show "Sample trunk "
+check "offers the stored names" has "^Sample trunk 1$" "$T/out"
+check "a deleted trunk is not offered" [ "$(grep -c "Sample trunk 2" "$T/out")" = 0 ]
+id1=$(t show "Sample trunk 1" --json | jq -r .id)
+expect 0 "__complete an id's prefix" cmp_ show "$(printf %.6s "$id1")"
+check "offers the id" has "^$id1$" "$T/out"
+expect 0 "__complete a second operand" cmp_ show "Sample trunk 1" ""
+check "offers nothing (the shell completes file names)" [ ! -s "$T/out" ]
+expect 0 "__complete --format" cmp_ export --format ""
+check "offers the formats" [ "$(tr '\n' ' ' <"$T/out")" = "json csv yaml " ]
+expect 0 "__complete --sort=PREFIX" cmp_ list --sort=na
+check "offers the whole word" [ "$(cat "$T/out")" = "--sort=name" ]
+expect 0 "__complete with no store" tc --data-dir "$T/none" __complete show ""
+check "offers nothing" [ ! -s "$T/out" ]
+check "and creates no store" [ ! -e "$T/none" ]
+expect 0 "__complete for the store the words name" \
+	tc --config "$T/home/profiles.ini" __complete --data-dir "$T/data" show "Sam"
+check "reads that store" has "^Sample trunk 1$" "$T/out"
+check "__complete is not in --help" [ "$(t --help | grep -c __complete)" = 0 ]
+
+# ---- the bash script, as bash runs it ----
+src=$(cd "$(dirname "$0")/../.." && pwd)
+bindir=$(cd "$(dirname "$bin")" && pwd)
+# comp_bash WORD...: COMPREPLY for COMP_WORDS as bash splits them, the last under the cursor
+comp_bash() {
+	env -i HOME="$T/home" PATH="$bindir:/usr/bin:/bin" TRUNKCTL_DATA_DIR="$T/data" \
+		TRUNKCTL_CONFIG="$T/home/profiles.ini" $san bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_trunkctl; printf "%s\n" "${COMPREPLY[@]}"' comp "$src/completions/trunkctl.bash" \
+		trunkctl "$@"
+}
+if command -v bash >/dev/null 2>&1 && [ "$(basename "$bin")" = trunkctl ]; then
+	check "bash: a command" [ "$(comp_bash up)" = "update" ]
+	check "bash: an option" [ "$(comp_bash list --re | tr '\n' ' ')" = "--resolve --read-only --refresh --reveal " ]
+	check "bash: a name with spaces comes back quoted" \
+		[ "$(comp_bash show 'Sample\ trunk\ 1')" = 'Sample\ trunk\ 1' ]
+	check "bash: --set offers key=" [ "$(comp_bash update X --set max_ch)" = "max_channels=" ]
+	# bash splits "--set outbound_host=" at the "="
+	check "bash: after key= nothing is offered for the value" \
+		[ -z "$(comp_bash update X --set outbound_host = "")" ]
+	check "bash: a profile" [ "$(comp_bash -p st)" = staging ]
+	check "bash: --sort=na (split at =) offers the rest of the word" \
+		[ "$(comp_bash list --sort = na)" = name ]
+else
+	ok "# SKIP bash is not installed or the binary is not named trunkctl"
+fi
+
 echo "1..$n"
 exit $failed

@@ -101,6 +101,9 @@ struct cli_args {
 	struct cli_strv resolve, sets, unsets;
 	const char *pos[2];
 	size_t npos;
+	/* a hidden command's words, every one after it, as given */
+	char *const *words;
+	size_t nwords;
 };
 
 /*

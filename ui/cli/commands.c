@@ -68,6 +68,13 @@ static const struct cli_command commands[] = {
     /* no service: the settings are printed even when the store cannot be opened */
     {"config", "", 0, 0, "print the effective settings and where each came from",
      OPTS(CLI_OPT_JSON), cli_cmd_config, 0},
+    /*
+     * The shell completion scripts' helper (trunkctl.bash, _trunkctl,
+     * trunkctl.fish in completions/): the candidates for the last of its
+     * words, one a line. It opens the store itself, only to read names.
+     */
+    {"__complete", "WORDS...", 0, 0, "completion candidates for the shell", NO_OPTS,
+     cli_cmd_complete, CLI_HIDDEN},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
