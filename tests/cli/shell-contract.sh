@@ -182,5 +182,40 @@ else
 	ok "# SKIP bash is not installed or the binary is not named trunkctl"
 fi
 
+# ---- doctor's terminal checks ----
+# dr ENV...: doctor --json with only ENV in the environment
+dr() {
+	env -i HOME="$T/home" PATH=/usr/bin:/bin $san "$@" "$bin" --data-dir "$T/data" \
+		--token-file "$T/token" --offline doctor --json
+}
+# verdict CHECK: "result detail" of one check in $T/out
+verdict() { jq -r --arg c "$1" '.[] | select(.check == $c) | .result + " " + .detail' "$T/out"; }
+if infocmp xterm-256color >/dev/null 2>&1; then
+	expect 0 "doctor --json under xterm-256color" dr TERM=xterm-256color LC_ALL=C.UTF-8
+	check "terminfo found" has '"check": "terminfo"' "$T/out"
+	check "TERM is in terminfo" [ "$(verdict terminfo)" = "ok TERM=xterm-256color is in terminfo" ]
+	check "the colours come from terminfo" [ "$(verdict colors)" = "ok $(tput -T xterm-256color colors) colours" ]
+	check "a UTF-8 locale" [ "$(verdict utf8 | cut -c1-14)" = "ok a UTF-8 loc" ]
+	check "the Esc delay in effect is the default" [ "$(verdict escdelay)" = "ok 25 ms (trunkctl's default)" ]
+	check "the keys are defined" [ "$(verdict keys | cut -d' ' -f1)" = ok ]
+	if infocmp -x xterm-256color | grep -q 'Ms='; then
+		check "OSC 52 is supported by terminfo's word" [ "$(verdict osc52 | cut -d: -f1)" = "ok supported" ]
+	fi
+	expect 0 "doctor with NO_COLOR and ESCDELAY" dr TERM=xterm-256color NO_COLOR=1 ESCDELAY=300
+	check "says NO_COLOR turns colour off" has "NO_COLOR is set" "$T/out"
+	check "the Esc delay from the environment, with a warning" \
+		[ "$(verdict escdelay)" = "warn 300 ms (ESCDELAY in the environment): Esc will feel slow" ]
+else
+	ok "# SKIP no terminfo entry for xterm-256color"
+fi
+expect 0 "doctor with an unknown TERM" dr TERM=no-such-terminal LC_ALL=C
+check "warns that TERM has no terminfo entry" \
+	[ "$(verdict terminfo | cut -d: -f1)" = "warn TERM=no-such-terminal has no terminfo entry" ]
+check "colours are unknown, not guessed" [ "$(verdict colors | cut -d: -f1)" = "ok unknown" ]
+check "OSC 52 is unknown, not guessed" [ "$(verdict osc52 | cut -d: -f1)" = "ok unknown" ]
+check "a non-UTF-8 locale is a warning" [ "$(verdict utf8 | cut -d' ' -f1)" = warn ]
+expect 0 "doctor with TERM unset" dr
+check "says TERM is unset" [ "$(verdict terminfo | cut -c1-22)" = "warn TERM is unset or " ]
+
 echo "1..$n"
 exit $failed

@@ -287,9 +287,7 @@ bool tui_term_open(bool no_color, bool ascii, struct tui_caps *caps, char *why, 
 	}
 	const char *codeset = nl_langinfo(CODESET);
 	caps->utf8 = !ascii && codeset && strcmp(codeset, "UTF-8") == 0;
-	/* 25 ms: long enough for an escape sequence over SSH, short enough that Esc feels instant.
-	 */
-	set_escdelay(25);
+	set_escdelay(TUI_ESC_DELAY_MS);
 	if (!newterm(NULL, stdout, stdin)) {
 		snprintf(why, len, "the terminal type \"%s\" is unknown to curses",
 		         getenv("TERM") ? getenv("TERM") : "");

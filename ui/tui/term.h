@@ -10,6 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * 25 ms: long enough for an escape sequence over SSH, short enough that Esc
+ * feels instant. ESCDELAY in the environment overrides it (ncurses reads it
+ * when the terminal starts).
+ */
+#define TUI_ESC_DELAY_MS 25
+
 struct tui_caps {
 	bool utf8;  /* the locale is UTF-8 and --ascii was not given */
 	bool color; /* colours are available and wanted */
