@@ -1,8 +1,9 @@
 #!/bin/sh
 # TAP: the shell side of trunkctl(1) against the fake Carrier API:
 # --token-file - (the token on standard input), messages that say what is
-# true (sync without an API URL, list before any sync), `log --jsonl`, and
-# the hidden `__complete` command the completion scripts call.
+# true (sync without an API URL, list before any sync), `log --jsonl`, the
+# hidden `__complete` command and the bash, zsh and fish scripts over it (each
+# run by its shell when installed), and doctor's terminal checks.
 # usage: shell-contract.sh TRUNKCTL FAKE_API
 set -u
 bin=$1 fake=$2
@@ -180,6 +181,32 @@ if command -v bash >/dev/null 2>&1 && [ "$(basename "$bin")" = trunkctl ]; then
 		[ "$(comp_bash list --sort = na)" = name ]
 else
 	ok "# SKIP bash is not installed or the binary is not named trunkctl"
+fi
+
+# ---- the zsh and fish scripts, where those shells are installed ----
+cenv() {
+	env -i HOME="$T/home" PATH="$bindir:/usr/bin:/bin" TRUNKCTL_DATA_DIR="$T/data" \
+		TRUNKCTL_CONFIG="$T/home/profiles.ini" $san "$@"
+}
+if command -v zsh >/dev/null 2>&1 && [ "$(basename "$bin")" = trunkctl ]; then
+	comp_zsh() { cenv zsh -f "$src/tests/cli/complete-zsh.zsh" "$src/completions/_trunkctl" trunkctl "$@"; }
+	check "zsh: a command" [ "$(comp_zsh up)" = update ]
+	check "zsh: a quoted name" [ "$(comp_zsh show 'Sample\ trunk\ 1')" = "Sample trunk 1" ]
+	check "zsh: --set offers key=" [ "$(comp_zsh update X --set max_ch)" = "max_channels=" ]
+	check "zsh: no candidates falls back to files" [ "$(comp_zsh import x)" = FILES ]
+else
+	ok "# SKIP zsh is not installed"
+fi
+if command -v fish >/dev/null 2>&1 && [ "$(basename "$bin")" = trunkctl ]; then
+	comp_fish() {
+		cenv fish --no-config -c "source '$src/completions/trunkctl.fish'; complete -C '$1'"
+	}
+	check "fish: a command" [ "$(comp_fish "trunkctl up")" = update ]
+	comp_fish "trunkctl show Sam" >"$T/fish"
+	check "fish: a trunk name" has "^Sample trunk 1" "$T/fish"
+	check "fish: --set offers key=" [ "$(comp_fish "trunkctl update X --set max_ch")" = "max_channels=" ]
+else
+	ok "# SKIP fish is not installed"
 fi
 
 # ---- doctor's terminal checks ----
