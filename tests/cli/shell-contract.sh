@@ -131,6 +131,10 @@ check "offers the command's options" [ "$(tr '\n' ' ' <"$T/out")" = "--sandbox -
 check "--token is never offered" [ "$(cmp_ list --to | grep -c -- --token\$)" = 0 ]
 expect 0 "__complete --set" cmp_ update X --set max_
 check "offers attributes from the field table with =" [ "$(cat "$T/out")" = "max_channels=" ]
+expect 0 "__complete --set KEY= of a closed set" cmp_ update X --set authentication_mode=
+check "offers the field's choices, from the field table" [ "$(tr '\n' ' ' <"$T/out")" = \
+	"authentication_mode=ip_address authentication_mode=client_credentials authentication_mode=outbound_registration " ]
+check "a free-text value gets nothing" [ "$(cmp_ update X --set outbound_host= | wc -l)" = 0 ]
 check "read-only attributes are not offered" [ "$(cmp_ create --set created | wc -l)" = 0 ]
 expect 0 "__complete --profile" cmp_ -p ""
 check "offers the profiles of the configuration" \
@@ -176,6 +180,8 @@ if command -v bash >/dev/null 2>&1 && [ "$(basename "$bin")" = trunkctl ]; then
 	# bash splits "--set outbound_host=" at the "="
 	check "bash: after key= nothing is offered for the value" \
 		[ -z "$(comp_bash update X --set outbound_host = "")" ]
+	check "bash: a value after key= (split at =)" \
+		[ "$(comp_bash update X --set outbound_plus_prefix = "" | tr '\n' ' ')" = "true false " ]
 	check "bash: a profile" [ "$(comp_bash -p st)" = staging ]
 	check "bash: --sort=na (split at =) offers the rest of the word" \
 		[ "$(comp_bash list --sort = na)" = name ]

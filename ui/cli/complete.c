@@ -92,11 +92,48 @@ static void offer_commands(const struct state *st)
 			offer(st, cli_command_name(cmd));
 }
 
-/* The attributes --set and --unset take, from the field table. */
-static void offer_attributes(const struct state *st, bool with_equals)
+/*
+ * KEY=VALUE for --set: the values the field's picker offers (modes,
+ * booleans, regions, countries), as the form does; other values are free.
+ */
+static void offer_attribute_values(const struct state *st, const struct tc_config *cfg)
 {
-	if (strchr(st->cur, '='))
-		return; /* the value: free text */
+	const char *eq = strchr(st->cur, '=');
+	char key[64];
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - st->cur), st->cur);
+	const struct tc_field_info *fi = tc_field_by_key(key);
+	if (!fi || (fi->flags & TC_FF_READONLY) || tc_field_picker(fi->id) == TC_PICK_NONE)
+		return;
+	struct tc_region own[64];
+	size_t nregions = tc_config_region_count(cfg);
+	const struct tc_region *regions = own;
+	if (nregions == 0) {
+		regions = tc_default_regions(&nregions);
+	} else {
+		if (nregions > sizeof(own) / sizeof(own[0]))
+			nregions = sizeof(own) / sizeof(own[0]);
+		memset(own, 0, sizeof(own));
+		for (size_t i = 0; i < nregions; i++)
+			own[i].alias = tc_config_region_at(cfg, i);
+	}
+	const char *options[300];
+	size_t n = tc_field_options(fi->id, regions, nregions, eq + 1, options,
+	                            sizeof(options) / sizeof(options[0]));
+	for (size_t i = 0; i < n; i++) {
+		char word[160];
+		snprintf(word, sizeof(word), "%s=%s", key, options[i]);
+		offer(st, word);
+	}
+}
+
+/* The attributes --set and --unset take, from the field table. */
+static void offer_attributes(const struct state *st, const struct tc_config *cfg, bool with_equals)
+{
+	if (strchr(st->cur, '=')) {
+		if (with_equals)
+			offer_attribute_values(st, cfg);
+		return;
+	}
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
 		const struct tc_field_info *fi = tc_field(f);
 		if (fi->flags & TC_FF_READONLY)
@@ -167,10 +204,10 @@ static void offer_value(const struct state *st, struct tc_config *cfg)
 	const char *const *choices = NULL;
 	switch (st->value_for) {
 	case CLI_OPT_SET:
-		offer_attributes(st, true);
+		offer_attributes(st, cfg, true);
 		return;
 	case CLI_OPT_UNSET:
-		offer_attributes(st, false);
+		offer_attributes(st, cfg, false);
 		return;
 	case CLI_OPT_SORT:
 		offer_sort_keys(st);
