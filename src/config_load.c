@@ -137,6 +137,12 @@ static int on_setting(void *user, const char *section, const char *name, const c
 		origin = TC_ORIGIN_FILE_PROFILE;
 		active = strcmp(section, fc->profile_section) == 0;
 		fc->seen_profile |= active;
+		struct strv *known = &fc->cfg->profiles;
+		bool listed = false;
+		for (size_t i = 0; i < known->count && !listed; i++)
+			listed = strcmp(known->items[i], section + 8) == 0;
+		if (!listed && config_strv_push(known, section + 8, strlen(section + 8)) != TC_OK)
+			return file_error(fc, TC_NOMEM, "out of memory");
 	} else if (!*section) {
 		return file_error(fc, TC_CONFIG,
 		                  "\"%s\" is outside a [default] or [profile NAME] section", name);
@@ -242,6 +248,10 @@ enum tc_status tc_config_load_file(struct tc_config *cfg, tc_getenv_fn getenv_fn
 		if (rc != TC_OK)
 			return rc;
 	}
+	free(cfg->file_path);
+	cfg->file_path = strdup(path);
+	if (!cfg->file_path)
+		return tc_error_set(err, TC_NOMEM, NULL);
 	char home_buf[4096];
 	struct file_ctx fc = {.cfg = cfg,
 	                      .path = path,
@@ -496,4 +506,37 @@ long tc_config_esc_delay(const struct tc_config *cfg)
 long tc_config_reveal_timeout(const struct tc_config *cfg)
 {
 	return get_long(cfg, TC_CFG_REVEAL_TIMEOUT, 0, 86400, 30);
+}
+
+const char *tc_config_file_path(const struct tc_config *cfg)
+{
+	if (!cfg)
+		return NULL;
+	return cfg->file_path ? cfg->file_path : cfg->s[TC_CFG_CONFIG_FILE].value;
+}
+
+void tc_config_no_api_hint(const struct tc_config *cfg, char *buf, size_t size)
+{
+	const char *profile = tc_config_profile(cfg);
+	const char *file = tc_config_file_path(cfg);
+	char section[96];
+	if (strcmp(profile, "default") == 0)
+		snprintf(section, sizeof(section), "[default]");
+	else
+		snprintf(section, sizeof(section), "[profile %s]", profile);
+	snprintf(buf, size,
+	         "no Carrier API URL is configured for profile %s: set api_url in the %s "
+	         "section of %s, or TRUNKCTL_API_URL in the environment, or pass --api-url URL "
+	         "(trunkctl.conf(5)); trunkctl --sandbox tries trunkctl against a local fake API",
+	         profile, section, file ? file : "the configuration file");
+}
+
+size_t tc_config_profile_name_count(const struct tc_config *cfg)
+{
+	return cfg ? cfg->profiles.count : 0;
+}
+
+const char *tc_config_profile_name_at(const struct tc_config *cfg, size_t i)
+{
+	return cfg && i < cfg->profiles.count ? cfg->profiles.items[i] : NULL;
 }

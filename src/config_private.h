@@ -44,6 +44,7 @@ struct tc_config {
 	struct setting s[TC_CFG_COUNT];
 	struct strv resolve;
 	struct strv regions;
+	struct strv profiles; /* the [profile NAME] sections of the file, for completion */
 	struct tc_region *region_table; /* regions as the service wants them */
 	size_t keymap_count;
 	struct keymap_entry *keymap;
@@ -52,8 +53,11 @@ struct tc_config {
 	char *token_value_where;
 	enum tc_config_origin token_value_origin;
 	char *token; /* loaded token */
+	/* The file load_file looked for, kept even when the default one is missing. */
+	char *file_path;
 };
 
+enum tc_status config_strv_push(struct strv *v, const char *s, size_t len);
 bool config_parse_bool(const char *s, bool *out);
 bool config_parse_long(const char *s, long min, long max, long *out);
 bool config_is_alias_char(char c);

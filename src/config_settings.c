@@ -23,7 +23,7 @@ static void strv_free(struct strv *v)
 	v->count = 0;
 }
 
-static enum tc_status strv_push(struct strv *v, const char *s, size_t len)
+enum tc_status config_strv_push(struct strv *v, const char *s, size_t len)
 {
 	char **items = realloc(v->items, (v->count + 1) * sizeof(*items));
 	if (!items)
@@ -51,6 +51,7 @@ void tc_config_destroy(struct tc_config *cfg)
 	}
 	strv_free(&cfg->resolve);
 	strv_free(&cfg->regions);
+	strv_free(&cfg->profiles);
 	free(cfg->region_table);
 	for (size_t i = 0; i < cfg->keymap_count; i++) {
 		free(cfg->keymap[i].action);
@@ -61,6 +62,7 @@ void tc_config_destroy(struct tc_config *cfg)
 	tc_wipe_free(cfg->token_value);
 	free(cfg->token_value_where);
 	tc_wipe_free(cfg->token);
+	free(cfg->file_path);
 	free(cfg);
 }
 
@@ -206,7 +208,7 @@ static enum tc_status split_regions(const char *s, struct strv *out, bool *ok)
 				return TC_OK;
 			}
 		}
-		if (strv_push(out, start, (size_t)(end - start)) != TC_OK) {
+		if (config_strv_push(out, start, (size_t)(end - start)) != TC_OK) {
 			strv_free(out);
 			return TC_NOMEM;
 		}
@@ -376,7 +378,7 @@ enum tc_status tc_config_set(struct tc_config *cfg, enum tc_config_key key, cons
 	if (key == TC_CFG_RESOLVE) {
 		if (!same_rank)
 			strv_free(&cfg->resolve);
-		rc = strv_push(&cfg->resolve, value, strlen(value));
+		rc = config_strv_push(&cfg->resolve, value, strlen(value));
 		if (rc == TC_OK)
 			rc = rebuild_joined(cfg, key, &cfg->resolve);
 	} else if (key == TC_CFG_REGIONS) {

@@ -94,10 +94,50 @@ static ssize_t read_all(int fd, char *buf)
 	return (ssize_t)n;
 }
 
+/*
+ * `--token-file -`: the first line of standard input. It is read a byte at
+ * a time so that the rest of stdin stays unread for a command that takes
+ * its input from "-" after the token (import -, apply -f -). A terminal is
+ * refused: typing would echo the token on the screen and in scrollback.
+ */
+static enum tc_status token_from_stdin(const char *where, char *buf, struct tc_error *err)
+{
+	if (isatty(STDIN_FILENO))
+		return tc_error_set(
+		    err, TC_CONFIG,
+		    "token file - (%s) reads the token from standard input, which is "
+		    "a terminal; pipe it in instead, e.g. "
+		    "`pass show carrier | trunkctl --token-file - sync`",
+		    where);
+	size_t n = 0;
+	for (;;) {
+		char ch;
+		ssize_t r = read(STDIN_FILENO, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return tc_error_set(err, TC_CONFIG, "token file - (%s): standard input: %s",
+			                    where, strerror(errno));
+		if (r == 0 || ch == '\n')
+			break;
+		if (n > TOKEN_MAX)
+			break;
+		buf[n++] = ch;
+	}
+	if (n > TOKEN_MAX || !trim_token(buf, &n))
+		return tc_error_set(err, TC_CONFIG,
+		                    "token file - (%s): the first line of standard input must be "
+		                    "the token",
+		                    where);
+	return TC_OK;
+}
+
 static enum tc_status token_from_file(struct tc_config *cfg, char *buf, struct tc_error *err)
 {
 	const char *path = cfg->s[TC_CFG_TOKEN_FILE].value;
 	const char *where = cfg->s[TC_CFG_TOKEN_FILE].where;
+	if (strcmp(path, "-") == 0)
+		return token_from_stdin(where, buf, err);
 	/* O_NONBLOCK: a FIFO is refused below, not waited on. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)

@@ -110,6 +110,10 @@ void tc_journal_list_finish(struct tc_journal_list *list)
 		free(e->method);
 		free(e->trunk_id);
 		tc_trunk_destroy(e->changes);
+		tc_trunk_destroy(e->before);
+		free(e->trunk_name);
+		free(e->user);
+		free(e->host);
 		free(e->request_id);
 		free(e->error);
 	}

@@ -11,15 +11,19 @@
 enum tc_status tc_store_journal_add(struct tc_store *s, const struct tc_journal_entry *e,
                                     struct tc_error *err)
 {
-	char *changes = NULL;
+	char *changes = NULL, *before = NULL;
 	/* masked here whatever the caller did: the journal is for reading out loud */
-	if (e->changes && !(changes = tc_trunk_to_flat_json(e->changes, TC_JSON_WITH_EXTRA)))
+	if ((e->changes && !(changes = tc_trunk_to_flat_json(e->changes, TC_JSON_WITH_EXTRA))) ||
+	    (e->before && !(before = tc_trunk_to_flat_json(e->before, TC_JSON_WITH_EXTRA)))) {
+		free(changes);
 		return tc_error_set(err, TC_NOMEM, NULL);
+	}
 	sqlite3_stmt *st;
 	enum tc_status rc = store_prepare(s,
 	                                  "INSERT INTO journal(time_ms, profile, method, trunk_id, "
-	                                  "changes, http_status, request_id, error) "
-	                                  "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+	                                  "changes, http_status, request_id, error, before, "
+	                                  "trunk_name, user, host) "
+	                                  "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	                                  &st, err);
 	if (rc == TC_OK) {
 		sqlite3_bind_int64(st, 1, e->time_ms ? e->time_ms : tc_store_now(s));
@@ -30,10 +34,15 @@ enum tc_status tc_store_journal_add(struct tc_store *s, const struct tc_journal_
 		sqlite3_bind_int(st, 6, e->http_status);
 		store_bind_text(st, 7, e->request_id);
 		store_bind_text(st, 8, e->error);
+		store_bind_text(st, 9, before);
+		store_bind_text(st, 10, e->trunk_name);
+		store_bind_text(st, 11, e->user);
+		store_bind_text(st, 12, e->host);
 		rc = store_run(s, st, err);
 		sqlite3_finalize(st);
 	}
 	free(changes);
+	free(before);
 	return rc;
 }
 
@@ -45,7 +54,8 @@ enum tc_status tc_store_journal(struct tc_store *s, size_t limit, struct tc_jour
 	enum tc_status rc =
 	    store_prepare(s,
 	                  "SELECT seq, time_ms, profile, method, trunk_id, changes, "
-	                  "http_status, request_id, error FROM journal "
+	                  "http_status, request_id, error, before, trunk_name, user, host "
+	                  "FROM journal "
 	                  "ORDER BY seq DESC LIMIT ?",
 	                  &st, err);
 	if (rc != TC_OK)
@@ -71,7 +81,12 @@ enum tc_status tc_store_journal(struct tc_store *s, size_t limit, struct tc_jour
 		e->http_status = sqlite3_column_int(st, 6);
 		e->request_id = store_col_dup(st, 7);
 		e->error = store_col_dup(st, 8);
+		e->trunk_name = store_col_dup(st, 10);
+		e->user = store_col_dup(st, 11);
+		e->host = store_col_dup(st, 12);
 		rc = store_decode_col(s, st, 5, e->trunk_id, &e->changes, err);
+		if (rc == TC_OK)
+			rc = store_decode_col(s, st, 9, e->trunk_id, &e->before, err);
 	}
 	if (rc == TC_OK && r != SQLITE_DONE)
 		rc = store_db_fail(s, r, err, "read journal");

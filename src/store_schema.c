@@ -135,6 +135,15 @@ const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
     " DELETE FROM search_blocks WHERE block = old.rowid >> " BLOCK_SHIFT " AND text = '';"
     " END;",
     // clang-format on
+    /*
+     * Version 5: `log --jsonl` says what each change replaced and who sent
+     * it; a trunk's name is kept with the row because a deleted trunk's name
+     * is nowhere else. Rows from before have these NULL.
+     */
+    ("ALTER TABLE journal ADD COLUMN before TEXT;"
+     "ALTER TABLE journal ADD COLUMN trunk_name TEXT;"
+     "ALTER TABLE journal ADD COLUMN user TEXT;"
+     "ALTER TABLE journal ADD COLUMN host TEXT;"),
 };
 
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)

@@ -62,10 +62,13 @@ void sync_seen_put(struct sync_run *r, const char *id, struct tc_trunk *server, 
 bool sync_rereads(const struct tc_outbox_entry *en);
 const struct tc_trunk *sync_fresh(const struct sync_run *r, const char *id);
 
-/* The journal of requests sent (sync_run.c). */
-void sync_journal(struct sync_run *r, const char *method, const char *trunk_id,
-                  const struct tc_trunk *body, const bool *fields, int http_status,
-                  const char *request_id, const char *error);
+/*
+ * The journal of requests sent (sync_run.c): en's base gives the values the
+ * request replaced, and the row records who sent it from which host.
+ */
+void sync_journal(struct sync_run *r, const struct tc_outbox_entry *en, const char *method,
+                  const char *trunk_id, const struct tc_trunk *body, const bool *fields,
+                  int http_status, const char *request_id, const char *error);
 
 /* The phases of a run. */
 void sync_pull(struct sync_run *r);

@@ -238,7 +238,7 @@ static void answer(struct sync_run *r, struct job *j)
 	/* A DELETE answered 404 found the trunk already gone: that is its success. */
 	bool gone = q->status == TC_NOT_FOUND && en->op == TC_OP_DELETE;
 	const char *jid = q->status == TC_OK && q->result ? q->result->id : en->trunk_id;
-	sync_journal(r, method, jid, en->op == TC_OP_DELETE ? NULL : en->payload,
+	sync_journal(r, en, method, jid, en->op == TC_OP_DELETE ? NULL : en->payload,
 	             en->op == TC_OP_UPDATE ? j->merge.send : NULL, q->http_status, q->request_id,
 	             q->status == TC_OK || gone ? NULL : q->err.message);
 	struct tc_error e;

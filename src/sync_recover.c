@@ -189,7 +189,7 @@ enum tc_status sync_settle_create(struct sync_run *r, const struct tc_outbox_ent
 		if (s == TC_OK) {
 			*settled = true;
 			r->rep->pushed++;
-			sync_journal(r, "POST", rec->id, en->payload, NULL, 0, NULL,
+			sync_journal(r, en, "POST", rec->id, en->payload, NULL, 0, NULL,
 			             "the answer was lost; the trunk was found on the server");
 			sync_emit(r, TC_EV_TRUNK_CHANGED, 0, 0, en->trunk_id);
 			sync_emit(r, TC_EV_TRUNK_CHANGED, 0, 0, rec->id);

@@ -284,11 +284,25 @@ static struct tc_trunk *sent_fields(const struct tc_trunk *t, const bool *fields
 	return c;
 }
 
-void sync_journal(struct sync_run *r, const char *method, const char *trunk_id,
-                  const struct tc_trunk *body, const bool *fields, int http_status,
-                  const char *request_id, const char *error)
+void sync_journal(struct sync_run *r, const struct tc_outbox_entry *en, const char *method,
+                  const char *trunk_id, const struct tc_trunk *body, const bool *fields,
+                  int http_status, const char *request_id, const char *error)
 {
 	struct tc_trunk *changes = body ? sent_fields(body, fields) : NULL;
+	const struct tc_trunk *base = en->base;
+	struct tc_trunk *before = NULL;
+	if (base && strcmp(method, "POST") != 0) {
+		/* what the sent fields replaced; a delete replaced the whole trunk */
+		bool sent[TC_FIELD_COUNT];
+		for (int f = 0; f < TC_FIELD_COUNT; f++)
+			sent[f] = changes && changes->values[f].state != TC_V_ABSENT;
+		before = sent_fields(base, changes ? sent : NULL);
+	}
+	const char *name = changes ? tc_trunk_string(changes, TC_F_NAME) : NULL;
+	if (!name && base)
+		name = tc_trunk_string(base, TC_F_NAME);
+	char user[128], host[256];
+	tc_user_and_host(user, sizeof(user), host, sizeof(host));
 	struct tc_journal_entry e = {
 	    .time_ms = sync_now_ms(r),
 	    .profile = (char *)(r->ctx->profile ? r->ctx->profile : "default"),
@@ -298,6 +312,10 @@ void sync_journal(struct sync_run *r, const char *method, const char *trunk_id,
 	    .http_status = http_status,
 	    .request_id = request_id && *request_id ? (char *)request_id : NULL,
 	    .error = (char *)error,
+	    .before = before,
+	    .trunk_name = (char *)name,
+	    .user = user,
+	    .host = *host ? host : NULL,
 	};
 	struct tc_error jerr;
 	tc_error_init(&jerr);
@@ -310,6 +328,7 @@ void sync_journal(struct sync_run *r, const char *method, const char *trunk_id,
 		sync_record_failure(r, &jerr);
 	tc_error_clear(&jerr);
 	tc_trunk_destroy(changes);
+	tc_trunk_destroy(before);
 }
 
 /* ---------------------------------------------------------------- lock */

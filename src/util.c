@@ -6,10 +6,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 void *tc_grow(void *items, size_t *cap, size_t need, size_t size, size_t first)
 {
@@ -80,4 +83,20 @@ enum tc_status tc_make_dirs(const char *dir, const char *what, struct tc_error *
 	}
 	free(path);
 	return rc;
+}
+
+void tc_user_and_host(char *user, size_t user_size, char *host, size_t host_size)
+{
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+	uid_t uid = geteuid();
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found && found->pw_name)
+		snprintf(user, user_size, "%s", found->pw_name);
+	else
+		snprintf(user, user_size, "uid %lu", (unsigned long)uid);
+	if (host_size == 0)
+		return;
+	if (gethostname(host, host_size) != 0)
+		host[0] = '\0';
+	host[host_size - 1] = '\0'; /* POSIX leaves a cut name unterminated */
 }

@@ -39,4 +39,10 @@ enum tc_status tc_make_dirs(const char *dir, const char *what, struct tc_error *
 /* Milliseconds of CLOCK_MONOTONIC: for durations, never for dates. */
 int64_t tc_monotonic_ms(void);
 
+/*
+ * Who is running this: the login name of the effective user ("uid N" when
+ * the password database has none) and the host name ("" when unknown).
+ */
+void tc_user_and_host(char *user, size_t user_size, char *host, size_t host_size);
+
 #endif

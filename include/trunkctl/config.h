@@ -59,7 +59,8 @@ struct tc_config_flag {
 	_(API_URL, "api_url", "TRUNKCTL_API_URL",                                                  \
 	  TC_FLAG("--api-url", 0, "URL", "Carrier API base URL"), "Carrier API base URL")          \
 	_(TOKEN_FILE, "token_file", NULL,                                                          \
-	  TC_FLAG("--token-file", 0, "PATH", "read the API token from PATH (mode 0600)"),          \
+	  TC_FLAG("--token-file", 0, "PATH",                                                       \
+	          "read the API token from PATH (mode 0600; - for stdin)"),                        \
 	  "file holding the API token")                                                            \
 	_(TOKEN_COMMAND, "token_command", NULL, TC_NO_FLAG, "command printing the API token")      \
 	_(AUTH, "auth", NULL, TC_FLAG("--auth", 0, "SCHEME", "bearer (default) or basic"),         \
@@ -205,6 +206,22 @@ enum tc_config_origin tc_config_origin(const struct tc_config *cfg, enum tc_conf
 /* Where the value came from ("default", "--api-url", "FILE:LINE", "TRUNKCTL_API_URL"). */
 const char *tc_config_where(const struct tc_config *cfg, enum tc_config_key key);
 
+/* The [profile NAME] sections of the configuration file, in file order ("default" aside). */
+size_t tc_config_profile_name_count(const struct tc_config *cfg);
+const char *tc_config_profile_name_at(const struct tc_config *cfg, size_t i);
+
+/*
+ * The configuration file in effect: the one named, else the default path
+ * load_file looked for, even when no file is there (so a message can say
+ * where to create it). NULL before load_file.
+ */
+const char *tc_config_file_path(const struct tc_config *cfg);
+/*
+ * What to tell an operator who has no API URL: the profile, the file and its
+ * section, TRUNKCTL_API_URL, --api-url and --sandbox. One line, no newline.
+ */
+void tc_config_no_api_hint(const struct tc_config *cfg, char *buf, size_t size);
+
 const char *tc_config_profile(const struct tc_config *cfg); /* "default" unless set */
 bool tc_config_read_only(const struct tc_config *cfg);
 bool tc_config_offline(const struct tc_config *cfg);
@@ -260,7 +277,9 @@ const char *tc_config_token_where(const struct tc_config *cfg);
 /*
  * Loads the token from its source, once; later calls return the same text.
  * A token file readable or writable by group or others is refused
- * (TC_SECURITY) with the `chmod 600 PATH` that fixes it. token_command runs
+ * (TC_SECURITY) with the `chmod 600 PATH` that fixes it. The path "-" is
+ * the first line of standard input, the rest left unread; a terminal there
+ * is TC_CONFIG. token_command runs
  * through /bin/sh -c with stdin closed; its stdout, trimmed, is the token;
  * a non-zero exit, a signal or empty output is TC_CONFIG. No source is
  * TC_AUTH ("no API token"). *token stays owned by cfg.

@@ -174,6 +174,15 @@ struct tc_journal_entry {
 	char *trunk_id; /* the id the request named (the new server id for a create) */
 	/* the fields sent, secrets replaced by TC_SECRET_MASK; NULL for DELETE */
 	struct tc_trunk *changes;
+	/*
+	 * The same fields as the server had them before (the version the change
+	 * started from), masked alike; for a DELETE every attribute of the trunk
+	 * deleted; NULL for a create, and in rows written before schema 5.
+	 */
+	struct tc_trunk *before;
+	char *trunk_name; /* the trunk's name when the request was sent, or NULL */
+	char *user;       /* who sent it: the login name on this machine, or NULL */
+	char *host;       /* and the machine's host name, or NULL */
 	int http_status;  /* 0 when no answer came (network failure) */
 	char *request_id; /* X-Request-Id, or NULL */
 	char *error;      /* failure sentence, or NULL on success */

@@ -332,7 +332,7 @@ check "the journal holds the POSTs, PATCHes and DELETEs" \
 expect 0 "doctor" t doctor
 check "doctor checks the token and the store" has "^ok  *store" "$T/out"
 check "doctor checks the filter's copy of the search text" has "^ok  *search" "$T/out"
-check "doctor shows the Esc delay in effect" has "^ok  *terminal .*Esc delay 25 ms" "$T/out"
+check "doctor shows the Esc delay in effect" has "^ok  *escdelay  *25 ms (the esc_delay setting)" "$T/out"
 cat >"$T/config.ini" <<EOF
 [default]
 api_url = http://127.0.0.1:1
@@ -359,7 +359,7 @@ printf '[default]\nesc_delay = 80\n' >"$T/esc.ini"
 expect 0 "config with esc_delay" tc --config "$T/esc.ini" config
 check "config shows esc_delay and its line" has "^esc_delay  *80 .*($T/esc.ini:2)" "$T/out"
 expect 0 "doctor with esc_delay set" t --config "$T/esc.ini" doctor
-check "doctor shows the configured Esc delay" has "^ok  *terminal .*Esc delay 80 ms" "$T/out"
+check "doctor shows the configured Esc delay" has "^ok  *escdelay  *80 ms (the esc_delay setting)" "$T/out"
 withenv "TRUNKCTL_API_URL=$url" expect 0 "environment beats the file" tc --config "$T/config.ini" config
 check "api_url from TRUNKCTL_API_URL" has "^api_url .*(TRUNKCTL_API_URL)" "$T/out"
 withenv "TRUNKCTL_API_URL=http://127.0.0.1:2" expect 0 "a flag beats the environment" \

@@ -1144,13 +1144,36 @@ static long long channels_of(struct tc_service *svc, const char *name)
 	return n;
 }
 
-Test(e2e, a_form_takes_in_what_a_sync_pulled_and_sends_only_its_own_change)
+/* Online with two samples, the form of the first open, its name replaced by name. */
+static struct vtd *renaming_the_first(const char *name)
 {
 	struct vtd *t = run_online_with_samples(2);
 	keys(t, "e");
 	wait_text(t, "Edit trunk Sample trunk 1", WAIT_MS);
 	keys(t, "\025");
-	type(t, "Mine name");
+	type(t, name);
+	return t;
+}
+
+Test(e2e, the_journal_names_the_trunks_it_changed)
+{
+	struct vtd *t = renaming_the_first("Journal name");
+	char row[256];
+	save_and_sync(t, "Journal name", row, sizeof(row));
+	keys(t, ":");
+	type(t, "journal");
+	keys(t, K_ENTER);
+	wait_text(t, "Journal (newest first)", WAIT_MS);
+	char *screen = vtd_screen(t);
+	cr_expect(strstr(screen, "PATCH  200    Journal name"),
+	          "the row names the trunk, not only its id: %s", screen);
+	free(screen);
+	quit(t);
+}
+
+Test(e2e, a_form_takes_in_what_a_sync_pulled_and_sends_only_its_own_change)
+{
+	struct vtd *t = renaming_the_first("Mine name");
 	server_side_set("Sample trunk 1", "max_channels=77");
 	keys(t, K_F5);
 	wait_text(t, "Changed meanwhile: 1 field took the new value", SYNC_MS);

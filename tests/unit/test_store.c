@@ -769,6 +769,37 @@ Test(store, discard_returns_to_the_server_version)
 	cr_assert_eq(tc_store_get(store, "local-n", &rec, &err), TC_NOT_FOUND);
 }
 
+Test(store, the_journal_keeps_before_values_masked_and_who_sent_it)
+{
+	struct tc_trunk *after = tc_trunk_new(), *before = tc_trunk_new();
+	tc_trunk_set_string(after, TC_F_PASSWORD, "new-secret");
+	tc_trunk_set_int(after, TC_F_MAX_CHANNELS, 7);
+	tc_trunk_set_string(before, TC_F_PASSWORD, "old-secret");
+	tc_trunk_set_int(before, TC_F_MAX_CHANNELS, 10);
+	struct tc_journal_entry e = {.profile = "lab",
+	                             .method = "PATCH",
+	                             .trunk_id = "srv-1",
+	                             .changes = after,
+	                             .before = before,
+	                             .trunk_name = "PBX",
+	                             .user = "alice",
+	                             .host = "ops-1",
+	                             .http_status = 200};
+	cr_assert_eq(tc_store_journal_add(store, &e, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(after);
+	tc_trunk_destroy(before);
+	struct tc_journal_list j;
+	cr_assert_eq(tc_store_journal(store, 0, &j, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(j.count, 1);
+	cr_assert_not_null(j.items[0].before);
+	cr_assert_eq(j.items[0].before->values[TC_F_MAX_CHANNELS].i, 10);
+	cr_assert_str_eq(tc_trunk_string(j.items[0].before, TC_F_PASSWORD), TC_SECRET_MASK);
+	cr_assert_str_eq(j.items[0].trunk_name, "PBX");
+	cr_assert_str_eq(j.items[0].user, "alice");
+	cr_assert_str_eq(j.items[0].host, "ops-1");
+	tc_journal_list_finish(&j);
+}
+
 Test(store, the_journal_masks_secrets)
 {
 	struct tc_trunk *t = tc_trunk_new();
@@ -1442,15 +1473,53 @@ static size_t trunk_count(void)
 	return n;
 }
 
-/* The file as version 3 left it, from a version 4 one. */
+/* The file as version 4 left it, from a version 5 one. */
+#define VERSION_4_FROM_5                                                                           \
+	"ALTER TABLE journal DROP COLUMN before; ALTER TABLE journal DROP COLUMN trunk_name;"      \
+	"ALTER TABLE journal DROP COLUMN user; ALTER TABLE journal DROP COLUMN host;"              \
+	"PRAGMA user_version = 4;"
+
+/* The file as version 3 left it, from a version 5 one. */
 #define VERSION_3_FROM_4                                                                           \
+	VERSION_4_FROM_5                                                                           \
 	"DROP TRIGGER trunks_search_added; DROP TRIGGER trunks_search_changed;"                    \
 	"DROP TRIGGER trunks_search_removed; DROP TABLE search_blocks; PRAGMA user_version = 3;"
 
-/* The file as version 2 left it, from a version 4 one. */
+/* The file as version 2 left it, from a version 5 one. */
 #define VERSION_2_FROM_3                                                                           \
 	VERSION_3_FROM_4                                                                           \
 	"DROP TABLE id_map; ALTER TABLE trunk_docs DROP COLUMN document; PRAGMA user_version = 2;"
+
+Test(store, a_version_4_store_is_migrated_keeping_its_journal)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 7);
+	struct tc_journal_entry e = {
+	    .profile = "default", .method = "PATCH", .trunk_id = "srv-1", .changes = t};
+	cr_assert_eq(tc_store_journal_add(store, &e, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	fill_odd(2);
+	size_t trunks = trunk_count();
+	reopen_migrated(VERSION_4_FROM_5);
+	cr_assert_eq(trunk_count(), trunks, "the trunks are kept");
+	struct tc_journal_list j;
+	cr_assert_eq(tc_store_journal(store, 0, &j, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(j.count, 1, "the row written under version 4 is kept");
+	cr_assert_eq(j.items[0].changes->values[TC_F_MAX_CHANNELS].i, 7);
+	cr_assert_null(j.items[0].before, "version 4 kept no before values");
+	cr_assert_null(j.items[0].user);
+	tc_journal_list_finish(&j);
+	/* and a new row has the new columns */
+	t = tc_trunk_new();
+	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 8);
+	e.changes = t;
+	e.user = "bob";
+	cr_assert_eq(tc_store_journal_add(store, &e, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	cr_assert_eq(tc_store_journal(store, 1, &j, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(j.items[0].user, "bob");
+	tc_journal_list_finish(&j);
+}
 
 Test(store, a_version_3_store_is_migrated_and_its_trunks_found_by_filter)
 {

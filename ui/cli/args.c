@@ -170,6 +170,11 @@ int cli_parse(int argc, char **argv, struct cli_args *args, FILE *err_out)
 				if (!args->command)
 					return usage_error(err_out, NULL, "unknown command '%s'",
 					                   a);
+				if (args->command->flags & CLI_HIDDEN) {
+					args->words = argv + i + 1;
+					args->nwords = (size_t)(argc - i - 1);
+					return CLI_EXIT_OK;
+				}
 				continue;
 			}
 			if (!args->command)
@@ -280,6 +285,8 @@ void cli_help(FILE *out, const struct cli_command *command)
 	      out);
 	const struct cli_command *cmd;
 	for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
+		if (cmd->flags & CLI_HIDDEN)
+			continue;
 		char left[40];
 		snprintf(left, sizeof(left), "%s%s%s", cmd->name, *cmd->args ? " " : "", cmd->args);
 		fprintf(out, "  %-28s %s\n", left, cmd->summary);
@@ -321,4 +328,35 @@ enum tc_status cli_apply_globals(const struct cli_args *a, struct tc_config *cfg
 			return rc;
 	}
 	return TC_OK;
+}
+
+const char *cli_option_long(enum cli_opt_id id)
+{
+	return option(id).name;
+}
+
+const char *cli_option_arg(enum cli_opt_id id)
+{
+	return option(id).arg;
+}
+
+char cli_option_short(enum cli_opt_id id)
+{
+	return option(id).short_name;
+}
+
+bool cli_option_allowed(const struct cli_command *cmd, enum cli_opt_id id)
+{
+	/* --token is refused, never offered */
+	return id != CLI_OPT_TOKEN && option(id).name && allowed(cmd, id);
+}
+
+int cli_option_find(const struct cli_command *cmd, const char *word)
+{
+	if (word[0] != '-' || !word[1])
+		return -1;
+	if (word[1] != '-')
+		return word[2] ? -1 : find_short(word[1]);
+	const char *eq = strchr(word + 2, '=');
+	return find_long(cmd, word + 2, eq ? (size_t)(eq - word - 2) : strlen(word + 2));
 }

@@ -43,6 +43,7 @@ enum cli_exit {
 	_(HELP, "help", 'h', NULL, "show help and exit")                                           \
 	_(VERSION, "version", 'V', NULL, "show the version and exit")                              \
 	_(JSON, "json", 0, NULL, "print JSON")                                                     \
+	_(JSONL, "jsonl", 0, NULL, "print JSON Lines: one compact object per line")                \
 	_(CSV, "csv", 0, NULL, "print CSV with a header row")                                      \
 	_(CSV_RAW, "csv-raw", 0, NULL,                                                             \
 	  "CSV for programs: no ' before a cell that starts with = + - @ (see trunkctl(1))")       \
@@ -111,6 +112,9 @@ struct cli_args {
 	struct cli_strv resolve, sets, unsets;
 	const char *pos[2];
 	size_t npos;
+	/* a hidden command's words, every one after it, as given */
+	char *const *words;
+	size_t nwords;
 };
 
 /*

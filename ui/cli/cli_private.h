@@ -31,6 +31,11 @@ enum cli_command_flags {
 	CLI_PULLS = 1 << 5,
 	/* loads the token when --push is given */
 	CLI_TOKEN_IF_PUSH = 1 << 6,
+	/*
+	 * for the shell, not the operator: left out of --help and the man page,
+	 * and every word after it is an operand, options too (__complete)
+	 */
+	CLI_HIDDEN = 1 << 7,
 };
 
 /* A running command: its arguments, the settings, the service and the error it reports. */
@@ -87,7 +92,18 @@ int cli_cmd_doctor(struct cli *c);
 /* config.c */
 int cli_cmd_config(struct cli *c);
 
+/* complete.c */
+int cli_cmd_complete(struct cli *c);
+
 /* ---- shared by the commands ---- */
+
+/* args.c: the option table as the completion reads it. */
+const char *cli_option_long(enum cli_opt_id id); /* NULL for none */
+const char *cli_option_arg(enum cli_opt_id id);  /* the argument's name, NULL for a switch */
+char cli_option_short(enum cli_opt_id id);       /* 0 for none */
+bool cli_option_allowed(const struct cli_command *cmd, enum cli_opt_id id);
+/* The option a word (--name, --name=value or -x) names for cmd, or -1. */
+int cli_option_find(const struct cli_command *cmd, const char *word);
 
 /* run.c: prints c->err (set from rc when empty) and returns rc's exit status. */
 int cli_fail(struct cli *c, enum tc_status rc);

@@ -55,8 +55,8 @@ static const struct cli_command commands[] = {
      SERVICE},
     {"import", "FILE", 1, 1, "stage trunks from a JSON or CSV file in the outbox",
      OPTS(CLI_OPT_DRY_RUN), cli_cmd_import, SERVICE},
-    {"log", "", 0, 0, "the journal of changes sent to the Carrier API", OPTS(CLI_OPT_JSON),
-     cli_cmd_log, SERVICE},
+    {"log", "", 0, 0, "the journal of changes sent to the Carrier API",
+     OPTS(CLI_OPT_JSON, CLI_OPT_JSONL), cli_cmd_log, SERVICE},
     {"doctor", "", 0, 0,
      "check the token, the server, the clock, the store, file modes and the terminal",
      OPTS(CLI_OPT_JSON), cli_cmd_doctor, SERVICE | CLI_TRY_TOKEN},
@@ -76,6 +76,13 @@ static const struct cli_command commands[] = {
     /* no service: the settings are printed even when the store cannot be opened */
     {"config", "", 0, 0, "print the effective settings and where each came from",
      OPTS(CLI_OPT_JSON), cli_cmd_config, 0},
+    /*
+     * The shell completion scripts' helper (trunkctl.bash, _trunkctl,
+     * trunkctl.fish in completions/): the candidates for the last of its
+     * words, one a line. It opens the store itself, only to read names.
+     */
+    {"__complete", "WORDS...", 0, 0, "completion candidates for the shell", NO_OPTS,
+     cli_cmd_complete, CLI_HIDDEN},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

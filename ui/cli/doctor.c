@@ -1,5 +1,4 @@
 /* doctor: the token, the server, the clock, the store, file modes and the terminal. */
-#include <langinfo.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli_private.h"
+#include "tui/termcheck.h"
 
 struct checks {
 	json_t *arr;
@@ -127,14 +127,66 @@ static void doctor_store(struct cli *c, struct checks *ck)
 
 static void doctor_terminal(struct cli *c, struct checks *ck)
 {
-	const char *term = getenv("TERM");
-	const char *codeset = nl_langinfo(CODESET);
-	check(ck, isatty(STDOUT_FILENO) && (!term || !*term || strcmp(term, "dumb") == 0) ? -1 : 0,
-	      "terminal", "%s, TERM=%s, %s locale%s, Esc delay %ld ms",
-	      isatty(STDOUT_FILENO) ? "a terminal" : "not a terminal",
-	      term && *term ? term : "(unset)",
-	      codeset && strcmp(codeset, "UTF-8") == 0 ? "UTF-8" : "non-UTF-8 (ASCII drawing)",
-	      getenv("NO_COLOR") ? ", NO_COLOR set" : "", tc_config_esc_delay(c->cfg));
+	struct tui_term_report r;
+	tui_term_probe(&r, (int)tc_config_esc_delay(c->cfg));
+	const char *term = r.term[0] ? r.term : "(unset)";
+	check(ck, r.tty && r.terminfo == TUI_TERMINFO_UNSET ? -1 : 0, "terminal", "%s, TERM=%s",
+	      r.tty ? "a terminal" : "not a terminal", term);
+	switch (r.terminfo) {
+	case TUI_TERMINFO_UNSET:
+		check(ck, -1, "terminfo",
+		      "TERM is unset or dumb: the interface cannot start; set TERM to an entry "
+		      "`infocmp` knows, e.g. xterm-256color");
+		break;
+	case TUI_TERMINFO_UNKNOWN:
+		check(
+		    ck, -1, "terminfo",
+		    "TERM=%s has no terminfo entry: the interface cannot start; install its entry "
+		    "or set TERM to one `infocmp` knows, e.g. xterm-256color",
+		    term);
+		break;
+	case TUI_TERMINFO_NO_DATABASE:
+		check(ck, -1, "terminfo", "no terminfo database was found (TERM=%s)", term);
+		break;
+	case TUI_TERMINFO_FOUND:
+		check(ck, 0, "terminfo", "TERM=%s is in terminfo", term);
+		break;
+	}
+	if (r.terminfo == TUI_TERMINFO_FOUND)
+		check(ck, 0, "colors", "%d colours%s", r.colors > 0 ? r.colors : 0,
+		      r.no_color     ? "; NO_COLOR is set: the interface draws without colour"
+		      : r.colors < 8 ? ": the interface draws with bold and reverse only"
+		                     : "");
+	else
+		check(ck, 0, "colors", "unknown: no terminfo entry to say%s",
+		      r.no_color ? "; NO_COLOR is set" : "");
+	check(ck, r.utf8 ? 0 : -1, "utf8", "%s locale (codeset %s)%s",
+	      r.utf8 ? "a UTF-8" : "not a UTF-8", r.codeset[0] ? r.codeset : "unknown",
+	      r.utf8 ? "" : ": the interface draws its lines in ASCII; set LANG to a UTF-8 locale");
+	check(ck, r.esc_delay_ms > 100 ? -1 : 0, "escdelay", "%d ms (%s)%s", r.esc_delay_ms,
+	      r.esc_delay_from_env ? "ESCDELAY in the environment" : "the esc_delay setting",
+	      r.esc_delay_ms > 100 ? ": Esc will feel slow" : "");
+	if (r.terminfo == TUI_TERMINFO_FOUND && r.keys_missing[0])
+		check(ck, -1, "keys",
+		      "TERM=%s does not define %s (terminfo names): those keys will "
+		      "not work; is TERM the terminal's?",
+		      term, r.keys_missing);
+	else if (r.terminfo == TUI_TERMINFO_FOUND)
+		check(
+		    ck, 0, "keys",
+		    "TERM=%s defines the arrows, Home, End, F2 and F5; whether the terminal sends "
+		    "what it says is not tested without a key press",
+		    term);
+	else
+		check(ck, 0, "keys", "unknown: no terminfo entry to say");
+	if (r.osc52 == TUI_OSC52_YES)
+		check(ck, 0, "osc52", "supported: terminfo's Ms says the terminal takes OSC 52%s",
+		      r.in_tmux ? " (inside tmux, its set-clipboard option decides)" : "");
+	else
+		check(
+		    ck, 0, "osc52",
+		    "unknown: terminfo does not say (no Ms); a copy may not reach the clipboard%s",
+		    r.in_tmux ? " (inside tmux, its set-clipboard option decides)" : "");
 }
 
 int cli_cmd_doctor(struct cli *c)

@@ -153,15 +153,22 @@ int cli_cmd_sync(struct cli *c)
 		              "rejected", (json_int_t)rep.rejected);
 		cli_print_json(stdout, o);
 		json_decref(o);
-	} else {
-		fprintf(stderr,
-		        "trunkctl: pulled %zu, removed %zu, pushed %zu; %zu queued, %zu in "
-		        "conflict, %zu rejected\n",
-		        rep.pulled, rep.removed, rep.pushed, rep.queued, rep.conflicts,
-		        rep.rejected);
 	}
-	if (rc != TC_OK && rc != TC_CONFLICT && rc != TC_REJECTED)
+	bool failed = rc != TC_OK && rc != TC_CONFLICT && rc != TC_REJECTED;
+	if (failed && rc == TC_OFFLINE && !tc_service_offline(c->svc) && !cli_has_api(c)) {
+		char hint[1024];
+		tc_config_no_api_hint(c->cfg, hint, sizeof(hint));
+		cli_say(stderr, "trunkctl: %s", hint);
+	} else if (failed) {
 		cli_print_error(&c->err);
+	}
+	/* After a failure the counts are news only when something moved before it. */
+	if (!c->a->given[CLI_OPT_JSON] && (!failed || rep.pulled || rep.removed || rep.pushed))
+		fprintf(stderr,
+		        "trunkctl: %spulled %zu, removed %zu, pushed %zu; %zu queued, %zu in "
+		        "conflict, %zu rejected\n",
+		        failed ? "before that: " : "", rep.pulled, rep.removed, rep.pushed,
+		        rep.queued, rep.conflicts, rep.rejected);
 	if (rep.conflicts)
 		return CLI_EXIT_CONFLICT;
 	if (rc == TC_OK)
@@ -366,21 +373,77 @@ int cli_cmd_discard(struct cli *c)
 	return rc != TC_OK ? cli_fail(c, rc) : CLI_EXIT_OK;
 }
 
+/* A trunk's flat JSON as an object; an empty one for none. */
+static json_t *fields_json(const struct tc_trunk *t)
+{
+	char *text = t ? tc_trunk_to_flat_json(t, 0) : NULL;
+	json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	return json_is_object(o) ? o : (json_decref(o), json_object());
+}
+
+/*
+ * One journal row for `log --jsonl`: each field the request changed with the
+ * value it replaced and the value sent (null for none: a create has no
+ * before, a delete no after; rows older than the store's schema 5 have no
+ * before either), and who sent it. Secrets are masked in the journal itself.
+ */
+static json_t *journal_line(const struct tc_journal_entry *e, const char *when)
+{
+	json_t *after = fields_json(e->changes), *before = fields_json(e->before);
+	json_t *changes = json_object();
+	const char *key;
+	json_t *v;
+	json_object_foreach(after, key, v)
+	{
+		json_t *was = json_object_get(before, key);
+		json_object_set_new(
+		    changes, key,
+		    json_pack("{s:O,s:O}", "before", was ? was : json_null(), "after", v));
+	}
+	json_object_foreach(before, key, v)
+	{
+		if (!json_object_get(after, key) && !json_is_null(v))
+			json_object_set_new(changes, key,
+			                    json_pack("{s:O,s:n}", "before", v, "after"));
+	}
+	json_decref(after);
+	json_decref(before);
+	return json_pack("{s:I,s:s,s:I,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:i,s:s?,s:s?}", "seq",
+	                 (json_int_t)e->seq, "time", when, "time_ms", (json_int_t)e->time_ms,
+	                 "profile", e->profile, "user", e->user, "host", e->host, "method",
+	                 e->method, "trunk_id", e->trunk_id, "trunk_name", e->trunk_name, "changes",
+	                 changes, "http_status", e->http_status, "request_id", e->request_id,
+	                 "error", e->error);
+}
+
 int cli_cmd_log(struct cli *c)
 {
+	if (c->a->given[CLI_OPT_JSON] && c->a->given[CLI_OPT_JSONL])
+		return cli_fail(
+		    c, tc_error_set(&c->err, TC_USAGE, "give --json or --jsonl, not both"));
 	struct tc_journal_list list = {0};
 	enum tc_status rc = tc_service_journal(c->svc, 0, &list, &c->err);
 	if (rc != TC_OK) {
 		tc_journal_list_finish(&list);
 		return cli_fail(c, rc);
 	}
+	bool lines = c->a->given[CLI_OPT_JSONL];
 	json_t *arr = c->a->given[CLI_OPT_JSON] ? json_array() : NULL;
-	if (!arr)
+	if (!arr && !lines)
 		printf("%-20s %-8s %-6s %-38s %s\n", "TIME", "METHOD", "HTTP", "TRUNK", "RESULT");
 	for (size_t i = 0; i < list.count; i++) {
 		const struct tc_journal_entry *e = &list.items[i];
 		char when[40];
 		cli_format_time(when, sizeof(when), e->time_ms);
+		if (lines) {
+			json_t *o = journal_line(e, when);
+			/* compact: a newline inside a value is escaped, so one row is one line */
+			if (o && json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
+				fputc('\n', stdout);
+			json_decref(o);
+			continue;
+		}
 		if (arr) {
 			char *changes = e->changes ? tc_trunk_to_flat_json(e->changes, 0) : NULL;
 			json_array_append_new(

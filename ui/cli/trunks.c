@@ -41,6 +41,31 @@ static int refresh(struct cli *c)
 	return rc == TC_AUTH || rc == TC_FORBIDDEN ? CLI_EXIT_AUTH : CLI_EXIT_FAILURE;
 }
 
+/*
+ * An empty or local-only list from a store that never pulled reads like "the
+ * Carrier has no trunks"; stderr says otherwise and leaves stdout to scripts.
+ */
+static void say_if_never_synced(struct cli *c)
+{
+	struct tc_service_status st;
+	struct tc_error err;
+	tc_error_init(&err);
+	if (tc_service_status(c->svc, &st, &err) != TC_OK || st.last_pull_ms != 0)
+		return;
+	fflush(stdout);
+	const char *profile = tc_service_profile(c->svc);
+	if (cli_has_api(c)) {
+		cli_say(stderr,
+		        "trunkctl: the store of profile %s has never synced with the Carrier API; "
+		        "`trunkctl sync` pulls its trunks",
+		        profile);
+		return;
+	}
+	char hint[1024];
+	tc_config_no_api_hint(c->cfg, hint, sizeof(hint));
+	cli_say(stderr, "trunkctl: this store has never synced: %s", hint);
+}
+
 int cli_cmd_list(struct cli *c)
 {
 	const struct cli_args *a = c->a;
@@ -67,7 +92,10 @@ int cli_cmd_list(struct cli *c)
 			cli_print_table(stdout, &page);
 		tc_trunk_page_finish(&page);
 	}
-	return rc != TC_OK ? cli_fail(c, rc) : code;
+	if (rc != TC_OK)
+		return cli_fail(c, rc);
+	say_if_never_synced(c);
+	return code;
 }
 
 /* show --raw: the server's resource object, indented. */

@@ -16,6 +16,28 @@ struct journal_view {
 
 static const enum tui_action footer[] = {TUI_ACT_BACK, TUI_ACT_HELP, TUI_ACT_QUIT, TUI_ACT_NONE};
 
+/*
+ * Rows written before the journal kept names (store schema 5) have none: the
+ * trunk's name now, when the store still has it, beats a bare id.
+ */
+static void name_old_rows(struct tui_app *app, struct tc_journal_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		struct tc_journal_entry *e = &list->items[i];
+		if (e->trunk_name || !e->trunk_id)
+			continue;
+		struct tc_trunk_record *rec = NULL;
+		struct tc_error err;
+		tc_error_init(&err);
+		if (tc_service_get(app->svc, e->trunk_id, &rec, &err) == TC_OK && rec->current) {
+			const char *name = tc_trunk_string(rec->current, TC_F_NAME);
+			e->trunk_name = name ? strdup(name) : NULL;
+		}
+		tc_trunk_record_destroy(rec);
+		tc_error_clear(&err);
+	}
+}
+
 static void load(struct tui_app *app, struct journal_view *v)
 {
 	tc_journal_list_finish(&v->list);
@@ -25,6 +47,7 @@ static void load(struct tui_app *app, struct journal_view *v)
 	if (tc_service_journal(app->svc, JOURNAL_ROWS, &v->list, &err) != TC_OK)
 		tui_status_err(app, "Cannot read the journal", &err);
 	tc_error_clear(&err);
+	name_old_rows(app, &v->list);
 	v->sc.count = v->list.count;
 }
 
@@ -51,9 +74,10 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			snprintf(status, sizeof(status), "%d", e->http_status);
 		else
 			snprintf(status, sizeof(status), "-");
-		snprintf(line, sizeof(line), "%s  %-6s %-6s %s%s%s", when, e->method, status,
-		         e->trunk_id ? e->trunk_id : "", e->error ? ": " : "",
-		         e->error ? e->error : "");
+		/* the name, which the operator knows the trunk by; the id only without one */
+		const char *who = e->trunk_name ? e->trunk_name : e->trunk_id ? e->trunk_id : "";
+		snprintf(line, sizeof(line), "%s  %-6s %-6s %s%s%s", when, e->method, status, who,
+		         e->error ? ": " : "", e->error ? e->error : "");
 		int role = k == v->sc.sel ? TUI_ROLE_SELECTED
 		           : e->error     ? TUI_ROLE_ERROR
 		                          : TUI_ROLE_NORMAL;
