@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "search_find.h"
+#include "trunkctl/filter.h"
 #include "store_private.h"
 #include "store_sql.h"
 
@@ -16,11 +17,38 @@
  * tests/bench/README.md.
  */
 
+/*
+ * A filter of more than one bare word is the filter language's
+ * (include/trunkctl/filter.h): its tests are numbered from this parameter,
+ * after those of the window queries.
+ */
+#define FILTER_FIRST_BIND 5
+
+static bool filtered(const struct tc_list_query *q)
+{
+	return q->filter && *q->filter;
+}
+
+/* What a filter of the language must be for the queries below, or TC_OK for none. */
+static enum tc_status check_filter(const struct tc_list_query *q, struct tc_error *err)
+{
+	return filtered(q) && !tc_filter_is_plain(q->filter) ? store_filter_check(q->filter, err)
+	                                                     : TC_OK;
+}
+
+/* The columns of trunks a filter's WHERE clause reads above a subquery. */
+static const char *filter_columns(const struct tc_list_query *q)
+{
+	return !filtered(q) || tc_filter_is_plain(q->filter) ? "search" : "*";
+}
+
 /* Appends the WHERE clause of a list query; binds are done by bind_filter. */
 static void filter_sql(const struct tc_list_query *q, char *buf, size_t size)
 {
-	if (!q->filter || !*q->filter)
+	if (!filtered(q))
 		snprintf(buf, size, "%s", "");
+	else if (!tc_filter_is_plain(q->filter))
+		store_filter_where(q->filter, q->case_sensitive, FILTER_FIRST_BIND, buf, size);
 	else if (q->case_sensitive)
 		snprintf(buf, size, "%s", " WHERE instr(search, ?1) > 0");
 	else
@@ -30,8 +58,10 @@ static void filter_sql(const struct tc_list_query *q, char *buf, size_t size)
 static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *q,
                                   struct tc_error *err)
 {
-	if (!q->filter || !*q->filter)
+	if (!filtered(q))
 		return TC_OK;
+	if (!tc_filter_is_plain(q->filter))
+		return store_filter_bind(st, q->filter, q->case_sensitive, FILTER_FIRST_BIND, err);
 	if (q->case_sensitive) {
 		store_bind_text(st, 1, q->filter);
 		return TC_OK;
@@ -60,8 +90,8 @@ static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *
  */
 static bool in_blocks(const struct tc_list_query *q)
 {
-	return q->filter && *q->filter && !q->case_sensitive && !strchr(q->filter, SEARCH_RS) &&
-	       !strchr(q->filter, SEARCH_US);
+	return filtered(q) && tc_filter_is_plain(q->filter) && !q->case_sensitive &&
+	       !strchr(q->filter, SEARCH_RS) && !strchr(q->filter, SEARCH_US);
 }
 
 struct rowids {
@@ -218,16 +248,19 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
                               struct tc_error *err)
 {
 	*count = 0;
+	enum tc_status rc = check_filter(q, err);
+	if (rc != TC_OK)
+		return rc;
 	if (in_blocks(q))
 		return block_matches(s, q, NULL, count, err);
-	char where[64], sql[160];
+	char where[STORE_FILTER_WHERE_SIZE], sql[STORE_FILTER_WHERE_SIZE + 96];
 	filter_sql(q, where, sizeof(where));
 	if (*where)
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
 	else
 		snprintf(sql, sizeof(sql), "SELECT value FROM meta WHERE key = 'trunk_count'");
 	sqlite3_stmt *st;
-	enum tc_status rc = store_prepare(s, sql, &st, err);
+	rc = store_prepare(s, sql, &st, err);
 	if (rc == TC_OK)
 		rc = bind_filter(st, q, err);
 	if (rc == TC_OK) {
@@ -329,17 +362,19 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	if (rc != TC_OK)
 		return rc;
 	const char *dir = q->descending ? "DESC" : "ASC";
-	char where[64], from[384], sql[1024];
+	char where[STORE_FILTER_WHERE_SIZE], from[STORE_FILTER_WHERE_SIZE + 384],
+	    sql[STORE_FILTER_WHERE_SIZE + 1024];
 	filter_sql(q, where, sizeof(where));
-	bool filtered = q->filter && *q->filter;
-	if (filtered && way == WINDOW_WALK)
+	bool any = filtered(q);
+	if (any && way == WINDOW_WALK)
 		snprintf(from, sizeof(from),
-		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks "
+		         "(SELECT rowid AS r, %s AS k, id AS i, %s FROM trunks "
 		         "ORDER BY %s %s, id %s LIMIT %d)%s",
-		         col, col, dir, dir, WALK_BUDGET, where);
+		         col, filter_columns(q), col, dir, dir, WALK_BUDGET, where);
 	else
 		snprintf(from, sizeof(from),
-		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks%s)%s", col,
+		         "(SELECT rowid AS r, %s AS k, id AS i, %s FROM trunks%s)%s", col,
+		         filter_columns(q),
 		         ids ? " WHERE rowid IN (SELECT value FROM json_each(?4))" : "", where);
 	/*
 	 * A window in the second half (page->total is known for WINDOW_SCAN) is
@@ -363,7 +398,7 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
 	         "ORDER BY w.k %s, w.i %s",
 	         way == WINDOW_SCAN_COUNTED ? "count(*) OVER ()" : "-1", from,
-	         filtered && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
+	         any && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
 	sqlite3_stmt *st;
 	rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
@@ -569,10 +604,12 @@ enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
 {
 	memset(page, 0, sizeof(*page));
 	bool own;
-	enum tc_status rc = store_read_begin(s, &own, err);
+	enum tc_status rc = check_filter(q, err);
+	if (rc == TC_OK)
+		rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	if (q->filter && *q->filter) {
+	if (filtered(q)) {
 		rc = list_filtered(s, q, page, err);
 	} else {
 		rc = tc_store_count(s, q, &page->total, err);
@@ -604,7 +641,9 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
                                   tc_trunk_row_fn fn, void *ctx, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = store_read_begin(s, &own, err);
+	enum tc_status rc = check_filter(q, err);
+	if (rc == TC_OK)
+		rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	char col[64];
@@ -618,7 +657,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 		 * of sorter at 100,000 trunks) to restore the order of its keys.
 		 */
 		const char *dir = q->descending ? "DESC" : "ASC";
-		char where[64], sql[640];
+		char where[STORE_FILTER_WHERE_SIZE], sql[STORE_FILTER_WHERE_SIZE + 640];
 		filter_sql(q, where, sizeof(where));
 		snprintf(
 		    sql, sizeof(sql),
