@@ -274,21 +274,28 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 	return rc;
 }
 
-/* The sort column of a list query, or TC_USAGE. */
+/*
+ * The sort key of a list query (a column, with its collation), or
+ * TC_USAGE. Names and hosts sort naturally ("trunk 2" before "trunk 10"),
+ * as the name index does (store_schema.c).
+ */
 static enum tc_status sort_column(const struct tc_list_query *q, char *col, size_t size,
                                   bool *indexed, struct tc_error *err)
 {
 	*indexed = q->sort == TC_SORT_ID || q->sort == TC_FIELD_NONE || q->sort == TC_F_NAME;
+	int f = q->sort == TC_FIELD_NONE ? TC_F_NAME : q->sort;
 	if (q->sort == TC_SORT_ID)
 		snprintf(col, size, "id");
 	else if (q->sort == TC_SORT_SYNC_STATE)
 		snprintf(col, size, "state");
-	else if (q->sort == TC_FIELD_NONE)
-		tc_store_field_column(TC_F_NAME, col, size);
-	else if (tc_store_has_column(q->sort))
-		tc_store_field_column(q->sort, col, size);
-	else
+	else if (!tc_store_has_column(f))
 		return tc_error_set(err, TC_USAGE, "cannot sort by column %d", q->sort);
+	else if (f == TC_F_NAME || tc_field(f)->kind == TC_K_HOST) {
+		char name[48];
+		tc_store_field_column(f, name, sizeof(name));
+		snprintf(col, size, "%s COLLATE " STORE_NATURAL, name);
+	} else
+		tc_store_field_column(f, col, size);
 	return TC_OK;
 }
 
@@ -356,7 +363,7 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
                                   const char *ids, size_t *total, row_sink sink, void *ctx,
                                   struct tc_error *err)
 {
-	char col[64];
+	char col[96];
 	bool indexed;
 	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
 	if (rc != TC_OK)
@@ -569,7 +576,7 @@ static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_
 static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_query *q,
                                     struct tc_trunk_page *page, struct tc_error *err)
 {
-	char col[64];
+	char col[96];
 	bool indexed;
 	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
 	if (rc != TC_OK)
@@ -646,7 +653,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 		rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	char col[64];
+	char col[96];
 	bool indexed;
 	struct row_visit v = {.fn = fn, .ctx = ctx};
 	rc = sort_column(q, col, sizeof(col), &indexed, err);
@@ -728,10 +735,13 @@ enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char 
 	*count = 0;
 	char col[64], sql[256];
 	tc_store_field_column(TC_F_NAME, col, sizeof(col));
-	/* the first test uses the (case-insensitive) index, the second keeps exact matches */
+	/*
+	 * The first test uses the name index (its collation's equals are
+	 * NOCASE's), the second keeps exact matches.
+	 */
 	snprintf(sql, sizeof(sql),
-	         "SELECT id FROM trunks WHERE %s = ?1 AND %s = ?1 COLLATE BINARY ORDER BY id "
-	         "LIMIT ?2",
+	         "SELECT id FROM trunks WHERE %s COLLATE " STORE_NATURAL
+	         " = ?1 AND %s = ?1 COLLATE BINARY ORDER BY id LIMIT ?2",
 	         col, col);
 	sqlite3_stmt *st;
 	enum tc_status rc = store_prepare(s, sql, &st, err);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_private.h"
 #include "store_sql.h"
 
 /*
@@ -162,6 +163,36 @@ static bool has_column(sqlite3 *db, const char *name, int *rc)
 	return r == SQLITE_ROW;
 }
 
+/*
+ * The name index in the list's order (STORE_NATURAL: "trunk 2" before
+ * "trunk 10"); a store from before natural sorting had it in NOCASE order.
+ * Its equality is NOCASE's, so the lookup by name uses it too.
+ */
+static int name_index(sqlite3 *db)
+{
+	char col[64], sql[512];
+	tc_store_field_column(TC_F_NAME, col, sizeof(col));
+	snprintf(sql, sizeof(sql),
+	         "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trunks_%s' "
+	         "AND sql LIKE '%%COLLATE " STORE_NATURAL "%%'",
+	         col);
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return SQLITE_OK;
+	if (r != SQLITE_DONE)
+		return r;
+	snprintf(sql, sizeof(sql),
+	         "DROP INDEX IF EXISTS trunks_%s;"
+	         "CREATE INDEX trunks_%s ON trunks (%s COLLATE " STORE_NATURAL ", id);",
+	         col, col, col);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
 int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 {
 	*missing = false;
@@ -192,10 +223,8 @@ int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 		 * scan of the narrow trunks table (tests/bench/README.md).
 		 */
 		if (f == TC_F_NAME)
-			snprintf(sql, sizeof(sql),
-			         "ALTER TABLE trunks ADD COLUMN %s %s;"
-			         "CREATE INDEX trunks_%s ON trunks (%s, id);",
-			         col, types[tc_field(f)->type], col, col);
+			snprintf(sql, sizeof(sql), "ALTER TABLE trunks ADD COLUMN %s %s;", col,
+			         types[tc_field(f)->type]);
 		else
 			snprintf(sql, sizeof(sql), "ALTER TABLE trunks ADD COLUMN %s %s;", col,
 			         types[tc_field(f)->type]);
@@ -203,7 +232,7 @@ int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	return SQLITE_OK;
+	return add ? name_index(db) : SQLITE_OK;
 }
 
 /* Appends one derived column's fragment for kind. */
@@ -331,6 +360,9 @@ void tc_store_derived_signature(char *buf, size_t size)
 	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
 		if (tc_store_has_column(f))
 			used += (size_t)snprintf(buf + used, size - used, "%s,", tc_field(f)->key);
+	/* the name index's order: a store indexed before natural sorting is migrated */
+	if (used < size)
+		used += (size_t)snprintf(buf + used, size - used, ";order:" STORE_NATURAL);
 	if (used < size)
 		used += (size_t)snprintf(buf + used, size - used, ";search:");
 	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)

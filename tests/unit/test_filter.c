@@ -84,8 +84,8 @@ Test(filter, plain_words_are_one_substring_as_before)
 Test(filter, field_terms_and_negation)
 {
 	cr_assert_str_eq(names("region:helium", false), "PBX-a,pbx-b");
-	cr_assert_str_eq(names("!helium", false), "trunk 1,trunk 10,trunk 2");
-	cr_assert_str_eq(names("-region:helium", false), "Office helium,trunk 1,trunk 10,trunk 2");
+	cr_assert_str_eq(names("!helium", false), "trunk 1,trunk 2,trunk 10");
+	cr_assert_str_eq(names("-region:helium", false), "Office helium,trunk 1,trunk 2,trunk 10");
 	cr_assert_str_eq(names("mode:ip region:helium", false), "PBX-a");
 	cr_assert_str_eq(names("mode:client_credentials", false), "pbx-b,trunk 2");
 	cr_assert_str_eq(names("ip:198.51. name:10", false), "trunk 10");
@@ -148,4 +148,45 @@ Test(filter, natural_compare)
 	}
 	cr_assert_eq(tc_store_natural_compare("Trunk", 5, "tRUNK", 5), 0, "NOCASE equals tie");
 	cr_assert_neq(tc_store_natural_compare("a2", 2, "a02", 3), 0, "only NOCASE equals tie");
+}
+
+Test(filter, names_sort_naturally_and_an_old_name_index_is_rebuilt)
+{
+	cr_assert_str_eq(names("trunk", false), "trunk 1,trunk 2,trunk 10");
+	char path[160];
+	snprintf(path, sizeof(path), "%s", tc_store_path(store));
+	tc_store_close(store);
+	store = NULL;
+	/* as a store written before natural sorting: a NOCASE index, another signature */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "DROP INDEX trunks_f_name;"
+	                          "CREATE INDEX trunks_f_name ON trunks (f_name, id);"
+	                          "UPDATE meta SET value = 'old' WHERE key = 'derived_sig';",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct tc_store_options o = {
+	    .dir = dir, .clock = {fake_now, &clk}, .busy_timeout_ms = 10000};
+	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(names("trunk", false), "trunk 1,trunk 2,trunk 10");
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	cr_assert_eq(
+	    sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'trunks_f_name'", -1,
+	                       &st, NULL),
+	    SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	cr_assert(strstr((const char *)sqlite3_column_text(st, 0), "COLLATE " STORE_NATURAL));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	/* the lookup by name goes through the rebuilt index and still ignores nothing but case */
+	char *ids[4];
+	size_t n;
+	cr_assert_eq(tc_store_find_by_name(store, "trunk 2", ids, 4, &n, &err), TC_OK);
+	cr_assert_eq(n, 1);
+	free(ids[0]);
+	cr_assert_eq(tc_store_find_by_name(store, "trunk 02", ids, 4, &n, &err), TC_OK);
+	cr_assert_eq(n, 0);
 }
