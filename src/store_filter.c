@@ -1,7 +1,7 @@
 /*
  * The store's side of the filter language (include/trunkctl/filter.h): a
  * filter's terms as a WHERE clause over trunks, and the SQL functions it and
- * the list's sort call (a POSIX regex test, a natural collation).
+ * calls (a POSIX regex test), and the key the list sorts names and hosts by.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -45,6 +45,22 @@ static int bool_value(const struct tc_filter_term *t)
 static bool is_bool(const struct tc_filter_term *t)
 {
 	return t->field != TC_FILTER_ANY && !t->regex && tc_field(t->field)->type == TC_T_BOOL;
+}
+
+char *store_like_pattern(const char *text, size_t n)
+{
+	char *pat = malloc(2 * n + 3), *p = pat;
+	if (!pat)
+		return NULL;
+	*p++ = '%';
+	for (size_t c = 0; c < n; c++) {
+		if (text[c] == '%' || text[c] == '_' || text[c] == '\\')
+			*p++ = '\\';
+		*p++ = text[c];
+	}
+	*p++ = '%';
+	*p = '\0';
+	return pat;
 }
 
 enum tc_status store_filter_check(const char *filter, struct tc_error *err)
@@ -122,17 +138,10 @@ enum tc_status store_filter_bind(sqlite3_stmt *st, const char *filter, bool smar
 		} else if (t.regex || t.case_sensitive) {
 			sqlite3_bind_text(st, i, t.value, (int)t.len, SQLITE_TRANSIENT);
 		} else {
-			char *pat = malloc(2 * t.len + 3), *p = pat;
+			char *pat = store_like_pattern(t.value, t.len);
 			if (!pat)
 				return tc_error_set(err, TC_NOMEM, NULL);
-			*p++ = '%';
-			for (size_t c = 0; c < t.len; c++) {
-				if (t.value[c] == '%' || t.value[c] == '_' || t.value[c] == '\\')
-					*p++ = '\\';
-				*p++ = t.value[c];
-			}
-			*p++ = '%';
-			sqlite3_bind_text(st, i, pat, (int)(p - pat), free);
+			sqlite3_bind_text(st, i, pat, -1, free);
 		}
 	}
 	return rc;
@@ -170,57 +179,44 @@ static void sql_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, text && regexec(re, text, 0, NULL, 0) == 0);
 }
 
-static int lower(int c)
+/*
+ * Digit runs of a sort key: leading zeros dropped, then the run's length
+ * before it, so that a shorter number sorts first ("2" is "12", "10" is
+ * "210"). Lengths 1-8 are one digit; longer runs (phone numbers) are "9"
+ * and two digits of length. The length stays a digit, so a number sorts
+ * against other characters where a digit would.
+ */
+char *store_natural_key(const char *s)
 {
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static bool digit(const unsigned char *s, const unsigned char *end)
-{
-	return s < end && *s >= '0' && *s <= '9';
-}
-
-int tc_store_natural_compare(const void *a, size_t na, const void *b, size_t nb)
-{
-	const unsigned char *p = a, *q = b, *pe = p + na, *qe = q + nb;
-	while (p < pe && q < qe) {
-		if (digit(p, pe) && digit(q, qe)) {
-			while (p + 1 < pe && *p == '0' && digit(p + 1, pe))
-				p++;
-			while (q + 1 < qe && *q == '0' && digit(q + 1, qe))
-				q++;
-			const unsigned char *ps = p, *qs = q;
-			while (digit(p, pe))
-				p++;
-			while (digit(q, qe))
-				q++;
-			if (p - ps != q - qs)
-				return p - ps < q - qs ? -1 : 1;
-			int c = memcmp(ps, qs, (size_t)(p - ps));
-			if (c)
-				return c < 0 ? -1 : 1;
+	size_t n = strlen(s);
+	char *key = malloc(2 * n + 4), *k = key;
+	if (!key)
+		return NULL;
+	for (const char *p = s; *p;) {
+		if (*p < '0' || *p > '9') {
+			*k++ = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+			p++;
 			continue;
 		}
-		int c = lower(*p++) - lower(*q++);
-		if (c)
-			return c < 0 ? -1 : 1;
+		while (*p == '0' && p[1] >= '0' && p[1] <= '9')
+			p++;
+		size_t len = 0;
+		while (p[len] >= '0' && p[len] <= '9')
+			len++;
+		if (len <= 8) {
+			*k++ = (char)('0' + len);
+		} else {
+			size_t shown = len < 99 ? len : 99;
+			*k++ = '9';
+			*k++ = (char)('0' + shown / 10);
+			*k++ = (char)('0' + shown % 10);
+		}
+		memcpy(k, p, len);
+		k += len;
+		p += len;
 	}
-	if (p < pe || q < qe)
-		return p < pe ? 1 : -1;
-	/* equal but for case or leading zeros: NOCASE's order, so only its equals tie */
-	size_t n = na < nb ? na : nb;
-	for (size_t i = 0; i < n; i++) {
-		int c = lower(((const unsigned char *)a)[i]) - lower(((const unsigned char *)b)[i]);
-		if (c)
-			return c < 0 ? -1 : 1;
-	}
-	return na == nb ? 0 : na < nb ? -1 : 1;
-}
-
-static int natural_collation(void *unused, int na, const void *a, int nb, const void *b)
-{
-	(void)unused;
-	return tc_store_natural_compare(a, (size_t)na, b, (size_t)nb);
+	*k = '\0';
+	return key;
 }
 
 int store_filter_register(sqlite3 *db)
@@ -228,8 +224,5 @@ int store_filter_register(sqlite3 *db)
 	int r = sqlite3_create_function(db, "tc_regexp", 3,
 	                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
 	                                NULL, sql_regexp, NULL, NULL);
-	if (r == SQLITE_OK)
-		r = sqlite3_create_collation(db, STORE_NATURAL, SQLITE_UTF8, NULL,
-		                             natural_collation);
 	return r;
 }

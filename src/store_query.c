@@ -66,19 +66,9 @@ static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *
 		store_bind_text(st, 1, q->filter);
 		return TC_OK;
 	}
-	size_t n = strlen(q->filter);
-	char *pat = malloc(2 * n + 3);
+	char *pat = store_like_pattern(q->filter, strlen(q->filter));
 	if (!pat)
 		return tc_error_set(err, TC_NOMEM, NULL);
-	char *p = pat;
-	*p++ = '%';
-	for (const char *c = q->filter; *c; c++) {
-		if (*c == '%' || *c == '_' || *c == '\\')
-			*p++ = '\\';
-		*p++ = *c;
-	}
-	*p++ = '%';
-	*p = '\0';
 	sqlite3_bind_text(st, 1, pat, -1, free);
 	return TC_OK;
 }
@@ -290,11 +280,9 @@ static enum tc_status sort_column(const struct tc_list_query *q, char *col, size
 		snprintf(col, size, "state");
 	else if (!tc_store_has_column(f))
 		return tc_error_set(err, TC_USAGE, "cannot sort by column %d", q->sort);
-	else if (f == TC_F_NAME || tc_field(f)->kind == TC_K_HOST) {
-		char name[48];
-		tc_store_field_column(f, name, sizeof(name));
-		snprintf(col, size, "%s COLLATE " STORE_NATURAL, name);
-	} else
+	else if (tc_store_natural_sorted(f))
+		tc_store_natural_column(f, col, size);
+	else
 		tc_store_field_column(f, col, size);
 	return TC_OK;
 }
@@ -733,21 +721,25 @@ enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char 
                                      size_t *count, struct tc_error *err)
 {
 	*count = 0;
-	char col[64], sql[256];
+	char col[64], key_col[64], sql[256];
 	tc_store_field_column(TC_F_NAME, col, sizeof(col));
-	/*
-	 * The first test uses the name index (its collation's equals are
-	 * NOCASE's), the second keeps exact matches.
-	 */
+	tc_store_natural_column(TC_F_NAME, key_col, sizeof(key_col));
+	/* the first test uses the index of the name's sort key, the second keeps exact matches */
 	snprintf(sql, sizeof(sql),
-	         "SELECT id FROM trunks WHERE %s COLLATE " STORE_NATURAL
-	         " = ?1 AND %s = ?1 COLLATE BINARY ORDER BY id LIMIT ?2",
-	         col, col);
+	         "SELECT id FROM trunks WHERE %s = ?3 AND %s = ?1 COLLATE BINARY ORDER BY id "
+	         "LIMIT ?2",
+	         key_col, col);
+	char *key = store_natural_key(name);
+	if (!key)
+		return tc_error_set(err, TC_NOMEM, NULL);
 	sqlite3_stmt *st;
 	enum tc_status rc = store_prepare(s, sql, &st, err);
-	if (rc != TC_OK)
+	if (rc != TC_OK) {
+		free(key);
 		return rc;
+	}
 	store_bind_text(st, 1, name);
+	sqlite3_bind_text(st, 3, key, -1, free);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
 	int r;
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {

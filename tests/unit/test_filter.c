@@ -134,20 +134,24 @@ Test(filter, booleans_and_aliases)
 	cr_assert_str_eq(names("country:zz", false), "");
 }
 
-Test(filter, natural_compare)
+Test(filter, natural_keys_order_numbers_by_value)
 {
-	const char *in_order[] = {"a",    "A1", "a02",     "a2",      "a10",
-	                          "a10b", "b",  "trunk 2", "trunk 10"};
+	const char *in_order[] = {
+	    "",  "a",       "a 5",      "A1",        "a2",         "a10",          "a10b",
+	    "b", "trunk 2", "trunk 10", "x99999999", "x123456789", "x855123456789"};
 	size_t n = sizeof(in_order) / sizeof(in_order[0]);
 	for (size_t i = 0; i + 1 < n; i++) {
-		const char *x = in_order[i], *y = in_order[i + 1];
-		cr_assert_lt(tc_store_natural_compare(x, strlen(x), y, strlen(y)), 0, "%s < %s", x,
+		char *x = store_natural_key(in_order[i]), *y = store_natural_key(in_order[i + 1]);
+		cr_assert(x && y);
+		cr_assert_lt(strcmp(x, y), 0, "%s (%s) < %s (%s)", in_order[i], x, in_order[i + 1],
 		             y);
-		cr_assert_gt(tc_store_natural_compare(y, strlen(y), x, strlen(x)), 0, "%s > %s", y,
-		             x);
+		free(x);
+		free(y);
 	}
-	cr_assert_eq(tc_store_natural_compare("Trunk", 5, "tRUNK", 5), 0, "NOCASE equals tie");
-	cr_assert_neq(tc_store_natural_compare("a2", 2, "a02", 3), 0, "only NOCASE equals tie");
+	char *a = store_natural_key("Trunk 007"), *b = store_natural_key("trunk 7");
+	cr_assert_str_eq(a, b, "case and leading zeros aside, the same key");
+	free(a);
+	free(b);
 }
 
 Test(filter, names_sort_naturally_and_an_old_name_index_is_rebuilt)
@@ -157,11 +161,14 @@ Test(filter, names_sort_naturally_and_an_old_name_index_is_rebuilt)
 	snprintf(path, sizeof(path), "%s", tc_store_path(store));
 	tc_store_close(store);
 	store = NULL;
-	/* as a store written before natural sorting: a NOCASE index, another signature */
+	/* as a store written before natural sorting: no sort keys, the name indexed */
 	sqlite3 *db;
 	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db,
-	                          "DROP INDEX trunks_f_name;"
+	                          "DROP INDEX trunks_n_name;"
+	                          "ALTER TABLE trunks DROP COLUMN n_name;"
+	                          "ALTER TABLE trunks DROP COLUMN n_outbound_host;"
+	                          "ALTER TABLE trunks DROP COLUMN n_outbound_proxy;"
 	                          "CREATE INDEX trunks_f_name ON trunks (f_name, id);"
 	                          "UPDATE meta SET value = 'old' WHERE key = 'derived_sig';",
 	                          NULL, NULL, NULL),
@@ -173,12 +180,19 @@ Test(filter, names_sort_naturally_and_an_old_name_index_is_rebuilt)
 	cr_assert_str_eq(names("trunk", false), "trunk 1,trunk 2,trunk 10");
 	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_stmt *st;
-	cr_assert_eq(
-	    sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'trunks_f_name'", -1,
-	                       &st, NULL),
-	    SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db,
+	                                "SELECT group_concat(name) FROM sqlite_master WHERE name "
+	                                "LIKE 'trunks_%_name'",
+	                                -1, &st, NULL),
+	             SQLITE_OK);
 	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-	cr_assert(strstr((const char *)sqlite3_column_text(st, 0), "COLLATE " STORE_NATURAL));
+	cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "trunks_n_name",
+	                 "the key's index replaces the name's");
+	sqlite3_finalize(st);
+	/* the file needs nothing of trunkctl's to be checked by another tool */
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	/* the lookup by name goes through the rebuilt index and still ignores nothing but case */
@@ -188,5 +202,8 @@ Test(filter, names_sort_naturally_and_an_old_name_index_is_rebuilt)
 	cr_assert_eq(n, 1);
 	free(ids[0]);
 	cr_assert_eq(tc_store_find_by_name(store, "trunk 02", ids, 4, &n, &err), TC_OK);
-	cr_assert_eq(n, 0);
+	cr_assert_eq(n, 0, "the same key, another name");
+	cr_assert_eq(tc_store_find_by_name(store, "PBX-a", ids, 4, &n, &err), TC_OK);
+	cr_assert_eq(n, 1);
+	free(ids[0]);
 }

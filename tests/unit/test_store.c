@@ -12,18 +12,7 @@
 #include <unistd.h>
 
 #include "store_fixture.h"
-#include "store_private.h"
 #include "trunkctl/store.h"
-
-/*
- * The file opened as another tool would, with the store's collation (the
- * name index sorts naturally): without it SQLite refuses to write trunks.
- */
-static int raw_open(const char *path, sqlite3 **db)
-{
-	int r = sqlite3_open(path, db);
-	return r == SQLITE_OK ? store_filter_register(*db) : r;
-}
 
 static char dir[64];
 static struct fake_clock clk = {1700000000000};
@@ -123,7 +112,7 @@ static char *build_db(const char *sql, size_t *len)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/other.db", dir);
 	sqlite3 *db;
-	cr_assert_eq(raw_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 	char *data = read_all(path, len);
@@ -1188,7 +1177,7 @@ Test(store, search_blocks_out_of_step_are_found_and_rebuilt)
 	cr_assert_eq(wrong, 0);
 
 	sqlite3 *db;
-	cr_assert_eq(raw_open(store_file(), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db,
 	                          "UPDATE trunks SET rowid = rowid + 1000 WHERE rowid = "
 	                          "(SELECT min(rowid) FROM trunks);",
@@ -1390,7 +1379,7 @@ static void rewrite_closed_store(const char *sql)
 	tc_store_close(store);
 	store = NULL;
 	sqlite3 *db;
-	cr_assert_eq(raw_open(store_file(), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(store_file(), &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 }
@@ -1726,7 +1715,7 @@ Test(store, the_marker_holds_the_stores_id_and_is_0600)
 	char *id = read_all(marker, &n);
 	cr_assert_eq(n, 33, "%s", id);
 	sqlite3 *db;
-	cr_assert_eq(raw_open(tc_store_path(store), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(tc_store_path(store), &db), SQLITE_OK);
 	sqlite3_stmt *st2;
 	cr_assert_eq(
 	    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &st2, NULL),
@@ -1772,7 +1761,7 @@ Test(store, an_empty_store_beside_a_wal_with_data_is_refused_and_the_wal_kept)
 {
 	/* a copy of the WAL while a connection holds frames in it */
 	sqlite3 *db;
-	cr_assert_eq(raw_open(tc_store_path(store), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(tc_store_path(store), &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL),
 	             SQLITE_OK);
 	cr_assert_eq(
@@ -1820,7 +1809,7 @@ Test(store, the_integrity_check_finds_an_index_out_of_step_with_its_table)
 	close_store();
 	/* SQLite's own means: the index's declared columns no longer match its entries */
 	sqlite3 *db;
-	cr_assert_eq(raw_open(in_dir(TC_STORE_FILE_NAME), &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(in_dir(TC_STORE_FILE_NAME), &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db,
 	                          "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = "
 	                          "'CREATE INDEX outbox_trunk ON outbox (seq, trunk_id)' "
