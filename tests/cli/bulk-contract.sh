@@ -33,6 +33,10 @@ channels() { t list --json --filter "$1" | jq -c '[.[].max_channels]'; }
 
 expect 0 "sync pulls the sample" t sync
 before=$(t list --json | jq -c '[.[] | [.name, .max_channels]]')
+check "list sorts names naturally: trunk 2 before trunk 10" \
+	[ "$(t list --json | jq -r '[.[].name | sub("Sample trunk "; "")] | join(",")')" = "1,2,3,4,5,6,7,8,9,10,11,12" ]
+check "and backwards" \
+	[ "$(t list --json --sort name:desc | jq -r '.[0:3] | [.[].name | sub("Sample trunk "; "")] | join(",")')" = "12,11,10" ]
 
 expect 0 "update --where --dry-run" t update --where 'mode:ip region:helium' --set max_channels=7 --dry-run
 check "the dry run lists the selected trunks, naturally sorted" \
