@@ -435,8 +435,8 @@ enum tc_status service_save_edit(struct tc_service *svc, const char *id,
 }
 
 /* The write transaction of an edit, once the session may write and there is something to save. */
-static enum tc_status begin_edits(struct tc_service *svc, const struct tc_trunk *changes,
-                                  struct tc_error *err)
+enum tc_status service_begin_edits(struct tc_service *svc, const struct tc_trunk *changes,
+                                   struct tc_error *err)
 {
 	enum tc_status rc = service_refuse_read_only(svc, err);
 	if (rc != TC_OK)
@@ -452,43 +452,13 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
 {
 	if (result)
 		memset(result, 0, sizeof(*result));
-	enum tc_status rc = begin_edits(svc, changes, err);
+	enum tc_status rc = service_begin_edits(svc, changes, err);
 	if (rc != TC_OK)
 		return rc;
 	char *mapped;
 	const char *id = service_current_id(svc, id_given, &mapped);
 	rc = service_end_write(svc, service_save_edit(svc, id, changes, from, result, err), err);
 	free(mapped);
-	return service_queued(svc, rc);
-}
-
-enum tc_status tc_service_update_many(struct tc_service *svc, const char *const *ids, size_t n,
-                                      const struct tc_trunk *changes,
-                                      const struct tc_trunk *const *from, size_t *failed,
-                                      size_t *saved, struct tc_error *err)
-{
-	if (saved)
-		*saved = 0;
-	enum tc_status rc = begin_edits(svc, changes, err);
-	if (rc != TC_OK)
-		return rc;
-	size_t changed = 0;
-	for (size_t i = 0; i < n && rc == TC_OK; i++) {
-		struct tc_edit_result result;
-		memset(&result, 0, sizeof(result));
-		char *mapped;
-		const char *id = service_current_id(svc, ids[i], &mapped);
-		rc = service_save_edit(svc, id, changes, from ? from[i] : NULL, &result, err);
-		if (rc == TC_OK && result.nchanged)
-			changed++;
-		if (rc != TC_OK && failed)
-			*failed = i;
-		tc_edit_result_finish(&result);
-		free(mapped);
-	}
-	rc = service_end_write(svc, rc, err);
-	if (rc == TC_OK && saved)
-		*saved = changed;
 	return service_queued(svc, rc);
 }
 

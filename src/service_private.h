@@ -69,4 +69,8 @@ enum tc_status service_save_edit(struct tc_service *svc, const char *id,
                                  const struct tc_trunk *changes, const struct tc_trunk *from,
                                  struct tc_edit_result *result, struct tc_error *err);
 
+/* The write transaction of an edit, once the session may write and there is something to save. */
+enum tc_status service_begin_edits(struct tc_service *svc, const struct tc_trunk *changes,
+                                   struct tc_error *err);
+
 #endif

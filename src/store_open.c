@@ -593,7 +593,8 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	if (rc == TC_OK) {
 		sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
 		sqlite3_extended_result_codes(s->db, 1);
-		rc = check_identity(s, err);
+		int r = store_filter_register(s->db);
+		rc = r == SQLITE_OK ? check_identity(s, err) : store_db_fail(s, r, err, "open");
 	}
 	/*
 	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull

@@ -73,6 +73,30 @@ enum tc_status store_meta_get_int(struct tc_store *s, const char *key, int64_t *
 enum tc_status store_meta_set(struct tc_store *s, const char *key, const char *text,
                               const int64_t *num, struct tc_error *err);
 
+/* filters and the natural sort (store_filter.c) */
+/* A filter's terms become a WHERE clause of at most this many tests (a bounded buffer). */
+#define STORE_FILTER_MAX_TERMS 16
+#define STORE_FILTER_WHERE_SIZE (STORE_FILTER_MAX_TERMS * 200)
+/* tc_filter_check, and the limits of the store's query (terms, booleans): TC_USAGE. */
+enum tc_status store_filter_check(const char *filter, struct tc_error *err);
+/*
+ * " WHERE t1 AND t2..." (or "") for a checked filter, parameters numbered
+ * from first; smart_case: a term with a capital letter is case-sensitive
+ * (else every term ignores ASCII case).
+ */
+void store_filter_where(const char *filter, bool smart_case, int first, char *buf, size_t size);
+enum tc_status store_filter_bind(sqlite3_stmt *st, const char *filter, bool smart_case, int first,
+                                 struct tc_error *err);
+/* "%text%" with LIKE's wildcards and escape escaped by "\\"; NULL on NOMEM. */
+char *store_like_pattern(const char *text, size_t n);
+/* Adds tc_regexp() to a connection. */
+int store_filter_register(sqlite3 *db);
+/*
+ * The key names and hosts sort by (BINARY): ASCII case folded, digit runs by
+ * value ("trunk 2" before "trunk 10"). Newly allocated, NULL on NOMEM.
+ */
+char *store_natural_key(const char *s);
+
 /* opening, checks, migration, data-dir marker (store_open.c) */
 enum tc_status store_set_cache_kib(struct tc_store *s, int64_t kib, struct tc_error *err);
 

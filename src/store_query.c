@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "search_find.h"
+#include "trunkctl/filter.h"
 #include "store_private.h"
 #include "store_sql.h"
 
@@ -16,11 +17,38 @@
  * tests/bench/README.md.
  */
 
+/*
+ * A filter of more than one bare word is the filter language's
+ * (include/trunkctl/filter.h): its tests are numbered from this parameter,
+ * after those of the window queries.
+ */
+#define FILTER_FIRST_BIND 5
+
+static bool filtered(const struct tc_list_query *q)
+{
+	return q->filter && *q->filter;
+}
+
+/* What a filter of the language must be for the queries below, or TC_OK for none. */
+static enum tc_status check_filter(const struct tc_list_query *q, struct tc_error *err)
+{
+	return filtered(q) && !tc_filter_is_plain(q->filter) ? store_filter_check(q->filter, err)
+	                                                     : TC_OK;
+}
+
+/* The columns of trunks a filter's WHERE clause reads above a subquery. */
+static const char *filter_columns(const struct tc_list_query *q)
+{
+	return !filtered(q) || tc_filter_is_plain(q->filter) ? "search" : "*";
+}
+
 /* Appends the WHERE clause of a list query; binds are done by bind_filter. */
 static void filter_sql(const struct tc_list_query *q, char *buf, size_t size)
 {
-	if (!q->filter || !*q->filter)
+	if (!filtered(q))
 		snprintf(buf, size, "%s", "");
+	else if (!tc_filter_is_plain(q->filter))
+		store_filter_where(q->filter, q->case_sensitive, FILTER_FIRST_BIND, buf, size);
 	else if (q->case_sensitive)
 		snprintf(buf, size, "%s", " WHERE instr(search, ?1) > 0");
 	else
@@ -30,25 +58,17 @@ static void filter_sql(const struct tc_list_query *q, char *buf, size_t size)
 static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *q,
                                   struct tc_error *err)
 {
-	if (!q->filter || !*q->filter)
+	if (!filtered(q))
 		return TC_OK;
+	if (!tc_filter_is_plain(q->filter))
+		return store_filter_bind(st, q->filter, q->case_sensitive, FILTER_FIRST_BIND, err);
 	if (q->case_sensitive) {
 		store_bind_text(st, 1, q->filter);
 		return TC_OK;
 	}
-	size_t n = strlen(q->filter);
-	char *pat = malloc(2 * n + 3);
+	char *pat = store_like_pattern(q->filter, strlen(q->filter));
 	if (!pat)
 		return tc_error_set(err, TC_NOMEM, NULL);
-	char *p = pat;
-	*p++ = '%';
-	for (const char *c = q->filter; *c; c++) {
-		if (*c == '%' || *c == '_' || *c == '\\')
-			*p++ = '\\';
-		*p++ = *c;
-	}
-	*p++ = '%';
-	*p = '\0';
 	sqlite3_bind_text(st, 1, pat, -1, free);
 	return TC_OK;
 }
@@ -60,8 +80,8 @@ static enum tc_status bind_filter(sqlite3_stmt *st, const struct tc_list_query *
  */
 static bool in_blocks(const struct tc_list_query *q)
 {
-	return q->filter && *q->filter && !q->case_sensitive && !strchr(q->filter, SEARCH_RS) &&
-	       !strchr(q->filter, SEARCH_US);
+	return filtered(q) && tc_filter_is_plain(q->filter) && !q->case_sensitive &&
+	       !strchr(q->filter, SEARCH_RS) && !strchr(q->filter, SEARCH_US);
 }
 
 struct rowids {
@@ -218,16 +238,19 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
                               struct tc_error *err)
 {
 	*count = 0;
+	enum tc_status rc = check_filter(q, err);
+	if (rc != TC_OK)
+		return rc;
 	if (in_blocks(q))
 		return block_matches(s, q, NULL, count, err);
-	char where[64], sql[160];
+	char where[STORE_FILTER_WHERE_SIZE], sql[STORE_FILTER_WHERE_SIZE + 96];
 	filter_sql(q, where, sizeof(where));
 	if (*where)
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM trunks%s", where);
 	else
 		snprintf(sql, sizeof(sql), "SELECT value FROM meta WHERE key = 'trunk_count'");
 	sqlite3_stmt *st;
-	enum tc_status rc = store_prepare(s, sql, &st, err);
+	rc = store_prepare(s, sql, &st, err);
 	if (rc == TC_OK)
 		rc = bind_filter(st, q, err);
 	if (rc == TC_OK) {
@@ -241,21 +264,26 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 	return rc;
 }
 
-/* The sort column of a list query, or TC_USAGE. */
+/*
+ * The sort key of a list query (a column, with its collation), or
+ * TC_USAGE. Names and hosts sort naturally ("trunk 2" before "trunk 10"),
+ * as the name index does (store_schema.c).
+ */
 static enum tc_status sort_column(const struct tc_list_query *q, char *col, size_t size,
                                   bool *indexed, struct tc_error *err)
 {
 	*indexed = q->sort == TC_SORT_ID || q->sort == TC_FIELD_NONE || q->sort == TC_F_NAME;
+	int f = q->sort == TC_FIELD_NONE ? TC_F_NAME : q->sort;
 	if (q->sort == TC_SORT_ID)
 		snprintf(col, size, "id");
 	else if (q->sort == TC_SORT_SYNC_STATE)
 		snprintf(col, size, "state");
-	else if (q->sort == TC_FIELD_NONE)
-		tc_store_field_column(TC_F_NAME, col, size);
-	else if (tc_store_has_column(q->sort))
-		tc_store_field_column(q->sort, col, size);
-	else
+	else if (!tc_store_has_column(f))
 		return tc_error_set(err, TC_USAGE, "cannot sort by column %d", q->sort);
+	else if (tc_store_natural_sorted(f))
+		tc_store_natural_column(f, col, size);
+	else
+		tc_store_field_column(f, col, size);
 	return TC_OK;
 }
 
@@ -323,23 +351,25 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
                                   const char *ids, size_t *total, row_sink sink, void *ctx,
                                   struct tc_error *err)
 {
-	char col[64];
+	char col[96];
 	bool indexed;
 	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
 	if (rc != TC_OK)
 		return rc;
 	const char *dir = q->descending ? "DESC" : "ASC";
-	char where[64], from[384], sql[1024];
+	char where[STORE_FILTER_WHERE_SIZE], from[STORE_FILTER_WHERE_SIZE + 384],
+	    sql[STORE_FILTER_WHERE_SIZE + 1024];
 	filter_sql(q, where, sizeof(where));
-	bool filtered = q->filter && *q->filter;
-	if (filtered && way == WINDOW_WALK)
+	bool any = filtered(q);
+	if (any && way == WINDOW_WALK)
 		snprintf(from, sizeof(from),
-		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks "
+		         "(SELECT rowid AS r, %s AS k, id AS i, %s FROM trunks "
 		         "ORDER BY %s %s, id %s LIMIT %d)%s",
-		         col, col, dir, dir, WALK_BUDGET, where);
+		         col, filter_columns(q), col, dir, dir, WALK_BUDGET, where);
 	else
 		snprintf(from, sizeof(from),
-		         "(SELECT rowid AS r, %s AS k, id AS i, search FROM trunks%s)%s", col,
+		         "(SELECT rowid AS r, %s AS k, id AS i, %s FROM trunks%s)%s", col,
+		         filter_columns(q),
 		         ids ? " WHERE rowid IN (SELECT value FROM json_each(?4))" : "", where);
 	/*
 	 * A window in the second half (page->total is known for WINDOW_SCAN) is
@@ -363,7 +393,7 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
 	         "ORDER BY w.k %s, w.i %s",
 	         way == WINDOW_SCAN_COUNTED ? "count(*) OVER ()" : "-1", from,
-	         filtered && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
+	         any && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
 	sqlite3_stmt *st;
 	rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
@@ -534,7 +564,7 @@ static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_
 static enum tc_status list_filtered(struct tc_store *s, const struct tc_list_query *q,
                                     struct tc_trunk_page *page, struct tc_error *err)
 {
-	char col[64];
+	char col[96];
 	bool indexed;
 	enum tc_status rc = sort_column(q, col, sizeof(col), &indexed, err);
 	if (rc != TC_OK)
@@ -569,10 +599,12 @@ enum tc_status tc_store_list(struct tc_store *s, const struct tc_list_query *q,
 {
 	memset(page, 0, sizeof(*page));
 	bool own;
-	enum tc_status rc = store_read_begin(s, &own, err);
+	enum tc_status rc = check_filter(q, err);
+	if (rc == TC_OK)
+		rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	if (q->filter && *q->filter) {
+	if (filtered(q)) {
 		rc = list_filtered(s, q, page, err);
 	} else {
 		rc = tc_store_count(s, q, &page->total, err);
@@ -604,10 +636,12 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
                                   tc_trunk_row_fn fn, void *ctx, struct tc_error *err)
 {
 	bool own;
-	enum tc_status rc = store_read_begin(s, &own, err);
+	enum tc_status rc = check_filter(q, err);
+	if (rc == TC_OK)
+		rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
-	char col[64];
+	char col[96];
 	bool indexed;
 	struct row_visit v = {.fn = fn, .ctx = ctx};
 	rc = sort_column(q, col, sizeof(col), &indexed, err);
@@ -618,7 +652,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 		 * of sorter at 100,000 trunks) to restore the order of its keys.
 		 */
 		const char *dir = q->descending ? "DESC" : "ASC";
-		char where[64], sql[640];
+		char where[STORE_FILTER_WHERE_SIZE], sql[STORE_FILTER_WHERE_SIZE + 640];
 		filter_sql(q, where, sizeof(where));
 		snprintf(
 		    sql, sizeof(sql),
@@ -687,18 +721,25 @@ enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char 
                                      size_t *count, struct tc_error *err)
 {
 	*count = 0;
-	char col[64], sql[256];
+	char col[64], key_col[64], sql[256];
 	tc_store_field_column(TC_F_NAME, col, sizeof(col));
-	/* the first test uses the (case-insensitive) index, the second keeps exact matches */
+	tc_store_natural_column(TC_F_NAME, key_col, sizeof(key_col));
+	/* the first test uses the index of the name's sort key, the second keeps exact matches */
 	snprintf(sql, sizeof(sql),
-	         "SELECT id FROM trunks WHERE %s = ?1 AND %s = ?1 COLLATE BINARY ORDER BY id "
+	         "SELECT id FROM trunks WHERE %s = ?3 AND %s = ?1 COLLATE BINARY ORDER BY id "
 	         "LIMIT ?2",
-	         col, col);
+	         key_col, col);
+	char *key = store_natural_key(name);
+	if (!key)
+		return tc_error_set(err, TC_NOMEM, NULL);
 	sqlite3_stmt *st;
 	enum tc_status rc = store_prepare(s, sql, &st, err);
-	if (rc != TC_OK)
+	if (rc != TC_OK) {
+		free(key);
 		return rc;
+	}
 	store_bind_text(st, 1, name);
+	sqlite3_bind_text(st, 3, key, -1, free);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
 	int r;
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {

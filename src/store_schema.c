@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_private.h"
 #include "store_sql.h"
 
 /*
@@ -171,6 +172,41 @@ static bool has_column(sqlite3 *db, const char *name, int *rc)
 	return r == SQLITE_ROW;
 }
 
+bool tc_store_natural_sorted(enum tc_field_id f)
+{
+	return f == TC_F_NAME || (tc_field(f) && tc_field(f)->kind == TC_K_HOST);
+}
+
+void tc_store_natural_column(enum tc_field_id f, char *buf, size_t size)
+{
+	snprintf(buf, size, "n_%s", tc_field(f)->key);
+}
+
+/*
+ * Adds column col (of type) when missing; with add false only says so. The
+ * name's sort key gets an index: it orders the default list and finds a
+ * trunk by name.
+ */
+static int sync_column(sqlite3 *db, const char *col, const char *type, bool indexed, bool add,
+                       bool *missing)
+{
+	int rc;
+	if (has_column(db, col, &rc) || rc != SQLITE_OK)
+		return rc;
+	*missing = true;
+	if (!add)
+		return SQLITE_OK;
+	char sql[512];
+	if (indexed)
+		snprintf(sql, sizeof(sql),
+		         "ALTER TABLE trunks ADD COLUMN %s %s;"
+		         "CREATE INDEX trunks_%s ON trunks (%s, id);",
+		         col, type, col, col);
+	else
+		snprintf(sql, sizeof(sql), "ALTER TABLE trunks ADD COLUMN %s %s;", col, type);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
 int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 {
 	*missing = false;
@@ -183,36 +219,26 @@ int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 	for (int f = 0; f < TC_FIELD_COUNT; f++) {
 		if (!tc_store_has_column(f))
 			continue;
-		char col[64], sql[512];
+		char col[64];
 		tc_store_field_column(f, col, sizeof(col));
-		int rc;
-		if (has_column(db, col, &rc) || rc != SQLITE_OK) {
-			if (rc != SQLITE_OK)
-				return rc;
-			continue;
-		}
-		*missing = true;
-		if (!add)
-			return SQLITE_OK;
 		/*
-		 * Only the default sort (and the name lookup) is indexed: each
-		 * index costs every write a page per row, and 18 of them made a
-		 * 100-trunk pull page write 8 MB of WAL. Other columns sort by a
-		 * scan of the narrow trunks table (tests/bench/README.md).
+		 * Only the default sort (by the name's key, which also finds a trunk
+		 * by name) is indexed: each index costs every write a page per row,
+		 * and 18 of them made a 100-trunk pull page write 8 MB of WAL. Other
+		 * columns sort by a scan of the narrow trunks table
+		 * (tests/bench/README.md).
 		 */
-		if (f == TC_F_NAME)
-			snprintf(sql, sizeof(sql),
-			         "ALTER TABLE trunks ADD COLUMN %s %s;"
-			         "CREATE INDEX trunks_%s ON trunks (%s, id);",
-			         col, types[tc_field(f)->type], col, col);
-		else
-			snprintf(sql, sizeof(sql), "ALTER TABLE trunks ADD COLUMN %s %s;", col,
-			         types[tc_field(f)->type]);
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
+		int rc = sync_column(db, col, types[tc_field(f)->type], false, add, missing);
+		if (rc == SQLITE_OK && tc_store_natural_sorted(f)) {
+			tc_store_natural_column(f, col, sizeof(col));
+			rc = sync_column(db, col, "TEXT", f == TC_F_NAME, add, missing);
+		}
+		if (rc != SQLITE_OK || (*missing && !add))
 			return rc;
 	}
-	return SQLITE_OK;
+	/* before natural sorting the name itself was indexed; its key's index replaces it */
+	return add ? sqlite3_exec(db, "DROP INDEX IF EXISTS trunks_f_name", NULL, NULL, NULL)
+	           : SQLITE_OK;
 }
 
 /* Appends one derived column's fragment for kind. */
@@ -246,6 +272,12 @@ char *tc_store_derived_sql(enum tc_derived_sql kind)
 			continue;
 		char col[64];
 		tc_store_field_column(f, col, sizeof(col));
+		used += (size_t)snprintf(buf + used, size - used, ", ");
+		if (used < size)
+			used += (size_t)derived_item(buf + used, size - used, kind, col);
+		if (!tc_store_natural_sorted(f) || used >= size)
+			continue;
+		tc_store_natural_column(f, col, sizeof(col));
 		used += (size_t)snprintf(buf + used, size - used, ", ");
 		if (used < size)
 			used += (size_t)derived_item(buf + used, size - used, kind, col);
@@ -308,6 +340,16 @@ int tc_store_bind_derived(sqlite3_stmt *st, int first, const char *id, const str
 			continue;
 		const struct tc_value *v = t ? &t->values[f] : NULL;
 		int col = i++;
+		if (tc_store_natural_sorted(f)) {
+			char *key =
+			    v && v->state == TC_V_SET ? store_natural_key(v->s ? v->s : "") : NULL;
+			if (v && v->state == TC_V_SET && !key)
+				return -1;
+			if (key)
+				sqlite3_bind_text(st, i++, key, -1, free);
+			else
+				sqlite3_bind_null(st, i++);
+		}
 		if (!v || v->state != TC_V_SET) {
 			sqlite3_bind_null(st, col);
 			continue;
@@ -339,6 +381,11 @@ void tc_store_derived_signature(char *buf, size_t size)
 	size_t used = (size_t)snprintf(buf, size, "columns:");
 	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
 		if (tc_store_has_column(f))
+			used += (size_t)snprintf(buf + used, size - used, "%s,", tc_field(f)->key);
+	if (used < size)
+		used += (size_t)snprintf(buf + used, size - used, ";natural:");
+	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++)
+		if (tc_store_has_column(f) && tc_store_natural_sorted(f))
 			used += (size_t)snprintf(buf + used, size - used, "%s,", tc_field(f)->key);
 	if (used < size)
 		used += (size_t)snprintf(buf + used, size - used, ";search:");

@@ -72,4 +72,12 @@ int tc_store_bind_derived(sqlite3_stmt *st, int first, const char *id, const str
  */
 void tc_store_derived_signature(char *buf, size_t size);
 
+/*
+ * Fields the list sorts naturally (the name and hosts): each has a derived
+ * column n_<key> holding store_natural_key of its value; the name's is
+ * indexed.
+ */
+bool tc_store_natural_sorted(enum tc_field_id f);
+void tc_store_natural_column(enum tc_field_id f, char *buf, size_t size);
+
 #endif

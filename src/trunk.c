@@ -41,6 +41,13 @@ static const char *const mode_names[TC_MODE_COUNT] = {
     [TC_MODE_OUTBOUND_REGISTRATION] = "outbound_registration",
 };
 
+/* Short enough for the list's mode column at 80 columns; filters take them too. */
+static const char *const mode_short_names[TC_MODE_COUNT] = {
+    [TC_MODE_IP_ADDRESS] = "ip",
+    [TC_MODE_CLIENT_CREDENTIALS] = "client",
+    [TC_MODE_OUTBOUND_REGISTRATION] = "register",
+};
+
 const struct tc_field_info *tc_field(enum tc_field_id id)
 {
 	if ((int)id < 0 || id >= TC_FIELD_COUNT)
@@ -79,6 +86,13 @@ const char *tc_mode_name(enum tc_mode mode)
 	if ((int)mode < 0 || mode >= TC_MODE_COUNT)
 		return NULL;
 	return mode_names[mode];
+}
+
+const char *tc_mode_short_name(enum tc_mode mode)
+{
+	if ((int)mode < 0 || mode >= TC_MODE_COUNT)
+		return NULL;
+	return mode_short_names[mode];
 }
 
 enum tc_mode tc_mode_parse(const char *name)

@@ -254,6 +254,15 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err);
 
 /*
+ * Deletes each of the n trunks of ids as tc_service_delete does, all or
+ * nothing in one transaction: the first that refuses (gone, in conflict)
+ * rolls every one back with its error; *failed (may be NULL) is then its
+ * index.
+ */
+enum tc_status tc_service_delete_many(struct tc_service *svc, const char *const *ids, size_t n,
+                                      size_t *failed, struct tc_error *err);
+
+/*
  * Drops the queued changes of trunk id that have not been sent (queued,
  * rejected or in conflict): the local version goes back to the server's; an
  * unpushed create disappears. An entry in flight stays (it may already have

@@ -136,6 +136,8 @@ void tc_field_keys(const bool which[TC_FIELD_COUNT], char *buf, size_t size);
 
 const char *tc_mode_name(enum tc_mode mode);  /* NULL for TC_MODE_UNKNOWN */
 enum tc_mode tc_mode_parse(const char *name); /* TC_MODE_UNKNOWN when not one of the three */
+/* "ip", "client", "register": the list's column and filters; NULL for TC_MODE_UNKNOWN. */
+const char *tc_mode_short_name(enum tc_mode mode);
 bool tc_field_shown_in_mode(enum tc_field_id id, enum tc_mode mode);
 
 /* ---- values ---- */

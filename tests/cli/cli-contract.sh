@@ -71,6 +71,19 @@ check "CSV header starts with id,sync_state" has "^id,sync_state,created_at," "$
 expect 2 "list --json --csv" t list --json --csv
 expect 0 "list --filter" t list --json --filter "TRUNK 3"
 check "filter is case-insensitive" [ "$(jq length "$T/out")" = 1 ]
+# the filter language (trunkctl(1), FILTERS): trunks 4 and 5 are in helium; 1 and 4 are ip_address
+expect 0 "list --filter region:helium" t list --json --filter region:helium
+check "a field term matches that field" [ "$(jq -r '[.[].name] | join(",")' "$T/out")" = "Sample trunk 4,Sample trunk 5" ]
+expect 0 "list --filter !helium" t list --json --filter '!helium'
+check "negation drops the helium trunks" [ "$(jq length "$T/out")" = 3 ]
+expect 0 "list --filter -region:helium mode:ip" t list --json --filter '-region:helium mode:ip'
+check "terms combine with AND" [ "$(jq -r '[.[].name] | join(",")' "$T/out")" = "Sample trunk 1" ]
+expect 0 "list --filter with a regex" t list --json --filter '/~"^Sample trunk [45]$"'
+check "a regex anchors at a field's start and end" [ "$(jq length "$T/out")" = 2 ]
+expect 2 "list --filter with a bad regex" t list --filter 'mode:ip /~['
+check "a bad regex names its position" has "position 9: bad regular expression" "$T/err"
+expect 2 "list --filter with an unknown mode" t list --filter 'mode:sip'
+check "an unknown mode names the modes" has "not a mode (ip_address or ip" "$T/err"
 expect 0 "list --sort name:desc" t list --json --sort name:desc
 check "sorted descending" [ "$(jq -r '.[0].name' "$T/out")" = "Sample trunk 5" ]
 expect 2 "list --sort unknown" t list --sort colour

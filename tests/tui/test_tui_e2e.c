@@ -407,6 +407,40 @@ Test(e2e, filter_narrows_as_you_type_with_smart_case)
 	quit(t);
 }
 
+Test(e2e, names_sort_naturally)
+{
+	struct vtd *t = run_offline_with_samples(12);
+	char row[128];
+	vtd_row(t, 2, row, sizeof(row));
+	cr_expect(strncmp(row, "Sample trunk 1 ", 15) == 0, "first row: %s", row);
+	vtd_row(t, 3, row, sizeof(row));
+	cr_expect(strncmp(row, "Sample trunk 2 ", 15) == 0, "trunk 2 before trunk 10: %s", row);
+	vtd_row(t, 11, row, sizeof(row));
+	cr_expect(strncmp(row, "Sample trunk 10 ", 16) == 0, "tenth row: %s", row);
+	quit(t);
+}
+
+Test(e2e, filter_language_in_the_prompt_and_its_errors_on_the_filter_line)
+{
+	/* of the 12 samples, 1, 7 and 10 are ip_address */
+	struct vtd *t = run_offline_with_samples(12);
+	keys(t, "/");
+	type(t, "mode:ip !/~1$");
+	cr_expect(vtd_has_text(t, "2 matches"), "7 and 10 are ip_address and do not end in 1");
+	cr_expect(vtd_has_text(t, "Sample trunk 7"));
+	cr_expect(vtd_has_text(t, "Sample trunk 10"));
+	cr_expect(!vtd_has_text(t, "Sample trunk 1 "));
+	keys(t, K_ESC);
+	keys(t, "/");
+	type(t, "name:~[");
+	cr_expect(vtd_has_text(t, "position 1: bad regular expression"),
+	          "a bad filter is said on the filter line");
+	cr_expect(vtd_has_text(t, "Filter: name:~["));
+	keys(t, K_ESC);
+	cr_expect(vtd_has_text(t, "Sample trunk 12"), "Esc clears the bad filter");
+	quit(t);
+}
+
 Test(e2e, sort_by_column_and_reverse)
 {
 	struct vtd *t = run_offline_with_samples(6);

@@ -47,9 +47,8 @@ enum cli_exit {
 	_(CSV, "csv", 0, NULL, "print CSV with a header row")                                      \
 	_(CSV_RAW, "csv-raw", 0, NULL,                                                             \
 	  "CSV for programs: no ' before a cell that starts with = + - @ (see trunkctl(1))")       \
-	_(FILTER, "filter", 0, "TEXT",                                                             \
-	  "only trunks whose name, hosts, IPs, username, id or "                                   \
-	  "region contain TEXT (any case)")                                                        \
+	_(FILTER, "filter", 0, "FILTER",                                                           \
+	  "only the trunks FILTER selects (see FILTERS in trunkctl(1))")                           \
 	_(SORT, "sort", 0, "FIELD[:desc]", "sort by an attribute, id or sync_state")               \
 	_(REFRESH, "refresh", 0, NULL, "pull from the Carrier API first")                          \
 	_(REVEAL, "reveal", 0, NULL, "show passwords instead of ********")                         \
@@ -58,7 +57,10 @@ enum cli_exit {
 	_(UNSET, "unset", 0, "KEY", "clear an attribute; repeatable")                              \
 	_(JSON_INPUT, "json", 0, "FILE|-", "read the attributes from a JSON file (- for stdin)")   \
 	_(YES, "yes", 'y', NULL, "do not ask")                                                     \
-	_(CONFIRM, "confirm", 0, "NAME", "confirm by the trunk's name")                            \
+	_(CONFIRM, "confirm", 0, "NAME|COUNT",                                                     \
+	  "confirm by the trunk's name, or with --where by the number of trunks")                  \
+	_(WHERE, "where", 0, "FILTER", "the trunks a filter selects (see FILTERS in trunkctl(1))") \
+	_(ALL, "all", 0, NULL, "every trunk: an empty --where is refused without it")              \
 	_(MODE, "mode", 0, "create|update", "validate as a create (default) or an update")         \
 	_(DRY_RUN, "dry-run", 'n', NULL, "show what would happen, change nothing")                 \
 	_(KEEP_MINE, "keep-mine", 0, NULL,                                                         \

@@ -77,6 +77,10 @@ int cli_cmd_update(struct cli *c);
 int cli_cmd_edit(struct cli *c);
 int cli_cmd_delete(struct cli *c);
 int cli_cmd_validate(struct cli *c);
+/* bulk.c: update and delete with --where or --all */
+bool cli_bulk_wanted(const struct cli_args *a);
+int cli_bulk_update(struct cli *c);
+int cli_bulk_delete(struct cli *c);
 /* sync.c */
 int cli_cmd_sync(struct cli *c);
 int cli_cmd_status(struct cli *c);

@@ -167,8 +167,22 @@ static void print_changed(const char *trunk, const struct tc_edit_result *res)
 		printf("unchanged %s: every given value was already there\n", trunk);
 }
 
+/* The one trunk a single update or delete names; --dry-run goes with --where. */
+static enum tc_status one_trunk(struct cli *c)
+{
+	if (!c->a->npos)
+		return tc_error_set(&c->err, TC_USAGE, "give ID|NAME, or --where FILTER");
+	if (c->a->given[CLI_OPT_DRY_RUN])
+		return tc_error_set(&c->err, TC_USAGE, "--dry-run goes with --where or --all");
+	return TC_OK;
+}
+
 int cli_cmd_update(struct cli *c)
 {
+	if (cli_bulk_wanted(c->a))
+		return cli_bulk_update(c);
+	if (one_trunk(c) != TC_OK)
+		return cli_fail(c, TC_USAGE);
 	struct tc_trunk_record *rec = NULL;
 	/* only to find the trunk: the save reads it again inside its transaction */
 	enum tc_status rc = tc_service_get(c->svc, c->a->pos[0], &rec, &c->err);
@@ -203,6 +217,10 @@ static bool ask(const char *prompt, char *buf, size_t size)
 int cli_cmd_delete(struct cli *c)
 {
 	const struct cli_args *a = c->a;
+	if (cli_bulk_wanted(a))
+		return cli_bulk_delete(c);
+	if (one_trunk(c) != TC_OK)
+		return cli_fail(c, TC_USAGE);
 	struct tc_trunk_record *rec = NULL;
 	enum tc_status rc = tc_service_get(c->svc, a->pos[0], &rec, &c->err);
 	if (rc != TC_OK)

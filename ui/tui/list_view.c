@@ -40,6 +40,7 @@ struct list_view {
 	size_t sort_col;
 	bool descending;
 	char filter[128];
+	char filter_error[512]; /* why the filter language refused the filter, or "" */
 	bool filtering;
 	bool filter_prepared; /* the store holds the search text for typed filters */
 	struct tc_trunk_page page;
@@ -91,8 +92,16 @@ static void load(struct tui_app *app, struct list_view *v, int height)
 		q.offset = v->sc.top;
 		tc_trunk_page_finish(&v->page);
 		memset(&v->page, 0, sizeof(v->page));
+		v->filter_error[0] = '\0';
 		if (tc_service_list(app->svc, &q, &v->page, &err) != TC_OK) {
-			tui_status_err(app, "Cannot read the trunk list", &err);
+			/* a filter half typed ("region:", "/~[") is said on the filter line, not as
+			 * a failure */
+			if (err.status == TC_USAGE && v->filter[0])
+				snprintf(v->filter_error, sizeof(v->filter_error), "%s",
+				         err.message);
+			else
+				tui_status_err(app, "Cannot read the trunk list", &err);
+			v->sc.count = 0;
 			break;
 		}
 		size_t top = v->sc.top;
@@ -145,21 +154,6 @@ static enum tui_role state_role(enum tc_sync_state s)
 	}
 }
 
-/* Short mode names keep the column narrow at 80 columns. */
-static const char *mode_short(enum tc_mode m)
-{
-	switch (m) {
-	case TC_MODE_IP_ADDRESS:
-		return "ip";
-	case TC_MODE_CLIENT_CREDENTIALS:
-		return "client";
-	case TC_MODE_OUTBOUND_REGISTRATION:
-		return "register";
-	default:
-		return "?";
-	}
-}
-
 /*
  * Widths by rank: the name first, as wide as the page's longest (up to half
  * the screen), then each column whole while it fits, one cell apart; the
@@ -208,7 +202,8 @@ static void cell_text(const struct tc_trunk_row *r, size_t c, char *buf, size_t 
 	}
 	enum tc_field_id f = (enum tc_field_id)columns[c].sort;
 	if (tc_field(f)->kind == TC_K_MODE) {
-		snprintf(buf, len, "%s", mode_short(tc_mode_parse(tc_trunk_string(t, f))));
+		const char *m = tc_mode_short_name(tc_mode_parse(tc_trunk_string(t, f)));
+		snprintf(buf, len, "%s", m ? m : "?");
 		return;
 	}
 	char *text = tc_value_to_text(f, &t->values[f], false);
@@ -303,7 +298,10 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		int w = tui_put(stdscr, y, 0, line, COLS, tui_attr(TUI_ROLE_NORMAL));
 		char count[64] = "";
 		size_t used = 0;
-		if (v->filtering || v->filter[0])
+		if (v->filter_error[0] && w + 2 < COLS)
+			tui_put(stdscr, y, w + 2, v->filter_error, COLS - w - 2,
+			        tui_attr(TUI_ROLE_ERROR));
+		else if (v->filtering || v->filter[0])
 			used = (size_t)snprintf(count, sizeof(count), "%zu match%s", v->sc.count,
 			                        v->sc.count == 1 ? "" : "es");
 		if (app->marks.count)
