@@ -435,6 +435,12 @@ enum tc_status service_save_edit(struct tc_service *svc, const char *id,
 }
 
 /* The write transaction of an edit, once the session may write and there is something to save. */
+enum tc_status service_begin_write(struct tc_service *svc, struct tc_error *err)
+{
+	enum tc_status rc = service_refuse_read_only(svc, err);
+	return rc == TC_OK ? tc_store_begin(svc->store, err) : rc;
+}
+
 enum tc_status service_begin_edits(struct tc_service *svc, const struct tc_trunk *changes,
                                    struct tc_error *err)
 {
@@ -464,10 +470,7 @@ enum tc_status tc_service_update(struct tc_service *svc, const char *id_given,
 
 enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct tc_error *err)
 {
-	enum tc_status rc = service_refuse_read_only(svc, err);
-	if (rc != TC_OK)
-		return rc;
-	rc = tc_store_begin(svc->store, err);
+	enum tc_status rc = service_begin_write(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	char *mapped;
@@ -479,10 +482,7 @@ enum tc_status tc_service_delete(struct tc_service *svc, const char *id, struct 
 
 enum tc_status tc_service_discard(struct tc_service *svc, const char *id, struct tc_error *err)
 {
-	enum tc_status rc = service_refuse_read_only(svc, err);
-	if (rc != TC_OK)
-		return rc;
-	rc = tc_store_begin(svc->store, err);
+	enum tc_status rc = service_begin_write(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	char *mapped;

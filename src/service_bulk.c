@@ -40,10 +40,7 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 enum tc_status tc_service_delete_many(struct tc_service *svc, const char *const *ids, size_t n,
                                       size_t *failed, struct tc_error *err)
 {
-	enum tc_status rc = service_refuse_read_only(svc, err);
-	if (rc != TC_OK)
-		return rc;
-	rc = tc_store_begin(svc->store, err);
+	enum tc_status rc = service_begin_write(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	for (size_t i = 0; i < n && rc == TC_OK; i++) {

@@ -100,15 +100,12 @@ enum tc_status tc_service_resolve(struct tc_service *svc, const char *id,
                                   const enum tc_resolution choices[TC_FIELD_COUNT],
                                   const struct tc_trunk *edited, struct tc_error *err)
 {
-	enum tc_status rc = service_refuse_read_only(svc, err);
-	if (rc != TC_OK)
-		return rc;
 	/*
 	 * The conflict is read in the transaction that settles it: a second
 	 * resolve (another process) then finds it settled, instead of both
 	 * writing results computed from the same read.
 	 */
-	rc = tc_store_begin(svc->store, err);
+	enum tc_status rc = service_begin_write(svc, err);
 	if (rc != TC_OK)
 		return rc;
 	struct tc_trunk_record *rec;

@@ -69,7 +69,9 @@ enum tc_status service_save_edit(struct tc_service *svc, const char *id,
                                  const struct tc_trunk *changes, const struct tc_trunk *from,
                                  struct tc_edit_result *result, struct tc_error *err);
 
-/* The write transaction of an edit, once the session may write and there is something to save. */
+/* The write transaction of a change, once the session may write. */
+enum tc_status service_begin_write(struct tc_service *svc, struct tc_error *err);
+/* The same for an edit, which must also have something to save. */
 enum tc_status service_begin_edits(struct tc_service *svc, const struct tc_trunk *changes,
                                    struct tc_error *err);
 
