@@ -6,28 +6,13 @@
 # usage: bulk-contract.sh TRUNKCTL FAKE_API
 set -u
 bin=$1 fake=$2
-T=$(mktemp -d)
-fake_pid=
-cleanup() {
-	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/fake.sh"
 
 # 12 samples: 1, 4, 7 and 10 are ip_address; 4-6 and 10-12 are in helium
-mkfifo "$T/ready"
-"$fake" --port 0 --any-host --sample 12 --seed 7 >"$T/ready" 2>"$T/fake.log" &
-fake_pid=$!
-read -r _ _ port <"$T/ready"
-mkdir -p "$T/home"
-printf 'fake-token\n' >"$T/token"
-chmod 600 "$T/token"
-san="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
-san="$san ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS}"
+start_fake --sample 12 --seed 7
 t() {
 	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $san "$bin" \
-		--api-url "http://127.0.0.1:$port" --data-dir "$T/data" --token-file "$T/token" "$@"
+		--api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"
 }
 channels() { t list --json --filter "$1" | jq -c '[.[].max_channels]'; }
 
@@ -45,7 +30,7 @@ check "the dry run shows each change old -> new" has "^    max_channels: .* -> 7
 check "the dry run says nothing changed" has "dry run: 2 trunks selected" "$T/err"
 check "a dry run changes nothing" [ "$(t list --json | jq -c '[.[] | [.name, .max_channels]]')" = "$before" ]
 expect 0 "update --dry-run needs no token" env -i HOME="$T/home" PATH=/usr/bin:/bin $san "$bin" \
-	--api-url "http://127.0.0.1:$port" --data-dir "$T/data" update --where x --set max_channels=3 --dry-run
+	--api-url "$url" --data-dir "$T/data" update --where x --set max_channels=3 --dry-run
 
 expect 2 "update with an empty --where" t update --where '' --set max_channels=7
 check "an empty filter is refused and --all named" has "give --all" "$T/err"

@@ -5,28 +5,12 @@
 # usage: cli-route.sh TRUNKCTL FAKE_API
 set -u
 bin=$1 fake=$2
-T=$(mktemp -d)
-fake_pid=
-cleanup() {
-	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/fake.sh"
 
-mkfifo "$T/ready"
 # A frozen clock, moved between creates: created_at has whole seconds, and
 # trunks created in the same second are ambiguous (doc/routing.md).
-"$fake" --port 0 --any-host --sample 0 --seed 7 --clock 1770000000 >"$T/ready" 2>"$T/fake.log" &
-fake_pid=$!
-read -r _ _ port <"$T/ready"
-url=http://127.0.0.1:$port
+start_fake --sample 0 --seed 7 --clock 1770000000
 
-mkdir -p "$T/home"
-printf 'fake-token\n' >"$T/token"
-chmod 600 "$T/token"
-san="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
-san="$san ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS}"
 t() {
 	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $san "$bin" \
 		--api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"

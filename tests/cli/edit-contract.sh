@@ -6,29 +6,14 @@
 # usage: edit-contract.sh TRUNKCTL FAKE_API
 set -u
 bin=$1 fake=$2
-T=$(mktemp -d)
-fake_pid=
-cleanup() {
-	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/fake.sh"
 
-mkfifo "$T/ready"
-"$fake" --port 0 --any-host --sample 2 --seed 7 >"$T/ready" 2>"$T/fake.log" &
-fake_pid=$!
-read -r _ _ port <"$T/ready"
-mkdir -p "$T/home"
-printf 'fake-token\n' >"$T/token"
-chmod 600 "$T/token"
-san="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
-san="$san ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS}"
+start_fake --sample 2 --seed 7
 # t EDITOR ARGS...: trunkctl with that editor
 t() {
 	ed=$1; shift
 	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 EDITOR="$ed" $san "$bin" \
-		--api-url "http://127.0.0.1:$port" --data-dir "$T/data" --token-file "$T/token" "$@"
+		--api-url "$url" --data-dir "$T/data" --token-file "$T/token" "$@"
 }
 
 expect 0 "sync the samples" t true sync

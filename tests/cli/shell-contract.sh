@@ -7,27 +7,10 @@
 # usage: shell-contract.sh TRUNKCTL FAKE_API
 set -u
 bin=$1 fake=$2
-T=$(mktemp -d)
-fake_pid=
-cleanup() {
-	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/fake.sh"
 
-mkfifo "$T/ready"
-"$fake" --port 0 --any-host --sample 5 --seed 7 >"$T/ready" 2>"$T/fake.log" &
-fake_pid=$!
-read -r _ _ port <"$T/ready"
-url=http://127.0.0.1:$port
+start_fake --sample 5 --seed 7
 token=fake-token
-
-mkdir -p "$T/home"
-printf '%s\n' "$token" >"$T/token"
-chmod 600 "$T/token"
-san="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
-san="$san ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS}"
 export T bin url san
 tc() {
 	env -i HOME="$T/home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8 $san ${TC_ENV:-} "$bin" "$@"
