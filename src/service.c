@@ -39,7 +39,7 @@ static bool regions_copy(struct tc_service *svc, const struct tc_region *src, si
 	for (size_t i = 0; i < n; i++) {
 		struct tc_region *d = &svc->regions[i];
 		d->group_id = src[i].group_id;
-		char *alias, *identifier, *human_name, *nat_ip;
+		char *alias = NULL, *identifier = NULL, *human_name = NULL, *nat_ip = NULL;
 		bool ok = tc_strdup_opt(&alias, src[i].alias) &&
 		          tc_strdup_opt(&identifier, src[i].identifier) &&
 		          tc_strdup_opt(&human_name, src[i].human_name) &&
