@@ -114,6 +114,8 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 	if (state_dir &&
 	    !tc_view_state_path(state_dir, tc_config_profile(cfg), state_path, sizeof(state_path)))
 		state_path[0] = '\0';
+	char no_api_hint[512];
+	tc_config_no_api_hint(cfg, no_api_hint, sizeof(no_api_hint));
 	struct tui_options to = {
 	    .no_color = tc_config_color(cfg) == TC_COLOR_NEVER,
 	    .ascii = a->given[CLI_OPT_ASCII],
@@ -121,6 +123,7 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 	    .offline_where = tc_config_offline(cfg) ? tc_config_where(cfg, TC_CFG_OFFLINE) : NULL,
 	    .read_only_where =
 	        tc_config_read_only(cfg) ? tc_config_where(cfg, TC_CFG_READ_ONLY) : NULL,
+	    .no_api_hint = no_api_hint,
 	    .profile = tc_config_profile(cfg),
 	    .banner = tc_config_get(cfg, TC_CFG_BANNER),
 	    .paint = tc_config_paint(cfg),

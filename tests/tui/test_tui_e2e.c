@@ -540,8 +540,9 @@ Test(e2e, sync_says_why_nothing_was_sent)
 	struct vtd *t = run_offline_with_samples(2);
 	keys(t, K_F5);
 	char *screen = vtd_screen(t);
-	cr_expect(strstr(screen, "No Carrier API is configured: set api_url"),
-	          "with no API URL, F5 says how to set one: %s", screen);
+	cr_expect(
+	    strstr(screen, "No Carrier API URL is configured for profile default: set api_url"),
+	    "with no API URL, F5 says how to set one: %s", screen);
 	free(screen);
 	quit(t);
 	online_with_samples(2);
@@ -1337,7 +1338,7 @@ Test(e2e, discard_and_retry_act_on_the_marked_trunks)
 	/* Retry with marks: each marked trunk's change is due again; offline, the TUI says why
 	 * nothing is sent. */
 	keys(t, "t");
-	wait_text(t, "No Carrier API is configured", WAIT_MS);
+	wait_text(t, "No Carrier API URL is configured", WAIT_MS);
 	cr_expect(vtd_has_text(t, "Pending changes (2;"), "both changes are still queued");
 	keys(t, "d");
 	wait_text(t, "Discard the queued changes of 2 marked trunks?", WAIT_MS);
