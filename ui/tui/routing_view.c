@@ -21,6 +21,8 @@ struct line {
 
 struct routing_view {
 	struct tui_screen base;
+	/* the trunks as last read: the lines and every test use this one read */
+	struct tc_routing *routing;
 	struct line *lines;
 	size_t count, cap;
 	struct tui_scroll sc;
@@ -208,22 +210,22 @@ static void add_inbound(struct routing_view *v, const struct tc_route_table *tab
 static void load(struct tui_app *app, struct routing_view *v)
 {
 	drop_lines(v);
-	struct tc_routing *r = NULL;
+	tc_routing_destroy(v->routing);
+	v->routing = NULL;
 	struct tc_error err;
 	tc_error_init(&err);
-	if (tc_service_routing(app->svc, false, &r, &err) != TC_OK) {
+	if (tc_service_routing(app->svc, false, &v->routing, &err) != TC_OK) {
 		tui_status_err(app, "Cannot read the trunks for routing", &err);
 		tc_error_clear(&err);
 		v->sc.count = 0;
 		return;
 	}
-	const struct tc_route_table *table = tc_routing_table(r);
+	const struct tc_route_table *table = tc_routing_table(v->routing);
 	add_findings(v, table);
 	add(v, TUI_ROLE_NORMAL, NULL, "%s", "");
 	add_prefixes(v, table);
 	add(v, TUI_ROLE_NORMAL, NULL, "%s", "");
 	add_inbound(v, table);
-	tc_routing_destroy(r);
 	v->sc.count = v->count;
 }
 
@@ -234,17 +236,15 @@ static void run_test(struct tui_app *app, struct routing_view *v)
 	v->answer_role = TUI_ROLE_NORMAL;
 	if (!v->test[0])
 		return;
-	struct tc_routing *r = NULL;
-	struct tc_error err;
-	tc_error_init(&err);
-	if (tc_service_routing(app->svc, false, &r, &err) != TC_OK) {
-		snprintf(v->answer[0], sizeof(v->answer[0]), "Cannot read the trunks: %s",
-		         err.message);
+	if (!v->routing) {
+		snprintf(v->answer[0], sizeof(v->answer[0]),
+		         "The trunks could not be read (see above); nothing to test against.");
 		v->answer_role = TUI_ROLE_ERROR;
-		tc_error_clear(&err);
 		return;
 	}
-	const struct tc_route_table *table = tc_routing_table(r);
+	struct tc_error err;
+	tc_error_init(&err);
+	const struct tc_route_table *table = tc_routing_table(v->routing);
 	unsigned long ip;
 	if (tc_route_parse_ipv4(v->test, &ip)) {
 		struct tc_inbound_answer a;
@@ -314,7 +314,6 @@ static void run_test(struct tui_app *app, struct routing_view *v)
 		v->answer_role = TUI_ROLE_ERROR;
 	}
 	tc_error_clear(&err);
-	tc_routing_destroy(r);
 }
 
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
@@ -407,6 +406,7 @@ static void destroy(struct tui_screen *s)
 {
 	struct routing_view *v = (struct routing_view *)s;
 	drop_lines(v);
+	tc_routing_destroy(v->routing);
 	free(v->lines);
 	free(v);
 }
