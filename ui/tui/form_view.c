@@ -183,7 +183,8 @@ static void validate(struct tui_app *app, struct form_view *v)
 	                    v->rec ? v->rec->current : NULL, &err);
 	tc_field_errors_move(&v->errs, &err.fields);
 	tc_error_clear(&err);
-	tui_route_preview_update(app->svc, &v->preview, draft, v->id);
+	tui_route_preview_update(app->svc, &v->preview, draft, v->rec ? v->rec->current : NULL,
+	                         v->id);
 	tc_trunk_destroy(draft);
 }
 

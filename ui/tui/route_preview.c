@@ -173,20 +173,33 @@ static void read_fleet(struct tc_service *svc, struct tui_route_preview *p)
 	tc_error_clear(&err);
 }
 
+/* Whether field f of draft holds values the other trunks must be asked about. */
+static bool new_values(const struct tc_trunk *draft, const struct tc_trunk *saved,
+                       enum tc_field_id f)
+{
+	const struct tc_value *v = &draft->values[f];
+	if (v->state != TC_V_SET || v->list.count == 0)
+		return false;
+	return !saved || !tc_field_same_value(f, v, &saved->values[f]);
+}
+
 void tui_route_preview_update(struct tc_service *svc, struct tui_route_preview *p,
-                              const struct tc_trunk *draft, const char *self_id)
+                              const struct tc_trunk *draft, const struct tc_trunk *saved,
+                              const char *self_id)
 {
 	p->line[0] = '\0';
 	p->role = TUI_ROLE_DIM;
 	if (!draft || say_own_finding(p, draft))
 		return;
-	if (!p->fleet_tried)
+	bool touches_fleet = new_values(draft, saved, TC_F_INBOUND_SOURCE_IPS) ||
+	                     new_values(draft, saved, TC_F_OUTBOUND_ROUTE_PREFIXES);
+	if (touches_fleet && !p->fleet_tried)
 		read_fleet(svc, p);
-	if (p->fleet && say_fleet_finding(p, draft, self_id))
+	if (touches_fleet && p->fleet && say_fleet_finding(p, draft, self_id))
 		return;
 	say_dial(p, draft);
 	/* Too many trunks to read at every form: the routing screen checks them (R). */
-	if (p->fleet_too_large) {
+	if (touches_fleet && p->fleet_too_large) {
 		size_t n = strlen(p->line);
 		snprintf(p->line + n, sizeof(p->line) - n, " (fleet checks: R)");
 	}

@@ -25,10 +25,15 @@ struct tui_route_preview {
 	enum tui_role role;
 };
 
-/* Recomputes the lines for draft (the form's record with its changes); self_id NULL for a create.
+/*
+ * Recomputes the line for draft (the form's record with its changes) against
+ * saved, the version the form opened (NULL, and self_id NULL, for a create).
+ * The other trunks are read only once the edit brings inbound IPs or route
+ * prefixes of its own: opening a form does not pay for reading the fleet.
  */
 void tui_route_preview_update(struct tc_service *svc, struct tui_route_preview *p,
-                              const struct tc_trunk *draft, const char *self_id);
+                              const struct tc_trunk *draft, const struct tc_trunk *saved,
+                              const char *self_id);
 void tui_route_preview_finish(struct tui_route_preview *p); /* accepts NULL */
 
 #endif
