@@ -116,19 +116,45 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		wrap(y + 2, rest - 2, e->request.body, TUI_ROLE_NORMAL);
 }
 
-/* The trunks of the queue that are marked on the list, each once; *n of them. */
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The trunks of the queue that are marked on the list, each once; *n of
+ * them. Sorted, then each kept once: a bulk edit queues one entry per trunk,
+ * thousands of them.
+ */
 static char **marked_trunks(const struct tui_app *app, const struct pending_view *v, size_t *n)
 {
 	*n = 0;
 	char **ids = calloc(v->list.count ? v->list.count : 1, sizeof(*ids));
-	for (size_t i = 0; ids && i < v->list.count; i++) {
-		const char *id = v->list.items[i].trunk_id;
-		bool seen = false;
-		for (size_t k = 0; k < *n && !seen; k++)
-			seen = strcmp(ids[k], id) == 0;
-		if (!seen && tui_marks_has(&app->marks, id) && (ids[*n] = strdup(id)))
-			(*n)++;
+	for (size_t i = 0; ids && i < v->list.count; i++)
+		if (tui_marks_has(&app->marks, v->list.items[i].trunk_id))
+			ids[(*n)++] = v->list.items[i].trunk_id;
+	if (!ids)
+		return NULL;
+	if (*n)
+		qsort(ids, *n, sizeof(*ids), by_string);
+	size_t kept = 0;
+	bool ok = true;
+	for (size_t i = 0; i < *n; i++) {
+		if (kept && strcmp(ids[kept - 1], ids[i]) == 0)
+			continue;
+		/* the copies outlive the list, which a sync may reload under the dialog */
+		char *copy = ok ? strdup(ids[i]) : NULL;
+		ok = copy != NULL;
+		ids[kept++] = copy;
 	}
+	if (!ok) {
+		for (size_t i = 0; i < kept; i++)
+			free(ids[i]);
+		free(ids);
+		*n = 0;
+		return NULL;
+	}
+	*n = kept;
 	return ids;
 }
 
