@@ -451,8 +451,8 @@ bool tui_generic_action(struct tui_app *app, enum tui_action act)
 void tui_apply(struct tui_app *app, struct tui_key key, enum tui_action act)
 {
 	struct tui_screen *s = app->stack[app->depth - 1];
-	/* SIGINT arrives as the key {fn, 0}; raw mode delivers Ctrl-C as 3. */
-	app->interrupted = (key.fn && key.code == 0) || (!key.fn && key.code == 3);
+	/* Ctrl-C comes as SIGINT, or as the byte 3 when the tty passes it on. */
+	app->interrupted = (key.fn && key.code == TUI_KEY_INTERRUPT) || (!key.fn && key.code == 3);
 	/*
 	 * h / Left go back as l / Right open (k9s, ranger), but never quit from
 	 * the list and never leave a form, where Left belongs to the field.
@@ -663,7 +663,8 @@ static void loop(struct tui_app *app)
 			/* Ctrl-C is the quit action: a form with unsaved changes may refuse it. */
 			if (interrupt && app->depth > 0 && !app->cmd_open) {
 				app->inputs++;
-				tui_apply(app, (struct tui_key){true, 0}, TUI_ACT_QUIT);
+				tui_apply(app, (struct tui_key){true, TUI_KEY_INTERRUPT},
+				          TUI_ACT_QUIT);
 				repaint = true;
 			}
 		}

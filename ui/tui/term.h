@@ -35,6 +35,8 @@ void tui_term_close(void);
 #define TUI_KEY_IGNORED (KEY_MAX + 3)
 /* Under TRUNKCTL_TEST_HOOKS=1 only: ESC [ 9 9 9 9 ~ moves the TUI's clock on. */
 #define TUI_KEY_TEST_CLOCK (KEY_MAX + 4)
+/* SIGINT, as the main loop hands it to the screens: Ctrl-C by reflex. */
+#define TUI_KEY_INTERRUPT (KEY_MAX + 5)
 #define TUI_TEST_CLOCK_SEQ "\033[9999~"
 
 /*
