@@ -125,6 +125,13 @@ check "offers the profiles of the configuration" \
 expect 0 "__complete a trunk name" cmp_ show "Sample trunk "
 check "offers the stored names" has "^Sample trunk 1$" "$T/out"
 check "a deleted trunk is not offered" [ "$(grep -c "Sample trunk 2" "$T/out")" = 0 ]
+# A name the terminal's sanitiser would escape (a right-to-left override) is never offered.
+bidi=$(printf 'Sample trunk \342\200\256evil')
+expect 0 "a local trunk with a bidi override in its name" t --offline create \
+	--set "name=$bidi" --set authentication_mode=ip_address --set region=hydrogen \
+	--set inbound_source_ips=203.0.113.9
+expect 0 "__complete among hostile names" cmp_ show "Sample trunk "
+check "the hostile name is not offered" [ "$(grep -c evil "$T/out")" = 0 ]
 id1=$(t show "Sample trunk 1" --json | jq -r .id)
 expect 0 "__complete an id's prefix" cmp_ show "$(printf %.6s "$id1")"
 check "offers the id" has "^$id1$" "$T/out"

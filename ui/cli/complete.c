@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli_private.h"
+#include "trunkctl/termtext.h"
 #include "trunkctl/config.h"
 #include "trunkctl/trunk.h"
 
@@ -32,9 +33,20 @@ static void offer(const struct state *st, const char *s)
 {
 	if (!s || strncmp(s, st->cur, strlen(st->cur)) != 0)
 		return;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return; /* a control character cannot be typed back, nor shown safely */
+	/*
+	 * What the terminal's sanitiser would escape (controls, C1, bidi
+	 * overrides, bytes that are not UTF-8) cannot be typed back nor shown
+	 * safely in a completion list: such a name is not offered.
+	 */
+	size_t len = strlen(s);
+	bool utf8 = tc_termtext_locale_utf8();
+	for (size_t i = 0; i < len;) {
+		struct tc_termtext_glyph g;
+		tc_termtext_glyph(s + i, len - i, utf8, &g);
+		if (g.escaped)
+			return;
+		i += g.bytes;
+	}
 	printf("%.*s%s\n", st->glued_len, st->glued, s);
 }
 
