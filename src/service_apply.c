@@ -49,6 +49,29 @@ static enum tc_status check_creates(struct tc_service *svc, const struct tc_plan
 	return TC_OK;
 }
 
+/*
+ * The plan matched by name outside this transaction: a trunk of that name
+ * created since (another process, a sync) would be duplicated. Read here,
+ * inside the write transaction, it is a conflict to plan again.
+ */
+static enum tc_status created_meanwhile(struct tc_service *svc, const struct tc_plan_item *item,
+                                        struct tc_error *err)
+{
+	const char *name = tc_trunk_string(item->change, TC_F_NAME);
+	if (!name || !*name)
+		return TC_OK;
+	char *ids[1];
+	size_t n = 0;
+	enum tc_status rc = tc_store_find_by_name(svc->store, name, ids, 1, &n, err);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	if (rc == TC_OK && n)
+		rc = tc_error_set(
+		    err, TC_CONFLICT,
+		    "a trunk named \"%s\" appeared since the plan was made; plan again", name);
+	return rc;
+}
+
 static enum tc_status stage(struct tc_service *svc, const struct tc_plan_item *item,
                             struct tc_error *err)
 {
@@ -56,7 +79,9 @@ static enum tc_status stage(struct tc_service *svc, const struct tc_plan_item *i
 	enum tc_status rc = TC_OK;
 	switch (item->action) {
 	case TC_PLAN_CREATE:
-		rc = service_new_local_id(local_id, err);
+		rc = created_meanwhile(svc, item, err);
+		if (rc == TC_OK)
+			rc = service_new_local_id(local_id, err);
 		if (rc == TC_OK)
 			rc = tc_store_create_local(svc->store, local_id, item->change, err);
 		break;

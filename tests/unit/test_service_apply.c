@@ -164,3 +164,23 @@ Test(service_apply, read_only_refuses_and_an_empty_plan_is_ok)
 	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK);
 	cr_assert_eq(tc_service_apply_plan(svc, &empty, &err), TC_READ_ONLY);
 }
+
+Test(service_apply, a_trunk_of_the_same_name_created_since_the_plan_is_a_conflict)
+{
+	create("a", "10.0.0.1");
+	struct tc_trunk *file[1] = {sample_trunk("new", "10.0.0.3")};
+	struct tc_trunk_page page = {0};
+	const struct tc_trunk *stored[8];
+	struct tc_plan plan;
+	plan_of(file, 1, false, &page, stored, &plan);
+	cr_assert_eq(plan.creates, 1);
+	/* another process creates "new" between the plan and the apply */
+	create("new", "10.0.0.4");
+	size_t before = pending();
+	cr_assert_eq(tc_service_apply_plan(svc, &plan, &err), TC_CONFLICT, "%s", err.message);
+	cr_assert(strstr(err.message, "appeared since the plan was made"), "%s", err.message);
+	cr_assert_eq(pending(), before, "no second \"new\" was staged");
+	tc_plan_finish(&plan);
+	tc_trunk_page_finish(&page);
+	tc_trunk_destroy(file[0]);
+}
