@@ -53,13 +53,21 @@ enum tc_status tc_store_create_local(struct tc_store *s, const char *local_id,
 	return store_write_end(s, own, rc, err);
 }
 
-/* The entry a new local change may be folded into: the last one, unless it is in flight. */
+/*
+ * The entry a new local change may be folded into: the last one, unless it
+ * is in flight or is an update that may have landed (the new change goes
+ * behind it and is rebased on the server's answer). A create that may have
+ * landed takes the change: it is looked for on the server before it is sent
+ * again, under every name it was sent with (sync_recover.c).
+ */
 static struct tc_outbox_entry *coalesce_tail(struct tc_outbox_list *l)
 {
 	if (l->count == 0)
 		return NULL;
 	struct tc_outbox_entry *e = &l->items[l->count - 1];
 	if (e->state != TC_OUTBOX_QUEUED && e->state != TC_OUTBOX_REJECTED)
+		return NULL;
+	if (e->op == TC_OP_UPDATE && store_entry_may_have_landed(e))
 		return NULL;
 	return e;
 }
@@ -102,6 +110,9 @@ static enum tc_status queue_update(struct tc_store *s, struct row *r, const stru
 		} else {
 			tc_trunk_destroy(tail->payload);
 			tail->payload = p;
+			/* a rejection was an answer: the attempts so far landed nothing */
+			if (tail->state == TC_OUTBOX_REJECTED)
+				tail->attempts = 0;
 			requeue_entry(tail);
 			rc = store_entry_save(s, tail, err);
 		}
@@ -262,12 +273,18 @@ static enum tc_status delete_in_tx(struct tc_store *s, const char *id, struct tc
 	struct tc_outbox_list l = {0};
 	if (rc == TC_OK)
 		rc = store_entries_of(s, id, &l, err);
-	if (rc == TC_OK && !r.base && !store_has_in_flight(&l)) {
+	/*
+	 * What may be on the server stays queued ahead of the delete, which is
+	 * rebased on its answer (a create found there is deleted, not left
+	 * behind to come back with the next pull).
+	 */
+	bool landed = false;
+	if (rc == TC_OK)
+		rc = store_drop_unlanded(s, &l, &landed, err);
+	if (rc == TC_OK && !r.base && !landed) {
 		rc = store_row_delete(s, id, err);
 	} else if (rc == TC_OK) {
-		rc = store_drop_unsent(s, &l, err);
-		if (rc == TC_OK)
-			rc = store_entry_insert(s, id, TC_OP_DELETE, NULL, r.base, err);
+		rc = store_entry_insert(s, id, TC_OP_DELETE, NULL, r.base, err);
 		if (rc == TC_OK) {
 			r.edited_ms = tc_store_now(s);
 			rc = store_row_settle(s, &r, err);

@@ -185,6 +185,18 @@ bool store_has_in_flight(const struct tc_outbox_list *l)
 	return false;
 }
 
+/*
+ * An entry sent without an answer (in flight now, or queued again after a
+ * lost answer, a cancelled sync or a crash) may be on the server already: its
+ * values there are ours, and an edit folded into it would make them look
+ * like another operator's (a conflict), or, edited back, never be sent. A
+ * rejected entry was answered: nothing of it landed.
+ */
+bool store_entry_may_have_landed(const struct tc_outbox_entry *e)
+{
+	return e->state == TC_OUTBOX_IN_FLIGHT || (e->state == TC_OUTBOX_QUEUED && e->attempts > 0);
+}
+
 /* Drops every entry of the list that is not in flight. */
 enum tc_status store_drop_unsent(struct tc_store *s, const struct tc_outbox_list *l,
                                  struct tc_error *err)
@@ -193,6 +205,21 @@ enum tc_status store_drop_unsent(struct tc_store *s, const struct tc_outbox_list
 	for (size_t i = 0; rc == TC_OK && i < l->count; i++)
 		if (l->items[i].state != TC_OUTBOX_IN_FLIGHT)
 			rc = store_entry_delete(s, l->items[i].seq, err);
+	return rc;
+}
+
+/* Drops every entry of the list that cannot have reached the server; true if any is kept. */
+enum tc_status store_drop_unlanded(struct tc_store *s, const struct tc_outbox_list *l, bool *kept,
+                                   struct tc_error *err)
+{
+	enum tc_status rc = TC_OK;
+	*kept = false;
+	for (size_t i = 0; rc == TC_OK && i < l->count; i++) {
+		if (store_entry_may_have_landed(&l->items[i]))
+			*kept = true;
+		else
+			rc = store_entry_delete(s, l->items[i].seq, err);
+	}
 	return rc;
 }
 

@@ -126,6 +126,9 @@ enum tc_status store_entry_delete(struct tc_store *s, int64_t seq, struct tc_err
 bool store_has_in_flight(const struct tc_outbox_list *l);
 enum tc_status store_drop_unsent(struct tc_store *s, const struct tc_outbox_list *l,
                                  struct tc_error *err);
+bool store_entry_may_have_landed(const struct tc_outbox_entry *e);
+enum tc_status store_drop_unlanded(struct tc_store *s, const struct tc_outbox_list *l, bool *kept,
+                                   struct tc_error *err);
 struct tc_trunk *store_changed_fields(const struct tc_trunk *want, const struct tc_trunk *have,
                                       unsigned send_flag, size_t *count);
 bool store_same_record(const struct tc_trunk *a, const struct tc_trunk *b);

@@ -1329,18 +1329,23 @@ Test(sync, a_hung_request_times_out_and_is_retried, .timeout = 120)
 	push_through("{\"hang\":{\"count\":1},\"methods\":[\"POST\"]}", &cfg);
 }
 
-Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
+/* A local create the server makes while its answer is lost. */
+static void lost_create_answer(const char *local_id, const char *name)
 {
 	fake_start(&fk, NULL);
 	side_online(&A);
-	create_local(&A, "local-00000000000000a7", "first-name");
-	/* The server creates it, the answer is lost. */
+	create_local(&A, local_id, name);
 	fake_faults(&fk, "{\"close\":{\"count\":1},\"methods\":[\"POST\"]}");
 	struct tc_error err;
 	tc_error_init(&err);
 	cr_assert_neq(sync_side(&A, TC_SYNC_PUSH, NULL, &err), TC_OK);
 	tc_error_clear(&err);
 	cr_assert_eq(server().count, 1);
+}
+
+Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
+{
+	lost_create_answer("local-00000000000000a7", "first-name");
 	/* Edited while the create waits for its retry: the edit joins the queued create. */
 	edit(&A, "local-00000000000000a7", TC_F_NAME, "second-name");
 	edit(&A, "local-00000000000000a7", TC_F_MAX_CHANNELS, "3");
@@ -1352,6 +1357,75 @@ Test(sync, an_edit_after_a_lost_create_answer_neither_duplicates_nor_is_lost)
 	cr_assert_eq(v.max_channels[0], 3);
 	cr_assert_eq(counts(&A).queued, 0);
 	cr_assert_eq(counts(&A).trunks, 1);
+}
+
+/*
+ * The server applies a PATCH and the answer is lost; the operator edits the
+ * same field again before the retry. The server's value is our own unsent
+ * answer, not another operator's change: the later edit goes out after it,
+ * never as a conflict (the crash loop found this with a TUI quitting while
+ * its sync was sending).
+ */
+enum after_lost { EDIT_AGAIN, EDIT_BACK, DELETE_IT };
+
+static struct fake_view lost_update_answer_then(enum after_lost then)
+{
+	struct fake_view before = pulled_sample("1");
+	char id[40], was[24];
+	snprintf(id, sizeof(id), "%s", before.ids[0]);
+	cr_assert_neq(before.max_channels[0], 11);
+	/* empty text clears the field, as the sample's null was */
+	if (before.max_channels[0] < 0)
+		was[0] = '\0';
+	else
+		snprintf(was, sizeof(was), "%lld", before.max_channels[0]);
+	edit(&A, id, TC_F_MAX_CHANNELS, "11");
+	fake_faults(&fk, "{\"close\":{\"count\":1},\"methods\":[\"PATCH\"]}");
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_assert_neq(sync_side(&A, TC_SYNC_PUSH, NULL, &err), TC_OK);
+	tc_error_clear(&err);
+	cr_assert_eq(server().max_channels[0], 11, "the fake applied the lost PATCH");
+	if (then == DELETE_IT)
+		delete_local(&A, id);
+	else
+		edit(&A, id, TC_F_MAX_CHANNELS, then == EDIT_BACK ? was : "12");
+	A.clock.now += HOUR_MS;
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	struct tc_store_counts c = counts(&A);
+	cr_assert_eq(c.conflicts, 0, "our own lost answer was taken for another operator's change");
+	cr_assert_eq(c.queued, 0);
+	return before;
+}
+
+Test(sync, an_edit_after_a_lost_update_answer_is_sent_not_a_conflict)
+{
+	lost_update_answer_then(EDIT_AGAIN);
+	cr_assert_eq(server().max_channels[0], 12);
+}
+
+Test(sync, an_edit_back_after_a_lost_update_answer_is_sent_not_a_conflict)
+{
+	struct fake_view before = lost_update_answer_then(EDIT_BACK);
+	cr_assert_eq(server().max_channels[0], before.max_channels[0]);
+}
+
+Test(sync, a_delete_after_a_lost_update_answer_deletes_the_trunk)
+{
+	lost_update_answer_then(DELETE_IT);
+	cr_assert_eq(server().count, 0);
+}
+
+Test(sync, a_delete_after_a_lost_create_answer_deletes_the_created_trunk)
+{
+	lost_create_answer("local-00000000000000a8", "created-then-deleted");
+	/* Deleted while the create waits: it may exist, so it is found and deleted. */
+	delete_local(&A, "local-00000000000000a8");
+	A.clock.now += HOUR_MS;
+	sync_ok(&A, TC_SYNC_ALL, NULL);
+	cr_assert_eq(server().count, 0, "the created trunk was left on the server");
+	cr_assert_eq(counts(&A).trunks, 0, "it came back with the pull");
+	cr_assert_eq(counts(&A).queued, 0);
 }
 
 static const char chaos_faults[] =
