@@ -32,11 +32,15 @@ enum tc_status tc_config_apply_env(struct tc_config *cfg, tc_getenv_fn getenv_fn
 		const char *v = name ? env_get(getenv_fn, ctx, name) : NULL;
 		if (!v)
 			continue;
-		/* NO_COLOR only says whether; its value means nothing (no-color.org). */
-		if (k == TC_CFG_COLOR)
-			v = "never";
+		/*
+		 * NO_COLOR only says whether; its value means nothing, and it
+		 * changes the default, never a color the file or a flag sets
+		 * (no-color.org).
+		 */
+		bool no_color = k == TC_CFG_COLOR;
 		enum tc_status rc =
-		    tc_config_set(cfg, (enum tc_config_key)k, v, TC_ORIGIN_ENV, name, err);
+		    tc_config_set(cfg, (enum tc_config_key)k, no_color ? "never" : v,
+		                  no_color ? TC_ORIGIN_DEFAULT : TC_ORIGIN_ENV, name, err);
 		if (rc != TC_OK)
 			return rc;
 	}

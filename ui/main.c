@@ -117,7 +117,7 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 	char no_api_hint[512];
 	tc_config_no_api_hint(cfg, no_api_hint, sizeof(no_api_hint));
 	struct tui_options to = {
-	    .no_color = tc_config_color(cfg) == TC_COLOR_NEVER,
+	    .color = tc_config_color(cfg),
 	    .ascii = a->given[CLI_OPT_ASCII],
 	    .read_only = tc_config_read_only(cfg),
 	    .offline_where = tc_config_offline(cfg) ? tc_config_where(cfg, TC_CFG_OFFLINE) : NULL,

@@ -225,9 +225,15 @@ if infocmp xterm-256color >/dev/null 2>&1; then
 		check "OSC 52 is supported by terminfo's word" [ "$(verdict osc52 | cut -d: -f1)" = "ok supported" ]
 	fi
 	expect 0 "doctor with NO_COLOR and ESCDELAY" dr TERM=xterm-256color NO_COLOR=1 ESCDELAY=300
-	check "says NO_COLOR turns colour off" has "NO_COLOR is set" "$T/out"
+	check "says NO_COLOR turns colour off" [ "$(verdict colors)" = "ok $(tput -T xterm-256color colors) colours; NO_COLOR is set: the interface draws without colour" ]
 	check "the Esc delay from the environment, with a warning" \
 		[ "$(verdict escdelay)" = "warn 300 ms (ESCDELAY in the environment): Esc will feel slow" ]
+	# NO_COLOR only changes the default: color = always in the file keeps the colours.
+	printf '[default]\ncolor = always\n' >"$T/always.conf"
+	expect 0 "doctor with NO_COLOR and color = always" dr TERM=xterm-256color NO_COLOR=1 TRUNKCTL_CONFIG="$T/always.conf"
+	check "says color = always keeps the colours" [ "$(verdict colors)" = "ok $(tput -T xterm-256color colors) colours; NO_COLOR is set, but color = always ($T/always.conf:2) keeps the colours" ]
+	expect 0 "doctor with color = always and --no-color" env -i HOME="$T/home" PATH=/usr/bin:/bin $san TERM=xterm-256color TRUNKCTL_CONFIG="$T/always.conf" "$bin" --no-color --data-dir "$T/data" --token-file "$T/token" --offline doctor --json
+	check "says --no-color wins" [ "$(verdict colors)" = "ok $(tput -T xterm-256color colors) colours; color = never (--no-color): the interface draws without colour" ]
 else
 	ok "# SKIP no terminfo entry for xterm-256color"
 fi

@@ -224,6 +224,15 @@ static void quit(struct vtd *t)
 	vtd_free(t);
 }
 
+/* quit() for TERM=vt100, which has no alternate screen for quit() to check. */
+static void quit_vt100(struct vtd *t)
+{
+	vtd_send(t, "Q");
+	int status = vtd_close(t, WAIT_MS);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
+	vtd_free(t);
+}
+
 /*
  * What varies from run to run leaves the goldens: the fake API's port and
  * the age of the last sync. The header's spacing follows their widths, so
@@ -1800,10 +1809,7 @@ Test(e2e, home_end_and_f_keys_under_term_vt100)
 	keys(t, "\033[18~");
 	cr_expect(vtd_has_text(t, "New trunk"), "F7 as [18~ creates");
 	keys(t, K_ESC);
-	vtd_send(t, "Q"); /* vt100 has no alternate screen for quit() to check */
-	int status = vtd_close(t, WAIT_MS);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d", status);
-	vtd_free(t);
+	quit_vt100(t);
 }
 
 /* ---- preferences from the configuration file ---- */
@@ -1875,6 +1881,27 @@ Test(e2e, light_and_dark_themes_keep_the_terminal_background)
 	struct vtd *t = run(24, 80, 0);
 	cr_expect_eq(vtd_bg(t, 0, 20), 6, "the profile's colour paints the dark theme's header");
 	cr_expect(vtd_has_text(t, " STAGING  default"));
+	quit(t);
+}
+
+Test(e2e, color_always_outranks_no_color_but_not_no_color_flag)
+{
+	write_config("[default]\ncolor = always\n");
+	struct vtd *t = run(24, 80, RUN_NO_COLOR);
+	cr_expect(vtd_any_color(t), "color = always draws in colour under NO_COLOR");
+	quit(t);
+	/* never and --no-color win over everything. */
+	t = run_args(24, 80, RUN_NO_COLOR, "--no-color");
+	cr_expect(!vtd_any_color(t), "--no-color screen uses colour");
+	quit(t);
+	/* always cannot give colours to a terminal without them. */
+	t = run(24, 80, RUN_VT100);
+	cr_expect(!vtd_any_color(t), "vt100 screen uses colour");
+	quit_vt100(t);
+	/* auto follows NO_COLOR again. */
+	write_config("[default]\ncolor = auto\n");
+	t = run(24, 80, RUN_NO_COLOR);
+	cr_expect(!vtd_any_color(t), "color = auto under NO_COLOR uses colour");
 	quit(t);
 }
 

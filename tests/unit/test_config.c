@@ -384,15 +384,44 @@ Test(config, tui_preferences_default_and_per_profile)
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_BANNER), "PRODUCTION ⚠");
 	tc_config_destroy(cfg);
 
-	/* NO_COLOR outranks the profile's colour; the banner stays. */
+	/*
+	 * NO_COLOR only changes the default (no-color.org): the profile's colour
+	 * stays, an auto the TUI then draws without colour; the banner stays.
+	 */
 	struct env nc = {{"HOME=/home/op", "NO_COLOR=1"}};
 	cfg = tc_config_new();
 	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
 	tc_config_set(cfg, TC_CFG_PROFILE, "prod", TC_ORIGIN_FLAG, "--profile", NULL);
 	resolve_ok(cfg, &nc);
-	cr_assert_eq(tc_config_color(cfg), TC_COLOR_NEVER);
-	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_THEME);
+	cr_assert_eq(tc_config_color(cfg), TC_COLOR_AUTO);
+	cr_assert_eq(tc_config_paint(cfg), TC_PAINT_RED);
 	cr_assert_str_eq(tc_config_get(cfg, TC_CFG_BANNER), "PRODUCTION ⚠");
+	tc_config_destroy(cfg);
+}
+
+Test(config, no_color_changes_only_the_default)
+{
+	write_file(path, "[default]\ncolor = always\n", 0644);
+	struct env nc = {{"HOME=/home/op", "NO_COLOR=1"}};
+	/* Alone, NO_COLOR makes the default never. */
+	struct tc_config *cfg = tc_config_new();
+	resolve_ok(cfg, &nc);
+	cr_assert_eq(tc_config_color(cfg), TC_COLOR_NEVER);
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_COLOR), "NO_COLOR");
+	tc_config_destroy(cfg);
+	/* color = always in the file outranks it. */
+	cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	resolve_ok(cfg, &nc);
+	cr_assert_eq(tc_config_color(cfg), TC_COLOR_ALWAYS);
+	tc_config_destroy(cfg);
+	/* --no-color outranks the file. */
+	cfg = tc_config_new();
+	tc_config_set(cfg, TC_CFG_CONFIG_FILE, path, TC_ORIGIN_FLAG, "--config", NULL);
+	tc_config_set(cfg, TC_CFG_COLOR, "never", TC_ORIGIN_FLAG, "--no-color", NULL);
+	resolve_ok(cfg, &nc);
+	cr_assert_eq(tc_config_color(cfg), TC_COLOR_NEVER);
+	cr_assert_str_eq(tc_config_where(cfg, TC_CFG_COLOR), "--no-color");
 	tc_config_destroy(cfg);
 }
 

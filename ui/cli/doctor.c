@@ -125,6 +125,27 @@ static void doctor_store(struct cli *c, struct checks *ck)
 		check(ck, 0, "search", "the filter's copy of the search text matches the trunks");
 }
 
+/* Why the interface will or will not draw in colour, as tui_theme_wants_color decides. */
+static void colour_reason(const struct tc_config *cfg, const struct tui_term_report *r, char *buf,
+                          size_t len)
+{
+	enum tc_color_mode mode = tc_config_color(cfg);
+	const char *where = tc_config_where(cfg, TC_CFG_COLOR);
+	bool found = r->terminfo == TUI_TERMINFO_FOUND;
+	buf[0] = '\0';
+	if (mode == TC_COLOR_NEVER && tc_config_origin(cfg, TC_CFG_COLOR) != TC_ORIGIN_DEFAULT)
+		snprintf(buf, len, "; color = never (%s): the interface draws without colour",
+		         where);
+	else if (r->no_color && mode == TC_COLOR_ALWAYS)
+		snprintf(buf, len, "; NO_COLOR is set, but color = always (%s) keeps the colours",
+		         where);
+	else if (r->no_color)
+		snprintf(buf, len, "; NO_COLOR is set%s",
+		         found ? ": the interface draws without colour" : "");
+	else if (found && r->colors < 8)
+		snprintf(buf, len, ": the interface draws with bold and reverse only");
+}
+
 static void doctor_terminal(struct cli *c, struct checks *ck)
 {
 	struct tui_term_report r;
@@ -152,14 +173,12 @@ static void doctor_terminal(struct cli *c, struct checks *ck)
 		check(ck, 0, "terminfo", "TERM=%s is in terminfo", term);
 		break;
 	}
+	char why[200];
+	colour_reason(c->cfg, &r, why, sizeof(why));
 	if (r.terminfo == TUI_TERMINFO_FOUND)
-		check(ck, 0, "colors", "%d colours%s", r.colors > 0 ? r.colors : 0,
-		      r.no_color     ? "; NO_COLOR is set: the interface draws without colour"
-		      : r.colors < 8 ? ": the interface draws with bold and reverse only"
-		                     : "");
+		check(ck, 0, "colors", "%d colours%s", r.colors > 0 ? r.colors : 0, why);
 	else
-		check(ck, 0, "colors", "unknown: no terminfo entry to say%s",
-		      r.no_color ? "; NO_COLOR is set" : "");
+		check(ck, 0, "colors", "unknown: no terminfo entry to say%s", why);
 	check(ck, r.utf8 ? 0 : -1, "utf8", "%s locale (codeset %s)%s",
 	      r.utf8 ? "a UTF-8" : "not a UTF-8", r.codeset[0] ? r.codeset : "unknown",
 	      r.utf8 ? "" : ": the interface draws its lines in ASCII; set LANG to a UTF-8 locale");

@@ -728,10 +728,10 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 		return 1;
 	}
 	const char *no_color = getenv("NO_COLOR");
-	bool mono = opts->no_color || (no_color && no_color[0]);
 	setlocale(LC_ALL, "");
 	char why[200];
-	if (!tui_term_open(mono, opts->ascii, opts->esc_delay_ms, &app->caps, why, sizeof(why))) {
+	if (!tui_term_open(opts->color, no_color && no_color[0], opts->ascii, opts->esc_delay_ms,
+	                   &app->caps, why, sizeof(why))) {
 		fprintf(stderr, "trunkctl: %s\n", why);
 		free(app);
 		return 1;

@@ -1,4 +1,5 @@
 #include "term.h"
+#include "theme.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -287,8 +288,8 @@ void tui_term_back(void)
 	refresh();
 }
 
-bool tui_term_open(bool no_color, bool ascii, int esc_delay_ms, struct tui_caps *caps, char *why,
-                   size_t len)
+bool tui_term_open(enum tc_color_mode color, bool no_color_env, bool ascii, int esc_delay_ms,
+                   struct tui_caps *caps, char *why, size_t len)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		snprintf(why, len,
@@ -344,7 +345,7 @@ bool tui_term_open(bool no_color, bool ascii, int esc_delay_ms, struct tui_caps 
 	define_keys();
 	tui_term_resume();
 	curs_set(0);
-	caps->color = !no_color && has_colors();
+	caps->color = tui_theme_wants_color(color, no_color_env, has_colors());
 	if (caps->color) {
 		start_color();
 		use_default_colors();

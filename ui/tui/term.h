@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "trunkctl/config.h"
+
 struct tui_caps {
 	bool utf8;  /* the locale is UTF-8 and --ascii was not given */
 	bool color; /* colours are available and wanted */
@@ -17,11 +19,12 @@ struct tui_caps {
 
 /*
  * Starts curses on the controlling terminal; a lone Esc waits esc_delay_ms
- * for the rest of a key sequence. Returns false with a sentence
+ * for the rest of a key sequence. color and no_color_env (NO_COLOR is set
+ * and not empty) decide caps->color with tui_theme_wants_color. Returns false with a sentence
  * in why when stdin or stdout is not a terminal or curses cannot start.
  */
-bool tui_term_open(bool no_color, bool ascii, int esc_delay_ms, struct tui_caps *caps, char *why,
-                   size_t len);
+bool tui_term_open(enum tc_color_mode color, bool no_color_env, bool ascii, int esc_delay_ms,
+                   struct tui_caps *caps, char *why, size_t len);
 /* Makes TUI_TEST_CLOCK_SEQ a key; for the end-to-end tests only. */
 void tui_term_define_test_keys(void);
 /* Idempotent; registered with atexit by tui_term_open. */

@@ -6,6 +6,8 @@
  * query's answer would arrive as input doctor never reads).
  */
 #include "termcheck.h"
+/* Before <term.h>, whose macros (lines, columns) would rename fields in our headers. */
+#include "term.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -14,8 +16,6 @@
 #include <string.h>
 #include <term.h>
 #include <unistd.h>
-
-#include "term.h"
 
 /* A terminfo string capability that is there (tigetstr's error is (char *)-1). */
 static bool has_string(const char *cap)

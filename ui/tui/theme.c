@@ -86,6 +86,19 @@ static short header_background(enum tc_paint paint, short *fg)
 	return bg[paint];
 }
 
+bool tui_theme_wants_color(enum tc_color_mode mode, bool no_color_env, bool terminal_has_colors)
+{
+	switch (mode) {
+	case TC_COLOR_NEVER:
+		return false;
+	case TC_COLOR_ALWAYS:
+		return terminal_has_colors;
+	case TC_COLOR_AUTO:
+		break;
+	}
+	return !no_color_env && terminal_has_colors;
+}
+
 /* Filled once at start on the UI thread; read-only afterwards. */
 static int role_attr[TUI_ROLE_COUNT];
 

@@ -1,7 +1,8 @@
 /*
  * Colour roles named by meaning. A colour terminal gets the colour theme on
- * the terminal's own background (use_default_colors); NO_COLOR, --no-color or
- * a terminal without colours get the monochrome one, which marks every role
+ * the terminal's own background (use_default_colors); color = never,
+ * --no-color, NO_COLOR under color = auto, or a terminal without colours
+ * get the monochrome one, which marks every role
  * with bold, reverse or underline so nothing depends on colour alone. The
  * light and dark themes, and a profile's header colour (color = red), vary
  * the colour one.
@@ -46,6 +47,14 @@ enum tui_role {
 #undef TUI_ROLE_ENUM
 	    TUI_ROLE_COUNT
 };
+
+/*
+ * Whether the interface draws in colour: never (color = never, --no-color)
+ * wins over everything; always draws in colour even under NO_COLOR, which
+ * per no-color.org only changes the default; auto follows NO_COLOR. None
+ * of them gives colours to a terminal that cannot show them.
+ */
+bool tui_theme_wants_color(enum tc_color_mode mode, bool no_color_env, bool terminal_has_colors);
 
 /*
  * Call after the terminal is open. paint, when not TC_PAINT_THEME, is the

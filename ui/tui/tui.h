@@ -21,9 +21,9 @@ struct tui_binding {
 };
 
 struct tui_options {
-	bool no_color;  /* --no-color; NO_COLOR in the environment has the same effect */
-	bool ascii;     /* --ascii: ASCII line drawing even in a UTF-8 locale */
-	bool read_only; /* refuse changes (the service refuses them too when opened so) */
+	enum tc_color_mode color; /* the color setting; auto also reads NO_COLOR */
+	bool ascii;               /* --ascii: ASCII line drawing even in a UTF-8 locale */
+	bool read_only;           /* refuse changes (the service refuses them too when opened so) */
 	/* Where offline / read_only were set ("--offline", "FILE:LINE"); NULL when not set. */
 	const char *offline_where;
 	const char *read_only_where;
