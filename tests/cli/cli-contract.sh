@@ -595,6 +595,41 @@ else
 	n=$((n + 1)); echo "ok $n - # SKIP read-only data dir: needs root, setpriv and a nobody user to drop to"
 fi
 
+# ---- no API URL: every command that needs it says the one hint (issue 15) ----
+# na ARGS...: trunkctl with no api_url anywhere, on a store of its own
+na() { tc --data-dir "$T/noapi" --token-file "$T/token" "$@"; }
+hint="no Carrier API URL is configured for profile default: set api_url in the [default] section of $T/home/.config/trunkctl/config, or TRUNKCTL_API_URL in the environment, or pass --api-url URL (trunkctl.conf(5)); trunkctl --sandbox tries trunkctl against a local fake API"
+# hinted PREFIX: stderr is PREFIX then the hint, one line
+hinted() { [ "$(cat "$T/err")" = "trunkctl: $1$hint" ]; }
+expect 6 "create with no API URL queues" na create --set name=Queued --set region=helium \
+	--set authentication_mode=ip_address
+check "create says the hint" hinted "saved and queued; nothing was sent: "
+expect 6 "update with no API URL queues" na update Queued --set max_channels=4
+check "update says the hint" hinted "saved and queued; nothing was sent: "
+expect 6 "update --where with no API URL queues" na update --where Queued --set max_channels=5
+check "update --where says the hint" hinted "updated 1 trunk and queued; nothing was sent: "
+printf -- '- name: Fleet one\n  region: helium\n  authentication_mode: ip_address\n' >"$T/noapi.yaml"
+expect 6 "apply --push with no API URL stages" na apply -f "$T/noapi.yaml" --push
+check "apply --push says the hint" hinted "staged; nothing was sent: "
+expect 6 "delete with no API URL queues" na delete Queued --yes
+check "delete says the hint" hinted "saved and queued; nothing was sent: "
+expect 6 "delete --where with no API URL queues" na delete --where "Fleet one" --confirm 1
+check "delete --where says the hint" hinted "deleted 1 trunk and queued; nothing was sent: "
+expect 1 "sync with no API URL" na sync
+check "sync says the hint" hinted ""
+expect 1 "list --refresh with no API URL" na list --refresh --json
+check "list --refresh says the hint once" hinted "not refreshed, listing the local copy: "
+check "and lists the local copy" [ "$(jq type "$T/out")" = '"array"' ]
+expect 0 "doctor with no API URL" na doctor --json
+check "doctor's server check says the hint" \
+	[ "$(jq -r '.[] | select(.check == "server") | .result + " " + .detail' "$T/out")" = "warn $hint" ]
+# A profile's own section, in the file in use.
+printf '[profile lab]\ntimeout = 5\n' >"$T/noapi.conf"
+expect 6 "a profile with no API URL" withenv "TRUNKCTL_CONFIG=$T/noapi.conf" \
+	na --profile lab create --set name=Lab --set region=helium --set authentication_mode=ip_address
+check "the hint names the profile, its section and the file" \
+	has "no Carrier API URL is configured for profile lab: set api_url in the \[profile lab\] section of $T/noapi.conf," "$T/err"
+
 # ---- sandbox ----
 # import - blocks on stdin, so the sandbox's fake can be looked at while it runs.
 mkfifo "$T/stdin"

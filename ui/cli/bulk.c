@@ -90,11 +90,18 @@ static size_t print_changes(const struct tc_trunk *t, const struct tc_trunk *cha
 /* After the save: pushes everything queued unless offline, and says how it went. */
 static int push_queued(struct cli *c, size_t n, const char *done)
 {
-	if (tc_service_offline(c->svc) || !cli_has_api(c)) {
-		fprintf(stderr, "trunkctl: %s %zu trunk%s and queued; %s, so nothing was sent\n",
-		        done, n, n == 1 ? "" : "s",
-		        tc_service_offline(c->svc) ? "--offline" : "no api_url is configured");
-		return tc_service_offline(c->svc) ? CLI_EXIT_OK : CLI_EXIT_QUEUED;
+	if (tc_service_offline(c->svc)) {
+		fprintf(stderr,
+		        "trunkctl: %s %zu trunk%s and queued; --offline, so nothing was sent\n",
+		        done, n, n == 1 ? "" : "s");
+		return CLI_EXIT_OK;
+	}
+	if (!cli_has_api(c)) {
+		char what[96];
+		snprintf(what, sizeof(what), "%s %zu trunk%s and queued; nothing was sent", done, n,
+		         n == 1 ? "" : "s");
+		cli_say_no_api(c->cfg, what);
+		return CLI_EXIT_QUEUED;
 	}
 	struct tc_sync_report rep;
 	memset(&rep, 0, sizeof(rep));

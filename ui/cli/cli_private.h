@@ -128,6 +128,13 @@ enum tc_status cli_apply_input(struct cli *c, struct tc_trunk *draft, const char
 
 bool cli_has_api(struct cli *c);
 /*
+ * What every command that needs the Carrier API says without its URL: done
+ * (what was done locally, e.g. "saved and queued; nothing was sent";
+ * NULL: nothing), then
+ * tc_config_no_api_hint's sentence, on stderr.
+ */
+void cli_say_no_api(const struct tc_config *cfg, const char *done);
+/*
  * After a local save: pushes unless offline, then reports what became of
  * trunk id (a create's local id finds the server id it moved to). gone is
  * true for a delete (TC_NOT_FOUND afterwards is success).

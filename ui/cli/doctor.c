@@ -58,9 +58,14 @@ static void doctor_files(struct cli *c, struct checks *ck)
 
 static void doctor_server(struct cli *c, struct checks *ck)
 {
-	if (!cli_has_api(c) || tc_service_offline(c->svc)) {
-		check(ck, -1, "server", "%s",
-		      cli_has_api(c) ? "offline: not checked" : "no api_url");
+	if (!cli_has_api(c)) {
+		char hint[1024];
+		tc_config_no_api_hint(c->cfg, hint, sizeof(hint));
+		check(ck, -1, "server", "%s", hint);
+		return;
+	}
+	if (tc_service_offline(c->svc)) {
+		check(ck, -1, "server", "offline: not checked");
 		return;
 	}
 	struct tc_probe_result pr;

@@ -377,9 +377,13 @@ static enum tc_status confirm_prune(const struct cli_fleet *c, size_t deletes)
 
 static int push_applied(const struct cli_fleet *c)
 {
-	if (tc_service_offline(c->svc) || !tc_config_get(c->cfg, TC_CFG_API_URL)) {
-		fprintf(stderr, "trunkctl: staged; offline or no api_url, so nothing was sent\n");
-		return tc_service_offline(c->svc) ? CLI_EXIT_OK : CLI_EXIT_QUEUED;
+	if (tc_service_offline(c->svc)) {
+		fprintf(stderr, "trunkctl: staged; offline, so nothing was sent\n");
+		return CLI_EXIT_OK;
+	}
+	if (!tc_config_get(c->cfg, TC_CFG_API_URL)) {
+		cli_say_no_api(c->cfg, "staged; nothing was sent");
+		return CLI_EXIT_QUEUED;
 	}
 	struct tc_sync_report rep;
 	memset(&rep, 0, sizeof(rep));

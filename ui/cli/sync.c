@@ -11,6 +11,16 @@ bool cli_has_api(struct cli *c)
 	return tc_config_get(c->cfg, TC_CFG_API_URL) != NULL;
 }
 
+void cli_say_no_api(const struct tc_config *cfg, const char *done)
+{
+	char hint[1024];
+	tc_config_no_api_hint(cfg, hint, sizeof(hint));
+	if (done)
+		cli_say(stderr, "trunkctl: %s: %s", done, hint);
+	else
+		cli_say(stderr, "trunkctl: %s", hint);
+}
+
 /*
  * After a local save: pushes unless offline, then reports what became of
  * trunk id (a create's local id finds the server id it moved to). gone is
@@ -25,8 +35,7 @@ int cli_push_change(struct cli *c, const char *id, bool gone, bool print_id)
 		return CLI_EXIT_OK;
 	}
 	if (!cli_has_api(c)) {
-		fprintf(stderr, "trunkctl: saved and queued; no api_url is configured, so nothing "
-		                "was sent\n");
+		cli_say_no_api(c->cfg, "saved and queued; nothing was sent");
 		if (print_id)
 			printf("%s\n", id);
 		return CLI_EXIT_QUEUED;
@@ -156,9 +165,7 @@ int cli_cmd_sync(struct cli *c)
 	}
 	bool failed = rc != TC_OK && rc != TC_CONFLICT && rc != TC_REJECTED;
 	if (failed && rc == TC_OFFLINE && !tc_service_offline(c->svc) && !cli_has_api(c)) {
-		char hint[1024];
-		tc_config_no_api_hint(c->cfg, hint, sizeof(hint));
-		cli_say(stderr, "trunkctl: %s", hint);
+		cli_say_no_api(c->cfg, NULL);
 	} else if (failed) {
 		cli_print_error(&c->err);
 	}

@@ -35,6 +35,11 @@ static int refresh(struct cli *c)
 	enum tc_status rc = tc_service_sync(c->svc, TC_SYNC_PULL, &rep, &c->err);
 	if (rc == TC_OK)
 		return CLI_EXIT_OK;
+	if (rc == TC_OFFLINE && !tc_service_offline(c->svc) && !cli_has_api(c)) {
+		cli_say_no_api(c->cfg, "not refreshed, listing the local copy");
+		tc_error_clear(&c->err);
+		return CLI_EXIT_FAILURE;
+	}
 	cli_say(stderr, "trunkctl: refresh failed, listing the local copy: %s",
 	        c->err.message[0] ? c->err.message : tc_status_message(rc));
 	tc_error_clear(&c->err);
@@ -94,7 +99,9 @@ int cli_cmd_list(struct cli *c)
 	}
 	if (rc != TC_OK)
 		return cli_fail(c, rc);
-	say_if_never_synced(c);
+	/* A --refresh with no API URL has said how to set it already. */
+	if (!a->given[CLI_OPT_REFRESH] || cli_has_api(c))
+		say_if_never_synced(c);
 	return code;
 }
 
