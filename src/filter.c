@@ -20,6 +20,14 @@ static const struct {
     {"sender", TC_F_DEFAULT_SENDER},          {"user", TC_F_USERNAME},
 };
 
+const char *tc_filter_alias(size_t i, enum tc_field_id *field)
+{
+	if (i >= sizeof(aliases) / sizeof(aliases[0]))
+		return NULL;
+	*field = aliases[i].field;
+	return aliases[i].alias;
+}
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';

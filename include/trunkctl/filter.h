@@ -63,6 +63,12 @@ enum tc_status tc_filter_check(const char *filter, struct tc_error *err);
  */
 bool tc_filter_is_plain(const char *filter);
 
+/*
+ * The i-th short name a filter may use for a field besides its key ("mode"
+ * for authentication_mode), with its field in *field; NULL past the last.
+ */
+const char *tc_filter_alias(size_t i, enum tc_field_id *field);
+
 /* POSIX regcomp flags for a regex term's value (extended, one line per field). */
 int tc_filter_regex_flags(const struct tc_filter_term *term);
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # TAP: trunkctl --help and every COMMAND --help against trunkctl(1); the
-# configuration keys against trunkctl.conf(5); the KEYS and attribute lists
-# against the TUI's action table and the field table; both pages lint-clean.
+# configuration keys against trunkctl.conf(5); the generated blocks (KEYS,
+# the attributes, the filter's short names) against the action table, the
+# field table and the filter's alias table; both pages lint-clean.
 # usage: man-check.sh TRUNKCTL MAN_GEN MANDIR
 set -u
 bin=$1 gen=$2 mandir=$3
@@ -47,7 +48,7 @@ for k in $(awk '{ print $1 }' "$tmp/config"); do
 		not_ok "key $k is in trunkctl.conf(5)"
 done
 
-for block in keys attributes; do
+for block in $("$gen" blocks); do
 	"$gen" $block >"$tmp/$block"
 	sed -n "/^\\.\\\\\" $block:begin/,/^\\.\\\\\" $block:end/p" "$mandir/trunkctl.1" >"$tmp/$block-man"
 	if diff -u "$tmp/$block" "$tmp/$block-man" >"$tmp/$block-diff"; then

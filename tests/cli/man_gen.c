@@ -1,13 +1,16 @@
 /*
  * Prints the generated blocks of trunkctl(1): `keys` (the KEYS section, from
- * the TUI's action table) and `attributes` (the --set attributes, from the
- * field table), so the man page is generated from, and tested against, the
- * tables the program uses. Regenerate with `ninja -C build man-update`.
+ * the TUI's action table), `attributes` (the --set attributes, from the
+ * field table) and `aliases` (the filter's short field names, from
+ * src/filter.c), so the man page is generated from, and tested against, the
+ * tables the program uses; `blocks` lists the blocks for the scripts that
+ * write and check them. Regenerate with `ninja -C build man-update`.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "keymap.h"
+#include "trunkctl/filter.h"
 #include "trunkctl/trunk.h"
 
 /* The column widths come from the widest keys and action name, so no row overflows. */
@@ -69,13 +72,36 @@ static void attributes(void)
 	puts(".\\\" attributes:end");
 }
 
+/* "mode (authentication_mode), ip (inbound_source_ips), ...": the end of a sentence. */
+static void aliases(void)
+{
+	puts(".\\\" aliases:begin (generated from src/filter.c by tests/cli/man_gen.c)");
+	enum tc_field_id f, next;
+	const char *alias;
+	for (size_t i = 0; (alias = tc_filter_alias(i, &f)) != NULL; i++)
+		printf(".Cm %s\n.Pq %s %s\n", alias, tc_field(f)->key,
+		       tc_filter_alias(i + 1, &next) ? "," : ".");
+	puts(".\\\" aliases:end");
+}
+
+static const struct {
+	const char *name;
+	void (*print)(void);
+} blocks[] = {{"keys", keys}, {"attributes", attributes}, {"aliases", aliases}};
+
 int main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "keys") == 0)
-		keys();
-	else if (argc == 2 && strcmp(argv[1], "attributes") == 0)
-		attributes();
-	else
-		return fputs("usage: man_gen keys|attributes\n", stderr), 2;
-	return 0;
+	size_t n = sizeof(blocks) / sizeof(blocks[0]);
+	if (argc == 2 && strcmp(argv[1], "blocks") == 0) {
+		for (size_t i = 0; i < n; i++)
+			puts(blocks[i].name);
+		return 0;
+	}
+	for (size_t i = 0; argc == 2 && i < n; i++)
+		if (strcmp(argv[1], blocks[i].name) == 0) {
+			blocks[i].print();
+			return 0;
+		}
+	fputs("usage: man_gen blocks|keys|attributes|aliases\n", stderr);
+	return 2;
 }

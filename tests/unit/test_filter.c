@@ -134,6 +134,28 @@ Test(filter, booleans_and_aliases)
 	cr_assert_str_eq(names("country:zz", false), "");
 }
 
+Test(filter, every_alias_names_its_field)
+{
+	enum tc_field_id f;
+	size_t n = 0;
+	for (const char *alias; (alias = tc_filter_alias(n, &f)) != NULL; n++) {
+		char text[64];
+		/* mode takes a mode's name; every other field a substring */
+		snprintf(text, sizeof(text), "%s:%s", alias,
+		         f == TC_F_AUTHENTICATION_MODE ? "ip" : "x");
+		struct tc_filter_term term;
+		size_t pos = 0;
+		bool found;
+		cr_assert_eq(tc_filter_next(text, &pos, &term, &found, &err), TC_OK, "%s: %s", text,
+		             err.message);
+		cr_assert(found);
+		cr_assert_eq(term.field, (int)f, "%s", text);
+		cr_assert_neq(strcmp(alias, tc_field(f)->key), 0, "%s is already a key", alias);
+	}
+	/* trunkctl(1)'s list (FILTERS) is generated from them: tests/cli/man_gen.c */
+	cr_assert_gt(n, 0);
+}
+
 Test(filter, natural_keys_order_numbers_by_value)
 {
 	const char *in_order[] = {
