@@ -95,6 +95,140 @@ static bool special(const char *s)
 	return *s == '"' || (s[0] == '/' && s[1] == '~') || field_prefix(s, &skip) != TC_FILTER_ANY;
 }
 
+/*
+ * Regular expressions an operator can type without stalling the program.
+ * glibc's regcomp copies a repeated element once per repetition it must
+ * count (E{n,m} is m copies, E+ two), so stacked or nested repetitions grow
+ * the compiled pattern exponentially ("9+++..." with 20 '+' takes
+ * gigabytes), and the closure it computes over copies that match the empty
+ * string grows with the square of their count ("J*" and 12 '+' takes
+ * seconds); its regexec tries every split for a back-reference, so
+ * "(.*)(.*)\2\1" takes seconds on one trunk. Both are refused before
+ * regcomp sees them: the pattern is scanned for its expanded size (glibc's
+ * parse tree, about: an atom, bracket or group is one piece) and for \1 to
+ * \9. At 500 pieces the worst pattern found compiles in a fifth of a second.
+ */
+#define REGEX_MAX_PIECES 500
+#define REGEX_MAX_DEPTH 32
+
+/* s, its value capped just above REGEX_MAX_PIECES so products cannot overflow. */
+static size_t capped(size_t s)
+{
+	return s > REGEX_MAX_PIECES ? REGEX_MAX_PIECES + 1 : s;
+}
+
+/* Past a bracket expression that starts at p ("[...]"); end when it is not closed. */
+static const char *skip_bracket(const char *p, const char *end)
+{
+	p++;
+	if (p < end && *p == '^')
+		p++;
+	if (p < end && *p == ']')
+		p++;
+	while (p < end && *p != ']') {
+		if (*p == '[' && p + 1 < end && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			char close = p[1];
+			for (p += 2; p + 1 < end && !(p[0] == close && p[1] == ']'); p++)
+				;
+			p = p + 1 < end ? p + 2 : end;
+			continue;
+		}
+		p++;
+	}
+	return p < end ? p + 1 : end;
+}
+
+/*
+ * The copies a repetition at p makes of the element before it (1 for * and
+ * ?), and *next past it; 0 when p is no repetition ("{" that opens no
+ * interval is a literal).
+ */
+static size_t repetition(const char *p, const char *end, const char **next)
+{
+	*next = p + 1;
+	if (*p == '*' || *p == '?')
+		return 1;
+	if (*p == '+')
+		return 2;
+	if (*p != '{')
+		return 0;
+	/* glibc reads an empty bound as 0: {,m} is {0,m} */
+	size_t n = 0, m = 0;
+	const char *q = p + 1;
+	if (q >= end || ((*q < '0' || *q > '9') && *q != ','))
+		return 0;
+	for (; q < end && *q >= '0' && *q <= '9'; q++)
+		n = capped(n * 10 + (size_t)(*q - '0'));
+	bool open = false;
+	if (q < end && *q == ',') {
+		q++;
+		open = q >= end || *q < '0' || *q > '9';
+		for (; q < end && *q >= '0' && *q <= '9'; q++)
+			m = capped(m * 10 + (size_t)(*q - '0'));
+	} else {
+		m = n;
+	}
+	if (q >= end || *q != '}')
+		return 0;
+	*next = q + 1;
+	size_t copies = open ? n + 1 : m > n ? m : n;
+	return copies ? copies : 1;
+}
+
+/* NULL when the regex term's pattern [p, end) is within bounds, else the rule it breaks. */
+static const char *regex_refused(const char *p, const char *end)
+{
+	/* per open group: the pieces so far and the size of its last element */
+	size_t sum[REGEX_MAX_DEPTH + 1] = {0}, last[REGEX_MAX_DEPTH + 1] = {0};
+	int depth = 0;
+	while (p < end) {
+		const char *next = p + 1;
+		size_t piece = 1, copies;
+		if (*p == '\\' && p + 1 < end && p[1] >= '1' && p[1] <= '9')
+			return "a regular expression cannot use back-references (\\1 to \\9), "
+			       "which "
+			       "can take seconds per trunk";
+		if (*p == '\\') {
+			next = p + 2 < end ? p + 2 : end;
+		} else if (*p == '[') {
+			next = skip_bracket(p, end);
+		} else if (*p == '(') {
+			if (++depth > REGEX_MAX_DEPTH)
+				return "a regular expression nests groups more than 32 deep";
+			sum[depth] = last[depth] = 0;
+			p = next;
+			continue;
+		} else if (*p == ')' && depth > 0) {
+			piece = capped(sum[depth] + 1);
+			depth--;
+		} else if (*p == '|') {
+			last[depth] = 0;
+			p = next;
+			continue;
+		} else if (last[depth] && (copies = repetition(p, end, &next)) != 0) {
+			size_t grown = capped(last[depth] * copies);
+			sum[depth] = capped(sum[depth] - last[depth] + grown);
+			last[depth] = grown;
+			if (sum[depth] > REGEX_MAX_PIECES)
+				break;
+			p = next;
+			continue;
+		}
+		sum[depth] = capped(sum[depth] + piece);
+		last[depth] = piece;
+		if (sum[depth] > REGEX_MAX_PIECES)
+			break;
+		p = next;
+	}
+	for (int d = depth; d > 0 && sum[0] <= REGEX_MAX_PIECES; d--)
+		sum[0] = capped(sum[0] + sum[d]);
+	return sum[0] > REGEX_MAX_PIECES || p < end
+	           ? "a regular expression repeats too much: with its repetitions written out "
+	             "it would be more than 500 pieces (nested or stacked repetitions such as "
+	             "(a+)+ or a{100}{100})"
+	           : NULL;
+}
+
 static enum tc_status bad(struct tc_error *err, size_t pos, const char *rule, const char *key)
 {
 	return tc_error_set(err, TC_USAGE, "filter, at position %zu: %s%s", pos + 1, rule,
@@ -177,6 +311,10 @@ enum tc_status tc_filter_next(const char *filter, size_t *pos, struct tc_filter_
 		           NULL);
 	if (fi && (fi->flags & TC_FF_SECRET))
 		return bad(err, term->pos, "a secret field cannot be filtered: ", fi->key);
+	const char *refused =
+	    term->regex ? regex_refused(term->value, term->value + term->len) : NULL;
+	if (refused)
+		return bad(err, term->pos, refused, NULL);
 	if (fi && fi->kind == TC_K_MODE && !term->regex) {
 		term->mode = mode_named(term->value, term->len);
 		if (term->mode == TC_MODE_UNKNOWN)
@@ -194,7 +332,7 @@ int tc_filter_regex_flags(const struct tc_filter_term *term)
 	return REG_EXTENDED | REG_NOSUB | REG_NEWLINE | (term->case_sensitive ? 0 : REG_ICASE);
 }
 
-enum tc_status tc_filter_check(const char *filter, struct tc_error *err)
+enum tc_status tc_filter_check(const char *filter, bool smart_case, struct tc_error *err)
 {
 	size_t pos = 0;
 	for (;;) {
@@ -205,6 +343,7 @@ enum tc_status tc_filter_check(const char *filter, struct tc_error *err)
 			return rc;
 		if (!t.regex)
 			continue;
+		t.case_sensitive = t.case_sensitive && smart_case;
 		char *re = strndup(t.value, t.len);
 		if (!re)
 			return tc_error_set(err, TC_NOMEM, NULL);

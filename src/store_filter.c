@@ -63,9 +63,9 @@ char *store_like_pattern(const char *text, size_t n)
 	return pat;
 }
 
-enum tc_status store_filter_check(const char *filter, struct tc_error *err)
+enum tc_status store_filter_check(const char *filter, bool smart_case, struct tc_error *err)
 {
-	enum tc_status rc = tc_filter_check(filter, err);
+	enum tc_status rc = tc_filter_check(filter, smart_case, err);
 	size_t pos = 0, n = 0;
 	struct tc_filter_term t;
 	bool found = true;

@@ -78,7 +78,7 @@ enum tc_status store_meta_set(struct tc_store *s, const char *key, const char *t
 #define STORE_FILTER_MAX_TERMS 16
 #define STORE_FILTER_WHERE_SIZE (STORE_FILTER_MAX_TERMS * 200)
 /* tc_filter_check, and the limits of the store's query (terms, booleans): TC_USAGE. */
-enum tc_status store_filter_check(const char *filter, struct tc_error *err);
+enum tc_status store_filter_check(const char *filter, bool smart_case, struct tc_error *err);
 /*
  * " WHERE t1 AND t2..." (or "") for a checked filter, parameters numbered
  * from first; smart_case: a term with a capital letter is case-sensitive

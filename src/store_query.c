@@ -32,8 +32,9 @@ static bool filtered(const struct tc_list_query *q)
 /* What a filter of the language must be for the queries below, or TC_OK for none. */
 static enum tc_status check_filter(const struct tc_list_query *q, struct tc_error *err)
 {
-	return filtered(q) && !tc_filter_is_plain(q->filter) ? store_filter_check(q->filter, err)
-	                                                     : TC_OK;
+	return filtered(q) && !tc_filter_is_plain(q->filter)
+	           ? store_filter_check(q->filter, q->case_sensitive, err)
+	           : TC_OK;
 }
 
 /* The columns of trunks a filter's WHERE clause reads above a subquery. */

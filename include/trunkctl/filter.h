@@ -53,8 +53,13 @@ struct tc_filter_term {
 enum tc_status tc_filter_next(const char *filter, size_t *pos, struct tc_filter_term *term,
                               bool *found, struct tc_error *err);
 
-/* Every term of filter parsed and every regex compiled: TC_OK or TC_USAGE. */
-enum tc_status tc_filter_check(const char *filter, struct tc_error *err);
+/*
+ * Every term of filter parsed and every regex compiled as the query will
+ * compile it (smart_case: a term with a capital letter is case-sensitive;
+ * else every term ignores case, and glibc refuses some ranges, "[Z-a]",
+ * only then): TC_OK or TC_USAGE.
+ */
+enum tc_status tc_filter_check(const char *filter, bool smart_case, struct tc_error *err);
 
 /*
  * Whether filter is plain words only (no quote, negation, regex or field

@@ -125,13 +125,51 @@ Test(filter, bad_filters_are_usage_errors_naming_the_position)
 	refused("name:\"open", "quote is not closed");
 	refused("outbound_plus_prefix:maybe", "takes true or false");
 	refused("/~ a", "regular expression is empty");
-	cr_assert_eq(tc_filter_check("a b c !d", &err), TC_OK);
+	cr_assert_eq(tc_filter_check("a b c !d", true, &err), TC_OK);
 }
 
 Test(filter, booleans_and_aliases)
 {
 	cr_assert_str_eq(names("outbound_plus_prefix:no trunk 1", false), "trunk 1,trunk 10");
 	cr_assert_str_eq(names("country:zz", false), "");
+}
+
+/*
+ * What tests/fuzz/fuzz_filter.c found: regexes glibc would compile into
+ * gigabytes (each stacked '+' doubles it) or for seconds (copies of an
+ * element that matches nothing, "J+*" then '+'s), and one that the check compiled
+ * case-sensitively (a capital letter) while the command line's query, which
+ * ignores case, could not compile it and failed as a store error.
+ */
+Test(filter, regexes_that_would_stall_are_refused)
+{
+	refused("/~li/~i/-mu~9++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	        "+++++++++++\n~m\n/",
+	        "position 1: a regular expression repeats too much");
+	refused("name:~a{1000}{1000}", "more than 500 pieces");
+	refused("name:~a{,1000}{,1000}", "more than 500 pieces");
+	refused("/~((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", "repeats too much");
+	refused("x /~(.*)\\1", "position 3: a regular expression cannot use back-references");
+	refused("/~((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))",
+	        "nests groups more than 32 deep");
+	/* within the bounds: a bracket's "\\1" is two characters, not a back-reference */
+	cr_assert_str_eq(names("name:~[\\1]", false), "trunk 1,trunk 10");
+	cr_assert_str_eq(names("ip:~^([0-9]{1,3}\\.){3}[0-9]{1,3}$", false),
+	                 "Office helium,PBX-a,pbx-b,trunk 1,trunk 2,trunk 10");
+	cr_assert_str_eq(names("name:~^t(r(u(n(k)+)+)+)+.1$", false), "trunk 1");
+	refused("/~J+*++++++++++++);", "repeats too much");
+	refused("/~a{501}", "repeats too much");
+	cr_assert_eq(tc_filter_check("/~a{500}", false, &err), TC_OK, "%s", err.message);
+}
+
+Test(filter, the_check_compiles_as_the_query_does)
+{
+	/* glibc refuses the range "Z-a" only when it ignores case */
+	refused("/~[Z-a]", "position 1: bad regular expression");
+	cr_assert_eq(tc_filter_check("/~[Z-a]", true, &err), TC_OK, "%s", err.message);
+	cr_assert_str_eq(names("name:~[Z-a]", true), "PBX-a");
+	cr_assert_eq(tc_filter_check("/~[Z-a]", false, &err), TC_USAGE);
+	tc_error_clear(&err);
 }
 
 Test(filter, every_alias_names_its_field)
