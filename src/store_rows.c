@@ -84,18 +84,18 @@ enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
 {
 	memset(r, 0, sizeof(*r));
 	sqlite3_stmt *st;
-	enum tc_status rc = store_prepare(s, ROW_SELECT " WHERE t.id = ?", &st, err);
+	enum tc_status rc = store_cached(s, STMT_ROW_LOAD, ROW_SELECT " WHERE t.id = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
 	store_bind_text(st, 1, id);
 	int r0 = store_step(s, st);
 	if (r0 == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_release(st);
 		return tc_error_set(err, TC_NOT_FOUND, "no trunk %s in the local store", id);
 	}
 	if (r0 != SQLITE_ROW) {
 		rc = store_db_fail(s, r0, err, "read trunk");
-		sqlite3_finalize(st);
+		store_release(st);
 		return rc;
 	}
 	r->id = store_col_dup(st, 0);
@@ -112,7 +112,7 @@ enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
 		rc = store_decode_col(s, st, 1, id, &r->base, err);
 	if (rc == TC_OK)
 		rc = store_decode_col(s, st, 2, id, &r->local, err);
-	sqlite3_finalize(st);
+	store_release(st);
 	if (rc != TC_OK)
 		store_row_clear(r);
 	return rc;
@@ -126,9 +126,9 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 		rc = store_encode(r->local, &local, err);
 	sqlite3_stmt *st = NULL, *docs = NULL;
 	if (rc == TC_OK)
-		rc = store_prepare(s, s->sql_save, &st, err);
+		rc = store_cached(s, STMT_ROW_SAVE, s->sql_save, &st, err);
 	if (rc == TC_OK)
-		rc = store_prepare(s, DOCS_SAVE, &docs, err);
+		rc = store_cached(s, STMT_DOCS_SAVE, DOCS_SAVE, &docs, err);
 	if (rc == TC_OK) {
 		store_bind_text(st, 1, r->id);
 		sqlite3_bind_int(st, 2, r->state);
@@ -152,8 +152,8 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 		store_bind_text(docs, 6, r->conflict);
 		rc = store_run(s, docs, err);
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(docs);
+	store_release(st);
+	store_release(docs);
 	free(base);
 	free(local);
 	return rc;
