@@ -127,6 +127,8 @@ static enum tc_status queue_update(struct tc_store *s, struct row *r, struct tc_
 		struct tc_trunk *p = store_changed_fields(want, have, TC_FF_SEND_UPDATE, &n);
 		if (!p)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
+		else if (n > 0 && r->base_json)
+			rc = store_entry_insert_json(s, r->id, TC_OP_UPDATE, p, r->base_json, err);
 		else if (n > 0)
 			rc = store_entry_insert(s, r->id, TC_OP_UPDATE, p, r->base, err);
 		if (rc == TC_OK && n > 0 && !store_entries_add_queued(l, TC_OP_UPDATE))
@@ -210,7 +212,7 @@ static enum tc_status update_in_tx(struct tc_store *s, const char *id,
                                    struct tc_error *err)
 {
 	struct row r;
-	enum tc_status rc = store_row_load(s, id, &r, err);
+	enum tc_status rc = store_row_load_for_edit(s, id, &r, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = refuse_busy_states(&r, err);
@@ -255,6 +257,33 @@ enum tc_status tc_store_update_local(struct tc_store *s, const char *id,
 	return tc_store_update_many_local(s, &id, edit, 1, NULL, result, NULL, err);
 }
 
+/*
+ * A bulk edit dirties a few pages per trunk (its row, its documents, its
+ * outbox entry) spread over the whole store; past the page cache SQLite
+ * spills them to the WAL in the middle of the transaction and reads some
+ * back. The connection's cache grows for the transaction, within a
+ * ceiling, and is set back to what it was after (a TUI that filters has
+ * grown its own).
+ */
+#define BULK_CACHE_KIB_PER_EDIT 8
+#define BULK_CACHE_MAX_KIB (64 * 1024)
+
+static int64_t grow_cache(struct tc_store *s, size_t n)
+{
+	int64_t was = 0;
+	int64_t kib = (int64_t)n * BULK_CACHE_KIB_PER_EDIT;
+	if (kib <= DEFAULT_CACHE_KIB ||
+	    store_pragma_int(s, "PRAGMA cache_size", &was, NULL) != TC_OK)
+		return 0;
+	/* a negative size is in KiB, a positive one in pages (4 KiB, see store_schema.c) */
+	int64_t was_kib = was < 0 ? -was : was * 4;
+	if (kib > BULK_CACHE_MAX_KIB)
+		kib = BULK_CACHE_MAX_KIB;
+	if (kib <= was_kib || store_set_cache_kib(s, kib, NULL) != TC_OK)
+		return 0;
+	return was_kib;
+}
+
 enum tc_status tc_store_update_many_local(struct tc_store *s, const char *const *ids,
                                           const struct tc_store_edit *edits, size_t n,
                                           size_t *failed, struct tc_edit_result *result,
@@ -272,6 +301,7 @@ enum tc_status tc_store_update_many_local(struct tc_store *s, const char *const 
 	bool own;
 	/* BEGIN IMMEDIATE: the write lock is held before the trunks are read */
 	enum tc_status rc = store_write_begin(s, &own, err);
+	int64_t cache_was = rc == TC_OK ? grow_cache(s, n) : 0;
 	for (size_t i = 0; rc == TC_OK && i < n; i++) {
 		/* the result said of the last trunk: the one that failed, or the last saved */
 		tc_edit_result_finish(result);
@@ -282,6 +312,8 @@ enum tc_status tc_store_update_many_local(struct tc_store *s, const char *const 
 			(*changed)++;
 	}
 	rc = store_write_end(s, own, rc, err);
+	if (cache_was)
+		store_set_cache_kib(s, cache_was, NULL);
 	if (result == &dummy)
 		tc_edit_result_finish(&dummy);
 	else if (rc != TC_OK && rc != TC_CONFLICT)

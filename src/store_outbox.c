@@ -107,15 +107,13 @@ static enum tc_status entry_load(struct tc_store *s, int64_t seq, struct tc_outb
 	return rc;
 }
 
-enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
-                                  const struct tc_trunk *payload, const struct tc_trunk *base,
-                                  struct tc_error *err)
+enum tc_status store_entry_insert_json(struct tc_store *s, const char *trunk_id,
+                                       enum tc_outbox_op op, const struct tc_trunk *payload,
+                                       const char *base_json, struct tc_error *err)
 {
-	char *p = NULL, *b = NULL;
+	char *p = NULL;
 	sqlite3_stmt *st = NULL;
 	enum tc_status rc = store_encode(payload, &p, err);
-	if (rc == TC_OK)
-		rc = store_encode(base, &b, err);
 	if (rc == TC_OK)
 		rc = store_cached(
 		    s, STMT_ENTRY_INSERT,
@@ -127,12 +125,23 @@ enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum
 		sqlite3_bind_int(st, 2, op);
 		sqlite3_bind_int(st, 3, TC_OUTBOX_QUEUED);
 		store_bind_text(st, 4, p);
-		store_bind_text(st, 5, b);
+		store_bind_text(st, 5, base_json);
 		sqlite3_bind_int64(st, 6, tc_store_now(s));
 		rc = store_run(s, st, err);
 	}
 	store_release(st);
 	free(p);
+	return rc;
+}
+
+enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
+                                  const struct tc_trunk *payload, const struct tc_trunk *base,
+                                  struct tc_error *err)
+{
+	char *b = NULL;
+	enum tc_status rc = store_encode(base, &b, err);
+	if (rc == TC_OK)
+		rc = store_entry_insert_json(s, trunk_id, op, payload, b, err);
 	free(b);
 	return rc;
 }

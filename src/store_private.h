@@ -63,6 +63,11 @@ struct row {
 	char *errors; /* JSON array of field errors */
 	char *last_error;
 	char *conflict; /* JSON: base, mine, theirs, fields, detected_ms */
+	/*
+	 * base as stored, read only for an edit (store_row_load_for_edit), which
+	 * never changes base: saved back as it is rather than encoded again.
+	 */
+	char *base_json;
 };
 
 /* statements, transactions, meta (store_db.c) */
@@ -136,6 +141,8 @@ enum tc_status store_decode_col(struct tc_store *s, sqlite3_stmt *st, int col, c
 void store_row_clear(struct row *r);
 enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
                               struct tc_error *err);
+enum tc_status store_row_load_for_edit(struct tc_store *s, const char *id, struct row *r,
+                                       struct tc_error *err);
 enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc_error *err);
 enum tc_status store_delete_where_id(struct tc_store *s, const char *sql, const char *id,
                                      struct tc_error *err);
@@ -147,6 +154,10 @@ enum tc_status store_entries_of(struct tc_store *s, const char *trunk_id,
 enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
                                   const struct tc_trunk *payload, const struct tc_trunk *base,
                                   struct tc_error *err);
+/* The same with base already encoded (NULL: none). */
+enum tc_status store_entry_insert_json(struct tc_store *s, const char *trunk_id,
+                                       enum tc_outbox_op op, const struct tc_trunk *payload,
+                                       const char *base_json, struct tc_error *err);
 enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry *e,
                                 struct tc_error *err);
 enum tc_status store_entry_delete(struct tc_store *s, int64_t seq, struct tc_error *err);
