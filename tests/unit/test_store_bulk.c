@@ -21,11 +21,7 @@ static const char *const ids[] = {"srv-1", "srv-2", "srv-3"};
 /* Three synced server trunks. */
 static void setup(void)
 {
-	make_tmpdir(dir, sizeof(dir));
-	tc_error_init(&err);
-	struct tc_store_options o = {
-	    .dir = dir, .clock = {fake_now, &clk}, .busy_timeout_ms = 10000};
-	cr_assert_eq(tc_store_open(&o, &store, &err), TC_OK, "%s", err.message);
+	open_tmp_store(dir, sizeof(dir), &clk, &store, &err);
 	struct tc_trunk *page[NIDS];
 	for (size_t i = 0; i < NIDS; i++) {
 		char name[16], ip[16];
@@ -74,6 +70,13 @@ static void describe_outbox(char *out, size_t size)
 	tc_outbox_list_finish(&l);
 }
 
+static void expect_outbox(const char *want)
+{
+	char got[256];
+	describe_outbox(got, sizeof(got));
+	cr_assert_str_eq(got, want);
+}
+
 static struct tc_trunk *current(const char *id)
 {
 	struct tc_trunk_record *rec;
@@ -119,15 +122,11 @@ static enum tc_status bulk(const char *const *which, size_t n, const struct tc_t
 
 Test(store_bulk, no_trunks_save_nothing)
 {
-	struct tc_trunk *t = channels_change(7);
 	size_t changed = 99;
 	cr_assert_eq(tc_store_update_many_local(store, NULL, NULL, 0, NULL, NULL, &changed, &err),
 	             TC_OK, "%s", err.message);
 	cr_assert_eq(changed, 0);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "");
-	tc_trunk_destroy(t);
+	expect_outbox("");
 }
 
 Test(store_bulk, one_trunk_is_saved_as_a_single_edit_is)
@@ -142,9 +141,7 @@ Test(store_bulk, one_trunk_is_saved_as_a_single_edit_is)
 	cr_assert(result.changed[TC_F_MAX_CHANNELS]);
 	cr_assert_eq(result.nchanged, 1);
 	tc_edit_result_finish(&result);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "srv-1 update(max_channels)");
+	expect_outbox("srv-1 update(max_channels)");
 	cr_assert_eq(channels("srv-1"), 7);
 	cr_assert_eq(channels("srv-2"), -1);
 	tc_trunk_destroy(t);
@@ -158,10 +155,8 @@ Test(store_bulk, every_trunk_gets_one_entry_and_unchanged_ones_none)
 	cr_assert_eq(bulk(ids, NIDS, t, &failed, &changed), TC_OK, "%s", err.message);
 	cr_assert_eq(changed, 2, "srv-2 already had the value");
 	cr_assert_eq(failed, 99, "failed is only set on a failure");
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "srv-2 update(max_channels); srv-1 update(max_channels); "
-	                      "srv-3 update(max_channels)");
+	expect_outbox("srv-2 update(max_channels); srv-1 update(max_channels); "
+	              "srv-3 update(max_channels)");
 	tc_trunk_destroy(t);
 }
 
@@ -192,9 +187,7 @@ Test(store_bulk, a_conflict_in_the_middle_rolls_every_trunk_back)
 	cr_assert_eq(channels("srv-1"), -1);
 	cr_assert_eq(channels("srv-2"), 3);
 	cr_assert_eq(channels("srv-3"), -1);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "srv-2 update(max_channels)");
+	expect_outbox("srv-2 update(max_channels)");
 	for (size_t i = 0; i < NIDS; i++)
 		tc_trunk_destroy(from[i]);
 	tc_trunk_destroy(theirs);
@@ -209,9 +202,7 @@ Test(store_bulk, a_trunk_deleted_meanwhile_fails_the_whole_edit)
 	cr_assert_eq(bulk(ids, NIDS, t, &failed, NULL), TC_NOT_FOUND);
 	cr_assert_eq(failed, 2);
 	cr_assert_not_null(strstr(err.message, "srv-3"), "%s", err.message);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "srv-3 delete()");
+	expect_outbox("srv-3 delete()");
 	cr_assert_eq(channels("srv-1"), -1);
 
 	/* and one that is gone from the store altogether */
@@ -240,10 +231,8 @@ Test(store_bulk, an_unanswered_update_is_not_folded_into)
 	size_t changed = 0;
 	cr_assert_eq(bulk(ids, NIDS, t, NULL, &changed), TC_OK, "%s", err.message);
 	cr_assert_eq(changed, NIDS);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "srv-1 update(name); srv-2 update(name,max_channels); "
-	                      "srv-1 update(max_channels); srv-3 update(max_channels)");
+	expect_outbox("srv-1 update(name); srv-2 update(name,max_channels); "
+	              "srv-1 update(max_channels); srv-3 update(max_channels)");
 	tc_trunk_destroy(rename);
 	tc_trunk_destroy(t);
 }
@@ -258,9 +247,7 @@ Test(store_bulk, a_trunk_named_twice_takes_both_edits_in_one_entry)
 	cr_assert_eq(tc_store_update_many_local(store, twice, edits, 2, NULL, NULL, &changed, &err),
 	             TC_OK, "%s", err.message);
 	cr_assert_eq(changed, 2);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "srv-1 update(name,max_channels)");
+	expect_outbox("srv-1 update(name,max_channels)");
 	tc_trunk_destroy(a);
 	tc_trunk_destroy(b);
 }
@@ -285,9 +272,7 @@ Test(store_bulk, a_trunk_the_check_refuses_saves_nothing)
 	cr_assert_eq(tc_store_update_many_local(store, ids, edits, NIDS, &failed, NULL, NULL, &err),
 	             TC_INVALID);
 	cr_assert_eq(failed, 2);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "");
+	expect_outbox("");
 	cr_assert_eq(channels("srv-1"), -1);
 	tc_trunk_destroy(t);
 }
@@ -298,9 +283,7 @@ Test(store_bulk, inside_the_callers_transaction_the_caller_rolls_back)
 	cr_assert_eq(tc_store_begin(store, &err), TC_OK);
 	cr_assert_eq(bulk(ids, NIDS, t, NULL, NULL), TC_OK, "%s", err.message);
 	tc_store_rollback(store);
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "");
+	expect_outbox("");
 	cr_assert_eq(channels("srv-2"), -1);
 	tc_trunk_destroy(t);
 }
@@ -321,10 +304,8 @@ Test(store_bulk, a_large_batch_saves_once_per_trunk)
 	cr_assert_eq(tc_store_update_many_local(store, many, edits, N, NULL, NULL, &changed, &err),
 	             TC_OK, "%s", err.message);
 	cr_assert_eq(changed, NIDS, "the repeats changed nothing more");
-	char got[256];
-	describe_outbox(got, sizeof(got));
-	cr_assert_str_eq(got, "srv-1 update(max_channels); srv-2 update(max_channels); "
-	                      "srv-3 update(max_channels)");
+	expect_outbox("srv-1 update(max_channels); srv-2 update(max_channels); "
+	              "srv-3 update(max_channels)");
 	/* the connection goes on working after its cache is set back */
 	struct tc_trunk *u = channels_change(8);
 	edit_one("srv-1", u);
