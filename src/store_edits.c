@@ -303,7 +303,7 @@ enum tc_status tc_store_update_many_local(struct tc_store *s, const char *const 
 	enum tc_status rc = store_write_begin(s, &own, err);
 	int64_t cache_was = rc == TC_OK ? grow_cache(s, n) : 0;
 	for (size_t i = 0; rc == TC_OK && i < n; i++) {
-		/* the result said of the last trunk: the one that failed, or the last saved */
+		/* result tells of the last trunk tried: the one that failed, or the last saved */
 		tc_edit_result_finish(result);
 		rc = update_in_tx(s, ids[i], &edits[i], result, err);
 		if (rc != TC_OK && failed)
