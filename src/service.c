@@ -424,13 +424,20 @@ static enum tc_status check_edit(void *ctx, const struct tc_trunk *merged,
 	                           err);
 }
 
+void service_edit_of(struct tc_service *svc, const struct tc_trunk *changes,
+                     const struct tc_trunk *from, struct tc_store_edit *edit)
+{
+	*edit = (struct tc_store_edit){
+	    .changes = changes, .from = from, .check = check_edit, .check_ctx = svc};
+}
+
 /* One edit of trunk id (already mapped) in the store; joins an open transaction. */
 enum tc_status service_save_edit(struct tc_service *svc, const char *id,
                                  const struct tc_trunk *changes, const struct tc_trunk *from,
                                  struct tc_edit_result *result, struct tc_error *err)
 {
-	struct tc_store_edit edit = {
-	    .changes = changes, .from = from, .check = check_edit, .check_ctx = svc};
+	struct tc_store_edit edit;
+	service_edit_of(svc, changes, from, &edit);
 	return tc_store_update_local(svc->store, id, &edit, result, err);
 }
 

@@ -2,6 +2,7 @@
  * Changes to many trunks at once, each all or nothing in one transaction:
  * the TUI's marks, and the CLI's update and delete --where.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,20 +18,24 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
 	enum tc_status rc = service_begin_edits(svc, changes, err);
 	if (rc != TC_OK)
 		return rc;
-	size_t changed = 0;
-	for (size_t i = 0; i < n && rc == TC_OK; i++) {
-		struct tc_edit_result result;
-		memset(&result, 0, sizeof(result));
-		char *mapped;
-		const char *id = service_current_id(svc, ids[i], &mapped);
-		rc = service_save_edit(svc, id, changes, from ? from[i] : NULL, &result, err);
-		if (rc == TC_OK && result.nchanged)
-			changed++;
-		if (rc != TC_OK && failed)
-			*failed = i;
-		tc_edit_result_finish(&result);
-		free(mapped);
+	const char **cur = calloc(n ? n : 1, sizeof(*cur));
+	char **mapped = calloc(n ? n : 1, sizeof(*mapped));
+	struct tc_store_edit *edits = calloc(n ? n : 1, sizeof(*edits));
+	if (!cur || !mapped || !edits)
+		rc = tc_error_set(err, TC_NOMEM, NULL);
+	for (size_t i = 0; rc == TC_OK && i < n; i++) {
+		cur[i] = service_current_id(svc, ids[i], &mapped[i]);
+		service_edit_of(svc, changes, from ? from[i] : NULL, &edits[i]);
 	}
+	size_t changed = 0;
+	if (rc == TC_OK)
+		rc = tc_store_update_many_local(svc->store, cur, edits, n, failed, NULL, &changed,
+		                                err);
+	for (size_t i = 0; mapped && i < n; i++)
+		free(mapped[i]);
+	free(mapped);
+	free(cur);
+	free(edits);
 	rc = service_end_write(svc, rc, err);
 	if (rc == TC_OK && saved)
 		*saved = changed;

@@ -64,6 +64,9 @@ enum tc_status service_end_write(struct tc_service *svc, enum tc_status rc, stru
  * id, *mapped, freed by the caller). Call inside the write transaction.
  */
 const char *service_current_id(struct tc_service *svc, const char *id, char **mapped);
+/* The store's edit of changes from version from (may be NULL), validated as the service does. */
+void service_edit_of(struct tc_service *svc, const struct tc_trunk *changes,
+                     const struct tc_trunk *from, struct tc_store_edit *edit);
 /* One validated edit of trunk id (already mapped) in the store; joins an open transaction. */
 enum tc_status service_save_edit(struct tc_service *svc, const char *id,
                                  const struct tc_trunk *changes, const struct tc_trunk *from,

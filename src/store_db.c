@@ -73,15 +73,47 @@ enum tc_status store_exec(struct tc_store *s, const char *sql, struct tc_error *
 	return TC_OK;
 }
 
-enum tc_status store_prepare(struct tc_store *s, const char *sql, sqlite3_stmt **st,
-                             struct tc_error *err)
+static enum tc_status prepare(struct tc_store *s, const char *sql, unsigned flags,
+                              sqlite3_stmt **st, struct tc_error *err)
 {
 	int64_t started = tc_monotonic_ms();
 	int rc;
-	while ((rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL)) != SQLITE_OK)
+	while ((rc = sqlite3_prepare_v3(s->db, sql, -1, flags, st, NULL)) != SQLITE_OK)
 		if (!busy_again(s, rc, started))
 			return store_db_fail(s, rc, err, "prepare");
 	return TC_OK;
+}
+
+enum tc_status store_prepare(struct tc_store *s, const char *sql, sqlite3_stmt **st,
+                             struct tc_error *err)
+{
+	return prepare(s, sql, 0, st, err);
+}
+
+enum tc_status store_cached(struct tc_store *s, enum store_stmt which, const char *sql,
+                            sqlite3_stmt **st, struct tc_error *err)
+{
+	enum tc_status rc = TC_OK;
+	if (!s->cached[which])
+		rc = prepare(s, sql, SQLITE_PREPARE_PERSISTENT, &s->cached[which], err);
+	*st = s->cached[which];
+	return rc;
+}
+
+void store_release(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+void store_cache_clear(struct tc_store *s)
+{
+	for (int i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(s->cached[i]);
+		s->cached[i] = NULL;
+	}
 }
 
 /* sqlite3_step; SQLITE_ROW and SQLITE_DONE are success. */

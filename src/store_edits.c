@@ -80,15 +80,15 @@ static void requeue_entry(struct tc_outbox_entry *e)
 	e->last_error = NULL;
 }
 
-/* Folds want (the new local version) into the trunk's outbox. */
-static enum tc_status queue_update(struct tc_store *s, struct row *r, const struct tc_trunk *want,
-                                   struct tc_error *err)
+/*
+ * Folds want (the new local version) into the trunk's outbox, whose entries
+ * l holds; l is kept as the outbox now is, for store_row_settle_entries.
+ */
+static enum tc_status queue_update(struct tc_store *s, struct row *r, struct tc_outbox_list *l,
+                                   const struct tc_trunk *want, struct tc_error *err)
 {
-	struct tc_outbox_list l;
-	enum tc_status rc = store_entries_of(s, r->id, &l, err);
-	if (rc != TC_OK)
-		return rc;
-	struct tc_outbox_entry *tail = coalesce_tail(&l);
+	struct tc_outbox_entry *tail = coalesce_tail(l);
+	enum tc_status rc = TC_OK;
 	size_t n = 0;
 	if (tail && tail->op == TC_OP_CREATE) {
 		struct tc_trunk *p = tc_trunk_dup(want);
@@ -107,6 +107,8 @@ static enum tc_status queue_update(struct tc_store *s, struct row *r, const stru
 		} else if (n == 0) {
 			tc_trunk_destroy(p);
 			rc = store_entry_delete(s, tail->seq, err);
+			if (rc == TC_OK)
+				store_entries_drop_last(l);
 		} else {
 			tc_trunk_destroy(tail->payload);
 			tail->payload = p;
@@ -125,11 +127,14 @@ static enum tc_status queue_update(struct tc_store *s, struct row *r, const stru
 		struct tc_trunk *p = store_changed_fields(want, have, TC_FF_SEND_UPDATE, &n);
 		if (!p)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
+		else if (n > 0 && r->base_json)
+			rc = store_entry_insert_json(s, r->id, TC_OP_UPDATE, p, r->base_json, err);
 		else if (n > 0)
 			rc = store_entry_insert(s, r->id, TC_OP_UPDATE, p, r->base, err);
+		if (rc == TC_OK && n > 0 && !store_entries_add_queued(l, TC_OP_UPDATE))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
 		tc_trunk_destroy(p);
 	}
-	tc_outbox_list_finish(&l);
 	return rc;
 }
 
@@ -207,7 +212,7 @@ static enum tc_status update_in_tx(struct tc_store *s, const char *id,
                                    struct tc_error *err)
 {
 	struct row r;
-	enum tc_status rc = store_row_load(s, id, &r, err);
+	enum tc_status rc = store_row_load_for_edit(s, id, &r, err);
 	if (rc != TC_OK)
 		return rc;
 	rc = refuse_busy_states(&r, err);
@@ -224,8 +229,12 @@ static enum tc_status update_in_tx(struct tc_store *s, const char *id,
 		store_row_clear(&r);
 		return TC_OK;
 	}
+	/* read once: queue_update keeps it as the outbox becomes, and the settle reads it */
+	struct tc_outbox_list l = {0};
 	if (rc == TC_OK)
-		rc = queue_update(s, &r, want, err);
+		rc = store_entries_of(s, r.id, &l, err);
+	if (rc == TC_OK)
+		rc = queue_update(s, &r, &l, want, err);
 	if (rc == TC_OK) {
 		tc_trunk_destroy(r.local);
 		r.local = want;
@@ -233,8 +242,9 @@ static enum tc_status update_in_tx(struct tc_store *s, const char *id,
 		r.edited_ms = tc_store_now(s);
 		free(r.errors);
 		r.errors = NULL;
-		rc = store_row_settle(s, &r, err);
+		rc = store_row_settle_entries(s, &r, &l, err);
 	}
+	tc_outbox_list_finish(&l);
 	tc_trunk_destroy(want);
 	store_row_clear(&r);
 	return rc;
@@ -244,18 +254,66 @@ enum tc_status tc_store_update_local(struct tc_store *s, const char *id,
                                      const struct tc_store_edit *edit,
                                      struct tc_edit_result *result, struct tc_error *err)
 {
+	return tc_store_update_many_local(s, &id, edit, 1, NULL, result, NULL, err);
+}
+
+/*
+ * A bulk edit dirties a few pages per trunk (its row, its documents, its
+ * outbox entry) spread over the whole store; past the page cache SQLite
+ * spills them to the WAL in the middle of the transaction and reads some
+ * back. The connection's cache grows for the transaction, within a
+ * ceiling, and is set back to what it was after (a TUI that filters has
+ * grown its own).
+ */
+#define BULK_CACHE_KIB_PER_EDIT 8
+#define BULK_CACHE_MAX_KIB (64 * 1024)
+
+static int64_t grow_cache(struct tc_store *s, size_t n)
+{
+	int64_t was = 0;
+	int64_t kib = (int64_t)n * BULK_CACHE_KIB_PER_EDIT;
+	if (kib <= DEFAULT_CACHE_KIB ||
+	    store_pragma_int(s, "PRAGMA cache_size", &was, NULL) != TC_OK)
+		return 0;
+	/* a negative size is in KiB, a positive one in pages (4 KiB, see store_schema.c) */
+	int64_t was_kib = was < 0 ? -was : was * 4;
+	if (kib > BULK_CACHE_MAX_KIB)
+		kib = BULK_CACHE_MAX_KIB;
+	if (kib <= was_kib || store_set_cache_kib(s, kib, NULL) != TC_OK)
+		return 0;
+	return was_kib;
+}
+
+enum tc_status tc_store_update_many_local(struct tc_store *s, const char *const *ids,
+                                          const struct tc_store_edit *edits, size_t n,
+                                          size_t *failed, struct tc_edit_result *result,
+                                          size_t *changed, struct tc_error *err)
+{
 	struct tc_edit_result dummy;
 	if (!result)
 		result = &dummy;
 	memset(result, 0, sizeof(*result));
-	if (!edit || !edit->changes)
-		return tc_error_set(err, TC_USAGE, "no changes to save");
+	if (changed)
+		*changed = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!edits || !edits[i].changes)
+			return tc_error_set(err, TC_USAGE, "no changes to save");
 	bool own;
-	/* BEGIN IMMEDIATE: the write lock is held before the trunk is read */
+	/* BEGIN IMMEDIATE: the write lock is held before the trunks are read */
 	enum tc_status rc = store_write_begin(s, &own, err);
-	if (rc == TC_OK)
-		rc = update_in_tx(s, id, edit, result, err);
+	int64_t cache_was = rc == TC_OK ? grow_cache(s, n) : 0;
+	for (size_t i = 0; rc == TC_OK && i < n; i++) {
+		/* result tells of the last trunk tried: the one that failed, or the last saved */
+		tc_edit_result_finish(result);
+		rc = update_in_tx(s, ids[i], &edits[i], result, err);
+		if (rc != TC_OK && failed)
+			*failed = i;
+		if (rc == TC_OK && result->nchanged && changed)
+			(*changed)++;
+	}
 	rc = store_write_end(s, own, rc, err);
+	if (cache_was)
+		store_set_cache_kib(s, cache_was, NULL);
 	if (result == &dummy)
 		tc_edit_result_finish(&dummy);
 	else if (rc != TC_OK && rc != TC_CONFLICT)

@@ -456,6 +456,7 @@ static enum tc_status open_read_only(struct tc_store *s, struct tc_error *err)
 	if (r == SQLITE_OK)
 		r = sqlite3_exec(s->db, "PRAGMA application_id", NULL, NULL, NULL);
 	if ((r & 0xff) == SQLITE_READONLY || (r & 0xff) == SQLITE_CANTOPEN) {
+		store_cache_clear(s);
 		sqlite3_close_v2(s->db);
 		s->db = NULL;
 		char *uri = file_uri(s->path, "?immutable=1");
@@ -637,6 +638,7 @@ void tc_store_close(struct tc_store *s)
 		return;
 	if (s->db) {
 		tc_store_rollback(s);
+		store_cache_clear(s);
 		sqlite3_close_v2(s->db);
 	}
 	free(s->path);

@@ -11,17 +11,20 @@
 
 /* ---- outbox entries ---- */
 
+static void entry_clear(struct tc_outbox_entry *e)
+{
+	free(e->trunk_id);
+	tc_trunk_destroy(e->payload);
+	tc_trunk_destroy(e->base);
+	free(e->last_error);
+}
+
 void tc_outbox_list_finish(struct tc_outbox_list *list)
 {
 	if (!list)
 		return;
-	for (size_t i = 0; i < list->count; i++) {
-		struct tc_outbox_entry *e = &list->items[i];
-		free(e->trunk_id);
-		tc_trunk_destroy(e->payload);
-		tc_trunk_destroy(e->base);
-		free(e->last_error);
-	}
+	for (size_t i = 0; i < list->count; i++)
+		entry_clear(&list->items[i]);
 	free(list->items);
 	list->items = NULL;
 	list->count = 0;
@@ -76,13 +79,14 @@ enum tc_status store_entries_of(struct tc_store *s, const char *trunk_id,
 {
 	sqlite3_stmt *st;
 	memset(out, 0, sizeof(*out));
-	enum tc_status rc = store_prepare(
-	    s, "SELECT " ENTRY_COLUMNS " FROM outbox WHERE trunk_id = ? ORDER BY seq", &st, err);
+	enum tc_status rc = store_cached(
+	    s, STMT_ENTRIES_OF,
+	    "SELECT " ENTRY_COLUMNS " FROM outbox WHERE trunk_id = ? ORDER BY seq", &st, err);
 	if (rc != TC_OK)
 		return rc;
 	store_bind_text(st, 1, trunk_id);
 	rc = entries_read(s, st, out, err);
-	sqlite3_finalize(st);
+	store_release(st);
 	return rc;
 }
 
@@ -103,18 +107,16 @@ static enum tc_status entry_load(struct tc_store *s, int64_t seq, struct tc_outb
 	return rc;
 }
 
-enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
-                                  const struct tc_trunk *payload, const struct tc_trunk *base,
-                                  struct tc_error *err)
+enum tc_status store_entry_insert_json(struct tc_store *s, const char *trunk_id,
+                                       enum tc_outbox_op op, const struct tc_trunk *payload,
+                                       const char *base_json, struct tc_error *err)
 {
-	char *p = NULL, *b = NULL;
+	char *p = NULL;
 	sqlite3_stmt *st = NULL;
 	enum tc_status rc = store_encode(payload, &p, err);
 	if (rc == TC_OK)
-		rc = store_encode(base, &b, err);
-	if (rc == TC_OK)
-		rc = store_prepare(
-		    s,
+		rc = store_cached(
+		    s, STMT_ENTRY_INSERT,
 		    "INSERT INTO outbox(trunk_id, op, state, payload, base, created_ms) "
 		    "VALUES(?, ?, ?, ?, ?, ?)",
 		    &st, err);
@@ -123,12 +125,23 @@ enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum
 		sqlite3_bind_int(st, 2, op);
 		sqlite3_bind_int(st, 3, TC_OUTBOX_QUEUED);
 		store_bind_text(st, 4, p);
-		store_bind_text(st, 5, b);
+		store_bind_text(st, 5, base_json);
 		sqlite3_bind_int64(st, 6, tc_store_now(s));
 		rc = store_run(s, st, err);
 	}
-	sqlite3_finalize(st);
+	store_release(st);
 	free(p);
+	return rc;
+}
+
+enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
+                                  const struct tc_trunk *payload, const struct tc_trunk *base,
+                                  struct tc_error *err)
+{
+	char *b = NULL;
+	enum tc_status rc = store_encode(base, &b, err);
+	if (rc == TC_OK)
+		rc = store_entry_insert_json(s, trunk_id, op, payload, b, err);
 	free(b);
 	return rc;
 }
@@ -142,8 +155,8 @@ enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry
 	if (rc == TC_OK)
 		rc = store_encode(e->base, &b, err);
 	if (rc == TC_OK)
-		rc = store_prepare(
-		    s,
+		rc = store_cached(
+		    s, STMT_ENTRY_SAVE,
 		    "UPDATE outbox SET trunk_id = ?, op = ?, state = ?, payload = ?, base = ?, "
 		    "attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?",
 		    &st, err);
@@ -159,7 +172,7 @@ enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry
 		sqlite3_bind_int64(st, 9, e->seq);
 		rc = store_run(s, st, err);
 	}
-	sqlite3_finalize(st);
+	store_release(st);
 	free(p);
 	free(b);
 	return rc;
@@ -168,13 +181,34 @@ enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry
 enum tc_status store_entry_delete(struct tc_store *s, int64_t seq, struct tc_error *err)
 {
 	sqlite3_stmt *st;
-	enum tc_status rc = store_prepare(s, "DELETE FROM outbox WHERE seq = ?", &st, err);
+	enum tc_status rc =
+	    store_cached(s, STMT_ENTRY_DELETE, "DELETE FROM outbox WHERE seq = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
 	rc = store_run(s, st, err);
-	sqlite3_finalize(st);
+	store_release(st);
 	return rc;
+}
+
+void store_entries_drop_last(struct tc_outbox_list *l)
+{
+	if (l->count == 0)
+		return;
+	entry_clear(&l->items[--l->count]);
+}
+
+bool store_entries_add_queued(struct tc_outbox_list *l, enum tc_outbox_op op)
+{
+	struct tc_outbox_entry *m = realloc(l->items, (l->count + 1) * sizeof(*m));
+	if (!m)
+		return false;
+	l->items = m;
+	memset(&m[l->count], 0, sizeof(*m));
+	m[l->count].op = op;
+	m[l->count].state = TC_OUTBOX_QUEUED;
+	l->count++;
+	return true;
 }
 
 bool store_has_in_flight(const struct tc_outbox_list *l)
@@ -275,14 +309,10 @@ bool store_same_record(const struct tc_trunk *a, const struct tc_trunk *b)
  * means synced (local version dropped) or, for a trunk the server never had,
  * gone.
  */
-enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_error *err)
+enum tc_status store_row_settle_entries(struct tc_store *s, struct row *r,
+                                        const struct tc_outbox_list *l, struct tc_error *err)
 {
-	struct tc_outbox_list l;
-	enum tc_status rc = store_entries_of(s, r->id, &l, err);
-	if (rc != TC_OK)
-		return rc;
-	if (l.count == 0) {
-		tc_outbox_list_finish(&l);
+	if (l->count == 0) {
 		if (!r->base)
 			return store_row_delete(s, r->id, err);
 		tc_trunk_destroy(r->local);
@@ -298,8 +328,8 @@ enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_err
 	enum tc_sync_state state = TC_SYNC_PENDING;
 	enum tc_outbox_op op = r->base ? TC_OP_UPDATE : TC_OP_CREATE;
 	const char *last_error = NULL;
-	for (size_t i = 0; i < l.count; i++) {
-		const struct tc_outbox_entry *e = &l.items[i];
+	for (size_t i = 0; i < l->count; i++) {
+		const struct tc_outbox_entry *e = &l->items[i];
 		if (e->state == TC_OUTBOX_CONFLICT)
 			state = TC_SYNC_CONFLICT;
 		else if (e->state == TC_OUTBOX_REJECTED && state != TC_SYNC_CONFLICT)
@@ -321,10 +351,19 @@ enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_err
 	}
 	free(r->last_error);
 	bool copied = tc_strdup_opt(&r->last_error, last_error);
-	tc_outbox_list_finish(&l);
 	if (!copied)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	return store_row_save(s, r, err);
+}
+
+enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_error *err)
+{
+	struct tc_outbox_list l;
+	enum tc_status rc = store_entries_of(s, r->id, &l, err);
+	if (rc == TC_OK)
+		rc = store_row_settle_entries(s, r, &l, err);
+	tc_outbox_list_finish(&l);
+	return rc;
 }
 
 /* ---- the outbox, for the sync engine ---- */

@@ -19,6 +19,22 @@
 /* The page cache every connection starts with; see tc_store_open's note on it. */
 #define DEFAULT_CACHE_KIB 8192
 
+/*
+ * The statements a local edit runs once per trunk, prepared once per
+ * connection (store_cached): a bulk edit of thousands of trunks spent most
+ * of its time in SQLite's parser.
+ */
+enum store_stmt {
+	STMT_ROW_LOAD,
+	STMT_ROW_SAVE,
+	STMT_DOCS_SAVE,
+	STMT_ENTRIES_OF,
+	STMT_ENTRY_INSERT,
+	STMT_ENTRY_SAVE,
+	STMT_ENTRY_DELETE,
+	STMT_COUNT
+};
+
 struct tc_store {
 	sqlite3 *db;
 	char *path;
@@ -28,9 +44,10 @@ struct tc_store {
 	struct tc_clock clock;
 	int busy_timeout_ms;
 	/* statements naming the derived columns, built from the field table */
-	char *sql_save;    /* a whole row */
-	char *sql_pull;    /* a server version over a row */
-	char *sql_derived; /* the derived columns of one row */
+	char *sql_save;                   /* a whole row */
+	char *sql_pull;                   /* a server version over a row */
+	char *sql_derived;                /* the derived columns of one row */
+	sqlite3_stmt *cached[STMT_COUNT]; /* see store_cached */
 };
 
 /* A trunk's row (trunks joined with trunk_docs) as read, changed and saved back. */
@@ -46,6 +63,11 @@ struct row {
 	char *errors; /* JSON array of field errors */
 	char *last_error;
 	char *conflict; /* JSON: base, mine, theirs, fields, detected_ms */
+	/*
+	 * base as stored, read only for an edit (store_row_load_for_edit), which
+	 * never changes base: saved back as it is rather than encoded again.
+	 */
+	char *base_json;
 };
 
 /* statements, transactions, meta (store_db.c) */
@@ -53,6 +75,16 @@ enum tc_status store_db_fail(struct tc_store *s, int rc, struct tc_error *err, c
 enum tc_status store_exec(struct tc_store *s, const char *sql, struct tc_error *err);
 enum tc_status store_prepare(struct tc_store *s, const char *sql, sqlite3_stmt **st,
                              struct tc_error *err);
+/*
+ * The statement which, prepared from sql once and kept until the store
+ * closes (store_cache_clear). Every use ends with store_release, before the
+ * statement can be asked for again: a statement left stepping would hold
+ * its read snapshot open.
+ */
+enum tc_status store_cached(struct tc_store *s, enum store_stmt which, const char *sql,
+                            sqlite3_stmt **st, struct tc_error *err);
+void store_release(sqlite3_stmt *st);
+void store_cache_clear(struct tc_store *s);
 int store_step(struct tc_store *s, sqlite3_stmt *st);
 enum tc_status store_run(struct tc_store *s, sqlite3_stmt *st, struct tc_error *err);
 void store_bind_text(sqlite3_stmt *st, int i, const char *text);
@@ -109,6 +141,8 @@ enum tc_status store_decode_col(struct tc_store *s, sqlite3_stmt *st, int col, c
 void store_row_clear(struct row *r);
 enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
                               struct tc_error *err);
+enum tc_status store_row_load_for_edit(struct tc_store *s, const char *id, struct row *r,
+                                       struct tc_error *err);
 enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc_error *err);
 enum tc_status store_delete_where_id(struct tc_store *s, const char *sql, const char *id,
                                      struct tc_error *err);
@@ -120,6 +154,10 @@ enum tc_status store_entries_of(struct tc_store *s, const char *trunk_id,
 enum tc_status store_entry_insert(struct tc_store *s, const char *trunk_id, enum tc_outbox_op op,
                                   const struct tc_trunk *payload, const struct tc_trunk *base,
                                   struct tc_error *err);
+/* The same with base already encoded (NULL: none). */
+enum tc_status store_entry_insert_json(struct tc_store *s, const char *trunk_id,
+                                       enum tc_outbox_op op, const struct tc_trunk *payload,
+                                       const char *base_json, struct tc_error *err);
 enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry *e,
                                 struct tc_error *err);
 enum tc_status store_entry_delete(struct tc_store *s, int64_t seq, struct tc_error *err);
@@ -132,7 +170,17 @@ enum tc_status store_drop_unlanded(struct tc_store *s, const struct tc_outbox_li
 struct tc_trunk *store_changed_fields(const struct tc_trunk *want, const struct tc_trunk *have,
                                       unsigned send_flag, size_t *count);
 bool store_same_record(const struct tc_trunk *a, const struct tc_trunk *b);
+/*
+ * The trunk's state and pending op from its outbox entries (read, or l as
+ * the caller keeps it in step with the outbox), and the row saved; a row
+ * the server never had and nothing queued is deleted.
+ */
 enum tc_status store_row_settle(struct tc_store *s, struct row *r, struct tc_error *err);
+enum tc_status store_row_settle_entries(struct tc_store *s, struct row *r,
+                                        const struct tc_outbox_list *l, struct tc_error *err);
+/* Keep a list read by store_entries_of in step: its last entry deleted, a queued one added. */
+void store_entries_drop_last(struct tc_outbox_list *l);
+bool store_entries_add_queued(struct tc_outbox_list *l, enum tc_outbox_op op);
 enum tc_status store_mark_conflict(struct tc_store *s, struct row *r, const struct tc_trunk *base,
                                    bool mine_deleted, const struct tc_trunk *theirs,
                                    const bool *fields, struct tc_error *err);

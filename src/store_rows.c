@@ -76,26 +76,27 @@ void store_row_clear(struct row *r)
 	free(r->errors);
 	free(r->last_error);
 	free(r->conflict);
+	free(r->base_json);
 	memset(r, 0, sizeof(*r));
 }
 
-enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
-                              struct tc_error *err)
+static enum tc_status row_load(struct tc_store *s, const char *id, bool keep_base_json,
+                               struct row *r, struct tc_error *err)
 {
 	memset(r, 0, sizeof(*r));
 	sqlite3_stmt *st;
-	enum tc_status rc = store_prepare(s, ROW_SELECT " WHERE t.id = ?", &st, err);
+	enum tc_status rc = store_cached(s, STMT_ROW_LOAD, ROW_SELECT " WHERE t.id = ?", &st, err);
 	if (rc != TC_OK)
 		return rc;
 	store_bind_text(st, 1, id);
 	int r0 = store_step(s, st);
 	if (r0 == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		store_release(st);
 		return tc_error_set(err, TC_NOT_FOUND, "no trunk %s in the local store", id);
 	}
 	if (r0 != SQLITE_ROW) {
 		rc = store_db_fail(s, r0, err, "read trunk");
-		sqlite3_finalize(st);
+		store_release(st);
 		return rc;
 	}
 	r->id = store_col_dup(st, 0);
@@ -108,27 +109,42 @@ enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
 	r->last_error = store_col_dup(st, 9);
 	r->conflict = store_col_dup(st, 10);
 	rc = r->id ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK && keep_base_json && sqlite3_column_type(st, 1) != SQLITE_NULL &&
+	    !(r->base_json = store_col_dup(st, 1)))
+		rc = tc_error_set(err, TC_NOMEM, NULL);
 	if (rc == TC_OK)
 		rc = store_decode_col(s, st, 1, id, &r->base, err);
 	if (rc == TC_OK)
 		rc = store_decode_col(s, st, 2, id, &r->local, err);
-	sqlite3_finalize(st);
+	store_release(st);
 	if (rc != TC_OK)
 		store_row_clear(r);
 	return rc;
 }
 
+enum tc_status store_row_load(struct tc_store *s, const char *id, struct row *r,
+                              struct tc_error *err)
+{
+	return row_load(s, id, false, r, err);
+}
+
+enum tc_status store_row_load_for_edit(struct tc_store *s, const char *id, struct row *r,
+                                       struct tc_error *err)
+{
+	return row_load(s, id, true, r, err);
+}
+
 enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc_error *err)
 {
 	char *base = NULL, *local = NULL;
-	enum tc_status rc = store_encode(r->base, &base, err);
+	enum tc_status rc = r->base_json ? TC_OK : store_encode(r->base, &base, err);
 	if (rc == TC_OK)
 		rc = store_encode(r->local, &local, err);
 	sqlite3_stmt *st = NULL, *docs = NULL;
 	if (rc == TC_OK)
-		rc = store_prepare(s, s->sql_save, &st, err);
+		rc = store_cached(s, STMT_ROW_SAVE, s->sql_save, &st, err);
 	if (rc == TC_OK)
-		rc = store_prepare(s, DOCS_SAVE, &docs, err);
+		rc = store_cached(s, STMT_DOCS_SAVE, DOCS_SAVE, &docs, err);
 	if (rc == TC_OK) {
 		store_bind_text(st, 1, r->id);
 		sqlite3_bind_int(st, 2, r->state);
@@ -145,15 +161,15 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 	}
 	if (rc == TC_OK) {
 		store_bind_text(docs, 1, r->id);
-		store_bind_text(docs, 2, base);
+		store_bind_text(docs, 2, r->base_json ? r->base_json : base);
 		store_bind_text(docs, 3, local);
 		store_bind_text(docs, 4, r->errors);
 		store_bind_text(docs, 5, r->last_error);
 		store_bind_text(docs, 6, r->conflict);
 		rc = store_run(s, docs, err);
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(docs);
+	store_release(st);
+	store_release(docs);
 	free(base);
 	free(local);
 	return rc;

@@ -251,6 +251,21 @@ enum tc_status tc_store_update_local(struct tc_store *store, const char *id,
                                      struct tc_edit_result *result, struct tc_error *err);
 
 /*
+ * n edits in one write transaction (the caller's, which then rolls back
+ * on an error, or one of its own), all or nothing: edits[i] of ids[i], in that order, each as
+ * tc_store_update_local makes it (a trunk named twice takes both, the
+ * second onto the first). The first that refuses rolls every one back with
+ * its error; *failed (may be NULL) is then its index and result (may be
+ * NULL; free it with tc_edit_result_finish) says what that trunk's edit
+ * found, as tc_store_update_local's does. *changed (may be NULL) counts the
+ * edits that changed something.
+ */
+enum tc_status tc_store_update_many_local(struct tc_store *store, const char *const *ids,
+                                          const struct tc_store_edit *edits, size_t n,
+                                          size_t *failed, struct tc_edit_result *result,
+                                          size_t *changed, struct tc_error *err);
+
+/*
  * Deletes id locally: a create not yet sent and its updates vanish with the
  * trunk; queued updates become one delete; otherwise a delete is queued (the
  * trunk stays listed as pending delete until it is pushed). Errors:

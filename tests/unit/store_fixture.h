@@ -16,6 +16,7 @@
 #include "file_fixture.h"
 #include "lib/rm_tree.h"
 #include "trunkctl/records.h"
+#include "trunkctl/store.h"
 #include "trunkctl/trunk.h"
 
 struct fake_clock {
@@ -31,6 +32,17 @@ static inline void make_tmpdir(char *buf, size_t size)
 {
 	snprintf(buf, size, "/tmp/tc-test-XXXXXX");
 	cr_assert_not_null(mkdtemp(buf));
+}
+
+/* A new store in a new throwaway dir (dir, size bytes), on the clock clk. */
+static inline void open_tmp_store(char *dir, size_t size, struct fake_clock *clk,
+                                  struct tc_store **store, struct tc_error *err)
+{
+	make_tmpdir(dir, size);
+	tc_error_init(err);
+	struct tc_store_options o = {
+	    .dir = dir, .clock = {fake_now, clk}, .busy_timeout_ms = 10000};
+	cr_assert_eq(tc_store_open(&o, store, err), TC_OK, "%s", err->message);
 }
 
 /* An ip_address trunk, valid for the server. */
