@@ -42,7 +42,6 @@ struct list_view {
 	char filter[128];
 	char filter_error[512]; /* why the filter language refused the filter, or "" */
 	bool filtering;
-	bool filter_prepared; /* the store holds the search text for typed filters */
 	struct tc_trunk_page page;
 	/* Cells the widest value of each column of the page takes (for the layout). */
 	int need[NCOLS];
@@ -527,17 +526,6 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 	switch (act) {
 	case TUI_ACT_FILTER:
 		v->filtering = true;
-		/*
-		 * While the operator reaches for the first character: the search text
-		 * is read now, not by that key. A failure only costs that speed; the
-		 * filter's own query reports what is wrong with the store.
-		 */
-		if (!v->filter_prepared) {
-			struct tc_error err;
-			tc_error_init(&err);
-			v->filter_prepared = tc_service_filter_prepare(app->svc, &err) == TC_OK;
-			tc_error_clear(&err);
-		}
 		return TUI_HANDLED;
 	case TUI_ACT_BACK:
 		if (v->filter[0]) {
