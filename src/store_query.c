@@ -132,7 +132,15 @@ static bool block_search(const char *t, const char *end, const char *needle, siz
 		(*count)++;
 		if (!(next = memchr(hit, SEARCH_RS, (size_t)(end - hit))))
 			break;
-		entry = p = next;
+		/*
+		 * The next entry's search starts past its rowid: a filter of digits
+		 * that most entries hold stopped in the rowid first, then again in
+		 * the text.
+		 */
+		entry = next;
+		if (!(text = memchr(next, SEARCH_US, (size_t)(end - next))))
+			break;
+		p = text + 1;
 	}
 	return true;
 }
