@@ -108,13 +108,15 @@ static int64_t entry_rowid(const char *from, const char *to)
 static bool block_search(const char *t, const char *end, const char *needle, size_t n,
                          struct rowids *ids, size_t *count)
 {
-	const char *entry = t, *p = t, *hit;
+	/* text: where entry's text starts, once found (NULL: not yet) */
+	const char *entry = t, *p = t, *hit, *text = NULL;
 	while ((hit = tc_search_find(p, end, needle, n))) {
 		const char *next;
-		while ((next = memchr(entry + 1, SEARCH_RS, (size_t)(hit - entry))))
+		while ((next = memchr(entry + 1, SEARCH_RS, (size_t)(hit - entry)))) {
 			entry = next;
-		const char *text = memchr(entry, SEARCH_US, (size_t)(end - entry));
-		if (!text)
+			text = NULL;
+		}
+		if (!text && !(text = memchr(entry, SEARCH_US, (size_t)(end - entry))))
 			return true;
 		if (hit < text) {
 			p = text + 1;
