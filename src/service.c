@@ -217,11 +217,6 @@ enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_que
 	return tc_store_count(svc->store, query, count, err);
 }
 
-enum tc_status tc_service_filter_prepare(struct tc_service *svc, struct tc_error *err)
-{
-	return tc_store_filter_prepare(svc->store, err);
-}
-
 enum tc_status tc_service_get(struct tc_service *svc, const char *id_or_name,
                               struct tc_trunk_record **out, struct tc_error *err)
 {

@@ -601,12 +601,9 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
 	 * page writes at 100,000 trunks, which halved its reads; sorts for a
 	 * window by an unindexed column stay in memory rather than in a temporary
-	 * file (0.9 -> 0.5 s deep in 100,000 trunks). 16 MiB for every
-	 * connection would keep search_blocks (12 MiB at 100,000) between filter
-	 * keys (8 -> 4 ms a key in process), but the first key still filled a
-	 * cold cache and a pull's RSS went 22 -> 31 MiB: only a connection that
-	 * filters as the operator types grows its cache, and fills it before the
-	 * first key (tc_store_filter_prepare).
+	 * file (0.9 -> 0.5 s deep in 100,000 trunks). A filter's read of
+	 * search_blocks does not go through it (SCAN_CACHE_KIB in store_query.c):
+	 * a cache that held them between keys made the TUI hold them all.
 	 */
 	if (rc == TC_OK && !s->read_only)
 		rc = store_exec(s, "PRAGMA journal_mode = WAL", err);

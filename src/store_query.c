@@ -109,13 +109,15 @@ static int64_t entry_rowid(const char *from, const char *to)
 static bool block_search(const char *t, const char *end, const char *needle, size_t n,
                          struct rowids *ids, size_t *count)
 {
-	const char *entry = t, *p = t, *hit;
+	/* text: where entry's text starts, once found (NULL: not yet) */
+	const char *entry = t, *p = t, *hit, *text = NULL;
 	while ((hit = tc_search_find(p, end, needle, n))) {
 		const char *next;
-		while ((next = memchr(entry + 1, SEARCH_RS, (size_t)(hit - entry))))
+		while ((next = memchr(entry + 1, SEARCH_RS, (size_t)(hit - entry)))) {
 			entry = next;
-		const char *text = memchr(entry, SEARCH_US, (size_t)(end - entry));
-		if (!text)
+			text = NULL;
+		}
+		if (!text && !(text = memchr(entry, SEARCH_US, (size_t)(end - entry))))
 			return true;
 		if (hit < text) {
 			p = text + 1;
@@ -133,10 +135,29 @@ static bool block_search(const char *t, const char *end, const char *needle, siz
 		(*count)++;
 		if (!(next = memchr(hit, SEARCH_RS, (size_t)(end - hit))))
 			break;
-		entry = p = next;
+		/*
+		 * The next entry's search starts past its rowid: a filter of digits
+		 * that most entries hold stopped in the rowid first, then again in
+		 * the text.
+		 */
+		entry = next;
+		if (!(text = memchr(next, SEARCH_US, (size_t)(end - next))))
+			break;
+		p = text + 1;
 	}
 	return true;
 }
+
+/*
+ * KiB of page cache while the blocks are read. A filter reads every block in
+ * order; at 100,000 trunks they are larger than the default cache, which then
+ * only held pages the scan pushed out before the next key read them again,
+ * and the TUI's memory grew by all of it. Through a small cache each key
+ * copies the blocks from the kernel's page cache instead. Shrinking the cache
+ * drops the pages it held: the window query after the scan reads again the
+ * few it needs.
+ */
+#define SCAN_CACHE_KIB 64
 
 /*
  * The trunks whose search text holds q's filter, case-insensitively: their
@@ -154,6 +175,8 @@ static enum tc_status block_matches(struct tc_store *s, const struct tc_list_que
 		char c = q->filter[i];
 		needle[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
+	/* The cache's size is only a speed: a failure to set it is not the filter's. */
+	store_set_cache_kib(s, SCAN_CACHE_KIB, NULL);
 	sqlite3_stmt *st;
 	enum tc_status rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
 	int r = SQLITE_DONE;
@@ -165,45 +188,8 @@ static enum tc_status block_matches(struct tc_store *s, const struct tc_list_que
 	if (rc == TC_OK && r != SQLITE_DONE)
 		rc = store_db_fail(s, r, err, "search trunks");
 	sqlite3_finalize(st);
+	store_set_cache_kib(s, DEFAULT_CACHE_KIB, NULL);
 	free(needle);
-	return rc;
-}
-
-/*
- * A block is one page (4 KiB, see store_schema.c); KiB of page cache allowed
- * per block, and a ceiling past which a huge store keeps the default cache
- * (its filters read through it, as without this) rather than grow the TUI.
- */
-#define FILTER_CACHE_KIB_PER_BLOCK 5
-#define FILTER_CACHE_MAX_KIB (24 * 1024)
-
-enum tc_status tc_store_filter_prepare(struct tc_store *s, struct tc_error *err)
-{
-	bool own;
-	enum tc_status rc = store_read_begin(s, &own, err);
-	if (rc != TC_OK)
-		return rc;
-	/* The last block's number bounds their count: one probe, where count(*) reads them all. */
-	sqlite3_stmt *st;
-	int64_t blocks = 0;
-	rc = store_pragma_int(s, "SELECT coalesce(max(block) + 1, 0) FROM search_blocks", &blocks,
-	                      err);
-	int64_t kib = DEFAULT_CACHE_KIB + blocks * FILTER_CACHE_KIB_PER_BLOCK;
-	if (rc == TC_OK && kib <= FILTER_CACHE_MAX_KIB) {
-		rc = store_set_cache_kib(s, kib, err);
-		/* the read that fills the cache: every block's text, as a filter reads it */
-		if (rc == TC_OK)
-			rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
-		if (rc == TC_OK) {
-			int r;
-			while ((r = store_step(s, st)) == SQLITE_ROW)
-				(void)sqlite3_column_text(st, 0);
-			if (r != SQLITE_DONE)
-				rc = store_db_fail(s, r, err, "read search blocks");
-			sqlite3_finalize(st);
-		}
-	}
-	store_read_end(s, own);
 	return rc;
 }
 

@@ -158,18 +158,40 @@ bool tc_store_has_column(enum tc_field_id f)
 	return fi && !(fi->flags & TC_FF_SECRET);
 }
 
-static bool has_column(sqlite3 *db, const char *name, int *rc)
+/*
+ * The names of trunks' columns, each followed by '\n', read once: asking
+ * pragma_table_info about each column in turn ran the pragma over the whole
+ * table every time, most of what opening an up-to-date store cost. NULL
+ * with *rc set on failure; freed by the caller.
+ */
+static char *column_names(sqlite3 *db, int *rc)
 {
 	sqlite3_stmt *st;
-	*rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('trunks') WHERE name = ?", -1,
-	                         &st, NULL);
+	*rc = sqlite3_prepare_v2(db,
+	                         "SELECT group_concat(name || char(10), '') FROM "
+	                         "pragma_table_info('trunks')",
+	                         -1, &st, NULL);
 	if (*rc != SQLITE_OK)
-		return false;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		return NULL;
+	char *names = NULL;
 	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		*rc = tc_strdup_opt(&names, t ? t : "") ? SQLITE_OK : SQLITE_NOMEM;
+	} else {
+		*rc = r == SQLITE_DONE ? SQLITE_ERROR : r;
+	}
 	sqlite3_finalize(st);
-	*rc = r == SQLITE_ROW || r == SQLITE_DONE ? SQLITE_OK : r;
-	return r == SQLITE_ROW;
+	return names;
+}
+
+static bool has_column(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = names; (p = strstr(p, name)); p += n)
+		if ((p == names || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
 }
 
 bool tc_store_natural_sorted(enum tc_field_id f)
@@ -187,12 +209,11 @@ void tc_store_natural_column(enum tc_field_id f, char *buf, size_t size)
  * name's sort key gets an index: it orders the default list and finds a
  * trunk by name.
  */
-static int sync_column(sqlite3 *db, const char *col, const char *type, bool indexed, bool add,
-                       bool *missing)
+static int sync_column(sqlite3 *db, const char *names, const char *col, const char *type,
+                       bool indexed, bool add, bool *missing)
 {
-	int rc;
-	if (has_column(db, col, &rc) || rc != SQLITE_OK)
-		return rc;
+	if (has_column(names, col))
+		return SQLITE_OK;
 	*missing = true;
 	if (!add)
 		return SQLITE_OK;
@@ -216,7 +237,11 @@ int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 	    [TC_T_BOOL] = "INTEGER",
 	    [TC_T_LIST] = "TEXT COLLATE NOCASE",
 	};
-	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+	int rc;
+	char *names = column_names(db, &rc);
+	if (!names)
+		return rc;
+	for (int f = 0; rc == SQLITE_OK && f < TC_FIELD_COUNT; f++) {
 		if (!tc_store_has_column(f))
 			continue;
 		char col[64];
@@ -228,17 +253,19 @@ int tc_store_sync_columns(sqlite3 *db, bool add, bool *missing)
 		 * columns sort by a scan of the narrow trunks table
 		 * (tests/bench/README.md).
 		 */
-		int rc = sync_column(db, col, types[tc_field(f)->type], false, add, missing);
+		rc = sync_column(db, names, col, types[tc_field(f)->type], false, add, missing);
 		if (rc == SQLITE_OK && tc_store_natural_sorted(f)) {
 			tc_store_natural_column(f, col, sizeof(col));
-			rc = sync_column(db, col, "TEXT", f == TC_F_NAME, add, missing);
+			rc = sync_column(db, names, col, "TEXT", f == TC_F_NAME, add, missing);
 		}
-		if (rc != SQLITE_OK || (*missing && !add))
-			return rc;
+		if (*missing && !add)
+			break;
 	}
+	free(names);
+	if (rc != SQLITE_OK || !add)
+		return rc;
 	/* before natural sorting the name itself was indexed; its key's index replaces it */
-	return add ? sqlite3_exec(db, "DROP INDEX IF EXISTS trunks_f_name", NULL, NULL, NULL)
-	           : SQLITE_OK;
+	return sqlite3_exec(db, "DROP INDEX IF EXISTS trunks_f_name", NULL, NULL, NULL);
 }
 
 /* Appends one derived column's fragment for kind. */

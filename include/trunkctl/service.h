@@ -140,12 +140,6 @@ enum tc_status tc_service_list_each(struct tc_service *svc, const struct tc_list
 /* Only the count of tc_service_list (same filter). */
 enum tc_status tc_service_count(struct tc_service *svc, const struct tc_list_query *query,
                                 size_t *count, struct tc_error *err);
-/*
- * Before filters typed key by key (a filter prompt opening): lets the first
- * keys be as fast as the later ones, at the cost of memory for the search
- * text (see tc_store_filter_prepare). Errors are the store's; nothing changes.
- */
-enum tc_status tc_service_filter_prepare(struct tc_service *svc, struct tc_error *err);
 
 /* ---- one trunk ---- */
 

@@ -121,15 +121,6 @@ enum tc_status tc_store_count(struct tc_store *store, const struct tc_list_query
 enum tc_status tc_store_list_each(struct tc_store *store, const struct tc_list_query *query,
                                   tc_trunk_row_fn fn, void *ctx, struct tc_error *err);
 /*
- * Readies this connection for filters typed key by key (the TUI calls it as
- * its filter prompt opens): the page cache grows to hold the search text of
- * every trunk (about 12 MiB at 100,000 trunks; up to 24 MiB in all, beyond
- * which it keeps the default 8 MiB) and reads it once, so that the first
- * character typed does not wait for the disk. Only a speed-up: the store is
- * unchanged whatever it returns.
- */
-enum tc_status tc_store_filter_prepare(struct tc_store *store, struct tc_error *err);
-/*
  * Checks that the copy of the search text the filter reads (search_blocks)
  * holds exactly one entry for every trunk; *out_of_step counts the trunks
  * missing from it plus the entries of no trunk. With repair and a non-zero

@@ -397,6 +397,31 @@ Test(e2e, first_paint_comes_from_the_store)
 	quit(t);
 }
 
+/*
+ * A move repaints only the row the selection left and the one it reached:
+ * the screen is the full paint's, one highlight, every row's text in place,
+ * and a redraw of the whole screen (Ctrl-L) changes nothing.
+ */
+Test(e2e, moves_repaint_the_selection_rows_alone)
+{
+	struct vtd *t = run_offline_with_samples(6);
+	int first = find_row(t, "Sample trunk 1 ");
+	cr_assert_geq(first, 0);
+	int sel_bg = vtd_bg(t, first, 0);
+	cr_assert_neq(sel_bg, -1, "the first row starts selected");
+	const char *moves[] = {"j", "j", "j", "k", K_DOWN, K_UP, K_UP};
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++)
+		keys(t, moves[i]);
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < 6; i++)
+			cr_expect_eq(vtd_bg(t, first + i, 0), i == 1 ? sel_bg : -1,
+			             "row %d after the moves%s", i + 1, k ? " and a redraw" : "");
+		golden(t, "list");
+		keys(t, "\014");
+	}
+	quit(t);
+}
+
 Test(e2e, filter_narrows_as_you_type_with_smart_case)
 {
 	struct vtd *t = run_offline_with_samples(12);

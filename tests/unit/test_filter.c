@@ -1,7 +1,9 @@
 /* The filter language: its parser, and the store answering it (src/filter.c, src/store_filter.c).
  */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_fixture.h"
@@ -266,4 +268,49 @@ Test(filter, names_sort_naturally_and_an_old_name_index_is_rebuilt)
 	cr_assert_eq(tc_store_find_by_name(store, "PBX-a", ids, 4, &n, &err), TC_OK);
 	cr_assert_eq(n, 1);
 	free(ids[0]);
+}
+
+/*
+ * A typed filter reads every trunk's search text, but leaves it out of the
+ * page cache: the TUI filters as the operator types, and a cache that kept
+ * the text made its memory grow with the store.
+ */
+Test(filter, a_filter_does_not_keep_the_search_text_in_memory)
+{
+	enum { N = 8000 };
+	struct tc_trunk **page = calloc(N, sizeof(*page));
+	for (int i = 0; i < N; i++) {
+		char id[40], name[40], host[96];
+		snprintf(id, sizeof(id), "srv-%05d", i);
+		snprintf(name, sizeof(name), "bulk trunk %05d", i);
+		snprintf(host, sizeof(host), "sip-%05d.a-long-carrier-domain.example.net:5060", i);
+		page[i] = server_trunk(id, name, "198.51.100.7");
+		cr_assert_eq(tc_trunk_set_string(page[i], TC_F_OUTBOUND_HOST, host), TC_OK);
+	}
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_pull_page(store, gen, page, N, &err), TC_OK, "%s", err.message);
+	for (int i = 0; i < N; i++)
+		tc_trunk_destroy(page[i]);
+	free(page);
+	int64_t text = 0;
+	cr_assert_eq(
+	    store_pragma_int(store, "SELECT sum(length(text)) FROM search_blocks", &text, &err),
+	    TC_OK);
+	/* as the TUI asks: a window and its total */
+	const char *filters[] = {"carrier-domain", "no such text"};
+	for (int i = 0; i < 2; i++) {
+		struct tc_list_query q = {.filter = filters[i], .sort = TC_F_NAME, .limit = 50};
+		struct tc_trunk_page p;
+		cr_assert_eq(tc_store_list(store, &q, &p, &err), TC_OK, "%s", err.message);
+		cr_assert_eq(p.total, i == 0 ? (size_t)N : 0, "%s", filters[i]);
+		tc_trunk_page_finish(&p);
+	}
+	int used = 0, high = 0;
+	cr_assert_eq(sqlite3_db_status(store->db, SQLITE_DBSTATUS_CACHE_USED, &used, &high, 0),
+	             SQLITE_OK);
+	cr_assert_lt(used, text / 2, "%d bytes of cache for %lld of text", used, (long long)text);
+	int64_t kib = 0;
+	cr_assert_eq(store_pragma_int(store, "PRAGMA cache_size", &kib, &err), TC_OK);
+	cr_assert_eq(kib, -DEFAULT_CACHE_KIB, "the cache is back to its size for other queries");
 }

@@ -1181,21 +1181,6 @@ Test(store, case_insensitive_filters_match_what_like_matched)
 	filters_agree_with_like();
 }
 
-/* Preparing for typed filters (the TUI's prompt) changes no answer, before or after writes. */
-Test(store, a_prepared_connection_filters_as_before)
-{
-	fill_odd(3);
-	cr_assert_eq(tc_store_filter_prepare(store, &err), TC_OK, "%s", err.message);
-	filters_agree_with_like();
-	edit("srv-aa", rename_to, 7);
-	cr_assert_eq(tc_store_filter_prepare(store, &err), TC_OK, "%s", err.message);
-	filters_agree_with_like();
-	struct tc_list_query q = {.filter = "n7", .sort = TC_F_NAME};
-	size_t n;
-	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK);
-	cr_assert_eq(n, 1);
-}
-
 /*
  * The blocks are derived: a copy out of step (as a VACUUM that renumbered
  * rowids would leave) is found, counted and rebuilt, and filters agree again.

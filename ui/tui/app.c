@@ -349,6 +349,16 @@ static void draw_too_small(void)
 		tui_put(stdscr, y + i, 0, lines[i], COLS, i == 0 ? A_BOLD : A_NORMAL);
 }
 
+/* Sends what was drawn to the terminal; in test mode, then the idle marker. */
+static void present(struct tui_app *app)
+{
+	refresh();
+	if (app->test_hooks) {
+		printf("\033]2;idle:%u\007", app->inputs + 1);
+		fflush(stdout);
+	}
+}
+
 static void paint(struct tui_app *app)
 {
 	erase();
@@ -377,11 +387,53 @@ static void paint(struct tui_app *app)
 			curs_set(1);
 		}
 	}
-	refresh();
-	if (app->test_hooks) {
-		printf("\033]2;idle:%u\007", app->inputs + 1);
-		fflush(stdout);
-	}
+	app->painted_ms = tui_now(app);
+	present(app);
+}
+
+/*
+ * What a turn of keys may leave as it found it for the repaint to be only
+ * the top screen's moved selection (see draw_moved).
+ */
+struct paint_state {
+	struct tui_screen *top;
+	int depth, lines, cols;
+	bool cmd_open, footer_hidden, status, syncing;
+};
+
+static struct paint_state paint_state(const struct tui_app *app)
+{
+	return (struct paint_state){
+	    .top = app->depth ? app->stack[app->depth - 1] : NULL,
+	    .depth = app->depth,
+	    .lines = LINES,
+	    .cols = COLS,
+	    .cmd_open = app->cmd_open,
+	    .footer_hidden = app->footer_hidden,
+	    .status = app->status[0] != '\0',
+	    .syncing = app->syncing,
+	};
+}
+
+/*
+ * A cursor move repaints its two rows, not the screen: erasing and drawing
+ * every row, then comparing them all with what the terminal shows, was most
+ * of the time from a navigation key to its first byte.
+ */
+static bool paint_moved(struct tui_app *app, const struct paint_state *before)
+{
+	struct paint_state now = paint_state(app);
+	if (!now.top || !now.top->ops->draw_moved || now.top != before->top ||
+	    now.depth != before->depth || now.lines != before->lines || now.cols != before->cols ||
+	    now.cmd_open || before->cmd_open || now.footer_hidden != before->footer_hidden ||
+	    now.status || before->status || now.syncing || before->syncing ||
+	    LINES < TUI_MIN_ROWS || COLS < TUI_MIN_COLS || now.top->cursor_y >= 0 ||
+	    tui_now(app) - app->painted_ms >= 1000)
+		return false;
+	if (!now.top->ops->draw_moved(app, now.top))
+		return false;
+	present(app);
+	return true;
 }
 
 /* ---- input ---- */
@@ -649,7 +701,11 @@ static void loop(struct tui_app *app)
 		if (n < 0 && errno != EINTR)
 			break;
 		bool repaint = false;
+		/* whether only keys came this turn, and what they may leave unchanged */
+		bool keys_only = true;
+		struct paint_state before = paint_state(app);
 		if (fds[1].revents & POLLIN) {
+			keys_only = false;
 			bool interrupt = false, resumed = false;
 			tui_term_take_signals(&app->quit, &interrupt, &resumed);
 			if (app->quit)
@@ -670,6 +726,7 @@ static void loop(struct tui_app *app)
 		}
 		if (fds[2].revents & POLLIN) {
 			handle_events(app);
+			keys_only = false;
 			repaint = true;
 		}
 		/* Also after EINTR: SIGWINCH leaves KEY_RESIZE for the next read. */
@@ -679,21 +736,27 @@ static void loop(struct tui_app *app)
 		 * up. */
 		while (!app->quit && read_key(&key)) {
 			app->inputs++;
+			bool special =
+			    key.fn && (key.code == KEY_RESIZE || key.code == TUI_KEY_IGNORED ||
+			               key.code == TUI_KEY_TEST_CLOCK);
+			if (special)
+				keys_only = false;
 			if (key.fn && key.code == TUI_KEY_TEST_CLOCK && app->test_hooks)
 				app->clock_skew_ms += TEST_CLOCK_STEP_MS;
-			else if (!(key.fn &&
-			           (key.code == KEY_RESIZE || key.code == TUI_KEY_IGNORED ||
-			            key.code == TUI_KEY_TEST_CLOCK)))
+			else if (!special)
 				dispatch(app, key);
 			repaint = true;
 		}
 		if (n == 0 && !app->test_hooks) {
 			refresh_status(app);
+			keys_only = false;
 			repaint = true;
 		}
-		if (!app->quit && tick(app))
+		if (!app->quit && tick(app)) {
+			keys_only = false;
 			repaint = true;
-		if (repaint && !app->quit)
+		}
+		if (repaint && !app->quit && !(keys_only && paint_moved(app, &before)))
 			paint(app);
 	}
 }

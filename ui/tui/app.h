@@ -47,6 +47,13 @@ struct tui_screen_ops {
 	 * a repaint. Called for every screen on the stack. May be NULL.
 	 */
 	bool (*tick)(struct tui_app *app, struct tui_screen *s);
+	/*
+	 * After keys that only moved the screen's selection among the rows it
+	 * last drew, repaints those rows alone and returns true; false asks for
+	 * the full paint. The rest of the screen is known unchanged when it is
+	 * called. May be NULL.
+	 */
+	bool (*draw_moved)(struct tui_app *app, struct tui_screen *s);
 	/* The store changed (sync finished, trunk changed); reload what is shown. May be NULL. */
 	void (*reload)(struct tui_app *app, struct tui_screen *s);
 	void (*destroy)(struct tui_screen *s);
@@ -100,6 +107,9 @@ struct tui_app {
 
 	/* The trunks marked on the list; delete acts on them while there are any. */
 	struct tui_marks marks;
+
+	/* tui_now at the last full paint (the header's age is redrawn at least once a second). */
+	int64_t painted_ms;
 };
 
 /* ---- app services for screens ---- */

@@ -42,7 +42,6 @@ struct list_view {
 	char filter[128];
 	char filter_error[512]; /* why the filter language refused the filter, or "" */
 	bool filtering;
-	bool filter_prepared; /* the store holds the search text for typed filters */
 	struct tc_trunk_page page;
 	/* Cells the widest value of each column of the page takes (for the layout). */
 	int need[NCOLS];
@@ -51,6 +50,12 @@ struct list_view {
 	int page_height;
 	/* Which columns show, in what order: the chooser's (C), remembered per profile. */
 	struct tui_column_set cols;
+	/* What the last full draw showed, for draw_moved. */
+	struct {
+		bool valid;
+		size_t sel, marks;
+		int y, rows;
+	} drawn;
 };
 
 /* Most useful first: at 80 columns the last ones give way. */
@@ -228,6 +233,37 @@ static void measure(struct list_view *v)
 	}
 }
 
+/* Row i of the page at line y, on the blank line erase() left. */
+static void draw_row(struct tui_app *app, const struct list_view *v, size_t i, int y,
+                     const int widths[NCOLS], int gutter)
+{
+	const struct tc_trunk_row *r = &v->page.items[i];
+	bool sel = v->page_top + i == v->sc.sel;
+	int attr = tui_attr(sel ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL);
+	if (sel) {
+		wattrset(stdscr, attr);
+		mvhline(y, 0, ' ', COLS);
+	}
+	if (gutter && tui_marks_has(&app->marks, r->trunk->id))
+		tui_put(stdscr, y, 0, "*", 1, attr | A_BOLD);
+	int x = gutter;
+	for (size_t k = 0; k < NCOLS; k++) {
+		size_t c = v->cols.order[k];
+		if (!widths[c])
+			continue;
+		char text[256];
+		cell_text(r, c, text, sizeof(text));
+		int a = attr;
+		if (!sel && columns[c].kind == COL_STATE)
+			a = tui_attr(state_role(r->state));
+		if (columns[c].kind == COL_FIELD && tc_field_is_numeric(columns[c].sort))
+			tui_put_right(stdscr, y, x, text, widths[c], a);
+		else
+			tui_put_cut(stdscr, y, x, text, widths[c], a, app->caps.utf8);
+		x += widths[c] + 1;
+	}
+}
+
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct list_view *v = (struct list_view *)s;
@@ -256,34 +292,13 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		            app->caps.utf8);
 		x += widths[c] + 1;
 	}
-	for (int i = 0; i < rows && (size_t)i < v->page.count; i++) {
-		const struct tc_trunk_row *r = &v->page.items[i];
-		bool sel = v->page_top + (size_t)i == v->sc.sel;
-		int y = top + 1 + i;
-		int attr = tui_attr(sel ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL);
-		if (sel) {
-			wattrset(stdscr, attr);
-			mvhline(y, 0, ' ', COLS);
-		}
-		if (gutter && tui_marks_has(&app->marks, r->trunk->id))
-			tui_put(stdscr, y, 0, "*", 1, attr | A_BOLD);
-		x = gutter;
-		for (size_t k = 0; k < NCOLS; k++) {
-			size_t c = v->cols.order[k];
-			if (!widths[c])
-				continue;
-			char text[256];
-			cell_text(r, c, text, sizeof(text));
-			int a = attr;
-			if (!sel && columns[c].kind == COL_STATE)
-				a = tui_attr(state_role(r->state));
-			if (columns[c].kind == COL_FIELD && tc_field_is_numeric(columns[c].sort))
-				tui_put_right(stdscr, y, x, text, widths[c], a);
-			else
-				tui_put_cut(stdscr, y, x, text, widths[c], a, app->caps.utf8);
-			x += widths[c] + 1;
-		}
-	}
+	for (int i = 0; i < rows && (size_t)i < v->page.count; i++)
+		draw_row(app, v, (size_t)i, top + 1 + i, widths, gutter);
+	v->drawn.valid = true;
+	v->drawn.sel = v->sc.sel;
+	v->drawn.y = top + 1;
+	v->drawn.rows = rows;
+	v->drawn.marks = app->marks.count;
 	if (v->page.count == 0) {
 		const char *msg = v->filter[0]
 		                      ? "No trunk matches the filter."
@@ -320,6 +335,34 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 static void reload(struct tui_app *app, struct tui_screen *s)
 {
 	((struct list_view *)s)->loaded = false;
+	((struct list_view *)s)->drawn.valid = false;
+}
+
+/* The row the selection left and the one it reached; see tui_screen_ops.draw_moved. */
+static bool draw_moved(struct tui_app *app, struct tui_screen *s)
+{
+	struct list_view *v = (struct list_view *)s;
+	size_t shown =
+	    v->page.count < (size_t)v->drawn.rows ? v->page.count : (size_t)v->drawn.rows;
+	if (!v->drawn.valid || v->drawn.rows <= 0 || !v->loaded || v->filtering ||
+	    v->page_top != v->sc.top || app->marks.count != v->drawn.marks ||
+	    v->sc.sel < v->page_top || v->sc.sel - v->page_top >= shown ||
+	    v->drawn.sel < v->page_top || v->drawn.sel - v->page_top >= shown)
+		return false;
+	if (v->sc.sel == v->drawn.sel)
+		return true;
+	int gutter = app->marks.count ? MARK_GUTTER : 0;
+	int widths[NCOLS];
+	layout(v, COLS - gutter, widths);
+	size_t rows[2] = {v->drawn.sel - v->page_top, v->sc.sel - v->page_top};
+	for (int k = 0; k < 2; k++) {
+		int y = v->drawn.y + (int)rows[k];
+		move(y, 0);
+		clrtoeol();
+		draw_row(app, v, rows[k], y, widths, gutter);
+	}
+	v->drawn.sel = v->sc.sel;
+	return true;
 }
 
 static void delete_selected(struct tui_app *app, const struct tc_trunk_row *r)
@@ -498,6 +541,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
                            enum tui_action act)
 {
 	struct list_view *v = (struct list_view *)s;
+	if (!v->filtering && tui_scroll_key(&v->sc, act, v->page_height))
+		return TUI_HANDLED;
+	/* Anything but a move may change more than the selection's rows. */
+	v->drawn.valid = false;
 	if (v->filtering) {
 		if (!k.fn && k.code == L'\n') {
 			v->filtering = false;
@@ -521,23 +568,10 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		}
 		return TUI_HANDLED;
 	}
-	if (tui_scroll_key(&v->sc, act, v->page_height))
-		return TUI_HANDLED;
 	const struct tc_trunk_row *r = selected(v);
 	switch (act) {
 	case TUI_ACT_FILTER:
 		v->filtering = true;
-		/*
-		 * While the operator reaches for the first character: the search text
-		 * is read now, not by that key. A failure only costs that speed; the
-		 * filter's own query reports what is wrong with the store.
-		 */
-		if (!v->filter_prepared) {
-			struct tc_error err;
-			tc_error_init(&err);
-			v->filter_prepared = tc_service_filter_prepare(app->svc, &err) == TC_OK;
-			tc_error_clear(&err);
-		}
 		return TUI_HANDLED;
 	case TUI_ACT_BACK:
 		if (v->filter[0]) {
@@ -674,6 +708,7 @@ static enum tui_result command(struct tui_app *app, struct tui_screen *s, enum t
                                const char *arg)
 {
 	struct list_view *v = (struct list_view *)s;
+	v->drawn.valid = false;
 	switch (act) {
 	case TUI_ACT_FILTER:
 		if (strlen(arg) >= sizeof(v->filter)) {
@@ -695,6 +730,7 @@ static enum tui_result command(struct tui_app *app, struct tui_screen *s, enum t
 static const struct tui_screen_ops ops = {
     .scope = TUI_SCOPE_LIST,
     .draw = draw,
+    .draw_moved = draw_moved,
     .key = key,
     .command = command,
     .reload = reload,
