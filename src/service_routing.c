@@ -2,7 +2,8 @@
  * The trunks routing sees (doc/routing.md), read from the store once and
  * indexed: by default as they will be after the next sync (queued local
  * changes applied, queued deletes gone), or as the server last sent them.
- * The CLI's route and lint and the TUI's routing screen share it.
+ * The CLI's route and lint, the TUI's routing screen and the lint thread
+ * (lint_job.c, on a store connection of its own) share it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +34,13 @@ void tc_routing_destroy(struct tc_routing *r)
 }
 
 /* The server's version of a row that has local changes, or NULL (a create not pushed yet). */
-static enum tc_status server_version(struct tc_service *svc, const struct tc_trunk_row *row,
+static enum tc_status server_version(struct tc_store *store, const struct tc_trunk_row *row,
                                      struct tc_trunk **out, struct tc_error *err)
 {
 	*out = NULL;
 	struct tc_trunk_record *rec = NULL;
-	enum tc_status rc = tc_service_get(svc, row->trunk->id, &rec, err);
+	/* the row's id is the store's own: no local-id mapping or name to follow */
+	enum tc_status rc = tc_store_get(store, row->trunk->id, &rec, err);
 	if (rc == TC_OK && rec->base) {
 		*out = tc_trunk_dup(rec->base);
 		if (*out && !(*out)->id)
@@ -50,12 +52,12 @@ static enum tc_status server_version(struct tc_service *svc, const struct tc_tru
 	return rc;
 }
 
-static enum tc_status load(struct tc_service *svc, bool server_only, struct tc_routing *r,
-                           struct tc_error *err)
+static enum tc_status load(struct tc_store *store, bool server_only, const atomic_bool *cancel,
+                           struct tc_routing *r, struct tc_error *err)
 {
 	/* every trunk; by id, the order the store reads fastest (the index orders by age) */
-	struct tc_list_query q = {.sort = TC_SORT_ID};
-	enum tc_status rc = tc_service_list(svc, &q, &r->page, err);
+	struct tc_list_query q = {.sort = TC_SORT_ID, .cancel = cancel};
+	enum tc_status rc = tc_store_list(store, &q, &r->page, err);
 	if (rc != TC_OK)
 		return rc;
 	size_t n = r->page.count ? r->page.count : 1;
@@ -72,23 +74,32 @@ static enum tc_status load(struct tc_service *svc, bool server_only, struct tc_r
 			continue;
 		}
 		struct tc_trunk *copy;
-		rc = server_version(svc, row, &copy, err);
+		rc = server_version(store, row, &copy, err);
 		if (rc != TC_OK)
 			return rc;
 		if (copy)
 			r->trunks[r->count++] = r->copies[r->ncopies++] = copy;
 	}
+	if (cancel && atomic_load(cancel))
+		return tc_error_set(err, TC_CANCELLED, "the read was stopped");
 	return tc_route_table_build(r->trunks, r->count, &r->table, err);
 }
 
 enum tc_status tc_service_routing(struct tc_service *svc, bool server_only, struct tc_routing **out,
                                   struct tc_error *err)
 {
+	return service_routing_read(svc->store, server_only, NULL, out, err);
+}
+
+enum tc_status service_routing_read(struct tc_store *store, bool server_only,
+                                    const atomic_bool *cancel, struct tc_routing **out,
+                                    struct tc_error *err)
+{
 	*out = NULL;
 	struct tc_routing *r = calloc(1, sizeof(*r));
 	if (!r)
 		return tc_error_set(err, TC_NOMEM, NULL);
-	enum tc_status rc = load(svc, server_only, r, err);
+	enum tc_status rc = load(store, server_only, cancel, r, err);
 	if (rc != TC_OK) {
 		tc_routing_destroy(r);
 		return rc;
