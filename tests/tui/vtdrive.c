@@ -21,6 +21,8 @@ struct vtd {
 	VTermScreen *sc;
 	int rows, cols;
 	unsigned idle;
+	/* The last marker said a lint is yet to be painted ("idle:N lint"). */
+	bool lint;
 	bool exited;
 	int status;
 	/* The last bytes of output, to check what was sent at exit. */
@@ -49,6 +51,7 @@ static int prop_cb(VTermProp p, VTermValue *v, void *u)
 		t->marked = vtd_screen(t);
 	}
 	t->idle = idle;
+	t->lint = strstr(v->string + 5, " lint") != NULL;
 	return 1;
 }
 
@@ -233,6 +236,26 @@ bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
 unsigned vtd_idle(const struct vtd *t)
 {
 	return t->idle;
+}
+
+bool vtd_wait_lint(struct vtd *t, int timeout_ms)
+{
+	double end = tl_now_ms() + timeout_ms;
+	vtd_drain(t);
+	while (t->lint || !t->idle) {
+		double left = end - tl_now_ms();
+		if (left <= 0 || t->gone)
+			return false;
+		if (!pump(t, (int)left) && tl_now_ms() >= end)
+			return false;
+	}
+	vtd_drain(t);
+	return true;
+}
+
+bool vtd_lint_pending(const struct vtd *t)
+{
+	return t->lint;
 }
 
 bool vtd_keys(struct vtd *t, int timeout_ms, const char *const keys[], size_t n)

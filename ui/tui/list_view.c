@@ -60,8 +60,31 @@ static const enum tui_action footer[] = {
     TUI_ACT_CONFLICTS, TUI_ACT_MARK, TUI_ACT_NONE,
 };
 
-/* Cells before the name while marks exist: the mark and a space. */
-#define MARK_GUTTER 2
+/*
+ * Cells before the name: the mark while marks exist, the lint's marker
+ * while the lint found an error or a warning on any trunk (so the columns
+ * do not move as the list scrolls), and a space after them.
+ */
+static int gutter_width(const struct tui_app *app, int *lint_x)
+{
+	bool marks = app->marks.count > 0;
+	bool lint = tc_lint_marks_count(app->lint, TC_LINT_ERROR) +
+	                tc_lint_marks_count(app->lint, TC_LINT_WARNING) >
+	            0;
+	*lint_x = lint ? marks : -1;
+	return marks || lint ? marks + lint + 1 : 0;
+}
+
+/* The lint's marker of a trunk, "" when it has none the list shows. */
+static const char *lint_marker(const struct tui_app *app, const char *id, enum tui_role *role)
+{
+	enum tc_lint_severity sev;
+	if (!tc_lint_marks_find(app->lint, id, &sev) || sev == TC_LINT_INFO)
+		return "";
+	*role = sev == TC_LINT_ERROR ? TUI_ROLE_ERROR : TUI_ROLE_WARNING;
+	return tui_legend_mark(sev == TC_LINT_ERROR ? TUI_LEGEND_LINT_ERROR
+	                                            : TUI_LEGEND_LINT_WARNING);
+}
 
 /* Smart case: a capital letter in the filter makes it case-sensitive. */
 static bool has_upper(const char *s)
@@ -239,7 +262,8 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		load(app, v, rows);
 		measure(v);
 	}
-	int gutter = app->marks.count ? MARK_GUTTER : 0;
+	int lint_x;
+	int gutter = gutter_width(app, &lint_x);
 	int widths[NCOLS];
 	layout(v, COLS - gutter, widths);
 	int x = gutter;
@@ -265,8 +289,12 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 			wattrset(stdscr, attr);
 			mvhline(y, 0, ' ', COLS);
 		}
-		if (gutter && tui_marks_has(&app->marks, r->trunk->id))
-			tui_put(stdscr, y, 0, "*", 1, attr | A_BOLD);
+		if (app->marks.count && tui_marks_has(&app->marks, r->trunk->id))
+			tui_put(stdscr, y, 0, tui_legend_mark(TUI_LEGEND_MARKED), 1, attr | A_BOLD);
+		enum tui_role role = TUI_ROLE_NORMAL;
+		const char *lint = lint_x >= 0 ? lint_marker(app, r->trunk->id, &role) : "";
+		if (*lint)
+			tui_put(stdscr, y, lint_x, lint, 1, (sel ? attr : tui_attr(role)) | A_BOLD);
 		x = gutter;
 		for (size_t k = 0; k < NCOLS; k++) {
 			size_t c = v->cols.order[k];
