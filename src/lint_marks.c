@@ -38,22 +38,26 @@ void tc_lint_marks_destroy(struct tc_lint_marks *m)
 	free(m);
 }
 
-/* A trunk named by one finding: its id and that finding. */
+/* A trunk named by one finding: its id, that finding and its severity. */
 struct pair {
 	const char *id;
 	size_t finding;
+	enum tc_lint_severity severity;
 };
 
+/* By id; a trunk's findings the most severe first, then in the report's order. */
 static int pair_cmp(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
 	int c = strcmp(x->id, y->id);
 	if (c)
 		return c;
+	if (x->severity != y->severity)
+		return x->severity < y->severity ? -1 : 1;
 	return x->finding < y->finding ? -1 : x->finding > y->finding;
 }
 
-/* Every (trunk, finding) of the report, by id then in the report's order; *n of them. */
+/* Every (trunk, finding) of the report in pair_cmp's order; *n of them. */
 static struct pair *pairs_of(const struct tc_lint_report *r, size_t *n, size_t *id_bytes)
 {
 	size_t total = 0;
@@ -68,7 +72,7 @@ static struct pair *pairs_of(const struct tc_lint_report *r, size_t *n, size_t *
 			const char *id = r->items[f].trunks[t]->id;
 			if (!id)
 				continue;
-			p[(*n)++] = (struct pair){id, f};
+			p[(*n)++] = (struct pair){id, f, tc_lint_rule(r->items[f].rule)->severity};
 			*id_bytes += strlen(id) + 1;
 		}
 	qsort(p, *n, sizeof(*p), pair_cmp);

@@ -143,7 +143,10 @@ struct tc_lint_mark_finding {
 	const char *message; /* owned by the marks; server text: sanitise */
 };
 
-/* Every trunk the report names, with its findings in the report's order. TC_NOMEM. */
+/*
+ * Every trunk the report names, with its findings: the most severe first,
+ * then in the report's order. TC_NOMEM.
+ */
 enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
                                    struct tc_error *err);
 void tc_lint_marks_destroy(struct tc_lint_marks *marks); /* accepts NULL */

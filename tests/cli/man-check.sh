@@ -47,7 +47,7 @@ for k in $(awk '{ print $1 }' "$tmp/config"); do
 		not_ok "key $k is in trunkctl.conf(5)"
 done
 
-for block in keys attributes; do
+for block in keys attributes legend; do
 	"$gen" $block >"$tmp/$block"
 	sed -n "/^\\.\\\\\" $block:begin/,/^\\.\\\\\" $block:end/p" "$mandir/trunkctl.1" >"$tmp/$block-man"
 	if diff -u "$tmp/$block" "$tmp/$block-man" >"$tmp/$block-diff"; then

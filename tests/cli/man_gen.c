@@ -1,8 +1,9 @@
 /*
  * Prints the generated blocks of trunkctl(1): `keys` (the KEYS section, from
- * the TUI's action table) and `attributes` (the --set attributes, from the
- * field table), so the man page is generated from, and tested against, the
- * tables the program uses. Regenerate with `ninja -C build man-update`.
+ * the TUI's action table), `legend` (the marks of the trunk list, from its
+ * legend table) and `attributes` (the --set attributes, from the field table), so the man page is
+ * generated from, and tested against, the tables the program uses. Regenerate with `ninja -C build
+ * man-update`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,17 @@ static void keys(void)
 	puts(".\\\" keys:end");
 }
 
+static void legend(void)
+{
+	puts(".\\\" legend:begin (generated from ui/tui/keymap.h by tests/cli/man_gen.c)");
+	puts(".Bl -tag -width Ds -compact");
+	for (int l = 0; l < TUI_LEGEND_COUNT; l++)
+		printf(".It Li \"\\&%s\"\n\\&%s\n", tui_legend_mark((enum tui_legend)l),
+		       tui_legend_meaning((enum tui_legend)l));
+	puts(".El");
+	puts(".\\\" legend:end");
+}
+
 static void attributes(void)
 {
 	puts(".\\\" attributes:begin (generated from include/trunkctl/fields.def by "
@@ -75,7 +87,9 @@ int main(int argc, char **argv)
 		keys();
 	else if (argc == 2 && strcmp(argv[1], "attributes") == 0)
 		attributes();
+	else if (argc == 2 && strcmp(argv[1], "legend") == 0)
+		legend();
 	else
-		return fputs("usage: man_gen keys|attributes\n", stderr), 2;
+		return fputs("usage: man_gen keys|attributes|legend\n", stderr), 2;
 	return 0;
 }

@@ -348,3 +348,29 @@ Test(lint, a_set_cancel_flag_stops_the_rules)
 	cr_expect_eq(tc_lint_run_cancellable(r.tb, NULL, &cancel, &r.report, NULL), TC_OK);
 	finish(&r);
 }
+
+/* The detail view lists a trunk's errors before its warnings, whatever the rules' order. */
+Test(lint_marks, a_trunks_findings_come_most_severe_first)
+{
+	struct lint_run r = {
+	    .t = {fx_trunk("x", "2026-01-01T00:00:00Z", IP_MODE, HOST,
+	                   "outbound_route_prefixes=855, ", "outbound_dial_string_prefix=+1",
+	                   (char *)NULL),
+	          fx_trunk("rest", "2026-01-02T00:00:00Z", IP_MODE, HOST, (char *)NULL)},
+	    .n = 2};
+	run(&r);
+	/* the rule table lists empty-route-prefix (a warning) before dial-prefix-not-digits */
+	cr_assert_lt(TC_LINT_EMPTY_ROUTE_PREFIX, TC_LINT_DIAL_PREFIX_NOT_DIGITS);
+	cr_assert_not_null(find(&r, TC_LINT_EMPTY_ROUTE_PREFIX));
+	struct tc_lint_marks *m = NULL;
+	cr_assert_eq(tc_lint_marks_build(&r.report, &m, NULL), TC_OK);
+	size_t n = 0;
+	const struct tc_lint_mark_finding *const *f = tc_lint_marks_findings(m, "x", &n);
+	cr_assert_geq(n, 2);
+	cr_expect_eq(f[0]->rule, TC_LINT_DIAL_PREFIX_NOT_DIGITS);
+	for (size_t i = 1; i < n; i++)
+		cr_expect_geq(tc_lint_rule(f[i]->rule)->severity,
+		              tc_lint_rule(f[i - 1]->rule)->severity, "finding %zu", i);
+	tc_lint_marks_destroy(m);
+	finish(&r);
+}
