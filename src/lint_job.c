@@ -9,6 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -120,19 +123,20 @@ static uint64_t next_request(struct tc_lint_job *j, uint64_t done)
 }
 
 /* One lint of the store as routing sees it (queued changes applied), reduced to marks. */
-static enum tc_status run(struct tc_lint_job *j, struct tc_store **store,
-                          struct tc_lint_marks **out, struct tc_error *err)
+static enum tc_status run(struct tc_lint_job *j, struct tc_lint_marks **out, struct tc_error *err)
 {
 	*out = NULL;
-	enum tc_status rc = TC_OK;
-	if (!*store) {
-		struct tc_store_options so = {
-		    .dir = j->opt.data_dir, .clock = j->opt.clock, .read_only = j->opt.read_only};
-		rc = tc_store_open(&so, store, err);
-	}
+	/*
+	 * A connection of its own for each run, closed after it: its page cache
+	 * held every trunk's page, and runs are rare.
+	 */
+	struct tc_store *store = NULL;
+	struct tc_store_options so = {
+	    .dir = j->opt.data_dir, .clock = j->opt.clock, .read_only = j->opt.read_only};
+	enum tc_status rc = tc_store_open(&so, &store, err);
 	struct tc_routing *r = NULL;
 	if (rc == TC_OK)
-		rc = service_routing_read(*store, false, &j->cancel, &r, err);
+		rc = service_routing_read(store, false, &j->cancel, &r, err);
 	struct tc_lint_report report = {0};
 	if (rc == TC_OK)
 		rc = tc_lint_run_cancellable(tc_routing_table(r), NULL, &j->cancel, &report, err);
@@ -140,6 +144,16 @@ static enum tc_status run(struct tc_lint_job *j, struct tc_store **store,
 		rc = tc_lint_marks_build(&report, out, err);
 	tc_lint_report_finish(&report);
 	tc_routing_destroy(r);
+	tc_store_close(store);
+#ifdef __GLIBC__
+	/*
+	 * Every trunk was in memory for the run (1-2 KB each) and this thread's
+	 * malloc arena keeps what was freed: the TUI, open for hours, would hold
+	 * the peak for good. Not POSIX: where there is no malloc_trim the
+	 * allocator keeps it.
+	 */
+	malloc_trim(0);
+#endif
 	return rc;
 }
 
@@ -157,7 +171,6 @@ static void *job_main(void *arg)
 	struct tc_lint_job *j = arg;
 	/* On Linux a thread's nice value is its own: the UI thread keeps its priority. */
 	(void)setpriority(PRIO_PROCESS, 0, LINT_NICE);
-	struct tc_store *store = NULL;
 	uint64_t done = 0;
 	pthread_mutex_lock(&j->mu);
 	for (uint64_t gen; (gen = next_request(j, done)) != 0;) {
@@ -168,7 +181,7 @@ static void *job_main(void *arg)
 		struct tc_error err;
 		tc_error_init(&err);
 		struct tc_lint_marks *marks = NULL;
-		enum tc_status rc = run(j, &store, &marks, &err);
+		enum tc_status rc = run(j, &marks, &err);
 
 		pthread_mutex_lock(&j->mu);
 		j->running = false;
@@ -190,7 +203,6 @@ static void *job_main(void *arg)
 		tc_error_clear(&err);
 	}
 	pthread_mutex_unlock(&j->mu);
-	tc_store_close(store);
 	return NULL;
 }
 

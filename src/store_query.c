@@ -413,15 +413,12 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 struct page_fill {
 	struct tc_trunk_page *page;
 	size_t cap, limit;
-	const atomic_bool *cancel;
 };
 
 static enum tc_status page_append(void *ctx, struct tc_trunk_row *row, struct tc_error *err)
 {
 	struct page_fill *f = ctx;
 	struct tc_trunk_page *page = f->page;
-	if (f->cancel && atomic_load(f->cancel))
-		return tc_error_set(err, TC_CANCELLED, "the read was stopped");
 	struct tc_trunk_row *m = tc_grow(page->items, &f->cap, page->count + 1, sizeof(*m),
 	                                 f->limit && f->limit < 4096 ? f->limit : 64);
 	if (!m)
@@ -440,7 +437,7 @@ static enum tc_status list_window(struct tc_store *s, const struct tc_list_query
                                   enum window_way way, struct tc_trunk_page *page, size_t *total,
                                   struct tc_error *err)
 {
-	struct page_fill f = {.page = page, .limit = q->limit, .cancel = q->cancel};
+	struct page_fill f = {.page = page, .limit = q->limit};
 	return window_rows(s, q, way, page, NULL, total, page_append, &f, err);
 }
 
@@ -550,7 +547,7 @@ static enum tc_status list_from_blocks(struct tc_store *s, const struct tc_list_
 	}
 	if (rc == TC_OK && wanted->n > 0) {
 		char *json = rowids_json(wanted);
-		struct page_fill f = {.page = page, .limit = q->limit, .cancel = q->cancel};
+		struct page_fill f = {.page = page, .limit = q->limit};
 		rc = json ? window_rows(s, q, WINDOW_SCAN, &at, json, NULL, page_append, &f, err)
 		          : tc_error_set(err, TC_NOMEM, NULL);
 		free(json);

@@ -8,7 +8,6 @@
 #ifndef TRUNKCTL_RECORDS_H
 #define TRUNKCTL_RECORDS_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,11 +87,6 @@ struct tc_list_query {
 	bool descending;     /* ties are broken by id, in the same direction */
 	size_t offset;       /* window start, in the sorted filtered order */
 	size_t limit;        /* window size; 0: every row (CLI export) */
-	/*
-	 * Set from another thread to stop a list read between rows (TC_CANCELLED):
-	 * a read of every trunk in the background must not hold up a quit. NULL: none.
-	 */
-	const atomic_bool *cancel;
 };
 
 /* One list row: the version the operator sees (local if edited, else the server's). */
