@@ -8,7 +8,9 @@
  * thread); every tc_service_* function must be called from that thread. The
  * background sync worker (tc_service_worker_start) runs on its own thread with
  * its own store connection and talks to the owner only through the event pipe
- * (tc_service_event_fd / tc_service_next_event).
+ * (tc_service_event_fd / tc_service_next_event). So does the lint thread
+ * (tc_service_lint_request), at a lower priority, through its own pipe
+ * (tc_service_lint_fd / tc_service_lint_take).
  *
  * Local edits never wait on the network: save, delete, discard and resolve
  * write the store in one transaction and return once it is committed; the
