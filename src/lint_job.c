@@ -8,7 +8,6 @@
 #include "lint_job.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -23,6 +22,7 @@
 
 #include "service_private.h"
 #include "trunkctl/store.h"
+#include "wake.h"
 
 /* How much lower than the UI the lint runs: it shares the CPU, it does not take it. */
 #define LINT_NICE 10
@@ -59,12 +59,7 @@ enum tc_status tc_lint_job_create(const struct tc_lint_job_options *o, struct tc
 	j->opt = *o;
 	j->pipe_rd = j->pipe_wr = -1;
 	pthread_mutex_init(&j->mu, NULL);
-	/* the settle time is measured on the monotonic clock: wall-clock jumps do not stall it */
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&j->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	tc_cond_init_monotonic(&j->cv);
 	*out = j;
 	return TC_OK;
 }
@@ -91,17 +86,6 @@ void tc_lint_job_destroy(struct tc_lint_job *j)
 	free(j);
 }
 
-static void deadline_after(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /*
  * Under mu: waits for a request not run yet (after `done`), then for the
  * requests to settle. The request to run, or 0 to stop.
@@ -114,7 +98,7 @@ static uint64_t next_request(struct tc_lint_job *j, uint64_t done)
 	for (uint64_t seen = 0; !j->stop && j->opt.settle_ms > 0 && seen != j->asked;) {
 		seen = j->asked;
 		struct timespec ts;
-		deadline_after(&ts, j->opt.settle_ms);
+		tc_deadline_after(&ts, j->opt.settle_ms);
 		int rc = 0;
 		while (!j->stop && j->asked == seen && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&j->cv, &j->mu, &ts);
@@ -157,15 +141,6 @@ static enum tc_status run(struct tc_lint_job *j, struct tc_lint_marks **out, str
 	return rc;
 }
 
-static void wake(struct tc_lint_job *j)
-{
-	ssize_t n;
-	do
-		n = write(j->pipe_wr, "l", 1);
-	while (n < 0 && errno == EINTR);
-	/* EAGAIN: the pipe is full, so the owner is already woken. */
-}
-
 static void *job_main(void *arg)
 {
 	struct tc_lint_job *j = arg;
@@ -198,7 +173,7 @@ static void *job_main(void *arg)
 			         : err.message[0] ? err.message
 			                          : tc_status_message(rc));
 			j->answered = gen;
-			wake(j);
+			tc_wake(j->pipe_wr);
 		}
 		tc_error_clear(&err);
 	}
@@ -209,13 +184,9 @@ static void *job_main(void *arg)
 static enum tc_status start(struct tc_lint_job *j, struct tc_error *err)
 {
 	int fds[2];
-	if (pipe(fds) != 0)
-		return tc_error_set(err, TC_IO, "cannot create the lint's pipe: %s",
-		                    strerror(errno));
-	for (int i = 0; i < 2; i++) {
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-	}
+	enum tc_status rc = tc_wake_pipe(fds, "the lint's pipe", err);
+	if (rc != TC_OK)
+		return rc;
 	j->pipe_rd = fds[0];
 	j->pipe_wr = fds[1];
 	if (pthread_create(&j->thread, NULL, job_main, j) != 0)
@@ -260,9 +231,7 @@ bool tc_lint_job_take(struct tc_lint_job *j, struct tc_lint_marks **out, struct 
 		return false;
 	pthread_mutex_lock(&j->mu);
 	/* drained under the lock, so a byte written after this is for a new answer */
-	char buf[64];
-	while (read(j->pipe_rd, buf, sizeof(buf)) > 0)
-		;
+	tc_wake_drain(j->pipe_rd);
 	bool have = j->answered != 0 && j->answered == j->asked;
 	if (have) {
 		*out = j->marks;

@@ -613,8 +613,8 @@ Test(e2e, the_header_never_shows_a_cut_host_as_a_whole_one)
 	}
 }
 
-/* A create saved by an earlier offline session, never pushed. */
-static void create_offline(const char *name)
+/* A create saved by an earlier offline session, never pushed, with "key=value" assignments. */
+static void create_offline_with(const char *name, const char *const *sets)
 {
 	struct tc_service_options so = {.data_dir = data_dir};
 	struct tc_service *svc = NULL;
@@ -626,12 +626,20 @@ static void create_offline(const char *name)
 	tc_trunk_set_string(t, TC_F_NAME, name);
 	tc_trunk_set_string(t, TC_F_REGION, "hydrogen");
 	tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "ip_address");
+	for (size_t i = 0; sets[i]; i++)
+		cr_assert_eq(tc_trunk_assign(t, sets[i], &err), TC_OK, "%s: %s", sets[i],
+		             err.message);
 	char *id = NULL;
 	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
 	free(id);
 	tc_trunk_destroy(t);
 	tc_service_close(svc);
 	tc_error_clear(&err);
+}
+
+static void create_offline(const char *name)
+{
+	create_offline_with(name, (const char *const[]){NULL});
 }
 
 Test(e2e, names_get_their_width_and_cut_values_say_so)
@@ -1997,30 +2005,6 @@ Test(e2e, a_corrupt_state_file_is_ignored_with_a_message)
 	cr_expect(vtd_has_text(t, "Ignored the remembered list view"));
 	cr_expect(vtd_has_text(t, "Region"), "the defaults apply");
 	quit(t);
-}
-
-/* A create saved by an earlier offline session, with "key=value" assignments. */
-static void create_offline_with(const char *name, const char *const *sets)
-{
-	struct tc_service_options so = {.data_dir = data_dir};
-	struct tc_service *svc = NULL;
-	struct tc_error err;
-	tc_error_init(&err);
-	cr_assert_eq(tc_service_open(&so, &svc, &err), TC_OK, "%s", err.message);
-	struct tc_trunk *t = tc_trunk_new();
-	cr_assert_not_null(t);
-	tc_trunk_set_string(t, TC_F_NAME, name);
-	tc_trunk_set_string(t, TC_F_REGION, "hydrogen");
-	tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "ip_address");
-	for (size_t i = 0; sets[i]; i++)
-		cr_assert_eq(tc_trunk_assign(t, sets[i], &err), TC_OK, "%s: %s", sets[i],
-		             err.message);
-	char *id = NULL;
-	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
-	free(id);
-	tc_trunk_destroy(t);
-	tc_service_close(svc);
-	tc_error_clear(&err);
 }
 
 /* The gutter of the row showing name: its first two cells. */

@@ -219,10 +219,12 @@ void vtd_send(struct vtd *t, const char *keys)
 	}
 }
 
-bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
+/* Reads output until done(t, n) holds; false on the timeout or a hang-up. */
+static bool wait_until(struct vtd *t, bool (*done)(const struct vtd *t, unsigned n), unsigned n,
+                       int timeout_ms)
 {
 	double end = tl_now_ms() + timeout_ms;
-	while (t->idle < n) {
+	while (!done(t, n)) {
 		double left = end - tl_now_ms();
 		if (left <= 0 || t->gone)
 			return false;
@@ -231,6 +233,16 @@ bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
 	}
 	vtd_drain(t);
 	return true;
+}
+
+static bool idle_reached(const struct vtd *t, unsigned n)
+{
+	return t->idle >= n;
+}
+
+bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
+{
+	return wait_until(t, idle_reached, n, timeout_ms);
 }
 
 unsigned vtd_idle(const struct vtd *t)
@@ -238,19 +250,15 @@ unsigned vtd_idle(const struct vtd *t)
 	return t->idle;
 }
 
+static bool lint_painted(const struct vtd *t, unsigned n)
+{
+	return t->idle && !t->lint;
+}
+
 bool vtd_wait_lint(struct vtd *t, int timeout_ms)
 {
-	double end = tl_now_ms() + timeout_ms;
 	vtd_drain(t);
-	while (t->lint || !t->idle) {
-		double left = end - tl_now_ms();
-		if (left <= 0 || t->gone)
-			return false;
-		if (!pump(t, (int)left) && tl_now_ms() >= end)
-			return false;
-	}
-	vtd_drain(t);
-	return true;
+	return wait_until(t, lint_painted, 0, timeout_ms);
 }
 
 bool vtd_lint_pending(const struct vtd *t)
