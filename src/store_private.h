@@ -31,6 +31,8 @@ struct tc_store {
 	char *sql_save;    /* a whole row */
 	char *sql_pull;    /* a server version over a row */
 	char *sql_derived; /* the derived columns of one row */
+	/* trunks the pull under way added or changed (tc_store_pull_begin resets it) */
+	size_t pull_changed;
 };
 
 /* A trunk's row (trunks joined with trunk_docs) as read, changed and saved back. */

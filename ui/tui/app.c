@@ -584,12 +584,8 @@ static void handle_events(struct tui_app *app)
 			app->syncing = false;
 			app->progress[0] = '\0';
 			changed = true;
-			/*
-			 * A pull is always the whole list: whether it changed a trunk
-			 * cannot be told without reading them all, which is the lint's
-			 * own work.
-			 */
-			trunks |= ev.report.pulled || ev.report.removed || ev.report.pushed;
+			/* a pull of trunks as they were changes nothing the lint sees */
+			trunks |= ev.report.changed || ev.report.removed || ev.report.pushed;
 			if (ev.report.status == TC_CONFLICT) {
 				tui_status(
 				    app, true,
