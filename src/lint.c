@@ -610,12 +610,19 @@ static enum tc_status (*const checks[TC_LINT_RULE_COUNT])(struct lint *) = {
 enum tc_status tc_lint_run(const struct tc_route_table *table, const enum tc_lint_rule_id *only,
                            struct tc_lint_report *out, struct tc_error *err)
 {
+	return tc_lint_run_cancellable(table, only, NULL, out, err);
+}
+
+enum tc_status tc_lint_run_cancellable(const struct tc_route_table *table,
+                                       const enum tc_lint_rule_id *only, const atomic_bool *cancel,
+                                       struct tc_lint_report *out, struct tc_error *err)
+{
 	memset(out, 0, sizeof(*out));
 	struct lint l = {.tb = table, .out = out};
 	for (int r = 0; r < TC_LINT_RULE_COUNT; r++) {
 		if (only && *only != (enum tc_lint_rule_id)r)
 			continue;
-		enum tc_status rc = checks[r](&l);
+		enum tc_status rc = cancel && atomic_load(cancel) ? TC_CANCELLED : checks[r](&l);
 		if (rc != TC_OK) {
 			tc_lint_report_finish(out);
 			return tc_error_set(err, rc, NULL);

@@ -17,6 +17,12 @@
 
 /* ---- open and close ---- */
 
+/*
+ * The lint waits this long after a request for the next one: the saves of a
+ * bulk edit or the changes of one sync make one run, not one each.
+ */
+#define LINT_SETTLE_MS 100
+
 static void regions_free(struct tc_region *r, size_t n)
 {
 	for (size_t i = 0; r && i < n; i++) {
@@ -98,6 +104,15 @@ enum tc_status tc_service_open(const struct tc_service_options *o, struct tc_ser
 		svc->read_only = true;
 	if (rc == TC_OK)
 		rc = service_net_open(svc, o, err);
+	if (rc == TC_OK) {
+		struct tc_lint_job_options lo = {
+		    .data_dir = svc->data_dir,
+		    .clock = o->clock,
+		    .read_only = tc_store_read_only_reason(svc->store) != NULL,
+		    .settle_ms = LINT_SETTLE_MS,
+		};
+		rc = tc_lint_job_create(&lo, &svc->lint, err);
+	}
 	if (rc != TC_OK) {
 		tc_service_close(svc);
 		return rc;
@@ -110,8 +125,9 @@ void tc_service_close(struct tc_service *svc)
 {
 	if (!svc)
 		return;
-	/* the worker uses its own connection, but stops before anything else goes */
+	/* the worker and the lint use their own connections, but stop before anything else goes */
 	service_net_close(svc);
+	tc_lint_job_destroy(svc->lint);
 	tc_store_close(svc->store);
 	regions_free(svc->regions, svc->region_count);
 	free(svc->data_dir);
@@ -195,6 +211,28 @@ enum tc_status service_queued(struct tc_service *svc, enum tc_status rc)
 	if (rc == TC_OK && tc_worker_started(svc->worker))
 		tc_worker_request(svc->worker, TC_SYNC_PUSH);
 	return rc;
+}
+
+/* ---- the lint in the background ---- */
+
+enum tc_status tc_service_lint_request(struct tc_service *svc, struct tc_error *err)
+{
+	return tc_lint_job_request(svc->lint, err);
+}
+
+bool tc_service_lint_busy(const struct tc_service *svc)
+{
+	return tc_lint_job_busy(svc->lint);
+}
+
+int tc_service_lint_fd(const struct tc_service *svc)
+{
+	return tc_lint_job_fd(svc->lint);
+}
+
+bool tc_service_lint_take(struct tc_service *svc, struct tc_lint_marks **out, struct tc_error *err)
+{
+	return tc_lint_job_take(svc->lint, out, err);
 }
 
 /* ---- reads ---- */

@@ -9,12 +9,14 @@
 #ifndef TRUNKCTL_SRC_SERVICE_PRIVATE_H
 #define TRUNKCTL_SRC_SERVICE_PRIVATE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "trunkctl/api.h"
 #include "trunkctl/service.h"
 #include "trunkctl/store.h"
+#include "lint_job.h"
 #include "util.h"
 #include "worker.h"
 
@@ -38,6 +40,7 @@ struct tc_service {
 	struct tc_api_config api_config; /* over the copies above */
 	struct tc_api *api;              /* the caller's thread's client: made on first use */
 	struct tc_worker *worker;        /* borrows data_dir, profile and api_config */
+	struct tc_lint_job *lint;        /* the lint in the background; borrows data_dir */
 };
 
 /*
@@ -77,5 +80,15 @@ enum tc_status service_begin_write(struct tc_service *svc, struct tc_error *err)
 /* The same for an edit, which must also have something to save. */
 enum tc_status service_begin_edits(struct tc_service *svc, const struct tc_trunk *changes,
                                    struct tc_error *err);
+
+/* ---- routing (service_routing.c), shared with the lint thread (lint_job.c) ---- */
+
+/*
+ * tc_service_routing over any connection to the store; a set *cancel (NULL:
+ * none) stops the read between rows with TC_CANCELLED.
+ */
+enum tc_status service_routing_read(struct tc_store *store, bool server_only,
+                                    const atomic_bool *cancel, struct tc_routing **out,
+                                    struct tc_error *err);
 
 #endif

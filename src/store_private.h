@@ -48,6 +48,8 @@ struct tc_store {
 	char *sql_pull;                   /* a server version over a row */
 	char *sql_derived;                /* the derived columns of one row */
 	sqlite3_stmt *cached[STMT_COUNT]; /* see store_cached */
+	/* trunks the pull under way added or changed (tc_store_pull_begin resets it) */
+	size_t pull_changed;
 };
 
 /* A trunk's row (trunks joined with trunk_docs) as read, changed and saved back. */

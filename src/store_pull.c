@@ -19,6 +19,7 @@ enum tc_status tc_store_pull_begin(struct tc_store *s, int64_t *generation, stru
 		rc = store_meta_set(s, "pull_gen", NULL, &gen, err);
 	rc = store_write_end(s, own, rc, err);
 	*generation = rc == TC_OK ? gen : 0;
+	s->pull_changed = 0;
 	return rc;
 }
 
@@ -46,7 +47,8 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 		rc = store_prepare(s,
 		                   "INSERT INTO trunk_docs(id, base, document) VALUES(?, ?, ?) "
 		                   "ON CONFLICT(id) DO UPDATE SET base = excluded.base, "
-		                   "document = excluded.document",
+		                   "document = excluded.document WHERE base IS NOT excluded.base "
+		                   "OR document IS NOT excluded.document",
 		                   &docs, err);
 	int64_t now = tc_store_now(s);
 	for (size_t i = 0; rc == TC_OK && i < count; i++) {
@@ -74,6 +76,9 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 			store_bind_text(docs, 2, json);
 			store_bind_text(docs, 3, t->document);
 			rc = store_run(s, docs, err);
+			/* a trunk the server sent as it was last time writes nothing */
+			if (rc == TC_OK)
+				s->pull_changed += (size_t)sqlite3_changes(s->db);
 		}
 		if (!bases)
 			free(json);
@@ -143,6 +148,7 @@ enum tc_status tc_store_pull_finish(struct tc_store *s, int64_t generation,
 	if (rc == TC_OK)
 		rc = store_meta_set(s, "last_pull_ms", NULL, &now, err);
 	rc = store_write_end(s, own, rc, err);
+	res.changed = s->pull_changed;
 	if (result)
 		*result = rc == TC_OK ? res : (struct tc_pull_result){0};
 	return rc;

@@ -258,6 +258,7 @@ void sync_pull(struct sync_run *r)
 	if (s == TC_OK) {
 		r->pulled = true;
 		r->rep->removed = res.removed;
+		r->rep->changed = res.changed;
 		if (res.conflicts)
 			r->any_conflict = true;
 	} else {

@@ -5,7 +5,6 @@
 #include "worker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "sync.h"
 #include "trunkctl/store.h"
+#include "wake.h"
 
 #define EVENT_QUEUE_MAX 1024
 
@@ -49,11 +49,7 @@ enum tc_status tc_worker_create(const struct tc_worker_options *o, struct tc_wor
 	w->pipe_rd = w->pipe_wr = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	/* The period is measured on the monotonic clock: wall-clock jumps do not stall it. */
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	tc_cond_init_monotonic(&w->cv);
 	*out = w;
 	return TC_OK;
 }
@@ -118,11 +114,7 @@ static void push_event(struct tc_worker *w, const struct tc_sync_event *ev)
 	w->queue[(w->q_head + w->q_len) % EVENT_QUEUE_MAX] = *ev;
 	w->q_len++;
 	pthread_mutex_unlock(&w->mu);
-	ssize_t n;
-	do
-		n = write(w->pipe_wr, "e", 1);
-	while (n < 0 && errno == EINTR);
-	/* EAGAIN: the pipe is full, so the reader is already woken. */
+	tc_wake(w->pipe_wr);
 }
 
 static void on_sync_event(void *ud, const struct tc_sync_event *ev)
@@ -141,17 +133,6 @@ static void finished_event(struct tc_worker *w, enum tc_status status, const cha
 	ev.report.started_ms = ev.report.finished_ms = tc_clock_now(&w->opt.clock);
 	snprintf(ev.report.message, sizeof(ev.report.message), "%s", message);
 	push_event(w, &ev);
-}
-
-static void deadline_after(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
 }
 
 /*
@@ -184,7 +165,7 @@ static unsigned next_request(struct tc_worker *w)
 	if (!w->requested && !w->stop) {
 		if (w->opt.sync_interval_ms > 0) {
 			struct timespec ts;
-			deadline_after(&ts, w->opt.sync_interval_ms);
+			tc_deadline_after(&ts, w->opt.sync_interval_ms);
 			int rc = 0;
 			while (!w->requested && !w->stop && rc != ETIMEDOUT)
 				rc = pthread_cond_timedwait(&w->cv, &w->mu, &ts);
@@ -258,13 +239,9 @@ enum tc_status tc_worker_start(struct tc_worker *w, struct tc_error *err)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	if (w->pipe_rd < 0) {
 		int fds[2];
-		if (pipe(fds) != 0)
-			return tc_error_set(err, TC_IO, "cannot create the event pipe: %s",
-			                    strerror(errno));
-		for (int i = 0; i < 2; i++) {
-			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-			fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-		}
+		enum tc_status rc = tc_wake_pipe(fds, "the event pipe", err);
+		if (rc != TC_OK)
+			return rc;
 		w->pipe_rd = fds[0];
 		w->pipe_wr = fds[1];
 	}
@@ -314,9 +291,7 @@ bool tc_worker_next_event(struct tc_worker *w, struct tc_sync_event *ev)
 		w->q_len--;
 	} else {
 		/* Drained under the lock, so a byte written after this is for a new event. */
-		char buf[256];
-		while (read(w->pipe_rd, buf, sizeof(buf)) > 0)
-			;
+		tc_wake_drain(w->pipe_rd);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return have;

@@ -7,6 +7,7 @@
 #ifndef TRUNKCTL_LINT_H
 #define TRUNKCTL_LINT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -122,8 +123,43 @@ struct tc_lint_report {
  */
 enum tc_status tc_lint_run(const struct tc_route_table *table, const enum tc_lint_rule_id *only,
                            struct tc_lint_report *out, struct tc_error *err);
+/* tc_lint_run that stops between rules with TC_CANCELLED once *cancel is set (NULL: never). */
+enum tc_status tc_lint_run_cancellable(const struct tc_route_table *table,
+                                       const enum tc_lint_rule_id *only, const atomic_bool *cancel,
+                                       struct tc_lint_report *out, struct tc_error *err);
 void tc_lint_report_finish(struct tc_lint_report *report); /* accepts NULL */
 /* Findings of the given severity. */
 size_t tc_lint_report_count(const struct tc_lint_report *report, enum tc_lint_severity severity);
+
+/*
+ * A lint's findings by trunk, compact enough to keep while the report and the
+ * trunks it points into are gone: the list looks each row up (a binary search
+ * over the ids, sorted) for its marker, the detail view for the findings.
+ */
+struct tc_lint_marks;
+
+struct tc_lint_mark_finding {
+	enum tc_lint_rule_id rule;
+	const char *message; /* owned by the marks; server text: sanitise */
+};
+
+/*
+ * Every trunk the report names, with its findings: the most severe first,
+ * then in the report's order. TC_NOMEM.
+ */
+enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
+                                   struct tc_error *err);
+void tc_lint_marks_destroy(struct tc_lint_marks *marks); /* accepts NULL */
+/* The worst severity of the findings naming trunk id; false when none does (or marks is NULL). */
+bool tc_lint_marks_find(const struct tc_lint_marks *marks, const char *id,
+                        enum tc_lint_severity *worst);
+/*
+ * The findings naming trunk id, *n of them (0 and NULL when none): valid
+ * while marks lives.
+ */
+const struct tc_lint_mark_finding *const *tc_lint_marks_findings(const struct tc_lint_marks *marks,
+                                                                 const char *id, size_t *n);
+/* Trunks whose worst finding has the given severity. */
+size_t tc_lint_marks_count(const struct tc_lint_marks *marks, enum tc_lint_severity worst);
 
 #endif

@@ -8,7 +8,9 @@
  * thread); every tc_service_* function must be called from that thread. The
  * background sync worker (tc_service_worker_start) runs on its own thread with
  * its own store connection and talks to the owner only through the event pipe
- * (tc_service_event_fd / tc_service_next_event).
+ * (tc_service_event_fd / tc_service_next_event). So does the lint thread
+ * (tc_service_lint_request), at a lower priority, through its own pipe
+ * (tc_service_lint_fd / tc_service_lint_take).
  *
  * Local edits never wait on the network: save, delete, discard and resolve
  * write the store in one transaction and return once it is committed; the
@@ -520,5 +522,31 @@ const struct tc_route_table *tc_routing_table(const struct tc_routing *r);
 /* The trunk with that id among those routing sees, or NULL. */
 const struct tc_trunk *tc_routing_find(const struct tc_routing *r, const char *id);
 void tc_routing_destroy(struct tc_routing *r); /* accepts NULL */
+
+/* ---- the lint in the background (src/lint_job.c) ---- */
+
+struct tc_lint_marks; /* trunkctl/lint.h */
+
+/*
+ * Asks for the fleet lint of the trunks as routing sees them (queued changes
+ * applied), on a low-priority thread of the service with its own store
+ * connection, started on the first request: the caller never waits for the
+ * read of every trunk. Requests coalesce (those made within a moment of each
+ * other make one run); one made while a run is under way cancels that run,
+ * whose answer would be out of date, and starts over. Closing the service
+ * cancels a run and does not wait for it to end. Errors: TC_NOMEM, TC_IO.
+ */
+enum tc_status tc_service_lint_request(struct tc_service *svc, struct tc_error *err);
+/* A lint request is not answered yet. */
+bool tc_service_lint_busy(const struct tc_service *svc);
+/* Readable when an answer waits; -1 before the first request. */
+int tc_service_lint_fd(const struct tc_service *svc);
+/*
+ * Takes the answer to the newest request when it is there: true with *out
+ * (the caller's; tc_lint_marks_destroy), or *out NULL and err set when the
+ * lint failed; false when none waits (the descriptor is then drained).
+ * Never blocks.
+ */
+bool tc_service_lint_take(struct tc_service *svc, struct tc_lint_marks **out, struct tc_error *err);
 
 #endif

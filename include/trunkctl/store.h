@@ -421,6 +421,7 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *store, int64_t genera
 struct tc_pull_result {
 	size_t removed;   /* trunks dropped: gone from the server, no local change */
 	size_t conflicts; /* trunks gone from the server with local edits */
+	size_t changed;   /* trunks the pull's pages added or changed (not as last sent) */
 };
 /*
  * Ends a complete pull: server trunks not seen in it are removed, or become

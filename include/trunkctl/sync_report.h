@@ -22,6 +22,7 @@ enum tc_sync_flags {
 struct tc_sync_report {
 	size_t pulled;         /* trunks received */
 	size_t removed;        /* trunks dropped because the server no longer has them */
+	size_t changed;        /* trunks received new or changed since the last pull */
 	size_t pushed;         /* outbox entries the server accepted */
 	size_t queued;         /* entries still queued afterwards (retryable failures, not due) */
 	size_t conflicts;      /* trunks in conflict afterwards */

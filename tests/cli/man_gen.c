@@ -1,10 +1,11 @@
 /*
  * Prints the generated blocks of trunkctl(1): `keys` (the KEYS section, from
- * the TUI's action table), `attributes` (the --set attributes, from the
- * field table) and `aliases` (the filter's short field names, from
- * src/filter.c), so the man page is generated from, and tested against, the
- * tables the program uses; `blocks` lists the blocks for the scripts that
- * write and check them. Regenerate with `ninja -C build man-update`.
+ * the TUI's action table), `legend` (the marks of the trunk list, from its
+ * legend table), `attributes` (the --set attributes, from the field table)
+ * and `aliases` (the filter's short field names, from src/filter.c), so the
+ * man page is generated from, and tested against, the tables the program
+ * uses; `blocks` lists the blocks for the scripts that write and check them.
+ * Regenerate with `ninja -C build man-update`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,17 @@ static void keys(void)
 	puts(".\\\" keys:end");
 }
 
+static void legend(void)
+{
+	puts(".\\\" legend:begin (generated from ui/tui/keymap.h by tests/cli/man_gen.c)");
+	puts(".Bl -tag -width Ds -compact");
+	for (int l = 0; l < TUI_LEGEND_COUNT; l++)
+		printf(".It Li \"\\&%s\"\n\\&%s\n", tui_legend_mark((enum tui_legend)l),
+		       tui_legend_meaning((enum tui_legend)l));
+	puts(".El");
+	puts(".\\\" legend:end");
+}
+
 static void attributes(void)
 {
 	puts(".\\\" attributes:begin (generated from include/trunkctl/fields.def by "
@@ -87,7 +99,7 @@ static void aliases(void)
 static const struct {
 	const char *name;
 	void (*print)(void);
-} blocks[] = {{"keys", keys}, {"attributes", attributes}, {"aliases", aliases}};
+} blocks[] = {{"keys", keys}, {"legend", legend}, {"attributes", attributes}, {"aliases", aliases}};
 
 int main(int argc, char **argv)
 {
@@ -102,6 +114,6 @@ int main(int argc, char **argv)
 			blocks[i].print();
 			return 0;
 		}
-	fputs("usage: man_gen blocks|keys|attributes|aliases\n", stderr);
+	fputs("usage: man_gen blocks|keys|legend|attributes|aliases\n", stderr);
 	return 2;
 }

@@ -1781,6 +1781,7 @@ Test(service, the_worker_pulls_at_once_and_pushes_a_save_at_once)
 	wait_finished(svc, &seen);
 	cr_assert_eq(seen.report.status, TC_OK, "%s", seen.report.message);
 	cr_assert_eq(seen.report.pulled, 150);
+	cr_assert_eq(seen.report.changed, 150, "every trunk is new here");
 	cr_assert_geq(seen.started, 1);
 	cr_assert_geq(seen.pull_progress, 1);
 
@@ -1823,7 +1824,10 @@ Test(service, the_worker_pulls_at_once_and_pushes_a_save_at_once)
 	tc_service_worker_stop(svc);
 	tc_service_worker_stop(svc);
 	cr_assert_eq(tc_service_event_fd(svc), -1);
-	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, NULL, &err), TC_OK, "%s", err.message);
+	struct tc_sync_report rep;
+	cr_assert_eq(tc_service_sync(svc, TC_SYNC_ALL, &rep, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(rep.pulled, 151);
+	cr_assert_eq(rep.changed, 0, "a pull of the trunks as they were changes none");
 	free(id);
 	tc_trunk_destroy(draft);
 	tc_service_close(svc);

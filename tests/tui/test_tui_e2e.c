@@ -287,6 +287,8 @@ static void normalise(char *s)
 
 static void golden(struct vtd *t, const char *name)
 {
+	/* the lint's markers come after a paint, from a thread: the screen is taken with them */
+	cr_assert(vtd_wait_lint(t, WAIT_MS), "the lint never finished");
 	vtd_drain(t);
 	char *screen = vtd_screen(t);
 	cr_assert_not_null(screen);
@@ -444,13 +446,15 @@ Test(e2e, filter_narrows_as_you_type_with_smart_case)
 Test(e2e, names_sort_naturally)
 {
 	struct vtd *t = run_offline_with_samples(12);
+	/* the names start after the lint's markers (every sample has one), once they are there */
+	cr_assert(vtd_wait_lint(t, WAIT_MS));
 	char row[128];
 	vtd_row(t, 2, row, sizeof(row));
-	cr_expect(strncmp(row, "Sample trunk 1 ", 15) == 0, "first row: %s", row);
+	cr_expect(strncmp(row + 2, "Sample trunk 1 ", 15) == 0, "first row: %s", row);
 	vtd_row(t, 3, row, sizeof(row));
-	cr_expect(strncmp(row, "Sample trunk 2 ", 15) == 0, "trunk 2 before trunk 10: %s", row);
+	cr_expect(strncmp(row + 2, "Sample trunk 2 ", 15) == 0, "trunk 2 before trunk 10: %s", row);
 	vtd_row(t, 11, row, sizeof(row));
-	cr_expect(strncmp(row, "Sample trunk 10 ", 16) == 0, "tenth row: %s", row);
+	cr_expect(strncmp(row + 2, "Sample trunk 10 ", 16) == 0, "tenth row: %s", row);
 	quit(t);
 }
 
@@ -643,8 +647,8 @@ Test(e2e, the_header_never_shows_a_cut_host_as_a_whole_one)
 	}
 }
 
-/* A create saved by an earlier offline session, never pushed. */
-static void create_offline(const char *name)
+/* A create saved by an earlier offline session, never pushed, with "key=value" assignments. */
+static void create_offline_with(const char *name, const char *const *sets)
 {
 	struct tc_service_options so = {.data_dir = data_dir};
 	struct tc_service *svc = NULL;
@@ -656,12 +660,20 @@ static void create_offline(const char *name)
 	tc_trunk_set_string(t, TC_F_NAME, name);
 	tc_trunk_set_string(t, TC_F_REGION, "hydrogen");
 	tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "ip_address");
+	for (size_t i = 0; sets[i]; i++)
+		cr_assert_eq(tc_trunk_assign(t, sets[i], &err), TC_OK, "%s: %s", sets[i],
+		             err.message);
 	char *id = NULL;
 	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
 	free(id);
 	tc_trunk_destroy(t);
 	tc_service_close(svc);
 	tc_error_clear(&err);
+}
+
+static void create_offline(const char *name)
+{
+	create_offline_with(name, (const char *const[]){NULL});
 }
 
 Test(e2e, names_get_their_width_and_cut_values_say_so)
@@ -671,11 +683,13 @@ Test(e2e, names_get_their_width_and_cut_values_say_so)
 	fake_stop(&server);
 	create_offline("Sample trunk 1 backup");
 	struct vtd *t = run(24, 80, 0);
+	/* the names start after the lint's markers, once they are there */
+	cr_assert(vtd_wait_lint(t, WAIT_MS));
 	char a[256], b[256];
 	row_of(t, "Sample trunk 1 ", a, sizeof(a));
 	row_of(t, "Sample trunk 1 backup", b, sizeof(b));
-	cr_expect(strncmp(a, "Sample trunk 1 ", 15) == 0 &&
-	              strncmp(b, "Sample trunk 1 backup", 21) == 0,
+	cr_expect(strncmp(a + 2, "Sample trunk 1 ", 15) == 0 &&
+	              strncmp(b + 2, "Sample trunk 1 backup", 21) == 0,
 	          "the whole names, told apart:\n%s\n%s", a, b);
 	golden(t, "list-long-name");
 	quit(t);
@@ -690,8 +704,8 @@ Test(e2e, names_get_their_width_and_cut_values_say_so)
 		if (!name)
 			continue;
 		size_t n = strlen("Sample trunk 1 backup");
-		cr_expect(strlen(row) <= n || row[n] == ' ' ||
-		              strncmp(row + n - 3, "\xe2\x80\xa6", 3) == 0,
+		cr_expect(strlen(name) <= n || name[n] == ' ' ||
+		              strncmp(name + n - 3, "\xe2\x80\xa6", 3) == 0,
 		          "a name runs into the next column: %s", row);
 	}
 	quit(t);
@@ -1724,6 +1738,8 @@ static void expect_ignored(struct vtd *t, const char *where)
 	    {"an unknown SS3", "\033Oz"},
 	    {"an OSC reply", "\033]11;rgb:0000/0000/0000\033\\"},
 	};
+	/* the lint's markers come when they come: not in the middle of a comparison */
+	cr_assert(vtd_wait_lint(t, WAIT_MS));
 	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
 		char *before = screen_now(t);
 		const char *one[] = {seqs[i].bytes};
@@ -2040,5 +2056,96 @@ Test(e2e, a_corrupt_state_file_is_ignored_with_a_message)
 	struct vtd *t = run_offline_with_samples(3);
 	cr_expect(vtd_has_text(t, "Ignored the remembered list view"));
 	cr_expect(vtd_has_text(t, "Region"), "the defaults apply");
+	quit(t);
+}
+
+/* The gutter of the row showing name: its first two cells. */
+static void gutter_of(struct vtd *t, const char *name, char out[3])
+{
+	char row[256];
+	row_of(t, name, row, sizeof(row));
+	snprintf(out, 3, "%-2.2s", row);
+}
+
+/*
+ * The lint runs after the first paint, off the UI thread, and marks the
+ * trunks it finds something on: ! an error, ? a warning. The detail view
+ * lists a trunk's findings; fixing the trunk takes its marker away.
+ */
+Test(e2e, the_lint_marks_trunks_after_the_first_paint_and_a_fix_clears_them)
+{
+	create_offline_with("Lint A",
+	                    (const char *const[]){"inbound_source_ips=198.51.100.7", NULL});
+	create_offline_with("Lint B",
+	                    (const char *const[]){"inbound_source_ips=198.51.100.7", NULL});
+	create_offline_with("Lint C",
+	                    (const char *const[]){"inbound_source_ips=198.51.100.9", NULL});
+	create_offline_with("Lint D",
+	                    (const char *const[]){"outbound_host=sip.example.com",
+	                                          "outbound_plus_prefix=true",
+	                                          "outbound_national_dialing=true", NULL});
+	struct vtd *t = run(24, 80, 0);
+	/* the first paint is the store's list, without waiting for the lint */
+	const char *first = vtd_marked_screen(t);
+	cr_assert_not_null(first);
+	cr_expect(strstr(first, "\nLint A ") && !strstr(first, "! Lint A"),
+	          "the first paint came with the lint's marks:\n%s", first);
+	cr_assert(vtd_wait_lint(t, WAIT_MS), "the lint never came");
+	char g[3];
+	gutter_of(t, "Lint A", g);
+	cr_expect_str_eq(g, "! ", "an error on A");
+	gutter_of(t, "Lint B", g);
+	cr_expect_str_eq(g, "! ", "an error on B");
+	gutter_of(t, "Lint C", g);
+	cr_expect_str_eq(g, "  ", "nothing on C");
+	gutter_of(t, "Lint D", g);
+	cr_expect_str_eq(g, "? ", "a warning on D");
+	/* the list still moves while the lint is in its thread, and after */
+	keys(t, K_DOWN);
+	keys(t, K_UP);
+
+	/* the detail view says what and how to fix it */
+	keys(t, K_HOME);
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Lint A", WAIT_MS);
+	wait_text(t, "error   shared-inbound-ip:", WAIT_MS);
+	cr_expect(vtd_has_text(t, "198.51.100.7"));
+	cr_expect(vtd_has_text(t, "fix: keep the IP on one trunk"));
+	keys(t, "q");
+
+	/* B gets its own IP: the lint runs again after the save and clears both */
+	keys(t, K_DOWN);
+	keys(t, "e");
+	wait_text(t, "Edit trunk Lint B", WAIT_MS);
+	for (int i = 0; i < 5; i++)
+		keys(t, K_TAB);
+	keys(t, "\025");
+	type(t, "198.51.100.8");
+	keys(t, K_F2);
+	wait_text(t, "Saved Lint B", WAIT_MS);
+	cr_assert(vtd_wait_lint(t, WAIT_MS), "the lint after the save never came");
+	gutter_of(t, "Lint A", g);
+	cr_expect_str_eq(g, "  ", "A is clean once B has its own IP");
+	gutter_of(t, "Lint B", g);
+	cr_expect_str_eq(g, "  ");
+	gutter_of(t, "Lint D", g);
+	cr_expect_str_eq(g, "? ", "D keeps its warning");
+	keys(t, K_HOME);
+	keys(t, K_ENTER);
+	wait_text(t, "Trunk Lint A", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "shared-inbound-ip"), "a finding that is gone stays listed");
+	keys(t, "q");
+	quit(t);
+}
+
+/* The help lists the list's marks from the legend table, after the keys. */
+Test(e2e, help_lists_the_marks_of_the_list)
+{
+	struct vtd *t = run(24, 80, 0);
+	keys(t, "?");
+	keys(t, "G");
+	wait_text(t, "Marks before a trunk's name in the list", WAIT_MS);
+	cr_expect(vtd_has_text(t, "The lint found an error"));
+	cr_expect(vtd_has_text(t, "The lint found a warning"));
 	quit(t);
 }

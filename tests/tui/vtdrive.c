@@ -21,6 +21,8 @@ struct vtd {
 	VTermScreen *sc;
 	int rows, cols;
 	unsigned idle;
+	/* The last marker said a lint is yet to be painted ("idle:N lint"). */
+	bool lint;
 	bool exited;
 	int status;
 	/* The last bytes of output, to check what was sent at exit. */
@@ -49,6 +51,7 @@ static int prop_cb(VTermProp p, VTermValue *v, void *u)
 		t->marked = vtd_screen(t);
 	}
 	t->idle = idle;
+	t->lint = strstr(v->string + 5, " lint") != NULL;
 	return 1;
 }
 
@@ -216,10 +219,12 @@ void vtd_send(struct vtd *t, const char *keys)
 	}
 }
 
-bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
+/* Reads output until done(t, n) holds; false on the timeout or a hang-up. */
+static bool wait_until(struct vtd *t, bool (*done)(const struct vtd *t, unsigned n), unsigned n,
+                       int timeout_ms)
 {
 	double end = tl_now_ms() + timeout_ms;
-	while (t->idle < n) {
+	while (!done(t, n)) {
 		double left = end - tl_now_ms();
 		if (left <= 0 || t->gone)
 			return false;
@@ -230,9 +235,35 @@ bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
 	return true;
 }
 
+static bool idle_reached(const struct vtd *t, unsigned n)
+{
+	return t->idle >= n;
+}
+
+bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms)
+{
+	return wait_until(t, idle_reached, n, timeout_ms);
+}
+
 unsigned vtd_idle(const struct vtd *t)
 {
 	return t->idle;
+}
+
+static bool lint_painted(const struct vtd *t, unsigned n)
+{
+	return t->idle && !t->lint;
+}
+
+bool vtd_wait_lint(struct vtd *t, int timeout_ms)
+{
+	vtd_drain(t);
+	return wait_until(t, lint_painted, 0, timeout_ms);
+}
+
+bool vtd_lint_pending(const struct vtd *t)
+{
+	return t->lint;
 }
 
 bool vtd_keys(struct vtd *t, int timeout_ms, const char *const keys[], size_t n)

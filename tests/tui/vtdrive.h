@@ -29,6 +29,14 @@ void vtd_send(struct vtd *t, const char *keys);
 bool vtd_wait_idle(struct vtd *t, unsigned n, int timeout_ms);
 /* The last repaint marker seen (0 before the first). */
 unsigned vtd_idle(const struct vtd *t);
+/*
+ * Waits until the last repaint marker says no lint is yet to be painted
+ * ("idle:N lint" says one is: the first after the first paint, or one asked
+ * for after a change), so what the lint marks is on the screen.
+ */
+bool vtd_wait_lint(struct vtd *t, int timeout_ms);
+/* Whether the last repaint marker said a lint is yet to be painted. */
+bool vtd_lint_pending(const struct vtd *t);
 /* Sends keys (each byte run one key, as listed) and waits for their repaint. */
 bool vtd_keys(struct vtd *t, int timeout_ms, const char *const keys[], size_t n);
 /* Waits until needle shows anywhere on the screen. */

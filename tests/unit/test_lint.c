@@ -232,3 +232,145 @@ Test(lint, one_rule_only)
 	cr_expect_eq(r.report.items[0].rule, TC_LINT_PLUS_WITH_NATIONAL);
 	finish(&r);
 }
+
+/* ---- the marks the list shows: each trunk's worst finding, by id ---- */
+
+Test(lint_marks, each_trunk_gets_its_worst_severity_and_its_findings_in_order)
+{
+	struct lint_run r = {
+	    .t = {fx_trunk("new", "2026-01-02T00:00:00Z", IP_MODE, "inbound_source_ips=198.51.0.7",
+	                   "region=helium", (char *)NULL),
+	          fx_trunk("old", "2026-01-01T00:00:00Z", IP_MODE, "inbound_source_ips=198.51.0.7",
+	                   "region=hydrogen", (char *)NULL),
+	          fx_trunk("plus", "2026-01-03T00:00:00Z", IP_MODE, HOST,
+	                   "outbound_route_prefixes=855", "outbound_plus_prefix=true",
+	                   "outbound_national_dialing=true", (char *)NULL),
+	          fx_trunk("clean", "2026-01-04T00:00:00Z", IP_MODE, "inbound_source_ips=10.0.0.9",
+	                   (char *)NULL)},
+	    .n = 4};
+	run(&r);
+	struct tc_lint_marks *m = NULL;
+	cr_assert_eq(tc_lint_marks_build(&r.report, &m, NULL), TC_OK);
+	enum tc_lint_severity sev = TC_LINT_INFO;
+	cr_assert(tc_lint_marks_find(m, "new", &sev));
+	cr_expect_eq(sev, TC_LINT_ERROR, "shared-inbound-ip outranks shared-ip-region");
+	cr_assert(tc_lint_marks_find(m, "old", &sev));
+	cr_expect_eq(sev, TC_LINT_ERROR);
+	cr_assert(tc_lint_marks_find(m, "plus", &sev));
+	cr_expect_eq(sev, TC_LINT_WARNING);
+	cr_expect_not(tc_lint_marks_find(m, "clean", &sev));
+	cr_expect_not(tc_lint_marks_find(m, "nobody", NULL));
+	cr_expect_not(tc_lint_marks_find(m, "", NULL));
+
+	size_t n = 0;
+	const struct tc_lint_mark_finding *const *f = tc_lint_marks_findings(m, "new", &n);
+	cr_assert_eq(n, 2);
+	cr_expect_eq(f[0]->rule, TC_LINT_SHARED_INBOUND_IP, "in rule order");
+	cr_expect_eq(f[1]->rule, TC_LINT_SHARED_IP_REGION);
+	cr_expect(strstr(f[0]->message, "198.51.0.7"), "%s", f[0]->message);
+	cr_expect_null(tc_lint_marks_findings(m, "clean", &n));
+	cr_expect_eq(n, 0);
+
+	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_ERROR), 2);
+	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_WARNING), 1);
+	/* the report and its trunks go; the marks keep their own copies */
+	finish(&r);
+	cr_assert(tc_lint_marks_find(m, "plus", &sev));
+	f = tc_lint_marks_findings(m, "plus", &n);
+	bool plus_national = false;
+	for (size_t i = 0; i < n; i++)
+		plus_national |= f[i]->rule == TC_LINT_PLUS_WITH_NATIONAL &&
+		                 strstr(f[i]->message, "plus prefix") != NULL;
+	cr_expect(plus_national);
+	tc_lint_marks_destroy(m);
+}
+
+/* The list looks every row up: the ids are found whatever order the report named them in. */
+Test(lint_marks, many_trunks_are_found_by_binary_search)
+{
+	enum { N = 300 };
+	struct tc_trunk *t[N];
+	char id[32];
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "t%03d", (i * 7919) % N);
+		/* every trunk shares 10.0.0.1: one finding naming all of them */
+		t[i] = fx_trunk(id, "2026-01-01T00:00:00Z", IP_MODE, "inbound_source_ips=10.0.0.1",
+		                (char *)NULL);
+	}
+	struct tc_route_table *tb = NULL;
+	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)t, N, &tb, NULL), TC_OK);
+	struct tc_lint_report report;
+	cr_assert_eq(tc_lint_run(tb, NULL, &report, NULL), TC_OK);
+	struct tc_lint_marks *m = NULL;
+	cr_assert_eq(tc_lint_marks_build(&report, &m, NULL), TC_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "t%03d", i);
+		enum tc_lint_severity sev;
+		cr_expect(tc_lint_marks_find(m, id, &sev), "%s", id);
+		cr_expect_eq(sev, TC_LINT_ERROR);
+	}
+	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_ERROR), N);
+	tc_lint_marks_destroy(m);
+	tc_lint_report_finish(&report);
+	tc_route_table_destroy(tb);
+	for (int i = 0; i < N; i++)
+		tc_trunk_destroy(t[i]);
+}
+
+Test(lint_marks, an_empty_report_and_no_marks)
+{
+	struct tc_lint_report report = {0};
+	struct tc_lint_marks *m = NULL;
+	cr_assert_eq(tc_lint_marks_build(&report, &m, NULL), TC_OK);
+	cr_expect_not(tc_lint_marks_find(m, "x", NULL));
+	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_ERROR), 0);
+	tc_lint_marks_destroy(m);
+	/* before the first lint the UI has no marks at all */
+	cr_expect_not(tc_lint_marks_find(NULL, "x", NULL));
+	size_t n = 1;
+	cr_expect_null(tc_lint_marks_findings(NULL, "x", &n));
+	cr_expect_eq(n, 0);
+	cr_expect_eq(tc_lint_marks_count(NULL, TC_LINT_ERROR), 0);
+	tc_lint_marks_destroy(NULL);
+}
+
+Test(lint, a_set_cancel_flag_stops_the_rules)
+{
+	struct lint_run r = {.t = {fx_trunk("a", "2026-01-01T00:00:00Z", IP_MODE,
+	                                    "inbound_source_ips=10.0.0.1", (char *)NULL)},
+	                     .n = 1};
+	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)r.t, r.n, &r.tb, NULL),
+	             TC_OK);
+	atomic_bool cancel = true;
+	cr_expect_eq(tc_lint_run_cancellable(r.tb, NULL, &cancel, &r.report, NULL), TC_CANCELLED);
+	cr_expect_eq(r.report.count, 0);
+	atomic_store(&cancel, false);
+	cr_expect_eq(tc_lint_run_cancellable(r.tb, NULL, &cancel, &r.report, NULL), TC_OK);
+	finish(&r);
+}
+
+/* The detail view lists a trunk's errors before its warnings, whatever the rules' order. */
+Test(lint_marks, a_trunks_findings_come_most_severe_first)
+{
+	struct lint_run r = {
+	    .t = {fx_trunk("x", "2026-01-01T00:00:00Z", IP_MODE, HOST,
+	                   "outbound_route_prefixes=855, ", "outbound_dial_string_prefix=+1",
+	                   (char *)NULL),
+	          fx_trunk("rest", "2026-01-02T00:00:00Z", IP_MODE, HOST, (char *)NULL)},
+	    .n = 2};
+	run(&r);
+	/* the rule table lists empty-route-prefix (a warning) before dial-prefix-not-digits */
+	cr_assert_lt(TC_LINT_EMPTY_ROUTE_PREFIX, TC_LINT_DIAL_PREFIX_NOT_DIGITS);
+	cr_assert_not_null(find(&r, TC_LINT_EMPTY_ROUTE_PREFIX));
+	struct tc_lint_marks *m = NULL;
+	cr_assert_eq(tc_lint_marks_build(&r.report, &m, NULL), TC_OK);
+	size_t n = 0;
+	const struct tc_lint_mark_finding *const *f = tc_lint_marks_findings(m, "x", &n);
+	cr_assert_geq(n, 2);
+	cr_expect_eq(f[0]->rule, TC_LINT_DIAL_PREFIX_NOT_DIGITS);
+	for (size_t i = 1; i < n; i++)
+		cr_expect_geq(tc_lint_rule(f[i]->rule)->severity,
+		              tc_lint_rule(f[i - 1]->rule)->severity, "finding %zu", i);
+	tc_lint_marks_destroy(m);
+	finish(&r);
+}

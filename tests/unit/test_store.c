@@ -625,6 +625,40 @@ Test(store, a_page_failing_inside_a_transaction_is_undone_alone)
 	tc_trunk_destroy(no_id);
 }
 
+/*
+ * A pull counts the trunks it added or changed, not those the server sent
+ * as they were: the TUI lints again only after a pull that changed one.
+ */
+Test(store, a_pull_counts_the_trunks_it_changed)
+{
+	struct tc_trunk *a = server_trunk("srv-a", "a", "10.0.0.1");
+	struct tc_trunk *b = server_trunk("srv-b", "b", "10.0.0.2");
+	struct tc_trunk *all[] = {a, b};
+	int64_t gen;
+	struct tc_pull_result res;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, all, 2, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK);
+	cr_expect_eq(res.changed, 2, "both are new");
+
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, all, 2, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK);
+	cr_expect_eq(res.changed, 0, "the same trunks again");
+
+	cr_assert_eq(tc_trunk_set_string(b, TC_F_NAME, "b2"), TC_OK);
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(store, gen, all, 2, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK);
+	cr_expect_eq(res.changed, 1, "b was renamed on the server");
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "srv-b", &rec, &err), TC_OK);
+	cr_expect_str_eq(tc_trunk_string(rec->current, TC_F_NAME), "b2");
+	tc_trunk_record_destroy(rec);
+	tc_trunk_destroy(a);
+	tc_trunk_destroy(b);
+}
+
 Test(store, a_pull_removes_vanished_trunks_or_flags_local_edits)
 {
 	struct tc_trunk *a = server_trunk("srv-a", "a", "10.0.0.1");

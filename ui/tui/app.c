@@ -65,12 +65,28 @@ static void refresh_status(struct tui_app *app)
 	tc_error_clear(&err);
 }
 
-void tui_changed(struct tui_app *app)
+static void reload_all(struct tui_app *app)
 {
 	refresh_status(app);
 	for (int i = 0; i < app->depth; i++)
 		if (app->stack[i]->ops->reload)
 			app->stack[i]->ops->reload(app, app->stack[i]);
+}
+
+void tui_lint_request(struct tui_app *app)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	app->lint_asked = true;
+	if (tc_service_lint_request(app->svc, &err) != TC_OK)
+		tui_status_err(app, "The lint cannot run", &err);
+	tc_error_clear(&err);
+}
+
+void tui_changed(struct tui_app *app)
+{
+	reload_all(app);
+	tui_lint_request(app);
 }
 
 void tui_request_sync(struct tui_app *app, unsigned flags)
@@ -354,7 +370,12 @@ static void present(struct tui_app *app)
 {
 	refresh();
 	if (app->test_hooks) {
-		printf("\033]2;idle:%u\007", app->inputs + 1);
+		/*
+		 * " lint": a lint is yet to come (the first one is asked for just
+		 * after this paint) or has not been painted yet; the tests wait for it.
+		 */
+		bool lint = !app->lint_asked || tc_service_lint_busy(app->svc);
+		printf("\033]2;idle:%u%s\007", app->inputs + 1, lint ? " lint" : "");
 		fflush(stdout);
 	}
 }
@@ -591,7 +612,7 @@ static bool read_key(struct tui_key *key)
 static void handle_events(struct tui_app *app)
 {
 	struct tc_sync_event ev;
-	bool changed = false;
+	bool changed = false, trunks = false;
 	while (tc_service_next_event(app->svc, &ev)) {
 		switch (ev.kind) {
 		case TC_EV_SYNC_STARTED:
@@ -609,12 +630,14 @@ static void handle_events(struct tui_app *app)
 			         "Syncing: sent %zu of %zu changes.", ev.done, ev.total);
 			break;
 		case TC_EV_TRUNK_CHANGED:
-			changed = true;
+			changed = trunks = true;
 			break;
 		case TC_EV_SYNC_FINISHED:
 			app->syncing = false;
 			app->progress[0] = '\0';
 			changed = true;
+			/* a pull of trunks as they were changes nothing the lint sees */
+			trunks |= ev.report.changed || ev.report.removed || ev.report.pushed;
 			if (ev.report.status == TC_CONFLICT) {
 				tui_status(
 				    app, true,
@@ -648,7 +671,27 @@ static void handle_events(struct tui_app *app)
 		}
 	}
 	if (changed)
-		tui_changed(app);
+		reload_all(app);
+	if (trunks)
+		tui_lint_request(app);
+}
+
+/* The lint thread's answer: the list and the detail view show it at the next paint. */
+static void take_lint(struct tui_app *app)
+{
+	struct tc_lint_marks *marks = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	if (tc_service_lint_take(app->svc, &marks, &err)) {
+		if (marks) {
+			tc_lint_marks_destroy(app->lint);
+			app->lint = marks;
+			app->lint_gen++;
+		} else {
+			tui_status_err(app, "The lint failed", &err);
+		}
+	}
+	tc_error_clear(&err);
 }
 
 /*
@@ -690,14 +733,17 @@ static void loop(struct tui_app *app)
 {
 	paint(app);
 	start_worker(app);
+	/* after the first paint, never before: the lint reads every trunk */
+	tui_lint_request(app);
 	while (!app->quit) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 		    {.fd = 0, .events = POLLIN},
 		    {.fd = tui_term_signal_fd(), .events = POLLIN},
 		    {.fd = app->worker ? tc_service_event_fd(app->svc) : -1, .events = POLLIN},
+		    {.fd = tc_service_lint_fd(app->svc), .events = POLLIN},
 		};
 		int timeout = app->test_hooks ? -1 : 1000;
-		int n = poll(fds, 3, timeout);
+		int n = poll(fds, 4, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		bool repaint = false;
@@ -726,6 +772,11 @@ static void loop(struct tui_app *app)
 		}
 		if (fds[2].revents & POLLIN) {
 			handle_events(app);
+			keys_only = false;
+			repaint = true;
+		}
+		if (fds[3].revents & POLLIN) {
+			take_lint(app);
 			keys_only = false;
 			repaint = true;
 		}
@@ -811,6 +862,7 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 		tc_service_worker_stop(svc);
 	tui_term_close();
 	tui_marks_clear(&app->marks);
+	tc_lint_marks_destroy(app->lint);
 	free(app);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "term.h"
 #include "theme.h"
 #include "text.h"
+#include "trunkctl/lint.h"
 #include "trunkctl/service.h"
 #include "tui.h"
 
@@ -110,6 +111,14 @@ struct tui_app {
 
 	/* tui_now at the last full paint (the header's age is redrawn at least once a second). */
 	int64_t painted_ms;
+	/*
+	 * The newest lint of the fleet, from the service's lint thread; NULL
+	 * until the first arrives. lint_gen counts the arrivals, so a screen
+	 * that shows findings knows when to take the new ones in.
+	 */
+	struct tc_lint_marks *lint;
+	unsigned lint_gen;
+	bool lint_asked; /* the first lint has been asked for (it comes after the first paint) */
 };
 
 /* ---- app services for screens ---- */
@@ -121,8 +130,13 @@ void tui_status(struct tui_app *app, bool error, const char *fmt, ...)
 void tui_status_err(struct tui_app *app, const char *what, const struct tc_error *err);
 /* Pushes s (taking ownership); refused and destroyed when the stack is full. */
 void tui_push(struct tui_app *app, struct tui_screen *s);
-/* Reloads every screen and the header counts (after a local change). */
+/*
+ * Reloads every screen and the header counts, and asks for a new lint (after
+ * a local change).
+ */
 void tui_changed(struct tui_app *app);
+/* Asks the service's lint thread for a lint of the trunks as they are now. */
+void tui_lint_request(struct tui_app *app);
 int64_t tui_now(const struct tui_app *app);
 /* Changes are refused: --read-only, or the service was opened read-only. */
 bool tui_read_only(const struct tui_app *app);

@@ -4,12 +4,16 @@
 
 #include "app.h"
 
-enum line_kind { LINE_GROUP, LINE_FIELD, LINE_INFO, LINE_BLANK };
+enum line_kind { LINE_GROUP, LINE_FIELD, LINE_INFO, LINE_BLANK, LINE_LINT };
+
+/* Findings listed before "and N more": the routing screen (R) has them all. */
+#define LINT_SHOWN 8
 
 struct line {
 	enum line_kind kind;
-	int field; /* LINE_FIELD: enum tc_field_id; LINE_GROUP: enum tc_field_group */
-	char text[200];
+	/* LINE_FIELD: enum tc_field_id; LINE_GROUP: enum tc_field_group; LINE_LINT: severity */
+	int field;
+	char text[400];
 };
 
 struct detail_view {
@@ -20,8 +24,9 @@ struct detail_view {
 	int64_t revealed_ms;  /* tui_now when the password was revealed */
 	struct tui_scroll sc; /* over selectable (field) lines */
 	size_t nlines;
-	struct line lines[TC_FIELD_COUNT * 3 + TC_G_COUNT * 2 + 16];
+	struct line lines[TC_FIELD_COUNT * 3 + TC_G_COUNT * 2 + LINT_SHOWN * 2 + 20];
 	int height;
+	unsigned lint_gen; /* the app's lint the lines were built with */
 	/*
 	 * The raw view: the server's resource object as tc_service_document
 	 * gives it, cut into lines in place; NULL doc when never sent. raw_sc.sel
@@ -49,9 +54,35 @@ static void add(struct detail_view *v, enum line_kind kind, int field, const cha
 	snprintf(l->text, sizeof(l->text), "%s", text ? text : "");
 }
 
+/* What the lint found on this trunk: each finding's rule and message, and its fix. */
+static void add_lint(struct tui_app *app, struct detail_view *v)
+{
+	size_t n = 0;
+	const struct tc_lint_mark_finding *const *f =
+	    tc_lint_marks_findings(app->lint, v->rec->id, &n);
+	if (!n)
+		return;
+	add(v, LINE_BLANK, -1, "");
+	add(v, LINE_GROUP, -1, "Lint (R: every finding of the fleet)");
+	char text[400];
+	for (size_t i = 0; i < n && i < LINT_SHOWN; i++) {
+		const struct tc_lint_rule *rule = tc_lint_rule(f[i]->rule);
+		snprintf(text, sizeof(text), "  %-7s %s: %s", tc_lint_severity_name(rule->severity),
+		         rule->id, f[i]->message);
+		add(v, LINE_LINT, (int)rule->severity, text);
+		snprintf(text, sizeof(text), "          fix: %s", rule->hint);
+		add(v, LINE_INFO, -1, text);
+	}
+	if (n > LINT_SHOWN) {
+		snprintf(text, sizeof(text), "  and %zu more", n - LINT_SHOWN);
+		add(v, LINE_INFO, -1, text);
+	}
+}
+
 static void build(struct tui_app *app, struct detail_view *v)
 {
 	v->nlines = 0;
+	v->lint_gen = app->lint_gen;
 	const struct tc_trunk_record *r = v->rec;
 	if (!r)
 		return;
@@ -64,6 +95,7 @@ static void build(struct tui_app *app, struct detail_view *v)
 	add(v, LINE_INFO, -1, info);
 	if (r->last_error)
 		add(v, LINE_INFO, -2, r->last_error);
+	add_lint(app, v);
 	/* What the trunk is comes first; the record's timestamps last. */
 	for (int k = 1; k <= TC_G_COUNT; k++) {
 		int g = k % TC_G_COUNT;
@@ -197,6 +229,8 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		draw_document(v, top, height);
 		return;
 	}
+	if (v->lint_gen != app->lint_gen)
+		build(app, v);
 	/* Scroll so that the selected field line is visible. */
 	size_t sel_line = 0, k = 0;
 	for (size_t i = 0; i < v->nlines; i++)
@@ -218,6 +252,12 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		case LINE_INFO:
 			tui_put(stdscr, y, 0, l->text, COLS,
 			        tui_attr(l->field == -2 ? TUI_ROLE_ERROR : TUI_ROLE_DIM));
+			break;
+		case LINE_LINT:
+			tui_put(stdscr, y, 0, l->text, COLS,
+			        tui_attr(l->field == TC_LINT_ERROR     ? TUI_ROLE_ERROR
+			                 : l->field == TC_LINT_WARNING ? TUI_ROLE_WARNING
+			                                               : TUI_ROLE_NORMAL));
 			break;
 		case LINE_FIELD: {
 			const struct tc_field_info *fi = tc_field((enum tc_field_id)l->field);

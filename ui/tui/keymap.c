@@ -53,6 +53,24 @@ static const struct {
     {"Space", L' '},
 };
 
+static const struct {
+	const char *mark, *meaning;
+} legend[TUI_LEGEND_COUNT] = {
+#define TUI_LEGEND_ROW(id, mark, meaning) [TUI_LEGEND_##id] = {mark, meaning},
+    TUI_LEGEND_LIST(TUI_LEGEND_ROW)
+#undef TUI_LEGEND_ROW
+};
+
+const char *tui_legend_mark(enum tui_legend l)
+{
+	return l < TUI_LEGEND_COUNT ? legend[l].mark : "";
+}
+
+const char *tui_legend_meaning(enum tui_legend l)
+{
+	return l < TUI_LEGEND_COUNT ? legend[l].meaning : "";
+}
+
 const char *tui_action_name(enum tui_action a)
 {
 	return (a > TUI_ACT_NONE && a < TUI_ACT_COUNT) ? actions[a].name : "";

@@ -132,6 +132,28 @@ enum tui_action {
 	    TUI_ACT_COUNT
 };
 
+/*
+ * _(ID, mark, meaning): the one-cell marks the trunk list shows before a
+ * trunk's name. The help screen and trunkctl(1) list them from here. A lint
+ * note (info) has no mark: the detail view and the routing screen show it.
+ */
+#define TUI_LEGEND_LIST(_)                                                                         \
+	_(MARKED, "*", "Marked (Space): e and d act on every marked trunk")                        \
+	_(LINT_ERROR, "!",                                                                         \
+	  "The lint found an error: calls fail or go somewhere undefined (Enter shows why)")       \
+	_(LINT_WARNING, "?", "The lint found a warning: calls go where the settings do not suggest")
+
+enum tui_legend {
+#define TUI_LEGEND_ENUM(id, mark, meaning) TUI_LEGEND_##id,
+	TUI_LEGEND_LIST(TUI_LEGEND_ENUM)
+#undef TUI_LEGEND_ENUM
+	    TUI_LEGEND_COUNT
+};
+
+/* The mark ("*") and its meaning; "" when out of range. */
+const char *tui_legend_mark(enum tui_legend l);
+const char *tui_legend_meaning(enum tui_legend l);
+
 /* A key as wget_wch returns it: a character, or a KEY_* code when fn. */
 struct tui_key {
 	bool fn;

@@ -54,6 +54,7 @@ struct list_view {
 	struct {
 		bool valid;
 		size_t sel, marks;
+		unsigned lint_gen;
 		int y, rows;
 	} drawn;
 };
@@ -65,8 +66,31 @@ static const enum tui_action footer[] = {
     TUI_ACT_CONFLICTS, TUI_ACT_MARK, TUI_ACT_NONE,
 };
 
-/* Cells before the name while marks exist: the mark and a space. */
-#define MARK_GUTTER 2
+/*
+ * Cells before the name: the mark while marks exist, the lint's marker
+ * while the lint found an error or a warning on any trunk (so the columns
+ * do not move as the list scrolls), and a space after them.
+ */
+static int gutter_width(const struct tui_app *app, int *lint_x)
+{
+	bool marks = app->marks.count > 0;
+	bool lint = tc_lint_marks_count(app->lint, TC_LINT_ERROR) +
+	                tc_lint_marks_count(app->lint, TC_LINT_WARNING) >
+	            0;
+	*lint_x = lint ? marks : -1;
+	return marks || lint ? marks + lint + 1 : 0;
+}
+
+/* The lint's marker of a trunk, "" when it has none the list shows. */
+static const char *lint_marker(const struct tui_app *app, const char *id, enum tui_role *role)
+{
+	enum tc_lint_severity sev;
+	if (!tc_lint_marks_find(app->lint, id, &sev) || sev == TC_LINT_INFO)
+		return "";
+	*role = sev == TC_LINT_ERROR ? TUI_ROLE_ERROR : TUI_ROLE_WARNING;
+	return tui_legend_mark(sev == TC_LINT_ERROR ? TUI_LEGEND_LINT_ERROR
+	                                            : TUI_LEGEND_LINT_WARNING);
+}
 
 /* Smart case: a capital letter in the filter makes it case-sensitive. */
 static bool has_upper(const char *s)
@@ -235,7 +259,7 @@ static void measure(struct list_view *v)
 
 /* Row i of the page at line y, on the blank line erase() left. */
 static void draw_row(struct tui_app *app, const struct list_view *v, size_t i, int y,
-                     const int widths[NCOLS], int gutter)
+                     const int widths[NCOLS], int gutter, int lint_x)
 {
 	const struct tc_trunk_row *r = &v->page.items[i];
 	bool sel = v->page_top + i == v->sc.sel;
@@ -244,8 +268,12 @@ static void draw_row(struct tui_app *app, const struct list_view *v, size_t i, i
 		wattrset(stdscr, attr);
 		mvhline(y, 0, ' ', COLS);
 	}
-	if (gutter && tui_marks_has(&app->marks, r->trunk->id))
-		tui_put(stdscr, y, 0, "*", 1, attr | A_BOLD);
+	if (app->marks.count && tui_marks_has(&app->marks, r->trunk->id))
+		tui_put(stdscr, y, 0, tui_legend_mark(TUI_LEGEND_MARKED), 1, attr | A_BOLD);
+	enum tui_role role = TUI_ROLE_NORMAL;
+	const char *lint = lint_x >= 0 ? lint_marker(app, r->trunk->id, &role) : "";
+	if (*lint)
+		tui_put(stdscr, y, lint_x, lint, 1, (sel ? attr : tui_attr(role)) | A_BOLD);
 	int x = gutter;
 	for (size_t k = 0; k < NCOLS; k++) {
 		size_t c = v->cols.order[k];
@@ -275,7 +303,8 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		load(app, v, rows);
 		measure(v);
 	}
-	int gutter = app->marks.count ? MARK_GUTTER : 0;
+	int lint_x;
+	int gutter = gutter_width(app, &lint_x);
 	int widths[NCOLS];
 	layout(v, COLS - gutter, widths);
 	int x = gutter;
@@ -293,12 +322,13 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 		x += widths[c] + 1;
 	}
 	for (int i = 0; i < rows && (size_t)i < v->page.count; i++)
-		draw_row(app, v, (size_t)i, top + 1 + i, widths, gutter);
+		draw_row(app, v, (size_t)i, top + 1 + i, widths, gutter, lint_x);
 	v->drawn.valid = true;
 	v->drawn.sel = v->sc.sel;
 	v->drawn.y = top + 1;
 	v->drawn.rows = rows;
 	v->drawn.marks = app->marks.count;
+	v->drawn.lint_gen = app->lint_gen;
 	if (v->page.count == 0) {
 		const char *msg = v->filter[0]
 		                      ? "No trunk matches the filter."
@@ -346,12 +376,14 @@ static bool draw_moved(struct tui_app *app, struct tui_screen *s)
 	    v->page.count < (size_t)v->drawn.rows ? v->page.count : (size_t)v->drawn.rows;
 	if (!v->drawn.valid || v->drawn.rows <= 0 || !v->loaded || v->filtering ||
 	    v->page_top != v->sc.top || app->marks.count != v->drawn.marks ||
+	    app->lint_gen != v->drawn.lint_gen ||
 	    v->sc.sel < v->page_top || v->sc.sel - v->page_top >= shown ||
 	    v->drawn.sel < v->page_top || v->drawn.sel - v->page_top >= shown)
 		return false;
 	if (v->sc.sel == v->drawn.sel)
 		return true;
-	int gutter = app->marks.count ? MARK_GUTTER : 0;
+	int lint_x;
+	int gutter = gutter_width(app, &lint_x);
 	int widths[NCOLS];
 	layout(v, COLS - gutter, widths);
 	size_t rows[2] = {v->drawn.sel - v->page_top, v->sc.sel - v->page_top};
@@ -359,7 +391,7 @@ static bool draw_moved(struct tui_app *app, struct tui_screen *s)
 		int y = v->drawn.y + (int)rows[k];
 		move(y, 0);
 		clrtoeol();
-		draw_row(app, v, rows[k], y, widths, gutter);
+		draw_row(app, v, rows[k], y, widths, gutter, lint_x);
 	}
 	v->drawn.sel = v->sc.sel;
 	return true;

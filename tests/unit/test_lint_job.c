@@ -1,0 +1,191 @@
+/*
+ * The lint in the background (src/lint_job.c): its answers come through
+ * the pipe, a burst of requests makes one answer, an answer never describes
+ * a store older than the newest request, and a run is cancelled rather than
+ * waited for.
+ */
+#include <criterion/criterion.h>
+#include <poll.h>
+
+#include "lint_job.h"
+#include "service_private.h"
+#include "store_fixture.h"
+#include "trunkctl/lint.h"
+#include "trunkctl/service.h"
+
+static char dir[64];
+static struct fake_clock clk = {1700000000000};
+static struct tc_service *svc;
+static struct tc_error err;
+
+static void setup(void)
+{
+	make_tmpdir(dir, sizeof(dir));
+	tc_error_init(&err);
+	struct tc_service_options o = {
+	    .data_dir = dir, .profile = "test", .offline = true, .clock = {fake_now, &clk}};
+	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
+}
+
+static void teardown(void)
+{
+	tc_service_close(svc);
+	tc_error_clear(&err);
+	rm_tree(dir);
+}
+
+TestSuite(lint_job, .init = setup, .fini = teardown, .timeout = 120);
+
+static char *create(const char *name, const char *ip)
+{
+	struct tc_trunk *t = sample_trunk(name, ip);
+	char *id = NULL;
+	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	return id;
+}
+
+static struct tc_lint_job *job_new(long settle_ms)
+{
+	struct tc_lint_job_options o = {
+	    .data_dir = dir, .clock = {fake_now, &clk}, .settle_ms = settle_ms};
+	struct tc_lint_job *j = NULL;
+	cr_assert_eq(tc_lint_job_create(&o, &j, &err), TC_OK);
+	cr_expect_eq(tc_lint_job_fd(j), -1, "no thread before the first request");
+	return j;
+}
+
+/* Waits (a hang guard, not a deadline) for the pipe; false when nothing came. */
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* The next answer, waited for. */
+static struct tc_lint_marks *answer(struct tc_lint_job *j)
+{
+	struct tc_lint_marks *m = NULL;
+	while (readable(tc_lint_job_fd(j), 60000))
+		if (tc_lint_job_take(j, &m, &err))
+			return m;
+	cr_assert_fail("no answer came");
+	return NULL;
+}
+
+static enum tc_lint_severity worst(const struct tc_lint_marks *m, const char *id)
+{
+	enum tc_lint_severity sev = TC_LINT_INFO;
+	cr_assert(tc_lint_marks_find(m, id, &sev), "%s has no finding", id);
+	return sev;
+}
+
+Test(lint_job, an_answer_comes_through_the_pipe)
+{
+	char *a = create("a", "198.51.0.7"), *b = create("b", "198.51.0.7"),
+	     *c = create("c", "198.51.0.8");
+	struct tc_lint_job *j = job_new(0);
+	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK, "%s", err.message);
+	cr_expect(tc_lint_job_busy(j));
+	cr_expect_geq(tc_lint_job_fd(j), 0);
+	struct tc_lint_marks *m = answer(j);
+	cr_assert_not_null(m, "%s", err.message);
+	cr_expect_not(tc_lint_job_busy(j));
+	cr_expect_eq(worst(m, a), TC_LINT_ERROR);
+	cr_expect_eq(worst(m, b), TC_LINT_ERROR);
+	cr_expect_not(tc_lint_marks_find(m, c, NULL));
+	tc_lint_marks_destroy(m);
+	/* nothing more comes: one request, one answer */
+	cr_expect_not(tc_lint_job_take(j, &m, &err));
+	tc_lint_job_destroy(j);
+	free(a), free(b), free(c);
+}
+
+/*
+ * Requests made together make one answer, and it is for the store as the
+ * last one found it: a trunk saved between them is in it.
+ */
+Test(lint_job, a_burst_makes_one_answer_about_the_newest_store)
+{
+	char *a = create("a", "198.51.0.7"), *b = create("b", "198.51.0.9");
+	struct tc_lint_job *j = job_new(50);
+	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
+	char *c = create("c", "198.51.0.9");
+	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
+	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
+	struct tc_lint_marks *m = answer(j);
+	cr_assert_not_null(m, "%s", err.message);
+	cr_expect_eq(worst(m, c), TC_LINT_ERROR, "the trunk saved during the burst is linted");
+	cr_expect_eq(worst(m, b), TC_LINT_ERROR);
+	cr_expect_not(tc_lint_marks_find(m, a, NULL));
+	tc_lint_marks_destroy(m);
+	/* no second answer follows: the earlier requests were folded into this one */
+	cr_expect_not(readable(tc_lint_job_fd(j), 300));
+	cr_expect_not(tc_lint_job_take(j, &m, &err));
+	cr_expect_not(tc_lint_job_busy(j));
+	tc_lint_job_destroy(j);
+	free(a), free(b), free(c);
+}
+
+/* An answer waiting when a newer request comes is dropped, not taken for the new one's. */
+Test(lint_job, an_answer_older_than_the_newest_request_is_dropped)
+{
+	char *a = create("a", "198.51.0.7"), *b = create("b", "198.51.0.8");
+	struct tc_lint_job *j = job_new(0);
+	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
+	cr_assert(readable(tc_lint_job_fd(j), 60000), "the first answer is ready");
+	/* the fleet changes and a new request is made before the first answer is taken */
+	cr_assert_eq(tc_service_delete(svc, b, &err), TC_OK, "%s", err.message);
+	char *c = create("c", "198.51.0.7");
+	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
+	struct tc_lint_marks *m = answer(j);
+	cr_assert_not_null(m, "%s", err.message);
+	cr_expect_eq(worst(m, a), TC_LINT_ERROR, "the answer is about the store with c");
+	cr_expect_eq(worst(m, c), TC_LINT_ERROR);
+	tc_lint_marks_destroy(m);
+	tc_lint_job_destroy(j);
+	free(a), free(b), free(c);
+}
+
+/* The service's destroy does not wait for a run over many trunks to end. */
+Test(lint_job, closing_cancels_a_run)
+{
+	struct tc_store_options so = {.dir = dir, .clock = {fake_now, &clk}};
+	struct tc_store *s;
+	cr_assert_eq(tc_store_open(&so, &s, &err), TC_OK);
+	enum { N = 2000 };
+	struct tc_trunk *t[N];
+	for (int i = 0; i < N; i++) {
+		char id[32], name[32];
+		snprintf(id, sizeof(id), "id-%04d", i);
+		snprintf(name, sizeof(name), "trunk %d", i);
+		t[i] = server_trunk(id, name, "10.0.0.1");
+	}
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(s, &gen, &err), TC_OK);
+	cr_assert_eq(tc_store_pull_page(s, gen, t, N, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(tc_store_pull_finish(s, gen, NULL, &err), TC_OK);
+	for (int i = 0; i < N; i++)
+		tc_trunk_destroy(t[i]);
+
+	/* the read stops at once on a set flag */
+	atomic_bool cancel = true;
+	struct tc_routing *r = NULL;
+	cr_expect_eq(service_routing_read(s, false, &cancel, &r, &err), TC_CANCELLED);
+	cr_expect_null(r);
+	tc_error_clear(&err);
+	atomic_store(&cancel, false);
+	cr_assert_eq(service_routing_read(s, false, &cancel, &r, &err), TC_OK, "%s", err.message);
+	tc_routing_destroy(r);
+	tc_store_close(s);
+
+	/* the job asked and destroyed at once: the thread is joined, whatever it was doing */
+	for (int round = 0; round < 5; round++) {
+		struct tc_lint_job *j = job_new(0);
+		cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
+		tc_lint_job_destroy(j);
+	}
+	/* and through the service, whose close cancels its own */
+	cr_assert_eq(tc_service_lint_request(svc, &err), TC_OK);
+	cr_expect(tc_service_lint_busy(svc));
+}
