@@ -9,41 +9,11 @@
 
 #include "lint_job.h"
 #include "service_private.h"
-#include "store_fixture.h"
+#include "service_fixture.h"
 #include "trunkctl/lint.h"
 #include "trunkctl/service.h"
 
-static char dir[64];
-static struct fake_clock clk = {1700000000000};
-static struct tc_service *svc;
-static struct tc_error err;
-
-static void setup(void)
-{
-	make_tmpdir(dir, sizeof(dir));
-	tc_error_init(&err);
-	struct tc_service_options o = {
-	    .data_dir = dir, .profile = "test", .offline = true, .clock = {fake_now, &clk}};
-	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
-}
-
-static void teardown(void)
-{
-	tc_service_close(svc);
-	tc_error_clear(&err);
-	rm_tree(dir);
-}
-
 TestSuite(lint_job, .init = setup, .fini = teardown, .timeout = 120);
-
-static char *create(const char *name, const char *ip)
-{
-	struct tc_trunk *t = sample_trunk(name, ip);
-	char *id = NULL;
-	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
-	tc_trunk_destroy(t);
-	return id;
-}
 
 static struct tc_lint_job *job_new(long settle_ms)
 {
@@ -82,8 +52,8 @@ static enum tc_lint_severity worst(const struct tc_lint_marks *m, const char *id
 
 Test(lint_job, an_answer_comes_through_the_pipe)
 {
-	char *a = create("a", "198.51.0.7"), *b = create("b", "198.51.0.7"),
-	     *c = create("c", "198.51.0.8");
+	char *a = create_sample("a", "198.51.0.7"), *b = create_sample("b", "198.51.0.7"),
+	     *c = create_sample("c", "198.51.0.8");
 	struct tc_lint_job *j = job_new(0);
 	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK, "%s", err.message);
 	cr_expect(tc_lint_job_busy(j));
@@ -107,10 +77,10 @@ Test(lint_job, an_answer_comes_through_the_pipe)
  */
 Test(lint_job, a_burst_makes_one_answer_about_the_newest_store)
 {
-	char *a = create("a", "198.51.0.7"), *b = create("b", "198.51.0.9");
+	char *a = create_sample("a", "198.51.0.7"), *b = create_sample("b", "198.51.0.9");
 	struct tc_lint_job *j = job_new(50);
 	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
-	char *c = create("c", "198.51.0.9");
+	char *c = create_sample("c", "198.51.0.9");
 	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
 	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
 	struct tc_lint_marks *m = answer(j);
@@ -130,13 +100,13 @@ Test(lint_job, a_burst_makes_one_answer_about_the_newest_store)
 /* An answer waiting when a newer request comes is dropped, not taken for the new one's. */
 Test(lint_job, an_answer_older_than_the_newest_request_is_dropped)
 {
-	char *a = create("a", "198.51.0.7"), *b = create("b", "198.51.0.8");
+	char *a = create_sample("a", "198.51.0.7"), *b = create_sample("b", "198.51.0.8");
 	struct tc_lint_job *j = job_new(0);
 	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
 	cr_assert(readable(tc_lint_job_fd(j), 60000), "the first answer is ready");
 	/* the fleet changes and a new request is made before the first answer is taken */
 	cr_assert_eq(tc_service_delete(svc, b, &err), TC_OK, "%s", err.message);
-	char *c = create("c", "198.51.0.7");
+	char *c = create_sample("c", "198.51.0.7");
 	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
 	struct tc_lint_marks *m = answer(j);
 	cr_assert_not_null(m, "%s", err.message);

@@ -10,35 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store_fixture.h"
-#include "trunkctl/service.h"
+#include "service_fixture.h"
 #include "trunkctl/store.h"
-
-static char dir[64];
-static struct fake_clock clk = {1700000000000};
-static struct tc_service *svc;
-static struct tc_error err;
-
-static struct tc_service_options options(void)
-{
-	return (struct tc_service_options){
-	    .data_dir = dir, .profile = "test", .offline = true, .clock = {fake_now, &clk}};
-}
-
-static void setup(void)
-{
-	make_tmpdir(dir, sizeof(dir));
-	tc_error_init(&err);
-	struct tc_service_options o = options();
-	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
-}
-
-static void teardown(void)
-{
-	tc_service_close(svc);
-	tc_error_clear(&err);
-	rm_tree(dir);
-}
 
 TestSuite(service, .init = setup, .fini = teardown, .timeout = 120);
 
@@ -61,18 +34,9 @@ static void server_has(struct tc_trunk **trunks, size_t n)
 	tc_store_close(s);
 }
 
-static char *create(const char *name, const char *ip)
-{
-	struct tc_trunk *t = sample_trunk(name, ip);
-	char *id = NULL;
-	cr_assert_eq(tc_service_create(svc, t, &id, &err), TC_OK, "%s", err.message);
-	tc_trunk_destroy(t);
-	return id;
-}
-
 Test(service, create_validates_then_queues_under_a_local_id)
 {
-	char *id = create("pbx-1", "10.0.0.1");
+	char *id = create_sample("pbx-1", "10.0.0.1");
 	cr_assert_eq(strncmp(id, TC_LOCAL_ID_PREFIX, strlen(TC_LOCAL_ID_PREFIX)), 0);
 	cr_assert_eq(strlen(id), strlen(TC_LOCAL_ID_PREFIX) + 16);
 	struct tc_trunk_record *rec;
@@ -110,13 +74,13 @@ Test(service, create_validates_then_queues_under_a_local_id)
 
 Test(service, get_finds_by_id_then_by_exact_name)
 {
-	char *a = create("twin", "10.0.0.1");
+	char *a = create_sample("twin", "10.0.0.1");
 	struct tc_trunk_record *rec;
 	cr_assert_eq(tc_service_get(svc, a, &rec, &err), TC_OK);
 	tc_trunk_record_destroy(rec);
 	cr_assert_eq(tc_service_get(svc, "TWIN", &rec, &err), TC_NOT_FOUND);
 	cr_assert_null(rec);
-	char *b = create("twin", "10.0.0.2");
+	char *b = create_sample("twin", "10.0.0.2");
 	cr_assert_eq(tc_service_get(svc, "twin", &rec, &err), TC_USAGE);
 	cr_assert(strstr(err.message, "id"), "%s", err.message);
 	free(a);
@@ -125,7 +89,7 @@ Test(service, get_finds_by_id_then_by_exact_name)
 
 Test(service, a_local_id_finds_its_trunk_after_the_create_is_pushed)
 {
-	char *local = create("pbx-1", "10.0.0.1");
+	char *local = create_sample("pbx-1", "10.0.0.1");
 	char *doc = (char *)"untouched";
 	cr_assert_eq(tc_service_document(svc, local, false, &doc, &err), TC_OK, "%s", err.message);
 	cr_assert_null(doc, "never sent by the server");
@@ -304,7 +268,7 @@ Test(service, delete_and_discard)
 	cr_assert_eq(rec->pending, TC_OP_NONE);
 	tc_trunk_record_destroy(rec);
 
-	char *id = create("fresh", "10.0.0.3");
+	char *id = create_sample("fresh", "10.0.0.3");
 	cr_assert_eq(tc_service_delete(svc, id, &err), TC_OK);
 	cr_assert_eq(tc_service_get(svc, id, &rec, &err), TC_NOT_FOUND, "create + delete: nothing");
 	free(id);
@@ -316,7 +280,7 @@ Test(service, delete_and_discard)
 
 Test(service, read_only_refuses_every_change)
 {
-	char *id = create("before", "10.0.0.1");
+	char *id = create_sample("before", "10.0.0.1");
 	tc_service_close(svc);
 	struct tc_service_options o = options();
 	o.read_only = true;
@@ -345,7 +309,7 @@ Test(service, read_only_refuses_every_change)
 
 Test(service, a_store_that_cannot_be_written_is_read_and_writes_name_the_data_dir)
 {
-	char *id = create("before", "10.0.0.1");
+	char *id = create_sample("before", "10.0.0.1");
 	tc_service_close(svc);
 	struct tc_service_options o = options();
 	/* online, so that sync is refused for the store and not for being offline */
@@ -637,7 +601,7 @@ Test(service, a_save_wakes_the_worker_to_push)
 	cr_assert(wait_event(TC_EV_SYNC_FINISHED, &ev), "the first sync finishes");
 	cr_assert_eq(ev.report.status, TC_UNREACHABLE, "%s", ev.report.message);
 
-	char *id = create("queued", "10.0.0.1");
+	char *id = create_sample("queued", "10.0.0.1");
 	cr_assert(wait_event(TC_EV_SYNC_STARTED, &ev), "the save started a sync");
 	cr_assert(wait_event(TC_EV_SYNC_FINISHED, &ev));
 	struct tc_trunk_record *rec;

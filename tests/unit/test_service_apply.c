@@ -4,30 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_fixture.h"
+#include "service_fixture.h"
 #include "trunkctl/plan.h"
 #include "trunkctl/service.h"
-
-static char dir[64];
-static struct fake_clock clk = {1700000000000};
-static struct tc_service *svc;
-static struct tc_error err;
-
-static void setup(void)
-{
-	make_tmpdir(dir, sizeof(dir));
-	tc_error_init(&err);
-	struct tc_service_options o = {
-	    .data_dir = dir, .profile = "test", .offline = true, .clock = {fake_now, &clk}};
-	cr_assert_eq(tc_service_open(&o, &svc, &err), TC_OK, "%s", err.message);
-}
-
-static void teardown(void)
-{
-	tc_service_close(svc);
-	tc_error_clear(&err);
-	rm_tree(dir);
-}
 
 TestSuite(service_apply, .init = setup, .fini = teardown, .timeout = 120);
 
