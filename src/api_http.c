@@ -479,12 +479,18 @@ enum tc_status api_xfers_add(struct tc_api *api, struct xfer **xs, size_t n, str
 	return TC_OK;
 }
 
-enum tc_status api_xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
-                               const struct xfer_done *done, struct tc_error *err)
+/*
+ * Drives xs to completion, of which the first added are on the multi; each
+ * answer lets the next one on. Handing libcurl more transfers than it has
+ * connections queues them inside it, where the wait counts against each
+ * one's timeout: a push longer than the timeout failed its last requests.
+ */
+static enum tc_status drive(struct tc_api *api, struct xfer **xs, size_t n, size_t added,
+                            const struct xfer_done *done, struct tc_error *err)
 {
 	size_t left = n;
 	enum tc_status rc = TC_OK;
-	while (left > 0) {
+	while (left > 0 && rc == TC_OK) {
 		int running = 0;
 		if (curl_multi_perform(api->multi, &running) != CURLM_OK) {
 			rc = tc_error_set(err, TC_NOMEM, "libcurl failed");
@@ -506,8 +512,11 @@ enum tc_status api_xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
 			left--;
 			if (done)
 				done->fn(done->ud, x);
+			if (added < n && rc == TC_OK &&
+			    (rc = api_xfers_add(api, &xs[added], 1, err)) == TC_OK)
+				added++;
 		}
-		if (left == 0)
+		if (left == 0 || rc != TC_OK)
 			break;
 		if (api->cancel && atomic_load(api->cancel)) {
 			rc = tc_error_set(err, TC_CANCELLED, "sync cancelled");
@@ -519,17 +528,24 @@ enum tc_status api_xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
 		}
 	}
 	if (rc != TC_OK)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < added; i++)
 			if (!xs[i]->done)
 				curl_multi_remove_handle(api->multi, xs[i]->easy);
 	return rc;
 }
 
+enum tc_status api_xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
+                               const struct xfer_done *done, struct tc_error *err)
+{
+	return drive(api, xs, n, n, done, err);
+}
+
 enum tc_status api_run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
                              const struct xfer_done *done, struct tc_error *err)
 {
-	enum tc_status rc = api_xfers_add(api, xs, n, err);
-	return rc == TC_OK ? api_xfers_drive(api, xs, n, done, err) : rc;
+	size_t first = n < api->max_connections ? n : api->max_connections;
+	enum tc_status rc = api_xfers_add(api, xs, first, err);
+	return rc == TC_OK ? drive(api, xs, n, first, done, err) : rc;
 }
 
 /* ---------------------------------------------------------------- answers */

@@ -100,7 +100,10 @@ enum tc_status api_xfers_add(struct tc_api *api, struct xfer **xs, size_t n, str
 enum tc_status api_xfers_drive(struct tc_api *api, struct xfer **xs, size_t n,
                                const struct xfer_done *done, struct tc_error *err);
 
-/* api_xfers_add, then api_xfers_drive. */
+/*
+ * Runs xs, adding them max_connections at a time so that none waits for a
+ * connection inside libcurl, where the wait would count against its timeout.
+ */
 enum tc_status api_run_xfers(struct tc_api *api, struct xfer **xs, size_t n,
                              const struct xfer_done *done, struct tc_error *err);
 

@@ -1428,6 +1428,29 @@ Test(sync, a_delete_after_a_lost_create_answer_deletes_the_created_trunk)
 	cr_assert_eq(counts(&A).queued, 0);
 }
 
+/*
+ * One connection, 12 updates of 300 ms each against a 2 s timeout: each
+ * request has its own budget. libcurl counted the wait for a connection
+ * against the timeout when every transfer was handed to it at once, so a
+ * push longer than the timeout failed its last requests.
+ */
+Test(sync, a_push_longer_than_the_timeout_is_not_cut_short, .timeout = 120)
+{
+	struct fake_view v = pulled_sample("12");
+	for (size_t i = 0; i < v.count; i++)
+		edit(&A, v.ids[i], TC_F_MAX_CHANNELS, "21");
+	struct tc_api_config cfg = {.max_connections = 1, .timeout_ms = 2000};
+	connect_to(&A, FAKE_TOKEN, &cfg);
+	fake_faults(&fk, "{\"latency_ms\":300}");
+	struct tc_sync_report rep;
+	sync_ok(&A, TC_SYNC_PUSH, &rep);
+	cr_assert_eq(rep.pushed, 12);
+	fake_faults(&fk, "{}");
+	struct fake_view after = server();
+	for (size_t i = 0; i < after.count; i++)
+		cr_assert_eq(after.max_channels[i], 21);
+}
+
 static const char chaos_faults[] =
     "{\"error\":{\"rate\":0.15},\"close\":{\"rate\":0.1},\"truncate\":{\"rate\":0.05},"
     "\"malformed\":{\"rate\":0.05},\"oversize\":{\"rate\":0.05},\"rate_limit\":{\"rate\":0.1}}";
