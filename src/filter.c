@@ -359,6 +359,13 @@ enum tc_status tc_filter_check(const char *filter, bool smart_case, struct tc_er
 	}
 }
 
+bool tc_filter_is_empty(const char *filter)
+{
+	while (filter && is_blank(*filter))
+		filter++;
+	return !filter || !*filter;
+}
+
 bool tc_filter_is_plain(const char *filter)
 {
 	if (!filter || !*filter)

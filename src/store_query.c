@@ -26,7 +26,7 @@
 
 static bool filtered(const struct tc_list_query *q)
 {
-	return q->filter && *q->filter;
+	return !tc_filter_is_empty(q->filter);
 }
 
 /* What a filter of the language must be for the queries below, or TC_OK for none. */

@@ -69,6 +69,13 @@ enum tc_status tc_filter_check(const char *filter, bool smart_case, struct tc_er
 bool tc_filter_is_plain(const char *filter);
 
 /*
+ * Whether filter has no term (NULL, empty or blanks only): it selects every
+ * trunk, where taking its blanks as a substring would select the names with
+ * a space.
+ */
+bool tc_filter_is_empty(const char *filter);
+
+/*
  * The i-th short name a filter may use for a field besides its key ("mode"
  * for authentication_mode), with its field in *field; NULL past the last.
  */

@@ -83,6 +83,16 @@ Test(filter, plain_words_are_one_substring_as_before)
 	cr_assert(!tc_filter_is_plain("!x"));
 }
 
+Test(filter, a_filter_of_blanks_selects_every_trunk)
+{
+	/* taken as a substring, "  " listed only the names with a space */
+	cr_assert_str_eq(names(" \t ", false),
+	                 "Office helium,PBX-a,pbx-b,trunk 1,trunk 2,trunk 10");
+	cr_assert(tc_filter_is_empty(NULL));
+	cr_assert(tc_filter_is_empty(" \t\n"));
+	cr_assert(!tc_filter_is_empty(" x "));
+}
+
 Test(filter, field_terms_and_negation)
 {
 	cr_assert_str_eq(names("region:helium", false), "PBX-a,pbx-b");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_private.h"
+#include "trunkctl/filter.h"
 
 /* The trunks selected: their rows as listed, in the list's order. */
 struct selection {
@@ -29,15 +30,6 @@ bool cli_bulk_wanted(const struct cli_args *a)
 	return a->given[CLI_OPT_WHERE] || a->given[CLI_OPT_ALL];
 }
 
-/* Whether a filter has no term: blanks only, or nothing. */
-static bool blank(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
-	return true;
-}
-
 static enum tc_status select_trunks(struct cli *c, struct selection *sel)
 {
 	const struct cli_args *a = c->a;
@@ -46,11 +38,12 @@ static enum tc_status select_trunks(struct cli *c, struct selection *sel)
 		return tc_error_set(&c->err, TC_USAGE,
 		                    "give ID|NAME or --where FILTER (or --all), not both");
 	const char *where = a->value[CLI_OPT_WHERE];
-	if (blank(where) && !a->given[CLI_OPT_ALL])
+	if (tc_filter_is_empty(where) && !a->given[CLI_OPT_ALL])
 		return tc_error_set(
 		    &c->err, TC_USAGE,
 		    "an empty --where selects every trunk: give --all to mean that");
-	struct tc_list_query q = {.filter = blank(where) ? NULL : where, .sort = TC_FIELD_NONE};
+	struct tc_list_query q = {.filter = tc_filter_is_empty(where) ? NULL : where,
+	                          .sort = TC_FIELD_NONE};
 	enum tc_status rc = tc_service_list(c->svc, &q, &sel->page, &c->err);
 	if (rc == TC_OK && sel->page.count &&
 	    !(sel->ids = calloc(sel->page.count, sizeof(*sel->ids))))

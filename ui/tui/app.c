@@ -109,14 +109,10 @@ void tui_request_sync(struct tui_app *app, unsigned flags)
 		           "Working offline (set by %s): nothing was sent. Start trunkctl without "
 		           "it to sync.",
 		           app->opts.offline_where);
-	else if (!tc_service_api_host(app->svc) && app->opts.no_api_hint)
+	else if (!tc_service_api_host(app->svc))
 		/* the CLI's sentence, which names this profile's file and section */
 		tui_status(app, true, "%c%s.", toupper((unsigned char)app->opts.no_api_hint[0]),
 		           app->opts.no_api_hint + 1);
-	else if (!tc_service_api_host(app->svc))
-		tui_status(app, true,
-		           "No Carrier API URL is configured: set api_url (trunkctl.conf(5)) or "
-		           "TRUNKCTL_API_URL, or try trunkctl --sandbox.");
 }
 
 void tui_refuse_read_only(struct tui_app *app, const char *what)

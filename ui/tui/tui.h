@@ -27,7 +27,8 @@ struct tui_options {
 	/* Where offline / read_only were set ("--offline", "FILE:LINE"); NULL when not set. */
 	const char *offline_where;
 	const char *read_only_where;
-	/* What to say when a sync is asked for with no API URL (tc_config_no_api_hint). */
+	/* What to say when a sync is asked for with no API URL (tc_config_no_api_hint); required.
+	 */
 	const char *no_api_hint;
 	const char *profile;   /* header label; NULL: the service's profile */
 	const char *api_host;  /* header label; NULL: the service's API host */
