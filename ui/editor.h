@@ -12,13 +12,18 @@
 #include "trunkctl/service.h"
 
 /*
- * Edits current (the trunk as stored) until the file checks out or the
- * operator leaves it unchanged. *changes is the fields the file changes (for
- * tc_service_update with current as the version the edit started from), or
- * NULL when nothing changed. Errors: TC_CANCELLED (the editor failed),
- * TC_IO, TC_USAGE (file too large), TC_NOMEM.
+ * Edits the n trunks of current (as stored; one trunk, or the TUI's marks)
+ * until the file checks out or the operator leaves it unchanged. changes is
+ * the caller's array of n: changes[i] is the fields the file changes of
+ * current[i] (for tc_service_update or tc_service_update_each, with current
+ * as the versions the edit started from), or NULL when none; *nchanged
+ * counts them. In a file of several trunks each keeps its id, which says
+ * which trunk it is; one left out changes nothing. Errors: TC_CANCELLED (the
+ * editor failed), TC_IO, TC_USAGE (the file would be or was made too large),
+ * TC_NOMEM.
  */
-enum tc_status ui_edit_in_editor_file(struct tc_service *svc, const struct tc_trunk *current,
-                                      struct tc_trunk **changes, struct tc_error *err);
+enum tc_status ui_edit_in_editor_file(struct tc_service *svc, const struct tc_trunk *const *current,
+                                      size_t n, struct tc_trunk **changes, size_t *nchanged,
+                                      struct tc_error *err);
 
 #endif

@@ -243,6 +243,15 @@ enum tc_status tc_service_update_many(struct tc_service *svc, const char *const 
                                       size_t *saved, struct tc_error *err);
 
 /*
+ * As tc_service_update_many, with changes[i] (not NULL) the changes of trunk
+ * i alone: the trunks of one file edited in $EDITOR, all saved or none.
+ */
+enum tc_status tc_service_update_each(struct tc_service *svc, const char *const *ids, size_t n,
+                                      const struct tc_trunk *const *changes,
+                                      const struct tc_trunk *const *from, size_t *failed,
+                                      size_t *saved, struct tc_error *err);
+
+/*
  * Deletes trunk id locally and queues the delete (an unpushed create simply
  * disappears, with nothing queued). Errors: TC_NOT_FOUND; TC_CONFLICT while
  * in conflict (resolve first).

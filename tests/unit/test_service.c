@@ -224,6 +224,57 @@ Test(service, update_many_saves_every_trunk_or_none)
 	tc_trunk_destroy(t);
 }
 
+Test(service, update_each_saves_each_trunk_its_own_changes_or_none)
+{
+	struct tc_trunk *srv[] = {server_trunk("srv-a", "a", "10.0.0.1"),
+	                          server_trunk("srv-b", "b", "10.0.0.2")};
+	server_has(srv, 2);
+	for (size_t i = 0; i < 2; i++)
+		tc_trunk_destroy(srv[i]);
+	const char *ids[] = {"srv-a", "srv-b"};
+	struct tc_trunk *seven = tc_trunk_new(), *bad = tc_trunk_new();
+	cr_assert_eq(tc_trunk_set_int(seven, TC_F_MAX_CHANNELS, 7), TC_OK);
+	const char *ip[] = {"300.1.1.1"};
+	tc_trunk_set_list(bad, TC_F_INBOUND_SOURCE_IPS, ip, 1);
+
+	/* b's invalid change rolls back a's valid one. */
+	const struct tc_trunk *refused[] = {seven, bad};
+	size_t failed = 99, saved = 99;
+	cr_assert_eq(tc_service_update_each(svc, ids, 2, refused, NULL, &failed, &saved, &err),
+	             TC_INVALID);
+	cr_expect_eq(failed, 1, "the index of the trunk that refused");
+	tc_error_clear(&err);
+	struct tc_pending_list p;
+	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
+	cr_expect_eq(p.count, 0, "nothing queued");
+	tc_pending_list_finish(&p);
+
+	/* Different changes per trunk: each PATCH carries its own. */
+	struct tc_trunk *host = tc_trunk_new();
+	tc_trunk_set_string(host, TC_F_OUTBOUND_HOST, "b.example.com");
+	const struct tc_trunk *each[] = {seven, host};
+	cr_assert_eq(tc_service_update_each(svc, ids, 2, each, NULL, &failed, &saved, &err), TC_OK,
+	             "%s", err.message);
+	cr_expect_eq(saved, 2);
+	cr_assert_eq(tc_service_pending(svc, false, &p, &err), TC_OK);
+	cr_assert_eq(p.count, 2);
+	for (size_t i = 0; i < p.count; i++) {
+		const char *body = p.items[i].request.body;
+		bool is_a = strcmp(p.items[i].trunk_id, "srv-a") == 0;
+		cr_expect(!!strstr(body, "\"max_channels\":7") == is_a, "%s", body);
+		cr_expect(!!strstr(body, "b.example.com") == !is_a, "%s", body);
+	}
+	tc_pending_list_finish(&p);
+	/* A NULL entry is a caller's mistake, refused before anything is written. */
+	const struct tc_trunk *hole[] = {seven, NULL};
+	cr_assert_eq(tc_service_update_each(svc, ids, 2, hole, NULL, &failed, &saved, &err),
+	             TC_USAGE);
+	tc_error_clear(&err);
+	tc_trunk_destroy(seven);
+	tc_trunk_destroy(bad);
+	tc_trunk_destroy(host);
+}
+
 Test(service, previews_mask_passwords_unless_revealed)
 {
 	struct tc_trunk *t = sample_trunk("reg", "10.0.0.1");

@@ -294,7 +294,9 @@ int cli_cmd_edit(struct cli *c)
 	if (rc != TC_OK)
 		return cli_fail(c, rc);
 	struct tc_trunk *changes = NULL;
-	rc = ui_edit_in_editor_file(c->svc, rec->current, &changes, &c->err);
+	size_t nchanged;
+	const struct tc_trunk *current = rec->current;
+	rc = ui_edit_in_editor_file(c->svc, &current, 1, &changes, &nchanged, &c->err);
 	struct tc_edit_result res = {0};
 	/* against the version the file showed: a field changed meanwhile is a conflict */
 	if (rc == TC_OK && changes)

@@ -160,6 +160,8 @@ struct tui_screen *ui_detail_new(struct tui_app *app, const char *id);
 struct tui_screen *ui_form_new(struct tui_app *app, const char *id);
 /* Trunk id edited as YAML in $VISUAL/$EDITOR (ui/editor.h), then saved and queued. */
 void ui_edit_in_editor(struct tui_app *app, const char *id);
+/* Every marked trunk in one file in the editor, then saved all or none and queued. */
+void ui_edit_marked_in_editor(struct tui_app *app);
 /* One edit applied to every marked trunk (app->marks). */
 struct tui_screen *ui_bulk_form_new(struct tui_app *app);
 struct tui_screen *ui_pending_new(struct tui_app *app);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "marked_trunks.h"
 #include "trunkctl/countries.h"
 
 #define TEXT_MAX 256
@@ -25,10 +26,7 @@ struct field_check {
 
 struct bulk_form {
 	struct tui_screen base;
-	size_t count;
-	char **ids;
-	char **names;
-	struct tc_trunk **from; /* each trunk as the form opened it */
+	struct tui_marked m; /* each trunk as the form opened it */
 	enum tc_field_id fields[TC_FIELD_COUNT];
 	size_t nfields;
 	size_t sel;
@@ -90,10 +88,10 @@ static void note_bad(struct bulk_form *v, enum tc_field_id f, size_t trunk, cons
 	struct field_check *c = &v->check[f];
 	if (c->bad++ == 0) {
 		snprintf(c->title, sizeof(c->title), "%s", title);
-		snprintf(c->names, sizeof(c->names), "\"%s\"", v->names[trunk]);
+		snprintf(c->names, sizeof(c->names), "\"%s\"", v->m.names[trunk]);
 	} else if (c->bad == 2) {
 		size_t len = strlen(c->names);
-		snprintf(c->names + len, sizeof(c->names) - len, ", \"%s\"", v->names[trunk]);
+		snprintf(c->names + len, sizeof(c->names) - len, ", \"%s\"", v->m.names[trunk]);
 	}
 }
 
@@ -115,14 +113,14 @@ static void validate(struct tui_app *app, struct bulk_form *v)
 	}
 	bool parsed = err.fields.count == 0;
 	tc_error_clear(&err);
-	for (size_t i = 0; parsed && changes && i < v->count; i++) {
-		struct tc_trunk *draft = tc_trunk_dup(v->from[i]);
+	for (size_t i = 0; parsed && changes && i < v->m.count; i++) {
+		struct tc_trunk *draft = tc_trunk_dup(v->m.from[i]);
 		for (size_t j = 0; draft && j < v->nfields; j++)
 			if (changed(v, v->fields[j]))
 				tc_trunk_set_value(draft, v->fields[j],
 				                   &changes->values[v->fields[j]]);
-		if (draft &&
-		    tc_service_validate(app->svc, TC_SAVE_UPDATE, draft, v->from[i], &err) != TC_OK)
+		if (draft && tc_service_validate(app->svc, TC_SAVE_UPDATE, draft, v->m.from[i],
+		                                 &err) != TC_OK)
 			for (size_t k = 0; k < err.fields.count; k++) {
 				const struct tc_field_error *fe = &err.fields.items[k];
 				if (fe->severity == TC_SEV_ERROR && fe->field >= 0 &&
@@ -155,7 +153,7 @@ static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 	struct bulk_form *v = (struct bulk_form *)s;
 	char title[120];
 	snprintf(title, sizeof(title),
-	         "Edit %zu marked trunks: only the fields you type into change", v->count);
+	         "Edit %zu marked trunks: only the fields you type into change", v->m.count);
 	tui_put_cut(stdscr, top, 1, title, COLS - 2, tui_attr(TUI_ROLE_GROUP), app->caps.utf8);
 	int body = height - 2;
 	/* Each field takes one line, and a second while its value fails a check. */
@@ -274,21 +272,21 @@ static enum tui_result save(struct tui_app *app, struct bulk_form *v)
 	size_t failed = 0, saved = 0;
 	enum tc_status rc =
 	    changes && !err.fields.count
-	        ? tc_service_update_many(app->svc, (const char *const *)v->ids, v->count, changes,
-	                                 (const struct tc_trunk *const *)v->from, &failed, &saved,
-	                                 &err)
+	        ? tc_service_update_many(app->svc, (const char *const *)v->m.ids, v->m.count,
+	                                 changes, (const struct tc_trunk *const *)v->m.from,
+	                                 &failed, &saved, &err)
 	        : TC_INVALID;
 	tc_trunk_destroy(changes);
 	if (rc != TC_OK) {
 		char what[200];
 		snprintf(what, sizeof(what), "Nothing was saved (\"%s\" refused)",
-		         failed < v->count ? v->names[failed] : "?");
+		         failed < v->m.count ? v->m.names[failed] : "?");
 		if (rc == TC_CONFLICT)
 			tui_status(
 			    app, true,
 			    "Nothing was saved: \"%s\" changed meanwhile in a field this edit "
 			    "sets; leave and mark again to see its value.",
-			    v->names[failed]);
+			    v->m.names[failed]);
 		else
 			tui_status_err(app, what, &err);
 		tc_error_clear(&err);
@@ -297,7 +295,7 @@ static enum tui_result save(struct tui_app *app, struct bulk_form *v)
 	tc_error_clear(&err);
 	if (saved)
 		tui_status(app, false, "Saved %zu of %zu marked trunks; %zu update%s queued.",
-		           saved, v->count, saved, saved == 1 ? "" : "s");
+		           saved, v->m.count, saved, saved == 1 ? "" : "s");
 	else
 		tui_status(app, false,
 		           "Saved; the marked trunks already had these values, so "
@@ -380,14 +378,7 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 static void destroy(struct tui_screen *s)
 {
 	struct bulk_form *v = (struct bulk_form *)s;
-	for (size_t i = 0; i < v->count; i++) {
-		free(v->ids[i]);
-		free(v->names[i]);
-		tc_trunk_destroy(v->from[i]);
-	}
-	free(v->ids);
-	free(v->names);
-	free(v->from);
+	tui_marked_finish(&v->m);
 	free(v);
 }
 
@@ -405,12 +396,12 @@ static void load_values(struct bulk_form *v)
 {
 	for (size_t i = 0; i < v->nfields; i++) {
 		enum tc_field_id f = v->fields[i];
-		char *text = tc_value_to_text(f, &v->from[0]->values[f], false);
+		char *text = tc_value_to_text(f, &v->m.from[0]->values[f], false);
 		snprintf(v->text[f], TEXT_MAX, "%s", text ? text : "");
 		free(text);
-		for (size_t t = 1; t < v->count && !v->mixed[f]; t++)
-			v->mixed[f] =
-			    !tc_field_same_value(f, &v->from[0]->values[f], &v->from[t]->values[f]);
+		for (size_t t = 1; t < v->m.count && !v->mixed[f]; t++)
+			v->mixed[f] = !tc_field_same_value(f, &v->m.from[0]->values[f],
+			                                   &v->m.from[t]->values[f]);
 		if (v->mixed[f])
 			v->text[f][0] = '\0';
 	}
@@ -423,55 +414,16 @@ struct tui_screen *ui_bulk_form_new(struct tui_app *app)
 		tui_refuse_read_only(app, "trunks cannot be edited.");
 		return NULL;
 	}
-	const struct tui_marks *m = &app->marks;
 	struct bulk_form *v = calloc(1, sizeof(*v));
-	if (!v || !(v->ids = calloc(m->count, sizeof(char *))) ||
-	    !(v->names = calloc(m->count, sizeof(char *))) ||
-	    !(v->from = calloc(m->count, sizeof(struct tc_trunk *)))) {
-		if (v)
-			destroy(&v->base);
+	if (!v) {
 		tui_status(app, true, "Out of memory; nothing to edit.");
 		return NULL;
 	}
 	v->base.ops = &ops;
-	size_t gone = 0, in_conflict = 0;
-	struct tc_error err;
-	tc_error_init(&err);
-	for (size_t i = 0; i < m->count; i++) {
-		struct tc_trunk_record *rec = NULL;
-		if (tc_service_get(app->svc, m->items[i].id, &rec, &err) != TC_OK) {
-			gone++;
-			tc_error_clear(&err);
-			continue;
-		}
-		if (rec->state == TC_SYNC_CONFLICT) {
-			in_conflict++;
-		} else {
-			const char *name = tc_trunk_string(rec->current, TC_F_NAME);
-			v->ids[v->count] = strdup(rec->id);
-			v->names[v->count] = strdup(name && *name ? name : rec->id);
-			v->from[v->count] = tc_trunk_dup(rec->current);
-			if (v->ids[v->count] && v->names[v->count] && v->from[v->count])
-				v->count++;
-		}
-		tc_trunk_record_destroy(rec);
-	}
-	if (!v->count || in_conflict) {
-		if (in_conflict)
-			tui_status(
-			    app, true,
-			    "%zu marked trunk%s in conflict: resolve %s first (c), then edit "
-			    "the marks together.",
-			    in_conflict, in_conflict == 1 ? " is" : "s are",
-			    in_conflict == 1 ? "it" : "them");
-		else
-			tui_status(app, true, "The marked trunks are gone; nothing to edit.");
-		destroy(&v->base);
+	if (!tui_marked_load(app, &v->m)) {
+		free(v);
 		return NULL;
 	}
-	if (gone)
-		tui_status(app, false, "%zu marked trunk%s gone and left out of the edit.", gone,
-		           gone == 1 ? " is" : "s are");
 	for (int g = 0; g < TC_G_COUNT; g++)
 		for (int f = 0; f < TC_FIELD_COUNT; f++)
 			if (tc_field((enum tc_field_id)f)->group == (enum tc_field_group)g &&

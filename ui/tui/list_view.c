@@ -376,9 +376,9 @@ static bool draw_moved(struct tui_app *app, struct tui_screen *s)
 	    v->page.count < (size_t)v->drawn.rows ? v->page.count : (size_t)v->drawn.rows;
 	if (!v->drawn.valid || v->drawn.rows <= 0 || !v->loaded || v->filtering ||
 	    v->page_top != v->sc.top || app->marks.count != v->drawn.marks ||
-	    app->lint_gen != v->drawn.lint_gen ||
-	    v->sc.sel < v->page_top || v->sc.sel - v->page_top >= shown ||
-	    v->drawn.sel < v->page_top || v->drawn.sel - v->page_top >= shown)
+	    app->lint_gen != v->drawn.lint_gen || v->sc.sel < v->page_top ||
+	    v->sc.sel - v->page_top >= shown || v->drawn.sel < v->page_top ||
+	    v->drawn.sel - v->page_top >= shown)
 		return false;
 	if (v->sc.sel == v->drawn.sel)
 		return true;
@@ -657,7 +657,9 @@ static enum tui_result key(struct tui_app *app, struct tui_screen *s, struct tui
 		delete_selected(app, r);
 		return TUI_HANDLED;
 	case TUI_ACT_EDIT_IN_EDITOR:
-		if (r)
+		if (app->marks.count)
+			ui_edit_marked_in_editor(app);
+		else if (r)
 			ui_edit_in_editor(app, r->trunk->id);
 		return TUI_HANDLED;
 	case TUI_ACT_MARK:
