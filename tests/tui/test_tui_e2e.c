@@ -1146,7 +1146,8 @@ Test(e2e, offline_edits_queue_and_sync_when_the_server_returns)
 /*
  * Another trunkctl on dir (a data dir of its own: a second operator; the
  * TUI's: another process on the same machine) sets KEY=VALUE on the trunk
- * named name; online, it pushes the change to the server.
+ * named name, or deletes it when assignment is NULL; online, it pushes the
+ * change to the server.
  */
 static void other_sets(const char *dir, bool online, const char *name, const char *assignment)
 {
@@ -1166,9 +1167,13 @@ static void other_sets(const char *dir, bool online, const char *name, const cha
 	struct tc_trunk_record *rec = NULL;
 	cr_assert_eq(tc_service_get(svc, name, &rec, &err), TC_OK, "%s", err.message);
 	struct tc_trunk *t = tc_trunk_new();
-	cr_assert_eq(tc_trunk_assign(t, assignment, &err), TC_OK, "%s", err.message);
-	cr_assert_eq(tc_service_update(svc, rec->id, t, NULL, NULL, &err), TC_OK, "%s",
-	             err.message);
+	if (assignment) {
+		cr_assert_eq(tc_trunk_assign(t, assignment, &err), TC_OK, "%s", err.message);
+		cr_assert_eq(tc_service_update(svc, rec->id, t, NULL, NULL, &err), TC_OK, "%s",
+		             err.message);
+	} else {
+		cr_assert_eq(tc_service_delete(svc, rec->id, &err), TC_OK, "%s", err.message);
+	}
 	if (online)
 		cr_assert_eq(tc_service_sync(svc, TC_SYNC_PUSH, NULL, &err), TC_OK, "%s",
 		             err.message);
@@ -1184,6 +1189,11 @@ static void server_side_set(const char *name, const char *assignment)
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/other", root);
 	other_sets(dir, true, name, assignment);
+}
+
+static void server_side_delete(const char *name)
+{
+	server_side_set(name, NULL);
 }
 
 static void server_side_rename(const char *from, const char *to)
@@ -2201,5 +2211,23 @@ Test(e2e, help_lists_the_marks_of_the_list)
 	wait_text(t, "Marks before a trunk's name in the list", WAIT_MS);
 	cr_expect(vtd_has_text(t, "The lint found an error"));
 	cr_expect(vtd_has_text(t, "The lint found a warning"));
+	quit(t);
+}
+
+Test(e2e, a_mark_on_a_trunk_deleted_on_the_server_goes_with_the_sync)
+{
+	struct vtd *t = run_online_with_samples(3);
+	keys(t, " ");
+	keys(t, " ");
+	wait_text(t, "2 marked", WAIT_MS);
+	server_side_delete("Sample trunk 2");
+	keys(t, K_F5);
+	wait_text(t, "1 marked", SYNC_MS);
+	cr_expect(!vtd_has_text(t, "Sample trunk 2"), "the trunk went with the sync");
+	/* the remaining mark still acts: e opens the form for it alone */
+	keys(t, "e");
+	wait_text(t, "Edit 1 marked trunk", WAIT_MS);
+	cr_expect(!vtd_has_text(t, "gone and left out"), "no stale mark was left to skip");
+	keys(t, K_ESC);
 	quit(t);
 }

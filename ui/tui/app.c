@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "marked_trunks.h"
+
 void tui_status(struct tui_app *app, bool error, const char *fmt, ...)
 {
 	va_list ap;
@@ -634,6 +636,8 @@ static void handle_events(struct tui_app *app)
 			changed = true;
 			/* a pull of trunks as they were changes nothing the lint sees */
 			trunks |= ev.report.changed || ev.report.removed || ev.report.pushed;
+			if (ev.report.removed)
+				tui_marks_drop_gone(app);
 			if (ev.report.status == TC_CONFLICT) {
 				tui_status(
 				    app, true,

@@ -76,3 +76,48 @@ bool tui_marked_load(struct tui_app *app, struct tui_marked *out)
 		           gone == 1 ? " is" : "s are");
 	return true;
 }
+
+struct still_there {
+	const struct tui_marks *marks;
+	bool *keep;
+};
+
+static enum tc_status keep_marked(void *ctx, const struct tc_trunk_row *row, struct tc_error *err)
+{
+	struct still_there *s = ctx;
+	size_t at = tui_marks_index(s->marks, row->trunk->id);
+	if (at < s->marks->count)
+		s->keep[at] = true;
+	return TC_OK;
+}
+
+size_t tui_marks_drop_gone(struct tui_app *app)
+{
+	struct tui_marks *marks = &app->marks;
+	if (!marks->count)
+		return 0;
+	struct still_there s = {marks, calloc(marks->count, sizeof(bool))};
+	if (!s.keep)
+		return 0;
+	struct tc_list_query q = {.sort = TC_FIELD_NONE};
+	struct tc_error err;
+	tc_error_init(&err);
+	size_t dropped = 0;
+	if (tc_service_list_each(app->svc, &q, keep_marked, &s, &err) == TC_OK) {
+		/* a mark made on an unpushed create carries its local id, which get still finds */
+		for (size_t i = 0; i < marks->count; i++) {
+			struct tc_trunk_record *rec = NULL;
+			if (s.keep[i])
+				continue;
+			enum tc_status rc =
+			    tc_service_get(app->svc, marks->items[i].id, &rec, &err);
+			s.keep[i] = rc != TC_NOT_FOUND;
+			tc_trunk_record_destroy(rec);
+			tc_error_clear(&err);
+		}
+		dropped = tui_marks_keep_only(marks, s.keep);
+	}
+	tc_error_clear(&err);
+	free(s.keep);
+	return dropped;
+}

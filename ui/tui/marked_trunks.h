@@ -31,4 +31,11 @@ bool tui_marked_load(struct tui_app *app, struct tui_marked *out);
 /* Frees what m holds and zeroes it; accepts NULL. */
 void tui_marked_finish(struct tui_marked *m);
 
+/*
+ * Unmarks the trunks that are gone from the store (a sync found them deleted
+ * on the server), so that an edit or delete of the marks does not stop on
+ * them; how many went. One walk over the trunks, not a read per mark.
+ */
+size_t tui_marks_drop_gone(struct tui_app *app);
+
 #endif

@@ -30,9 +30,14 @@ static size_t position(const struct tui_marks *m, const char *id, bool *found)
 
 bool tui_marks_has(const struct tui_marks *m, const char *id)
 {
+	return tui_marks_index(m, id) < m->count;
+}
+
+size_t tui_marks_index(const struct tui_marks *m, const char *id)
+{
 	bool found;
-	position(m, id, &found);
-	return found;
+	size_t at = position(m, id, &found);
+	return found ? at : m->count;
 }
 
 static void mark_free(struct tui_mark *k)
@@ -113,4 +118,18 @@ void tui_marks_clear(struct tui_marks *m)
 		mark_free(&m->items[i]);
 	free(m->items);
 	memset(m, 0, sizeof(*m));
+}
+
+size_t tui_marks_keep_only(struct tui_marks *m, const bool *keep)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < m->count; i++) {
+		if (keep[i])
+			m->items[out++] = m->items[i];
+		else
+			mark_free(&m->items[i]);
+	}
+	size_t dropped = m->count - out;
+	m->count = out;
+	return dropped;
 }

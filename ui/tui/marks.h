@@ -30,5 +30,9 @@ bool tui_marks_toggle(struct tui_marks *m, const char *id, const char *name);
  */
 bool tui_marks_add_many(struct tui_marks *m, struct tui_mark *add, size_t n);
 void tui_marks_clear(struct tui_marks *m);
+/* Drops the marks i with keep[i] false (keep in the marks' order); how many went. */
+size_t tui_marks_keep_only(struct tui_marks *m, const bool *keep);
+/* Where id's mark is in m->items, or m->count when id is not marked. */
+size_t tui_marks_index(const struct tui_marks *m, const char *id);
 
 #endif
