@@ -187,7 +187,10 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 		return rc;
 	sqlite3_stmt *st, *up = NULL;
 	int r;
-	rc = store_prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
+	rc = store_prepare(s,
+	                   "SELECT d.id, coalesce(l.local, d.base) FROM trunk_docs AS d "
+	                   "LEFT JOIN trunk_local AS l ON l.id = d.id",
+	                   &st, err);
 	if (rc == TC_OK)
 		rc = store_prepare(s, s->sql_derived, &up, err);
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {

@@ -489,6 +489,8 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 	if (rc == TC_OK)
 		rc = store_delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", r->id, err);
 	if (rc == TC_OK)
+		rc = store_delete_where_id(s, "DELETE FROM trunk_local WHERE id = ?", r->id, err);
+	if (rc == TC_OK)
 		rc = store_prepare(
 		    s, "INSERT OR REPLACE INTO id_map(local_id, server_id) VALUES(?, ?)", &st, err);
 	if (rc == TC_OK) {

@@ -145,6 +145,18 @@ const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
      "ALTER TABLE journal ADD COLUMN trunk_name TEXT;"
      "ALTER TABLE journal ADD COLUMN user TEXT;"
      "ALTER TABLE journal ADD COLUMN host TEXT;"),
+    /*
+     * Version 6: a local version lived in its trunk's trunk_docs row, beside
+     * the base and the server's document; adding it to many rows spread
+     * over the table split most of their pages, most of what a bulk edit
+     * wrote. Local versions now have their own table, appended to, and an
+     * edit leaves trunk_docs alone. The old column stays, always NULL
+     * (DROP COLUMN needs SQLite 3.35; meson.build asks for 3.31).
+     */
+    ("CREATE TABLE trunk_local (id TEXT PRIMARY KEY NOT NULL, local TEXT NOT NULL);"
+     "INSERT INTO trunk_local(id, local) SELECT id, local FROM trunk_docs"
+     " WHERE local IS NOT NULL ORDER BY rowid;"
+     "UPDATE trunk_docs SET local = NULL WHERE local IS NOT NULL;"),
 };
 
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)
