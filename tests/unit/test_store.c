@@ -1492,8 +1492,15 @@ static size_t trunk_count(void)
 	return n;
 }
 
-/* The file as version 5 left it, from a version 6 one: local versions in trunk_docs. */
+/*
+ * The file as version 5 left it, from a version 6 one: local versions in
+ * trunk_docs, every outbox entry with its own copy of its base.
+ */
 #define VERSION_5_FROM_6                                                                           \
+	"UPDATE outbox SET base = (SELECT d.base FROM trunk_docs AS d"                             \
+	" WHERE d.id = outbox.trunk_id) WHERE base_shared;"                                        \
+	"DROP TRIGGER trunk_docs_base_changing; DROP TRIGGER trunk_docs_base_going;"               \
+	"ALTER TABLE outbox DROP COLUMN base_shared;"                                              \
 	"UPDATE trunk_docs SET local = (SELECT l.local FROM trunk_local AS l"                      \
 	" WHERE l.id = trunk_docs.id); DROP TABLE trunk_local; PRAGMA user_version = 5;"
 
