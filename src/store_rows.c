@@ -9,7 +9,7 @@
 /* A trunk is a narrow row in trunks (scanned by lists) and its documents in trunk_docs. */
 #define ROW_SELECT                                                                                 \
 	"SELECT t.id, d.base, l.local, t.state, t.pending_op, t.seen_gen, t.last_seen_ms, "        \
-	"t.edited_ms, d.errors, d.last_error, d.conflict FROM trunks AS t "                        \
+	"t.edited_ms, d.errors, d.last_error, d.conflict, t.n_name FROM trunks AS t "              \
 	"JOIN trunk_docs AS d ON d.id = t.id LEFT JOIN trunk_local AS l ON l.id = t.id"
 /*
  * An edit changes none of these (the base it passes through unchanged as
@@ -87,6 +87,7 @@ void store_row_clear(struct row *r)
 	free(r->last_error);
 	free(r->conflict);
 	free(r->base_json);
+	free(r->stored_name_key);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -122,6 +123,13 @@ static enum tc_status row_load(struct tc_store *s, const char *id, bool keep_bas
 	if (rc == TC_OK && keep_base_json && sqlite3_column_type(st, 1) != SQLITE_NULL &&
 	    !(r->base_json = store_col_dup(st, 1)))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK && keep_base_json) {
+		r->stored = true;
+		r->stored_state = r->state;
+		if (sqlite3_column_type(st, 11) != SQLITE_NULL &&
+		    !(r->stored_name_key = store_col_dup(st, 11)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
 	if (rc == TC_OK)
 		rc = store_decode_col(s, st, 1, id, &r->base, err);
 	if (rc == TC_OK)
@@ -144,6 +152,27 @@ enum tc_status store_row_load_for_edit(struct tc_store *s, const char *id, struc
 	return row_load(s, id, true, r, err);
 }
 
+/* Which of the row's indexed columns hold already what saving r writes (SAVE_SAME_*). */
+static int save_variant(const struct row *r, struct tc_error *err, bool *nomem)
+{
+	*nomem = false;
+	if (!r->stored)
+		return 0;
+	int v = r->state == r->stored_state ? SAVE_SAME_STATE : 0;
+	const struct tc_trunk *t = r->local ? r->local : r->base;
+	const struct tc_value *name = t ? &t->values[TC_F_NAME] : NULL;
+	char *key = NULL;
+	if (name && name->state == TC_V_SET && !(key = store_natural_key(name->s ? name->s : ""))) {
+		*nomem = true;
+		tc_error_set(err, TC_NOMEM, NULL);
+		return 0;
+	}
+	bool same = key && r->stored_name_key ? strcmp(key, r->stored_name_key) == 0
+	                                      : key == r->stored_name_key;
+	free(key);
+	return same ? v | SAVE_SAME_NAME_KEY : v;
+}
+
 enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc_error *err)
 {
 	char *base = NULL, *local = NULL;
@@ -151,8 +180,12 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 	if (rc == TC_OK)
 		rc = store_encode(r->local, &local, err);
 	sqlite3_stmt *st = NULL, *docs = NULL, *loc = NULL;
+	bool nomem = false;
+	int variant = rc == TC_OK ? save_variant(r, err, &nomem) : 0;
+	if (nomem)
+		rc = TC_NOMEM;
 	if (rc == TC_OK)
-		rc = store_cached(s, STMT_ROW_SAVE, s->sql_save, &st, err);
+		rc = store_cached(s, STMT_ROW_SAVE + variant, s->sql_save[variant], &st, err);
 	if (rc == TC_OK)
 		rc = store_cached(s, STMT_DOCS_SAVE, DOCS_SAVE, &docs, err);
 	if (rc == TC_OK)

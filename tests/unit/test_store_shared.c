@@ -1,7 +1,8 @@
 /*
  * What the store writes for a local edit since schema 6: the local version in
  * trunk_local, trunk_docs left alone, and an outbox entry sharing its trunk's
- * base rather than copying it, until that base changes or goes.
+ * base rather than copying it, until that base changes or goes; and the
+ * indexed columns of trunks written only when they change.
  */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
@@ -17,14 +18,19 @@ static struct fake_clock clk = {1700000000000};
 static struct tc_store *store;
 static struct tc_error err;
 
-static void pull(const char *name, long long channels)
+static void pull_id(const char *id, const char *name, long long channels)
 {
-	struct tc_trunk *t = server_trunk("srv-1", name, "10.0.0.1");
+	struct tc_trunk *t = server_trunk(id, name, "10.0.0.1");
 	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, channels);
 	int64_t gen;
 	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
 	cr_assert_eq(tc_store_pull_page(store, gen, &t, 1, &err), TC_OK, "%s", err.message);
 	tc_trunk_destroy(t);
+}
+
+static void pull(const char *name, long long channels)
+{
+	pull_id("srv-1", name, channels);
 }
 
 static void setup(void)
@@ -42,14 +48,40 @@ static void teardown(void)
 
 TestSuite(store_shared, .init = setup, .fini = teardown, .timeout = 60);
 
-static void set_channels(long long n)
+static void save_edit(struct tc_trunk *t)
 {
-	struct tc_trunk *t = tc_trunk_new();
-	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, n);
 	cr_assert_eq(tc_store_update_local(store, "srv-1", &(struct tc_store_edit){.changes = t},
 	                                   NULL, &err),
 	             TC_OK, "%s", err.message);
 	tc_trunk_destroy(t);
+}
+
+static void set_channels(long long n)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	tc_trunk_set_int(t, TC_F_MAX_CHANNELS, n);
+	save_edit(t);
+}
+
+static void rename_to(const char *name)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	tc_trunk_set_string(t, TC_F_NAME, name);
+	save_edit(t);
+}
+
+/* The ids in the default order (by name), joined by spaces. */
+static void by_name(char *out, size_t size)
+{
+	struct tc_list_query q = {.sort = TC_F_NAME};
+	struct tc_trunk_page page;
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < page.count && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " " : "",
+		                         page.items[i].trunk->id);
+	tc_trunk_page_finish(&page);
 }
 
 /* One integer from the file, read by a second connection as a tool would. */
@@ -166,4 +198,40 @@ Test(store_shared, a_delete_shares_the_base_and_keeps_it_when_the_trunk_changes)
 	pull("renamed", 7);
 	entry_bases(bases, sizeof(bases));
 	cr_assert_str_eq(bases, "one/5");
+}
+
+Test(store_shared, the_name_key_and_state_follow_every_edit_that_changes_them)
+{
+	pull_id("srv-2", "middle", 9);
+	char order[64];
+	rename_to("aaa");
+	by_name(order, sizeof(order));
+	cr_assert_str_eq(order, "srv-1 srv-2");
+	cr_assert_eq(raw_int("SELECT state FROM trunks WHERE id = 'srv-1'"), TC_SYNC_PENDING);
+	/* pending already: the state is kept, the name's key rewritten */
+	rename_to("zzz");
+	by_name(order, sizeof(order));
+	cr_assert_str_eq(order, "srv-2 srv-1");
+	/* neither changes: the other columns are still saved */
+	set_channels(70);
+	cr_assert_eq(raw_int("SELECT f_max_channels FROM trunks WHERE id = 'srv-1'"), 70);
+	cr_assert_eq(raw_int("SELECT count(*) FROM trunks INDEXED BY trunks_n_name "
+	                     "WHERE n_name > 'y' AND id = 'srv-1'"),
+	             1, "the index holds the key of the name");
+	cr_assert_eq(raw_int("SELECT count(*) FROM trunks INDEXED BY trunks_by_state "
+	                     "WHERE state = 1"),
+	             1);
+	/* the edit lands: synced again */
+	int64_t seq = first_seq();
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	struct tc_trunk *srv = server_trunk("srv-1", "zzz", "10.0.0.1");
+	tc_trunk_set_int(srv, TC_F_MAX_CHANNELS, 70);
+	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(srv);
+	cr_assert_eq(raw_int("SELECT count(*) FROM trunks INDEXED BY trunks_by_state "
+	                     "WHERE state = 0"),
+	             2);
+	cr_assert_eq(raw_int("SELECT count(*) FROM pragma_integrity_check WHERE "
+	                     "integrity_check <> 'ok'"),
+	             0);
 }
