@@ -320,12 +320,7 @@ static void set_channels(struct tc_trunk *t, int n)
 
 static int64_t first_seq(void)
 {
-	struct tc_outbox_list l;
-	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
-	cr_assert_gt(l.count, 0);
-	int64_t seq = l.items[0].seq;
-	tc_outbox_list_finish(&l);
-	return seq;
+	return first_outbox_seq(store);
 }
 
 static void pull_one(struct tc_trunk *t)

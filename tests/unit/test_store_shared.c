@@ -118,14 +118,15 @@ static void entry_bases(char *out, size_t size)
 	tc_outbox_list_finish(&l);
 }
 
-static int64_t first_seq(void)
+/* The first queued entry is sent and lands: the server now holds name, channels. */
+static void land_first(const char *name, long long channels)
 {
-	struct tc_outbox_list l;
-	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
-	cr_assert_gt(l.count, 0);
-	int64_t seq = l.items[0].seq;
-	tc_outbox_list_finish(&l);
-	return seq;
+	int64_t seq = first_outbox_seq(store);
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	struct tc_trunk *srv = server_trunk("srv-1", name, "10.0.0.1");
+	tc_trunk_set_int(srv, TC_F_MAX_CHANNELS, channels);
+	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(srv);
 }
 
 Test(store_shared, an_edit_keeps_its_local_version_apart_and_drops_it_when_synced)
@@ -137,12 +138,7 @@ Test(store_shared, an_edit_keeps_its_local_version_apart_and_drops_it_when_synce
 	cr_assert_eq(raw_int("SELECT count(*) FROM trunk_docs WHERE local IS NOT NULL"), 0);
 	cr_assert_eq(raw_int("SELECT json_extract(base, '$.max_channels') FROM trunk_docs"), 5,
 	             "the base is the server's");
-	int64_t seq = first_seq();
-	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
-	struct tc_trunk *srv = server_trunk("srv-1", "one", "10.0.0.1");
-	tc_trunk_set_int(srv, TC_F_MAX_CHANNELS, 50);
-	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
-	tc_trunk_destroy(srv);
+	land_first("one", 50);
 	cr_assert_eq(raw_int("SELECT count(*) FROM trunk_local"), 0, "synced: no local version");
 }
 
@@ -171,7 +167,7 @@ Test(store_shared, an_entry_shares_its_trunks_base_until_a_pull_changes_it)
 Test(store_shared, an_entry_queued_behind_one_in_flight_reads_the_base_it_was_made_against)
 {
 	set_channels(50);
-	int64_t seq = first_seq();
+	int64_t seq = first_outbox_seq(store);
 	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
 	set_channels(60);
 	char bases[256];
@@ -222,12 +218,7 @@ Test(store_shared, the_name_key_and_state_follow_every_edit_that_changes_them)
 	                     "WHERE state = 1"),
 	             1);
 	/* the edit lands: synced again */
-	int64_t seq = first_seq();
-	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
-	struct tc_trunk *srv = server_trunk("srv-1", "zzz", "10.0.0.1");
-	tc_trunk_set_int(srv, TC_F_MAX_CHANNELS, 70);
-	cr_assert_eq(tc_store_outbox_done(store, seq, srv, &err), TC_OK, "%s", err.message);
-	tc_trunk_destroy(srv);
+	land_first("zzz", 70);
 	cr_assert_eq(raw_int("SELECT count(*) FROM trunks INDEXED BY trunks_by_state "
 	                     "WHERE state = 0"),
 	             2);
