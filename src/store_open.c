@@ -187,7 +187,10 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 		return rc;
 	sqlite3_stmt *st, *up = NULL;
 	int r;
-	rc = store_prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
+	rc = store_prepare(s,
+	                   "SELECT d.id, coalesce(l.local, d.base) FROM trunk_docs AS d "
+	                   "LEFT JOIN trunk_local AS l ON l.id = d.id",
+	                   &st, err);
 	if (rc == TC_OK)
 		rc = store_prepare(s, s->sql_derived, &up, err);
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
@@ -227,20 +230,40 @@ static bool build_sql(struct tc_store *s)
 	if (ok) {
 		size_t size = 1024 + strlen(names) + strlen(ph) + strlen(excl) + strlen(unedited) +
 		              strlen(assign);
-		s->sql_save = malloc(size);
 		s->sql_pull = malloc(size);
 		s->sql_derived = malloc(size);
-		ok = s->sql_save && s->sql_pull && s->sql_derived;
+		ok = s->sql_pull && s->sql_derived;
+		for (int v = 0; v < SAVE_VARIANTS; v++)
+			ok = (s->sql_save[v] = malloc(size)) && ok;
 		if (ok) {
-			snprintf(
-			    s->sql_save, size,
-			    "INSERT INTO trunks(id, state, pending_op, seen_gen, last_seen_ms, "
-			    "edited_ms, on_server, edited, %s) VALUES(?, ?, ?, ?, ?, ?, ?, ?, %s) "
-			    "ON CONFLICT(id) DO UPDATE SET state = excluded.state, "
-			    "pending_op = excluded.pending_op, seen_gen = excluded.seen_gen, "
-			    "last_seen_ms = excluded.last_seen_ms, edited_ms = excluded.edited_ms, "
-			    "on_server = excluded.on_server, edited = excluded.edited, %s",
-			    names, ph, excl);
+			/*
+			 * SQLite rewrites the entry of every index on a column an
+			 * UPDATE sets, changed or not: the variants leave out the
+			 * indexed columns the caller knows to be unchanged.
+			 */
+			char key[64], keep[160];
+			tc_store_natural_column(TC_F_NAME, key, sizeof(key));
+			snprintf(keep, sizeof(keep), ", %s = excluded.%s", key, key);
+			char *cut = strstr(excl, keep);
+			size_t head = cut ? (size_t)(cut - excl) : strlen(excl);
+			const char *tail = cut ? cut + strlen(keep) : "";
+			for (int v = 0; v < SAVE_VARIANTS; v++) {
+				bool same_key = v & SAVE_SAME_NAME_KEY;
+				snprintf(
+				    s->sql_save[v], size,
+				    "INSERT INTO trunks(id, state, pending_op, seen_gen, "
+				    "last_seen_ms, edited_ms, on_server, edited, %s) "
+				    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, %s) ON CONFLICT(id) DO UPDATE "
+				    "SET %spending_op = excluded.pending_op, "
+				    "seen_gen = excluded.seen_gen, last_seen_ms = "
+				    "excluded.last_seen_ms, edited_ms = excluded.edited_ms, "
+				    "on_server = excluded.on_server, edited = excluded.edited, "
+				    "%.*s%s",
+				    names, ph,
+				    v & SAVE_SAME_STATE ? "" : "state = excluded.state, ",
+				    (int)(same_key ? head : strlen(excl)), excl,
+				    same_key ? tail : "");
+			}
 			snprintf(
 			    s->sql_pull, size,
 			    "INSERT INTO trunks(id, seen_gen, last_seen_ms, on_server, %s) "
@@ -640,7 +663,8 @@ void tc_store_close(struct tc_store *s)
 	}
 	free(s->path);
 	free(s->marker);
-	free(s->sql_save);
+	for (int v = 0; v < SAVE_VARIANTS; v++)
+		free(s->sql_save[v]);
 	free(s->sql_pull);
 	free(s->sql_derived);
 	free(s);

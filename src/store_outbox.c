@@ -30,9 +30,20 @@ void tc_outbox_list_finish(struct tc_outbox_list *list)
 	list->count = 0;
 }
 
+/* A base_shared entry's base is its trunk's (store_schema.c, version 6). */
 #define ENTRY_COLUMNS                                                                              \
-	"seq, trunk_id, op, state, payload, base, attempts, next_attempt_ms, created_ms, "         \
-	"last_error"
+	"seq, trunk_id, op, state, payload, CASE WHEN base_shared THEN (SELECT d.base FROM "       \
+	"trunk_docs AS d WHERE d.id = trunk_id) ELSE base END, attempts, next_attempt_ms, "        \
+	"created_ms, last_error"
+
+/*
+ * In a write of an entry, with ?1 its trunk's id and ?5 its base as flat
+ * JSON: true when that is the trunk's base in trunk_docs, kept there, so the
+ * entry shares it rather than copy it.
+ */
+#define BASE_SHARED                                                                                \
+	"(?5 IS NOT NULL AND ?5 IS (SELECT d.base FROM trunk_docs AS d WHERE d.id = ?1))"
+#define BASE_OWN "CASE WHEN " BASE_SHARED " THEN NULL ELSE ?5 END"
 
 /* Runs a SELECT of ENTRY_COLUMNS (already bound) into out. */
 static enum tc_status entries_read(struct tc_store *s, sqlite3_stmt *st, struct tc_outbox_list *out,
@@ -117,8 +128,8 @@ enum tc_status store_entry_insert_json(struct tc_store *s, const char *trunk_id,
 	if (rc == TC_OK)
 		rc = store_cached(
 		    s, STMT_ENTRY_INSERT,
-		    "INSERT INTO outbox(trunk_id, op, state, payload, base, created_ms) "
-		    "VALUES(?, ?, ?, ?, ?, ?)",
+		    "INSERT INTO outbox(trunk_id, op, state, payload, base, base_shared, "
+		    "created_ms) VALUES(?1, ?2, ?3, ?4, " BASE_OWN ", " BASE_SHARED ", ?6)",
 		    &st, err);
 	if (rc == TC_OK) {
 		store_bind_text(st, 1, trunk_id);
@@ -157,8 +168,9 @@ enum tc_status store_entry_save(struct tc_store *s, const struct tc_outbox_entry
 	if (rc == TC_OK)
 		rc = store_cached(
 		    s, STMT_ENTRY_SAVE,
-		    "UPDATE outbox SET trunk_id = ?, op = ?, state = ?, payload = ?, base = ?, "
-		    "attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?",
+		    "UPDATE outbox SET trunk_id = ?1, op = ?2, state = ?3, payload = ?4, "
+		    "base = " BASE_OWN ", base_shared = " BASE_SHARED ", attempts = ?6, "
+		    "next_attempt_ms = ?7, last_error = ?8 WHERE seq = ?9",
 		    &st, err);
 	if (rc == TC_OK) {
 		store_bind_text(st, 1, e->trunk_id);
@@ -475,9 +487,13 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 	/* a pull may already have brought the new trunk in under its server id */
 	enum tc_status rc = store_row_delete(s, server_id, err);
 	sqlite3_stmt *st;
+	/* an entry sharing the old id's base would read the new id's */
 	if (rc == TC_OK)
-		rc = store_prepare(s, "UPDATE outbox SET trunk_id = ?1 WHERE trunk_id = ?2", &st,
-		                   err);
+		rc = store_prepare(s,
+		                   "UPDATE outbox SET trunk_id = ?1, base = CASE WHEN base_shared "
+		                   "THEN (SELECT d.base FROM trunk_docs AS d WHERE d.id = ?2) "
+		                   "ELSE base END, base_shared = 0 WHERE trunk_id = ?2",
+		                   &st, err);
 	if (rc == TC_OK) {
 		store_bind_text(st, 1, server_id);
 		store_bind_text(st, 2, r->id);
@@ -488,6 +504,8 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 		rc = store_delete_where_id(s, "DELETE FROM trunks WHERE id = ?", r->id, err);
 	if (rc == TC_OK)
 		rc = store_delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", r->id, err);
+	if (rc == TC_OK)
+		rc = store_delete_where_id(s, "DELETE FROM trunk_local WHERE id = ?", r->id, err);
 	if (rc == TC_OK)
 		rc = store_prepare(
 		    s, "INSERT OR REPLACE INTO id_map(local_id, server_id) VALUES(?, ?)", &st, err);

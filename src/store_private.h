@@ -19,6 +19,11 @@
 /* The page cache every connection starts with; see tc_store_open's note on it. */
 #define DEFAULT_CACHE_KIB 8192
 
+/* The variants of the statement that saves a row (struct tc_store's sql_save). */
+#define SAVE_SAME_STATE 1
+#define SAVE_SAME_NAME_KEY 2
+#define SAVE_VARIANTS 4
+
 /*
  * The statements a local edit runs once per trunk, prepared once per
  * connection (store_cached): a bulk edit of thousands of trunks spent most
@@ -26,8 +31,11 @@
  */
 enum store_stmt {
 	STMT_ROW_LOAD,
-	STMT_ROW_SAVE,
+	STMT_ROW_SAVE, /* + a SAVE_SAME_* variant: see sql_save */
+	STMT_ROW_SAVE_LAST = STMT_ROW_SAVE + SAVE_VARIANTS - 1,
 	STMT_DOCS_SAVE,
+	STMT_LOCAL_SAVE,
+	STMT_LOCAL_DELETE,
 	STMT_ENTRIES_OF,
 	STMT_ENTRY_INSERT,
 	STMT_ENTRY_SAVE,
@@ -44,7 +52,12 @@ struct tc_store {
 	struct tc_clock clock;
 	int busy_timeout_ms;
 	/* statements naming the derived columns, built from the field table */
-	char *sql_save;                   /* a whole row */
+	/*
+	 * A whole row, indexed by SAVE_SAME_* flags: an existing row's indexed
+	 * columns named by a flag are known to hold their value already and are
+	 * left out of the update.
+	 */
+	char *sql_save[SAVE_VARIANTS];
 	char *sql_pull;                   /* a server version over a row */
 	char *sql_derived;                /* the derived columns of one row */
 	sqlite3_stmt *cached[STMT_COUNT]; /* see store_cached */
@@ -70,6 +83,14 @@ struct row {
 	 * never changes base: saved back as it is rather than encoded again.
 	 */
 	char *base_json;
+	/*
+	 * The indexed columns of trunks as stored, also read only for an edit
+	 * (stored is then true), so that saving it back leaves unchanged index
+	 * entries alone.
+	 */
+	bool stored;
+	enum tc_sync_state stored_state;
+	char *stored_name_key;
 };
 
 /* statements, transactions, meta (store_db.c) */

@@ -11,6 +11,15 @@
 /* ---- queries for the screens ---- */
 
 /*
+ * A trunk's current version as flat JSON, in a query joining trunks AS t and
+ * trunk_docs AS d: only an edited row (the flag the pull's derived columns go
+ * by too) has a local version to look up in trunk_local.
+ */
+#define TRUNK_CURRENT                                                                              \
+	"coalesce(CASE WHEN t.edited THEN (SELECT l.local FROM trunk_local AS l "                  \
+	"WHERE l.id = t.id) END, d.base)"
+
+/*
  * Case-insensitive filters read search_blocks rather than scan trunks or use
  * FTS5: a scan of trunks costs SQLite's per-row work whatever the test, and
  * FTS5 answered a common filter slower than a scan. The measurements are in
@@ -374,7 +383,7 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	}
 	/* "+k" keeps SQLite from walking the sort index to test every row for a scan */
 	snprintf(sql, sizeof(sql),
-	         "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, t.last_seen_ms, "
+	         "SELECT t.id, " TRUNK_CURRENT ", t.state, t.pending_op, t.last_seen_ms, "
 	         "w.n FROM (SELECT r, k, i, %s AS n FROM %s "
 	         "ORDER BY %sk %s, i %s LIMIT ?2 OFFSET ?3) AS w "
 	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
@@ -643,7 +652,7 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 		filter_sql(q, where, sizeof(where));
 		snprintf(
 		    sql, sizeof(sql),
-		    "SELECT t.id, coalesce(d.local, d.base), t.state, t.pending_op, "
+		    "SELECT t.id, " TRUNK_CURRENT ", t.state, t.pending_op, "
 		    "t.last_seen_ms, -1 FROM trunks AS t JOIN trunk_docs AS d ON d.id = t.id%s "
 		    "ORDER BY t.%s %s, t.id %s LIMIT ?2 OFFSET ?3",
 		    where, col, dir, dir);

@@ -8,14 +8,24 @@
 
 /* A trunk is a narrow row in trunks (scanned by lists) and its documents in trunk_docs. */
 #define ROW_SELECT                                                                                 \
-	"SELECT t.id, d.base, d.local, t.state, t.pending_op, t.seen_gen, t.last_seen_ms, "        \
-	"t.edited_ms, d.errors, d.last_error, d.conflict FROM trunks AS t "                        \
-	"JOIN trunk_docs AS d ON d.id = t.id"
+	"SELECT t.id, d.base, l.local, t.state, t.pending_op, t.seen_gen, t.last_seen_ms, "        \
+	"t.edited_ms, d.errors, d.last_error, d.conflict, t.n_name FROM trunks AS t "              \
+	"JOIN trunk_docs AS d ON d.id = t.id LEFT JOIN trunk_local AS l ON l.id = t.id"
+/*
+ * An edit changes none of these (the base it passes through unchanged as
+ * base_json): the WHERE leaves the row, and its page, alone.
+ */
 #define DOCS_SAVE                                                                                  \
-	"INSERT INTO trunk_docs(id, base, local, errors, last_error, conflict) "                   \
-	"VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base, "            \
-	"local = excluded.local, errors = excluded.errors, last_error = excluded.last_error, "     \
-	"conflict = excluded.conflict"
+	"INSERT INTO trunk_docs(id, base, errors, last_error, conflict) "                          \
+	"VALUES(?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base, "               \
+	"errors = excluded.errors, last_error = excluded.last_error, "                             \
+	"conflict = excluded.conflict WHERE base IS NOT excluded.base "                            \
+	"OR errors IS NOT excluded.errors OR last_error IS NOT excluded.last_error "               \
+	"OR conflict IS NOT excluded.conflict"
+#define LOCAL_SAVE                                                                                 \
+	"INSERT INTO trunk_local(id, local) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET "           \
+	"local = excluded.local WHERE local IS NOT excluded.local"
+#define LOCAL_DELETE "DELETE FROM trunk_local WHERE id = ?"
 
 /* ---- trunk encoding ---- */
 
@@ -77,6 +87,7 @@ void store_row_clear(struct row *r)
 	free(r->last_error);
 	free(r->conflict);
 	free(r->base_json);
+	free(r->stored_name_key);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -112,6 +123,13 @@ static enum tc_status row_load(struct tc_store *s, const char *id, bool keep_bas
 	if (rc == TC_OK && keep_base_json && sqlite3_column_type(st, 1) != SQLITE_NULL &&
 	    !(r->base_json = store_col_dup(st, 1)))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
+	if (rc == TC_OK && keep_base_json) {
+		r->stored = true;
+		r->stored_state = r->state;
+		if (sqlite3_column_type(st, 11) != SQLITE_NULL &&
+		    !(r->stored_name_key = store_col_dup(st, 11)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	}
 	if (rc == TC_OK)
 		rc = store_decode_col(s, st, 1, id, &r->base, err);
 	if (rc == TC_OK)
@@ -134,17 +152,45 @@ enum tc_status store_row_load_for_edit(struct tc_store *s, const char *id, struc
 	return row_load(s, id, true, r, err);
 }
 
+/* Which of the row's indexed columns hold already what saving r writes (SAVE_SAME_*). */
+static int save_variant(const struct row *r, struct tc_error *err, bool *nomem)
+{
+	*nomem = false;
+	if (!r->stored)
+		return 0;
+	int v = r->state == r->stored_state ? SAVE_SAME_STATE : 0;
+	const struct tc_trunk *t = r->local ? r->local : r->base;
+	const struct tc_value *name = t ? &t->values[TC_F_NAME] : NULL;
+	char *key = NULL;
+	if (name && name->state == TC_V_SET && !(key = store_natural_key(name->s ? name->s : ""))) {
+		*nomem = true;
+		tc_error_set(err, TC_NOMEM, NULL);
+		return 0;
+	}
+	bool same = key && r->stored_name_key ? strcmp(key, r->stored_name_key) == 0
+	                                      : key == r->stored_name_key;
+	free(key);
+	return same ? v | SAVE_SAME_NAME_KEY : v;
+}
+
 enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc_error *err)
 {
 	char *base = NULL, *local = NULL;
 	enum tc_status rc = r->base_json ? TC_OK : store_encode(r->base, &base, err);
 	if (rc == TC_OK)
 		rc = store_encode(r->local, &local, err);
-	sqlite3_stmt *st = NULL, *docs = NULL;
+	sqlite3_stmt *st = NULL, *docs = NULL, *loc = NULL;
+	bool nomem = false;
+	int variant = rc == TC_OK ? save_variant(r, err, &nomem) : 0;
+	if (nomem)
+		rc = TC_NOMEM;
 	if (rc == TC_OK)
-		rc = store_cached(s, STMT_ROW_SAVE, s->sql_save, &st, err);
+		rc = store_cached(s, STMT_ROW_SAVE + variant, s->sql_save[variant], &st, err);
 	if (rc == TC_OK)
 		rc = store_cached(s, STMT_DOCS_SAVE, DOCS_SAVE, &docs, err);
+	if (rc == TC_OK)
+		rc = local ? store_cached(s, STMT_LOCAL_SAVE, LOCAL_SAVE, &loc, err)
+		           : store_cached(s, STMT_LOCAL_DELETE, LOCAL_DELETE, &loc, err);
 	if (rc == TC_OK) {
 		store_bind_text(st, 1, r->id);
 		sqlite3_bind_int(st, 2, r->state);
@@ -162,14 +208,20 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 	if (rc == TC_OK) {
 		store_bind_text(docs, 1, r->id);
 		store_bind_text(docs, 2, r->base_json ? r->base_json : base);
-		store_bind_text(docs, 3, local);
-		store_bind_text(docs, 4, r->errors);
-		store_bind_text(docs, 5, r->last_error);
-		store_bind_text(docs, 6, r->conflict);
+		store_bind_text(docs, 3, r->errors);
+		store_bind_text(docs, 4, r->last_error);
+		store_bind_text(docs, 5, r->conflict);
 		rc = store_run(s, docs, err);
+	}
+	if (rc == TC_OK) {
+		store_bind_text(loc, 1, r->id);
+		if (local)
+			store_bind_text(loc, 2, local);
+		rc = store_run(s, loc, err);
 	}
 	store_release(st);
 	store_release(docs);
+	store_release(loc);
 	free(base);
 	free(local);
 	return rc;
@@ -196,5 +248,7 @@ enum tc_status store_row_delete(struct tc_store *s, const char *id, struct tc_er
 		rc = store_delete_where_id(s, "DELETE FROM trunks WHERE id = ?", id, err);
 	if (rc == TC_OK)
 		rc = store_delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", id, err);
+	if (rc == TC_OK)
+		rc = store_delete_where_id(s, LOCAL_DELETE, id, err);
 	return rc;
 }

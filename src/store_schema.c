@@ -145,6 +145,36 @@ const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION] = {
      "ALTER TABLE journal ADD COLUMN trunk_name TEXT;"
      "ALTER TABLE journal ADD COLUMN user TEXT;"
      "ALTER TABLE journal ADD COLUMN host TEXT;"),
+    /*
+     * Version 6: a local version lived in its trunk's trunk_docs row, beside
+     * the base and the server's document; adding it to many rows spread
+     * over the table split most of their pages, most of what a bulk edit
+     * wrote. Local versions now have their own table, appended to, and an
+     * edit leaves trunk_docs alone. The old column stays, always NULL
+     * (DROP COLUMN needs SQLite 3.35; meson.build asks for 3.31).
+     */
+    ("CREATE TABLE trunk_local (id TEXT PRIMARY KEY NOT NULL, local TEXT NOT NULL);"
+     "INSERT INTO trunk_local(id, local) SELECT id, local FROM trunk_docs"
+     " WHERE local IS NOT NULL ORDER BY rowid;"
+     "UPDATE trunk_docs SET local = NULL WHERE local IS NOT NULL;"
+     /*
+      * And an outbox entry no longer copies the base its change was made
+      * against while that is still its trunk's base in trunk_docs: it is
+      * base_shared, its own base NULL, and reads its trunk's. The triggers
+      * copy the base into its entries before it changes or goes, so an
+      * entry reads what it read when it was queued; store_outbox.c
+      * decides, on each write, whether an entry's base can be shared.
+      */
+     "ALTER TABLE outbox ADD COLUMN base_shared INTEGER NOT NULL DEFAULT 0;"
+     "CREATE TRIGGER trunk_docs_base_changing BEFORE UPDATE OF base ON trunk_docs"
+     " WHEN old.base IS NOT new.base BEGIN"
+     " UPDATE outbox SET base = old.base, base_shared = 0"
+     "  WHERE trunk_id = old.id AND base_shared;"
+     " END;"
+     "CREATE TRIGGER trunk_docs_base_going BEFORE DELETE ON trunk_docs BEGIN"
+     " UPDATE outbox SET base = old.base, base_shared = 0"
+     "  WHERE trunk_id = old.id AND base_shared;"
+     " END;"),
 };
 
 void tc_store_field_column(enum tc_field_id f, char *buf, size_t size)

@@ -68,6 +68,20 @@ static inline struct tc_trunk *server_trunk(const char *id, const char *name, co
 	return t;
 }
 
+/* The seq of the first outbox entry; there must be one. */
+static inline int64_t first_outbox_seq(struct tc_store *store)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
+	cr_assert_gt(l.count, 0);
+	int64_t seq = l.items[0].seq;
+	tc_outbox_list_finish(&l);
+	tc_error_clear(&err);
+	return seq;
+}
+
 /* The resource object the server sent with t (decoding sets it). */
 static inline void set_document(struct tc_trunk *t, const char *json)
 {

@@ -320,12 +320,7 @@ static void set_channels(struct tc_trunk *t, int n)
 
 static int64_t first_seq(void)
 {
-	struct tc_outbox_list l;
-	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK);
-	cr_assert_gt(l.count, 0);
-	int64_t seq = l.items[0].seq;
-	tc_outbox_list_finish(&l);
-	return seq;
+	return first_outbox_seq(store);
 }
 
 static void pull_one(struct tc_trunk *t)
@@ -1492,22 +1487,118 @@ static size_t trunk_count(void)
 	return n;
 }
 
-/* The file as version 4 left it, from a version 5 one. */
+/*
+ * The file as version 5 left it, from a version 6 one: local versions in
+ * trunk_docs, every outbox entry with its own copy of its base.
+ */
+#define VERSION_5_FROM_6                                                                           \
+	"UPDATE outbox SET base = (SELECT d.base FROM trunk_docs AS d"                             \
+	" WHERE d.id = outbox.trunk_id) WHERE base_shared;"                                        \
+	"DROP TRIGGER trunk_docs_base_changing; DROP TRIGGER trunk_docs_base_going;"               \
+	"ALTER TABLE outbox DROP COLUMN base_shared;"                                              \
+	"UPDATE trunk_docs SET local = (SELECT l.local FROM trunk_local AS l"                      \
+	" WHERE l.id = trunk_docs.id); DROP TABLE trunk_local; PRAGMA user_version = 5;"
+
+/* The file as version 4 left it, from a version 6 one. */
 #define VERSION_4_FROM_5                                                                           \
+	VERSION_5_FROM_6                                                                           \
 	"ALTER TABLE journal DROP COLUMN before; ALTER TABLE journal DROP COLUMN trunk_name;"      \
 	"ALTER TABLE journal DROP COLUMN user; ALTER TABLE journal DROP COLUMN host;"              \
 	"PRAGMA user_version = 4;"
 
-/* The file as version 3 left it, from a version 5 one. */
+/* The file as version 3 left it, from a version 6 one. */
 #define VERSION_3_FROM_4                                                                           \
 	VERSION_4_FROM_5                                                                           \
 	"DROP TRIGGER trunks_search_added; DROP TRIGGER trunks_search_changed;"                    \
 	"DROP TRIGGER trunks_search_removed; DROP TABLE search_blocks; PRAGMA user_version = 3;"
 
-/* The file as version 2 left it, from a version 5 one. */
+/* The file as version 2 left it, from a version 6 one. */
 #define VERSION_2_FROM_3                                                                           \
 	VERSION_3_FROM_4                                                                           \
 	"DROP TABLE id_map; ALTER TABLE trunk_docs DROP COLUMN document; PRAGMA user_version = 2;"
+
+static char *outbox_text(void)
+{
+	struct tc_outbox_list l;
+	cr_assert_eq(tc_store_outbox(store, TC_OUTBOX_ALL, 0, &l, &err), TC_OK, "%s", err.message);
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	for (size_t i = 0; i < l.count; i++) {
+		const struct tc_outbox_entry *e = &l.items[i];
+		char *p = e->payload ? tc_store_encode_base(e->payload) : NULL;
+		char *b = e->base ? tc_store_encode_base(e->base) : NULL;
+		fprintf(f, "%lld %s %d %d %s %s\n", (long long)e->seq, e->trunk_id, (int)e->op,
+		        (int)e->state, p ? p : "-", b ? b : "-");
+		free(p);
+		free(b);
+	}
+	fclose(f);
+	tc_outbox_list_finish(&l);
+	return text;
+}
+
+static long long stored_channels(const char *id)
+{
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, id, &rec, &err), TC_OK, "%s", err.message);
+	long long n = rec->current->values[TC_F_MAX_CHANNELS].i;
+	tc_trunk_record_destroy(rec);
+	return n;
+}
+
+Test(store, a_version_5_store_is_migrated_keeping_local_versions_and_queue)
+{
+	struct tc_trunk *t = server_trunk("srv-1", "one", "10.0.0.1");
+	set_channels(t, 5);
+	pull_one(t);
+	tc_trunk_destroy(t);
+	t = server_trunk("srv-2", "two", "10.0.0.2");
+	set_channels(t, 6);
+	pull_one(t);
+	tc_trunk_destroy(t);
+	edit("srv-1", set_channels, 50);
+	t = sample_trunk("three", "10.0.0.3");
+	set_channels(t, 30);
+	cr_assert_eq(tc_store_create_local(store, "local-3", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	char *queued = outbox_text();
+	reopen_migrated(VERSION_5_FROM_6);
+	char *migrated = outbox_text();
+	cr_assert_str_eq(migrated, queued, "every queued entry is kept as it was");
+	free(migrated);
+	free(queued);
+	cr_assert_eq(stored_channels("srv-1"), 50, "the local version of an edit is kept");
+	cr_assert_eq(stored_channels("srv-2"), 6);
+	cr_assert_eq(stored_channels("local-3"), 30, "so is an offline create's");
+	struct tc_list_query q = {.sort = TC_F_MAX_CHANNELS};
+	struct tc_trunk_page page;
+	cr_assert_eq(tc_store_list(store, &q, &page, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(page.count, 3);
+	static const long long listed[] = {6, 30, 50};
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_eq(page.items[i].trunk->values[TC_F_MAX_CHANNELS].i, listed[i],
+		             "the list shows the local versions in their sort order");
+	tc_trunk_page_finish(&page);
+
+	/* the edit queued under version 5 lands, and its local version goes with it */
+	int64_t seq = first_seq();
+	cr_assert_eq(tc_store_outbox_begin_send(store, seq, &err), TC_OK);
+	t = server_trunk("srv-1", "one", "10.0.0.1");
+	set_channels(t, 50);
+	cr_assert_eq(tc_store_outbox_done(store, seq, t, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	struct tc_trunk_record *rec;
+	cr_assert_eq(tc_store_get(store, "srv-1", &rec, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(rec->state, TC_SYNC_SYNCED);
+	cr_assert_null(rec->local);
+	tc_trunk_record_destroy(rec);
+	cr_assert_eq(stored_channels("local-3"), 30);
+	bool ok;
+	char line[64];
+	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
+	cr_assert(ok, "%s", line);
+}
 
 Test(store, a_version_4_store_is_migrated_keeping_its_journal)
 {
