@@ -595,8 +595,16 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 		sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
 		sqlite3_extended_result_codes(s->db, 1);
 		int r = store_filter_register(s->db);
-		rc = r == SQLITE_OK ? check_identity(s, err) : store_db_fail(s, r, err, "open");
+		rc = r == SQLITE_OK ? TC_OK : store_db_fail(s, r, err, "open");
 	}
+	/*
+	 * Before anything reads the schema: changing temp_store throws the
+	 * parsed schema away, and the next statement parsed it all again.
+	 */
+	if (rc == TC_OK)
+		rc = store_exec(s, "PRAGMA temp_store = MEMORY", err);
+	if (rc == TC_OK)
+		rc = check_identity(s, err);
 	/*
 	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
 	 * page writes at 100,000 trunks, which halved its reads; sorts for a
@@ -608,10 +616,7 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	if (rc == TC_OK && !s->read_only)
 		rc = store_exec(s, "PRAGMA journal_mode = WAL", err);
 	if (rc == TC_OK)
-		rc = store_exec(s,
-		                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-		                "PRAGMA temp_store = MEMORY",
-		                err);
+		rc = store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err);
 	if (rc == TC_OK)
 		rc = store_set_cache_kib(s, DEFAULT_CACHE_KIB, err);
 	bool have_id = false;
