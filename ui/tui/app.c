@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <locale.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -877,7 +876,6 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 		return 1;
 	}
 	const char *no_color = getenv("NO_COLOR");
-	setlocale(LC_ALL, "");
 	char why[200];
 	if (!tui_term_open(opts->color, no_color && no_color[0], opts->ascii, opts->esc_delay_ms,
 	                   &app->caps, why, sizeof(why))) {
