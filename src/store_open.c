@@ -187,7 +187,9 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 		return rc;
 	sqlite3_stmt *st, *up = NULL;
 	int r;
-	rc = store_prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
+	rc = store_derived_ready(s, err);
+	if (rc == TC_OK)
+		rc = store_prepare(s, "SELECT id, coalesce(local, base) FROM trunk_docs", &st, err);
 	if (rc == TC_OK)
 		rc = store_prepare(s, s->sql_derived, &up, err);
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
@@ -218,6 +220,10 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 /* Builds the statements that name the derived columns. */
 static bool build_sql(struct tc_store *s)
 {
+	free(s->sql_save);
+	free(s->sql_pull);
+	free(s->sql_derived);
+	s->sql_save = s->sql_pull = s->sql_derived = NULL;
 	char *names = tc_store_derived_sql(TC_DERIVED_NAMES);
 	char *ph = tc_store_derived_sql(TC_DERIVED_PLACEHOLDERS);
 	char *excl = tc_store_derived_sql(TC_DERIVED_EXCLUDED);
@@ -257,6 +263,14 @@ static bool build_sql(struct tc_store *s)
 	free(unedited);
 	free(assign);
 	return ok;
+}
+
+/* Built at the first write that needs them, not at every open: most opens only read. */
+enum tc_status store_derived_ready(struct tc_store *s, struct tc_error *err)
+{
+	if ((s->sql_save && s->sql_pull && s->sql_derived) || build_sql(s))
+		return TC_OK;
+	return tc_error_set(err, TC_NOMEM, NULL);
 }
 
 static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
@@ -567,7 +581,7 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	size_t len = strlen(o->dir) + strlen(name) + sizeof(MARKER_SUFFIX) + 1;
 	s->path = malloc(len);
 	s->marker = malloc(len);
-	if (!s->path || !s->marker || !build_sql(s)) {
+	if (!s->path || !s->marker) {
 		tc_store_close(s);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}

@@ -142,6 +142,8 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 		rc = store_encode(r->local, &local, err);
 	sqlite3_stmt *st = NULL, *docs = NULL;
 	if (rc == TC_OK)
+		rc = store_derived_ready(s, err);
+	if (rc == TC_OK)
 		rc = store_cached(s, STMT_ROW_SAVE, s->sql_save, &st, err);
 	if (rc == TC_OK)
 		rc = store_cached(s, STMT_DOCS_SAVE, DOCS_SAVE, &docs, err);
