@@ -105,17 +105,30 @@ enum tc_status tc_store_integrity_check(struct tc_store *s, bool *ok, char *msg,
 	return rc;
 }
 
-/* Decides whether the file is ours (or empty and about to be) before anything writes it. */
-static enum tc_status check_identity(struct tc_store *s, struct tc_error *err)
+/*
+ * Decides whether the file is ours (or empty and about to be) before anything
+ * writes it; *version_out: its schema version as read here, which only a
+ * migration (under the write lock) can have raised since.
+ */
+static enum tc_status check_identity(struct tc_store *s, int64_t *version_out, struct tc_error *err)
 {
-	int64_t app = 0, version = 0, objects = 0;
-	enum tc_status rc = store_pragma_int(s, "PRAGMA application_id", &app, err);
-	if (rc == TC_OK)
-		rc = store_pragma_int(s, "PRAGMA user_version", &version, err);
-	if (rc == TC_OK)
-		rc = store_pragma_int(s, "SELECT count(*) FROM sqlite_master", &objects, err);
+	/* one statement for the three: each statement is a read transaction of its own */
+	sqlite3_stmt *st;
+	enum tc_status rc =
+	    store_prepare(s,
+	                  "SELECT (SELECT application_id FROM pragma_application_id), "
+	                  "(SELECT user_version FROM pragma_user_version), "
+	                  "(SELECT count(*) FROM sqlite_master)",
+	                  &st, err);
 	if (rc != TC_OK)
 		return rc;
+	int r = store_step(s, st);
+	int64_t app = sqlite3_column_int64(st, 0), version = sqlite3_column_int64(st, 1),
+	        objects = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return store_db_fail(s, r, err, "read the store's identity");
+	*version_out = version;
 	if (app == 0 && version == 0 && objects == 0)
 		return TC_OK;
 	if (app != TC_STORE_APPLICATION_ID)
@@ -187,7 +200,9 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 		return rc;
 	sqlite3_stmt *st, *up = NULL;
 	int r;
-	rc = store_prepare(s,
+	rc = store_derived_ready(s, err);
+	if (rc == TC_OK)
+		rc = store_prepare(s,
 	                   "SELECT d.id, coalesce(l.local, d.base) FROM trunk_docs AS d "
 	                   "LEFT JOIN trunk_local AS l ON l.id = d.id",
 	                   &st, err);
@@ -221,6 +236,13 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 /* Builds the statements that name the derived columns. */
 static bool build_sql(struct tc_store *s)
 {
+	for (int v = 0; v < SAVE_VARIANTS; v++) {
+		free(s->sql_save[v]);
+		s->sql_save[v] = NULL;
+	}
+	free(s->sql_pull);
+	free(s->sql_derived);
+	s->sql_pull = s->sql_derived = NULL;
 	char *names = tc_store_derived_sql(TC_DERIVED_NAMES);
 	char *ph = tc_store_derived_sql(TC_DERIVED_PLACEHOLDERS);
 	char *excl = tc_store_derived_sql(TC_DERIVED_EXCLUDED);
@@ -282,15 +304,23 @@ static bool build_sql(struct tc_store *s)
 	return ok;
 }
 
-static enum tc_status migrate(struct tc_store *s, struct tc_error *err)
+/* Built at the first write that needs them, not at every open: most opens only read. */
+enum tc_status store_derived_ready(struct tc_store *s, struct tc_error *err)
+{
+	if ((s->sql_save[SAVE_VARIANTS - 1] && s->sql_pull && s->sql_derived) || build_sql(s))
+		return TC_OK;
+	return tc_error_set(err, TC_NOMEM, NULL);
+}
+
+/* version: the schema version check_identity read (it is read again under the write lock). */
+static enum tc_status migrate(struct tc_store *s, int64_t version, struct tc_error *err)
 {
 	/*
 	 * An up-to-date file is only read: taking the write lock at every open
 	 * made the first screen wait for a sync in another process to commit.
 	 */
-	int64_t version = 0;
-	enum tc_status rc = store_pragma_int(s, "PRAGMA user_version", &version, err);
-	if (rc == TC_OK && version == TC_STORE_SCHEMA_VERSION) {
+	enum tc_status rc = TC_OK;
+	if (version == TC_STORE_SCHEMA_VERSION) {
 		char sig[1024];
 		tc_store_derived_signature(sig, sizeof(sig));
 		bool same = false, missing = false;
@@ -533,17 +563,15 @@ static enum tc_status new_store_id(char *id, struct tc_error *err)
  * Checks the store's id against the marker, and writes a missing marker.
  * Before the migration (assign false) only a store that has a schema is
  * read, so a replaced file is refused before anything writes to it; after
- * it (assign true), a store without an id is given one. *have_id: the store
- * had an id to check.
+ * it (assign true), a store without an id is given one. version: the schema
+ * version check_identity read. *have_id: the store had an id to check.
  */
-static enum tc_status check_marker(struct tc_store *s, bool assign, bool *have_id,
+static enum tc_status check_marker(struct tc_store *s, bool assign, int64_t version, bool *have_id,
                                    struct tc_error *err)
 {
 	char id[STORE_ID_LEN + 1] = "";
-	int64_t version = 0;
-	enum tc_status rc =
-	    assign ? TC_OK : store_pragma_int(s, "PRAGMA user_version", &version, err);
-	if (rc == TC_OK && (assign || version > 0))
+	enum tc_status rc = TC_OK;
+	if (assign || version > 0)
 		rc = store_meta_get(s, "store_id", NULL, id, sizeof(id), err);
 	if (rc == TC_OK && assign && !id[0] && !s->read_only) {
 		/* two processes opening a new store at once must agree on one id */
@@ -590,7 +618,7 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	size_t len = strlen(o->dir) + strlen(name) + sizeof(MARKER_SUFFIX) + 1;
 	s->path = malloc(len);
 	s->marker = malloc(len);
-	if (!s->path || !s->marker || !build_sql(s)) {
+	if (!s->path || !s->marker) {
 		tc_store_close(s);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
@@ -618,8 +646,17 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 		sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
 		sqlite3_extended_result_codes(s->db, 1);
 		int r = store_filter_register(s->db);
-		rc = r == SQLITE_OK ? check_identity(s, err) : store_db_fail(s, r, err, "open");
+		rc = r == SQLITE_OK ? TC_OK : store_db_fail(s, r, err, "open");
 	}
+	/*
+	 * Before anything reads the schema: changing temp_store throws the
+	 * parsed schema away, and the next statement parsed it all again.
+	 */
+	if (rc == TC_OK)
+		rc = store_exec(s, "PRAGMA temp_store = MEMORY", err);
+	int64_t version = 0;
+	if (rc == TC_OK)
+		rc = check_identity(s, &version, err);
 	/*
 	 * 8 MiB of page cache (SQLite's default is 2) holds the indexes a pull
 	 * page writes at 100,000 trunks, which halved its reads; sorts for a
@@ -631,19 +668,16 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	if (rc == TC_OK && !s->read_only)
 		rc = store_exec(s, "PRAGMA journal_mode = WAL", err);
 	if (rc == TC_OK)
-		rc = store_exec(s,
-		                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-		                "PRAGMA temp_store = MEMORY",
-		                err);
+		rc = store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err);
 	if (rc == TC_OK)
 		rc = store_set_cache_kib(s, DEFAULT_CACHE_KIB, err);
 	bool have_id = false;
 	if (rc == TC_OK)
-		rc = check_marker(s, false, &have_id, err);
+		rc = check_marker(s, false, version, &have_id, err);
 	if (rc == TC_OK)
-		rc = migrate(s, err);
+		rc = migrate(s, version, err);
 	if (rc == TC_OK && !have_id)
-		rc = check_marker(s, true, &have_id, err);
+		rc = check_marker(s, true, version, &have_id, err);
 	if (rc != TC_OK) {
 		tc_store_close(s);
 		return rc;

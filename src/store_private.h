@@ -51,7 +51,7 @@ struct tc_store {
 	char read_only_why[512]; /* names the data dir and the reason; empty when writable */
 	struct tc_clock clock;
 	int busy_timeout_ms;
-	/* statements naming the derived columns, built from the field table */
+	/* statements naming the derived columns, from the field table (store_derived_ready) */
 	/*
 	 * A whole row, indexed by SAVE_SAME_* flags: an existing row's indexed
 	 * columns named by a flag are known to hold their value already and are
@@ -154,6 +154,8 @@ char *store_natural_key(const char *s);
 
 /* opening, checks, migration, data-dir marker (store_open.c) */
 enum tc_status store_set_cache_kib(struct tc_store *s, int64_t kib, struct tc_error *err);
+/* Builds sql_save, sql_pull and sql_derived if they are not yet (TC_NOMEM). */
+enum tc_status store_derived_ready(struct tc_store *s, struct tc_error *err);
 
 /* trunk encoding, rows (store_rows.c) */
 enum tc_status store_encode(const struct tc_trunk *t, char **out, struct tc_error *err);

@@ -42,7 +42,9 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 	if (rc != TC_OK)
 		return rc;
 	sqlite3_stmt *st = NULL, *docs = NULL;
-	rc = store_prepare(s, s->sql_pull, &st, err);
+	rc = store_derived_ready(s, err);
+	if (rc == TC_OK)
+		rc = store_prepare(s, s->sql_pull, &st, err);
 	if (rc == TC_OK)
 		rc = store_prepare(s,
 		                   "INSERT INTO trunk_docs(id, base, document) VALUES(?, ?, ?) "

@@ -309,12 +309,76 @@ enum window_way { WINDOW_WALK, WINDOW_SCAN_COUNTED, WINDOW_SCAN };
  */
 typedef enum tc_status (*row_sink)(void *ctx, struct tc_trunk_row *row, struct tc_error *err);
 
+/* The columns of trunks that hold fields, as ", t.f_a, t.f_b...": SHOWN_FIELDS_SIZE bytes. */
+#define SHOWN_FIELDS_SIZE (TC_FIELD_COUNT * 48)
+static void shown_fields_sql(char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int f = 0; f < TC_FIELD_COUNT && used < size; f++) {
+		if (!tc_store_has_column(f))
+			continue;
+		char col[64];
+		tc_store_field_column(f, col, sizeof(col));
+		used += (size_t)snprintf(buf + used, size - used, ", t.%s", col);
+	}
+}
+
 /*
- * Steps st (columns: id, document, state, pending_op, last_seen_ms, count)
- * to its end, decoding each row for sink, then finalizes it. *total takes
- * the count column when total is not NULL.
+ * Trunk id holding the fields shown_fields_sql names, from st's columns at
+ * first on. They hold the version the operator sees, as its document does:
+ * the derived values the list sorts and filters by (store_schema.c).
  */
-static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t *total,
+static enum tc_status trunk_from_columns(sqlite3_stmt *st, int first, const char *id,
+                                         struct tc_trunk **out, struct tc_error *err)
+{
+	struct tc_trunk *t = tc_trunk_new();
+	enum tc_status rc = t ? tc_trunk_set_id(t, id) : TC_NOMEM;
+	for (int f = 0, i = first; rc == TC_OK && f < TC_FIELD_COUNT; f++) {
+		if (!tc_store_has_column(f))
+			continue;
+		int c = i++;
+		if (sqlite3_column_type(st, c) == SQLITE_NULL)
+			continue;
+		const char *text = (const char *)sqlite3_column_text(st, c);
+		switch (tc_field(f)->type) {
+		case TC_T_INT:
+			rc = tc_trunk_set_int(t, f, sqlite3_column_int64(st, c));
+			break;
+		case TC_T_BOOL:
+			rc = tc_trunk_set_bool(t, f, sqlite3_column_int(st, c) != 0);
+			break;
+		case TC_T_STRING:
+			rc = tc_trunk_set_string(t, f, text ? text : "");
+			break;
+		case TC_T_LIST: {
+			struct tc_value v = {0};
+			rc = tc_value_from_text(f, text ? text : "", &v, NULL);
+			if (rc == TC_OK)
+				rc = tc_trunk_set_value(t, f, &v);
+			tc_value_clear(&v);
+			break;
+		}
+		}
+	}
+	if (rc != TC_OK) {
+		tc_trunk_destroy(t);
+		return rc == TC_NOMEM ? tc_error_set(err, TC_NOMEM, NULL)
+		                      : tc_error_set(err, TC_CORRUPT,
+		                                     "the local store holds an unreadable trunk %s",
+		                                     id ? id : "");
+	}
+	*out = t;
+	return TC_OK;
+}
+
+/*
+ * Steps st (columns: id, document, state, pending_op, last_seen_ms, count,
+ * then with shown the columns of shown_fields_sql) to its end, decoding each
+ * row for sink, then finalizes it. *total takes the count column when total
+ * is not NULL.
+ */
+static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, bool shown, size_t *total,
                                    row_sink sink, void *ctx, struct tc_error *err)
 {
 	enum tc_status rc = TC_OK;
@@ -327,8 +391,9 @@ static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, size_t 
 		};
 		if (total)
 			*total = (size_t)sqlite3_column_int64(st, 5);
-		rc = store_decode_col(s, st, 1, (const char *)sqlite3_column_text(st, 0),
-		                      &row.trunk, err);
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		rc = shown ? trunk_from_columns(st, 6, id, &row.trunk, err)
+		           : store_decode_col(s, st, 1, id, &row.trunk, err);
 		if (rc == TC_OK && (rc = sink(ctx, &row, err)) != TC_OK)
 			tc_trunk_destroy(row.trunk);
 	}
@@ -354,7 +419,11 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 		return rc;
 	const char *dir = q->descending ? "DESC" : "ASC";
 	char where[STORE_FILTER_WHERE_SIZE], from[STORE_FILTER_WHERE_SIZE + 384],
-	    sql[STORE_FILTER_WHERE_SIZE + 1024];
+	    sql[STORE_FILTER_WHERE_SIZE + SHOWN_FIELDS_SIZE + 1024], shown[SHOWN_FIELDS_SIZE] = "";
+	/* the list's own columns: a document join and decode per row cost more than the rest */
+	bool by_columns = q->shown_fields;
+	if (by_columns)
+		shown_fields_sql(shown, sizeof(shown));
 	filter_sql(q, where, sizeof(where));
 	bool any = filtered(q);
 	if (any && way == WINDOW_WALK)
@@ -383,13 +452,15 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	}
 	/* "+k" keeps SQLite from walking the sort index to test every row for a scan */
 	snprintf(sql, sizeof(sql),
-	         "SELECT t.id, " TRUNK_CURRENT ", t.state, t.pending_op, t.last_seen_ms, "
-	         "w.n FROM (SELECT r, k, i, %s AS n FROM %s "
+	         "SELECT t.id, %s, t.state, t.pending_op, t.last_seen_ms, "
+	         "w.n%s FROM (SELECT r, k, i, %s AS n FROM %s "
 	         "ORDER BY %sk %s, i %s LIMIT ?2 OFFSET ?3) AS w "
-	         "JOIN trunks AS t ON t.rowid = w.r JOIN trunk_docs AS d ON d.id = t.id "
+	         "JOIN trunks AS t ON t.rowid = w.r%s "
 	         "ORDER BY w.k %s, w.i %s",
+	         by_columns ? "NULL" : TRUNK_CURRENT, shown,
 	         way == WINDOW_SCAN_COUNTED ? "count(*) OVER ()" : "-1", from,
-	         any && way != WINDOW_WALK ? "+" : "", inner, inner, dir, dir);
+	         any && way != WINDOW_WALK ? "+" : "", inner, inner,
+	         by_columns ? "" : " JOIN trunk_docs AS d ON d.id = t.id", dir, dir);
 	sqlite3_stmt *st;
 	rc = store_prepare(s, sql, &st, err);
 	if (rc != TC_OK)
@@ -403,7 +474,8 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 		sqlite3_finalize(st);
 		return rc;
 	}
-	return rows_to_sink(s, st, way == WINDOW_SCAN_COUNTED ? total : NULL, sink, ctx, err);
+	return rows_to_sink(s, st, by_columns, way == WINDOW_SCAN_COUNTED ? total : NULL, sink, ctx,
+	                    err);
 }
 
 struct page_fill {
@@ -663,14 +735,16 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 			sqlite3_bind_int64(st, 2, q->limit ? (int64_t)q->limit : -1);
 			sqlite3_bind_int64(st, 3, (int64_t)q->offset);
 			if (rc == TC_OK)
-				rc = rows_to_sink(s, st, NULL, row_visit, &v, err);
+				rc = rows_to_sink(s, st, false, NULL, row_visit, &v, err);
 			else
 				sqlite3_finalize(st);
 		}
 	} else if (rc == TC_OK) {
 		/* total unknown (SIZE_MAX): a window is never looked for from the far end */
 		struct tc_trunk_page at = {.offset = q->offset, .total = SIZE_MAX};
-		rc = window_rows(s, q, WINDOW_SCAN, &at, NULL, NULL, row_visit, &v, err);
+		struct tc_list_query whole = *q;
+		whole.shown_fields = false;
+		rc = window_rows(s, &whole, WINDOW_SCAN, &at, NULL, NULL, row_visit, &v, err);
 	}
 	store_read_end(s, own);
 	return rc;

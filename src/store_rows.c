@@ -185,6 +185,8 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 	if (nomem)
 		rc = TC_NOMEM;
 	if (rc == TC_OK)
+		rc = store_derived_ready(s, err);
+	if (rc == TC_OK)
 		rc = store_cached(s, STMT_ROW_SAVE + variant, s->sql_save[variant], &st, err);
 	if (rc == TC_OK)
 		rc = store_cached(s, STMT_DOCS_SAVE, DOCS_SAVE, &docs, err);

@@ -62,6 +62,20 @@ static void no_core_dumps(void)
 	prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L);
 }
 
+/*
+ * The locale's categories trunkctl uses: character classes and widths (the
+ * terminal, the filter's regular expressions), collation (their bracket
+ * ranges) and the system's messages (strerror). Nothing formats a number or
+ * a date by the locale, and loading every category, each from its own file
+ * where there is no locale archive, delayed the first screen.
+ */
+static void use_locale(void)
+{
+	setlocale(LC_CTYPE, "");
+	setlocale(LC_COLLATE, "");
+	setlocale(LC_MESSAGES, "");
+}
+
 static const char *process_env(const char *name, void *ctx)
 {
 	(void)ctx;
@@ -144,7 +158,7 @@ static int run_tui(const struct cli_args *a, struct tc_config *cfg)
 int main(int argc, char **argv)
 {
 	no_core_dumps();
-	setlocale(LC_ALL, "");
+	use_locale();
 	struct cli_args a;
 	int code = cli_parse(argc, argv, &a, stderr);
 	if (code != CLI_EXIT_OK) {

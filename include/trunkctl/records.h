@@ -87,6 +87,12 @@ struct tc_list_query {
 	bool descending;     /* ties are broken by id, in the same direction */
 	size_t offset;       /* window start, in the sorted filtered order */
 	size_t limit;        /* window size; 0: every row (CLI export) */
+	/*
+	 * tc_store_list only: each row's trunk holds what a list shows, every
+	 * field but the secrets (a null value comes back absent), read from the
+	 * store's columns without decoding the trunk's document.
+	 */
+	bool shown_fields;
 };
 
 /* One list row: the version the operator sees (local if edited, else the server's). */

@@ -2049,3 +2049,62 @@ Test(store, a_read_only_dir_without_a_store_says_so)
 	cr_assert(strstr(err.message, "no local store"), "%s", err.message);
 	cr_assert_eq(size_of(in_dir("empty/" TC_STORE_FILE_NAME)), -1);
 }
+
+/*
+ * A list of shown fields (the TUI's) reads the store's columns instead of
+ * the documents: every field but the secret says what the whole trunk says,
+ * the local version where there is one, a null read as absent.
+ */
+Test(store, shown_fields_say_what_the_documents_say)
+{
+	struct tc_trunk *t = sample_trunk("carrier 1", "198.51.100.7");
+	const char *ips[] = {"198.51.100.8", "198.51.100.9"}, *prefixes[] = {"855", "8551"};
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_AUTHENTICATION_MODE, "outbound_registration"),
+	             TC_OK);
+	cr_assert_eq(tc_trunk_set_list(t, TC_F_INBOUND_SOURCE_IPS, ips, 2), TC_OK);
+	cr_assert_eq(tc_trunk_set_list(t, TC_F_OUTBOUND_ROUTE_PREFIXES, prefixes, 2), TC_OK);
+	cr_assert_eq(tc_trunk_set_int(t, TC_F_MAX_CHANNELS, 30), TC_OK);
+	cr_assert_eq(tc_trunk_set_bool(t, TC_F_OUTBOUND_PLUS_PREFIX, true), TC_OK);
+	cr_assert_eq(tc_trunk_set_bool(t, TC_F_OUTBOUND_NATIONAL_DIALING, false), TC_OK);
+	cr_assert_eq(tc_trunk_set_null(t, TC_F_OUTBOUND_PROXY), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_OUTBOUND_HOST, "sip.example.com:5060"), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_USERNAME, "user-1"), TC_OK);
+	cr_assert_eq(tc_trunk_set_string(t, TC_F_PASSWORD, "s3cret"), TC_OK);
+	cr_assert_eq(tc_store_create_local(store, "local-1", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	t = sample_trunk("carrier 2", "192.0.2.1");
+	cr_assert_eq(tc_store_create_local(store, "local-2", t, &err), TC_OK);
+	tc_trunk_destroy(t);
+	edit("local-2", set_channels, 12);
+
+	struct tc_list_query q = {.sort = TC_FIELD_NONE, .limit = 10};
+	struct tc_trunk_page whole, shown;
+	cr_assert_eq(tc_store_list(store, &q, &whole, &err), TC_OK, "%s", err.message);
+	q.shown_fields = true;
+	cr_assert_eq(tc_store_list(store, &q, &shown, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(shown.count, 2);
+	cr_assert_eq(shown.count, whole.count);
+	cr_assert_eq(shown.total, whole.total);
+	for (size_t i = 0; i < shown.count; i++) {
+		const struct tc_trunk_row *a = &whole.items[i], *b = &shown.items[i];
+		cr_assert_str_eq(b->trunk->id, a->trunk->id);
+		cr_assert_eq(b->state, a->state);
+		cr_assert_eq(b->pending, a->pending);
+		for (int f = 0; f < TC_FIELD_COUNT; f++) {
+			const struct tc_value *w = &a->trunk->values[f], *s = &b->trunk->values[f];
+			if (tc_field(f)->flags & TC_FF_SECRET) {
+				cr_assert_neq(s->state, TC_V_SET, "%s", tc_field(f)->key);
+				continue;
+			}
+			cr_assert_eq(s->state == TC_V_SET, w->state == TC_V_SET, "%s of %s",
+			             tc_field(f)->key, b->trunk->id);
+			if (w->state == TC_V_SET)
+				cr_assert(tc_value_equal(w, s, tc_field(f)->type), "%s of %s",
+				          tc_field(f)->key, b->trunk->id);
+		}
+	}
+	cr_assert_eq(shown.items[1].trunk->values[TC_F_MAX_CHANNELS].i, 12);
+	cr_assert_eq(shown.items[0].trunk->values[TC_F_INBOUND_SOURCE_IPS].list.count, 2);
+	tc_trunk_page_finish(&whole);
+	tc_trunk_page_finish(&shown);
+}

@@ -3,12 +3,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <locale.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static void start_background(struct tui_app *app);
 
 #include "marked_trunks.h"
 
@@ -93,6 +95,7 @@ void tui_changed(struct tui_app *app)
 
 void tui_request_sync(struct tui_app *app, unsigned flags)
 {
+	start_background(app);
 	if (app->worker) {
 		/*
 		 * A change queued through the service has already woken the worker
@@ -713,6 +716,32 @@ static void start_worker(struct tui_app *app)
 	tc_error_clear(&err);
 }
 
+/*
+ * How long after the first paint the sync worker and the lint start. The
+ * worker's first act loads libcurl and its TLS libraries; started at once it
+ * took the CPU from the terminal (or sshd) still taking the first screen in.
+ * A sync asked for sooner starts them at once.
+ */
+#define BACKGROUND_GRACE_MS 50
+
+/* Milliseconds of CLOCK_MONOTONIC: the grace is a duration, never a date. */
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void start_background(struct tui_app *app)
+{
+	if (app->background)
+		return;
+	app->background = true;
+	start_worker(app);
+	/* after the first paint, never before: the lint reads every trunk */
+	tui_lint_request(app);
+}
+
 /* Lets every screen act on the time (a password that hides itself again). */
 static bool tick(struct tui_app *app)
 {
@@ -732,9 +761,7 @@ static bool tick(struct tui_app *app)
 static void loop(struct tui_app *app)
 {
 	paint(app);
-	start_worker(app);
-	/* after the first paint, never before: the lint reads every trunk */
-	tui_lint_request(app);
+	int64_t background_at = monotonic_ms() + BACKGROUND_GRACE_MS;
 	while (!app->quit) {
 		struct pollfd fds[4] = {
 		    {.fd = 0, .events = POLLIN},
@@ -743,9 +770,16 @@ static void loop(struct tui_app *app)
 		    {.fd = tc_service_lint_fd(app->svc), .events = POLLIN},
 		};
 		int timeout = app->test_hooks ? -1 : 1000;
+		bool grace = !app->background;
+		if (grace) {
+			int64_t left = background_at - monotonic_ms();
+			timeout = left > 0 ? (int)left : 0;
+		}
 		int n = poll(fds, 4, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
+		if (grace && monotonic_ms() >= background_at)
+			start_background(app);
 		bool repaint = false;
 		/* whether only keys came this turn, and what they may leave unchanged */
 		bool keys_only = true;
@@ -798,7 +832,7 @@ static void loop(struct tui_app *app)
 				dispatch(app, key);
 			repaint = true;
 		}
-		if (n == 0 && !app->test_hooks) {
+		if (n == 0 && !grace && !app->test_hooks) {
 			refresh_status(app);
 			keys_only = false;
 			repaint = true;
@@ -842,7 +876,6 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 		return 1;
 	}
 	const char *no_color = getenv("NO_COLOR");
-	setlocale(LC_ALL, "");
 	char why[200];
 	if (!tui_term_open(opts->color, no_color && no_color[0], opts->ascii, opts->esc_delay_ms,
 	                   &app->caps, why, sizeof(why))) {

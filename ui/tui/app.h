@@ -119,6 +119,8 @@ struct tui_app {
 	struct tc_lint_marks *lint;
 	unsigned lint_gen;
 	bool lint_asked; /* the first lint has been asked for (it comes after the first paint) */
+	/* The sync worker and the lint have been started (a moment after the first paint). */
+	bool background;
 };
 
 /* ---- app services for screens ---- */

@@ -109,6 +109,8 @@ static void load(struct tui_app *app, struct list_view *v, int height)
 	    .sort = columns[v->sort_col].sort,
 	    .descending = v->descending,
 	    .limit = height > 0 ? (size_t)height : 1,
+	    /* the rows are only shown (a trunk is read whole to open it) */
+	    .shown_fields = true,
 	};
 	struct tc_error err;
 	tc_error_init(&err);

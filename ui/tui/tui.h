@@ -46,8 +46,9 @@ struct tui_options {
 
 /*
  * Runs the interface until the operator quits. svc is borrowed; the TUI
- * starts a background sync at start when the service is online. Needs a
- * terminal on stdin and stdout. TRUNKCTL_TEST_HOOKS=1 in the environment
+ * starts a background sync just after its first screen when the service is
+ * online. Needs a terminal on stdin and stdout, and the locale's LC_CTYPE
+ * set (setlocale) by the caller. TRUNKCTL_TEST_HOOKS=1 in the environment
  * makes every finished repaint announce itself as the terminal title
  * "idle:N" (the end-to-end tests wait on it), and makes ESC [ 9 9 9 9 ~ a
  * key that moves the TUI's clock ten seconds on (what time does is tested
