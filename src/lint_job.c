@@ -131,10 +131,10 @@ static enum tc_status run(struct tc_lint_job *j, struct tc_lint_marks **out, str
 	tc_store_close(store);
 #ifdef __GLIBC__
 	/*
-	 * Every trunk was in memory for the run (1-2 KB each) and this thread's
-	 * malloc arena keeps what was freed: the TUI, open for hours, would hold
-	 * the peak for good. Not POSIX: where there is no malloc_trim the
-	 * allocator keeps it.
+	 * Every trunk's routing record and the report were in memory for the
+	 * run, and this thread's malloc arena keeps what was freed: the TUI,
+	 * open for hours, would hold the peak for good. Not POSIX: where there
+	 * is no malloc_trim the allocator keeps it.
 	 */
 	malloc_trim(0);
 #endif

@@ -108,8 +108,8 @@ const char *tc_lint_severity_name(enum tc_lint_severity severity);  /* "error", 
 struct tc_lint_finding {
 	enum tc_lint_rule_id rule;
 	size_t ntrunks;
-	const struct tc_trunk **trunks; /* owned array; the winner first where there is one */
-	char *message;                  /* owned; names trunks and values (server text: sanitise) */
+	const struct tc_route_trunk **trunks; /* owned array; the winner first where there is one */
+	char *message; /* owned; names trunks and values (server text: sanitise) */
 };
 
 struct tc_lint_report {
