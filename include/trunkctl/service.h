@@ -371,6 +371,15 @@ struct tc_service_status {
 enum tc_status tc_service_status(struct tc_service *svc, struct tc_service_status *out,
                                  struct tc_error *err);
 
+/*
+ * Whether the store has changed from outside this service's connection
+ * since the last call: a CLI `update` or `apply` in another terminal, or the
+ * service's own background sync. The first call only notes where the store
+ * stands (false). Cheap enough for every idle moment of a UI.
+ */
+enum tc_status tc_service_changed_elsewhere(struct tc_service *svc, bool *changed,
+                                            struct tc_error *err);
+
 /* ---- import, doctor ---- */
 
 struct tc_import_result {
