@@ -57,6 +57,12 @@ struct tc_store_options {
 	 * write, or a read-only mount, is found without it.
 	 */
 	bool read_only;
+	/*
+	 * SQLite's page cache in KiB; 0: the default, sized for the UI's pages.
+	 * A connection that only walks every row once (the lint's) gains
+	 * nothing from a large one and would hold it full.
+	 */
+	int cache_kib;
 };
 
 /*

@@ -377,3 +377,40 @@ Test(lint_marks, a_trunks_findings_come_most_severe_first)
 	tc_lint_marks_destroy(m);
 	finish(&r);
 }
+
+/* The lint thread's marks take the report's messages: the same marks, no second copy. */
+Test(lint_marks, take_moves_the_messages_and_gives_the_same_marks)
+{
+	struct lint_run r = {.t = {fx_trunk("a", "2026-01-01T00:00:00Z", IP_MODE,
+	                                    "inbound_source_ips=10.0.0.1", (char *)NULL),
+	                           fx_trunk("b", "2026-01-02T00:00:00Z", IP_MODE,
+	                                    "inbound_source_ips=10.0.0.1", (char *)NULL)},
+	                     .n = 2};
+	run(&r);
+	struct tc_lint_marks *copied = NULL, *taken = NULL;
+	cr_assert_eq(tc_lint_marks_build(&r.report, &copied, NULL), TC_OK);
+	cr_assert_gt(r.report.count, 0);
+	const char *message = r.report.items[0].message;
+	cr_assert_eq(tc_lint_marks_take(&r.report, &taken, NULL), TC_OK);
+	for (size_t i = 0; i < r.report.count; i++)
+		cr_expect_null(r.report.items[i].message, "finding %zu kept its message", i);
+	const char *ids[] = {"a", "b"};
+	for (size_t k = 0; k < 2; k++) {
+		size_t nc = 0, nt = 0;
+		const struct tc_lint_mark_finding *const *c =
+		    tc_lint_marks_findings(copied, ids[k], &nc);
+		const struct tc_lint_mark_finding *const *t =
+		    tc_lint_marks_findings(taken, ids[k], &nt);
+		cr_assert_eq(nc, nt, "%s", ids[k]);
+		for (size_t i = 0; i < nc; i++) {
+			cr_expect_eq(c[i]->rule, t[i]->rule);
+			cr_expect_str_eq(c[i]->message, t[i]->message);
+		}
+	}
+	size_t n = 0;
+	cr_expect_eq(tc_lint_marks_findings(taken, "a", &n)[0]->message, message,
+	             "moved, not copied");
+	tc_lint_marks_destroy(copied);
+	tc_lint_marks_destroy(taken);
+	finish(&r);
+}
