@@ -81,10 +81,9 @@ struct lint {
 	signed char effect[26 * 26];
 };
 
-static const char *label(const struct tc_trunk *t)
+static const char *label(const struct tc_route_trunk *t)
 {
-	const char *name = route_trunk_text(t, TC_F_NAME);
-	return name ? name : t->id ? t->id : "(unnamed trunk)";
+	return t->name ? t->name : t->id ? t->id : "(unnamed trunk)";
 }
 
 static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_t *idx, size_t n,
@@ -202,10 +201,10 @@ static enum tc_status rule_shared_inbound_ip(struct lint *l)
 static enum tc_status ip_region_group(struct lint *l, size_t first, size_t end)
 {
 	const struct tc_route_table *tb = l->tb;
-	const char *region = route_trunk_text(tb->trunks[tb->ips[first].trunk], TC_F_REGION);
+	const char *region = tb->trunks[tb->ips[first].trunk]->region;
 	const char *other = NULL;
 	for (size_t i = first + 1; i < end && !other; i++) {
-		const char *r = route_trunk_text(tb->trunks[tb->ips[i].trunk], TC_F_REGION);
+		const char *r = tb->trunks[tb->ips[i].trunk]->region;
 		if (r && (!region || strcmp(r, region) != 0))
 			other = r;
 	}
@@ -289,17 +288,15 @@ static enum tc_status rule_empty_route_prefix(struct lint *l)
 static enum tc_status rule_dial_prefix_not_digits(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_trunk *t = l->tb->trunks[i];
-		const char *p = route_trunk_text(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX);
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		const char *p = t->dial_string_prefix;
 		if (!p || route_all_digits(p, strlen(p)) ||
-		    l->tb->modes[i] == TC_MODE_OUTBOUND_REGISTRATION)
+		    l->tb->trunks[i]->mode == TC_MODE_OUTBOUND_REGISTRATION)
 			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_DIAL_PREFIX_NOT_DIGITS, i,
-		         "dial-string prefix \"%s\" of %s is not digits%s", p, label(t),
-		         route_trunk_flag(t, TC_F_OUTBOUND_PLUS_PREFIX) && p[0] == '+'
-		             ? ": with the plus prefix it dials \"++…\""
-		             : "");
+		enum tc_status rc = ADD1(
+		    l, TC_LINT_DIAL_PREFIX_NOT_DIGITS, i,
+		    "dial-string prefix \"%s\" of %s is not digits%s", p, label(t),
+		    t->plus_prefix && p[0] == '+' ? ": with the plus prefix it dials \"++…\"" : "");
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -365,12 +362,12 @@ static bool prefix_calling_code(struct lint *l, const char *prefix, char *cc)
 /* Why trunk i's national dialing loses country codes, or NULL. */
 static const char *national_spread(struct lint *l, size_t i, char *buf, size_t size)
 {
-	const struct tc_list *p = route_trunk_list(l->tb->trunks[i], TC_F_OUTBOUND_ROUTE_PREFIXES);
-	if (p->count == 0)
+	const struct tc_route_trunk *t = l->tb->trunks[i];
+	if (t->nroute_prefixes == 0)
 		return "it takes every destination no route prefix matches";
 	char first[8] = "", cc[8];
-	for (size_t k = 0; k < p->count; k++) {
-		const char *prefix = p->items[k];
+	for (size_t k = 0; k < t->nroute_prefixes; k++) {
+		const char *prefix = t->route_prefixes[k];
 		if (!route_all_digits(prefix, strlen(prefix)))
 			continue;
 		if (!prefix_calling_code(l, prefix, cc)) {
@@ -392,8 +389,8 @@ static const char *national_spread(struct lint *l, size_t i, char *buf, size_t s
 static enum tc_status rule_national_multi_country(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_trunk *t = l->tb->trunks[i];
-		if (!l->tb->outbound[i] || !route_trunk_flag(t, TC_F_OUTBOUND_NATIONAL_DIALING))
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		if (!l->tb->outbound[i] || !t->national_dialing)
 			continue;
 		char buf[160];
 		const char *why = national_spread(l, i, buf, sizeof(buf));
@@ -411,16 +408,16 @@ static enum tc_status rule_national_multi_country(struct lint *l)
 /* Trunks the plus prefix applies to: they dial out, and not through a registration. */
 static bool plus_applies(const struct lint *l, size_t i)
 {
-	const struct tc_trunk *t = l->tb->trunks[i];
-	return l->tb->outbound[i] && l->tb->modes[i] != TC_MODE_OUTBOUND_REGISTRATION &&
-	       route_trunk_flag(t, TC_F_OUTBOUND_PLUS_PREFIX);
+	const struct tc_route_trunk *t = l->tb->trunks[i];
+	return l->tb->outbound[i] && l->tb->trunks[i]->mode != TC_MODE_OUTBOUND_REGISTRATION &&
+	       t->plus_prefix;
 }
 
 static enum tc_status rule_plus_with_national(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_trunk *t = l->tb->trunks[i];
-		if (!plus_applies(l, i) || !route_trunk_flag(t, TC_F_OUTBOUND_NATIONAL_DIALING))
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		if (!plus_applies(l, i) || !t->national_dialing)
 			continue;
 		enum tc_status rc =
 		    ADD1(l, TC_LINT_PLUS_WITH_NATIONAL, i,
@@ -448,11 +445,11 @@ static enum tc_status rule_plus_short_codes(struct lint *l)
 static enum tc_status rule_registration_ignores_prefix(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_trunk *t = l->tb->trunks[i];
-		if (l->tb->modes[i] != TC_MODE_OUTBOUND_REGISTRATION)
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		if (l->tb->trunks[i]->mode != TC_MODE_OUTBOUND_REGISTRATION)
 			continue;
-		bool prefix = route_trunk_text(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX) != NULL;
-		bool plus = route_trunk_flag(t, TC_F_OUTBOUND_PLUS_PREFIX);
+		bool prefix = t->dial_string_prefix != NULL;
+		bool plus = t->plus_prefix;
 		if (!prefix && !plus)
 			continue;
 		enum tc_status rc =
@@ -469,10 +466,10 @@ static enum tc_status rule_registration_ignores_prefix(struct lint *l)
 static enum tc_status rule_registration_drops_port(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_trunk *t = l->tb->trunks[i];
-		if (l->tb->modes[i] != TC_MODE_OUTBOUND_REGISTRATION)
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		if (l->tb->trunks[i]->mode != TC_MODE_OUTBOUND_REGISTRATION)
 			continue;
-		const char *host = route_trunk_text(t, TC_F_OUTBOUND_HOST);
+		const char *host = t->outbound_host;
 		if (!host || !strchr(host, ':'))
 			continue;
 		enum tc_status rc =
@@ -490,8 +487,8 @@ static enum tc_status rule_client_credentials_fallback(struct lint *l)
 {
 	for (size_t k = 0; k < l->tb->nfallbacks; k++) {
 		size_t i = l->tb->fallbacks[k];
-		const struct tc_trunk *t = l->tb->trunks[i];
-		if (l->tb->modes[i] != TC_MODE_CLIENT_CREDENTIALS)
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		if (l->tb->trunks[i]->mode != TC_MODE_CLIENT_CREDENTIALS)
 			continue;
 		enum tc_status rc =
 		    ADD1(l, TC_LINT_CLIENT_CREDENTIALS_FALLBACK, i,
@@ -507,9 +504,8 @@ static enum tc_status rule_client_credentials_fallback(struct lint *l)
 static enum tc_status rule_prefixes_not_outbound(struct lint *l)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_trunk *t = l->tb->trunks[i];
-		if (l->tb->outbound[i] ||
-		    route_trunk_list(t, TC_F_OUTBOUND_ROUTE_PREFIXES)->count == 0)
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		if (l->tb->outbound[i] || t->nroute_prefixes == 0)
 			continue;
 		enum tc_status rc = ADD1(l, TC_LINT_PREFIXES_NOT_OUTBOUND, i,
 		                         "%s has route prefixes but no outbound_host", label(t));
@@ -556,8 +552,8 @@ static int effect_of(struct lint *l, const char *country)
 static enum tc_status inbound_country_rule(struct lint *l, int effect)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_trunk *t = l->tb->trunks[i];
-		const char *country = route_trunk_text(t, TC_F_INBOUND_COUNTRY), *cc, *np;
+		const struct tc_route_trunk *t = l->tb->trunks[i];
+		const char *country = t->inbound_country, *cc, *np;
 		if (!country || effect_of(l, country) != effect ||
 		    !tc_route_country(country, &cc, &np))
 			continue;

@@ -26,6 +26,12 @@
 
 /* How much lower than the UI the lint runs: it shares the CPU, it does not take it. */
 #define LINT_NICE 10
+/*
+ * The run's page cache: its walk reads each page once, so only the index
+ * pages above the rows are worth keeping; the default filled up with
+ * documents that are never read again.
+ */
+#define LINT_CACHE_KIB 256
 
 struct tc_lint_job {
 	struct tc_lint_job_options opt; /* data_dir is borrowed */
@@ -115,8 +121,10 @@ static enum tc_status run(struct tc_lint_job *j, struct tc_lint_marks **out, str
 	 * held every trunk's page, and runs are rare.
 	 */
 	struct tc_store *store = NULL;
-	struct tc_store_options so = {
-	    .dir = j->opt.data_dir, .clock = j->opt.clock, .read_only = j->opt.read_only};
+	struct tc_store_options so = {.dir = j->opt.data_dir,
+	                              .clock = j->opt.clock,
+	                              .read_only = j->opt.read_only,
+	                              .cache_kib = LINT_CACHE_KIB};
 	enum tc_status rc = tc_store_open(&so, &store, err);
 	struct tc_routing *r = NULL;
 	if (rc == TC_OK)
@@ -125,16 +133,16 @@ static enum tc_status run(struct tc_lint_job *j, struct tc_lint_marks **out, str
 	if (rc == TC_OK)
 		rc = tc_lint_run_cancellable(tc_routing_table(r), NULL, &j->cancel, &report, err);
 	if (rc == TC_OK)
-		rc = tc_lint_marks_build(&report, out, err);
+		rc = tc_lint_marks_take(&report, out, err);
 	tc_lint_report_finish(&report);
 	tc_routing_destroy(r);
 	tc_store_close(store);
 #ifdef __GLIBC__
 	/*
-	 * Every trunk was in memory for the run (1-2 KB each) and this thread's
-	 * malloc arena keeps what was freed: the TUI, open for hours, would hold
-	 * the peak for good. Not POSIX: where there is no malloc_trim the
-	 * allocator keeps it.
+	 * Every trunk's routing record and the report were in memory for the
+	 * run, and this thread's malloc arena keeps what was freed: the TUI,
+	 * open for hours, would hold the peak for good. Not POSIX: where there
+	 * is no malloc_trim the allocator keeps it.
 	 */
 	malloc_trim(0);
 #endif

@@ -79,7 +79,8 @@ static struct pair *pairs_of(const struct tc_lint_report *r, size_t *n, size_t *
 	return p;
 }
 
-static enum tc_status fill(struct tc_lint_marks *m, const struct tc_lint_report *r,
+/* take: the messages move from the report's findings, else they are copied. */
+static enum tc_status fill(struct tc_lint_marks *m, struct tc_lint_report *r, bool take,
                            const struct pair *p, size_t n, size_t id_bytes)
 {
 	m->findings = calloc(r->count ? r->count : 1, sizeof(*m->findings));
@@ -89,10 +90,15 @@ static enum tc_status fill(struct tc_lint_marks *m, const struct tc_lint_report 
 	if (!m->findings || !m->marks || !m->refs || !m->ids)
 		return TC_NOMEM;
 	for (; m->nfindings < r->count; m->nfindings++) {
-		const struct tc_lint_finding *f = &r->items[m->nfindings];
+		struct tc_lint_finding *f = &r->items[m->nfindings];
 		m->findings[m->nfindings].rule = f->rule;
-		if (!tc_strdup_opt((char **)&m->findings[m->nfindings].message, f->message))
+		if (take) {
+			m->findings[m->nfindings].message = f->message;
+			f->message = NULL;
+		} else if (!tc_strdup_opt((char **)&m->findings[m->nfindings].message,
+		                          f->message)) {
 			return TC_NOMEM;
+		}
 	}
 	char *at = m->ids;
 	for (size_t i = 0; i < n; i++) {
@@ -117,14 +123,14 @@ static enum tc_status fill(struct tc_lint_marks *m, const struct tc_lint_report 
 	return TC_OK;
 }
 
-enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
-                                   struct tc_error *err)
+static enum tc_status build(struct tc_lint_report *report, bool take, struct tc_lint_marks **out,
+                            struct tc_error *err)
 {
 	*out = NULL;
 	struct tc_lint_marks *m = calloc(1, sizeof(*m));
 	size_t n = 0, id_bytes = 0;
 	struct pair *p = m ? pairs_of(report, &n, &id_bytes) : NULL;
-	enum tc_status rc = p ? fill(m, report, p, n, id_bytes) : TC_NOMEM;
+	enum tc_status rc = p ? fill(m, report, take, p, n, id_bytes) : TC_NOMEM;
 	free(p);
 	if (rc != TC_OK) {
 		tc_lint_marks_destroy(m);
@@ -132,6 +138,19 @@ enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct t
 	}
 	*out = m;
 	return TC_OK;
+}
+
+enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
+                                   struct tc_error *err)
+{
+	/* copying: the report is only read */
+	return build((struct tc_lint_report *)report, false, out, err);
+}
+
+enum tc_status tc_lint_marks_take(struct tc_lint_report *report, struct tc_lint_marks **out,
+                                  struct tc_error *err)
+{
+	return build(report, true, out, err);
 }
 
 static const struct mark *lookup(const struct tc_lint_marks *m, const char *id)

@@ -10,21 +10,40 @@
 #include "route_private.h"
 #include "trunkctl/phony.h"
 
-bool route_trunk_flag(const struct tc_trunk *t, enum tc_field_id f)
-{
-	return t->values[f].state == TC_V_SET && t->values[f].b;
-}
-
-const struct tc_list *route_trunk_list(const struct tc_trunk *t, enum tc_field_id f)
-{
-	static const struct tc_list empty = {0, NULL};
-	return t->values[f].state == TC_V_SET ? &t->values[f].list : &empty;
-}
-
-const char *route_trunk_text(const struct tc_trunk *t, enum tc_field_id f)
+/* The string field f of t when set and not empty, else NULL. */
+static const char *text_of(const struct tc_trunk *t, enum tc_field_id f)
 {
 	const char *s = tc_trunk_string(t, f);
 	return s && *s ? s : NULL;
+}
+
+/* The list field f of t into *items and *n; none unless set. */
+static void list_of(const struct tc_trunk *t, enum tc_field_id f, const char *const **items,
+                    size_t *n)
+{
+	bool set = t->values[f].state == TC_V_SET;
+	*items = set ? (const char *const *)t->values[f].list.items : NULL;
+	*n = set ? t->values[f].list.count : 0;
+}
+
+void tc_route_trunk_view(const struct tc_trunk *t, struct tc_route_trunk *out)
+{
+	*out = (struct tc_route_trunk){
+	    .id = t->id,
+	    .name = text_of(t, TC_F_NAME),
+	    .created_at = text_of(t, TC_F_CREATED_AT),
+	    .region = text_of(t, TC_F_REGION),
+	    .outbound_host = text_of(t, TC_F_OUTBOUND_HOST),
+	    .dial_string_prefix = text_of(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX),
+	    .inbound_country = text_of(t, TC_F_INBOUND_COUNTRY),
+	    .mode = tc_trunk_mode(t),
+	    .plus_prefix = tc_trunk_has(t, TC_F_OUTBOUND_PLUS_PREFIX) &&
+	                   t->values[TC_F_OUTBOUND_PLUS_PREFIX].b,
+	    .national_dialing = tc_trunk_has(t, TC_F_OUTBOUND_NATIONAL_DIALING) &&
+	                        t->values[TC_F_OUTBOUND_NATIONAL_DIALING].b,
+	};
+	list_of(t, TC_F_OUTBOUND_ROUTE_PREFIXES, &out->route_prefixes, &out->nroute_prefixes);
+	list_of(t, TC_F_INBOUND_SOURCE_IPS, &out->inbound_ips, &out->ninbound_ips);
 }
 
 bool route_all_digits(const char *s, size_t len)
@@ -58,20 +77,19 @@ char *route_join(const char *first, ...)
 	return out;
 }
 
-bool tc_route_outbound_capable(const struct tc_trunk *t)
+bool tc_route_outbound_capable(const struct tc_route_trunk *t)
 {
-	return tc_trunk_mode(t) == TC_MODE_CLIENT_CREDENTIALS ||
-	       route_trunk_text(t, TC_F_OUTBOUND_HOST) != NULL;
+	return t->mode == TC_MODE_CLIENT_CREDENTIALS || t->outbound_host != NULL;
 }
 
-void tc_routing_params_of(const struct tc_trunk *t, struct tc_routing_params *out)
+void tc_routing_params_of(const struct tc_route_trunk *t, struct tc_routing_params *out)
 {
 	*out = (struct tc_routing_params){
-	    .mode = tc_trunk_mode(t),
-	    .dial_string_prefix = route_trunk_text(t, TC_F_OUTBOUND_DIAL_STRING_PREFIX),
-	    .plus_prefix = route_trunk_flag(t, TC_F_OUTBOUND_PLUS_PREFIX),
-	    .national_dialing = route_trunk_flag(t, TC_F_OUTBOUND_NATIONAL_DIALING),
-	    .host = route_trunk_text(t, TC_F_OUTBOUND_HOST),
+	    .mode = t->mode,
+	    .dial_string_prefix = t->dial_string_prefix,
+	    .plus_prefix = t->plus_prefix,
+	    .national_dialing = t->national_dialing,
+	    .host = t->outbound_host,
 	    .gateway_name = t->id,
 	};
 }

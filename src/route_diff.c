@@ -33,19 +33,20 @@ static void prefix_run(const struct tc_route_table *tb, size_t first, size_t *en
 		(*end)++;
 }
 
-static int id_cmp(const struct tc_trunk *a, const struct tc_trunk *b)
+static int id_cmp(const struct tc_route_trunk *a, const struct tc_route_trunk *b)
 {
 	return strcmp(a->id ? a->id : "", b->id ? b->id : "");
 }
 
 static int trunk_ptr_cmp(const void *pa, const void *pb)
 {
-	return id_cmp(*(const struct tc_trunk *const *)pa, *(const struct tc_trunk *const *)pb);
+	return id_cmp(*(const struct tc_route_trunk *const *)pa,
+	              *(const struct tc_route_trunk *const *)pb);
 }
 
 /* The distinct trunks of idx[0..n) (table indexes) sorted by id, into *out (owned). */
 static size_t trunk_set(const struct tc_route_table *tb, const size_t *idx, size_t stride, size_t n,
-                        const struct tc_trunk ***out)
+                        const struct tc_route_trunk ***out)
 {
 	*out = malloc((n ? n : 1) * sizeof(**out));
 	if (!*out)
@@ -61,7 +62,8 @@ static size_t trunk_set(const struct tc_route_table *tb, const size_t *idx, size
 	return k;
 }
 
-static bool same_set(const struct tc_trunk **a, size_t na, const struct tc_trunk **b, size_t nb)
+static bool same_set(const struct tc_route_trunk **a, size_t na, const struct tc_route_trunk **b,
+                     size_t nb)
 {
 	if (na != nb)
 		return false;
@@ -73,8 +75,8 @@ static bool same_set(const struct tc_trunk **a, size_t na, const struct tc_trunk
 
 /* Records a move when the sets differ; takes the arrays either way. */
 static enum tc_status add_move(struct tc_route_changes *out, size_t *cap, const char *prefix,
-                               const struct tc_trunk **before, size_t nbefore,
-                               const struct tc_trunk **after, size_t nafter)
+                               const struct tc_route_trunk **before, size_t nbefore,
+                               const struct tc_route_trunk **after, size_t nafter)
 {
 	if (same_set(before, nbefore, after, nafter)) {
 		free(before);
@@ -100,7 +102,7 @@ static const size_t no_index[1] = {0};
 
 /* One prefix's holders on one side: [first, end) of tb->prefixes, or none. */
 static enum tc_status side(const struct tc_route_table *tb, size_t first, size_t end,
-                           const struct tc_trunk ***set, size_t *n)
+                           const struct tc_route_trunk ***set, size_t *n)
 {
 	const size_t *idx = end > first ? &tb->prefixes[first].trunk : no_index;
 	*n = trunk_set(tb, idx, sizeof(struct route_prefix), end - first, set);
@@ -121,7 +123,7 @@ static enum tc_status compare_prefixes(const struct tc_route_table *b,
 			prefix_run(b, i, &iend);
 		if (c >= 0)
 			prefix_run(a, j, &jend);
-		const struct tc_trunk **before, **after;
+		const struct tc_route_trunk **before, **after;
 		size_t nb, na;
 		if (side(b, i, iend, &before, &nb) != TC_OK)
 			return TC_NOMEM;
@@ -143,7 +145,7 @@ static enum tc_status compare_fallbacks(const struct tc_route_table *b,
                                         const struct tc_route_table *a,
                                         struct tc_route_changes *out, size_t *cap)
 {
-	const struct tc_trunk **before, **after;
+	const struct tc_route_trunk **before, **after;
 	size_t nb = trunk_set(b, b->fallbacks, sizeof(size_t), b->nfallbacks, &before);
 	if (nb == (size_t)-1)
 		return TC_NOMEM;

@@ -68,7 +68,7 @@ enum tc_status tc_route_inbound(const struct tc_route_table *table, const char *
 		return TC_OK;
 	/* the oldest, and those the platform cannot be told apart from it */
 	size_t tied = 1;
-	const struct tc_trunk *oldest = table->trunks[table->ips[lo].trunk];
+	const struct tc_route_trunk *oldest = table->trunks[table->ips[lo].trunk];
 	while (lo + tied < end &&
 	       route_age_cmp(oldest, table->trunks[table->ips[lo + tied].trunk]) == 0)
 		tied++;
@@ -79,7 +79,7 @@ enum tc_status tc_route_inbound(const struct tc_route_table *table, const char *
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}
 	for (size_t i = lo; i < end; i++) {
-		const struct tc_trunk *t = table->trunks[table->ips[i].trunk];
+		const struct tc_route_trunk *t = table->trunks[table->ips[i].trunk];
 		if (i < lo + tied)
 			out->candidates[out->ncandidates++] = t;
 		else
@@ -130,12 +130,12 @@ static long anchored_match(const char *pattern, const char *s)
 	return (long)n;
 }
 
-enum tc_status tc_route_normalize(const struct tc_trunk *t, const char *number, char **out,
+enum tc_status tc_route_normalize(const struct tc_route_trunk *t, const char *number, char **out,
                                   struct tc_error *err)
 {
 	const char *cc, *np;
 	long n = -1;
-	if (tc_route_country(route_trunk_text(t, TC_F_INBOUND_COUNTRY), &cc, &np) && cc)
+	if (tc_route_country(t->inbound_country, &cc, &np) && cc)
 		n = anchored_match(np ? np : "", number);
 	*out = n < 0 ? strdup(number) : route_join(cc, number + n, (char *)NULL);
 	return *out ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);

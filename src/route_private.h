@@ -23,10 +23,9 @@ struct route_ip {
 };
 
 struct tc_route_table {
-	const struct tc_trunk **trunks; /* owned array of the caller's trunks, oldest first */
+	const struct tc_route_trunk **trunks; /* owned array of the caller's trunks, oldest first */
 	size_t count;
 	bool *outbound;                /* per trunk: tc_route_outbound_capable */
-	enum tc_mode *modes;           /* per trunk: tc_trunk_mode, read once */
 	struct route_prefix *prefixes; /* sorted by text, then trunk */
 	size_t nprefixes;
 	struct route_prefix *odd; /* the other prefixes of outbound-capable trunks, oldest first */
@@ -42,13 +41,7 @@ struct tc_route_table {
  * created yet. 0 when the platform's order between a and b cannot be told
  * from here.
  */
-int route_age_cmp(const struct tc_trunk *a, const struct tc_trunk *b);
-/* The boolean field f of t, false unless set. */
-bool route_trunk_flag(const struct tc_trunk *t, enum tc_field_id f);
-/* The list field f of t; count 0 unless set. */
-const struct tc_list *route_trunk_list(const struct tc_trunk *t, enum tc_field_id f);
-/* The string field f of t when set and not empty, else NULL. */
-const char *route_trunk_text(const struct tc_trunk *t, enum tc_field_id f);
+int route_age_cmp(const struct tc_route_trunk *a, const struct tc_route_trunk *b);
 /* Every character of s (length len) is a decimal digit; true for "". */
 bool route_all_digits(const char *s, size_t len);
 /* A new string joining the NULL-terminated arguments; NULL when out of memory. */

@@ -15,7 +15,7 @@ size_t tc_route_table_count(const struct tc_route_table *table)
 	return table ? table->count : 0;
 }
 
-const struct tc_trunk *tc_route_table_trunk(const struct tc_route_table *table, size_t i)
+const struct tc_route_trunk *tc_route_table_trunk(const struct tc_route_table *table, size_t i)
 {
 	return table && i < table->count ? table->trunks[i] : NULL;
 }
@@ -26,7 +26,6 @@ void tc_route_table_destroy(struct tc_route_table *table)
 		return;
 	free(table->trunks);
 	free(table->outbound);
-	free(table->modes);
 	free(table->prefixes);
 	free(table->odd);
 	free(table->fallbacks);
@@ -45,10 +44,9 @@ static int created_cmp(const char *a, const char *b)
 	return a ? -1 : b ? 1 : 0;
 }
 
-int route_age_cmp(const struct tc_trunk *a, const struct tc_trunk *b)
+int route_age_cmp(const struct tc_route_trunk *a, const struct tc_route_trunk *b)
 {
-	return created_cmp(route_trunk_text(a, TC_F_CREATED_AT),
-	                   route_trunk_text(b, TC_F_CREATED_AT));
+	return created_cmp(a->created_at, b->created_at);
 }
 
 /*
@@ -133,18 +131,18 @@ static int ip_cmp(const void *pa, const void *pb)
  * The caller's trunks into tb->trunks, oldest first: every list the index
  * and the lint hand out is then in age order, whatever order the store read.
  */
-static enum tc_status order_by_age(struct tc_route_table *tb, const struct tc_trunk *const *trunks)
+static enum tc_status order_by_age(struct tc_route_table *tb, const struct tc_route_trunk *trunks)
 {
 	struct aged *aged = malloc((tb->count ? tb->count : 1) * sizeof(*aged));
 	if (!aged)
 		return TC_NOMEM;
 	for (size_t i = 0; i < tb->count; i++) {
-		const char *created = route_trunk_text(trunks[i], TC_F_CREATED_AT);
+		const char *created = trunks[i].created_at;
 		aged[i] = (struct aged){created, created ? time_key(created) : 0, i};
 	}
 	qsort(aged, tb->count, sizeof(*aged), aged_cmp);
 	for (size_t r = 0; r < tb->count; r++)
-		tb->trunks[r] = trunks[aged[r].index];
+		tb->trunks[r] = &trunks[aged[r].index];
 	free(aged);
 	return TC_OK;
 }
@@ -154,22 +152,19 @@ static void count_entries(const struct tc_route_table *tb, size_t *nprefixes, si
 {
 	*nprefixes = *nips = 0;
 	for (size_t i = 0; i < tb->count; i++) {
-		*nprefixes += route_trunk_list(tb->trunks[i], TC_F_OUTBOUND_ROUTE_PREFIXES)->count;
-		*nips += route_trunk_list(tb->trunks[i], TC_F_INBOUND_SOURCE_IPS)->count;
+		*nprefixes += tb->trunks[i]->nroute_prefixes;
+		*nips += tb->trunks[i]->ninbound_ips;
 	}
 }
 
 static void index_trunk(struct tc_route_table *tb, size_t i)
 {
-	const struct tc_trunk *t = tb->trunks[i];
-	tb->modes[i] = tc_trunk_mode(t);
-	tb->outbound[i] = tb->modes[i] == TC_MODE_CLIENT_CREDENTIALS ||
-	                  route_trunk_text(t, TC_F_OUTBOUND_HOST) != NULL;
-	const struct tc_list *prefixes = route_trunk_list(t, TC_F_OUTBOUND_ROUTE_PREFIXES);
-	if (tb->outbound[i] && prefixes->count == 0)
+	const struct tc_route_trunk *t = tb->trunks[i];
+	tb->outbound[i] = tc_route_outbound_capable(t);
+	if (tb->outbound[i] && t->nroute_prefixes == 0)
 		tb->fallbacks[tb->nfallbacks++] = i;
-	for (size_t k = 0; tb->outbound[i] && k < prefixes->count; k++) {
-		const char *p = prefixes->items[k];
+	for (size_t k = 0; tb->outbound[i] && k < t->nroute_prefixes; k++) {
+		const char *p = t->route_prefixes[k];
 		size_t len = strlen(p);
 		if (route_all_digits(p, len))
 			tb->prefixes[tb->nprefixes++] =
@@ -177,23 +172,22 @@ static void index_trunk(struct tc_route_table *tb, size_t i)
 		else
 			tb->odd[tb->nodd++] = (struct route_prefix){p, 0, len, i};
 	}
-	const struct tc_list *ips = route_trunk_list(t, TC_F_INBOUND_SOURCE_IPS);
-	for (size_t k = 0; k < ips->count; k++) {
+	for (size_t k = 0; k < t->ninbound_ips; k++) {
 		unsigned long ip;
-		if (!tc_route_parse_ipv4(ips->items[k], &ip))
+		if (!tc_route_parse_ipv4(t->inbound_ips[k], &ip))
 			continue;
 		/* the platform drops a trunk's duplicate entries */
 		bool seen = false;
 		for (size_t j = 0; j < k && !seen; j++) {
 			unsigned long other;
-			seen = tc_route_parse_ipv4(ips->items[j], &other) && other == ip;
+			seen = tc_route_parse_ipv4(t->inbound_ips[j], &other) && other == ip;
 		}
 		if (!seen)
 			tb->ips[tb->nips++] = (struct route_ip){(uint32_t)ip, i};
 	}
 }
 
-enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t count,
+enum tc_status tc_route_table_build(const struct tc_route_trunk *trunks, size_t count,
                                     struct tc_route_table **out, struct tc_error *err)
 {
 	*out = NULL;
@@ -204,7 +198,6 @@ enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t
 	size_t n = count ? count : 1, nprefixes = 0, nips = 0;
 	tb->trunks = malloc(n * sizeof(*tb->trunks));
 	tb->outbound = calloc(n, sizeof(*tb->outbound));
-	tb->modes = malloc(n * sizeof(*tb->modes));
 	tb->fallbacks = malloc(n * sizeof(*tb->fallbacks));
 	bool ok = tb->trunks && order_by_age(tb, trunks) == TC_OK;
 	if (ok)
@@ -212,8 +205,7 @@ enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t
 	tb->prefixes = malloc((nprefixes ? nprefixes : 1) * sizeof(*tb->prefixes));
 	tb->odd = malloc((nprefixes ? nprefixes : 1) * sizeof(*tb->odd));
 	tb->ips = malloc((nips ? nips : 1) * sizeof(*tb->ips));
-	if (!ok || !tb->outbound || !tb->modes || !tb->fallbacks || !tb->prefixes || !tb->odd ||
-	    !tb->ips) {
+	if (!ok || !tb->outbound || !tb->fallbacks || !tb->prefixes || !tb->odd || !tb->ips) {
 		tc_route_table_destroy(tb);
 		return tc_error_set(err, TC_NOMEM, NULL);
 	}

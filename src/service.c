@@ -698,6 +698,20 @@ enum tc_status tc_service_status(struct tc_service *svc, struct tc_service_statu
 	return TC_OK;
 }
 
+enum tc_status tc_service_changed_elsewhere(struct tc_service *svc, bool *changed,
+                                            struct tc_error *err)
+{
+	*changed = false;
+	int64_t v;
+	enum tc_status rc = tc_store_data_version(svc->store, &v, err);
+	if (rc != TC_OK)
+		return rc;
+	*changed = svc->data_version_known && v != svc->data_version;
+	svc->data_version = v;
+	svc->data_version_known = true;
+	return TC_OK;
+}
+
 /* ---- doctor ---- */
 
 enum tc_status tc_service_check_store(struct tc_service *svc, struct tc_store_check *out,

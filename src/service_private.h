@@ -41,6 +41,10 @@ struct tc_service {
 	struct tc_api *api;              /* the caller's thread's client: made on first use */
 	struct tc_worker *worker;        /* borrows data_dir, profile and api_config */
 	struct tc_lint_job *lint;        /* the lint in the background; borrows data_dir */
+
+	/* tc_service_changed_elsewhere's last look at the store's data_version */
+	int64_t data_version;
+	bool data_version_known;
 };
 
 /*

@@ -3,25 +3,37 @@
  * indexed: by default as they will be after the next sync (queued local
  * changes applied, queued deletes gone), or as the server last sent them.
  * The CLI's route and lint, the TUI's routing screen and the lint thread
- * (lint_job.c, on a store connection of its own) share it.
+ * (lint_job.c, on a store connection of its own) share it. Each trunk is
+ * kept as the few fields routing reads (struct tc_route_trunk), their text
+ * packed in one arena, read in the one walk of the store: whole trunks, a
+ * malloc per field, made the lint of a large fleet hold ten times more.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "service_private.h"
 #include "trunkctl/route.h"
+#include "util.h"
+
+/* Slots of the cache that interns texts many trunks repeat (regions, countries, hosts). */
+#define INTERN_SLOTS 1024
 
 struct tc_routing {
-	struct tc_trunk **owned; /* every trunk read, routing's and not */
-	size_t nowned, cap;
-	/* server_only: the rows with local changes, read after the walk into owned[at] */
+	/*
+	 * Every text and list the records point to: only the fields routing
+	 * reads, packed, where a whole trunk took a malloc per field.
+	 */
+	struct tc_arena arena;
+	const char *interned[INTERN_SLOTS]; /* the last text of each hash, in the arena */
+	struct tc_route_trunk *records;
+	size_t count, cap;
+	/* server_only: the rows with local changes, read after the walk into records[at] */
 	struct changed {
 		char *id;
 		size_t at;
+		bool gone; /* a create not pushed yet: no server version */
 	} * changed;
 	size_t nchanged, changed_cap;
-	const struct tc_trunk **trunks;
-	size_t count;
 	struct tc_route_table *table;
 };
 
@@ -30,27 +42,82 @@ void tc_routing_destroy(struct tc_routing *r)
 	if (!r)
 		return;
 	tc_route_table_destroy(r->table);
-	free(r->trunks);
-	for (size_t i = 0; i < r->nowned; i++)
-		tc_trunk_destroy(r->owned[i]);
-	free(r->owned);
+	free(r->records);
+	tc_arena_free(&r->arena);
 	for (size_t i = 0; i < r->nchanged; i++)
 		free(r->changed[i].id);
 	free(r->changed);
 	free(r);
 }
 
-/* Keeps t as one of the trunks routing sees; NULL holds the place of one read later. */
-static enum tc_status keep(struct tc_routing *r, struct tc_trunk *t, struct tc_error *err)
+/* s in the arena, shared with an equal text met before when the cache still holds it. */
+static const char *intern(struct tc_routing *r, const char *s, bool *ok)
 {
-	struct tc_trunk **owned = tc_grow(r->owned, &r->cap, r->nowned + 1, sizeof(*owned), 1024);
-	if (!owned) {
-		tc_trunk_destroy(t);
-		return tc_error_set(err, TC_NOMEM, NULL);
+	if (!s)
+		return NULL;
+	size_t h = 5381;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = h * 33 + *p;
+	const char **slot = &r->interned[h % INTERN_SLOTS];
+	if (*slot && strcmp(*slot, s) == 0)
+		return *slot;
+	const char *copy = tc_arena_strdup(&r->arena, s, ok);
+	return copy ? (*slot = copy) : NULL;
+}
+
+/* A list's items in the arena: the pointers and, interned, the texts. */
+static const char *const *copy_list(struct tc_routing *r, const char *const *items, size_t n,
+                                    bool *ok)
+{
+	if (n == 0)
+		return NULL;
+	const char **copy = tc_arena_alloc(&r->arena, n * sizeof(*copy), _Alignof(const char *));
+	if (!copy) {
+		*ok = false;
+		return NULL;
 	}
-	r->owned = owned;
-	r->owned[r->nowned++] = t;
-	return TC_OK;
+	for (size_t i = 0; i < n; i++)
+		copy[i] = intern(r, items[i], ok);
+	return copy;
+}
+
+/* t's routing fields into *out, copied into the arena (the trunk is the walk's). */
+static enum tc_status slim(struct tc_routing *r, const struct tc_trunk *t,
+                           struct tc_route_trunk *out, struct tc_error *err)
+{
+	struct tc_route_trunk v;
+	tc_route_trunk_view(t, &v);
+	bool ok = true;
+	/* ids, names and creation times are one per trunk: not worth a cache slot */
+	*out = (struct tc_route_trunk){
+	    .id = tc_arena_strdup(&r->arena, v.id, &ok),
+	    .name = tc_arena_strdup(&r->arena, v.name, &ok),
+	    .created_at = tc_arena_strdup(&r->arena, v.created_at, &ok),
+	    .region = intern(r, v.region, &ok),
+	    .outbound_host = intern(r, v.outbound_host, &ok),
+	    .dial_string_prefix = intern(r, v.dial_string_prefix, &ok),
+	    .inbound_country = intern(r, v.inbound_country, &ok),
+	    .route_prefixes = copy_list(r, v.route_prefixes, v.nroute_prefixes, &ok),
+	    .nroute_prefixes = v.nroute_prefixes,
+	    .inbound_ips = copy_list(r, v.inbound_ips, v.ninbound_ips, &ok),
+	    .ninbound_ips = v.ninbound_ips,
+	    .mode = v.mode,
+	    .plus_prefix = v.plus_prefix,
+	    .national_dialing = v.national_dialing,
+	};
+	return ok ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+}
+
+/* A new record at the end (zeroed: the place of one read later); NULL when out of memory. */
+static struct tc_route_trunk *append(struct tc_routing *r)
+{
+	struct tc_route_trunk *recs =
+	    tc_grow(r->records, &r->cap, r->count + 1, sizeof(*recs), 1024);
+	if (!recs)
+		return NULL;
+	r->records = recs;
+	recs[r->count] = (struct tc_route_trunk){.mode = TC_MODE_UNKNOWN};
+	return &recs[r->count++];
 }
 
 struct walk {
@@ -70,39 +137,41 @@ static enum tc_status visit(void *ctx, const struct tc_trunk_row *row, struct tc
 	if (w->cancel && atomic_load(w->cancel))
 		return tc_error_set(err, TC_CANCELLED, "the read was stopped");
 	bool changed = row->state != TC_SYNC_SYNCED || row->pending != TC_OP_NONE;
+	struct tc_routing *r = w->r;
 	if (!w->server_only || !changed) {
 		if (row->pending == TC_OP_DELETE)
 			return TC_OK;
-		struct tc_trunk *t = tc_trunk_dup(row->trunk);
-		return t ? keep(w->r, t, err) : tc_error_set(err, TC_NOMEM, NULL);
+		struct tc_route_trunk *rec = append(r);
+		return rec ? slim(r, row->trunk, rec, err) : tc_error_set(err, TC_NOMEM, NULL);
 	}
-	struct tc_routing *r = w->r;
 	struct changed *c = tc_grow(r->changed, &r->changed_cap, r->nchanged + 1, sizeof(*c), 64);
 	if (!c)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	r->changed = c;
 	c = &r->changed[r->nchanged];
+	*c = (struct changed){.at = r->count};
 	if (!(c->id = strdup(row->trunk->id)))
 		return tc_error_set(err, TC_NOMEM, NULL);
-	c->at = r->nowned;
 	r->nchanged++;
-	return keep(r, NULL, err);
+	return append(r) ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 }
 
-/* The server's version of a trunk that has local changes, or NULL (a create not pushed yet). */
-static enum tc_status server_version(struct tc_store *store, const char *id, struct tc_trunk **out,
-                                     struct tc_error *err)
+/* The server's version of a changed trunk into its record; gone when there is none (a create). */
+static enum tc_status server_version(struct tc_store *store, struct tc_routing *r,
+                                     struct changed *c, struct tc_error *err)
 {
-	*out = NULL;
 	struct tc_trunk_record *rec = NULL;
 	/* the id is the store's own: no local-id mapping or name to follow */
-	enum tc_status rc = tc_store_get(store, id, &rec, err);
+	enum tc_status rc = tc_store_get(store, c->id, &rec, err);
+	c->gone = rc == TC_OK && !rec->base;
 	if (rc == TC_OK && rec->base) {
-		*out = tc_trunk_dup(rec->base);
-		if (*out && !(*out)->id)
-			rc = tc_trunk_set_id(*out, rec->id);
-		if (!*out || rc != TC_OK)
-			rc = tc_error_set(err, TC_NOMEM, NULL);
+		struct tc_route_trunk *out = &r->records[c->at];
+		rc = slim(r, rec->base, out, err);
+		if (rc == TC_OK && !out->id) {
+			bool ok = true;
+			out->id = tc_arena_strdup(&r->arena, rec->id, &ok);
+			rc = ok ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
+		}
 	}
 	tc_trunk_record_destroy(rec);
 	return rc;
@@ -120,19 +189,21 @@ static enum tc_status load(struct tc_store *store, bool server_only, const atomi
 	struct walk w = {r, server_only, cancel};
 	enum tc_status rc = tc_store_list_each(store, &q, visit, &w, err);
 	for (size_t i = 0; rc == TC_OK && i < r->nchanged; i++)
-		rc = server_version(store, r->changed[i].id, &r->owned[r->changed[i].at], err);
+		rc = server_version(store, r, &r->changed[i], err);
 	if (rc != TC_OK)
 		return rc;
 	if (cancel && atomic_load(cancel))
 		return tc_error_set(err, TC_CANCELLED, "the read was stopped");
-	r->trunks = malloc((r->nowned ? r->nowned : 1) * sizeof(*r->trunks));
-	if (!r->trunks)
-		return tc_error_set(err, TC_NOMEM, NULL);
-	/* in the walk's order; a create not pushed yet has no server version */
-	for (size_t i = 0; i < r->nowned; i++)
-		if (r->owned[i])
-			r->trunks[r->count++] = r->owned[i];
-	return tc_route_table_build(r->trunks, r->count, &r->table, err);
+	/* in the walk's order, without the creates that have no server version */
+	size_t kept = 0, next = 0;
+	for (size_t i = 0; i < r->count; i++) {
+		bool gone =
+		    next < r->nchanged && r->changed[next].at == i && r->changed[next++].gone;
+		if (!gone)
+			r->records[kept++] = r->records[i];
+	}
+	r->count = kept;
+	return tc_route_table_build(r->records, r->count, &r->table, err);
 }
 
 enum tc_status tc_service_routing(struct tc_service *svc, bool server_only, struct tc_routing **out,
@@ -163,10 +234,10 @@ const struct tc_route_table *tc_routing_table(const struct tc_routing *r)
 	return r->table;
 }
 
-const struct tc_trunk *tc_routing_find(const struct tc_routing *r, const char *id)
+const struct tc_route_trunk *tc_routing_find(const struct tc_routing *r, const char *id)
 {
 	for (size_t i = 0; id && i < r->count; i++)
-		if (r->trunks[i]->id && strcmp(r->trunks[i]->id, id) == 0)
-			return r->trunks[i];
+		if (r->records[i].id && strcmp(r->records[i].id, id) == 0)
+			return &r->records[i];
 	return NULL;
 }

@@ -168,6 +168,11 @@ enum tc_status store_pragma_int(struct tc_store *s, const char *sql, int64_t *ou
 	return TC_OK;
 }
 
+enum tc_status tc_store_data_version(struct tc_store *s, int64_t *out, struct tc_error *err)
+{
+	return store_pragma_int(s, "PRAGMA data_version", out, err);
+}
+
 /* Steps st to its end, copying its first column into a growing array; on failure too the
  * caller frees the *n entries (some may be NULL) and *ids. what names the query in errors. */
 enum tc_status store_collect_ids(struct tc_store *s, sqlite3_stmt *st, const char *what,

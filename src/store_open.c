@@ -670,7 +670,8 @@ enum tc_status tc_store_open(const struct tc_store_options *o, struct tc_store *
 	if (rc == TC_OK)
 		rc = store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err);
 	if (rc == TC_OK)
-		rc = store_set_cache_kib(s, DEFAULT_CACHE_KIB, err);
+		rc = store_set_cache_kib(s, o->cache_kib > 0 ? o->cache_kib : DEFAULT_CACHE_KIB,
+		                         err);
 	bool have_id = false;
 	if (rc == TC_OK)
 		rc = check_marker(s, false, version, &have_id, err);

@@ -38,6 +38,57 @@ bool tc_strdup_opt(char **dst, const char *src)
 	return !src || *dst;
 }
 
+/* A block's bytes follow its header; 16-byte aligned like malloc's. */
+struct tc_arena_block {
+	struct tc_arena_block *next;
+	_Alignas(16) unsigned char data[];
+};
+
+/* Big enough that a fleet's texts take few blocks, small next to what they hold. */
+#define ARENA_BLOCK (256u * 1024u)
+
+void *tc_arena_alloc(struct tc_arena *a, size_t size, size_t align)
+{
+	size_t at = (a->used + align - 1) & ~(align - 1);
+	if (!a->blocks || at > a->size || size > a->size - at) {
+		size_t n = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+		struct tc_arena_block *b = malloc(sizeof(*b) + n);
+		if (!b)
+			return NULL;
+		b->next = a->blocks;
+		a->blocks = b;
+		a->size = n;
+		at = 0;
+	}
+	a->used = at + size;
+	return a->blocks->data + at;
+}
+
+const char *tc_arena_strdup(struct tc_arena *a, const char *s, bool *ok)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *copy = tc_arena_alloc(a, n, 1);
+	if (!copy) {
+		*ok = false;
+		return NULL;
+	}
+	return memcpy(copy, s, n);
+}
+
+void tc_arena_free(struct tc_arena *a)
+{
+	if (!a)
+		return;
+	while (a->blocks) {
+		struct tc_arena_block *next = a->blocks->next;
+		free(a->blocks);
+		a->blocks = next;
+	}
+	a->used = a->size = 0;
+}
+
 void tc_wipe(void *p, size_t n)
 {
 	explicit_bzero(p, n);

@@ -1,7 +1,7 @@
 /*
  * Small helpers the core's modules share, so each is written once: growing
- * an array, copying an optional string, making directories, reading the
- * monotonic clock.
+ * an array, copying an optional string, packing many small allocations in
+ * an arena, making directories, reading the monotonic clock.
  */
 #ifndef TRUNKCTL_SRC_UTIL_H
 #define TRUNKCTL_SRC_UTIL_H
@@ -21,6 +21,22 @@ void *tc_grow(void *items, size_t *cap, size_t need, size_t size, size_t first);
 
 /* *dst = a copy of src, or NULL when src is NULL; false only when out of memory. */
 bool tc_strdup_opt(char **dst, const char *src);
+
+/*
+ * Many small allocations made in blocks and freed at once: a malloc each
+ * would cost its own header and scatter them over the heap. Start from
+ * {0}; allocations stay where they are until tc_arena_free.
+ */
+struct tc_arena {
+	struct tc_arena_block *blocks; /* the newest first */
+	size_t used, size;             /* of the newest block's bytes */
+};
+
+/* size bytes aligned to align (a power of two up to 16), or NULL when out of memory. */
+void *tc_arena_alloc(struct tc_arena *a, size_t size, size_t align);
+/* A copy of s in the arena; NULL when s is NULL or memory runs out (then *ok is false). */
+const char *tc_arena_strdup(struct tc_arena *a, const char *s, bool *ok);
+void tc_arena_free(struct tc_arena *a); /* back to {0}; accepts NULL */
 
 /*
  * Overwrites n bytes in a way the compiler may not drop: a secret must not

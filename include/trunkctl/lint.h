@@ -108,8 +108,8 @@ const char *tc_lint_severity_name(enum tc_lint_severity severity);  /* "error", 
 struct tc_lint_finding {
 	enum tc_lint_rule_id rule;
 	size_t ntrunks;
-	const struct tc_trunk **trunks; /* owned array; the winner first where there is one */
-	char *message;                  /* owned; names trunks and values (server text: sanitise) */
+	const struct tc_route_trunk **trunks; /* owned array; the winner first where there is one */
+	char *message; /* owned; names trunks and values (server text: sanitise) */
 };
 
 struct tc_lint_report {
@@ -149,6 +149,13 @@ struct tc_lint_mark_finding {
  */
 enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
                                    struct tc_error *err);
+/*
+ * tc_lint_marks_build for a report about to be finished: its messages move
+ * into the marks instead of being copied (the report keeps its findings,
+ * their messages NULL), so the two do not hold every message twice.
+ */
+enum tc_status tc_lint_marks_take(struct tc_lint_report *report, struct tc_lint_marks **out,
+                                  struct tc_error *err);
 void tc_lint_marks_destroy(struct tc_lint_marks *marks); /* accepts NULL */
 /* The worst severity of the findings naming trunk id; false when none does (or marks is NULL). */
 bool tc_lint_marks_find(const struct tc_lint_marks *marks, const char *id,

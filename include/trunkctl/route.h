@@ -7,7 +7,8 @@
  * fallbacks) the answer is "ambiguous" with the candidates, never a pick.
  *
  * Pure functions over trunks (no store, no I/O): callers hand in the trunks
- * the store lists (queued local changes included, or the server versions).
+ * the store lists (queued local changes included, or the server versions),
+ * each as a struct tc_route_trunk: the few fields routing and the lint read.
  */
 #ifndef TRUNKCTL_ROUTE_H
 #define TRUNKCTL_ROUTE_H
@@ -26,6 +27,33 @@
 /* The switch's SIP profile when none is configured. */
 #define TC_ROUTE_DEFAULT_PROFILE "nat_gateway"
 
+/*
+ * A trunk as routing and the lint see it: only the fields a rule or a query
+ * reads, so that a fleet of 100,000 fits in a few megabytes (the store's
+ * reader packs their text in one arena, src/service_routing.c). Texts are
+ * NULL when unset or empty; lists hold their items as stored ("" and
+ * invalid entries included).
+ */
+struct tc_route_trunk {
+	const char *id;         /* the dial string's gateway, lint marks, --via */
+	const char *name;       /* messages */
+	const char *created_at; /* age order; NULL: not on the server yet */
+	const char *region;     /* shared-ip-region */
+	const char *outbound_host;
+	const char *dial_string_prefix;
+	const char *inbound_country;
+	const char *const *route_prefixes;
+	size_t nroute_prefixes;
+	const char *const *inbound_ips;
+	size_t ninbound_ips;
+	enum tc_mode mode;
+	bool plus_prefix;
+	bool national_dialing;
+};
+
+/* t's routing fields into *out, which points into t: valid while t is unchanged. */
+void tc_route_trunk_view(const struct tc_trunk *t, struct tc_route_trunk *out);
+
 /* ---- the dial string (src/route_dial.c) ---- */
 
 /* The settings the platform sends the switch for one call (its routing parameters). */
@@ -40,7 +68,7 @@ struct tc_routing_params {
 };
 
 /* The parameters of trunk t (its pointers point into t). */
-void tc_routing_params_of(const struct tc_trunk *t, struct tc_routing_params *out);
+void tc_routing_params_of(const struct tc_route_trunk *t, struct tc_routing_params *out);
 
 /*
  * The switch's format_number: the digits of number; when Phony finds them
@@ -85,22 +113,22 @@ enum tc_status tc_route_sip_dial_string(const char *address, const char *profile
 /*
  * The trunks of one carrier with their route prefixes and inbound IPs
  * indexed, built once so that each query costs a few binary searches. It
- * keeps the trunk pointers, not copies: the trunks must outlive it. It
- * orders them oldest first (created_at; not yet on the server: last), and
- * every list it or the lint hands out follows that order.
+ * keeps pointers to the caller's records, not copies: trunks[0..count) must
+ * outlive it. It orders them oldest first (created_at; not yet on the
+ * server: last), and every list it or the lint hands out follows that order.
  */
 struct tc_route_table;
 
 /* TC_NOMEM; trunks may be NULL when count is 0. */
-enum tc_status tc_route_table_build(const struct tc_trunk *const *trunks, size_t count,
+enum tc_status tc_route_table_build(const struct tc_route_trunk *trunks, size_t count,
                                     struct tc_route_table **out, struct tc_error *err);
 void tc_route_table_destroy(struct tc_route_table *table); /* accepts NULL */
 size_t tc_route_table_count(const struct tc_route_table *table);
 /* The i-th trunk, oldest first; NULL past the end. */
-const struct tc_trunk *tc_route_table_trunk(const struct tc_route_table *table, size_t i);
+const struct tc_route_trunk *tc_route_table_trunk(const struct tc_route_table *table, size_t i);
 
 /* The platform's "configured for outbound dialing": client_credentials, or an outbound_host. */
-bool tc_route_outbound_capable(const struct tc_trunk *t);
+bool tc_route_outbound_capable(const struct tc_route_trunk *t);
 
 enum tc_route_match {
 	TC_ROUTE_NONE,      /* no trunk: the call fails */
@@ -118,18 +146,18 @@ struct tc_route_query {
 	const char *to; /* the destination; its digits are what is matched */
 	/* The account's pinned trunk (accounts are not in the Carrier API: the
 	 * operator names it), or NULL. */
-	const struct tc_trunk *pinned;
+	const struct tc_route_trunk *pinned;
 	/* A trunk to dial through whatever the rules say, or NULL. */
-	const struct tc_trunk *via;
+	const struct tc_route_trunk *via;
 };
 
 struct tc_route_answer {
 	enum tc_route_match match;
-	const struct tc_trunk *trunk; /* NULL for none and ambiguous */
-	const char *prefix;           /* the matching prefix (TC_ROUTE_PREFIX, or ambiguous ties) */
-	const char *why_none;         /* static sentence for TC_ROUTE_NONE */
+	const struct tc_route_trunk *trunk; /* NULL for none and ambiguous */
+	const char *prefix;   /* the matching prefix (TC_ROUTE_PREFIX, or ambiguous ties) */
+	const char *why_none; /* static sentence for TC_ROUTE_NONE */
 	size_t ncandidates;
-	const struct tc_trunk **candidates; /* owned array, oldest first */
+	const struct tc_route_trunk **candidates; /* owned array, oldest first */
 	/* The destination was a SIP URI: the address dialled as given (owned),
 	 * with no trunk (match none). */
 	char *sip_address;
@@ -151,12 +179,13 @@ void tc_route_answer_finish(struct tc_route_answer *answer); /* accepts NULL */
 struct tc_inbound_answer {
 	/* The trunk the platform resolves the IP to: the oldest holding it. NULL
 	 * when none does, or when the oldest are tied (ambiguous, candidates). */
-	const struct tc_trunk *trunk;
+	const struct tc_route_trunk *trunk;
 	bool ambiguous;
 	size_t ncandidates;
-	const struct tc_trunk **candidates; /* owned: the tied oldest trunks */
+	const struct tc_route_trunk **candidates; /* owned: the tied oldest trunks */
 	size_t nshadowed;
-	const struct tc_trunk **shadowed; /* owned: the newer trunks on the IP, oldest first */
+	const struct tc_route_trunk *
+	    *shadowed; /* owned: the newer trunks on the IP, oldest first */
 };
 
 /*
@@ -178,7 +207,7 @@ bool tc_route_parse_ipv4(const char *text, unsigned long *out);
  * (the countries gem's data, unescaped, as Somleng splices it into a regular
  * expression); unchanged without an inbound_country. *out is new; TC_NOMEM.
  */
-enum tc_status tc_route_normalize(const struct tc_trunk *t, const char *number, char **out,
+enum tc_status tc_route_normalize(const struct tc_route_trunk *t, const char *number, char **out,
                                   struct tc_error *err);
 
 /*

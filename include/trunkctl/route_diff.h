@@ -16,8 +16,8 @@
 struct tc_route_move {
 	const char *prefix; /* the route prefix; NULL: destinations no prefix matches */
 	size_t nbefore, nafter;
-	const struct tc_trunk **before; /* owned array: the trunks before (none: unrouted) */
-	const struct tc_trunk **after;  /* owned array: the trunks after */
+	const struct tc_route_trunk **before; /* owned array: the trunks before (none: unrouted) */
+	const struct tc_route_trunk **after;  /* owned array: the trunks after */
 };
 
 struct tc_route_changes {

@@ -380,6 +380,15 @@ struct tc_service_status {
 enum tc_status tc_service_status(struct tc_service *svc, struct tc_service_status *out,
                                  struct tc_error *err);
 
+/*
+ * Whether the store has changed from outside this service's connection
+ * since the last call: a CLI `update` or `apply` in another terminal, or the
+ * service's own background sync. The first call only notes where the store
+ * stands (false). Cheap enough for every idle moment of a UI.
+ */
+enum tc_status tc_service_changed_elsewhere(struct tc_service *svc, bool *changed,
+                                            struct tc_error *err);
+
 /* ---- import, doctor ---- */
 
 struct tc_import_result {
@@ -519,6 +528,7 @@ bool tc_service_next_event(struct tc_service *svc, struct tc_sync_event *ev);
 /* The trunks routing sees, indexed (trunkctl/route.h); read once, then pure. */
 struct tc_routing;
 struct tc_route_table;
+struct tc_route_trunk;
 
 /*
  * Reads every trunk and builds the route index: the trunks as they will be
@@ -529,7 +539,7 @@ enum tc_status tc_service_routing(struct tc_service *svc, bool server_only, stru
                                   struct tc_error *err);
 const struct tc_route_table *tc_routing_table(const struct tc_routing *r);
 /* The trunk with that id among those routing sees, or NULL. */
-const struct tc_trunk *tc_routing_find(const struct tc_routing *r, const char *id);
+const struct tc_route_trunk *tc_routing_find(const struct tc_routing *r, const char *id);
 void tc_routing_destroy(struct tc_routing *r); /* accepts NULL */
 
 /* ---- the lint in the background (src/lint_job.c) ---- */

@@ -57,6 +57,12 @@ struct tc_store_options {
 	 * write, or a read-only mount, is found without it.
 	 */
 	bool read_only;
+	/*
+	 * SQLite's page cache in KiB; 0: the default, sized for the UI's pages.
+	 * A connection that only walks every row once (the lint's) gains
+	 * nothing from a large one and would hold it full.
+	 */
+	int cache_kib;
 };
 
 /*
@@ -87,6 +93,12 @@ const char *tc_store_path(const struct tc_store *store);
 const char *tc_store_read_only_reason(const struct tc_store *store);
 int64_t tc_store_now(const struct tc_store *store); /* the injected clock */
 int tc_store_schema_version(struct tc_store *store);
+/*
+ * SQLite's PRAGMA data_version on this connection: it moves when another
+ * connection (another process, another thread's) commits to the store, never
+ * for this connection's own writes. A cheap question: no table is read.
+ */
+enum tc_status tc_store_data_version(struct tc_store *store, int64_t *out, struct tc_error *err);
 /* PRAGMA quick_check: *ok, and its first line in msg (size bytes). */
 enum tc_status tc_store_quick_check(struct tc_store *store, bool *ok, char *msg, size_t size,
                                     struct tc_error *err);

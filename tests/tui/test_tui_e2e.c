@@ -2231,3 +2231,61 @@ Test(e2e, a_mark_on_a_trunk_deleted_on_the_server_goes_with_the_sync)
 	keys(t, K_ESC);
 	quit(t);
 }
+
+/* Runs the trunkctl CLI on the test's data dir, as another terminal would; its exit status. */
+static int cli(const char *const *args)
+{
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		char home[PATH_MAX + 8], dir[PATH_MAX + 32];
+		snprintf(home, sizeof(home), "HOME=%s", root);
+		snprintf(dir, sizeof(dir), "TRUNKCTL_DATA_DIR=%s", data_dir);
+		char *env[] = {home, dir, "TZ=UTC", "LANG=C.UTF-8", NULL};
+		char *argv[16] = {TRUNKCTL_BIN, "--offline"};
+		size_t n = 2;
+		for (size_t i = 0; args[i] && n < 15; i++)
+			argv[n++] = (char *)args[i];
+		argv[n] = NULL;
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execve(TRUNKCTL_BIN, argv, env);
+		_exit(127);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/*
+ * A change made by another process (a CLI update in another terminal) shows
+ * in the list, and the lint runs again, at the TUI's next idle tick: no key
+ * is pressed.
+ */
+Test(e2e, a_change_from_another_process_shows_and_is_linted_without_a_key)
+{
+	create_offline_with("Other A",
+	                    (const char *const[]){"inbound_source_ips=198.51.100.7", NULL});
+	create_offline_with("Other B",
+	                    (const char *const[]){"inbound_source_ips=198.51.100.7", NULL});
+	struct vtd *t = run(24, 80, 0);
+	cr_assert(vtd_wait_lint(t, WAIT_MS), "the lint never came");
+	char g[3];
+	gutter_of(t, "Other A", g);
+	cr_expect_str_eq(g, "! ", "an error on A");
+	unsigned inputs = vtd_idle(t);
+	cr_assert_eq(cli((const char *const[]){"update", "Other B", "--set", "name=Other C",
+	                                       "--set", "inbound_source_ips=198.51.100.8", NULL}),
+	             0);
+	wait_text(t, "Other C", WAIT_MS);
+	cr_assert(vtd_wait_lint(t, WAIT_MS), "the lint after the change never came");
+	/* no trunk has a finding left: the list drops its marks' column */
+	char row[256];
+	row_of(t, "Other A", row, sizeof(row));
+	cr_expect(strncmp(row, "Other A ", 8) == 0,
+	          "A is clean once the other trunk has its own IP: %s", row);
+	cr_expect(!vtd_has_text(t, "Other B"), "the old name stays listed");
+	cr_expect_eq(vtd_idle(t), inputs, "a key was counted");
+	quit(t);
+}

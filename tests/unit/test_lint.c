@@ -13,14 +13,15 @@
 struct lint_run {
 	struct tc_trunk *t[6];
 	size_t n;
+	struct tc_route_trunk v[6]; /* what the index reads of t */
 	struct tc_route_table *tb;
 	struct tc_lint_report report;
 };
 
 static void run(struct lint_run *r)
 {
-	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)r->t, r->n, &r->tb, NULL),
-	             TC_OK);
+	fx_views(r->t, r->n, r->v);
+	cr_assert_eq(tc_route_table_build(r->v, r->n, &r->tb, NULL), TC_OK);
 	cr_assert_eq(tc_lint_run(r->tb, NULL, &r->report, NULL), TC_OK);
 }
 
@@ -120,7 +121,7 @@ Test(lint, shared_ip_names_the_oldest_first)
 	const struct tc_lint_finding *f = find(&r, TC_LINT_SHARED_INBOUND_IP);
 	cr_assert_not_null(f);
 	cr_assert_eq(f->ntrunks, 2);
-	cr_expect_eq(f->trunks[0], r.t[1]);
+	cr_expect_eq(f->trunks[0], &r.v[1]);
 	cr_expect(strstr(f->message, "198.51.0.7") && strstr(f->message, "old"), "%s", f->message);
 	cr_expect_not_null(find(&r, TC_LINT_SHARED_IP_REGION));
 	cr_expect_eq(tc_lint_report_count(&r.report, TC_LINT_ERROR), 1);
@@ -186,7 +187,7 @@ Test(lint, national_dialing_over_prefixes)
 	cr_expect_eq(count(&r, TC_LINT_NATIONAL_MULTI_COUNTRY), 2);
 	for (size_t i = 0; i < r.report.count; i++)
 		if (r.report.items[i].rule == TC_LINT_NATIONAL_MULTI_COUNTRY)
-			cr_expect_neq(r.report.items[i].trunks[0], r.t[2]);
+			cr_expect_neq(r.report.items[i].trunks[0], &r.v[2]);
 	finish(&r);
 }
 
@@ -224,8 +225,8 @@ Test(lint, one_rule_only)
 	    .t = {fx_trunk("A", "2026-01-01T00:00:00Z", IP_MODE, HOST, "outbound_plus_prefix=true",
 	                   "outbound_national_dialing=true", (char *)NULL)},
 	    .n = 1};
-	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)r.t, r.n, &r.tb, NULL),
-	             TC_OK);
+	fx_views(r.t, r.n, r.v);
+	cr_assert_eq(tc_route_table_build(r.v, r.n, &r.tb, NULL), TC_OK);
 	enum tc_lint_rule_id only = TC_LINT_PLUS_WITH_NATIONAL;
 	cr_assert_eq(tc_lint_run(r.tb, &only, &r.report, NULL), TC_OK);
 	cr_assert_eq(r.report.count, 1);
@@ -297,8 +298,10 @@ Test(lint_marks, many_trunks_are_found_by_binary_search)
 		t[i] = fx_trunk(id, "2026-01-01T00:00:00Z", IP_MODE, "inbound_source_ips=10.0.0.1",
 		                (char *)NULL);
 	}
+	struct tc_route_trunk v[N];
+	fx_views(t, N, v);
 	struct tc_route_table *tb = NULL;
-	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)t, N, &tb, NULL), TC_OK);
+	cr_assert_eq(tc_route_table_build(v, N, &tb, NULL), TC_OK);
 	struct tc_lint_report report;
 	cr_assert_eq(tc_lint_run(tb, NULL, &report, NULL), TC_OK);
 	struct tc_lint_marks *m = NULL;
@@ -339,8 +342,8 @@ Test(lint, a_set_cancel_flag_stops_the_rules)
 	struct lint_run r = {.t = {fx_trunk("a", "2026-01-01T00:00:00Z", IP_MODE,
 	                                    "inbound_source_ips=10.0.0.1", (char *)NULL)},
 	                     .n = 1};
-	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)r.t, r.n, &r.tb, NULL),
-	             TC_OK);
+	fx_views(r.t, r.n, r.v);
+	cr_assert_eq(tc_route_table_build(r.v, r.n, &r.tb, NULL), TC_OK);
 	atomic_bool cancel = true;
 	cr_expect_eq(tc_lint_run_cancellable(r.tb, NULL, &cancel, &r.report, NULL), TC_CANCELLED);
 	cr_expect_eq(r.report.count, 0);
@@ -372,5 +375,42 @@ Test(lint_marks, a_trunks_findings_come_most_severe_first)
 		cr_expect_geq(tc_lint_rule(f[i]->rule)->severity,
 		              tc_lint_rule(f[i - 1]->rule)->severity, "finding %zu", i);
 	tc_lint_marks_destroy(m);
+	finish(&r);
+}
+
+/* The lint thread's marks take the report's messages: the same marks, no second copy. */
+Test(lint_marks, take_moves_the_messages_and_gives_the_same_marks)
+{
+	struct lint_run r = {.t = {fx_trunk("a", "2026-01-01T00:00:00Z", IP_MODE,
+	                                    "inbound_source_ips=10.0.0.1", (char *)NULL),
+	                           fx_trunk("b", "2026-01-02T00:00:00Z", IP_MODE,
+	                                    "inbound_source_ips=10.0.0.1", (char *)NULL)},
+	                     .n = 2};
+	run(&r);
+	struct tc_lint_marks *copied = NULL, *taken = NULL;
+	cr_assert_eq(tc_lint_marks_build(&r.report, &copied, NULL), TC_OK);
+	cr_assert_gt(r.report.count, 0);
+	const char *message = r.report.items[0].message;
+	cr_assert_eq(tc_lint_marks_take(&r.report, &taken, NULL), TC_OK);
+	for (size_t i = 0; i < r.report.count; i++)
+		cr_expect_null(r.report.items[i].message, "finding %zu kept its message", i);
+	const char *ids[] = {"a", "b"};
+	for (size_t k = 0; k < 2; k++) {
+		size_t nc = 0, nt = 0;
+		const struct tc_lint_mark_finding *const *c =
+		    tc_lint_marks_findings(copied, ids[k], &nc);
+		const struct tc_lint_mark_finding *const *t =
+		    tc_lint_marks_findings(taken, ids[k], &nt);
+		cr_assert_eq(nc, nt, "%s", ids[k]);
+		for (size_t i = 0; i < nc; i++) {
+			cr_expect_eq(c[i]->rule, t[i]->rule);
+			cr_expect_str_eq(c[i]->message, t[i]->message);
+		}
+	}
+	size_t n = 0;
+	cr_expect_eq(tc_lint_marks_findings(taken, "a", &n)[0]->message, message,
+	             "moved, not copied");
+	tc_lint_marks_destroy(copied);
+	tc_lint_marks_destroy(taken);
 	finish(&r);
 }

@@ -46,8 +46,10 @@ static void expect_upstream(const struct tc_routing_params *p, const char *dest,
 
 static void expect_dial(const struct tc_trunk *t, const char *dest, const char *want)
 {
+	struct tc_route_trunk v;
+	tc_route_trunk_view(t, &v);
 	struct tc_routing_params p;
-	tc_routing_params_of(t, &p);
+	tc_routing_params_of(&v, &p);
 	char *got = NULL;
 	cr_assert_eq(tc_route_dial_string(&p, dest, &got, NULL), TC_OK);
 	if (want)
@@ -225,13 +227,14 @@ Test(dial_hostile, too_many_digits)
 struct fleet {
 	struct tc_trunk *t[8];
 	size_t n;
+	struct tc_route_trunk v[8]; /* what the index reads of t */
 	struct tc_route_table *tb;
 };
 
 static void fleet_build(struct fleet *f)
 {
-	cr_assert_eq(tc_route_table_build((const struct tc_trunk *const *)f->t, f->n, &f->tb, NULL),
-	             TC_OK);
+	fx_views(f->t, f->n, f->v);
+	cr_assert_eq(tc_route_table_build(f->v, f->n, &f->tb, NULL), TC_OK);
 }
 
 static void fleet_free(struct fleet *f)
@@ -241,7 +244,8 @@ static void fleet_free(struct fleet *f)
 		tc_trunk_destroy(f->t[i]);
 }
 
-static struct tc_route_answer route(struct fleet *f, const char *to, const struct tc_trunk *pinned)
+static struct tc_route_answer route(struct fleet *f, const char *to,
+                                    const struct tc_route_trunk *pinned)
 {
 	struct tc_route_answer a;
 	struct tc_route_query q = {.to = to, .pinned = pinned};
@@ -249,8 +253,8 @@ static struct tc_route_answer route(struct fleet *f, const char *to, const struc
 	return a;
 }
 
-static void expect_route(struct fleet *f, const char *to, const struct tc_trunk *pinned,
-                         enum tc_route_match match, const struct tc_trunk *trunk)
+static void expect_route(struct fleet *f, const char *to, const struct tc_route_trunk *pinned,
+                         enum tc_route_match match, const struct tc_route_trunk *trunk)
 {
 	struct tc_route_answer a = route(f, to, pinned);
 	cr_expect_eq(a.match, match, "%s: %s", to, tc_route_match_name(a.match));
@@ -265,7 +269,7 @@ Test(select_golden, pinned_trunk_wins)
 	                                 "outbound_route_prefixes=855", (char *)NULL)},
 	                  .n = 2};
 	fleet_build(&f);
-	expect_route(&f, "855715100970", f.t[0], TC_ROUTE_PINNED, f.t[0]);
+	expect_route(&f, "855715100970", &f.v[0], TC_ROUTE_PINNED, &f.v[0]);
 	fleet_free(&f);
 }
 
@@ -274,7 +278,7 @@ Test(select_golden, one_trunk_nothing_pinned)
 	struct fleet f = {
 	    .t = {fx_trunk("T1", "2026-01-01T00:00:00Z", IP_MODE, HOST, (char *)NULL)}, .n = 1};
 	fleet_build(&f);
-	expect_route(&f, "855715100970", NULL, TC_ROUTE_FALLBACK, f.t[0]);
+	expect_route(&f, "855715100970", NULL, TC_ROUTE_FALLBACK, &f.v[0]);
 	fleet_free(&f);
 }
 
@@ -290,7 +294,7 @@ Test(select_golden, longest_prefix_wins)
 	fleet_build(&f);
 	struct tc_route_answer a = route(&f, "855715100970", NULL);
 	cr_expect_eq(a.match, TC_ROUTE_PREFIX);
-	cr_expect_eq(a.trunk, f.t[2]);
+	cr_expect_eq(a.trunk, &f.v[2]);
 	cr_expect_str_eq(a.prefix, "8557151");
 	tc_route_answer_finish(&a);
 	fleet_free(&f);
@@ -337,8 +341,8 @@ Test(select_golden, request_spec_two_trunks_and_a_sip_address)
 	                   "outbound_route_prefixes=85571", (char *)NULL)},
 	    .n = 2};
 	fleet_build(&f);
-	expect_route(&f, "+855 16 701 721", NULL, TC_ROUTE_PREFIX, f.t[0]);
-	expect_route(&f, "+855 715 100 722", NULL, TC_ROUTE_PREFIX, f.t[1]);
+	expect_route(&f, "+855 16 701 721", NULL, TC_ROUTE_PREFIX, &f.v[0]);
+	expect_route(&f, "+855 715 100 722", NULL, TC_ROUTE_PREFIX, &f.v[1]);
 	struct tc_route_answer a = route(&f, " sip:example.com:5080 ", NULL);
 	cr_expect_eq(a.match, TC_ROUTE_NONE);
 	cr_expect_null(a.trunk);
@@ -354,7 +358,7 @@ Test(select_golden, pinned_without_host_fails_without_fallback)
 	          fx_trunk("T2", "2026-01-02T00:00:00Z", IP_MODE, HOST, (char *)NULL)},
 	    .n = 2};
 	fleet_build(&f);
-	struct tc_route_answer a = route(&f, "855715100970", f.t[0]);
+	struct tc_route_answer a = route(&f, "855715100970", &f.v[0]);
 	cr_expect_eq(a.match, TC_ROUTE_NONE);
 	cr_expect_not_null(a.why_none);
 	tc_route_answer_finish(&a);
@@ -367,7 +371,7 @@ Test(select, client_credentials_can_dial_out)
 	                            "authentication_mode=client_credentials", (char *)NULL)},
 	                  .n = 1};
 	fleet_build(&f);
-	expect_route(&f, "855715100970", NULL, TC_ROUTE_FALLBACK, f.t[0]);
+	expect_route(&f, "855715100970", NULL, TC_ROUTE_FALLBACK, &f.v[0]);
 	fleet_free(&f);
 }
 
@@ -379,10 +383,10 @@ Test(select, via_names_the_trunk)
 	                  .n = 2};
 	fleet_build(&f);
 	struct tc_route_answer a;
-	struct tc_route_query q = {.to = "855715100970", .via = f.t[1]};
+	struct tc_route_query q = {.to = "855715100970", .via = &f.v[1]};
 	cr_assert_eq(tc_route_select(f.tb, &q, &a, NULL), TC_OK);
 	cr_expect_eq(a.match, TC_ROUTE_VIA);
-	cr_expect_eq(a.trunk, f.t[1]);
+	cr_expect_eq(a.trunk, &f.v[1]);
 	tc_route_answer_finish(&a);
 	fleet_free(&f);
 }
@@ -402,12 +406,12 @@ Test(select_undefined, same_prefix_on_two_trunks_is_ambiguous)
 	cr_expect_null(a.trunk);
 	cr_expect_str_eq(a.prefix, "85571");
 	cr_assert_eq(a.ncandidates, 2);
-	cr_expect_eq(a.candidates[0], f.t[0]);
-	cr_expect_eq(a.candidates[1], f.t[1]);
+	cr_expect_eq(a.candidates[0], &f.v[0]);
+	cr_expect_eq(a.candidates[1], &f.v[1]);
 	tc_route_answer_finish(&a);
 	/* other destinations fall to the unique shorter prefixes */
-	expect_route(&f, "855720000000", NULL, TC_ROUTE_PREFIX, f.t[2]);
-	expect_route(&f, "855800000000", NULL, TC_ROUTE_PREFIX, f.t[0]);
+	expect_route(&f, "855720000000", NULL, TC_ROUTE_PREFIX, &f.v[2]);
+	expect_route(&f, "855800000000", NULL, TC_ROUTE_PREFIX, &f.v[0]);
 	fleet_free(&f);
 }
 
@@ -417,7 +421,7 @@ Test(select_undefined, a_trunk_listing_a_prefix_twice_is_not_a_tie)
 	                                 "outbound_route_prefixes=855,855", (char *)NULL)},
 	                  .n = 1};
 	fleet_build(&f);
-	expect_route(&f, "855715100970", NULL, TC_ROUTE_PREFIX, f.t[0]);
+	expect_route(&f, "855715100970", NULL, TC_ROUTE_PREFIX, &f.v[0]);
 	fleet_free(&f);
 }
 
@@ -435,7 +439,7 @@ Test(select_undefined, several_fallbacks_are_ambiguous)
 	cr_expect_null(a.prefix);
 	cr_expect_eq(a.ncandidates, 2);
 	tc_route_answer_finish(&a);
-	expect_route(&f, "61434333222", NULL, TC_ROUTE_PREFIX, f.t[2]);
+	expect_route(&f, "61434333222", NULL, TC_ROUTE_PREFIX, &f.v[2]);
 	fleet_free(&f);
 }
 
@@ -446,7 +450,7 @@ Test(select_undefined, non_digit_prefixes_never_match)
 	                        fx_trunk("B", "2026-01-02T00:00:00Z", IP_MODE, HOST, (char *)NULL)},
 	                  .n = 2};
 	fleet_build(&f);
-	expect_route(&f, "+855715100970", NULL, TC_ROUTE_FALLBACK, f.t[1]);
+	expect_route(&f, "+855715100970", NULL, TC_ROUTE_FALLBACK, &f.v[1]);
 	fleet_free(&f);
 }
 
@@ -499,7 +503,7 @@ static struct tc_inbound_answer inbound(struct fleet *f, const char *ip)
 	return a;
 }
 
-static void expect_inbound(struct fleet *f, const char *ip, const struct tc_trunk *trunk)
+static void expect_inbound(struct fleet *f, const char *ip, const struct tc_route_trunk *trunk)
 {
 	struct tc_inbound_answer a = inbound(f, ip);
 	cr_expect_eq(a.trunk, trunk, "%s", ip);
@@ -508,8 +512,10 @@ static void expect_inbound(struct fleet *f, const char *ip, const struct tc_trun
 
 static void expect_normal(const struct tc_trunk *t, const char *number, const char *want)
 {
+	struct tc_route_trunk v;
+	tc_route_trunk_view(t, &v);
 	char *got = NULL;
-	cr_assert_eq(tc_route_normalize(t, number, &got, NULL), TC_OK);
+	cr_assert_eq(tc_route_normalize(&v, number, &got, NULL), TC_OK);
 	cr_expect_str_eq(got, want, "%s", number);
 	free(got);
 }
@@ -521,8 +527,8 @@ Test(inbound_golden, exact_ip_match)
 	                   "inbound_source_ips=89.0.142.86,89.0.142.87", (char *)NULL)},
 	    .n = 1};
 	fleet_build(&f);
-	expect_inbound(&f, "89.0.142.86", f.t[0]);
-	expect_inbound(&f, "89.0.142.87", f.t[0]);
+	expect_inbound(&f, "89.0.142.86", &f.v[0]);
+	expect_inbound(&f, "89.0.142.87", &f.v[0]);
 	expect_inbound(&f, "89.0.142.88", NULL);
 	expect_inbound(&f, "175.100.7.240", NULL);
 	fleet_free(&f);
@@ -538,10 +544,10 @@ Test(inbound_golden, oldest_trunk_wins)
 	                  .n = 2};
 	fleet_build(&f);
 	struct tc_inbound_answer a = inbound(&f, "89.0.142.86");
-	cr_expect_eq(a.trunk, f.t[1]);
+	cr_expect_eq(a.trunk, &f.v[1]);
 	cr_expect_not(a.ambiguous);
 	cr_assert_eq(a.nshadowed, 1);
-	cr_expect_eq(a.shadowed[0], f.t[0]);
+	cr_expect_eq(a.shadowed[0], &f.v[0]);
 	tc_inbound_answer_finish(&a);
 	fleet_free(&f);
 }
@@ -588,11 +594,11 @@ Test(inbound_golden, invalid_and_duplicate_ips_are_dropped)
 	    .n = 1};
 	fleet_build(&f);
 	struct tc_inbound_answer a = inbound(&f, "1.1.1.1");
-	cr_expect_eq(a.trunk, f.t[0]);
+	cr_expect_eq(a.trunk, &f.v[0]);
 	cr_expect_eq(a.nshadowed, 0);
 	tc_inbound_answer_finish(&a);
-	expect_inbound(&f, "2.2.2.2", f.t[0]);
-	expect_inbound(&f, "3.3.3.3", f.t[0]);
+	expect_inbound(&f, "2.2.2.2", &f.v[0]);
+	expect_inbound(&f, "3.3.3.3", &f.v[0]);
 	cr_expect_eq(tc_route_inbound(f.tb, "96.9.66.256", &a, NULL), TC_INVALID);
 	fleet_free(&f);
 }
@@ -638,7 +644,7 @@ Test(inbound_undefined, same_age_is_ambiguous)
 	cr_expect_null(a.trunk);
 	cr_expect_eq(a.ncandidates, 2);
 	cr_assert_eq(a.nshadowed, 1);
-	cr_expect_eq(a.shadowed[0], f.t[2]);
+	cr_expect_eq(a.shadowed[0], &f.v[2]);
 	tc_inbound_answer_finish(&a);
 	fleet_free(&f);
 }
@@ -651,7 +657,7 @@ Test(inbound, a_local_create_is_newer_than_server_trunks)
 	                   (char *)NULL)},
 	    .n = 2};
 	fleet_build(&f);
-	expect_inbound(&f, "10.0.0.1", f.t[1]);
+	expect_inbound(&f, "10.0.0.1", &f.v[1]);
 	fleet_free(&f);
 }
 
@@ -670,7 +676,7 @@ Test(inbound, hostile_ips)
 	}
 	struct tc_inbound_answer a;
 	cr_expect_eq(tc_route_inbound(f.tb, NULL, &a, NULL), TC_INVALID);
-	expect_inbound(&f, "10.0.0.1", f.t[0]);
+	expect_inbound(&f, "10.0.0.1", &f.v[0]);
 	fleet_free(&f);
 }
 

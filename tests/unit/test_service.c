@@ -828,3 +828,28 @@ Test(service, two_connections_saving_different_fields_at_once_lose_nothing)
 	cr_assert_str_eq(tc_trunk_string(p, TC_F_OUTBOUND_DIAL_STRING_PREFIX), "100");
 	tc_trunk_destroy(p);
 }
+
+/* A TUI notices what another process wrote, and not what it wrote itself. */
+Test(service, changed_elsewhere_sees_other_connections_writes_only)
+{
+	bool changed = true;
+	cr_assert_eq(tc_service_changed_elsewhere(svc, &changed, &err), TC_OK, "%s", err.message);
+	cr_expect_not(changed, "the first call only notes where the store stands");
+	free(create_sample("Own", "198.51.100.1"));
+	cr_assert_eq(tc_service_changed_elsewhere(svc, &changed, &err), TC_OK);
+	cr_expect_not(changed, "this service's own write");
+
+	struct tc_service_options o = options();
+	struct tc_service *other = NULL;
+	cr_assert_eq(tc_service_open(&o, &other, &err), TC_OK, "%s", err.message);
+	struct tc_trunk *t = sample_trunk("Elsewhere", "198.51.100.2");
+	char *id = NULL;
+	cr_assert_eq(tc_service_create(other, t, &id, &err), TC_OK, "%s", err.message);
+	free(id);
+	tc_trunk_destroy(t);
+	tc_service_close(other);
+	cr_assert_eq(tc_service_changed_elsewhere(svc, &changed, &err), TC_OK);
+	cr_expect(changed, "another connection's create");
+	cr_assert_eq(tc_service_changed_elsewhere(svc, &changed, &err), TC_OK);
+	cr_expect_not(changed, "seen once, not again");
+}

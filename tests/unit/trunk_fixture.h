@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "trunkctl/route.h"
 #include "trunkctl/trunk.h"
 
 /*
@@ -30,6 +31,13 @@ static inline struct tc_trunk *fx_trunk(const char *id, const char *created_at, 
 	}
 	va_end(ap);
 	return t;
+}
+
+/* The routing records of t[0..n) into v, pointing into the trunks. */
+static inline void fx_views(struct tc_trunk *const *t, size_t n, struct tc_route_trunk *v)
+{
+	for (size_t i = 0; i < n; i++)
+		tc_route_trunk_view(t[i], &v[i]);
 }
 
 #endif

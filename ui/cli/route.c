@@ -14,7 +14,7 @@
 
 /* The trunk --via or --pinned names, among those routing sees. */
 static enum tc_status fleet_find(struct tc_service *svc, const struct tc_routing *f,
-                                 const char *id_or_name, const struct tc_trunk **out,
+                                 const char *id_or_name, const struct tc_route_trunk **out,
                                  struct tc_error *err)
 {
 	*out = NULL;
@@ -33,20 +33,19 @@ static enum tc_status fleet_find(struct tc_service *svc, const struct tc_routing
 	return TC_OK;
 }
 
-static const char *name_of(const struct tc_trunk *t)
+static const char *name_of(const struct tc_route_trunk *t)
 {
-	const char *name = tc_trunk_string(t, TC_F_NAME);
-	return name ? name : "";
+	return t->name ? t->name : "";
 }
 
-static json_t *trunk_ref(const struct tc_trunk *t)
+static json_t *trunk_ref(const struct tc_route_trunk *t)
 {
 	if (!t)
 		return json_null();
 	return json_pack("{s:s?,s:s}", "id", t->id, "name", name_of(t));
 }
 
-static json_t *trunk_refs(const struct tc_trunk *const *trunks, size_t n)
+static json_t *trunk_refs(const struct tc_route_trunk *const *trunks, size_t n)
 {
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < n; i++)
@@ -54,7 +53,7 @@ static json_t *trunk_refs(const struct tc_trunk *const *trunks, size_t n)
 	return list;
 }
 
-static void say_trunk(const char *label, const struct tc_trunk *t)
+static void say_trunk(const char *label, const struct tc_route_trunk *t)
 {
 	cli_say(stdout, "%-12s%s (%s)", label, name_of(t), t->id ? t->id : "no id");
 }
@@ -62,7 +61,7 @@ static void say_trunk(const char *label, const struct tc_trunk *t)
 /* A screenful at most: --json lists them all. */
 #define TEXT_TRUNKS_MAX 20
 
-static void say_trunks(const char *label, const struct tc_trunk *const *trunks, size_t n)
+static void say_trunks(const char *label, const struct tc_route_trunk *const *trunks, size_t n)
 {
 	for (size_t i = 0; i < n && i < TEXT_TRUNKS_MAX; i++)
 		say_trunk(i == 0 ? label : "", trunks[i]);
@@ -167,7 +166,8 @@ static enum tc_status route_outbound(const struct cli_args *a, struct tc_service
 
 /* Normalises option opt's number with the inbound trunk: *out new, or NULL. */
 static enum tc_status inbound_number(const struct cli_args *a, enum cli_opt_id opt,
-                                     const struct tc_trunk *t, char **out, struct tc_error *err)
+                                     const struct tc_route_trunk *t, char **out,
+                                     struct tc_error *err)
 {
 	*out = NULL;
 	if (!a->given[opt] || !t)
@@ -315,7 +315,7 @@ static int lint_command(const struct cli_args *a, struct tc_service *svc, struct
 /* ---- what the queued changes do (sync --dry-run, pending) ---- */
 
 /* "A, B (undefined which)", "no trunk": a new string, NULL when out of memory. */
-static char *set_text(const struct tc_trunk *const *trunks, size_t n)
+static char *set_text(const struct tc_route_trunk *const *trunks, size_t n)
 {
 	char *buf = NULL;
 	size_t len = 0;

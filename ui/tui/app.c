@@ -69,8 +69,26 @@ static void refresh_status(struct tui_app *app)
 	tc_error_clear(&err);
 }
 
+/*
+ * Whether another process (a CLI update or apply in another terminal) or the
+ * background sync has written the store since the screens last read it; the
+ * answer also marks the store as read from here on. An error counts as no
+ * change: the next reload says what is wrong.
+ */
+static bool changed_elsewhere(struct tui_app *app)
+{
+	bool changed = false;
+	struct tc_error err;
+	tc_error_init(&err);
+	(void)tc_service_changed_elsewhere(app->svc, &changed, &err);
+	tc_error_clear(&err);
+	return changed;
+}
+
 static void reload_all(struct tui_app *app)
 {
+	/* noted before the reads: a write that comes during them is seen at the next tick */
+	(void)changed_elsewhere(app);
 	refresh_status(app);
 	for (int i = 0; i < app->depth; i++)
 		if (app->stack[i]->ops->reload)
@@ -758,8 +776,15 @@ static bool tick(struct tui_app *app)
  */
 #define TEST_CLOCK_STEP_MS 10000
 
+/*
+ * How long the UI waits for input before its idle tick: the status line's
+ * counts, and a look at whether the store changed elsewhere.
+ */
+#define IDLE_TICK_MS 1000
+
 static void loop(struct tui_app *app)
 {
+	(void)changed_elsewhere(app);
 	paint(app);
 	int64_t background_at = monotonic_ms() + BACKGROUND_GRACE_MS;
 	while (!app->quit) {
@@ -769,7 +794,7 @@ static void loop(struct tui_app *app)
 		    {.fd = app->worker ? tc_service_event_fd(app->svc) : -1, .events = POLLIN},
 		    {.fd = tc_service_lint_fd(app->svc), .events = POLLIN},
 		};
-		int timeout = app->test_hooks ? -1 : 1000;
+		int timeout = IDLE_TICK_MS;
 		bool grace = !app->background;
 		if (grace) {
 			int64_t left = background_at - monotonic_ms();
@@ -832,12 +857,21 @@ static void loop(struct tui_app *app)
 				dispatch(app, key);
 			repaint = true;
 		}
-		if (n == 0 && !grace && !app->test_hooks) {
+		/*
+		 * Another terminal's update or apply: the list shows it and the lint
+		 * runs again without a key. Test mode repaints only then, so that its
+		 * markers follow keys and changes, not the clock.
+		 */
+		if (n == 0 && !grace && changed_elsewhere(app)) {
+			tui_changed(app);
+			keys_only = false;
+			repaint = true;
+		} else if (n == 0 && !grace && !app->test_hooks) {
 			refresh_status(app);
 			keys_only = false;
 			repaint = true;
 		}
-		if (!app->quit && tick(app)) {
+		if (!app->quit && (n != 0 || !app->test_hooks) && tick(app)) {
 			keys_only = false;
 			repaint = true;
 		}

@@ -15,10 +15,9 @@ static const enum tc_lint_rule_id own_rules[] = {
     TC_LINT_PREFIXES_NOT_OUTBOUND,   TC_LINT_INBOUND_COUNTRY_PREPENDS,
 };
 
-static const char *name_of(const struct tc_trunk *t)
+static const char *name_of(const struct tc_route_trunk *t)
 {
-	const char *name = tc_trunk_string(t, TC_F_NAME);
-	return name && *name ? name : (t->id ? t->id : "another trunk");
+	return t->name ? t->name : (t->id ? t->id : "another trunk");
 }
 
 /* A destination the trunk would take: its first prefix, else its inbound country's code. */
@@ -41,8 +40,10 @@ static void say_dial(struct tui_route_preview *p, const struct tc_trunk *draft)
 {
 	char to[40];
 	sample_destination(draft, to, sizeof(to));
+	struct tc_route_trunk view;
+	tc_route_trunk_view(draft, &view);
 	struct tc_routing_params params;
-	tc_routing_params_of(draft, &params);
+	tc_routing_params_of(&view, &params);
 	char *dial = NULL;
 	struct tc_error err;
 	tc_error_init(&err);
@@ -69,7 +70,9 @@ static bool say_own_finding(struct tui_route_preview *p, const struct tc_trunk *
 	struct tc_error err;
 	tc_error_init(&err);
 	bool found = false;
-	if (tc_route_table_build(&draft, 1, &table, &err) == TC_OK) {
+	struct tc_route_trunk view;
+	tc_route_trunk_view(draft, &view);
+	if (tc_route_table_build(&view, 1, &table, &err) == TC_OK) {
 		for (size_t i = 0; !found && i < sizeof(own_rules) / sizeof(*own_rules); i++) {
 			struct tc_lint_report r = {0};
 			if (tc_lint_run(table, &own_rules[i], &r, &err) == TC_OK && r.count) {
@@ -88,7 +91,7 @@ static bool say_own_finding(struct tui_route_preview *p, const struct tc_trunk *
 	return found;
 }
 
-static bool is_self(const struct tc_trunk *t, const char *self_id)
+static bool is_self(const struct tc_route_trunk *t, const char *self_id)
 {
 	return self_id && t->id && strcmp(t->id, self_id) == 0;
 }
@@ -110,7 +113,7 @@ static bool say_fleet_finding(struct tui_route_preview *p, const struct tc_trunk
 		}
 		/* The fleet holds this trunk's saved version: another holder is the one that
 		 * matters. */
-		const struct tc_trunk *other =
+		const struct tc_route_trunk *other =
 		    a.trunk && !is_self(a.trunk, self_id) ? a.trunk : NULL;
 		for (size_t k = 0; !other && k < a.nshadowed; k++)
 			if (!is_self(a.shadowed[k], self_id))
@@ -137,7 +140,7 @@ static bool say_fleet_finding(struct tui_route_preview *p, const struct tc_trunk
 			tc_error_clear(&err);
 			continue;
 		}
-		const struct tc_trunk *other = NULL;
+		const struct tc_route_trunk *other = NULL;
 		if (a.prefix && strcmp(a.prefix, pre->list.items[i]) == 0) {
 			if (a.trunk && !is_self(a.trunk, self_id))
 				other = a.trunk;
@@ -145,7 +148,9 @@ static bool say_fleet_finding(struct tui_route_preview *p, const struct tc_trunk
 				if (!is_self(a.candidates[k], self_id))
 					other = a.candidates[k];
 		}
-		if (other && tc_route_outbound_capable(draft)) {
+		struct tc_route_trunk view;
+		tc_route_trunk_view(draft, &view);
+		if (other && tc_route_outbound_capable(&view)) {
 			snprintf(p->line, sizeof(p->line),
 			         "Route prefix %s is also on %s: which trunk takes its calls is "
 			         "undefined.",

@@ -36,16 +36,15 @@ struct routing_view {
 static const enum tui_action footer[] = {TUI_ACT_ROUTE_TEST, TUI_ACT_OPEN_TRUNK, TUI_ACT_BACK,
                                          TUI_ACT_HELP, TUI_ACT_NONE};
 
-static const char *name_of(const struct tc_trunk *t)
+static const char *name_of(const struct tc_route_trunk *t)
 {
-	const char *name = tc_trunk_string(t, TC_F_NAME);
-	return name && *name ? name : (t->id ? t->id : "?");
+	return t->name ? t->name : (t->id ? t->id : "?");
 }
 
-static void add(struct routing_view *v, enum tui_role role, const struct tc_trunk *t,
+static void add(struct routing_view *v, enum tui_role role, const struct tc_route_trunk *t,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void add(struct routing_view *v, enum tui_role role, const struct tc_trunk *t,
+static void add(struct routing_view *v, enum tui_role role, const struct tc_route_trunk *t,
                 const char *fmt, ...)
 {
 	if (v->count == v->cap) {
@@ -83,7 +82,7 @@ static void drop_lines(struct routing_view *v)
 struct pair {
 	const char *key; /* a prefix or an IP */
 	size_t age;      /* the trunk's place, oldest first */
-	const struct tc_trunk *trunk;
+	const struct tc_route_trunk *trunk;
 };
 
 static int by_key_then_age(const void *a, const void *b)
@@ -93,26 +92,34 @@ static int by_key_then_age(const void *a, const void *b)
 	return c ? c : (x->age > y->age) - (x->age < y->age);
 }
 
-/* Every (value, trunk) of a list field, over trunks that pass keep; *n pairs, sorted. */
-static struct pair *pairs_of(const struct tc_route_table *table, enum tc_field_id f,
-                             bool (*keep)(const struct tc_trunk *), size_t *n)
+/* The route prefixes of t (ips false) or its inbound IPs; *n of them. */
+static const char *const *list_of(const struct tc_route_trunk *t, bool ips, size_t *n)
 {
-	size_t cap = 0;
+	*n = ips ? t->ninbound_ips : t->nroute_prefixes;
+	return ips ? t->inbound_ips : t->route_prefixes;
+}
+
+/* Every (value, trunk) of the prefixes or IPs, over trunks that pass keep; *n pairs, sorted. */
+static struct pair *pairs_of(const struct tc_route_table *table, bool ips,
+                             bool (*keep)(const struct tc_route_trunk *), size_t *n)
+{
+	size_t cap = 0, count;
 	*n = 0;
 	for (size_t i = 0; i < tc_route_table_count(table); i++) {
-		const struct tc_trunk *t = tc_route_table_trunk(table, i);
+		const struct tc_route_trunk *t = tc_route_table_trunk(table, i);
 		if (keep && !keep(t))
 			continue;
-		if (t->values[f].state == TC_V_SET)
-			cap += t->values[f].list.count;
+		list_of(t, ips, &count);
+		cap += count;
 	}
 	struct pair *p = calloc(cap ? cap : 1, sizeof(*p));
 	for (size_t i = 0; p && i < tc_route_table_count(table); i++) {
-		const struct tc_trunk *t = tc_route_table_trunk(table, i);
-		if ((keep && !keep(t)) || t->values[f].state != TC_V_SET)
+		const struct tc_route_trunk *t = tc_route_table_trunk(table, i);
+		if (keep && !keep(t))
 			continue;
-		for (size_t k = 0; k < t->values[f].list.count; k++)
-			p[(*n)++] = (struct pair){t->values[f].list.items[k], i, t};
+		const char *const *items = list_of(t, ips, &count);
+		for (size_t k = 0; k < count; k++)
+			p[(*n)++] = (struct pair){items[k], i, t};
 	}
 	if (p)
 		qsort(p, *n, sizeof(*p), by_key_then_age);
@@ -150,7 +157,7 @@ static void add_findings(struct routing_view *v, const struct tc_route_table *ta
 	tc_lint_report_finish(&report);
 }
 
-static bool can_dial_out(const struct tc_trunk *t)
+static bool can_dial_out(const struct tc_route_trunk *t)
 {
 	return tc_route_outbound_capable(t);
 }
@@ -158,7 +165,7 @@ static bool can_dial_out(const struct tc_trunk *t)
 static void add_prefixes(struct routing_view *v, const struct tc_route_table *table)
 {
 	size_t n;
-	struct pair *p = pairs_of(table, TC_F_OUTBOUND_ROUTE_PREFIXES, can_dial_out, &n);
+	struct pair *p = pairs_of(table, false, can_dial_out, &n);
 	add(v, TUI_ROLE_GROUP, NULL, "Route prefixes: the longest that starts a number wins");
 	for (size_t i = 0; p && i < n; i++) {
 		bool tie = (i > 0 && strcmp(p[i - 1].key, p[i].key) == 0) ||
@@ -169,15 +176,13 @@ static void add_prefixes(struct routing_view *v, const struct tc_route_table *ta
 	free(p);
 	size_t fallbacks = 0;
 	for (size_t i = 0; i < tc_route_table_count(table); i++) {
-		const struct tc_trunk *t = tc_route_table_trunk(table, i);
-		const struct tc_value *pre = &t->values[TC_F_OUTBOUND_ROUTE_PREFIXES];
-		if (can_dial_out(t) && (pre->state != TC_V_SET || pre->list.count == 0))
+		const struct tc_route_trunk *t = tc_route_table_trunk(table, i);
+		if (can_dial_out(t) && t->nroute_prefixes == 0)
 			fallbacks++;
 	}
 	for (size_t i = 0; i < tc_route_table_count(table); i++) {
-		const struct tc_trunk *t = tc_route_table_trunk(table, i);
-		const struct tc_value *pre = &t->values[TC_F_OUTBOUND_ROUTE_PREFIXES];
-		if (can_dial_out(t) && (pre->state != TC_V_SET || pre->list.count == 0))
+		const struct tc_route_trunk *t = tc_route_table_trunk(table, i);
+		if (can_dial_out(t) && t->nroute_prefixes == 0)
 			add(v, fallbacks > 1 ? TUI_ROLE_ERROR : TUI_ROLE_NORMAL, t, "  %-15s %s%s",
 			    "(anything else)", name_of(t),
 			    fallbacks > 1 ? "  (one of several: undefined)" : "");
@@ -190,7 +195,7 @@ static void add_prefixes(struct routing_view *v, const struct tc_route_table *ta
 static void add_inbound(struct routing_view *v, const struct tc_route_table *table)
 {
 	size_t n;
-	struct pair *p = pairs_of(table, TC_F_INBOUND_SOURCE_IPS, NULL, &n);
+	struct pair *p = pairs_of(table, true, NULL, &n);
 	add(v, TUI_ROLE_GROUP, NULL,
 	    "Inbound IPs: the oldest trunk holding the IP takes its calls");
 	if (!n)
