@@ -48,12 +48,26 @@ struct tc_lint_job {
 	uint64_t asked;    /* requests made (the owner writes it, under mu) */
 	uint64_t answered; /* the request the waiting answer is for; 0: none waits */
 	struct tc_lint_marks *marks;
+	bool want_routing;          /* a routing request waits for its answer */
+	struct tc_routing *routing; /* with marks, for a routing request */
+	struct tc_lint_report report;
 	enum tc_status status;
 	char message[512];
 	atomic_bool cancel;
 
 	uint64_t taken; /* the owner's: the request whose answer it took last */
+	/* the owner's: what the answer taken last carried for a routing request */
+	struct tc_routing *taken_routing;
+	struct tc_lint_report taken_report;
 };
+
+static void drop_routing(struct tc_routing **routing, struct tc_lint_report *report)
+{
+	tc_routing_destroy(*routing);
+	*routing = NULL;
+	tc_lint_report_finish(report);
+	memset(report, 0, sizeof(*report));
+}
 
 enum tc_status tc_lint_job_create(const struct tc_lint_job_options *o, struct tc_lint_job **out,
                                   struct tc_error *err)
@@ -87,6 +101,8 @@ void tc_lint_job_destroy(struct tc_lint_job *j)
 	if (j->pipe_wr >= 0)
 		close(j->pipe_wr);
 	tc_lint_marks_destroy(j->marks);
+	drop_routing(&j->routing, &j->report);
+	drop_routing(&j->taken_routing, &j->taken_report);
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
 	free(j);
@@ -100,8 +116,12 @@ static uint64_t next_request(struct tc_lint_job *j, uint64_t done)
 {
 	while (!j->stop && j->asked == done)
 		pthread_cond_wait(&j->cv, &j->mu);
-	/* a burst (a sync's changes, keys saving one after another) makes one run */
-	for (uint64_t seen = 0; !j->stop && j->opt.settle_ms > 0 && seen != j->asked;) {
+	/*
+	 * A burst (a sync's changes, keys saving one after another) makes one
+	 * run; an operator waiting on the routing screen does not wait for it.
+	 */
+	for (uint64_t seen = 0;
+	     !j->stop && !j->want_routing && j->opt.settle_ms > 0 && seen != j->asked;) {
 		seen = j->asked;
 		struct timespec ts;
 		tc_deadline_after(&ts, j->opt.settle_ms);
@@ -112,8 +132,13 @@ static uint64_t next_request(struct tc_lint_job *j, uint64_t done)
 	return j->stop ? 0 : j->asked;
 }
 
-/* One lint of the store as routing sees it (queued changes applied), reduced to marks. */
-static enum tc_status run(struct tc_lint_job *j, struct tc_lint_marks **out, struct tc_error *err)
+/*
+ * One lint of the store as routing sees it (queued changes applied), reduced
+ * to marks; with keep, the snapshot and the report too.
+ */
+static enum tc_status run(struct tc_lint_job *j, bool keep, struct tc_lint_marks **out,
+                          struct tc_routing **routing, struct tc_lint_report *kept,
+                          struct tc_error *err)
 {
 	*out = NULL;
 	/*
@@ -133,10 +158,19 @@ static enum tc_status run(struct tc_lint_job *j, struct tc_lint_marks **out, str
 	if (rc == TC_OK)
 		rc = tc_lint_run_cancellable(tc_routing_table(r), NULL, &j->cancel, &report, err);
 	if (rc == TC_OK)
-		rc = tc_lint_marks_take(&report, out, err);
+		rc = keep ? tc_lint_marks_build(&report, out, err)
+		          : tc_lint_marks_take(&report, out, err);
+	if (rc == TC_OK && keep) {
+		*routing = r;
+		*kept = report;
+		r = NULL;
+		memset(&report, 0, sizeof(report));
+	}
 	tc_lint_report_finish(&report);
 	tc_routing_destroy(r);
 	tc_store_close(store);
+	if (keep)
+		return rc;
 #ifdef __GLIBC__
 	/*
 	 * Every trunk's routing record and the report were in memory for the
@@ -159,12 +193,15 @@ static void *job_main(void *arg)
 	for (uint64_t gen; (gen = next_request(j, done)) != 0;) {
 		atomic_store(&j->cancel, false);
 		j->running = true;
+		bool keep = j->want_routing;
 		pthread_mutex_unlock(&j->mu);
 
 		struct tc_error err;
 		tc_error_init(&err);
 		struct tc_lint_marks *marks = NULL;
-		enum tc_status rc = run(j, &marks, &err);
+		struct tc_routing *routing = NULL;
+		struct tc_lint_report report = {0};
+		enum tc_status rc = run(j, keep, &marks, &routing, &report, &err);
 
 		pthread_mutex_lock(&j->mu);
 		j->running = false;
@@ -172,9 +209,15 @@ static void *job_main(void *arg)
 		/* a newer request came: this answer describes a store that is gone */
 		if (j->stop || j->asked != gen || rc == TC_CANCELLED) {
 			tc_lint_marks_destroy(marks);
+			drop_routing(&routing, &report);
 		} else {
 			tc_lint_marks_destroy(j->marks);
 			j->marks = marks;
+			drop_routing(&j->routing, &j->report);
+			j->routing = routing;
+			j->report = report;
+			/* a routing request made during the run was made before gen: answered */
+			j->want_routing = false;
 			j->status = rc;
 			snprintf(j->message, sizeof(j->message), "%s",
 			         rc == TC_OK      ? ""
@@ -203,7 +246,19 @@ static enum tc_status start(struct tc_lint_job *j, struct tc_error *err)
 	return TC_OK;
 }
 
+static enum tc_status request(struct tc_lint_job *j, bool routing, struct tc_error *err);
+
 enum tc_status tc_lint_job_request(struct tc_lint_job *j, struct tc_error *err)
+{
+	return request(j, false, err);
+}
+
+enum tc_status tc_lint_job_request_routing(struct tc_lint_job *j, struct tc_error *err)
+{
+	return request(j, true, err);
+}
+
+static enum tc_status request(struct tc_lint_job *j, bool routing, struct tc_error *err)
 {
 	if (!j->started && j->pipe_rd < 0) {
 		enum tc_status rc = start(j, err);
@@ -214,6 +269,7 @@ enum tc_status tc_lint_job_request(struct tc_lint_job *j, struct tc_error *err)
 		return tc_error_set(err, TC_IO, "cannot start the lint thread");
 	pthread_mutex_lock(&j->mu);
 	j->asked++;
+	j->want_routing = j->want_routing || routing;
 	if (j->running)
 		atomic_store(&j->cancel, true);
 	pthread_cond_signal(&j->cv);
@@ -241,16 +297,32 @@ bool tc_lint_job_take(struct tc_lint_job *j, struct tc_lint_marks **out, struct 
 	/* drained under the lock, so a byte written after this is for a new answer */
 	tc_wake_drain(j->pipe_rd);
 	bool have = j->answered != 0 && j->answered == j->asked;
+	drop_routing(&j->taken_routing, &j->taken_report);
 	if (have) {
 		*out = j->marks;
+		j->taken_routing = j->routing;
+		j->taken_report = j->report;
+		j->routing = NULL;
+		memset(&j->report, 0, sizeof(j->report));
 		if (j->status != TC_OK)
 			tc_error_set(err, j->status, "%s", j->message);
 		j->taken = j->answered;
 	} else {
 		tc_lint_marks_destroy(j->marks);
+		drop_routing(&j->routing, &j->report);
 	}
 	j->marks = NULL;
 	j->answered = 0;
 	pthread_mutex_unlock(&j->mu);
 	return have;
+}
+
+bool tc_lint_job_take_routing(struct tc_lint_job *j, struct tc_routing **routing,
+                              struct tc_lint_report *report)
+{
+	*routing = j->taken_routing;
+	*report = j->taken_report;
+	j->taken_routing = NULL;
+	memset(&j->taken_report, 0, sizeof(j->taken_report));
+	return *routing != NULL;
 }

@@ -20,6 +20,8 @@
 #include "trunkctl/lint.h"
 #include "trunkctl/records.h"
 
+struct tc_routing; /* trunkctl/service.h */
+
 struct tc_lint_job;
 
 /* Borrowed: data_dir must outlive the job. */
@@ -41,6 +43,13 @@ void tc_lint_job_destroy(struct tc_lint_job *job);
  * for a run. Errors: TC_NOMEM, TC_IO (pipe or thread creation failed).
  */
 enum tc_status tc_lint_job_request(struct tc_lint_job *job, struct tc_error *err);
+/*
+ * As tc_lint_job_request, and the answer also carries the routing snapshot
+ * and the full report the lint ran on (tc_lint_job_take_routing), for a
+ * screen that shows them: reading every trunk is too long for the UI
+ * thread. Runs without waiting for requests to settle.
+ */
+enum tc_status tc_lint_job_request_routing(struct tc_lint_job *job, struct tc_error *err);
 /* A request has not been answered yet (a run waits, runs, or its result waits to be taken). */
 bool tc_lint_job_busy(const struct tc_lint_job *job);
 /* Read end of the wake-up pipe for poll(); -1 before the first request. */
@@ -51,5 +60,13 @@ int tc_lint_job_fd(const struct tc_lint_job *job);
  * failed; false when no answer waits (the pipe is then drained). Never blocks.
  */
 bool tc_lint_job_take(struct tc_lint_job *job, struct tc_lint_marks **out, struct tc_error *err);
+/*
+ * The routing snapshot and report that came with the answer tc_lint_job_take
+ * took last, when a routing request asked for them: true with both moved to
+ * the caller (tc_routing_destroy, tc_lint_report_finish); false when that
+ * answer carried none. Never blocks.
+ */
+bool tc_lint_job_take_routing(struct tc_lint_job *job, struct tc_routing **routing,
+                              struct tc_lint_report *report);
 
 #endif

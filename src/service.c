@@ -235,6 +235,17 @@ bool tc_service_lint_take(struct tc_service *svc, struct tc_lint_marks **out, st
 	return tc_lint_job_take(svc->lint, out, err);
 }
 
+enum tc_status tc_service_routing_request(struct tc_service *svc, struct tc_error *err)
+{
+	return tc_lint_job_request_routing(svc->lint, err);
+}
+
+bool tc_service_routing_take(struct tc_service *svc, struct tc_routing **routing,
+                             struct tc_lint_report *report)
+{
+	return tc_lint_job_take_routing(svc->lint, routing, report);
+}
+
 /* ---- reads ---- */
 
 enum tc_status tc_service_list(struct tc_service *svc, const struct tc_list_query *query,

@@ -544,7 +544,8 @@ void tc_routing_destroy(struct tc_routing *r); /* accepts NULL */
 
 /* ---- the lint in the background (src/lint_job.c) ---- */
 
-struct tc_lint_marks; /* trunkctl/lint.h */
+struct tc_lint_marks;  /* trunkctl/lint.h */
+struct tc_lint_report; /* trunkctl/lint.h */
 
 /*
  * Asks for the fleet lint of the trunks as routing sees them (queued changes
@@ -567,5 +568,16 @@ int tc_service_lint_fd(const struct tc_service *svc);
  * Never blocks.
  */
 bool tc_service_lint_take(struct tc_service *svc, struct tc_lint_marks **out, struct tc_error *err);
+/*
+ * A lint request whose answer also carries the trunks as routing sees them
+ * and the full report, for a screen that shows them without reading every
+ * trunk on its own thread; it does not wait for requests to settle. After a
+ * tc_service_lint_take that returned true, tc_service_routing_take moves
+ * them to the caller (tc_routing_destroy, tc_lint_report_finish) and returns
+ * true; false when that answer carried none.
+ */
+enum tc_status tc_service_routing_request(struct tc_service *svc, struct tc_error *err);
+bool tc_service_routing_take(struct tc_service *svc, struct tc_routing **routing,
+                             struct tc_lint_report *report);
 
 #endif

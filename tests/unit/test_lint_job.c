@@ -159,3 +159,40 @@ Test(lint_job, closing_cancels_a_run)
 	cr_assert_eq(tc_service_lint_request(svc, &err), TC_OK);
 	cr_expect(tc_service_lint_busy(svc));
 }
+
+/*
+ * A routing request's answer carries the trunks and the report as well, for
+ * the routing screen; a plain lint's answer does not.
+ */
+Test(lint_job, a_routing_request_hands_over_the_trunks_and_the_report)
+{
+	char *a = create_sample("a", "198.51.0.7"), *b = create_sample("b", "198.51.0.7");
+	struct tc_lint_job *j = job_new(60000);
+	/* no settling: a settle of a minute would time the test out */
+	cr_assert_eq(tc_lint_job_request_routing(j, &err), TC_OK, "%s", err.message);
+	struct tc_lint_marks *m = answer(j);
+	cr_assert_not_null(m, "%s", err.message);
+	cr_expect_eq(worst(m, a), TC_LINT_ERROR);
+	struct tc_routing *r = NULL;
+	struct tc_lint_report report = {0};
+	cr_assert(tc_lint_job_take_routing(j, &r, &report));
+	cr_expect_eq(tc_route_table_count(tc_routing_table(r)), 2);
+	cr_expect_not_null(tc_routing_find(r, b));
+	cr_expect_geq(report.count, 1, "the report the marks came from");
+	struct tc_routing *again = NULL;
+	struct tc_lint_report none = {0};
+	cr_expect_not(tc_lint_job_take_routing(j, &again, &none), "handed over once");
+	cr_expect_null(again);
+	tc_lint_marks_destroy(m);
+	tc_routing_destroy(r);
+	tc_lint_report_finish(&report);
+	tc_lint_job_destroy(j);
+	/* a plain lint's answer carries none */
+	j = job_new(0);
+	cr_assert_eq(tc_lint_job_request(j, &err), TC_OK);
+	m = answer(j);
+	cr_expect_not(tc_lint_job_take_routing(j, &again, &none));
+	tc_lint_marks_destroy(m);
+	tc_lint_job_destroy(j);
+	free(a), free(b);
+}

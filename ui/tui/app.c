@@ -97,12 +97,48 @@ static void reload_all(struct tui_app *app)
 
 void tui_lint_request(struct tui_app *app)
 {
+	/* an open routing screen wants the trunks of every lint */
+	if (app->routing_views) {
+		tui_routing_request(app);
+		return;
+	}
 	struct tc_error err;
 	tc_error_init(&err);
 	app->lint_asked = true;
 	if (tc_service_lint_request(app->svc, &err) != TC_OK)
 		tui_status_err(app, "The lint cannot run", &err);
 	tc_error_clear(&err);
+}
+
+void tui_routing_request(struct tui_app *app)
+{
+	struct tc_error err;
+	tc_error_init(&err);
+	app->lint_asked = true;
+	if (tc_service_routing_request(app->svc, &err) != TC_OK)
+		tui_status_err(app, "The trunks cannot be read for routing", &err);
+	tc_error_clear(&err);
+}
+
+/* The routing snapshot the answer just taken carried: kept while a routing screen is open. */
+static void take_routing(struct tui_app *app)
+{
+	struct tc_routing *r = NULL;
+	struct tc_lint_report report = {0};
+	if (!tc_service_routing_take(app->svc, &r, &report))
+		return;
+	tc_routing_destroy(app->routing);
+	tc_lint_report_finish(&app->routing_report);
+	app->routing = NULL;
+	memset(&app->routing_report, 0, sizeof(app->routing_report));
+	if (app->routing_views) {
+		app->routing = r;
+		app->routing_report = report;
+		app->routing_gen++;
+	} else {
+		tc_routing_destroy(r);
+		tc_lint_report_finish(&report);
+	}
 }
 
 void tui_changed(struct tui_app *app)
@@ -704,12 +740,16 @@ static void take_lint(struct tui_app *app)
 	struct tc_error err;
 	tc_error_init(&err);
 	if (tc_service_lint_take(app->svc, &marks, &err)) {
+		take_routing(app);
 		if (marks) {
 			tc_lint_marks_destroy(app->lint);
 			app->lint = marks;
 			app->lint_gen++;
 		} else {
 			tui_status_err(app, "The lint failed", &err);
+			/* a routing screen waiting for the trunks shows that none came */
+			if (app->routing_views)
+				app->routing_gen++;
 		}
 	}
 	tc_error_clear(&err);
@@ -930,6 +970,8 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 	tui_term_close();
 	tui_marks_clear(&app->marks);
 	tc_lint_marks_destroy(app->lint);
+	tc_routing_destroy(app->routing);
+	tc_lint_report_finish(&app->routing_report);
 	free(app);
 	return 0;
 }

@@ -2,7 +2,9 @@
  * What the platform does with the carrier's trunks (doc/routing.md): the lint
  * findings, which trunk each route prefix and each inbound IP reaches, and a
  * prompt that tests a number or an IP. Enter on a line that names a trunk
- * opens it. The trunks are as they will be after the next sync.
+ * opens it. The trunks are as they will be after the next sync. They are
+ * read, and linted, by the lint thread (tui_routing_request): at 100,000
+ * trunks that is a second the keyboard would otherwise wait.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,8 +23,11 @@ struct line {
 
 struct routing_view {
 	struct tui_screen base;
+	struct tui_app *app;
 	/* the trunks as last read: the lines and every test use this one read */
 	struct tc_routing *routing;
+	struct tc_lint_report report; /* the lint of routing, which its findings point into */
+	unsigned gen;                 /* the app's routing_gen these came with; 0: none yet */
 	struct line *lines;
 	size_t count, cap;
 	struct tui_scroll sc;
@@ -126,27 +131,19 @@ static struct pair *pairs_of(const struct tc_route_table *table, bool ips,
 	return p;
 }
 
-static void add_findings(struct routing_view *v, const struct tc_route_table *table)
+static void add_findings(struct routing_view *v, const struct tc_lint_report *report)
 {
-	struct tc_lint_report report = {0};
-	struct tc_error err;
-	tc_error_init(&err);
-	if (tc_lint_run(table, NULL, &report, &err) != TC_OK) {
-		add(v, TUI_ROLE_ERROR, NULL, "The lint could not run: %s", err.message);
-		tc_error_clear(&err);
-		return;
-	}
 	add(v, TUI_ROLE_GROUP, NULL, "Findings: %zu error%s, %zu warning%s, %zu note%s",
-	    tc_lint_report_count(&report, TC_LINT_ERROR),
-	    tc_lint_report_count(&report, TC_LINT_ERROR) == 1 ? "" : "s",
-	    tc_lint_report_count(&report, TC_LINT_WARNING),
-	    tc_lint_report_count(&report, TC_LINT_WARNING) == 1 ? "" : "s",
-	    tc_lint_report_count(&report, TC_LINT_INFO),
-	    tc_lint_report_count(&report, TC_LINT_INFO) == 1 ? "" : "s");
-	if (!report.count)
+	    tc_lint_report_count(report, TC_LINT_ERROR),
+	    tc_lint_report_count(report, TC_LINT_ERROR) == 1 ? "" : "s",
+	    tc_lint_report_count(report, TC_LINT_WARNING),
+	    tc_lint_report_count(report, TC_LINT_WARNING) == 1 ? "" : "s",
+	    tc_lint_report_count(report, TC_LINT_INFO),
+	    tc_lint_report_count(report, TC_LINT_INFO) == 1 ? "" : "s");
+	if (!report->count)
 		add(v, TUI_ROLE_DIM, NULL, "  none: the platform routes these trunks as they read");
-	for (size_t i = 0; i < report.count; i++) {
-		const struct tc_lint_finding *f = &report.items[i];
+	for (size_t i = 0; i < report->count; i++) {
+		const struct tc_lint_finding *f = &report->items[i];
 		const struct tc_lint_rule *rule = tc_lint_rule(f->rule);
 		enum tui_role role = rule->severity == TC_LINT_ERROR     ? TUI_ROLE_ERROR
 		                     : rule->severity == TC_LINT_WARNING ? TUI_ROLE_WARNING
@@ -154,7 +151,6 @@ static void add_findings(struct routing_view *v, const struct tc_route_table *ta
 		add(v, role, f->ntrunks ? f->trunks[0] : NULL, "  %-7s %s: %s",
 		    tc_lint_severity_name(rule->severity), rule->id, f->message);
 	}
-	tc_lint_report_finish(&report);
 }
 
 static bool can_dial_out(const struct tc_route_trunk *t)
@@ -212,26 +208,34 @@ static void add_inbound(struct routing_view *v, const struct tc_route_table *tab
 	free(p);
 }
 
-static void load(struct tui_app *app, struct routing_view *v)
+static void run_test(struct tui_app *app, struct routing_view *v);
+
+/* The lines of the trunks and report the lint thread read last (app->routing), taken over. */
+static void adopt(struct tui_app *app, struct routing_view *v)
 {
 	drop_lines(v);
 	tc_routing_destroy(v->routing);
-	v->routing = NULL;
-	struct tc_error err;
-	tc_error_init(&err);
-	if (tc_service_routing(app->svc, false, &v->routing, &err) != TC_OK) {
-		tui_status_err(app, "Cannot read the trunks for routing", &err);
-		tc_error_clear(&err);
-		v->sc.count = 0;
+	tc_lint_report_finish(&v->report);
+	v->routing = app->routing;
+	v->report = app->routing_report;
+	v->gen = app->routing_gen;
+	app->routing = NULL;
+	memset(&app->routing_report, 0, sizeof(app->routing_report));
+	if (!v->routing) {
+		add(v, TUI_ROLE_ERROR, NULL, "%s",
+		    "The trunks could not be read for routing (the status line says why).");
+		v->sc.count = v->count;
 		return;
 	}
 	const struct tc_route_table *table = tc_routing_table(v->routing);
-	add_findings(v, table);
+	add_findings(v, &v->report);
 	add(v, TUI_ROLE_NORMAL, NULL, "%s", "");
 	add_prefixes(v, table);
 	add(v, TUI_ROLE_NORMAL, NULL, "%s", "");
 	add_inbound(v, table);
 	v->sc.count = v->count;
+	if (v->test[0] && !v->prompting)
+		run_test(app, v);
 }
 
 /* A number through the outbound rules, or an IP through the inbound ones, into answer. */
@@ -242,9 +246,11 @@ static void run_test(struct tui_app *app, struct routing_view *v)
 	if (!v->test[0])
 		return;
 	if (!v->routing) {
-		snprintf(v->answer[0], sizeof(v->answer[0]),
-		         "The trunks could not be read (see above); nothing to test against.");
-		v->answer_role = TUI_ROLE_ERROR;
+		snprintf(v->answer[0], sizeof(v->answer[0]), "%s",
+		         v->gen
+		             ? "The trunks could not be read (see above); nothing to test against."
+		             : "Reading the trunks: the test runs as soon as they are in.");
+		v->answer_role = v->gen ? TUI_ROLE_ERROR : TUI_ROLE_DIM;
 		return;
 	}
 	struct tc_error err;
@@ -324,6 +330,8 @@ static void run_test(struct tui_app *app, struct routing_view *v)
 static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
 {
 	struct routing_view *v = (struct routing_view *)s;
+	if (app->routing_gen != v->gen)
+		adopt(app, v);
 	tui_put(stdscr, top, 0, "Routing: what the platform does with these trunks", COLS,
 	        tui_attr(TUI_ROLE_TITLE));
 	char prompt[120];
@@ -399,12 +407,15 @@ static enum tui_result command(struct tui_app *app, struct tui_screen *s, enum t
 	return TUI_HANDLED;
 }
 
+/*
+ * A change reloads the screens and asks for a lint (tui_changed), which an
+ * open routing screen turns into a routing request: its answer brings the
+ * new lines. Until then the lines read before stay.
+ */
 static void reload(struct tui_app *app, struct tui_screen *s)
 {
-	struct routing_view *v = (struct routing_view *)s;
-	load(app, v);
-	if (v->test[0] && !v->prompting)
-		run_test(app, v);
+	(void)app;
+	(void)s;
 }
 
 static void destroy(struct tui_screen *s)
@@ -412,7 +423,15 @@ static void destroy(struct tui_screen *s)
 	struct routing_view *v = (struct routing_view *)s;
 	drop_lines(v);
 	tc_routing_destroy(v->routing);
+	tc_lint_report_finish(&v->report);
 	free(v->lines);
+	/* the last routing screen gone: a snapshot that arrives later is not kept */
+	if (--v->app->routing_views == 0) {
+		tc_routing_destroy(v->app->routing);
+		tc_lint_report_finish(&v->app->routing_report);
+		v->app->routing = NULL;
+		memset(&v->app->routing_report, 0, sizeof(v->app->routing_report));
+	}
 	free(v);
 }
 
@@ -433,7 +452,13 @@ struct tui_screen *ui_routing_new(struct tui_app *app, const char *test)
 	if (!v)
 		return NULL;
 	v->base.ops = &ops;
-	load(app, v);
+	v->app = app;
+	app->routing_views++;
+	/* a snapshot from before this screen opened may be stale: ask for the store as it is */
+	v->gen = app->routing_gen;
+	add(v, TUI_ROLE_DIM, NULL, "%s", "Reading the trunks and their lint in the background.");
+	v->sc.count = v->count;
+	tui_routing_request(app);
 	if (test) {
 		snprintf(v->test, sizeof(v->test), "%s", test);
 		run_test(app, v);
