@@ -203,9 +203,9 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 	rc = store_derived_ready(s, err);
 	if (rc == TC_OK)
 		rc = store_prepare(s,
-	                   "SELECT d.id, coalesce(l.local, d.base) FROM trunk_docs AS d "
-	                   "LEFT JOIN trunk_local AS l ON l.id = d.id",
-	                   &st, err);
+		                   "SELECT d.id, coalesce(l.local, d.base) FROM trunk_docs AS d "
+		                   "LEFT JOIN trunk_local AS l ON l.id = d.id",
+		                   &st, err);
 	if (rc == TC_OK)
 		rc = store_prepare(s, s->sql_derived, &up, err);
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {

@@ -81,7 +81,7 @@ enum tui_scope {
 	_(CREATE, LIST, "create", "new", true, "a F7", "Create a trunk")                           \
 	_(EDIT, LIST, "edit", "edit", true, "e F4", "Edit the selected trunk")                     \
 	_(EDIT_IN_EDITOR, LIST, "edit-in-editor", "edit in $EDITOR", true, "E",                    \
-	  "Edit the selected trunk, or every marked one, as YAML in $VISUAL or $EDITOR")                                 \
+	  "Edit the selected trunk, or every marked one, as YAML in $VISUAL or $EDITOR")           \
 	_(DELETE, LIST, "delete", "delete", true, "d F8",                                          \
 	  "Delete the selected trunk (its name typed back), or the marked ones (their number)")    \
 	_(DETAIL_EDIT, DETAIL, "detail-edit", "edit", true, "e F4", "Edit this trunk")             \
