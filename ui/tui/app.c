@@ -97,27 +97,23 @@ static void reload_all(struct tui_app *app)
 
 void tui_lint_request(struct tui_app *app)
 {
-	/* an open routing screen wants the trunks of every lint */
-	if (app->routing_views) {
-		tui_routing_request(app);
-		return;
-	}
 	struct tc_error err;
 	tc_error_init(&err);
 	app->lint_asked = true;
-	if (tc_service_lint_request(app->svc, &err) != TC_OK)
+	/* an open routing screen wants the trunks and the report of every lint */
+	enum tc_status rc = app->routing_views ? tc_service_routing_request(app->svc, &err)
+	                                       : tc_service_lint_request(app->svc, &err);
+	if (rc != TC_OK)
 		tui_status_err(app, "The lint cannot run", &err);
 	tc_error_clear(&err);
 }
 
-void tui_routing_request(struct tui_app *app)
+void tui_routing_release(struct tui_app *app)
 {
-	struct tc_error err;
-	tc_error_init(&err);
-	app->lint_asked = true;
-	if (tc_service_routing_request(app->svc, &err) != TC_OK)
-		tui_status_err(app, "The trunks cannot be read for routing", &err);
-	tc_error_clear(&err);
+	tc_routing_destroy(app->routing);
+	tc_lint_report_finish(&app->routing_report);
+	app->routing = NULL;
+	memset(&app->routing_report, 0, sizeof(app->routing_report));
 }
 
 /* The routing snapshot the answer just taken carried: kept while a routing screen is open. */
@@ -127,10 +123,7 @@ static void take_routing(struct tui_app *app)
 	struct tc_lint_report report = {0};
 	if (!tc_service_routing_take(app->svc, &r, &report))
 		return;
-	tc_routing_destroy(app->routing);
-	tc_lint_report_finish(&app->routing_report);
-	app->routing = NULL;
-	memset(&app->routing_report, 0, sizeof(app->routing_report));
+	tui_routing_release(app);
 	if (app->routing_views) {
 		app->routing = r;
 		app->routing_report = report;
@@ -970,8 +963,7 @@ int tui_run(struct tc_service *svc, const struct tui_options *opts)
 	tui_term_close();
 	tui_marks_clear(&app->marks);
 	tc_lint_marks_destroy(app->lint);
-	tc_routing_destroy(app->routing);
-	tc_lint_report_finish(&app->routing_report);
+	tui_routing_release(app);
 	free(app);
 	return 0;
 }

@@ -123,7 +123,7 @@ struct tui_app {
 	bool background;
 	/*
 	 * The routing screens open: while there are any, the lint is asked
-	 * for with the trunks and the report (tui_routing_request), which the
+	 * for with the trunks and the report (tui_lint_request), which the
 	 * lint thread reads so that the UI does not; the newest answer waits
 	 * here (routing_gen counts them) for the routing screen to take.
 	 */
@@ -138,8 +138,8 @@ struct tui_app {
 /* A sentence for the status line (printf); error shows it in the error colour. */
 void tui_status(struct tui_app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Asks the lint thread for the trunks as routing sees them, for a routing screen. */
-void tui_routing_request(struct tui_app *app);
+/* Frees the routing snapshot waiting for a routing screen (app->routing), if any. */
+void tui_routing_release(struct tui_app *app);
 /* The service's message for a failed call. */
 void tui_status_err(struct tui_app *app, const char *what, const struct tc_error *err);
 /* Pushes s (taking ownership); refused and destroyed when the stack is full. */

@@ -3,7 +3,7 @@
  * findings, which trunk each route prefix and each inbound IP reaches, and a
  * prompt that tests a number or an IP. Enter on a line that names a trunk
  * opens it. The trunks are as they will be after the next sync. They are
- * read, and linted, by the lint thread (tui_routing_request): at 100,000
+ * read, and linted, by the lint thread (tui_lint_request): at 100,000
  * trunks that is a second the keyboard would otherwise wait.
  */
 #include <stdarg.h>
@@ -407,17 +407,6 @@ static enum tui_result command(struct tui_app *app, struct tui_screen *s, enum t
 	return TUI_HANDLED;
 }
 
-/*
- * A change reloads the screens and asks for a lint (tui_changed), which an
- * open routing screen turns into a routing request: its answer brings the
- * new lines. Until then the lines read before stay.
- */
-static void reload(struct tui_app *app, struct tui_screen *s)
-{
-	(void)app;
-	(void)s;
-}
-
 static void destroy(struct tui_screen *s)
 {
 	struct routing_view *v = (struct routing_view *)s;
@@ -426,12 +415,8 @@ static void destroy(struct tui_screen *s)
 	tc_lint_report_finish(&v->report);
 	free(v->lines);
 	/* the last routing screen gone: a snapshot that arrives later is not kept */
-	if (--v->app->routing_views == 0) {
-		tc_routing_destroy(v->app->routing);
-		tc_lint_report_finish(&v->app->routing_report);
-		v->app->routing = NULL;
-		memset(&v->app->routing_report, 0, sizeof(v->app->routing_report));
-	}
+	if (--v->app->routing_views == 0)
+		tui_routing_release(v->app);
 	free(v);
 }
 
@@ -440,7 +425,11 @@ static const struct tui_screen_ops ops = {
     .draw = draw,
     .key = key,
     .command = command,
-    .reload = reload,
+    /*
+     * No reload: a change reloads the screens and asks for a lint
+     * (tui_changed), which an open routing screen turns into a routing
+     * request whose answer brings the new lines; the old ones stay till then.
+     */
     .destroy = destroy,
     .footer = footer,
     .title = "Routing",
@@ -458,7 +447,7 @@ struct tui_screen *ui_routing_new(struct tui_app *app, const char *test)
 	v->gen = app->routing_gen;
 	add(v, TUI_ROLE_DIM, NULL, "%s", "Reading the trunks and their lint in the background.");
 	v->sc.count = v->count;
-	tui_routing_request(app);
+	tui_lint_request(app);
 	if (test) {
 		snprintf(v->test, sizeof(v->test), "%s", test);
 		run_test(app, v);
