@@ -77,6 +77,9 @@ bool tui_marked_load(struct tui_app *app, struct tui_marked *out)
 	return true;
 }
 
+/* Up to this many marks, a get each is cheaper than walking every trunk. */
+#define MARKS_LOOKED_UP 2000
+
 struct still_there {
 	const struct tui_marks *marks;
 	bool *keep;
@@ -103,8 +106,17 @@ size_t tui_marks_drop_gone(struct tui_app *app)
 	struct tc_error err;
 	tc_error_init(&err);
 	size_t dropped = 0;
-	if (tc_service_list_each(app->svc, &q, keep_marked, &s, &err) == TC_OK) {
-		/* a mark made on an unpushed create carries its local id, which get still finds */
+	/*
+	 * A few marks are looked up one by one; many, in one walk over the
+	 * store, which costs as much as reading every trunk (the UI waits).
+	 */
+	if (marks->count <= MARKS_LOOKED_UP ||
+	    tc_service_list_each(app->svc, &q, keep_marked, &s, &err) == TC_OK) {
+		/*
+		 * The marks the walk did not find (all, when there was none) are
+		 * looked up: one made on an unpushed create has its local id,
+		 * which only get finds.
+		 */
 		for (size_t i = 0; i < marks->count; i++) {
 			struct tc_trunk_record *rec = NULL;
 			if (s.keep[i])

@@ -34,7 +34,7 @@ void tui_marked_finish(struct tui_marked *m);
 /*
  * Unmarks the trunks that are gone from the store (a sync found them deleted
  * on the server), so that an edit or delete of the marks does not stop on
- * them; how many went. One walk over the trunks, not a read per mark.
+ * them; how many went.
  */
 size_t tui_marks_drop_gone(struct tui_app *app);
 
