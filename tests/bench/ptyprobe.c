@@ -17,7 +17,8 @@
  *          -e VAR=VALUE (child environment, repeatable), -b (blackhole: listen on
  *          127.0.0.1 and never accept; "@BHPORT@" in arguments and -e values
  *          becomes its port, so the program can be pointed at a server that
- *          never answers).
+ *          never answers), -o FILE (keys: append every latency in us to FILE,
+ *          one a line, to pool sessions taken in turns with a peer's).
  * Output: one line of key=value pairs on stdout; times in ms or us as named.
  */
 /*
@@ -66,6 +67,7 @@ struct opts {
 	char *env[MAX_ENV];
 	int nenv;
 	int blackhole;
+	const char *samples_out;
 };
 
 static double now_us(void)
@@ -265,6 +267,22 @@ static int mode_paint(const struct opts *o, char **argv, int bhport)
 	return 0;
 }
 
+/*
+ * Appends each latency (µs, one a line) to PATH, so that sessions taken in
+ * turns with a peer's can be pooled into one quantile.
+ */
+static int append_samples(const char *path, const double *us, int n)
+{
+	FILE *f = fopen(path, "a");
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%.1f\n", us[i]);
+	return fclose(f) == 0 ? 0 : 1;
+}
+
 static int mode_keys(const struct opts *o, char **argv, int bhport)
 {
 	struct child c;
@@ -287,6 +305,8 @@ static int mode_keys(const struct opts *o, char **argv, int bhport)
 		move_bytes += c.total_bytes - c.marker_bytes - before;
 	}
 	finish(&c, o);
+	if (o->samples_out && append_samples(o->samples_out, lat, o->n) != 0)
+		return 1;
 	double p50 = bench_quantile(lat, o->n, 0.5), p99 = bench_quantile(lat, o->n, 0.99),
 	       max = lat[o->n - 1];
 	printf("key_us_p50=%.0f key_us_p99=%.0f key_us_max=%.0f bytes_per_move=%.1f rss_kb=%ld "
@@ -367,7 +387,7 @@ int main(int argc, char **argv)
 	                 .filter_text = "abc",
 	                 .quit = "q"};
 	int opt;
-	while ((opt = getopt(argc, argv, "+r:c:n:k:K:s:f:F:q:t:e:b")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:c:n:k:K:s:f:F:q:t:e:bo:")) != -1) {
 		switch (opt) {
 		case 'r':
 			o.rows = atoi(optarg);
@@ -405,6 +425,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			o.blackhole = 1;
+			break;
+		case 'o':
+			o.samples_out = optarg;
 			break;
 		default:
 			return 2;
