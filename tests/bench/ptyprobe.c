@@ -18,7 +18,9 @@
  *          127.0.0.1 and never accept; "@BHPORT@" in arguments and -e values
  *          becomes its port, so the program can be pointed at a server that
  *          never answers), -o FILE (keys: append every latency in us to FILE,
- *          one a line, to pool sessions taken in turns with a peer's).
+ *          one a line, to pool sessions taken in turns with a peer's), -W N
+ *          (paint: after the first screen, wait for N more repaint markers,
+ *          such as the one a background result brings, before quitting).
  * Output: one line of key=value pairs on stdout; times in ms or us as named.
  */
 /*
@@ -68,6 +70,7 @@ struct opts {
 	int nenv;
 	int blackhole;
 	const char *samples_out;
+	int more_markers;
 };
 
 static double now_us(void)
@@ -254,6 +257,9 @@ static int mode_paint(const struct opts *o, char **argv, int bhport)
 			return 1;
 		ms[i] = (now_us() - t0) / 1e3;
 		bytes = c.total_bytes - c.marker_bytes;
+		for (int k = 0; k < o->more_markers; k++)
+			if (wait_marker(&c, c.markers, o->timeout_ms) != 0)
+				return abandon(&c, "no further repaint marker", k + 1);
 		finish(&c, o);
 		if (c.rss_kb > rss)
 			rss = c.rss_kb;
@@ -387,7 +393,7 @@ int main(int argc, char **argv)
 	                 .filter_text = "abc",
 	                 .quit = "q"};
 	int opt;
-	while ((opt = getopt(argc, argv, "+r:c:n:k:K:s:f:F:q:t:e:bo:")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:c:n:k:K:s:f:F:q:t:e:bo:W:")) != -1) {
 		switch (opt) {
 		case 'r':
 			o.rows = atoi(optarg);
@@ -428,6 +434,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			o.samples_out = optarg;
+			break;
+		case 'W':
+			o.more_markers = atoi(optarg);
 			break;
 		default:
 			return 2;
