@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lint_private.h"
 #include "route_private.h"
 #include "trunkctl/lint.h"
 #include "trunkctl/phony.h"
@@ -69,7 +70,8 @@ size_t tc_lint_report_count(const struct tc_lint_report *report, enum tc_lint_se
 /* One run of the rules: what they read and where they write. */
 struct lint {
 	const struct tc_route_table *tb;
-	struct tc_lint_report *out;
+	lint_sink_fn sink;
+	void *ctx;
 	/*
 	 * Calling codes have at most three digits, so a prefix's code follows
 	 * from its first three: looked up once per three digits, not per prefix.
@@ -81,7 +83,7 @@ struct lint {
 	signed char effect[26 * 26];
 };
 
-static const char *label(const struct tc_route_trunk *t)
+const char *lint_label(const struct tc_route_trunk *t)
 {
 	return t->name ? t->name : t->id ? t->id : "(unnamed trunk)";
 }
@@ -93,15 +95,6 @@ static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_
 static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_t *idx, size_t n,
                           const char *fmt, ...)
 {
-	struct tc_lint_report *r = l->out;
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		struct tc_lint_finding *items = realloc(r->items, cap * sizeof(*items));
-		if (!items)
-			return TC_NOMEM;
-		r->items = items;
-		r->cap = cap;
-	}
 	struct tc_lint_finding f = {.rule = rule};
 	char small[512];
 	va_list ap;
@@ -126,7 +119,25 @@ static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_
 	for (size_t i = 0; i < n; i++)
 		if (f.ntrunks == 0 || f.trunks[f.ntrunks - 1] != l->tb->trunks[idx[i]])
 			f.trunks[f.ntrunks++] = l->tb->trunks[idx[i]];
-	r->items[r->count++] = f;
+	return l->sink(l->ctx, &f);
+}
+
+/* The report's sink: the finding joins the report. */
+static enum tc_status to_report(void *ctx, struct tc_lint_finding *f)
+{
+	struct tc_lint_report *r = ctx;
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 16;
+		struct tc_lint_finding *items = realloc(r->items, cap * sizeof(*items));
+		if (!items) {
+			free(f->trunks);
+			free(f->message);
+			return TC_NOMEM;
+		}
+		r->items = items;
+		r->cap = cap;
+	}
+	r->items[r->count++] = *f;
 	return TC_OK;
 }
 
@@ -187,8 +198,8 @@ static enum tc_status shared_ip_group(struct lint *l, size_t first, size_t end)
 		    add(l, TC_LINT_SHARED_INBOUND_IP, idx, end - first,
 		        "%s is on %zu trunks: %s, created first, receives every call from it; %s%s "
 		        "never does, nor does its inbound_country apply",
-		        ip, end - first, label(tb->trunks[idx[0]]), label(tb->trunks[idx[1]]),
-		        end - first > 2 ? " and the others" : "");
+		        ip, end - first, lint_label(tb->trunks[idx[0]]),
+		        lint_label(tb->trunks[idx[1]]), end - first > 2 ? " and the others" : "");
 	free(idx);
 	return rc;
 }
@@ -262,7 +273,7 @@ static enum tc_status rule_route_prefix_not_digits(struct lint *l)
 		const struct route_prefix *p = &l->tb->odd[k];
 		enum tc_status rc = ADD1(l, TC_LINT_ROUTE_PREFIX_NOT_DIGITS, p->trunk,
 		                         "route prefix \"%s\" of %s is not digits", p->text,
-		                         label(l->tb->trunks[p->trunk]));
+		                         lint_label(l->tb->trunks[p->trunk]));
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -278,7 +289,7 @@ static enum tc_status rule_empty_route_prefix(struct lint *l)
 		    ADD1(l, TC_LINT_EMPTY_ROUTE_PREFIX, i,
 		         "%s has an empty route prefix: it takes every destination no "
 		         "longer prefix matches",
-		         label(l->tb->trunks[i]));
+		         lint_label(l->tb->trunks[i]));
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -295,7 +306,7 @@ static enum tc_status rule_dial_prefix_not_digits(struct lint *l)
 			continue;
 		enum tc_status rc = ADD1(
 		    l, TC_LINT_DIAL_PREFIX_NOT_DIGITS, i,
-		    "dial-string prefix \"%s\" of %s is not digits%s", p, label(t),
+		    "dial-string prefix \"%s\" of %s is not digits%s", p, lint_label(t),
 		    t->plus_prefix && p[0] == '+' ? ": with the plus prefix it dials \"++…\"" : "");
 		if (rc != TC_OK)
 			return rc;
@@ -309,8 +320,8 @@ static enum tc_status rule_ambiguous_fallback(struct lint *l)
 		return TC_OK;
 	return add(l, TC_LINT_AMBIGUOUS_FALLBACK, l->tb->fallbacks, l->tb->nfallbacks,
 	           "%zu outbound trunks have no route prefix: %s, %s%s", l->tb->nfallbacks,
-	           label(l->tb->trunks[l->tb->fallbacks[0]]),
-	           label(l->tb->trunks[l->tb->fallbacks[1]]),
+	           lint_label(l->tb->trunks[l->tb->fallbacks[0]]),
+	           lint_label(l->tb->trunks[l->tb->fallbacks[1]]),
 	           l->tb->nfallbacks > 2 ? " and more" : "");
 }
 
@@ -396,9 +407,10 @@ static enum tc_status rule_national_multi_country(struct lint *l)
 		const char *why = national_spread(l, i, buf, sizeof(buf));
 		if (!why)
 			continue;
-		enum tc_status rc = ADD1(
-		    l, TC_LINT_NATIONAL_MULTI_COUNTRY, i,
-		    "%s dials national numbers but %s: the country code is dropped", label(t), why);
+		enum tc_status rc =
+		    ADD1(l, TC_LINT_NATIONAL_MULTI_COUNTRY, i,
+		         "%s dials national numbers but %s: the country code is dropped",
+		         lint_label(t), why);
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -419,9 +431,9 @@ static enum tc_status rule_plus_with_national(struct lint *l)
 		const struct tc_route_trunk *t = l->tb->trunks[i];
 		if (!plus_applies(l, i) || !t->national_dialing)
 			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_PLUS_WITH_NATIONAL, i,
-		         "%s has plus prefix and national dialing: it dials \"+0…\"", label(t));
+		enum tc_status rc = ADD1(
+		    l, TC_LINT_PLUS_WITH_NATIONAL, i,
+		    "%s has plus prefix and national dialing: it dials \"+0…\"", lint_label(t));
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -433,9 +445,9 @@ static enum tc_status rule_plus_short_codes(struct lint *l)
 	for (size_t i = 0; i < l->tb->count; i++) {
 		if (!plus_applies(l, i))
 			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_PLUS_SHORT_CODES, i,
-		         "%s puts '+' before short codes too (\"+1393\")", label(l->tb->trunks[i]));
+		enum tc_status rc = ADD1(l, TC_LINT_PLUS_SHORT_CODES, i,
+		                         "%s puts '+' before short codes too (\"+1393\")",
+		                         lint_label(l->tb->trunks[i]));
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -454,7 +466,7 @@ static enum tc_status rule_registration_ignores_prefix(struct lint *l)
 			continue;
 		enum tc_status rc =
 		    ADD1(l, TC_LINT_REGISTRATION_IGNORES_PREFIX, i,
-		         "%s registers outbound: its %s%s%s never dialled", label(t),
+		         "%s registers outbound: its %s%s%s never dialled", lint_label(t),
 		         prefix ? "dial-string prefix" : "", prefix && plus ? " and " : "",
 		         plus ? "plus prefix are" : "is");
 		if (rc != TC_OK)
@@ -476,7 +488,7 @@ static enum tc_status rule_registration_drops_port(struct lint *l)
 		    ADD1(l, TC_LINT_REGISTRATION_DROPS_PORT, i,
 		         "%s registers outbound: its Request-URI has %s without the "
 		         "port",
-		         label(t), host);
+		         lint_label(t), host);
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -494,7 +506,7 @@ static enum tc_status rule_client_credentials_fallback(struct lint *l)
 		    ADD1(l, TC_LINT_CLIENT_CREDENTIALS_FALLBACK, i,
 		         "%s (client_credentials, no route prefixes) takes destinations "
 		         "no prefix matches",
-		         label(t));
+		         lint_label(t));
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -507,8 +519,9 @@ static enum tc_status rule_prefixes_not_outbound(struct lint *l)
 		const struct tc_route_trunk *t = l->tb->trunks[i];
 		if (l->tb->outbound[i] || t->nroute_prefixes == 0)
 			continue;
-		enum tc_status rc = ADD1(l, TC_LINT_PREFIXES_NOT_OUTBOUND, i,
-		                         "%s has route prefixes but no outbound_host", label(t));
+		enum tc_status rc =
+		    ADD1(l, TC_LINT_PREFIXES_NOT_OUTBOUND, i,
+		         "%s has route prefixes but no outbound_host", lint_label(t));
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -562,11 +575,11 @@ static enum tc_status inbound_country_rule(struct lint *l, int effect)
 		        ? ADD1(l, TC_LINT_INBOUND_COUNTRY_NO_OP, i,
 		               "%s: inbound country %s has national prefix \"%s\", which "
 		               "normalises no number",
-		               label(t), country, np)
+		               lint_label(t), country, np)
 		        : ADD1(l, TC_LINT_INBOUND_COUNTRY_PREPENDS, i,
 		               "%s: inbound country %s has national prefix \"%s\": %s is put "
 		               "before every number",
-		               label(t), country, np ? np : "", cc);
+		               lint_label(t), country, np ? np : "", cc);
 		if (rc != TC_OK)
 			return rc;
 	}
@@ -614,15 +627,23 @@ enum tc_status tc_lint_run_cancellable(const struct tc_route_table *table,
                                        struct tc_lint_report *out, struct tc_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	struct lint l = {.tb = table, .out = out};
+	enum tc_status rc = lint_run_sink(table, only, cancel, to_report, out, err);
+	if (rc != TC_OK)
+		tc_lint_report_finish(out);
+	return rc;
+}
+
+enum tc_status lint_run_sink(const struct tc_route_table *table, const enum tc_lint_rule_id *only,
+                             const atomic_bool *cancel, lint_sink_fn sink, void *ctx,
+                             struct tc_error *err)
+{
+	struct lint l = {.tb = table, .sink = sink, .ctx = ctx};
 	for (int r = 0; r < TC_LINT_RULE_COUNT; r++) {
 		if (only && *only != (enum tc_lint_rule_id)r)
 			continue;
 		enum tc_status rc = cancel && atomic_load(cancel) ? TC_CANCELLED : checks[r](&l);
-		if (rc != TC_OK) {
-			tc_lint_report_finish(out);
+		if (rc != TC_OK)
 			return tc_error_set(err, rc, NULL);
-		}
 	}
 	return TC_OK;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lint_private.h"
 #include "service_private.h"
 #include "trunkctl/store.h"
 #include "wake.h"
@@ -155,11 +156,13 @@ static enum tc_status run(struct tc_lint_job *j, bool keep, struct tc_lint_marks
 	if (rc == TC_OK)
 		rc = service_routing_read(store, false, &j->cancel, &r, err);
 	struct tc_lint_report report = {0};
-	if (rc == TC_OK)
+	/* the list's marks alone need no report: its messages were as large as the trunks */
+	if (rc == TC_OK && !keep)
+		rc = lint_marks_run(tc_routing_table(r), &j->cancel, out, err);
+	if (rc == TC_OK && keep)
 		rc = tc_lint_run_cancellable(tc_routing_table(r), NULL, &j->cancel, &report, err);
-	if (rc == TC_OK)
-		rc = keep ? tc_lint_marks_build(&report, out, err)
-		          : tc_lint_marks_take(&report, out, err);
+	if (rc == TC_OK && keep)
+		rc = tc_lint_marks_build(&report, out, err);
 	if (rc == TC_OK && keep) {
 		*routing = r;
 		*kept = report;

@@ -1,27 +1,54 @@
 /*
  * A lint report reduced to what a list of trunks needs (trunkctl/lint.h):
- * for each trunk a finding names, its worst severity and its findings, kept
- * as copies so the report and the trunks it read can go.
+ * for each trunk a finding names, its worst severity and its findings.
+ *
+ * Kept compact, for the TUI holds them for hours: a trunk's finding says
+ * "<text><the trunk's label><text>", and those texts repeat from trunk to
+ * trunk (the rule's wording, a shared host or country), so each text is kept
+ * once and each label once per trunk; a message is put together again when
+ * the detail view asks for it, byte for byte the one the rule wrote.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "trunkctl/lint.h"
+#include "lint_private.h"
 #include "util.h"
 
+/* A message: pre, then with label the label of the trunk it names, then post. */
+struct finding {
+	uint32_t pre, post; /* offsets into text */
+	uint8_t rule;
+	bool label;
+};
+
 struct mark {
-	const char *id; /* points into ids */
-	enum tc_lint_severity worst;
-	size_t first, n; /* the mark's findings: refs[first .. first + n) */
+	uint32_t id;    /* offset into names */
+	uint32_t label; /* offset into names: what the rules call the trunk */
+	uint32_t first; /* its findings: refs[first .. the next mark's first) */
+	uint8_t worst;
+};
+
+/* One trunk a finding names, while the marks are built. */
+struct pair {
+	const struct tc_route_trunk *trunk;
+	uint32_t finding;
+	uint8_t severity;
 };
 
 struct tc_lint_marks {
-	struct mark *marks; /* sorted by id, one per trunk */
+	struct mark *marks; /* sorted by id, one per trunk, then one whose first ends refs */
 	size_t count;
-	struct tc_lint_mark_finding *findings; /* one per finding of the report */
-	size_t nfindings;
-	const struct tc_lint_mark_finding **refs;
-	char *ids; /* every id, NUL-separated */
+	uint32_t *refs; /* indexes into findings, each trunk's the most severe first */
+	struct finding *findings;
+	size_t nfindings, findings_cap;
+	char *names; /* each trunk's id and label */
+	char *text;  /* every piece of a message once, NUL-terminated */
+	size_t len, text_cap;
+	uint32_t *slots; /* the texts by hash (offset + 1; 0: free), while built */
+	size_t nslots, nused;
+	struct pair *pairs; /* while built */
+	size_t npairs, pairs_cap;
 	size_t by_severity[TC_LINT_INFO + 1];
 };
 
@@ -29,27 +56,123 @@ void tc_lint_marks_destroy(struct tc_lint_marks *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->nfindings; i++)
-		free((char *)m->findings[i].message);
-	free(m->findings);
 	free(m->marks);
 	free(m->refs);
-	free(m->ids);
+	free(m->findings);
+	free(m->names);
+	free(m->text);
+	free(m->slots);
+	free(m->pairs);
 	free(m);
 }
 
-/* A trunk named by one finding: its id, that finding and its severity. */
-struct pair {
-	const char *id;
-	size_t finding;
-	enum tc_lint_severity severity;
-};
+static size_t hash(const char *s, size_t len)
+{
+	size_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of s[0..len): where it is, or the free one it goes to. */
+static uint32_t *slot_of(const struct tc_lint_marks *m, const char *s, size_t len)
+{
+	size_t mask = m->nslots - 1;
+	for (size_t i = hash(s, len) & mask;; i = (i + 1) & mask) {
+		uint32_t v = m->slots[i];
+		if (!v || (strncmp(m->text + v - 1, s, len) == 0 && m->text[v - 1 + len] == '\0'))
+			return &m->slots[i];
+	}
+}
+
+static bool rehash(struct tc_lint_marks *m)
+{
+	size_t n = m->nslots ? 2 * m->nslots : 256;
+	uint32_t *old = m->slots;
+	size_t nold = m->nslots;
+	m->slots = calloc(n, sizeof(*m->slots));
+	if (!m->slots) {
+		m->slots = old;
+		return false;
+	}
+	m->nslots = n;
+	for (size_t i = 0; i < nold; i++)
+		if (old[i]) {
+			const char *t = m->text + old[i] - 1;
+			*slot_of(m, t, strlen(t)) = old[i];
+		}
+	free(old);
+	return true;
+}
+
+/* s[0..len) in text, shared with an equal piece met before: *at its offset. */
+static enum tc_status intern(struct tc_lint_marks *m, const char *s, size_t len, uint32_t *at)
+{
+	if (2 * (m->nused + 1) > m->nslots && !rehash(m))
+		return TC_NOMEM;
+	uint32_t *slot = slot_of(m, s, len);
+	if (*slot) {
+		*at = *slot - 1;
+		return TC_OK;
+	}
+	if (m->len + len + 1 >= UINT32_MAX)
+		return TC_NOMEM;
+	char *text = tc_grow(m->text, &m->text_cap, m->len + len + 1, 1, 4096);
+	if (!text)
+		return TC_NOMEM;
+	m->text = text;
+	memcpy(text + m->len, s, len);
+	text[m->len + len] = '\0';
+	*at = (uint32_t)m->len;
+	*slot = *at + 1;
+	m->len += len + 1;
+	m->nused++;
+	return TC_OK;
+}
+
+/* The message split around the label of the one trunk it names, where it has it. */
+static enum tc_status add(struct tc_lint_marks *m, const struct tc_lint_finding *f)
+{
+	if (m->nfindings >= UINT32_MAX)
+		return TC_NOMEM;
+	struct finding *fs =
+	    tc_grow(m->findings, &m->findings_cap, m->nfindings + 1, sizeof(*fs), 1024);
+	if (!fs)
+		return TC_NOMEM;
+	m->findings = fs;
+	const char *msg = f->message ? f->message : "";
+	struct finding *k = &fs[m->nfindings];
+	*k = (struct finding){.rule = (uint8_t)f->rule};
+	const char *label = f->ntrunks == 1 ? lint_label(f->trunks[0]) : NULL;
+	const char *at = label ? strstr(msg, label) : NULL;
+	size_t pre = at ? (size_t)(at - msg) : strlen(msg);
+	enum tc_status rc = intern(m, msg, pre, &k->pre);
+	if (rc == TC_OK && at) {
+		k->label = true;
+		const char *post = at + strlen(label);
+		rc = intern(m, post, strlen(post), &k->post);
+	}
+	if (rc != TC_OK)
+		return rc;
+	uint32_t index = (uint32_t)m->nfindings++;
+	uint8_t severity = (uint8_t)tc_lint_rule(f->rule)->severity;
+	for (size_t t = 0; t < f->ntrunks; t++) {
+		if (!f->trunks[t]->id)
+			continue;
+		struct pair *p = tc_grow(m->pairs, &m->pairs_cap, m->npairs + 1, sizeof(*p), 1024);
+		if (!p)
+			return TC_NOMEM;
+		m->pairs = p;
+		p[m->npairs++] = (struct pair){f->trunks[t], index, severity};
+	}
+	return TC_OK;
+}
 
 /* By id; a trunk's findings the most severe first, then in the report's order. */
 static int pair_cmp(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
-	int c = strcmp(x->id, y->id);
+	int c = strcmp(x->trunk->id, y->trunk->id);
 	if (c)
 		return c;
 	if (x->severity != y->severity)
@@ -57,81 +180,108 @@ static int pair_cmp(const void *a, const void *b)
 	return x->finding < y->finding ? -1 : x->finding > y->finding;
 }
 
-/* Every (trunk, finding) of the report in pair_cmp's order; *n of them. */
-static struct pair *pairs_of(const struct tc_lint_report *r, size_t *n, size_t *id_bytes)
+/* The label the mark's findings from pairs [i, end) put in their messages, or NULL. */
+static const char *label_of(const struct tc_lint_marks *m, size_t i, size_t end)
 {
-	size_t total = 0;
-	for (size_t f = 0; f < r->count; f++)
-		total += r->items[f].ntrunks;
-	struct pair *p = malloc((total ? total : 1) * sizeof(*p));
-	if (!p)
-		return NULL;
-	*n = *id_bytes = 0;
-	for (size_t f = 0; f < r->count; f++)
-		for (size_t t = 0; t < r->items[f].ntrunks; t++) {
-			const char *id = r->items[f].trunks[t]->id;
-			if (!id)
-				continue;
-			p[(*n)++] = (struct pair){id, f, tc_lint_rule(r->items[f].rule)->severity};
-			*id_bytes += strlen(id) + 1;
-		}
-	qsort(p, *n, sizeof(*p), pair_cmp);
-	return p;
+	for (; i < end; i++)
+		if (m->findings[m->pairs[i].finding].label)
+			return lint_label(m->pairs[i].trunk);
+	return NULL;
 }
 
-/* take: the messages move from the report's findings, else they are copied. */
-static enum tc_status fill(struct tc_lint_marks *m, struct tc_lint_report *r, bool take,
-                           const struct pair *p, size_t n, size_t id_bytes)
+/*
+ * A finding whose trunk shares its id with another but not its label (two
+ * records of one trunk): its message whole, so the mark's one label does
+ * not stand in for it.
+ */
+static enum tc_status unsplit(struct tc_lint_marks *m, struct finding *f, const char *label)
 {
-	m->findings = calloc(r->count ? r->count : 1, sizeof(*m->findings));
-	m->marks = malloc((n ? n : 1) * sizeof(*m->marks));
-	m->refs = malloc((n ? n : 1) * sizeof(*m->refs));
-	m->ids = malloc(id_bytes ? id_bytes : 1);
-	if (!m->findings || !m->marks || !m->refs || !m->ids)
+	const char *pre = m->text + f->pre, *post = m->text + f->post;
+	size_t npre = strlen(pre), nlabel = strlen(label), npost = strlen(post);
+	char *whole = malloc(npre + nlabel + npost + 1);
+	if (!whole)
 		return TC_NOMEM;
-	for (; m->nfindings < r->count; m->nfindings++) {
-		struct tc_lint_finding *f = &r->items[m->nfindings];
-		m->findings[m->nfindings].rule = f->rule;
-		if (take) {
-			m->findings[m->nfindings].message = f->message;
-			f->message = NULL;
-		} else if (!tc_strdup_opt((char **)&m->findings[m->nfindings].message,
-		                          f->message)) {
-			return TC_NOMEM;
-		}
+	memcpy(whole, pre, npre);
+	memcpy(whole + npre, label, nlabel);
+	memcpy(whole + npre + nlabel, post, npost + 1);
+	enum tc_status rc = intern(m, whole, npre + nlabel + npost, &f->pre);
+	free(whole);
+	f->label = false;
+	return rc;
+}
+
+/* The end of the pairs of the trunk whose first pair is i. */
+static size_t same_id_end(const struct tc_lint_marks *m, size_t i)
+{
+	size_t end = i + 1;
+	while (end < m->npairs && strcmp(m->pairs[end].trunk->id, m->pairs[i].trunk->id) == 0)
+		end++;
+	return end;
+}
+
+/* Sorted pairs into marks: each trunk's id and label copied, so the trunks can go. */
+static enum tc_status finish(struct tc_lint_marks *m)
+{
+	qsort(m->pairs, m->npairs, sizeof(*m->pairs), pair_cmp);
+	size_t count = 0, bytes = 0;
+	for (size_t i = 0, end; i < m->npairs; i = end) {
+		end = same_id_end(m, i);
+		const char *label = label_of(m, i, end);
+		bytes += strlen(m->pairs[i].trunk->id) + 1;
+		if (label && strcmp(label, m->pairs[i].trunk->id) != 0)
+			bytes += strlen(label) + 1;
+		count++;
 	}
-	char *at = m->ids;
-	for (size_t i = 0; i < n; i++) {
-		const struct tc_lint_mark_finding *f = &m->findings[p[i].finding];
-		enum tc_lint_severity sev = tc_lint_rule(f->rule)->severity;
-		struct mark *last = m->count ? &m->marks[m->count - 1] : NULL;
-		if (!last || strcmp(last->id, p[i].id) != 0) {
-			size_t len = strlen(p[i].id) + 1;
-			memcpy(at, p[i].id, len);
-			m->marks[m->count++] = (struct mark){at, sev, i, 0};
-			at += len;
-			last = &m->marks[m->count - 1];
+	if (bytes >= UINT32_MAX || m->npairs >= UINT32_MAX)
+		return TC_NOMEM;
+	m->marks = malloc((count + 1) * sizeof(*m->marks));
+	m->refs = malloc((m->npairs ? m->npairs : 1) * sizeof(*m->refs));
+	m->names = malloc(bytes ? bytes : 1);
+	if (!m->marks || !m->refs || !m->names)
+		return TC_NOMEM;
+	size_t at = 0;
+	for (size_t i = 0, end; i < m->npairs; i = end) {
+		end = same_id_end(m, i);
+		const char *id = m->pairs[i].trunk->id, *label = label_of(m, i, end);
+		struct mark *k = &m->marks[m->count++];
+		*k = (struct mark){(uint32_t)at, (uint32_t)at, (uint32_t)i, m->pairs[i].severity};
+		at += strlen(id) + 1;
+		memcpy(m->names + k->id, id, at - k->id);
+		if (label && strcmp(label, id) != 0) {
+			k->label = (uint32_t)at;
+			at += strlen(label) + 1;
+			memcpy(m->names + k->label, label, at - k->label);
 		}
-		/* the severities run from the worst (TC_LINT_ERROR) up */
-		if (sev < last->worst)
-			last->worst = sev;
-		m->refs[i] = f;
-		last->n++;
+		for (size_t p = i; p < end; p++) {
+			struct finding *f = &m->findings[m->pairs[p].finding];
+			if (f->label && strcmp(lint_label(m->pairs[p].trunk), label) != 0) {
+				enum tc_status rc = unsplit(m, f, lint_label(m->pairs[p].trunk));
+				if (rc != TC_OK)
+					return rc;
+			}
+			m->refs[p] = m->pairs[p].finding;
+		}
+		/* sorted by severity, the worst (TC_LINT_ERROR) first */
+		m->by_severity[k->worst]++;
 	}
-	for (size_t i = 0; i < m->count; i++)
-		m->by_severity[m->marks[i].worst]++;
+	m->marks[m->count] = (struct mark){.first = (uint32_t)m->npairs};
+	/* the arrays grew by doubling: what they did not fill goes back */
+	struct finding *fs = realloc(m->findings, (m->nfindings ? m->nfindings : 1) * sizeof(*fs));
+	m->findings = fs ? fs : m->findings;
+	char *text = realloc(m->text, m->len ? m->len : 1);
+	m->text = text ? text : m->text;
+	free(m->pairs);
+	free(m->slots);
+	m->pairs = NULL;
+	m->slots = NULL;
 	return TC_OK;
 }
 
-static enum tc_status build(struct tc_lint_report *report, bool take, struct tc_lint_marks **out,
-                            struct tc_error *err)
+static enum tc_status done(struct tc_lint_marks *m, enum tc_status rc, struct tc_lint_marks **out,
+                           struct tc_error *err)
 {
-	*out = NULL;
-	struct tc_lint_marks *m = calloc(1, sizeof(*m));
-	size_t n = 0, id_bytes = 0;
-	struct pair *p = m ? pairs_of(report, &n, &id_bytes) : NULL;
-	enum tc_status rc = p ? fill(m, report, take, p, n, id_bytes) : TC_NOMEM;
-	free(p);
+	if (rc == TC_OK)
+		rc = finish(m);
 	if (rc != TC_OK) {
 		tc_lint_marks_destroy(m);
 		return tc_error_set(err, rc, NULL);
@@ -143,14 +293,38 @@ static enum tc_status build(struct tc_lint_report *report, bool take, struct tc_
 enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
                                    struct tc_error *err)
 {
-	/* copying: the report is only read */
-	return build((struct tc_lint_report *)report, false, out, err);
+	*out = NULL;
+	struct tc_lint_marks *m = calloc(1, sizeof(*m));
+	if (!m)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status rc = TC_OK;
+	for (size_t i = 0; rc == TC_OK && i < report->count; i++)
+		rc = add(m, &report->items[i]);
+	return done(m, rc, out, err);
 }
 
-enum tc_status tc_lint_marks_take(struct tc_lint_report *report, struct tc_lint_marks **out,
-                                  struct tc_error *err)
+/* The marks' sink: each finding kept as marks, then dropped. */
+static enum tc_status to_marks(void *ctx, struct tc_lint_finding *f)
 {
-	return build(report, true, out, err);
+	enum tc_status rc = add(ctx, f);
+	free(f->trunks);
+	free(f->message);
+	return rc;
+}
+
+enum tc_status lint_marks_run(const struct tc_route_table *table, const atomic_bool *cancel,
+                              struct tc_lint_marks **out, struct tc_error *err)
+{
+	*out = NULL;
+	struct tc_lint_marks *m = calloc(1, sizeof(*m));
+	if (!m)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	enum tc_status rc = lint_run_sink(table, NULL, cancel, to_marks, m, err);
+	if (rc != TC_OK) {
+		tc_lint_marks_destroy(m);
+		return rc;
+	}
+	return done(m, TC_OK, out, err);
 }
 
 static const struct mark *lookup(const struct tc_lint_marks *m, const char *id)
@@ -160,7 +334,7 @@ static const struct mark *lookup(const struct tc_lint_marks *m, const char *id)
 	size_t lo = 0, hi = m->count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->marks[mid].id, id);
+		int c = strcmp(m->names + m->marks[mid].id, id);
 		if (c == 0)
 			return &m->marks[mid];
 		if (c < 0)
@@ -175,16 +349,52 @@ bool tc_lint_marks_find(const struct tc_lint_marks *m, const char *id, enum tc_l
 {
 	const struct mark *k = lookup(m, id);
 	if (k && worst)
-		*worst = k->worst;
+		*worst = (enum tc_lint_severity)k->worst;
 	return k != NULL;
 }
 
-const struct tc_lint_mark_finding *const *tc_lint_marks_findings(const struct tc_lint_marks *m,
-                                                                 const char *id, size_t *n)
+/* The message of the mark's finding f into buf (NULL: its length only); its length. */
+static size_t message(const struct tc_lint_marks *m, const struct mark *k, const struct finding *f,
+                      char *buf)
 {
+	const char *parts[3] = {m->text + f->pre, f->label ? m->names + k->label : "",
+	                        f->label ? m->text + f->post : ""};
+	size_t len = 0;
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(parts[i]);
+		if (buf)
+			memcpy(buf + len, parts[i], n);
+		len += n;
+	}
+	if (buf)
+		buf[len] = '\0';
+	return len;
+}
+
+enum tc_status tc_lint_marks_findings(const struct tc_lint_marks *m, const char *id,
+                                      struct tc_lint_mark_finding **out, size_t *n,
+                                      struct tc_error *err)
+{
+	*out = NULL;
+	*n = 0;
 	const struct mark *k = lookup(m, id);
-	*n = k ? k->n : 0;
-	return k ? &m->refs[k->first] : NULL;
+	if (!k)
+		return TC_OK;
+	size_t count = k[1].first - k->first, bytes = 0;
+	for (size_t i = 0; i < count; i++)
+		bytes += message(m, k, &m->findings[m->refs[k->first + i]], NULL) + 1;
+	struct tc_lint_mark_finding *f = malloc(count * sizeof(*f) + bytes);
+	if (!f)
+		return tc_error_set(err, TC_NOMEM, NULL);
+	char *at = (char *)(f + count);
+	for (size_t i = 0; i < count; i++) {
+		const struct finding *x = &m->findings[m->refs[k->first + i]];
+		f[i] = (struct tc_lint_mark_finding){(enum tc_lint_rule_id)x->rule, at};
+		at += message(m, k, x, at) + 1;
+	}
+	*out = f;
+	*n = count;
+	return TC_OK;
 }
 
 size_t tc_lint_marks_count(const struct tc_lint_marks *m, enum tc_lint_severity worst)

@@ -140,32 +140,28 @@ struct tc_lint_marks;
 
 struct tc_lint_mark_finding {
 	enum tc_lint_rule_id rule;
-	const char *message; /* owned by the marks; server text: sanitise */
+	char *message; /* in the allocation of the findings; server text: sanitise */
 };
 
 /*
  * Every trunk the report names, with its findings: the most severe first,
- * then in the report's order. TC_NOMEM.
+ * then in the report's order. The marks keep what they need: the report
+ * and its trunks can go. TC_NOMEM.
  */
 enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
                                    struct tc_error *err);
-/*
- * tc_lint_marks_build for a report about to be finished: its messages move
- * into the marks instead of being copied (the report keeps its findings,
- * their messages NULL), so the two do not hold every message twice.
- */
-enum tc_status tc_lint_marks_take(struct tc_lint_report *report, struct tc_lint_marks **out,
-                                  struct tc_error *err);
 void tc_lint_marks_destroy(struct tc_lint_marks *marks); /* accepts NULL */
 /* The worst severity of the findings naming trunk id; false when none does (or marks is NULL). */
 bool tc_lint_marks_find(const struct tc_lint_marks *marks, const char *id,
                         enum tc_lint_severity *worst);
 /*
- * The findings naming trunk id, *n of them (0 and NULL when none): valid
- * while marks lives.
+ * The findings naming trunk id, *n of them, their messages put together
+ * (each is the one the lint's report has): one allocation, the caller's to
+ * free(); *out NULL and *n 0 when none does. TC_NOMEM.
  */
-const struct tc_lint_mark_finding *const *tc_lint_marks_findings(const struct tc_lint_marks *marks,
-                                                                 const char *id, size_t *n);
+enum tc_status tc_lint_marks_findings(const struct tc_lint_marks *marks, const char *id,
+                                      struct tc_lint_mark_finding **out, size_t *n,
+                                      struct tc_error *err);
 /* Trunks whose worst finding has the given severity. */
 size_t tc_lint_marks_count(const struct tc_lint_marks *marks, enum tc_lint_severity worst);
 

@@ -58,17 +58,16 @@ static void add(struct detail_view *v, enum line_kind kind, int field, const cha
 static void add_lint(struct tui_app *app, struct detail_view *v)
 {
 	size_t n = 0;
-	const struct tc_lint_mark_finding *const *f =
-	    tc_lint_marks_findings(app->lint, v->rec->id, &n);
-	if (!n)
+	struct tc_lint_mark_finding *f = NULL;
+	if (tc_lint_marks_findings(app->lint, v->rec->id, &f, &n, NULL) != TC_OK || !n)
 		return;
 	add(v, LINE_BLANK, -1, "");
 	add(v, LINE_GROUP, -1, "Lint (R: every finding of the fleet)");
 	char text[400];
 	for (size_t i = 0; i < n && i < LINT_SHOWN; i++) {
-		const struct tc_lint_rule *rule = tc_lint_rule(f[i]->rule);
+		const struct tc_lint_rule *rule = tc_lint_rule(f[i].rule);
 		snprintf(text, sizeof(text), "  %-7s %s: %s", tc_lint_severity_name(rule->severity),
-		         rule->id, f[i]->message);
+		         rule->id, f[i].message);
 		add(v, LINE_LINT, (int)rule->severity, text);
 		snprintf(text, sizeof(text), "          fix: %s", rule->hint);
 		add(v, LINE_INFO, -1, text);
@@ -77,6 +76,7 @@ static void add_lint(struct tui_app *app, struct detail_view *v)
 		snprintf(text, sizeof(text), "  and %zu more", n - LINT_SHOWN);
 		add(v, LINE_INFO, -1, text);
 	}
+	free(f);
 }
 
 static void build(struct tui_app *app, struct detail_view *v)
