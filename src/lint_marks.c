@@ -130,6 +130,75 @@ static enum tc_status intern(struct tc_lint_marks *m, const char *s, size_t len,
 	return TC_OK;
 }
 
+/*
+ * The server's ids are lowercase UUIDs: kept as PACKED_ID and their 16
+ * bytes, less than half their text. Other ids are kept as text.
+ */
+#define PACKED_ID '\001'
+#define UUID_LEN 36
+
+static bool is_dash(size_t i)
+{
+	return i == 8 || i == 13 || i == 18 || i == 23;
+}
+
+static int hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* id packed into out (1 + 16 bytes); false when it is not a lowercase UUID. */
+static bool pack_id(const char *id, char *out)
+{
+	unsigned char bytes[16] = {0};
+	size_t n = 0;
+	for (size_t i = 0; i < UUID_LEN; i++) {
+		if (is_dash(i)) {
+			if (id[i] != '-')
+				return false;
+			continue;
+		}
+		int v = hex_value(id[i]);
+		if (v < 0)
+			return false;
+		bytes[n / 2] = (unsigned char)(bytes[n / 2] << 4 | v);
+		n++;
+	}
+	if (id[UUID_LEN] != '\0')
+		return false;
+	if (out) {
+		out[0] = PACKED_ID;
+		memcpy(out + 1, bytes, sizeof(bytes));
+	}
+	return true;
+}
+
+/* The bytes an id takes in names. */
+static size_t id_size(const char *id)
+{
+	return pack_id(id, NULL) ? 17 : strlen(id) + 1;
+}
+
+/* The text at names + at: as it is, or unpacked into buf (UUID_LEN + 1 bytes). */
+static const char *name_at(const struct tc_lint_marks *m, uint32_t at, char *buf)
+{
+	const char *s = m->names + at;
+	if (*s != PACKED_ID)
+		return s;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *bytes = (const unsigned char *)s + 1;
+	for (size_t i = 0, n = 0; i < UUID_LEN; i++) {
+		if (is_dash(i)) {
+			buf[i] = '-';
+			continue;
+		}
+		buf[i] = hex[n % 2 ? bytes[n / 2] & 15 : bytes[n / 2] >> 4];
+		n++;
+	}
+	buf[UUID_LEN] = '\0';
+	return buf;
+}
+
 /* The message split around the label of the one trunk it names, where it has it. */
 static enum tc_status add(struct tc_lint_marks *m, const struct tc_lint_finding *f)
 {
@@ -227,7 +296,7 @@ static enum tc_status finish(struct tc_lint_marks *m)
 	for (size_t i = 0, end; i < m->npairs; i = end) {
 		end = same_id_end(m, i);
 		const char *label = label_of(m, i, end);
-		bytes += strlen(m->pairs[i].trunk->id) + 1;
+		bytes += id_size(m->pairs[i].trunk->id);
 		if (label && strcmp(label, m->pairs[i].trunk->id) != 0)
 			bytes += strlen(label) + 1;
 		count++;
@@ -245,8 +314,9 @@ static enum tc_status finish(struct tc_lint_marks *m)
 		const char *id = m->pairs[i].trunk->id, *label = label_of(m, i, end);
 		struct mark *k = &m->marks[m->count++];
 		*k = (struct mark){(uint32_t)at, (uint32_t)at, (uint32_t)i, m->pairs[i].severity};
-		at += strlen(id) + 1;
-		memcpy(m->names + k->id, id, at - k->id);
+		if (!pack_id(id, m->names + at))
+			memcpy(m->names + at, id, strlen(id) + 1);
+		at += id_size(id);
 		if (label && strcmp(label, id) != 0) {
 			k->label = (uint32_t)at;
 			at += strlen(label) + 1;
@@ -334,7 +404,9 @@ static const struct mark *lookup(const struct tc_lint_marks *m, const char *id)
 	size_t lo = 0, hi = m->count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->names + m->marks[mid].id, id);
+		char buf[UUID_LEN + 1];
+		/* sorted as text: a packed id is compared as its text */
+		int c = strcmp(name_at(m, m->marks[mid].id, buf), id);
 		if (c == 0)
 			return &m->marks[mid];
 		if (c < 0)
@@ -357,7 +429,8 @@ bool tc_lint_marks_find(const struct tc_lint_marks *m, const char *id, enum tc_l
 static size_t message(const struct tc_lint_marks *m, const struct mark *k, const struct finding *f,
                       char *buf)
 {
-	const char *parts[3] = {m->text + f->pre, f->label ? m->names + k->label : "",
+	char id[UUID_LEN + 1];
+	const char *parts[3] = {m->text + f->pre, f->label ? name_at(m, k->label, id) : "",
 	                        f->label ? m->text + f->post : ""};
 	size_t len = 0;
 	for (int i = 0; i < 3; i++) {

@@ -456,6 +456,35 @@ Test(lint_marks, marks_run_without_a_report_give_the_reports_messages)
 	finish(&r);
 }
 
+/* The server's ids (UUIDs) are kept packed: found and named as their text, others as they are. */
+Test(lint_marks, uuid_ids_are_found_and_named_as_text)
+{
+	const char *ids[] = {"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+	                     "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
+	                     "ffffffff-ffff-ffff-ffff-fffffffffff", "plain"};
+	struct lint_run r = {.n = 4};
+	for (size_t i = 0; i < r.n; i++)
+		r.t[i] = fx_trunk(ids[i], "2026-01-01T00:00:00Z", IP_MODE, "inbound_country=US",
+		                  "inbound_source_ips=10.0.0.1", (char *)NULL);
+	fx_views(r.t, r.n, r.v);
+	r.v[0].name = NULL; /* labelled by its packed id */
+	cr_assert_eq(tc_route_table_build(r.v, r.n, &r.tb, NULL), TC_OK);
+	cr_assert_eq(tc_lint_run(r.tb, NULL, &r.report, NULL), TC_OK);
+	struct tc_lint_marks *built = NULL, *ran = NULL;
+	cr_assert_eq(tc_lint_marks_build(&r.report, &built, NULL), TC_OK);
+	cr_assert_eq(lint_marks_run(r.tb, NULL, &ran, NULL), TC_OK);
+	for (size_t k = 0; k < r.n; k++) {
+		cr_expect(tc_lint_marks_find(ran, ids[k], NULL), "%s", ids[k]);
+		expect_marks_of(&r.report, built, ids[k]);
+		expect_marks_of(&r.report, ran, ids[k]);
+	}
+	cr_expect_not(tc_lint_marks_find(ran, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f1", NULL));
+	cr_expect_not(tc_lint_marks_find(ran, "0f1e2d3c", NULL));
+	tc_lint_marks_destroy(built);
+	tc_lint_marks_destroy(ran);
+	finish(&r);
+}
+
 /* Two records of one trunk, named differently: each finding keeps its own name. */
 Test(lint_marks, one_id_under_two_names_keeps_each_message)
 {
