@@ -133,6 +133,14 @@ static uint64_t next_request(struct tc_lint_job *j, uint64_t done)
 	return j->stop ? 0 : j->asked;
 }
 
+/* lint_marks_run's release: the routing snapshot, *ctx, goes. */
+static void release_routing(void *ctx)
+{
+	struct tc_routing **r = ctx;
+	tc_routing_destroy(*r);
+	*r = NULL;
+}
+
 /*
  * One lint of the store as routing sees it (queued changes applied), reduced
  * to marks; with keep, the snapshot and the report too.
@@ -155,10 +163,15 @@ static enum tc_status run(struct tc_lint_job *j, bool keep, struct tc_lint_marks
 	struct tc_routing *r = NULL;
 	if (rc == TC_OK)
 		rc = service_routing_read(store, false, &j->cancel, &r, err);
+	/* the routing has what the lint reads: the connection and its cache go first */
+	tc_store_close(store);
 	struct tc_lint_report report = {0};
-	/* the list's marks alone need no report: its messages were as large as the trunks */
+	/*
+	 * The list's marks alone need no report (its messages were as large as
+	 * the trunks), and the trunks go before the marks are put together.
+	 */
 	if (rc == TC_OK && !keep)
-		rc = lint_marks_run(tc_routing_table(r), &j->cancel, out, err);
+		rc = lint_marks_run(tc_routing_table(r), &j->cancel, release_routing, &r, out, err);
 	if (rc == TC_OK && keep)
 		rc = tc_lint_run_cancellable(tc_routing_table(r), NULL, &j->cancel, &report, err);
 	if (rc == TC_OK && keep)
@@ -171,7 +184,6 @@ static enum tc_status run(struct tc_lint_job *j, bool keep, struct tc_lint_marks
 	}
 	tc_lint_report_finish(&report);
 	tc_routing_destroy(r);
-	tc_store_close(store);
 	if (keep)
 		return rc;
 #ifdef __GLIBC__

@@ -31,7 +31,12 @@ struct mark {
 
 /* One trunk a finding names, while the marks are built. */
 struct pair {
-	const struct tc_route_trunk *trunk;
+	union {
+		const struct tc_route_trunk *trunk;
+		struct mark_names {
+			uint32_t id, label;
+		} at; /* once the names are copied (detach) */
+	} u;
 	uint32_t finding;
 	uint8_t severity;
 };
@@ -232,7 +237,7 @@ static enum tc_status add(struct tc_lint_marks *m, const struct tc_lint_finding 
 		if (!p)
 			return TC_NOMEM;
 		m->pairs = p;
-		p[m->npairs++] = (struct pair){f->trunks[t], index, severity};
+		p[m->npairs++] = (struct pair){{f->trunks[t]}, index, severity};
 	}
 	return TC_OK;
 }
@@ -241,7 +246,7 @@ static enum tc_status add(struct tc_lint_marks *m, const struct tc_lint_finding 
 static int pair_cmp(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
-	int c = strcmp(x->trunk->id, y->trunk->id);
+	int c = strcmp(x->u.trunk->id, y->u.trunk->id);
 	if (c)
 		return c;
 	if (x->severity != y->severity)
@@ -254,7 +259,7 @@ static const char *label_of(const struct tc_lint_marks *m, size_t i, size_t end)
 {
 	for (; i < end; i++)
 		if (m->findings[m->pairs[i].finding].label)
-			return lint_label(m->pairs[i].trunk);
+			return lint_label(m->pairs[i].u.trunk);
 	return NULL;
 }
 
@@ -283,67 +288,88 @@ static enum tc_status unsplit(struct tc_lint_marks *m, struct finding *f, const 
 static size_t same_id_end(const struct tc_lint_marks *m, size_t i)
 {
 	size_t end = i + 1;
-	while (end < m->npairs && strcmp(m->pairs[end].trunk->id, m->pairs[i].trunk->id) == 0)
+	while (end < m->npairs && strcmp(m->pairs[end].u.trunk->id, m->pairs[i].u.trunk->id) == 0)
 		end++;
 	return end;
 }
 
-/* Sorted pairs into marks: each trunk's id and label copied, so the trunks can go. */
-static enum tc_status finish(struct tc_lint_marks *m)
+/*
+ * The pairs in order, each trunk's id and label copied into names: from
+ * then on the trunks are not read.
+ */
+static enum tc_status detach(struct tc_lint_marks *m)
 {
 	qsort(m->pairs, m->npairs, sizeof(*m->pairs), pair_cmp);
-	size_t count = 0, bytes = 0;
+	size_t bytes = 0;
 	for (size_t i = 0, end; i < m->npairs; i = end) {
 		end = same_id_end(m, i);
 		const char *label = label_of(m, i, end);
-		bytes += id_size(m->pairs[i].trunk->id);
-		if (label && strcmp(label, m->pairs[i].trunk->id) != 0)
+		bytes += id_size(m->pairs[i].u.trunk->id);
+		if (label && strcmp(label, m->pairs[i].u.trunk->id) != 0)
 			bytes += strlen(label) + 1;
-		count++;
+		m->count++;
 	}
 	if (bytes >= UINT32_MAX || m->npairs >= UINT32_MAX)
 		return TC_NOMEM;
-	m->marks = malloc((count + 1) * sizeof(*m->marks));
-	m->refs = malloc((m->npairs ? m->npairs : 1) * sizeof(*m->refs));
 	m->names = malloc(bytes ? bytes : 1);
-	if (!m->marks || !m->refs || !m->names)
+	if (!m->names)
 		return TC_NOMEM;
 	size_t at = 0;
 	for (size_t i = 0, end; i < m->npairs; i = end) {
 		end = same_id_end(m, i);
-		const char *id = m->pairs[i].trunk->id, *label = label_of(m, i, end);
-		struct mark *k = &m->marks[m->count++];
-		*k = (struct mark){(uint32_t)at, (uint32_t)at, (uint32_t)i, m->pairs[i].severity};
+		const char *id = m->pairs[i].u.trunk->id, *label = label_of(m, i, end);
+		struct mark_names k = {(uint32_t)at, (uint32_t)at};
 		if (!pack_id(id, m->names + at))
 			memcpy(m->names + at, id, strlen(id) + 1);
 		at += id_size(id);
 		if (label && strcmp(label, id) != 0) {
-			k->label = (uint32_t)at;
+			k.label = (uint32_t)at;
 			at += strlen(label) + 1;
-			memcpy(m->names + k->label, label, at - k->label);
+			memcpy(m->names + k.label, label, at - k.label);
 		}
 		for (size_t p = i; p < end; p++) {
 			struct finding *f = &m->findings[m->pairs[p].finding];
-			if (f->label && strcmp(lint_label(m->pairs[p].trunk), label) != 0) {
-				enum tc_status rc = unsplit(m, f, lint_label(m->pairs[p].trunk));
+			const char *own = lint_label(m->pairs[p].u.trunk);
+			if (f->label && strcmp(own, label) != 0) {
+				enum tc_status rc = unsplit(m, f, own);
 				if (rc != TC_OK)
 					return rc;
 			}
-			m->refs[p] = m->pairs[p].finding;
 		}
-		/* sorted by severity, the worst (TC_LINT_ERROR) first */
-		m->by_severity[k->worst]++;
+		for (size_t p = i; p < end; p++)
+			m->pairs[p].u.at = k;
 	}
-	m->marks[m->count] = (struct mark){.first = (uint32_t)m->npairs};
 	/* the arrays grew by doubling: what they did not fill goes back */
 	struct finding *fs = realloc(m->findings, (m->nfindings ? m->nfindings : 1) * sizeof(*fs));
 	m->findings = fs ? fs : m->findings;
 	char *text = realloc(m->text, m->len ? m->len : 1);
 	m->text = text ? text : m->text;
-	free(m->pairs);
 	free(m->slots);
-	m->pairs = NULL;
 	m->slots = NULL;
+	return TC_OK;
+}
+
+/* The detached pairs into marks, one per trunk, and refs. */
+static enum tc_status finish(struct tc_lint_marks *m)
+{
+	m->marks = malloc((m->count + 1) * sizeof(*m->marks));
+	m->refs = malloc((m->npairs ? m->npairs : 1) * sizeof(*m->refs));
+	if (!m->marks || !m->refs)
+		return TC_NOMEM;
+	size_t count = 0;
+	for (size_t p = 0; p < m->npairs; p++) {
+		const struct pair *x = &m->pairs[p];
+		/* sorted by severity, the worst (TC_LINT_ERROR) first */
+		if (p == 0 || x->u.at.id != m->pairs[p - 1].u.at.id) {
+			m->marks[count++] =
+			    (struct mark){x->u.at.id, x->u.at.label, (uint32_t)p, x->severity};
+			m->by_severity[x->severity]++;
+		}
+		m->refs[p] = x->finding;
+	}
+	m->marks[count] = (struct mark){.first = (uint32_t)m->npairs};
+	free(m->pairs);
+	m->pairs = NULL;
 	return TC_OK;
 }
 
@@ -370,6 +396,8 @@ enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct t
 	enum tc_status rc = TC_OK;
 	for (size_t i = 0; rc == TC_OK && i < report->count; i++)
 		rc = add(m, &report->items[i]);
+	if (rc == TC_OK)
+		rc = detach(m);
 	return done(m, rc, out, err);
 }
 
@@ -383,7 +411,8 @@ static enum tc_status to_marks(void *ctx, struct tc_lint_finding *f)
 }
 
 enum tc_status lint_marks_run(const struct tc_route_table *table, const atomic_bool *cancel,
-                              struct tc_lint_marks **out, struct tc_error *err)
+                              void (*release)(void *ctx), void *ctx, struct tc_lint_marks **out,
+                              struct tc_error *err)
 {
 	*out = NULL;
 	struct tc_lint_marks *m = calloc(1, sizeof(*m));
@@ -394,7 +423,10 @@ enum tc_status lint_marks_run(const struct tc_route_table *table, const atomic_b
 		tc_lint_marks_destroy(m);
 		return rc;
 	}
-	return done(m, TC_OK, out, err);
+	rc = detach(m);
+	if (rc == TC_OK && release)
+		release(ctx);
+	return done(m, rc, out, err);
 }
 
 static const struct mark *lookup(const struct tc_lint_marks *m, const char *id)

@@ -27,9 +27,13 @@ enum tc_status lint_run_sink(const struct tc_route_table *table, const enum tc_l
 /*
  * Every rule over table, straight into marks: the same marks as
  * tc_lint_marks_build over tc_lint_run's report, without the report.
+ * release(ctx), when given, is called once the table and its trunks are
+ * read for the last time, before the marks are put together: the caller
+ * frees them there, and never holds them and the whole marks at once.
  * TC_NOMEM, TC_CANCELLED.
  */
 enum tc_status lint_marks_run(const struct tc_route_table *table, const atomic_bool *cancel,
-                              struct tc_lint_marks **out, struct tc_error *err);
+                              void (*release)(void *ctx), void *ctx, struct tc_lint_marks **out,
+                              struct tc_error *err);
 
 #endif
