@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lint_private.h"
+#include "route_private.h"
 #include "util.h"
 
 /* A message: pre, then with label the label of the trunk it names, then post. */
@@ -29,17 +30,21 @@ struct mark {
 	uint8_t worst;
 };
 
-/* One trunk a finding names, while the marks are built. */
+/*
+ * One trunk a finding names, while the marks are built: the trunk (an
+ * index, see trunk_of), then once detached the offset of its id in names,
+ * LABEL_APART set when its label follows the id there (else the id is
+ * the label). key: the severity, then the finding, so that a trunk's
+ * findings sort as the detail view lists them.
+ */
 struct pair {
-	union {
-		const struct tc_route_trunk *trunk;
-		struct mark_names {
-			uint32_t id, label;
-		} at; /* once the names are copied (detach) */
-	} u;
-	uint32_t finding;
-	uint8_t severity;
+	uint32_t trunk;
+	uint32_t key;
 };
+
+#define SEVERITY_SHIFT 30
+#define FINDING_MASK ((UINT32_C(1) << SEVERITY_SHIFT) - 1)
+#define LABEL_APART (UINT32_C(1) << 31)
 
 struct tc_lint_marks {
 	struct mark *marks; /* sorted by id, one per trunk, then one whose first ends refs */
@@ -54,6 +59,10 @@ struct tc_lint_marks {
 	size_t nslots, nused;
 	struct pair *pairs; /* while built */
 	size_t npairs, pairs_cap;
+	/* what pair.trunk indexes: the table's records, else ptrs (a report's trunks) */
+	const struct tc_route_trunk *records;
+	const struct tc_route_trunk **ptrs;
+	size_t nptrs, ptrs_cap;
 	size_t by_severity[TC_LINT_INFO + 1];
 };
 
@@ -68,6 +77,7 @@ void tc_lint_marks_destroy(struct tc_lint_marks *m)
 	free(m->text);
 	free(m->slots);
 	free(m->pairs);
+	free(m->ptrs);
 	free(m);
 }
 
@@ -90,30 +100,24 @@ static uint32_t *slot_of(const struct tc_lint_marks *m, const char *s, size_t le
 	}
 }
 
-static bool rehash(struct tc_lint_marks *m)
+/* The slots sized for need texts, refilled from text (they may have been freed). */
+static bool rehash(struct tc_lint_marks *m, size_t need)
 {
-	size_t n = m->nslots ? 2 * m->nslots : 256;
-	uint32_t *old = m->slots;
-	size_t nold = m->nslots;
+	size_t n = 256;
+	while (n < 2 * need)
+		n *= 2;
+	free(m->slots);
 	m->slots = calloc(n, sizeof(*m->slots));
-	if (!m->slots) {
-		m->slots = old;
-		return false;
-	}
-	m->nslots = n;
-	for (size_t i = 0; i < nold; i++)
-		if (old[i]) {
-			const char *t = m->text + old[i] - 1;
-			*slot_of(m, t, strlen(t)) = old[i];
-		}
-	free(old);
-	return true;
+	m->nslots = m->slots ? n : 0;
+	for (size_t at = 0; m->slots && at < m->len; at += strlen(m->text + at) + 1)
+		*slot_of(m, m->text + at, strlen(m->text + at)) = (uint32_t)at + 1;
+	return m->slots != NULL;
 }
 
 /* s[0..len) in text, shared with an equal piece met before: *at its offset. */
 static enum tc_status intern(struct tc_lint_marks *m, const char *s, size_t len, uint32_t *at)
 {
-	if (2 * (m->nused + 1) > m->nslots && !rehash(m))
+	if (2 * (m->nused + 1) > m->nslots && !rehash(m, m->nused + 1))
 		return TC_NOMEM;
 	uint32_t *slot = slot_of(m, s, len);
 	if (*slot) {
@@ -207,7 +211,7 @@ static const char *name_at(const struct tc_lint_marks *m, uint32_t at, char *buf
 /* The message split around the label of the one trunk it names, where it has it. */
 static enum tc_status add(struct tc_lint_marks *m, const struct tc_lint_finding *f)
 {
-	if (m->nfindings >= UINT32_MAX)
+	if (m->nfindings > FINDING_MASK)
 		return TC_NOMEM;
 	struct finding *fs =
 	    tc_grow(m->findings, &m->findings_cap, m->nfindings + 1, sizeof(*fs), 1024);
@@ -228,8 +232,8 @@ static enum tc_status add(struct tc_lint_marks *m, const struct tc_lint_finding 
 	}
 	if (rc != TC_OK)
 		return rc;
-	uint32_t index = (uint32_t)m->nfindings++;
-	uint8_t severity = (uint8_t)tc_lint_rule(f->rule)->severity;
+	uint32_t key =
+	    (uint32_t)tc_lint_rule(f->rule)->severity << SEVERITY_SHIFT | (uint32_t)m->nfindings++;
 	for (size_t t = 0; t < f->ntrunks; t++) {
 		if (!f->trunks[t]->id)
 			continue;
@@ -237,29 +241,75 @@ static enum tc_status add(struct tc_lint_marks *m, const struct tc_lint_finding 
 		if (!p)
 			return TC_NOMEM;
 		m->pairs = p;
-		p[m->npairs++] = (struct pair){{f->trunks[t]}, index, severity};
+		uint32_t trunk;
+		if (m->records) {
+			trunk = (uint32_t)(f->trunks[t] - m->records);
+		} else {
+			const struct tc_route_trunk **ptrs =
+			    tc_grow(m->ptrs, &m->ptrs_cap, m->nptrs + 1, sizeof(*ptrs), 64);
+			if (!ptrs)
+				return TC_NOMEM;
+			m->ptrs = ptrs;
+			if (m->nptrs >= UINT32_MAX)
+				return TC_NOMEM;
+			ptrs[m->nptrs] = f->trunks[t];
+			trunk = (uint32_t)m->nptrs++;
+		}
+		p[m->npairs++] = (struct pair){trunk, key};
 	}
 	return TC_OK;
 }
 
-/* By id; a trunk's findings the most severe first, then in the report's order. */
-static int pair_cmp(const void *a, const void *b)
+static const struct tc_route_trunk *trunk_of(const struct tc_lint_marks *m, struct pair p)
 {
-	const struct pair *x = a, *y = b;
-	int c = strcmp(x->u.trunk->id, y->u.trunk->id);
+	return m->records ? &m->records[p.trunk] : m->ptrs[p.trunk];
+}
+
+/* By id; a trunk's findings the most severe first, then in the report's order. */
+static int pair_cmp(const struct tc_lint_marks *m, struct pair x, struct pair y)
+{
+	int c = strcmp(trunk_of(m, x)->id, trunk_of(m, y)->id);
 	if (c)
 		return c;
-	if (x->severity != y->severity)
-		return x->severity < y->severity ? -1 : 1;
-	return x->finding < y->finding ? -1 : x->finding > y->finding;
+	return x.key < y.key ? -1 : x.key > y.key;
+}
+
+static void sift_down(const struct tc_lint_marks *m, size_t root, size_t n)
+{
+	struct pair *a = m->pairs;
+	for (size_t child; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && pair_cmp(m, a[child], a[child + 1]) < 0)
+			child++;
+		if (pair_cmp(m, a[root], a[child]) >= 0)
+			return;
+		struct pair t = a[root];
+		a[root] = a[child];
+		a[child] = t;
+	}
+}
+
+/*
+ * The pairs in pair_cmp's order, in place: qsort has no context for the
+ * trunk indexes, and glibc's takes a copy of the array, as large as it.
+ */
+static void sort_pairs(struct tc_lint_marks *m)
+{
+	for (size_t i = m->npairs / 2; i-- > 0;)
+		sift_down(m, i, m->npairs);
+	for (size_t end = m->npairs; end-- > 1;) {
+		struct pair t = m->pairs[0];
+		m->pairs[0] = m->pairs[end];
+		m->pairs[end] = t;
+		sift_down(m, 0, end);
+	}
 }
 
 /* The label the mark's findings from pairs [i, end) put in their messages, or NULL. */
 static const char *label_of(const struct tc_lint_marks *m, size_t i, size_t end)
 {
 	for (; i < end; i++)
-		if (m->findings[m->pairs[i].finding].label)
-			return lint_label(m->pairs[i].u.trunk);
+		if (m->findings[m->pairs[i].key & FINDING_MASK].label)
+			return lint_label(trunk_of(m, m->pairs[i]));
 	return NULL;
 }
 
@@ -288,9 +338,23 @@ static enum tc_status unsplit(struct tc_lint_marks *m, struct finding *f, const 
 static size_t same_id_end(const struct tc_lint_marks *m, size_t i)
 {
 	size_t end = i + 1;
-	while (end < m->npairs && strcmp(m->pairs[end].u.trunk->id, m->pairs[i].u.trunk->id) == 0)
+	while (end < m->npairs &&
+	       strcmp(trunk_of(m, m->pairs[end])->id, trunk_of(m, m->pairs[i])->id) == 0)
 		end++;
 	return end;
+}
+
+static void drop_slots(struct tc_lint_marks *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->nslots = 0;
+}
+
+/* The bytes the text at names + at takes there. */
+static size_t stored_size(const struct tc_lint_marks *m, uint32_t at)
+{
+	return m->names[at] == PACKED_ID ? 17 : strlen(m->names + at) + 1;
 }
 
 /*
@@ -299,17 +363,19 @@ static size_t same_id_end(const struct tc_lint_marks *m, size_t i)
  */
 static enum tc_status detach(struct tc_lint_marks *m)
 {
-	qsort(m->pairs, m->npairs, sizeof(*m->pairs), pair_cmp);
+	sort_pairs(m);
+	/* unsplit alone interns from here: rare, it refills them */
+	drop_slots(m);
 	size_t bytes = 0;
 	for (size_t i = 0, end; i < m->npairs; i = end) {
 		end = same_id_end(m, i);
-		const char *label = label_of(m, i, end);
-		bytes += id_size(m->pairs[i].u.trunk->id);
-		if (label && strcmp(label, m->pairs[i].u.trunk->id) != 0)
+		const char *id = trunk_of(m, m->pairs[i])->id, *label = label_of(m, i, end);
+		bytes += id_size(id);
+		if (label && strcmp(label, id) != 0)
 			bytes += strlen(label) + 1;
 		m->count++;
 	}
-	if (bytes >= UINT32_MAX || m->npairs >= UINT32_MAX)
+	if (bytes >= LABEL_APART || m->npairs >= UINT32_MAX)
 		return TC_NOMEM;
 	m->names = malloc(bytes ? bytes : 1);
 	if (!m->names)
@@ -317,19 +383,19 @@ static enum tc_status detach(struct tc_lint_marks *m)
 	size_t at = 0;
 	for (size_t i = 0, end; i < m->npairs; i = end) {
 		end = same_id_end(m, i);
-		const char *id = m->pairs[i].u.trunk->id, *label = label_of(m, i, end);
-		struct mark_names k = {(uint32_t)at, (uint32_t)at};
+		const char *id = trunk_of(m, m->pairs[i])->id, *label = label_of(m, i, end);
+		uint32_t k = (uint32_t)at;
 		if (!pack_id(id, m->names + at))
 			memcpy(m->names + at, id, strlen(id) + 1);
 		at += id_size(id);
 		if (label && strcmp(label, id) != 0) {
-			k.label = (uint32_t)at;
+			k |= LABEL_APART;
+			memcpy(m->names + at, label, strlen(label) + 1);
 			at += strlen(label) + 1;
-			memcpy(m->names + k.label, label, at - k.label);
 		}
 		for (size_t p = i; p < end; p++) {
-			struct finding *f = &m->findings[m->pairs[p].finding];
-			const char *own = lint_label(m->pairs[p].u.trunk);
+			struct finding *f = &m->findings[m->pairs[p].key & FINDING_MASK];
+			const char *own = lint_label(trunk_of(m, m->pairs[p]));
 			if (f->label && strcmp(own, label) != 0) {
 				enum tc_status rc = unsplit(m, f, own);
 				if (rc != TC_OK)
@@ -337,15 +403,17 @@ static enum tc_status detach(struct tc_lint_marks *m)
 			}
 		}
 		for (size_t p = i; p < end; p++)
-			m->pairs[p].u.at = k;
+			m->pairs[p].trunk = k;
 	}
 	/* the arrays grew by doubling: what they did not fill goes back */
 	struct finding *fs = realloc(m->findings, (m->nfindings ? m->nfindings : 1) * sizeof(*fs));
 	m->findings = fs ? fs : m->findings;
 	char *text = realloc(m->text, m->len ? m->len : 1);
 	m->text = text ? text : m->text;
-	free(m->slots);
-	m->slots = NULL;
+	drop_slots(m);
+	free(m->ptrs);
+	m->ptrs = NULL;
+	m->records = NULL;
 	return TC_OK;
 }
 
@@ -358,14 +426,17 @@ static enum tc_status finish(struct tc_lint_marks *m)
 		return TC_NOMEM;
 	size_t count = 0;
 	for (size_t p = 0; p < m->npairs; p++) {
-		const struct pair *x = &m->pairs[p];
-		/* sorted by severity, the worst (TC_LINT_ERROR) first */
-		if (p == 0 || x->u.at.id != m->pairs[p - 1].u.at.id) {
-			m->marks[count++] =
-			    (struct mark){x->u.at.id, x->u.at.label, (uint32_t)p, x->severity};
-			m->by_severity[x->severity]++;
+		struct pair x = m->pairs[p];
+		if (p == 0 || x.trunk != m->pairs[p - 1].trunk) {
+			uint32_t id = x.trunk & ~LABEL_APART;
+			uint32_t label =
+			    x.trunk & LABEL_APART ? id + (uint32_t)stored_size(m, id) : id;
+			/* sorted by severity, the worst (TC_LINT_ERROR) first */
+			uint8_t worst = (uint8_t)(x.key >> SEVERITY_SHIFT);
+			m->marks[count++] = (struct mark){id, label, (uint32_t)p, worst};
+			m->by_severity[worst]++;
 		}
-		m->refs[p] = x->finding;
+		m->refs[p] = x.key & FINDING_MASK;
 	}
 	m->marks[count] = (struct mark){.first = (uint32_t)m->npairs};
 	free(m->pairs);
@@ -418,6 +489,9 @@ enum tc_status lint_marks_run(const struct tc_route_table *table, const atomic_b
 	struct tc_lint_marks *m = calloc(1, sizeof(*m));
 	if (!m)
 		return tc_error_set(err, TC_NOMEM, NULL);
+	/* every trunk a finding names is one of the table's records: an index says which */
+	if (table->count < UINT32_MAX)
+		m->records = table->records;
 	enum tc_status rc = lint_run_sink(table, NULL, cancel, to_marks, m, err);
 	if (rc != TC_OK) {
 		tc_lint_marks_destroy(m);

@@ -25,8 +25,9 @@ struct route_ip {
 struct tc_route_table {
 	const struct tc_route_trunk **trunks; /* owned array of the caller's trunks, oldest first */
 	size_t count;
-	bool *outbound;                /* per trunk: tc_route_outbound_capable */
-	struct route_prefix *prefixes; /* sorted by text, then trunk */
+	const struct tc_route_trunk *records; /* the caller's array, which trunks point into */
+	bool *outbound;                       /* per trunk: tc_route_outbound_capable */
+	struct route_prefix *prefixes;        /* sorted by text, then trunk */
 	size_t nprefixes;
 	struct route_prefix *odd; /* the other prefixes of outbound-capable trunks, oldest first */
 	size_t nodd;

@@ -195,6 +195,7 @@ enum tc_status tc_route_table_build(const struct tc_route_trunk *trunks, size_t 
 	if (!tb)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	tb->count = count;
+	tb->records = trunks;
 	size_t n = count ? count : 1, nprefixes = 0, nips = 0;
 	tb->trunks = malloc(n * sizeof(*tb->trunks));
 	tb->outbound = calloc(n, sizeof(*tb->outbound));
