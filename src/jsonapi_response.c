@@ -45,13 +45,14 @@ static bool too_deep(const char *body, size_t len)
 	return false;
 }
 
-enum tc_status jsonapi_load(const char *body, size_t len, size_t flags, const char *what,
-                            json_t **out, struct tc_error *err)
+/* jsonapi_load once the depth is known (deep: body nests too deep). */
+static enum tc_status load_scanned(const char *body, size_t len, size_t flags, const char *what,
+                                   bool deep, json_t **out, struct tc_error *err)
 {
 	*out = NULL;
 	if (!body)
 		len = 0;
-	if (too_deep(body, len))
+	if (deep)
 		return tc_error_set(err, TC_PARSE, "%s is nested deeper than %d levels", what,
 		                    TC_JSONAPI_MAX_DEPTH);
 	json_error_t jerr;
@@ -70,6 +71,12 @@ enum tc_status jsonapi_load(const char *body, size_t len, size_t flags, const ch
 	}
 	*out = root;
 	return TC_OK;
+}
+
+enum tc_status jsonapi_load(const char *body, size_t len, size_t flags, const char *what,
+                            json_t **out, struct tc_error *err)
+{
+	return load_scanned(body, len, flags, what, body && too_deep(body, len), out, err);
 }
 
 void jsonapi_excerpt(char *dst, size_t cap, const char *src, size_t max_bytes)
@@ -277,11 +284,18 @@ static enum tc_status read_link(json_t *links, const char *key, char **out, stru
 /* Index just past the string that opens at body[i] (a '"'), or len when it never closes. */
 static size_t skip_string(const char *body, size_t len, size_t i)
 {
-	for (i++; i < len; i++) {
-		if (body[i] == '\\')
-			i++;
-		else if (body[i] == '"')
-			return i + 1;
+	size_t from = i + 1;
+	while (from < len) {
+		const char *q = memchr(body + from, '"', len - from);
+		if (!q)
+			return len;
+		size_t at = (size_t)(q - body), backslashes = 0;
+		while (at - backslashes > from && body[at - backslashes - 1] == '\\')
+			backslashes++;
+		/* an odd run of backslashes escapes the quote */
+		if (backslashes % 2 == 0)
+			return at + 1;
+		from = at + 1;
 	}
 	return len;
 }
@@ -313,67 +327,96 @@ static size_t skip_container(const char *body, size_t len, size_t i)
 }
 
 /*
- * The text of the top-level member key (quoted, as in "\"links\"") when its
- * value is an object or an array: a scan of brackets and strings, no parse.
- * Keys spelt with escapes are not seen.
+ * The outline of a page in one pass: the depth check of too_deep and, for
+ * "data" and "links", what member_text finds, with the same rules (the
+ * first top-level key spelt so, its value an object or array, the brackets
+ * of strings not counted).
  */
-static bool member_text(const char *body, size_t len, const char *key, size_t *start, size_t *end)
+static void outline_scan(const char *body, size_t len, struct tc_jsonapi_outline *ol)
 {
-	size_t klen = strlen(key);
-	size_t i = skip_space(body, len, 0);
-	if (i >= len || body[i] != '{')
-		return false;
+	static const char *const keys[2] = {"\"data\"", "\"links\""};
+	static const size_t key_lens[2] = {6, 7};
+	size_t *at[2] = {&ol->data_at, &ol->links_at}, *end[2] = {&ol->data_end, &ol->links_end};
+	memset(ol, 0, sizeof(*ol));
+	size_t start = skip_space(body, len, 0);
+	bool object = start < len && body[start] == '{';
+	/* per key: still looked for, or open at depth 2 until its bracket closes */
+	bool looking[2] = {object, object}, open[2] = {false, false};
 	size_t depth = 0;
-	while (i < len) {
+	for (size_t i = start; i < len;) {
 		char c = body[i];
 		if (c == '"') {
 			size_t k = i;
 			i = skip_string(body, len, i);
-			size_t colon = skip_space(body, len, i);
-			if (depth != 1 || colon >= len || body[colon] != ':' || i - k != klen ||
-			    memcmp(body + k, key, klen) != 0)
-				continue;
-			size_t open = skip_space(body, len, colon + 1);
-			if (open >= len || (body[open] != '{' && body[open] != '['))
-				return false;
-			*start = open;
-			*end = skip_container(body, len, open);
-			return *end != 0;
+			for (int m = 0; depth == 1 && m < 2; m++) {
+				if (!looking[m] || i - k != key_lens[m] ||
+				    memcmp(body + k, keys[m], key_lens[m]) != 0)
+					continue;
+				size_t colon = skip_space(body, len, i);
+				if (colon >= len || body[colon] != ':')
+					continue;
+				looking[m] = false;
+				size_t v = skip_space(body, len, colon + 1);
+				if (v < len && (body[v] == '{' || body[v] == '[')) {
+					*at[m] = v;
+					open[m] = true;
+				}
+			}
+			continue;
 		}
-		if (c == '{' || c == '[')
-			depth++;
-		else if ((c == '}' || c == ']') && depth > 0)
-			depth--;
+		if (c == '{' || c == '[') {
+			if (++depth > TC_JSONAPI_MAX_DEPTH)
+				ol->too_deep = true;
+		} else if ((c == '}' || c == ']') && depth > 0 && --depth == 1) {
+			for (int m = 0; m < 2; m++)
+				if (open[m] && i > *at[m]) {
+					open[m] = false;
+					*end[m] = i + 1;
+				}
+		}
 		i++;
 	}
-	return false;
 }
 
-static bool links_text(const char *body, size_t len, size_t *start, size_t *end)
-{
-	return member_text(body, len, "\"links\"", start, end) && body[*start] == '{';
-}
-
-bool tc_jsonapi_peek_next(const char *body, size_t len, char **next)
+bool tc_jsonapi_peek_next_outlined(const char *body, size_t len, char **next,
+                                   struct tc_jsonapi_outline *outline)
 {
 	*next = NULL;
-	size_t start, end;
-	if (!body || !links_text(body, len, &start, &end))
+	if (!body)
+		len = 0;
+	outline_scan(body ? body : "", len, outline);
+	if (!outline->links_end || body[outline->links_at] != '{')
 		return false;
-	json_t *links = json_loadb(body + start, end - start, JSON_REJECT_DUPLICATES, NULL);
+	json_t *links = json_loadb(body + outline->links_at, outline->links_end - outline->links_at,
+	                           JSON_REJECT_DUPLICATES, NULL);
 	json_t *v = json_object_get(links, "next");
 	bool found = json_is_string(v) && (*next = strdup(json_string_value(v))) != NULL;
 	json_decref(links);
 	return found;
 }
 
-enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
-                                            struct tc_jsonapi_page *page, struct tc_error *err)
+bool tc_jsonapi_peek_next(const char *body, size_t len, char **next)
+{
+	struct tc_jsonapi_outline outline;
+	return tc_jsonapi_peek_next_outlined(body, len, next, &outline);
+}
+
+enum tc_status tc_jsonapi_decode_collection_outlined(const char *body, size_t len,
+                                                     const struct tc_jsonapi_outline *outline,
+                                                     struct tc_jsonapi_page *page,
+                                                     struct tc_error *err)
 {
 	memset(page, 0, sizeof(*page));
+	struct tc_jsonapi_outline scanned;
+	if (!body)
+		len = 0;
+	if (!outline) {
+		outline_scan(body ? body : "", len, &scanned);
+		outline = &scanned;
+	}
 	json_t *root;
-	enum tc_status rc =
-	    jsonapi_load(body, len, JSON_REJECT_DUPLICATES, "the Carrier API's answer", &root, err);
+	enum tc_status rc = load_scanned(body, len, JSON_REJECT_DUPLICATES,
+	                                 "the Carrier API's answer", outline->too_deep, &root, err);
 	if (rc != TC_OK)
 		return rc;
 	json_t *data = json_object_get(root, "data");
@@ -400,10 +443,8 @@ enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
 	if (rc == TC_OK && n && !(page->items = calloc(n, sizeof(*page->items))))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
 	/* the elements' text, in order, for their documents (the decode checks them) */
-	size_t at = 0, end = 0;
-	bool texts =
-	    rc == TC_OK && member_text(body, len, "\"data\"", &at, &end) && body[at] == '[';
-	at++;
+	size_t at = outline->data_at + 1, end = outline->data_end;
+	bool texts = rc == TC_OK && end && body[outline->data_at] == '[';
 	for (size_t i = 0; rc == TC_OK && i < n; i++) {
 		char where[48], prefix[64];
 		snprintf(where, sizeof(where), "data[%zu]", i);
@@ -426,6 +467,12 @@ enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
 	if (rc != TC_OK)
 		tc_jsonapi_page_finish(page);
 	return rc;
+}
+
+enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
+                                            struct tc_jsonapi_page *page, struct tc_error *err)
+{
+	return tc_jsonapi_decode_collection_outlined(body, len, NULL, page, err);
 }
 
 enum tc_status tc_jsonapi_format_resource(const char *document, bool reveal, char **out,
