@@ -238,9 +238,16 @@ static enum tc_status attrs_from_json(json_t *obj, struct tc_trunk *t, const cha
 	json_t *extra = NULL;
 	const char *key;
 	json_t *jv;
+	/* the server renders the table's order: the row after the last key is tried first */
+	int expect = 0;
 	json_object_foreach(obj, key, jv)
 	{
-		const struct tc_field_info *fi = tc_field_by_key(key);
+		const struct tc_field_info *fi =
+		    expect < TC_FIELD_COUNT && strcmp(tc_field(expect)->key, key) == 0
+		        ? tc_field(expect)
+		        : tc_field_by_key(key);
+		if (fi)
+			expect = fi->id + 1;
 		enum tc_status rc = TC_OK;
 		if (fi && as_request && (fi->flags & TC_FF_READONLY)) {
 			continue; /* not in the request schema: the server drops it */
@@ -252,7 +259,8 @@ static enum tc_status attrs_from_json(json_t *obj, struct tc_trunk *t, const cha
 		} else {
 			if (!extra && !(extra = json_object()))
 				return TC_NOMEM;
-			if (json_object_set(extra, key, jv) != 0)
+			/* a key of a parsed object is valid UTF-8 already */
+			if (json_object_set_nocheck(extra, key, jv) != 0)
 				rc = TC_NOMEM;
 		}
 		if (rc == TC_NOMEM) {
