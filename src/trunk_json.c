@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "trunkctl/validate.h"
+#include "util.h"
 
 char *tc_pointer(const char *prefix, const char *key, int index)
 {
@@ -350,28 +351,6 @@ static void flat_put(struct flat_out *o, const char *s, size_t n)
 	}
 }
 
-/* Length of the UTF-8 sequence at s (lead byte >= 0x80) as jansson accepts it, or 0. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned char u = s[0];
-	size_t n = u >= 0xC2 && u <= 0xDF   ? 2
-	           : u >= 0xE0 && u <= 0xEF ? 3
-	           : u >= 0xF0 && u <= 0xF4 ? 4
-	                                    : 0;
-	if (!n)
-		return 0;
-	unsigned long cp = u & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
-	for (size_t i = 1; i < n; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF) /* a NUL ends the check here too */
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000))
-		return 0;
-	return n;
-}
-
 static void flat_string_out(struct flat_out *o, const char *str)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -391,7 +370,7 @@ static void flat_string_out(struct flat_out *o, const char *str)
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			*w++ = (char)*s++;
 		} else if (c >= 0x80) {
-			size_t k = utf8_seq(s);
+			size_t k = tc_utf8_seq(s, end);
 			if (!k) {
 				o->failed = true;
 				return;
