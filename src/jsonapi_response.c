@@ -161,6 +161,17 @@ static bool dumped_as_is(const char *p, size_t n)
 	return true;
 }
 
+/* n bytes as a new string; not strndup, which may read on to a NUL the text need not have. */
+static char *text_copy(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	if (out) {
+		memcpy(out, s, n);
+		out[n] = '\0';
+	}
+	return out;
+}
+
 /* where is "data" or "data[3]"; prefix the attribute pointer for type errors. */
 /* text (NULL when unknown) is the object's text in the answer, to keep as its document. */
 static enum tc_status decode_resource_object(json_t *data, const char *text, size_t text_len,
@@ -219,7 +230,7 @@ static enum tc_status decode_resource_object(json_t *data, const char *text, siz
 	if (rc == TC_OK &&
 	    !(t->document =
 	          text && dumped_as_is(text, text_len)
-	              ? strndup(text, text_len)
+	              ? text_copy(text, text_len)
 	              : json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)))
 		rc = tc_error_set(err, TC_NOMEM, NULL);
 	if (rc != TC_OK) {
@@ -422,12 +433,21 @@ enum { QUICK_OTHER = JSONAPI_QUICK_OTHER };
 
 struct qr {
 	const char *p, *end;
+	/*
+	 * Set once what was read is not as json_dumps writes it (white space,
+	 * an escape it would not use, -0): then an element's text is not its
+	 * document. dumped_as_is says the same of text read by jansson.
+	 */
+	bool not_dump;
 };
 
 static void q_ws(struct qr *r)
 {
-	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
-		r->p++;
+	const char *p = r->p;
+	while (p < r->end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	r->not_dump |= p != r->p;
+	r->p = p;
 }
 
 static bool q_char(struct qr *r, char c)
@@ -484,6 +504,7 @@ static bool q_string(struct qr *r, const char **s, size_t *n, bool *esc)
 			*esc = true;
 			if (end - p < 2)
 				return false;
+			r->not_dump |= p[1] == '/' || p[1] == 'u';
 			if (p[1] != 'u') {
 				if (!strchr("\"\\/bfnrt", p[1]) || !p[1])
 					return false;
@@ -522,7 +543,7 @@ static bool q_key(struct qr *r, const char **k, size_t *n)
 static char *q_unescape(const char *s, size_t n, bool esc)
 {
 	if (!esc)
-		return strndup(s, n);
+		return text_copy(s, n);
 	char *out = malloc(n + 1), *w = out;
 	if (!out)
 		return NULL;
@@ -583,6 +604,7 @@ static bool q_int(struct qr *r, long long *out)
 	    (p < end && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))))
 		return false;
 	*out = neg ? -v : v;
+	r->not_dump |= neg && v == 0;
 	r->p = p;
 	return true;
 }
@@ -683,7 +705,7 @@ static bool q_unwrap(struct qr *r, enum tc_field_kind kind, const char **v)
 	}
 	/* the object checked whole above, a second look at it only finds the alias */
 	bool table = inner && *inner == '{';
-	struct qr again = {table ? inner : outer, r->end};
+	struct qr again = {.p = table ? inner : outer, .end = r->end};
 	return q_object(&again, table ? 3 : 2, "alias", v);
 }
 
@@ -698,7 +720,7 @@ static int q_attribute(struct qr *r, const struct tc_field_info *fi, struct tc_t
 	if (r->p < r->end && *r->p == '{' && (fi->kind == TC_K_REGION || fi->kind == TC_K_SENDER)) {
 		if (!q_unwrap(r, fi->kind, &at))
 			return QUICK_OTHER;
-		inner = (struct qr){at, r->end};
+		inner = (struct qr){.p = at, .end = r->end};
 		q = &inner;
 	}
 	if ((q == &inner && !at) || q_word(q, "null", 4))
@@ -795,12 +817,13 @@ static int q_attributes(struct qr *r, struct tc_trunk *t)
 	return q_char(r, '}') ? TC_OK : QUICK_OTHER;
 }
 
-/* One element of data into *out, its text [from, r->p) kept as its document. */
+/* One element of data into *out, its text [from, r->p) kept as its document when it is its dump. */
 static int q_resource(struct qr *r, struct tc_trunk **out)
 {
 	*out = NULL;
 	q_ws(r);
 	const char *from = r->p, *keys[QUICK_MAX_KEYS];
+	r->not_dump = false;
 	size_t lens[QUICK_MAX_KEYS], count = 0;
 	bool typed = false;
 	struct tc_trunk *t = tc_trunk_new();
@@ -853,9 +876,9 @@ static int q_resource(struct qr *r, struct tc_trunk **out)
 		rc = QUICK_OTHER;
 	if (rc == TC_OK) {
 		size_t len = (size_t)(r->p - from);
-		if (!dumped_as_is(from, len))
+		if (r->not_dump)
 			rc = QUICK_OTHER;
-		else if (!(t->document = strndup(from, len)))
+		else if (!(t->document = text_copy(from, len)))
 			rc = TC_NOMEM;
 	}
 	if (rc != TC_OK) {
@@ -870,7 +893,7 @@ int jsonapi_page_quick(const char *body, size_t len, struct tc_jsonapi_page *pag
 {
 	if (!body)
 		return QUICK_OTHER;
-	struct qr r = {body, body + len};
+	struct qr r = {.p = body, .end = body + len};
 	const char *links_at = NULL, *links_end = NULL;
 	bool data = false;
 	int rc = q_char(&r, '{') ? TC_OK : QUICK_OTHER;

@@ -1389,7 +1389,7 @@ Test(collection, the_quick_reading_of_a_page_agrees_with_the_tree)
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(*fixtures); i++) {
 		size_t n;
 		char *text = slurp(fixtures[i], &n);
-		both_readings_agree(text, n, &rc);
+		both_readings_agree(text, n, &rc); /* a text that need not end in a NUL */
 		cr_assert_eq(rc, TC_OK, "%s", fixtures[i]);
 		free(text);
 	}
