@@ -336,11 +336,11 @@ struct list_run {
  * already fetched is not asked for again.
  */
 static void ask_ahead(struct tc_api *api, const struct list_run *run, const struct xfer *x,
-                      struct xfer *ahead, char **guess)
+                      struct xfer *ahead, char **guess, struct tc_jsonapi_outline *outline)
 {
 	*guess = NULL;
 	char *next = NULL, *url = NULL;
-	if (!tc_jsonapi_peek_next(x->resp, x->resp_len, &next))
+	if (!tc_jsonapi_peek_next_outlined(x->resp, x->resp_len, &next, outline))
 		return;
 	struct tc_error e;
 	tc_error_init(&e);
@@ -434,14 +434,18 @@ enum tc_status tc_api_list(struct tc_api *api, tc_api_page_fn on_page, void *ud,
 		if (rc == TC_OK)
 			rc = api_check_answer(x, 200, 200, true, err);
 		char *guess = NULL;
+		struct tc_jsonapi_outline outline, *peeked = NULL;
 		/* A server that keeps linking to more pages past any sane count is broken. */
-		if (rc == TC_OK && run.pages < MAX_LIST_PAGES)
-			ask_ahead(api, &run, x, ahead, &guess);
+		if (rc == TC_OK && run.pages < MAX_LIST_PAGES) {
+			ask_ahead(api, &run, x, ahead, &guess, &outline);
+			peeked = &outline;
+		}
 		struct tc_jsonapi_page page = {0};
 		if (rc == TC_OK)
-			rc = api_answer_decoded(
-			    api, tc_jsonapi_decode_collection(x->resp, x->resp_len, &page, err),
-			    err);
+			rc = api_answer_decoded(api,
+			                        tc_jsonapi_decode_collection_outlined(
+			                            x->resp, x->resp_len, peeked, &page, err),
+			                        err);
 		if (rc == TC_OK)
 			rc = list_admit(api, &run, x, &page, err);
 		xfer_abandon(api, x);

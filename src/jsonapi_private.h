@@ -31,6 +31,23 @@ enum tc_status jsonapi_load(const char *body, size_t len, size_t flags, const ch
  */
 void jsonapi_excerpt(char *dst, size_t cap, const char *src, size_t max_bytes);
 
+/*
+ * The quick reading of a well-formed page (see jsonapi_response.c): TC_OK
+ * with *page filled, TC_NOMEM, or JSONAPI_QUICK_OTHER with *page left empty
+ * when the text is for jansson's reading to decode or refuse.
+ */
+#define JSONAPI_QUICK_OTHER (-1) /* no enum tc_status is negative */
+int jsonapi_page_quick(const char *body, size_t len, struct tc_jsonapi_page *page);
+
+/*
+ * tc_jsonapi_decode_collection_outlined by way of jansson's tree, without
+ * the quick reading of a well-formed page: the reference that reading is
+ * held to (the tests compare the two).
+ */
+enum tc_status jsonapi_decode_collection_tree(const char *body, size_t len,
+                                              const struct tc_jsonapi_outline *outline,
+                                              struct tc_jsonapi_page *page, struct tc_error *err);
+
 /* "name is missing; /data/type must be a string; …" into buf, as many as fit. */
 void jsonapi_summarise(char *buf, size_t cap, const struct tc_field_errors *errs);
 

@@ -1,11 +1,13 @@
 #include "trunk_json.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trunkctl/validate.h"
+#include "util.h"
 
 char *tc_pointer(const char *prefix, const char *key, int index)
 {
@@ -237,9 +239,16 @@ static enum tc_status attrs_from_json(json_t *obj, struct tc_trunk *t, const cha
 	json_t *extra = NULL;
 	const char *key;
 	json_t *jv;
+	/* the server renders the table's order: the row after the last key is tried first */
+	int expect = 0;
 	json_object_foreach(obj, key, jv)
 	{
-		const struct tc_field_info *fi = tc_field_by_key(key);
+		const struct tc_field_info *fi =
+		    expect < TC_FIELD_COUNT && strcmp(tc_field(expect)->key, key) == 0
+		        ? tc_field(expect)
+		        : tc_field_by_key(key);
+		if (fi)
+			expect = fi->id + 1;
 		enum tc_status rc = TC_OK;
 		if (fi && as_request && (fi->flags & TC_FF_READONLY)) {
 			continue; /* not in the request schema: the server drops it */
@@ -251,7 +260,8 @@ static enum tc_status attrs_from_json(json_t *obj, struct tc_trunk *t, const cha
 		} else {
 			if (!extra && !(extra = json_object()))
 				return TC_NOMEM;
-			if (json_object_set(extra, key, jv) != 0)
+			/* a key of a parsed object is valid UTF-8 already */
+			if (json_object_set_nocheck(extra, key, jv) != 0)
 				rc = TC_NOMEM;
 		}
 		if (rc == TC_NOMEM) {
@@ -284,7 +294,7 @@ enum tc_status tc_trunk_request_attrs_from_json(json_t *obj, struct tc_trunk *t,
 	return attrs_from_json(obj, t, "/data/attributes", false, true, errs);
 }
 
-char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags)
+char *tc_trunk_to_flat_json_tree(const struct tc_trunk *t, unsigned flags)
 {
 	json_t *obj = tc_trunk_attrs_to_json(t, flags);
 	if (!obj)
@@ -292,6 +302,229 @@ char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags)
 	char *text = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	return text;
+}
+
+/*
+ * The same text written straight from the values: a tree and its dump per
+ * trunk were most of the cost of storing a pull. It must stay byte for byte
+ * what tc_trunk_to_flat_json_tree gives (tests/unit/test_trunk.c and the
+ * flatjson fuzz target compare the two), jansson's rules included: a string
+ * that is not valid UTF-8 fails the whole text, and only the quote, the
+ * backslash and control characters are escaped.
+ */
+struct flat_out {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+/* Room for more bytes and the final NUL; on failure every later write is dropped. */
+static bool flat_room(struct flat_out *o, size_t more)
+{
+	if (o->failed)
+		return false;
+	if (o->cap - o->len > more)
+		return true;
+	size_t cap = o->cap ? o->cap : 512;
+	while (cap - o->len <= more) {
+		if (cap > SIZE_MAX / 2) {
+			o->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *p = realloc(o->p, cap);
+	if (!p) {
+		o->failed = true;
+		return false;
+	}
+	o->p = p;
+	o->cap = cap;
+	return true;
+}
+
+static void flat_put(struct flat_out *o, const char *s, size_t n)
+{
+	if (flat_room(o, n)) {
+		memcpy(o->p + o->len, s, n);
+		o->len += n;
+	}
+}
+
+static void flat_string_out(struct flat_out *o, const char *str)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	if (!str) {
+		o->failed = true;
+		return;
+	}
+	size_t n = strlen(str);
+	/* the worst case, every byte a \u00XX, spares a check per byte */
+	if (n > (SIZE_MAX - 3) / 6 || !flat_room(o, n * 6 + 2))
+		return;
+	const unsigned char *s = (const unsigned char *)str, *end = s + n;
+	char *w = o->p + o->len;
+	*w++ = '"';
+	while (s < end) {
+		unsigned char c = *s;
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			*w++ = (char)*s++;
+		} else if (c >= 0x80) {
+			size_t k = tc_utf8_seq(s, end);
+			if (!k) {
+				o->failed = true;
+				return;
+			}
+			memcpy(w, s, k);
+			w += k;
+			s += k;
+		} else {
+			*w++ = '\\';
+			s++;
+			switch (c) {
+			case '"':
+			case '\\':
+				*w++ = (char)c;
+				break;
+			case '\b':
+				*w++ = 'b';
+				break;
+			case '\f':
+				*w++ = 'f';
+				break;
+			case '\n':
+				*w++ = 'n';
+				break;
+			case '\r':
+				*w++ = 'r';
+				break;
+			case '\t':
+				*w++ = 't';
+				break;
+			default:
+				memcpy(w, "u00", 3);
+				w[3] = hex[c >> 4];
+				w[4] = hex[c & 0xF];
+				w += 5;
+			}
+		}
+	}
+	*w++ = '"';
+	o->len = (size_t)(w - o->p);
+}
+
+static void flat_int_out(struct flat_out *o, long long i)
+{
+	char digits[24];
+	char *d = digits + sizeof(digits);
+	/* unsigned, so that LLONG_MIN negates */
+	unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
+	do
+		*--d = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (i < 0)
+		*--d = '-';
+	flat_put(o, d, (size_t)(digits + sizeof(digits) - d));
+}
+
+static void flat_key_out(struct flat_out *o, const char *key)
+{
+	flat_put(o, o->len > 1 ? ",\"" : "\"", o->len > 1 ? 2 : 1);
+	flat_put(o, key, strlen(key));
+	flat_put(o, "\":", 2);
+}
+
+static void flat_value_out(struct flat_out *o, const struct tc_field_info *fi,
+                           const struct tc_value *v, unsigned flags)
+{
+	if (v->state != TC_V_SET) {
+		flat_put(o, "null", 4);
+		return;
+	}
+	switch (fi->type) {
+	case TC_T_STRING:
+		if ((fi->flags & TC_FF_SECRET) && !(flags & TC_JSON_REVEAL) && v->s && *v->s)
+			flat_put(o, "\"" TC_SECRET_MASK "\"", sizeof(TC_SECRET_MASK) + 1);
+		else
+			flat_string_out(o, v->s ? v->s : "");
+		return;
+	case TC_T_INT:
+		flat_int_out(o, v->i);
+		return;
+	case TC_T_BOOL:
+		flat_put(o, v->b ? "true" : "false", v->b ? 4 : 5);
+		return;
+	case TC_T_LIST:
+		flat_put(o, "[", 1);
+		for (size_t i = 0; i < v->list.count; i++) {
+			if (i)
+				flat_put(o, ",", 1);
+			flat_string_out(o, v->list.items[i]);
+		}
+		flat_put(o, "]", 1);
+		return;
+	}
+	o->failed = true;
+}
+
+static int flat_dump_cb(const char *buffer, size_t size, void *data)
+{
+	struct flat_out *o = data;
+	flat_put(o, buffer, size);
+	return o->failed ? -1 : 0;
+}
+
+/* The members of extra_json the tree path would merge, in its order, by jansson's own dump. */
+static void flat_extra_out(struct flat_out *o, const char *extra_json, unsigned flags)
+{
+	json_t *extra = json_loads(extra_json, 0, NULL);
+	const char *key;
+	json_t *val;
+	if (json_is_object(extra)) {
+		json_object_foreach(extra, key, val)
+		{
+			if (tc_field_by_key(key) ||
+			    ((flags & TC_JSON_WITH_ID) && strcmp(key, "id") == 0))
+				continue;
+			flat_put(o, o->len > 1 ? "," : "", o->len > 1);
+			flat_string_out(o, key);
+			flat_put(o, ":", 1);
+			if (!o->failed && json_dump_callback(val, flat_dump_cb, o,
+			                                     JSON_COMPACT | JSON_ENCODE_ANY) != 0)
+				o->failed = true;
+		}
+	}
+	json_decref(extra);
+}
+
+char *tc_trunk_to_flat_json(const struct tc_trunk *t, unsigned flags)
+{
+	struct flat_out o = {0};
+	flat_put(&o, "{", 1);
+	if (flags & TC_JSON_WITH_ID) {
+		flat_key_out(&o, "id");
+		if (t->id)
+			flat_string_out(&o, t->id);
+		else
+			flat_put(&o, "null", 4);
+	}
+	for (int f = 0; f < TC_FIELD_COUNT; f++) {
+		const struct tc_value *v = &t->values[f];
+		if (v->state == TC_V_ABSENT && !(flags & TC_JSON_WITH_ABSENT))
+			continue;
+		const struct tc_field_info *fi = tc_field(f);
+		flat_key_out(&o, fi->key);
+		flat_value_out(&o, fi, v, flags);
+	}
+	if ((flags & TC_JSON_WITH_EXTRA) && t->extra_json)
+		flat_extra_out(&o, t->extra_json, flags);
+	flat_put(&o, "}", 1);
+	if (o.failed) {
+		free(o.p);
+		return NULL;
+	}
+	o.p[o.len] = '\0';
+	return o.p;
 }
 
 /*

@@ -33,6 +33,12 @@ enum tc_status tc_trunk_attrs_from_json(json_t *obj, struct tc_trunk *t, const c
 enum tc_status tc_trunk_request_attrs_from_json(json_t *obj, struct tc_trunk *t,
                                                 struct tc_field_errors *errs);
 
+/*
+ * tc_trunk_to_flat_json by way of a jansson tree and its compact dump: the
+ * reference the direct writer is held to (the tests compare the two).
+ */
+char *tc_trunk_to_flat_json_tree(const struct tc_trunk *t, unsigned flags);
+
 /* One value as JSON (null for absent or null); flags as for tc_trunk_to_flat_json. */
 json_t *tc_value_to_json(enum tc_field_id f, const struct tc_value *v, unsigned flags);
 

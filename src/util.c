@@ -151,3 +151,24 @@ void tc_user_and_host(char *user, size_t user_size, char *host, size_t host_size
 		host[0] = '\0';
 	host[host_size - 1] = '\0'; /* POSIX leaves a cut name unterminated */
 }
+
+size_t tc_utf8_seq(const unsigned char *s, const unsigned char *end)
+{
+	unsigned char u = s[0];
+	size_t n = u >= 0xC2 && u <= 0xDF   ? 2
+	           : u >= 0xE0 && u <= 0xEF ? 3
+	           : u >= 0xF0 && u <= 0xF4 ? 4
+	                                    : 0;
+	if (!n || (size_t)(end - s) < n)
+		return 0;
+	unsigned long cp = u & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+	for (size_t i = 1; i < n; i++) {
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000))
+		return 0;
+	return n;
+}

@@ -52,6 +52,14 @@ void tc_wipe_free(char *secret);
  */
 enum tc_status tc_make_dirs(const char *dir, const char *what, struct tc_error *err);
 
+/*
+ * Length of the UTF-8 sequence that starts at s (a byte of 0x80 or more)
+ * and ends by end, as jansson accepts one (no overlong form, no surrogate,
+ * nothing past U+10FFFF), or 0: what the JSON readers and writer that stand
+ * in for jansson check, so that they refuse what it refuses.
+ */
+size_t tc_utf8_seq(const unsigned char *s, const unsigned char *end);
+
 /* Milliseconds of CLOCK_MONOTONIC: for durations, never for dates. */
 int64_t tc_monotonic_ms(void);
 

@@ -92,6 +92,32 @@ enum tc_status tc_jsonapi_decode_collection(const char *body, size_t len,
  */
 bool tc_jsonapi_peek_next(const char *body, size_t len, char **next);
 
+/*
+ * Where the top-level "data" and "links" of a collection answer lie in its
+ * text and whether it is nested too deep, from one scan: what the peek
+ * finds, the decode of the same text need not walk the page again for.
+ * Offsets are into the text; an end of 0 means the member was not seen
+ * with an object or array value.
+ */
+struct tc_jsonapi_outline {
+	bool too_deep;
+	size_t data_at, data_end;
+	size_t links_at, links_end;
+};
+
+/* tc_jsonapi_peek_next, leaving in *outline what its scan found (always filled). */
+bool tc_jsonapi_peek_next_outlined(const char *body, size_t len, char **next,
+                                   struct tc_jsonapi_outline *outline);
+
+/*
+ * tc_jsonapi_decode_collection of a text whose outline a peek already found
+ * (NULL: the decode scans for it).
+ */
+enum tc_status tc_jsonapi_decode_collection_outlined(const char *body, size_t len,
+                                                     const struct tc_jsonapi_outline *outline,
+                                                     struct tc_jsonapi_page *page,
+                                                     struct tc_error *err);
+
 /* Frees the contents and zeroes the page. Accepts NULL. */
 void tc_jsonapi_page_finish(struct tc_jsonapi_page *page);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonapi_private.h"
+#include "lib/page_same.h"
 #include "trunkctl/jsonapi.h"
 
 #define URL_ID "5f0c7a3e-8d2b-4c1e-9a77-2f1d3b6e9c10"
@@ -52,11 +54,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tc_trunk_destroy(t);
 	tc_error_clear(&err);
 
-	struct tc_jsonapi_page page = {0};
-	if (tc_jsonapi_decode_collection(body, size, &page, &err) == TC_OK)
+	struct tc_jsonapi_page page = {0}, tree = {0};
+	enum tc_status crc = tc_jsonapi_decode_collection(body, size, &page, &err);
+	/* the quick reading of a page gives what jansson's does, or leaves it to it */
+	if (!ps_page_same(crc, &page, jsonapi_decode_collection_tree(body, size, NULL, &tree, NULL),
+	                  &tree))
+		abort();
+	if (crc == TC_OK)
 		for (size_t i = 0; i < page.count; i++)
 			round_trip(page.items[i]);
 	tc_jsonapi_page_finish(&page);
+	tc_jsonapi_page_finish(&tree);
 	tc_error_clear(&err);
 
 	/* The pull's early look at links.next reads the same untrusted bytes. */

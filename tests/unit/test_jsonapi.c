@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "file_fixture.h"
+#include "jsonapi_private.h"
+#include "lib/page_same.h"
 #include "trunkctl/jsonapi.h"
 #include "trunkctl/trunk.h"
 
@@ -1325,4 +1327,90 @@ Test(check, the_section_5_example_passes_and_round_trips)
 	tc_trunk_destroy(back);
 	free(body);
 	tc_trunk_destroy(t);
+}
+
+/* Both readings of one text, which must agree; their statuses are returned through *rc. */
+static void both_readings_agree(const char *body, size_t len, enum tc_status *rc)
+{
+	struct tc_jsonapi_page quick = {0}, tree = {0};
+	struct tc_error eq, et;
+	tc_error_init(&eq);
+	tc_error_init(&et);
+	enum tc_status rq = tc_jsonapi_decode_collection(body, len, &quick, &eq);
+	enum tc_status rt = jsonapi_decode_collection_tree(body, len, NULL, &tree, &et);
+	cr_assert(ps_page_same(rq, &quick, rt, &tree), "the readings differ (%d, %d) on %.*s", rq,
+	          rt, (int)len, body);
+	cr_assert_str_eq(eq.message, et.message);
+	*rc = rq;
+	tc_jsonapi_page_finish(&quick);
+	tc_jsonapi_page_finish(&tree);
+	tc_error_clear(&eq);
+	tc_error_clear(&et);
+}
+
+/*
+ * A page as the server renders it, with every rendering the quick reading
+ * takes (region tables, sender objects, escapes, lists with nulls), then
+ * that page with each byte deleted or replaced: the quick reading gives
+ * what jansson's gives, or leaves the text to it.
+ */
+Test(collection, the_quick_reading_of_a_page_agrees_with_the_tree)
+{
+	static const char page[] =
+	    "{\"data\":[{\"id\":\"a2b3b023-1726-47b9-ba2c-83a5ce917be2\",\"type\":\"sip_trunk\","
+	    "\"attributes\":{\"created_at\":\"2026-12-06T02:28:50Z\",\"name\":\"T\xc3\xa9 \xf0\x9f"
+	    "\x93\x9e \\\"q\\\" /\\n\\t\\\\\",\"authentication_mode\":\"outbound_registration\","
+	    "\"region\":{\"table\":{\"identifier\":\"us-east-1\",\"alias\":\"helium\","
+	    "\"group_id\":2,\"nat_ip\":\"52.4.242.134\"}},\"max_channels\":-12,"
+	    "\"default_sender\":{\"value\":\"85512340299\",\"area_code\":null,\"e164\":true},"
+	    "\"outbound_host\":\"h\xc3\xa9:5060\",\"outbound_plus_prefix\":false,"
+	    "\"outbound_route_prefixes\":[\"855\",null,\"\"],\"inbound_source_ips\":[],"
+	    "\"username\":null}},{\"type\":\"sip_trunk\",\"id\":\"93a299a3-d003-4b86-ace5-"
+	    "21ad7857b4c2\",\"links\":{\"self\":\"x\"},\"attributes\":{\"region\":{\"alias\":"
+	    "\"hydrogen\"},\"default_sender\":\"1\",\"max_channels\":0}}],"
+	    "\"links\":{\"prev\":null,\"next\":\"http://h/n?a=1\\u0026b=2\"}}";
+	size_t len = sizeof(page) - 1;
+	enum tc_status rc;
+	both_readings_agree(page, len, &rc);
+	cr_assert_eq(rc, TC_OK);
+	/* and it is the quick reading that takes it, not jansson's after it gave up */
+	struct tc_jsonapi_page quick = {0};
+	cr_assert_eq(jsonapi_page_quick(page, len, &quick), TC_OK);
+	cr_assert_eq(quick.count, 2);
+	tc_jsonapi_page_finish(&quick);
+	/* escapes jansson would not write: the documents are its dumps, not the text */
+	static const char escaped[] =
+	    "{\"data\":[{\"id\":\"a2b3b023-1726-47b9-ba2c-83a5ce917be2\",\"type\":\"sip_trunk\","
+	    "\"attributes\":{\"name\":\"T\\u00e9 \\ud83d\\udcde \\/\",\"outbound_route_"
+	    "prefixes\":[\"\\u0038\"]}}],\"links\":{\"prev\":null,\"next\":null}}";
+	both_readings_agree(escaped, sizeof(escaped) - 1, &rc);
+	cr_assert_eq(rc, TC_OK);
+	static const char fixtures[][32] = {"collection_page.json", "collection_empty.json"};
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(*fixtures); i++) {
+		size_t n;
+		char *text = slurp(fixtures[i], &n);
+		both_readings_agree(text, n, &rc); /* a text that need not end in a NUL */
+		cr_assert_eq(rc, TC_OK, "%s", fixtures[i]);
+		free(text);
+	}
+	static const char swaps[] = "\"\\{}[],: 0-9ae.\x01\xc3\xff";
+	char *copy = malloc(len + 1);
+	cr_assert_not_null(copy);
+	size_t accepted = 0;
+	for (size_t at = 0; at < len; at++) {
+		for (size_t k = 0; k <= sizeof(swaps) - 1; k++) {
+			memcpy(copy, page, len);
+			size_t n = len;
+			if (k == sizeof(swaps) - 1) { /* deleted */
+				memmove(copy + at, copy + at + 1, len - at - 1);
+				n--;
+			} else {
+				copy[at] = swaps[k];
+			}
+			both_readings_agree(copy, n, &rc);
+			accepted += rc == TC_OK;
+		}
+	}
+	free(copy);
+	cr_assert_gt(accepted, 100);
 }
