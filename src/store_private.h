@@ -40,6 +40,10 @@ enum store_stmt {
 	STMT_ENTRY_INSERT,
 	STMT_ENTRY_SAVE,
 	STMT_ENTRY_DELETE,
+	/* a pull's, once per trunk of every page */
+	STMT_PULL_ROW,
+	STMT_PULL_DOCS_ADD,
+	STMT_PULL_DOCS_UPDATE,
 	STMT_COUNT
 };
 
