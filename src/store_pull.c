@@ -43,6 +43,9 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 {
 	bool own;
 	enum tc_status rc = store_write_begin(s, &own, err);
+	/* what the caller's transaction owes so far is not this page's to drop */
+	if (rc == TC_OK && !own)
+		rc = store_upkeep_flush(s, err);
 	if (rc == TC_OK && !own)
 		rc = store_exec(s, "SAVEPOINT pull_page", err);
 	if (rc != TC_OK)
@@ -69,15 +72,23 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 		char *json = bases ? bases[i] : NULL;
 		if (!bases)
 			rc = store_encode(t, &json, err);
+		int64_t rowid = 0;
+		bool edited = false;
+		char *before = NULL, *after = NULL;
+		if (rc == TC_OK)
+			rc = store_trunk_find(s, t->id, &rowid, &edited, &before, err);
 		if (rc == TC_OK) {
 			sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, generation);
 			sqlite3_bind_int64(st, 3, now);
-			if (tc_store_bind_derived(st, 4, t->id, t) < 0)
+			if (tc_store_bind_derived(st, 4, t->id, t, &after) < 0)
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 			else
 				rc = store_run(s, st, err);
 		}
+		/* a row with a local version keeps its search text (sql_pull) */
+		if (rc == TC_OK)
+			rc = store_trunk_written(s, rowid, before, edited ? before : after, err);
 		/* json and the trunk outlive the steps: bound without a copy */
 		if (rc == TC_OK) {
 			sqlite3_bind_text(add, 1, t->id, -1, SQLITE_STATIC);
@@ -98,6 +109,8 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 		store_release(st);
 		store_release(add);
 		store_release(update);
+		free(before);
+		free(after);
 		if (!bases)
 			free(json);
 	}
@@ -108,6 +121,8 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 		rc = store_exec(s, "RELEASE pull_page", err);
 	else if (!own && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK TO pull_page; RELEASE pull_page", NULL, NULL, NULL);
+	if (!own && rc != TC_OK)
+		store_upkeep_drop(s);
 	return store_write_end(s, own, rc, err);
 }
 
