@@ -205,12 +205,16 @@ enum tc_status tc_store_begin(struct tc_store *s, struct tc_error *err)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		return tc_error_set(err, TC_USAGE, "a store transaction is already open");
+	/* what an earlier one owed died with it, whoever rolled it back (SQLite may) */
+	store_upkeep_drop(s);
 	return store_exec(s, "BEGIN IMMEDIATE", err);
 }
 
 enum tc_status tc_store_commit(struct tc_store *s, struct tc_error *err)
 {
-	enum tc_status rc = store_exec(s, "COMMIT", err);
+	enum tc_status rc = store_upkeep_flush(s, err);
+	if (rc == TC_OK)
+		rc = store_exec(s, "COMMIT", err);
 	if (rc != TC_OK)
 		tc_store_rollback(s);
 	return rc;
@@ -218,6 +222,8 @@ enum tc_status tc_store_commit(struct tc_store *s, struct tc_error *err)
 
 void tc_store_rollback(struct tc_store *s)
 {
+	if (s)
+		store_upkeep_drop(s);
 	if (s && s->db && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -226,6 +232,8 @@ void tc_store_rollback(struct tc_store *s)
 enum tc_status store_write_begin(struct tc_store *s, bool *own, struct tc_error *err)
 {
 	*own = sqlite3_get_autocommit(s->db) != 0;
+	if (*own)
+		store_upkeep_drop(s);
 	return *own ? store_exec(s, "BEGIN IMMEDIATE", err) : TC_OK;
 }
 

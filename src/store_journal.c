@@ -102,15 +102,16 @@ enum tc_status tc_store_counts(struct tc_store *s, struct tc_store_counts *out,
                                struct tc_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st;
-	enum tc_status rc =
-	    store_prepare(s,
-	                  "SELECT (SELECT value FROM meta WHERE key = 'trunk_count'), "
-	                  "(SELECT count(*) FROM outbox WHERE state IN (0, 1)), "
-	                  "(SELECT count(*) FROM outbox WHERE state = 1), "
-	                  "(SELECT count(*) FROM trunks WHERE state = 2), "
-	                  "(SELECT count(*) FROM trunks WHERE state = 3)",
-	                  &st, err);
+	sqlite3_stmt *st = NULL;
+	enum tc_status rc = store_upkeep_flush(s, err);
+	if (rc == TC_OK)
+		rc = store_prepare(s,
+		                   "SELECT (SELECT value FROM meta WHERE key = 'trunk_count'), "
+		                   "(SELECT count(*) FROM outbox WHERE state IN (0, 1)), "
+		                   "(SELECT count(*) FROM outbox WHERE state = 1), "
+		                   "(SELECT count(*) FROM trunks WHERE state = 2), "
+		                   "(SELECT count(*) FROM trunks WHERE state = 3)",
+		                   &st, err);
 	if (rc != TC_OK)
 		return rc;
 	int r = store_step(s, st);

@@ -214,7 +214,7 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 		rc = store_decode(s, (const char *)sqlite3_column_text(st, 1), id, &t, err);
 		if (rc == TC_OK) {
 			sqlite3_reset(up);
-			int next = tc_store_bind_derived(up, 1, id, t);
+			int next = tc_store_bind_derived(up, 1, id, t, NULL);
 			if (next < 0)
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 			else
@@ -228,6 +228,9 @@ static enum tc_status refresh_derived(struct tc_store *s, bool force, struct tc_
 		rc = store_db_fail(s, r, err, "rebuild derived columns");
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
+	/* every row's search text was written: the blocks are all made again */
+	if (rc == TC_OK)
+		rc = store_exec(s, tc_store_search_rebuild_sql, err);
 	if (rc == TC_OK)
 		rc = store_meta_set(s, "derived_sig", sig, NULL, err);
 	return rc;
@@ -340,7 +343,7 @@ static enum tc_status migrate(struct tc_store *s, int64_t version, struct tc_err
 		    "to %d), which cannot be done: %s",
 		    s->path, (long long)version, TC_STORE_SCHEMA_VERSION, s->read_only_why);
 	if (rc == TC_OK)
-		rc = store_exec(s, "BEGIN IMMEDIATE", err);
+		rc = tc_store_begin(s, err);
 	if (rc != TC_OK)
 		return rc;
 	/* another process may have migrated while this one waited for the lock */
@@ -702,6 +705,7 @@ void tc_store_close(struct tc_store *s)
 		free(s->sql_save[v]);
 	free(s->sql_pull);
 	free(s->sql_derived);
+	free(s->upkeep_blocks);
 	free(s);
 }
 

@@ -501,7 +501,7 @@ static enum tc_status move_id(struct tc_store *s, struct row *r, const char *ser
 		sqlite3_finalize(st);
 	}
 	if (rc == TC_OK)
-		rc = store_delete_where_id(s, "DELETE FROM trunks WHERE id = ?", r->id, err);
+		rc = store_trunk_delete(s, r->id, err);
 	if (rc == TC_OK)
 		rc = store_delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", r->id, err);
 	if (rc == TC_OK)

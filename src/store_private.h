@@ -40,6 +40,18 @@ enum store_stmt {
 	STMT_ENTRY_INSERT,
 	STMT_ENTRY_SAVE,
 	STMT_ENTRY_DELETE,
+	/* a pull's, once per trunk of every page */
+	STMT_PULL_ROW,
+	STMT_PULL_DOCS_ADD,
+	STMT_PULL_DOCS_UPDATE,
+	/* the upkeep of search_blocks and the trunk count (store_schema.c) */
+	STMT_TRUNK_FIND,
+	STMT_TRUNK_DELETE,
+	STMT_BLOCK_TEXT,
+	STMT_BLOCK_UPDATE,
+	STMT_BLOCK_INSERT,
+	STMT_BLOCK_DELETE,
+	STMT_COUNT_ADD,
 	STMT_COUNT
 };
 
@@ -63,6 +75,14 @@ struct tc_store {
 	sqlite3_stmt *cached[STMT_COUNT]; /* see store_cached */
 	/* trunks the pull under way added or changed (tc_store_pull_begin resets it) */
 	size_t pull_changed;
+	/*
+	 * What the transaction under way owes search_blocks and the trunk
+	 * count (store_upkeep_flush): the blocks of rows whose search text was
+	 * written, in the order noted, and the rows added less those deleted.
+	 */
+	int64_t *upkeep_blocks;
+	size_t upkeep_n, upkeep_cap;
+	int64_t upkeep_count;
 };
 
 /* A trunk's row (trunks joined with trunk_docs) as read, changed and saved back. */
@@ -156,6 +176,34 @@ char *store_natural_key(const char *s);
 enum tc_status store_set_cache_kib(struct tc_store *s, int64_t kib, struct tc_error *err);
 /* Builds sql_save, sql_pull and sql_derived if they are not yet (TC_NOMEM). */
 enum tc_status store_derived_ready(struct tc_store *s, struct tc_error *err);
+
+/*
+ * search_blocks and the trunk count, kept by the store's writers
+ * (store_schema.c). Triggers on trunks kept them until schema 7, but a
+ * statement that fires a trigger opens a statement journal, and that was
+ * a tenth of a pull. Every write to trunks goes through these instead: the
+ * block of each row whose search text changes and the count's change are
+ * noted as the transaction goes, and written once before it commits (or a
+ * reader in it looks).
+ */
+/*
+ * The row of trunk id as it is before a write: its rowid (0 when there is
+ * none), whether it has a local version, its search text (*search: NULL,
+ * or the caller frees it).
+ */
+enum tc_status store_trunk_find(struct tc_store *s, const char *id, int64_t *rowid, bool *edited,
+                                char **search, struct tc_error *err);
+/*
+ * After a write to the row store_trunk_find found (rowid 0: the write
+ * inserted it, just now) whose search text went from before to after.
+ */
+enum tc_status store_trunk_written(struct tc_store *s, int64_t rowid, const char *before,
+                                   const char *after, struct tc_error *err);
+enum tc_status store_trunk_delete(struct tc_store *s, const char *id, struct tc_error *err);
+/* Writes what the transaction owes; at every commit and before a read of either. */
+enum tc_status store_upkeep_flush(struct tc_store *s, struct tc_error *err);
+/* Forgets it: the writes it was for were rolled back (or a new transaction starts). */
+void store_upkeep_drop(struct tc_store *s);
 
 /* trunk encoding, rows (store_rows.c) */
 enum tc_status store_encode(const struct tc_trunk *t, char **out, struct tc_error *err);

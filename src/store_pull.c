@@ -6,6 +6,12 @@
 
 /* ---- pulls ---- */
 
+#define PULL_DOCS_ADD                                                                              \
+	"INSERT INTO trunk_docs(id, base, document) VALUES(?1, ?2, ?3) ON CONFLICT(id) DO NOTHING"
+#define PULL_DOCS_UPDATE                                                                           \
+	"UPDATE trunk_docs SET base = ?2, document = ?3 WHERE id = ?1"                             \
+	" AND (base IS NOT ?2 OR document IS NOT ?3)"
+
 enum tc_status tc_store_pull_begin(struct tc_store *s, int64_t *generation, struct tc_error *err)
 {
 	bool own;
@@ -37,21 +43,25 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 {
 	bool own;
 	enum tc_status rc = store_write_begin(s, &own, err);
+	/* what the caller's transaction owes so far is not this page's to drop */
+	if (rc == TC_OK && !own)
+		rc = store_upkeep_flush(s, err);
 	if (rc == TC_OK && !own)
 		rc = store_exec(s, "SAVEPOINT pull_page", err);
 	if (rc != TC_OK)
 		return rc;
-	sqlite3_stmt *st = NULL, *docs = NULL;
+	sqlite3_stmt *st = NULL, *add = NULL, *update = NULL;
 	rc = store_derived_ready(s, err);
 	if (rc == TC_OK)
-		rc = store_prepare(s, s->sql_pull, &st, err);
+		rc = store_cached(s, STMT_PULL_ROW, s->sql_pull, &st, err);
+	/*
+	 * Not one upsert: its DO UPDATE fires trunk_docs' update trigger, so
+	 * every row opened a statement journal, a new trunk's included.
+	 */
 	if (rc == TC_OK)
-		rc = store_prepare(s,
-		                   "INSERT INTO trunk_docs(id, base, document) VALUES(?, ?, ?) "
-		                   "ON CONFLICT(id) DO UPDATE SET base = excluded.base, "
-		                   "document = excluded.document WHERE base IS NOT excluded.base "
-		                   "OR document IS NOT excluded.document",
-		                   &docs, err);
+		rc = store_cached(s, STMT_PULL_DOCS_ADD, PULL_DOCS_ADD, &add, err);
+	if (rc == TC_OK)
+		rc = store_cached(s, STMT_PULL_DOCS_UPDATE, PULL_DOCS_UPDATE, &update, err);
 	int64_t now = tc_store_now(s);
 	for (size_t i = 0; rc == TC_OK && i < count; i++) {
 		const struct tc_trunk *t = trunks[i];
@@ -62,35 +72,57 @@ enum tc_status tc_store_pull_page_encoded(struct tc_store *s, int64_t generation
 		char *json = bases ? bases[i] : NULL;
 		if (!bases)
 			rc = store_encode(t, &json, err);
+		int64_t rowid = 0;
+		bool edited = false;
+		char *before = NULL, *after = NULL;
+		if (rc == TC_OK)
+			rc = store_trunk_find(s, t->id, &rowid, &edited, &before, err);
 		if (rc == TC_OK) {
-			sqlite3_reset(st);
-			store_bind_text(st, 1, t->id);
+			sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, generation);
 			sqlite3_bind_int64(st, 3, now);
-			if (tc_store_bind_derived(st, 4, t->id, t) < 0)
+			if (tc_store_bind_derived(st, 4, t->id, t, &after) < 0)
 				rc = tc_error_set(err, TC_NOMEM, NULL);
 			else
 				rc = store_run(s, st, err);
 		}
+		/* a row with a local version keeps its search text (sql_pull) */
+		if (rc == TC_OK)
+			rc = store_trunk_written(s, rowid, before, edited ? before : after, err);
+		/* json and the trunk outlive the steps: bound without a copy */
 		if (rc == TC_OK) {
-			sqlite3_reset(docs);
-			store_bind_text(docs, 1, t->id);
-			store_bind_text(docs, 2, json);
-			store_bind_text(docs, 3, t->document);
-			rc = store_run(s, docs, err);
-			/* a trunk the server sent as it was last time writes nothing */
-			if (rc == TC_OK)
-				s->pull_changed += (size_t)sqlite3_changes(s->db);
+			sqlite3_bind_text(add, 1, t->id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(add, 2, json, -1, SQLITE_STATIC);
+			sqlite3_bind_text(add, 3, t->document, -1, SQLITE_STATIC);
+			rc = store_run(s, add, err);
 		}
+		/* a trunk the server sent as it was last time writes nothing */
+		if (rc == TC_OK && sqlite3_changes(s->db) == 0) {
+			sqlite3_bind_text(update, 1, t->id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(update, 2, json, -1, SQLITE_STATIC);
+			sqlite3_bind_text(update, 3, t->document, -1, SQLITE_STATIC);
+			rc = store_run(s, update, err);
+		}
+		if (rc == TC_OK)
+			s->pull_changed += (size_t)sqlite3_changes(s->db);
+		/* reset, and no statement keeps a pointer into what is freed */
+		store_release(st);
+		store_release(add);
+		store_release(update);
+		free(before);
+		free(after);
 		if (!bases)
 			free(json);
 	}
-	sqlite3_finalize(docs);
-	sqlite3_finalize(st);
+	store_release(st);
+	store_release(add);
+	store_release(update);
 	if (!own && rc == TC_OK)
 		rc = store_exec(s, "RELEASE pull_page", err);
 	else if (!own && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK TO pull_page; RELEASE pull_page", NULL, NULL, NULL);
+	if (!own && rc != TC_OK)
+		store_upkeep_drop(s);
 	return store_write_end(s, own, rc, err);
 }
 

@@ -184,10 +184,15 @@ static enum tc_status block_matches(struct tc_store *s, const struct tc_list_que
 		char c = q->filter[i];
 		needle[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
+	enum tc_status rc = store_upkeep_flush(s, err);
+	if (rc != TC_OK) {
+		free(needle);
+		return rc;
+	}
 	/* The cache's size is only a speed: a failure to set it is not the filter's. */
 	store_set_cache_kib(s, SCAN_CACHE_KIB, NULL);
-	sqlite3_stmt *st;
-	enum tc_status rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
+	sqlite3_stmt *st = NULL;
+	rc = store_prepare(s, "SELECT text FROM search_blocks", &st, err);
 	int r = SQLITE_DONE;
 	while (rc == TC_OK && (r = store_step(s, st)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
@@ -207,7 +212,9 @@ enum tc_status tc_store_search_check(struct tc_store *s, bool repair, size_t *ou
 {
 	*out_of_step = 0;
 	bool own;
-	enum tc_status rc = store_read_begin(s, &own, err);
+	enum tc_status rc = store_upkeep_flush(s, err);
+	if (rc == TC_OK)
+		rc = store_read_begin(s, &own, err);
 	if (rc != TC_OK)
 		return rc;
 	int64_t trunks = 0, missing = 0, entries = 0;
@@ -235,6 +242,8 @@ enum tc_status tc_store_count(struct tc_store *s, const struct tc_list_query *q,
 {
 	*count = 0;
 	enum tc_status rc = check_filter(q, err);
+	if (rc == TC_OK)
+		rc = store_upkeep_flush(s, err);
 	if (rc != TC_OK)
 		return rc;
 	if (in_blocks(q))

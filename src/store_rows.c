@@ -184,6 +184,11 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 	int variant = rc == TC_OK ? save_variant(r, err, &nomem) : 0;
 	if (nomem)
 		rc = TC_NOMEM;
+	int64_t rowid = 0;
+	bool edited;
+	char *before = NULL, *after = NULL;
+	if (rc == TC_OK)
+		rc = store_trunk_find(s, r->id, &rowid, &edited, &before, err);
 	if (rc == TC_OK)
 		rc = store_derived_ready(s, err);
 	if (rc == TC_OK)
@@ -202,11 +207,13 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 		sqlite3_bind_int64(st, 6, r->edited_ms);
 		sqlite3_bind_int(st, 7, r->base != NULL);
 		sqlite3_bind_int(st, 8, r->local != NULL);
-		if (tc_store_bind_derived(st, 9, r->id, r->local ? r->local : r->base) < 0)
+		if (tc_store_bind_derived(st, 9, r->id, r->local ? r->local : r->base, &after) < 0)
 			rc = tc_error_set(err, TC_NOMEM, NULL);
 		else
 			rc = store_run(s, st, err);
 	}
+	if (rc == TC_OK)
+		rc = store_trunk_written(s, rowid, before, after, err);
 	if (rc == TC_OK) {
 		store_bind_text(docs, 1, r->id);
 		store_bind_text(docs, 2, r->base_json ? r->base_json : base);
@@ -224,6 +231,8 @@ enum tc_status store_row_save(struct tc_store *s, const struct row *r, struct tc
 	store_release(st);
 	store_release(docs);
 	store_release(loc);
+	free(before);
+	free(after);
 	free(base);
 	free(local);
 	return rc;
@@ -247,7 +256,7 @@ enum tc_status store_row_delete(struct tc_store *s, const char *id, struct tc_er
 	enum tc_status rc =
 	    store_delete_where_id(s, "DELETE FROM outbox WHERE trunk_id = ?", id, err);
 	if (rc == TC_OK)
-		rc = store_delete_where_id(s, "DELETE FROM trunks WHERE id = ?", id, err);
+		rc = store_trunk_delete(s, id, err);
 	if (rc == TC_OK)
 		rc = store_delete_where_id(s, "DELETE FROM trunk_docs WHERE id = ?", id, err);
 	if (rc == TC_OK)

@@ -19,7 +19,7 @@ extern const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION];
  * search_blocks(block, text) holds the search text of every trunk, ASCII
  * lowercased, in blocks of rows by rowid: each entry is RS (0x1e), the
  * rowid in decimal, US (0x1f), then the text with any RS made a US. Kept by
- * triggers on trunks (store_schema.c).
+ * the store's writers (store_upkeep_flush), by triggers before schema 7.
  */
 #define SEARCH_RS '\x1e'
 #define SEARCH_US '\x1f'
@@ -62,9 +62,11 @@ char *tc_store_derived_sql(enum tc_derived_sql kind);
 /*
  * Binds the derived values of the trunk t (id, current version; t may be
  * NULL) from parameter first on. Returns the next parameter index, or -1 on
- * NOMEM.
+ * NOMEM. search non-NULL: the search text bound is handed to the caller
+ * (bound without a copy, so freed only once the statement is done).
  */
-int tc_store_bind_derived(sqlite3_stmt *st, int first, const char *id, const struct tc_trunk *t);
+int tc_store_bind_derived(sqlite3_stmt *st, int first, const char *id, const struct tc_trunk *t,
+                          char **search);
 
 /*
  * Names the columns and the searchable fields, so a store notices when the

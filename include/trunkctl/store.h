@@ -41,7 +41,7 @@ struct tc_store;
 /* The application_id stamped in the file header ("TKCT"). */
 #define TC_STORE_APPLICATION_ID 0x544b4354
 /* The schema version this build writes (PRAGMA user_version). */
-#define TC_STORE_SCHEMA_VERSION 6
+#define TC_STORE_SCHEMA_VERSION 7
 #define TC_STORE_FILE_NAME "trunkctl.db"
 /* Prefix of the ids of trunks created here and not yet known to the server. */
 #define TC_LOCAL_ID_PREFIX "local-"

@@ -1487,11 +1487,42 @@ static size_t trunk_count(void)
 	return n;
 }
 
+/* A search_blocks entry of a trunks row as the version 4 to 6 triggers wrote it. */
+#define V6_ENTRY(row)                                                                              \
+	"char(30) || " row ".rowid || char(31) || lower(replace(" row                              \
+	".search, char(30), char(31)))"
+
 /*
- * The file as version 5 left it, from a version 6 one: local versions in
+ * The file as version 6 left it, from a version 7 one: the trunk count and
+ * search_blocks kept by triggers on trunks.
+ */
+#define VERSION_6_FROM_7                                                                           \
+	"CREATE TRIGGER trunks_counted AFTER INSERT ON trunks BEGIN"                               \
+	" UPDATE meta SET value = value + 1 WHERE key = 'trunk_count'; END;"                       \
+	"CREATE TRIGGER trunks_uncounted AFTER DELETE ON trunks BEGIN"                             \
+	" UPDATE meta SET value = value - 1 WHERE key = 'trunk_count'; END;"                       \
+	"CREATE TRIGGER trunks_search_added AFTER INSERT ON trunks BEGIN"                          \
+	" INSERT INTO search_blocks(block, text) VALUES(new.rowid >> 5, " V6_ENTRY(                \
+	    "new") ")"                                                                             \
+	           " ON CONFLICT(block) DO UPDATE SET text = text || excluded.text; END;"          \
+	           "CREATE TRIGGER trunks_search_changed AFTER UPDATE OF search ON trunks"         \
+	           " WHEN old.search IS NOT new.search BEGIN UPDATE search_blocks SET text = "     \
+	           "replace(text, " V6_ENTRY("old") ", " V6_ENTRY(                                 \
+	               "new") ") WHERE block = old.rowid >> 5; END;"                               \
+	                      "CREATE TRIGGER trunks_search_removed AFTER DELETE ON trunks BEGIN"  \
+	                      " UPDATE search_blocks SET text = replace(text, " V6_ENTRY(          \
+	                          "old") ", '')"                                                   \
+	                                 " WHERE block = old.rowid >> 5;"                          \
+	                                 " DELETE FROM search_blocks WHERE block = old.rowid >> "  \
+	                                 "5 AND text = ''; END;"                                   \
+	                                 "PRAGMA user_version = 6;"
+
+/*
+ * The file as version 5 left it, from a version 7 one: local versions in
  * trunk_docs, every outbox entry with its own copy of its base.
  */
 #define VERSION_5_FROM_6                                                                           \
+	VERSION_6_FROM_7                                                                           \
 	"UPDATE outbox SET base = (SELECT d.base FROM trunk_docs AS d"                             \
 	" WHERE d.id = outbox.trunk_id) WHERE base_shared;"                                        \
 	"DROP TRIGGER trunk_docs_base_changing; DROP TRIGGER trunk_docs_base_going;"               \
@@ -1499,20 +1530,20 @@ static size_t trunk_count(void)
 	"UPDATE trunk_docs SET local = (SELECT l.local FROM trunk_local AS l"                      \
 	" WHERE l.id = trunk_docs.id); DROP TABLE trunk_local; PRAGMA user_version = 5;"
 
-/* The file as version 4 left it, from a version 6 one. */
+/* The file as version 4 left it, from a version 7 one. */
 #define VERSION_4_FROM_5                                                                           \
 	VERSION_5_FROM_6                                                                           \
 	"ALTER TABLE journal DROP COLUMN before; ALTER TABLE journal DROP COLUMN trunk_name;"      \
 	"ALTER TABLE journal DROP COLUMN user; ALTER TABLE journal DROP COLUMN host;"              \
 	"PRAGMA user_version = 4;"
 
-/* The file as version 3 left it, from a version 6 one. */
+/* The file as version 3 left it, from a version 7 one. */
 #define VERSION_3_FROM_4                                                                           \
 	VERSION_4_FROM_5                                                                           \
 	"DROP TRIGGER trunks_search_added; DROP TRIGGER trunks_search_changed;"                    \
 	"DROP TRIGGER trunks_search_removed; DROP TABLE search_blocks; PRAGMA user_version = 3;"
 
-/* The file as version 2 left it, from a version 6 one. */
+/* The file as version 2 left it, from a version 7 one. */
 #define VERSION_2_FROM_3                                                                           \
 	VERSION_3_FROM_4                                                                           \
 	"DROP TABLE id_map; ALTER TABLE trunk_docs DROP COLUMN document; PRAGMA user_version = 2;"
@@ -1594,6 +1625,98 @@ Test(store, a_version_5_store_is_migrated_keeping_local_versions_and_queue)
 	cr_assert_null(rec->local);
 	tc_trunk_record_destroy(rec);
 	cr_assert_eq(stored_channels("local-3"), 30);
+	bool ok;
+	char line[64];
+	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
+	cr_assert(ok, "%s", line);
+}
+
+/* Triggers on trunks, which schema 7 has none of (store_upkeep_flush keeps what they kept). */
+static int64_t trunk_triggers(void)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open_v2(store_file(), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+	                                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+	                                "AND tbl_name = 'trunks'",
+	                                -1, &st, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void search_in_step(const char *what)
+{
+	size_t wrong = 99;
+	cr_assert_eq(tc_store_search_check(store, false, &wrong, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(wrong, 0, "%s: the search blocks are in step", what);
+	filters_agree_with_like();
+}
+
+Test(store, a_version_6_store_is_migrated_keeping_its_search_and_count)
+{
+	cr_assert_eq(trunk_triggers(), 0, "a new store keeps its blocks and count without");
+	fill_odd(3);
+	struct tc_trunk *t = sample_trunk("Queued-PBX", "10.0.4.4");
+	cr_assert_eq(tc_store_create_local(store, "local-q", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	edit("srv-aa", rename_to, 7);
+	size_t trunks = trunk_count();
+	/* a count a version 6 trigger got wrong is taken again */
+	reopen_migrated(VERSION_6_FROM_7 "UPDATE meta SET value = 999 WHERE key = 'trunk_count';");
+	cr_assert_eq(trunk_triggers(), 0, "the migration drops the triggers");
+	cr_assert_eq(trunk_count(), trunks, "every trunk is kept and counted");
+	search_in_step("migrated");
+	struct tc_list_query q = {.filter = "n7", .sort = TC_F_NAME};
+	size_t n;
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(n, 1, "the local name is still searched");
+
+	/* and every writer keeps them from here: pulls, edits, creates, discards, deletes */
+	int64_t gen;
+	cr_assert_eq(tc_store_pull_begin(store, &gen, &err), TC_OK);
+	struct tc_trunk *page[3] = {server_trunk("srv-ab", "Renamed_On_Server", "10.0.1.1"),
+	                            server_trunk("srv-zz", "brand-new", "10.0.1.2"),
+	                            server_trunk("srv-aa", "server-side", "10.0.1.3")};
+	cr_assert_eq(tc_store_pull_page(store, gen, page, 3, &err), TC_OK, "%s", err.message);
+	for (size_t i = 0; i < 3; i++)
+		tc_trunk_destroy(page[i]);
+	struct tc_pull_result res;
+	cr_assert_eq(tc_store_pull_finish(store, gen, &res, &err), TC_OK, "%s", err.message);
+	cr_assert_gt(res.removed, 0, "the pull drops the trunks it did not bring");
+	search_in_step("pulled");
+	q.filter = "renamed_on";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(n, 1);
+	q.filter = "server-side";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(n, 0, "a trunk edited here keeps its local name's text");
+	size_t after_pull = trunk_count();
+	t = sample_trunk("gone-soon", "10.0.5.4");
+	cr_assert_eq(tc_store_create_local(store, "local-y", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	edit("srv-zz", rename_to, 8);
+	cr_assert_eq(trunk_count(), after_pull + 1);
+	search_in_step("edited");
+	cr_assert_eq(tc_store_discard(store, "local-y", &err), TC_OK, "%s", err.message);
+	cr_assert_eq(trunk_count(), after_pull, "a discarded create is uncounted");
+	search_in_step("discarded");
+
+	/* what a transaction rolled back owed nothing */
+	cr_assert_eq(tc_store_begin(store, &err), TC_OK, "%s", err.message);
+	t = sample_trunk("never-kept", "10.0.5.9");
+	cr_assert_eq(tc_store_create_local(store, "local-z", t, &err), TC_OK, "%s", err.message);
+	tc_trunk_destroy(t);
+	q.filter = "never-kept";
+	cr_assert_eq(tc_store_count(store, &q, &n, &err), TC_OK, "%s", err.message);
+	cr_assert_eq(n, 1, "a filter inside the transaction sees its write");
+	tc_store_rollback(store);
+	cr_assert_eq(trunk_count(), after_pull);
+	search_in_step("rolled back");
 	bool ok;
 	char line[64];
 	cr_assert_eq(tc_store_quick_check(store, &ok, line, sizeof(line), &err), TC_OK);
