@@ -8,6 +8,7 @@
 #define TRUNKCTL_SRC_JSONAPI_PRIVATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "trunkctl/error.h"
@@ -31,8 +32,15 @@ enum tc_status jsonapi_load(const char *body, size_t len, size_t flags, const ch
  */
 void jsonapi_excerpt(char *dst, size_t cap, const char *src, size_t max_bytes);
 
+/* A server id of the UUID shape (8-4-4-4-12 hex digits). */
+bool jsonapi_uuid_like(const char *s);
+/* n bytes as a new string; not strndup, which may read on to a NUL the text need not have. */
+char *jsonapi_text_copy(const char *s, size_t n);
+/* links.<key> of a collection: a copied string, or NULL for null; TC_PROTOCOL otherwise. */
+enum tc_status jsonapi_read_link(json_t *links, const char *key, char **out, struct tc_error *err);
+
 /*
- * The quick reading of a well-formed page (see jsonapi_response.c): TC_OK
+ * The quick reading of a well-formed page (jsonapi_page_quick.c): TC_OK
  * with *page filled, TC_NOMEM, or JSONAPI_QUICK_OTHER with *page left empty
  * when the text is for jansson's reading to decode or refuse.
  */
