@@ -44,7 +44,7 @@ enum store_stmt {
 	STMT_PULL_ROW,
 	STMT_PULL_DOCS_ADD,
 	STMT_PULL_DOCS_UPDATE,
-	/* the upkeep of search_blocks and the trunk count (store_schema.c) */
+	/* the upkeep of search_blocks and the trunk count (store_upkeep.c) */
 	STMT_TRUNK_FIND,
 	STMT_TRUNK_DELETE,
 	STMT_BLOCK_TEXT,
@@ -179,7 +179,7 @@ enum tc_status store_derived_ready(struct tc_store *s, struct tc_error *err);
 
 /*
  * search_blocks and the trunk count, kept by the store's writers
- * (store_schema.c). Triggers on trunks kept them until schema 7, but a
+ * (store_upkeep.c). Triggers on trunks kept them until schema 7, but a
  * statement that fires a trigger opens a statement journal, and that was
  * a tenth of a pull. Every write to trunks goes through these instead: the
  * block of each row whose search text changes and the count's change are

@@ -18,9 +18,16 @@ extern const char *const tc_store_migrations[TC_STORE_SCHEMA_VERSION];
 /*
  * search_blocks(block, text) holds the search text of every trunk, ASCII
  * lowercased, in blocks of rows by rowid: each entry is RS (0x1e), the
- * rowid in decimal, US (0x1f), then the text with any RS made a US. Kept by
- * the store's writers (store_upkeep_flush), by triggers before schema 7.
+ * rowid in decimal, US (0x1f), then the text with any RS made a US, so RS
+ * only ever starts an entry. The folding is SQLite's lower(), that of its
+ * LIKE. 32 rows a block (BLOCK_SHIFT): an entry is about 110 bytes, so a
+ * block fits a 4 KiB page. Kept by the store's writers (store_upkeep.c), by
+ * triggers before schema 7.
  */
+#define SEARCH_ENTRY(row)                                                                          \
+	"char(30) || " row ".rowid || char(31) || lower(replace(" row                              \
+	".search, char(30), char(31)))"
+#define BLOCK_SHIFT "5" /* store_upkeep.c's touch() shifts by the same */
 #define SEARCH_RS '\x1e'
 #define SEARCH_US '\x1f'
 /* Empties and refills search_blocks from trunks (derived data: nothing is lost). */
