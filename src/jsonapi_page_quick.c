@@ -188,22 +188,15 @@ static char *q_unescape(const char *s, size_t n, bool esc)
 	return out;
 }
 
-/* An integer of at most 18 digits (no overflow to check), not part of a real. */
+/* An integer of at most 18 digits (tc_json_small_int), not part of a real. */
 static bool q_int(struct qr *r, long long *out)
 {
 	q_ws(r);
-	const char *p = r->p, *end = r->end;
-	bool neg = p < end && *p == '-';
-	p += neg;
-	const char *digits = p;
-	long long v = 0;
-	while (p < end && *p >= '0' && *p <= '9' && p - digits < 18)
-		v = v * 10 + (*p++ - '0');
-	if (p == digits || (*digits == '0' && p - digits > 1) ||
-	    (p < end && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))))
+	const char *p = tc_json_small_int(r->p, r->end, out);
+	if (!p)
 		return false;
-	*out = neg ? -v : v;
-	r->not_dump |= neg && v == 0;
+	/* jansson dumps -0 as 0: the text is then not the element's dump */
+	r->not_dump |= *r->p == '-' && *out == 0;
 	r->p = p;
 	return true;
 }

@@ -295,17 +295,13 @@ static int flat_value(const char **pp, const char *end, const struct tc_field_in
 		return TC_OK;
 	}
 	case TC_T_INT: {
-		const char *q = p + (p < end && *p == '-');
-		const char *digits = q;
-		long long i = 0;
-		while (q < end && *q >= '0' && *q <= '9' && q - digits < 18)
-			i = i * 10 + (*q++ - '0');
-		if (q == digits || (*digits == '0' && q - digits > 1) ||
-		    (q < end && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9'))))
+		long long i;
+		const char *q = tc_json_small_int(p, end, &i);
+		if (!q)
 			return FLAT_OTHER;
 		tc_value_clear(v);
 		v->state = TC_V_SET;
-		v->i = *p == '-' ? -i : i;
+		v->i = i;
 		*pp = q;
 		return TC_OK;
 	}

@@ -172,3 +172,18 @@ size_t tc_utf8_seq(const unsigned char *s, const unsigned char *end)
 		return 0;
 	return n;
 }
+
+const char *tc_json_small_int(const char *p, const char *end, long long *out)
+{
+	bool neg = p < end && *p == '-';
+	const char *digits = p + neg, *q = digits;
+	long long v = 0;
+	/* 18 digits cannot overflow a long long: no check needed */
+	while (q < end && *q >= '0' && *q <= '9' && q - digits < 18)
+		v = v * 10 + (*q++ - '0');
+	if (q == digits || (*digits == '0' && q - digits > 1) ||
+	    (q < end && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9'))))
+		return NULL;
+	*out = neg ? -v : v;
+	return q;
+}

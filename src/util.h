@@ -69,4 +69,12 @@ int64_t tc_monotonic_ms(void);
  */
 void tc_user_and_host(char *user, size_t user_size, char *host, size_t host_size);
 
+/*
+ * A JSON integer of at most 18 digits at p (before end), as jansson reads
+ * one that fits: the end of its digits with *out its value, or NULL when
+ * the text there is no such integer (a real, a leading zero, more digits)
+ * and is left to jansson's reading.
+ */
+const char *tc_json_small_int(const char *p, const char *end, long long *out);
+
 #endif
