@@ -59,7 +59,12 @@ static void add_lint(struct tui_app *app, struct detail_view *v)
 {
 	size_t n = 0;
 	struct tc_lint_mark_finding *f = NULL;
-	if (tc_lint_marks_findings(app->lint, v->rec->id, &f, &n, NULL) != TC_OK || !n)
+	if (tc_lint_marks_findings(app->lint, v->rec->id, &f, &n, NULL) != TC_OK) {
+		tui_status(app, true,
+		           "Out of memory; the lint's findings of this trunk are not shown.");
+		return;
+	}
+	if (!n)
 		return;
 	add(v, LINE_BLANK, -1, "");
 	add(v, LINE_GROUP, -1, "Lint (R: every finding of the fleet)");
