@@ -63,6 +63,7 @@ struct tc_store {
 	char read_only_why[512]; /* names the data dir and the reason; empty when writable */
 	struct tc_clock clock;
 	int busy_timeout_ms;
+	bool snapshot; /* a tc_store_snapshot_begin's read transaction is open */
 	/* statements naming the derived columns, from the field table (store_derived_ready) */
 	/*
 	 * A whole row, indexed by SAVE_SAME_* flags: an existing row's indexed
@@ -95,6 +96,7 @@ struct row {
 	int64_t seen_gen;
 	int64_t last_seen_ms;
 	int64_t edited_ms;
+	int64_t rowid;
 	char *errors; /* JSON array of field errors */
 	char *last_error;
 	char *conflict; /* JSON: base, mine, theirs, fields, detected_ms */

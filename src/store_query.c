@@ -397,11 +397,12 @@ static enum tc_status rows_to_sink(struct tc_store *s, sqlite3_stmt *st, bool sh
 		    .state = (enum tc_sync_state)sqlite3_column_int(st, 2),
 		    .pending = (enum tc_outbox_op)sqlite3_column_int(st, 3),
 		    .last_seen_ms = sqlite3_column_int64(st, 4),
+		    .row = sqlite3_column_int64(st, 5),
 		};
 		if (total)
-			*total = (size_t)sqlite3_column_int64(st, 5);
+			*total = (size_t)sqlite3_column_int64(st, 6);
 		const char *id = (const char *)sqlite3_column_text(st, 0);
-		rc = shown ? trunk_from_columns(st, 6, id, &row.trunk, err)
+		rc = shown ? trunk_from_columns(st, 7, id, &row.trunk, err)
 		           : store_decode_col(s, st, 1, id, &row.trunk, err);
 		if (rc == TC_OK && (rc = sink(ctx, &row, err)) != TC_OK)
 			tc_trunk_destroy(row.trunk);
@@ -461,7 +462,7 @@ static enum tc_status window_rows(struct tc_store *s, const struct tc_list_query
 	}
 	/* "+k" keeps SQLite from walking the sort index to test every row for a scan */
 	snprintf(sql, sizeof(sql),
-	         "SELECT t.id, %s, t.state, t.pending_op, t.last_seen_ms, "
+	         "SELECT t.id, %s, t.state, t.pending_op, t.last_seen_ms, t.rowid, "
 	         "w.n%s FROM (SELECT r, k, i, %s AS n FROM %s "
 	         "ORDER BY %sk %s, i %s LIMIT ?2 OFFSET ?3) AS w "
 	         "JOIN trunks AS t ON t.rowid = w.r%s "
@@ -731,12 +732,12 @@ enum tc_status tc_store_list_each(struct tc_store *s, const struct tc_list_query
 		const char *dir = q->descending ? "DESC" : "ASC";
 		char where[STORE_FILTER_WHERE_SIZE], sql[STORE_FILTER_WHERE_SIZE + 640];
 		filter_sql(q, where, sizeof(where));
-		snprintf(
-		    sql, sizeof(sql),
-		    "SELECT t.id, " TRUNK_CURRENT ", t.state, t.pending_op, "
-		    "t.last_seen_ms, -1 FROM trunks AS t JOIN trunk_docs AS d ON d.id = t.id%s "
-		    "ORDER BY t.%s %s, t.id %s LIMIT ?2 OFFSET ?3",
-		    where, col, dir, dir);
+		snprintf(sql, sizeof(sql),
+		         "SELECT t.id, " TRUNK_CURRENT ", t.state, t.pending_op, "
+		         "t.last_seen_ms, t.rowid, -1 FROM trunks AS t JOIN trunk_docs AS d ON "
+		         "d.id = t.id%s "
+		         "ORDER BY t.%s %s, t.id %s LIMIT ?2 OFFSET ?3",
+		         where, col, dir, dir);
 		sqlite3_stmt *st;
 		rc = store_prepare(s, sql, &st, err);
 		if (rc == TC_OK) {
@@ -780,6 +781,7 @@ enum tc_status tc_store_get(struct tc_store *s, const char *id, struct tc_trunk_
 	rec->pending = r.pending_op;
 	rec->last_seen_ms = r.last_seen_ms;
 	rec->edited_ms = r.edited_ms;
+	rec->row = r.rowid;
 	rec->last_error = r.last_error;
 	r.id = r.last_error = NULL;
 	r.base = r.local = NULL;
@@ -794,6 +796,59 @@ enum tc_status tc_store_get(struct tc_store *s, const char *id, struct tc_trunk_
 	}
 	*out = rec;
 	return TC_OK;
+}
+
+enum tc_status tc_store_get_row(struct tc_store *s, int64_t row, struct tc_trunk_record **out,
+                                struct tc_error *err)
+{
+	*out = NULL;
+	sqlite3_stmt *st;
+	enum tc_status rc = store_prepare(s, "SELECT id FROM trunks WHERE rowid = ?", &st, err);
+	if (rc != TC_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, row);
+	char *id = NULL;
+	int r = store_step(s, st);
+	if (r == SQLITE_ROW) {
+		if (!(id = store_col_dup(st, 0)))
+			rc = tc_error_set(err, TC_NOMEM, NULL);
+	} else {
+		rc = r == SQLITE_DONE
+		         ? tc_error_set(err, TC_NOT_FOUND, "no trunk at row %lld", (long long)row)
+		         : store_db_fail(s, r, err, "find a trunk by row");
+	}
+	sqlite3_finalize(st);
+	if (rc == TC_OK)
+		rc = tc_store_get(s, id, out, err);
+	free(id);
+	return rc;
+}
+
+enum tc_status tc_store_row_span(struct tc_store *s, int64_t *lo, int64_t *hi, struct tc_error *err)
+{
+	*lo = *hi = 0;
+	/* each is one step down the table's b-tree: no scan */
+	enum tc_status rc =
+	    store_pragma_int(s, "SELECT coalesce(min(rowid), 0) FROM trunks", lo, err);
+	return rc == TC_OK
+	           ? store_pragma_int(s, "SELECT coalesce(max(rowid), 0) FROM trunks", hi, err)
+	           : rc;
+}
+
+enum tc_status tc_store_snapshot_begin(struct tc_store *s, struct tc_error *err)
+{
+	bool own;
+	enum tc_status rc = store_read_begin(s, &own, err);
+	if (rc == TC_OK && !own)
+		return tc_error_set(err, TC_USAGE, "a snapshot inside a transaction");
+	s->snapshot = rc == TC_OK;
+	return rc;
+}
+
+void tc_store_snapshot_end(struct tc_store *s)
+{
+	store_read_end(s, s->snapshot);
+	s->snapshot = false;
 }
 
 enum tc_status tc_store_find_by_name(struct tc_store *s, const char *name, char **ids, size_t max,

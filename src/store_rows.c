@@ -9,7 +9,7 @@
 /* A trunk is a narrow row in trunks (scanned by lists) and its documents in trunk_docs. */
 #define ROW_SELECT                                                                                 \
 	"SELECT t.id, d.base, l.local, t.state, t.pending_op, t.seen_gen, t.last_seen_ms, "        \
-	"t.edited_ms, d.errors, d.last_error, d.conflict, t.n_name FROM trunks AS t "              \
+	"t.edited_ms, d.errors, d.last_error, d.conflict, t.n_name, t.rowid FROM trunks AS t "     \
 	"JOIN trunk_docs AS d ON d.id = t.id LEFT JOIN trunk_local AS l ON l.id = t.id"
 /*
  * An edit changes none of these (the base it passes through unchanged as
@@ -119,6 +119,7 @@ static enum tc_status row_load(struct tc_store *s, const char *id, bool keep_bas
 	r->errors = store_col_dup(st, 8);
 	r->last_error = store_col_dup(st, 9);
 	r->conflict = store_col_dup(st, 10);
+	r->rowid = sqlite3_column_int64(st, 12);
 	rc = r->id ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 	if (rc == TC_OK && keep_base_json && sqlite3_column_type(st, 1) != SQLITE_NULL &&
 	    !(r->base_json = store_col_dup(st, 1)))

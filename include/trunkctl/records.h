@@ -101,6 +101,7 @@ struct tc_trunk_row {
 	enum tc_sync_state state;  /* synced / pending / conflict / rejected */
 	enum tc_outbox_op pending; /* what is queued: TC_OP_NONE, CREATE, UPDATE or DELETE */
 	int64_t last_seen_ms;      /* last time a pull saw it on the server; 0: never */
+	int64_t row; /* the store's rowid: the lint's marks are found by it (tc_lint_marks_find) */
 };
 
 struct tc_trunk_page {
@@ -147,6 +148,7 @@ struct tc_trunk_record {
 	enum tc_outbox_op pending;     /* coalesced queued operation, TC_OP_NONE if none */
 	int64_t last_seen_ms;          /* last pull that saw it; 0: never */
 	int64_t edited_ms;             /* last local edit; 0: none */
+	int64_t row;                   /* the store's rowid (tc_trunk_row.row) */
 	struct tc_field_errors errors; /* the server's 422 field errors when state is REJECTED */
 	char *last_error;              /* last push failure sentence, or NULL */
 	struct tc_conflict *conflict;  /* when state is CONFLICT, else NULL */

@@ -144,6 +144,19 @@ enum tc_status tc_store_search_check(struct tc_store *store, bool repair, size_t
 /* By id. TC_NOT_FOUND when absent. *out is new. */
 enum tc_status tc_store_get(struct tc_store *store, const char *id, struct tc_trunk_record **out,
                             struct tc_error *err);
+/* By the store's rowid (tc_trunk_row.row). TC_NOT_FOUND when absent. *out is new. */
+enum tc_status tc_store_get_row(struct tc_store *store, int64_t row, struct tc_trunk_record **out,
+                                struct tc_error *err);
+/* The lowest and highest rowid of the trunks; both 0 when there are none. */
+enum tc_status tc_store_row_span(struct tc_store *store, int64_t *lo, int64_t *hi,
+                                 struct tc_error *err);
+/*
+ * A read snapshot over several reads (a walk, then lookups of what it
+ * found): they see one version of the store until tc_store_snapshot_end.
+ * Not inside a transaction of this connection (TC_USAGE).
+ */
+enum tc_status tc_store_snapshot_begin(struct tc_store *store, struct tc_error *err);
+void tc_store_snapshot_end(struct tc_store *store); /* a no-op outside a snapshot */
 /*
  * Ids of the trunks whose current name is exactly name, at most max of them
  * (ids[0..*count), each to be freed by the caller).
