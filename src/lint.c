@@ -67,59 +67,77 @@ size_t tc_lint_report_count(const struct tc_lint_report *report, enum tc_lint_se
 	return n;
 }
 
-/* One run of the rules: what they read and where they write. */
-struct lint {
-	const struct tc_route_table *tb;
-	lint_sink_fn sink;
-	void *ctx;
-	/*
-	 * Calling codes have at most three digits, so a prefix's code follows
-	 * from its first three: looked up once per three digits, not per prefix.
-	 * known[k]: 0 not yet, 1 cc[k] holds it, -1 the digits span several.
-	 */
-	signed char known[1000];
-	char cc[1000][4];
-	/* country_effect per inbound_country "AA".."ZZ", plus one: 0 not yet */
-	signed char effect[26 * 26];
-};
-
 const char *lint_label(const struct tc_route_trunk *t)
 {
 	return t->name ? t->name : t->id ? t->id : "(unnamed trunk)";
 }
 
-static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_t *idx, size_t n,
-                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* A finding about the trunks idx[0..n) (table indexes, repeats in a row dropped). */
-static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule, const size_t *idx, size_t n,
-                          const char *fmt, ...)
+/* fmt's message in a new allocation; NULL when out of memory. */
+static char *vmessage(const char *fmt, va_list ap)
 {
-	struct tc_lint_finding f = {.rule = rule};
 	char small[512];
+	va_list again;
+	va_copy(again, ap);
+	int len = vsnprintf(small, sizeof(small), fmt, ap);
+	char *message = len >= 0 ? malloc((size_t)len + 1) : NULL;
+	if (message && (size_t)len < sizeof(small))
+		memcpy(message, small, (size_t)len + 1);
+	else if (message)
+		vsnprintf(message, (size_t)len + 1, fmt, again);
+	va_end(again);
+	return message;
+}
+
+char *lint_message(const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int len = vsnprintf(small, sizeof(small), fmt, ap);
+	char *message = vmessage(fmt, ap);
 	va_end(ap);
-	f.message = len >= 0 ? malloc((size_t)len + 1) : NULL;
-	f.trunks = malloc((n ? n : 1) * sizeof(*f.trunks));
-	if (!f.message || !f.trunks) {
-		free(f.message);
-		free(f.trunks);
+	return message;
+}
+
+/*
+ * A finding about trunks[0..n) (repeats in a row dropped) with message, a
+ * lint_message the finding takes (NULL: out of memory). In a worst-only run
+ * the rule's severity is all that is kept.
+ */
+static enum tc_status add(struct lint *l, enum tc_lint_rule_id rule,
+                          const struct tc_route_trunk *const *trunks, size_t n, char *message)
+{
+	struct tc_lint_finding f = {.rule = rule, .message = message};
+	f.trunks = message ? malloc((n ? n : 1) * sizeof(*f.trunks)) : NULL;
+	if (!f.trunks) {
+		free(message);
 		return TC_NOMEM;
-	}
-	if ((size_t)len < sizeof(small)) {
-		memcpy(f.message, small, (size_t)len + 1);
-	} else {
-		va_start(ap, fmt);
-		vsnprintf(f.message, (size_t)len + 1, fmt, ap);
-		va_end(ap);
 	}
 	/* the rules hand a trunk's repeats in a row (prefixes sort by trunk) */
 	for (size_t i = 0; i < n; i++)
-		if (f.ntrunks == 0 || f.trunks[f.ntrunks - 1] != l->tb->trunks[idx[i]])
-			f.trunks[f.ntrunks++] = l->tb->trunks[idx[i]];
+		if (f.ntrunks == 0 || f.trunks[f.ntrunks - 1] != trunks[i])
+			f.trunks[f.ntrunks++] = trunks[i];
 	return l->sink(l->ctx, &f);
+}
+
+static enum tc_status add1(struct lint *l, enum tc_lint_rule_id rule,
+                           const struct tc_route_trunk *t, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A finding about trunk t alone. */
+static enum tc_status add1(struct lint *l, enum tc_lint_rule_id rule,
+                           const struct tc_route_trunk *t, const char *fmt, ...)
+{
+	if (!l->sink) {
+		/* worst-only: ERROR is 0, so the most severe is the least */
+		if (!l->found || rules[rule].severity < l->worst)
+			l->worst = rules[rule].severity;
+		l->found = true;
+		return TC_OK;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *message = vmessage(fmt, ap);
+	va_end(ap);
+	return add(l, rule, &t, 1, message);
 }
 
 /* The report's sink: the finding joins the report. */
@@ -141,13 +159,45 @@ static enum tc_status to_report(void *ctx, struct tc_lint_finding *f)
 	return TC_OK;
 }
 
-/* A finding about one trunk. */
-#define ADD1(l, rule, i, ...) add(l, rule, &(size_t){i}, 1, __VA_ARGS__)
-
-static void ip_text(uint32_t ip, char *buf, size_t size)
+void lint_ip_text(uint32_t ip, char *buf, size_t size)
 {
 	snprintf(buf, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255u, (ip >> 8) & 255u,
 	         ip & 255u);
+}
+
+char *lint_shared_ip_message(uint32_t ip, size_t n, const char *oldest, const char *second,
+                             bool tie)
+{
+	char text[16];
+	lint_ip_text(ip, text, sizeof(text));
+	if (tie)
+		return lint_message(
+		    "%s is on %zu trunks and the oldest of them cannot be told apart: "
+		    "which one receives calls from it is undefined",
+		    text, n);
+	return lint_message("%s is on %zu trunks: %s, created first, receives every call from it; "
+	                    "%s%s never does, nor does its inbound_country apply",
+	                    text, n, oldest, second, n > 2 ? " and the others" : "");
+}
+
+char *lint_ip_region_message(uint32_t ip, const char *region, const char *other)
+{
+	char text[16];
+	lint_ip_text(ip, text, sizeof(text));
+	return lint_message("%s is on trunks in %s and %s: it is allowed in the region of the "
+	                    "trunk that registered it first",
+	                    text, region, other);
+}
+
+char *lint_duplicate_prefix_message(const char *prefix)
+{
+	return lint_message("route prefix %s is on several outbound trunks", prefix);
+}
+
+char *lint_ambiguous_fallback_message(size_t n, const char *first, const char *second)
+{
+	return lint_message("%zu outbound trunks have no route prefix: %s, %s%s", n, first, second,
+	                    n > 2 ? " and more" : "");
 }
 
 /* Calls fn for each IP on more than one trunk: entries [first, end) of tb->ips. */
@@ -170,37 +220,26 @@ static enum tc_status each_shared_ip(struct lint *l, ip_group_fn fn)
 	return TC_OK;
 }
 
-/* The trunk indexes of ips [first, end), oldest first; free the result. */
-static size_t *ip_group_trunks(const struct tc_route_table *tb, size_t first, size_t end)
+/* The trunks of ips [first, end), oldest first; free the result. */
+static const struct tc_route_trunk **ip_group_trunks(const struct tc_route_table *tb, size_t first,
+                                                     size_t end)
 {
-	size_t *idx = malloc((end - first) * sizeof(*idx));
-	for (size_t i = first; idx && i < end; i++)
-		idx[i - first] = tb->ips[i].trunk;
-	return idx;
+	const struct tc_route_trunk **trunks = malloc((end - first) * sizeof(*trunks));
+	for (size_t i = first; trunks && i < end; i++)
+		trunks[i - first] = tb->trunks[tb->ips[i].trunk];
+	return trunks;
 }
 
 static enum tc_status shared_ip_group(struct lint *l, size_t first, size_t end)
 {
-	const struct tc_route_table *tb = l->tb;
-	size_t *idx = ip_group_trunks(tb, first, end);
-	if (!idx)
+	const struct tc_route_trunk **trunks = ip_group_trunks(l->tb, first, end);
+	if (!trunks)
 		return TC_NOMEM;
-	char ip[16];
-	ip_text(tb->ips[first].ip, ip, sizeof(ip));
-	enum tc_status rc;
-	if (route_age_cmp(tb->trunks[idx[0]], tb->trunks[idx[1]]) == 0)
-		rc = add(l, TC_LINT_SHARED_INBOUND_IP, idx, end - first,
-		         "%s is on %zu trunks and the oldest of them cannot be told apart: which "
-		         "one receives calls from it is undefined",
-		         ip, end - first);
-	else
-		rc =
-		    add(l, TC_LINT_SHARED_INBOUND_IP, idx, end - first,
-		        "%s is on %zu trunks: %s, created first, receives every call from it; %s%s "
-		        "never does, nor does its inbound_country apply",
-		        ip, end - first, lint_label(tb->trunks[idx[0]]),
-		        lint_label(tb->trunks[idx[1]]), end - first > 2 ? " and the others" : "");
-	free(idx);
+	char *message =
+	    lint_shared_ip_message(l->tb->ips[first].ip, end - first, lint_label(trunks[0]),
+	                           lint_label(trunks[1]), route_age_cmp(trunks[0], trunks[1]) == 0);
+	enum tc_status rc = add(l, TC_LINT_SHARED_INBOUND_IP, trunks, end - first, message);
+	free(trunks);
 	return rc;
 }
 
@@ -209,28 +248,26 @@ static enum tc_status rule_shared_inbound_ip(struct lint *l)
 	return each_shared_ip(l, shared_ip_group);
 }
 
+const char *lint_other_region(const char *region, const struct tc_route_trunk *t)
+{
+	return t->region && (!region || strcmp(t->region, region) != 0) ? t->region : NULL;
+}
+
 static enum tc_status ip_region_group(struct lint *l, size_t first, size_t end)
 {
 	const struct tc_route_table *tb = l->tb;
 	const char *region = tb->trunks[tb->ips[first].trunk]->region;
 	const char *other = NULL;
-	for (size_t i = first + 1; i < end && !other; i++) {
-		const char *r = tb->trunks[tb->ips[i].trunk]->region;
-		if (r && (!region || strcmp(r, region) != 0))
-			other = r;
-	}
+	for (size_t i = first + 1; i < end && !other; i++)
+		other = lint_other_region(region, tb->trunks[tb->ips[i].trunk]);
 	if (!other || !region)
 		return TC_OK;
-	size_t *idx = ip_group_trunks(tb, first, end);
-	if (!idx)
+	const struct tc_route_trunk **trunks = ip_group_trunks(tb, first, end);
+	if (!trunks)
 		return TC_NOMEM;
-	char ip[16];
-	ip_text(tb->ips[first].ip, ip, sizeof(ip));
-	enum tc_status rc = add(l, TC_LINT_SHARED_IP_REGION, idx, end - first,
-	                        "%s is on trunks in %s and %s: it is allowed in the region of the "
-	                        "trunk that registered it first",
-	                        ip, region, other);
-	free(idx);
+	enum tc_status rc = add(l, TC_LINT_SHARED_IP_REGION, trunks, end - first,
+	                        lint_ip_region_message(tb->ips[first].ip, region, other));
+	free(trunks);
 	return rc;
 }
 
@@ -250,15 +287,15 @@ static enum tc_status rule_duplicate_route_prefix(struct lint *l)
 			end++;
 		/* sorted by trunk within a prefix: several trunks iff first and last differ */
 		if (tb->prefixes[i].trunk != tb->prefixes[end - 1].trunk) {
-			size_t *idx = malloc((end - i) * sizeof(*idx));
-			if (!idx)
+			const struct tc_route_trunk **trunks = malloc((end - i) * sizeof(*trunks));
+			if (!trunks)
 				return TC_NOMEM;
 			for (size_t k = i; k < end; k++)
-				idx[k - i] = tb->prefixes[k].trunk;
-			enum tc_status rc = add(l, TC_LINT_DUPLICATE_ROUTE_PREFIX, idx, end - i,
-			                        "route prefix %s is on several outbound trunks",
-			                        tb->prefixes[i].text);
-			free(idx);
+				trunks[k - i] = tb->trunks[tb->prefixes[k].trunk];
+			enum tc_status rc =
+			    add(l, TC_LINT_DUPLICATE_ROUTE_PREFIX, trunks, end - i,
+			        lint_duplicate_prefix_message(tb->prefixes[i].text));
+			free(trunks);
 			if (rc != TC_OK)
 				return rc;
 		}
@@ -267,62 +304,71 @@ static enum tc_status rule_duplicate_route_prefix(struct lint *l)
 	return TC_OK;
 }
 
-static enum tc_status rule_route_prefix_not_digits(struct lint *l)
+static enum tc_status check_route_prefix_not_digits(struct lint *l, const struct tc_route_trunk *t,
+                                                    bool outbound)
 {
-	for (size_t k = 0; k < l->tb->nodd; k++) {
-		const struct route_prefix *p = &l->tb->odd[k];
-		enum tc_status rc = ADD1(l, TC_LINT_ROUTE_PREFIX_NOT_DIGITS, p->trunk,
-		                         "route prefix \"%s\" of %s is not digits", p->text,
-		                         lint_label(l->tb->trunks[p->trunk]));
+	for (size_t k = 0; outbound && k < t->nroute_prefixes; k++) {
+		const char *p = t->route_prefixes[k];
+		if (route_all_digits(p, strlen(p)))
+			continue;
+		enum tc_status rc =
+		    add1(l, TC_LINT_ROUTE_PREFIX_NOT_DIGITS, t,
+		         "route prefix \"%s\" of %s is not digits", p, lint_label(t));
 		if (rc != TC_OK)
 			return rc;
 	}
 	return TC_OK;
 }
 
-static enum tc_status rule_empty_route_prefix(struct lint *l)
+static enum tc_status check_empty_route_prefix(struct lint *l, const struct tc_route_trunk *t,
+                                               bool outbound)
 {
-	/* "" sorts first */
-	for (size_t k = 0; k < l->tb->nprefixes && l->tb->prefixes[k].len == 0; k++) {
-		size_t i = l->tb->prefixes[k].trunk;
+	for (size_t k = 0; outbound && k < t->nroute_prefixes; k++) {
+		if (t->route_prefixes[k][0])
+			continue;
 		enum tc_status rc =
-		    ADD1(l, TC_LINT_EMPTY_ROUTE_PREFIX, i,
+		    add1(l, TC_LINT_EMPTY_ROUTE_PREFIX, t,
 		         "%s has an empty route prefix: it takes every destination no "
 		         "longer prefix matches",
-		         lint_label(l->tb->trunks[i]));
+		         lint_label(t));
 		if (rc != TC_OK)
 			return rc;
 	}
 	return TC_OK;
 }
 
-static enum tc_status rule_dial_prefix_not_digits(struct lint *l)
+static enum tc_status check_dial_prefix_not_digits(struct lint *l, const struct tc_route_trunk *t,
+                                                   bool outbound)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		const char *p = t->dial_string_prefix;
-		if (!p || route_all_digits(p, strlen(p)) ||
-		    l->tb->trunks[i]->mode == TC_MODE_OUTBOUND_REGISTRATION)
-			continue;
-		enum tc_status rc = ADD1(
-		    l, TC_LINT_DIAL_PREFIX_NOT_DIGITS, i,
-		    "dial-string prefix \"%s\" of %s is not digits%s", p, lint_label(t),
-		    t->plus_prefix && p[0] == '+' ? ": with the plus prefix it dials \"++…\"" : "");
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	(void)outbound;
+	const char *p = t->dial_string_prefix;
+	if (!p || route_all_digits(p, strlen(p)) || t->mode == TC_MODE_OUTBOUND_REGISTRATION)
+		return TC_OK;
+	return add1(l, TC_LINT_DIAL_PREFIX_NOT_DIGITS, t,
+	            "dial-string prefix \"%s\" of %s is not digits%s", p, lint_label(t),
+	            t->plus_prefix && p[0] == '+' ? ": with the plus prefix it dials \"++…\"" : "");
+}
+
+bool lint_is_fallback(const struct tc_route_trunk *t, bool outbound)
+{
+	return outbound && t->nroute_prefixes == 0;
 }
 
 static enum tc_status rule_ambiguous_fallback(struct lint *l)
 {
-	if (l->tb->nfallbacks < 2)
+	const struct tc_route_table *tb = l->tb;
+	if (tb->nfallbacks < 2)
 		return TC_OK;
-	return add(l, TC_LINT_AMBIGUOUS_FALLBACK, l->tb->fallbacks, l->tb->nfallbacks,
-	           "%zu outbound trunks have no route prefix: %s, %s%s", l->tb->nfallbacks,
-	           lint_label(l->tb->trunks[l->tb->fallbacks[0]]),
-	           lint_label(l->tb->trunks[l->tb->fallbacks[1]]),
-	           l->tb->nfallbacks > 2 ? " and more" : "");
+	const struct tc_route_trunk **trunks = malloc(tb->nfallbacks * sizeof(*trunks));
+	if (!trunks)
+		return TC_NOMEM;
+	for (size_t k = 0; k < tb->nfallbacks; k++)
+		trunks[k] = tb->trunks[tb->fallbacks[k]];
+	enum tc_status rc = add(l, TC_LINT_AMBIGUOUS_FALLBACK, trunks, tb->nfallbacks,
+	                        lint_ambiguous_fallback_message(
+	                            tb->nfallbacks, lint_label(trunks[0]), lint_label(trunks[1])));
+	free(trunks);
+	return rc;
 }
 
 static enum tc_status rule_no_fallback(struct lint *l)
@@ -333,9 +379,9 @@ static enum tc_status rule_no_fallback(struct lint *l)
 	if (outbound == 0 || l->tb->nfallbacks > 0)
 		return TC_OK;
 	return add(l, TC_LINT_NO_FALLBACK, NULL, 0,
-	           "all %zu outbound trunks have route prefixes: destinations none of them "
-	           "matches fail",
-	           outbound);
+	           lint_message("all %zu outbound trunks have route prefixes: destinations none of "
+	                        "them matches fail",
+	                        outbound));
 }
 
 /*
@@ -370,10 +416,10 @@ static bool prefix_calling_code(struct lint *l, const char *prefix, char *cc)
 	return true;
 }
 
-/* Why trunk i's national dialing loses country codes, or NULL. */
-static const char *national_spread(struct lint *l, size_t i, char *buf, size_t size)
+/* Why trunk t's national dialing loses country codes, or NULL. */
+static const char *national_spread(struct lint *l, const struct tc_route_trunk *t, char *buf,
+                                   size_t size)
 {
-	const struct tc_route_trunk *t = l->tb->trunks[i];
 	if (t->nroute_prefixes == 0)
 		return "it takes every destination no route prefix matches";
 	char first[8] = "", cc[8];
@@ -397,135 +443,90 @@ static const char *national_spread(struct lint *l, size_t i, char *buf, size_t s
 	return NULL;
 }
 
-static enum tc_status rule_national_multi_country(struct lint *l)
+static enum tc_status check_national_multi_country(struct lint *l, const struct tc_route_trunk *t,
+                                                   bool outbound)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		if (!l->tb->outbound[i] || !t->national_dialing)
-			continue;
-		char buf[160];
-		const char *why = national_spread(l, i, buf, sizeof(buf));
-		if (!why)
-			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_NATIONAL_MULTI_COUNTRY, i,
-		         "%s dials national numbers but %s: the country code is dropped",
-		         lint_label(t), why);
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	if (!outbound || !t->national_dialing)
+		return TC_OK;
+	char buf[160];
+	const char *why = national_spread(l, t, buf, sizeof(buf));
+	if (!why)
+		return TC_OK;
+	return add1(l, TC_LINT_NATIONAL_MULTI_COUNTRY, t,
+	            "%s dials national numbers but %s: the country code is dropped", lint_label(t),
+	            why);
 }
 
 /* Trunks the plus prefix applies to: they dial out, and not through a registration. */
-static bool plus_applies(const struct lint *l, size_t i)
+static bool plus_applies(const struct tc_route_trunk *t, bool outbound)
 {
-	const struct tc_route_trunk *t = l->tb->trunks[i];
-	return l->tb->outbound[i] && l->tb->trunks[i]->mode != TC_MODE_OUTBOUND_REGISTRATION &&
-	       t->plus_prefix;
+	return outbound && t->mode != TC_MODE_OUTBOUND_REGISTRATION && t->plus_prefix;
 }
 
-static enum tc_status rule_plus_with_national(struct lint *l)
+static enum tc_status check_plus_with_national(struct lint *l, const struct tc_route_trunk *t,
+                                               bool outbound)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		if (!plus_applies(l, i) || !t->national_dialing)
-			continue;
-		enum tc_status rc = ADD1(
-		    l, TC_LINT_PLUS_WITH_NATIONAL, i,
-		    "%s has plus prefix and national dialing: it dials \"+0…\"", lint_label(t));
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	if (!plus_applies(t, outbound) || !t->national_dialing)
+		return TC_OK;
+	return add1(l, TC_LINT_PLUS_WITH_NATIONAL, t,
+	            "%s has plus prefix and national dialing: it dials \"+0…\"", lint_label(t));
 }
 
-static enum tc_status rule_plus_short_codes(struct lint *l)
+static enum tc_status check_plus_short_codes(struct lint *l, const struct tc_route_trunk *t,
+                                             bool outbound)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		if (!plus_applies(l, i))
-			continue;
-		enum tc_status rc = ADD1(l, TC_LINT_PLUS_SHORT_CODES, i,
-		                         "%s puts '+' before short codes too (\"+1393\")",
-		                         lint_label(l->tb->trunks[i]));
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	if (!plus_applies(t, outbound))
+		return TC_OK;
+	return add1(l, TC_LINT_PLUS_SHORT_CODES, t,
+	            "%s puts '+' before short codes too (\"+1393\")", lint_label(t));
 }
 
-static enum tc_status rule_registration_ignores_prefix(struct lint *l)
+static enum tc_status
+check_registration_ignores_prefix(struct lint *l, const struct tc_route_trunk *t, bool outbound)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		if (l->tb->trunks[i]->mode != TC_MODE_OUTBOUND_REGISTRATION)
-			continue;
-		bool prefix = t->dial_string_prefix != NULL;
-		bool plus = t->plus_prefix;
-		if (!prefix && !plus)
-			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_REGISTRATION_IGNORES_PREFIX, i,
-		         "%s registers outbound: its %s%s%s never dialled", lint_label(t),
-		         prefix ? "dial-string prefix" : "", prefix && plus ? " and " : "",
-		         plus ? "plus prefix are" : "is");
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	(void)outbound;
+	if (t->mode != TC_MODE_OUTBOUND_REGISTRATION)
+		return TC_OK;
+	bool prefix = t->dial_string_prefix != NULL;
+	bool plus = t->plus_prefix;
+	if (!prefix && !plus)
+		return TC_OK;
+	return add1(l, TC_LINT_REGISTRATION_IGNORES_PREFIX, t,
+	            "%s registers outbound: its %s%s%s never dialled", lint_label(t),
+	            prefix ? "dial-string prefix" : "", prefix && plus ? " and " : "",
+	            plus ? "plus prefix are" : "is");
 }
 
-static enum tc_status rule_registration_drops_port(struct lint *l)
+static enum tc_status check_registration_drops_port(struct lint *l, const struct tc_route_trunk *t,
+                                                    bool outbound)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		if (l->tb->trunks[i]->mode != TC_MODE_OUTBOUND_REGISTRATION)
-			continue;
-		const char *host = t->outbound_host;
-		if (!host || !strchr(host, ':'))
-			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_REGISTRATION_DROPS_PORT, i,
-		         "%s registers outbound: its Request-URI has %s without the "
-		         "port",
-		         lint_label(t), host);
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	(void)outbound;
+	const char *host = t->outbound_host;
+	if (t->mode != TC_MODE_OUTBOUND_REGISTRATION || !host || !strchr(host, ':'))
+		return TC_OK;
+	return add1(l, TC_LINT_REGISTRATION_DROPS_PORT, t,
+	            "%s registers outbound: its Request-URI has %s without the port", lint_label(t),
+	            host);
 }
 
-static enum tc_status rule_client_credentials_fallback(struct lint *l)
+static enum tc_status
+check_client_credentials_fallback(struct lint *l, const struct tc_route_trunk *t, bool outbound)
 {
-	for (size_t k = 0; k < l->tb->nfallbacks; k++) {
-		size_t i = l->tb->fallbacks[k];
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		if (l->tb->trunks[i]->mode != TC_MODE_CLIENT_CREDENTIALS)
-			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_CLIENT_CREDENTIALS_FALLBACK, i,
-		         "%s (client_credentials, no route prefixes) takes destinations "
-		         "no prefix matches",
-		         lint_label(t));
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	if (!lint_is_fallback(t, outbound) || t->mode != TC_MODE_CLIENT_CREDENTIALS)
+		return TC_OK;
+	return add1(l, TC_LINT_CLIENT_CREDENTIALS_FALLBACK, t,
+	            "%s (client_credentials, no route prefixes) takes destinations no prefix "
+	            "matches",
+	            lint_label(t));
 }
 
-static enum tc_status rule_prefixes_not_outbound(struct lint *l)
+static enum tc_status check_prefixes_not_outbound(struct lint *l, const struct tc_route_trunk *t,
+                                                  bool outbound)
 {
-	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		if (l->tb->outbound[i] || t->nroute_prefixes == 0)
-			continue;
-		enum tc_status rc =
-		    ADD1(l, TC_LINT_PREFIXES_NOT_OUTBOUND, i,
-		         "%s has route prefixes but no outbound_host", lint_label(t));
-		if (rc != TC_OK)
-			return rc;
-	}
-	return TC_OK;
+	if (outbound || t->nroute_prefixes == 0)
+		return TC_OK;
+	return add1(l, TC_LINT_PREFIXES_NOT_OUTBOUND, t,
+	            "%s has route prefixes but no outbound_host", lint_label(t));
 }
 
 /* What the inbound country's /\A(?:national prefix)/ does: 0 nothing, 1 normal, 2 matches "". */
@@ -562,59 +563,89 @@ static int effect_of(struct lint *l, const char *country)
 	return effect;
 }
 
-static enum tc_status inbound_country_rule(struct lint *l, int effect)
+static enum tc_status inbound_country_check(struct lint *l, const struct tc_route_trunk *t,
+                                            int effect)
+{
+	const char *country = t->inbound_country, *cc, *np;
+	if (!country || effect_of(l, country) != effect || !tc_route_country(country, &cc, &np))
+		return TC_OK;
+	return effect == 0 ? add1(l, TC_LINT_INBOUND_COUNTRY_NO_OP, t,
+	                          "%s: inbound country %s has national prefix \"%s\", which "
+	                          "normalises no number",
+	                          lint_label(t), country, np)
+	                   : add1(l, TC_LINT_INBOUND_COUNTRY_PREPENDS, t,
+	                          "%s: inbound country %s has national prefix \"%s\": %s is put "
+	                          "before every number",
+	                          lint_label(t), country, np ? np : "", cc);
+}
+
+static enum tc_status check_inbound_country_no_op(struct lint *l, const struct tc_route_trunk *t,
+                                                  bool outbound)
+{
+	(void)outbound;
+	return inbound_country_check(l, t, 0);
+}
+
+static enum tc_status check_inbound_country_prepends(struct lint *l, const struct tc_route_trunk *t,
+                                                     bool outbound)
+{
+	(void)outbound;
+	return inbound_country_check(l, t, 2);
+}
+
+/* The rules over the whole fleet: the duplicates they look for are neighbours in the index. */
+static enum tc_status (*const fleet_checks[TC_LINT_RULE_COUNT])(struct lint *) = {
+    [TC_LINT_SHARED_INBOUND_IP] = rule_shared_inbound_ip,
+    [TC_LINT_SHARED_IP_REGION] = rule_shared_ip_region,
+    [TC_LINT_DUPLICATE_ROUTE_PREFIX] = rule_duplicate_route_prefix,
+    [TC_LINT_AMBIGUOUS_FALLBACK] = rule_ambiguous_fallback,
+    [TC_LINT_NO_FALLBACK] = rule_no_fallback,
+};
+
+/* The rules over one trunk at a time; outbound: tc_route_outbound_capable(t). */
+typedef enum tc_status (*trunk_check_fn)(struct lint *l, const struct tc_route_trunk *t,
+                                         bool outbound);
+static const trunk_check_fn trunk_checks[TC_LINT_RULE_COUNT] = {
+    [TC_LINT_ROUTE_PREFIX_NOT_DIGITS] = check_route_prefix_not_digits,
+    [TC_LINT_EMPTY_ROUTE_PREFIX] = check_empty_route_prefix,
+    [TC_LINT_DIAL_PREFIX_NOT_DIGITS] = check_dial_prefix_not_digits,
+    [TC_LINT_NATIONAL_MULTI_COUNTRY] = check_national_multi_country,
+    [TC_LINT_PLUS_WITH_NATIONAL] = check_plus_with_national,
+    [TC_LINT_PLUS_SHORT_CODES] = check_plus_short_codes,
+    [TC_LINT_REGISTRATION_IGNORES_PREFIX] = check_registration_ignores_prefix,
+    [TC_LINT_REGISTRATION_DROPS_PORT] = check_registration_drops_port,
+    [TC_LINT_CLIENT_CREDENTIALS_FALLBACK] = check_client_credentials_fallback,
+    [TC_LINT_PREFIXES_NOT_OUTBOUND] = check_prefixes_not_outbound,
+    [TC_LINT_INBOUND_COUNTRY_NO_OP] = check_inbound_country_no_op,
+    [TC_LINT_INBOUND_COUNTRY_PREPENDS] = check_inbound_country_prepends,
+};
+
+bool lint_rule_is_per_trunk(enum tc_lint_rule_id rule)
+{
+	return rule >= 0 && rule < TC_LINT_RULE_COUNT && trunk_checks[rule] != NULL;
+}
+
+/* A per-trunk rule over every trunk, oldest first: the report's order. */
+static enum tc_status each_trunk(struct lint *l, trunk_check_fn check)
 {
 	for (size_t i = 0; i < l->tb->count; i++) {
-		const struct tc_route_trunk *t = l->tb->trunks[i];
-		const char *country = t->inbound_country, *cc, *np;
-		if (!country || effect_of(l, country) != effect ||
-		    !tc_route_country(country, &cc, &np))
-			continue;
-		enum tc_status rc =
-		    effect == 0
-		        ? ADD1(l, TC_LINT_INBOUND_COUNTRY_NO_OP, i,
-		               "%s: inbound country %s has national prefix \"%s\", which "
-		               "normalises no number",
-		               lint_label(t), country, np)
-		        : ADD1(l, TC_LINT_INBOUND_COUNTRY_PREPENDS, i,
-		               "%s: inbound country %s has national prefix \"%s\": %s is put "
-		               "before every number",
-		               lint_label(t), country, np ? np : "", cc);
+		enum tc_status rc = check(l, l->tb->trunks[i], l->tb->outbound[i]);
 		if (rc != TC_OK)
 			return rc;
 	}
 	return TC_OK;
 }
 
-static enum tc_status rule_inbound_country_no_op(struct lint *l)
+enum tc_status lint_trunk_run(struct lint *l, const struct tc_route_trunk *t)
 {
-	return inbound_country_rule(l, 0);
+	bool outbound = tc_route_outbound_capable(t);
+	for (int r = 0; r < TC_LINT_RULE_COUNT; r++) {
+		enum tc_status rc = trunk_checks[r] ? trunk_checks[r](l, t, outbound) : TC_OK;
+		if (rc != TC_OK)
+			return rc;
+	}
+	return TC_OK;
 }
-
-static enum tc_status rule_inbound_country_prepends(struct lint *l)
-{
-	return inbound_country_rule(l, 2);
-}
-
-static enum tc_status (*const checks[TC_LINT_RULE_COUNT])(struct lint *) = {
-    [TC_LINT_SHARED_INBOUND_IP] = rule_shared_inbound_ip,
-    [TC_LINT_SHARED_IP_REGION] = rule_shared_ip_region,
-    [TC_LINT_DUPLICATE_ROUTE_PREFIX] = rule_duplicate_route_prefix,
-    [TC_LINT_ROUTE_PREFIX_NOT_DIGITS] = rule_route_prefix_not_digits,
-    [TC_LINT_EMPTY_ROUTE_PREFIX] = rule_empty_route_prefix,
-    [TC_LINT_DIAL_PREFIX_NOT_DIGITS] = rule_dial_prefix_not_digits,
-    [TC_LINT_AMBIGUOUS_FALLBACK] = rule_ambiguous_fallback,
-    [TC_LINT_NO_FALLBACK] = rule_no_fallback,
-    [TC_LINT_NATIONAL_MULTI_COUNTRY] = rule_national_multi_country,
-    [TC_LINT_PLUS_WITH_NATIONAL] = rule_plus_with_national,
-    [TC_LINT_PLUS_SHORT_CODES] = rule_plus_short_codes,
-    [TC_LINT_REGISTRATION_IGNORES_PREFIX] = rule_registration_ignores_prefix,
-    [TC_LINT_REGISTRATION_DROPS_PORT] = rule_registration_drops_port,
-    [TC_LINT_CLIENT_CREDENTIALS_FALLBACK] = rule_client_credentials_fallback,
-    [TC_LINT_PREFIXES_NOT_OUTBOUND] = rule_prefixes_not_outbound,
-    [TC_LINT_INBOUND_COUNTRY_NO_OP] = rule_inbound_country_no_op,
-    [TC_LINT_INBOUND_COUNTRY_PREPENDS] = rule_inbound_country_prepends,
-};
 
 enum tc_status tc_lint_run(const struct tc_route_table *table, const enum tc_lint_rule_id *only,
                            struct tc_lint_report *out, struct tc_error *err)
@@ -641,7 +672,9 @@ enum tc_status lint_run_sink(const struct tc_route_table *table, const enum tc_l
 	for (int r = 0; r < TC_LINT_RULE_COUNT; r++) {
 		if (only && *only != (enum tc_lint_rule_id)r)
 			continue;
-		enum tc_status rc = cancel && atomic_load(cancel) ? TC_CANCELLED : checks[r](&l);
+		enum tc_status rc = cancel && atomic_load(cancel) ? TC_CANCELLED
+		                    : fleet_checks[r]             ? fleet_checks[r](&l)
+		                                                  : each_trunk(&l, trunk_checks[r]);
 		if (rc != TC_OK)
 			return tc_error_set(err, rc, NULL);
 	}

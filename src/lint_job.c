@@ -133,17 +133,9 @@ static uint64_t next_request(struct tc_lint_job *j, uint64_t done)
 	return j->stop ? 0 : j->asked;
 }
 
-/* lint_marks_run's release: the routing snapshot, *ctx, goes. */
-static void release_routing(void *ctx)
-{
-	struct tc_routing **r = ctx;
-	tc_routing_destroy(*r);
-	*r = NULL;
-}
-
 /*
  * One lint of the store as routing sees it (queued changes applied), reduced
- * to marks; with keep, the snapshot and the report too.
+ * to marks; with keep, the routing snapshot and the report too.
  */
 static enum tc_status run(struct tc_lint_job *j, bool keep, struct tc_lint_marks **out,
                           struct tc_routing **routing, struct tc_lint_report *kept,
@@ -160,23 +152,31 @@ static enum tc_status run(struct tc_lint_job *j, bool keep, struct tc_lint_marks
 	                              .read_only = j->opt.read_only,
 	                              .cache_kib = LINT_CACHE_KIB};
 	enum tc_status rc = tc_store_open(&so, &store, err);
+	if (rc == TC_OK && !keep) {
+		/* the list's marks alone: one walk, no trunk kept (a snapshot was 24 MiB at 100k)
+		 */
+		rc = service_lint_marks(store, &j->cancel, out, err);
+		tc_store_close(store);
+#ifdef __GLIBC__
+		/*
+		 * This thread's malloc arena keeps what the run freed: the TUI,
+		 * open for hours, would hold the peak for good. Not POSIX: where
+		 * there is no malloc_trim the allocator keeps it.
+		 */
+		malloc_trim(0);
+#endif
+		return rc;
+	}
 	struct tc_routing *r = NULL;
 	if (rc == TC_OK)
 		rc = service_routing_read(store, false, &j->cancel, &r, err);
-	/* the routing has what the lint reads: the connection and its cache go first */
 	tc_store_close(store);
 	struct tc_lint_report report = {0};
-	/*
-	 * The list's marks alone need no report (its messages were as large as
-	 * the trunks), and the trunks go before the marks are put together.
-	 */
-	if (rc == TC_OK && !keep)
-		rc = lint_marks_run(tc_routing_table(r), &j->cancel, release_routing, &r, out, err);
-	if (rc == TC_OK && keep)
+	if (rc == TC_OK)
 		rc = tc_lint_run_cancellable(tc_routing_table(r), NULL, &j->cancel, &report, err);
-	if (rc == TC_OK && keep)
-		rc = tc_lint_marks_build(&report, out, err);
-	if (rc == TC_OK && keep) {
+	if (rc == TC_OK)
+		rc = tc_lint_marks_of_table(tc_routing_table(r), &j->cancel, out, err);
+	if (rc == TC_OK) {
 		*routing = r;
 		*kept = report;
 		r = NULL;
@@ -184,17 +184,6 @@ static enum tc_status run(struct tc_lint_job *j, bool keep, struct tc_lint_marks
 	}
 	tc_lint_report_finish(&report);
 	tc_routing_destroy(r);
-	if (keep)
-		return rc;
-#ifdef __GLIBC__
-	/*
-	 * Every trunk's routing record and the report were in memory for the
-	 * run, and this thread's malloc arena keeps what was freed: the TUI,
-	 * open for hours, would hold the peak for good. Not POSIX: where there
-	 * is no malloc_trim the allocator keeps it.
-	 */
-	malloc_trim(0);
-#endif
 	return rc;
 }
 

@@ -43,6 +43,12 @@ struct tc_route_table {
  * from here.
  */
 int route_age_cmp(const struct tc_route_trunk *a, const struct tc_route_trunk *b);
+/*
+ * The order of the index's age sort between two created_at (NULL: not on
+ * the server yet, the newest): their digits first, then the texts; 0 when
+ * it falls to the walk's order.
+ */
+int route_created_order(const char *a, const char *b);
 /* Every character of s (length len) is a decimal digit; true for "". */
 bool route_all_digits(const char *s, size_t len);
 /* A new string joining the NULL-terminated arguments; NULL when out of memory. */

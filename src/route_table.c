@@ -92,6 +92,16 @@ static uint64_t time_key(const char *s)
 	return k;
 }
 
+int route_created_order(const char *a, const char *b)
+{
+	if (a && b) {
+		uint64_t ka = time_key(a), kb = time_key(b);
+		if (ka != kb)
+			return ka < kb ? -1 : 1;
+	}
+	return created_cmp(a, b);
+}
+
 /* qsort has no context argument: each element carries its trunk's created_at. */
 struct aged {
 	const char *created; /* NULL: not on the server yet */

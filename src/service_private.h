@@ -94,5 +94,12 @@ enum tc_status service_begin_edits(struct tc_service *svc, const struct tc_trunk
 enum tc_status service_routing_read(struct tc_store *store, bool server_only,
                                     const atomic_bool *cancel, struct tc_routing **out,
                                     struct tc_error *err);
+/*
+ * The lint's marks of the store as routing sees it, from one walk that
+ * keeps no trunk (lint_marks.c), in one read snapshot of the connection.
+ * TC_CANCELLED once *cancel is set.
+ */
+enum tc_status service_lint_marks(struct tc_store *store, const atomic_bool *cancel,
+                                  struct tc_lint_marks **out, struct tc_error *err);
 
 #endif

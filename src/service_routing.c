@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lint_private.h"
 #include "service_private.h"
 #include "trunkctl/route.h"
 #include "util.h"
@@ -30,6 +31,7 @@ struct tc_routing {
 	/* server_only: the rows with local changes, read after the walk into records[at] */
 	struct changed {
 		char *id;
+		int64_t row;
 		size_t at;
 		bool gone; /* a create not pushed yet: no server version */
 	} * changed;
@@ -82,7 +84,7 @@ static const char *const *copy_list(struct tc_routing *r, const char *const *ite
 }
 
 /* t's routing fields into *out, copied into the arena (the trunk is the walk's). */
-static enum tc_status slim(struct tc_routing *r, const struct tc_trunk *t,
+static enum tc_status slim(struct tc_routing *r, const struct tc_trunk *t, int64_t row,
                            struct tc_route_trunk *out, struct tc_error *err)
 {
 	struct tc_route_trunk v;
@@ -104,6 +106,7 @@ static enum tc_status slim(struct tc_routing *r, const struct tc_trunk *t,
 	    .mode = v.mode,
 	    .plus_prefix = v.plus_prefix,
 	    .national_dialing = v.national_dialing,
+	    .row = row,
 	};
 	return ok ? TC_OK : tc_error_set(err, TC_NOMEM, NULL);
 }
@@ -142,14 +145,15 @@ static enum tc_status visit(void *ctx, const struct tc_trunk_row *row, struct tc
 		if (row->pending == TC_OP_DELETE)
 			return TC_OK;
 		struct tc_route_trunk *rec = append(r);
-		return rec ? slim(r, row->trunk, rec, err) : tc_error_set(err, TC_NOMEM, NULL);
+		return rec ? slim(r, row->trunk, row->row, rec, err)
+		           : tc_error_set(err, TC_NOMEM, NULL);
 	}
 	struct changed *c = tc_grow(r->changed, &r->changed_cap, r->nchanged + 1, sizeof(*c), 64);
 	if (!c)
 		return tc_error_set(err, TC_NOMEM, NULL);
 	r->changed = c;
 	c = &r->changed[r->nchanged];
-	*c = (struct changed){.at = r->count};
+	*c = (struct changed){.at = r->count, .row = row->row};
 	if (!(c->id = strdup(row->trunk->id)))
 		return tc_error_set(err, TC_NOMEM, NULL);
 	r->nchanged++;
@@ -166,7 +170,7 @@ static enum tc_status server_version(struct tc_store *store, struct tc_routing *
 	c->gone = rc == TC_OK && !rec->base;
 	if (rc == TC_OK && rec->base) {
 		struct tc_route_trunk *out = &r->records[c->at];
-		rc = slim(r, rec->base, out, err);
+		rc = slim(r, rec->base, c->row, out, err);
 		if (rc == TC_OK && !out->id) {
 			bool ok = true;
 			out->id = tc_arena_strdup(&r->arena, rec->id, &ok);
@@ -240,4 +244,66 @@ const struct tc_route_trunk *tc_routing_find(const struct tc_routing *r, const c
 		if (r->records[i].id && strcmp(r->records[i].id, id) == 0)
 			return &r->records[i];
 	return NULL;
+}
+
+/* ---- the lint's marks, straight from the store ---- */
+
+struct marks_walk {
+	struct lint_stream *stream;
+	const atomic_bool *cancel;
+};
+
+static enum tc_status marks_visit(void *ctx, const struct tc_trunk_row *row, struct tc_error *err)
+{
+	struct marks_walk *w = ctx;
+	if (w->cancel && atomic_load(w->cancel))
+		return tc_error_set(err, TC_CANCELLED, "the lint was stopped");
+	/* as routing sees the store: a queued delete is gone */
+	if (row->pending == TC_OP_DELETE)
+		return TC_OK;
+	struct tc_route_trunk v;
+	tc_route_trunk_view(row->trunk, &v);
+	v.row = row->row;
+	return lint_stream_add(w->stream, &v, err);
+}
+
+static enum tc_status read_row(void *src, int64_t row, lint_row_fn fn, void *ctx,
+                               struct tc_error *err)
+{
+	struct tc_trunk_record *rec = NULL;
+	enum tc_status rc = tc_store_get_row(src, row, &rec, err);
+	if (rc == TC_OK) {
+		struct tc_route_trunk v;
+		tc_route_trunk_view(rec->current, &v);
+		v.row = row;
+		rc = fn(ctx, &v);
+		if (rc != TC_OK)
+			tc_error_set(err, rc, NULL);
+	}
+	tc_trunk_record_destroy(rec);
+	return rc;
+}
+
+enum tc_status service_lint_marks(struct tc_store *store, const atomic_bool *cancel,
+                                  struct tc_lint_marks **out, struct tc_error *err)
+{
+	*out = NULL;
+	/* the walk and the reads of the trunks it found sharing an IP see one store */
+	enum tc_status rc = tc_store_snapshot_begin(store, err);
+	if (rc != TC_OK)
+		return rc;
+	int64_t lo, hi;
+	struct marks_walk w = {.cancel = cancel};
+	rc = tc_store_row_span(store, &lo, &hi, err);
+	if (rc == TC_OK)
+		rc = lint_stream_create(lo, hi, &w.stream, err);
+	/* by id, as service_routing_read walks: ties of age fall to that order */
+	struct tc_list_query q = {.sort = TC_SORT_ID};
+	if (rc == TC_OK)
+		rc = tc_store_list_each(store, &q, marks_visit, &w, err);
+	if (rc == TC_OK)
+		rc = lint_stream_finish(w.stream, read_row, store, cancel, out, err);
+	lint_stream_destroy(w.stream);
+	tc_store_snapshot_end(store);
+	return rc;
 }

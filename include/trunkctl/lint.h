@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "trunkctl/error.h"
 #include "trunkctl/route.h"
@@ -132,9 +133,11 @@ void tc_lint_report_finish(struct tc_lint_report *report); /* accepts NULL */
 size_t tc_lint_report_count(const struct tc_lint_report *report, enum tc_lint_severity severity);
 
 /*
- * A lint's findings by trunk, compact enough to keep while the report and the
- * trunks it points into are gone: the list looks each row up (a binary search
- * over the ids, sorted) for its marker, the detail view for the findings.
+ * A lint's findings by trunk, compact enough for the TUI to keep for hours:
+ * each trunk's worst severity by its row in the store (the list's marker),
+ * and what the rules over the whole fleet found (shared IPs, duplicate
+ * prefixes, several fallbacks), so that a trunk's findings can be said
+ * again when its detail view asks.
  */
 struct tc_lint_marks;
 
@@ -144,22 +147,25 @@ struct tc_lint_mark_finding {
 };
 
 /*
- * Every trunk the report names, with its findings: the most severe first,
- * then in the report's order. The marks keep what they need: the report
- * and its trunks can go. TC_NOMEM.
+ * The marks of every rule over table, whose trunks' rows (tc_route_trunk.row)
+ * are distinct: the routing screen's, and the tests'. The lint thread
+ * builds them from the store without a table. TC_NOMEM, TC_USAGE (two
+ * trunks at one row), TC_CANCELLED once *cancel is set (NULL: never).
  */
-enum tc_status tc_lint_marks_build(const struct tc_lint_report *report, struct tc_lint_marks **out,
-                                   struct tc_error *err);
+enum tc_status tc_lint_marks_of_table(const struct tc_route_table *table, const atomic_bool *cancel,
+                                      struct tc_lint_marks **out, struct tc_error *err);
 void tc_lint_marks_destroy(struct tc_lint_marks *marks); /* accepts NULL */
-/* The worst severity of the findings naming trunk id; false when none does (or marks is NULL). */
-bool tc_lint_marks_find(const struct tc_lint_marks *marks, const char *id,
+/* The worst severity of the findings naming the trunk at row; false when none does (or NULL). */
+bool tc_lint_marks_find(const struct tc_lint_marks *marks, int64_t row,
                         enum tc_lint_severity *worst);
 /*
- * The findings naming trunk id, *n of them, their messages put together
- * (each is the one the lint's report has): one allocation, the caller's to
- * free(); *out NULL and *n 0 when none does. TC_NOMEM.
+ * The findings naming trunk t (t->row set; as routing sees it), *n of them,
+ * the most severe first, then in the report's order: one allocation, the
+ * caller's to free(); *out NULL and *n 0 when the marks name none. Each
+ * message is the report's while t is as the lint saw it. TC_NOMEM.
  */
-enum tc_status tc_lint_marks_findings(const struct tc_lint_marks *marks, const char *id,
+enum tc_status tc_lint_marks_findings(const struct tc_lint_marks *marks,
+                                      const struct tc_route_trunk *t,
                                       struct tc_lint_mark_finding **out, size_t *n,
                                       struct tc_error *err);
 /* Trunks whose worst finding has the given severity. */

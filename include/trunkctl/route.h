@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "trunkctl/error.h"
 #include "trunkctl/trunk.h"
@@ -49,9 +50,10 @@ struct tc_route_trunk {
 	enum tc_mode mode;
 	bool plus_prefix;
 	bool national_dialing;
+	int64_t row; /* the store's rowid (the lint's marks); 0 when not from the store */
 };
 
-/* t's routing fields into *out, which points into t: valid while t is unchanged. */
+/* t's routing fields into *out (row 0), which points into t: valid while t is unchanged. */
 void tc_route_trunk_view(const struct tc_trunk *t, struct tc_route_trunk *out);
 
 /* ---- the dial string (src/route_dial.c) ---- */

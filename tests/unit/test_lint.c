@@ -236,7 +236,54 @@ Test(lint, one_rule_only)
 	finish(&r);
 }
 
-/* ---- the marks the list shows: each trunk's worst finding, by id ---- */
+/* ---- the marks the list shows: each trunk's worst finding, by row ---- */
+
+/*
+ * The findings the report has for trunk t, most severe first, then in the
+ * report's order, against what the marks say again of t: rule and message,
+ * byte for byte.
+ */
+static void expect_marks_of(const struct tc_lint_report *r, const struct tc_lint_marks *m,
+                            const struct tc_route_trunk *t)
+{
+	size_t n = 0, k = 0;
+	struct tc_lint_mark_finding *f = NULL;
+	cr_assert_eq(tc_lint_marks_findings(m, t, &f, &n, NULL), TC_OK);
+	enum tc_lint_severity worst = TC_LINT_INFO;
+	bool any = false;
+	for (int sev = TC_LINT_ERROR; sev <= TC_LINT_INFO; sev++)
+		for (size_t i = 0; i < r->count; i++) {
+			bool names = false;
+			for (size_t x = 0; x < r->items[i].ntrunks; x++)
+				names |= r->items[i].trunks[x] == t;
+			if (!names || (int)tc_lint_rule(r->items[i].rule)->severity != sev)
+				continue;
+			if (!any)
+				worst = (enum tc_lint_severity)sev;
+			any = true;
+			cr_assert_lt(k, n, "%s: the report's \"%s\" is missing", t->id,
+			             r->items[i].message);
+			cr_expect_eq(f[k].rule, r->items[i].rule, "%s", t->id);
+			cr_expect_str_eq(f[k].message, r->items[i].message, "%s", t->id);
+			k++;
+		}
+	cr_expect_eq(k, n, "%s: %zu findings where the report has %zu", t->id, n, k);
+	enum tc_lint_severity sev = TC_LINT_INFO;
+	cr_expect_eq(tc_lint_marks_find(m, t->row, &sev), any, "%s", t->id);
+	if (any)
+		cr_expect_eq(sev, worst, "%s", t->id);
+	free(f);
+}
+
+/* The marks of r's table, checked trunk by trunk against its report. */
+static struct tc_lint_marks *marks_of(const struct lint_run *r)
+{
+	struct tc_lint_marks *m = NULL;
+	cr_assert_eq(tc_lint_marks_of_table(r->tb, NULL, &m, NULL), TC_OK);
+	for (size_t i = 0; i < r->n; i++)
+		expect_marks_of(&r->report, m, &r->v[i]);
+	return m;
+}
 
 Test(lint_marks, each_trunk_gets_its_worst_severity_and_its_findings_in_order)
 {
@@ -252,72 +299,84 @@ Test(lint_marks, each_trunk_gets_its_worst_severity_and_its_findings_in_order)
 	                   (char *)NULL)},
 	    .n = 4};
 	run(&r);
-	struct tc_lint_marks *m = NULL;
-	cr_assert_eq(tc_lint_marks_build(&r.report, &m, NULL), TC_OK);
+	struct tc_lint_marks *m = marks_of(&r);
 	enum tc_lint_severity sev = TC_LINT_INFO;
-	cr_assert(tc_lint_marks_find(m, "new", &sev));
+	cr_assert(tc_lint_marks_find(m, r.v[0].row, &sev));
 	cr_expect_eq(sev, TC_LINT_ERROR, "shared-inbound-ip outranks shared-ip-region");
-	cr_assert(tc_lint_marks_find(m, "old", &sev));
+	cr_assert(tc_lint_marks_find(m, r.v[1].row, &sev));
 	cr_expect_eq(sev, TC_LINT_ERROR);
-	cr_assert(tc_lint_marks_find(m, "plus", &sev));
+	cr_assert(tc_lint_marks_find(m, r.v[2].row, &sev));
 	cr_expect_eq(sev, TC_LINT_WARNING);
-	cr_expect_not(tc_lint_marks_find(m, "clean", &sev));
-	cr_expect_not(tc_lint_marks_find(m, "nobody", NULL));
-	cr_expect_not(tc_lint_marks_find(m, "", NULL));
+	cr_expect_not(tc_lint_marks_find(m, r.v[3].row, &sev));
+	cr_expect_not(tc_lint_marks_find(m, 0, NULL), "a row the store never had");
+	cr_expect_not(tc_lint_marks_find(m, 99, NULL));
+	cr_expect_not(tc_lint_marks_find(m, -1, NULL));
 
 	size_t n = 0;
 	struct tc_lint_mark_finding *f = NULL;
-	cr_assert_eq(tc_lint_marks_findings(m, "new", &f, &n, NULL), TC_OK);
+	cr_assert_eq(tc_lint_marks_findings(m, &r.v[0], &f, &n, NULL), TC_OK);
 	cr_assert_eq(n, 2);
 	cr_expect_eq(f[0].rule, TC_LINT_SHARED_INBOUND_IP, "in rule order");
 	cr_expect_eq(f[1].rule, TC_LINT_SHARED_IP_REGION);
 	cr_expect(strstr(f[0].message, "198.51.0.7"), "%s", f[0].message);
+	cr_expect_str_eq(f[1].message,
+	                 "198.51.0.7 is on trunks in hydrogen and helium: it is allowed in the "
+	                 "region of the trunk that registered it first");
 	free(f);
-	cr_expect_eq(tc_lint_marks_findings(m, "clean", &f, &n, NULL), TC_OK);
+	cr_expect_eq(tc_lint_marks_findings(m, &r.v[3], &f, &n, NULL), TC_OK);
 	cr_expect_null(f);
 	cr_expect_eq(n, 0);
 
 	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_ERROR), 2);
 	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_WARNING), 1);
-	/* the report and its trunks go; the marks keep their own copies */
+	/* the table and its trunks go; the marks keep what the fleet's rules found */
+	struct tc_route_trunk again = r.v[1];
 	finish(&r);
-	cr_assert(tc_lint_marks_find(m, "plus", &sev));
-	cr_assert_eq(tc_lint_marks_findings(m, "plus", &f, &n, NULL), TC_OK);
-	bool plus_national = false;
-	for (size_t i = 0; i < n; i++)
-		plus_national |= f[i].rule == TC_LINT_PLUS_WITH_NATIONAL &&
-		                 strstr(f[i].message, "plus prefix") != NULL;
-	cr_expect(plus_national);
+	struct tc_trunk *old =
+	    fx_trunk("old", "2026-01-01T00:00:00Z", IP_MODE, "inbound_source_ips=198.51.0.7",
+	             "region=hydrogen", (char *)NULL);
+	tc_route_trunk_view(old, &again);
+	again.row = 2;
+	cr_assert_eq(tc_lint_marks_findings(m, &again, &f, &n, NULL), TC_OK);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(f[0].message,
+	                 "198.51.0.7 is on 2 trunks: old, created first, receives every call from "
+	                 "it; new never does, nor does its inbound_country apply");
 	free(f);
+	tc_trunk_destroy(old);
 	tc_lint_marks_destroy(m);
 }
 
-/* The list looks every row up: the ids are found whatever order the report named them in. */
-Test(lint_marks, many_trunks_are_found_by_binary_search)
+/* Every trunk is found by its row, whatever order the rows and the walk are in. */
+Test(lint_marks, many_trunks_are_found_by_row)
 {
 	enum { N = 300 };
 	struct tc_trunk *t[N];
 	char id[32];
 	for (int i = 0; i < N; i++) {
-		snprintf(id, sizeof(id), "t%03d", (i * 7919) % N);
-		/* every trunk shares 10.0.0.1: one finding naming all of them */
+		snprintf(id, sizeof(id), "t%03d", i);
+		/* every trunk shares 10.0.0.1, all created at once: their order cannot be told */
 		t[i] = fx_trunk(id, "2026-01-01T00:00:00Z", IP_MODE, "inbound_source_ips=10.0.0.1",
 		                (char *)NULL);
 	}
 	struct tc_route_trunk v[N];
 	fx_views(t, N, v);
+	for (int i = 0; i < N; i++)
+		v[i].row = 1000 + (i * 7919) % N * 3; /* far from 1, gaps between */
 	struct tc_route_table *tb = NULL;
 	cr_assert_eq(tc_route_table_build(v, N, &tb, NULL), TC_OK);
 	struct tc_lint_report report;
 	cr_assert_eq(tc_lint_run(tb, NULL, &report, NULL), TC_OK);
 	struct tc_lint_marks *m = NULL;
-	cr_assert_eq(tc_lint_marks_build(&report, &m, NULL), TC_OK);
+	cr_assert_eq(tc_lint_marks_of_table(tb, NULL, &m, NULL), TC_OK);
 	for (int i = 0; i < N; i++) {
-		snprintf(id, sizeof(id), "t%03d", i);
 		enum tc_lint_severity sev;
-		cr_expect(tc_lint_marks_find(m, id, &sev), "%s", id);
+		cr_expect(tc_lint_marks_find(m, v[i].row, &sev), "%s", v[i].id);
 		cr_expect_eq(sev, TC_LINT_ERROR);
+		cr_expect_not(tc_lint_marks_find(m, v[i].row + 1, NULL), "a gap between rows");
 	}
+	for (int i = 0; i < N; i += 37)
+		expect_marks_of(&report, m, &v[i]);
 	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_ERROR), N);
 	tc_lint_marks_destroy(m);
 	tc_lint_report_finish(&report);
@@ -326,23 +385,42 @@ Test(lint_marks, many_trunks_are_found_by_binary_search)
 		tc_trunk_destroy(t[i]);
 }
 
-Test(lint_marks, an_empty_report_and_no_marks)
+Test(lint_marks, an_empty_fleet_and_no_marks)
 {
-	struct tc_lint_report report = {0};
+	struct tc_route_table *tb = NULL;
+	cr_assert_eq(tc_route_table_build(NULL, 0, &tb, NULL), TC_OK);
 	struct tc_lint_marks *m = NULL;
-	cr_assert_eq(tc_lint_marks_build(&report, &m, NULL), TC_OK);
-	cr_expect_not(tc_lint_marks_find(m, "x", NULL));
+	cr_assert_eq(tc_lint_marks_of_table(tb, NULL, &m, NULL), TC_OK);
+	cr_expect_not(tc_lint_marks_find(m, 1, NULL));
 	cr_expect_eq(tc_lint_marks_count(m, TC_LINT_ERROR), 0);
 	tc_lint_marks_destroy(m);
+	tc_route_table_destroy(tb);
 	/* before the first lint the UI has no marks at all */
-	cr_expect_not(tc_lint_marks_find(NULL, "x", NULL));
+	cr_expect_not(tc_lint_marks_find(NULL, 1, NULL));
 	size_t n = 1;
 	struct tc_lint_mark_finding *f = NULL;
-	cr_expect_eq(tc_lint_marks_findings(NULL, "x", &f, &n, NULL), TC_OK);
+	struct tc_route_trunk t = {.id = "x", .row = 1};
+	cr_expect_eq(tc_lint_marks_findings(NULL, &t, &f, &n, NULL), TC_OK);
 	cr_expect_null(f);
 	cr_expect_eq(n, 0);
 	cr_expect_eq(tc_lint_marks_count(NULL, TC_LINT_ERROR), 0);
 	tc_lint_marks_destroy(NULL);
+}
+
+Test(lint_marks, two_trunks_at_one_row_are_refused)
+{
+	struct lint_run r = {.t = {fx_trunk("a", "2026-01-01T00:00:00Z", IP_MODE, (char *)NULL),
+	                           fx_trunk("b", "2026-01-02T00:00:00Z", IP_MODE, (char *)NULL)},
+	                     .n = 2};
+	run(&r);
+	r.v[1].row = r.v[0].row;
+	struct tc_lint_marks *m = NULL;
+	struct tc_error err;
+	tc_error_init(&err);
+	cr_expect_eq(tc_lint_marks_of_table(r.tb, NULL, &m, &err), TC_USAGE);
+	cr_expect_null(m);
+	tc_error_clear(&err);
+	finish(&r);
 }
 
 Test(lint, a_set_cancel_flag_stops_the_rules)
@@ -355,6 +433,9 @@ Test(lint, a_set_cancel_flag_stops_the_rules)
 	atomic_bool cancel = true;
 	cr_expect_eq(tc_lint_run_cancellable(r.tb, NULL, &cancel, &r.report, NULL), TC_CANCELLED);
 	cr_expect_eq(r.report.count, 0);
+	struct tc_lint_marks *m = NULL;
+	cr_expect_eq(tc_lint_marks_of_table(r.tb, &cancel, &m, NULL), TC_CANCELLED);
+	cr_expect_null(m);
 	atomic_store(&cancel, false);
 	cr_expect_eq(tc_lint_run_cancellable(r.tb, NULL, &cancel, &r.report, NULL), TC_OK);
 	finish(&r);
@@ -373,11 +454,10 @@ Test(lint_marks, a_trunks_findings_come_most_severe_first)
 	/* the rule table lists empty-route-prefix (a warning) before dial-prefix-not-digits */
 	cr_assert_lt(TC_LINT_EMPTY_ROUTE_PREFIX, TC_LINT_DIAL_PREFIX_NOT_DIGITS);
 	cr_assert_not_null(find(&r, TC_LINT_EMPTY_ROUTE_PREFIX));
-	struct tc_lint_marks *m = NULL;
-	cr_assert_eq(tc_lint_marks_build(&r.report, &m, NULL), TC_OK);
+	struct tc_lint_marks *m = marks_of(&r);
 	size_t n = 0;
 	struct tc_lint_mark_finding *f = NULL;
-	cr_assert_eq(tc_lint_marks_findings(m, "x", &f, &n, NULL), TC_OK);
+	cr_assert_eq(tc_lint_marks_findings(m, &r.v[0], &f, &n, NULL), TC_OK);
 	cr_assert_geq(n, 2);
 	cr_expect_eq(f[0].rule, TC_LINT_DIAL_PREFIX_NOT_DIGITS);
 	for (size_t i = 1; i < n; i++)
@@ -388,54 +468,8 @@ Test(lint_marks, a_trunks_findings_come_most_severe_first)
 	finish(&r);
 }
 
-/* Every finding the report has for trunk id, the messages as the CLI prints them. */
-static void expect_marks_of(const struct tc_lint_report *r, const struct tc_lint_marks *m,
-                            const char *id)
-{
-	size_t n = 0, k = 0;
-	struct tc_lint_mark_finding *f = NULL;
-	cr_assert_eq(tc_lint_marks_findings(m, id, &f, &n, NULL), TC_OK);
-	for (int sev = TC_LINT_ERROR; sev <= TC_LINT_INFO; sev++)
-		for (size_t i = 0; i < r->count; i++) {
-			bool names = false;
-			for (size_t t = 0; t < r->items[i].ntrunks; t++)
-				names |= strcmp(r->items[i].trunks[t]->id, id) == 0;
-			if (!names || (int)tc_lint_rule(r->items[i].rule)->severity != sev)
-				continue;
-			cr_assert_lt(k, n, "%s: finding %zu missing", id, i);
-			cr_expect_eq(f[k].rule, r->items[i].rule, "%s", id);
-			cr_expect_str_eq(f[k].message, r->items[i].message, "%s", id);
-			k++;
-		}
-	cr_expect_eq(k, n, "%s", id);
-	free(f);
-}
-
-/* What lint_marks_run lints, freed when it says it no longer reads it. */
-struct released {
-	struct tc_trunk *t[6];
-	size_t n;
-	struct tc_route_trunk v[6];
-	struct tc_route_table *tb;
-	bool released;
-};
-
-static void release(void *ctx)
-{
-	struct released *r = ctx;
-	tc_route_table_destroy(r->tb);
-	for (size_t i = 0; i < r->n; i++)
-		tc_trunk_destroy(r->t[i]);
-	/* what the trunks said is gone from memory too */
-	memset(r->v, 0, sizeof(r->v));
-	r->released = true;
-}
-
-/*
- * The lint thread's marks come straight from the rules, their messages put
- * together when asked: each is the report's, byte for byte.
- */
-Test(lint_marks, marks_run_without_a_report_give_the_reports_messages)
+/* Every rule at once: the marks say each trunk's findings as the report does. */
+Test(lint_marks, the_marks_say_what_the_report_says)
 {
 	struct lint_run r = {
 	    .t = {fx_trunk("a", "2026-01-01T00:00:00Z", IP_MODE, "inbound_source_ips=10.0.0.1",
@@ -460,72 +494,92 @@ Test(lint_marks, marks_run_without_a_report_give_the_reports_messages)
 	cr_assert_eq(tc_route_table_build(r.v, r.n, &r.tb, NULL), TC_OK);
 	cr_assert_eq(tc_lint_run(r.tb, NULL, &r.report, NULL), TC_OK);
 	cr_assert_gt(r.report.count, 8);
-	struct tc_lint_marks *built = NULL, *ran = NULL;
-	cr_assert_eq(tc_lint_marks_build(&r.report, &built, NULL), TC_OK);
-	/* the run's own copy of the trunks, gone before its marks are put together */
-	struct released copy = {.n = r.n};
-	for (size_t i = 0; i < r.n; i++)
-		cr_assert_not_null(copy.t[i] = tc_trunk_dup(r.t[i]));
-	fx_views(copy.t, copy.n, copy.v);
-	copy.v[4].name = NULL;
-	cr_assert_eq(tc_route_table_build(copy.v, copy.n, &copy.tb, NULL), TC_OK);
-	cr_assert_eq(lint_marks_run(copy.tb, NULL, release, &copy, &ran, NULL), TC_OK);
-	cr_expect(copy.released);
-	const char *ids[] = {"a", "b", "c", "d", "e", "f"};
-	for (int sev = TC_LINT_ERROR; sev <= TC_LINT_INFO; sev++)
-		cr_expect_eq(tc_lint_marks_count(ran, (enum tc_lint_severity)sev),
-		             tc_lint_marks_count(built, (enum tc_lint_severity)sev));
-	for (size_t k = 0; k < 6; k++) {
-		expect_marks_of(&r.report, built, ids[k]);
-		expect_marks_of(&r.report, ran, ids[k]);
-	}
-	tc_lint_marks_destroy(built);
-	tc_lint_marks_destroy(ran);
+	tc_lint_marks_destroy(marks_of(&r));
 	finish(&r);
 }
 
-/* The server's ids (UUIDs) are kept packed: found and named as their text, others as they are. */
-Test(lint_marks, uuid_ids_are_found_and_named_as_text)
+/* ---- the same against many generated fleets ---- */
+
+/* Small pools, so that values repeat: shared IPs and prefixes, ties of age, regions. */
+static const char *const gen_ips[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "300.1.1.1", "10.0.0.1 "};
+static const char *const gen_prefixes[] = {"855",
+                                           "85",
+                                           "8551",
+                                           "",
+                                           "+44",
+                                           "1",
+                                           "44",
+                                           "1234567890123456789",
+                                           "12345678901234567890123",
+                                           "12345678901234567890124",
+                                           "0855",
+                                           "85 5"};
+static const char *const gen_created[] = {"2026-01-01T00:00:00Z", "2026-01-01T00:00:00.5Z",
+                                          "2026-01-02T00:00:00Z", "2026-01-01T00:00:00.50Z", NULL};
+static const char *const gen_regions[] = {"helium", "hydrogen", "lithium", NULL};
+static const char *const gen_hosts[] = {"sip.example.com", "reg.example.com:5080", NULL};
+static const char *const gen_countries[] = {"US", "ES", "KH", "GB", NULL};
+static const char *const gen_dial[] = {"99", "+1", NULL};
+static const enum tc_mode gen_modes[] = {TC_MODE_IP_ADDRESS, TC_MODE_CLIENT_CREDENTIALS,
+                                         TC_MODE_OUTBOUND_REGISTRATION};
+
+#define PICK(rng, pool) (pool)[next_rand(rng) % (sizeof(pool) / sizeof((pool)[0]))]
+
+static unsigned next_rand(unsigned long long *state)
 {
-	const char *ids[] = {"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-	                     "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
-	                     "ffffffff-ffff-ffff-ffff-fffffffffff", "plain"};
-	struct lint_run r = {.n = 4};
-	for (size_t i = 0; i < r.n; i++)
-		r.t[i] = fx_trunk(ids[i], "2026-01-01T00:00:00Z", IP_MODE, "inbound_country=US",
-		                  "inbound_source_ips=10.0.0.1", (char *)NULL);
-	fx_views(r.t, r.n, r.v);
-	r.v[0].name = NULL; /* labelled by its packed id */
-	cr_assert_eq(tc_route_table_build(r.v, r.n, &r.tb, NULL), TC_OK);
-	cr_assert_eq(tc_lint_run(r.tb, NULL, &r.report, NULL), TC_OK);
-	struct tc_lint_marks *built = NULL, *ran = NULL;
-	cr_assert_eq(tc_lint_marks_build(&r.report, &built, NULL), TC_OK);
-	cr_assert_eq(lint_marks_run(r.tb, NULL, NULL, NULL, &ran, NULL), TC_OK);
-	for (size_t k = 0; k < r.n; k++) {
-		cr_expect(tc_lint_marks_find(ran, ids[k], NULL), "%s", ids[k]);
-		expect_marks_of(&r.report, built, ids[k]);
-		expect_marks_of(&r.report, ran, ids[k]);
-	}
-	cr_expect_not(tc_lint_marks_find(ran, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f1", NULL));
-	cr_expect_not(tc_lint_marks_find(ran, "0f1e2d3c", NULL));
-	tc_lint_marks_destroy(built);
-	tc_lint_marks_destroy(ran);
-	finish(&r);
+	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(*state >> 33);
 }
 
-/* Two records of one trunk, named differently: each finding keeps its own name. */
-Test(lint_marks, one_id_under_two_names_keeps_each_message)
+Test(lint_marks, generated_fleets_say_what_the_report_says)
 {
-	struct lint_run r = {.t = {fx_trunk("x", "2026-01-01T00:00:00Z", IP_MODE,
-	                                    "inbound_country=US", "name=first", (char *)NULL),
-	                           fx_trunk("x", "2026-01-02T00:00:00Z", IP_MODE,
-	                                    "inbound_country=US", "name=second", (char *)NULL)},
-	                     .n = 2};
-	run(&r);
-	cr_assert_eq(count(&r, TC_LINT_INBOUND_COUNTRY_NO_OP), 2);
-	struct tc_lint_marks *m = NULL;
-	cr_assert_eq(tc_lint_marks_build(&r.report, &m, NULL), TC_OK);
-	expect_marks_of(&r.report, m, "x");
-	tc_lint_marks_destroy(m);
-	finish(&r);
+	enum { FLEETS = 300, MAX = 24 };
+	static char ids[MAX][16], names[MAX][16];
+	static const char *prefixes[MAX][3], *ips[MAX][3];
+	unsigned long long rng = 7;
+	for (int fleet = 0; fleet < FLEETS; fleet++) {
+		size_t n = 1 + next_rand(&rng) % MAX;
+		struct tc_route_trunk v[MAX];
+		for (size_t i = 0; i < n; i++) {
+			/* in id order, as the store's walk hands them */
+			snprintf(ids[i], sizeof(ids[i]), "id-%02zu", i);
+			snprintf(names[i], sizeof(names[i]), "trunk %zu", i);
+			v[i] = (struct tc_route_trunk){
+			    .id = ids[i],
+			    .name = next_rand(&rng) % 4 ? names[i] : NULL,
+			    .created_at = PICK(&rng, gen_created),
+			    .region = PICK(&rng, gen_regions),
+			    .outbound_host = PICK(&rng, gen_hosts),
+			    .dial_string_prefix = PICK(&rng, gen_dial),
+			    .inbound_country = PICK(&rng, gen_countries),
+			    .mode = PICK(&rng, gen_modes),
+			    .plus_prefix = next_rand(&rng) % 2,
+			    .national_dialing = next_rand(&rng) % 3 == 0,
+			    .row = 5 + (int64_t)((i * 11) % n) * 2,
+			};
+			v[i].nroute_prefixes = next_rand(&rng) % 4;
+			for (size_t k = 0; k < v[i].nroute_prefixes; k++)
+				prefixes[i][k] = PICK(&rng, gen_prefixes);
+			v[i].route_prefixes = prefixes[i];
+			v[i].ninbound_ips = next_rand(&rng) % 4;
+			for (size_t k = 0; k < v[i].ninbound_ips; k++)
+				ips[i][k] = PICK(&rng, gen_ips);
+			v[i].inbound_ips = ips[i];
+		}
+		/* rows distinct: i * 11 mod n is a permutation when n is not a multiple of 11 */
+		if (n % 11 == 0)
+			for (size_t i = 0; i < n; i++)
+				v[i].row = 5 + (int64_t)i * 2;
+		struct tc_route_table *tb = NULL;
+		cr_assert_eq(tc_route_table_build(v, n, &tb, NULL), TC_OK);
+		struct tc_lint_report report;
+		cr_assert_eq(tc_lint_run(tb, NULL, &report, NULL), TC_OK);
+		struct tc_lint_marks *m = NULL;
+		cr_assert_eq(tc_lint_marks_of_table(tb, NULL, &m, NULL), TC_OK, "fleet %d", fleet);
+		for (size_t i = 0; i < n; i++)
+			expect_marks_of(&report, m, &v[i]);
+		tc_lint_marks_destroy(m);
+		tc_lint_report_finish(&report);
+		tc_route_table_destroy(tb);
+	}
 }

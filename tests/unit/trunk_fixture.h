@@ -33,11 +33,13 @@ static inline struct tc_trunk *fx_trunk(const char *id, const char *created_at, 
 	return t;
 }
 
-/* The routing records of t[0..n) into v, pointing into the trunks. */
+/* The routing records of t[0..n) into v, pointing into the trunks; t[i] at row i + 1. */
 static inline void fx_views(struct tc_trunk *const *t, size_t n, struct tc_route_trunk *v)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		tc_route_trunk_view(t[i], &v[i]);
+		v[i].row = (int64_t)i + 1;
+	}
 }
 
 #endif

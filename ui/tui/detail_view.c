@@ -59,7 +59,13 @@ static void add_lint(struct tui_app *app, struct detail_view *v)
 {
 	size_t n = 0;
 	struct tc_lint_mark_finding *f = NULL;
-	if (tc_lint_marks_findings(app->lint, v->rec->id, &f, &n, NULL) != TC_OK) {
+	/* routing sees the trunk as it will be after the next sync: a queued delete is gone */
+	if (v->rec->pending == TC_OP_DELETE || !v->rec->current)
+		return;
+	struct tc_route_trunk t;
+	tc_route_trunk_view(v->rec->current, &t);
+	t.row = v->rec->row;
+	if (tc_lint_marks_findings(app->lint, &t, &f, &n, NULL) != TC_OK) {
 		tui_status(app, true,
 		           "Out of memory; the lint's findings of this trunk are not shown.");
 		return;

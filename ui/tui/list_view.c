@@ -82,10 +82,10 @@ static int gutter_width(const struct tui_app *app, int *lint_x)
 }
 
 /* The lint's marker of a trunk, "" when it has none the list shows. */
-static const char *lint_marker(const struct tui_app *app, const char *id, enum tui_role *role)
+static const char *lint_marker(const struct tui_app *app, int64_t row, enum tui_role *role)
 {
 	enum tc_lint_severity sev;
-	if (!tc_lint_marks_find(app->lint, id, &sev) || sev == TC_LINT_INFO)
+	if (!tc_lint_marks_find(app->lint, row, &sev) || sev == TC_LINT_INFO)
 		return "";
 	*role = sev == TC_LINT_ERROR ? TUI_ROLE_ERROR : TUI_ROLE_WARNING;
 	return tui_legend_mark(sev == TC_LINT_ERROR ? TUI_LEGEND_LINT_ERROR
@@ -273,7 +273,7 @@ static void draw_row(struct tui_app *app, const struct list_view *v, size_t i, i
 	if (app->marks.count && tui_marks_has(&app->marks, r->trunk->id))
 		tui_put(stdscr, y, 0, tui_legend_mark(TUI_LEGEND_MARKED), 1, attr | A_BOLD);
 	enum tui_role role = TUI_ROLE_NORMAL;
-	const char *lint = lint_x >= 0 ? lint_marker(app, r->trunk->id, &role) : "";
+	const char *lint = lint_x >= 0 ? lint_marker(app, r->row, &role) : "";
 	if (*lint)
 		tui_put(stdscr, y, lint_x, lint, 1, (sel ? attr : tui_attr(role)) | A_BOLD);
 	int x = gutter;
