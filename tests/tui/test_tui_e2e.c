@@ -2306,3 +2306,46 @@ Test(e2e, a_change_from_another_process_shows_and_is_linted_without_a_key)
 	cr_expect_eq(vtd_idle(t), inputs, "a key was counted");
 	quit(t);
 }
+
+/*
+ * Each page a sync's pull commits changes the store, and a lint asked for
+ * at each idle tick was cancelled by the next before it could end: during
+ * a sync the list shows the changes as they come and the lint runs once,
+ * when the sync ends (here, stopped), with what changed meanwhile.
+ */
+Test(e2e, a_change_during_a_sync_is_linted_once_the_sync_ends)
+{
+	create_offline_with("Other A",
+	                    (const char *const[]){"inbound_source_ips=198.51.100.7", NULL});
+	create_offline_with("Other B",
+	                    (const char *const[]){"inbound_source_ips=198.51.100.9", NULL});
+	/* every request of the sync waits until it is stopped */
+	const char *extra[] = {"--fault", "hang=100", NULL};
+	cr_assert(fake_start(&server, 0, extra), "the fake API did not start");
+	struct vtd *t = run(24, 80, RUN_ONLINE);
+	wait_text(t, "Syncing", WAIT_MS);
+	cr_assert(vtd_wait_lint(t, WAIT_MS), "the first lint never came");
+	char g[3];
+	gutter_of(t, "Other A", g);
+	cr_expect_str_neq(g, "! ", "no shared IP yet");
+	cr_assert_eq(cli((const char *const[]){"update", "Other B", "--set", "name=Other C",
+	                                       "--set", "inbound_source_ips=198.51.100.7", NULL}),
+	             0);
+	wait_text(t, "Other C", WAIT_MS);
+	/* a key's repaint carries a marker of its own: what it says of the lint is current */
+	keys(t, "j");
+	cr_expect(vtd_has_text(t, "Syncing"), "the sync is still under way");
+	cr_expect(vtd_lint_pending(t), "the lint waits for the sync to end");
+	/* a lint asked for now would have ended well within this: none comes until the sync ends */
+	cr_expect_not(vtd_wait_lint(t, 3000), "a lint ran during the sync");
+	gutter_of(t, "Other A", g);
+	cr_expect_str_neq(g, "! ", "no lint ran during the sync");
+	keys(t, "\030");
+	wait_text(t, "Sync stopped", SYNC_MS);
+	cr_assert(vtd_wait_lint(t, WAIT_MS), "the lint after the sync never came");
+	gutter_of(t, "Other A", g);
+	cr_expect_str_eq(g, "! ", "the IP now shared is an error once the sync ended");
+	gutter_of(t, "Other C", g);
+	cr_expect_str_eq(g, "! ");
+	quit(t);
+}

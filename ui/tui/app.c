@@ -134,6 +134,15 @@ static void take_routing(struct tui_app *app)
 	}
 }
 
+/* A lint now, or once the sync under way has ended. */
+static void lint_unless_syncing(struct tui_app *app)
+{
+	if (app->syncing)
+		app->lint_after_sync = true;
+	else
+		tui_lint_request(app);
+}
+
 void tui_changed(struct tui_app *app)
 {
 	reload_all(app);
@@ -422,7 +431,8 @@ static void present(struct tui_app *app)
 		 * " lint": a lint is yet to come (the first one is asked for just
 		 * after this paint) or has not been painted yet; the tests wait for it.
 		 */
-		bool lint = !app->lint_asked || tc_service_lint_busy(app->svc);
+		bool lint =
+		    !app->lint_asked || app->lint_after_sync || tc_service_lint_busy(app->svc);
 		printf("\033]2;idle:%u%s\007", app->inputs + 1, lint ? " lint" : "");
 		fflush(stdout);
 	}
@@ -685,7 +695,9 @@ static void handle_events(struct tui_app *app)
 			app->progress[0] = '\0';
 			changed = true;
 			/* a pull of trunks as they were changes nothing the lint sees */
-			trunks |= ev.report.changed || ev.report.removed || ev.report.pushed;
+			trunks |= ev.report.changed || ev.report.removed || ev.report.pushed ||
+			          app->lint_after_sync;
+			app->lint_after_sync = false;
 			if (ev.report.removed)
 				tui_marks_drop_gone(app);
 			if (ev.report.status == TC_CONFLICT) {
@@ -723,7 +735,7 @@ static void handle_events(struct tui_app *app)
 	if (changed)
 		reload_all(app);
 	if (trunks)
-		tui_lint_request(app);
+		lint_unless_syncing(app);
 }
 
 /* The lint thread's answer: the list and the detail view show it at the next paint. */
@@ -896,7 +908,9 @@ static void loop(struct tui_app *app)
 		 * markers follow keys and changes, not the clock.
 		 */
 		if (n == 0 && !grace && changed_elsewhere(app)) {
-			tui_changed(app);
+			/* the list shows a sync's pages as they come; the lint waits for its end */
+			reload_all(app);
+			lint_unless_syncing(app);
 			keys_only = false;
 			repaint = true;
 		} else if (n == 0 && !grace && !app->test_hooks) {

@@ -88,6 +88,12 @@ struct tui_app {
 
 	struct tc_service_status st;
 	bool syncing;
+	/*
+	 * Trunks changed during the sync under way: the lint runs once it ends.
+	 * Each page a pull commits changes the store, and a lint asked for at
+	 * each idle tick was cancelled by the next before it could end.
+	 */
+	bool lint_after_sync;
 	int64_t sync_started_ms; /* tui_now when the running sync began */
 	bool interrupted;        /* the quit being handled came from Ctrl-C */
 	char progress[96];
