@@ -102,6 +102,14 @@ int route_created_order(const char *a, const char *b)
 	return created_cmp(a, b);
 }
 
+int tc_route_age_order(const struct tc_route_trunk *a, const struct tc_route_trunk *b)
+{
+	int c = route_created_order(a->created_at, b->created_at);
+	if (c || !a->id || !b->id)
+		return c;
+	return strcmp(a->id, b->id);
+}
+
 /* qsort has no context argument: each element carries its trunk's created_at. */
 struct aged {
 	const char *created; /* NULL: not on the server yet */

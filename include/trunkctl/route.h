@@ -56,6 +56,13 @@ struct tc_route_trunk {
 /* t's routing fields into *out (row 0), which points into t: valid while t is unchanged. */
 void tc_route_trunk_view(const struct tc_trunk *t, struct tc_route_trunk *out);
 
+/*
+ * Which of a and b the platform counts as older (created first; those it
+ * cannot tell apart in the order the store is walked, by id): < 0 when a,
+ * > 0 when b. A trunk not on the server yet (no created_at) is the newest.
+ */
+int tc_route_age_order(const struct tc_route_trunk *a, const struct tc_route_trunk *b);
+
 /* ---- the dial string (src/route_dial.c) ---- */
 
 /* The settings the platform sends the switch for one call (its routing parameters). */

@@ -2349,3 +2349,64 @@ Test(e2e, a_change_during_a_sync_is_linted_once_the_sync_ends)
 	cr_expect_str_eq(g, "! ");
 	quit(t);
 }
+
+/*
+ * From a trunk's detail view: edits it, puts ip in place of its first
+ * inbound IP, waits for the form's routing line to say expected, and
+ * discards the edit.
+ */
+static void try_inbound_ip(struct vtd *t, const char *trunk, const char *ip, const char *expected)
+{
+	char title[96];
+	snprintf(title, sizeof(title), "Edit trunk %s", trunk);
+	keys(t, "e");
+	wait_text(t, title, WAIT_MS);
+	for (int i = 0; i < 5; i++)
+		keys(t, K_TAB);
+	keys(t, "\025");
+	type(t, ip);
+	wait_text(t, expected, WAIT_MS);
+	keys(t, K_ESC);
+	wait_text(t, "Discard your changes?", WAIT_MS);
+	keys(t, "y");
+	wait_text(t, "Inbound source IPs", WAIT_MS);
+}
+
+/*
+ * A form opened from the routing screen checks its IPs against the trunks
+ * that screen shows (one read by the lint thread, shared); leaving the form
+ * keeps the routing screen's trunks.
+ */
+Test(e2e, a_form_over_the_routing_screen_checks_against_its_trunks)
+{
+	struct vtd *t = run_online_with_samples(4);
+	keys(t, ":");
+	type(t, "route 198.51.0.1");
+	keys(t, K_ENTER);
+	wait_text(t, "A call from 198.51.0.1 lands on Sample trunk 1", WAIT_MS);
+	/* the last line: trunk 4's IP */
+	keys(t, "G");
+	keys(t, K_ENTER);
+	wait_text(t, "Inbound source IPs", WAIT_MS);
+	try_inbound_ip(t, "Sample trunk 4", "198.51.0.1",
+	               "198.51.0.1 is already on Sample trunk 1, created earlier");
+	keys(t, K_ESC);
+	wait_text(t, "Routing: what the platform does", WAIT_MS);
+	cr_expect(vtd_has_text(t, "lands on Sample trunk 1"), "the routing screen kept its trunks");
+	quit(t);
+}
+
+/*
+ * Which trunk loses an IP two trunks share is a matter of their ages: trunk
+ * 1 taking trunk 4's IP is the older, so trunk 4 stops receiving its calls.
+ */
+Test(e2e, an_older_trunk_taking_an_ip_is_said_to_take_its_calls)
+{
+	struct vtd *t = run_online_with_samples(4);
+	/* the list is by name: Sample trunk 1 first */
+	keys(t, K_ENTER);
+	wait_text(t, "Inbound source IPs", WAIT_MS);
+	try_inbound_ip(t, "Sample trunk 1", "198.51.0.4",
+	               "198.51.0.4 is also on Sample trunk 4, created later: it stops");
+	quit(t);
+}

@@ -108,15 +108,29 @@ void tui_lint_request(struct tui_app *app)
 	tc_error_clear(&err);
 }
 
-void tui_routing_release(struct tui_app *app)
+struct tui_fleet *tui_fleet_hold(struct tui_fleet *f)
 {
-	tc_routing_destroy(app->routing);
-	tc_lint_report_finish(&app->routing_report);
-	app->routing = NULL;
-	memset(&app->routing_report, 0, sizeof(app->routing_report));
+	if (f)
+		f->refs++;
+	return f;
 }
 
-/* The routing snapshot the answer just taken carried: kept while a routing screen is open. */
+void tui_fleet_drop(struct tui_fleet *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	tc_routing_destroy(f->routing);
+	tc_lint_report_finish(&f->report);
+	free(f);
+}
+
+void tui_routing_release(struct tui_app *app)
+{
+	tui_fleet_drop(app->fleet);
+	app->fleet = NULL;
+}
+
+/* The routing snapshot the answer just taken carried: kept while a screen reads it. */
 static void take_routing(struct tui_app *app)
 {
 	struct tc_routing *r = NULL;
@@ -124,14 +138,18 @@ static void take_routing(struct tui_app *app)
 	if (!tc_service_routing_take(app->svc, &r, &report))
 		return;
 	tui_routing_release(app);
-	if (app->routing_views) {
-		app->routing = r;
-		app->routing_report = report;
-		app->routing_gen++;
-	} else {
+	struct tui_fleet *f = app->routing_views ? calloc(1, sizeof(*f)) : NULL;
+	if (!f) {
 		tc_routing_destroy(r);
 		tc_lint_report_finish(&report);
+		if (app->routing_views)
+			tui_status(app, true,
+			           "Out of memory: the trunks read for routing are dropped.");
+		return;
 	}
+	*f = (struct tui_fleet){r, report, 1};
+	app->fleet = f;
+	app->routing_gen++;
 }
 
 /* A lint now, or once the sync under way has ended. */

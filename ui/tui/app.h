@@ -128,23 +128,34 @@ struct tui_app {
 	/* The sync worker and the lint have been started (a moment after the first paint). */
 	bool background;
 	/*
-	 * The routing screens open: while there are any, the lint is asked
-	 * for with the trunks and the report (tui_lint_request), which the
-	 * lint thread reads so that the UI does not; the newest answer waits
-	 * here (routing_gen counts them) for the routing screen to take.
+	 * The screens that read the whole fleet (routing screens, a form's
+	 * routing preview): while there are any, the lint is asked for with the
+	 * trunks and the report (tui_lint_request), which the lint thread reads
+	 * so that the UI does not; the newest answer is kept here (routing_gen
+	 * counts them) and each screen holds a reference to the one it shows.
 	 */
 	int routing_views;
-	struct tc_routing *routing;
-	struct tc_lint_report routing_report;
+	struct tui_fleet *fleet; /* one reference is the app's; NULL when none */
 	unsigned routing_gen;
 };
+
+/* A routing snapshot and its report, shared by the screens that read them. */
+struct tui_fleet {
+	struct tc_routing *routing;
+	struct tc_lint_report report;
+	unsigned refs;
+};
+
+/* Another reference to f (NULL: none); give it back with tui_fleet_drop. */
+struct tui_fleet *tui_fleet_hold(struct tui_fleet *f);
+void tui_fleet_drop(struct tui_fleet *f); /* accepts NULL; the last reference frees it */
 
 /* ---- app services for screens ---- */
 
 /* A sentence for the status line (printf); error shows it in the error colour. */
 void tui_status(struct tui_app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Frees the routing snapshot waiting for a routing screen (app->routing), if any. */
+/* Drops the app's reference to the newest routing snapshot (app->fleet), if any. */
 void tui_routing_release(struct tui_app *app);
 /* The service's message for a failed call. */
 void tui_status_err(struct tui_app *app, const char *what, const struct tc_error *err);

@@ -183,8 +183,7 @@ static void validate(struct tui_app *app, struct form_view *v)
 	                    v->rec ? v->rec->current : NULL, &err);
 	tc_field_errors_move(&v->errs, &err.fields);
 	tc_error_clear(&err);
-	tui_route_preview_update(app->svc, &v->preview, draft, v->rec ? v->rec->current : NULL,
-	                         v->id);
+	tui_route_preview_update(app, &v->preview, draft, v->rec ? v->rec->current : NULL, v->id);
 	tc_trunk_destroy(draft);
 }
 
@@ -687,9 +686,18 @@ static void reload(struct tui_app *app, struct tui_screen *s)
 		reread(app, v);
 }
 
+static void draw(struct tui_app *app, struct tui_screen *s, int top, int height)
+{
+	struct form_view *v = (struct form_view *)s;
+	/* the other trunks came from the lint thread: the preview is worked out again with them */
+	if (tui_route_preview_stale(&v->preview))
+		validate(app, v);
+	form_draw(app, s, top, height);
+}
+
 static const struct tui_screen_ops ops = {
     .scope = TUI_SCOPE_FORM,
-    .draw = form_draw,
+    .draw = draw,
     .key = key,
     .reload = reload,
     .destroy = destroy,

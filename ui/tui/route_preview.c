@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "trunkctl/lint.h"
 #include "trunkctl/route.h"
 
@@ -98,9 +99,9 @@ static bool is_self(const struct tc_route_trunk *t, const char *self_id)
 
 /* An inbound IP or a route prefix the draft shares with another trunk, into line 1. */
 static bool say_fleet_finding(struct tui_route_preview *p, const struct tc_trunk *draft,
-                              const char *self_id)
+                              const struct tc_trunk *saved, const char *self_id)
 {
-	const struct tc_route_table *table = tc_routing_table(p->fleet);
+	const struct tc_route_table *table = tc_routing_table(p->fleet->routing);
 	struct tc_error err;
 	tc_error_init(&err);
 	bool found = false;
@@ -118,7 +119,14 @@ static bool say_fleet_finding(struct tui_route_preview *p, const struct tc_trunk
 		for (size_t k = 0; !other && k < a.nshadowed; k++)
 			if (!is_self(a.shadowed[k], self_id))
 				other = a.shadowed[k];
-		bool older = other && a.trunk == other;
+		/*
+		 * The fleet holds the saved version, without the IP the edit adds:
+		 * which of the two receives its calls is a matter of their ages.
+		 */
+		struct tc_route_trunk self = {0};
+		if (saved)
+			tc_route_trunk_view(saved, &self);
+		bool older = other && (!saved || tc_route_age_order(other, &self) < 0);
 		if (other) {
 			snprintf(p->line, sizeof(p->line),
 			         older ? "%s is already on %s, created earlier: inbound calls from "
@@ -164,18 +172,44 @@ static bool say_fleet_finding(struct tui_route_preview *p, const struct tc_trunk
 	return found;
 }
 
-static void read_fleet(struct tc_service *svc, struct tui_route_preview *p)
+/*
+ * The other trunks: asked for once (the lint thread reads them, the app
+ * keeps its newest answer), then the newest answer the app has.
+ */
+static void want_fleet(struct tui_app *app, struct tui_route_preview *p)
 {
-	p->fleet_tried = true;
-	struct tc_list_query all = {0};
-	size_t n = 0;
-	struct tc_error err;
-	tc_error_init(&err);
-	if (tc_service_count(svc, &all, &n, &err) == TC_OK && n > TUI_PREVIEW_FLEET_MAX)
-		p->fleet_too_large = true;
-	else if (tc_service_routing(svc, false, &p->fleet, &err) != TC_OK)
-		p->fleet = NULL;
-	tc_error_clear(&err);
+	if (!p->fleet_asked && !p->fleet_too_large) {
+		struct tc_list_query all = {0};
+		size_t n = 0;
+		struct tc_error err;
+		tc_error_init(&err);
+		/* the count is kept in the store: no trunk is read for it */
+		if (tc_service_count(app->svc, &all, &n, &err) == TC_OK &&
+		    n > TUI_PREVIEW_FLEET_MAX)
+			p->fleet_too_large = true;
+		tc_error_clear(&err);
+		if (p->fleet_too_large)
+			return;
+		p->fleet_asked = true;
+		p->gen = app->routing_gen;
+		app->routing_views++;
+		/* a routing screen open underneath keeps the newest trunks: they serve at once */
+		p->fleet = tui_fleet_hold(app->fleet);
+		if (!p->fleet)
+			tui_lint_request(app);
+		return;
+	}
+	if (p->fleet_asked && p->gen != app->routing_gen) {
+		tui_fleet_drop(p->fleet);
+		p->fleet = tui_fleet_hold(app->fleet);
+		p->gen = app->routing_gen;
+		p->answered = true;
+	}
+}
+
+bool tui_route_preview_stale(const struct tui_route_preview *p)
+{
+	return p->fleet_asked && p->app && p->gen != p->app->routing_gen;
 }
 
 /* Whether field f of draft holds values the other trunks must be asked about. */
@@ -188,21 +222,29 @@ static bool new_values(const struct tc_trunk *draft, const struct tc_trunk *save
 	return !saved || !tc_field_same_value(f, v, &saved->values[f]);
 }
 
-void tui_route_preview_update(struct tc_service *svc, struct tui_route_preview *p,
+void tui_route_preview_update(struct tui_app *app, struct tui_route_preview *p,
                               const struct tc_trunk *draft, const struct tc_trunk *saved,
                               const char *self_id)
 {
+	p->app = app;
 	p->line[0] = '\0';
 	p->role = TUI_ROLE_DIM;
 	if (!draft || say_own_finding(p, draft))
 		return;
 	bool touches_fleet = new_values(draft, saved, TC_F_INBOUND_SOURCE_IPS) ||
 	                     new_values(draft, saved, TC_F_OUTBOUND_ROUTE_PREFIXES);
-	if (touches_fleet && !p->fleet_tried)
-		read_fleet(svc, p);
-	if (touches_fleet && p->fleet && say_fleet_finding(p, draft, self_id))
+	if (touches_fleet)
+		want_fleet(app, p);
+	if (touches_fleet && p->fleet && p->fleet->routing &&
+	    say_fleet_finding(p, draft, saved, self_id))
 		return;
 	say_dial(p, draft);
+	if (touches_fleet && p->fleet_asked && !p->fleet) {
+		size_t n = strlen(p->line);
+		snprintf(p->line + n, sizeof(p->line) - n, "%s",
+		         p->answered ? " (the other trunks could not be read: R)"
+		                     : " (reading the other trunks)");
+	}
 	/* Too many trunks to read at every form: the routing screen checks them (R). */
 	if (touches_fleet && p->fleet_too_large) {
 		size_t n = strlen(p->line);
@@ -214,6 +256,9 @@ void tui_route_preview_finish(struct tui_route_preview *p)
 {
 	if (!p)
 		return;
-	tc_routing_destroy(p->fleet);
+	tui_fleet_drop(p->fleet);
+	/* the last reader gone: a snapshot that arrives later is not kept */
+	if (p->fleet_asked && --p->app->routing_views == 0)
+		tui_routing_release(p->app);
 	memset(p, 0, sizeof(*p));
 }

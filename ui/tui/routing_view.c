@@ -24,10 +24,10 @@ struct line {
 struct routing_view {
 	struct tui_screen base;
 	struct tui_app *app;
-	/* the trunks as last read: the lines and every test use this one read */
-	struct tc_routing *routing;
-	struct tc_lint_report report; /* the lint of routing, which its findings point into */
-	unsigned gen;                 /* the app's routing_gen these came with; 0: none yet */
+	/* the trunks as last read, and their lint: the lines and every test use this one read */
+	struct tui_fleet *fleet;
+	const struct tc_routing *routing; /* fleet's, or NULL */
+	unsigned gen;                     /* the app's routing_gen these came with; 0: none yet */
 	struct line *lines;
 	size_t count, cap;
 	struct tui_scroll sc;
@@ -210,17 +210,14 @@ static void add_inbound(struct routing_view *v, const struct tc_route_table *tab
 
 static void run_test(struct tui_app *app, struct routing_view *v);
 
-/* The lines of the trunks and report the lint thread read last (app->routing), taken over. */
+/* The lines of the trunks and report the lint thread read last (app->fleet). */
 static void adopt(struct tui_app *app, struct routing_view *v)
 {
 	drop_lines(v);
-	tc_routing_destroy(v->routing);
-	tc_lint_report_finish(&v->report);
-	v->routing = app->routing;
-	v->report = app->routing_report;
+	tui_fleet_drop(v->fleet);
+	v->fleet = tui_fleet_hold(app->fleet);
+	v->routing = v->fleet ? v->fleet->routing : NULL;
 	v->gen = app->routing_gen;
-	app->routing = NULL;
-	memset(&app->routing_report, 0, sizeof(app->routing_report));
 	if (!v->routing) {
 		add(v, TUI_ROLE_ERROR, NULL, "%s",
 		    "The trunks could not be read for routing (the status line says why).");
@@ -228,7 +225,7 @@ static void adopt(struct tui_app *app, struct routing_view *v)
 		return;
 	}
 	const struct tc_route_table *table = tc_routing_table(v->routing);
-	add_findings(v, &v->report);
+	add_findings(v, &v->fleet->report);
 	add(v, TUI_ROLE_NORMAL, NULL, "%s", "");
 	add_prefixes(v, table);
 	add(v, TUI_ROLE_NORMAL, NULL, "%s", "");
@@ -411,8 +408,7 @@ static void destroy(struct tui_screen *s)
 {
 	struct routing_view *v = (struct routing_view *)s;
 	drop_lines(v);
-	tc_routing_destroy(v->routing);
-	tc_lint_report_finish(&v->report);
+	tui_fleet_drop(v->fleet);
 	free(v->lines);
 	/* the last routing screen gone: a snapshot that arrives later is not kept */
 	if (--v->app->routing_views == 0)
