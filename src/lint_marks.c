@@ -232,22 +232,14 @@ static void mark(uint8_t *cell, enum tc_lint_severity sev)
 static enum tc_status add_ips(struct lint_stream *s, const struct tc_route_trunk *t, uint32_t at)
 {
 	for (size_t k = 0; k < t->ninbound_ips; k++) {
-		unsigned long ip;
-		if (!tc_route_parse_ipv4(t->inbound_ips[k], &ip))
-			continue;
-		/* the platform drops a trunk's duplicate entries */
-		bool seen = false;
-		for (size_t j = 0; j < k && !seen; j++) {
-			unsigned long other;
-			seen = tc_route_parse_ipv4(t->inbound_ips[j], &other) && other == ip;
-		}
-		if (seen)
+		uint32_t ip;
+		if (!route_inbound_ip(t, k, &ip))
 			continue;
 		struct ip_entry *e = tc_grow(s->ips, &s->ips_cap, s->nips + 1, sizeof(*e), 1024);
 		if (!e)
 			return TC_NOMEM;
 		s->ips = e;
-		s->ips[s->nips++] = (struct ip_entry){(uint32_t)ip, at};
+		s->ips[s->nips++] = (struct ip_entry){ip, at};
 	}
 	return TC_OK;
 }
@@ -681,17 +673,13 @@ static enum tc_status ip_findings(const struct tc_lint_marks *m, const struct tc
 	if (!ips)
 		return TC_NOMEM;
 	size_t n = 0;
-	for (size_t k = 0; k < t->ninbound_ips; k++) {
-		unsigned long ip;
-		if (tc_route_parse_ipv4(t->inbound_ips[k], &ip))
-			ips[n++] = (uint32_t)ip;
-	}
+	for (size_t k = 0; k < t->ninbound_ips; k++)
+		n += route_inbound_ip(t, k, &ips[n]);
 	/* the report's order: by IP */
 	sort_items(ips, n, sizeof(*ips), u32_cmp);
 	enum tc_status rc = TC_OK;
 	for (size_t k = 0; rc == TC_OK && k < n; k++) {
-		const struct ip_group *g =
-		    k > 0 && ips[k] == ips[k - 1] ? NULL : find_ip(m, ips[k]);
+		const struct ip_group *g = find_ip(m, ips[k]);
 		if (!g)
 			continue;
 		rc = collect_message(c, TC_LINT_SHARED_INBOUND_IP,

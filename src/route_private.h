@@ -49,6 +49,11 @@ int route_age_cmp(const struct tc_route_trunk *a, const struct tc_route_trunk *b
  * it falls to the walk's order.
  */
 int route_created_order(const char *a, const char *b);
+/*
+ * t's inbound IP k, parsed into *ip, when it is one the platform keeps: a
+ * valid IPv4 address not already listed earlier (it drops a trunk's repeats).
+ */
+bool route_inbound_ip(const struct tc_route_trunk *t, size_t k, uint32_t *ip);
 /* Every character of s (length len) is a decimal digit; true for "". */
 bool route_all_digits(const char *s, size_t len);
 /* A new string joining the NULL-terminated arguments; NULL when out of memory. */

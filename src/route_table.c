@@ -165,6 +165,20 @@ static enum tc_status order_by_age(struct tc_route_table *tb, const struct tc_ro
 	return TC_OK;
 }
 
+bool route_inbound_ip(const struct tc_route_trunk *t, size_t k, uint32_t *ip)
+{
+	unsigned long v;
+	if (!tc_route_parse_ipv4(t->inbound_ips[k], &v))
+		return false;
+	for (size_t j = 0; j < k; j++) {
+		unsigned long other;
+		if (tc_route_parse_ipv4(t->inbound_ips[j], &other) && other == v)
+			return false;
+	}
+	*ip = (uint32_t)v;
+	return true;
+}
+
 /* Counts first, so that each array is allocated once. */
 static void count_entries(const struct tc_route_table *tb, size_t *nprefixes, size_t *nips)
 {
@@ -191,17 +205,9 @@ static void index_trunk(struct tc_route_table *tb, size_t i)
 			tb->odd[tb->nodd++] = (struct route_prefix){p, 0, len, i};
 	}
 	for (size_t k = 0; k < t->ninbound_ips; k++) {
-		unsigned long ip;
-		if (!tc_route_parse_ipv4(t->inbound_ips[k], &ip))
-			continue;
-		/* the platform drops a trunk's duplicate entries */
-		bool seen = false;
-		for (size_t j = 0; j < k && !seen; j++) {
-			unsigned long other;
-			seen = tc_route_parse_ipv4(t->inbound_ips[j], &other) && other == ip;
-		}
-		if (!seen)
-			tb->ips[tb->nips++] = (struct route_ip){(uint32_t)ip, i};
+		uint32_t ip;
+		if (route_inbound_ip(t, k, &ip))
+			tb->ips[tb->nips++] = (struct route_ip){ip, i};
 	}
 }
 
