@@ -72,6 +72,8 @@ const char *lint_label(const struct tc_route_trunk *t)
 	return t->name ? t->name : t->id ? t->id : "(unnamed trunk)";
 }
 
+static char *vmessage(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 /* fmt's message in a new allocation; NULL when out of memory. */
 static char *vmessage(const char *fmt, va_list ap)
 {
