@@ -282,11 +282,7 @@ static enum tc_status rule_duplicate_route_prefix(struct lint *l)
 {
 	const struct tc_route_table *tb = l->tb;
 	for (size_t i = 0; i < tb->nprefixes;) {
-		size_t end = i + 1;
-		while (end < tb->nprefixes && tb->prefixes[end].head == tb->prefixes[i].head &&
-		       tb->prefixes[end].len == tb->prefixes[i].len &&
-		       strcmp(tb->prefixes[end].text, tb->prefixes[i].text) == 0)
-			end++;
+		size_t end = route_prefix_run_end(tb, i);
 		/* sorted by trunk within a prefix: several trunks iff first and last differ */
 		if (tb->prefixes[i].trunk != tb->prefixes[end - 1].trunk) {
 			const struct tc_route_trunk **trunks = malloc((end - i) * sizeof(*trunks));

@@ -24,15 +24,6 @@ void tc_route_changes_finish(struct tc_route_changes *changes)
 	memset(changes, 0, sizeof(*changes));
 }
 
-/* The entries [*first, *end) of tb's prefixes equal to the one at *first. */
-static void prefix_run(const struct tc_route_table *tb, size_t first, size_t *end)
-{
-	*end = first + 1;
-	while (*end < tb->nprefixes &&
-	       strcmp(tb->prefixes[*end].text, tb->prefixes[first].text) == 0)
-		(*end)++;
-}
-
 static int id_cmp(const struct tc_route_trunk *a, const struct tc_route_trunk *b)
 {
 	return strcmp(a->id ? a->id : "", b->id ? b->id : "");
@@ -120,9 +111,9 @@ static enum tc_status compare_prefixes(const struct tc_route_table *b,
 		                            : strcmp(b->prefixes[i].text, a->prefixes[j].text);
 		size_t iend = i, jend = j;
 		if (c <= 0)
-			prefix_run(b, i, &iend);
+			iend = route_prefix_run_end(b, i);
 		if (c >= 0)
-			prefix_run(a, j, &jend);
+			jend = route_prefix_run_end(a, j);
 		const struct tc_route_trunk **before, **after;
 		size_t nb, na;
 		if (side(b, i, iend, &before, &nb) != TC_OK)

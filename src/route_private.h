@@ -16,6 +16,13 @@ struct route_prefix {
 	size_t trunk; /* index into the table's trunks */
 };
 
+/* A distinct digits-only route prefix in the table's hash index (src/route_prefix_index.c). */
+struct route_slot {
+	uint64_t key; /* its length and digits, see src/route_prefix_index.c */
+	const char *text;
+	const struct tc_route_trunk *holder; /* the one trunk holding it; NULL: several */
+};
+
 /* One valid inbound IP of a trunk. */
 struct route_ip {
 	uint32_t ip;
@@ -29,6 +36,10 @@ struct tc_route_table {
 	bool *outbound;                       /* per trunk: tc_route_outbound_capable */
 	struct route_prefix *prefixes;        /* sorted by text, then trunk */
 	size_t nprefixes;
+	struct route_slot *slots; /* one per distinct prefix of at most TC_ROUTE_MAX_DIGITS */
+	uint8_t *tags;            /* per slot: 0 when empty, else bits of the hash */
+	size_t nslots;
+	bool has_len[TC_ROUTE_MAX_DIGITS + 1]; /* some slot holds a prefix of this length */
 	struct route_prefix *odd; /* the other prefixes of outbound-capable trunks, oldest first */
 	size_t nodd;
 	size_t *fallbacks; /* outbound-capable trunks without route prefixes, oldest first */
@@ -36,6 +47,16 @@ struct tc_route_table {
 	struct route_ip *ips; /* sorted by ip, then trunk (oldest first); one per trunk and ip */
 	size_t nips;
 };
+
+/* The end of the run of prefixes equal to tb's prefix first. */
+size_t route_prefix_run_end(const struct tc_route_table *tb, size_t first);
+/* The hash index of tb's sorted prefixes; TC_NOMEM when it cannot be had. */
+enum tc_status route_prefix_index_build(struct tc_route_table *tb);
+/* The number of digits of a slot's prefix. */
+size_t route_slot_length(const struct route_slot *slot);
+/* The slot of the longest prefix of digits (n of them), or NULL. */
+const struct route_slot *route_prefix_longest(const struct tc_route_table *tb, const char *digits,
+                                              size_t n);
 
 /*
  * Age order: created_at ascending, then the trunks the server has not

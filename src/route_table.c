@@ -1,9 +1,10 @@
 /*
  * The fleet index and outbound selection (doc/routing.md, "Outbound trunk
  * selection"): Somleng's DestinationRules sorts every (trunk, prefix) pair
- * by prefix length on each call; here the prefixes are sorted once, and a
- * query looks up each leading run of the destination's digits, longest
- * first, so it costs TC_ROUTE_MAX_DIGITS binary searches at most.
+ * by prefix length on each call; here the prefixes are sorted once and
+ * hashed by their digits (src/route_prefix_index.c), so a query looks up
+ * the leading runs of the destination, longest first, at a cost that does
+ * not grow with the fleet.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ void tc_route_table_destroy(struct tc_route_table *table)
 	free(table->trunks);
 	free(table->outbound);
 	free(table->prefixes);
+	free(table->slots);
+	free(table->tags);
 	free(table->odd);
 	free(table->fallbacks);
 	free(table->ips);
@@ -238,6 +241,10 @@ enum tc_status tc_route_table_build(const struct tc_route_trunk *trunks, size_t 
 		index_trunk(tb, i);
 	qsort(tb->prefixes, tb->nprefixes, sizeof(*tb->prefixes), prefix_cmp);
 	qsort(tb->ips, tb->nips, sizeof(*tb->ips), ip_cmp);
+	if (route_prefix_index_build(tb) != TC_OK) {
+		tc_route_table_destroy(tb);
+		return tc_error_set(err, TC_NOMEM, NULL);
+	}
 	*out = tb;
 	return TC_OK;
 }
@@ -302,38 +309,38 @@ static enum tc_status set_candidates(const struct tc_route_table *tb, struct tc_
 }
 
 /* The trunks holding the longest prefix of digits; false when none matches. */
-static enum tc_status match_prefix(const struct tc_route_table *tb, const char *digits,
+static enum tc_status match_prefix(const struct tc_route_table *tb, const char *digits, size_t n,
                                    struct tc_route_answer *a, bool *found)
 {
-	*found = false;
-	for (size_t len = strlen(digits) + 1; len-- > 0;) {
-		size_t first = prefix_lower_bound(tb, digits, len), end = first;
-		while (end < tb->nprefixes && tb->prefixes[end].len == len &&
-		       strncmp(tb->prefixes[end].text, digits, len) == 0)
-			end++;
-		if (end == first)
-			continue;
-		*found = true;
-		size_t *idx = malloc((end - first) * sizeof(*idx));
-		if (!idx)
+	const struct route_slot *slot = route_prefix_longest(tb, digits, n);
+	*found = slot != NULL;
+	if (!slot)
+		return TC_OK;
+	a->prefix = slot->text;
+	if (slot->holder) {
+		a->candidates = malloc(sizeof(*a->candidates));
+		if (!a->candidates)
 			return TC_NOMEM;
-		for (size_t i = first; i < end; i++)
-			idx[i - first] = tb->prefixes[i].trunk;
-		enum tc_status rc = set_candidates(tb, a, idx, end - first);
-		free(idx);
-		if (rc != TC_OK)
-			return rc;
-		a->prefix = tb->prefixes[first].text;
-		a->match = a->ncandidates == 1 ? TC_ROUTE_PREFIX : TC_ROUTE_AMBIGUOUS;
-		if (a->ncandidates == 1)
-			a->trunk = a->candidates[0];
+		a->candidates[0] = a->trunk = slot->holder;
+		a->ncandidates = 1;
+		a->match = TC_ROUTE_PREFIX;
 		return TC_OK;
 	}
-	return TC_OK;
+	size_t first = prefix_lower_bound(tb, digits, route_slot_length(slot));
+	size_t end = route_prefix_run_end(tb, first);
+	size_t *idx = malloc((end - first) * sizeof(*idx));
+	if (!idx)
+		return TC_NOMEM;
+	for (size_t i = first; i < end; i++)
+		idx[i - first] = tb->prefixes[i].trunk;
+	enum tc_status rc = set_candidates(tb, a, idx, end - first);
+	free(idx);
+	a->match = TC_ROUTE_AMBIGUOUS;
+	return rc;
 }
 
 static enum tc_status select_trunk(const struct tc_route_table *tb, const struct tc_route_query *q,
-                                   const char *digits, struct tc_route_answer *a)
+                                   const char *digits, size_t n, struct tc_route_answer *a)
 {
 	if (q->via) {
 		a->match = TC_ROUTE_VIA;
@@ -351,7 +358,7 @@ static enum tc_status select_trunk(const struct tc_route_table *tb, const struct
 		return TC_OK;
 	}
 	bool found;
-	enum tc_status rc = match_prefix(tb, digits, a, &found);
+	enum tc_status rc = match_prefix(tb, digits, n, a, &found);
 	if (rc != TC_OK || found)
 		return rc;
 	if (tb->nfallbacks == 0) {
@@ -412,7 +419,7 @@ enum tc_status tc_route_select(const struct tc_route_table *table, const struct 
 	digits[n] = '\0';
 	if (n == 0)
 		return tc_error_set(err, TC_INVALID, "the destination has no digits");
-	enum tc_status rc = select_trunk(table, q, digits, out);
+	enum tc_status rc = select_trunk(table, q, digits, n, out);
 	if (rc != TC_OK) {
 		tc_route_answer_finish(out);
 		return tc_error_set(err, rc, NULL);

@@ -117,14 +117,15 @@ enum tc_status tc_route_dial_string(const struct tc_routing_params *p, const cha
 enum tc_status tc_route_sip_dial_string(const char *address, const char *profile, char **out,
                                         struct tc_error *err);
 
-/* ---- the fleet index (src/route_table.c, src/route_inbound.c) ---- */
+/* ---- the fleet index (src/route_table.c, src/route_prefix_index.c, src/route_inbound.c) ---- */
 
 /*
  * The trunks of one carrier with their route prefixes and inbound IPs
- * indexed, built once so that each query costs a few binary searches. It
- * keeps pointers to the caller's records, not copies: trunks[0..count) must
- * outlive it. It orders them oldest first (created_at; not yet on the
- * server: last), and every list it or the lint hands out follows that order.
+ * indexed, built once so that a query costs a few hash probes (outbound)
+ * or one binary search (inbound). It keeps pointers to the caller's
+ * records, not copies: trunks[0..count) must outlive it. It orders them
+ * oldest first (created_at; not yet on the server: last), and every list
+ * it or the lint hands out follows that order.
  */
 struct tc_route_table;
 

@@ -494,6 +494,198 @@ Test(select_edge, hostile_destinations)
 	fleet_free(&f);
 }
 
+/* ---- selection: the index against the rule, on generated fleets ---- */
+
+#define GEN_TRUNKS 40
+#define GEN_PREFIXES 4
+#define GEN_TEXT 80
+/* created_at takes (i * 7 + n) % 60 seconds: distinct for fewer than 60 trunks */
+_Static_assert(GEN_TRUNKS < 60, "the generated trunks need distinct ages");
+
+struct gen_fleet {
+	char prefix_text[GEN_TRUNKS][GEN_PREFIXES][GEN_TEXT];
+	const char *prefixes[GEN_TRUNKS][GEN_PREFIXES];
+	char created[GEN_TRUNKS][32];
+	char id[GEN_TRUNKS][16];
+	struct tc_route_trunk v[GEN_TRUNKS];
+	size_t n;
+};
+
+/*
+ * Lengths around what the index treats apart: the empty prefix, the 17
+ * digits its keys hold as a number, the 64 a destination may have, and
+ * past that (never matched).
+ */
+static size_t gen_length(unsigned *seed)
+{
+	static const size_t edges[] = {0, 1, 2, 3, 16, 17, 18, 19, 20, 40, 63, 64, 65, 70};
+	if (rand_r(seed) % 2)
+		return edges[(size_t)rand_r(seed) % (sizeof(edges) / sizeof(*edges))];
+	return (size_t)rand_r(seed) % 8;
+}
+
+/* Few distinct digits, so that prefixes nest in each other and repeat across trunks. */
+static void gen_digits(char *out, size_t len, unsigned *seed)
+{
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)('1' + rand_r(seed) % 2);
+	out[len] = '\0';
+}
+
+static void gen_fleet(struct gen_fleet *g, unsigned *seed)
+{
+	memset(g, 0, sizeof(*g));
+	g->n = 1 + (size_t)rand_r(seed) % GEN_TRUNKS;
+	for (size_t i = 0; i < g->n; i++) {
+		struct tc_route_trunk *t = &g->v[i];
+		snprintf(g->id[i], sizeof(g->id[i]), "t%zu", i);
+		/* distinct times in a shuffled order: the index must hand out age order */
+		snprintf(g->created[i], sizeof(g->created[i]), "2026-01-01T00:00:%02uZ",
+		         (unsigned)((i * 7 + g->n) % 60));
+		*t = (struct tc_route_trunk){.id = g->id[i],
+		                             .created_at = g->created[i],
+		                             .mode = TC_MODE_IP_ADDRESS,
+		                             .outbound_host =
+		                                 rand_r(seed) % 5 ? "sip.example.com" : NULL,
+		                             .route_prefixes = g->prefixes[i]};
+		t->nroute_prefixes = (size_t)rand_r(seed) % (GEN_PREFIXES + 1);
+		for (size_t k = 0; k < t->nroute_prefixes; k++) {
+			char *p = g->prefix_text[i][k];
+			if (k > 0 && rand_r(seed) % 6 == 0) /* a trunk listing one twice */
+				strcpy(p, g->prefix_text[i][k - 1]);
+			else if (rand_r(seed) % 12 == 0) /* never matched: not digits only */
+				strcpy(p, rand_r(seed) % 2 ? "+1" : "12a");
+			else
+				gen_digits(p, gen_length(seed), seed);
+			g->prefixes[i][k] = p;
+		}
+	}
+}
+
+static bool gen_all_digits(const char *s)
+{
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* The rule as doc/routing.md states it, by a scan of every (trunk, prefix) pair. */
+static void gen_expected(const struct gen_fleet *g, const char *to, size_t *best_len,
+                         const struct tc_route_trunk **want, size_t *nwant)
+{
+	bool any = false;
+	*nwant = 0;
+	*best_len = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct tc_route_trunk *t = &g->v[i];
+		if (!tc_route_outbound_capable(t))
+			continue;
+		for (size_t k = 0; k < t->nroute_prefixes; k++) {
+			const char *p = t->route_prefixes[k];
+			size_t len = strlen(p);
+			if (!gen_all_digits(p) || strncmp(p, to, len) != 0 ||
+			    (any && len < *best_len))
+				continue;
+			if (!any || len > *best_len)
+				*nwant = 0;
+			any = true;
+			*best_len = len;
+			bool listed = false;
+			for (size_t w = 0; w < *nwant; w++)
+				listed = listed || want[w] == t;
+			if (!listed)
+				want[(*nwant)++] = t;
+		}
+	}
+	if (!any)
+		for (size_t i = 0; i < g->n; i++)
+			if (tc_route_outbound_capable(&g->v[i]) && g->v[i].nroute_prefixes == 0)
+				want[(*nwant)++] = &g->v[i];
+	/* candidates come oldest first */
+	for (size_t a = 1; a < *nwant; a++)
+		for (size_t b = a;
+		     b > 0 && strcmp(want[b - 1]->created_at, want[b]->created_at) > 0; b--) {
+			const struct tc_route_trunk *swap = want[b];
+			want[b] = want[b - 1];
+			want[b - 1] = swap;
+		}
+	if (!any)
+		*best_len = (size_t)-1;
+}
+
+/* A destination under one of the fleet's prefixes, or any digits. */
+static void gen_destination(const struct gen_fleet *g, char *to, unsigned *seed)
+{
+	const struct tc_route_trunk *t = &g->v[(size_t)rand_r(seed) % g->n];
+	size_t len = 0;
+	if (t->nroute_prefixes && rand_r(seed) % 4) {
+		const char *p = t->route_prefixes[(size_t)rand_r(seed) % t->nroute_prefixes];
+		len = strlen(p) <= TC_ROUTE_MAX_DIGITS && gen_all_digits(p) ? strlen(p) : 0;
+		memcpy(to, p, len);
+	}
+	size_t more = (size_t)rand_r(seed) % 24;
+	if (len + more > TC_ROUTE_MAX_DIGITS)
+		more = TC_ROUTE_MAX_DIGITS - len;
+	if (len + more == 0)
+		more = 1;
+	gen_digits(to + len, more, seed);
+}
+
+Test(select_index, agrees_with_the_rule_on_generated_fleets)
+{
+	unsigned seed = 20261206;
+	struct gen_fleet *g = malloc(sizeof(*g));
+	cr_assert(g);
+	size_t prefix_matches = 0, ties = 0, long_matches = 0;
+	for (int round = 0; round < 300; round++) {
+		gen_fleet(g, &seed);
+		struct tc_route_table *tb;
+		cr_assert_eq(tc_route_table_build(g->v, g->n, &tb, NULL), TC_OK);
+		for (int q = 0; q < 40; q++) {
+			char to[TC_ROUTE_MAX_DIGITS + 1];
+			gen_destination(g, to, &seed);
+			const struct tc_route_trunk *want[GEN_TRUNKS];
+			size_t nwant, best_len;
+			gen_expected(g, to, &best_len, want, &nwant);
+			struct tc_route_answer a;
+			struct tc_route_query query = {.to = to};
+			cr_assert_eq(tc_route_select(tb, &query, &a, NULL), TC_OK, "%s", to);
+			cr_assert_eq(a.ncandidates, nwant, "round %d, %s: %zu candidates, want %zu",
+			             round, to, a.ncandidates, nwant);
+			for (size_t w = 0; w < nwant; w++)
+				cr_assert_eq(a.candidates[w], want[w],
+				             "round %d, %s: candidate %zu", round, to, w);
+			if (best_len == (size_t)-1) {
+				cr_assert_null(a.prefix, "round %d, %s", round, to);
+			} else {
+				cr_assert(a.prefix && strlen(a.prefix) == best_len &&
+				              strncmp(a.prefix, to, best_len) == 0,
+				          "round %d, %s: prefix %s, want %zu digits", round, to,
+				          a.prefix ? a.prefix : "(none)", best_len);
+				prefix_matches++;
+				ties += nwant > 1;
+				long_matches += best_len > 17;
+			}
+			enum tc_route_match match = nwant > 1                ? TC_ROUTE_AMBIGUOUS
+			                            : nwant == 0             ? TC_ROUTE_NONE
+			                            : best_len == (size_t)-1 ? TC_ROUTE_FALLBACK
+			                                                     : TC_ROUTE_PREFIX;
+			cr_assert_eq(a.match, match, "round %d, %s: %s", round, to,
+			             tc_route_match_name(a.match));
+			cr_assert_eq(a.trunk, nwant == 1 ? want[0] : NULL, "round %d, %s", round,
+			             to);
+			tc_route_answer_finish(&a);
+		}
+		tc_route_table_destroy(tb);
+	}
+	free(g);
+	/* the generator reaches what it is there for */
+	cr_expect_gt(prefix_matches, 2000);
+	cr_expect_gt(ties, 100);
+	cr_expect_gt(long_matches, 100);
+}
+
 /* ---- inbound ---- */
 
 static struct tc_inbound_answer inbound(struct fleet *f, const char *ip)
