@@ -219,8 +219,8 @@ int main(int argc, char **argv)
 		pass_sum += plain_pass(all, n);
 		t_pass[r] = tl_now_ms() - t0;
 	}
-	printf("trunks=%zu build_ms=%.2f route_us_median=%.2f route_scan_us_median=%.1f "
-	       "inbound_us_median=%.2f inbound_scan_us_median=%.1f lint_ms_median=%.1f "
+	printf("trunks=%zu build_ms=%.2f route_us_median=%.3f route_scan_us_median=%.1f "
+	       "inbound_us_median=%.3f inbound_scan_us_median=%.1f lint_ms_median=%.1f "
 	       "pass_ms_median=%.1f findings=%zu mismatches=%zu checksum=%zu\n",
 	       n, build_ms, bench_quantile(t_idx, reps, 0.5), bench_quantile(t_scan, reps, 0.5),
 	       bench_quantile(t_in, reps, 0.5), bench_quantile(t_in_scan, reps, 0.5),
