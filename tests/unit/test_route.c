@@ -506,7 +506,7 @@ struct gen_fleet {
 	char prefix_text[GEN_TRUNKS][GEN_PREFIXES][GEN_TEXT];
 	const char *prefixes[GEN_TRUNKS][GEN_PREFIXES];
 	char created[GEN_TRUNKS][32];
-	char id[GEN_TRUNKS][16];
+	char id[GEN_TRUNKS][24];
 	struct tc_route_trunk v[GEN_TRUNKS];
 	size_t n;
 };
