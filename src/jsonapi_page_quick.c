@@ -35,7 +35,8 @@ struct qr {
 	/*
 	 * Set once what was read is not as json_dumps writes it (white space,
 	 * an escape it would not use, -0): then an element's text is not its
-	 * document. dumped_as_is says the same of text read by jansson.
+	 * document, and q_redump writes the dump. dumped_as_is says the same
+	 * of text read by jansson.
 	 */
 	bool not_dump;
 };
@@ -183,6 +184,63 @@ static char *q_unescape(const char *s, size_t n, bool esc)
 			*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
 			*w++ = (char)(0x80 | (cp & 0x3F));
 		}
+	}
+	*w = '\0';
+	return out;
+}
+
+/*
+ * The element text p (n bytes), which the reader accepted but which is not
+ * as json_dumps writes it, written as json_dumps(JSON_COMPACT) would: no
+ * white space between tokens, strings escaped in jansson's spelling, -0 as
+ * 0. Rails escapes '&', '<' and '>' as \u0026 and the like in every name
+ * that has one, so without this such a page went to jansson whole.
+ */
+static char *q_redump(const char *p, size_t n)
+{
+	char *out = malloc(n + 1), *w = out;
+	bool ok = out != NULL;
+	for (size_t i = 0; ok && i < n;) {
+		char c = p[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			i++;
+		} else if (c == '"') {
+			size_t from = ++i;
+			bool esc = false;
+			for (; p[i] != '"'; i++)
+				if (p[i] == '\\') {
+					esc = true;
+					i++;
+				}
+			*w++ = '"';
+			if (esc) {
+				/* decoded and escaped again, a string never grows */
+				char *text = q_unescape(p + from, i - from, true);
+				char *to = text ? tc_json_escape(w, text, strlen(text)) : NULL;
+				free(text);
+				if (!to) {
+					ok = false;
+					break;
+				}
+				w = to;
+			} else {
+				memcpy(w, p + from, i - from);
+				w += i - from;
+			}
+			*w++ = '"';
+			i++;
+		} else if (c == '-' && i + 1 < n && p[i + 1] == '0') {
+			/* the reader took no other number starting -0 */
+			*w++ = '0';
+			i += 2;
+		} else {
+			*w++ = c;
+			i++;
+		}
+	}
+	if (!ok) {
+		free(out);
+		return NULL;
 	}
 	*w = '\0';
 	return out;
@@ -468,9 +526,8 @@ static int q_resource(struct qr *r, struct tc_trunk **out)
 		rc = QUICK_OTHER;
 	if (rc == TC_OK) {
 		size_t len = (size_t)(r->p - from);
-		if (r->not_dump)
-			rc = QUICK_OTHER;
-		else if (!(t->document = jsonapi_text_copy(from, len)))
+		t->document = r->not_dump ? q_redump(from, len) : jsonapi_text_copy(from, len);
+		if (!t->document)
 			rc = TC_NOMEM;
 	}
 	if (rc != TC_OK) {

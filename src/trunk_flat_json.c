@@ -72,7 +72,6 @@ static void flat_put(struct flat_out *o, const char *s, size_t n)
 
 static void flat_string_out(struct flat_out *o, const char *str)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	if (!str) {
 		o->failed = true;
 		return;
@@ -81,52 +80,12 @@ static void flat_string_out(struct flat_out *o, const char *str)
 	/* the worst case, every byte a \u00XX, spares a check per byte */
 	if (n > (SIZE_MAX - 3) / 6 || !flat_room(o, n * 6 + 2))
 		return;
-	const unsigned char *s = (const unsigned char *)str, *end = s + n;
 	char *w = o->p + o->len;
 	*w++ = '"';
-	while (s < end) {
-		unsigned char c = *s;
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			*w++ = (char)*s++;
-		} else if (c >= 0x80) {
-			size_t k = tc_utf8_seq(s, end);
-			if (!k) {
-				o->failed = true;
-				return;
-			}
-			memcpy(w, s, k);
-			w += k;
-			s += k;
-		} else {
-			*w++ = '\\';
-			s++;
-			switch (c) {
-			case '"':
-			case '\\':
-				*w++ = (char)c;
-				break;
-			case '\b':
-				*w++ = 'b';
-				break;
-			case '\f':
-				*w++ = 'f';
-				break;
-			case '\n':
-				*w++ = 'n';
-				break;
-			case '\r':
-				*w++ = 'r';
-				break;
-			case '\t':
-				*w++ = 't';
-				break;
-			default:
-				memcpy(w, "u00", 3);
-				w[3] = hex[c >> 4];
-				w[4] = hex[c & 0xF];
-				w += 5;
-			}
-		}
+	w = tc_json_escape(w, str, n);
+	if (!w) {
+		o->failed = true;
+		return;
 	}
 	*w++ = '"';
 	o->len = (size_t)(w - o->p);

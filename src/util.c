@@ -187,3 +187,52 @@ const char *tc_json_small_int(const char *p, const char *end, long long *out)
 	*out = neg ? -v : v;
 	return q;
 }
+
+char *tc_json_escape(char *w, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str, *end = s + n;
+	while (s < end) {
+		unsigned char c = *s;
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			*w++ = (char)*s++;
+		} else if (c >= 0x80) {
+			size_t k = tc_utf8_seq(s, end);
+			if (!k)
+				return NULL;
+			memcpy(w, s, k);
+			w += k;
+			s += k;
+		} else {
+			*w++ = '\\';
+			s++;
+			switch (c) {
+			case '"':
+			case '\\':
+				*w++ = (char)c;
+				break;
+			case '\b':
+				*w++ = 'b';
+				break;
+			case '\f':
+				*w++ = 'f';
+				break;
+			case '\n':
+				*w++ = 'n';
+				break;
+			case '\r':
+				*w++ = 'r';
+				break;
+			case '\t':
+				*w++ = 't';
+				break;
+			default:
+				memcpy(w, "u00", 3);
+				w[3] = hex[c >> 4];
+				w[4] = hex[c & 0xF];
+				w += 5;
+			}
+		}
+	}
+	return w;
+}

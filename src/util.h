@@ -77,4 +77,12 @@ void tc_user_and_host(char *user, size_t user_size, char *host, size_t host_size
  */
 const char *tc_json_small_int(const char *p, const char *end, long long *out);
 
+/*
+ * The n bytes of UTF-8 at s as json_dumps writes them inside a string:
+ * '"', '\\' and control characters escaped in jansson's spelling, all else
+ * as is. w needs room for 6 * n bytes. The end of what was written, or NULL
+ * when s is not UTF-8.
+ */
+char *tc_json_escape(char *w, const char *s, size_t n);
+
 #endif

@@ -1385,6 +1385,26 @@ Test(collection, the_quick_reading_of_a_page_agrees_with_the_tree)
 	    "prefixes\":[\"\\u0038\"]}}],\"links\":{\"prev\":null,\"next\":null}}";
 	both_readings_agree(escaped, sizeof(escaped) - 1, &rc);
 	cr_assert_eq(rc, TC_OK);
+	/*
+	 * Rails's rendering of "AT&T <main>" (\u0026, \u003c, \u003e), a control
+	 * character, white space between tokens and -0: the quick reading takes
+	 * the page, and its documents are still jansson's dumps.
+	 */
+	static const char rails[] =
+	    "{ \"data\": [ {\"id\": \"a2b3b023-1726-47b9-ba2c-83a5ce917be2\", \"type\": "
+	    "\"sip_trunk\",\n  \"attributes\": {\"name\": \"AT\\u0026T \\u003cmain\\u003e "
+	    "\\u001f\\u0007\\\"\\\\\\/\", \"max_channels\": -0, \"outbound_route_prefixes\": "
+	    "[ \"855\" , \"\\u0031\" ]}}],\"links\":{\"prev\":null,\"next\":null}}";
+	both_readings_agree(rails, sizeof(rails) - 1, &rc);
+	cr_assert_eq(rc, TC_OK);
+	const char *taken[] = {escaped, rails};
+	for (size_t i = 0; i < 2; i++) {
+		struct tc_jsonapi_page page_read = {0};
+		cr_assert_eq(jsonapi_page_quick(taken[i], strlen(taken[i]), &page_read), TC_OK,
+		             "%s", taken[i]);
+		cr_assert_eq(page_read.count, 1);
+		tc_jsonapi_page_finish(&page_read);
+	}
 	static const char fixtures[][32] = {"collection_page.json", "collection_empty.json"};
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(*fixtures); i++) {
 		size_t n;
