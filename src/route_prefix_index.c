@@ -56,23 +56,9 @@ static size_t slot_start(uint64_t h, size_t nslots)
 	return (size_t)(((h >> 32) * (uint64_t)nslots) >> 32);
 }
 
-static bool same_prefix(const struct route_prefix *a, const struct route_prefix *b)
-{
-	return a->head == b->head && a->len == b->len &&
-	       (a->len <= 8 || strcmp(a->text, b->text) == 0);
-}
-
 size_t route_slot_length(const struct route_slot *slot)
 {
 	return (size_t)(slot->key >> KEY_LEN_SHIFT);
-}
-
-size_t route_prefix_run_end(const struct tc_route_table *tb, size_t first)
-{
-	size_t end = first + 1;
-	while (end < tb->nprefixes && same_prefix(&tb->prefixes[end], &tb->prefixes[first]))
-		end++;
-	return end;
 }
 
 static void insert_run(struct tc_route_table *tb, size_t first, size_t end)
@@ -96,9 +82,8 @@ static void insert_run(struct tc_route_table *tb, size_t first, size_t end)
 enum tc_status route_prefix_index_build(struct tc_route_table *tb)
 {
 	size_t distinct = 0;
-	for (size_t i = 0; i < tb->nprefixes; i++)
-		distinct += tb->prefixes[i].len <= TC_ROUTE_MAX_DIGITS &&
-		            (i == 0 || !same_prefix(&tb->prefixes[i], &tb->prefixes[i - 1]));
+	for (size_t first = 0; first < tb->nprefixes; first = route_prefix_run_end(tb, first))
+		distinct += tb->prefixes[first].len <= TC_ROUTE_MAX_DIGITS;
 	/* slot_start scales 32 bits of the hash */
 	if (distinct > UINT32_MAX / 4)
 		return TC_NOMEM;

@@ -48,9 +48,9 @@ struct tc_route_table {
 	size_t nips;
 };
 
-/* The end of the run of prefixes equal to tb's prefix first. */
+/* The end of the run of prefixes equal to tb's prefix first (src/route_table.c). */
 size_t route_prefix_run_end(const struct tc_route_table *tb, size_t first);
-/* The hash index of tb's sorted prefixes; TC_NOMEM when it cannot be had. */
+/* Hashes tb's sorted prefixes (src/route_prefix_index.c); TC_NOMEM when it cannot. */
 enum tc_status route_prefix_index_build(struct tc_route_table *tb);
 /* The number of digits of a slot's prefix. */
 size_t route_slot_length(const struct route_slot *slot);

@@ -140,6 +140,16 @@ static int prefix_cmp(const void *pa, const void *pb)
 	return a->trunk < b->trunk ? -1 : a->trunk > b->trunk;
 }
 
+size_t route_prefix_run_end(const struct tc_route_table *tb, size_t first)
+{
+	const struct route_prefix *p = &tb->prefixes[first];
+	size_t end = first + 1;
+	while (end < tb->nprefixes && tb->prefixes[end].len == p->len &&
+	       keyed_cmp(tb->prefixes[end].head, tb->prefixes[end].text, p->head, p->text) == 0)
+		end++;
+	return end;
+}
+
 static int ip_cmp(const void *pa, const void *pb)
 {
 	const struct route_ip *a = pa, *b = pb;
